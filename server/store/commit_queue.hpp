@@ -1,0 +1,73 @@
+// Layer: store. Group commit in front of one event_log.
+//
+// One writer thread owns the event_log. Rooms submit batches of events from
+// any thread; the writer takes everything queued, appends it in ONE
+// transaction (one fsync for many events, from many rooms), and then calls
+// each submitter's completion. Reads (loading a room, chat history) run on the
+// same thread, in submission order, so a read sees every commit submitted
+// before it.
+//
+// Completions run on the writer thread: they must only post work elsewhere
+// (to a room's strand), never block.
+#pragma once
+
+#include "store/event_log.hpp"
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace maptable::store {
+
+class commit_queue {
+public:
+    using append_done = std::function<void(append_error)>;
+    using job = std::function<void(event_log&)>;
+
+    // max_batch_events bounds one transaction, so one huge burst cannot delay
+    // the acks of everything behind it indefinitely.
+    explicit commit_queue(std::unique_ptr<event_log> log, std::size_t max_batch_events = 1024);
+    ~commit_queue();  // finishes everything queued, then joins the writer
+    commit_queue(const commit_queue&) = delete;
+    commit_queue& operator=(const commit_queue&) = delete;
+
+    // Queues records for the next group commit; done(ok) when they are durable.
+    // If the shared transaction fails, each submission is retried alone so that
+    // one bad batch (a duplicate key) does not fail the others.
+    void append(std::vector<event_record> records, append_done done);
+
+    // Runs fn on the writer thread with the log, after everything queued before it.
+    void run(job fn);
+
+    // Blocks until everything queued so far has run. For shutdown and tests.
+    void drain();
+
+    // Number of transactions committed so far (for tests and metrics).
+    std::size_t commits() const;
+
+private:
+    struct item {
+        std::vector<event_record> records;   // empty for a job
+        append_done done;
+        job fn;
+    };
+    void writer_loop();
+
+    std::unique_ptr<event_log> log_;
+    std::size_t max_batch_events_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::condition_variable idle_;
+    std::deque<item> queue_;
+    bool busy_ = false;
+    bool stopping_ = false;
+    std::size_t commits_ = 0;
+    std::thread writer_;
+};
+
+} // namespace maptable::store

@@ -1,0 +1,42 @@
+// Layer: store. The embedded default event log: one SQLite file in WAL mode.
+#pragma once
+
+#include "store/event_log.hpp"
+
+#include <memory>
+#include <string>
+
+struct sqlite3;
+
+namespace maptable::store {
+
+enum class durability {
+    full,     // synchronous=FULL: an acked event survives power loss (default)
+    normal,   // synchronous=NORMAL: survives a process crash, may lose the last commits on power loss
+};
+
+class sqlite_event_log final : public event_log {
+public:
+    // Opens (creating if needed) the database file at path. Throws
+    // std::runtime_error when it cannot be opened or migrated: a start-up
+    // failure, not a data-plane one.
+    explicit sqlite_event_log(const std::string& path, durability mode = durability::full);
+    ~sqlite_event_log() override;
+    sqlite_event_log(const sqlite_event_log&) = delete;
+    sqlite_event_log& operator=(const sqlite_event_log&) = delete;
+
+    append_error append(std::span<const event_record> records) override;
+    room_history load(const std::string& room_id) override;
+    void save_snapshot(const std::string& room_id, std::uint64_t seq, const std::string& bytes) override;
+    std::vector<std::string> chat_before(const std::string& room_id, std::uint64_t before_seq,
+                                         std::uint32_t limit) override;
+    std::optional<std::uint64_t> find_op(const std::string& room_id, const std::string& client_id,
+                                         std::uint64_t op_id) override;
+
+private:
+    struct statements;
+    sqlite3* db_ = nullptr;
+    std::unique_ptr<statements> stmts_;
+};
+
+} // namespace maptable::store
