@@ -1,1 +1,36 @@
-int main() { return 0; }
+// maptable-server: the real-time map room server.
+//
+//   maptable-server [options]           serve HTTP and WebSocket on one port
+//   maptable-server token [options]     mint a join token
+#include "app/config.hpp"
+#include "app/server.hpp"
+#include "app/token_command.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <iostream>
+
+int main(int argc, char** argv)
+{
+    using namespace maptable::app;
+    if (argc > 1 && std::strcmp(argv[1], "token") == 0)
+        return run_token_command(argc - 1, argv + 1);
+
+    int exit_code = 0;
+    auto config = parse_server_args(argc, argv, exit_code);
+    if (!config)
+        return exit_code;
+    // Logs go to stderr; stdout carries only the "listening on" line scripts read.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("maptable"));
+    spdlog::set_level(spdlog::level::from_str(config->log_level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    try {
+        return run_server(*config);
+    } catch (const std::exception& e) {
+        spdlog::critical("cannot start: {}", e.what());
+        std::cerr << "maptable-server: cannot start: " << e.what() << "\n";
+        return 1;
+    }
+}

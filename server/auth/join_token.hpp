@@ -50,13 +50,18 @@ using verification = std::variant<join_claims, token_error>;
 
 // Verifies a token at time now (Unix seconds). Does not check the room: the
 // caller compares claims.room with the room being joined (TOKEN_WRONG_ROOM).
+// Tokens longer than 4096 bytes are refused before decoding; an empty
+// options.secret refuses every token. A missing or empty "name" becomes sub.
 verification verify_join_token(std::string_view token, const verifier_options& options, std::int64_t now);
 
 // Signs claims into a compact JWT (header {"alg":"HS256","typ":"JWT"}).
+// Writes room, sub, name, role and exp always; nbf, iss, aud and jti when set.
+// Throws std::invalid_argument for an empty secret or a role with no name
+// (ROLE_UNSPECIFIED): both are caller bugs that would mint useless tokens.
 std::string mint_join_token(const join_claims& claims, std::string_view secret);
 
 // "facilitator" / "participant" / "observer" <-> Role.
 std::optional<pb::Role> parse_role(std::string_view name);
-std::string_view role_name(pb::Role role);
+std::string_view role_name(pb::Role role);  // empty for ROLE_UNSPECIFIED and unknown values
 
 } // namespace maptable::auth

@@ -1,1 +1,78 @@
-// placeholder
+#include "room/frame.hpp"
+
+#include <cstdint>
+
+namespace maptable::room {
+namespace {
+
+// Field 1 of ServerFrame and field 4 (event) of ServerMessage, both
+// length-delimited (wire type 2).
+constexpr char frame_messages_tag = (1 << 3) | 2;
+constexpr char server_message_event_tag = (4 << 3) | 2;
+
+void append_varint(std::string& out, std::uint64_t value)
+{
+    while (value >= 0x80) {
+        out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+        value >>= 7;
+    }
+    out.push_back(static_cast<char>(value));
+}
+
+std::size_t varint_size(std::uint64_t value)
+{
+    std::size_t n = 1;
+    while (value >= 0x80) {
+        value >>= 7;
+        ++n;
+    }
+    return n;
+}
+
+} // namespace
+
+shared_piece encode_piece(const pb::ServerMessage& message)
+{
+    const std::size_t size = message.ByteSizeLong();
+    auto piece = std::make_shared<std::string>();
+    piece->reserve(1 + varint_size(size) + size);
+    piece->push_back(frame_messages_tag);
+    append_varint(*piece, size);
+    const std::size_t header = piece->size();
+    piece->resize(header + size);
+    message.SerializeWithCachedSizesToArray(reinterpret_cast<std::uint8_t*>(piece->data() + header));
+    return piece;
+}
+
+shared_piece encode_event_piece(std::string_view event_bytes)
+{
+    const std::size_t inner = 1 + varint_size(event_bytes.size()) + event_bytes.size();
+    auto piece = std::make_shared<std::string>();
+    piece->reserve(1 + varint_size(inner) + inner);
+    piece->push_back(frame_messages_tag);
+    append_varint(*piece, inner);
+    piece->push_back(server_message_event_tag);
+    append_varint(*piece, event_bytes.size());
+    piece->append(event_bytes);
+    return piece;
+}
+
+shared_piece error_piece(std::uint64_t request_id, pb::ErrorCode code, std::string message)
+{
+    pb::ServerMessage out;
+    auto* error = out.mutable_error();
+    error->set_request_id(request_id);
+    error->set_code(code);
+    error->set_message(std::move(message));
+    return encode_piece(out);
+}
+
+shared_piece ack_piece(std::uint64_t request_id, std::uint64_t seq)
+{
+    pb::ServerMessage out;
+    out.mutable_ack()->set_request_id(request_id);
+    out.mutable_ack()->set_seq(seq);
+    return encode_piece(out);
+}
+
+} // namespace maptable::room

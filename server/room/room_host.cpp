@@ -1,1 +1,426 @@
-// placeholder
+#include "room/room_host.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace maptable::room {
+namespace {
+
+std::int64_t now_ms()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string op_key(const std::string& client_id, std::uint64_t op_id)
+{
+    return client_id + '\n' + std::to_string(op_id);
+}
+
+store::event_kind kind_of(const pb::Event& event)
+{
+    return event.has_chat_posted() ? store::event_kind::chat : store::event_kind::other;
+}
+
+} // namespace
+
+room_host::room_host(boost::asio::any_io_executor executor, std::string room_id, store::commit_queue& store,
+                     const server_limits& limits, idle_callback on_idle)
+    : strand_(boost::asio::make_strand(executor))
+    , id_(std::move(room_id))
+    , store_(store)
+    , limits_(limits)
+    , on_idle_(std::move(on_idle))
+    , committed_(id_)
+    , speculative_(id_)
+    , presence_timer_(strand_)
+    , idle_timer_(strand_)
+{
+}
+
+// ------------------------------------------------------------------ loading
+
+void room_host::load()
+{
+    boost::asio::post(strand_, [self = shared_from_this()] {
+        if (self->phase_ != phase::created)
+            return;
+        self->phase_ = phase::loading;
+        self->store_.run([self](store::event_log& log) {
+            try {
+                auto history = log.load(self->id_);
+                boost::asio::post(self->strand_, [self, h = std::move(history)]() mutable { self->on_loaded(std::move(h)); });
+            } catch (const std::exception& e) {
+                boost::asio::post(self->strand_, [self, why = std::string(e.what())] { self->fail_load(why); });
+            }
+        });
+    });
+}
+
+void room_host::on_loaded(store::room_history history)
+{
+    model::room_state state(id_);
+    if (history.snapshot) {
+        pb::RoomState snapshot;
+        if (!snapshot.ParseFromString(*history.snapshot))
+            return fail_load("its snapshot does not decode");
+        state = model::room_state::from_proto(snapshot);
+    }
+    for (const auto& bytes : history.events) {
+        pb::Event event;
+        if (!event.ParseFromString(bytes) || !state.apply(event))
+            return fail_load("its log does not replay at seq " + std::to_string(state.seq() + 1));
+    }
+    committed_ = state;
+    speculative_ = std::move(state);
+    last_snapshot_seq_ = history.snapshot_seq;
+    phase_ = phase::ready;
+    spdlog::info("room={} loaded seq={} events_replayed={}", id_, committed_.seq(), history.events.size());
+
+    auto joins = std::move(waiting_joins_);
+    waiting_joins_.clear();
+    for (auto& j : joins)
+        do_join(std::move(j));
+    if (members_.empty())
+        arm_idle_timer();
+}
+
+void room_host::fail_load(const std::string& why)
+{
+    spdlog::error("room={} failed to load: {}", id_, why);
+    phase_ = phase::failed;
+    auto joins = std::move(waiting_joins_);
+    waiting_joins_.clear();
+    for (auto& j : joins)
+        j.done(join_outcome::unavailable);
+    arm_idle_timer();  // unload, so a later join tries again
+}
+
+// ------------------------------------------------------------------ members
+
+void room_host::join(std::shared_ptr<subscriber> who, model::actor actor, std::uint64_t request_id, join_callback done)
+{
+    boost::asio::post(strand_, [self = shared_from_this(), req = pending_join{std::move(who), std::move(actor), request_id,
+                                                                              std::move(done)}]() mutable {
+        self->do_join(std::move(req));
+    });
+}
+
+void room_host::do_join(pending_join request)
+{
+    switch (phase_) {
+    case phase::created:
+    case phase::loading:
+        waiting_joins_.push_back(std::move(request));
+        return;
+    case phase::failed:
+        request.done(join_outcome::unavailable);
+        return;
+    case phase::gone:
+        request.done(join_outcome::gone);
+        return;
+    case phase::ready:
+        break;
+    }
+    idle_timer_.cancel();
+
+    pb::Participant participant;
+    participant.set_id(request.actor.id);
+    participant.set_name(request.actor.name);
+    participant.set_role(request.actor.role);
+
+    auto& entry = online_[participant.id()];
+    const bool first_connection = entry.connections++ == 0;
+    entry.participant = participant;
+    if (first_connection) {
+        pb::ServerMessage joined;
+        *joined.mutable_participant_joined()->mutable_participant() = participant;
+        broadcast(encode_piece(joined));
+    }
+
+    pb::ServerMessage welcome;
+    auto* w = welcome.mutable_welcome();
+    w->set_request_id(request.request_id);
+    *w->mutable_state() = committed_.to_proto();
+    *w->mutable_you() = participant;
+    for (const auto& [id, online] : online_)
+        *w->add_online() = online.participant;
+    w->set_protocol_version(1);
+    w->set_server_version(MAPTABLE_VERSION);
+    request.who->deliver(encode_piece(welcome));
+
+    members_[request.who.get()] = member{request.who, participant.id()};
+    start_presence_tick();
+    request.done(join_outcome::joined);
+}
+
+void room_host::leave(const subscriber* who)
+{
+    boost::asio::post(strand_, [self = shared_from_this(), who] {
+        auto it = self->members_.find(who);
+        if (it == self->members_.end())
+            return;
+        const std::string participant_id = it->second.participant_id;
+        self->members_.erase(it);
+        auto online = self->online_.find(participant_id);
+        if (online != self->online_.end() && --online->second.connections == 0) {
+            self->online_.erase(online);
+            self->dirty_presence_.erase(participant_id);
+            pb::ServerMessage left;
+            left.mutable_participant_left()->set_participant_id(participant_id);
+            self->broadcast(encode_piece(left));
+        }
+        if (self->members_.empty())
+            self->arm_idle_timer();
+    });
+}
+
+void room_host::broadcast(const shared_piece& piece)
+{
+    for (auto& [key, m] : members_)
+        if (auto who = m.who.lock())
+            who->deliver(piece);
+}
+
+// ------------------------------------------------------------------ commands
+
+void room_host::submit(std::shared_ptr<subscriber> sender, model::actor actor, std::string client_id,
+                       pb::ClientMessage command)
+{
+    boost::asio::post(strand_, [self = shared_from_this(), sender = std::move(sender), actor = std::move(actor),
+                                client_id = std::move(client_id), command = std::move(command)]() mutable {
+        self->do_submit(std::move(sender), std::move(actor), std::move(client_id), std::move(command));
+    });
+}
+
+void room_host::do_submit(std::shared_ptr<subscriber> sender, model::actor actor, std::string client_id,
+                          pb::ClientMessage command)
+{
+    const std::uint64_t request_id = command.request_id();
+    if (phase_ != phase::ready) {
+        sender->deliver(error_piece(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE, "the room is not available; join again"));
+        return;
+    }
+    if (request_id != 0 && !client_id.empty()) {
+        auto seen = recent_ops_.find(op_key(client_id, request_id));
+        if (seen != recent_ops_.end()) {
+            if (seen->second <= committed_.seq()) {
+                sender->deliver(ack_piece(request_id, seen->second));
+            } else {
+                sender->deliver(error_piece(request_id, pb::ERROR_CODE_INTERNAL,
+                                            "this command is still being stored; wait for its ack"));
+            }
+            return;
+        }
+    }
+
+    auto result = speculative_.validate(command, actor, now_ms());
+    if (auto* refused = std::get_if<model::rejection>(&result)) {
+        spdlog::debug("room={} refused request={} code={}", id_, request_id, pb::ErrorCode_Name(refused->code));
+        sender->deliver(error_piece(request_id, refused->code, std::move(refused->message)));
+        return;
+    }
+    auto& event = std::get<pb::Event>(result);
+    speculative_.apply(event);
+    if (request_id != 0 && !client_id.empty())
+        remember_op(client_id, request_id, event.seq());
+
+    pending_event pending;
+    pending.bytes = event.SerializeAsString();
+    pending.event = std::move(event);
+    pending.sender = sender;
+    pending.request_id = request_id;
+    pending.client_id = std::move(client_id);
+    queued_.push_back(std::move(pending));
+    if (in_store_.empty())
+        start_commit();
+}
+
+void room_host::start_commit()
+{
+    in_store_ = std::move(queued_);
+    queued_.clear();
+    std::vector<store::event_record> records;
+    records.reserve(in_store_.size());
+    for (const auto& p : in_store_) {
+        store::event_record r;
+        r.room_id = id_;
+        r.seq = p.event.seq();
+        r.time_ms = p.event.time_ms();
+        r.kind = kind_of(p.event);
+        r.client_id = p.client_id;
+        r.op_id = p.client_id.empty() ? 0 : p.request_id;
+        r.bytes = p.bytes;
+        records.push_back(std::move(r));
+    }
+    store_.append(std::move(records), [self = shared_from_this()](store::append_error result) {
+        boost::asio::post(self->strand_, [self, result] { self->on_committed(result); });
+    });
+}
+
+void room_host::on_committed(store::append_error result)
+{
+    if (result != store::append_error::ok) {
+        spdlog::error("room={} could not store events {}..{}: {}", id_, in_store_.front().event.seq(),
+                      in_store_.back().event.seq(), result == store::append_error::duplicate ? "duplicate key" : "I/O error");
+        // Nothing of this batch is in the log, and the next batch was validated
+        // against it: refuse both and go back to what is stored.
+        for (auto* batch : {&in_store_, &queued_}) {
+            for (auto& p : *batch) {
+                forget_op(p.client_id, p.request_id);
+                if (auto sender = p.sender.lock())
+                    sender->deliver(error_piece(p.request_id, pb::ERROR_CODE_STORE_UNAVAILABLE,
+                                                "the change could not be stored and was not applied; try again"));
+            }
+            batch->clear();
+        }
+        speculative_ = committed_;
+        return;
+    }
+
+    for (auto& p : in_store_) {
+        committed_.apply(p.event);
+        broadcast(encode_event_piece(p.bytes));
+        if (auto sender = p.sender.lock())
+            sender->deliver(ack_piece(p.request_id, p.event.seq()));
+    }
+    in_store_.clear();
+    maybe_snapshot();
+    if (!queued_.empty())
+        start_commit();
+    else if (members_.empty())
+        arm_idle_timer();
+}
+
+void room_host::maybe_snapshot()
+{
+    if (committed_.seq() - last_snapshot_seq_ < limits_.snapshot_every_events)
+        return;
+    last_snapshot_seq_ = committed_.seq();
+    auto bytes = committed_.to_proto().SerializeAsString();
+    store_.run([room = id_, seq = last_snapshot_seq_, bytes = std::move(bytes)](store::event_log& log) {
+        try {
+            log.save_snapshot(room, seq, bytes);
+        } catch (const std::exception& e) {
+            // A missing snapshot costs replay time, never data: the log is complete.
+            spdlog::warn("room={} snapshot at seq={} not saved: {}", room, seq, e.what());
+        }
+    });
+}
+
+void room_host::remember_op(const std::string& client_id, std::uint64_t op_id, std::uint64_t seq)
+{
+    auto key = op_key(client_id, op_id);
+    recent_ops_[key] = seq;
+    recent_ops_order_.push_back(std::move(key));
+    while (recent_ops_order_.size() > limits_.recent_ops_per_room) {
+        recent_ops_.erase(recent_ops_order_.front());
+        recent_ops_order_.pop_front();
+    }
+}
+
+void room_host::forget_op(const std::string& client_id, std::uint64_t op_id)
+{
+    if (!client_id.empty())
+        recent_ops_.erase(op_key(client_id, op_id));
+}
+
+// ------------------------------------------------------------------ chat history
+
+void room_host::chat_history(std::shared_ptr<subscriber> who, std::uint64_t request_id, std::uint64_t before_seq,
+                             std::uint32_t limit)
+{
+    store_.run([room = id_, who = std::move(who), request_id, before_seq, limit](store::event_log& log) {
+        pb::ServerMessage reply;
+        auto* history = reply.mutable_chat_history();
+        history->set_request_id(request_id);
+        try {
+            auto rows = log.chat_before(room, before_seq, limit + 1);
+            history->set_has_more(rows.size() > limit);
+            const std::size_t skip = rows.size() > limit ? rows.size() - limit : 0;
+            for (std::size_t i = skip; i < rows.size(); ++i) {
+                pb::Event event;
+                if (event.ParseFromString(rows[i]) && event.has_chat_posted())
+                    *history->add_messages() = event.chat_posted().message();
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("room={} chat history failed: {}", room, e.what());
+            who->deliver(error_piece(request_id, pb::ERROR_CODE_STORE_UNAVAILABLE, "chat history could not be read"));
+            return;
+        }
+        who->deliver(encode_piece(reply));
+    });
+}
+
+// ------------------------------------------------------------------ presence
+
+void room_host::update_presence(pb::ParticipantPresence presence)
+{
+    boost::asio::post(strand_, [self = shared_from_this(), presence = std::move(presence)]() mutable {
+        if (!self->online_.contains(presence.participant_id()))
+            return;
+        auto& latest = self->dirty_presence_[presence.participant_id()];
+        latest.set_participant_id(presence.participant_id());
+        if (presence.has_cursor())
+            *latest.mutable_cursor() = presence.cursor();
+        if (presence.has_viewport())
+            *latest.mutable_viewport() = presence.viewport();
+    });
+}
+
+void room_host::start_presence_tick()
+{
+    if (presence_ticking_)
+        return;
+    presence_ticking_ = true;
+    presence_timer_.expires_after(limits_.presence_tick);
+    presence_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        self->presence_ticking_ = false;
+        if (!ec)
+            self->on_presence_tick();
+    });
+}
+
+void room_host::on_presence_tick()
+{
+    if (!dirty_presence_.empty()) {
+        pb::ServerMessage update;
+        auto* list = update.mutable_presence();
+        for (auto& [id, p] : dirty_presence_)
+            *list->add_presence() = std::move(p);
+        dirty_presence_.clear();
+        broadcast(encode_piece(update));
+    }
+    if (!members_.empty() && phase_ == phase::ready)
+        start_presence_tick();
+}
+
+// ------------------------------------------------------------------ lifetime
+
+void room_host::arm_idle_timer()
+{
+    idle_timer_.expires_after(limits_.room_idle_unload);
+    idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (ec || !self->members_.empty() || !self->waiting_joins_.empty())
+            return;
+        if (!self->in_store_.empty() || !self->queued_.empty())
+            return self->arm_idle_timer();
+        self->phase_ = phase::gone;
+        self->on_idle_(*self);
+    });
+}
+
+void room_host::shutdown(std::string reason)
+{
+    boost::asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] {
+        for (auto& [key, m] : self->members_)
+            if (auto who = m.who.lock())
+                who->disconnect(reason);
+        self->idle_timer_.cancel();
+        self->presence_timer_.cancel();
+    });
+}
+
+} // namespace maptable::room

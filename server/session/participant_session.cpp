@@ -1,1 +1,216 @@
-// placeholder
+#include "session/participant_session.hpp"
+
+#include "room/frame.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace maptable::session {
+namespace {
+
+// Room and client ids end up in logs, URLs and file names: a short, plain alphabet.
+bool is_plain_id(std::string_view s)
+{
+    if (s.empty() || s.size() > 64)
+        return false;
+    for (char c : s) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                        c == '_' || c == '.';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+std::int64_t unix_seconds()
+{
+    using namespace std::chrono;
+    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace
+
+participant_session::participant_session(server_context& context, boost::asio::any_io_executor strand,
+                                         std::weak_ptr<connection> conn, std::uint64_t connection_id)
+    : context_(context)
+    , strand_(std::move(strand))
+    , connection_(std::move(conn))
+    , connection_id_(connection_id)
+{
+}
+
+void participant_session::deliver(room::shared_piece piece)
+{
+    if (auto conn = connection_.lock())
+        conn->send(std::move(piece));
+}
+
+void participant_session::disconnect(std::string reason)
+{
+    if (auto conn = connection_.lock())
+        conn->close(close_code::going_away, std::move(reason));
+}
+
+void participant_session::reply_error(std::uint64_t request_id, pb::ErrorCode code, std::string message)
+{
+    spdlog::info("conn={} room={} error request={} code={}", connection_id_, room_id_, request_id,
+                 pb::ErrorCode_Name(code));
+    deliver(room::error_piece(request_id, code, std::move(message)));
+}
+
+void participant_session::refuse_join(std::uint64_t request_id, pb::ErrorCode code, std::string message)
+{
+    reply_error(request_id, code, message);
+    phase_ = phase::closed;
+    if (auto conn = connection_.lock())
+        conn->close(close_code::policy, "join refused: " + message);
+}
+
+void participant_session::on_message(std::string_view bytes)
+{
+    if (phase_ == phase::closed)
+        return;
+    pb::ClientMessage message;
+    if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+        reply_error(0, pb::ERROR_CODE_MALFORMED_MESSAGE, "the message is not a maptable.v1.ClientMessage");
+        return;
+    }
+    if (message.body_case() == pb::ClientMessage::BODY_NOT_SET) {
+        reply_error(message.request_id(), pb::ERROR_CODE_UNKNOWN_COMMAND,
+                    "the message carries no command this server knows (is the client newer?)");
+        return;
+    }
+    if (message.has_join())
+        return handle_join(message);
+    if (phase_ != phase::joined) {
+        reply_error(message.request_id(), pb::ERROR_CODE_NOT_JOINED,
+                    phase_ == phase::joining ? "the join is still in progress; wait for the Welcome"
+                                             : "send Join first");
+        return;
+    }
+    handle_command(std::move(message));
+}
+
+void participant_session::handle_join(const pb::ClientMessage& message)
+{
+    const auto request_id = message.request_id();
+    if (phase_ != phase::waiting_for_join) {
+        reply_error(request_id, pb::ERROR_CODE_ALREADY_JOINED, "this connection has already joined a room");
+        return;
+    }
+    const auto& join = message.join();
+    if (join.protocol_version() < min_protocol_version)
+        return refuse_join(request_id, pb::ERROR_CODE_CLIENT_TOO_OLD,
+                           "client too old: it speaks protocol " + std::to_string(join.protocol_version()) +
+                               ", this server speaks " + std::to_string(min_protocol_version) + " to " +
+                               std::to_string(max_protocol_version) + "; update the client");
+    if (join.protocol_version() > max_protocol_version)
+        return refuse_join(request_id, pb::ERROR_CODE_CLIENT_TOO_NEW,
+                           "client too new: it speaks protocol " + std::to_string(join.protocol_version()) +
+                               ", this server speaks at most " + std::to_string(max_protocol_version) +
+                               "; update the server or use an older client");
+    if (!is_plain_id(join.room_id()))
+        return refuse_join(request_id, pb::ERROR_CODE_INVALID_ROOM_ID,
+                           "a room id is 1-64 characters of A-Z a-z 0-9 . _ -");
+    room_id_ = join.room_id();
+    if (!is_plain_id(join.client_id()))
+        return refuse_join(request_id, pb::ERROR_CODE_INVALID_CLIENT_ID,
+                           "a client id is 1-64 characters of A-Z a-z 0-9 . _ -");
+
+    auto verified = auth::verify_join_token(join.token(), context_.verifier, unix_seconds());
+    if (auto* bad = std::get_if<auth::token_error>(&verified))
+        return refuse_join(request_id, bad->code, bad->message);
+    auto& claims = std::get<auth::join_claims>(verified);
+    if (claims.room != join.room_id())
+        return refuse_join(request_id, pb::ERROR_CODE_TOKEN_WRONG_ROOM, "the join token is for another room");
+
+    client_id_ = join.client_id();
+    actor_ = model::actor{claims.subject, claims.name, claims.role};
+    phase_ = phase::joining;
+    enter_room(request_id, 3);
+}
+
+void participant_session::enter_room(std::uint64_t request_id, int attempts_left)
+{
+    room_ = context_.rooms.open(room_id_);
+    room_->join(shared_from_this(), actor_, request_id,
+                [self = shared_from_this(), request_id, attempts_left](room::join_outcome outcome) {
+                    boost::asio::post(self->strand_, [self, request_id, attempts_left, outcome] {
+                        if (self->phase_ != phase::joining) {
+                            // The connection closed while joining: leave again.
+                            if (outcome == room::join_outcome::joined)
+                                self->room_->leave(self.get());
+                            return;
+                        }
+                        switch (outcome) {
+                        case room::join_outcome::joined:
+                            self->phase_ = phase::joined;
+                            spdlog::info("conn={} room={} joined participant={} role={}", self->connection_id_,
+                                         self->room_id_, self->actor_.id, auth::role_name(self->actor_.role));
+                            return;
+                        case room::join_outcome::gone:
+                            // Unloaded between lookup and join: the next open loads it anew.
+                            if (attempts_left > 0)
+                                return self->enter_room(request_id, attempts_left - 1);
+                            [[fallthrough]];
+                        case room::join_outcome::unavailable:
+                            self->room_.reset();
+                            self->refuse_join(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
+                                              "the room could not be loaded; try again later");
+                            return;
+                        }
+                    });
+                });
+}
+
+void participant_session::handle_command(pb::ClientMessage message)
+{
+    const auto request_id = message.request_id();
+    if (model::produces_event(message)) {
+        room_->submit(shared_from_this(), actor_, client_id_, std::move(message));
+        return;
+    }
+    switch (message.body_case()) {
+    case pb::ClientMessage::kGetChatHistory: {
+        const auto& ask = message.get_chat_history();
+        const auto& limits = model::limits();
+        if (ask.limit() > limits.max_history_page)
+            return reply_error(request_id, pb::ERROR_CODE_INVALID_LIMIT,
+                               "at most " + std::to_string(limits.max_history_page) + " messages per request");
+        room_->chat_history(shared_from_this(), request_id, ask.before_seq(),
+                            ask.limit() == 0 ? limits.default_history_page : ask.limit());
+        return;
+    }
+    case pb::ClientMessage::kMoveCursor: {
+        if (auto bad = model::check_position(message.move_cursor().position()))
+            return reply_error(request_id, bad->code, bad->message);
+        pb::ParticipantPresence presence;
+        presence.set_participant_id(actor_.id);
+        *presence.mutable_cursor() = message.move_cursor().position();
+        room_->update_presence(std::move(presence));
+        return;
+    }
+    case pb::ClientMessage::kChangeViewport: {
+        if (auto bad = model::check_viewport(message.change_viewport().viewport()))
+            return reply_error(request_id, bad->code, bad->message);
+        pb::ParticipantPresence presence;
+        presence.set_participant_id(actor_.id);
+        *presence.mutable_viewport() = message.change_viewport().viewport();
+        room_->update_presence(std::move(presence));
+        return;
+    }
+    default:
+        return reply_error(request_id, pb::ERROR_CODE_UNKNOWN_COMMAND, "this command is not known to this server");
+    }
+}
+
+void participant_session::on_closed()
+{
+    if (room_ && phase_ == phase::joined)
+        room_->leave(this);
+    phase_ = phase::closed;
+}
+
+} // namespace maptable::session

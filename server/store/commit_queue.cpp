@@ -1,1 +1,155 @@
-// placeholder
+// Layer: store. Group commit: one writer thread, one transaction per batch.
+//
+// The writer takes the longest run of append submissions at the head of the
+// queue that fits in max_batch_events (at least one, however large), moves
+// their records into one vector and appends it in one transaction. A job at
+// the head runs alone, so it sees every append queued before it and none
+// queued after it. Completions and jobs run with the mutex released, so they
+// may submit more work.
+#include "store/commit_queue.hpp"
+
+#include <stdexcept>
+#include <utility>
+
+namespace maptable::store {
+
+namespace {
+
+// Completions and jobs must not throw (see the header); if one does anyway,
+// the writer thread must survive it, or every room's acks stop. The exception
+// is dropped: there is no caller on this thread to hand it to.
+template <class F>
+void call_guarded(F&& f) noexcept {
+    try {
+        std::forward<F>(f)();
+    } catch (...) {
+    }
+}
+
+append_error append_guarded(event_log& log, std::span<const event_record> records) noexcept {
+    try {
+        return log.append(records);
+    } catch (...) {
+        return append_error::io;  // nothing the log promised to have written
+    }
+}
+
+} // namespace
+
+commit_queue::commit_queue(std::unique_ptr<event_log> log, std::size_t max_batch_events)
+    : log_(std::move(log)), max_batch_events_(max_batch_events == 0 ? 1 : max_batch_events) {
+    if (!log_) throw std::invalid_argument("commit_queue: no event log");
+    // Started last: every member the writer touches is initialised by now.
+    writer_ = std::thread([this] { writer_loop(); });
+}
+
+commit_queue::~commit_queue() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    writer_.join();  // the writer empties the queue before it returns
+}
+
+void commit_queue::append(std::vector<event_record> records, append_done done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!stopping_) {
+            queue_.push_back(item{std::move(records), std::move(done), {}});
+            wake_.notify_one();
+            return;
+        }
+    }
+    // Submitted during destruction (a caller's lifetime bug): the writer may
+    // already have gone, so the records will never be written. Say so.
+    if (done) call_guarded([&] { done(append_error::io); });
+}
+
+void commit_queue::run(job fn) {
+    if (!fn) return;
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;  // as above; there is no log left to run it on
+    queue_.push_back(item{{}, {}, std::move(fn)});
+    wake_.notify_one();
+}
+
+void commit_queue::drain() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
+}
+
+std::size_t commit_queue::commits() const {
+    std::lock_guard lock(mutex_);
+    return commits_;
+}
+
+void commit_queue::writer_loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and nothing left to do
+
+        busy_ = true;
+        if (queue_.front().fn) {
+            job fn = std::move(queue_.front().fn);
+            queue_.pop_front();
+            lock.unlock();
+            call_guarded([&] { fn(*log_); });
+            fn = nullptr;  // release what the job captured before reporting idle
+            lock.lock();
+        } else {
+            // Take a run of consecutive appends that fits in one transaction.
+            std::vector<event_record> records;
+            std::vector<std::pair<std::size_t, std::size_t>> spans;  // (offset, count) per submission
+            std::vector<append_done> dones;
+            while (!queue_.empty() && !queue_.front().fn) {
+                const std::size_t n = queue_.front().records.size();
+                if (!dones.empty() && records.size() + n > max_batch_events_) break;
+                item next = std::move(queue_.front());
+                queue_.pop_front();
+                spans.emplace_back(records.size(), n);
+                records.insert(records.end(), std::make_move_iterator(next.records.begin()),
+                               std::make_move_iterator(next.records.end()));
+                dones.push_back(std::move(next.done));
+            }
+            lock.unlock();
+
+            std::vector<append_error> results(dones.size(), append_error::ok);
+            std::size_t committed = 0;
+            if (!records.empty()) {
+                const append_error shared = append_guarded(*log_, records);
+                if (shared == append_error::ok) {
+                    committed = 1;
+                } else if (dones.size() == 1) {
+                    results[0] = shared;
+                } else {
+                    // One submission's duplicate key must not fail the others:
+                    // the shared transaction wrote nothing, so try each alone,
+                    // in submission order.
+                    const std::span<const event_record> all(records);
+                    for (std::size_t i = 0; i < spans.size(); ++i) {
+                        if (spans[i].second == 0) continue;  // nothing to write: ok
+                        results[i] = append_guarded(*log_, all.subspan(spans[i].first, spans[i].second));
+                        if (results[i] == append_error::ok) ++committed;
+                    }
+                }
+            }
+
+            // Count before acking, so a completion that reads commits() sees
+            // its own transaction.
+            lock.lock();
+            commits_ += committed;
+            lock.unlock();
+            for (std::size_t i = 0; i < dones.size(); ++i) {
+                if (dones[i]) call_guarded([&] { dones[i](results[i]); });
+            }
+            dones.clear();  // release captured state before reporting idle
+            lock.lock();
+        }
+        busy_ = false;
+        if (queue_.empty()) idle_.notify_all();
+    }
+}
+
+} // namespace maptable::store

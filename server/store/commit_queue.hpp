@@ -8,7 +8,10 @@
 // before it.
 //
 // Completions run on the writer thread: they must only post work elsewhere
-// (to a room's strand), never block.
+// (to a room's strand), never block, never throw. Jobs run there too and must
+// catch their own exceptions (a failed load is theirs to report); anything
+// that escapes a completion or a job is dropped so the writer keeps serving
+// every other room.
 #pragma once
 
 #include "store/event_log.hpp"
@@ -38,13 +41,17 @@ public:
 
     // Queues records for the next group commit; done(ok) when they are durable.
     // If the shared transaction fails, each submission is retried alone so that
-    // one bad batch (a duplicate key) does not fail the others.
+    // one bad batch (a duplicate key) does not fail the others. Submitting
+    // while the queue is being destroyed calls done(io) at once.
     void append(std::vector<event_record> records, append_done done);
 
     // Runs fn on the writer thread with the log, after everything queued before it.
+    // Dropped if submitted while the queue is being destroyed.
     void run(job fn);
 
-    // Blocks until everything queued so far has run. For shutdown and tests.
+    // Blocks until the queue is empty and the writer idle (so at least
+    // everything queued so far has run). For shutdown and tests. Never call it
+    // from a completion or a job: the writer would wait for itself.
     void drain();
 
     // Number of transactions committed so far (for tests and metrics).

@@ -1,1 +1,390 @@
-// placeholder
+// Layer: store. The SQLite event log: one connection, WAL, prepared statements.
+//
+// Schema (user_version 1):
+//   events(room, seq, time_ms, kind, client_id, op_id, body), primary key
+//     (room, seq), WITHOUT ROWID so the rows are stored in key order and a
+//     room's history is one contiguous range scan.
+//   events_op: UNIQUE (room, client_id, op_id) WHERE op_id IS NOT NULL. An
+//     op_id of 0 ("not deduplicated") is stored as NULL, so it never conflicts.
+//     The partial-index condition is "IS NOT NULL" rather than "op_id > 0" for
+//     two reasons: op ids are unsigned 64-bit values stored bit for bit in a
+//     signed column, so ids above 2^63 are negative in SQL and "> 0" would stop
+//     deduplicating them; and SQLite can use an "x IS NOT NULL" partial index
+//     for a query with "x = ?", but cannot prove "? > 0", so find_op would scan.
+//   events_chat: (room, kind, seq) for chat history paging.
+//   snapshots(room, seq, body): the newest snapshot per room.
+//
+// Errors: append() reports duplicate keys and disk trouble as values (the
+// room decides what to tell the client); reads and snapshot writes throw
+// std::runtime_error, because a log that cannot be read is broken
+// infrastructure, not a domain outcome.
+#include "store/sqlite_event_log.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <bit>
+#include <limits>
+#include <stdexcept>
+
+namespace maptable::store {
+
+namespace {
+
+constexpr int schema_version = 1;
+
+// Long enough to ride out a checkpoint or a backup tool's short lock; short
+// enough that a stuck second writer surfaces as an io error, not a hang.
+constexpr int default_busy_timeout_ms = 5000;
+
+constexpr const char* schema_sql = R"sql(
+CREATE TABLE IF NOT EXISTS events(
+    room      TEXT    NOT NULL,
+    seq       INTEGER NOT NULL,
+    time_ms   INTEGER NOT NULL,
+    kind      INTEGER NOT NULL,
+    client_id TEXT,
+    op_id     INTEGER,
+    body      BLOB    NOT NULL,
+    PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS events_op ON events(room, client_id, op_id) WHERE op_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_chat ON events(room, kind, seq);
+CREATE TABLE IF NOT EXISTS snapshots(
+    room TEXT    PRIMARY KEY,
+    seq  INTEGER NOT NULL,
+    body BLOB    NOT NULL
+);
+)sql";
+
+// SQLite integers are signed 64-bit; seqs and op ids are unsigned. Seqs stay
+// far below 2^63 in practice; op ids come from clients and may use all 64
+// bits, so they are stored bit for bit (see the schema note above).
+sqlite3_int64 to_sql(std::uint64_t v) {
+    return std::bit_cast<sqlite3_int64>(v);
+}
+std::uint64_t from_sql(sqlite3_int64 v) {
+    return std::bit_cast<std::uint64_t>(v);
+}
+constexpr std::uint64_t max_seq = std::uint64_t(std::numeric_limits<sqlite3_int64>::max());
+
+std::string error_text(sqlite3* db, const std::string& what) {
+    return "sqlite event log: " + what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory");
+}
+
+void exec(sqlite3* db, const char* sql, const char* what) {
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+        std::string text = "sqlite event log: " + std::string(what) + ": " + (message ? message : sqlite3_errmsg(db));
+        sqlite3_free(message);
+        throw std::runtime_error(text);
+    }
+}
+
+// Runs a one-row query (a PRAGMA) and returns column 0 as text.
+std::string query_text(sqlite3* db, const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) throw std::runtime_error(error_text(db, sql));
+    std::string out;
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        if (const auto* text = sqlite3_column_text(stmt, 0)) out = reinterpret_cast<const char*>(text);
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw std::runtime_error(error_text(db, sql));
+    return out;
+}
+
+// SQLITE_STATIC: the string outlives the step that reads it. The 64-bit
+// variants report an oversized value as SQLITE_TOOBIG instead of truncating
+// its length to int.
+int bind_text(sqlite3_stmt* stmt, int index, const std::string& s) {
+    return sqlite3_bind_text64(stmt, index, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+int bind_blob(sqlite3_stmt* stmt, int index, const std::string& s) {
+    // A null pointer would bind NULL (and trip NOT NULL); std::string::data()
+    // is never null, even for an empty string.
+    return sqlite3_bind_blob64(stmt, index, s.data(), s.size(), SQLITE_STATIC);
+}
+
+std::string column_blob(sqlite3_stmt* stmt, int index) {
+    const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, index));
+    const int size = sqlite3_column_bytes(stmt, index);
+    return data == nullptr ? std::string() : std::string(data, std::size_t(size));
+}
+
+// Resets a statement and drops its bindings when a use of it ends, however it
+// ends, so no statement keeps a read transaction open or points at a caller's
+// buffer after the call returns.
+class statement_use {
+public:
+    explicit statement_use(sqlite3_stmt* stmt) : stmt_(stmt) {}
+    ~statement_use() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+    statement_use(const statement_use&) = delete;
+    statement_use& operator=(const statement_use&) = delete;
+    sqlite3_stmt* get() const { return stmt_; }
+
+private:
+    sqlite3_stmt* stmt_;
+};
+
+} // namespace
+
+struct sqlite_event_log::statements {
+    sqlite3_stmt* begin = nullptr;
+    sqlite3_stmt* begin_read = nullptr;
+    sqlite3_stmt* commit = nullptr;
+    sqlite3_stmt* rollback = nullptr;
+    sqlite3_stmt* insert_event = nullptr;
+    sqlite3_stmt* select_snapshot = nullptr;
+    sqlite3_stmt* select_events_after = nullptr;
+    sqlite3_stmt* upsert_snapshot = nullptr;
+    sqlite3_stmt* select_chat_before = nullptr;
+    sqlite3_stmt* select_op = nullptr;
+
+    explicit statements(sqlite3* db) {
+        try {
+            prepare(db, begin, "BEGIN IMMEDIATE");
+            prepare(db, begin_read, "BEGIN");
+            prepare(db, commit, "COMMIT");
+            prepare(db, rollback, "ROLLBACK");
+            prepare(db, insert_event,
+                    "INSERT INTO events(room, seq, time_ms, kind, client_id, op_id, body) VALUES(?1, ?2, ?3, ?4, ?5, "
+                    "?6, ?7)");
+            prepare(db, select_snapshot, "SELECT seq, body FROM snapshots WHERE room = ?1");
+            prepare(db, select_events_after, "SELECT body FROM events WHERE room = ?1 AND seq > ?2 ORDER BY seq");
+            // An older snapshot never replaces a newer one: load() would still be
+            // correct, but would replay more events than it needs to.
+            prepare(db, upsert_snapshot,
+                    "INSERT INTO snapshots(room, seq, body) VALUES(?1, ?2, ?3) ON CONFLICT(room) DO UPDATE SET "
+                    "seq = excluded.seq, body = excluded.body WHERE excluded.seq >= snapshots.seq");
+            // The seqs come from events_chat alone (a covering index), then the
+            // bodies by primary key. Asked for seq and body at once, SQLite's
+            // planner (without ANALYZE statistics) walks the primary key instead
+            // and filters out every map edit on the way, which is slow exactly
+            // when chat is sparse among edits.
+            prepare(db, select_chat_before,
+                    "SELECT e.body FROM events AS e JOIN (SELECT seq FROM events WHERE room = ?1 AND kind = ?2 AND "
+                    "seq < ?3 ORDER BY seq DESC LIMIT ?4) AS page ON e.room = ?1 AND e.seq = page.seq "
+                    "ORDER BY e.seq");
+            prepare(db, select_op, "SELECT seq FROM events WHERE room = ?1 AND client_id = ?2 AND op_id = ?3");
+        } catch (...) {
+            finalize();
+            throw;
+        }
+    }
+    ~statements() { finalize(); }
+    statements(const statements&) = delete;
+    statements& operator=(const statements&) = delete;
+
+private:
+    static void prepare(sqlite3* db, sqlite3_stmt*& stmt, const char* sql) {
+        if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+            throw std::runtime_error(error_text(db, std::string("prepare ") + sql));
+        }
+    }
+    void finalize() {
+        for (sqlite3_stmt* stmt : {begin, begin_read, commit, rollback, insert_event, select_snapshot, select_events_after,
+                                   upsert_snapshot, select_chat_before, select_op}) {
+            sqlite3_finalize(stmt);  // a no-op for nullptr
+        }
+    }
+};
+
+sqlite_event_log::sqlite_event_log(const std::string& path, durability mode) {
+    // NOMUTEX: the log is used by one thread at a time (the commit queue's
+    // writer), so SQLite's per-connection mutex would only cost time.
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    try {
+        if (rc != SQLITE_OK) throw std::runtime_error(error_text(db_, "cannot open " + path));
+        sqlite3_extended_result_codes(db_, 1);
+        sqlite3_busy_timeout(db_, default_busy_timeout_ms);
+
+        // The first statement that reads the file: a file that is not a
+        // database fails here, with "file is not a database".
+        const std::string journal = query_text(db_, "PRAGMA journal_mode=WAL");
+        if (journal != "wal" && !(journal == "memory" && path == ":memory:")) {
+            throw std::runtime_error("sqlite event log: cannot use WAL journal mode for " + path + " (got '" +
+                                     journal + "')");
+        }
+        exec(db_, mode == durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+             "set synchronous");
+        exec(db_, "PRAGMA foreign_keys=ON", "enable foreign keys");
+
+        // Create or check the schema in one write transaction, so two processes
+        // starting on one new file cannot both half-create it.
+        exec(db_, "BEGIN IMMEDIATE", "begin schema transaction");
+        try {
+            const int version = std::stoi(query_text(db_, "PRAGMA user_version"));
+            if (version > schema_version) {
+                throw std::runtime_error("sqlite event log: " + path + " has schema version " +
+                                         std::to_string(version) + ", newer than this server's " +
+                                         std::to_string(schema_version));
+            }
+            if (version < schema_version) {
+                // Version 0 is a new file. Later versions add migration steps here,
+                // each taking the file from version n to n + 1.
+                exec(db_, schema_sql, "create schema");
+                exec(db_, ("PRAGMA user_version=" + std::to_string(schema_version)).c_str(), "set schema version");
+            }
+            exec(db_, "COMMIT", "commit schema transaction");
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+
+        stmts_ = std::make_unique<statements>(db_);
+    } catch (...) {
+        // The destructor does not run for a constructor that throws.
+        sqlite3_close(db_);  // a no-op for nullptr; nothing is prepared yet
+        db_ = nullptr;
+        throw;
+    }
+}
+
+sqlite_event_log::~sqlite_event_log() {
+    stmts_.reset();  // every statement must be finalized before close
+    sqlite3_close(db_);
+}
+
+void sqlite_event_log::set_busy_timeout(std::chrono::milliseconds timeout) {
+    const auto ms = std::max<std::int64_t>(0, std::min<std::int64_t>(timeout.count(), std::numeric_limits<int>::max()));
+    sqlite3_busy_timeout(db_, int(ms));
+}
+
+append_error sqlite_event_log::append(std::span<const event_record> records) {
+    if (records.empty()) return append_error::ok;
+    for (const auto& r : records) {
+        // A seq that does not fit the column would be stored negative and
+        // break ordering. The sequencer never produces one; refuse rather
+        // than write a wrong log.
+        if (r.seq > max_seq) return append_error::io;
+    }
+
+    {
+        statement_use begin(stmts_->begin);
+        if (sqlite3_step(begin.get()) != SQLITE_DONE) return append_error::io;  // e.g. SQLITE_BUSY: nothing begun
+    }
+
+    append_error result = append_error::ok;
+    for (const auto& r : records) {
+        statement_use insert(stmts_->insert_event);
+        sqlite3_stmt* stmt = insert.get();
+        int bound = bind_text(stmt, 1, r.room_id);
+        bound |= sqlite3_bind_int64(stmt, 2, to_sql(r.seq));
+        bound |= sqlite3_bind_int64(stmt, 3, r.time_ms);
+        bound |= sqlite3_bind_int(stmt, 4, static_cast<int>(r.kind));
+        bound |= bind_text(stmt, 5, r.client_id);
+        bound |= r.op_id == 0 ? sqlite3_bind_null(stmt, 6) : sqlite3_bind_int64(stmt, 6, to_sql(r.op_id));
+        bound |= bind_blob(stmt, 7, r.bytes);
+        if (bound != SQLITE_OK) {  // SQLITE_OK is 0: any failed bind shows
+            result = append_error::io;
+            break;
+        }
+        const int rc = sqlite3_step(stmt);
+        if (rc != SQLITE_DONE) {
+            result = (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) ? append_error::duplicate
+                                                                                            : append_error::io;
+            break;
+        }
+    }
+
+    if (result == append_error::ok) {
+        statement_use commit(stmts_->commit);
+        if (sqlite3_step(commit.get()) == SQLITE_DONE) return append_error::ok;
+        result = append_error::io;
+    }
+
+    // Never leave a partial batch behind. Some errors (SQLITE_FULL, an I/O
+    // error during commit) make SQLite roll back on its own; only roll back if
+    // a transaction is still open.
+    if (sqlite3_get_autocommit(db_) == 0) {
+        statement_use rollback(stmts_->rollback);
+        sqlite3_step(rollback.get());
+    }
+    return result;
+}
+
+room_history sqlite_event_log::load(const std::string& room_id) {
+    room_history history;
+    // One read transaction, so the snapshot and the events after it are a
+    // consistent pair even if another process wrote in between.
+    {
+        statement_use begin(stmts_->begin_read);
+        if (sqlite3_step(begin.get()) != SQLITE_DONE) throw std::runtime_error(error_text(db_, "begin load"));
+    }
+    try {
+        {
+            statement_use use(stmts_->select_snapshot);
+            bind_text(use.get(), 1, room_id);
+            const int rc = sqlite3_step(use.get());
+            if (rc == SQLITE_ROW) {
+                history.snapshot_seq = from_sql(sqlite3_column_int64(use.get(), 0));
+                history.snapshot = column_blob(use.get(), 1);
+            } else if (rc != SQLITE_DONE) {
+                throw std::runtime_error(error_text(db_, "load snapshot of room " + room_id));
+            }
+        }
+        {
+            statement_use use(stmts_->select_events_after);
+            bind_text(use.get(), 1, room_id);
+            sqlite3_bind_int64(use.get(), 2, to_sql(history.snapshot_seq));
+            int rc = 0;
+            while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) history.events.push_back(column_blob(use.get(), 0));
+            if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "load events of room " + room_id));
+        }
+        statement_use commit(stmts_->commit);
+        if (sqlite3_step(commit.get()) != SQLITE_DONE) throw std::runtime_error(error_text(db_, "end load"));
+    } catch (...) {
+        if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    return history;
+}
+
+void sqlite_event_log::save_snapshot(const std::string& room_id, std::uint64_t seq, const std::string& bytes) {
+    if (seq > max_seq) throw std::runtime_error("sqlite event log: snapshot seq out of range");
+    statement_use use(stmts_->upsert_snapshot);
+    bind_text(use.get(), 1, room_id);
+    sqlite3_bind_int64(use.get(), 2, to_sql(seq));
+    bind_blob(use.get(), 3, bytes);
+    if (sqlite3_step(use.get()) != SQLITE_DONE) {
+        throw std::runtime_error(error_text(db_, "save snapshot of room " + room_id));
+    }
+}
+
+std::vector<std::string> sqlite_event_log::chat_before(const std::string& room_id, std::uint64_t before_seq,
+                                                       std::uint32_t limit) {
+    std::vector<std::string> out;
+    if (limit == 0) return out;
+    const std::uint64_t bound = (before_seq == 0 || before_seq > max_seq) ? max_seq : before_seq;
+    statement_use use(stmts_->select_chat_before);
+    bind_text(use.get(), 1, room_id);
+    sqlite3_bind_int(use.get(), 2, static_cast<int>(event_kind::chat));
+    sqlite3_bind_int64(use.get(), 3, to_sql(bound));
+    sqlite3_bind_int64(use.get(), 4, sqlite3_int64(limit));
+    int rc = 0;
+    while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) out.push_back(column_blob(use.get(), 0));
+    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read chat history of room " + room_id));
+    return out;
+}
+
+std::optional<std::uint64_t> sqlite_event_log::find_op(const std::string& room_id, const std::string& client_id,
+                                                       std::uint64_t op_id) {
+    if (op_id == 0) return std::nullopt;  // 0 means "not deduplicated": never stored as a key
+    statement_use use(stmts_->select_op);
+    bind_text(use.get(), 1, room_id);
+    bind_text(use.get(), 2, client_id);
+    sqlite3_bind_int64(use.get(), 3, to_sql(op_id));
+    const int rc = sqlite3_step(use.get());
+    if (rc == SQLITE_ROW) return from_sql(sqlite3_column_int64(use.get(), 0));
+    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "find op in room " + room_id));
+    return std::nullopt;
+}
+
+} // namespace maptable::store

@@ -3,6 +3,7 @@
 
 #include "store/event_log.hpp"
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,11 @@ public:
     ~sqlite_event_log() override;
     sqlite_event_log(const sqlite_event_log&) = delete;
     sqlite_event_log& operator=(const sqlite_event_log&) = delete;
+
+    // How long a write waits for a lock held by another connection (a backup
+    // tool, a second process on the same file) before append() reports io.
+    // Default 5 s; tests shorten it to reach the error path quickly.
+    void set_busy_timeout(std::chrono::milliseconds timeout);
 
     append_error append(std::span<const event_record> records) override;
     room_history load(const std::string& room_id) override;

@@ -1,0 +1,52 @@
+// Layer: app. The server's configuration: command-line flags, each also
+// settable as an environment variable MAPTABLE_<FLAG> (upper case, '-' as '_').
+// Flags win over the environment; the environment wins over defaults.
+#pragma once
+
+#include "limits.hpp"
+#include "store/sqlite_event_log.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace maptable::app {
+
+struct server_config {
+    std::string listen_address = "127.0.0.1";
+    unsigned short port = 8080;             // 0 = any free port (printed at start-up)
+    std::string data_dir = "./data";
+    std::string secret;                     // token secret; empty = read or create <data_dir>/secret
+    std::string issuer;
+    std::string audience;
+    unsigned threads = 0;                   // 0 = one per core
+    store::durability durability = store::durability::full;
+    std::string log_level = "info";
+    server_limits limits;
+};
+
+struct token_request {
+    std::string room;
+    std::string name;
+    std::string role = "participant";
+    std::string subject;                    // empty = derived
+    long long ttl_seconds = 7 * 24 * 3600;
+    std::string data_dir = "./data";
+    std::string secret;
+    std::string issuer;
+    std::string audience;
+};
+
+// Parses `maptable-server [flags]`. Returns nullopt after printing help or an
+// error (exit_code says which).
+std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_code);
+
+// Parses `maptable-server token [flags]` (argv[0] is "token").
+std::optional<token_request> parse_token_args(int argc, char** argv, int& exit_code);
+
+// The token secret: the configured one, else the contents of <data_dir>/secret,
+// created with 32 random bytes (mode 0600) on first use so that a newcomer's
+// server and `token` command agree without any set-up. Throws on I/O failure.
+std::string resolve_secret(const std::string& configured, const std::string& data_dir);
+
+} // namespace maptable::app

@@ -1,0 +1,148 @@
+// Layer: room. One loaded room: the sequencer in front of the pure state
+// machine, its subscribers and its presence.
+//
+// Runs on its own strand; every public method may be called from any thread
+// and posts to it. Owned by the room_registry (shared_ptr) and by in-flight
+// completions; it holds its subscribers weakly, so a closed connection never
+// lives on because a room still lists it.
+//
+// Persist, then publish: a command is validated against the *speculative*
+// state (everything sequenced, committed or not), appended to the log through
+// the commit_queue, and only when the commit returns is the event applied to
+// the *committed* state, fanned out and acknowledged. A room has at most one
+// batch in the store at a time, so a failed commit can never leave a gap in
+// its seqs: on failure the commands of that batch and of the next are refused
+// and the speculative state is reset to the committed one.
+#pragma once
+
+#include "limits.hpp"
+#include "model/room_state.hpp"
+#include "room/subscriber.hpp"
+#include "store/commit_queue.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace maptable::room {
+
+enum class join_outcome {
+    joined,        // the Welcome was delivered; events follow in order
+    gone,          // the room was unloaded meanwhile: open it again
+    unavailable,   // the room could not be loaded from the store
+};
+
+class room_host : public std::enable_shared_from_this<room_host> {
+public:
+    using idle_callback = std::function<void(room_host&)>;
+    using join_callback = std::function<void(join_outcome)>;
+
+    room_host(boost::asio::any_io_executor executor, std::string room_id, store::commit_queue& store,
+              const server_limits& limits, idle_callback on_idle);
+
+    const std::string& id() const { return id_; }
+
+    // Starts loading the room from the store. Called once, by the registry.
+    void load();
+
+    // Adds a subscriber and delivers the Welcome (state at the committed seq
+    // and who is online). done runs on the room's strand.
+    void join(std::shared_ptr<subscriber> who, model::actor actor, std::uint64_t request_id, join_callback done);
+
+    // Removes a subscriber (its connection ended).
+    void leave(const subscriber* who);
+
+    // Sequences an event command. The sender gets the event, then an Ack,
+    // after the commit; or an Error.
+    void submit(std::shared_ptr<subscriber> sender, model::actor actor, std::string client_id,
+                pb::ClientMessage command);
+
+    // Records the newest cursor and/or viewport of a participant; sent at the next tick.
+    void update_presence(pb::ParticipantPresence presence);
+
+    // Answers a GetChatHistory (limit already checked by the session).
+    void chat_history(std::shared_ptr<subscriber> who, std::uint64_t request_id, std::uint64_t before_seq,
+                      std::uint32_t limit);
+
+    // Disconnects every subscriber with reason and stops the timers.
+    void shutdown(std::string reason);
+
+private:
+    enum class phase { created, loading, ready, failed, gone };
+
+    struct member {
+        std::weak_ptr<subscriber> who;
+        std::string participant_id;
+    };
+    struct online_participant {
+        pb::Participant participant;
+        int connections = 0;
+    };
+    struct pending_join {
+        std::shared_ptr<subscriber> who;
+        model::actor actor;
+        std::uint64_t request_id;
+        join_callback done;
+    };
+    struct pending_event {
+        pb::Event event;
+        std::string bytes;                  // the encoding stored and sent: made once
+        std::weak_ptr<subscriber> sender;
+        std::uint64_t request_id = 0;
+        std::string client_id;
+    };
+
+    void on_loaded(store::room_history history);
+    void fail_load(const std::string& why);
+    void do_join(pending_join request);
+    void do_submit(std::shared_ptr<subscriber> sender, model::actor actor, std::string client_id,
+                   pb::ClientMessage command);
+    void start_commit();
+    void on_committed(store::append_error result);
+    void maybe_snapshot();
+    void broadcast(const shared_piece& piece);
+    void start_presence_tick();
+    void on_presence_tick();
+    void arm_idle_timer();
+    void remember_op(const std::string& client_id, std::uint64_t op_id, std::uint64_t seq);
+    void forget_op(const std::string& client_id, std::uint64_t op_id);
+
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    std::string id_;
+    store::commit_queue& store_;
+    const server_limits& limits_;
+    idle_callback on_idle_;
+
+    phase phase_ = phase::created;
+    model::room_state committed_;     // what subscribers have seen: Welcomes are built from it
+    model::room_state speculative_;   // committed + sequenced but not yet stored: commands validate against it
+    std::uint64_t last_snapshot_seq_ = 0;
+
+    std::vector<pending_event> in_store_;   // the batch being committed (at most one per room)
+    std::vector<pending_event> queued_;     // sequenced while in_store_ commits; the next batch
+
+    std::map<const subscriber*, member> members_;
+    std::map<std::string, online_participant> online_;
+    std::vector<pending_join> waiting_joins_;   // joins that arrived while loading
+
+    std::map<std::string, pb::ParticipantPresence> dirty_presence_;   // newest per participant since the last tick
+    boost::asio::steady_timer presence_timer_;
+    bool presence_ticking_ = false;
+    boost::asio::steady_timer idle_timer_;
+
+    // (client id, op id) -> seq of commands sequenced since the room loaded,
+    // so that a retried command is acknowledged again instead of applied twice.
+    std::unordered_map<std::string, std::uint64_t> recent_ops_;
+    std::deque<std::string> recent_ops_order_;
+};
+
+} // namespace maptable::room

@@ -1,0 +1,25 @@
+// Layer: room. What a room needs of a connected participant: somewhere to put
+// encoded pieces, and a way to end the connection. The session layer
+// implements it; the room never sees a socket.
+#pragma once
+
+#include "room/frame.hpp"
+
+#include <string>
+
+namespace maptable::room {
+
+class subscriber {
+public:
+    virtual ~subscriber() = default;
+
+    // Queues a piece for this participant. Thread-safe and non-blocking: it
+    // is called from the room's strand and must only hand the piece over.
+    virtual void deliver(shared_piece piece) = 0;
+
+    // Ends the connection with a reason a person can read (room failed,
+    // server shutting down). Thread-safe.
+    virtual void disconnect(std::string reason) = 0;
+};
+
+} // namespace maptable::room

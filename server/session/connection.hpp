@@ -1,0 +1,34 @@
+// Layer: session. What a participant session needs of its network
+// connection. net/websocket_session implements it; the session never sees
+// Beast.
+#pragma once
+
+#include "room/frame.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace maptable::session {
+
+namespace pb = maptable::v1;
+
+// WebSocket close codes the server uses (RFC 6455, section 7.4.1).
+enum class close_code : std::uint16_t {
+    going_away = 1001,        // the server is shutting down: resume later
+    unsupported_data = 1003,  // a text frame: only binary Protobuf is spoken
+    policy = 1008,            // the join was refused (token, version, room id)
+    too_big = 1009,           // a frame over the size limit
+    internal = 1011,          // the room failed
+    try_again_later = 1013,   // the client read too slowly: resume when you can
+};
+
+class connection {
+public:
+    virtual ~connection() = default;
+    // Queues a piece to send. Thread-safe.
+    virtual void send(room::shared_piece piece) = 0;
+    // Sends what is queued, then closes with code and reason. Thread-safe.
+    virtual void close(close_code code, std::string reason) = 0;
+};
+
+} // namespace maptable::session

@@ -1,0 +1,64 @@
+// Layer: session. One connected participant: the Join handshake (protocol
+// version, room id, join token), then routing of each command to its room.
+//
+// Runs on its connection's strand: on_message and on_closed are called there,
+// and completions from the room are posted back to it. Owned by its
+// connection (net/websocket_session); rooms hold it weakly as a subscriber.
+#pragma once
+
+#include "model/limits.hpp"
+#include "model/room_state.hpp"
+#include "room/room_host.hpp"
+#include "session/connection.hpp"
+#include "session/server_context.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace maptable::session {
+
+// The protocol versions this server speaks.
+inline constexpr std::uint32_t min_protocol_version = 1;
+inline constexpr std::uint32_t max_protocol_version = 1;
+
+class participant_session final : public room::subscriber,
+                                  public std::enable_shared_from_this<participant_session> {
+public:
+    participant_session(server_context& context, boost::asio::any_io_executor strand,
+                        std::weak_ptr<connection> conn, std::uint64_t connection_id);
+
+    // One binary message from the client.
+    void on_message(std::string_view bytes);
+
+    // The connection ended; leave the room.
+    void on_closed();
+
+    // room::subscriber
+    void deliver(room::shared_piece piece) override;
+    void disconnect(std::string reason) override;
+
+private:
+    enum class phase { waiting_for_join, joining, joined, closed };
+
+    void handle_join(const pb::ClientMessage& message);
+    void enter_room(std::uint64_t request_id, int attempts_left);
+    void handle_command(pb::ClientMessage message);
+    void reply_error(std::uint64_t request_id, pb::ErrorCode code, std::string message);
+    void refuse_join(std::uint64_t request_id, pb::ErrorCode code, std::string message);
+
+    server_context& context_;
+    boost::asio::any_io_executor strand_;
+    std::weak_ptr<connection> connection_;
+    std::uint64_t connection_id_;
+
+    phase phase_ = phase::waiting_for_join;
+    std::string room_id_;
+    std::string client_id_;
+    model::actor actor_;
+    std::shared_ptr<room::room_host> room_;
+};
+
+} // namespace maptable::session
