@@ -11,7 +11,7 @@ namespace maptable::model {
 
 struct content_limits {
     std::size_t max_feature_id_bytes = 64;      // ids are names, not payloads
-    std::size_t max_positions = 5000;           // a detailed district outline fits; a 1 MB polyline does not
+    std::size_t max_positions = 2000;           // a detailed district outline fits, and so does the frame (2000 x 20 bytes < 64 KiB)
     std::size_t max_title_chars = 200;          // a title is a line on a label
     std::size_t max_description_chars = 5000;   // a few paragraphs of notes
     std::size_t max_short_text_chars = 64;      // category, layer

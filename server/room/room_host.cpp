@@ -149,11 +149,13 @@ void room_host::do_join(pending_join request)
         *w->add_online() = online.participant;
     w->set_protocol_version(1);
     w->set_server_version(MAPTABLE_VERSION);
-    request.who->deliver(encode_piece(welcome));
-
     members_[request.who.get()] = member{request.who, participant.id()};
     start_presence_tick();
+    // Tell the session first: its connection strand then marks it joined
+    // before the Welcome is queued there, so a command the client sends the
+    // moment it sees the Welcome is never refused as NOT_JOINED.
     request.done(join_outcome::joined);
+    request.who->deliver(encode_piece(welcome));
 }
 
 void room_host::leave(const subscriber* who)

@@ -1,6 +1,7 @@
 #include "session/participant_session.hpp"
 
 #include "room/frame.hpp"
+#include "session/decode.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -72,11 +73,12 @@ void participant_session::on_message(std::string_view bytes)
 {
     if (phase_ == phase::closed)
         return;
-    pb::ClientMessage message;
-    if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-        reply_error(0, pb::ERROR_CODE_MALFORMED_MESSAGE, "the message is not a maptable.v1.ClientMessage");
+    auto decoded = decode_client_message(bytes);
+    if (auto* failure = std::get_if<decode_failure>(&decoded)) {
+        reply_error(failure->request_id, failure->code, std::move(failure->message));
         return;
     }
+    auto& message = std::get<pb::ClientMessage>(decoded);
     if (message.body_case() == pb::ClientMessage::BODY_NOT_SET) {
         reply_error(message.request_id(), pb::ERROR_CODE_UNKNOWN_COMMAND,
                     "the message carries no command this server knows (is the client newer?)");

@@ -1,0 +1,118 @@
+// The maptable client SDK: connect to a room, keep a live replica of it, send
+// commands.
+//
+//     maptable::client c({.url = "ws://127.0.0.1:8080/v1/ws", .room_id = "harbour", .token = token});
+//     auto joined = c.connect().get();          // Welcome, or why not
+//     c.on_event([](const maptable::pb::Event& e) { ... });
+//     auto added = c.add_feature(marker).get(); // ack with the event's seq, or an error
+//
+// The replica is kept by the same apply() code the server runs, so at seq k
+// it is exactly the server's state at seq k. Each client runs one I/O thread
+// of its own; callbacks run on it and must not block. All public methods are
+// thread-safe. This header does not include Asio or Beast.
+#pragma once
+
+#include "maptable/v1/envelope.pb.h"
+#include "model/room_state.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace maptable {
+
+namespace pb = maptable::v1;
+
+struct client_options {
+    std::string url;            // ws://host:port/v1/ws
+    std::string room_id;
+    std::string token;          // a join token for room_id
+    std::string client_id;      // stable per install; empty = a random one for this client object
+    std::size_t max_message_bytes = 256 * 1024 * 1024;  // a Welcome of a large room is large
+};
+
+// How a command (or the join) ended.
+struct command_result {
+    bool ok = false;
+    std::uint64_t seq = 0;                                   // the event's seq, when ok
+    pb::ErrorCode code = pb::ERROR_CODE_UNSPECIFIED;         // when not ok
+    std::string message;                                     // when not ok, for people
+};
+
+struct chat_page {
+    bool ok = false;
+    std::vector<pb::ChatMessage> messages;                   // oldest first
+    bool has_more = false;
+    command_result error;                                    // when not ok
+};
+
+// How the connection ended, when it has.
+struct close_info {
+    bool closed = false;
+    std::uint16_t code = 0;       // WebSocket close code; 0 when the connection just dropped
+    std::string reason;
+};
+
+class client {
+public:
+    explicit client(client_options options);
+    ~client();   // closes the connection and joins the I/O thread
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    // Connects and joins. Ready when the Welcome arrived (ok) or the join was
+    // refused or the connection failed (not ok, with the server's code).
+    std::future<command_result> connect();
+
+    // Closes the connection (normal closure). Pending commands fail.
+    void disconnect();
+
+    // Event commands: ready with the ack (ok, seq) once the event is durable
+    // and already applied to the replica, or with the server's error.
+    std::future<command_result> add_feature(pb::Feature feature);
+    std::future<command_result> update_feature(std::string id, pb::FeaturePatch patch);
+    std::future<command_result> delete_feature(std::string id);
+    std::future<command_result> send_chat(std::string text, std::uint64_t reply_to = 0, std::string feature_id = {});
+    std::future<command_result> update_room_info(pb::RoomInfoChanged change);
+
+    // Any ClientMessage (its request_id is set here). Commands without an ack
+    // (presence) complete only if the server answers with an error.
+    std::future<command_result> send(pb::ClientMessage message);
+
+    // Older chat than before_seq (0: the newest).
+    std::future<chat_page> chat_history(std::uint64_t before_seq, std::uint32_t limit);
+
+    // Presence: fire and forget; the server coalesces and relays at its tick.
+    void move_cursor(double lon, double lat);
+    void change_viewport(pb::Viewport viewport);
+
+    // The replica and the roster, copied under a lock.
+    model::room_state replica() const;
+    std::uint64_t seq() const;
+    std::vector<pb::Participant> online() const;
+    pb::Participant me() const;
+    close_info closed() const;
+    const std::string& client_id() const;
+
+    // Callbacks, run on the client's I/O thread. Set them before connect().
+    // None runs once the destructor has started.
+    void on_event(std::function<void(const pb::Event&)> callback);
+    void on_presence(std::function<void(const pb::PresenceUpdate&)> callback);
+    void on_participant_joined(std::function<void(const pb::Participant&)> callback);
+    void on_participant_left(std::function<void(const std::string& participant_id)> callback);
+    // An Error not tied to a pending request (request id 0, e.g. a malformed frame).
+    void on_error(std::function<void(const pb::Error&)> callback);
+    void on_closed(std::function<void(const close_info&)> callback);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+// A short random id, e.g. for client ids and feature ids.
+std::string random_id(std::size_t bytes = 8);
+
+} // namespace maptable
