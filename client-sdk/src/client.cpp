@@ -95,6 +95,16 @@ struct client::impl {
         return command_result{false, 0, code, std::move(message)};
     }
 
+    void drop_callbacks()
+    {
+        event_cb = nullptr;
+        presence_cb = nullptr;
+        joined_cb = nullptr;
+        left_cb = nullptr;
+        error_cb = nullptr;
+        closed_cb = nullptr;
+    }
+
     // ---------------------------------------------------------- connecting
 
     void start_connect(std::promise<command_result> done)
@@ -386,12 +396,7 @@ client::~client()
     asio::post(impl_->io, [i = impl_.get(), &ended] {
         // No callback runs once destruction started: what they capture may
         // already be gone.
-        i->event_cb = nullptr;
-        i->presence_cb = nullptr;
-        i->joined_cb = nullptr;
-        i->left_cb = nullptr;
-        i->error_cb = nullptr;
-        i->closed_cb = nullptr;
+        i->drop_callbacks();
         i->closing = true;
         if (!i->open) {
             ended.set_value();
@@ -547,5 +552,21 @@ void client::on_participant_joined(std::function<void(const pb::Participant&)> c
 void client::on_participant_left(std::function<void(const std::string&)> cb) { impl_->left_cb = std::move(cb); }
 void client::on_error(std::function<void(const pb::Error&)> cb) { impl_->error_cb = std::move(cb); }
 void client::on_closed(std::function<void(const close_info&)> cb) { impl_->closed_cb = std::move(cb); }
+
+void client::clear_callbacks()
+{
+    // Run on the I/O thread, between two handlers: no callback is mid-flight.
+    std::promise<void> cleared;
+    auto done = cleared.get_future();
+    asio::post(impl_->io, [i = impl_.get(), &cleared] {
+        i->drop_callbacks();
+        cleared.set_value();
+    });
+    if (impl_->io.stopped()) {
+        impl_->drop_callbacks();
+        return;
+    }
+    done.wait();
+}
 
 } // namespace maptable

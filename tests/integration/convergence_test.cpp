@@ -128,6 +128,7 @@ TEST_CASE("five clients making 200 interleaved random edits each converge to one
     join_or_fail(fresh);
     CHECK(fresh.seq() == final_seq);
     CHECK(fresh.replica().canonical_hash() == expected);
+    recorders.clear();  // before the clients they listen to
     clients.clear();
 
     // The server's own record: the state rebuilt from its log on disk.

@@ -172,6 +172,11 @@ event_recorder::event_recorder(client& c)
     });
 }
 
+event_recorder::~event_recorder()
+{
+    client_.clear_callbacks();
+}
+
 bool event_recorder::wait_for_seq(std::uint64_t seq, std::chrono::seconds timeout)
 {
     return wait_until([&] { return client_.seq() >= seq; }, timeout);

@@ -59,6 +59,7 @@ private:
 class event_recorder {
 public:
     explicit event_recorder(client& c);
+    ~event_recorder();   // detaches from the client: no callback reaches a dead recorder
     // Waits until the client's replica reached seq; false on timeout.
     bool wait_for_seq(std::uint64_t seq, std::chrono::seconds timeout = std::chrono::seconds(30));
     // Waits until pred() holds (checked after each event, presence or roster

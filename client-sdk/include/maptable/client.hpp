@@ -106,6 +106,9 @@ public:
     // An Error not tied to a pending request (request id 0, e.g. a malformed frame).
     void on_error(std::function<void(const pb::Error&)> callback);
     void on_closed(std::function<void(const close_info&)> callback);
+    // Removes every callback; when it returns, none is running or will run.
+    // Call it before destroying what the callbacks capture. Not from a callback.
+    void clear_callbacks();
 
 private:
     struct impl;
