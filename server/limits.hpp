@@ -17,7 +17,7 @@ struct server_limits {
     std::size_t http_body_limit = 64 * 1024;        // no route takes a large body yet
 
     // --- WebSocket
-    std::size_t ws_read_message_max = 64 * 1024;     // a command is small; the largest legal one (5000 positions) fits
+    std::size_t ws_read_message_max = 64 * 1024;     // a command is small; the largest legal one (2000 positions, ~61 KB) fits
     std::size_t ws_outbound_queue_max = 16 * 1024 * 1024; // past this a reader is too slow: close, let it resume
     std::chrono::seconds ws_handshake_timeout{10};    // Beast's suggested server value
     std::chrono::seconds ws_idle_timeout{60};         // with keep-alive pings at half of it, a dead peer is found within a minute

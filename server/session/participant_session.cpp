@@ -210,8 +210,10 @@ void participant_session::handle_command(pb::ClientMessage message)
 
 void participant_session::on_closed()
 {
-    if (room_ && phase_ == phase::joined)
+    if (room_ && phase_ == phase::joined) {
+        spdlog::info("conn={} room={} left participant={}", connection_id_, room_id_, actor_.id);
         room_->leave(this);
+    }
     phase_ = phase::closed;
 }
 
