@@ -16,11 +16,23 @@ struct server_limits {
     std::size_t http_header_limit = 8 * 1024;       // an upgrade request has a handful of short headers
     std::size_t http_body_limit = 64 * 1024;        // no route takes a large body yet
 
+    // --- Connections
+    std::size_t max_connections = 20000;              // file descriptors and memory: well under a default ulimit raised for a server
+    std::size_t max_connections_per_ip = 200;         // a whole municipal office behind one NAT fits; one script cannot take the server
+    std::chrono::seconds join_timeout{10};            // a connection that never sends Join is closed (JOIN_TIMEOUT)
+
     // --- WebSocket
     std::size_t ws_read_message_max = 64 * 1024;     // a command is small; the largest legal one (2000 positions, ~61 KB) fits
     std::size_t ws_outbound_queue_max = 16 * 1024 * 1024; // past this a reader is too slow: close, let it resume
+    std::chrono::seconds ws_write_timeout{15};        // a write that takes longer means the peer stopped reading: drop it, it resumes
     std::chrono::seconds ws_handshake_timeout{10};    // Beast's suggested server value
     std::chrono::seconds ws_idle_timeout{60};         // with keep-alive pings at half of it, a dead peer is found within a minute
+
+    // --- Per connection rates (token buckets)
+    double command_rate = 50;                         // commands per second, sustained: far above a person, below a script
+    double command_burst = 200;                       // a client resending its pending commands after a resume fits
+    double presence_rate = 40;                        // cursor/viewport updates per second; excess is dropped silently
+    int rate_strikes_before_close = 50;               // refused commands before the connection is closed (sustained flood)
 
     // --- Rooms
     std::chrono::milliseconds presence_tick{50};      // 20 Hz: smooth cursors, O(N) messages per tick per room
@@ -28,6 +40,12 @@ struct server_limits {
     std::uint64_t snapshot_every_events = 1000;       // joins and restarts replay at most this many events
     std::size_t max_batch_events = 1024;              // events in one group commit
     std::size_t recent_ops_per_room = 100000;         // (client, op) ids remembered to acknowledge retries without a store read
+    std::size_t resume_window_events = 10000;         // events kept in memory per room to answer a Resume without a snapshot
+    std::size_t max_participants_per_room = 500;      // a plenary of a large network fits; beyond it fan-out cost grows quadratically
+    std::size_t max_rooms_loaded = 10000;             // rooms in memory at once (idle ones are unloaded)
+
+    // --- Shutdown
+    std::chrono::seconds shutdown_timeout{10};        // SIGTERM: in-flight commits finish and clients are closed within this
 };
 
 } // namespace maptable

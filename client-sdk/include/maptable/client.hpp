@@ -15,6 +15,7 @@
 #include "maptable/v1/envelope.pb.h"
 #include "model/room_state.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -32,6 +33,21 @@ struct client_options {
     std::string token;          // a join token for room_id
     std::string client_id;      // stable per install; empty = a random one for this client object
     std::size_t max_message_bytes = 256 * 1024 * 1024;  // a Welcome of a large room is large
+    // Reconnect after the connection drops, with exponential backoff and
+    // jitter, resuming from the replica's (epoch, seq) and resending every
+    // unacknowledged command with its original request id (the server acks a
+    // retry of an applied command with its original seq, never applies it
+    // twice). A refused join (bad token, wrong version) is not retried.
+    bool reconnect = true;
+    std::chrono::milliseconds reconnect_initial_delay{200};
+    std::chrono::milliseconds reconnect_max_delay{10000};
+};
+
+enum class connection_state {
+    connecting,     // first connection under way
+    connected,      // joined (the Welcome arrived)
+    reconnecting,   // the connection dropped; waiting to retry or retrying
+    closed,         // disconnect(), a refused join, or reconnect off: final
 };
 
 // How a command (or the join) ended.
@@ -95,6 +111,15 @@ public:
     std::vector<pb::Participant> online() const;
     pb::Participant me() const;
     close_info closed() const;
+    connection_state state() const;
+    std::size_t pending_commands() const;   // sent or queued, not yet acked
+    std::string epoch() const;
+    // Uses token from now on: sent as RefreshToken on the live connection
+    // (ready with the server's answer) and used for later reconnects.
+    std::future<command_result> refresh_token(std::string token);
+    // Drops the connection abruptly, as a network failure would (tests, and
+    // apps that know the network changed); reconnects when reconnect is on.
+    void drop_connection();
     const std::string& client_id() const;
 
     // Callbacks, run on the client's I/O thread. Set them before connect().
@@ -106,6 +131,11 @@ public:
     // An Error not tied to a pending request (request id 0, e.g. a malformed frame).
     void on_error(std::function<void(const pb::Error&)> callback);
     void on_closed(std::function<void(const close_info&)> callback);
+    // Every change of connection state (for "reconnecting, N changes pending").
+    void on_state(std::function<void(connection_state)> callback);
+    // After each (re)join: true when the replica was kept and the missed
+    // events follow (recovered), false when a snapshot replaced it.
+    void on_welcome(std::function<void(bool recovered)> callback);
     // Removes every callback; when it returns, none is running or will run.
     // Call it before destroying what the callbacks capture. Not from a callback.
     void clear_callbacks();
