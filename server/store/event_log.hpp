@@ -35,12 +35,30 @@ struct event_record {
     std::string bytes;          // encoded maptable.v1.Event
 };
 
+// A command's identity as stored: (client id, op id) produced seq.
+struct op_record {
+    std::string client_id;
+    std::uint64_t op_id = 0;
+    std::uint64_t seq = 0;
+};
+
+// How much history load() reads beyond what rebuilding the state needs.
+struct load_options {
+    std::size_t recent_ops = 0;          // newest (client, op) ids, to recognise retried commands after a restart
+    std::size_t events_before_snapshot = 0;  // events at or before the snapshot, to answer resumes from memory
+};
+
 // What is needed to rebuild a room: its newest snapshot (if any) and every
 // event after it, in seq order.
 struct room_history {
     std::optional<std::string> snapshot;    // encoded maptable.v1.RoomState
     std::uint64_t snapshot_seq = 0;
-    std::vector<std::string> events;        // encoded maptable.v1.Event, seq > snapshot_seq
+    // Encoded maptable.v1.Event in seq order, from first_event_seq on: every
+    // event after snapshot_seq, preceded by up to events_before_snapshot older ones.
+    std::vector<std::string> events;
+    std::uint64_t first_event_seq = 0;      // seq of events[0] (when not empty)
+    std::string epoch;                      // the room's history epoch (created on first load)
+    std::vector<op_record> recent_ops;      // newest first
 };
 
 enum class append_error {
@@ -57,8 +75,14 @@ public:
     // this returns ok, none of them otherwise.
     virtual append_error append(std::span<const event_record> records) = 0;
 
-    // The snapshot and events needed to rebuild room_id (empty for a new room).
-    virtual room_history load(const std::string& room_id) = 0;
+    // The snapshot and events needed to rebuild room_id (empty for a new
+    // room), and its epoch, created for a room seen for the first time.
+    virtual room_history load(const std::string& room_id, const load_options& options = {}) = 0;
+
+    // Gives every room a new epoch: run after restoring a backup or anything
+    // else that may have lost history, so no client splices two histories.
+    // Returns the number of rooms.
+    virtual std::size_t rotate_epochs() = 0;
 
     // Stores a snapshot of room_id at seq, replacing older ones.
     virtual void save_snapshot(const std::string& room_id, std::uint64_t seq, const std::string& bytes) = 0;

@@ -1,6 +1,6 @@
 // Layer: store. The SQLite event log: one connection, WAL, prepared statements.
 //
-// Schema (user_version 1):
+// Schema (user_version 2; version 2 added the rooms table):
 //   events(room, seq, time_ms, kind, client_id, op_id, body), primary key
 //     (room, seq), WITHOUT ROWID so the rows are stored in key order and a
 //     room's history is one contiguous range scan.
@@ -13,6 +13,7 @@
 //     for a query with "x = ?", but cannot prove "? > 0", so find_op would scan.
 //   events_chat: (room, kind, seq) for chat history paging.
 //   snapshots(room, seq, body): the newest snapshot per room.
+//   rooms(room, epoch): each room's history epoch, a random hex string.
 //
 // Errors: append() reports duplicate keys and disk trouble as values (the
 // room decides what to tell the client); reads and snapshot writes throw
@@ -31,7 +32,7 @@ namespace maptable::store {
 
 namespace {
 
-constexpr int schema_version = 1;
+constexpr int schema_version = 2;
 
 // Long enough to ride out a checkpoint or a backup tool's short lock; short
 // enough that a stuck second writer surfaces as an io error, not a hang.
@@ -50,6 +51,10 @@ CREATE TABLE IF NOT EXISTS events(
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS events_op ON events(room, client_id, op_id) WHERE op_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_chat ON events(room, kind, seq);
+CREATE TABLE IF NOT EXISTS rooms(
+    room  TEXT PRIMARY KEY,
+    epoch TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS snapshots(
     room TEXT    PRIMARY KEY,
     seq  INTEGER NOT NULL,
@@ -145,6 +150,10 @@ struct sqlite_event_log::statements {
     sqlite3_stmt* upsert_snapshot = nullptr;
     sqlite3_stmt* select_chat_before = nullptr;
     sqlite3_stmt* select_op = nullptr;
+    sqlite3_stmt* insert_room = nullptr;
+    sqlite3_stmt* select_epoch = nullptr;
+    sqlite3_stmt* rotate_epochs = nullptr;
+    sqlite3_stmt* select_recent_ops = nullptr;
 
     explicit statements(sqlite3* db) {
         try {
@@ -172,6 +181,12 @@ struct sqlite_event_log::statements {
                     "seq < ?3 ORDER BY seq DESC LIMIT ?4) AS page ON e.room = ?1 AND e.seq = page.seq "
                     "ORDER BY e.seq");
             prepare(db, select_op, "SELECT seq FROM events WHERE room = ?1 AND client_id = ?2 AND op_id = ?3");
+            prepare(db, insert_room, "INSERT OR IGNORE INTO rooms(room, epoch) VALUES(?1, lower(hex(randomblob(16))))");
+            prepare(db, select_epoch, "SELECT epoch FROM rooms WHERE room = ?1");
+            prepare(db, rotate_epochs, "UPDATE rooms SET epoch = lower(hex(randomblob(16)))");
+            prepare(db, select_recent_ops,
+                    "SELECT client_id, op_id, seq FROM events WHERE room = ?1 AND op_id IS NOT NULL ORDER BY seq DESC "
+                    "LIMIT ?2");
         } catch (...) {
             finalize();
             throw;
@@ -189,7 +204,8 @@ private:
     }
     void finalize() {
         for (sqlite3_stmt* stmt : {begin, begin_read, commit, rollback, insert_event, select_snapshot, select_events_after,
-                                   upsert_snapshot, select_chat_before, select_op}) {
+                                   upsert_snapshot, select_chat_before, select_op, insert_room, select_epoch,
+                                   rotate_epochs, select_recent_ops}) {
             sqlite3_finalize(stmt);  // a no-op for nullptr
         }
     }
@@ -310,8 +326,9 @@ append_error sqlite_event_log::append(std::span<const event_record> records) {
     return result;
 }
 
-room_history sqlite_event_log::load(const std::string& room_id) {
+room_history sqlite_event_log::load(const std::string& room_id, const load_options& options) {
     room_history history;
+    history.epoch = epoch_of(room_id);
     // One read transaction, so the snapshot and the events after it are a
     // consistent pair even if another process wrote in between.
     {
@@ -319,6 +336,17 @@ room_history sqlite_event_log::load(const std::string& room_id) {
         if (sqlite3_step(begin.get()) != SQLITE_DONE) throw std::runtime_error(error_text(db_, "begin load"));
     }
     try {
+        if (options.recent_ops > 0) {
+            statement_use use(stmts_->select_recent_ops);
+            bind_text(use.get(), 1, room_id);
+            sqlite3_bind_int64(use.get(), 2, sqlite3_int64(std::min<std::size_t>(options.recent_ops, max_seq)));
+            int rc = 0;
+            while ((rc = sqlite3_step(use.get())) == SQLITE_ROW)
+                history.recent_ops.push_back(op_record{column_blob(use.get(), 0),
+                                                       from_sql(sqlite3_column_int64(use.get(), 1)),
+                                                       from_sql(sqlite3_column_int64(use.get(), 2))});
+            if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "load ops of room " + room_id));
+        }
         {
             statement_use use(stmts_->select_snapshot);
             bind_text(use.get(), 1, room_id);
@@ -331,9 +359,12 @@ room_history sqlite_event_log::load(const std::string& room_id) {
             }
         }
         {
+            const std::uint64_t after =
+                history.snapshot_seq > options.events_before_snapshot ? history.snapshot_seq - options.events_before_snapshot : 0;
+            history.first_event_seq = after + 1;
             statement_use use(stmts_->select_events_after);
             bind_text(use.get(), 1, room_id);
-            sqlite3_bind_int64(use.get(), 2, to_sql(history.snapshot_seq));
+            sqlite3_bind_int64(use.get(), 2, to_sql(after));
             int rc = 0;
             while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) history.events.push_back(column_blob(use.get(), 0));
             if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "load events of room " + room_id));
@@ -345,6 +376,29 @@ room_history sqlite_event_log::load(const std::string& room_id) {
         throw;
     }
     return history;
+}
+
+std::string sqlite_event_log::epoch_of(const std::string& room_id) {
+    // Read first: only a room seen for the first time needs a write.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        {
+            statement_use use(stmts_->select_epoch);
+            bind_text(use.get(), 1, room_id);
+            const int rc = sqlite3_step(use.get());
+            if (rc == SQLITE_ROW) return column_blob(use.get(), 0);
+            if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read epoch of room " + room_id));
+        }
+        statement_use use(stmts_->insert_room);
+        bind_text(use.get(), 1, room_id);
+        if (sqlite3_step(use.get()) != SQLITE_DONE) throw std::runtime_error(error_text(db_, "create room " + room_id));
+    }
+    throw std::runtime_error("sqlite event log: room " + room_id + " has no epoch after creating one");
+}
+
+std::size_t sqlite_event_log::rotate_epochs() {
+    statement_use use(stmts_->rotate_epochs);
+    if (sqlite3_step(use.get()) != SQLITE_DONE) throw std::runtime_error(error_text(db_, "rotate epochs"));
+    return static_cast<std::size_t>(sqlite3_changes(db_));
 }
 
 void sqlite_event_log::save_snapshot(const std::string& room_id, std::uint64_t seq, const std::string& bytes) {

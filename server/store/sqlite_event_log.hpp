@@ -32,7 +32,8 @@ public:
     void set_busy_timeout(std::chrono::milliseconds timeout);
 
     append_error append(std::span<const event_record> records) override;
-    room_history load(const std::string& room_id) override;
+    room_history load(const std::string& room_id, const load_options& options = {}) override;
+    std::size_t rotate_epochs() override;
     void save_snapshot(const std::string& room_id, std::uint64_t seq, const std::string& bytes) override;
     std::vector<std::string> chat_before(const std::string& room_id, std::uint64_t before_seq,
                                          std::uint32_t limit) override;
@@ -40,6 +41,8 @@ public:
                                          std::uint64_t op_id) override;
 
 private:
+    std::string epoch_of(const std::string& room_id);   // creates one for a new room
+
     struct statements;
     sqlite3* db_ = nullptr;
     std::unique_ptr<statements> stmts_;

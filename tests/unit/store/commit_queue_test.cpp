@@ -96,7 +96,8 @@ public:
         }
         return append_error::ok;
     }
-    room_history load(const std::string&) override { return {}; }
+    room_history load(const std::string&, const load_options&) override { return {}; }
+    std::size_t rotate_epochs() override { return 0; }
     void save_snapshot(const std::string&, std::uint64_t, const std::string&) override {}
     std::vector<std::string> chat_before(const std::string&, std::uint64_t, std::uint32_t) override { return {}; }
     std::optional<std::uint64_t> find_op(const std::string&, const std::string&, std::uint64_t) override {

@@ -13,6 +13,7 @@
 
 using namespace maptable::store;
 using maptable::store::testing::temp_dir;
+using maptable::store::load_options;
 
 namespace {
 
@@ -302,7 +303,7 @@ TEST_CASE("the file is in WAL mode with a schema version") {
     sqlite_event_log log(path);
     raw_connection raw(path);
     CHECK(raw.text("PRAGMA journal_mode") == "wal\n");
-    CHECK(raw.count("PRAGMA user_version") == 1);
+    CHECK(raw.count("PRAGMA user_version") == 2);
 }
 
 TEST_CASE("opening fails with runtime_error when the file cannot be opened") {
@@ -346,6 +347,8 @@ TEST_CASE("append reports io and writes nothing when the database is locked by a
     log.set_busy_timeout(std::chrono::milliseconds(50));
     const std::vector<event_record> first{event("r", 1)};
     REQUIRE(log.append(first) == append_error::ok);
+    // A room's first load writes its epoch; later loads only read.
+    REQUIRE(log.load("r").events == bodies("r", {1}));
 
     raw_connection other(path);
     REQUIRE(other.exec("BEGIN EXCLUSIVE") == SQLITE_OK);
@@ -359,4 +362,47 @@ TEST_CASE("append reports io and writes nothing when the database is locked by a
     CHECK(log.load("r").events == bodies("r", {1}));
     CHECK(log.append(blocked) == append_error::ok);
     CHECK(log.load("r").events == bodies("r", {1, 2, 3}));
+}
+
+TEST_CASE("a room gets an epoch on first load that stays until epochs are rotated") {
+    temp_dir dir;
+    std::string first;
+    {
+        sqlite_event_log log(dir.file("log.db"));
+        first = log.load("r").epoch;
+        CHECK(first.size() == 32);
+        CHECK(log.load("r").epoch == first);
+        CHECK(log.load("other").epoch != first);
+    }
+    sqlite_event_log reopened(dir.file("log.db"));
+    CHECK(reopened.load("r").epoch == first);
+    CHECK(reopened.rotate_epochs() == 2);
+    const auto rotated = reopened.load("r").epoch;
+    CHECK(rotated.size() == 32);
+    CHECK(rotated != first);
+}
+
+TEST_CASE("load can return the newest ops and events from before the snapshot") {
+    temp_dir dir;
+    sqlite_event_log log(dir.file("log.db"));
+    std::vector<event_record> batch;
+    for (std::uint64_t s = 1; s <= 6; ++s) batch.push_back(event("r", s, event_kind::other, "c1", s == 3 ? 0 : 100 + s));
+    REQUIRE(log.append(batch) == append_error::ok);
+    log.save_snapshot("r", 4, "snap@4");
+
+    load_options options;
+    options.recent_ops = 3;
+    options.events_before_snapshot = 2;
+    const auto history = log.load("r", options);
+    CHECK(history.snapshot_seq == 4);
+    CHECK(history.first_event_seq == 3);
+    CHECK(history.events == bodies("r", {3, 4, 5, 6}));
+    REQUIRE(history.recent_ops.size() == 3);
+    CHECK(history.recent_ops[0].seq == 6);
+    CHECK(history.recent_ops[0].op_id == 106);
+    CHECK(history.recent_ops[0].client_id == "c1");
+    CHECK(history.recent_ops[2].seq == 4);  // seq 3 had no op id
+
+    options.events_before_snapshot = 100;   // more than there is
+    CHECK(log.load("r", options).first_event_seq == 1);
 }
