@@ -48,9 +48,12 @@ void room_host::load()
         if (self->phase_ != phase::created)
             return;
         self->phase_ = phase::loading;
-        self->store_.run([self](store::event_log& log) {
+        store::load_options options;
+        options.recent_ops = self->limits_.recent_ops_per_room;
+        options.events_before_snapshot = self->limits_.resume_window_events;
+        self->store_.run([self, options](store::event_log& log) {
             try {
-                auto history = log.load(self->id_);
+                auto history = log.load(self->id_, options);
                 boost::asio::post(self->strand_, [self, h = std::move(history)]() mutable { self->on_loaded(std::move(h)); });
             } catch (const std::exception& e) {
                 boost::asio::post(self->strand_, [self, why = std::string(e.what())] { self->fail_load(why); });
@@ -61,6 +64,8 @@ void room_host::load()
 
 void room_host::on_loaded(store::room_history history)
 {
+    if (phase_ != phase::loading)
+        return;  // shut down meanwhile
     model::room_state state(id_);
     if (history.snapshot) {
         pb::RoomState snapshot;
@@ -68,14 +73,22 @@ void room_host::on_loaded(store::room_history history)
             return fail_load("its snapshot does not decode");
         state = model::room_state::from_proto(snapshot);
     }
+    std::uint64_t seq = history.first_event_seq;
     for (const auto& bytes : history.events) {
-        pb::Event event;
-        if (!event.ParseFromString(bytes) || !state.apply(event))
-            return fail_load("its log does not replay at seq " + std::to_string(state.seq() + 1));
+        if (seq > history.snapshot_seq) {
+            pb::Event event;
+            if (!event.ParseFromString(bytes) || !state.apply(event))
+                return fail_load("its log does not replay at seq " + std::to_string(state.seq() + 1));
+        }
+        remember_event(seq++, encode_event_piece(bytes));
     }
     committed_ = state;
     speculative_ = std::move(state);
     last_snapshot_seq_ = history.snapshot_seq;
+    epoch_ = std::move(history.epoch);
+    // Oldest first, so the newest stay when the window is full.
+    for (auto it = history.recent_ops.rbegin(); it != history.recent_ops.rend(); ++it)
+        remember_op(it->client_id, it->op_id, it->seq);
     phase_ = phase::ready;
     spdlog::info("room={} loaded seq={} events_replayed={}", id_, committed_.seq(), history.events.size());
 
@@ -89,6 +102,8 @@ void room_host::on_loaded(store::room_history history)
 
 void room_host::fail_load(const std::string& why)
 {
+    if (phase_ != phase::loading)
+        return;
     spdlog::error("room={} failed to load: {}", id_, why);
     phase_ = phase::failed;
     auto joins = std::move(waiting_joins_);
@@ -100,10 +115,11 @@ void room_host::fail_load(const std::string& why)
 
 // ------------------------------------------------------------------ members
 
-void room_host::join(std::shared_ptr<subscriber> who, model::actor actor, std::uint64_t request_id, join_callback done)
+void room_host::join(std::shared_ptr<subscriber> who, model::actor actor, std::uint64_t request_id,
+                     std::optional<pb::Resume> resume, join_callback done)
 {
     boost::asio::post(strand_, [self = shared_from_this(), req = pending_join{std::move(who), std::move(actor), request_id,
-                                                                              std::move(done)}]() mutable {
+                                                                              std::move(resume), std::move(done)}]() mutable {
         self->do_join(std::move(req));
     });
 }
@@ -121,8 +137,15 @@ void room_host::do_join(pending_join request)
     case phase::gone:
         request.done(join_outcome::gone);
         return;
+    case phase::closing:
+        request.done(join_outcome::unavailable);
+        return;
     case phase::ready:
         break;
+    }
+    if (members_.size() >= limits_.max_participants_per_room) {
+        request.done(join_outcome::full);
+        return;
     }
     idle_timer_.cancel();
 
@@ -140,22 +163,65 @@ void room_host::do_join(pending_join request)
         broadcast(encode_piece(joined));
     }
 
-    pb::ServerMessage welcome;
-    auto* w = welcome.mutable_welcome();
-    w->set_request_id(request.request_id);
-    *w->mutable_state() = committed_.to_proto();
-    *w->mutable_you() = participant;
-    for (const auto& [id, online] : online_)
-        *w->add_online() = online.participant;
-    w->set_protocol_version(1);
-    w->set_server_version(MAPTABLE_VERSION);
     members_[request.who.get()] = member{request.who, participant.id()};
     start_presence_tick();
     // Tell the session first: its connection strand then marks it joined
     // before the Welcome is queued there, so a command the client sends the
     // moment it sees the Welcome is never refused as NOT_JOINED.
     request.done(join_outcome::joined);
+    send_welcome(request, participant);
+}
+
+void room_host::send_welcome(const pending_join& request, const pb::Participant& participant)
+{
+    pb::ServerMessage welcome;
+    auto* w = welcome.mutable_welcome();
+    w->set_request_id(request.request_id);
+    *w->mutable_you() = participant;
+    for (const auto& [id, online] : online_)
+        *w->add_online() = online.participant;
+    w->set_protocol_version(1);
+    w->set_server_version(MAPTABLE_VERSION);
+    w->set_epoch(epoch_);
+
+    // Resume from memory only when the client's history is ours (same epoch,
+    // not ahead of us) and every event it missed is still kept.
+    const auto head = committed_.seq();
+    bool recovered = false;
+    if (request.resume && request.resume->epoch() == epoch_ && request.resume->last_seq() <= head) {
+        const auto from = request.resume->last_seq() + 1;
+        recovered = from > head || (!recent_events_.empty() && recent_events_.front().first <= from);
+    }
+    w->set_recovered(recovered);
+    if (!recovered)
+        *w->mutable_state() = committed_.to_proto();
     request.who->deliver(encode_piece(welcome));
+    if (recovered) {
+        for (const auto& [seq, piece] : recent_events_)
+            if (seq > request.resume->last_seq())
+                request.who->deliver(piece);
+    }
+}
+
+void room_host::update_participant(model::actor actor)
+{
+    boost::asio::post(strand_, [self = shared_from_this(), actor = std::move(actor)] {
+        auto it = self->online_.find(actor.id);
+        if (it == self->online_.end())
+            return;
+        it->second.participant.set_name(actor.name);
+        it->second.participant.set_role(actor.role);
+        pb::ServerMessage changed;
+        *changed.mutable_participant_joined()->mutable_participant() = it->second.participant;
+        self->broadcast(encode_piece(changed));
+    });
+}
+
+void room_host::remember_event(std::uint64_t seq, shared_piece piece)
+{
+    recent_events_.emplace_back(seq, std::move(piece));
+    while (recent_events_.size() > limits_.resume_window_events)
+        recent_events_.pop_front();
 }
 
 void room_host::leave(const subscriber* who)
@@ -202,18 +268,20 @@ void room_host::do_submit(std::shared_ptr<subscriber> sender, model::actor actor
 {
     const std::uint64_t request_id = command.request_id();
     if (phase_ != phase::ready) {
-        sender->deliver(error_piece(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE, "the room is not available; join again"));
+        sender->deliver(error_piece(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
+                                    phase_ == phase::closing ? "the server is shutting down; resend after reconnecting"
+                                                             : "the room is not available; join again"));
         return;
     }
     if (request_id != 0 && !client_id.empty()) {
+        // A retry (after a reconnect, or a restart) of a command already
+        // sequenced: acknowledge it with its original seq, never apply twice.
         auto seen = recent_ops_.find(op_key(client_id, request_id));
         if (seen != recent_ops_.end()) {
-            if (seen->second <= committed_.seq()) {
+            if (seen->second <= committed_.seq())
                 sender->deliver(ack_piece(request_id, seen->second));
-            } else {
-                sender->deliver(error_piece(request_id, pb::ERROR_CODE_INTERNAL,
-                                            "this command is still being stored; wait for its ack"));
-            }
+            else if (!attach_retry(seen->second, sender, request_id))
+                sender->deliver(ack_piece(request_id, seen->second));  // unreachable: pending seqs are in a batch
             return;
         }
     }
@@ -272,28 +340,54 @@ void room_host::on_committed(store::append_error result)
         for (auto* batch : {&in_store_, &queued_}) {
             for (auto& p : *batch) {
                 forget_op(p.client_id, p.request_id);
+                auto refuse = [](const std::shared_ptr<subscriber>& who, std::uint64_t request_id) {
+                    who->deliver(error_piece(request_id, pb::ERROR_CODE_STORE_UNAVAILABLE,
+                                             "the change could not be stored and was not applied; try again"));
+                };
                 if (auto sender = p.sender.lock())
-                    sender->deliver(error_piece(p.request_id, pb::ERROR_CODE_STORE_UNAVAILABLE,
-                                                "the change could not be stored and was not applied; try again"));
+                    refuse(sender, p.request_id);
+                for (const auto& retry : p.retries)
+                    if (auto who = retry.who.lock())
+                        refuse(who, retry.request_id);
             }
             batch->clear();
         }
         speculative_ = committed_;
+        if (phase_ == phase::closing)
+            finish_shutdown();
         return;
     }
 
     for (auto& p : in_store_) {
         committed_.apply(p.event);
-        broadcast(encode_event_piece(p.bytes));
+        auto piece = encode_event_piece(p.bytes);
+        broadcast(piece);
+        remember_event(p.event.seq(), std::move(piece));
         if (auto sender = p.sender.lock())
             sender->deliver(ack_piece(p.request_id, p.event.seq()));
+        for (const auto& retry : p.retries)
+            if (auto who = retry.who.lock())
+                who->deliver(ack_piece(retry.request_id, p.event.seq()));
     }
     in_store_.clear();
     maybe_snapshot();
     if (!queued_.empty())
         start_commit();
+    else if (phase_ == phase::closing)
+        finish_shutdown();
     else if (members_.empty())
         arm_idle_timer();
+}
+
+bool room_host::attach_retry(std::uint64_t seq, const std::shared_ptr<subscriber>& sender, std::uint64_t request_id)
+{
+    for (auto* batch : {&in_store_, &queued_})
+        for (auto& p : *batch)
+            if (p.event.seq() == seq) {
+                p.retries.push_back(ack_target{sender, request_id});
+                return true;
+            }
+    return false;
 }
 
 void room_host::maybe_snapshot()
@@ -414,15 +508,39 @@ void room_host::arm_idle_timer()
     });
 }
 
-void room_host::shutdown(std::string reason)
+void room_host::shutdown(std::string reason, std::function<void()> done)
 {
-    boost::asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] {
-        for (auto& [key, m] : self->members_)
-            if (auto who = m.who.lock())
-                who->disconnect(reason);
-        self->idle_timer_.cancel();
-        self->presence_timer_.cancel();
+    boost::asio::post(strand_, [self = shared_from_this(), reason = std::move(reason), done = std::move(done)]() mutable {
+        self->shutdown_reason_ = std::move(reason);
+        self->shutdown_done_ = std::move(done);
+        const bool committing = self->phase_ == phase::ready && !self->in_store_.empty();
+        self->phase_ = phase::closing;
+        // What is in the store finishes (acks and events go out); commands
+        // sequenced behind it were never stored: refuse them, clients resend.
+        for (auto& p : self->queued_) {
+            self->forget_op(p.client_id, p.request_id);
+            if (auto sender = p.sender.lock())
+                sender->deliver(error_piece(p.request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
+                                            "the server is shutting down; resend after reconnecting"));
+        }
+        self->queued_.clear();
+        if (!committing)
+            self->finish_shutdown();
     });
+}
+
+void room_host::finish_shutdown()
+{
+    for (auto& [key, m] : members_)
+        if (auto who = m.who.lock())
+            who->disconnect(shutdown_reason_);
+    idle_timer_.cancel();
+    presence_timer_.cancel();
+    for (auto& j : waiting_joins_)
+        j.done(join_outcome::unavailable);
+    waiting_joins_.clear();
+    if (auto done = std::exchange(shutdown_done_, nullptr))
+        done();
 }
 
 } // namespace maptable::room

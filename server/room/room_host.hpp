@@ -28,6 +28,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -37,6 +38,7 @@ namespace maptable::room {
 
 enum class join_outcome {
     joined,        // the Welcome was delivered; events follow in order
+    full,          // the room has its maximum of participants
     gone,          // the room was unloaded meanwhile: open it again
     unavailable,   // the room could not be loaded from the store
 };
@@ -56,7 +58,16 @@ public:
 
     // Adds a subscriber and delivers the Welcome (state at the committed seq
     // and who is online). done runs on the room's strand.
-    void join(std::shared_ptr<subscriber> who, model::actor actor, std::uint64_t request_id, join_callback done);
+    // With resume set, a client that still has a replica at (epoch, seq)
+    // gets a Welcome marked recovered followed by exactly the missed events,
+    // when they are still kept in memory and the epoch matches; otherwise
+    // the full state.
+    void join(std::shared_ptr<subscriber> who, model::actor actor, std::uint64_t request_id,
+              std::optional<pb::Resume> resume, join_callback done);
+
+    // The participant's token was refreshed with another name or role: the
+    // roster shows it (ParticipantJoined again, with the new details).
+    void update_participant(model::actor actor);
 
     // Removes a subscriber (its connection ended).
     void leave(const subscriber* who);
@@ -73,11 +84,13 @@ public:
     void chat_history(std::shared_ptr<subscriber> who, std::uint64_t request_id, std::uint64_t before_seq,
                       std::uint32_t limit);
 
-    // Disconnects every subscriber with reason and stops the timers.
-    void shutdown(std::string reason);
+    // Stops taking commands, lets the batch in the store commit (its acks and
+    // events go out), then disconnects every subscriber with reason and calls
+    // done. Commands refused meanwhile are resent by clients after they resume.
+    void shutdown(std::string reason, std::function<void()> done);
 
 private:
-    enum class phase { created, loading, ready, failed, gone };
+    enum class phase { created, loading, ready, failed, gone, closing };
 
     struct member {
         std::weak_ptr<subscriber> who;
@@ -91,7 +104,12 @@ private:
         std::shared_ptr<subscriber> who;
         model::actor actor;
         std::uint64_t request_id;
+        std::optional<pb::Resume> resume;
         join_callback done;
+    };
+    struct ack_target {
+        std::weak_ptr<subscriber> who;
+        std::uint64_t request_id = 0;
     };
     struct pending_event {
         pb::Event event;
@@ -99,11 +117,16 @@ private:
         std::weak_ptr<subscriber> sender;
         std::uint64_t request_id = 0;
         std::string client_id;
+        std::vector<ack_target> retries;    // the same command resent while it was being stored
     };
 
     void on_loaded(store::room_history history);
     void fail_load(const std::string& why);
     void do_join(pending_join request);
+    void send_welcome(const pending_join& request, const pb::Participant& participant);
+    bool attach_retry(std::uint64_t seq, const std::shared_ptr<subscriber>& sender, std::uint64_t request_id);
+    void finish_shutdown();
+    void remember_event(std::uint64_t seq, shared_piece piece);
     void do_submit(std::shared_ptr<subscriber> sender, model::actor actor, std::string client_id,
                    pb::ClientMessage command);
     void start_commit();
@@ -126,6 +149,14 @@ private:
     model::room_state committed_;     // what subscribers have seen: Welcomes are built from it
     model::room_state speculative_;   // committed + sequenced but not yet stored: commands validate against it
     std::uint64_t last_snapshot_seq_ = 0;
+    std::string epoch_;               // the log's history epoch, from the store
+
+    // The newest committed events as encoded pieces, oldest first, to answer
+    // a Resume with exactly the missed events.
+    std::deque<std::pair<std::uint64_t, shared_piece>> recent_events_;
+
+    std::string shutdown_reason_;
+    std::function<void()> shutdown_done_;
 
     std::vector<pending_event> in_store_;   // the batch being committed (at most one per room)
     std::vector<pending_event> queued_;     // sequenced while in_store_ commits; the next batch

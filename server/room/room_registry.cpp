@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <vector>
+
 namespace maptable::room {
 
 room_registry::room_registry(boost::asio::io_context& io, store::commit_queue& store, const server_limits& limits)
@@ -16,9 +19,16 @@ std::shared_ptr<room_host> room_registry::open(const std::string& room_id)
     std::shared_ptr<room_host> host;
     {
         std::lock_guard lock(mutex_);
+        if (shutting_down_)
+            return nullptr;
+        auto it = rooms_.find(room_id);
+        if (it != rooms_.end())
+            return it->second;
+        if (rooms_.size() >= limits_.max_rooms_loaded) {
+            spdlog::warn("room={} not loaded: {} rooms are loaded, the limit", room_id, rooms_.size());
+            return nullptr;
+        }
         auto& slot = rooms_[room_id];
-        if (slot)
-            return slot;
         slot = std::make_shared<room_host>(io_.get_executor(), room_id, store_, limits_,
                                            [this](room_host& h) { unload(h); });
         host = slot;
@@ -43,11 +53,27 @@ std::size_t room_registry::loaded() const
     return rooms_.size();
 }
 
-void room_registry::shutdown_all(const std::string& reason)
+void room_registry::shutdown_all(std::string reason, std::function<void()> drained)
 {
-    std::lock_guard lock(mutex_);
-    for (auto& [id, host] : rooms_)
-        host->shutdown(reason);
+    std::vector<std::shared_ptr<room_host>> rooms;
+    {
+        std::lock_guard lock(mutex_);
+        shutting_down_ = true;
+        for (auto& [id, host] : rooms_)
+            rooms.push_back(host);
+    }
+    if (rooms.empty()) {
+        drained();
+        return;
+    }
+    // The last room to finish calls drained.
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(rooms.size());
+    auto done = std::make_shared<std::function<void()>>(std::move(drained));
+    for (auto& host : rooms)
+        host->shutdown(reason, [remaining, done] {
+            if (--*remaining == 0)
+                (*done)();
+        });
 }
 
 } // namespace maptable::room

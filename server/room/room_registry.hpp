@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,13 +21,17 @@ class room_registry {
 public:
     room_registry(boost::asio::io_context& io, store::commit_queue& store, const server_limits& limits);
 
-    // The host of room_id, loading it from the store if it is not in memory.
+    // The host of room_id, loading it from the store if it is not in memory;
+    // nullptr when limits.max_rooms_loaded rooms are loaded or the server is
+    // shutting down.
     std::shared_ptr<room_host> open(const std::string& room_id);
 
     std::size_t loaded() const;
 
-    // Disconnects everyone in every room (shutdown).
-    void shutdown_all(const std::string& reason);
+    // Shutdown: no room opens any more; every room finishes its in-flight
+    // commit and disconnects its members with reason; drained runs once all
+    // have (at once when none is loaded). Call once.
+    void shutdown_all(std::string reason, std::function<void()> drained);
 
 private:
     void unload(room_host& host);
@@ -36,6 +41,7 @@ private:
     const server_limits& limits_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<room_host>> rooms_;
+    bool shutting_down_ = false;
 };
 
 } // namespace maptable::room

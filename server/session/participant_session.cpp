@@ -39,7 +39,34 @@ participant_session::participant_session(server_context& context, boost::asio::a
     , strand_(std::move(strand))
     , connection_(std::move(conn))
     , connection_id_(connection_id)
+    , join_deadline_(strand_)
+    , token_expiry_(strand_)
+    , commands_(context.limits.command_rate, context.limits.command_burst, token_bucket::clock::now())
+    , presence_(context.limits.presence_rate, context.limits.presence_rate, token_bucket::clock::now())
 {
+}
+
+void participant_session::start()
+{
+    join_deadline_.expires_after(context_.limits.join_timeout);
+    join_deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self || self->phase_ != phase::waiting_for_join)
+            return;
+        self->reply_error(0, pb::ERROR_CODE_JOIN_TIMEOUT, "no Join arrived in time");
+        self->close_connection(close_code::policy, "no Join arrived in time");
+    });
+}
+
+void participant_session::close_connection(close_code code, std::string reason)
+{
+    phase_ = phase::closed;
+    join_deadline_.cancel();
+    token_expiry_.cancel();
+    if (room_)
+        room_->leave(this);
+    if (auto conn = connection_.lock())
+        conn->close(code, std::move(reason));
 }
 
 void participant_session::deliver(room::shared_piece piece)
@@ -64,9 +91,7 @@ void participant_session::reply_error(std::uint64_t request_id, pb::ErrorCode co
 void participant_session::refuse_join(std::uint64_t request_id, pb::ErrorCode code, std::string message)
 {
     reply_error(request_id, code, message);
-    phase_ = phase::closed;
-    if (auto conn = connection_.lock())
-        conn->close(close_code::policy, "join refused: " + message);
+    close_connection(close_code::policy, "join refused: " + message);
 }
 
 void participant_session::on_message(std::string_view bytes)
@@ -84,6 +109,8 @@ void participant_session::on_message(std::string_view bytes)
                     "the message carries no command this server knows (is the client newer?)");
         return;
     }
+    if (!within_rate(message))
+        return;
     if (message.has_join())
         return handle_join(message);
     if (phase_ != phase::joined) {
@@ -131,15 +158,23 @@ void participant_session::handle_join(const pb::ClientMessage& message)
     client_id_ = join.client_id();
     actor_ = model::actor{claims.subject, claims.name, claims.role};
     phase_ = phase::joining;
-    enter_room(request_id, 3);
+    join_deadline_.cancel();
+    arm_expiry(claims.expires_at);
+    std::optional<pb::Resume> resume;
+    if (join.has_resume())
+        resume = join.resume();
+    enter_room(request_id, std::move(resume), 3);
 }
 
-void participant_session::enter_room(std::uint64_t request_id, int attempts_left)
+void participant_session::enter_room(std::uint64_t request_id, std::optional<pb::Resume> resume, int attempts_left)
 {
     room_ = context_.rooms.open(room_id_);
-    room_->join(shared_from_this(), actor_, request_id,
-                [self = shared_from_this(), request_id, attempts_left](room::join_outcome outcome) {
-                    boost::asio::post(self->strand_, [self, request_id, attempts_left, outcome] {
+    if (!room_)
+        return refuse_join(request_id, pb::ERROR_CODE_SERVER_BUSY,
+                           "the server cannot take this room now (busy or shutting down); try again shortly");
+    room_->join(shared_from_this(), actor_, request_id, resume,
+                [self = shared_from_this(), request_id, resume, attempts_left](room::join_outcome outcome) {
+                    boost::asio::post(self->strand_, [self, request_id, resume, attempts_left, outcome] {
                         if (self->phase_ != phase::joining) {
                             // The connection closed while joining: leave again.
                             if (outcome == room::join_outcome::joined)
@@ -152,10 +187,14 @@ void participant_session::enter_room(std::uint64_t request_id, int attempts_left
                             spdlog::info("conn={} room={} joined participant={} role={}", self->connection_id_,
                                          self->room_id_, self->actor_.id, auth::role_name(self->actor_.role));
                             return;
+                        case room::join_outcome::full:
+                            self->room_.reset();
+                            return self->refuse_join(request_id, pb::ERROR_CODE_ROOM_FULL,
+                                                     "the room has its maximum of participants");
                         case room::join_outcome::gone:
                             // Unloaded between lookup and join: the next open loads it anew.
                             if (attempts_left > 0)
-                                return self->enter_room(request_id, attempts_left - 1);
+                                return self->enter_room(request_id, resume, attempts_left - 1);
                             [[fallthrough]];
                         case room::join_outcome::unavailable:
                             self->room_.reset();
@@ -175,6 +214,8 @@ void participant_session::handle_command(pb::ClientMessage message)
         return;
     }
     switch (message.body_case()) {
+    case pb::ClientMessage::kRefreshToken:
+        return handle_refresh(message);
     case pb::ClientMessage::kGetChatHistory: {
         const auto& ask = message.get_chat_history();
         const auto& limits = model::limits();
@@ -208,6 +249,61 @@ void participant_session::handle_command(pb::ClientMessage message)
     }
 }
 
+void participant_session::handle_refresh(const pb::ClientMessage& message)
+{
+    const auto request_id = message.request_id();
+    auto verified = auth::verify_join_token(message.refresh_token().token(), context_.verifier, unix_seconds());
+    if (auto* bad = std::get_if<auth::token_error>(&verified))
+        return reply_error(request_id, bad->code, bad->message + " (the current token stays in force)");
+    auto& claims = std::get<auth::join_claims>(verified);
+    if (claims.room != room_id_)
+        return reply_error(request_id, pb::ERROR_CODE_TOKEN_WRONG_ROOM, "the new token is for another room");
+    if (claims.subject != actor_.id)
+        return reply_error(request_id, pb::ERROR_CODE_TOKEN_WRONG_SUBJECT,
+                           "the new token names another participant; join again with it instead");
+    const bool changed = claims.name != actor_.name || claims.role != actor_.role;
+    actor_.name = claims.name;
+    actor_.role = claims.role;   // every later command is checked against the new role
+    arm_expiry(claims.expires_at);
+    if (changed) {
+        spdlog::info("conn={} room={} token refreshed participant={} role={}", connection_id_, room_id_, actor_.id,
+                     auth::role_name(actor_.role));
+        room_->update_participant(actor_);
+    }
+    deliver(room::ack_piece(request_id, 0));
+}
+
+void participant_session::arm_expiry(std::int64_t expires_at)
+{
+    // A live connection lasts as long as its token (plus the leeway): a
+    // client refreshes it in time, or is closed and must join anew.
+    const auto remaining = std::chrono::seconds(expires_at + context_.verifier.leeway_seconds - unix_seconds());
+    token_expiry_.expires_after(remaining);
+    token_expiry_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self || self->phase_ == phase::closed)
+            return;
+        self->reply_error(0, pb::ERROR_CODE_TOKEN_EXPIRED, "the join token expired; refresh it or join again");
+        self->close_connection(close_code::policy, "join token expired");
+    });
+}
+
+bool participant_session::within_rate(const pb::ClientMessage& message)
+{
+    const auto now = token_bucket::clock::now();
+    if (message.has_move_cursor() || message.has_change_viewport())
+        return presence_.try_take(now);  // excess presence is dropped: the next update supersedes it
+    if (commands_.try_take(now))
+        return true;
+    if (++rate_strikes_ > context_.limits.rate_strikes_before_close) {
+        spdlog::warn("conn={} room={} closed: sustained command flood", connection_id_, room_id_);
+        close_connection(close_code::policy, "too many commands");
+        return false;
+    }
+    reply_error(message.request_id(), pb::ERROR_CODE_RATE_LIMITED, "too many commands; slow down and resend");
+    return false;
+}
+
 void participant_session::on_closed()
 {
     if (room_ && phase_ == phase::joined) {
@@ -215,6 +311,8 @@ void participant_session::on_closed()
         room_->leave(this);
     }
     phase_ = phase::closed;
+    join_deadline_.cancel();
+    token_expiry_.cancel();
 }
 
 } // namespace maptable::session

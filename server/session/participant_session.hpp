@@ -11,8 +11,10 @@
 #include "room/room_host.hpp"
 #include "session/connection.hpp"
 #include "session/server_context.hpp"
+#include "session/token_bucket.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
 #include <string>
@@ -30,6 +32,9 @@ public:
     participant_session(server_context& context, boost::asio::any_io_executor strand,
                         std::weak_ptr<connection> conn, std::uint64_t connection_id);
 
+    // Starts the join deadline. Called once, right after construction.
+    void start();
+
     // One binary message from the client.
     void on_message(std::string_view bytes);
 
@@ -44,7 +49,11 @@ private:
     enum class phase { waiting_for_join, joining, joined, closed };
 
     void handle_join(const pb::ClientMessage& message);
-    void enter_room(std::uint64_t request_id, int attempts_left);
+    void enter_room(std::uint64_t request_id, std::optional<pb::Resume> resume, int attempts_left);
+    void handle_refresh(const pb::ClientMessage& message);
+    void arm_expiry(std::int64_t expires_at);
+    bool within_rate(const pb::ClientMessage& message);
+    void close_connection(close_code code, std::string reason);
     void handle_command(pb::ClientMessage message);
     void reply_error(std::uint64_t request_id, pb::ErrorCode code, std::string message);
     void refuse_join(std::uint64_t request_id, pb::ErrorCode code, std::string message);
@@ -59,6 +68,12 @@ private:
     std::string client_id_;
     model::actor actor_;
     std::shared_ptr<room::room_host> room_;
+
+    boost::asio::steady_timer join_deadline_;
+    boost::asio::steady_timer token_expiry_;
+    token_bucket commands_;
+    token_bucket presence_;
+    int rate_strikes_ = 0;
 };
 
 } // namespace maptable::session
