@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
+#include <type_traits>
 
 namespace po = boost::program_options;
 
@@ -49,13 +50,75 @@ bool parse(int argc, char** argv, const po::options_description& options, po::va
 
 } // namespace
 
+std::vector<std::string> parse_origin_list(const std::string& list)
+{
+    std::vector<std::string> origins;
+    std::string_view rest = list;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        std::string item(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        const auto first = item.find_first_not_of(" \t");
+        if (first == std::string::npos)
+            continue;
+        item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
+        const std::string shown = item;
+        for (auto& c : item)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        while (!item.empty() && item.back() == '/')
+            item.pop_back();
+        const auto scheme_end = item.find("://");
+        const auto scheme = item.substr(0, scheme_end == std::string::npos ? 0 : scheme_end);
+        const auto host = scheme_end == std::string::npos ? std::string() : item.substr(scheme_end + 3);
+        if ((scheme != "http" && scheme != "https") || host.empty() ||
+            host.find_first_of("/?#@ ") != std::string::npos)
+            throw std::invalid_argument("--allowed-origins: '" + shown +
+                                        "' is not an origin; write scheme://host[:port], e.g. https://maps.example.org");
+        origins.push_back(item);
+    }
+    return origins;
+}
+
+namespace {
+
+// A limit bound to a flag: a count or a number of seconds, at least 1.
+template <class T>
+po::typed_value<unsigned long long>* at_least_one(const char* flag, T& target)
+{
+    unsigned long long current;
+    if constexpr (std::is_arithmetic_v<T>)
+        current = static_cast<unsigned long long>(target);
+    else
+        current = static_cast<unsigned long long>(target.count());
+    return po::value<unsigned long long>()->default_value(current)->notifier([flag, &target](unsigned long long v) {
+        if (v == 0)
+            throw std::invalid_argument(std::string("--") + flag + " must be at least 1");
+        if constexpr (std::is_arithmetic_v<T>)
+            target = static_cast<T>(v);
+        else
+            target = T(static_cast<typename T::rep>(v));
+    });
+}
+
+po::typed_value<double>* positive_rate(const char* flag, double& target)
+{
+    return po::value<double>()->default_value(target)->notifier([flag, &target](double v) {
+        if (!(v > 0))
+            throw std::invalid_argument(std::string("--") + flag + " must be above 0");
+        target = v;
+    });
+}
+
+} // namespace
+
 std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_code)
 {
     server_config c;
     std::string durability = "full";
-    unsigned idle_unload = static_cast<unsigned>(c.limits.room_idle_unload.count());
-    po::options_description options("Options");
-    options.add_options()
+    std::string allowed_origins;
+    auto& l = c.limits;
+    po::options_description general("Options");
+    general.add_options()
         ("help,h", "print this help")
         ("listen", po::value(&c.listen_address)->default_value(c.listen_address), "address to listen on (0.0.0.0 for all)")
         ("port", po::value(&c.port)->default_value(c.port), "port for HTTP and WebSocket; 0 picks a free one")
@@ -66,21 +129,65 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         ("threads", po::value(&c.threads)->default_value(0), "I/O threads; 0 = one per core")
         ("durability", po::value(&durability)->default_value(durability),
          "full: an ack survives power loss; normal: survives a crash of the process")
-        ("room-idle-unload", po::value(&idle_unload)->default_value(idle_unload), "seconds before an empty room leaves memory")
         ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace, debug, info, warn, error");
+    po::options_description security("TLS and browsers");
+    security.add_options()
+        ("tls-cert", po::value(&c.tls_cert),
+         "PEM certificate chain; with --tls-key the port serves https:// and wss:// only (TLS 1.2 or newer)")
+        ("tls-key", po::value(&c.tls_key), "PEM private key of --tls-cert")
+        ("allowed-origins", po::value(&allowed_origins),
+         "comma-separated browser origins that may open a WebSocket (e.g. https://maps.example.org); "
+         "default: only the server's own origin. Clients that send no Origin (apps, the SDK) always may");
+    po::options_description limits("Limits (counts, bytes and seconds; each at least 1)");
+    limits.add_options()
+        ("max-connections", at_least_one("max-connections", l.max_connections), "open connections in all; past it: HTTP 503")
+        ("max-connections-per-ip", at_least_one("max-connections-per-ip", l.max_connections_per_ip),
+         "open connections from one address; past it: HTTP 503")
+        ("http-request-timeout", at_least_one("http-request-timeout", l.http_request_timeout),
+         "seconds to send an HTTP request (and the TLS handshake)")
+        ("join-timeout", at_least_one("join-timeout", l.join_timeout), "seconds from the upgrade to a Join")
+        ("ws-handshake-timeout", at_least_one("ws-handshake-timeout", l.ws_handshake_timeout),
+         "seconds for the WebSocket opening and closing handshakes")
+        ("ws-idle-timeout", at_least_one("ws-idle-timeout", l.ws_idle_timeout),
+         "seconds without traffic before a connection is dropped (pings at half of it)")
+        ("ws-write-timeout", at_least_one("ws-write-timeout", l.ws_write_timeout),
+         "seconds a write may take; longer means the client stopped reading: dropped")
+        ("ws-outbound-queue-max", at_least_one("ws-outbound-queue-max", l.ws_outbound_queue_max),
+         "bytes queued for one client; past it the client reads too slowly: close 1013")
+        ("command-rate", positive_rate("command-rate", l.command_rate), "commands per second per connection, sustained")
+        ("command-burst", positive_rate("command-burst", l.command_burst), "commands per connection in a burst")
+        ("presence-rate", positive_rate("presence-rate", l.presence_rate), "cursor and viewport updates per second per connection")
+        ("max-participants-per-room", at_least_one("max-participants-per-room", l.max_participants_per_room),
+         "participants in one room")
+        ("max-rooms-loaded", at_least_one("max-rooms-loaded", l.max_rooms_loaded), "rooms in memory at once")
+        ("room-idle-unload", at_least_one("room-idle-unload", l.room_idle_unload), "seconds before an empty room leaves memory")
+        ("resume-window-events", at_least_one("resume-window-events", l.resume_window_events),
+         "events kept per room to answer a resume without a snapshot")
+        ("shutdown-timeout", at_least_one("shutdown-timeout", l.shutdown_timeout),
+         "seconds a SIGTERM waits for commits and clients to finish before the server stops anyway");
+    po::options_description options;
+    options.add(general).add(security).add(limits);
     po::variables_map vm;
     if (!parse(argc, argv, options, vm, "Usage: maptable-server [options]\n       maptable-server token --room R --name N [--role R]", exit_code))
         return std::nullopt;
+    const auto fail = [&](const std::string& message) {
+        std::cerr << "maptable-server: " << message << "\nTry --help.\n";
+        exit_code = 2;
+        return std::nullopt;
+    };
     if (durability == "full")
         c.durability = store::durability::full;
     else if (durability == "normal")
         c.durability = store::durability::normal;
-    else {
-        std::cerr << "maptable-server: --durability is full or normal\n";
-        exit_code = 2;
-        return std::nullopt;
+    else
+        return fail("--durability is full or normal");
+    if (c.tls_cert.empty() != c.tls_key.empty())
+        return fail("--tls-cert and --tls-key go together: give both for TLS, or neither");
+    try {
+        c.allowed_origins = parse_origin_list(allowed_origins);
+    } catch (const std::invalid_argument& e) {
+        return fail(e.what());
     }
-    c.limits.room_idle_unload = std::chrono::seconds(idle_unload);
     return c;
 }
 

@@ -22,6 +22,9 @@ struct server_config {
     unsigned threads = 0;                   // 0 = one per core
     store::durability durability = store::durability::full;
     std::string log_level = "info";
+    std::string tls_cert;                   // PEM certificate chain; with tls_key: https:// and wss:// only
+    std::string tls_key;                    // PEM private key
+    std::vector<std::string> allowed_origins; // browser origins that may connect; empty = same origin only
     server_limits limits;
 };
 
@@ -38,10 +41,17 @@ struct token_request {
 };
 
 // Parses `maptable-server [flags]`. Returns nullopt after printing help or an
-// error (exit_code says which).
+// error (exit_code says which). Refuses values no server can run with: a zero
+// limit or timeout, one of --tls-cert/--tls-key without the other, an
+// allowed origin that is not scheme://host[:port].
 std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_code);
 
 // Parses `maptable-server token [flags]` (argv[0] is "token").
+// "https://Maps.example.org/, http://localhost:3000" -> the origins, lower
+// case, without a trailing slash. Throws std::invalid_argument naming the
+// first entry that is not http(s)://host[:port].
+std::vector<std::string> parse_origin_list(const std::string& list);
+
 std::optional<token_request> parse_token_args(int argc, char** argv, int& exit_code);
 
 // The token secret: the configured one, else the contents of <data_dir>/secret,

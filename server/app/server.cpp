@@ -13,10 +13,16 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace maptable::app {
+
+namespace {
+constexpr const char* shutdown_reason = "the server is shutting down; reconnect shortly";
+}
 
 int run_server(const server_config& config)
 {
@@ -34,30 +40,73 @@ int run_server(const server_config& config)
     auto commits = std::make_unique<store::commit_queue>(
         std::make_unique<store::sqlite_event_log>(db_path, config.durability), config.limits.max_batch_events);
     room::room_registry rooms(io, *commits, config.limits);
-    session::server_context context{rooms, verifier, config.limits};
+    session::server_context context{.rooms = rooms,
+                                    .verifier = verifier,
+                                    .limits = config.limits,
+                                    .allowed_origins = config.allowed_origins};
+    // Kept apart from context: connections may outlive it in handlers the
+    // io_context destroys after a shutdown timeout.
+    const auto connections = context.connections;
 
     const auto address = boost::asio::ip::make_address(config.listen_address);
-    auto acceptor = std::make_shared<net::listener>(io, boost::asio::ip::tcp::endpoint(address, config.port), context);
+    const net::tls_files tls{config.tls_cert, config.tls_key};
+    auto acceptor =
+        std::make_shared<net::listener>(io, boost::asio::ip::tcp::endpoint(address, config.port), context, tls);
     acceptor->run();
     const auto bound = acceptor->local_endpoint();
-    spdlog::info("listening on {}:{} data={} durability={} threads={}", bound.address().to_string(), bound.port(),
-                 db_path, config.durability == store::durability::full ? "full" : "normal", threads);
+    std::string origins;
+    for (const auto& o : config.allowed_origins)
+        origins += (origins.empty() ? "" : ",") + o;
+    spdlog::info("listening on {}:{} tls={} data={} durability={} threads={} origins={}", bound.address().to_string(),
+                 bound.port(), acceptor->tls() ? "on" : "off", db_path,
+                 config.durability == store::durability::full ? "full" : "normal", threads,
+                 origins.empty() ? "same-origin" : origins);
     // Tests and scripts read this line to learn the port (with --port 0).
     std::printf("maptable-server listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
     std::fflush(stdout);
 
+    // Staged shutdown on SIGINT/SIGTERM:
+    //   1. stop accepting;
+    //   2. every room finishes its in-flight commit (acks and events go out)
+    //      and closes its members with 1001;
+    //   3. then every other connection (not joined, plain HTTP) is closed too;
+    //   4. the I/O stops as soon as no connection is left, or when
+    //      shutdown_timeout has passed (a client that does not read its close);
+    //   5. the commit queue finishes what was queued and closes the database.
+    // A second signal stops at once (step 5 still runs).
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::steady_timer stop_deadline(io);
-    signals.async_wait([&](boost::system::error_code ec, int signal) {
+    bool shutting_down = false;
+    std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int signal) {
         if (ec)
             return;
-        spdlog::info("signal {}: shutting down", signal);
+        if (shutting_down) {
+            spdlog::warn("signal {} again: stopping now with {} connections open", signal, connections->live());
+            io.stop();
+            return;
+        }
+        shutting_down = true;
+        spdlog::info("signal {}: shutting down ({} connections open)", signal, connections->live());
+        signals.async_wait(on_signal);
         acceptor->stop();
-        rooms.shutdown_all("the server is shutting down; reconnect shortly");
-        // Give close handshakes a moment, then stop regardless.
-        stop_deadline.expires_after(std::chrono::seconds(2));
-        stop_deadline.async_wait([&](boost::system::error_code) { io.stop(); });
-    });
+        stop_deadline.expires_after(config.limits.shutdown_timeout);
+        stop_deadline.async_wait([&](boost::system::error_code ec) {
+            if (ec)
+                return;
+            spdlog::warn("shutdown: {} connections still open after {} s; stopping anyway", connections->live(),
+                         config.limits.shutdown_timeout.count());
+            io.stop();
+        });
+        rooms.shutdown_all(shutdown_reason, [&] {
+            spdlog::info("shutdown: every room has finished its commits and closed its members");
+            connections->close_all();
+            connections->when_empty([&] {
+                spdlog::info("shutdown: every connection is closed");
+                io.stop();
+            });
+        });
+    };
+    signals.async_wait(on_signal);
 
     std::vector<std::thread> pool;
     for (unsigned i = 1; i < threads; ++i)
@@ -65,6 +114,9 @@ int run_server(const server_config& config)
     io.run();
     for (auto& t : pool)
         t.join();
+    // Handlers the io_context still holds are destroyed with it, later: they
+    // must not call back into what this function is about to leave.
+    connections->when_empty({});
     commits.reset();  // finishes queued commits, closes the database
     spdlog::info("stopped");
     return 0;

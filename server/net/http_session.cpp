@@ -2,117 +2,366 @@
 
 #include "net/websocket_session.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <optional>
+#include <type_traits>
 
 namespace maptable::net {
 namespace {
 
-constexpr std::string_view websocket_path = "/v1/ws";
+namespace asio = boost::asio;
+using request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
 
-class http_session : public std::enable_shared_from_this<http_session> {
+constexpr std::string_view websocket_path = "/v1/ws";
+constexpr std::string_view token_subprotocol_prefix = "maptable.v1.token.";
+
+// A connection refused for the connection limits gets this long for its TLS
+// handshake and request, then it is closed: a real client sends at once, and
+// a refused connection must not hold its socket for the full request timeout.
+constexpr auto refusal_timeout = std::chrono::seconds(2);
+
+std::string lower(std::string_view s)
+{
+    std::string out(s);
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+std::int64_t unix_seconds()
+{
+    using namespace std::chrono;
+    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Cross-Site WebSocket Hijacking: a browser sends Origin, and a page from any
+// site could otherwise open a WebSocket here with the user's network access.
+// Allowed: no Origin (not a browser: native apps, the SDK); an Origin on the
+// configured list; with no list, the origin of the request's own Host, by
+// http or https (a TLS-terminating proxy in front changes the scheme only).
+bool origin_allowed(const request& req, const session::server_context& context)
+{
+    const auto it = req.find(http::field::origin);
+    if (it == req.end())
+        return true;
+    auto origin = lower(trim(it->value()));
+    while (!origin.empty() && origin.back() == '/')
+        origin.pop_back();
+    if (!context.allowed_origins.empty()) {
+        for (const auto& allowed : context.allowed_origins)
+            if (origin == allowed)
+                return true;
+        return false;
+    }
+    const auto host = lower(trim(req[http::field::host]));
+    if (host.empty())
+        return false;
+    return origin == "http://" + host || origin == "https://" + host;
+}
+
+// A join token offered in the upgrade request itself: "Authorization: Bearer
+// <jwt>" and/or a Sec-WebSocket-Protocol value "maptable.v1.token.<jwt>" (the
+// one header a browser's WebSocket API lets a page set).
+struct offered_credentials {
+    std::vector<std::pair<std::string_view, std::string>> tokens;  // (where, token)
+    bool malformed_authorization = false;
+    bool offers_subprotocol = false;                               // "maptable.v1" among the subprotocols
+};
+
+offered_credentials read_credentials(const request& req)
+{
+    offered_credentials c;
+    if (const auto it = req.find(http::field::authorization); it != req.end()) {
+        const auto value = trim(it->value());
+        const auto space = value.find(' ');
+        if (space == std::string_view::npos || lower(value.substr(0, space)) != "bearer" ||
+            trim(value.substr(space + 1)).empty())
+            c.malformed_authorization = true;
+        else
+            c.tokens.emplace_back("the Authorization header", std::string(trim(value.substr(space + 1))));
+    }
+    const auto [first, last] = req.equal_range(http::field::sec_websocket_protocol);
+    for (auto field = first; field != last; ++field) {
+        std::string_view list = field->value();
+        while (!list.empty()) {
+            const auto comma = list.find(',');
+            const auto item = trim(list.substr(0, comma));
+            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+            if (item == maptable_subprotocol)
+                c.offers_subprotocol = true;
+            else if (item.substr(0, token_subprotocol_prefix.size()) == token_subprotocol_prefix)
+                c.tokens.emplace_back("Sec-WebSocket-Protocol", std::string(item.substr(token_subprotocol_prefix.size())));
+        }
+    }
+    return c;
+}
+
+response text_response(http::status status, std::string body)
+{
+    response res{status, 11};
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+template <class Stream>
+class http_session : public std::enable_shared_from_this<http_session<Stream>> {
+    static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
 public:
-    http_session(boost::asio::ip::tcp::socket socket, session::server_context& context)
-        : stream_(std::move(socket))
+    http_session(Stream stream, session::server_context& context, std::uint64_t connection_id, std::string address,
+                 unsigned short port, session::connection_table::admission admission)
+        : stream_(std::move(stream))
         , context_(context)
-        , connection_id_(context.next_connection_id++)
+        , connection_id_(connection_id)
+        , remote_(address + ":" + std::to_string(port))
+        , admission_(admission)
     {
-        boost::system::error_code ec;
-        auto peer = stream_.socket().remote_endpoint(ec);
-        if (!ec)
-            remote_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+        if (admission == session::connection_table::admission::admitted)
+            slot_ = connection_slot(context.connections, connection_id);
     }
 
-    void run() { do_read(); }
+    void run()
+    {
+        if (slot_)
+            context_.connections->set_closer(connection_id_, [weak = this->weak_from_this(), ex = stream_.get_executor()] {
+                asio::post(ex, [weak] {
+                    if (auto self = weak.lock())
+                        self->close_now();
+                });
+            });
+        if constexpr (is_tls)
+            do_handshake();
+        else
+            do_read();
+    }
 
 private:
+    bool refused() const { return admission_ != session::connection_table::admission::admitted; }
+
+    std::chrono::steady_clock::duration request_timeout() const
+    {
+        if (refused())
+            return std::min<std::chrono::steady_clock::duration>(refusal_timeout, context_.limits.http_request_timeout);
+        return context_.limits.http_request_timeout;
+    }
+
+    void do_handshake()
+    {
+        // The handshake gets the same deadline as a request: a client that
+        // opens TCP and sends nothing holds nothing for long.
+        beast::get_lowest_layer(stream_).expires_after(request_timeout());
+        stream_.async_handshake(asio::ssl::stream_base::server,
+                                beast::bind_front_handler(&http_session::on_handshake, this->shared_from_this()));
+    }
+
+    void on_handshake(beast::error_code ec)
+    {
+        if (ec) {
+            // Wrong protocol version, plain HTTP on the TLS port, an untrusted
+            // certificate on the client's side...: the client's problem, not ours.
+            spdlog::info("conn={} TLS handshake failed remote={}: {}", connection_id_, remote_, ec.message());
+            return close_now();
+        }
+        do_read();
+    }
+
     void do_read()
     {
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(context_.limits.http_header_limit));
         parser_->body_limit(context_.limits.http_body_limit);
         // The whole request, headers and body, must arrive within the deadline.
-        stream_.expires_after(context_.limits.http_request_timeout);
-        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+        beast::get_lowest_layer(stream_).expires_after(request_timeout());
+        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
     }
 
     void on_read(beast::error_code ec, std::size_t)
     {
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == boost::asio::error::connection_reset)
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+            ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+            ec == asio::ssl::error::stream_truncated)
             return shutdown();
         if (ec) {
             spdlog::info("conn={} bad HTTP request: {}", connection_id_, ec.message());
-            return respond(error_response(http::status::bad_request, "bad request: " + ec.message() + "\n"), false);
+            return respond(text_response(http::status::bad_request, "bad request: " + ec.message() + "\n"), false);
         }
         auto req = parser_->release();
+        if (refused())
+            return refuse(req);
         const auto target = std::string_view(req.target());
         const auto path = target.substr(0, target.find('?'));
 
         if (websocket::is_upgrade(req)) {
             if (path != websocket_path)
-                return respond(error_response(http::status::not_found, "no WebSocket endpoint here; use /v1/ws\n"), false);
-            auto ws = std::make_shared<websocket_session>(std::move(stream_), context_, connection_id_, remote_);
-            ws->run(std::move(req));
-            return;
+                return respond(text_response(http::status::not_found, "no WebSocket endpoint here; use /v1/ws\n"), false);
+            return upgrade(std::move(req));
         }
         if (path == "/healthz" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
-            http::response<http::string_body> res{http::status::ok, req.version()};
+            response res{http::status::ok, req.version()};
             res.set(http::field::content_type, "text/plain; charset=utf-8");
             res.set(http::field::cache_control, "no-store");
             res.body() = "ok\n";
-            res.keep_alive(req.keep_alive());
             res.prepare_payload();
             return respond(std::move(res), req.keep_alive());
         }
-        return respond(error_response(http::status::not_found, "not found\n"), req.keep_alive());
+        return respond(text_response(http::status::not_found, "not found\n"), req.keep_alive());
     }
 
-    static http::response<http::string_body> error_response(http::status status, std::string body)
+    // Over a connection limit: the client learns why, and to come back later.
+    void refuse(const request& req)
     {
-        http::response<http::string_body> res{status, 11};
-        res.set(http::field::content_type, "text/plain; charset=utf-8");
-        res.body() = std::move(body);
-        res.prepare_payload();
-        return res;
+        using admission = session::connection_table::admission;
+        std::string body;
+        switch (admission_) {
+        case admission::server_full:
+            body = "server busy: it has " + std::to_string(context_.limits.max_connections) +
+                   " connections, its limit; try again later\n";
+            break;
+        case admission::address_full:
+            body = "too many connections from your address (the limit is " +
+                   std::to_string(context_.limits.max_connections_per_ip) + "); close some and try again\n";
+            break;
+        default:
+            body = "the server is shutting down; try again shortly\n";
+            break;
+        }
+        auto res = text_response(http::status::service_unavailable, std::move(body));
+        res.set(http::field::retry_after, "5");
+        respond(std::move(res), false);
     }
 
-    void respond(http::response<http::string_body> res, bool keep_alive)
+    // The gate in front of the upgrade: Origin, then a token offered in the
+    // request. Only then is the WebSocket accepted.
+    void upgrade(request req)
+    {
+        if (!origin_allowed(req, context_)) {
+            // The Origin is not a secret; cut it short for the log.
+            const auto origin = std::string(req[http::field::origin]).substr(0, 120);
+            spdlog::warn("conn={} upgrade refused (403): Origin '{}' is not allowed remote={}", connection_id_, origin,
+                         remote_);
+            return respond(text_response(http::status::forbidden,
+                                         "forbidden: this Origin may not open a WebSocket here (cross-site request); "
+                                         "the server's --allowed-origins lists the ones that may\n"),
+                           false);
+        }
+        const auto credentials = read_credentials(req);
+        if (credentials.malformed_authorization) {
+            spdlog::warn("conn={} upgrade refused (401): Authorization is not 'Bearer <token>' remote={}",
+                         connection_id_, remote_);
+            return unauthorized("the Authorization header must be 'Bearer <join token>'", "invalid_request");
+        }
+        // No token here is fine: it may come in the Join message. A token
+        // offered here must be valid (the room is checked at Join).
+        for (const auto& [where, token] : credentials.tokens) {
+            const auto verdict = auth::verify_join_token(token, context_.verifier, unix_seconds());
+            if (const auto* refusal = std::get_if<auth::token_error>(&verdict)) {
+                // Never log the token itself; the refusal's message never contains it.
+                spdlog::warn("conn={} upgrade refused (401): the token in {} was refused: {} ({}) remote={}",
+                             connection_id_, where, refusal->message, maptable::v1::ErrorCode_Name(refusal->code),
+                             remote_);
+                return unauthorized("join token refused: " + refusal->message, "invalid_token");
+            }
+        }
+        beast::get_lowest_layer(stream_).expires_never();
+        handed_off_ = true;
+        auto ws = std::make_shared<websocket_session<Stream>>(std::move(stream_), context_, connection_id_, remote_,
+                                                              std::move(slot_));
+        ws->run(std::move(req), credentials.offers_subprotocol);
+    }
+
+    void unauthorized(std::string text, std::string_view oauth_error)
+    {
+        auto res = text_response(http::status::unauthorized, "unauthorized: " + text + "\n");
+        res.set(http::field::www_authenticate, "Bearer error=\"" + std::string(oauth_error) + "\"");
+        respond(std::move(res), false);
+    }
+
+    void respond(response res, bool keep_alive)
     {
         res.set(http::field::server, "maptable/" MAPTABLE_VERSION);
         res.keep_alive(keep_alive);
         response_ = std::move(res);
+        beast::get_lowest_layer(stream_).expires_after(request_timeout());
         http::async_write(stream_, *response_,
-                          [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                          [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                               if (ec || !keep_alive)
                                   return self->shutdown();
                               self->do_read();
                           });
     }
 
+    // The end of a connection we are done with: TLS close_notify (bounded by
+    // a deadline), then the TCP send side.
     void shutdown()
     {
-        beast::error_code ignored;
-        stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+        if constexpr (is_tls) {
+            beast::get_lowest_layer(stream_).expires_after(request_timeout());
+            stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close_now(); });
+        } else {
+            beast::error_code ignored;
+            stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        }
     }
 
-    beast::tcp_stream stream_;
+    // Shutdown of the server, or a failed TLS handshake: no goodbye.
+    void close_now()
+    {
+        if (handed_off_)
+            return;  // the websocket_session has the stream now
+        beast::error_code ignored;
+        beast::get_lowest_layer(stream_).socket().close(ignored);
+    }
+
+    Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
-    std::optional<http::response<http::string_body>> response_;
+    std::optional<response> response_;
     session::server_context& context_;
     std::uint64_t connection_id_;
     std::string remote_;
+    session::connection_table::admission admission_;
+    connection_slot slot_;
+    bool handed_off_ = false;
 };
 
 } // namespace
 
-void start_http_session(boost::asio::ip::tcp::socket socket, session::server_context& context)
+void start_http_session(asio::ip::tcp::socket socket, session::server_context& context, std::uint64_t connection_id,
+                        std::string address, session::connection_table::admission admission,
+                        std::shared_ptr<asio::ssl::context> tls)
 {
-    std::make_shared<http_session>(std::move(socket), context)->run();
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    const unsigned short port = ec ? 0 : peer.port();
+    if (tls)
+        std::make_shared<http_session<tls_stream>>(tls_stream(std::move(socket), *tls), context, connection_id,
+                                                   std::move(address), port, admission)
+            ->run();
+    else
+        std::make_shared<http_session<plain_stream>>(plain_stream(std::move(socket)), context, connection_id,
+                                                     std::move(address), port, admission)
+            ->run();
 }
 
 } // namespace maptable::net

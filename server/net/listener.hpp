@@ -1,25 +1,45 @@
-// Layer: net. Accepts TCP connections and hands each to an http_session on
-// its own strand. Owned by app/server; runs on the io_context.
+// Layer: net. Accepts TCP connections, counts each against the connection
+// limits, and hands it to an http_session on its own strand (over TLS when
+// the listener was given a certificate). Owned by app/server; runs on the
+// io_context.
 #pragma once
 
 #include "session/server_context.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <memory>
+#include <string>
 
 namespace maptable::net {
 
+// Where the listener finds its certificate chain and private key (PEM files).
+// Both empty: plain HTTP and ws://. Both set: https:// and wss:// only.
+struct tls_files {
+    std::string certificate_chain;
+    std::string private_key;
+    bool enabled() const { return !certificate_chain.empty(); }
+};
+
+// A server TLS context: TLS 1.2 or newer, the given certificate chain and key.
+// Throws (start-up) with the file and OpenSSL's reason when they cannot be
+// loaded or do not match.
+std::shared_ptr<boost::asio::ssl::context> make_tls_context(const tls_files& files);
+
 class listener : public std::enable_shared_from_this<listener> {
 public:
-    // Binds and listens; throws (start-up) when the address cannot be bound.
-    listener(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint, session::server_context& context);
+    // Binds and listens; throws (start-up) when the address cannot be bound
+    // or the TLS files cannot be loaded.
+    listener(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint, session::server_context& context,
+             const tls_files& tls = {});
 
     void run();
     void stop();   // stops accepting; live connections go on
 
     boost::asio::ip::tcp::endpoint local_endpoint() const;
+    bool tls() const { return tls_ != nullptr; }
 
 private:
     void do_accept();
@@ -28,6 +48,7 @@ private:
     boost::asio::io_context& io_;
     boost::asio::ip::tcp::acceptor acceptor_;
     session::server_context& context_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;   // null: plain
 };
 
 } // namespace maptable::net

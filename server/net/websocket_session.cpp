@@ -1,32 +1,64 @@
 #include "net/websocket_session.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
 namespace maptable::net {
 
-websocket_session::websocket_session(beast::tcp_stream stream, session::server_context& context,
-                                     std::uint64_t connection_id, std::string remote)
+namespace {
+
+// Endings that are part of normal life (the peer left, a deadline passed, we
+// closed it ourselves): logged at info, not as errors.
+bool routine_ending(const beast::error_code& ec)
+{
+    return !ec || ec == websocket::error::closed || ec == boost::asio::error::operation_aborted ||
+           ec == beast::error::timeout || ec == boost::asio::error::eof ||
+           ec == boost::asio::error::connection_reset || ec == boost::asio::error::broken_pipe ||
+           ec == boost::asio::ssl::error::stream_truncated;
+}
+
+constexpr std::string_view shutdown_reason = "the server is shutting down; reconnect shortly";
+
+} // namespace
+
+template <class Stream>
+websocket_session<Stream>::websocket_session(Stream stream, session::server_context& context,
+                                             std::uint64_t connection_id, std::string remote, connection_slot slot)
     : ws_(std::move(stream))
     , context_(context)
     , connection_id_(connection_id)
     , remote_(std::move(remote))
+    , slot_(std::move(slot))
+    , write_deadline_(ws_.get_executor())
 {
 }
 
-void websocket_session::run(http::request<http::string_body> req)
+template <class Stream>
+void websocket_session<Stream>::run(http::request<http::string_body> req, bool select_subprotocol)
 {
     const auto& limits = context_.limits;
+    // A shutdown closes this connection with 1001 like every room member.
+    if (slot_)
+        slot_.table()->set_closer(connection_id_, [weak = this->weak_from_this()] {
+            if (auto self = weak.lock())
+                self->close(session::close_code::going_away, std::string(shutdown_reason));
+        });
     // Beast leaves every timeout off by default; a server must set them.
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = limits.ws_handshake_timeout;
     timeouts.idle_timeout = limits.ws_idle_timeout;
     timeouts.keep_alive_pings = true;
     ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "maptable/" MAPTABLE_VERSION); }));
+    ws_.set_option(websocket::stream_base::decorator([select_subprotocol](websocket::response_type& res) {
+        res.set(http::field::server, "maptable/" MAPTABLE_VERSION);
+        // Only the plain name is ever echoed, never a token offered as a subprotocol.
+        if (select_subprotocol)
+            res.set(http::field::sec_websocket_protocol, maptable_subprotocol);
+    }));
     // A command is small; Beast's default of 16 MB would let one frame pin that much memory.
     ws_.read_message_max(limits.ws_read_message_max);
     // One ServerFrame per WebSocket message, never split: the batch is the unit.
@@ -35,27 +67,31 @@ void websocket_session::run(http::request<http::string_body> req)
     // permessage-deflate stays off (Beast's default): it costs CPU per
     // recipient and undoes encode-once fan-out.
     beast::get_lowest_layer(ws_).expires_never();
-    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, this->shared_from_this()));
 }
 
-void websocket_session::on_accept(beast::error_code ec)
+template <class Stream>
+void websocket_session<Stream>::on_accept(beast::error_code ec)
 {
     if (ec) {
         spdlog::info("conn={} upgrade failed: {}", connection_id_, ec.message());
         return;
     }
     spdlog::info("conn={} open remote={}", connection_id_, remote_);
-    participant_ = std::make_shared<session::participant_session>(context_, ws_.get_executor(), weak_from_this(),
-                                                                  connection_id_);
+    participant_ = std::make_shared<session::participant_session>(context_, ws_.get_executor(),
+                                                                  this->weak_from_this(), connection_id_);
+    participant_->start();
     do_read();
 }
 
-void websocket_session::do_read()
+template <class Stream>
+void websocket_session<Stream>::do_read()
 {
-    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, this->shared_from_this()));
 }
 
-void websocket_session::on_read(beast::error_code ec, std::size_t)
+template <class Stream>
+void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
 {
     if (ec == websocket::error::message_too_big) {
         // Beast has already sent close 1009 ("message too big").
@@ -74,34 +110,41 @@ void websocket_session::on_read(beast::error_code ec, std::size_t)
     const auto data = buffer_.cdata();
     participant_->on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
     buffer_.consume(buffer_.size());
-    if (!closing_)
+    if (!closing_ && !finished_)
         do_read();
 }
 
-void websocket_session::send(room::shared_piece piece)
+template <class Stream>
+void websocket_session<Stream>::send(room::shared_piece piece)
 {
-    boost::asio::post(ws_.get_executor(),
-                      [self = shared_from_this(), piece = std::move(piece)]() mutable { self->enqueue(std::move(piece)); });
+    boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), piece = std::move(piece)]() mutable {
+        self->enqueue(std::move(piece));
+    });
 }
 
-void websocket_session::enqueue(room::shared_piece piece)
+template <class Stream>
+void websocket_session<Stream>::enqueue(room::shared_piece piece)
 {
     if (closing_ || finished_)
         return;
-    queued_bytes_ += piece->size();
-    if (queued_bytes_ > context_.limits.ws_outbound_queue_max) {
+    if (queued_bytes_ + piece->size() > context_.limits.ws_outbound_queue_max) {
         spdlog::warn("conn={} outbound queue over {} bytes: closing a slow reader", connection_id_,
                      context_.limits.ws_outbound_queue_max);
+        // What waits is dropped now; the client resumes from its last seq.
+        for (const auto& p : queue_)
+            queued_bytes_ -= p->size();
         queue_.clear();
         start_close(session::close_code::try_again_later, "reading too slowly; reconnect and resume");
         return;
     }
+    queued_bytes_ += piece->size();
     queue_.push_back(std::move(piece));
     if (!write_in_flight_)
         do_write();
 }
 
-void websocket_session::do_write()
+template <class Stream>
+void websocket_session<Stream>::do_write()
 {
     write_in_flight_ = true;
     writing_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
@@ -109,11 +152,14 @@ void websocket_session::do_write()
     gather_.clear();
     for (const auto& piece : writing_)
         gather_.emplace_back(piece->data(), piece->size());
-    ws_.async_write(gather_, beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+    arm_write_deadline();
+    ws_.async_write(gather_, beast::bind_front_handler(&websocket_session::on_write, this->shared_from_this()));
 }
 
-void websocket_session::on_write(beast::error_code ec, std::size_t)
+template <class Stream>
+void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t)
 {
+    disarm_write_deadline();
     write_in_flight_ = false;
     for (const auto& piece : writing_)
         queued_bytes_ -= piece->size();
@@ -126,14 +172,16 @@ void websocket_session::on_write(beast::error_code ec, std::size_t)
         do_close();
 }
 
-void websocket_session::close(session::close_code code, std::string reason)
+template <class Stream>
+void websocket_session<Stream>::close(session::close_code code, std::string reason)
 {
-    boost::asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+    boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
         self->start_close(code, std::move(reason));
     });
 }
 
-void websocket_session::start_close(session::close_code code, std::string reason)
+template <class Stream>
+void websocket_session<Stream>::start_close(session::close_code code, std::string reason)
 {
     if (closing_ || finished_)
         return;
@@ -150,23 +198,63 @@ void websocket_session::start_close(session::close_code code, std::string reason
     }
 }
 
-void websocket_session::do_close()
+template <class Stream>
+void websocket_session<Stream>::do_close()
 {
     if (close_sent_ || finished_)
         return;
     close_sent_ = true;
-    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code ec) { self->finish(ec); });
+    // The close frame is a write too: a peer that does not read never gets it.
+    arm_write_deadline();
+    ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code ec) {
+        self->disarm_write_deadline();
+        self->finish(ec);
+    });
 }
 
-void websocket_session::finish(beast::error_code ec)
+template <class Stream>
+void websocket_session<Stream>::arm_write_deadline()
+{
+    const auto generation = ++write_generation_;
+    write_deadline_.expires_after(context_.limits.ws_write_timeout);
+    write_deadline_.async_wait([self = this->shared_from_this(), generation](beast::error_code ec) {
+        if (!ec)
+            self->on_write_deadline(generation);
+    });
+}
+
+template <class Stream>
+void websocket_session<Stream>::disarm_write_deadline()
+{
+    ++write_generation_;
+    write_deadline_.cancel();
+}
+
+template <class Stream>
+void websocket_session<Stream>::on_write_deadline(std::uint64_t generation)
+{
+    if (generation != write_generation_ || finished_)
+        return;
+    spdlog::warn("conn={} a write took over {} s: the peer stopped reading; dropping the connection ({} bytes queued)",
+                 connection_id_, context_.limits.ws_write_timeout.count(), queued_bytes_);
+    dropped_ = true;
+    // Closing the socket ends the write and the read in flight (operation
+    // aborted); finish() runs from whichever completes first.
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+}
+
+template <class Stream>
+void websocket_session<Stream>::finish(beast::error_code ec)
 {
     if (finished_)
         return;
     finished_ = true;
-    const bool routine = !ec || ec == websocket::error::closed || ec == boost::asio::error::operation_aborted ||
-                         ec == beast::error::timeout || ec == boost::asio::error::eof ||
-                         ec == boost::asio::error::connection_reset;
-    if (routine)
+    disarm_write_deadline();
+    queue_.clear();
+    if (dropped_)
+        spdlog::info("conn={} closed: dropped, it stopped reading", connection_id_);
+    else if (routine_ending(ec))
         spdlog::info("conn={} closed{}{}", connection_id_, close_sent_ ? ": " : "",
                      close_sent_ ? std::string(close_reason_.reason.data(), close_reason_.reason.size()) : std::string());
     else
@@ -174,5 +262,8 @@ void websocket_session::finish(beast::error_code ec)
     if (participant_)
         participant_->on_closed();
 }
+
+template class websocket_session<plain_stream>;
+template class websocket_session<tls_stream>;
 
 } // namespace maptable::net

@@ -1,11 +1,17 @@
-// Layer: net. One WebSocket connection speaking maptable.v1.
+// Layer: net. One WebSocket connection speaking maptable.v1, over plain TCP
+// (ws://) or TLS (wss://): the class is a template over the stream, compiled
+// for exactly those two in websocket_session.cpp.
 //
 // Runs on its connection's strand; owned by its pending operations. Owns the
-// participant_session that interprets the messages. Sends are queued as
-// shared pieces; one write is in flight at a time, and when it completes
-// everything queued since goes out as ONE WebSocket message (a ServerFrame
-// gathered from the pieces, no copy). The queue has a byte limit: a client
-// that reads too slowly is closed with 1013 and resumes when it can.
+// participant_session that interprets the messages, and the connection's
+// slot in the connection table (released when the session ends). Sends are
+// queued as shared pieces; one write is in flight at a time, and when it
+// completes everything queued since goes out as ONE WebSocket message (a
+// ServerFrame gathered from the pieces, no copy). Two bounds keep a slow
+// reader from growing the server's memory: the queue has a byte limit (past
+// it: close 1013, the client resumes when it can), and a write in flight for
+// longer than ws_write_timeout means the peer stopped reading: the socket is
+// closed at once, without a close handshake it could not read anyway.
 //
 // Included only by net/*.cpp: it pulls in Beast.
 #pragma once
@@ -14,10 +20,12 @@
 #include "session/participant_session.hpp"
 #include "session/server_context.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include <deque>
@@ -31,14 +39,66 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 
-class websocket_session final : public session::connection,
-                                public std::enable_shared_from_this<websocket_session> {
-public:
-    websocket_session(beast::tcp_stream stream, session::server_context& context, std::uint64_t connection_id,
-                      std::string remote);
+using plain_stream = beast::tcp_stream;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
-    // Completes the upgrade of req, then reads messages until the end.
-    void run(http::request<http::string_body> req);
+// The subprotocol a client may offer; echoed when offered.
+inline constexpr std::string_view maptable_subprotocol = "maptable.v1";
+
+// An admitted connection's place in the connection table: released when the
+// object holding it (http_session, then websocket_session) ends. Move-only.
+class connection_slot {
+public:
+    connection_slot() = default;
+    connection_slot(std::shared_ptr<session::connection_table> table, std::uint64_t id)
+        : table_(std::move(table))
+        , id_(id)
+    {
+    }
+    connection_slot(connection_slot&& other) noexcept
+        : table_(std::move(other.table_))
+        , id_(other.id_)
+    {
+    }
+    connection_slot& operator=(connection_slot&& other) noexcept
+    {
+        if (this != &other) {
+            release();
+            table_ = std::move(other.table_);
+            id_ = other.id_;
+        }
+        return *this;
+    }
+    connection_slot(const connection_slot&) = delete;
+    connection_slot& operator=(const connection_slot&) = delete;
+    ~connection_slot() { release(); }
+
+    explicit operator bool() const { return table_ != nullptr; }
+    session::connection_table* table() const { return table_.get(); }
+    std::uint64_t id() const { return id_; }
+
+private:
+    void release()
+    {
+        if (table_)
+            table_->release(id_);
+        table_.reset();
+    }
+    std::shared_ptr<session::connection_table> table_;
+    std::uint64_t id_ = 0;
+};
+
+template <class Stream>
+class websocket_session final : public session::connection,
+                                public std::enable_shared_from_this<websocket_session<Stream>> {
+public:
+    websocket_session(Stream stream, session::server_context& context, std::uint64_t connection_id,
+                      std::string remote, connection_slot slot);
+
+    // Completes the upgrade of req (which has passed the gate), then reads
+    // messages until the end. select_subprotocol: the client offered
+    // "maptable.v1"; the answer names it.
+    void run(http::request<http::string_body> req, bool select_subprotocol);
 
     // session::connection
     void send(room::shared_piece piece) override;
@@ -53,24 +113,38 @@ private:
     void on_write(beast::error_code ec, std::size_t bytes);
     void start_close(session::close_code code, std::string reason);
     void do_close();
+    void arm_write_deadline();
+    void disarm_write_deadline();
+    void on_write_deadline(std::uint64_t generation);
     void finish(beast::error_code ec);
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<Stream> ws_;
     beast::flat_buffer buffer_;
     session::server_context& context_;
     std::uint64_t connection_id_;
     std::string remote_;
+    connection_slot slot_;
     std::shared_ptr<session::participant_session> participant_;
 
     std::deque<room::shared_piece> queue_;        // waiting for the next write
     std::vector<room::shared_piece> writing_;     // owned by the write in flight
     std::vector<boost::asio::const_buffer> gather_;
-    std::size_t queued_bytes_ = 0;
+    std::size_t queued_bytes_ = 0;                // in queue_ and writing_
     bool write_in_flight_ = false;
     bool closing_ = false;                        // no more sends are accepted
     bool close_sent_ = false;
     bool finished_ = false;
+    bool dropped_ = false;                        // closed hard: the peer stopped reading
     websocket::close_reason close_reason_;
+
+    // A write (or the close handshake) that takes longer than ws_write_timeout
+    // drops the connection. The generation tells a stale expiry from the
+    // deadline of the write in flight.
+    boost::asio::steady_timer write_deadline_;
+    std::uint64_t write_generation_ = 0;
 };
+
+extern template class websocket_session<plain_stream>;
+extern template class websocket_session<tls_stream>;
 
 } // namespace maptable::net
