@@ -133,6 +133,12 @@ struct fault_proxy::impl {
             ended = true;
             if (style == cut_style::random)
                 style = owner.rng() % 2 ? cut_style::reset : cut_style::close;
+            // Count first: a peer may look at the counters as soon as it sees the end.
+            owner.links.erase(id);
+            if (by_proxy)
+                ++owner.cuts;
+            --owner.live;
+            owner.notify();
             boost::system::error_code ignored;
             for (auto* s : {&client, &server}) {
                 if (!s->is_open())
@@ -143,11 +149,6 @@ struct fault_proxy::impl {
                     s->shutdown(tcp::socket::shutdown_both, ignored);
                 s->close(ignored);
             }
-            owner.links.erase(id);
-            if (by_proxy)
-                ++owner.cuts;
-            --owner.live;
-            owner.notify();
         }
     };
 

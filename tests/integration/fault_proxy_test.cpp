@@ -60,7 +60,8 @@ public:
     // What each connection delivered, in accept order (joins the thread).
     const std::vector<std::string>& received()
     {
-        thread_.join();
+        if (thread_.joinable())
+            thread_.join();
         return received_;
     }
 

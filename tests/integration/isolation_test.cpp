@@ -3,6 +3,7 @@
 // of another: every event a client receives carries its own room's marks, its
 // seqs run 1..n without a gap or a stranger, and its replica equals exactly
 // what its own room acknowledged.
+#include "raw_client.hpp"
 #include "server_process.hpp"
 
 #include <doctest/doctest.h>
@@ -138,6 +139,15 @@ TEST_CASE("twenty rooms of four clients writing at once: no event, presence or r
         }
     for (auto& m : members)
         join_or_fail(*m.c);
+    // One bare WebSocket listener per room as well: the SDK drops an event
+    // that does not follow its replica's seq, so only the wire shows
+    // everything the server sent.
+    std::vector<std::unique_ptr<raw_client>> wire;
+    for (int r = 0; r < room_count; ++r) {
+        wire.push_back(std::make_unique<raw_client>(server.port()));
+        const auto welcome = wire.back()->join(room_name(r), server.token(room_name(r), mark(r) + "wire"));
+        REQUIRE(welcome.has_welcome());
+    }
 
     // Everyone starts at once, so the rooms' commits interleave in the store's
     // group commits and on the I/O threads.
@@ -208,6 +218,32 @@ TEST_CASE("twenty rooms of four clients writing at once: no event, presence or r
             CHECK_MESSAGE(starts_with(id, mark(m.room)), "left: " << id);
         for (const auto& p : m.c->online())
             CHECK_MESSAGE(starts_with(p.id(), mark(m.room)), "online: " << p.id());
+    }
+
+    // On the wire: each room's listener got events 1..n of its room, each
+    // once, all of them its room's, and no presence or roster of another room.
+    for (int r = 0; r < room_count; ++r) {
+        INFO("wire listener of " << room_name(r));
+        std::uint64_t expected = 1;
+        while (expected <= per_room) {
+            auto message = wire[r]->next();
+            REQUIRE(message.has_value());
+            if (message->has_event()) {
+                const auto& e = message->event();
+                REQUIRE(e.seq() == expected);
+                CHECK(acked_by_room[r].at(e.seq()) == e.actor_id());
+                for (const auto& s : marks_of(e))
+                    CHECK_MESSAGE(starts_with(s, mark(r)), "event " << e.seq() << " carries '" << s << "'");
+                ++expected;
+            } else if (message->has_presence()) {
+                for (const auto& p : message->presence().presence())
+                    CHECK_MESSAGE(starts_with(p.participant_id(), mark(r)), "presence of " << p.participant_id());
+            } else if (message->has_participant_joined()) {
+                CHECK(starts_with(message->participant_joined().participant().id(), mark(r)));
+            } else if (message->has_participant_left()) {
+                CHECK(starts_with(message->participant_left().participant_id(), mark(r)));
+            }
+        }
     }
 
     // Rooms really differ (a bug that merged them would make hashes equal).
