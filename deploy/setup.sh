@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Installs what maptable needs on Debian 12 and builds it (Release).
+# Installs what maptable needs on Debian 12 and builds it twice:
+#   build/       Release with the system compiler: the server, the CLI, the tests
+#   build-asan/  clang-14 with AddressSanitizer + UndefinedBehaviorSanitizer
+#                (-O1, asserts on) and the libFuzzer targets: the same tests
+#                instrumented, plus a fuzz run
 #
-#   ./deploy/setup.sh            install packages (needs root or sudo), configure, build
-#   BUILD_DIR=out ./deploy/setup.sh
+#   ./deploy/setup.sh                 install packages (needs root or sudo), configure, build both
+#   SKIP_ASAN=1 ./deploy/setup.sh     only build/: a quick local build
+#   BUILD_DIR=out ASAN_BUILD_DIR=out-asan ./deploy/setup.sh
 #
-# Afterwards run the tests with:  ctest --test-dir build --output-on-failure
+# Afterwards run every test with:  ./deploy/test.sh
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-Release}
+ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
+SKIP_ASAN=${SKIP_ASAN:-0}
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
@@ -19,6 +26,8 @@ packages=(
   libsqlite3-dev sqlite3        # the embedded event log (sqlite3: inspecting it by hand)
   libspdlog-dev libfmt-dev      # logs
   doctest-dev                   # tests
+  clang-14 libclang-rt-14-dev   # the sanitizer build and libFuzzer
+  llvm-14                       # llvm-symbolizer: sanitizer reports with file:line
 )
 
 missing=()
@@ -36,3 +45,14 @@ fi
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
 cmake --build "$BUILD_DIR" --parallel "$(nproc)"
 echo "setup: built into $BUILD_DIR/ (server: $BUILD_DIR/server/maptable-server, CLI: $BUILD_DIR/client-sdk/maptable)"
+
+if [ "$SKIP_ASAN" = 1 ]; then
+  echo "setup: SKIP_ASAN=1: $ASAN_BUILD_DIR/ (sanitizers, fuzzers) not built; test with SKIP_ASAN=1 ./deploy/test.sh"
+  exit 0
+fi
+# -O1 as AddressSanitizer recommends; no NDEBUG, so asserts are checked too.
+CC=clang-14 CXX=clang++-14 cmake -S . -B "$ASAN_BUILD_DIR" -G Ninja \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+  -DMAPTABLE_SANITIZE=address,undefined -DMAPTABLE_BUILD_FUZZERS=ON
+cmake --build "$ASAN_BUILD_DIR" --parallel "$(nproc)"
+echo "setup: built $ASAN_BUILD_DIR/ (clang-14, ASan + UBSan, fuzzer: $ASAN_BUILD_DIR/tests/fuzz/client_message_fuzzer)"

@@ -493,7 +493,8 @@ TEST_CASE("every text of a feature must be UTF-8, and the message names the fiel
         {"category", &pb::Feature::set_category},
         {"layer", &pb::Feature::set_layer},
     };
-    for (const auto& [name, setter] : fields) {
+    for (const auto& [field_name, setter] : fields) {
+        const std::string& name = field_name;   // clang 14 cannot capture a structured binding, and CAPTURE does
         CAPTURE(name);
         pb::Feature f = feature("a");
         (f.*setter)(bad);
@@ -527,7 +528,8 @@ TEST_CASE("feature texts have limits in characters, and the message names field 
         {"category", &pb::Feature::set_category, limits().max_short_text_chars},
         {"layer", &pb::Feature::set_layer, limits().max_short_text_chars},
     };
-    for (const auto& [name, setter, limit] : fields) {
+    for (const auto& [field_name, setter, limit] : fields) {
+        const std::string& name = field_name;   // clang 14 cannot capture a structured binding, and CAPTURE does
         CAPTURE(name);
         pb::Feature f = feature("a");
         (f.*setter)(repeat(e_acute, limit + 1));

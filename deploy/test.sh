@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test, in both trees that deploy/setup.sh builds:
+#   build/       Release: unit and integration tests
+#   build-asan/  the same tests under AddressSanitizer + UndefinedBehaviorSanitizer,
+#                plus the ClientMessage fuzzer (label "fuzz": every seed once,
+#                then a 60 s fuzz run)
+#
+#   ./deploy/test.sh                 both trees (what CI runs)
+#   ./deploy/test.sh -L fuzz         arguments go to both ctest runs (here: only the fuzz tests)
+#   SKIP_ASAN=1 ./deploy/test.sh     only build/, after SKIP_ASAN=1 ./deploy/setup.sh
+#
+# Exit status: 0 when every test passed in every tree run, 1 otherwise.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
+
+status=0
+echo "test: $BUILD_DIR/ (Release)"
+ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@" || status=1
+
+if [ "${SKIP_ASAN:-0}" = 1 ]; then
+  echo "test: SKIP_ASAN=1: $ASAN_BUILD_DIR/ (sanitizers, fuzzing) not run"
+elif [ ! -f "$ASAN_BUILD_DIR/CTestTestfile.cmake" ]; then
+  echo "test: $ASAN_BUILD_DIR/ is not built; run ./deploy/setup.sh (without SKIP_ASAN=1) first" >&2
+  status=1
+else
+  echo "test: $ASAN_BUILD_DIR/ (AddressSanitizer + UndefinedBehaviorSanitizer, fuzzing)"
+  ctest --test-dir "$ASAN_BUILD_DIR" --output-on-failure --timeout 600 "$@" || status=1
+fi
+
+if [ "$status" -ne 0 ]; then
+  echo "test: FAILED (see the failures listed above)" >&2
+fi
+exit "$status"
