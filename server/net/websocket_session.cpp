@@ -238,10 +238,14 @@ void websocket_session<Stream>::on_write_deadline(std::uint64_t generation)
     spdlog::warn("conn={} a write took over {} s: the peer stopped reading; dropping the connection ({} bytes queued)",
                  connection_id_, context_.limits.ws_write_timeout.count(), queued_bytes_);
     dropped_ = true;
-    // Closing the socket ends the write and the read in flight (operation
-    // aborted); finish() runs from whichever completes first.
+    // Reset, not FIN: the kernel drops what it still holds for this peer at
+    // once instead of keeping it for a reader that is not there. Closing the
+    // socket ends the write and the read in flight (operation aborted);
+    // finish() runs from whichever completes first.
+    auto& socket = beast::get_lowest_layer(ws_).socket();
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    socket.set_option(boost::asio::socket_base::linger(true, 0), ignored);
+    socket.close(ignored);
 }
 
 template <class Stream>
