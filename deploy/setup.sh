@@ -28,6 +28,7 @@ packages=(
   doctest-dev                   # tests
   clang-14 libclang-rt-14-dev   # the sanitizer build and libFuzzer
   llvm-14                       # llvm-symbolizer: sanitizer reports with file:line
+  python3-websockets            # tests: an independent wss:// client (integration_tls)
 )
 
 missing=()
