@@ -25,6 +25,18 @@ using namespace maptable::test;
 
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool sanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool sanitized = true;
+#else
+constexpr bool sanitized = false;
+#endif
+#else
+constexpr bool sanitized = false;
+#endif
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
@@ -277,7 +289,9 @@ TEST_CASE("twenty stalled readers cannot grow the server's memory: their queues 
     // (not twenty times): the bound below is under the flood's size, so it
     // fails if the queues kept it.
     constexpr std::size_t readers = 20;
-    constexpr std::uint64_t chats = 10'000;
+    // Under AddressSanitizer the RSS says nothing (shadow memory, quarantine):
+    // the flood is shorter there and only the closes are checked.
+    constexpr std::uint64_t chats = sanitized ? 2'000 : 10'000;
     constexpr std::size_t bound_kb = 120 * 1024;   // 120 MB, stated bound; the flood is 160 MB
     server_process server({"--ws-outbound-queue-max", "1048576", "--ws-write-timeout", "3600", "--command-rate",
                            "1000000", "--command-burst", "1000000", "--durability", "normal",
@@ -308,7 +322,8 @@ TEST_CASE("twenty stalled readers cannot grow the server's memory: their queues 
                         << " stalled readers: server RSS at most " << max_rss_kb / 1024 << " MiB sampled, peak "
                         << peak_kb / 1024 << " MiB; bound " << bound_kb / 1024 << " MiB");
     CHECK(acked == chats);
-    CHECK(peak_kb < bound_kb);
+    if (!sanitized)
+        CHECK(peak_kb < bound_kb);
 
     // Each stalled reader, reading again, gets what was in flight and then
     // the close with its reason: it may resume.
