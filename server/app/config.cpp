@@ -117,8 +117,8 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
     std::string durability = "full";
     std::string allowed_origins;
     auto& l = c.limits;
-    po::options_description general("Options");
-    general.add_options()
+    po::options_description options("Options");
+    options.add_options()
         ("help,h", "print this help")
         ("listen", po::value(&c.listen_address)->default_value(c.listen_address), "address to listen on (0.0.0.0 for all)")
         ("port", po::value(&c.port)->default_value(c.port), "port for HTTP and WebSocket; 0 picks a free one")
@@ -165,8 +165,7 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
          "events kept per room to answer a resume without a snapshot")
         ("shutdown-timeout", at_least_one("shutdown-timeout", l.shutdown_timeout),
          "seconds a SIGTERM waits for commits and clients to finish before the server stops anyway");
-    po::options_description options;
-    options.add(general).add(security).add(limits);
+    options.add(security).add(limits);
     po::variables_map vm;
     if (!parse(argc, argv, options, vm, "Usage: maptable-server [options]\n       maptable-server token --room R --name N [--role R]", exit_code))
         return std::nullopt;
