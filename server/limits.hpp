@@ -29,8 +29,8 @@ struct server_limits {
     std::chrono::seconds ws_idle_timeout{60};         // with keep-alive pings at half of it, a dead peer is found within a minute
 
     // --- Per connection rates (token buckets)
-    double command_rate = 50;                         // commands per second, sustained: far above a person, below a script
-    double command_burst = 200;                       // a client resending its pending commands after a resume fits
+    double command_rate = 100;                        // commands per second, sustained: far above a person, below a flood
+    double command_burst = 1000;                      // a backlog resent after a resume, or a host app importing marks, fits
     double presence_rate = 40;                        // cursor/viewport updates per second; excess is dropped silently
     int rate_strikes_before_close = 50;               // refused commands before the connection is closed (sustained flood)
 

@@ -1,21 +1,22 @@
-// The SDK's connection: one io_context and thread per client, one WebSocket.
+// The SDK's connection: one io_context and thread per client, one WebSocket at
+// a time, reconnected and resumed when it drops.
 #include "maptable/client.hpp"
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/url/parse.hpp>
 #include <openssl/rand.h>
 
 #include <chrono>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
 namespace maptable {
@@ -38,21 +39,54 @@ std::string random_id(std::size_t bytes)
     return id;
 }
 
-// All members but the locked ones are touched only on the I/O thread.
+namespace {
+
+command_result failure(pb::ErrorCode code, std::string message)
+{
+    return command_result{false, 0, code, std::move(message)};
+}
+
+// Close codes after which reconnecting would only be refused again.
+bool is_final_close(std::uint16_t code)
+{
+    return code == 1003 /* text frame */ || code == 1008 /* policy: refused, expired, flood */ ||
+           code == 1009 /* too big */;
+}
+
+} // namespace
+
+// Everything but the locked members is touched only on the I/O thread.
 // Handlers capture `this`: the client's destructor stops and joins the thread
-// before the impl goes, and io_ is declared first so it is destroyed last.
+// before the impl goes, and io is declared first so it is destroyed last.
 struct client::impl {
+    using stream = websocket::stream<beast::tcp_stream>;
+
+    // A command waiting for its answer. Kept until answered, across
+    // reconnects: after a resume it is sent again with the same request id.
+    struct outgoing {
+        std::string bytes;
+        std::optional<std::promise<command_result>> result;
+        std::optional<std::promise<chat_page>> page;
+    };
+
     asio::io_context io;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
     client_options options;
     std::string host, port, path;
     tcp::resolver resolver{io};
-    websocket::stream<beast::tcp_stream> ws{io};
+    std::unique_ptr<stream> ws;             // a new stream per connection
+    std::uint64_t generation = 0;           // which connection a handler belongs to
     beast::flat_buffer buffer;
-    std::deque<std::string> outbox;
+    std::deque<std::string> outbox;         // written to the current connection, in order
     bool writing = false;
-    bool open = false;
-    bool closing = false;
+    bool open = false;                      // the WebSocket is up (joined or joining)
+    bool joined = false;                    // the Welcome of this connection arrived
+    bool user_closed = false;               // disconnect() or destruction: never reconnect
+    bool ever_joined = false;
+    bool finished = false;                  // closed for good: commands fail at once
+    int attempt = 0;                        // reconnect attempts since the last Welcome
+    asio::steady_timer retry_timer{io};
+    std::mt19937_64 jitter{std::random_device{}()};
 
     // Request ids double as op ids under the client id, so they must never
     // repeat for one client id, even across client objects of one install:
@@ -61,16 +95,18 @@ struct client::impl {
     std::atomic<std::uint64_t> next_request{static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count()) << 10};
-    std::map<std::uint64_t, std::promise<command_result>> pending;
-    std::map<std::uint64_t, std::promise<chat_page>> pending_history;
+    std::map<std::uint64_t, outgoing> pending;   // by request id: the order they were issued
     std::optional<std::promise<command_result>> join_promise;
     std::uint64_t join_request = 0;
 
-    mutable std::mutex mutex;            // guards the four below
+    mutable std::mutex mutex;            // guards the members below it
     model::room_state replica{""};
     std::map<std::string, pb::Participant> online;
     pb::Participant me;
     close_info closed;
+    connection_state state = connection_state::connecting;
+    std::string epoch;
+    std::size_t pending_count = 0;
 
     std::function<void(const pb::Event&)> event_cb;
     std::function<void(const pb::PresenceUpdate&)> presence_cb;
@@ -78,6 +114,8 @@ struct client::impl {
     std::function<void(const std::string&)> left_cb;
     std::function<void(const pb::Error&)> error_cb;
     std::function<void(const close_info&)> closed_cb;
+    std::function<void(connection_state)> state_cb;
+    std::function<void(bool)> welcome_cb;
     std::function<void()> on_end;        // the destructor waits on it
 
     std::thread thread;
@@ -90,11 +128,6 @@ struct client::impl {
         thread = std::thread([this] { io.run(); });
     }
 
-    static command_result failure(pb::ErrorCode code, std::string message)
-    {
-        return command_result{false, 0, code, std::move(message)};
-    }
-
     void drop_callbacks()
     {
         event_cb = nullptr;
@@ -103,13 +136,33 @@ struct client::impl {
         left_cb = nullptr;
         error_cb = nullptr;
         closed_cb = nullptr;
+        state_cb = nullptr;
+        welcome_cb = nullptr;
+    }
+
+    void set_state(connection_state next)
+    {
+        {
+            std::lock_guard lock(mutex);
+            if (state == next)
+                return;
+            state = next;
+        }
+        if (state_cb)
+            state_cb(next);
+    }
+
+    void count_pending()
+    {
+        std::lock_guard lock(mutex);
+        pending_count = pending.size();
     }
 
     // ---------------------------------------------------------- connecting
 
     void start_connect(std::promise<command_result> done)
     {
-        if (join_promise || open) {
+        if (join_promise || open || ever_joined) {
             done.set_value(failure(pb::ERROR_CODE_ALREADY_JOINED, "connect() was already called"));
             return;
         }
@@ -122,55 +175,138 @@ struct client::impl {
         port = parsed->has_port() ? std::string(parsed->port()) : "80";
         path = parsed->path().empty() ? "/" : std::string(parsed->encoded_path());
         join_promise = std::move(done);
-        resolver.async_resolve(host, port, [this](beast::error_code ec, tcp::resolver::results_type results) {
+        set_state(connection_state::connecting);
+        open_connection();
+    }
+
+    void open_connection()
+    {
+        const auto gen = ++generation;
+        ws = std::make_unique<stream>(io);
+        buffer.clear();
+        outbox.clear();
+        writing = false;
+        joined = false;
+        resolver.async_resolve(host, port, [this, gen](beast::error_code ec, tcp::resolver::results_type results) {
+            if (gen != generation)
+                return;
             if (ec)
-                return fail("cannot resolve " + host + ": " + ec.message());
-            beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(30));
-            beast::get_lowest_layer(ws).async_connect(results, [this](beast::error_code ec, tcp::endpoint) {
+                return connection_failed("cannot resolve " + host + ": " + ec.message());
+            beast::get_lowest_layer(*ws).expires_after(std::chrono::seconds(30));
+            beast::get_lowest_layer(*ws).async_connect(results, [this, gen](beast::error_code ec, tcp::endpoint) {
+                if (gen != generation)
+                    return;
                 if (ec)
-                    return fail("cannot connect to " + host + ":" + port + ": " + ec.message());
-                beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true));
-                beast::get_lowest_layer(ws).expires_never();
-                ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-                ws.read_message_max(options.max_message_bytes);
-                ws.binary(true);
-                ws.async_handshake(host + ":" + port, path, [this](beast::error_code ec) {
+                    return connection_failed("cannot connect to " + host + ":" + port + ": " + ec.message());
+                beast::get_lowest_layer(*ws).socket().set_option(tcp::no_delay(true));
+                beast::get_lowest_layer(*ws).expires_never();
+                ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+                ws->read_message_max(options.max_message_bytes);
+                ws->binary(true);
+                ws->async_handshake(host + ":" + port, path, [this, gen](beast::error_code ec) {
+                    if (gen != generation)
+                        return;
                     if (ec)
-                        return fail("WebSocket handshake failed: " + ec.message());
+                        return connection_failed("WebSocket handshake failed: " + ec.message());
                     open = true;
-                    pb::ClientMessage join;
-                    join_request = next_request++;
-                    join.set_request_id(join_request);
-                    auto* j = join.mutable_join();
-                    j->set_room_id(options.room_id);
-                    j->set_token(options.token);
-                    j->set_client_id(options.client_id);
-                    j->set_protocol_version(1);
-                    write(join.SerializeAsString());
-                    do_read();
+                    send_join();
+                    do_read(gen);
                 });
             });
         });
     }
 
-    // A failure before the connection was open.
-    void fail(std::string why)
+    void send_join()
     {
+        pb::ClientMessage join;
+        join_request = next_request++;
+        join.set_request_id(join_request);
+        auto* j = join.mutable_join();
+        j->set_room_id(options.room_id);
+        j->set_token(options.token);
+        j->set_client_id(options.client_id);
+        j->set_protocol_version(1);
         {
             std::lock_guard lock(mutex);
-            closed = close_info{true, 0, why};
+            if (ever_joined && !epoch.empty()) {
+                j->mutable_resume()->set_epoch(epoch);
+                j->mutable_resume()->set_last_seq(replica.seq());
+            }
+        }
+        write(join.SerializeAsString());
+    }
+
+    // The connection could not be made or was lost before any Welcome.
+    void connection_failed(std::string why)
+    {
+        open = false;
+        if (!ever_joined) {
+            finish(close_info{true, 0, why}, failure(pb::ERROR_CODE_UNSPECIFIED, why));
+            return;
+        }
+        schedule_reconnect();
+    }
+
+    void schedule_reconnect()
+    {
+        if (user_closed || !options.reconnect) {
+            finish(close_info{true, 0, "connection lost"}, failure(pb::ERROR_CODE_UNSPECIFIED, "connection lost"));
+            return;
+        }
+        set_state(connection_state::reconnecting);
+        // Exponential backoff with jitter, so that a room's clients do not
+        // all come back in the same millisecond after a server restart.
+        const auto cap = options.reconnect_max_delay.count();
+        const auto base = options.reconnect_initial_delay.count() << std::min(attempt, 16);
+        const auto delay = std::min<long long>(cap, base);
+        std::uniform_int_distribution<long long> pick(delay / 2, std::max<long long>(delay / 2, delay));
+        ++attempt;
+        retry_timer.expires_after(std::chrono::milliseconds(pick(jitter)));
+        retry_timer.async_wait([this](beast::error_code ec) {
+            if (!ec && !user_closed)
+                open_connection();
+        });
+    }
+
+    // The end: no reconnect. Fails everything still waiting.
+    void finish(close_info info, command_result why)
+    {
+        finished = true;
+        open = false;
+        ++generation;  // ignore whatever the old connection still completes
+        {
+            std::lock_guard lock(mutex);
+            closed = info;
         }
         if (join_promise) {
-            join_promise->set_value(failure(pb::ERROR_CODE_UNSPECIFIED, std::move(why)));
+            join_promise->set_value(why);
             join_promise.reset();
         }
+        for (auto& [id, out] : pending) {
+            if (out.result)
+                out.result->set_value(why);
+            if (out.page) {
+                chat_page page;
+                page.error = why;
+                out.page->set_value(std::move(page));
+            }
+        }
+        pending.clear();
+        count_pending();
+        set_state(connection_state::closed);
+        if (closed_cb)
+            closed_cb(info);
+        if (on_end)
+            std::exchange(on_end, nullptr)();
     }
 
     // ---------------------------------------------------------- reading
 
-    void do_read()
+    void do_read(std::uint64_t gen)
     {
-        ws.async_read(buffer, [this](beast::error_code ec, std::size_t) {
+        ws->async_read(buffer, [this, gen](beast::error_code ec, std::size_t) {
+            if (gen != generation)
+                return;
             if (ec)
                 return on_connection_end(ec);
             pb::ServerFrame frame;
@@ -178,45 +314,73 @@ struct client::impl {
             const bool parsed = frame.ParseFromArray(data.data(), static_cast<int>(data.size()));
             buffer.consume(buffer.size());
             if (parsed)
-                for (const auto& message : frame.messages())
+                for (const auto& message : frame.messages()) {
                     dispatch(message);
-            do_read();
+                    if (gen != generation)
+                        return;  // the message ended this connection
+                }
+            do_read(gen);
         });
+    }
+
+    void on_connection_end(beast::error_code ec)
+    {
+        open = false;
+        close_info info;
+        info.closed = true;
+        if (ec == websocket::error::closed) {
+            info.code = static_cast<std::uint16_t>(ws->reason().code);
+            info.reason = std::string(ws->reason().reason.data(), ws->reason().reason.size());
+        } else {
+            info.reason = ec.message();
+        }
+        {
+            std::lock_guard lock(mutex);
+            closed = info;
+        }
+        const bool final = user_closed || !ever_joined || !options.reconnect || is_final_close(info.code);
+        if (final) {
+            const std::string why = "connection closed" + (info.reason.empty() ? "" : ": " + info.reason);
+            finish(info, failure(pb::ERROR_CODE_UNSPECIFIED, why));
+            return;
+        }
+        ++generation;
+        schedule_reconnect();
     }
 
     void dispatch(const pb::ServerMessage& message)
     {
         switch (message.body_case()) {
-        case pb::ServerMessage::kWelcome: {
-            const auto& w = message.welcome();
-            {
-                std::lock_guard lock(mutex);
-                replica = model::room_state::from_proto(w.state());
-                me = w.you();
-                online.clear();
-                for (const auto& p : w.online())
-                    online[p.id()] = p;
-            }
-            if (join_promise) {
-                join_promise->set_value(command_result{true, w.state().seq(), pb::ERROR_CODE_UNSPECIFIED, {}});
-                join_promise.reset();
-            }
-            return;
-        }
+        case pb::ServerMessage::kWelcome:
+            return on_welcome(message.welcome());
         case pb::ServerMessage::kEvent: {
+            bool applied = false;
+            bool gap = false;
             {
                 std::lock_guard lock(mutex);
-                replica.apply(message.event());
+                const auto seq = message.event().seq();
+                if (seq == replica.seq() + 1)
+                    applied = replica.apply(message.event());
+                else
+                    gap = seq > replica.seq() + 1;   // an old seq is a harmless repeat
             }
-            if (event_cb)
+            if (gap) {
+                // Never splice: drop the connection; the resume fills the gap.
+                beast::error_code ignored;
+                beast::get_lowest_layer(*ws).socket().close(ignored);
+                return;
+            }
+            if (applied && event_cb)
                 event_cb(message.event());
             return;
         }
         case pb::ServerMessage::kAck: {
             auto it = pending.find(message.ack().request_id());
             if (it != pending.end()) {
-                it->second.set_value(command_result{true, message.ack().seq(), pb::ERROR_CODE_UNSPECIFIED, {}});
+                if (it->second.result)
+                    it->second.result->set_value(command_result{true, message.ack().seq(), pb::ERROR_CODE_UNSPECIFIED, {}});
                 pending.erase(it);
+                count_pending();
             }
             return;
         }
@@ -227,6 +391,8 @@ struct client::impl {
             {
                 std::lock_guard lock(mutex);
                 online[p.id()] = p;
+                if (p.id() == me.id())
+                    me = p;
             }
             if (joined_cb)
                 joined_cb(p);
@@ -248,14 +414,15 @@ struct client::impl {
             return;
         case pb::ServerMessage::kChatHistory: {
             const auto& h = message.chat_history();
-            auto it = pending_history.find(h.request_id());
-            if (it != pending_history.end()) {
+            auto it = pending.find(h.request_id());
+            if (it != pending.end() && it->second.page) {
                 chat_page page;
                 page.ok = true;
                 page.has_more = h.has_more();
                 page.messages.assign(h.messages().begin(), h.messages().end());
-                it->second.set_value(std::move(page));
-                pending_history.erase(it);
+                it->second.page->set_value(std::move(page));
+                pending.erase(it);
+                count_pending();
             }
             return;
         }
@@ -264,64 +431,58 @@ struct client::impl {
         }
     }
 
+    void on_welcome(const pb::Welcome& w)
+    {
+        {
+            std::lock_guard lock(mutex);
+            // Recovered: the replica stays and the missed events follow.
+            if (!w.recovered())
+                replica = model::room_state::from_proto(w.state());
+            epoch = w.epoch();
+            me = w.you();
+            online.clear();
+            for (const auto& p : w.online())
+                online[p.id()] = p;
+        }
+        joined = true;
+        ever_joined = true;
+        attempt = 0;
+        set_state(connection_state::connected);
+        if (welcome_cb)
+            welcome_cb(w.recovered());
+        if (join_promise) {
+            join_promise->set_value(command_result{true, w.state().seq(), pb::ERROR_CODE_UNSPECIFIED, {}});
+            join_promise.reset();
+        }
+        // Everything unanswered goes (again), in the order it was issued; the
+        // server acks a command it already applied with its original seq.
+        for (const auto& [id, out] : pending)
+            write(out.bytes);
+    }
+
     void on_server_error(const pb::Error& error)
     {
         auto result = failure(error.code(), error.message());
         const auto id = error.request_id();
-        if (id != 0 && id == join_request && join_promise) {
-            join_promise->set_value(std::move(result));
-            join_promise.reset();
+        if (id != 0 && id == join_request) {
+            // A refused (re)join is final: the server closes the connection.
+            finish(close_info{true, 1008, error.message()}, result);
             return;
         }
         if (auto it = pending.find(id); id != 0 && it != pending.end()) {
-            it->second.set_value(std::move(result));
+            if (it->second.result)
+                it->second.result->set_value(std::move(result));
+            if (it->second.page) {
+                chat_page page;
+                page.error = std::move(result);
+                it->second.page->set_value(std::move(page));
+            }
             pending.erase(it);
-            return;
-        }
-        if (auto it = pending_history.find(id); id != 0 && it != pending_history.end()) {
-            chat_page page;
-            page.error = std::move(result);
-            it->second.set_value(std::move(page));
-            pending_history.erase(it);
+            count_pending();
             return;
         }
         if (error_cb)
             error_cb(error);
-    }
-
-    void on_connection_end(beast::error_code ec)
-    {
-        open = false;
-        close_info info;
-        info.closed = true;
-        if (ec == websocket::error::closed) {
-            info.code = static_cast<std::uint16_t>(ws.reason().code);
-            info.reason = std::string(ws.reason().reason.data(), ws.reason().reason.size());
-        } else {
-            info.reason = ec.message();
-        }
-        {
-            std::lock_guard lock(mutex);
-            closed = info;
-        }
-        const std::string why = "connection closed" + (info.reason.empty() ? "" : ": " + info.reason);
-        if (join_promise) {
-            join_promise->set_value(failure(pb::ERROR_CODE_UNSPECIFIED, why));
-            join_promise.reset();
-        }
-        for (auto& [id, p] : pending)
-            p.set_value(failure(pb::ERROR_CODE_UNSPECIFIED, why));
-        pending.clear();
-        for (auto& [id, p] : pending_history) {
-            chat_page page;
-            page.error = failure(pb::ERROR_CODE_UNSPECIFIED, why);
-            p.set_value(std::move(page));
-        }
-        pending_history.clear();
-        if (closed_cb)
-            closed_cb(info);
-        if (on_end)
-            std::exchange(on_end, nullptr)();
     }
 
     // ---------------------------------------------------------- writing
@@ -336,47 +497,79 @@ struct client::impl {
     void do_write()
     {
         writing = true;
-        ws.async_write(asio::buffer(outbox.front()), [this](beast::error_code ec, std::size_t) {
+        const auto gen = generation;
+        ws->async_write(asio::buffer(outbox.front()), [this, gen](beast::error_code ec, std::size_t) {
+            if (gen != generation)
+                return;
             outbox.pop_front();
             writing = false;
             if (ec)
                 return;  // the read side reports the end of the connection
             if (!outbox.empty())
                 return do_write();
-            if (closing)
+            if (user_closed)
                 do_close();
         });
     }
 
     void do_close()
     {
-        if (!open)
+        retry_timer.cancel();
+        if (!open) {
+            if (ever_joined || join_promise)
+                finish(close_info{true, 1000, "closed by the client"},
+                       failure(pb::ERROR_CODE_UNSPECIFIED, "closed by the client"));
             return;
+        }
         open = false;
-        ws.async_close(websocket::close_code::normal, [](beast::error_code) {});
+        ws->async_close(websocket::close_code::normal, [](beast::error_code) {});
+    }
+
+    void begin_close()
+    {
+        user_closed = true;
+        if (!writing)
+            do_close();
+    }
+
+    // Queues a command: written now when joined, else after the next Welcome.
+    void submit(std::uint64_t request_id, outgoing out)
+    {
+        if (finished || user_closed || (!ever_joined && !join_promise)) {
+            const auto why = failure(pb::ERROR_CODE_UNSPECIFIED, "not connected");
+            if (out.result)
+                out.result->set_value(why);
+            if (out.page) {
+                chat_page page;
+                page.error = why;
+                out.page->set_value(std::move(page));
+            }
+            return;
+        }
+        const bool now = open && joined;
+        auto& slot = pending.emplace(request_id, std::move(out)).first->second;
+        count_pending();
+        if (now)
+            write(slot.bytes);
     }
 
     std::future<command_result> send(pb::ClientMessage message)
     {
-        std::promise<command_result> promise;
-        auto future = promise.get_future();
         message.set_request_id(next_request++);
-        asio::post(io, [this, message = std::move(message), promise = std::move(promise)]() mutable {
-            if (!open || closing) {
-                promise.set_value(failure(pb::ERROR_CODE_UNSPECIFIED, "not connected"));
-                return;
-            }
-            pending.emplace(message.request_id(), std::move(promise));
-            write(message.SerializeAsString());
-        });
+        outgoing out;
+        out.bytes = message.SerializeAsString();
+        out.result.emplace();
+        auto future = out.result->get_future();
+        asio::post(io, [this, id = message.request_id(), out = std::move(out)]() mutable { submit(id, std::move(out)); });
         return future;
     }
 
+    // Presence is not retried: the next update supersedes it.
     void send_untracked(pb::ClientMessage message)
     {
         message.set_request_id(next_request++);
         asio::post(io, [this, bytes = message.SerializeAsString()]() mutable {
-            if (open && !closing)
+            if (open && joined && !user_closed)
                 write(std::move(bytes));
         });
     }
@@ -397,14 +590,10 @@ client::~client()
         // No callback runs once destruction started: what they capture may
         // already be gone.
         i->drop_callbacks();
-        i->closing = true;
-        if (!i->open) {
-            ended.set_value();
-            return;
-        }
         i->on_end = [&ended] { ended.set_value(); };
-        if (!i->writing)
-            i->do_close();
+        i->begin_close();
+        if (!i->open && i->on_end)
+            std::exchange(i->on_end, nullptr)();
     });
     done.wait_for(std::chrono::seconds(2));
     impl_->io.stop();
@@ -421,10 +610,16 @@ std::future<command_result> client::connect()
 
 void client::disconnect()
 {
+    asio::post(impl_->io, [i = impl_.get()] { i->begin_close(); });
+}
+
+void client::drop_connection()
+{
     asio::post(impl_->io, [i = impl_.get()] {
-        i->closing = true;
-        if (!i->writing)
-            i->do_close();
+        if (i->ws && i->open) {
+            beast::error_code ignored;
+            beast::get_lowest_layer(*i->ws).socket().close(ignored);
+        }
     });
 }
 
@@ -472,23 +667,27 @@ std::future<command_result> client::send(pb::ClientMessage message)
     return impl_->send(std::move(message));
 }
 
+std::future<command_result> client::refresh_token(std::string token)
+{
+    pb::ClientMessage m;
+    m.mutable_refresh_token()->set_token(token);
+    // Later reconnects join with the new token.
+    asio::post(impl_->io, [i = impl_.get(), token = std::move(token)]() mutable { i->options.token = std::move(token); });
+    return impl_->send(std::move(m));
+}
+
 std::future<chat_page> client::chat_history(std::uint64_t before_seq, std::uint32_t limit)
 {
     pb::ClientMessage m;
     m.set_request_id(impl_->next_request++);
     m.mutable_get_chat_history()->set_before_seq(before_seq);
     m.mutable_get_chat_history()->set_limit(limit);
-    std::promise<chat_page> promise;
-    auto future = promise.get_future();
-    asio::post(impl_->io, [i = impl_.get(), m = std::move(m), p = std::move(promise)]() mutable {
-        if (!i->open || i->closing) {
-            chat_page page;
-            page.error = impl::failure(pb::ERROR_CODE_UNSPECIFIED, "not connected");
-            p.set_value(std::move(page));
-            return;
-        }
-        i->pending_history.emplace(m.request_id(), std::move(p));
-        i->write(m.SerializeAsString());
+    impl::outgoing out;
+    out.bytes = m.SerializeAsString();
+    out.page.emplace();
+    auto future = out.page->get_future();
+    asio::post(impl_->io, [i = impl_.get(), id = m.request_id(), out = std::move(out)]() mutable {
+        i->submit(id, std::move(out));
     });
     return future;
 }
@@ -541,6 +740,24 @@ close_info client::closed() const
     return impl_->closed;
 }
 
+connection_state client::state() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->state;
+}
+
+std::size_t client::pending_commands() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->pending_count;
+}
+
+std::string client::epoch() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->epoch;
+}
+
 const std::string& client::client_id() const
 {
     return impl_->options.client_id;
@@ -552,6 +769,8 @@ void client::on_participant_joined(std::function<void(const pb::Participant&)> c
 void client::on_participant_left(std::function<void(const std::string&)> cb) { impl_->left_cb = std::move(cb); }
 void client::on_error(std::function<void(const pb::Error&)> cb) { impl_->error_cb = std::move(cb); }
 void client::on_closed(std::function<void(const close_info&)> cb) { impl_->closed_cb = std::move(cb); }
+void client::on_state(std::function<void(connection_state)> cb) { impl_->state_cb = std::move(cb); }
+void client::on_welcome(std::function<void(bool)> cb) { impl_->welcome_cb = std::move(cb); }
 
 void client::clear_callbacks()
 {

@@ -41,6 +41,7 @@ participant_session::participant_session(server_context& context, boost::asio::a
     , connection_id_(connection_id)
     , join_deadline_(strand_)
     , token_expiry_(strand_)
+    , presence_flush_(strand_)
     , commands_(context.limits.command_rate, context.limits.command_burst, token_bucket::clock::now())
     , presence_(context.limits.presence_rate, context.limits.presence_rate, token_bucket::clock::now())
 {
@@ -63,6 +64,7 @@ void participant_session::close_connection(close_code code, std::string reason)
     phase_ = phase::closed;
     join_deadline_.cancel();
     token_expiry_.cancel();
+    presence_flush_.cancel();
     if (room_)
         room_->leave(this);
     if (auto conn = connection_.lock())
@@ -232,8 +234,7 @@ void participant_session::handle_command(pb::ClientMessage message)
         pb::ParticipantPresence presence;
         presence.set_participant_id(actor_.id);
         *presence.mutable_cursor() = message.move_cursor().position();
-        room_->update_presence(std::move(presence));
-        return;
+        return forward_presence(std::move(presence));
     }
     case pb::ClientMessage::kChangeViewport: {
         if (auto bad = model::check_viewport(message.change_viewport().viewport()))
@@ -241,8 +242,7 @@ void participant_session::handle_command(pb::ClientMessage message)
         pb::ParticipantPresence presence;
         presence.set_participant_id(actor_.id);
         *presence.mutable_viewport() = message.change_viewport().viewport();
-        room_->update_presence(std::move(presence));
-        return;
+        return forward_presence(std::move(presence));
     }
     default:
         return reply_error(request_id, pb::ERROR_CODE_UNKNOWN_COMMAND, "this command is not known to this server");
@@ -290,10 +290,9 @@ void participant_session::arm_expiry(std::int64_t expires_at)
 
 bool participant_session::within_rate(const pb::ClientMessage& message)
 {
-    const auto now = token_bucket::clock::now();
     if (message.has_move_cursor() || message.has_change_viewport())
-        return presence_.try_take(now);  // excess presence is dropped: the next update supersedes it
-    if (commands_.try_take(now))
+        return true;  // presence has its own rate: forward_presence
+    if (commands_.try_take(token_bucket::clock::now()))
         return true;
     if (++rate_strikes_ > context_.limits.rate_strikes_before_close) {
         spdlog::warn("conn={} room={} closed: sustained command flood", connection_id_, room_id_);
@@ -302,6 +301,31 @@ bool participant_session::within_rate(const pb::ClientMessage& message)
     }
     reply_error(message.request_id(), pb::ERROR_CODE_RATE_LIMITED, "too many commands; slow down and resend");
     return false;
+}
+
+void participant_session::forward_presence(pb::ParticipantPresence presence)
+{
+    if (!deferred_presence_ && presence_.try_take(token_bucket::clock::now())) {
+        room_->update_presence(std::move(presence));
+        return;
+    }
+    if (!deferred_presence_) {
+        deferred_presence_ = std::move(presence);
+        presence_flush_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::duration<double>(1.0 / std::max(1.0, context_.limits.presence_rate))));
+        presence_flush_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self || self->phase_ != phase::joined || !self->deferred_presence_)
+                return;
+            self->room_->update_presence(std::move(*self->deferred_presence_));
+            self->deferred_presence_.reset();
+        });
+        return;
+    }
+    if (presence.has_cursor())
+        *deferred_presence_->mutable_cursor() = presence.cursor();
+    if (presence.has_viewport())
+        *deferred_presence_->mutable_viewport() = presence.viewport();
 }
 
 void participant_session::on_closed()

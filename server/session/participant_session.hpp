@@ -53,6 +53,7 @@ private:
     void handle_refresh(const pb::ClientMessage& message);
     void arm_expiry(std::int64_t expires_at);
     bool within_rate(const pb::ClientMessage& message);
+    void forward_presence(pb::ParticipantPresence presence);
     void close_connection(close_code code, std::string reason);
     void handle_command(pb::ClientMessage message);
     void reply_error(std::uint64_t request_id, pb::ErrorCode code, std::string message);
@@ -74,6 +75,11 @@ private:
     token_bucket commands_;
     token_bucket presence_;
     int rate_strikes_ = 0;
+    // Presence over the rate is not dropped but coalesced here (newest
+    // wins) and forwarded when the rate allows, so the last position a
+    // participant sends always arrives.
+    std::optional<pb::ParticipantPresence> deferred_presence_;
+    boost::asio::steady_timer presence_flush_;
 };
 
 } // namespace maptable::session

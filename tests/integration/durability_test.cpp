@@ -74,8 +74,9 @@ TEST_CASE("acked edits survive kill -9 taken right after the acks arrived")
 
 TEST_CASE("a room rebuilt from a snapshot plus the events after it is the same room")
 {
-    // 1,500 events: one snapshot at 1,000, then 500 replayed on load.
-    server_process server;
+    // 1,500 events: one snapshot at 1,000, then 500 replayed on load. Sent
+    // in one burst, above the default per-connection burst allowance.
+    server_process server({"--command-burst", "5000"});
     std::string hash_before;
     std::uint64_t last = 0;
     {
