@@ -2,7 +2,9 @@
 //
 //   maptable-server [options]           serve HTTP and WebSocket on one port
 //   maptable-server token [options]     mint a join token
+//   maptable-server reset-epochs        new history epochs after a restore
 #include "app/config.hpp"
+#include "app/epoch_command.hpp"
 #include "app/server.hpp"
 #include "app/token_command.hpp"
 
@@ -17,6 +19,8 @@ int main(int argc, char** argv)
     using namespace maptable::app;
     if (argc > 1 && std::strcmp(argv[1], "token") == 0)
         return run_token_command(argc - 1, argv + 1);
+    if (argc > 1 && std::strcmp(argv[1], "reset-epochs") == 0)
+        return run_reset_epochs_command(argc - 1, argv + 1);
 
     int exit_code = 0;
     auto config = parse_server_args(argc, argv, exit_code);

@@ -55,7 +55,8 @@ void server_process::start()
     REQUIRE(pid_ <= 0);
     int out[2];
     REQUIRE(::pipe(out) == 0);
-    std::vector<std::string> args = {MAPTABLE_SERVER_BINARY, "--port", "0", "--data-dir", data_dir_.string(),
+    // A restart keeps the port, so reconnecting clients find the server again.
+    std::vector<std::string> args = {MAPTABLE_SERVER_BINARY, "--port", std::to_string(port_), "--data-dir", data_dir_.string(),
                                      "--secret", test_secret, "--log-level", "debug"};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     const auto log_path = (data_dir_ / "server.log").string();

@@ -25,7 +25,7 @@ public:
     explicit server_process(std::vector<std::string> extra_args = {});
     ~server_process();   // kills the server and removes the data directory
 
-    // Starts it again on the same data directory (after stop() or kill9()).
+    // Starts it again on the same data directory and port (after stop() or kill9()).
     void start();
     // SIGTERM and wait for the exit; returns the exit status.
     int stop();

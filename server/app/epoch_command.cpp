@@ -1,0 +1,44 @@
+#include "app/epoch_command.hpp"
+
+#include "store/sqlite_event_log.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace maptable::app {
+
+int run_reset_epochs_command(int argc, char** argv)
+{
+    std::string data_dir = "./data";
+    po::options_description options("Options");
+    options.add_options()("help,h", "print this help")(
+        "data-dir", po::value(&data_dir)->default_value(data_dir), "the server's data dir");
+    try {
+        po::variables_map vm;
+        po::store(po::parse_command_line(argc, argv, options), vm);
+        po::notify(vm);
+        if (vm.count("help")) {
+            std::cout << "Usage: maptable-server reset-epochs [--data-dir D]\n"
+                         "Gives every room a new history epoch; run it after restoring a backup, with the server stopped.\n\n"
+                      << options;
+            return 0;
+        }
+        const auto path = (std::filesystem::path(data_dir) / "maptable.db").string();
+        if (!std::filesystem::exists(path)) {
+            std::cerr << "maptable-server reset-epochs: no event log at " << path << "\n";
+            return 1;
+        }
+        store::sqlite_event_log log(path);
+        std::cout << "new epochs for " << log.rotate_epochs() << " rooms\n";
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "maptable-server reset-epochs: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+} // namespace maptable::app
