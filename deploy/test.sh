@@ -27,7 +27,20 @@ elif [ ! -f "$ASAN_BUILD_DIR/CTestTestfile.cmake" ]; then
   status=1
 else
   echo "test: $ASAN_BUILD_DIR/ (AddressSanitizer + UndefinedBehaviorSanitizer, fuzzing)"
+  # Sanitizer reports of every process, the servers that tests start included,
+  # are written here (see tests/CMakeLists.txt); any report fails the run.
+  reports="$ASAN_BUILD_DIR/sanitizer-reports"
+  mkdir -p "$reports"
+  find "$reports" -type f -delete
   ctest --test-dir "$ASAN_BUILD_DIR" --output-on-failure --timeout 600 "$@" || status=1
+  found=$(find "$reports" -type f | sort)
+  if [ -n "$found" ]; then
+    status=1
+    for report in $found; do
+      echo "test: sanitizer report $report:" >&2
+      cat "$report" >&2
+    done
+  fi
 fi
 
 if [ "$status" -ne 0 ]; then
