@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace maptable::store {
@@ -95,6 +96,15 @@ public:
     // The seq an earlier command (client_id, op_id) produced, if it was stored.
     virtual std::optional<std::uint64_t> find_op(const std::string& room_id, const std::string& client_id,
                                                  std::uint64_t op_id) = 0;
+
+    // Records that the join token with id jti ("jti" claim) is refused from
+    // now on; expires_at (Unix seconds) is when the token expires anyway and
+    // the entry may be forgotten, 0 = never. Revoking again replaces
+    // expires_at. Durable when it returns; throws std::runtime_error if not.
+    virtual void revoke(const std::string& jti, std::int64_t expires_at) = 0;
+
+    // Every revoked token id with its expires_at (0 = never), by jti.
+    virtual std::vector<std::pair<std::string, std::int64_t>> revocations() = 0;
 };
 
 } // namespace maptable::store

@@ -1,6 +1,7 @@
 // Layer: store. The SQLite event log: one connection, WAL, prepared statements.
 //
-// Schema (user_version 2; version 2 added the rooms table):
+// Schema (user_version 3; version 2 added the rooms table, version 3
+// revoked_tokens):
 //   events(room, seq, time_ms, kind, client_id, op_id, body), primary key
 //     (room, seq), WITHOUT ROWID so the rows are stored in key order and a
 //     room's history is one contiguous range scan.
@@ -14,6 +15,8 @@
 //   events_chat: (room, kind, seq) for chat history paging.
 //   snapshots(room, seq, body): the newest snapshot per room.
 //   rooms(room, epoch): each room's history epoch, a random hex string.
+//   revoked_tokens(jti, expires_at): join token ids refused by the admin API;
+//     expires_at NULL = forever.
 //
 // Errors: append() reports duplicate keys and disk trouble as values (the
 // room decides what to tell the client); reads and snapshot writes throw
@@ -32,7 +35,7 @@ namespace maptable::store {
 
 namespace {
 
-constexpr int schema_version = 2;
+constexpr int schema_version = 3;
 
 // Long enough to ride out a checkpoint or a backup tool's short lock; short
 // enough that a stuck second writer surfaces as an io error, not a hang.
@@ -59,6 +62,10 @@ CREATE TABLE IF NOT EXISTS snapshots(
     room TEXT    PRIMARY KEY,
     seq  INTEGER NOT NULL,
     body BLOB    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS revoked_tokens(
+    jti        TEXT PRIMARY KEY,
+    expires_at INTEGER
 );
 )sql";
 
@@ -154,6 +161,8 @@ struct sqlite_event_log::statements {
     sqlite3_stmt* select_epoch = nullptr;
     sqlite3_stmt* rotate_epochs = nullptr;
     sqlite3_stmt* select_recent_ops = nullptr;
+    sqlite3_stmt* upsert_revocation = nullptr;
+    sqlite3_stmt* select_revocations = nullptr;
 
     explicit statements(sqlite3* db) {
         try {
@@ -187,6 +196,10 @@ struct sqlite_event_log::statements {
             prepare(db, select_recent_ops,
                     "SELECT client_id, op_id, seq FROM events WHERE room = ?1 AND op_id IS NOT NULL ORDER BY seq DESC "
                     "LIMIT ?2");
+            prepare(db, upsert_revocation,
+                    "INSERT INTO revoked_tokens(jti, expires_at) VALUES(?1, ?2) ON CONFLICT(jti) DO UPDATE SET "
+                    "expires_at = excluded.expires_at");
+            prepare(db, select_revocations, "SELECT jti, expires_at FROM revoked_tokens ORDER BY jti");
         } catch (...) {
             finalize();
             throw;
@@ -205,7 +218,7 @@ private:
     void finalize() {
         for (sqlite3_stmt* stmt : {begin, begin_read, commit, rollback, insert_event, select_snapshot, select_events_after,
                                    upsert_snapshot, select_chat_before, select_op, insert_room, select_epoch,
-                                   rotate_epochs, select_recent_ops}) {
+                                   rotate_epochs, select_recent_ops, upsert_revocation, select_revocations}) {
             sqlite3_finalize(stmt);  // a no-op for nullptr
         }
     }
@@ -439,6 +452,27 @@ std::optional<std::uint64_t> sqlite_event_log::find_op(const std::string& room_i
     if (rc == SQLITE_ROW) return from_sql(sqlite3_column_int64(use.get(), 0));
     if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "find op in room " + room_id));
     return std::nullopt;
+}
+
+void sqlite_event_log::revoke(const std::string& jti, std::int64_t expires_at) {
+    statement_use use(stmts_->upsert_revocation);
+    int bound = bind_text(use.get(), 1, jti);
+    bound |= expires_at == 0 ? sqlite3_bind_null(use.get(), 2) : sqlite3_bind_int64(use.get(), 2, expires_at);
+    if (bound != SQLITE_OK || sqlite3_step(use.get()) != SQLITE_DONE)
+        throw std::runtime_error(error_text(db_, "revoke a token id"));
+}
+
+std::vector<std::pair<std::string, std::int64_t>> sqlite_event_log::revocations() {
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    statement_use use(stmts_->select_revocations);
+    int rc;
+    while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
+        const auto* text = sqlite3_column_text(use.get(), 0);
+        out.emplace_back(text == nullptr ? std::string() : reinterpret_cast<const char*>(text),
+                         sqlite3_column_type(use.get(), 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(use.get(), 1));
+    }
+    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read revoked token ids"));
+    return out;
 }
 
 } // namespace maptable::store

@@ -39,6 +39,8 @@ public:
                                          std::uint32_t limit) override;
     std::optional<std::uint64_t> find_op(const std::string& room_id, const std::string& client_id,
                                          std::uint64_t op_id) override;
+    void revoke(const std::string& jti, std::int64_t expires_at) override;
+    std::vector<std::pair<std::string, std::int64_t>> revocations() override;
 
 private:
     std::string epoch_of(const std::string& room_id);   // creates one for a new room

@@ -103,6 +103,8 @@ public:
     std::optional<std::uint64_t> find_op(const std::string&, const std::string&, std::uint64_t) override {
         return std::nullopt;
     }
+    void revoke(const std::string&, std::int64_t) override {}
+    std::vector<std::pair<std::string, std::int64_t>> revocations() override { return {}; }
 
 private:
     std::atomic<int>& calls_;

@@ -303,7 +303,7 @@ TEST_CASE("the file is in WAL mode with a schema version") {
     sqlite_event_log log(path);
     raw_connection raw(path);
     CHECK(raw.text("PRAGMA journal_mode") == "wal\n");
-    CHECK(raw.count("PRAGMA user_version") == 2);
+    CHECK(raw.count("PRAGMA user_version") == 3);
 }
 
 TEST_CASE("opening fails with runtime_error when the file cannot be opened") {
@@ -335,6 +335,41 @@ TEST_CASE("a database from a newer schema version is refused") {
         REQUIRE(raw.exec("PRAGMA user_version=99") == SQLITE_OK);
     }
     CHECK_THROWS_AS(sqlite_event_log{path}, std::runtime_error);
+}
+
+TEST_CASE("revoked token ids survive reopening; revoking again replaces the expiry") {
+    temp_dir dir;
+    const auto path = dir.file("log.db");
+    {
+        sqlite_event_log log(path);
+        CHECK(log.revocations().empty());
+        log.revoke("t-b", 1'900'000'000);
+        log.revoke("t-a", 0);
+        log.revoke("t-b", 1'900'000'100);
+    }
+    sqlite_event_log log(path);
+    using entry = std::pair<std::string, std::int64_t>;
+    CHECK(log.revocations() == std::vector<entry>{{"t-a", 0}, {"t-b", 1'900'000'100}});
+}
+
+TEST_CASE("a version 2 file gains the revoked_tokens table when opened") {
+    temp_dir dir;
+    const auto path = dir.file("log.db");
+    {
+        sqlite_event_log log(path);
+        const std::vector<event_record> first{event("r", 1)};
+        REQUIRE(log.append(first) == append_error::ok);
+    }
+    {
+        raw_connection raw(path);
+        REQUIRE(raw.exec("DROP TABLE revoked_tokens; PRAGMA user_version=2") == SQLITE_OK);
+    }
+    sqlite_event_log log(path);
+    log.revoke("t-x", 0);
+    CHECK(log.revocations().size() == 1);
+    CHECK(log.load("r").events == bodies("r", {1}));
+    raw_connection raw(path);
+    CHECK(raw.count("PRAGMA user_version") == 3);
 }
 
 TEST_CASE("append reports io and writes nothing when the database is locked by another writer") {
