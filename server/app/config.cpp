@@ -130,14 +130,17 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         ("durability", po::value(&durability)->default_value(durability),
          "full: an ack survives power loss; normal: survives a crash of the process")
         ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace, debug, info, warn, error");
-    po::options_description security("TLS and browsers");
+    po::options_description security("TLS, browsers and admin");
     security.add_options()
         ("tls-cert", po::value(&c.tls_cert),
          "PEM certificate chain; with --tls-key the port serves https:// and wss:// only (TLS 1.2 or newer)")
         ("tls-key", po::value(&c.tls_key), "PEM private key of --tls-cert")
         ("allowed-origins", po::value(&allowed_origins),
          "comma-separated browser origins that may open a WebSocket (e.g. https://maps.example.org); "
-         "default: only the server's own origin. Clients that send no Origin (apps, the SDK) always may");
+         "default: only the server's own origin. Clients that send no Origin (apps, the SDK) always may")
+        ("admin-key", po::value(&c.admin_key),
+         "bearer key for the admin HTTP API under /v1/admin/ (token revocation; docs/API.md). "
+         "Without it the admin API is disabled and answers 404. Prefer MAPTABLE_ADMIN_KEY: flags show in ps");
     po::options_description limits("Limits (counts, bytes and seconds; each at least 1)");
     limits.add_options()
         ("max-connections", at_least_one("max-connections", l.max_connections), "open connections in all; past it: HTTP 503")
@@ -206,7 +209,9 @@ std::optional<token_request> parse_token_args(int argc, char** argv, int& exit_c
         ("issuer", po::value(&t.issuer), "iss claim")
         ("audience", po::value(&t.audience), "aud claim");
     po::variables_map vm;
-    if (!parse(argc, argv, options, vm, "Usage: maptable-server token --room R --name N [--role participant]", exit_code))
+    if (!parse(argc, argv, options, vm, "Usage: maptable-server token --room R --name N [--role participant]\n\n"
+               "Prints a join token on stdout. Each token carries a random id (jti, \"t-\" and 16 hex digits),\n"
+               "printed on stderr, which POST /v1/admin/revocations can revoke on its own.", exit_code))
         return std::nullopt;
     return t;
 }

@@ -25,6 +25,7 @@ struct server_config {
     std::string tls_cert;                   // PEM certificate chain; with tls_key: https:// and wss:// only
     std::string tls_key;                    // PEM private key
     std::vector<std::string> allowed_origins; // browser origins that may connect; empty = same origin only
+    std::string admin_key;                  // bearer key of the admin HTTP API; empty = API disabled (404)
     server_limits limits;
 };
 

@@ -11,7 +11,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
+#include <future>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -43,7 +45,24 @@ int run_server(const server_config& config)
     session::server_context context{.rooms = rooms,
                                     .verifier = verifier,
                                     .limits = config.limits,
-                                    .allowed_origins = config.allowed_origins};
+                                    .allowed_origins = config.allowed_origins,
+                                    .admin_key = config.admin_key,
+                                    .store = commits.get()};
+    // Revocations are in force before the first connection is accepted.
+    {
+        std::promise<std::vector<std::pair<std::string, std::int64_t>>> stored;
+        auto loaded = stored.get_future();
+        commits->run([&stored](store::event_log& log) {
+            try {
+                stored.set_value(log.revocations());
+            } catch (...) {
+                stored.set_exception(std::current_exception());
+            }
+        });
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+        context.revocations->load(loaded.get(), now, verifier.leeway_seconds);
+    }
     // Kept apart from context: connections may outlive it in handlers the
     // io_context destroys after a shutdown timeout.
     const auto connections = context.connections;
@@ -57,10 +76,11 @@ int run_server(const server_config& config)
     std::string origins;
     for (const auto& o : config.allowed_origins)
         origins += (origins.empty() ? "" : ",") + o;
-    spdlog::info("listening on {}:{} tls={} data={} durability={} threads={} origins={}", bound.address().to_string(),
-                 bound.port(), acceptor->tls() ? "on" : "off", db_path,
+    spdlog::info("listening on {}:{} tls={} data={} durability={} threads={} origins={} admin-api={} revoked={}",
+                 bound.address().to_string(), bound.port(), acceptor->tls() ? "on" : "off", db_path,
                  config.durability == store::durability::full ? "full" : "normal", threads,
-                 origins.empty() ? "same-origin" : origins);
+                 origins.empty() ? "same-origin" : origins, config.admin_key.empty() ? "off" : "on",
+                 context.revocations->list().size());
     // Tests and scripts read this line to learn the port (with --port 0).
     std::printf("maptable-server listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
     std::fflush(stdout);

@@ -3,7 +3,10 @@
 #include "app/config.hpp"
 #include "auth/join_token.hpp"
 
+#include <openssl/rand.h>
+
 #include <chrono>
+#include <stdexcept>
 #include <iostream>
 
 namespace maptable::app {
@@ -23,6 +26,22 @@ std::string subject_from_name(const std::string& name)
     while (!id.empty() && id.back() == '-')
         id.pop_back();
     return id.empty() ? "participant" : id.substr(0, 64);
+}
+
+// "t-" and 16 hex digits: the token's "jti", so that this one token can be
+// revoked on its own (POST /v1/admin/revocations) without touching others.
+std::string random_token_id()
+{
+    unsigned char raw[8];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        throw std::runtime_error("no randomness for a token id");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string id = "t-";
+    for (unsigned char b : raw) {
+        id.push_back(hex[b >> 4]);
+        id.push_back(hex[b & 15]);
+    }
+    return id;
 }
 
 } // namespace
@@ -49,7 +68,10 @@ int run_token_command(int argc, char** argv)
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
         claims.expires_at = now + request->ttl_seconds;
+        claims.token_id = random_token_id();
         std::cout << auth::mint_join_token(claims, resolve_secret(request->secret, request->data_dir)) << "\n";
+        // The id goes to stderr, so that `$(maptable-server token ...)` still captures the token alone.
+        std::cerr << "token id (jti): " << claims.token_id << " (expires_at " << claims.expires_at << ")\n";
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "maptable-server token: " << e.what() << "\n";

@@ -1,5 +1,6 @@
 #include "net/http_session.hpp"
 
+#include "net/admin_routes.hpp"
 #include "net/websocket_session.hpp"
 
 #include <boost/asio/post.hpp>
@@ -202,6 +203,11 @@ private:
             ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
             ec == asio::ssl::error::stream_truncated)
             return shutdown();
+        if (ec == http::error::body_limit && !refused()) {
+            const auto target = std::string_view(parser_->get().target());
+            if (is_admin_path(target.substr(0, target.find('?'))))
+                return respond(admin_body_too_large(context_, parser_->get().version()), false);
+        }
         if (ec) {
             spdlog::info("conn={} bad HTTP request: {}", connection_id_, ec.message());
             return respond(text_response(http::status::bad_request, "bad request: " + ec.message() + "\n"), false);
@@ -216,6 +222,13 @@ private:
             if (path != websocket_path)
                 return respond(text_response(http::status::not_found, "no WebSocket endpoint here; use /v1/ws\n"), false);
             return upgrade(std::move(req));
+        }
+        if (is_admin_path(path)) {
+            const bool keep_alive = req.keep_alive();
+            return handle_admin_request(req, context_, stream_.get_executor(), connection_id_,
+                                        [self = this->shared_from_this(), keep_alive](response res) {
+                                            self->respond(std::move(res), keep_alive);
+                                        });
         }
         if (path == "/healthz" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
             response res{http::status::ok, req.version()};
@@ -281,6 +294,12 @@ private:
                              connection_id_, where, refusal->message, maptable::v1::ErrorCode_Name(refusal->code),
                              remote_);
                 return unauthorized("join token refused: " + refusal->message, "invalid_token");
+            }
+            const auto& claims = std::get<auth::join_claims>(verdict);
+            if (context_.revocations->is_revoked(claims.token_id)) {
+                spdlog::warn("conn={} upgrade refused (401): the token in {} was revoked (jti '{}') remote={}",
+                             connection_id_, where, claims.token_id, remote_);
+                return unauthorized("join token refused: the token was revoked", "invalid_token");
             }
         }
         beast::get_lowest_layer(stream_).expires_never();

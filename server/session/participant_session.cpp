@@ -39,6 +39,7 @@ participant_session::participant_session(server_context& context, boost::asio::a
     , strand_(std::move(strand))
     , connection_(std::move(conn))
     , connection_id_(connection_id)
+    , revocations_(context.revocations)
     , join_deadline_(strand_)
     , token_expiry_(strand_)
     , presence_flush_(strand_)
@@ -59,9 +60,28 @@ void participant_session::start()
     });
 }
 
+void participant_session::revoke()
+{
+    boost::asio::post(strand_, [self = shared_from_this()] {
+        if (self->phase_ == phase::closed)
+            return;
+        spdlog::info("conn={} room={} token revoked participant={}", self->connection_id_, self->room_id_,
+                     self->actor_.id);
+        self->reply_error(0, pb::ERROR_CODE_TOKEN_REVOKED, "the join token was revoked");
+        self->close_connection(close_code::policy, "token revoked");
+    });
+}
+
+void participant_session::unregister_token()
+{
+    revocations_->unregister_session(token_id_, this);
+    token_id_.clear();
+}
+
 void participant_session::close_connection(close_code code, std::string reason)
 {
     phase_ = phase::closed;
+    unregister_token();
     join_deadline_.cancel();
     token_expiry_.cancel();
     presence_flush_.cancel();
@@ -156,6 +176,11 @@ void participant_session::handle_join(const pb::ClientMessage& message)
     auto& claims = std::get<auth::join_claims>(verified);
     if (claims.room != join.room_id())
         return refuse_join(request_id, pb::ERROR_CODE_TOKEN_WRONG_ROOM, "the join token is for another room");
+    // Registered before entering the room, in one step with the check, so a
+    // revocation arriving during the join still finds and closes this session.
+    if (!revocations_->register_session(claims.token_id, weak_from_this()))
+        return refuse_join(request_id, pb::ERROR_CODE_TOKEN_REVOKED, "the join token was revoked");
+    token_id_ = claims.token_id;
 
     client_id_ = join.client_id();
     actor_ = model::actor{claims.subject, claims.name, claims.role};
@@ -261,6 +286,14 @@ void participant_session::handle_refresh(const pb::ClientMessage& message)
     if (claims.subject != actor_.id)
         return reply_error(request_id, pb::ERROR_CODE_TOKEN_WRONG_SUBJECT,
                            "the new token names another participant; join again with it instead");
+    if (claims.token_id != token_id_) {
+        // From now on the new token's id is the one whose revocation ends this connection.
+        if (!revocations_->register_session(claims.token_id, weak_from_this()))
+            return reply_error(request_id, pb::ERROR_CODE_TOKEN_REVOKED,
+                               "the new token was revoked (the current token stays in force)");
+        revocations_->unregister_session(token_id_, this);
+        token_id_ = claims.token_id;
+    }
     const bool changed = claims.name != actor_.name || claims.role != actor_.role;
     actor_.name = claims.name;
     actor_.role = claims.role;   // every later command is checked against the new role
@@ -335,6 +368,7 @@ void participant_session::on_closed()
         room_->leave(this);
     }
     phase_ = phase::closed;
+    unregister_token();
     join_deadline_.cancel();
     token_expiry_.cancel();
 }

@@ -41,6 +41,11 @@ public:
     // The connection ended; leave the room.
     void on_closed();
 
+    // The token this session joined (or last refreshed) with was revoked:
+    // sends Error TOKEN_REVOKED and closes with 1008 "token revoked".
+    // Thread-safe (posts to the session's strand); a no-op once closed.
+    void revoke();
+
     // room::subscriber
     void deliver(room::shared_piece piece) override;
     void disconnect(std::string reason) override;
@@ -58,11 +63,16 @@ private:
     void handle_command(pb::ClientMessage message);
     void reply_error(std::uint64_t request_id, pb::ErrorCode code, std::string message);
     void refuse_join(std::uint64_t request_id, pb::ErrorCode code, std::string message);
+    void unregister_token();
 
     server_context& context_;
     boost::asio::any_io_executor strand_;
     std::weak_ptr<connection> connection_;
     std::uint64_t connection_id_;
+    std::shared_ptr<revocation_list> revocations_;
+    // The "jti" of the token in force ("" = none), under which this session is
+    // registered in revocations_ from its Join until it closes.
+    std::string token_id_;
 
     phase phase_ = phase::waiting_for_join;
     std::string room_id_;

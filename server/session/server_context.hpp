@@ -1,6 +1,6 @@
 // Layer: session. What every connection of this server shares: the rooms,
-// how tokens are verified, the limits, which browser origins may connect, and
-// the table of live connections. Owned by app/server, outlives every
+// how tokens are verified, the limits, which browser origins may connect, the
+// table of live connections, the revoked token ids and the admin key. Owned by app/server, outlives every
 // connection (the connection table is shared, so it outlives even the
 // handlers an io_context destroys after a shutdown timeout).
 #pragma once
@@ -8,6 +8,8 @@
 #include "auth/join_token.hpp"
 #include "limits.hpp"
 #include "room/room_registry.hpp"
+#include "session/revocations.hpp"
+#include "store/commit_queue.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -145,6 +147,14 @@ struct server_context {
     std::vector<std::string> allowed_origins = {};
     std::atomic<std::uint64_t> next_connection_id{1};
     std::shared_ptr<connection_table> connections = std::make_shared<connection_table>();
+    // Revoked token ids and who joined with which one (shared: sessions keep a
+    // copy, like the connection table). Filled from the store before listening.
+    std::shared_ptr<revocation_list> revocations = std::make_shared<revocation_list>();
+    // The bearer key of the admin HTTP API; empty = the API is disabled (404).
+    // A secret: never log it.
+    std::string admin_key = {};
+    // Where the admin API persists revocations (through its writer thread).
+    store::commit_queue* store = nullptr;
 };
 
 } // namespace maptable::session
