@@ -1,0 +1,244 @@
+// Token revocation through the admin API (issue 4 item 8, issue 3 item 8):
+// a revoked token id ends its live connections at once, is refused at join,
+// at refresh and at the upgrade gate, and stays revoked across a restart.
+#include "http_probe.hpp"
+#include "raw_client.hpp"
+#include "server_process.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <doctest/doctest.h>
+
+#include <chrono>
+
+using namespace maptable;
+using namespace maptable::test;
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+constexpr const char* admin_key = "test-admin-key-0123456789";
+
+struct reply {
+    int status = 0;
+    std::string body;
+    std::string www_authenticate;
+};
+
+// One request on a fresh connection to the server.
+reply admin_call(unsigned short port, http::verb method, const std::string& target, const std::string& body,
+                 const std::string& key = admin_key)
+{
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    http::request<http::string_body> req{method, target, 11};
+    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+    if (!key.empty())
+        req.set(http::field::authorization, "Bearer " + key);
+    if (!body.empty()) {
+        req.set(http::field::content_type, "application/json");
+        req.body() = body;
+    }
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1 << 20);
+    http::read(stream, buffer, parser);
+    reply r;
+    r.status = static_cast<int>(parser.get().result_int());
+    r.body = parser.get().body();
+    r.www_authenticate = std::string(parser.get()[http::field::www_authenticate]);
+    beast::error_code ignored;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    return r;
+}
+
+reply revoke(unsigned short port, const std::string& jti, const std::string& key = admin_key)
+{
+    return admin_call(port, http::verb::post, "/v1/admin/revocations", "{\"jti\": \"" + jti + "\"}", key);
+}
+
+std::int64_t unix_now()
+{
+    using namespace std::chrono;
+    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// A token with a jti (the harness's server.token() has none).
+std::string token_with_id(const std::string& room, const std::string& name, const std::string& jti)
+{
+    auth::join_claims claims;
+    claims.room = room;
+    claims.subject = name;
+    claims.name = name;
+    claims.role = pb::ROLE_PARTICIPANT;
+    claims.expires_at = unix_now() + 3600;
+    claims.token_id = jti;
+    return auth::mint_join_token(claims, test_secret);
+}
+
+client_options options_with_id(const server_process& server, const std::string& room, const std::string& name,
+                               const std::string& jti)
+{
+    auto o = server.options(room, name);
+    o.token = token_with_id(room, name, jti);
+    o.reconnect = false;
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("a revoked token closes its live connection, is refused at join, and stays revoked after a restart")
+{
+    server_process server({"--admin-key", admin_key});
+    client pat(options_with_id(server, "rev", "pat", "t-pat-1"));
+    event_recorder pat_sees(pat);
+    join_or_fail(pat);
+    client ana(options_with_id(server, "rev", "ana", "t-ana-1"));
+    event_recorder ana_sees(ana);
+    join_or_fail(ana);
+    REQUIRE(pat.send_chat("before").get().ok);
+
+    const auto revoked = revoke(server.port(), "t-pat-1");
+    REQUIRE_MESSAGE(revoked.status == 204, revoked.body);
+    REQUIRE(pat_sees.wait_until([&] { return pat.state() == connection_state::closed; }));
+    CHECK(pat.closed().code == 1008);
+    CHECK(pat.closed().reason == "token revoked");
+
+    // The other participant is untouched and sees pat leave.
+    CHECK(ana.state() == connection_state::connected);
+    CHECK(ana.send_chat("still here").get().ok);
+    CHECK(ana_sees.wait_until([&] {
+        for (const auto& p : ana.online())
+            if (p.id() == "pat")
+                return false;
+        return true;
+    }));
+
+    client again(options_with_id(server, "rev", "pat", "t-pat-1"));
+    auto refused = again.connect().get();
+    CHECK_FALSE(refused.ok);
+    CHECK(refused.code == pb::ERROR_CODE_TOKEN_REVOKED);
+
+    // The list shows it.
+    const auto list = admin_call(server.port(), http::verb::get, "/v1/admin/revocations", "");
+    CHECK(list.status == 200);
+    CHECK(list.body.find("\"t-pat-1\"") != std::string::npos);
+
+    // A restart reads the revocation back before it listens.
+    REQUIRE(server.stop() == 0);
+    server.start();
+    raw_client raw(server.port());
+    auto answer = raw.join("rev", token_with_id("rev", "pat", "t-pat-1"));
+    REQUIRE(answer.has_error());
+    CHECK(answer.error().code() == pb::ERROR_CODE_TOKEN_REVOKED);
+    CHECK_FALSE(raw.next().has_value());
+    CHECK(raw.close().code == 1008);
+    // Another token of the same participant still works.
+    client fresh(options_with_id(server, "rev", "pat", "t-pat-2"));
+    join_or_fail(fresh);
+}
+
+TEST_CASE("a raw connection gets Error TOKEN_REVOKED before the close")
+{
+    server_process server({"--admin-key", admin_key});
+    raw_client raw(server.port());
+    REQUIRE(raw.join("raw", token_with_id("raw", "pat", "t-raw")).has_welcome());
+    REQUIRE(revoke(server.port(), "t-raw").status == 204);
+    bool saw_error = false;
+    while (auto m = raw.next())
+        if (m->has_error() && m->error().code() == pb::ERROR_CODE_TOKEN_REVOKED)
+            saw_error = true;
+    CHECK(saw_error);
+    CHECK(raw.close().code == 1008);
+    CHECK(raw.close().reason == "token revoked");
+}
+
+TEST_CASE("a refresh to a revoked token is refused; after a refresh, the new token's id is the one that counts")
+{
+    server_process server({"--admin-key", admin_key});
+    client pat(options_with_id(server, "refresh", "pat", "t-old"));
+    event_recorder pat_sees(pat);
+    join_or_fail(pat);
+
+    REQUIRE(revoke(server.port(), "t-banned").status == 204);
+    auto refused = pat.refresh_token(token_with_id("refresh", "pat", "t-banned")).get();
+    CHECK(refused.code == pb::ERROR_CODE_TOKEN_REVOKED);
+
+    REQUIRE(pat.refresh_token(token_with_id("refresh", "pat", "t-new")).get().ok);
+    // The old id no longer holds this connection...
+    REQUIRE(revoke(server.port(), "t-old").status == 204);
+    CHECK(pat.send_chat("still in").get().ok);
+    CHECK(pat.state() == connection_state::connected);
+    // ...the new one does.
+    REQUIRE(revoke(server.port(), "t-new").status == 204);
+    REQUIRE(pat_sees.wait_until([&] { return pat.state() == connection_state::closed; }));
+    CHECK(pat.closed().reason == "token revoked");
+}
+
+TEST_CASE("the upgrade gate refuses a revoked token offered in the request with 401")
+{
+    server_process server({"--admin-key", admin_key});
+    REQUIRE(revoke(server.port(), "t-gate").status == 204);
+    const auto refused = upgrade_request(server.port(), {{"Authorization", "Bearer " + token_with_id("g", "pat", "t-gate")}});
+    CHECK(refused.status == 401);
+    CHECK(refused.body.find("revoked") != std::string::npos);
+    const auto fine = upgrade_request(server.port(), {{"Authorization", "Bearer " + token_with_id("g", "pat", "t-ok")}});
+    CHECK(fine.status == 101);
+}
+
+TEST_CASE("the admin API refuses a wrong key with 401 and bad requests with 400")
+{
+    server_process server({"--admin-key", admin_key});
+    const auto port = server.port();
+    CHECK(revoke(port, "t-x", "wrong-key").status == 401);
+    const auto no_key = revoke(port, "t-x", "");
+    CHECK(no_key.status == 401);
+    CHECK(no_key.www_authenticate.find("Bearer") == 0);
+    CHECK(admin_call(port, http::verb::get, "/v1/admin/revocations", "", "wrong").status == 401);
+    // The key never reaches the log.
+    CHECK(server.log().find(admin_key) == std::string::npos);
+    CHECK(server.log().find("wrong-key") == std::string::npos);
+
+    const auto bad_json = admin_call(port, http::verb::post, "/v1/admin/revocations", "{not json");
+    CHECK(bad_json.status == 400);
+    CHECK(bad_json.body.find("\"error\"") != std::string::npos);
+    CHECK(admin_call(port, http::verb::post, "/v1/admin/revocations", "{}").status == 400);
+    CHECK(admin_call(port, http::verb::post, "/v1/admin/revocations", "[\"t-x\"]").status == 400);
+    CHECK(admin_call(port, http::verb::post, "/v1/admin/revocations", "{\"jti\": 7}").status == 400);
+    CHECK(admin_call(port, http::verb::post, "/v1/admin/revocations", "{\"jti\": \"t\", \"expires_at\": \"soon\"}")
+              .status == 400);
+    CHECK(revoke(port, std::string(129, 'a')).status == 400);
+    CHECK(revoke(port, std::string(128, 'a')).status == 204);
+    CHECK(admin_call(port, http::verb::post, "/v1/admin/revocations",
+                     "{\"jti\": \"t-big\", \"pad\": \"" + std::string(8 * 1024, 'x') + "\"}")
+              .status == 400);
+    const auto huge = admin_call(port, http::verb::post, "/v1/admin/revocations",
+                                 "{\"jti\": \"t-huge\", \"pad\": \"" + std::string(100 * 1024, 'x') + "\"}");
+    CHECK(huge.status == 400);
+    CHECK(huge.body.find("\"error\"") != std::string::npos);
+    CHECK(admin_call(port, http::verb::delete_, "/v1/admin/revocations", "").status == 405);
+    CHECK(admin_call(port, http::verb::get, "/v1/admin/rooms", "").status == 404);
+
+    const auto with_expiry =
+        admin_call(port, http::verb::post, "/v1/admin/revocations", "{\"jti\": \"t-exp\", \"expires_at\": 4000000000}");
+    CHECK(with_expiry.status == 204);
+    const auto list = admin_call(port, http::verb::get, "/v1/admin/revocations", "");
+    CHECK(list.status == 200);
+    CHECK(list.body.find("{\"jti\":\"t-exp\",\"expires_at\":4000000000}") != std::string::npos);
+}
+
+TEST_CASE("without --admin-key the admin API answers 404")
+{
+    server_process server;
+    CHECK(revoke(server.port(), "t-x").status == 404);
+    CHECK(revoke(server.port(), "t-x", "").status == 404);
+    CHECK(admin_call(server.port(), http::verb::get, "/v1/admin/revocations", "").status == 404);
+}
