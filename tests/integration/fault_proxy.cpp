@@ -8,6 +8,8 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
+#include <cerrno>
+#include <system_error>
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -18,12 +20,24 @@
 #include <stdexcept>
 #include <thread>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace maptable::test {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+// A TCP socket that is closed on exec: see accept().
+int cloexec_socket()
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        throw std::system_error(errno, std::generic_category(), "fault_proxy: socket");
+    return fd;
+}
 
 struct budget {
     std::size_t left = 0;
@@ -43,6 +57,9 @@ struct fault_proxy::impl {
         std::optional<budget> total, server_bytes, client_bytes;  // server_bytes: bytes the server may still send
         bool ended = false;
         bool to_server_done = false, to_client_done = false;
+        // What each direction waits for: 'r' reading, 'w' writing, 'c' connecting, '-' done.
+        char to_server_doing = 'c', to_client_doing = 'c';
+        std::uint64_t to_server_bytes = 0, to_client_bytes = 0;
 
         link(impl& o, std::uint64_t i, tcp::socket c)
             : owner(o)
@@ -55,6 +72,10 @@ struct fault_proxy::impl {
         void start()
         {
             const tcp::endpoint target(asio::ip::address_v4::loopback(), owner.target_port.load());
+            boost::system::error_code ec;
+            server.assign(tcp::v4(), cloexec_socket(), ec);
+            if (ec)
+                return end(false, cut_style::reset);
             server.async_connect(target, [self = shared_from_this()](boost::system::error_code ec) {
                 if (self->ended)
                     return;
@@ -74,6 +95,7 @@ struct fault_proxy::impl {
         {
             auto& from = to_server ? client : server;
             auto& buf = to_server ? to_server_buf : to_client_buf;
+            (to_server ? to_server_doing : to_client_doing) = 'r';
             from.async_read_some(asio::buffer(buf), [self = shared_from_this(), to_server](boost::system::error_code ec,
                                                                                           std::size_t n) {
                 if (self->ended)
@@ -96,9 +118,11 @@ struct fault_proxy::impl {
                     if (*b)
                         (*b)->left -= std::min((*b)->left, allowed);
                 (to_server ? self->owner.to_server : self->owner.to_client) += allowed;
+                (to_server ? self->to_server_bytes : self->to_client_bytes) += allowed;
                 if (allowed == 0)
                     return self->end(true, *cut);
                 auto& to = to_server ? self->server : self->client;
+                (to_server ? self->to_server_doing : self->to_client_doing) = 'w';
                 auto& out = to_server ? self->to_server_buf : self->to_client_buf;
                 asio::async_write(to, asio::buffer(out, allowed),
                                   [self, to_server, cut](boost::system::error_code ec, std::size_t) {
@@ -121,6 +145,7 @@ struct fault_proxy::impl {
             boost::system::error_code ignored;
             (from_client ? server : client).shutdown(tcp::socket::shutdown_send, ignored);
             (from_client ? to_server_done : to_client_done) = true;
+            (from_client ? to_server_doing : to_client_doing) = '-';
             if (to_server_done && to_client_done)
                 end(false, cut_style::close);
         }
@@ -176,7 +201,8 @@ struct fault_proxy::impl {
         , rng(seed)
     {
         const tcp::endpoint local(asio::ip::address_v4::loopback(), 0);
-        acceptor.open(local.protocol());
+        acceptor.assign(tcp::v4(), cloexec_socket());
+        acceptor.native_non_blocking(true);
         acceptor.set_option(tcp::acceptor::reuse_address(true));
         acceptor.bind(local);
         acceptor.listen();
@@ -199,12 +225,26 @@ struct fault_proxy::impl {
         return budget{d(rng), random_style};
     }
 
+    // Accepts with accept4(SOCK_CLOEXEC) rather than async_accept, so that no
+    // socket of the proxy is ever inherited by a process the test forks (a
+    // restarted server): an inherited copy would keep a connection open
+    // after the proxy closed it, and the peer would never see the cut.
     void accept()
     {
-        acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+        acceptor.async_wait(tcp::acceptor::wait_read, [this](boost::system::error_code ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open())
                 return;
-            if (!ec) {
+            for (;;) {
+                const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+                if (fd < 0)
+                    break;   // EAGAIN: nothing more to accept now; anything else: try again on the next wake-up
+                tcp::socket socket(io);
+                boost::system::error_code assigned;
+                socket.assign(tcp::v4(), fd, assigned);
+                if (assigned) {
+                    ::close(fd);
+                    continue;
+                }
                 auto l = std::make_shared<link>(*this, next_id++, std::move(socket));
                 l->total = draw_random();
                 links.emplace(l->id, l);
@@ -242,6 +282,18 @@ struct fault_proxy::impl {
         return changed.wait_for(lock, timeout, pred);
     }
 };
+
+std::string fault_proxy::describe() const
+{
+    return impl_->on_thread([i = impl_.get()] {
+        std::string out;
+        for (const auto& [id, l] : i->links)
+            out += "pair " + std::to_string(id) + ": to server " + std::to_string(l->to_server_bytes) + " bytes (" +
+                   l->to_server_doing + "), to client " + std::to_string(l->to_client_bytes) + " bytes (" +
+                   l->to_client_doing + ")\n";
+        return out;
+    });
+}
 
 fault_proxy::fault_proxy(unsigned short target_port, std::uint64_t seed)
     : impl_(std::make_shared<impl>(target_port, seed))

@@ -71,6 +71,10 @@ public:
     std::uint64_t bytes_to_server() const;
     std::uint64_t bytes_to_client() const;
 
+    // One line per live pair: bytes forwarded and what each direction is
+    // doing (for failure messages).
+    std::string describe() const;
+
     // Waits until cuts() >= n; false on timeout.
     bool wait_for_cuts(std::uint64_t n, std::chrono::milliseconds timeout = std::chrono::seconds(30));
     // Waits until live() >= n; false on timeout.
