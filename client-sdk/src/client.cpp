@@ -2,10 +2,13 @@
 // a time, reconnected and resumed when it drops.
 #include "maptable/client.hpp"
 
+#include "ws_transport.hpp"
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -59,7 +62,6 @@ bool is_final_close(std::uint16_t code)
 // Handlers capture `this`: the client's destructor stops and joins the thread
 // before the impl goes, and io is declared first so it is destroyed last.
 struct client::impl {
-    using stream = websocket::stream<beast::tcp_stream>;
 
     // A command waiting for its answer. Kept until answered, across
     // reconnects: after a resume it is sent again with the same request id.
@@ -74,7 +76,10 @@ struct client::impl {
     client_options options;
     std::string host, port, path;
     tcp::resolver resolver{io};
-    std::unique_ptr<stream> ws;             // a new stream per connection
+    std::unique_ptr<asio::ssl::context> tls;   // for wss:// only
+    // A new one per connection. Shared with its pending operations, so a
+    // replaced transport lives until its last handler has run.
+    std::shared_ptr<detail::ws_transport> ws;
     std::uint64_t generation = 0;           // which connection a handler belongs to
     beast::flat_buffer buffer;
     std::deque<std::string> outbox;         // written to the current connection, in order
@@ -167,12 +172,29 @@ struct client::impl {
             return;
         }
         auto parsed = boost::urls::parse_uri(options.url);
-        if (!parsed || parsed->scheme() != "ws" || parsed->host().empty()) {
-            done.set_value(failure(pb::ERROR_CODE_UNSPECIFIED, "the url must look like ws://host:port/v1/ws"));
+        if (!parsed || (parsed->scheme() != "ws" && parsed->scheme() != "wss") || parsed->host().empty()) {
+            done.set_value(failure(pb::ERROR_CODE_UNSPECIFIED, "the url must look like ws://host:port/v1/ws or wss://..."));
             return;
         }
+        const bool secure = parsed->scheme() == "wss";
+        if (secure) {
+            try {
+                tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+                tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                                 asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                                 asio::ssl::context::no_tlsv1_1);
+                tls->set_verify_mode(asio::ssl::verify_peer);
+                if (options.ca_file.empty())
+                    tls->set_default_verify_paths();
+                else
+                    tls->load_verify_file(options.ca_file);
+            } catch (const std::exception& e) {
+                done.set_value(failure(pb::ERROR_CODE_UNSPECIFIED, std::string("TLS set-up failed: ") + e.what()));
+                return;
+            }
+        }
         host = std::string(parsed->host());
-        port = parsed->has_port() ? std::string(parsed->port()) : "80";
+        port = parsed->has_port() ? std::string(parsed->port()) : (secure ? "443" : "80");
         path = parsed->path().empty() ? "/" : std::string(parsed->encoded_path());
         join_promise = std::move(done);
         set_state(connection_state::connecting);
@@ -182,7 +204,7 @@ struct client::impl {
     void open_connection()
     {
         const auto gen = ++generation;
-        ws = std::make_unique<stream>(io);
+        ws = detail::make_ws_transport(io, tls.get());
         buffer.clear();
         outbox.clear();
         writing = false;
@@ -192,26 +214,14 @@ struct client::impl {
                 return;
             if (ec)
                 return connection_failed("cannot resolve " + host + ": " + ec.message());
-            beast::get_lowest_layer(*ws).expires_after(std::chrono::seconds(30));
-            beast::get_lowest_layer(*ws).async_connect(results, [this, gen](beast::error_code ec, tcp::endpoint) {
+            ws->async_open(results, host, port, path, options.max_message_bytes, [this, gen, keep = ws](beast::error_code ec) {
                 if (gen != generation)
                     return;
                 if (ec)
                     return connection_failed("cannot connect to " + host + ":" + port + ": " + ec.message());
-                beast::get_lowest_layer(*ws).socket().set_option(tcp::no_delay(true));
-                beast::get_lowest_layer(*ws).expires_never();
-                ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-                ws->read_message_max(options.max_message_bytes);
-                ws->binary(true);
-                ws->async_handshake(host + ":" + port, path, [this, gen](beast::error_code ec) {
-                    if (gen != generation)
-                        return;
-                    if (ec)
-                        return connection_failed("WebSocket handshake failed: " + ec.message());
-                    open = true;
-                    send_join();
-                    do_read(gen);
-                });
+                open = true;
+                send_join();
+                do_read(gen);
             });
         });
     }
@@ -304,7 +314,7 @@ struct client::impl {
 
     void do_read(std::uint64_t gen)
     {
-        ws->async_read(buffer, [this, gen](beast::error_code ec, std::size_t) {
+        ws->async_read(buffer, [this, gen, keep = ws](beast::error_code ec, std::size_t) {
             if (gen != generation)
                 return;
             if (ec)
@@ -366,8 +376,7 @@ struct client::impl {
             }
             if (gap) {
                 // Never splice: drop the connection; the resume fills the gap.
-                beast::error_code ignored;
-                beast::get_lowest_layer(*ws).socket().close(ignored);
+                ws->abort();
                 return;
             }
             if (applied && event_cb)
@@ -498,7 +507,7 @@ struct client::impl {
     {
         writing = true;
         const auto gen = generation;
-        ws->async_write(asio::buffer(outbox.front()), [this, gen](beast::error_code ec, std::size_t) {
+        ws->async_write(asio::buffer(outbox.front()), [this, gen, keep = ws](beast::error_code ec, std::size_t) {
             if (gen != generation)
                 return;
             outbox.pop_front();
@@ -522,7 +531,7 @@ struct client::impl {
             return;
         }
         open = false;
-        ws->async_close(websocket::close_code::normal, [](beast::error_code) {});
+        ws->async_close([keep = ws](beast::error_code) {});
     }
 
     void begin_close()
@@ -616,10 +625,8 @@ void client::disconnect()
 void client::drop_connection()
 {
     asio::post(impl_->io, [i = impl_.get()] {
-        if (i->ws && i->open) {
-            beast::error_code ignored;
-            beast::get_lowest_layer(*i->ws).socket().close(ignored);
-        }
+        if (i->ws && i->open)
+            i->ws->abort();
     });
 }
 

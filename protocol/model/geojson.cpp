@@ -82,7 +82,13 @@ json::value geometry_of(const pb::Geometry& geometry)
     case pb::FEATURE_KIND_AREA:
         if (positions.size() < 3)
             return nullptr;
-        return json::object{{"type", "Polygon"}, {"coordinates", json::array{exterior_ring(geometry)}}};
+    {
+        // Built step by step: a braced json::array{ring} is a copy of the ring
+        // with some compilers (clang) and a one-element array with others.
+        json::array rings;
+        rings.emplace_back(exterior_ring(geometry));
+        return json::object{{"type", "Polygon"}, {"coordinates", std::move(rings)}};
+    }
     default:
         return nullptr;
     }

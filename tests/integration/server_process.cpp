@@ -47,7 +47,8 @@ server_process::~server_process()
     if (pid_ > 0)
         kill9();
     std::error_code ignored;
-    fs::remove_all(data_dir_, ignored);
+    if (!std::getenv("MAPTABLE_KEEP_TEST_DATA"))
+        fs::remove_all(data_dir_, ignored);
 }
 
 void server_process::start()

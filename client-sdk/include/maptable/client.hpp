@@ -28,7 +28,8 @@ namespace maptable {
 namespace pb = maptable::v1;
 
 struct client_options {
-    std::string url;            // ws://host:port/v1/ws
+    std::string url;            // ws://host:port/v1/ws, or wss:// for TLS (1.2 or newer, certificate checked)
+    std::string ca_file;        // wss: PEM file of the CAs to trust; empty = the system's
     std::string room_id;
     std::string token;          // a join token for room_id
     std::string client_id;      // stable per install; empty = a random one for this client object
