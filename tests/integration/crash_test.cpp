@@ -248,7 +248,11 @@ log_figures check_server_record(server_process& server, const ledger& book)
 
     log_figures f;
     f.events = final_seq;
-    for (const auto& [name, seq] : book.acked) {
+    // Plain references, not structured bindings: clang 14 cannot capture
+    // those in the lambdas doctest's message macros make.
+    for (const auto& acked : book.acked) {
+        const auto& name = acked.first;
+        const auto& seq = acked.second;
         auto it = stored.find(name);
         if (it == stored.end()) {
             ++f.lost;
@@ -258,7 +262,9 @@ log_figures check_server_record(server_process& server, const ledger& book)
                           name << " acked at " << seq << ", stored " << it->second.size() << " time(s)");
         }
     }
-    for (const auto& [name, seqs] : stored) {
+    for (const auto& entry : stored) {
+        const auto& name = entry.first;
+        const auto& seqs = entry.second;
         if (seqs.size() > 1) {
             f.duplicated += seqs.size() - 1;
             FAIL_CHECK(name << " is stored " << seqs.size() << " times");
