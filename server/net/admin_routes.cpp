@@ -139,6 +139,24 @@ std::string revocation_list_json(const session::server_context& context)
     return json::serialize(list) + "\n";
 }
 
+// A jti as it may appear in the log: printable ASCII kept, anything else
+// (newlines included) as \xNN, so no revocation can forge log lines.
+std::string printable(std::string_view s)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : s) {
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out += "\\x";
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 bool is_admin_path(std::string_view path)
@@ -190,7 +208,7 @@ void handle_admin_request(const admin_request& req, session::server_context& con
     // that joined with it are closed and the caller learns it is durable.
     auto sessions = context.revocations->revoke(parsed.jti, parsed.expires_at);
     spdlog::info("conn={} admin: token id '{}' revoked (expires_at={}); {} live connection(s) to close",
-                 connection_id, parsed.jti, parsed.expires_at, sessions.size());
+                 connection_id, printable(parsed.jti), parsed.expires_at, sessions.size());
     auto finish = [sessions = std::move(sessions), reply_on, version, done = std::move(done)](bool stored) {
         for (const auto& s : sessions)
             s->revoke();
@@ -209,7 +227,7 @@ void handle_admin_request(const admin_request& req, session::server_context& con
         try {
             log.revoke(jti, expires_at);
         } catch (const std::exception& e) {
-            spdlog::error("admin: cannot store the revocation of token id '{}': {}", jti, e.what());
+            spdlog::error("admin: cannot store the revocation of token id '{}': {}", printable(jti), e.what());
             stored = false;
         }
         finish(stored);

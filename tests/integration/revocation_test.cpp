@@ -6,6 +6,7 @@
 #include "server_process.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -57,6 +58,27 @@ reply admin_call(unsigned short port, http::verb method, const std::string& targ
     r.www_authenticate = std::string(parser.get()[http::field::www_authenticate]);
     beast::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    return r;
+}
+
+// A POST whose Content-Length is over the server's body limit (64 KiB),
+// without sending the body: the server refuses on the header alone, so the
+// answer never races a half-sent body (a reset on the client's write).
+reply oversized_post(unsigned short port, std::size_t content_length)
+{
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    const std::string head = "POST /v1/admin/revocations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                             std::string(admin_key) + "\r\nContent-Type: application/json\r\nContent-Length: " +
+                             std::to_string(content_length) + "\r\n\r\n";
+    asio::write(stream.socket(), asio::buffer(head));
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    http::read(stream, buffer, parser);
+    reply r;
+    r.status = static_cast<int>(parser.get().result_int());
+    r.body = parser.get().body();
     return r;
 }
 
@@ -220,8 +242,7 @@ TEST_CASE("the admin API refuses a wrong key with 401 and bad requests with 400"
     CHECK(admin_call(port, http::verb::post, "/v1/admin/revocations",
                      "{\"jti\": \"t-big\", \"pad\": \"" + std::string(8 * 1024, 'x') + "\"}")
               .status == 400);
-    const auto huge = admin_call(port, http::verb::post, "/v1/admin/revocations",
-                                 "{\"jti\": \"t-huge\", \"pad\": \"" + std::string(100 * 1024, 'x') + "\"}");
+    const auto huge = oversized_post(port, 100 * 1024);
     CHECK(huge.status == 400);
     CHECK(huge.body.find("\"error\"") != std::string::npos);
     CHECK(admin_call(port, http::verb::delete_, "/v1/admin/revocations", "").status == 405);
