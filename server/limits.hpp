@@ -31,7 +31,7 @@ struct server_limits {
     // --- Per connection rates (token buckets)
     double command_rate = 100;                        // commands per second, sustained: far above a person, below a flood
     double command_burst = 1000;                      // a backlog resent after a resume, or a host app importing marks, fits
-    double presence_rate = 40;                        // cursor/viewport updates per second; excess is dropped silently
+    double presence_rate = 40;                        // cursor/viewport updates per second; beyond it they are coalesced, newest sent later
     int rate_strikes_before_close = 50;               // refused commands before the connection is closed (sustained flood)
 
     // --- Rooms

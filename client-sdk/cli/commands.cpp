@@ -132,17 +132,6 @@ std::string position_text(const pb::LonLat& p)
     return degrees(p.lon()) + "," + degrees(p.lat());
 }
 
-const char* kind_name(pb::FeatureKind kind)
-{
-    switch (kind) {
-    case pb::FEATURE_KIND_POINT: return "point";
-    case pb::FEATURE_KIND_LINE: return "line";
-    case pb::FEATURE_KIND_AREA: return "area";
-    case pb::FEATURE_KIND_NOTE: return "note";
-    default: return "feature";
-    }
-}
-
 const char* role_name(pb::Role role)
 {
     switch (role) {
@@ -175,7 +164,7 @@ std::string label(const pb::Feature& f)
 // "point 'Unsafe corner' (f-1a2b)"
 std::string named(const pb::Feature& f)
 {
-    return std::string(kind_name(f.geometry().kind())) + " " + label(f) + " (" + f.id() + ")";
+    return std::string(model::kind_name(f.geometry().kind())) + " " + label(f) + " (" + f.id() + ")";
 }
 
 // Where a geometry lies, as the end of a sentence: " at 18.42,-33.92".
@@ -655,7 +644,7 @@ std::string printable(std::string_view text)
 
 std::string describe_feature(const pb::Feature& f)
 {
-    std::string line = f.id() + " " + kind_name(f.geometry().kind()) + " " + label(f);
+    std::string line = f.id() + " " + model::kind_name(f.geometry().kind()) + " " + label(f);
     if (!f.geometry().positions().empty())
         line += " at " + position_text(f.geometry().positions(0));
     return line + " by " + printable(f.author_name().empty() ? f.author_id() : f.author_name());

@@ -133,6 +133,18 @@ struct client::impl {
         thread = std::thread([this] { io.run(); });
     }
 
+    // Completes a command (or history request) with an error.
+    static void fail(outgoing& out, const command_result& why)
+    {
+        if (out.result)
+            out.result->set_value(why);
+        if (out.page) {
+            chat_page page;
+            page.error = why;
+            out.page->set_value(std::move(page));
+        }
+    }
+
     void drop_callbacks()
     {
         event_cb = nullptr;
@@ -292,15 +304,8 @@ struct client::impl {
             join_promise->set_value(why);
             join_promise.reset();
         }
-        for (auto& [id, out] : pending) {
-            if (out.result)
-                out.result->set_value(why);
-            if (out.page) {
-                chat_page page;
-                page.error = why;
-                out.page->set_value(std::move(page));
-            }
-        }
+        for (auto& [id, out] : pending)
+            fail(out, why);
         pending.clear();
         count_pending();
         set_state(connection_state::closed);
@@ -479,13 +484,11 @@ struct client::impl {
             return;
         }
         if (auto it = pending.find(id); id != 0 && it != pending.end()) {
-            if (it->second.result)
-                it->second.result->set_value(std::move(result));
-            if (it->second.page) {
-                chat_page page;
-                page.error = std::move(result);
-                it->second.page->set_value(std::move(page));
-            }
+            // The room is closing (server shutdown) or reloading: nothing was
+            // applied, so keep the command and send it again after the resume.
+            if (error.code() == pb::ERROR_CODE_ROOM_UNAVAILABLE && options.reconnect && !user_closed)
+                return;
+            fail(it->second, result);
             pending.erase(it);
             count_pending();
             return;
@@ -545,14 +548,7 @@ struct client::impl {
     void submit(std::uint64_t request_id, outgoing out)
     {
         if (finished || user_closed || (!ever_joined && !join_promise)) {
-            const auto why = failure(pb::ERROR_CODE_UNSPECIFIED, "not connected");
-            if (out.result)
-                out.result->set_value(why);
-            if (out.page) {
-                chat_page page;
-                page.error = why;
-                out.page->set_value(std::move(page));
-            }
+            fail(out, failure(pb::ERROR_CODE_UNSPECIFIED, "not connected"));
             return;
         }
         const bool now = open && joined;

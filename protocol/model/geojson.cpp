@@ -94,17 +94,6 @@ json::value geometry_of(const pb::Geometry& geometry)
     }
 }
 
-const char* kind_name(pb::FeatureKind kind)
-{
-    switch (kind) {
-    case pb::FEATURE_KIND_POINT: return "point";
-    case pb::FEATURE_KIND_LINE: return "line";
-    case pb::FEATURE_KIND_AREA: return "area";
-    case pb::FEATURE_KIND_NOTE: return "note";
-    default: return "unspecified";
-    }
-}
-
 json::object feature_of(const pb::Feature& f)
 {
     return json::object{
@@ -183,6 +172,18 @@ void write(std::string& out, const json::value& v)
 }
 
 } // namespace
+
+const char* kind_name(pb::FeatureKind kind)
+{
+    switch (kind) {
+    case pb::FEATURE_KIND_POINT: return "point";
+    case pb::FEATURE_KIND_LINE: return "line";
+    case pb::FEATURE_KIND_AREA: return "area";
+    case pb::FEATURE_KIND_NOTE: return "note";
+    default: return "unspecified";
+    }
+}
+
 
 std::string to_geojson(const room_state& state)
 {

@@ -30,4 +30,8 @@ namespace maptable::model {
 // so that the file reads well and round-trips to the same doubles.
 std::string to_geojson(const room_state& state);
 
+// "point", "line", "area", "note" (or "unspecified"): the names exports and
+// the CLI use for feature kinds.
+const char* kind_name(pb::FeatureKind kind);
+
 } // namespace maptable::model
