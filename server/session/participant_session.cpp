@@ -42,9 +42,9 @@ participant_session::participant_session(server_context& context, boost::asio::a
     , revocations_(context.revocations)
     , join_deadline_(strand_)
     , token_expiry_(strand_)
-    , presence_flush_(strand_)
     , commands_(context.limits.command_rate, context.limits.command_burst, token_bucket::clock::now())
     , presence_(context.limits.presence_rate, context.limits.presence_rate, token_bucket::clock::now())
+    , presence_flush_(strand_)
 {
 }
 
