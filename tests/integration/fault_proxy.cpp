@@ -8,9 +8,8 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
-#include <cerrno>
-#include <system_error>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <future>
 #include <map>
@@ -18,6 +17,7 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include <sys/socket.h>
@@ -30,13 +30,10 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// A TCP socket that is closed on exec: see accept().
+// A TCP socket that is closed on exec (see accept()); -1 when none can be had.
 int cloexec_socket()
 {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        throw std::system_error(errno, std::generic_category(), "fault_proxy: socket");
-    return fd;
+    return ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 }
 
 struct budget {
@@ -72,10 +69,15 @@ struct fault_proxy::impl {
         void start()
         {
             const tcp::endpoint target(asio::ip::address_v4::loopback(), owner.target_port.load());
+            const int fd = cloexec_socket();
             boost::system::error_code ec;
-            server.assign(tcp::v4(), cloexec_socket(), ec);
-            if (ec)
+            if (fd >= 0)
+                server.assign(tcp::v4(), fd, ec);
+            if (fd < 0 || ec) {
+                if (fd >= 0)
+                    ::close(fd);
                 return end(false, cut_style::reset);
+            }
             server.async_connect(target, [self = shared_from_this()](boost::system::error_code ec) {
                 if (self->ended)
                     return;
@@ -201,7 +203,10 @@ struct fault_proxy::impl {
         , rng(seed)
     {
         const tcp::endpoint local(asio::ip::address_v4::loopback(), 0);
-        acceptor.assign(tcp::v4(), cloexec_socket());
+        const int fd = cloexec_socket();
+        if (fd < 0)
+            throw std::system_error(errno, std::generic_category(), "fault_proxy: socket");
+        acceptor.assign(tcp::v4(), fd);
         acceptor.native_non_blocking(true);
         acceptor.set_option(tcp::acceptor::reuse_address(true));
         acceptor.bind(local);
