@@ -391,10 +391,13 @@ struct client::impl {
         case pb::ServerMessage::kAck: {
             auto it = pending.find(message.ack().request_id());
             if (it != pending.end()) {
-                if (it->second.result)
-                    it->second.result->set_value(command_result{true, message.ack().seq(), pb::ERROR_CODE_UNSPECIFIED, {}});
+                // Off the books before the caller sees the result, so
+                // pending_commands() never counts an answered command.
+                auto done = std::move(it->second);
                 pending.erase(it);
                 count_pending();
+                if (done.result)
+                    done.result->set_value(command_result{true, message.ack().seq(), pb::ERROR_CODE_UNSPECIFIED, {}});
             }
             return;
         }
@@ -434,9 +437,10 @@ struct client::impl {
                 page.ok = true;
                 page.has_more = h.has_more();
                 page.messages.assign(h.messages().begin(), h.messages().end());
-                it->second.page->set_value(std::move(page));
+                auto done = std::move(it->second);
                 pending.erase(it);
                 count_pending();
+                done.page->set_value(std::move(page));
             }
             return;
         }
@@ -488,9 +492,10 @@ struct client::impl {
             // applied, so keep the command and send it again after the resume.
             if (error.code() == pb::ERROR_CODE_ROOM_UNAVAILABLE && options.reconnect && !user_closed)
                 return;
-            fail(it->second, result);
+            auto done = std::move(it->second);
             pending.erase(it);
             count_pending();
+            fail(done, result);
             return;
         }
         if (error_cb)

@@ -71,6 +71,10 @@ void server_process::start()
             ::dup2(log, STDERR_FILENO);
         ::close(out[0]);
         ::close(out[1]);
+        // The test's own sockets (clients, proxies) must not live on in the
+        // server: a restarted server holding them would keep connections the
+        // test closed open.
+        ::close_range(3, ~0U, 0);
         std::vector<char*> argv;
         for (auto& a : args)
             argv.push_back(a.data());
