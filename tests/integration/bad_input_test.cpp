@@ -172,15 +172,7 @@ TEST_CASE("commands with bad content are refused with their named error and chan
         CHECK_FALSE(r.message.empty());
         return r.code;
     };
-    auto point = [](const std::string& id, double lon, double lat) {
-        pb::Feature f;
-        f.set_id(id);
-        f.mutable_geometry()->set_kind(pb::FEATURE_KIND_POINT);
-        auto* p = f.mutable_geometry()->add_positions();
-        p->set_lon(lon);
-        p->set_lat(lat);
-        return f;
-    };
+    auto point = [](const std::string& id, double lon, double lat) { return point_feature(id, lon, lat); };
 
     CHECK(code_of(observer.add_feature(point("obs", 1, 1))) == pb::ERROR_CODE_PERMISSION_DENIED);
     CHECK(code_of(peer.add_feature(point("nan", std::nan(""), 1))) == pb::ERROR_CODE_INVALID_COORDINATE);

@@ -8,21 +8,6 @@
 using namespace maptable;
 using namespace maptable::test;
 
-namespace {
-
-pb::Feature marker(const std::string& id, double lon, double lat, const std::string& title)
-{
-    pb::Feature f;
-    f.set_id(id);
-    f.mutable_geometry()->set_kind(pb::FEATURE_KIND_POINT);
-    auto* p = f.mutable_geometry()->add_positions();
-    p->set_lon(lon);
-    p->set_lat(lat);
-    f.set_title(title);
-    return f;
-}
-
-} // namespace
 
 TEST_CASE("a marker and a chat message from one client reach the other with the same seqs")
 {
@@ -33,7 +18,7 @@ TEST_CASE("a marker and a chat message from one client reach the other with the 
     join_or_fail(ana);
     join_or_fail(ben);
 
-    auto added = ana.add_feature(marker("unsafe-corner", 18.4231, -33.9249, "Unsafe corner at night")).get();
+    auto added = ana.add_feature(point_feature("unsafe-corner", 18.4231, -33.9249, "Unsafe corner at night")).get();
     REQUIRE(added.ok);
     auto said = ana.send_chat("This corner needs light", 0, "unsafe-corner").get();
     REQUIRE(said.ok);
@@ -65,7 +50,7 @@ TEST_CASE("a per-property update changes only the properties it names")
     event_recorder ana_sees(ana);
     join_or_fail(ana);
     join_or_fail(ben);
-    auto f = marker("bench", 13.4, 52.5, "Bench");
+    auto f = point_feature("bench", 13.4, 52.5, "Bench");
     f.set_category("furniture");
     REQUIRE(ana.add_feature(f).get().ok);
 

@@ -218,4 +218,16 @@ void join_or_fail(client& c)
     REQUIRE_MESSAGE(joined.ok, "join refused: " << pb::ErrorCode_Name(joined.code) << ": " << joined.message);
 }
 
+pb::Feature point_feature(const std::string& id, double lon, double lat, const std::string& title)
+{
+    pb::Feature f;
+    f.set_id(id);
+    f.mutable_geometry()->set_kind(pb::FEATURE_KIND_POINT);
+    auto* p = f.mutable_geometry()->add_positions();
+    p->set_lon(lon);
+    p->set_lat(lat);
+    f.set_title(title);
+    return f;
+}
+
 } // namespace maptable::test

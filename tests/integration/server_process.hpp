@@ -88,4 +88,7 @@ private:
 // Connects and joins; fails the test when the join is refused.
 void join_or_fail(client& c);
 
+// A point marker at (lon, lat), for tests that need a feature.
+pb::Feature point_feature(const std::string& id, double lon, double lat, const std::string& title = {});
+
 } // namespace maptable::test
