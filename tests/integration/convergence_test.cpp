@@ -94,7 +94,9 @@ TEST_CASE("five clients making 200 interleaved random edits each converge to one
     std::vector<std::unique_ptr<client>> clients;
     std::vector<std::unique_ptr<event_recorder>> recorders;
     for (int i = 0; i < client_count; ++i) {
-        clients.push_back(std::make_unique<client>(server.options("convergence", "peer" + std::to_string(i))));
+        // Facilitators: they edit and delete each other's features.
+        clients.push_back(
+            std::make_unique<client>(server.options("convergence", "peer" + std::to_string(i), pb::ROLE_FACILITATOR)));
         recorders.push_back(std::make_unique<event_recorder>(*clients.back()));
         join_or_fail(*clients.back());
     }

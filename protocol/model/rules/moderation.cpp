@@ -1,0 +1,183 @@
+// Layer: model. The room itself and its moderation: room info (title, city,
+// map centre, bounds), lock settings, mute, remove, archive.
+#include "model/rules/rules.hpp"
+
+#include "model/limits.hpp"
+
+namespace maptable::model::rules {
+
+namespace {
+
+bool is_empty(const pb::RoomInfoChanged& c)
+{
+    return !c.has_title() && !c.has_description() && !c.has_center() && !c.has_zoom() && !c.has_city() &&
+           !c.has_bounds() && !c.clear_bounds();
+}
+
+bool is_empty(const pb::RoomSettingsChange& c)
+{
+    return !c.has_annotate() && !c.has_chat() && !c.has_comment() && !c.has_map_locked() && !c.has_hide_cursors();
+}
+
+problem check_audience(std::string_view field, pb::Audience audience)
+{
+    if (pb::Audience_IsValid(audience))
+        return std::nullopt;
+    return reject(pb::ERROR_CODE_INVALID_SETTING, std::string(field) +
+                                                 " must be default, facilitators, participants or everyone, got " +
+                                                 std::to_string(audience));
+}
+
+problem update_room_info(const pb::UpdateRoomInfo& command, pb::Event& event)
+{
+    const pb::RoomInfoChanged& change = command.change();
+    if (is_empty(change))
+        return reject(pb::ERROR_CODE_EMPTY_PATCH, "the change sets no field of the room info, so it would change nothing");
+    if (change.has_bounds() && change.clear_bounds())
+        return reject(pb::ERROR_CODE_INVALID_COORDINATE, "the change both sets and clears the bounds");
+    auto p = first_problem(
+        [&] { return change.has_title() ? check_text("title", change.title(), limits().max_title_chars) : problem{}; },
+        [&] {
+            return change.has_description()
+                       ? check_text("description", change.description(), limits().max_description_chars)
+                       : problem{};
+        },
+        [&] { return change.has_city() ? check_text("city", change.city(), limits().max_title_chars) : problem{}; },
+        [&] { return change.has_center() ? at("center", check_position(change.center())) : problem{}; },
+        [&] { return change.has_zoom() ? check_zoom(change.zoom()) : problem{}; },
+        [&] { return change.has_bounds() ? check_bounds(change.bounds()) : problem{}; });
+    if (p)
+        return p;
+    *event.mutable_room_info_changed() = change;
+    return std::nullopt;
+}
+
+problem update_settings(const pb::UpdateSettings& command, pb::Event& event)
+{
+    const pb::RoomSettingsChange& change = command.change();
+    if (is_empty(change))
+        return reject(pb::ERROR_CODE_EMPTY_PATCH, "the change sets no setting, so it would change nothing");
+    auto p = first_problem([&] { return change.has_annotate() ? check_audience("annotate", change.annotate()) : problem{}; },
+                           [&] { return change.has_chat() ? check_audience("chat", change.chat()) : problem{}; },
+                           [&] { return change.has_comment() ? check_audience("comment", change.comment()) : problem{}; });
+    if (p)
+        return p;
+    *event.mutable_settings_changed()->mutable_change() = change;
+    return std::nullopt;
+}
+
+problem mute(const room_data& room, const pb::MuteParticipant& command, const actor& who, pb::Event& event)
+{
+    if (auto p = check_participant_id(command.participant_id()))
+        return p;
+    if (auto p = check_reason(command.reason()))
+        return p;
+    if (command.muted() && command.participant_id() == who.id)
+        return reject(pb::ERROR_CODE_INVALID_PARTICIPANT, "you cannot mute yourself");
+    if (room.muted.count(command.participant_id()) == static_cast<std::size_t>(command.muted()))
+        return reject(pb::ERROR_CODE_NO_CHANGE, std::string("participant ") + quote_short(command.participant_id()) +
+                                                    (command.muted() ? " is already muted" : " is not muted"));
+    pb::ParticipantMuted& muted = *event.mutable_participant_muted();
+    muted.set_participant_id(command.participant_id());
+    muted.set_muted(command.muted());
+    muted.set_reason(command.reason());
+    return std::nullopt;
+}
+
+problem remove(const room_data& room, const pb::RemoveParticipant& command, const actor& who, pb::Event& event)
+{
+    if (auto p = check_participant_id(command.participant_id()))
+        return p;
+    if (auto p = check_reason(command.reason()))
+        return p;
+    if (command.participant_id() == who.id)
+        return reject(pb::ERROR_CODE_INVALID_PARTICIPANT, "you cannot remove yourself");
+    if (room.removed.count(command.participant_id()))
+        return reject(pb::ERROR_CODE_NO_CHANGE, "participant " + quote_short(command.participant_id()) +
+                                                    " was already removed");
+    event.mutable_participant_removed()->set_participant_id(command.participant_id());
+    event.mutable_participant_removed()->set_reason(command.reason());
+    return std::nullopt;
+}
+
+problem archive(const room_data& room, const pb::ArchiveRoom& command, pb::Event& event)
+{
+    if (room.archived == command.archived())
+        return reject(pb::ERROR_CODE_NO_CHANGE, command.archived() ? "the room is already archived" : "the room is not archived");
+    event.mutable_room_archived()->set_archived(command.archived());
+    return std::nullopt;
+}
+
+void merge(pb::RoomInfo& info, const pb::RoomInfoChanged& change)
+{
+    if (change.has_title())
+        info.set_title(change.title());
+    if (change.has_description())
+        info.set_description(change.description());
+    if (change.has_center())
+        *info.mutable_center() = change.center();
+    if (change.has_zoom())
+        info.set_zoom(change.zoom());
+    if (change.has_city())
+        info.set_city(change.city());
+    if (change.has_bounds())
+        *info.mutable_bounds() = change.bounds();
+    if (change.clear_bounds())
+        info.clear_bounds();
+}
+
+void merge(pb::RoomSettings& settings, const pb::RoomSettingsChange& change)
+{
+    if (change.has_annotate())
+        settings.set_annotate(change.annotate());
+    if (change.has_chat())
+        settings.set_chat(change.chat());
+    if (change.has_comment())
+        settings.set_comment(change.comment());
+    if (change.has_map_locked())
+        settings.set_map_locked(change.map_locked());
+    if (change.has_hide_cursors())
+        settings.set_hide_cursors(change.hide_cursors());
+}
+
+} // namespace
+
+problem validate_moderation_command(const room_data& room, const pb::ClientMessage& command, const actor& who,
+                                    pb::Event& event)
+{
+    switch (command.body_case()) {
+    case pb::ClientMessage::kUpdateRoomInfo: return update_room_info(command.update_room_info(), event);
+    case pb::ClientMessage::kUpdateSettings: return update_settings(command.update_settings(), event);
+    case pb::ClientMessage::kMuteParticipant: return mute(room, command.mute_participant(), who, event);
+    case pb::ClientMessage::kRemoveParticipant: return remove(room, command.remove_participant(), who, event);
+    case pb::ClientMessage::kArchiveRoom: return archive(room, command.archive_room(), event);
+    default: return reject(pb::ERROR_CODE_INTERNAL, "not a moderation command");
+    }
+}
+
+void apply_moderation_event(room_data& room, const pb::Event& event)
+{
+    switch (event.body_case()) {
+    case pb::Event::kRoomInfoChanged: merge(room.info, event.room_info_changed()); break;
+    case pb::Event::kSettingsChanged: merge(room.settings, event.settings_changed().change()); break;
+    case pb::Event::kParticipantMuted:
+        if (event.participant_muted().muted())
+            room.muted.insert(event.participant_muted().participant_id());
+        else
+            room.muted.erase(event.participant_muted().participant_id());
+        break;
+    case pb::Event::kParticipantRemoved: {
+        const std::string& id = event.participant_removed().participant_id();
+        room.removed.insert(id);
+        // A removed participant leaves the hand queue and stops leading.
+        std::erase_if(room.hands, [&](const pb::RaisedHand& h) { return h.participant_id() == id; });
+        if (room.follow.leader_id() == id)
+            room.follow.Clear();
+        break;
+    }
+    case pb::Event::kRoomArchived: room.archived = event.room_archived().archived(); break;
+    default: break;
+    }
+}
+
+} // namespace maptable::model::rules
