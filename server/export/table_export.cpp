@@ -1,0 +1,2 @@
+// (placeholder: to be written)
+#include "export/table_export.hpp"

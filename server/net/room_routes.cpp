@@ -1,0 +1,2 @@
+// (placeholder: to be written)
+#include "net/room_routes.hpp"

@@ -1,0 +1,2 @@
+// (placeholder: to be written)
+#include "room/admin_submit.hpp"

@@ -1,0 +1,2 @@
+// (placeholder: to be written)
+#include "store/room_catalog.hpp"

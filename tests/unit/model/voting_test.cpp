@@ -1,0 +1,2 @@
+// Layer: model. (placeholder: to be written)
+#include "model_fixture.hpp"
