@@ -1,0 +1,90 @@
+// Layer: bench. The load generator's configuration, its result, and the one
+// entry point that runs a load (driver.cpp, the only file that includes Beast).
+//
+// One io_context, one thread: every simulated client is a WebSocket
+// connection with its own send schedule (a steady_timer that never drifts and
+// never waits for replies: open loop). Receivers compute publish-to-deliver
+// latency from a steady-clock timestamp the sender writes into each payload;
+// sender and receivers share the process, so they share the clock.
+#pragma once
+
+#include "histogram.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace maptable::bench {
+
+enum class wire_mode { maptable, raw };
+
+// What the clients send besides chat-like events.
+enum class mix_kind {
+    chat,   // SendChat only (raw mode: one frame per event)
+    mixed,  // per 4 events: AddFeature, SendChat, UpdateFeature, SendChat (raw mode: frames)
+    edits,  // AddFeature once, then UpdateFeature of it (acked durable edits, B6)
+};
+
+struct config {
+    wire_mode mode = wire_mode::maptable;
+    std::string host = "127.0.0.1";
+    unsigned short port = 8080;
+    std::string path = "/v1/ws";        // maptable mode; raw mode connects to /<room>
+    int clients = 10;
+    int room_size = 5;                   // clients are put in rooms of this size, in order
+    std::vector<int> room_sizes;         // when set: explicit rooms (e.g. 20 x 25 + 2 x 200); overrides room_size
+    double rate = 1.0;                   // events per second per client; 0: idle (B1)
+    double cursor_hz = 0;                // cursor moves per second per client (not counted as events)
+    mix_kind mix = mix_kind::chat;
+    double warmup_s = 2;
+    double duration_s = 5;
+    double drain_s = 3;                  // after the window: wait at most this long for the window's deliveries
+    std::size_t payload = 64;            // chat text bytes (timestamp included)
+    std::size_t frame_bytes = 0;         // raw mode: bytes per frame; 0 = the size of a maptable chat Event frame with this payload
+    std::string secret;                  // maptable mode: token signing secret
+    std::string room_prefix = "bench";
+    int slow = 0;                        // this many clients (the last of the first room) stop reading and sending at the start
+    int server_pid = 0;                  // for CPU seconds and RSS of the server over the window
+    int connect_concurrency = 256;       // connections being opened at once
+    std::string label;                   // copied into the JSON line
+};
+
+// Snapshot of a process from /proc (server) or getrusage (self).
+struct cpu_rss {
+    double cpu_s = 0;        // utime + stime
+    long rss_kib = 0;        // VmRSS
+    long hwm_kib = 0;        // VmHWM (peak RSS)
+    bool ok = false;
+};
+
+struct result {
+    int clients_ready = 0;
+    double connect_s = 0;            // time to open and join every client
+    std::uint64_t sent = 0;          // events sent in the window
+    std::uint64_t expected = 0;      // their deliveries to other (reading) members
+    std::uint64_t delivered = 0;     // of those, delivered (window plus drain)
+    std::uint64_t received_in_window = 0;  // any event delivered to another member during the window
+    std::uint64_t self_events = 0;   // maptable: own events echoed back (window sends)
+    std::uint64_t acks = 0;          // maptable: acks of window sends
+    std::uint64_t cursor_sent = 0;
+    std::uint64_t presence_frames = 0;  // PresenceUpdate (maptable) or cursor frames (raw) received
+    std::uint64_t errors = 0;        // connect/handshake/join failures, Error messages, unexpected closes
+    std::map<std::string, std::uint64_t> error_kinds;
+    std::uint64_t late_sends = 0;    // sends that ran more than 1 ms behind their schedule
+    std::size_t max_send_queue = 0;  // most messages queued on one connection
+    histogram latency;               // publish -> deliver, ns
+    histogram ack_latency;           // maptable: command -> Ack, ns
+    double window_s = 0;
+    cpu_rss server_before_connect, server_start, server_end;
+    double loadgen_cpu_window_s = 0;
+    double loadgen_cpu_total_s = 0;
+    std::size_t frame_bytes = 0;     // raw mode frame size used
+};
+
+result run(const config& cfg);
+
+cpu_rss read_process(int pid);  // /proc/<pid>/stat and /status
+double self_cpu_seconds();      // getrusage(RUSAGE_SELF)
+
+} // namespace maptable::bench

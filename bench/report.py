@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""bench/report.py: helpers for bench/run.sh (standard library only).
+
+  report.py get FIELD                 print FIELD of the JSON line on stdin
+  report.py table RESULTS [RUN_ID]    print the comparison table of one run
+                                      (default: the newest run in RESULTS)
+  report.py saturation RESULTS RUN_ID SCENARIO SERVER SIZE
+                                      print the best delivered/s of those records
+"""
+import json
+import sys
+
+
+def load(path, run_id=None):
+    records = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                records.append(json.loads(line))
+    if run_id is None and records:
+        run_id = records[-1]["run"]
+    return run_id, [r for r in records if r.get("run") == run_id]
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a and b else "-"
+
+
+def best(records, **match):
+    rs = [r for r in records if all(r.get(k) == v for k, v in match.items())]
+    return max(rs, key=lambda r: r["delivered_per_s"]) if rs else None
+
+
+def table(path, run_id=None):
+    run_id, rs = load(path, run_id)
+    if not rs:
+        print("no records")
+        return
+    print(f"run {run_id}  (commit {rs[0].get('commit', '?')}; loadgen and servers share {rs[0].get('cores', '?')} cores)")
+
+    b1 = {r["server"]: r for r in rs if r.get("scenario") == "B1"}
+    if b1:
+        print("\nB1 idle: connections joined and idle, pings on")
+        print(f"  {'server':<9} {'conns':>6} {'RSS/conn KiB':>13} {'idle CPU %':>11} {'peak RSS MiB':>13} {'connect s':>10} {'errors':>7}")
+        per = {}
+        for name in ("maptable", "ws"):
+            r = b1.get(name)
+            if not r:
+                continue
+            n = max(r["clients_ready"], 1)
+            per[name] = (r["server_rss_end_kib"] - r["server_rss_before_connect_kib"]) / n
+            print(f"  {name:<9} {r['clients_ready']:>6} {per[name]:>13.2f} {100 * r['server_cpu_util']:>11.2f} "
+                  f"{r['server_hwm_kib'] / 1024:>13.1f} {r['connect_s']:>10.2f} {r['errors']:>7}")
+        if len(per) == 2:
+            print(f"  RSS per connection, maptable / ws: {ratio(per['maptable'], per['ws'])} (target: maptable <= 8 KiB)")
+
+    sizes = sorted({r["size"] for r in rs if r.get("scenario") == "B2"})
+    if sizes:
+        print("\nB2 chat storm: saturation = best delivered msgs/s over the rate sweep")
+        print(f"  {'room':>5} {'maptable/s':>11} {'ws/s':>10} {'ratio':>7} {'target':>7}   "
+              f"{'mt per CPU-s':>12} {'ws per CPU-s':>12} {'ratio':>7}   {'mt p99 ms':>9} {'ws p99 ms':>9}   {'lg CPU mt/ws':>12}")
+        for size in sizes:
+            m = best(rs, scenario="B2", server="maptable", size=size)
+            w = best(rs, scenario="B2", server="ws", size=size)
+            target = "2x" if size < 50 else "5x"
+            mv = m["delivered_per_s"] if m else 0
+            wv = w["delivered_per_s"] if w else 0
+            mc = m["delivered_per_server_cpu_s"] if m else 0
+            wc = w["delivered_per_server_cpu_s"] if w else 0
+            lg = (f"{m['loadgen_cpu_s'] / m['window_s']:.0%}/{w['loadgen_cpu_s'] / w['window_s']:.0%}" if m and w else "-")
+            print(f"  {size:>5} {mv:>11.0f} {wv:>10.0f} {ratio(mv, wv):>7} {target:>7}   "
+                  f"{mc:>12.0f} {wc:>12.0f} {ratio(mc, wc):>7}   "
+                  f"{(m['lat_p99_ms'] if m else 0):>9.1f} {(w['lat_p99_ms'] if w else 0):>9.1f}   {lg:>12}")
+
+    b3 = [r for r in rs if r.get("scenario") == "B3"]
+    if b3:
+        print("\nB3 mixed open loop (same offered load for both servers)")
+        print(f"  {'load':>5} {'server':<9} {'events/s':>9} {'delivered/expected':>21} {'p50 ms':>8} {'p99 ms':>8} "
+              f"{'p999 ms':>8} {'max ms':>8} {'errors':>7} {'srv CPU':>8} {'lg CPU':>7}")
+        for r in sorted(b3, key=lambda r: (r["load"], r["server"] != "maptable")):
+            print(f"  {r['load']:>4}% {r['server']:<9} {r['offered_events_per_s']:>9.0f} "
+                  f"{r['delivered']:>10}/{r['expected']:<10} {r['lat_p50_ms']:>8.2f} {r['lat_p99_ms']:>8.2f} "
+                  f"{r['lat_p999_ms']:>8.2f} {r['lat_max_ms']:>8.2f} {r['errors']:>7} {r['server_cpu_util']:>8.0%} "
+                  f"{r['loadgen_cpu_s'] / r['window_s']:>7.0%}")
+        print("  targets: maptable p99 <= 10 ms at 50 %, <= 50 ms at 80 %")
+
+    b6 = [r for r in rs if r.get("scenario") == "B6"]
+    if b6:
+        print("\nB6 durable edits (maptable only, --durability full)")
+        print(f"  {'offered/s':>9} {'acked/s':>9} {'ack p50 ms':>10} {'ack p99 ms':>10} {'ack max ms':>10} {'errors':>7} {'srv CPU':>8}")
+        for r in sorted(b6, key=lambda r: r["offered_events_per_s"]):
+            print(f"  {r['offered_events_per_s']:>9.0f} {r['acks_per_s']:>9.0f} {r['ack_p50_ms']:>10.2f} "
+                  f"{r['ack_p99_ms']:>10.2f} {r['ack_max_ms']:>10.2f} {r['errors']:>7} {r['server_cpu_util']:>8.0%}")
+        print("  target: >= 50,000 acked edits/s with ack p99 <= 10 ms")
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == "get":
+        print(json.loads(sys.stdin.readline())[argv[2]])
+    elif len(argv) >= 3 and argv[1] == "table":
+        table(argv[2], argv[3] if len(argv) > 3 else None)
+    elif len(argv) == 7 and argv[1] == "saturation":
+        _, rs = load(argv[2], argv[3])
+        r = best(rs, scenario=argv[4], server=argv[5], size=int(argv[6]))
+        print(f"{r['delivered_per_s']:.0f}" if r else 0)
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
