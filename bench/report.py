@@ -37,6 +37,8 @@ def table(path, run_id=None):
     if not rs:
         print("no records")
         return
+    print("CPU figures are shares of one core over the measured window; 'others' is the CPU of every other\n"
+          "process on the machine during that window (it should be near 0 %)")
     print(f"run {run_id}  (commit {rs[0].get('commit', '?')}; loadgen and servers share {rs[0].get('cores', '?')} cores)")
 
     b1 = {r["server"]: r for r in rs if r.get("scenario") == "B1"}
@@ -69,20 +71,21 @@ def table(path, run_id=None):
             mc = m["delivered_per_server_cpu_s"] if m else 0
             wc = w["delivered_per_server_cpu_s"] if w else 0
             lg = (f"{m['loadgen_cpu_s'] / m['window_s']:.0%}/{w['loadgen_cpu_s'] / w['window_s']:.0%}" if m and w else "-")
+            others = max((r.get("other_cpu_s", 0) / r["window_s"] for r in (m, w) if r), default=0)
             print(f"  {size:>5} {mv:>11.0f} {wv:>10.0f} {ratio(mv, wv):>7} {target:>7}   "
                   f"{mc:>12.0f} {wc:>12.0f} {ratio(mc, wc):>7}   "
-                  f"{(m['lat_p99_ms'] if m else 0):>9.1f} {(w['lat_p99_ms'] if w else 0):>9.1f}   {lg:>12}")
+                  f"{(m['lat_p99_ms'] if m else 0):>9.1f} {(w['lat_p99_ms'] if w else 0):>9.1f}   {lg:>12} {others:>7.0%}")
 
     b3 = [r for r in rs if r.get("scenario") == "B3"]
     if b3:
         print("\nB3 mixed open loop (same offered load for both servers)")
         print(f"  {'load':>5} {'server':<9} {'events/s':>9} {'delivered/expected':>21} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'p999 ms':>8} {'max ms':>8} {'errors':>7} {'srv CPU':>8} {'lg CPU':>7}")
+              f"{'p999 ms':>8} {'max ms':>8} {'errors':>7} {'srv CPU':>8} {'lg CPU':>7} {'others':>7}")
         for r in sorted(b3, key=lambda r: (r["load"], r["server"] != "maptable")):
             print(f"  {r['load']:>4}% {r['server']:<9} {r['offered_events_per_s']:>9.0f} "
                   f"{r['delivered']:>10}/{r['expected']:<10} {r['lat_p50_ms']:>8.2f} {r['lat_p99_ms']:>8.2f} "
                   f"{r['lat_p999_ms']:>8.2f} {r['lat_max_ms']:>8.2f} {r['errors']:>7} {r['server_cpu_util']:>8.0%} "
-                  f"{r['loadgen_cpu_s'] / r['window_s']:>7.0%}")
+                  f"{r['loadgen_cpu_s'] / r['window_s']:>7.0%} {r.get('other_cpu_s', 0) / r['window_s']:>7.0%}")
         print("  targets: maptable p99 <= 10 ms at 50 %, <= 50 ms at 80 %")
 
     b6 = [r for r in rs if r.get("scenario") == "B6"]

@@ -120,6 +120,24 @@ start_ws() {
   await_listening "$dir/out"
 }
 
+# The machine is shared: before each run, wait (at most QUIET_WAIT s, 180)
+# until the other processes use less than QUIET_MAX cores (0.25) over 1 s.
+# Each record carries other_cpu_s, the CPU others used during its window.
+busy_ticks() { local cpu u n s i w q sq st; read -r cpu u n s i w q sq st _ </proc/stat; echo $((u + n + s + q + sq + st)); }
+wait_quiet() {
+  local deadline=$((SECONDS + ${QUIET_WAIT:-180})) a b hz
+  hz=$(getconf CLK_TCK)
+  while :; do
+    a=$(busy_ticks); sleep 1; b=$(busy_ticks)
+    [[ $(calc "($b - $a) / $hz <= ${QUIET_MAX:-0.25}") == True ]] && return
+    if (( SECONDS >= deadline )); then
+      echo "bench/run.sh: the machine is busy ($(calc "($b - $a) / $hz") cores used by others); measuring anyway" >&2
+      return
+    fi
+    sleep 2
+  done
+}
+
 # lg SCENARIO SERVER SIZE LOAD [loadgen flags]: one load-generator run against
 # the running server; appends its JSON line (with the run's fields) to
 # $results and keeps it in $last.
@@ -129,6 +147,7 @@ lg() {
   shift 4
   local mode=(--mode raw)
   [[ $server == maptable ]] && mode=(--mode maptable --secret "$secret")
+  wait_quiet
   json=$("$loadgen_bin" "${mode[@]}" --port "$port" --server-pid "$srv_pid" "$@") || true
   if [[ $json != \{* ]]; then
     echo "bench/run.sh: the load generator failed ($scenario $server)" >&2

@@ -176,6 +176,7 @@ private:
     steady::time_point connect_started_{};
     steady::time_point drain_deadline_{};
     double self_cpu_t0_ = 0;
+    double machine_t0_ = 0;
 };
 
 client::client(driver& d, int index, int room_index)
@@ -623,6 +624,7 @@ void driver::on_window_start()
 {
     res.server_start = read_process(cfg.server_pid);
     self_cpu_t0_ = self_cpu_seconds();
+    machine_t0_ = machine_busy_seconds();
     phase_timer_.expires_at(steady::time_point(std::chrono::nanoseconds(t1)));
     phase_timer_.async_wait([this](const beast::error_code&) { on_window_end(); });
 }
@@ -631,6 +633,7 @@ void driver::on_window_end()
 {
     res.server_end = read_process(cfg.server_pid);
     res.loadgen_cpu_window_s = self_cpu_seconds() - self_cpu_t0_;
+    res.machine_busy_window_s = machine_busy_seconds() - machine_t0_;
     drain_deadline_ = steady::now() + seconds(cfg.drain_s);
     check_drain();
 }

@@ -77,6 +77,7 @@ struct result {
     histogram ack_latency;           // maptable: command -> Ack, ns
     double window_s = 0;
     cpu_rss server_before_connect, server_start, server_end;
+    double machine_busy_window_s = 0;  // every core's non-idle time over the window (/proc/stat)
     double loadgen_cpu_window_s = 0;
     double loadgen_cpu_total_s = 0;
     std::size_t frame_bytes = 0;     // raw mode frame size used
@@ -86,5 +87,6 @@ result run(const config& cfg);
 
 cpu_rss read_process(int pid);  // /proc/<pid>/stat and /status
 double self_cpu_seconds();      // getrusage(RUSAGE_SELF)
+double machine_busy_seconds();  // non-idle CPU time of every core since boot (/proc/stat)
 
 } // namespace maptable::bench

@@ -5,6 +5,7 @@
 // 2 the command line was wrong.
 #include "loadgen.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -230,19 +231,22 @@ int main(int argc, char** argv)
       << ",\"server_rss_before_connect_kib\":" << r.server_before_connect.rss_kib
       << ",\"server_rss_start_kib\":" << r.server_start.rss_kib << ",\"server_rss_end_kib\":" << r.server_end.rss_kib
       << ",\"server_hwm_kib\":" << r.server_end.hwm_kib
+      << ",\"machine_busy_cpu_s\":" << r.machine_busy_window_s
+      << ",\"other_cpu_s\":" << std::max(0.0, r.machine_busy_window_s - server_cpu - r.loadgen_cpu_window_s)
       << ",\"loadgen_cpu_s\":" << r.loadgen_cpu_window_s << ",\"loadgen_cpu_total_s\":" << r.loadgen_cpu_total_s << "}";
     std::cout << j.str() << std::endl;
 
     std::fprintf(stderr,
                  "%s %s/%s: %d clients in %d rooms, %.1f ev/s/client: sent %llu, delivered %llu/%llu (%.0f/s), "
                  "latency p50 %.2f p99 %.2f p999 %.2f max %.2f ms, errors %llu; server %.2f CPU-s (%.0f%%), RSS %ld KiB "
-                 "(peak %ld); loadgen %.2f CPU-s\n",
+                 "(peak %ld); loadgen %.2f CPU-s; others %.2f CPU-s\n",
                  cfg.label.empty() ? "run" : cfg.label.c_str(), cfg.mode == wire_mode::maptable ? "maptable" : "raw", mix,
                  r.clients_ready, rooms, cfg.rate, static_cast<unsigned long long>(r.sent),
                  static_cast<unsigned long long>(r.delivered), static_cast<unsigned long long>(r.expected), delivered_per_s,
                  ms(r.latency.percentile(0.50)), ms(r.latency.percentile(0.99)), ms(r.latency.percentile(0.999)),
                  ms(r.latency.max()), static_cast<unsigned long long>(r.errors), server_cpu, 100.0 * server_cpu / r.window_s,
-                 r.server_end.rss_kib, r.server_end.hwm_kib, r.loadgen_cpu_window_s);
+                 r.server_end.rss_kib, r.server_end.hwm_kib, r.loadgen_cpu_window_s,
+                 std::max(0.0, r.machine_busy_window_s - server_cpu - r.loadgen_cpu_window_s));
     for (const auto& [kind, count] : r.error_kinds)
         std::fprintf(stderr, "  error x%llu: %s\n", static_cast<unsigned long long>(count), kind.c_str());
 

@@ -59,4 +59,17 @@ double self_cpu_seconds()
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+double machine_busy_seconds()
+{
+    // cpu  user nice system idle iowait irq softirq steal ...
+    std::ifstream stat("/proc/stat");
+    std::string cpu;
+    unsigned long long v[8] = {};
+    stat >> cpu;
+    for (auto& x : v)
+        stat >> x;
+    const auto busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    return static_cast<double>(busy) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 } // namespace maptable::bench
