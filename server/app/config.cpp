@@ -79,6 +79,23 @@ std::vector<std::string> parse_origin_list(const std::string& list)
     return origins;
 }
 
+std::string parse_public_url(const std::string& url)
+{
+    std::string out = url;
+    while (!out.empty() && out.back() == '/')
+        out.pop_back();
+    const auto scheme_end = out.find("://");
+    const auto scheme = scheme_end == std::string::npos ? std::string() : out.substr(0, scheme_end);
+    const auto rest = scheme_end == std::string::npos ? std::string() : out.substr(scheme_end + 3);
+    const auto host = rest.substr(0, rest.find('/'));
+    if ((scheme != "http" && scheme != "https") || host.empty() ||
+        out.find_first_of("?#@ \t\r\n") != std::string::npos)
+        throw std::invalid_argument("--public-url: '" + url +
+                                    "' is not a base URL; write http(s)://host[:port][/path], e.g. "
+                                    "https://maps.example.org");
+    return out;
+}
+
 namespace {
 
 // A limit bound to a flag: a count or a number of seconds, at least 1.
@@ -140,7 +157,10 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
          "default: only the server's own origin. Clients that send no Origin (apps, the SDK) always may")
         ("admin-key", po::value(&c.admin_key),
          "bearer key for the admin HTTP API under /v1/admin/ (token revocation; docs/API.md). "
-         "Without it the admin API is disabled and answers 404. Prefer MAPTABLE_ADMIN_KEY: flags show in ps");
+         "Without it the admin API is disabled and answers 404. Prefer MAPTABLE_ADMIN_KEY: flags show in ps")
+        ("public-url", po::value(&c.public_url),
+         "the address people open the app at (https://maps.example.org); invitation links minted by the admin API "
+         "start with it. Default: http(s)://<listen address>:<port>");
     po::options_description limits("Limits (counts, bytes and seconds; each at least 1)");
     limits.add_options()
         ("max-connections", at_least_one("max-connections", l.max_connections), "open connections in all; past it: HTTP 503")
@@ -187,6 +207,8 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         return fail("--tls-cert and --tls-key go together: give both for TLS, or neither");
     try {
         c.allowed_origins = parse_origin_list(allowed_origins);
+        if (!c.public_url.empty())
+            c.public_url = parse_public_url(c.public_url);
     } catch (const std::invalid_argument& e) {
         return fail(e.what());
     }

@@ -26,6 +26,7 @@ struct server_config {
     std::string tls_key;                    // PEM private key
     std::vector<std::string> allowed_origins; // browser origins that may connect; empty = same origin only
     std::string admin_key;                  // bearer key of the admin HTTP API; empty = API disabled (404)
+    std::string public_url;                 // base of invitation links; empty = http(s)://<listen address>:<port>
     server_limits limits;
 };
 
@@ -46,6 +47,11 @@ struct token_request {
 // limit or timeout, one of --tls-cert/--tls-key without the other, an
 // allowed origin that is not scheme://host[:port].
 std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_code);
+
+// "https://maps.example.org/app/" -> "https://maps.example.org/app" (no
+// trailing slash). Throws std::invalid_argument unless it is
+// http(s)://host[:port][/path] without a query or fragment.
+std::string parse_public_url(const std::string& url);
 
 // Parses `maptable-server token [flags]` (argv[0] is "token").
 // "https://Maps.example.org/, http://localhost:3000" -> the origins, lower

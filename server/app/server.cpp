@@ -1,9 +1,11 @@
 #include "app/server.hpp"
 
 #include "net/listener.hpp"
+#include "net/room_routes.hpp"
 #include "room/room_registry.hpp"
 #include "session/server_context.hpp"
 #include "store/commit_queue.hpp"
+#include "store/room_catalog.hpp"
 #include "store/sqlite_event_log.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -41,6 +43,8 @@ int run_server(const server_config& config)
 
     auto commits = std::make_unique<store::commit_queue>(
         std::make_unique<store::sqlite_event_log>(db_path, config.durability), config.limits.max_batch_events);
+    // After the event log: it has set the file up (WAL mode, its tables).
+    store::room_catalog catalog(db_path);
     room::room_registry rooms(io, *commits, config.limits);
     session::server_context context{.rooms = rooms,
                                     .verifier = verifier,
@@ -81,6 +85,16 @@ int run_server(const server_config& config)
                  config.durability == store::durability::full ? "full" : "normal", threads,
                  origins.empty() ? "same-origin" : origins, config.admin_key.empty() ? "off" : "on",
                  context.revocations->list().size());
+    // Invitation links need the bound port when none was given.
+    auto admin_api = std::make_shared<session::admin_api_config>();
+    admin_api->catalog = &catalog;
+    admin_api->public_url = !config.public_url.empty()
+                                ? config.public_url
+                                : std::string(acceptor->tls() ? "https://" : "http://") +
+                                      (address.is_v6() ? "[" + bound.address().to_string() + "]"
+                                                       : bound.address().to_string()) +
+                                      ":" + std::to_string(bound.port());
+    context.admin_api = std::move(admin_api);
     // Tests and scripts read this line to learn the port (with --port 0).
     std::printf("maptable-server listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
     std::fflush(stdout);

@@ -1,2 +1,24 @@
-// (placeholder: to be written)
+// Layer: export (pure). The room's map as an RFC 7946 GeoJSON
+// FeatureCollection, with what the workshop said about each feature: its
+// dots and its comments.
 #pragma once
+
+#include "export/table_export.hpp"
+
+#include <string>
+
+namespace maptable::exports {
+
+// The features of record.state, in id order (deleted ones after them, by id,
+// when include_deleted). Geometry as model::to_geojson writes it: point and
+// note -> Point, line -> LineString, area -> Polygon with one closed,
+// counter-clockwise ring; [lon, lat]. Properties, always all present: id,
+// kind, title, description, colour, category, layer, author_id, author_name,
+// created_seq, updated_seq, votes (dots in every round, open or closed),
+// votes_by_round {"round id": dots} (rounds with at least one dot on it),
+// comment_count (comments not deleted, in threads on the feature), deleted;
+// a deleted feature adds deleted_by and delete_reason. The collection's
+// foreign member "maptable" says which room at which seq the file shows.
+std::string features_geojson(const room_record& record, bool include_deleted);
+
+} // namespace maptable::exports

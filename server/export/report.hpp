@@ -1,2 +1,25 @@
-// (placeholder: to be written)
+// Layer: export (pure). The session report: what a workshop decided, as a
+// Markdown document a facilitator can send round or paste into minutes.
 #pragma once
+
+#include "export/table_export.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace maptable::exports {
+
+// Sections, in order: the title, city and description; the sessions with
+// their dates; the agenda (steps, prompts); vote results (closed rounds with
+// their final tally, open ones with the dots so far); features by category
+// (with their dots and comment counts); discussion threads with their
+// comments; participants (everyone named on an event of the log, with how
+// many changes they made).
+//
+// session_id != 0 narrows the report to one session: its dates, the rounds
+// opened in it, the features added in it and the threads started in it; the
+// agenda and the participants stay the room's. Deleted comments show as
+// "(deleted)"; deleted features are left out.
+std::string session_report(const room_record& record, std::uint64_t session_id = 0);
+
+} // namespace maptable::exports

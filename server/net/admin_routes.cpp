@@ -1,5 +1,6 @@
 #include "net/admin_routes.hpp"
 
+#include "net/room_routes.hpp"
 #include "session/participant_session.hpp"
 
 #include <boost/asio/post.hpp>
@@ -22,21 +23,6 @@ namespace json = boost::json;
 constexpr std::string_view admin_prefix = "/v1/admin/";
 constexpr std::string_view revocations_path = "/v1/admin/revocations";
 
-admin_response json_response(http::status status, unsigned version, std::string body)
-{
-    admin_response res{status, version};
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::cache_control, "no-store");
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
-}
-
-admin_response json_error(http::status status, unsigned version, std::string_view message)
-{
-    return json_response(status, version, json::serialize(json::object{{"error", message}}) + "\n");
-}
-
 admin_response no_content(unsigned version)
 {
     admin_response res{http::status::no_content, version};
@@ -54,26 +40,6 @@ bool key_matches(std::string_view offered, std::string_view key)
     SHA256(reinterpret_cast<const unsigned char*>(offered.data()), offered.size(), a);
     SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), b);
     return CRYPTO_memcmp(a, b, sizeof a) == 0;
-}
-
-bool authorized(const admin_request& req, const session::server_context& context)
-{
-    const auto it = req.find(http::field::authorization);
-    if (it == req.end())
-        return false;
-    std::string_view value = it->value();
-    constexpr std::string_view scheme = "bearer ";
-    if (value.size() <= scheme.size())
-        return false;
-    for (std::size_t i = 0; i < scheme.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(value[i])) != scheme[i])
-            return false;
-    value.remove_prefix(scheme.size());
-    while (!value.empty() && value.front() == ' ')
-        value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-        value.remove_suffix(1);
-    return key_matches(value, context.admin_key);
 }
 
 // {"jti": "...", "expires_at": <Unix seconds, optional>} -> (jti, expires_at
@@ -159,6 +125,48 @@ std::string printable(std::string_view s)
 
 } // namespace
 
+admin_response json_reply(http::status status, unsigned version, std::string body)
+{
+    admin_response res{status, version};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::cache_control, "no-store");
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+admin_response json_error(http::status status, unsigned version, std::string_view message)
+{
+    return json_reply(status, version, json::serialize(json::object{{"error", message}}) + "\n");
+}
+
+std::string bearer_credential(const admin_request& req)
+{
+    const auto it = req.find(http::field::authorization);
+    if (it == req.end())
+        return {};
+    std::string_view value = it->value();
+    constexpr std::string_view scheme = "bearer ";
+    if (value.size() <= scheme.size())
+        return {};
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(value[i])) != scheme[i])
+            return {};
+    value.remove_prefix(scheme.size());
+    while (!value.empty() && value.front() == ' ')
+        value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+    return std::string(value);
+}
+
+bool has_admin_key(const admin_request& req, const session::server_context& context)
+{
+    if (context.admin_key.empty() || req.find(http::field::authorization) == req.end())
+        return false;
+    return key_matches(bearer_credential(req), context.admin_key);
+}
+
 bool is_admin_path(std::string_view path)
 {
     return path == admin_prefix.substr(0, admin_prefix.size() - 1) || path.starts_with(admin_prefix);
@@ -179,7 +187,7 @@ void handle_admin_request(const admin_request& req, session::server_context& con
     // Disabled: the API does not exist, not even as a 401.
     if (context.admin_key.empty())
         return done(json_error(http::status::not_found, version, "not found"));
-    if (!authorized(req, context)) {
+    if (!has_admin_key(req, context)) {
         // The offered key is never logged, right or wrong.
         spdlog::warn("conn={} admin request refused (401): missing or wrong admin key", connection_id);
         auto res = json_error(http::status::unauthorized, version,
@@ -189,11 +197,13 @@ void handle_admin_request(const admin_request& req, session::server_context& con
     }
     const auto target = std::string_view(req.target());
     const auto path = target.substr(0, target.find('?'));
+    if (is_room_admin_path(path))
+        return handle_room_admin_request(req, context, std::move(reply_on), connection_id, std::move(done));
     if (path != revocations_path)
         return done(json_error(http::status::not_found, version, "no such admin endpoint"));
 
     if (req.method() == http::verb::get)
-        return done(json_response(http::status::ok, version, revocation_list_json(context)));
+        return done(json_reply(http::status::ok, version, revocation_list_json(context)));
     if (req.method() != http::verb::post) {
         auto res = json_error(http::status::method_not_allowed, version, "use GET or POST");
         res.set(http::field::allow, "GET, POST");

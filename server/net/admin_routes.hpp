@@ -1,6 +1,7 @@
-// Layer: net (handlers). The admin HTTP API under /v1/admin/: for now the
-// revocation of join token ids (docs/API.md). Kept out of http_session, which
-// only routes a request here and writes the answer.
+// Layer: net (handlers). The admin HTTP API under /v1/admin/: revocation of
+// join token ids here; rooms and invitations in room_routes (docs/API.md).
+// Kept out of http_session, which only routes a request here and writes the
+// answer.
 //
 // Every request needs "Authorization: Bearer <admin key>" (--admin-key). With
 // no admin key configured the whole API answers 404, as if it did not exist.
@@ -11,6 +12,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <functional>
@@ -28,6 +30,17 @@ inline constexpr std::size_t max_admin_body = 4 * 1024;
 // A token id is an opaque short string: 128 bytes fit any random id or UUID
 // with a prefix, and bound what one revocation costs in memory and on disk.
 inline constexpr std::size_t max_token_id_bytes = 128;
+
+// A JSON answer (Cache-Control: no-store), and {"error": message}.
+admin_response json_reply(boost::beast::http::status status, unsigned version, std::string body);
+admin_response json_error(boost::beast::http::status status, unsigned version, std::string_view message);
+
+// Whether the request carries "Authorization: Bearer <the admin key>"
+// (constant time; false when no key is configured).
+bool has_admin_key(const admin_request& req, const session::server_context& context);
+
+// The credential of "Authorization: Bearer <credential>", or "" when there is none.
+std::string bearer_credential(const admin_request& req);
 
 // Whether path (without the query) belongs to the admin API.
 bool is_admin_path(std::string_view path);

@@ -1,6 +1,7 @@
 #include "net/http_session.hpp"
 
 #include "net/admin_routes.hpp"
+#include "net/export_routes.hpp"
 #include "net/websocket_session.hpp"
 
 #include <boost/asio/post.hpp>
@@ -229,6 +230,13 @@ private:
                                         [self = this->shared_from_this(), keep_alive](response res) {
                                             self->respond(std::move(res), keep_alive);
                                         });
+        }
+        if (is_room_path(path)) {
+            const bool keep_alive = req.keep_alive();
+            return handle_room_request(req, context_, stream_.get_executor(), connection_id_,
+                                       [self = this->shared_from_this(), keep_alive](response res) {
+                                           self->respond(std::move(res), keep_alive);
+                                       });
         }
         if (path == "/healthz" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
             response res{http::status::ok, req.version()};

@@ -1,2 +1,486 @@
-// (placeholder: to be written)
 #include "net/room_routes.hpp"
+
+#include "auth/join_token.hpp"
+#include "net/export_routes.hpp"
+#include "room/admin_submit.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json.hpp>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+#include <set>
+
+namespace maptable::net {
+namespace {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+namespace pb = maptable::v1;
+
+constexpr std::string_view rooms_path = "/v1/admin/rooms";
+
+constexpr std::int64_t default_token_lifetime = 7 * 24 * 3600;   // a workshop series of a week
+constexpr std::int64_t max_token_lifetime = 365 * 24 * 3600;     // a consultation of a year; longer: mint again
+constexpr std::size_t max_name_bytes = 200;                      // a display name, not a biography
+
+using reply = std::function<void(admin_response)>;
+
+std::int64_t now_ms()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string random_hex(std::size_t bytes)
+{
+    std::string raw(bytes, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
+        throw std::runtime_error("no randomness");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : raw) {
+        out.push_back(hex[b >> 4]);
+        out.push_back(hex[b & 15]);
+    }
+    return out;
+}
+
+bool valid_room_id(std::string_view id)
+{
+    if (id.empty() || id.size() > 64)
+        return false;
+    for (unsigned char c : id)
+        if (!(std::isalnum(c) || c == '_' || c == '-'))
+            return false;
+    return true;
+}
+
+// ---------------------------------------------------------------- JSON in
+
+// A refusal found while reading a body: the text of a 400.
+struct bad_request {
+    std::string message;
+};
+
+std::optional<double> number_of(const json::value& v)
+{
+    if (v.is_double())
+        return v.get_double();
+    if (v.is_int64())
+        return static_cast<double>(v.get_int64());
+    if (v.is_uint64())
+        return static_cast<double>(v.get_uint64());
+    return std::nullopt;
+}
+
+pb::LonLat position_of(const json::value& v, std::string_view field)
+{
+    const auto* o = v.if_object();
+    const auto* lon = o ? o->if_contains("lon") : nullptr;
+    const auto* lat = o ? o->if_contains("lat") : nullptr;
+    const auto x = lon ? number_of(*lon) : std::nullopt;
+    const auto y = lat ? number_of(*lat) : std::nullopt;
+    if (!x || !y)
+        throw bad_request{"\"" + std::string(field) + "\" must be {\"lon\": <number>, \"lat\": <number>}"};
+    pb::LonLat p;
+    p.set_lon(*x);
+    p.set_lat(*y);
+    return p;
+}
+
+std::string text_of(const json::object& o, std::string_view field)
+{
+    const auto* v = o.if_contains(field);
+    if (!v->is_string())
+        throw bad_request{"\"" + std::string(field) + "\" must be a string"};
+    return std::string(v->get_string());
+}
+
+json::object parse_object(const std::string& body, std::string_view shape)
+{
+    if (body.size() > max_admin_body)
+        throw bad_request{"the body is over " + std::to_string(max_admin_body) + " bytes"};
+    boost::system::error_code ec;
+    auto value = json::parse(body, ec);
+    if (ec)
+        throw bad_request{"the body is not JSON: " + ec.message()};
+    if (!value.is_object())
+        throw bad_request{"the body must be a JSON object: " + std::string(shape)};
+    return std::move(value.get_object());
+}
+
+constexpr std::string_view room_shape =
+    "{\"title\": \"...\", \"center\": {\"lon\": .., \"lat\": ..}, \"zoom\": 12, optional \"id\", \"description\", "
+    "\"city\", \"bounds\": {\"south_west\": {..}, \"north_east\": {..}}}";
+
+// The room info fields of a body as a change; required says which must be there.
+pb::RoomInfoChanged change_of(const json::object& o, bool creating)
+{
+    static const std::set<std::string_view> known = {"id", "title", "description", "city", "center",
+                                                     "zoom", "bounds", "clear_bounds"};
+    for (const auto& [key, value] : o)
+        if (!known.count(key))
+            throw bad_request{"unknown field \"" + std::string(key) +
+                              "\"; a room takes id, title, description, city, center, zoom, bounds" +
+                              (creating ? "" : ", clear_bounds")};
+    pb::RoomInfoChanged change;
+    if (creating)
+        for (const char* field : {"title", "center", "zoom"})
+            if (!o.contains(field))
+                throw bad_request{std::string("\"") + field + "\" is required: " + std::string(room_shape)};
+    if (o.contains("title"))
+        change.set_title(text_of(o, "title"));
+    if (o.contains("description"))
+        change.set_description(text_of(o, "description"));
+    if (o.contains("city"))
+        change.set_city(text_of(o, "city"));
+    if (const auto* center = o.if_contains("center"))
+        *change.mutable_center() = position_of(*center, "center");
+    if (const auto* zoom = o.if_contains("zoom")) {
+        const auto z = number_of(*zoom);
+        if (!z)
+            throw bad_request{"\"zoom\" must be a number"};
+        change.set_zoom(*z);
+    }
+    if (const auto* bounds = o.if_contains("bounds"); bounds && !bounds->is_null()) {
+        const auto* b = bounds->if_object();
+        if (!b || !b->contains("south_west") || !b->contains("north_east"))
+            throw bad_request{"\"bounds\" must be {\"south_west\": {\"lon\", \"lat\"}, \"north_east\": {\"lon\", \"lat\"}}"};
+        *change.mutable_bounds()->mutable_south_west() = position_of(b->at("south_west"), "bounds.south_west");
+        *change.mutable_bounds()->mutable_north_east() = position_of(b->at("north_east"), "bounds.north_east");
+    }
+    if (const auto* clear = o.if_contains("clear_bounds")) {
+        if (creating)
+            throw bad_request{"\"clear_bounds\" is for changing a room; a new room has no bounds to clear"};
+        if (!clear->is_bool())
+            throw bad_request{"\"clear_bounds\" must be true or false"};
+        change.set_clear_bounds(clear->get_bool());
+    }
+    return change;
+}
+
+// ---------------------------------------------------------------- JSON out
+
+json::object lon_lat(const pb::LonLat& p)
+{
+    return json::object{{"lon", p.lon()}, {"lat", p.lat()}};
+}
+
+json::object room_object(const store::catalog_entry& entry, const pb::RoomInfo& info, bool archived, std::uint64_t seq)
+{
+    json::object o{
+        {"id", entry.room_id},
+        {"title", info.title()},
+        {"description", info.description()},
+        {"city", info.city()},
+        {"center", lon_lat(info.center())},
+        {"zoom", info.zoom()},
+    };
+    if (info.has_bounds())
+        o["bounds"] = json::object{{"south_west", lon_lat(info.bounds().south_west())},
+                                   {"north_east", lon_lat(info.bounds().north_east())}};
+    o["archived"] = archived;
+    o["created_at"] = entry.created_at_ms;
+    o["seq"] = seq;
+    return o;
+}
+
+std::string room_json(const store::catalog_entry& entry, const pb::RoomInfo& info, bool archived, std::uint64_t seq)
+{
+    return exports::write_json(room_object(entry, info, archived, seq));
+}
+
+// A listed room as the catalog last saw it.
+json::object room_object(const store::catalog_entry& entry)
+{
+    pb::RoomInfo info;
+    info.ParseFromString(entry.info);
+    return room_object(entry, info, entry.archived, entry.seq);
+}
+
+// ---------------------------------------------------------------- the refusals of the room, as HTTP
+
+http::status status_of(pb::ErrorCode code)
+{
+    switch (code) {
+    case pb::ERROR_CODE_ROOM_UNAVAILABLE:
+    case pb::ERROR_CODE_SERVER_BUSY:
+    case pb::ERROR_CODE_STORE_UNAVAILABLE: return http::status::service_unavailable;
+    case pb::ERROR_CODE_ROOM_ARCHIVED:
+    case pb::ERROR_CODE_NO_CHANGE: return http::status::conflict;
+    case pb::ERROR_CODE_INTERNAL: return http::status::internal_server_error;
+    default: return http::status::bad_request;   // the content of the change
+    }
+}
+
+std::string refusal_text(const room::admin_outcome& outcome)
+{
+    return outcome.message + " (" + pb::ErrorCode_Name(outcome.code) + ")";
+}
+
+// ---------------------------------------------------------------- one request
+
+// Everything a request's steps share; kept alive by the callbacks.
+struct request_state {
+    session::server_context& context;
+    store::room_catalog& catalog;
+    boost::asio::any_io_executor reply_on;
+    unsigned version;
+    std::uint64_t connection_id;
+    reply done;
+
+    void answer(admin_response res) const { done(std::move(res)); }
+    void error(http::status status, std::string_view message) const { done(json_error(status, version, message)); }
+    void ok(http::status status, std::string body) const { done(json_reply(status, version, std::move(body) + "\n")); }
+};
+using shared_request = std::shared_ptr<const request_state>;
+
+// After a change was acked at seq: reads the room's state, refreshes the
+// catalog's copy and answers with the room.
+void answer_with_room(const shared_request& r, store::catalog_entry entry, http::status status)
+{
+    const std::string room_id = entry.room_id;   // entry moves into the callback
+    read_latest_state(r->context, room_id, r->reply_on,
+                      [r, entry = std::move(entry), status](std::variant<model::room_state, read_failure> read) mutable {
+                          if (auto* failed = std::get_if<read_failure>(&read))
+                              return r->error(http::status(failed->status), failed->message);
+                          const auto& state = std::get<model::room_state>(read);
+                          entry.archived = state.data().archived;
+                          entry.title = state.info().title();
+                          entry.city = state.info().city();
+                          entry.info = state.info().SerializeAsString();
+                          entry.seq = state.seq();
+                          try {
+                              r->catalog.update(entry);
+                          } catch (const std::exception& e) {
+                              spdlog::warn("admin: room catalog not refreshed for room {}: {}", entry.room_id, e.what());
+                          }
+                          r->ok(status, room_json(entry, state.info(), state.data().archived, state.seq()));
+                      });
+}
+
+// Submits command to the room as the admin and answers with the room.
+void change_room(const shared_request& r, store::catalog_entry entry, pb::ClientMessage command, http::status status,
+                 std::function<void()> on_refused = {})
+{
+    const std::string room_id = entry.room_id;   // entry moves into the callback
+    room::submit_as_admin(
+        r->context.rooms, r->reply_on, room_id, std::move(command),
+        [r, entry = std::move(entry), status, on_refused = std::move(on_refused)](room::admin_outcome outcome) mutable {
+            boost::asio::post(r->reply_on, [r, entry = std::move(entry), status, on_refused = std::move(on_refused),
+                                            outcome = std::move(outcome)]() mutable {
+                if (!outcome.ok) {
+                    if (on_refused)
+                        on_refused();
+                    return r->error(status_of(outcome.code), refusal_text(outcome));
+                }
+                answer_with_room(r, std::move(entry), status);
+            });
+        });
+}
+
+void create_room(const shared_request& r, const std::string& body)
+{
+    auto object = parse_object(body, room_shape);
+    std::string id;
+    if (const auto* given = object.if_contains("id")) {
+        if (!given->is_string() || !valid_room_id(given->get_string()))
+            throw bad_request{"\"id\" must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'"};
+        id = std::string(given->get_string());
+    } else {
+        id = "r-" + random_hex(6);
+    }
+    pb::ClientMessage command;
+    *command.mutable_update_room_info()->mutable_change() = change_of(object, true);
+
+    // Checked against a new room first, so that a bad title or bounds is a
+    // 400 before anything is listed or stored.
+    model::room_state fresh(id);
+    auto checked = fresh.validate(command, room::admin_actor(), now_ms());
+    if (auto* refused = std::get_if<model::rejection>(&checked))
+        return r->error(http::status::bad_request,
+                        refused->message + " (" + pb::ErrorCode_Name(refused->code) + ")");
+
+    store::catalog_entry entry;
+    entry.room_id = id;
+    entry.created_at_ms = now_ms();
+    entry.title = command.update_room_info().change().title();
+    entry.city = command.update_room_info().change().city();
+    fresh.apply(std::get<pb::Event>(checked));
+    entry.info = fresh.info().SerializeAsString();
+    if (r->catalog.has_history(id) || !r->catalog.add(entry))
+        return r->error(http::status::conflict, "a room with id '" + id + "' exists already; choose another id");
+    spdlog::info("conn={} admin: creating room {}", r->connection_id, id);
+    change_room(r, entry, std::move(command), http::status::created, [r, id] {
+        // The room's first event was refused: nothing of it exists.
+        try {
+            r->catalog.remove(id);
+        } catch (const std::exception& e) {
+            spdlog::warn("admin: room {} stays listed after its creation failed: {}", id, e.what());
+        }
+    });
+}
+
+void mint_token(const shared_request& r, const store::catalog_entry& entry, const std::string& body)
+{
+    constexpr std::string_view shape =
+        "{\"role\": \"facilitator\"|\"participant\"|\"observer\", \"name\": \"...\", optional \"subject\", \"expires_in\"}";
+    const auto o = parse_object(body, shape);
+    for (const auto& [key, value] : o)
+        if (key != "role" && key != "name" && key != "subject" && key != "expires_in")
+            throw bad_request{"unknown field \"" + std::string(key) + "\"; a token takes role, name, subject, expires_in"};
+    const auto* role_value = o.if_contains("role");
+    const auto role = role_value && role_value->is_string() ? auth::parse_role(role_value->get_string()) : std::nullopt;
+    if (!role || *role == pb::ROLE_ADMIN || *role == pb::ROLE_UNSPECIFIED)
+        throw bad_request{"\"role\" must be \"facilitator\", \"participant\" or \"observer\""};
+    const auto* name = o.if_contains("name");
+    if (!name || !name->is_string() || name->get_string().empty() || name->get_string().size() > max_name_bytes)
+        throw bad_request{"\"name\" must be a display name of 1-" + std::to_string(max_name_bytes) + " bytes"};
+    std::string subject;
+    if (const auto* given = o.if_contains("subject")) {
+        bool printable = given->is_string() && !given->get_string().empty() && given->get_string().size() <= 128;
+        if (printable)
+            for (unsigned char c : given->get_string())
+                printable = printable && c > 0x20 && c < 0x7f;
+        if (!printable)
+            throw bad_request{"\"subject\" (the participant id) must be 1-128 printable ASCII characters without spaces"};
+        subject = std::string(given->get_string());
+    } else {
+        subject = "p-" + random_hex(6);
+    }
+    std::int64_t lifetime = default_token_lifetime;
+    if (const auto* given = o.if_contains("expires_in")) {
+        const bool whole = given->is_int64() || given->is_uint64();
+        const auto seconds = given->is_int64() ? given->get_int64()
+                             : given->is_uint64() && given->get_uint64() <= std::uint64_t(max_token_lifetime)
+                                 ? static_cast<std::int64_t>(given->get_uint64())
+                                 : -1;
+        if (!whole || seconds < 1 || seconds > max_token_lifetime)
+            throw bad_request{"\"expires_in\" must be whole seconds from 1 to " + std::to_string(max_token_lifetime) +
+                              " (365 days); the default is a week"};
+        lifetime = seconds;
+    }
+
+    auth::join_claims claims;
+    claims.room = entry.room_id;
+    claims.subject = subject;
+    claims.name = std::string(name->get_string());
+    claims.role = *role;
+    claims.expires_at = now_ms() / 1000 + lifetime;
+    claims.issuer = r->context.verifier.issuer;
+    claims.audience = r->context.verifier.audience;
+    claims.token_id = "t-" + random_hex(8);
+    const auto token = auth::mint_join_token(claims, r->context.verifier.secret);
+    // The token travels in the fragment, which browsers never send to a
+    // server: it stays out of access logs and Referer headers.
+    const auto& config = *r->context.admin_api;
+    const std::string invite_url = config.public_url + "/#room=" + entry.room_id + "&token=" + token;
+    spdlog::info("conn={} admin: token {} minted for room {} (role {}, expires at {})", r->connection_id,
+                 claims.token_id, entry.room_id, auth::role_name(*role), claims.expires_at);
+    r->ok(http::status::created, exports::write_json(json::object{
+                                     {"token", token},
+                                     {"jti", claims.token_id},
+                                     {"subject", subject},
+                                     {"role", auth::role_name(*role)},
+                                     {"name", claims.name},
+                                     {"room", entry.room_id},
+                                     {"expires_at", claims.expires_at},
+                                     {"invite_url", invite_url},
+                                 }));
+}
+
+admin_response method_not_allowed(unsigned version, const char* allow)
+{
+    auto res = json_error(http::status::method_not_allowed, version, std::string("use ") + allow);
+    res.set(http::field::allow, allow);
+    return res;
+}
+
+} // namespace
+
+bool is_room_admin_path(std::string_view path)
+{
+    return path == rooms_path || (path.starts_with(rooms_path) && path.substr(rooms_path.size()).starts_with("/"));
+}
+
+void handle_room_admin_request(const admin_request& req, session::server_context& context,
+                               boost::asio::any_io_executor reply_on, std::uint64_t connection_id, reply done)
+{
+    const unsigned version = req.version();
+    if (!context.admin_api || !context.admin_api->catalog)
+        return done(json_error(http::status::not_found, version, "this server has no room catalog"));
+    auto r = std::make_shared<const request_state>(
+        request_state{context, *context.admin_api->catalog, reply_on, version, connection_id, std::move(done)});
+
+    const auto target = std::string_view(req.target());
+    const auto path = target.substr(0, target.find('?'));
+    // /v1/admin/rooms[/{id}[/{action}]]
+    std::string_view rest = path.substr(rooms_path.size());
+    if (rest.starts_with("/"))
+        rest.remove_prefix(1);
+    const auto slash = rest.find('/');
+    const std::string id(rest.substr(0, slash));
+    const std::string action(slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1));
+    const auto method = req.method();
+
+    try {
+        if (id.empty()) {
+            if (method == http::verb::get) {
+                json::array rooms;
+                for (const auto& entry : r->catalog.list())
+                    rooms.push_back(room_object(entry));
+                return r->ok(http::status::ok, exports::write_json(json::object{{"rooms", std::move(rooms)}}));
+            }
+            if (method == http::verb::post)
+                return create_room(r, req.body());
+            return r->answer(method_not_allowed(version, "GET, POST"));
+        }
+        if (!valid_room_id(id))
+            return r->error(http::status::not_found, "no room has that id (room ids are 1-64 of A-Z, a-z, 0-9, '_', '-')");
+        auto entry = r->catalog.find(id);
+        if (!entry)
+            return r->error(http::status::not_found, "there is no room '" + id + "' (create it with POST /v1/admin/rooms)");
+
+        if (action.empty()) {
+            if (method == http::verb::get)
+                return answer_with_room(r, std::move(*entry), http::status::ok);
+            if (method == http::verb::patch) {
+                pb::ClientMessage command;
+                *command.mutable_update_room_info()->mutable_change() =
+                    change_of(parse_object(req.body(), room_shape), false);
+                if (command.update_room_info().change().ByteSizeLong() == 0)
+                    throw bad_request{"the body changes nothing; give any of title, description, city, center, zoom, "
+                                      "bounds, clear_bounds"};
+                return change_room(r, std::move(*entry), std::move(command), http::status::ok);
+            }
+            return r->answer(method_not_allowed(version, "GET, PATCH"));
+        }
+        if (action == "archive" || action == "unarchive") {
+            if (method != http::verb::post)
+                return r->answer(method_not_allowed(version, "POST"));
+            pb::ClientMessage command;
+            command.mutable_archive_room()->set_archived(action == "archive");
+            return change_room(r, std::move(*entry), std::move(command), http::status::ok);
+        }
+        if (action == "tokens") {
+            if (method != http::verb::post)
+                return r->answer(method_not_allowed(version, "POST"));
+            return mint_token(r, *entry, req.body());
+        }
+        return r->error(http::status::not_found, "no such room endpoint; a room has /archive, /unarchive and /tokens");
+    } catch (const bad_request& bad) {
+        return r->error(http::status::bad_request, bad.message);
+    } catch (const std::exception& e) {
+        spdlog::error("conn={} admin: {} {} failed: {}", connection_id, std::string(req.method_string()),
+                      std::string(path), e.what());
+        return r->error(http::status::internal_server_error, "the server could not do this; see its log");
+    }
+}
+
+} // namespace maptable::net

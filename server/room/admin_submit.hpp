@@ -1,2 +1,43 @@
-// (placeholder: to be written)
+// Layer: room. Commands sent to a room by the server itself on behalf of the
+// admin HTTP API (room info, archive): the same path as a participant's
+// command (validate, persist, publish), as the admin role, with the Ack's seq
+// or the Error handed back through a callback instead of a socket.
 #pragma once
+
+#include "model/room_state.hpp"
+#include "room/room_registry.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace maptable::room {
+
+// Who the admin API is in a room's log: events it causes name this actor.
+model::actor admin_actor();
+
+// How a command sent as the admin ended.
+struct admin_outcome {
+    bool ok = false;
+    std::uint64_t seq = 0;                             // the event's seq when ok
+    pb::ErrorCode code = pb::ERROR_CODE_UNSPECIFIED;   // when refused
+    std::string message;                               // for people, when refused
+};
+
+using admin_done = std::function<void(admin_outcome)>;
+
+// Submits command (its request_id is replaced) to room_id as the admin and
+// calls done exactly once, from any thread, with the Ack or the Error. A room
+// still loading, or unloaded meanwhile, is opened and asked again for a few
+// seconds (timers on retry_on) before ROOM_UNAVAILABLE is handed back; a room
+// the registry cannot open (too many loaded, shutting down) gives
+// SERVER_BUSY at once.
+//
+// The command carries no client id: the admin API does not resend commands,
+// so nothing needs deduplicating across restarts.
+void submit_as_admin(room_registry& rooms, boost::asio::any_io_executor retry_on, const std::string& room_id,
+                     pb::ClientMessage command, admin_done done);
+
+} // namespace maptable::room

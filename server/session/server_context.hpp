@@ -155,6 +155,7 @@ struct server_context {
     std::string admin_key = {};
     // Where the admin API persists revocations (through its writer thread).
     store::commit_queue* store = nullptr;
+    std::shared_ptr<const struct admin_api_config> admin_api = nullptr;  // rooms, invitations, exports (net/room_routes.hpp)
 };
 
 } // namespace maptable::session
