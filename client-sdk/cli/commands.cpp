@@ -29,11 +29,6 @@ namespace maptable::cli {
 
 namespace {
 
-// How long a command waits for an answer (the Welcome, an ack, a history
-// page): long enough for the Welcome of a large room over a slow link, short
-// enough that a script run against a hung server ends.
-constexpr auto answer_timeout = std::chrono::seconds(60);
-
 // Chat messages shown when `join` starts.
 constexpr std::size_t header_chat_messages = 10;
 
@@ -41,20 +36,6 @@ constexpr std::size_t header_chat_messages = 10;
 constexpr std::size_t label_bytes = 80;
 
 // ---------------------------------------------------------------- talking to the server
-
-template <class T>
-T await(std::future<T> future, const std::string& waiting_for)
-{
-    if (future.wait_for(answer_timeout) != std::future_status::ready)
-        throw refused(pb::ERROR_CODE_UNSPECIFIED, "the server did not answer " + waiting_for + " within 60 s");
-    return future.get();
-}
-
-void check(const command_result& result)
-{
-    if (!result.ok)
-        throw refused(result.code, result.message);
-}
 
 client_options options_for(const connection& where)
 {
@@ -70,13 +51,6 @@ client_options options_for(const connection& where)
 void join_or_throw(client& c)
 {
     check(await(c.connect(), "the join"));
-}
-
-std::unique_ptr<client> joined_client(const connection& where)
-{
-    auto c = std::make_unique<client>(options_for(where));
-    join_or_throw(*c);
-    return c;
 }
 
 // ---------------------------------------------------------------- small text helpers
@@ -679,8 +653,34 @@ std::string describe_event(const pb::Event& e, const model::room_state& before)
     case pb::Event::kRoomInfoChanged:
         return who + " changed the room: " + describe_room_change(e.room_info_changed());
     default:
+        if (auto line = describe_facilitation_event(e, before, who); !line.empty())
+            return line;
         return who + " made a change this version of maptable does not know";
     }
+}
+
+// ---------------------------------------------------------------- talking to the server
+
+void check(const command_result& result)
+{
+    if (!result.ok)
+        throw refused(result.code, result.message);
+}
+
+std::unique_ptr<client> joined_client(const connection& where)
+{
+    auto c = std::make_unique<client>(options_for(where));
+    join_or_throw(*c);
+    return c;
+}
+
+std::uint64_t run_one(const connection& where, const std::string& what,
+                      const std::function<std::future<command_result>(client&)>& command)
+{
+    auto c = joined_client(where);
+    const auto result = await(command(*c), what);
+    check(result);
+    return result.seq;
 }
 
 // ---------------------------------------------------------------- commands

@@ -11,7 +11,11 @@
 #include "maptable/client.hpp"
 #include "model/room_state.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -67,6 +71,34 @@ std::optional<std::string> room_of_token(std::string_view token);
 // server's, so that there is one rule for every client.
 std::optional<double> parse_degrees(std::string_view text);
 
+// ---------------------------------------------------------------- talking to the server
+
+// How long a command waits for an answer (the Welcome, an ack, a history
+// page, a replay): long enough for the Welcome of a large room over a slow
+// link, short enough that a script run against a hung server ends.
+inline constexpr auto answer_timeout = std::chrono::seconds(60);
+
+// The answer, or refused when none came within answer_timeout.
+template <class T>
+T await(std::future<T> future, const std::string& waiting_for)
+{
+    if (future.wait_for(answer_timeout) != std::future_status::ready)
+        throw refused(pb::ERROR_CODE_UNSPECIFIED, "the server did not answer " + waiting_for + " within 60 s");
+    return future.get();
+}
+
+// Throws refused when the server said no.
+void check(const command_result& result);
+
+// A client that has joined (its Welcome is in, so the replica is the room
+// at its current seq); throws refused when the join fails.
+std::unique_ptr<client> joined_client(const connection& where);
+
+// Joins, sends one command and waits for its ack; throws refused when the
+// join or the command is refused. Returns the event's seq.
+std::uint64_t run_one(const connection& where, const std::string& what,
+                      const std::function<std::future<command_result>(client&)>& command);
+
 // ---------------------------------------------------------------- commands
 
 // Interactive session: prints the room and then every event as it happens,
@@ -117,6 +149,11 @@ std::string describe_chat(const pb::ChatMessage& message);
 // `before` is the room as it was before the event, so that an update or a
 // deletion can name the feature it touched.
 std::string describe_event(const pb::Event& event, const model::room_state& before);
+
+// The same for the facilitation events (moderation, threads, chat changes,
+// workshop tools, voting, sessions), after the "[seq N] Name" prefix `who`;
+// empty for an event it does not cover. In describe_events.cpp.
+std::string describe_facilitation_event(const pb::Event& event, const model::room_state& before, const std::string& who);
 
 // Text from the room made safe to print: control characters (C0, DEL and
 // C1) are replaced, a newline continues on an indented line.

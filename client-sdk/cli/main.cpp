@@ -1,11 +1,16 @@
 // Layer: client (command-line tool). `maptable`: argument parsing and
-// dispatch; the commands themselves are in commands.cpp.
+// dispatch; the commands themselves are in commands.cpp (map and chat) and
+// the files named in facilitation.hpp (workshop, moderation, admin).
+#include "arguments.hpp"
 #include "commands.hpp"
+#include "facilitation.hpp"
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -33,8 +38,53 @@ Commands:
   features                List the features, one a line: id, kind, title, position
                           (the first one, for lines and areas), author.
   chat [--limit N]        Print the newest N chat messages, oldest first (default 20).
-  export-geojson          Print the map as a GeoJSON FeatureCollection (RFC 7946).
+  export-geojson          Print the map as a GeoJSON FeatureCollection (RFC 7946),
+                          from the room as this client sees it.
   help                    Print this help.
+
+Discussion:
+  comment on FEATURE_ID TEXT...    Start a thread on a feature; prints its id and seq.
+  comment at LON LAT TEXT...       Start a thread at a place.
+  comment reply THREAD_ID TEXT...  Add a comment to a thread.
+      --thread ID                    the new thread's id (default: a random t-...)
+  react MESSAGE_SEQ EMOJI [--remove]   React to a chat message (or take it back).
+  hand raise|lower        Raise or lower your hand.
+
+Facilitation (facilitator):
+  lock [--map locked|open] [--annotate WHO] [--chat WHO] [--comment WHO]
+       [--cursors hidden|shown]      Change the room's settings; WHO is
+                          facilitators, participants, everyone or default.
+  mute PARTICIPANT_ID [--reason R] [--undo]   Mute (or unmute) someone's chat and comments.
+  remove PARTICIPANT_ID [--reason R]          Remove someone: their connections close.
+  hand next|clear         Give the floor to the first raised hand, or clear the queue.
+  agenda set FILE.json    Replace the agenda ("-" reads stdin). The file:
+                          {"steps": [{"id": "intro", "title": "Welcome",
+                            "view": {"center": {"lon": 13.4, "lat": 52.5}, "zoom": 14},
+                            "timer_seconds": 300, "prompt": "What is missing?"}]}
+  agenda open STEP_ID     Open a step: everyone's map moves to its view.
+  agenda close            Close the open step.
+  timer start DURATION    Start the shared timer: 300 (seconds), 90s, 5m, 1h.
+  timer pause|resume|reset
+  session start [TITLE...]  Start a dated session; prints "session ID".
+  session end
+  vote open VOTE_ID TITLE... [--dots N (3)] [--category C] [--anonymous]
+       [--hide-results] [--max-per-feature N] [--ends-in SECONDS]
+  vote close VOTE_ID      Close a round; prints its results.
+  vote dot|undot VOTE_ID FEATURE_ID   Place or take back one of your dots.
+  vote results [VOTE_ID]  Print the tally of one round or of all.
+  state-at --seq N | --time UNIX_MS [--geojson]
+                          Print the room as it was then (JSON of RoomState, or GeoJSON).
+
+HTTP API (the server's admin key, or a facilitator's token for exports):
+  admin create-room [ID] --title T --center LON,LAT --zoom Z [--description D]
+       [--city C] [--bounds WEST,SOUTH,EAST,NORTH]   Create a room; prints its id.
+  admin invite --role facilitator|participant|observer --name NAME [--subject ID]
+       [--expires-in SECONDS] [--token-only]
+                          Mint a join token for --room; prints the invite link
+                          (or only the token).
+  export geojson|report|chat-csv|chat-json|comments-csv|comments-json
+       [--seq N | --time UNIX_MS] [--session ID] [--include-deleted] [--output FILE]
+                          Fetch an export of --room from the server (stdout or FILE).
 
 Global options (they go before the command):
   --url URL               The server's WebSocket URL. Default: $MAPTABLE_URL, else
@@ -43,6 +93,8 @@ Global options (they go before the command):
                           Default: $MAPTABLE_TOKEN
   --room ROOM             The room id. Default: $MAPTABLE_ROOM, else the room the
                           token was issued for.
+  --admin-key KEY         The server's admin key, for admin and export.
+                          Default: $MAPTABLE_ADMIN_KEY (a flag shows in `ps`).
   -h, --help              Print this help.
 
 Positions are decimal degrees, longitude first (as in GeoJSON). A negative
@@ -58,16 +110,14 @@ Examples:
   maptable mark 18.4231 -33.9249 Unsafe corner --category safety --colour '#d7191c'
   maptable say "The corner by the station is dark after 7 pm"
   maptable export-geojson > harbour.geojson
+  maptable comment at 18.4231 -33.9249 "Needs a crossing"
+  maptable vote open priorities "What matters most?" --dots 3
+  MAPTABLE_ADMIN_KEY=... maptable --room harbour admin invite --role participant --name Ben
 )";
 
 // Global options: no guessing of abbreviations, so that the split below and
 // the parser agree on which words are options.
 constexpr int global_style = po::command_line_style::unix_style ^ po::command_line_style::allow_guessing;
-
-// A command's arguments: long options only, so that "-33.9249" is a word
-// (a negative latitude), not an option.
-constexpr int command_style = po::command_line_style::unix_style ^ po::command_line_style::allow_short ^
-                              po::command_line_style::allow_sticky ^ po::command_line_style::allow_guessing;
 
 po::options_description global_options()
 {
@@ -76,6 +126,7 @@ po::options_description global_options()
         ("url", po::value<std::string>())
         ("token", po::value<std::string>())
         ("room", po::value<std::string>())
+        ("admin-key", po::value<std::string>())
         ("help,h", "");
     return global;
 }
@@ -107,71 +158,30 @@ std::string from_environment(const char* name)
     return value ? value : "";
 }
 
-// Option first, then the environment; the room last of all from the token.
-cli::connection connection_from(const po::variables_map& global)
+// Option first, then the environment.
+cli::settings settings_from(const po::variables_map& global)
 {
     auto pick = [&](const char* option, const char* variable) {
         return global.count(option) ? global[option].as<std::string>() : from_environment(variable);
     };
-    cli::connection where;
-    where.url = pick("url", "MAPTABLE_URL");
-    if (where.url.empty())
-        where.url = cli::default_url;
-    where.token = pick("token", "MAPTABLE_TOKEN");
-    if (where.token.empty())
-        throw cli::usage_error("no join token: pass --token or set MAPTABLE_TOKEN");
-    where.room = pick("room", "MAPTABLE_ROOM");
-    if (where.room.empty())
-        where.room = cli::room_of_token(where.token).value_or("");
-    if (where.room.empty())
-        throw cli::usage_error("no room: the token names none; pass --room or set MAPTABLE_ROOM");
-    return where;
+    cli::settings settings;
+    settings.url = pick("url", "MAPTABLE_URL");
+    if (settings.url.empty())
+        settings.url = cli::default_url;
+    settings.token = pick("token", "MAPTABLE_TOKEN");
+    settings.room = pick("room", "MAPTABLE_ROOM");
+    settings.admin_key = pick("admin-key", "MAPTABLE_ADMIN_KEY");
+    return settings;
 }
 
-// One command's arguments: its options, and its other words in order.
-struct command_line {
-    po::variables_map options;
-    std::vector<std::string> words;
-    bool help = false;
+// The commands that parse their own arguments.
+constexpr std::pair<const char*, cli::command_function> facilitation_commands[] = {
+    {"comment", cli::comment_command},   {"react", cli::react_command},     {"hand", cli::hand_command},
+    {"vote", cli::vote_command},         {"agenda", cli::agenda_command},   {"timer", cli::timer_command},
+    {"lock", cli::lock_command},         {"mute", cli::mute_command},       {"remove", cli::remove_command},
+    {"session", cli::session_command},   {"state-at", cli::state_at_command}, {"admin", cli::admin_command},
+    {"export", cli::export_command},
 };
-
-command_line parse_command(const std::vector<std::string>& args, po::options_description options)
-{
-    options.add_options()
-        ("help", "")
-        ("words", po::value<std::vector<std::string>>());
-    po::positional_options_description positional;
-    positional.add("words", -1);
-    command_line parsed;
-    po::store(po::command_line_parser(args).options(options).positional(positional).style(command_style).run(),
-              parsed.options);
-    po::notify(parsed.options);
-    if (parsed.options.count("words"))
-        parsed.words = parsed.options["words"].as<std::vector<std::string>>();
-    parsed.help = parsed.options.count("help") > 0;
-    return parsed;
-}
-
-void expect_no_words(const std::string& command, const command_line& parsed)
-{
-    if (!parsed.words.empty())
-        throw cli::usage_error(command + " takes no arguments, got '" + parsed.words.front() + "'");
-}
-
-std::string joined(std::vector<std::string>::const_iterator from, std::vector<std::string>::const_iterator to)
-{
-    std::string text;
-    for (auto it = from; it != to; ++it)
-        text += (text.empty() ? "" : " ") + *it;
-    return text;
-}
-
-double degrees(const std::string& text, const char* what)
-{
-    if (const auto value = cli::parse_degrees(text))
-        return *value;
-    throw cli::usage_error(std::string(what) + " '" + text + "' is not a number of degrees");
-}
 
 int run(int argc, char** argv)
 {
@@ -196,6 +206,17 @@ int run(int argc, char** argv)
         throw cli::usage_error("no command given");
 
     const std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(at) + 1, args.end());
+    const auto settings = settings_from(global);
+    for (const auto& [name, function] : facilitation_commands)
+        if (command == name) {
+            if (std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
+                std::cout << help_text;
+                return cli::exit_ok;
+            }
+            function(settings, rest);
+            return cli::exit_ok;
+        }
+
     po::options_description options;
     std::string category, colour, description;
     std::uint32_t limit = 20;
@@ -206,41 +227,41 @@ int run(int argc, char** argv)
             ("description", po::value(&description));
     else if (command == "chat")
         options.add_options()("limit", po::value(&limit));
-    const auto parsed = parse_command(rest, options);
+    const auto parsed = cli::parse_command(rest, options);
     if (parsed.help) {
         std::cout << help_text;
         return cli::exit_ok;
     }
 
     if (command == "join") {
-        expect_no_words(command, parsed);
-        cli::join(connection_from(global));
+        cli::expect_no_words(command, parsed);
+        cli::join(cli::connection_from(settings));
     } else if (command == "say") {
         if (parsed.words.empty())
             throw cli::usage_error("say needs the text to send");
-        cli::say(connection_from(global), joined(parsed.words.begin(), parsed.words.end()));
+        cli::say(cli::connection_from(settings), cli::joined(parsed.words));
     } else if (command == "mark") {
         if (parsed.words.size() < 3)
             throw cli::usage_error("mark needs LON LAT TITLE...");
         cli::mark_options marker;
-        marker.lon = degrees(parsed.words[0], "longitude");
-        marker.lat = degrees(parsed.words[1], "latitude");
-        marker.title = joined(parsed.words.begin() + 2, parsed.words.end());
+        marker.lon = cli::degrees(parsed.words[0], "longitude");
+        marker.lat = cli::degrees(parsed.words[1], "latitude");
+        marker.title = cli::joined(parsed.words, 2);
         marker.category = category;
         marker.colour = colour;
         marker.description = description;
-        cli::mark(connection_from(global), marker);
+        cli::mark(cli::connection_from(settings), marker);
     } else if (command == "features") {
-        expect_no_words(command, parsed);
-        cli::features(connection_from(global));
+        cli::expect_no_words(command, parsed);
+        cli::features(cli::connection_from(settings));
     } else if (command == "chat") {
-        expect_no_words(command, parsed);
+        cli::expect_no_words(command, parsed);
         if (limit == 0)
             throw cli::usage_error("--limit must be at least 1");
-        cli::chat(connection_from(global), limit);
+        cli::chat(cli::connection_from(settings), limit);
     } else if (command == "export-geojson") {
-        expect_no_words(command, parsed);
-        cli::export_geojson(connection_from(global));
+        cli::expect_no_words(command, parsed);
+        cli::export_geojson(cli::connection_from(settings));
     } else {
         throw cli::usage_error("unknown command '" + command + "'");
     }

@@ -15,6 +15,7 @@
 #include <boost/url/parse.hpp>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -42,7 +43,33 @@ std::string random_id(std::size_t bytes)
     return id;
 }
 
+std::int64_t remaining_ms(const pb::Timer& timer, std::int64_t now_ms)
+{
+    const auto left = timer.running() ? timer.remaining_ms() - (now_ms - timer.started_at_ms()) : timer.remaining_ms();
+    return std::max<std::int64_t>(0, left);
+}
+
+pb::Viewport viewport_of(const pb::MapView& view)
+{
+    pb::Viewport viewport;
+    if (view.has_bounds()) {
+        *viewport.mutable_south_west() = view.bounds().south_west();
+        *viewport.mutable_north_east() = view.bounds().north_east();
+    } else {
+        *viewport.mutable_south_west() = view.center();
+        *viewport.mutable_north_east() = view.center();
+    }
+    viewport.set_zoom(view.zoom());
+    return viewport;
+}
+
 namespace {
+
+std::int64_t local_time_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 command_result failure(pb::ErrorCode code, std::string message)
 {
@@ -69,6 +96,7 @@ struct client::impl {
         std::string bytes;
         std::optional<std::promise<command_result>> result;
         std::optional<std::promise<chat_page>> page;
+        std::optional<std::promise<state_at_result>> replay;
     };
 
     asio::io_context io;
@@ -112,6 +140,8 @@ struct client::impl {
     connection_state state = connection_state::connecting;
     std::string epoch;
     std::size_t pending_count = 0;
+    std::int64_t clock_offset_ms = 0;    // server time - local time at the last Welcome
+    std::string ballot_id;
 
     std::function<void(const pb::Event&)> event_cb;
     std::function<void(const pb::PresenceUpdate&)> presence_cb;
@@ -121,6 +151,8 @@ struct client::impl {
     std::function<void(const close_info&)> closed_cb;
     std::function<void(connection_state)> state_cb;
     std::function<void(bool)> welcome_cb;
+    std::function<void(const pb::Viewport&)> view_cb;
+    std::function<void(const pb::ChatMessage&)> mention_cb;
     std::function<void()> on_end;        // the destructor waits on it
 
     std::thread thread;
@@ -143,6 +175,11 @@ struct client::impl {
             page.error = why;
             out.page->set_value(std::move(page));
         }
+        if (out.replay) {
+            state_at_result replay;
+            replay.error = why;
+            out.replay->set_value(std::move(replay));
+        }
     }
 
     void drop_callbacks()
@@ -155,6 +192,8 @@ struct client::impl {
         closed_cb = nullptr;
         state_cb = nullptr;
         welcome_cb = nullptr;
+        view_cb = nullptr;
+        mention_cb = nullptr;
     }
 
     void set_state(connection_state next)
@@ -371,21 +410,31 @@ struct client::impl {
         case pb::ServerMessage::kEvent: {
             bool applied = false;
             bool gap = false;
+            std::optional<pb::Viewport> view;
             {
                 std::lock_guard lock(mutex);
                 const auto seq = message.event().seq();
-                if (seq == replica.seq() + 1)
+                if (seq == replica.seq() + 1) {
                     applied = replica.apply(message.event());
-                else
+                    if (applied)
+                        view = view_request_of(message.event());
+                } else {
                     gap = seq > replica.seq() + 1;   // an old seq is a harmless repeat
+                }
             }
             if (gap) {
                 // Never splice: drop the connection; the resume fills the gap.
                 ws->abort();
                 return;
             }
-            if (applied && event_cb)
+            if (!applied)
+                return;
+            if (event_cb)
                 event_cb(message.event());
+            if (view && view_cb)
+                view_cb(*view);
+            if (mention_cb && mentions_me(message.event()))
+                mention_cb(message.event().chat_posted().message());
             return;
         }
         case pb::ServerMessage::kAck: {
@@ -428,6 +477,9 @@ struct client::impl {
         case pb::ServerMessage::kPresence:
             if (presence_cb)
                 presence_cb(message.presence());
+            if (view_cb)
+                if (auto view = leader_viewport(message.presence()))
+                    view_cb(*view);
             return;
         case pb::ServerMessage::kChatHistory: {
             const auto& h = message.chat_history();
@@ -444,9 +496,61 @@ struct client::impl {
             }
             return;
         }
+        case pb::ServerMessage::kStateAt: {
+            const auto& answer = message.state_at();
+            auto it = pending.find(answer.request_id());
+            if (it != pending.end() && it->second.replay) {
+                state_at_result replay;
+                replay.ok = true;
+                replay.state = model::room_state::from_proto(answer.state());
+                auto done = std::move(it->second);
+                pending.erase(it);
+                count_pending();
+                done.replay->set_value(std::move(replay));
+            }
+            return;
+        }
         default:
             return;  // a newer server's message this client does not know
         }
+    }
+
+    // The view an applied event asks this client's map to move to, if any.
+    // Called under the lock, with the event already in the replica.
+    std::optional<pb::Viewport> view_request_of(const pb::Event& e) const
+    {
+        if (e.has_view_shared() && e.actor_id() != me.id())
+            return e.view_shared().viewport();
+        if (e.has_agenda_step_opened())
+            for (const auto& step : replica.data().agenda)
+                if (step.id() == e.agenda_step_opened().step_id() && step.has_view())
+                    return viewport_of(step.view());
+        return std::nullopt;
+    }
+
+    // The leader's newest viewport in a presence update, while someone other
+    // than me leads.
+    std::optional<pb::Viewport> leader_viewport(const pb::PresenceUpdate& update) const
+    {
+        std::lock_guard lock(mutex);
+        const auto& leader = replica.data().follow.leader_id();
+        if (leader.empty() || leader == me.id())
+            return std::nullopt;
+        std::optional<pb::Viewport> view;
+        for (const auto& p : update.presence())
+            if (p.participant_id() == leader && p.has_viewport())
+                view = p.viewport();
+        return view;
+    }
+
+    bool mentions_me(const pb::Event& e) const
+    {
+        if (!e.has_chat_posted())
+            return false;
+        std::lock_guard lock(mutex);
+        const auto& m = e.chat_posted().message();
+        return m.author_id() != me.id() &&
+               std::find(m.mentions().begin(), m.mentions().end(), me.id()) != m.mentions().end();
     }
 
     void on_welcome(const pb::Welcome& w)
@@ -458,6 +562,9 @@ struct client::impl {
                 replica = model::room_state::from_proto(w.state());
             epoch = w.epoch();
             me = w.you();
+            ballot_id = w.ballot_id();
+            // No server time (an older server): assume the clocks agree.
+            clock_offset_ms = w.server_time_ms() == 0 ? 0 : w.server_time_ms() - local_time_ms();
             online.clear();
             for (const auto& p : w.online())
                 online[p.id()] = p;
@@ -574,6 +681,17 @@ struct client::impl {
         return future;
     }
 
+    std::future<state_at_result> send_replay(pb::ClientMessage message)
+    {
+        message.set_request_id(next_request++);
+        outgoing out;
+        out.bytes = message.SerializeAsString();
+        out.replay.emplace();
+        auto future = out.replay->get_future();
+        asio::post(io, [this, id = message.request_id(), out = std::move(out)]() mutable { submit(id, std::move(out)); });
+        return future;
+    }
+
     // Presence is not retried: the next update supersedes it.
     void send_untracked(pb::ClientMessage message)
     {
@@ -646,20 +764,24 @@ std::future<command_result> client::update_feature(std::string id, pb::FeaturePa
     return impl_->send(std::move(m));
 }
 
-std::future<command_result> client::delete_feature(std::string id)
+std::future<command_result> client::delete_feature(std::string id, std::string reason)
 {
     pb::ClientMessage m;
     m.mutable_delete_feature()->set_id(std::move(id));
+    m.mutable_delete_feature()->set_reason(std::move(reason));
     return impl_->send(std::move(m));
 }
 
-std::future<command_result> client::send_chat(std::string text, std::uint64_t reply_to, std::string feature_id)
+std::future<command_result> client::send_chat(std::string text, std::uint64_t reply_to, std::string feature_id,
+                                              std::vector<std::string> mentions)
 {
     pb::ClientMessage m;
     auto* chat = m.mutable_send_chat();
     chat->set_text(std::move(text));
     chat->set_reply_to(reply_to);
     chat->set_feature_id(std::move(feature_id));
+    for (auto& id : mentions)
+        chat->add_mentions(std::move(id));
     return impl_->send(std::move(m));
 }
 
@@ -673,6 +795,20 @@ std::future<command_result> client::update_room_info(pb::RoomInfoChanged change)
 std::future<command_result> client::send(pb::ClientMessage message)
 {
     return impl_->send(std::move(message));
+}
+
+std::future<state_at_result> client::state_at_seq(std::uint64_t seq)
+{
+    pb::ClientMessage m;
+    m.mutable_get_state_at()->set_seq(seq);
+    return impl_->send_replay(std::move(m));
+}
+
+std::future<state_at_result> client::state_at_time(std::int64_t time_ms)
+{
+    pb::ClientMessage m;
+    m.mutable_get_state_at()->set_time_ms(time_ms);
+    return impl_->send_replay(std::move(m));
 }
 
 std::future<command_result> client::refresh_token(std::string token)
@@ -771,6 +907,24 @@ const std::string& client::client_id() const
     return impl_->options.client_id;
 }
 
+std::chrono::milliseconds client::server_clock_offset() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return std::chrono::milliseconds(impl_->clock_offset_ms);
+}
+
+std::int64_t client::timer_remaining_ms() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return remaining_ms(impl_->replica.data().timer, local_time_ms() + impl_->clock_offset_ms);
+}
+
+std::string client::ballot_id() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->ballot_id;
+}
+
 void client::on_event(std::function<void(const pb::Event&)> cb) { impl_->event_cb = std::move(cb); }
 void client::on_presence(std::function<void(const pb::PresenceUpdate&)> cb) { impl_->presence_cb = std::move(cb); }
 void client::on_participant_joined(std::function<void(const pb::Participant&)> cb) { impl_->joined_cb = std::move(cb); }
@@ -779,6 +933,8 @@ void client::on_error(std::function<void(const pb::Error&)> cb) { impl_->error_c
 void client::on_closed(std::function<void(const close_info&)> cb) { impl_->closed_cb = std::move(cb); }
 void client::on_state(std::function<void(connection_state)> cb) { impl_->state_cb = std::move(cb); }
 void client::on_welcome(std::function<void(bool)> cb) { impl_->welcome_cb = std::move(cb); }
+void client::on_view_request(std::function<void(const pb::Viewport&)> cb) { impl_->view_cb = std::move(cb); }
+void client::on_mention(std::function<void(const pb::ChatMessage&)> cb) { impl_->mention_cb = std::move(cb); }
 
 void client::clear_callbacks()
 {

@@ -59,6 +59,14 @@ struct command_result {
     std::string message;                                     // when not ok, for people
 };
 
+// The answer to state_at_seq()/state_at_time(): the room as it was then,
+// rebuilt by the server from its log.
+struct state_at_result {
+    bool ok = false;
+    model::room_state state{""};                             // when ok
+    command_result error;                                    // when not ok
+};
+
 struct chat_page {
     bool ok = false;
     std::vector<pb::ChatMessage> messages;                   // oldest first
@@ -88,12 +96,65 @@ public:
     void disconnect();
 
     // Event commands: ready with the ack (ok, seq) once the event is durable
-    // and already applied to the replica, or with the server's error.
+    // and already applied to the replica, or with the server's error (the
+    // code names what was wrong: PERMISSION_DENIED, LOCKED, MUTED, ...). Each
+    // is sent with its own request id and, like every event command, resent
+    // after a reconnect until it is answered. Who may send which is in
+    // docs/PERMISSIONS.md.
     std::future<command_result> add_feature(pb::Feature feature);
     std::future<command_result> update_feature(std::string id, pb::FeaturePatch patch);
-    std::future<command_result> delete_feature(std::string id);
-    std::future<command_result> send_chat(std::string text, std::uint64_t reply_to = 0, std::string feature_id = {});
+    // reason: why a facilitator removes someone else's feature (kept in the log).
+    std::future<command_result> delete_feature(std::string id, std::string reason = {});
+    // mentions: participant ids the text mentions (@name), at most 20.
+    std::future<command_result> send_chat(std::string text, std::uint64_t reply_to = 0, std::string feature_id = {},
+                                          std::vector<std::string> mentions = {});
     std::future<command_result> update_room_info(pb::RoomInfoChanged change);
+
+    // Chat changes, for messages among the replica's recent chat.
+    std::future<command_result> react_to_chat(std::uint64_t message_seq, std::string emoji, bool remove = false);
+    std::future<command_result> edit_chat(std::uint64_t message_seq, std::string text);
+    std::future<command_result> delete_chat(std::uint64_t message_seq, std::string reason = {});
+
+    // Moderation (facilitator).
+    std::future<command_result> update_settings(pb::RoomSettingsChange change);
+    std::future<command_result> mute_participant(std::string participant_id, bool muted = true, std::string reason = {});
+    // Closes their connections; their token is refused from then on.
+    std::future<command_result> remove_participant(std::string participant_id, std::string reason = {});
+
+    // Comment threads. thread_id is chosen by the caller (1-64 of
+    // [A-Za-z0-9_-]; random_id() makes one); text is the first comment.
+    std::future<command_result> start_thread(std::string thread_id, std::string feature_id, std::string text);
+    std::future<command_result> start_thread(std::string thread_id, pb::LonLat position, std::string text);
+    std::future<command_result> add_comment(std::string thread_id, std::string text);
+    std::future<command_result> edit_comment(std::string thread_id, std::uint64_t comment_seq, std::string text);
+    std::future<command_result> delete_comment(std::string thread_id, std::uint64_t comment_seq, std::string reason = {});
+    std::future<command_result> resolve_thread(std::string thread_id, bool resolved = true);
+
+    // Workshop tools (facilitator, except raise_hand, place_dot, remove_dot).
+    std::future<command_result> set_agenda(std::vector<pb::AgendaStep> steps);   // replaces the agenda
+    std::future<command_result> open_agenda_step(std::string step_id);           // empty: close the open step
+    // duration is used by ACTION_START only (1 s to 24 h).
+    std::future<command_result> control_timer(pb::ControlTimer::Action action,
+                                              std::chrono::milliseconds duration = std::chrono::milliseconds(0));
+    std::future<command_result> share_view(pb::Viewport viewport);               // brings everyone there once
+    std::future<command_result> set_follow(bool on);                             // everyone's view follows mine
+    std::future<command_result> spotlight(std::string feature_id);               // empty: clear
+    std::future<command_result> raise_hand(bool raised = true);                  // false: lower it
+    std::future<command_result> call_next_hand();
+    std::future<command_result> clear_hands();
+    std::future<command_result> open_vote(pb::VoteRound round);
+    std::future<command_result> place_dot(std::string vote_id, std::string feature_id);
+    std::future<command_result> remove_dot(std::string vote_id, std::string feature_id);
+    std::future<command_result> close_vote(std::string vote_id);
+    std::future<command_result> start_session(std::string title);
+    std::future<command_result> end_session();
+
+    // Replay: the room as it was at a seq, or at its last event at or before
+    // a server time (Unix ms), rebuilt by the server from its log. Refused
+    // with SEQ_OUT_OF_RANGE for a seq the room has not reached or a time
+    // before its first event. The replica is not touched.
+    std::future<state_at_result> state_at_seq(std::uint64_t seq);
+    std::future<state_at_result> state_at_time(std::int64_t time_ms);
 
     // Any ClientMessage (its request_id is set here). Commands without an ack
     // (presence) complete only if the server answers with an error.
@@ -123,6 +184,18 @@ public:
     void drop_connection();
     const std::string& client_id() const;
 
+    // Server time minus this machine's time, measured at the last Welcome
+    // (its server_time_ms; 0 before the first or from a server that sends
+    // none). Add it to the local clock to get server time. It includes the
+    // Welcome's one-way delay, which is small next to a timer's seconds.
+    std::chrono::milliseconds server_clock_offset() const;
+    // What the replica's shared timer has left now, in server time (0 when it
+    // ran out or was never started); see remaining_ms() below.
+    std::int64_t timer_remaining_ms() const;
+    // The pseudonym of this participant's dots in anonymous vote rounds, from
+    // the last Welcome.
+    std::string ballot_id() const;
+
     // Callbacks, run on the client's I/O thread. Set them before connect().
     // None runs once the destructor has started.
     void on_event(std::function<void(const pb::Event&)> callback);
@@ -137,6 +210,18 @@ public:
     // After each (re)join: true when the replica was kept and the missed
     // events follow (recovered), false when a snapshot replaced it.
     void on_welcome(std::function<void(bool recovered)> callback);
+    // "Everyone's view follows": called with the view this client's map
+    // should move to when an agenda step with a view opens, when a
+    // facilitator shares a view (ViewShared; not for one's own share), and,
+    // while someone else leads (FollowState), with each viewport of the
+    // leader's presence. A step's view given as centre and zoom arrives as a
+    // viewport whose two corners are both the centre, with that zoom; a view
+    // with bounds as those bounds (and the step's zoom, 0 when unset). Also
+    // called for such events among the missed ones replayed after a resume.
+    void on_view_request(std::function<void(const pb::Viewport&)> callback);
+    // A chat message someone else posted that mentions me() (its mentions
+    // hold my participant id).
+    void on_mention(std::function<void(const pb::ChatMessage&)> callback);
     // Removes every callback; when it returns, none is running or will run.
     // Call it before destroying what the callbacks capture. Not from a callback.
     void clear_callbacks();
@@ -145,6 +230,14 @@ private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };
+
+// What a shared timer has left at server time now_ms:
+// running ? remaining_ms - (now_ms - started_at_ms) : remaining_ms, never below 0.
+std::int64_t remaining_ms(const pb::Timer& timer, std::int64_t now_ms);
+
+// The viewport a map should show for an agenda step's view (see
+// client::on_view_request for how a centre and zoom are carried).
+pb::Viewport viewport_of(const pb::MapView& view);
 
 // A short random id, e.g. for client ids and feature ids.
 std::string random_id(std::size_t bytes = 8);
