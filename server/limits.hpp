@@ -43,6 +43,7 @@ struct server_limits {
     std::size_t resume_window_events = 10000;         // events kept in memory per room to answer a Resume without a snapshot
     std::size_t max_participants_per_room = 500;      // a plenary of a large network fits; beyond it fan-out cost grows quadratically
     std::size_t max_rooms_loaded = 10000;             // rooms in memory at once (idle ones are unloaded)
+    std::size_t max_replays_per_room = 4;             // GetStateAt folds up to a room's whole log: a few at once per room, the rest RATE_LIMITED
 
     // --- Shutdown
     std::chrono::seconds shutdown_timeout{10};        // SIGTERM: in-flight commits finish and clients are closed within this

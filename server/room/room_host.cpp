@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace maptable::room {
@@ -19,10 +20,66 @@ std::string op_key(const std::string& client_id, std::uint64_t op_id)
     return client_id + '\n' + std::to_string(op_id);
 }
 
-store::event_kind kind_of(const pb::Event& event)
+// The columns the log indexes an event by: chat messages by kind, their
+// reactions, edits and deletions by the message they change, so that a page
+// of chat history is folded from a few index reads.
+void describe(const pb::Event& event, store::event_record& record)
 {
-    return event.has_chat_posted() ? store::event_kind::chat : store::event_kind::other;
+    switch (event.body_case()) {
+    case pb::Event::kChatPosted: record.kind = store::event_kind::chat; break;
+    case pb::Event::kChatReacted:
+        record.kind = store::event_kind::chat_change;
+        record.target_seq = event.chat_reacted().message_seq();
+        break;
+    case pb::Event::kChatEdited:
+        record.kind = store::event_kind::chat_change;
+        record.target_seq = event.chat_edited().message_seq();
+        break;
+    case pb::Event::kChatDeleted:
+        record.kind = store::event_kind::chat_change;
+        record.target_seq = event.chat_deleted().message_seq();
+        break;
+    default: record.kind = store::event_kind::other; break;
+    }
 }
+
+bool sees_hidden_presence(pb::Role role)
+{
+    return role == pb::ROLE_FACILITATOR || role == pb::ROLE_ADMIN;
+}
+
+// Who the room's own commands (closing a vote round at its end time) come
+// from: the admin role, which may do anything a facilitator may.
+model::actor server_actor()
+{
+    return model::actor{"server", "maptable", pb::ROLE_ADMIN, {}};  // no dots of its own: no ballot id
+}
+
+// Receives the answers to the room's own commands. An ack needs nothing; a
+// refusal is logged, since no person is waiting for it.
+class server_command_sink final : public subscriber {
+public:
+    explicit server_command_sink(std::string room_id) : room_id_(std::move(room_id)) {}
+    void deliver(shared_piece piece) override
+    {
+        pb::ServerFrame frame;
+        if (!frame.ParseFromString(*piece))
+            return;
+        for (const auto& m : frame.messages())
+            if (m.has_error())
+                spdlog::warn("room={} the server's own command was refused: {} {}", room_id_,
+                             pb::ErrorCode_Name(m.error().code()), m.error().message());
+    }
+    void disconnect(std::string) override {}
+
+private:
+    std::string room_id_;
+};
+
+// The longest the vote timer sleeps before looking again: an end time far
+// ahead is never turned into a steady_clock deadline that could overflow,
+// and a system clock set forward is noticed within this.
+constexpr std::chrono::minutes longest_vote_wait{10};
 
 } // namespace
 
@@ -37,6 +94,8 @@ room_host::room_host(boost::asio::any_io_executor executor, std::string room_id,
     , speculative_(id_)
     , presence_timer_(strand_)
     , idle_timer_(strand_)
+    , vote_timer_(strand_)
+    , server_sink_(std::make_shared<server_command_sink>(id_))
 {
 }
 
@@ -96,6 +155,8 @@ void room_host::on_loaded(store::room_history history)
     waiting_joins_.clear();
     for (auto& j : joins)
         do_join(std::move(j));
+    // Rounds whose end passed while the room was not loaded close now.
+    close_ended_votes();
     if (members_.empty())
         arm_idle_timer();
 }
@@ -143,6 +204,12 @@ void room_host::do_join(pending_join request)
     case phase::ready:
         break;
     }
+    // Committed state: a removal still in the store does not refuse yet; it
+    // kicks this connection when it commits.
+    if (committed_.data().removed.contains(request.actor.id)) {
+        request.done(join_outcome::removed);
+        return;
+    }
     if (members_.size() >= limits_.max_participants_per_room) {
         request.done(join_outcome::full);
         return;
@@ -183,6 +250,8 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
     w->set_protocol_version(1);
     w->set_server_version(MAPTABLE_VERSION);
     w->set_epoch(epoch_);
+    w->set_server_time_ms(now_ms());
+    w->set_ballot_id(request.actor.ballot_id);
 
     // Resume from memory only when the client's history is ours (same epoch,
     // not ahead of us) and every event it missed is still kept.
@@ -228,21 +297,44 @@ void room_host::leave(const subscriber* who)
 {
     boost::asio::post(strand_, [self = shared_from_this(), who] {
         auto it = self->members_.find(who);
-        if (it == self->members_.end())
-            return;
-        const std::string participant_id = it->second.participant_id;
-        self->members_.erase(it);
-        auto online = self->online_.find(participant_id);
-        if (online != self->online_.end() && --online->second.connections == 0) {
-            self->online_.erase(online);
-            self->dirty_presence_.erase(participant_id);
-            pb::ServerMessage left;
-            left.mutable_participant_left()->set_participant_id(participant_id);
-            self->broadcast(encode_piece(left));
-        }
-        if (self->members_.empty())
-            self->arm_idle_timer();
+        if (it != self->members_.end())
+            self->drop_member(it);
     });
+}
+
+void room_host::drop_member(std::map<const subscriber*, member>::iterator it)
+{
+    const std::string participant_id = it->second.participant_id;
+    members_.erase(it);
+    auto online = online_.find(participant_id);
+    if (online != online_.end() && --online->second.connections == 0) {
+        online_.erase(online);
+        dirty_presence_.erase(participant_id);
+        pb::ServerMessage left;
+        left.mutable_participant_left()->set_participant_id(participant_id);
+        broadcast(encode_piece(left));
+    }
+    if (members_.empty())
+        arm_idle_timer();
+}
+
+void room_host::kick_participant(const std::string& participant_id, const std::string& reason)
+{
+    std::vector<std::shared_ptr<subscriber>> kicked;
+    for (auto it = members_.begin(); it != members_.end();) {
+        auto next = std::next(it);
+        if (it->second.participant_id == participant_id) {
+            if (auto who = it->second.who.lock())
+                kicked.push_back(std::move(who));
+            drop_member(it);   // erases only it: next stays valid
+        }
+        it = next;
+    }
+    const std::string message =
+        "a facilitator removed you from this room" + (reason.empty() ? std::string() : ": " + reason);
+    spdlog::info("room={} participant={} removed: closing {} connection(s)", id_, participant_id, kicked.size());
+    for (auto& who : kicked)
+        who->kick(pb::ERROR_CODE_PARTICIPANT_REMOVED, message);
 }
 
 void room_host::broadcast(const shared_piece& piece)
@@ -319,7 +411,7 @@ void room_host::start_commit()
         r.room_id = id_;
         r.seq = p.event.seq();
         r.time_ms = p.event.time_ms();
-        r.kind = kind_of(p.event);
+        describe(p.event, r);
         r.client_id = p.client_id;
         r.op_id = p.client_id.empty() ? 0 : p.request_id;
         r.bytes = p.bytes;
@@ -353,8 +445,16 @@ void room_host::on_committed(store::append_error result)
             batch->clear();
         }
         speculative_ = committed_;
+        // Rounds whose CloseVote was refused with the batch are tried again,
+        // after a pause, so a store that keeps failing is not hammered.
+        std::erase_if(votes_closing_, [&](const std::string& id) {
+            const auto* round = committed_.find_vote(id);
+            return round == nullptr || !round->closed();
+        });
         if (phase_ == phase::closing)
             finish_shutdown();
+        else
+            arm_vote_timer(std::chrono::seconds(1));
         return;
     }
 
@@ -368,9 +468,15 @@ void room_host::on_committed(store::append_error result)
         for (const auto& retry : p.retries)
             if (auto who = retry.who.lock())
                 who->deliver(ack_piece(retry.request_id, p.event.seq()));
+        // Persist, then publish, then close: the removed participant's
+        // connections see the event before their Error and close.
+        if (p.event.has_participant_removed())
+            kick_participant(p.event.participant_removed().participant_id(), p.event.participant_removed().reason());
     }
     in_store_.clear();
     maybe_snapshot();
+    if (phase_ == phase::ready)
+        arm_vote_timer();
     if (!queued_.empty())
         start_commit();
     else if (phase_ == phase::closing)
@@ -441,6 +547,28 @@ void room_host::chat_history(std::shared_ptr<subscriber> who, std::uint64_t requ
                 if (event.ParseFromString(rows[i]) && event.has_chat_posted())
                     *history->add_messages() = event.chat_posted().message();
             }
+            // The page as it is now: each message with its reactions, edits
+            // and deletion folded in, read by the seqs of the page's messages.
+            auto* messages = history->mutable_messages();
+            if (!messages->empty()) {
+                for (const auto& bytes : log.chat_changes(room, messages->begin()->seq(), messages->rbegin()->seq())) {
+                    pb::Event change;
+                    if (!change.ParseFromString(bytes))
+                        continue;
+                    std::uint64_t target = 0;
+                    switch (change.body_case()) {
+                    case pb::Event::kChatReacted: target = change.chat_reacted().message_seq(); break;
+                    case pb::Event::kChatEdited: target = change.chat_edited().message_seq(); break;
+                    case pb::Event::kChatDeleted: target = change.chat_deleted().message_seq(); break;
+                    default: continue;
+                    }
+                    // Messages are in seq order (the log's order).
+                    auto it = std::lower_bound(messages->begin(), messages->end(), target,
+                                               [](const pb::ChatMessage& m, std::uint64_t seq) { return m.seq() < seq; });
+                    if (it != messages->end() && it->seq() == target)
+                        model::apply_chat_change(*it, change);
+                }
+            }
         } catch (const std::exception& e) {
             spdlog::error("room={} chat history failed: {}", room, e.what());
             who->deliver(error_piece(request_id, pb::ERROR_CODE_STORE_UNAVAILABLE, "chat history could not be read"));
@@ -448,6 +576,87 @@ void room_host::chat_history(std::shared_ptr<subscriber> who, std::uint64_t requ
         }
         who->deliver(encode_piece(reply));
     });
+}
+
+// ------------------------------------------------------------------ replay
+
+void room_host::state_at(std::shared_ptr<subscriber> who, std::uint64_t request_id, pb::GetStateAt ask)
+{
+    boost::asio::post(strand_, [self = shared_from_this(), who = std::move(who), request_id, ask = std::move(ask)] {
+        if (self->phase_ != phase::ready)
+            return who->deliver(error_piece(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
+                                            "the room is not available; join again"));
+        const auto target = replay_target_of(ask);
+        if (!target)
+            return who->deliver(error_piece(request_id, pb::ERROR_CODE_SEQ_OUT_OF_RANGE,
+                                            "GetStateAt names neither a seq nor a time_ms; set one of them"));
+        auto answer = [request_id](const model::room_state& state) {
+            pb::ServerMessage reply;
+            reply.mutable_state_at()->set_request_id(request_id);
+            *reply.mutable_state_at()->mutable_state() = state.to_proto();
+            return encode_piece(reply);
+        };
+        const auto head = self->committed_.seq();
+        // The present needs no replay.
+        if (const auto* at = std::get_if<replay_at_seq>(&*target); at && at->seq == head)
+            return who->deliver(answer(self->committed_));
+        if (self->replays_running_ >= self->limits_.max_replays_per_room)
+            return who->deliver(error_piece(request_id, pb::ERROR_CODE_RATE_LIMITED,
+                                            "too many replays of this room are running; ask again shortly"));
+        ++self->replays_running_;
+        // Bounded by the committed seq: a replay never shows an event before
+        // the room has published it. Folded off the room's strand.
+        replay_async(self->store_, self->strand_.get_inner_executor(), self->id_, *target, head,
+                     [self, who, request_id, answer](replay_result result) {
+                         if (auto* state = std::get_if<model::room_state>(&result))
+                             who->deliver(answer(*state));
+                         else
+                             who->deliver(error_piece(request_id, std::get<replay_failure>(result).code,
+                                                      std::get<replay_failure>(result).message));
+                         boost::asio::post(self->strand_, [self] { --self->replays_running_; });
+                     });
+    });
+}
+
+// ------------------------------------------------------------------ votes with an end time
+
+void room_host::arm_vote_timer(std::chrono::milliseconds at_least)
+{
+    std::optional<std::int64_t> next_end;
+    for (const auto& [id, round] : speculative_.data().votes)
+        if (!round.closed() && round.end_time_ms() > 0 && !votes_closing_.contains(id))
+            next_end = std::min(next_end.value_or(round.end_time_ms()), round.end_time_ms());
+    if (!next_end) {
+        vote_timer_.cancel();
+        return;
+    }
+    const auto wait = std::clamp<std::chrono::milliseconds>(std::chrono::milliseconds(*next_end - now_ms()), at_least,
+                                                            std::max<std::chrono::milliseconds>(at_least, longest_vote_wait));
+    vote_timer_.expires_after(wait);
+    vote_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec)
+            self->close_ended_votes();
+    });
+}
+
+void room_host::close_ended_votes()
+{
+    if (phase_ != phase::ready)
+        return;
+    // End times are server times (the clock events carry), not steady ones.
+    const auto now = now_ms();
+    std::vector<std::string> ended;
+    for (const auto& [id, round] : speculative_.data().votes)
+        if (!round.closed() && round.end_time_ms() > 0 && round.end_time_ms() <= now && !votes_closing_.contains(id))
+            ended.push_back(id);
+    for (const auto& id : ended) {
+        votes_closing_.insert(id);   // once: a refusal is logged, not retried (only a failed store is)
+        spdlog::info("room={} vote={} reached its end time: closing it", id_, id);
+        pb::ClientMessage close;
+        close.mutable_close_vote()->set_vote_id(id);
+        do_submit(server_sink_, server_actor(), std::string(), std::move(close));
+    }
+    arm_vote_timer();
 }
 
 // ------------------------------------------------------------------ presence
@@ -481,16 +690,51 @@ void room_host::start_presence_tick()
 
 void room_host::on_presence_tick()
 {
-    if (!dirty_presence_.empty()) {
-        pb::ServerMessage update;
-        auto* list = update.mutable_presence();
-        for (auto& [id, p] : dirty_presence_)
-            *list->add_presence() = std::move(p);
-        dirty_presence_.clear();
-        broadcast(encode_piece(update));
-    }
+    if (!dirty_presence_.empty())
+        send_presence(std::exchange(dirty_presence_, {}));
     if (!members_.empty() && phase_ == phase::ready)
         start_presence_tick();
+}
+
+void room_host::send_presence(std::map<std::string, pb::ParticipantPresence> changed)
+{
+    const auto& room = committed_.data();
+    if (!room.settings.hide_cursors()) {
+        pb::ServerMessage update;
+        for (auto& [id, p] : changed)
+            *update.mutable_presence()->add_presence() = std::move(p);
+        broadcast(encode_piece(update));
+        return;
+    }
+    // Cursors hidden: two variants, each encoded once. Facilitators see
+    // everyone; the others see facilitators, and the follow leader's viewport
+    // (their view follows it).
+    pb::ServerMessage all, visible;
+    for (auto& [id, p] : changed) {
+        auto online = online_.find(id);
+        const bool from_facilitator = online != online_.end() && sees_hidden_presence(online->second.participant.role());
+        if (from_facilitator) {
+            *visible.mutable_presence()->add_presence() = p;
+        } else if (id == room.follow.leader_id() && p.has_viewport()) {
+            auto* leader = visible.mutable_presence()->add_presence();
+            leader->set_participant_id(id);
+            *leader->mutable_viewport() = p.viewport();
+        }
+        *all.mutable_presence()->add_presence() = std::move(p);
+    }
+    const auto to_facilitators = encode_piece(all);
+    const auto to_others = visible.presence().presence_size() > 0 ? encode_piece(visible) : nullptr;
+    for (auto& [key, m] : members_) {
+        auto who = m.who.lock();
+        if (!who)
+            continue;
+        auto online = online_.find(m.participant_id);
+        const bool facilitator = online != online_.end() && sees_hidden_presence(online->second.participant.role());
+        if (facilitator)
+            who->deliver(to_facilitators);
+        else if (to_others)
+            who->deliver(to_others);
+    }
 }
 
 // ------------------------------------------------------------------ lifetime
@@ -504,6 +748,8 @@ void room_host::arm_idle_timer()
         if (!self->in_store_.empty() || !self->queued_.empty())
             return self->arm_idle_timer();
         self->phase_ = phase::gone;
+        // Nothing may keep an unloaded room alive; its votes close when it loads again.
+        self->vote_timer_.cancel();
         self->on_idle_(*self);
     });
 }
@@ -536,6 +782,7 @@ void room_host::finish_shutdown()
             who->disconnect(shutdown_reason_);
     idle_timer_.cancel();
     presence_timer_.cancel();
+    vote_timer_.cancel();
     for (auto& j : waiting_joins_)
         j.done(join_outcome::unavailable);
     waiting_joins_.clear();

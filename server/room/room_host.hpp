@@ -17,6 +17,7 @@
 
 #include "limits.hpp"
 #include "model/room_state.hpp"
+#include "room/replay.hpp"
 #include "room/subscriber.hpp"
 #include "store/commit_queue.hpp"
 
@@ -24,12 +25,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <optional>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,6 +44,7 @@ enum class join_outcome {
     full,          // the room has its maximum of participants
     gone,          // the room was unloaded meanwhile: open it again
     unavailable,   // the room could not be loaded from the store
+    removed,       // a facilitator removed this participant id from the room
 };
 
 class room_host : public std::enable_shared_from_this<room_host> {
@@ -56,8 +60,10 @@ public:
     // Starts loading the room from the store. Called once, by the registry.
     void load();
 
-    // Adds a subscriber and delivers the Welcome (state at the committed seq
-    // and who is online). done runs on the room's strand.
+    // Adds a subscriber and delivers the Welcome (state at the committed seq,
+    // who is online, the server's clock and the actor's ballot id). done runs
+    // on the room's strand. A participant id in the committed state's removed
+    // set is refused (join_outcome::removed).
     // With resume set, a client that still has a replica at (epoch, seq)
     // gets a Welcome marked recovered followed by exactly the missed events,
     // when they are still kept in memory and the epoch matches; otherwise
@@ -73,16 +79,28 @@ public:
     void leave(const subscriber* who);
 
     // Sequences an event command. The sender gets the event, then an Ack,
-    // after the commit; or an Error.
+    // after the commit; or an Error. actor is who the event names: a joined
+    // participant, or the admin role for the admin API and the server's timers.
+    // When a ParticipantRemoved commits, every connection of that participant
+    // is kicked (subscriber::kick with PARTICIPANT_REMOVED).
     void submit(std::shared_ptr<subscriber> sender, model::actor actor, std::string client_id,
                 pb::ClientMessage command);
 
-    // Records the newest cursor and/or viewport of a participant; sent at the next tick.
+    // Records the newest cursor and/or viewport of a participant; sent at the
+    // next tick. While the room's settings hide cursors, the presence of
+    // non-facilitators goes to facilitators only (the follow leader's
+    // viewport still goes to everyone).
     void update_presence(pb::ParticipantPresence presence);
 
     // Answers a GetChatHistory (limit already checked by the session).
     void chat_history(std::shared_ptr<subscriber> who, std::uint64_t request_id, std::uint64_t before_seq,
                       std::uint32_t limit);
+
+    // Answers a GetStateAt with StateAt{request_id, state} (the room at that
+    // seq, or at the last event at or before that time, replayed from the
+    // log), or an Error: SEQ_OUT_OF_RANGE beyond the committed seq or before
+    // the first event, RATE_LIMITED when too many replays of this room run.
+    void state_at(std::shared_ptr<subscriber> who, std::uint64_t request_id, pb::GetStateAt ask);
 
     // Stops taking commands, lets the batch in the store commit (its acks and
     // events go out), then disconnects every subscriber with reason and calls
@@ -121,6 +139,11 @@ private:
     };
 
     void on_loaded(store::room_history history);
+    void drop_member(std::map<const subscriber*, member>::iterator it);
+    void kick_participant(const std::string& participant_id, const std::string& reason);
+    void arm_vote_timer(std::chrono::milliseconds at_least = std::chrono::milliseconds(0));
+    void close_ended_votes();
+    void send_presence(std::map<std::string, pb::ParticipantPresence> changed);
     void fail_load(const std::string& why);
     void do_join(pending_join request);
     void send_welcome(const pending_join& request, const pb::Participant& participant);
@@ -169,6 +192,14 @@ private:
     boost::asio::steady_timer presence_timer_;
     bool presence_ticking_ = false;
     boost::asio::steady_timer idle_timer_;
+
+    // Vote rounds with an end time are closed by the room itself (CloseVote
+    // as the admin role) when their end passes.
+    boost::asio::steady_timer vote_timer_;
+    std::set<std::string> votes_closing_;     // CloseVote submitted (never twice for one round)
+    std::shared_ptr<subscriber> server_sink_; // receives the answers to the room's own commands
+
+    std::size_t replays_running_ = 0;
 
     // (client id, op id) -> seq of commands sequenced since the room loaded,
     // so that a retried command is acknowledged again instead of applied twice.

@@ -6,6 +6,7 @@
 #include "room/frame.hpp"
 
 #include <string>
+#include <utility>
 
 namespace maptable::room {
 
@@ -20,6 +21,19 @@ public:
     // Ends the connection with a reason a person can read (room failed,
     // server shutting down). Thread-safe.
     virtual void disconnect(std::string reason) = 0;
+
+    // The room refuses this participant from now on (code
+    // PARTICIPANT_REMOVED): tell them why (Error{code, message}), make sure
+    // the credential they joined with cannot come back, and end the
+    // connection. The room has already dropped the subscriber from its
+    // members when it calls this. Thread-safe and non-blocking.
+    // The default, for subscribers that are not a person's connection (the
+    // admin API's, the server's own), just disconnects.
+    virtual void kick(pb::ErrorCode code, std::string message)
+    {
+        (void)code;
+        disconnect(std::move(message));
+    }
 };
 
 } // namespace maptable::room

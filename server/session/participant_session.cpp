@@ -1,5 +1,6 @@
 #include "session/participant_session.hpp"
 
+#include "auth/ballot.hpp"
 #include "room/frame.hpp"
 #include "session/decode.hpp"
 
@@ -69,6 +70,44 @@ void participant_session::revoke()
                      self->actor_.id);
         self->reply_error(0, pb::ERROR_CODE_TOKEN_REVOKED, "the join token was revoked");
         self->close_connection(close_code::policy, "token revoked");
+    });
+}
+
+void participant_session::kick(pb::ErrorCode code, std::string message)
+{
+    boost::asio::post(strand_, [self = shared_from_this(), code, message = std::move(message)]() mutable {
+        if (self->phase_ == phase::closed)
+            return;
+        spdlog::info("conn={} room={} participant={} removed from the room", self->connection_id_, self->room_id_,
+                     self->actor_.id);
+        self->revoke_own_token();
+        self->reply_error(0, code, std::move(message));
+        // The room has dropped this member already; the leave in close_connection finds nothing.
+        self->close_connection(close_code::policy, "removed from the room");
+    });
+}
+
+void participant_session::revoke_own_token()
+{
+    // A token without a jti cannot be revoked alone; the room's removed set
+    // still refuses its participant id.
+    if (token_id_.empty())
+        return;
+    // Every other session registered under this token id is the same
+    // participant in the same room (a token names one of each), so the room
+    // kicks those itself, or refuses their join: the sessions revoke()
+    // returns need no closing here.
+    (void)revocations_->revoke(token_id_, token_expires_at_);
+    if (context_.store == nullptr)
+        return;
+    context_.store->run([jti = token_id_, expires_at = token_expires_at_, room = room_id_](store::event_log& log) {
+        try {
+            log.revoke(jti, expires_at);
+        } catch (const std::exception& e) {
+            // The removal itself is in the room's log: the participant stays
+            // refused in this room even if the token id is not stored.
+            spdlog::error("room={} the token id of a removed participant could not be stored: {}", room, e.what());
+        }
     });
 }
 
@@ -181,9 +220,13 @@ void participant_session::handle_join(const pb::ClientMessage& message)
     if (!revocations_->register_session(claims.token_id, weak_from_this()))
         return refuse_join(request_id, pb::ERROR_CODE_TOKEN_REVOKED, "the join token was revoked");
     token_id_ = claims.token_id;
+    token_expires_at_ = claims.expires_at;
 
     client_id_ = join.client_id();
-    actor_ = model::actor{claims.subject, claims.name, claims.role};
+    // The ballot id names this participant's dots in anonymous rounds: the
+    // same for every connection of theirs to this room, never their id.
+    actor_ = model::actor{claims.subject, claims.name, claims.role,
+                          auth::ballot_id(context_.verifier.secret, room_id_, claims.subject)};
     phase_ = phase::joining;
     join_deadline_.cancel();
     arm_expiry(claims.expires_at);
@@ -214,6 +257,10 @@ void participant_session::enter_room(std::uint64_t request_id, std::optional<pb:
                             spdlog::info("conn={} room={} joined participant={} role={}", self->connection_id_,
                                          self->room_id_, self->actor_.id, auth::role_name(self->actor_.role));
                             return;
+                        case room::join_outcome::removed:
+                            self->room_.reset();
+                            return self->refuse_join(request_id, pb::ERROR_CODE_PARTICIPANT_REMOVED,
+                                                     "a facilitator removed you from this room");
                         case room::join_outcome::full:
                             self->room_.reset();
                             return self->refuse_join(request_id, pb::ERROR_CODE_ROOM_FULL,
@@ -253,6 +300,10 @@ void participant_session::handle_command(pb::ClientMessage message)
                             ask.limit() == 0 ? limits.default_history_page : ask.limit());
         return;
     }
+    case pb::ClientMessage::kGetStateAt:
+        // Any joined role may look back: it shows nothing a member has not seen live.
+        room_->state_at(shared_from_this(), request_id, message.get_state_at());
+        return;
     case pb::ClientMessage::kMoveCursor: {
         if (auto bad = model::check_position(message.move_cursor().position()))
             return reply_error(request_id, bad->code, bad->message);
@@ -294,9 +345,13 @@ void participant_session::handle_refresh(const pb::ClientMessage& message)
         revocations_->unregister_session(token_id_, this);
         token_id_ = claims.token_id;
     }
+    token_expires_at_ = claims.expires_at;
     const bool changed = claims.name != actor_.name || claims.role != actor_.role;
     actor_.name = claims.name;
     actor_.role = claims.role;   // every later command is checked against the new role
+    // Same room and participant, so the same ballot id; derived again so the
+    // actor is always built from the token in force.
+    actor_.ballot_id = auth::ballot_id(context_.verifier.secret, room_id_, actor_.id);
     arm_expiry(claims.expires_at);
     if (changed) {
         spdlog::info("conn={} room={} token refreshed participant={} role={}", connection_id_, room_id_, actor_.id,

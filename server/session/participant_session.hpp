@@ -49,6 +49,11 @@ public:
     // room::subscriber
     void deliver(room::shared_piece piece) override;
     void disconnect(std::string reason) override;
+    // Removed from the room: sends Error{code, message}, revokes the token id
+    // this session joined with until the token expires (in memory at once,
+    // then in the store, so it cannot join again, also after a restart), and
+    // closes with 1008 "removed from the room". Posts to the session's strand.
+    void kick(pb::ErrorCode code, std::string message) override;
 
 private:
     enum class phase { waiting_for_join, joining, joined, closed };
@@ -64,6 +69,7 @@ private:
     void reply_error(std::uint64_t request_id, pb::ErrorCode code, std::string message);
     void refuse_join(std::uint64_t request_id, pb::ErrorCode code, std::string message);
     void unregister_token();
+    void revoke_own_token();
 
     server_context& context_;
     boost::asio::any_io_executor strand_;
@@ -73,6 +79,7 @@ private:
     // The "jti" of the token in force ("" = none), under which this session is
     // registered in revocations_ from its Join until it closes.
     std::string token_id_;
+    std::int64_t token_expires_at_ = 0;   // "exp" of the token in force: how long a revocation must last
 
     phase phase_ = phase::waiting_for_join;
     std::string room_id_;

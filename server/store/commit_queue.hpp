@@ -3,9 +3,10 @@
 // One writer thread owns the event_log. Rooms submit batches of events from
 // any thread; the writer takes everything queued, appends it in ONE
 // transaction (one fsync for many events, from many rooms), and then calls
-// each submitter's completion. Reads (loading a room, chat history) run on the
-// same thread, in submission order, so a read sees every commit submitted
-// before it.
+// each submitter's completion. Reads (loading a room, chat history, replay
+// pages) run on the same thread, in submission order, so a read sees every
+// commit submitted before it. A long read would hold every room's commits
+// behind it, so readers keep each job short (replay reads in pages).
 //
 // Completions run on the writer thread: they must only post work elsewhere
 // (to a room's strand), never block, never throw. Jobs run there too and must

@@ -21,7 +21,8 @@ namespace maptable::store {
 
 enum class event_kind : int {
     other = 0,
-    chat = 1,   // indexed separately: chat history is read by kind
+    chat = 1,          // indexed separately: chat history is read by kind
+    chat_change = 2,   // a reaction, edit or deletion of the chat message at target_seq
 };
 
 // One event as stored: the encoded maptable.v1.Event plus the columns the log
@@ -33,7 +34,17 @@ struct event_record {
     event_kind kind = event_kind::other;
     std::string client_id;      // who sent the command (may be empty)
     std::uint64_t op_id = 0;    // the client's id for the command; 0 = not deduplicated
+    // The seq of the event this one changes (for chat_change: the message's
+    // seq), indexed so that a page of chat history finds its changes without
+    // a scan. 0 = none.
+    std::uint64_t target_seq = 0;
     std::string bytes;          // encoded maptable.v1.Event
+};
+
+// A stored snapshot: the encoded maptable.v1.RoomState at seq.
+struct stored_snapshot {
+    std::uint64_t seq = 0;
+    std::string bytes;
 };
 
 // A command's identity as stored: (client id, op id) produced seq.
@@ -92,6 +103,31 @@ public:
     // oldest first.
     virtual std::vector<std::string> chat_before(const std::string& room_id, std::uint64_t before_seq,
                                                  std::uint32_t limit) = 0;
+
+    // Every event whose target_seq is in [first_target, last_target]
+    // (the reactions, edits and deletions of those chat messages), in seq
+    // order, encoded.
+    virtual std::vector<std::string> chat_changes(const std::string& room_id, std::uint64_t first_target,
+                                                  std::uint64_t last_target) = 0;
+
+    // The events of room_id with from_seq <= seq <= to_seq, in seq order,
+    // encoded. Fewer than asked when the log ends before to_seq. Callers
+    // bound the range (replay reads in pages), not this method.
+    virtual std::vector<std::string> events_between(const std::string& room_id, std::uint64_t from_seq,
+                                                    std::uint64_t to_seq) = 0;
+
+    // The seq of the newest event of room_id at or before time_ms (server
+    // time, Unix ms) among the events with seq <= up_to_seq: the event with
+    // the greatest time_ms <= time_ms, the greatest seq among equal times.
+    // Server times grow with seq (unless the clock was set back), so this is
+    // "the last event at or before time_ms". nullopt when none is.
+    virtual std::optional<std::uint64_t> seq_at_time(const std::string& room_id, std::int64_t time_ms,
+                                                     std::uint64_t up_to_seq) = 0;
+
+    // The room's stored snapshot if its seq is <= seq, else nullopt. (One
+    // snapshot per room is kept, the newest; replay of an older seq starts
+    // from the beginning of the log.)
+    virtual std::optional<stored_snapshot> snapshot_at_most(const std::string& room_id, std::uint64_t seq) = 0;
 
     // The seq an earlier command (client_id, op_id) produced, if it was stored.
     virtual std::optional<std::uint64_t> find_op(const std::string& room_id, const std::string& client_id,

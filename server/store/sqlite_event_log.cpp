@@ -1,8 +1,9 @@
 // Layer: store. The SQLite event log: one connection, WAL, prepared statements.
 //
-// Schema (user_version 3; version 2 added the rooms table, version 3
-// revoked_tokens):
-//   events(room, seq, time_ms, kind, client_id, op_id, body), primary key
+// Schema (user_version 4; version 2 added the rooms table, version 3
+// revoked_tokens, version 4 events.target_seq and the events_target and
+// events_time indexes):
+//   events(room, seq, time_ms, kind, client_id, op_id, body, target_seq), primary key
 //     (room, seq), WITHOUT ROWID so the rows are stored in key order and a
 //     room's history is one contiguous range scan.
 //   events_op: UNIQUE (room, client_id, op_id) WHERE op_id IS NOT NULL. An
@@ -13,6 +14,12 @@
 //     deduplicating them; and SQLite can use an "x IS NOT NULL" partial index
 //     for a query with "x = ?", but cannot prove "? > 0", so find_op would scan.
 //   events_chat: (room, kind, seq) for chat history paging.
+//   events_target: (room, target_seq) WHERE target_seq IS NOT NULL: the
+//     reactions, edits and deletions of a page of chat messages, found by the
+//     messages' seqs. Only chat changes have a target, so the index holds
+//     them alone and costs other events nothing.
+//   events_time: (room, time_ms, seq), so replay "at a time" finds its seq
+//     with one index seek instead of a scan of the room's history.
 //   snapshots(room, seq, body): the newest snapshot per room.
 //   rooms(room, epoch): each room's history epoch, a random hex string.
 //   revoked_tokens(jti, expires_at): join token ids refused by the admin API;
@@ -35,7 +42,7 @@ namespace maptable::store {
 
 namespace {
 
-constexpr int schema_version = 3;
+constexpr int schema_version = 4;
 
 // Long enough to ride out a checkpoint or a backup tool's short lock; short
 // enough that a stuck second writer surfaces as an io error, not a hang.
@@ -50,10 +57,13 @@ CREATE TABLE IF NOT EXISTS events(
     client_id TEXT,
     op_id     INTEGER,
     body      BLOB    NOT NULL,
+    target_seq INTEGER,
     PRIMARY KEY (room, seq)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS events_op ON events(room, client_id, op_id) WHERE op_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_chat ON events(room, kind, seq);
+CREATE INDEX IF NOT EXISTS events_target ON events(room, target_seq) WHERE target_seq IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_time ON events(room, time_ms, seq);
 CREATE TABLE IF NOT EXISTS rooms(
     room  TEXT PRIMARY KEY,
     epoch TEXT NOT NULL
@@ -68,6 +78,13 @@ CREATE TABLE IF NOT EXISTS revoked_tokens(
     expires_at INTEGER
 );
 )sql";
+
+// Version 3 -> 4: events gains target_seq (NULL for every older row: chat
+// changes came with the same server version, so no stored event has a target
+// to fill in). Must run before schema_sql, whose events_target index names
+// the column. A no-op for a new file, whose events table schema_sql creates
+// with the column.
+constexpr const char* add_target_seq_sql = "ALTER TABLE events ADD COLUMN target_seq INTEGER";
 
 // SQLite integers are signed 64-bit; seqs and op ids are unsigned. Seqs stay
 // far below 2^63 in practice; op ids come from clients and may use all 64
@@ -163,6 +180,10 @@ struct sqlite_event_log::statements {
     sqlite3_stmt* select_recent_ops = nullptr;
     sqlite3_stmt* upsert_revocation = nullptr;
     sqlite3_stmt* select_revocations = nullptr;
+    sqlite3_stmt* select_chat_changes = nullptr;
+    sqlite3_stmt* select_events_between = nullptr;
+    sqlite3_stmt* select_seq_at_time = nullptr;
+    sqlite3_stmt* select_snapshot_at_most = nullptr;
 
     explicit statements(sqlite3* db) {
         try {
@@ -171,8 +192,8 @@ struct sqlite_event_log::statements {
             prepare(db, commit, "COMMIT");
             prepare(db, rollback, "ROLLBACK");
             prepare(db, insert_event,
-                    "INSERT INTO events(room, seq, time_ms, kind, client_id, op_id, body) VALUES(?1, ?2, ?3, ?4, ?5, "
-                    "?6, ?7)");
+                    "INSERT INTO events(room, seq, time_ms, kind, client_id, op_id, body, target_seq) VALUES(?1, ?2, "
+                    "?3, ?4, ?5, ?6, ?7, ?8)");
             prepare(db, select_snapshot, "SELECT seq, body FROM snapshots WHERE room = ?1");
             prepare(db, select_events_after, "SELECT body FROM events WHERE room = ?1 AND seq > ?2 ORDER BY seq");
             // An older snapshot never replaces a newer one: load() would still be
@@ -200,6 +221,20 @@ struct sqlite_event_log::statements {
                     "INSERT INTO revoked_tokens(jti, expires_at) VALUES(?1, ?2) ON CONFLICT(jti) DO UPDATE SET "
                     "expires_at = excluded.expires_at");
             prepare(db, select_revocations, "SELECT jti, expires_at FROM revoked_tokens ORDER BY jti");
+            // INDEXED BY: without ANALYZE statistics the planner prefers the
+            // primary key (it yields seq order for free) and would filter
+            // every event of the room; the changes of one page are few, so
+            // reading them by target and sorting them is the cheap plan.
+            // "target_seq IS NOT NULL" lets the partial index apply.
+            prepare(db, select_chat_changes,
+                    "SELECT body FROM events INDEXED BY events_target WHERE room = ?1 AND target_seq IS NOT NULL AND "
+                    "target_seq >= ?2 AND target_seq <= ?3 ORDER BY seq");
+            prepare(db, select_events_between,
+                    "SELECT body FROM events WHERE room = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq");
+            prepare(db, select_seq_at_time,
+                    "SELECT seq FROM events WHERE room = ?1 AND time_ms <= ?2 AND seq <= ?3 ORDER BY time_ms DESC, "
+                    "seq DESC LIMIT 1");
+            prepare(db, select_snapshot_at_most, "SELECT seq, body FROM snapshots WHERE room = ?1 AND seq <= ?2");
         } catch (...) {
             finalize();
             throw;
@@ -218,7 +253,9 @@ private:
     void finalize() {
         for (sqlite3_stmt* stmt : {begin, begin_read, commit, rollback, insert_event, select_snapshot, select_events_after,
                                    upsert_snapshot, select_chat_before, select_op, insert_room, select_epoch,
-                                   rotate_epochs, select_recent_ops, upsert_revocation, select_revocations}) {
+                                   rotate_epochs, select_recent_ops, upsert_revocation, select_revocations,
+                                   select_chat_changes, select_events_between, select_seq_at_time,
+                                   select_snapshot_at_most}) {
             sqlite3_finalize(stmt);  // a no-op for nullptr
         }
     }
@@ -256,8 +293,16 @@ sqlite_event_log::sqlite_event_log(const std::string& path, durability mode) {
                                          std::to_string(schema_version));
             }
             if (version < schema_version) {
-                // Version 0 is a new file. Later versions add migration steps here,
-                // each taking the file from version n to n + 1.
+                // Version 0 is a new file: schema_sql creates everything.
+                // Older files get the steps that schema_sql's "IF NOT EXISTS"
+                // cannot express (new columns) first, then the missing tables
+                // and indexes from schema_sql.
+                const bool has_events =
+                    query_text(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'") != "0";
+                const bool has_target =
+                    query_text(db_, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'target_seq'") != "0";
+                if (has_events && !has_target)
+                    exec(db_, add_target_seq_sql, "add events.target_seq");
                 exec(db_, schema_sql, "create schema");
                 exec(db_, ("PRAGMA user_version=" + std::to_string(schema_version)).c_str(), "set schema version");
             }
@@ -311,6 +356,7 @@ append_error sqlite_event_log::append(std::span<const event_record> records) {
         bound |= bind_text(stmt, 5, r.client_id);
         bound |= r.op_id == 0 ? sqlite3_bind_null(stmt, 6) : sqlite3_bind_int64(stmt, 6, to_sql(r.op_id));
         bound |= bind_blob(stmt, 7, r.bytes);
+        bound |= r.target_seq == 0 ? sqlite3_bind_null(stmt, 8) : sqlite3_bind_int64(stmt, 8, to_sql(r.target_seq));
         if (bound != SQLITE_OK) {  // SQLITE_OK is 0: any failed bind shows
             result = append_error::io;
             break;
@@ -439,6 +485,57 @@ std::vector<std::string> sqlite_event_log::chat_before(const std::string& room_i
     while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) out.push_back(column_blob(use.get(), 0));
     if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read chat history of room " + room_id));
     return out;
+}
+
+std::vector<std::string> sqlite_event_log::chat_changes(const std::string& room_id, std::uint64_t first_target,
+                                                       std::uint64_t last_target) {
+    std::vector<std::string> out;
+    if (first_target > last_target || first_target > max_seq) return out;
+    statement_use use(stmts_->select_chat_changes);
+    bind_text(use.get(), 1, room_id);
+    sqlite3_bind_int64(use.get(), 2, to_sql(first_target));
+    sqlite3_bind_int64(use.get(), 3, to_sql(std::min(last_target, max_seq)));
+    int rc = 0;
+    while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) out.push_back(column_blob(use.get(), 0));
+    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read chat changes of room " + room_id));
+    return out;
+}
+
+std::vector<std::string> sqlite_event_log::events_between(const std::string& room_id, std::uint64_t from_seq,
+                                                         std::uint64_t to_seq) {
+    std::vector<std::string> out;
+    if (from_seq > to_seq || from_seq > max_seq) return out;
+    statement_use use(stmts_->select_events_between);
+    bind_text(use.get(), 1, room_id);
+    sqlite3_bind_int64(use.get(), 2, to_sql(from_seq));
+    sqlite3_bind_int64(use.get(), 3, to_sql(std::min(to_seq, max_seq)));
+    int rc = 0;
+    while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) out.push_back(column_blob(use.get(), 0));
+    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read events of room " + room_id));
+    return out;
+}
+
+std::optional<std::uint64_t> sqlite_event_log::seq_at_time(const std::string& room_id, std::int64_t time_ms,
+                                                           std::uint64_t up_to_seq) {
+    statement_use use(stmts_->select_seq_at_time);
+    bind_text(use.get(), 1, room_id);
+    sqlite3_bind_int64(use.get(), 2, time_ms);
+    sqlite3_bind_int64(use.get(), 3, to_sql(std::min(up_to_seq, max_seq)));
+    const int rc = sqlite3_step(use.get());
+    if (rc == SQLITE_ROW) return from_sql(sqlite3_column_int64(use.get(), 0));
+    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "find the seq at a time in room " + room_id));
+    return std::nullopt;
+}
+
+std::optional<stored_snapshot> sqlite_event_log::snapshot_at_most(const std::string& room_id, std::uint64_t seq) {
+    statement_use use(stmts_->select_snapshot_at_most);
+    bind_text(use.get(), 1, room_id);
+    sqlite3_bind_int64(use.get(), 2, to_sql(std::min(seq, max_seq)));
+    const int rc = sqlite3_step(use.get());
+    if (rc == SQLITE_ROW)
+        return stored_snapshot{from_sql(sqlite3_column_int64(use.get(), 0)), column_blob(use.get(), 1)};
+    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read a snapshot of room " + room_id));
+    return std::nullopt;
 }
 
 std::optional<std::uint64_t> sqlite_event_log::find_op(const std::string& room_id, const std::string& client_id,

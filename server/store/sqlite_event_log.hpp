@@ -37,6 +37,13 @@ public:
     void save_snapshot(const std::string& room_id, std::uint64_t seq, const std::string& bytes) override;
     std::vector<std::string> chat_before(const std::string& room_id, std::uint64_t before_seq,
                                          std::uint32_t limit) override;
+    std::vector<std::string> chat_changes(const std::string& room_id, std::uint64_t first_target,
+                                          std::uint64_t last_target) override;
+    std::vector<std::string> events_between(const std::string& room_id, std::uint64_t from_seq,
+                                            std::uint64_t to_seq) override;
+    std::optional<std::uint64_t> seq_at_time(const std::string& room_id, std::int64_t time_ms,
+                                             std::uint64_t up_to_seq) override;
+    std::optional<stored_snapshot> snapshot_at_most(const std::string& room_id, std::uint64_t seq) override;
     std::optional<std::uint64_t> find_op(const std::string& room_id, const std::string& client_id,
                                          std::uint64_t op_id) override;
     void revoke(const std::string& jti, std::int64_t expires_at) override;

@@ -103,6 +103,14 @@ public:
     std::optional<std::uint64_t> find_op(const std::string&, const std::string&, std::uint64_t) override {
         return std::nullopt;
     }
+    std::vector<std::string> chat_changes(const std::string&, std::uint64_t, std::uint64_t) override { return {}; }
+    std::vector<std::string> events_between(const std::string&, std::uint64_t, std::uint64_t) override { return {}; }
+    std::optional<std::uint64_t> seq_at_time(const std::string&, std::int64_t, std::uint64_t) override {
+        return std::nullopt;
+    }
+    std::optional<stored_snapshot> snapshot_at_most(const std::string&, std::uint64_t) override {
+        return std::nullopt;
+    }
     void revoke(const std::string&, std::int64_t) override {}
     std::vector<std::pair<std::string, std::int64_t>> revocations() override { return {}; }
 

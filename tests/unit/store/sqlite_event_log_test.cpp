@@ -34,6 +34,13 @@ event_record chat(const std::string& room, std::uint64_t seq) {
     return event(room, seq, event_kind::chat);
 }
 
+// A reaction, edit or deletion of the chat message at target.
+event_record chat_change(const std::string& room, std::uint64_t seq, std::uint64_t target) {
+    auto r = event(room, seq, event_kind::chat_change);
+    r.target_seq = target;
+    return r;
+}
+
 std::vector<std::string> bodies(const std::string& room, std::initializer_list<std::uint64_t> seqs) {
     std::vector<std::string> out;
     for (auto s : seqs) out.push_back(room + "#" + std::to_string(s));
@@ -303,7 +310,7 @@ TEST_CASE("the file is in WAL mode with a schema version") {
     sqlite_event_log log(path);
     raw_connection raw(path);
     CHECK(raw.text("PRAGMA journal_mode") == "wal\n");
-    CHECK(raw.count("PRAGMA user_version") == 3);
+    CHECK(raw.count("PRAGMA user_version") == 4);
 }
 
 TEST_CASE("opening fails with runtime_error when the file cannot be opened") {
@@ -369,7 +376,7 @@ TEST_CASE("a version 2 file gains the revoked_tokens table when opened") {
     CHECK(log.revocations().size() == 1);
     CHECK(log.load("r").events == bodies("r", {1}));
     raw_connection raw(path);
-    CHECK(raw.count("PRAGMA user_version") == 3);
+    CHECK(raw.count("PRAGMA user_version") == 4);
 }
 
 TEST_CASE("append reports io and writes nothing when the database is locked by another writer") {
@@ -440,4 +447,144 @@ TEST_CASE("load can return the newest ops and events from before the snapshot") 
 
     options.events_before_snapshot = 100;   // more than there is
     CHECK(log.load("r", options).first_event_seq == 1);
+}
+
+TEST_CASE("chat changes are found by the seq of the message they change, in seq order") {
+    temp_dir dir;
+    sqlite_event_log log(dir.file("log.db"));
+    const std::vector<event_record> batch{chat("r", 1),           chat("r", 2),           chat_change("r", 3, 1),
+                                          event("r", 4),          chat_change("r", 5, 2), chat_change("r", 6, 1),
+                                          chat("r", 7),           chat_change("r", 8, 7), chat_change("other", 9, 1)};
+    REQUIRE(log.append(batch) == append_error::ok);
+
+    CHECK(log.chat_changes("r", 1, 1) == bodies("r", {3, 6}));
+    CHECK(log.chat_changes("r", 1, 2) == bodies("r", {3, 5, 6}));
+    CHECK(log.chat_changes("r", 2, 7) == bodies("r", {5, 8}));
+    CHECK(log.chat_changes("r", 0, std::numeric_limits<std::uint64_t>::max()) == bodies("r", {3, 5, 6, 8}));
+    // Events without a target are never changes, even inside the range.
+    CHECK(log.chat_changes("r", 4, 4).empty());
+    CHECK(log.chat_changes("r", 3, 1).empty());
+    CHECK(log.chat_changes("nobody", 1, 10).empty());
+    // The chat history still holds the messages alone.
+    CHECK(log.chat_before("r", 0, 10) == bodies("r", {1, 2, 7}));
+
+    raw_connection raw(dir.file("log.db"));
+    CHECK(raw.count("SELECT count(*) FROM events WHERE target_seq IS NOT NULL") == 5);
+}
+
+TEST_CASE("chat changes and times are read through their indexes, not a scan") {
+    temp_dir dir;
+    const auto path = dir.file("log.db");
+    sqlite_event_log log(path);
+    raw_connection raw(path);
+    // The statement chat_changes runs (INDEXED BY would fail to prepare if the index could not serve it).
+    const auto changes = raw.text("EXPLAIN QUERY PLAN SELECT body FROM events INDEXED BY events_target WHERE room = ?1 "
+                                  "AND target_seq IS NOT NULL AND target_seq >= ?2 AND target_seq <= ?3 ORDER BY seq");
+    CAPTURE(changes);
+    CHECK(changes.find("events_target") != std::string::npos);
+    const auto at_time = raw.text("EXPLAIN QUERY PLAN SELECT seq FROM events WHERE room = ?1 AND time_ms <= ?2 AND "
+                                  "seq <= ?3 ORDER BY time_ms DESC, seq DESC LIMIT 1");
+    CAPTURE(at_time);
+    CHECK(at_time.find("events_time") != std::string::npos);
+    CHECK(at_time.find("TEMP B-TREE") == std::string::npos);
+}
+
+TEST_CASE("events_between reads a range of one room, short where the log ends") {
+    temp_dir dir;
+    sqlite_event_log log(dir.file("log.db"));
+    std::vector<event_record> batch;
+    for (std::uint64_t s = 1; s <= 8; ++s) batch.push_back(s % 3 == 0 ? chat("r", s) : event("r", s));
+    batch.push_back(event("other", 1));
+    REQUIRE(log.append(batch) == append_error::ok);
+
+    CHECK(log.events_between("r", 1, 3) == bodies("r", {1, 2, 3}));
+    CHECK(log.events_between("r", 3, 3) == bodies("r", {3}));
+    CHECK(log.events_between("r", 6, 100) == bodies("r", {6, 7, 8}));
+    CHECK(log.events_between("r", 0, 2) == bodies("r", {1, 2}));
+    CHECK(log.events_between("r", 9, 20).empty());
+    CHECK(log.events_between("r", 5, 4).empty());
+    CHECK(log.events_between("other", 1, 8) == bodies("other", {1}));
+    CHECK(log.events_between("r", 7, std::numeric_limits<std::uint64_t>::max()) == bodies("r", {7, 8}));
+}
+
+TEST_CASE("seq_at_time finds the last event at or before a time, within a seq bound") {
+    temp_dir dir;
+    sqlite_event_log log(dir.file("log.db"));
+    auto at = [](std::uint64_t seq, std::int64_t time_ms) {
+        auto r = event("r", seq);
+        r.time_ms = time_ms;
+        return r;
+    };
+    // Two events share a millisecond (one batch); times grow with seq.
+    const std::vector<event_record> batch{at(1, 1000), at(2, 2000), at(3, 2000), at(4, 5000), at(5, 9000)};
+    REQUIRE(log.append(batch) == append_error::ok);
+    const auto none = std::numeric_limits<std::uint64_t>::max();
+
+    CHECK(log.seq_at_time("r", 1000, none) == std::optional<std::uint64_t>(1));
+    CHECK(log.seq_at_time("r", 1999, none) == std::optional<std::uint64_t>(1));
+    CHECK(log.seq_at_time("r", 2000, none) == std::optional<std::uint64_t>(3));
+    CHECK(log.seq_at_time("r", 8999, none) == std::optional<std::uint64_t>(4));
+    CHECK(log.seq_at_time("r", 1'000'000, none) == std::optional<std::uint64_t>(5));
+    CHECK_FALSE(log.seq_at_time("r", 999, none).has_value());
+    CHECK_FALSE(log.seq_at_time("r", -1, none).has_value());
+    CHECK_FALSE(log.seq_at_time("nobody", 1'000'000, none).has_value());
+    // The bound: events above it do not count (not yet published).
+    CHECK(log.seq_at_time("r", 1'000'000, 4) == std::optional<std::uint64_t>(4));
+    CHECK(log.seq_at_time("r", 2000, 2) == std::optional<std::uint64_t>(2));
+    CHECK_FALSE(log.seq_at_time("r", 1'000'000, 0).has_value());
+}
+
+TEST_CASE("snapshot_at_most returns the stored snapshot only when it is not past the seq") {
+    temp_dir dir;
+    sqlite_event_log log(dir.file("log.db"));
+    std::vector<event_record> batch;
+    for (std::uint64_t s = 1; s <= 6; ++s) batch.push_back(event("r", s));
+    REQUIRE(log.append(batch) == append_error::ok);
+    CHECK_FALSE(log.snapshot_at_most("r", 6).has_value());
+
+    log.save_snapshot("r", 4, "snap@4");
+    const auto at_6 = log.snapshot_at_most("r", 6);
+    REQUIRE(at_6.has_value());
+    CHECK(at_6->seq == 4);
+    CHECK(at_6->bytes == "snap@4");
+    CHECK(log.snapshot_at_most("r", 4).has_value());
+    CHECK_FALSE(log.snapshot_at_most("r", 3).has_value());
+    CHECK_FALSE(log.snapshot_at_most("other", 6).has_value());
+}
+
+TEST_CASE("a version 3 file gains events.target_seq and its indexes when opened, keeping its events") {
+    temp_dir dir;
+    const auto path = dir.file("log.db");
+    {
+        // The schema as version 3 wrote it.
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        const char* v3 = R"sql(
+PRAGMA journal_mode=WAL;
+CREATE TABLE events(room TEXT NOT NULL, seq INTEGER NOT NULL, time_ms INTEGER NOT NULL, kind INTEGER NOT NULL,
+    client_id TEXT, op_id INTEGER, body BLOB NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID;
+CREATE UNIQUE INDEX events_op ON events(room, client_id, op_id) WHERE op_id IS NOT NULL;
+CREATE INDEX events_chat ON events(room, kind, seq);
+CREATE TABLE rooms(room TEXT PRIMARY KEY, epoch TEXT NOT NULL);
+CREATE TABLE snapshots(room TEXT PRIMARY KEY, seq INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE TABLE revoked_tokens(jti TEXT PRIMARY KEY, expires_at INTEGER);
+INSERT INTO events VALUES('r', 1, 1700000000001, 1, 'c', 7, CAST('r#1' AS BLOB));
+INSERT INTO events VALUES('r', 2, 1700000000002, 0, NULL, NULL, CAST('r#2' AS BLOB));
+PRAGMA user_version=3;
+)sql";
+        REQUIRE(sqlite3_exec(db, v3, nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    sqlite_event_log log(path);
+    CHECK(log.load("r").events == bodies("r", {1, 2}));
+    CHECK(log.find_op("r", "c", 7) == std::optional<std::uint64_t>(1));
+    const std::vector<event_record> next{chat_change("r", 3, 1)};
+    REQUIRE(log.append(next) == append_error::ok);
+    CHECK(log.chat_changes("r", 1, 1) == bodies("r", {3}));
+    CHECK(log.seq_at_time("r", 1700000000002, 100) == std::optional<std::uint64_t>(2));
+
+    raw_connection raw(path);
+    CHECK(raw.count("PRAGMA user_version") == 4);
+    CHECK(raw.count("SELECT count(*) FROM sqlite_master WHERE name IN ('events_target', 'events_time')") == 2);
+    CHECK(raw.count("SELECT count(*) FROM events WHERE target_seq IS NULL") == 2);
 }
