@@ -9,7 +9,7 @@
 //   5. the sender is muted              -> MUTED
 // Authorship (edit your own comment, delete your own feature) is checked by
 // the area that owns the content, with NOT_AUTHOR. docs/PERMISSIONS.md is
-// this table in prose; tests/unit/model_permissions_test.cpp checks every cell.
+// this table in prose; tests/unit/model/permissions_test.cpp checks every cell.
 #include "model/rules/rules.hpp"
 
 #include <string>
