@@ -100,6 +100,7 @@ TEST_CASE("reactions, a reply, an edit and deletions reach everyone with their t
     client ben(server.options("harbour", "ben"));
     client fay(server.options("harbour", "fay", pb::ROLE_FACILITATOR));
     event_recorder ana_sees(ana);
+    event_recorder fay_sees(fay);
     join_or_fail(ana);
     join_or_fail(ben);
     join_or_fail(fay);
@@ -152,6 +153,7 @@ TEST_CASE("reactions, a reply, an edit and deletions reach everyone with their t
         if (e.seq() == edited.seq)
             edit_seen = e.has_chat_edited() && e.chat_edited().text() == "Meet at 6?";
     CHECK(edit_seen);
+    REQUIRE(fay_sees.wait_for_seq(own.seq));
     CHECK(ben.replica().canonical_hash() == seen.canonical_hash());
     CHECK(fay.replica().canonical_hash() == seen.canonical_hash());
 

@@ -43,6 +43,7 @@ TEST_CASE("threads on a feature and on a place: replies, edits, a facilitator's 
     client pat(server.options("harbour", "pat"));
     client quinn(server.options("harbour", "quinn"));
     event_recorder quinn_sees(quinn);
+    event_recorder pat_sees(pat);
     join_or_fail(fay);
     join_or_fail(pat);
     join_or_fail(quinn);
@@ -118,6 +119,7 @@ TEST_CASE("threads on a feature and on a place: replies, edits, a facilitator's 
         if (e.seq() == replied.seq)
             kept = e.comment_added().comment().text() == "Yes, move it back a metre";
     CHECK(kept);
+    REQUIRE(pat_sees.wait_for_seq(resolved_corner.seq));
     CHECK(pat.replica().canonical_hash() == seen.canonical_hash());
     CHECK(fay.replica().canonical_hash() == seen.canonical_hash());
 }

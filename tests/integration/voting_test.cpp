@@ -57,6 +57,7 @@ TEST_CASE("two dots per person on ideas: budget, category and role are enforced;
     client quinn(server.options("harbour", "quinn"));
     client olga(server.options("harbour", "olga", pb::ROLE_OBSERVER));
     event_recorder olga_sees(olga);
+    event_recorder pat_sees(pat);
     join_or_fail(fay);
     join_or_fail(pat);
     join_or_fail(quinn);
@@ -120,6 +121,7 @@ TEST_CASE("two dots per person on ideas: budget, category and role are enforced;
     const pb::Event& last = events.back();
     REQUIRE(last.has_vote_closed());
     CHECK(last.vote_closed().results_size() == 2);
+    REQUIRE(pat_sees.wait_for_seq(closed.seq));
     CHECK(seen.canonical_hash() == fay.replica().canonical_hash());
     CHECK(seen.canonical_hash() == pat.replica().canonical_hash());
 }
@@ -131,6 +133,7 @@ TEST_CASE("an anonymous round's events name no actor, and its ballots name pseud
     client pat(server.options("secret", "pat"));
     client quinn(server.options("secret", "quinn"));
     event_recorder fay_sees(fay);
+    event_recorder quinn_sees(quinn);
     join_or_fail(fay);
     join_or_fail(pat);
     join_or_fail(quinn);
@@ -183,6 +186,7 @@ TEST_CASE("an anonymous round's events name no actor, and its ballots name pseud
     REQUIRE(round.results_size() == 1);
     CHECK(round.results(0).feature_id() == "park");
     CHECK(round.results(0).dots() == 2);
+    REQUIRE(quinn_sees.wait_for_seq(closed.seq));
     CHECK(seen.canonical_hash() == quinn.replica().canonical_hash());
 }
 
