@@ -1,2 +1,418 @@
-// (placeholder: to be written)
+// Exports and replay over HTTP (issue 3 items 9-10): GeoJSON valid per RFC
+// 7946 with votes and comment counts, chat and comments as JSON and CSV
+// (RFC 4180 quoting), the Markdown session report, deleted content only on
+// request, an export at an earlier seq, and who may export.
 #include "server_process.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+
+using namespace maptable;
+using namespace maptable::test;
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+
+constexpr const char* admin_key = "test-admin-key-0123456789";
+
+struct reply {
+    int status = 0;
+    std::string body;
+    std::string content_type;
+    json::value json() const
+    {
+        boost::system::error_code ec;
+        auto v = json::parse(body, ec);
+        return ec ? json::value() : v;
+    }
+};
+
+// GET target with "Authorization: Bearer <credential>" ("" sends none).
+reply get(unsigned short port, const std::string& target, const std::string& credential = admin_key)
+{
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+    if (!credential.empty())
+        req.set(http::field::authorization, "Bearer " + credential);
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1 << 24);
+    http::read(stream, buffer, parser);
+    reply r;
+    r.status = static_cast<int>(parser.get().result_int());
+    r.body = parser.get().body();
+    r.content_type = std::string(parser.get()[http::field::content_type]);
+    beast::error_code ignored;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    return r;
+}
+
+// RFC 4180: records of fields; quoted fields may hold commas, CRLF and "".
+// Fails the test on a malformed file (a quote inside an unquoted field, an
+// unterminated quote, a line end other than CRLF).
+std::vector<std::vector<std::string>> parse_csv(const std::string& text)
+{
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> row;
+    std::string field;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (text[i] == '"') {
+            ++i;
+            for (;;) {
+                REQUIRE_MESSAGE(i < text.size(), "unterminated quoted field");
+                if (text[i] == '"') {
+                    if (i + 1 < text.size() && text[i + 1] == '"') {
+                        field += '"';
+                        i += 2;
+                        continue;
+                    }
+                    ++i;
+                    break;
+                }
+                field += text[i++];
+            }
+        }
+        while (i < text.size() && text[i] != ',' && text[i] != '\r') {
+            REQUIRE_MESSAGE(text[i] != '"', "a quote inside an unquoted field");
+            REQUIRE_MESSAGE(text[i] != '\n', "a bare LF ends a record (RFC 4180 wants CRLF)");
+            field += text[i++];
+        }
+        if (i < text.size() && text[i] == ',') {
+            row.push_back(std::move(field));
+            field.clear();
+            ++i;
+            continue;
+        }
+        REQUIRE_MESSAGE(i + 1 < text.size(), "the last record must end with CRLF");
+        REQUIRE(text[i + 1] == '\n');
+        row.push_back(std::move(field));
+        field.clear();
+        rows.push_back(std::move(row));
+        row.clear();
+        i += 2;
+    }
+    return rows;
+}
+
+std::size_t column(const std::vector<std::string>& header, const std::string& name)
+{
+    for (std::size_t i = 0; i < header.size(); ++i)
+        if (header[i] == name)
+            return i;
+    FAIL("no column " << name);
+    return 0;
+}
+
+pb::Feature line_feature(const std::string& id)
+{
+    pb::Feature f;
+    f.set_id(id);
+    f.set_title("Cycle route");
+    f.mutable_geometry()->set_kind(pb::FEATURE_KIND_LINE);
+    for (auto [lon, lat] : {std::pair{18.40, -33.90}, {18.41, -33.91}, {18.42, -33.905}}) {
+        auto* p = f.mutable_geometry()->add_positions();
+        p->set_lon(lon);
+        p->set_lat(lat);
+    }
+    return f;
+}
+
+// A clockwise square, left open as the model keeps rings.
+pb::Feature area_feature(const std::string& id)
+{
+    pb::Feature f;
+    f.set_id(id);
+    f.set_title("Park");
+    f.set_category("green");
+    f.mutable_geometry()->set_kind(pb::FEATURE_KIND_AREA);
+    for (auto [lon, lat] : {std::pair{18.40, -33.90}, {18.41, -33.90}, {18.41, -33.91}, {18.40, -33.91}}) {
+        auto* p = f.mutable_geometry()->add_positions();
+        p->set_lon(lon);
+        p->set_lat(lat);
+    }
+    return f;
+}
+
+const json::object* feature_named(const json::value& collection, const std::string& id)
+{
+    for (const auto& f : collection.at("features").as_array())
+        if (f.at("id") == json::value(id))
+            return &f.as_object();
+    return nullptr;
+}
+
+// A workshop in room "harbour": an agenda, three features, a vote round
+// (closed) with dots, a thread with two comments, chat with a tricky
+// message and a deleted one, and a deleted feature.
+struct workshop {
+    explicit workshop(server_process& s)
+        : server(s)
+        , ana(s.options("harbour", "ana", pb::ROLE_FACILITATOR))
+        , ben(s.options("harbour", "ben"))
+    {
+        join_or_fail(ana);
+        join_or_fail(ben);
+        pb::AgendaStep intro, vote;
+        intro.set_id("intro");
+        intro.set_title("Walk the waterfront");
+        intro.set_prompt("What is missing here?");
+        vote.set_id("vote");
+        vote.set_title("Choose priorities");
+        REQUIRE(ana.set_agenda({intro, vote}).get().ok);
+        pb::Feature point = point_feature("f-bench", 18.42, -33.92, "Benches");
+        point.set_category("seating");
+        first_feature_seq = ben.add_feature(point).get().seq;
+        REQUIRE(first_feature_seq > 0);
+        REQUIRE(ben.add_feature(line_feature("f-route")).get().ok);
+        REQUIRE(ana.add_feature(area_feature("f-park")).get().ok);
+        REQUIRE(ben.add_feature(point_feature("f-gone", 18.43, -33.93, "Kiosk")).get().ok);
+        REQUIRE(ana.delete_feature("f-gone", "duplicate of the benches").get().ok);
+
+        pb::VoteRound round;
+        round.set_id("priorities");
+        round.set_title("Top priorities");
+        round.set_dots_per_person(3);
+        REQUIRE(ana.open_vote(round).get().ok);
+        REQUIRE(ben.place_dot("priorities", "f-park").get().ok);
+        REQUIRE(ben.place_dot("priorities", "f-park").get().ok);
+        REQUIRE(ana.place_dot("priorities", "f-park").get().ok);
+        REQUIRE(ana.place_dot("priorities", "f-bench").get().ok);
+        REQUIRE(ana.close_vote("priorities").get().ok);
+
+        REQUIRE(ben.start_thread("t-park", "f-park", "Needs shade trees").get().ok);
+        REQUIRE(ana.add_comment("t-park", "Agreed; noted for phase 2").get().ok);
+
+        REQUIRE(ben.send_chat(tricky_text).get().ok);
+        const auto rude = ben.send_chat("something rude").get();
+        REQUIRE(rude.ok);
+        deleted_chat_seq = rude.seq;
+        const auto removed = ana.delete_chat(rude.seq, "off topic").get();
+        REQUIRE(removed.ok);
+        last_seq = removed.seq;
+    }
+
+    server_process& server;
+    client ana;
+    client ben;
+    std::uint64_t first_feature_seq = 0;
+    std::uint64_t deleted_chat_seq = 0;
+    std::uint64_t last_seq = 0;
+    static constexpr const char* tricky_text = "Benches, \"real\" ones\nnot rocks";
+};
+
+} // namespace
+
+TEST_CASE("the GeoJSON export is an RFC 7946 FeatureCollection with votes and comment counts")
+{
+    server_process server({"--admin-key", admin_key});
+    workshop w(server);
+    const auto r = get(server.port(), "/v1/rooms/harbour/export/geojson");
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    CHECK(r.content_type == "application/geo+json");
+    const auto doc = r.json();
+    REQUIRE(doc.is_object());
+    CHECK(doc.at("type") == "FeatureCollection");
+    CHECK(doc.at("features").as_array().size() == 3);   // the deleted one is left out
+    CHECK(feature_named(doc, "f-gone") == nullptr);
+
+    const auto* bench = feature_named(doc, "f-bench");
+    REQUIRE(bench);
+    CHECK(bench->at("type") == "Feature");
+    CHECK(bench->at("geometry").at("type") == "Point");
+    CHECK(bench->at("geometry").at("coordinates").at(0).to_number<double>() == 18.42);   // [lon, lat]
+    CHECK(bench->at("geometry").at("coordinates").at(1).to_number<double>() == -33.92);
+    const auto& bp = bench->at("properties").as_object();
+    CHECK(bp.at("id") == "f-bench");
+    CHECK(bp.at("kind") == "point");
+    CHECK(bp.at("title") == "Benches");
+    CHECK(bp.at("category") == "seating");
+    CHECK(bp.at("author_id") == "ben");
+    CHECK(bp.at("created_seq").to_number<std::uint64_t>() == w.first_feature_seq);
+    CHECK(bp.at("votes").to_number<int>() == 1);
+    CHECK(bp.at("comment_count").to_number<int>() == 0);
+    for (const char* key : {"description", "colour", "layer", "author_name", "updated_seq", "votes_by_round"})
+        CHECK_MESSAGE(bp.contains(key), key);
+
+    const auto* route = feature_named(doc, "f-route");
+    REQUIRE(route);
+    CHECK(route->at("geometry").at("type") == "LineString");
+    CHECK(route->at("geometry").at("coordinates").as_array().size() == 3);
+
+    const auto* park = feature_named(doc, "f-park");
+    REQUIRE(park);
+    CHECK(park->at("geometry").at("type") == "Polygon");
+    const auto& ring = park->at("geometry").at("coordinates").at(0).as_array();
+    REQUIRE(ring.size() == 5);                 // closed: the first position again at the end
+    CHECK(ring.front() == ring.back());
+    double twice_area = 0;                     // counter-clockwise (RFC 7946 3.1.6)
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i)
+        twice_area += ring[i].at(0).to_number<double>() * ring[i + 1].at(1).to_number<double>() -
+                      ring[i + 1].at(0).to_number<double>() * ring[i].at(1).to_number<double>();
+    CHECK(twice_area > 0);
+    const auto& pp = park->at("properties").as_object();
+    CHECK(pp.at("votes").to_number<int>() == 3);
+    CHECK(pp.at("votes_by_round").at("priorities").to_number<int>() == 3);
+    CHECK(pp.at("comment_count").to_number<int>() == 2);
+
+    // With include_deleted the deleted feature is there, marked.
+    const auto all = get(server.port(), "/v1/rooms/harbour/export/geojson?include_deleted=1").json();
+    REQUIRE(all.is_object());
+    CHECK(all.at("features").as_array().size() == 4);
+    const auto* gone = feature_named(all, "f-gone");
+    REQUIRE(gone);
+    CHECK(gone->at("properties").at("deleted") == true);
+    CHECK(gone->at("properties").at("deleted_by") == "ana");
+    CHECK(gone->at("properties").at("delete_reason") == "duplicate of the benches");
+    CHECK(feature_named(all, "f-bench")->at("properties").at("deleted") == false);
+}
+
+TEST_CASE("chat and comments export as JSON and as RFC 4180 CSV; deleted words only on request")
+{
+    server_process server({"--admin-key", admin_key});
+    workshop w(server);
+
+    const auto chat = get(server.port(), "/v1/rooms/harbour/export/chat.json");
+    REQUIRE_MESSAGE(chat.status == 200, chat.body);
+    const auto chat_doc = chat.json();
+    const auto& messages = chat_doc.at("messages").as_array();
+    REQUIRE(messages.size() == 2);
+    CHECK(messages[0].at("text") == workshop::tricky_text);
+    CHECK(messages[0].at("author_id") == "ben");
+    CHECK(messages[1].at("seq").to_number<std::uint64_t>() == w.deleted_chat_seq);
+    CHECK(messages[1].at("deleted") == true);
+    CHECK(messages[1].at("deleted_by") == "ana");
+    CHECK(messages[1].at("delete_reason") == "off topic");
+    CHECK(messages[1].at("text") == "");
+    CHECK(chat.body.find("something rude") == std::string::npos);
+    const auto audit = get(server.port(), "/v1/rooms/harbour/export/chat.json?include_deleted=1").json();
+    CHECK(audit.at("messages").at(1).at("text") == "something rude");
+
+    const auto csv = get(server.port(), "/v1/rooms/harbour/export/chat.csv");
+    REQUIRE(csv.status == 200);
+    CHECK(csv.content_type.starts_with("text/csv"));
+    // The tricky text is quoted with its quotes doubled and its newline kept.
+    CHECK(csv.body.find("\"Benches, \"\"real\"\" ones\nnot rocks\"") != std::string::npos);
+    const auto rows = parse_csv(csv.body);
+    REQUIRE(rows.size() == 3);
+    for (const auto& row : rows)
+        CHECK(row.size() == rows[0].size());
+    const auto text = column(rows[0], "text");
+    CHECK(rows[1][text] == workshop::tricky_text);
+    CHECK(rows[2][text] == "");
+    CHECK(rows[2][column(rows[0], "deleted")] == "true");
+    CHECK(parse_csv(get(server.port(), "/v1/rooms/harbour/export/chat.csv?include_deleted=1").body)[2][text] ==
+          "something rude");
+
+    const auto comments = get(server.port(), "/v1/rooms/harbour/export/comments.json");
+    REQUIRE(comments.status == 200);
+    const auto comments_doc = comments.json();
+    const auto& threads = comments_doc.at("threads").as_array();
+    REQUIRE(threads.size() == 1);
+    CHECK(threads[0].at("id") == "t-park");
+    CHECK(threads[0].at("feature_id") == "f-park");
+    CHECK(threads[0].at("feature_title") == "Park");
+    REQUIRE(threads[0].at("comments").as_array().size() == 2);
+    CHECK(threads[0].at("comments").at(0).at("text") == "Needs shade trees");
+    CHECK(threads[0].at("comments").at(1).at("author_id") == "ana");
+
+    const auto comment_rows = parse_csv(get(server.port(), "/v1/rooms/harbour/export/comments.csv").body);
+    REQUIRE(comment_rows.size() == 3);
+    CHECK(comment_rows[2][column(comment_rows[0], "text")] == "Agreed; noted for phase 2");
+    CHECK(comment_rows[1][column(comment_rows[0], "thread_id")] == "t-park");
+}
+
+TEST_CASE("the Markdown report has the room, the agenda, the vote results, the features and the threads")
+{
+    server_process server({"--admin-key", admin_key});
+    workshop w(server);
+    const auto r = get(server.port(), "/v1/rooms/harbour/export/report.md");
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    CHECK(r.content_type.starts_with("text/markdown"));
+    const auto& md = r.body;
+    CAPTURE(md);
+    CHECK(md.find("## Agenda") != std::string::npos);
+    CHECK(md.find("1. Walk the waterfront") != std::string::npos);
+    CHECK(md.find("What is missing here?") != std::string::npos);
+    CHECK(md.find("2. Choose priorities") != std::string::npos);
+    CHECK(md.find("## Vote results") != std::string::npos);
+    CHECK(md.find("### Top priorities") != std::string::npos);
+    CHECK(md.find("1. Park: 3 dots") != std::string::npos);
+    CHECK(md.find("2. Benches: 1 dot") != std::string::npos);
+    CHECK(md.find("### seating (1)") != std::string::npos);
+    CHECK(md.find("### green (1)") != std::string::npos);
+    CHECK(md.find("Needs shade trees") != std::string::npos);
+    CHECK(md.find("Agreed; noted for phase 2") != std::string::npos);
+    CHECK(md.find("## Participants") != std::string::npos);
+    CHECK(md.find("(`ana`)") != std::string::npos);
+    CHECK(md.find("(`ben`)") != std::string::npos);
+    CHECK(md.find("Kiosk") == std::string::npos);   // deleted features are left out
+}
+
+TEST_CASE("exports need the admin key or a facilitator's token for that room")
+{
+    server_process server({"--admin-key", admin_key});
+    workshop w(server);
+    const std::string path = "/v1/rooms/harbour/export/geojson";
+    CHECK(get(server.port(), path, "").status == 401);
+    CHECK(get(server.port(), path, "not-a-token").status == 401);
+    CHECK(get(server.port(), path, server.token("harbour", "ben")).status == 403);
+    CHECK(get(server.port(), path, server.token("harbour", "olu", pb::ROLE_OBSERVER)).status == 403);
+    CHECK(get(server.port(), path, server.token("elsewhere", "ana", pb::ROLE_FACILITATOR)).status == 403);
+    CHECK(get(server.port(), path, server.token("harbour", "ana", pb::ROLE_FACILITATOR, -120)).status == 401);   // expired
+    const auto facilitator = get(server.port(), path, server.token("harbour", "ana", pb::ROLE_FACILITATOR));
+    CHECK(facilitator.status == 200);
+    CHECK(facilitator.json().at("features").as_array().size() == 3);
+    CHECK(get(server.port(), "/v1/rooms/harbour/state", server.token("harbour", "ben")).status == 403);
+    CHECK(get(server.port(), "/v1/rooms/harbour/state", server.token("harbour", "ana", pb::ROLE_FACILITATOR)).status == 200);
+
+    // Unknown rooms, exports and bad queries.
+    CHECK(get(server.port(), "/v1/rooms/nowhere/export/geojson").status == 404);
+    CHECK(get(server.port(), "/v1/rooms/harbour/export/shapefile").status == 404);
+    CHECK(get(server.port(), "/v1/rooms/harbour/export/geojson?seq=abc").status == 400);
+    CHECK(get(server.port(), "/v1/rooms/harbour/export/geojson?seq=1&time=5").status == 400);
+    CHECK(get(server.port(), "/v1/rooms/harbour/export/geojson?seq=" + std::to_string(w.last_seq + 1)).status == 400);
+    CHECK(get(server.port(), "/v1/rooms/harbour/export/geojson?time=1000").status == 400);   // before the first event
+}
+
+TEST_CASE("an export and the state at an earlier seq show the room as it was then")
+{
+    server_process server({"--admin-key", admin_key});
+    workshop w(server);
+    const auto seq = std::to_string(w.first_feature_seq);
+    const auto then = get(server.port(), "/v1/rooms/harbour/export/geojson?seq=" + seq).json();
+    REQUIRE(then.is_object());
+    REQUIRE(then.at("features").as_array().size() == 1);
+    CHECK(then.at("features").at(0).at("id") == "f-bench");
+    CHECK(then.at("maptable").at("seq").to_number<std::uint64_t>() == w.first_feature_seq);
+
+    const auto state = get(server.port(), "/v1/rooms/harbour/state?seq=" + seq);
+    REQUIRE_MESSAGE(state.status == 200, state.body);
+    CHECK(state.content_type == "application/json");
+    const auto s = state.json();
+    CHECK(s.at("seq") == json::value(seq));   // protobuf JSON: 64-bit integers as strings
+    CHECK(s.at("features").as_array().size() == 1);
+    CHECK(s.at("agenda").as_array().size() == 2);
+    CHECK_FALSE(s.as_object().contains("votes"));   // the round was opened later
+
+    // The newest state has everything; at seq 0 the room is empty.
+    const auto now = get(server.port(), "/v1/rooms/harbour/state").json();
+    CHECK(now.at("seq") == json::value(std::to_string(w.last_seq)));
+    CHECK(now.at("features").as_array().size() == 3);
+    CHECK_FALSE(get(server.port(), "/v1/rooms/harbour/state?seq=0").json().as_object().contains("features"));
+
+    // By time: a time after the last event is the newest state.
+    const auto by_time = get(server.port(), "/v1/rooms/harbour/export/chat.json?time=99999999999999").json();
+    CHECK(by_time.at("seq").to_number<std::uint64_t>() == w.last_seq);
+}
