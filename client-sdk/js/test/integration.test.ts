@@ -118,13 +118,12 @@ describe("the SDK against a real maptable-server", { skip }, () => {
     const missed = await ana.sendChat("said while Ben was offline");
     assert.ok(missed.ok);
 
+    await net.attempted(net.attempts + 2);   // it keeps trying while offline
     const welcomed = nextWelcome(ben);
-    const attemptsOffline = net.attempts;
     net.offline = false;
     const sent = await offline;
     assert.ok(sent.ok, show(sent));
     assert.equal(await welcomed, true, "the resume kept the replica (recovered)");
-    assert.ok(attemptsOffline >= 2, "it retried while offline");
     assert.deepEqual(pendingCounts, [1, 0]);
 
     await waitForSeq(ben, missed.seq > sent.seq ? missed.seq : sent.seq);

@@ -88,11 +88,18 @@ export class TestNetwork {
   lostAcks = 0;
   attempts = 0;
   readonly sent: ClientMessage[] = [];
+  private waiting: Array<() => void> = [];
 
   readonly factory: WebSocketFactory = (url) => {
     this.attempts++;
+    for (const wake of this.waiting.splice(0)) wake();
     return this.offline ? new UnreachableSocket() : new TappedSocket(url, this);
   };
+
+  // Resolves once the client has tried to connect n times in all.
+  async attempted(n: number): Promise<void> {
+    while (this.attempts < n) await new Promise<void>((wake) => this.waiting.push(wake));
+  }
 }
 
 // The plain ws package, for clients that need no faults.
