@@ -213,7 +213,11 @@ export class MaptableConnection {
   // connection cannot be made (ErrorCode.UNSPECIFIED).
   connect(): Promise<Welcome> {
     return new Promise((resolve, reject) => {
-      if (this.joinWaiter || this.open || this.everJoined || this.finished) {
+      if (this.finished) {
+        reject(new MaptableError(ErrorCode.UNSPECIFIED, "this client was closed for good; make a new one to join again"));
+        return;
+      }
+      if (this.joinWaiter || this.open || this.everJoined) {
         reject(new MaptableError(ErrorCode.ALREADY_JOINED, "connect() was already called"));
         return;
       }
