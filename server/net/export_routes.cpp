@@ -4,6 +4,7 @@
 #include "export/geojson_export.hpp"
 #include "export/report.hpp"
 #include "net/room_routes.hpp"
+#include "room/replay.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -229,8 +230,8 @@ void read_room_record(session::server_context& context, const std::string& room_
 {
     // Every event from seq 1: exports need all chat and every deletion, not
     // only what the newest snapshot keeps.
-    // TODO(replay): when room/replay.hpp's paged reads land, read in pages
-    // (events_between) so a long log does not hold the writer in one job.
+    // (One read job: a very long log holds the writer for its read. The
+    // state alone goes through room::replay_async, which reads in pages.)
     context.store->run([room_id, at, reply_on, done = std::move(done)](store::event_log& log) mutable {
         std::optional<store::room_history> history;
         try {
@@ -342,6 +343,39 @@ void handle_room_request(const admin_request& req, session::server_context& cont
     }
     const std::string what(state ? std::string_view("state") : rest.substr(7));
     spdlog::info("conn={} export {} of room {}", connection_id, what, room_id);
+    if (state) {
+        auto answer = [version, done](const model::room_state& at) {
+            try {
+                done(file_reply(version, "application/json", state_json(at)));
+            } catch (const std::exception& e) {
+                spdlog::error("state export failed: {}", e.what());
+                done(json_error(http::status::internal_server_error, version, "the state has no JSON form"));
+            }
+        };
+        if (!q.at.seq && !q.at.time_ms)   // the newest: the snapshot and the events after it
+            return read_latest_state(context, room_id, reply_on,
+                                     [version, done, answer](std::variant<model::room_state, read_failure> read) {
+                                         if (auto* failed = std::get_if<read_failure>(&read))
+                                             return done(json_error(http::status(failed->status), version, failed->message));
+                                         answer(std::get<model::room_state>(read));
+                                     });
+        // An earlier point: the room's replay (from the snapshot when it is
+        // not newer, in pages, folded here rather than on the writer).
+        room::replay_target at = q.at.seq ? room::replay_target(room::replay_at_seq{*q.at.seq})
+                                          : room::replay_target(room::replay_at_time{*q.at.time_ms});
+        return room::replay_async(*context.store, reply_on, room_id, at, room::replay_unbounded,
+                                  [version, done, answer](room::replay_result result) {
+                                      if (auto* failed = std::get_if<room::replay_failure>(&result)) {
+                                          const auto status = failed->code == pb::ERROR_CODE_SEQ_OUT_OF_RANGE
+                                                                  ? http::status::bad_request
+                                                              : failed->code == pb::ERROR_CODE_STORE_UNAVAILABLE
+                                                                  ? http::status::service_unavailable
+                                                                  : http::status::internal_server_error;
+                                          return done(json_error(status, version, failed->message));
+                                      }
+                                      answer(std::get<model::room_state>(result));
+                                  });
+    }
     read_room_record(context, room_id, q.at, reply_on,
                      [version, room_id, what, q, done = std::move(done)](
                          std::variant<exports::room_record, read_failure> read) {

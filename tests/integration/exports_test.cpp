@@ -412,6 +412,12 @@ TEST_CASE("an export and the state at an earlier seq show the room as it was the
     CHECK(now.at("features").as_array().size() == 3);
     CHECK_FALSE(get(server.port(), "/v1/rooms/harbour/state?seq=0").json().as_object().contains("features"));
 
+    // Points outside the history.
+    CHECK(get(server.port(), "/v1/rooms/harbour/state?seq=" + std::to_string(w.last_seq + 1)).status == 400);
+    CHECK(get(server.port(), "/v1/rooms/harbour/state?time=1000").status == 400);
+    const auto at_time = get(server.port(), "/v1/rooms/harbour/state?time=99999999999999").json();
+    CHECK(at_time.at("seq") == json::value(std::to_string(w.last_seq)));
+
     // By time: a time after the last event is the newest state.
     const auto by_time = get(server.port(), "/v1/rooms/harbour/export/chat.json?time=99999999999999").json();
     CHECK(by_time.at("seq").to_number<std::uint64_t>() == w.last_seq);
