@@ -139,7 +139,7 @@ void session_command(const settings& global, const arguments& args)
 {
     const auto parsed = parse_command(args, {});
     const std::string what = parsed.words.empty() ? "" : parsed.words[0];
-    if (what == "start") {
+    if (what == "start" && parsed.words.size() > 1) {
         const auto title = joined(parsed.words, 1);
         const auto seq = run_one(connection_from(global), "the session start",
                                  [&](client& c) { return c.start_session(title); });
@@ -147,7 +147,7 @@ void session_command(const settings& global, const arguments& args)
     } else if (what == "end" && parsed.words.size() == 1) {
         run_one(connection_from(global), "the session end", [](client& c) { return c.end_session(); });
     } else {
-        throw usage_error("usage: maptable session start [TITLE...] | session end");
+        throw usage_error("usage: maptable session start TITLE... | session end");
     }
 }
 

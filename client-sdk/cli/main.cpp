@@ -65,7 +65,7 @@ Facilitation (facilitator):
   agenda close            Close the open step.
   timer start DURATION    Start the shared timer: 300 (seconds), 90s, 5m, 1h.
   timer pause|resume|reset
-  session start [TITLE...]  Start a dated session; prints "session ID".
+  session start TITLE...  Start a dated session (a meeting); prints "session ID".
   session end
   vote open VOTE_ID TITLE... [--dots N (3)] [--category C] [--anonymous]
        [--hide-results] [--max-per-feature N] [--ends-in SECONDS]

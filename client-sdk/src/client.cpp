@@ -45,8 +45,11 @@ std::string random_id(std::size_t bytes)
 
 std::int64_t remaining_ms(const pb::Timer& timer, std::int64_t now_ms)
 {
-    const auto left = timer.running() ? timer.remaining_ms() - (now_ms - timer.started_at_ms()) : timer.remaining_ms();
-    return std::max<std::int64_t>(0, left);
+    if (!timer.running())
+        return std::max<std::int64_t>(0, timer.remaining_ms());
+    // A clock behind the start (a skewed offset) counts as no time passed, as in the model.
+    const auto elapsed = std::max<std::int64_t>(0, now_ms - timer.started_at_ms());
+    return std::max<std::int64_t>(0, timer.remaining_ms() - elapsed);
 }
 
 pb::Viewport viewport_of(const pb::MapView& view)

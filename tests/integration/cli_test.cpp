@@ -8,10 +8,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <future>
+#include <mutex>
 #include <poll.h>
 #include <regex>
 #include <string>
@@ -445,4 +448,439 @@ TEST_CASE("join exits 0 on /quit and prints a control character in a message har
     CHECK(cli.wait_exit() == 0);
     CHECK(cli.out().find('\x1b') == std::string::npos);
     CHECK(cli.out().find("[2Jcleared?") != std::string::npos);
+}
+
+// ---------------------------------------------------------------- facilitation commands (issue 3)
+
+namespace {
+
+void require_ok(const maptable::command_result& r, const char* what)
+{
+    REQUIRE_MESSAGE(r.ok, what << ": " << pb::ErrorCode_Name(r.code) << ": " << r.message);
+}
+
+// The CLI refused with the server's code: exit 1, "maptable: ERROR_CODE_X: ..." on stderr.
+void check_refused(const finished& r, const std::string& code)
+{
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err.rfind("maptable: " + code + ": ", 0) == 0);
+}
+
+// A usage error: exit 2 and a reason on stderr that contains `says`.
+void check_usage(const finished& r, const std::string& says)
+{
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find(says) != std::string::npos);
+    CHECK(r.out.empty());
+}
+
+std::string write_file(const server_process& server, const std::string& name, const std::string& text)
+{
+    const auto path = (server.data_dir() / name).string();
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    REQUIRE(f != nullptr);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    return path;
+}
+
+} // namespace
+
+TEST_CASE("comment starts threads on a feature and at a place, and replies; bad anchors are refused")
+{
+    server_process server;
+    maptable::client ben(server.options("harbour", "Ben"));
+    event_recorder ben_events(ben);
+    join_or_fail(ben);
+    require_ok(ben.add_feature(maptable::test::point_feature("f-stop", 18.42, -33.92, "Bus stop")).get(), "feature");
+    const auto ana = server.token("harbour", "Ana");
+
+    const auto on = run(with(server, ana, {"comment", "on", "f-stop", "Needs", "a", "shelter"}));
+    INFO("stderr: " << on.err);
+    REQUIRE(on.status == 0);
+    std::smatch match;
+    REQUIRE_MESSAGE(std::regex_match(on.out, match, std::regex("(t-[0-9a-f]{12}) seq ([0-9]+)\n")), on.out);
+    const std::string thread = match[1];
+
+    const auto at = run(with(server, ana, {"comment", "at", "18.5", "-33.95", "Dark", "corner", "--thread", "t-corner"}));
+    REQUIRE(at.status == 0);
+    CHECK(at.out.rfind("t-corner seq ", 0) == 0);
+
+    const auto reply = run(with(server, server.token("harbour", "Cleo"), {"comment", "reply", thread, "Agreed"}));
+    REQUIRE(reply.status == 0);
+    CHECK(reply.out.empty());
+
+    REQUIRE(ben_events.wait_for_seq(4));
+    const auto state = ben.replica();
+    const auto* on_stop = state.find_thread(thread);
+    REQUIRE(on_stop != nullptr);
+    CHECK(on_stop->feature_id() == "f-stop");
+    REQUIRE(on_stop->comments_size() == 2);
+    CHECK(on_stop->comments(0).text() == "Needs a shelter");
+    CHECK(on_stop->comments(0).author_name() == "Ana");
+    CHECK(on_stop->comments(1).text() == "Agreed");
+    CHECK(on_stop->comments(1).author_name() == "Cleo");
+    const auto* corner = state.find_thread("t-corner");
+    REQUIRE(corner != nullptr);
+    CHECK(corner->feature_id().empty());
+    CHECK(corner->position().lon() == 18.5);
+    CHECK(corner->position().lat() == -33.95);
+
+    check_refused(run(with(server, ana, {"comment", "on", "f-nowhere", "Hello"})), "ERROR_CODE_FEATURE_NOT_FOUND");
+    check_refused(run(with(server, ana, {"comment", "reply", "t-nothing", "Hello"})), "ERROR_CODE_THREAD_NOT_FOUND");
+    check_refused(run(with(server, ana, {"comment", "at", "18.5", "-33.95", "Again", "--thread", "t-corner"})),
+                  "ERROR_CODE_THREAD_EXISTS");
+    check_usage(run(with(server, ana, {"comment", "at", "east", "-33.9", "Hello"})), "longitude 'east'");
+    check_usage(run(with(server, ana, {"comment", "on", "f-stop"})), "usage: maptable comment");
+    check_usage(run(with(server, ana, {"comment", "under", "f-stop", "text"})), "usage: maptable comment");
+}
+
+TEST_CASE("react adds and takes back a reaction; a message that is not there is refused")
+{
+    server_process server;
+    maptable::client ben(server.options("harbour", "Ben"));
+    event_recorder ben_events(ben);
+    join_or_fail(ben);
+    const auto posted = ben.send_chat("Shall we start?").get();
+    require_ok(posted, "chat");
+    const auto ana = server.token("harbour", "Ana");
+    const auto seq = std::to_string(posted.seq);
+
+    const auto reacted = run(with(server, ana, {"react", seq, "+1"}));
+    INFO("stderr: " << reacted.err);
+    REQUIRE(reacted.status == 0);
+    REQUIRE(ben_events.wait_for_seq(posted.seq + 1));
+    const auto state = ben.replica();
+    const auto* message = state.find_chat(posted.seq);
+    REQUIRE(message != nullptr);
+    REQUIRE(message->reactions_size() == 1);
+    CHECK(message->reactions(0).emoji() == "+1");
+    CHECK(message->reactions(0).participant_ids(0) == "Ana");  // the harness uses the name as the id
+
+    REQUIRE(run(with(server, ana, {"react", seq, "+1", "--remove"})).status == 0);
+    REQUIRE(ben_events.wait_for_seq(posted.seq + 2));
+    CHECK(ben.replica().find_chat(posted.seq)->reactions_size() == 0);
+
+    check_refused(run(with(server, ana, {"react", "999", "+1"})), "ERROR_CODE_MESSAGE_NOT_FOUND");
+    check_refused(run(with(server, ana, {"react", seq, "two words"})), "ERROR_CODE_INVALID_REACTION");
+    check_usage(run(with(server, ana, {"react", "first", "+1"})), "message seq 'first' is not a whole number");
+    check_usage(run(with(server, ana, {"react", seq})), "usage: maptable react");
+}
+
+TEST_CASE("lock, mute and remove: a facilitator moderates from the terminal, a participant may not")
+{
+    server_process server;
+    maptable::client ben(server.options("harbour", "Ben"));
+    event_recorder ben_events(ben);
+    std::promise<maptable::close_info> ben_closed;
+    ben.on_closed([&](const maptable::close_info& info) { ben_closed.set_value(info); });
+    join_or_fail(ben);
+    const auto ana = server.token("harbour", "Ana", pb::ROLE_FACILITATOR);
+
+    const auto locked = run(with(server, ana, {"lock", "--map", "locked", "--chat", "facilitators"}));
+    INFO("stderr: " << locked.err);
+    REQUIRE(locked.status == 0);
+    REQUIRE(ben_events.wait_for_seq(1));
+    CHECK(ben.replica().data().settings.map_locked());
+    CHECK(ben.replica().data().settings.chat() == pb::AUDIENCE_FACILITATORS);
+    CHECK(ben.add_feature(maptable::test::point_feature("f-1", 1, 2)).get().code == pb::ERROR_CODE_LOCKED);
+    CHECK(ben.send_chat("can I talk?").get().code == pb::ERROR_CODE_LOCKED);
+
+    REQUIRE(run(with(server, ana, {"lock", "--map", "open", "--chat", "default"})).status == 0);
+    REQUIRE(ben_events.wait_for_seq(2));
+    require_ok(ben.send_chat("now I can").get(), "chat after the unlock");
+
+    REQUIRE(run(with(server, ana, {"mute", "Ben", "--reason", "shouting"})).status == 0);
+    CHECK(ben.send_chat("hello?").get().code == pb::ERROR_CODE_MUTED);
+    REQUIRE(run(with(server, ana, {"mute", "Ben", "--undo"})).status == 0);
+    require_ok(ben.send_chat("thanks").get(), "chat after the unmute");
+
+    // A participant may not moderate.
+    const auto cleo = server.token("harbour", "Cleo");
+    check_refused(run(with(server, cleo, {"lock", "--map", "locked"})), "ERROR_CODE_PERMISSION_DENIED");
+    check_refused(run(with(server, cleo, {"mute", "Ben"})), "ERROR_CODE_PERMISSION_DENIED");
+
+    REQUIRE(run(with(server, ana, {"remove", "Ben", "--reason", "asked to leave"})).status == 0);
+    auto closed = ben_closed.get_future();
+    REQUIRE(closed.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    CHECK(closed.get().code == 1008);
+    CHECK(ben.state() == maptable::connection_state::closed);
+    // With a fresh token too: the participant id is out of the room.
+    check_refused(run(with(server, server.token("harbour", "Ben"), {"say", "I am back"})),
+                  "ERROR_CODE_PARTICIPANT_REMOVED");
+
+    check_usage(run(with(server, ana, {"lock"})), "lock needs at least one of");
+    check_usage(run(with(server, ana, {"lock", "--map", "maybe"})), "--map 'maybe' must be locked or open");
+    check_usage(run(with(server, ana, {"lock", "--chat", "friends"})), "--chat 'friends' is not an audience");
+    check_usage(run(with(server, ana, {"mute"})), "usage: maptable mute");
+    check_usage(run(with(server, ana, {"remove", "a", "b"})), "usage: maptable remove");
+}
+
+TEST_CASE("agenda, timer and hands from the terminal; the agenda step's view reaches the SDK")
+{
+    server_process server;
+    maptable::client ben(server.options("harbour", "Ben"));
+    event_recorder ben_events(ben);
+    std::mutex views_mutex;
+    std::condition_variable views_changed;
+    std::vector<pb::Viewport> views;
+    ben.on_view_request([&](const pb::Viewport& v) {
+        std::lock_guard lock(views_mutex);
+        views.push_back(v);
+        views_changed.notify_all();
+    });
+    join_or_fail(ben);
+    const auto ana = server.token("harbour", "Ana", pb::ROLE_FACILITATOR);
+
+    const auto agenda = write_file(server, "agenda.json", R"({"steps": [
+        {"id": "intro", "title": "Welcome", "prompt": "Who are you?"},
+        {"id": "walk", "title": "The harbour walk", "view": {"center": {"lon": 18.43, "lat": -33.91}, "zoom": 15},
+         "timer_seconds": 600}]})");
+    const auto set = run(with(server, ana, {"agenda", "set", agenda}));
+    INFO("stderr: " << set.err);
+    REQUIRE(set.status == 0);
+    REQUIRE(run(with(server, ana, {"agenda", "open", "walk"})).status == 0);
+    REQUIRE(ben_events.wait_for_seq(2));
+    auto state = ben.replica();
+    REQUIRE(state.data().agenda.size() == 2);
+    CHECK(state.data().agenda[1].prompt().empty());
+    CHECK(state.data().agenda[0].prompt() == "Who are you?");
+    CHECK(state.data().agenda[1].timer_seconds() == 600);
+    CHECK(state.data().current_step == "walk");
+    {
+        std::unique_lock lock(views_mutex);
+        REQUIRE(views_changed.wait_for(lock, std::chrono::seconds(30), [&] { return !views.empty(); }));
+        CHECK(views.size() == 1);
+        CHECK(views.front().south_west().lon() == 18.43);
+        CHECK(views.front().north_east().lat() == -33.91);
+        CHECK(views.front().zoom() == 15);
+    }
+
+    std::uint64_t seq = 2;  // the agenda and its open step
+    REQUIRE(run(with(server, ana, {"timer", "start", "5m"})).status == 0);
+    REQUIRE(ben_events.wait_for_seq(++seq));
+    CHECK(ben.replica().data().timer.running());
+    CHECK(ben.replica().data().timer.duration_ms() == 300000);
+    CHECK(ben.timer_remaining_ms() > 0);
+    CHECK(ben.timer_remaining_ms() <= 300000);
+    REQUIRE(run(with(server, ana, {"timer", "pause"})).status == 0);
+    REQUIRE(ben_events.wait_for_seq(++seq));
+    CHECK_FALSE(ben.replica().data().timer.running());
+    // Paused: what is left no longer runs down.
+    CHECK(ben.timer_remaining_ms() == ben.replica().data().timer.remaining_ms());
+    check_refused(run(with(server, ana, {"timer", "pause"})), "ERROR_CODE_INVALID_TIMER");
+    REQUIRE(run(with(server, ana, {"timer", "reset"})).status == 0);
+    REQUIRE(ben_events.wait_for_seq(++seq));
+    CHECK(ben.replica().data().timer.remaining_ms() == 300000);
+
+    const auto cleo = server.token("harbour", "Cleo");
+    REQUIRE(run(with(server, cleo, {"hand", "raise"})).status == 0);
+    REQUIRE(ben_events.wait_for_seq(++seq));
+    REQUIRE(ben.replica().data().hands.size() == 1);
+    CHECK(ben.replica().data().hands.front().participant_id() == "Cleo");
+    check_refused(run(with(server, cleo, {"hand", "next"})), "ERROR_CODE_PERMISSION_DENIED");
+    REQUIRE(run(with(server, ana, {"hand", "next"})).status == 0);
+    REQUIRE(ben_events.wait_for_seq(++seq));
+    CHECK(ben.replica().data().hands.empty());
+    CHECK(ben.replica().data().speaking.participant_id() == "Cleo");
+
+    check_refused(run(with(server, ana, {"agenda", "open", "lunch"})), "ERROR_CODE_STEP_NOT_FOUND");
+    check_refused(run(with(server, cleo, {"agenda", "open", "intro"})), "ERROR_CODE_PERMISSION_DENIED");
+    check_usage(run(with(server, ana, {"agenda", "set", (server.data_dir() / "missing.json").string()})),
+                "cannot read the agenda file");
+    check_usage(run(with(server, ana, {"agenda", "set", write_file(server, "bad.json", "{\"steps\": 3}")})),
+                "is not an agenda");
+    check_usage(run(with(server, ana, {"timer", "start", "soon"})), "duration 'soon' is not one");
+    check_usage(run(with(server, ana, {"timer", "stop"})), "usage: maptable timer");
+    check_usage(run(with(server, ana, {"hand", "wave"})), "usage: maptable hand");
+}
+
+TEST_CASE("vote open, dot, undot, results and close from the terminal")
+{
+    server_process server;
+    maptable::client ben(server.options("harbour", "Ben"));
+    event_recorder ben_events(ben);
+    join_or_fail(ben);
+    require_ok(ben.add_feature(maptable::test::point_feature("f-park", 18.42, -33.92, "Pocket park")).get(), "park");
+    require_ok(ben.add_feature(maptable::test::point_feature("f-lamp", 18.43, -33.93, "Street lamp")).get(), "lamp");
+    const auto ana = server.token("harbour", "Ana", pb::ROLE_FACILITATOR);
+    const auto cleo = server.token("harbour", "Cleo");
+
+    const auto opened = run(with(server, ana, {"vote", "open", "first", "What", "first?", "--dots", "2"}));
+    INFO("stderr: " << opened.err);
+    REQUIRE(opened.status == 0);
+    REQUIRE(run(with(server, cleo, {"vote", "dot", "first", "f-park"})).status == 0);
+    REQUIRE(run(with(server, cleo, {"vote", "dot", "first", "f-park"})).status == 0);
+    check_refused(run(with(server, cleo, {"vote", "dot", "first", "f-lamp"})), "ERROR_CODE_NO_DOTS_LEFT");
+    REQUIRE(run(with(server, cleo, {"vote", "undot", "first", "f-park"})).status == 0);
+    REQUIRE(run(with(server, cleo, {"vote", "dot", "first", "f-lamp"})).status == 0);
+    check_refused(run(with(server, ana, {"vote", "undot", "first", "f-lamp"})), "ERROR_CODE_NO_DOT_TO_REMOVE");
+    require_ok(ben.place_dot("first", "f-lamp").get(), "Ben's dot");
+
+    const auto live = run(with(server, ana, {"vote", "results", "first"}));
+    REQUIRE(live.status == 0);
+    CHECK(live.out == "first 'What first?': open, 2 dots each\n  2 f-lamp 'Street lamp'\n  1 f-park 'Pocket park'\n");
+
+    const auto closed = run(with(server, ana, {"vote", "close", "first"}));
+    REQUIRE(closed.status == 0);
+    CHECK(closed.out == "first 'What first?': closed, 2 dots each\n  2 f-lamp 'Street lamp'\n  1 f-park 'Pocket park'\n");
+    REQUIRE(ben_events.wait_until([&] { return ben.replica().find_vote("first")->closed(); }));
+    check_refused(run(with(server, cleo, {"vote", "dot", "first", "f-park"})), "ERROR_CODE_VOTE_CLOSED");
+    check_refused(run(with(server, cleo, {"vote", "open", "second", "Again"})), "ERROR_CODE_PERMISSION_DENIED");
+    check_refused(run(with(server, ana, {"vote", "results", "nothing"})), "ERROR_CODE_VOTE_NOT_FOUND");
+    check_refused(run(with(server, ana, {"vote", "open", "first", "Again"})), "ERROR_CODE_VOTE_EXISTS");
+    check_usage(run(with(server, ana, {"vote", "open", "only-an-id"})), "usage: maptable vote");
+    check_usage(run(with(server, ana, {"vote", "dot", "first"})), "usage: maptable vote");
+    check_usage(run(with(server, ana, {"vote", "tally"})), "usage: maptable vote");
+}
+
+TEST_CASE("session start and end; state-at prints the room as it was at a seq")
+{
+    server_process server;
+    const auto ana = server.token("harbour", "Ana", pb::ROLE_FACILITATOR);
+    REQUIRE(run(with(server, ana, {"say", "before the session"})).status == 0);
+    const auto started = run(with(server, ana, {"session", "start", "Evening", "workshop"}));
+    INFO("stderr: " << started.err);
+    REQUIRE(started.status == 0);
+    CHECK(started.out == "session 2\n");
+    check_refused(run(with(server, ana, {"session", "start", "Another"})), "ERROR_CODE_SESSION_RUNNING");
+    REQUIRE(run(with(server, ana, {"say", "during the session"})).status == 0);
+    REQUIRE(run(with(server, ana, {"session", "end"})).status == 0);
+    check_refused(run(with(server, ana, {"session", "end"})), "ERROR_CODE_NO_SESSION");
+
+    maptable::client ben(server.options("harbour", "Ben"));
+    join_or_fail(ben);
+    const auto state = ben.replica();
+    REQUIRE(state.data().sessions.size() == 1);
+    CHECK(state.data().sessions[0].title() == "Evening workshop");
+    CHECK(state.data().sessions[0].ended_ms() != 0);
+    CHECK(state.recent_chat().back().session_id() == 2);
+
+    const auto at_one = run(with(server, ana, {"state-at", "--seq", "1"}));
+    REQUIRE(at_one.status == 0);
+    json::error_code ec;
+    const auto document = json::parse(at_one.out, ec);
+    REQUIRE_MESSAGE(!ec, "not JSON: " << at_one.out);
+    CHECK(document.at("seq").as_string() == "1");  // uint64 in protobuf's JSON mapping is a string
+    CHECK(document.at("recent_chat").as_array().size() == 1);
+    CHECK(document.as_object().if_contains("sessions") == nullptr);
+
+    const auto as_geojson = run(with(server, ana, {"state-at", "--seq", "3", "--geojson"}));
+    REQUIRE(as_geojson.status == 0);
+    CHECK(json::parse(as_geojson.out).at("maptable").at("seq").to_number<int>() == 3);
+
+    check_refused(run(with(server, ana, {"state-at", "--seq", "99"})), "ERROR_CODE_SEQ_OUT_OF_RANGE");
+    check_usage(run(with(server, ana, {"state-at"})), "state-at needs --seq N or --time UNIX_MS");
+    check_usage(run(with(server, ana, {"state-at", "--seq", "1", "--time", "5"})), "state-at needs --seq N or --time");
+    check_usage(run(with(server, ana, {"session", "pause"})), "usage: maptable session");
+    check_usage(run(with(server, ana, {"session", "start"})), "usage: maptable session");
+}
+
+TEST_CASE("admin create-room and invite, then export over HTTP with the admin key or a facilitator's token")
+{
+    constexpr const char* key = "cli-admin-key-0123456789";
+    server_process server({"--admin-key", key});
+    const environment admin = {{"MAPTABLE_URL", server.url()}, {"MAPTABLE_ADMIN_KEY", key}};
+
+    const auto created = run({"admin", "create-room", "harbour-lab", "--title", "Harbour lab", "--center=18.42,-33.92",
+                              "--zoom", "13", "--city", "Cape Town"},
+                             admin);
+    INFO("stderr: " << created.err << "\nserver log:\n" << server.log());
+    REQUIRE(created.status == 0);
+    CHECK(created.out == "harbour-lab\n");
+    {
+        const auto again = run({"admin", "create-room", "harbour-lab", "--title", "Again", "--center", "1,2", "--zoom", "3"},
+                               admin);
+        CHECK(again.status == 1);
+        CHECK(again.err.rfind("maptable: HTTP 409: ", 0) == 0);
+    }
+
+    const auto link = run({"--room", "harbour-lab", "admin", "invite", "--role", "participant", "--name", "Ben"}, admin);
+    REQUIRE(link.status == 0);
+    CHECK(link.out.find("#room=harbour-lab&token=") != std::string::npos);
+    const auto minted = run({"--room", "harbour-lab", "admin", "invite", "--role", "facilitator", "--name", "Ana",
+                             "--token-only"},
+                            admin);
+    REQUIRE(minted.status == 0);
+    const std::string ana = minted.out.substr(0, minted.out.find('\n'));
+    CHECK(link.out.find(ana) == std::string::npos);  // a fresh token each time
+
+    // The minted token joins: the room comes from its claim.
+    const auto marked = run(with(server, ana, {"mark", "18.421", "-33.921", "Ferry", "stop"}));
+    REQUIRE(marked.status == 0);
+    const std::string feature = marked.out.substr(0, marked.out.find(' '));
+
+    const auto by_key = run({"--room", "harbour-lab", "export", "geojson"}, admin);
+    REQUIRE(by_key.status == 0);
+    const auto collection = json::parse(by_key.out);
+    REQUIRE(collection.at("features").as_array().size() == 1);
+    CHECK(collection.at("features").as_array()[0].at("properties").at("title").as_string() == "Ferry stop");
+
+    const auto report_file = (server.data_dir() / "report.md").string();
+    const auto by_token = run(with(server, ana, {"export", "report", "--output", report_file}));
+    REQUIRE(by_token.status == 0);
+    CHECK(by_token.out.empty());
+    std::FILE* f = std::fopen(report_file.c_str(), "r");
+    REQUIRE(f != nullptr);
+    std::string report(1 << 16, '\0');
+    report.resize(std::fread(report.data(), 1, report.size(), f));
+    std::fclose(f);
+    CHECK(report.find("Harbour lab") != std::string::npos);
+
+    const auto csv = run(with(server, ana, {"say", "hello"}));
+    REQUIRE(csv.status == 0);
+    const auto chat = run(with(server, ana, {"export", "chat-csv"}));
+    REQUIRE(chat.status == 0);
+    CHECK(chat.out.find("hello") != std::string::npos);
+
+    // Refusals: a participant's token, a wrong key, a room that does not exist.
+    const auto ben = server.token("harbour-lab", "Ben");
+    const auto forbidden = run(with(server, ben, {"export", "geojson"}));
+    CHECK(forbidden.status == 1);
+    CHECK(forbidden.err.rfind("maptable: HTTP 403: ", 0) == 0);
+    const auto wrong_key = run({"--admin-key", "not-the-key", "--room", "harbour-lab", "admin", "invite", "--role",
+                                "observer", "--name", "Obi"},
+                               {{"MAPTABLE_URL", server.url()}});
+    CHECK(wrong_key.status == 1);
+    CHECK(wrong_key.err.rfind("maptable: HTTP 401: ", 0) == 0);
+    (void)feature;
+
+    check_usage(run({"admin", "create-room", "x", "--title", "T", "--center", "1,2"}, admin), "usage: maptable admin create-room");
+    check_usage(run({"admin", "create-room", "x", "--title", "T", "--center", "north", "--zoom", "3"}, admin),
+                "--center 'north' is not a position");
+    check_usage(run({"--room", "harbour-lab", "admin", "invite", "--role", "king", "--name", "Ben"}, admin),
+                "--role 'king' is not a role");
+    check_usage(run({"admin", "rooms"}, admin), "admin has no command 'rooms'");
+    check_usage(run({"admin", "invite", "--role", "observer", "--name", "Obi"}, admin), "no room");
+    check_usage(run({"--room", "harbour-lab", "admin", "invite", "--role", "observer", "--name", "Obi"},
+                    {{"MAPTABLE_URL", server.url()}}),
+                "admin needs the server's admin key");
+    check_usage(run({"--room", "harbour-lab", "export", "pdf"}, admin), "usage: maptable export");
+    check_usage(run({"--room", "harbour-lab", "export", "geojson"}, {{"MAPTABLE_URL", server.url()}}),
+                "export needs a facilitator's join token");
+}
+
+TEST_CASE("the facilitation commands' usage errors exit 2 without contacting a server")
+{
+    const environment env = {{"MAPTABLE_URL", "ws://127.0.0.1:1/v1/ws"}, {"MAPTABLE_TOKEN", "x.e30.y"},
+                             {"MAPTABLE_ROOM", "harbour"}};
+    check_usage(run({"comment"}, env), "usage: maptable comment");
+    check_usage(run({"react", "1"}, env), "usage: maptable react");
+    check_usage(run({"hand"}, env), "usage: maptable hand");
+    check_usage(run({"vote"}, env), "usage: maptable vote");
+    check_usage(run({"agenda", "open"}, env), "usage: maptable agenda");
+    check_usage(run({"timer", "start"}, env), "usage: maptable timer");
+    check_usage(run({"session"}, env), "usage: maptable session");
+    check_usage(run({"state-at", "--seq", "x"}, env), "seq");
+    check_usage(run({"admin"}, env), "admin needs create-room or invite");
+    check_usage(run({"mute", "--bogus", "ben"}, env), "bogus");
+    check_usage(run({"hand", "raise"}, {{"MAPTABLE_URL", "ws://127.0.0.1:1/v1/ws"}}), "no join token");
+    const auto help = run({"--help"});
+    CHECK(help.status == 0);
+    for (const char* command : {"comment on", "react", "hand raise", "vote open", "agenda set", "timer start", "lock",
+                                "mute", "remove", "session start", "state-at", "admin create-room", "admin invite",
+                                "export geojson"})
+        CHECK_MESSAGE(help.out.find(command) != std::string::npos, command);
 }

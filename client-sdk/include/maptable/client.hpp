@@ -232,7 +232,8 @@ private:
 };
 
 // What a shared timer has left at server time now_ms:
-// running ? remaining_ms - (now_ms - started_at_ms) : remaining_ms, never below 0.
+// running ? remaining_ms - (now_ms - started_at_ms) : remaining_ms, never
+// below 0 (and never above remaining_ms when now_ms is before the start).
 std::int64_t remaining_ms(const pb::Timer& timer, std::int64_t now_ms);
 
 // The viewport a map should show for an agenda step's view (see
