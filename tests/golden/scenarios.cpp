@@ -146,7 +146,8 @@ golden_sequence moderation_scenario()
     s.run(raise_hand(true), ben);
     s.run(raise_hand(true), cleo);
     s.run(remove(eve.id, "left the organisation"), ana);
-    s.run(remove(ben.id), ana);
+    s.run(call_next_hand(), ana);   // Ben has the floor...
+    s.run(remove(ben.id), ana);     // ...and loses it when removed
     s.refused(chat("am I here?"), ben, pb::ERROR_CODE_PARTICIPANT_REMOVED);
 
     pb::RoomInfoChanged unbound;

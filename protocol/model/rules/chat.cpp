@@ -48,6 +48,14 @@ problem find_live(const room_data& room, std::uint64_t seq, const pb::ChatMessag
     return std::nullopt;
 }
 
+// True when seq may name a chat message the state no longer keeps: the window
+// is full and seq is older than its oldest message. Until the window has
+// filled, the state holds every message ever posted, so nothing is unknown.
+bool older_than_window(const room_data& room, std::uint64_t seq)
+{
+    return room.recent_chat.size() >= limits().recent_chat && seq < room.recent_chat.front().seq();
+}
+
 // A reply must name an earlier chat message. The state keeps only the recent
 // window of chat, so a reply_to older than that window cannot be checked and
 // is accepted; inside the window it must be exact. The window is a function
@@ -60,10 +68,9 @@ problem check_reply_to(const room_data& room, std::uint64_t reply_to)
         return reject(pb::ERROR_CODE_REPLY_NOT_FOUND, "reply_to " + std::to_string(reply_to) +
                                                           " is not an earlier message: the room is at seq " +
                                                           std::to_string(room.seq));
-    const auto& chat = room.recent_chat;
-    if (chat.empty() || reply_to < chat.front().seq())
+    if (older_than_window(room, reply_to))
         return std::nullopt;
-    if (!find_recent(chat, reply_to))
+    if (!find_recent(room.recent_chat, reply_to))
         return reject(pb::ERROR_CODE_REPLY_NOT_FOUND,
                       "reply_to " + std::to_string(reply_to) + " is not the seq of a chat message in this room");
     return std::nullopt;
@@ -166,8 +173,7 @@ problem remove(const room_data& room, const pb::DeleteChat& command, const actor
     if (auto p = check_reason(command.reason()))
         return p;
     const std::uint64_t seq = command.message_seq();
-    const bool older_than_window = !room.recent_chat.empty() && seq < room.recent_chat.front().seq();
-    if (is_moderator(who) && older_than_window && seq > 0) {
+    if (is_moderator(who) && seq > 0 && older_than_window(room, seq)) {
         // Not in the state any more, so it cannot be checked here; the exports
         // and the history apply the deletion to the message it names.
     } else {

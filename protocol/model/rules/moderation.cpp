@@ -28,7 +28,20 @@ problem check_audience(std::string_view field, pb::Audience audience)
                                                  std::to_string(audience));
 }
 
-problem update_room_info(const pb::UpdateRoomInfo& command, pb::Event& event)
+// The room's info as it will be after the change.
+pb::RoomInfo changed(const pb::RoomInfo& current, const pb::RoomInfoChanged& change)
+{
+    pb::RoomInfo next = current;
+    if (change.has_center())
+        *next.mutable_center() = change.center();
+    if (change.has_bounds())
+        *next.mutable_bounds() = change.bounds();
+    if (change.clear_bounds())
+        next.clear_bounds();
+    return next;
+}
+
+problem update_room_info(const room_data& room, const pb::UpdateRoomInfo& command, pb::Event& event)
 {
     const pb::RoomInfoChanged& change = command.change();
     if (is_empty(change))
@@ -45,10 +58,20 @@ problem update_room_info(const pb::UpdateRoomInfo& command, pb::Event& event)
         [&] { return change.has_city() ? check_text("city", change.city(), limits().max_title_chars) : problem{}; },
         [&] { return change.has_center() ? at("center", check_position(change.center())) : problem{}; },
         [&] { return change.has_zoom() ? check_zoom(change.zoom()) : problem{}; },
-        [&] { return change.has_bounds() ? check_bounds(change.bounds()) : problem{}; });
+        [&] { return change.has_bounds() ? check_bounds(change.bounds()) : problem{}; },
+        [&] { return change.has_center() ? at("center", check_inside(changed(room.info, change), change.center())) : problem{}; });
     if (p)
         return p;
     *event.mutable_room_info_changed() = change;
+    // A map must open inside its own bounds: new bounds that leave the
+    // current centre outside move it to their middle, in the event itself so
+    // every replica applies the same.
+    const pb::RoomInfo next = changed(room.info, change);
+    if (!change.has_center() && check_inside(next, next.center())) {
+        pb::LonLat& centre = *event.mutable_room_info_changed()->mutable_center();
+        centre.set_lon((next.bounds().south_west().lon() + next.bounds().north_east().lon()) / 2);
+        centre.set_lat((next.bounds().south_west().lat() + next.bounds().north_east().lat()) / 2);
+    }
     return std::nullopt;
 }
 
@@ -146,7 +169,7 @@ problem validate_moderation_command(const room_data& room, const pb::ClientMessa
                                     pb::Event& event)
 {
     switch (command.body_case()) {
-    case pb::ClientMessage::kUpdateRoomInfo: return update_room_info(command.update_room_info(), event);
+    case pb::ClientMessage::kUpdateRoomInfo: return update_room_info(room, command.update_room_info(), event);
     case pb::ClientMessage::kUpdateSettings: return update_settings(command.update_settings(), event);
     case pb::ClientMessage::kMuteParticipant: return mute(room, command.mute_participant(), who, event);
     case pb::ClientMessage::kRemoveParticipant: return remove(room, command.remove_participant(), who, event);
@@ -173,6 +196,8 @@ void apply_moderation_event(room_data& room, const pb::Event& event)
         std::erase_if(room.hands, [&](const pb::RaisedHand& h) { return h.participant_id() == id; });
         if (room.follow.leader_id() == id)
             room.follow.Clear();
+        if (room.speaking.participant_id() == id)
+            room.speaking.Clear();
         break;
     }
     case pb::Event::kRoomArchived: room.archived = event.room_archived().archived(); break;

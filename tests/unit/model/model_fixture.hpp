@@ -17,11 +17,11 @@ namespace pb = maptable::v1;
 
 inline constexpr std::int64_t now_ms = 1'700'000'000'000;
 
-inline const model::actor facilitator{"fac-1", "Fay", pb::ROLE_FACILITATOR};
-inline const model::actor participant{"par-1", "Pat", pb::ROLE_PARTICIPANT};
-inline const model::actor participant2{"par-2", "Quinn", pb::ROLE_PARTICIPANT};
-inline const model::actor observer{"obs-1", "Obi", pb::ROLE_OBSERVER};
-inline const model::actor admin{"admin", "Administrator", pb::ROLE_ADMIN};
+inline const model::actor facilitator{"fac-1", "Fay", pb::ROLE_FACILITATOR, ""};
+inline const model::actor participant{"par-1", "Pat", pb::ROLE_PARTICIPANT, ""};
+inline const model::actor participant2{"par-2", "Quinn", pb::ROLE_PARTICIPANT, ""};
+inline const model::actor observer{"obs-1", "Obi", pb::ROLE_OBSERVER, ""};
+inline const model::actor admin{"admin", "Administrator", pb::ROLE_ADMIN, ""};
 
 inline pb::LonLat lon_lat(double lon, double lat)
 {

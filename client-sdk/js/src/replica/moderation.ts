@@ -1,13 +1,14 @@
 // The room and its moderation: the port of apply_moderation_event
 // (protocol/model/rules/moderation.cpp): room info, lock settings, mute,
-// remove (which also takes the participant out of the hand queue and the
-// lead), archive.
+// remove (which also takes the participant out of the hand queue, the floor
+// and the lead), archive.
 import { clone, create } from "@bufbuild/protobuf";
 
 import {
   BoundsSchema,
   FollowStateSchema,
   LonLatSchema,
+  RaisedHandSchema,
   type Event,
   type RoomInfo,
   type RoomInfoChanged,
@@ -52,6 +53,7 @@ export function applyModerationEvent(room: RoomData, event: Event): void {
       room.removed.add(id);
       room.hands = room.hands.filter((h) => h.participantId !== id);
       if (room.follow.leaderId === id) room.follow = create(FollowStateSchema);
+      if (room.speaking.participantId === id) room.speaking = create(RaisedHandSchema);
       return;
     }
     case "roomArchived":
