@@ -43,6 +43,20 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Node.js 20 for the TypeScript SDK (client-sdk/js) and its tests. A machine
+# that already has node (NodeSource's package brings npm along) keeps it;
+# otherwise Debian's nodejs and npm.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing nodejs npm"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+fi
+# The SDK's packages, exactly as package-lock.json pins them (no download
+# addresses in it: the npm registry configured on the machine serves them).
+(cd client-sdk/js && npm ci --no-audit --no-fund --loglevel=error)
+
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
 cmake --build "$BUILD_DIR" --parallel "$(nproc)"
 echo "setup: built into $BUILD_DIR/ (server: $BUILD_DIR/server/maptable-server, CLI: $BUILD_DIR/client-sdk/maptable)"
