@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <sstream>
@@ -130,9 +131,41 @@ private:
     std::vector<pb::Viewport> views_;
 };
 
-void require_ok(const command_result& r, const char* what)
+// The chat messages that mentioned a client (on_mention).
+class mentions {
+public:
+    void attach(client& c)
+    {
+        c.on_mention([this](const pb::ChatMessage& m) {
+            std::lock_guard lock(mutex_);
+            texts_.push_back(m.text());
+        });
+    }
+    std::vector<std::string> texts() const
+    {
+        std::lock_guard lock(mutex_);
+        return texts_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<std::string> texts_;
+};
+
+void require_ok(const command_result& r, const std::string& what)
 {
     REQUIRE_MESSAGE(r.ok, what << ": " << pb::ErrorCode_Name(r.code) << ": " << r.message);
+}
+
+pb::Viewport viewport(double west, double south, double east, double north, double zoom)
+{
+    pb::Viewport v;
+    v.mutable_south_west()->set_lon(west);
+    v.mutable_south_west()->set_lat(south);
+    v.mutable_north_east()->set_lon(east);
+    v.mutable_north_east()->set_lat(north);
+    v.set_zoom(zoom);
+    return v;
 }
 
 const json::object& feature_in(const json::object& collection, const std::string& id)
@@ -167,19 +200,31 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
     const auto cleo_token = invite(server, "participant", "Cleo");
     const auto obi_token = invite(server, "observer", "Obi");
 
-    view_requests ben_views, cleo_views;   // outlive the clients that call them
+    view_requests ana_views, ben_views, cleo_views;   // outlive the clients that call them
+    mentions ben_mentions, cleo_mentions;
     client ana(joining_with(server, ana_token));
     client ben(joining_with(server, ben_token));
     client cleo(joining_with(server, cleo_token));
     client obi(joining_with(server, obi_token));
+    ana_views.attach(ana);
     ben_views.attach(ben);
     cleo_views.attach(cleo);
+    ben_mentions.attach(ben);
+    cleo_mentions.attach(cleo);
     event_recorder obi_events(obi);
+    event_recorder cleo_events(cleo);
     for (client* c : {&ana, &ben, &cleo, &obi})
         join_or_fail(*c);
     CHECK(ana.replica().info().title() == "Harbour lab");
     CHECK(ana.me().role() == pb::ROLE_FACILITATOR);
     CHECK(obi.me().role() == pb::ROLE_OBSERVER);
+    // Each participant has a ballot pseudonym of their own for anonymous rounds.
+    CHECK_FALSE(ben.ballot_id().empty());
+    CHECK(ben.ballot_id() != cleo.ballot_id());
+    CHECK(ben.ballot_id() != ben.me().id());
+    // Server and clients share this machine's clock: the offset is only the
+    // Welcome's transit, nowhere near the clock's value itself.
+    CHECK(std::chrono::abs(ben.server_clock_offset()) < std::chrono::minutes(1));
 
     require_ok(ana.add_feature(point_feature("f-crossing", 18.424, -33.918, "Zebra crossing")).get(), "crossing");
     require_ok(ana.add_feature(point_feature("f-bench", 18.426, -33.919, "Bench")).get(), "bench");
@@ -205,6 +250,28 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
         CHECK(v.zoom() == 15);
     }
     CHECK(ben.replica().data().current_step == "look");
+    // The facilitator who opened it moves too.
+    REQUIRE(ana_views.wait_for(1));
+
+    // "Bring everyone to my view": the others move, the sharer does not.
+    const auto harbour = viewport(18.40, -33.93, 18.44, -33.90, 14);
+    require_ok(ana.share_view(harbour).get(), "share_view");
+    for (auto* views : {&ben_views, &cleo_views}) {
+        REQUIRE(views->wait_for(2));
+        CHECK(views->views()[1].SerializeAsString() == harbour.SerializeAsString());
+    }
+    CHECK(ana_views.views().size() == 1);  // the event's callbacks ran before its ack
+
+    // Follow me: while Ana leads, her viewport presence moves the others' maps.
+    require_ok(ana.set_follow(true).get(), "set_follow");
+    const auto pier = viewport(18.425, -33.915, 18.43, -33.91, 16);
+    ana.change_viewport(pier);
+    for (auto* views : {&ben_views, &cleo_views}) {
+        REQUIRE(views->wait_for(3));
+        CHECK(views->views()[2].SerializeAsString() == pier.SerializeAsString());
+    }
+    require_ok(ana.set_follow(false).get(), "stop following");
+    const auto before_vote = ana.seq();
 
     pb::VoteRound round;
     round.set_id("priorities");
@@ -219,6 +286,9 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
     require_ok(cleo.place_dot("priorities", "f-bench").get(), "Cleo's dot on the bench");
     require_ok(ben.start_thread("t-crossing", "f-crossing", "Kids cross here on the way to school").get(), "thread");
     require_ok(cleo.add_comment("t-crossing", "A speed bump would help too").get(), "reply");
+
+    // A mention reaches the one mentioned.
+    require_ok(ana.send_chat("@Ben thanks, that is the school route", 0, {}, {ben.me().id()}).get(), "mention");
 
     // The observer may look, not draw.
     const auto refused = obi.add_feature(point_feature("f-obi", 18.425, -33.917, "Mine")).get();
@@ -237,6 +307,27 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
     CHECK(final_round->results(0).dots() == 3);
     CHECK(final_round->results(1).feature_id() == "f-bench");
     CHECK(final_round->results(1).dots() == 1);
+    CHECK(ben_mentions.texts() == std::vector<std::string>{"@Ben thanks, that is the school route"});
+    // Once Cleo has the close, her callbacks for the earlier mention have run.
+    REQUIRE(cleo_events.wait_for_seq(closed.seq));
+    CHECK(cleo_mentions.texts().empty());
+
+    // Replay: the room before the vote, and at its close.
+    const auto earlier = ana.state_at_seq(before_vote).get();
+    REQUIRE_MESSAGE(earlier.ok, pb::ErrorCode_Name(earlier.error.code) << ": " << earlier.error.message);
+    CHECK(earlier.state.seq() == before_vote);
+    CHECK(earlier.state.data().votes.empty());
+    CHECK(earlier.state.data().current_step == "look");
+    CHECK(earlier.state.features().size() == 2);
+    const auto at_close = ben.state_at_seq(closed.seq).get();
+    REQUIRE(at_close.ok);
+    CHECK(at_close.state.canonical_hash() == obi.replica().canonical_hash());
+    const auto future_seq = ana.state_at_seq(closed.seq + 100).get();
+    CHECK_FALSE(future_seq.ok);
+    CHECK(future_seq.error.code == pb::ERROR_CODE_SEQ_OUT_OF_RANGE);
+    const auto before_history = ana.state_at_time(1).get();   // 1 ms after 1970: before the room's first event
+    CHECK_FALSE(before_history.ok);
+    CHECK(before_history.error.code == pb::ERROR_CODE_SEQ_OUT_OF_RANGE);
 
     // The GeoJSON export (admin key) shows the votes and the comment count.
     const auto geojson = call(server.port(), http::verb::get, std::string("/v1/rooms/") + room_id + "/export/geojson",
@@ -277,4 +368,40 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
     const auto forbidden = call(server.port(), http::verb::get, std::string("/v1/rooms/") + room_id + "/export/report.md",
                                 ben_token);
     CHECK(forbidden.status == 403);
+}
+
+TEST_CASE("remaining_ms counts a running timer down in server time, never below zero; viewport_of a step's view")
+{
+    pb::Timer timer;
+    timer.set_duration_ms(60'000);
+    timer.set_remaining_ms(60'000);
+    timer.set_running(true);
+    timer.set_started_at_ms(1'000'000);
+    CHECK(remaining_ms(timer, 1'000'000) == 60'000);
+    CHECK(remaining_ms(timer, 1'015'000) == 45'000);
+    CHECK(remaining_ms(timer, 1'060'000) == 0);
+    CHECK(remaining_ms(timer, 2'000'000) == 0);
+    CHECK(remaining_ms(timer, 999'000) == 60'000);   // a clock behind the start: no time passed
+    timer.set_running(false);
+    timer.set_remaining_ms(12'000);
+    CHECK(remaining_ms(timer, 5'000'000) == 12'000);   // paused: it stands still
+
+    pb::MapView centred;
+    centred.mutable_center()->set_lon(13.4);
+    centred.mutable_center()->set_lat(52.5);
+    centred.set_zoom(12);
+    const auto a = viewport_of(centred);
+    CHECK(a.south_west().lon() == 13.4);
+    CHECK(a.north_east().lat() == 52.5);
+    CHECK(a.zoom() == 12);
+    pb::MapView boxed = centred;
+    boxed.mutable_bounds()->mutable_south_west()->set_lon(13.3);
+    boxed.mutable_bounds()->mutable_south_west()->set_lat(52.4);
+    boxed.mutable_bounds()->mutable_north_east()->set_lon(13.5);
+    boxed.mutable_bounds()->mutable_north_east()->set_lat(52.6);
+    const auto b = viewport_of(boxed);   // bounds win over the centre
+    CHECK(b.south_west().lon() == 13.3);
+    CHECK(b.south_west().lat() == 52.4);
+    CHECK(b.north_east().lon() == 13.5);
+    CHECK(b.north_east().lat() == 52.6);
 }
