@@ -107,7 +107,8 @@ std::string describe_facilitation_event(const pb::Event& e, const model::room_st
     case pb::Event::kChatDeleted:
         return who + " deleted seq " + std::to_string(e.chat_deleted().message_seq()) + reason(e.chat_deleted().reason());
     case pb::Event::kAgendaSet:
-        return who + " set the agenda: " + std::to_string(e.agenda_set().steps_size()) + " steps";
+        return who + " set the agenda: " + std::to_string(e.agenda_set().steps_size()) +
+               (e.agenda_set().steps_size() == 1 ? " step" : " steps");
     case pb::Event::kAgendaStepOpened:
         return e.agenda_step_opened().step_id().empty()
                    ? who + " closed the agenda step"

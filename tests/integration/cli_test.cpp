@@ -884,3 +884,47 @@ TEST_CASE("the facilitation commands' usage errors exit 2 without contacting a s
                                 "export geojson"})
         CHECK_MESSAGE(help.out.find(command) != std::string::npos, command);
 }
+
+TEST_CASE("join describes the facilitation events as they happen")
+{
+    server_process server;
+    maptable::client ana(server.options("harbour", "Ana", pb::ROLE_FACILITATOR));
+    join_or_fail(ana);
+    require_ok(ana.add_feature(maptable::test::point_feature("f-stop", 18.42, -33.92, "Bus stop")).get(), "feature");
+
+    cli_process cli(with(server, server.token("harbour", "Ben"), {"join"}));
+    INFO("stdout so far:\n" << cli.out() << "\nstderr:\n" << cli.err());
+    REQUIRE(cli.wait_for_output("Type a line to chat"));
+
+    pb::AgendaStep walk;
+    walk.set_id("walk");
+    walk.set_title("The harbour walk");
+    require_ok(ana.set_agenda({walk}).get(), "agenda");
+    REQUIRE(cli.wait_for_output("[seq 2] Ana set the agenda: 1 step\n"));
+    require_ok(ana.open_agenda_step("walk").get(), "open step");
+    REQUIRE(cli.wait_for_output("[seq 3] Ana opened step 'The harbour walk' (walk)\n"));
+    pb::VoteRound round;
+    round.set_id("first");
+    round.set_title("What first?");
+    round.set_dots_per_person(2);
+    require_ok(ana.open_vote(round).get(), "vote");
+    REQUIRE(cli.wait_for_output("[seq 4] Ana opened vote first 'What first?': 2 dots each\n"));
+
+    cli.type("/mark 18.5 -33.95 Bench");   // something of Ben's in between
+    REQUIRE(cli.wait_for_output("[seq 5] Ben added point 'Bench'"));
+    require_ok(ana.start_thread("t-stop", "f-stop", "Needs a shelter").get(), "thread");
+    REQUIRE(cli.wait_for_output("[seq 6] Ana started thread t-stop on f-stop: Needs a shelter\n"));
+    require_ok(ana.place_dot("first", "f-stop").get(), "dot");
+    REQUIRE(cli.wait_for_output("[seq 7] Ana placed a dot on f-stop in first\n"));
+    require_ok(ana.close_vote("first").get(), "close");
+    REQUIRE(cli.wait_for_output("[seq 8] Ana closed vote first: f-stop 1\n"));
+    pb::RoomSettingsChange lock;
+    lock.set_map_locked(true);
+    require_ok(ana.update_settings(lock).get(), "lock");
+    REQUIRE(cli.wait_for_output("[seq 9] Ana changed the settings: map locked\n"));
+    require_ok(ana.control_timer(pb::ControlTimer::ACTION_START, std::chrono::minutes(5)).get(), "timer");
+    REQUIRE(cli.wait_for_output("[seq 10] Ana started the timer: 300 s left\n"));
+
+    CHECK(cli.wait_exit() == 0);
+    CHECK(cli.out().find("does not know") == std::string::npos);
+}
