@@ -4,6 +4,9 @@
 #include "net/export_routes.hpp"
 #include "net/websocket_session.hpp"
 
+#include "metrics/metrics.hpp"
+#include "model/room_state.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core.hpp>
@@ -46,6 +49,12 @@ std::string_view trim(std::string_view s)
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
         s.remove_suffix(1);
     return s;
+}
+
+// The name of a ClientMessage body field, for the commands counter.
+const char* metric_command_name(int field_number)
+{
+    return model::command_name(static_cast<maptable::v1::ClientMessage::BodyCase>(field_number));
 }
 
 std::int64_t unix_seconds()
@@ -237,6 +246,16 @@ private:
                                        [self = this->shared_from_this(), keep_alive](response res) {
                                            self->respond(std::move(res), keep_alive);
                                        });
+        }
+        if (path == "/metrics" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
+            // Counts only, no room content: open like /healthz; keep it off
+            // the public internet with the proxy in front (docs/PERFORMANCE.md).
+            response res{http::status::ok, req.version()};
+            res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+            res.set(http::field::cache_control, "no-store");
+            res.body() = metrics::render(metrics::global(), metric_command_name);
+            res.prepare_payload();
+            return respond(std::move(res), req.keep_alive());
         }
         if (path == "/healthz" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
             response res{http::status::ok, req.version()};

@@ -1,5 +1,7 @@
 #include "net/websocket_session.hpp"
 
+#include "metrics/metrics.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -78,6 +80,8 @@ void websocket_session<Stream>::on_accept(beast::error_code ec)
         return;
     }
     spdlog::info("conn={} open remote={}", connection_id_, remote_);
+    metrics::global().connections.add(1);
+    counted_ = true;
     participant_ = std::make_shared<session::participant_session>(context_, ws_.get_executor(),
                                                                   this->weak_from_this(), connection_id_);
     participant_->start();
@@ -134,6 +138,7 @@ void websocket_session<Stream>::enqueue(room::shared_piece piece)
         for (const auto& p : queue_)
             queued_bytes_ -= p->size();
         queue_.clear();
+        metrics::global().slow_consumer_closes.add();
         start_close(session::close_code::try_again_later, "reading too slowly; reconnect and resume");
         return;
     }
@@ -157,9 +162,13 @@ void websocket_session<Stream>::do_write()
 }
 
 template <class Stream>
-void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t)
+void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t bytes)
 {
     disarm_write_deadline();
+    if (!ec) {
+        metrics::global().frames_out.add();
+        metrics::global().bytes_out.add(bytes);
+    }
     write_in_flight_ = false;
     for (const auto& piece : writing_)
         queued_bytes_ -= piece->size();
@@ -238,6 +247,7 @@ void websocket_session<Stream>::on_write_deadline(std::uint64_t generation)
     spdlog::warn("conn={} a write took over {} s: the peer stopped reading; dropping the connection ({} bytes queued)",
                  connection_id_, context_.limits.ws_write_timeout.count(), queued_bytes_);
     dropped_ = true;
+    metrics::global().slow_consumer_closes.add();
     // Reset, not FIN: the kernel drops what it still holds for this peer at
     // once instead of keeping it for a reader that is not there. Closing the
     // socket ends the write and the read in flight (operation aborted);
@@ -256,6 +266,9 @@ void websocket_session<Stream>::finish(beast::error_code ec)
     finished_ = true;
     disarm_write_deadline();
     queue_.clear();
+    if (counted_)
+        metrics::global().connections.add(-1);
+    counted_ = false;
     if (dropped_)
         spdlog::info("conn={} closed: dropped, it stopped reading", connection_id_);
     else if (routine_ending(ec))

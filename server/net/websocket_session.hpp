@@ -135,6 +135,7 @@ private:
     bool close_sent_ = false;
     bool finished_ = false;
     bool dropped_ = false;                        // closed hard: the peer stopped reading
+    bool counted_ = false;                        // in the connections gauge (from accept to finish)
     websocket::close_reason close_reason_;
 
     // A write (or the close handshake) that takes longer than ws_write_timeout
