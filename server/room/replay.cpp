@@ -120,8 +120,10 @@ private:
             return done_(std::move(*state_));
         if (page.size() < to - from + 1)
             return done_(beyond(target_, state_->seq()));
-        const auto [next_from, next_to] = next_page(state_->seq(), target_);
-        store_.run([self = shared_from_this(), next_from, next_to](store::event_log& log) {
+        // Not a structured binding: clang 14 cannot capture one in a lambda.
+        const auto next_range = next_page(state_->seq(), target_);
+        store_.run([self = shared_from_this(), next_from = next_range.first,
+                    next_to = next_range.second](store::event_log& log) {
             try {
                 auto next = log.events_between(self->room_id_, next_from, next_to);
                 boost::asio::post(self->fold_on_, [self, next = std::move(next)] { self->on_page(next); });
