@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace maptable::cli {
 
@@ -94,6 +95,16 @@ void check(const command_result& result);
 // at its current seq); throws refused when the join fails.
 std::unique_ptr<client> joined_client(const connection& where);
 
+// The SDK options for a connection.
+client_options options_for(const connection& where);
+
+// Connects and joins; returns once the Welcome is in, so the replica is the
+// room at its current seq. Throws refused when the join fails.
+void join_or_throw(client& c);
+
+// A feature of one position with a new random id ("f-" and 12 hex digits).
+pb::Feature new_feature(pb::FeatureKind kind, double lon, double lat);
+
 // Joins, sends one command and waits for its ack; throws refused when the
 // join or the command is refused. Returns the event's seq.
 std::uint64_t run_one(const connection& where, const std::string& what,
@@ -154,6 +165,12 @@ std::string describe_event(const pb::Event& event, const model::room_state& befo
 // workshop tools, voting, sessions), after the "[seq N] Name" prefix `who`;
 // empty for an event it does not cover. In describe_events.cpp.
 std::string describe_facilitation_event(const pb::Event& event, const model::room_state& before, const std::string& who);
+
+// "facilitator", "participant", "observer".
+const char* role_name(pb::Role role);
+
+// "a, b, c"
+std::string join_with_commas(const std::vector<std::string>& parts);
 
 // Text from the room made safe to print: control characters (C0, DEL and
 // C1) are replaced, a newline continues on an indented line.
