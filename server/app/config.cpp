@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "net/static_files.hpp"
+
 #include <boost/program_options.hpp>
 #include <openssl/rand.h>
 
@@ -96,6 +98,33 @@ std::string parse_public_url(const std::string& url)
     return out;
 }
 
+std::string default_web_root()
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto binary = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto installed = binary.parent_path().parent_path() / "share" / "maptable" / "web";
+        if (fs::is_regular_file(installed / "index.html", ec))
+            return installed.string();
+    }
+    return MAPTABLE_SOURCE_WEB_ROOT;
+}
+
+void check_tile_url(const std::string& tile_url)
+{
+    if (tile_url.empty())
+        return;
+    const bool absolute = tile_url.rfind("https://", 0) == 0 || tile_url.rfind("http://", 0) == 0;
+    const bool relative = tile_url.front() == '/' && tile_url.rfind("//", 0) != 0;
+    const bool placeholders = tile_url.find("{z}") != std::string::npos && tile_url.find("{x}") != std::string::npos &&
+                              tile_url.find("{y}") != std::string::npos;
+    if ((!absolute && !relative) || !placeholders || tile_url.find_first_of("'\"; \t\r\n") != std::string::npos)
+        throw std::invalid_argument("--tile-url: '" + tile_url +
+                                    "' is not a tile URL template; write http(s)://host/path/{z}/{x}/{y}.png "
+                                    "(or /path/{z}/{x}/{y}.png on this server), or \"\" for no tiles");
+}
+
 namespace {
 
 // A limit bound to a flag: a count or a number of seconds, at least 1.
@@ -161,6 +190,16 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         ("public-url", po::value(&c.public_url),
          "the address people open the app at (https://maps.example.org); invitation links minted by the admin API "
          "start with it. Default: http(s)://<listen address>:<port>");
+    po::options_description web("The browser app");
+    web.add_options()
+        ("web-root", po::value(&c.web_root),
+         "the built web app (web/dist) served at /; default: <prefix>/share/maptable/web beside an installed "
+         "binary, else the source tree's web/dist")
+        ("tile-url", po::value(&c.tile_url)->default_value(c.tile_url),
+         "map tiles for the app, a URL template with {z}/{x}/{y} ({s}: subdomains); \"\" for none (a plain "
+         "background). Its host is allowed by the page's Content-Security-Policy")
+        ("tile-attribution", po::value(&c.tile_attribution)->default_value(c.tile_attribution),
+         "HTML shown in the map's corner: the tile source's licence");
     po::options_description limits("Limits (counts, bytes and seconds; each at least 1)");
     limits.add_options()
         ("max-connections", at_least_one("max-connections", l.max_connections), "open connections in all; past it: HTTP 503")
@@ -188,7 +227,7 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
          "events kept per room to answer a resume without a snapshot")
         ("shutdown-timeout", at_least_one("shutdown-timeout", l.shutdown_timeout),
          "seconds a SIGTERM waits for commits and clients to finish before the server stops anyway");
-    options.add(security).add(limits);
+    options.add(security).add(web).add(limits);
     po::variables_map vm;
     if (!parse(argc, argv, options, vm, "Usage: maptable-server [options]\n       maptable-server token --room R --name N [--role R]", exit_code))
         return std::nullopt;
@@ -209,9 +248,15 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         c.allowed_origins = parse_origin_list(allowed_origins);
         if (!c.public_url.empty())
             c.public_url = parse_public_url(c.public_url);
+        check_tile_url(c.tile_url);
     } catch (const std::invalid_argument& e) {
         return fail(e.what());
     }
+    if (c.web_root.empty())
+        c.web_root = default_web_root();
+    // Process-wide and read-only once serving starts: set here, before the
+    // listener exists.
+    net::configure_web_app({.root = c.web_root, .tile_url = c.tile_url, .tile_attribution = c.tile_attribution});
     return c;
 }
 

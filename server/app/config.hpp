@@ -27,6 +27,10 @@ struct server_config {
     std::vector<std::string> allowed_origins; // browser origins that may connect; empty = same origin only
     std::string admin_key;                  // bearer key of the admin HTTP API; empty = API disabled (404)
     std::string public_url;                 // base of invitation links; empty = http(s)://<listen address>:<port>
+    std::string web_root;                   // the built browser app (web/dist) served at /; see default_web_root()
+    std::string tile_url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";  // the app's map tiles; empty = none
+    std::string tile_attribution =
+        "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors";
     server_limits limits;
 };
 
@@ -52,6 +56,15 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
 // trailing slash). Throws std::invalid_argument unless it is
 // http(s)://host[:port][/path] without a query or fragment.
 std::string parse_public_url(const std::string& url);
+
+// Where the browser app is when --web-root is not given: <prefix>/share/maptable/web
+// beside an installed binary (<prefix>/bin), else the source tree's web/dist
+// (a server run from a build directory).
+std::string default_web_root();
+
+// Throws std::invalid_argument unless tile_url is empty (no tiles) or an
+// http(s):// or /path URL template with {z}, {x} and {y}.
+void check_tile_url(const std::string& tile_url);
 
 // Parses `maptable-server token [flags]` (argv[0] is "token").
 // "https://Maps.example.org/, http://localhost:3000" -> the origins, lower

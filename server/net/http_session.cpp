@@ -2,6 +2,7 @@
 
 #include "net/admin_routes.hpp"
 #include "net/export_routes.hpp"
+#include "net/static_files.hpp"
 #include "net/websocket_session.hpp"
 
 #include "metrics/metrics.hpp"
@@ -265,7 +266,8 @@ private:
             res.prepare_payload();
             return respond(std::move(res), req.keep_alive());
         }
-        return respond(text_response(http::status::not_found, "not found\n"), req.keep_alive());
+        // Everything else is the browser app's (its files, /config.json) or 404.
+        return respond(serve_web_app(req), req.keep_alive());
     }
 
     // Over a connection limit: the client learns why, and to come back later.

@@ -1,0 +1,238 @@
+#include "net/static_files.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
+namespace maptable::net {
+namespace {
+
+namespace http = boost::beast::http;
+namespace fs = std::filesystem;
+using request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
+
+web_app_config& settings()
+{
+    static web_app_config config;
+    return config;
+}
+
+// Hashed assets (esbuild's "[name]-[hash]") never change under their name:
+// a browser may keep them for a year. Everything else is asked again each
+// time (no-cache = revalidate), so a new build shows at the next load.
+constexpr std::string_view immutable_cache = "public, max-age=31536000, immutable";
+constexpr std::string_view revalidate_cache = "no-cache";
+constexpr std::string_view assets_prefix = "/assets/";
+
+std::string_view content_type_of(std::string_view path)
+{
+    const auto dot = path.rfind('.');
+    const auto ext = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
+    if (ext == "html")
+        return "text/html; charset=utf-8";
+    if (ext == "js" || ext == "mjs")
+        return "text/javascript; charset=utf-8";
+    if (ext == "css")
+        return "text/css; charset=utf-8";
+    if (ext == "json" || ext == "map")
+        return "application/json";
+    if (ext == "svg")
+        return "image/svg+xml";
+    if (ext == "png")
+        return "image/png";
+    if (ext == "ico")
+        return "image/x-icon";
+    if (ext == "woff2")
+        return "font/woff2";
+    if (ext == "txt")
+        return "text/plain; charset=utf-8";
+    return "application/octet-stream";
+}
+
+response plain(http::status status, unsigned version, std::string body)
+{
+    response res{status, version};
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+// A path the app may ask for: "/" and segments of [A-Za-z0-9._-], none
+// starting with '.', so "..", hidden files, percent escapes, backslashes
+// and empty segments ("//") never reach the file system.
+bool is_plain_path(std::string_view path)
+{
+    if (path.empty() || path.front() != '/')
+        return false;
+    std::string_view rest = path.substr(1);
+    if (rest.empty())
+        return true;
+    while (true) {
+        const auto slash = rest.find('/');
+        const auto segment = rest.substr(0, slash);
+        if (segment.empty() || segment.front() == '.')
+            return false;
+        for (const char c : segment) {
+            const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                            c == '_' || c == '-';
+            if (!ok)
+                return false;
+        }
+        if (slash == std::string_view::npos)
+            return true;
+        rest = rest.substr(slash + 1);
+    }
+}
+
+// A Host header fit to go into the policy (anything else is left out: the
+// page then reaches the WebSocket through 'self' alone).
+bool is_plain_host(std::string_view host)
+{
+    if (host.empty() || host.size() > 255)
+        return false;
+    for (const char c : host) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                        c == '-' || c == ':' || c == '[' || c == ']';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+void set_page_headers(response& res, std::string_view host)
+{
+    res.set("Content-Security-Policy", content_security_policy(host, settings().tile_url));
+    res.set("X-Content-Type-Options", "nosniff");
+    // The invite token lives in the fragment, which is never sent; this keeps
+    // even the page's own address out of requests to the tile host.
+    res.set("Referrer-Policy", "no-referrer");
+    res.set("X-Frame-Options", "DENY");
+}
+
+response config_json(const request& req)
+{
+    const auto& c = settings();
+    boost::json::object body;
+    body["tile_url"] = c.tile_url;
+    body["tile_attribution"] = c.tile_attribution;
+    body["ws_path"] = "/v1/ws";
+    response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::cache_control, revalidate_cache);
+    set_page_headers(res, req[http::field::host]);
+    if (req.method() != http::verb::head)
+        res.body() = boost::json::serialize(body);
+    res.prepare_payload();
+    return res;
+}
+
+bool read_file(const fs::path& path, std::string& out)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return false;
+    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return !in.bad();
+}
+
+} // namespace
+
+void configure_web_app(web_app_config config)
+{
+    settings() = std::move(config);
+}
+
+const web_app_config& web_app()
+{
+    return settings();
+}
+
+std::string tile_source(std::string_view tile_url)
+{
+    const auto scheme_end = tile_url.find("://");
+    if (scheme_end == std::string_view::npos)
+        return {};
+    const auto host_end = tile_url.find('/', scheme_end + 3);
+    std::string source(tile_url.substr(0, host_end));
+    // A placeholder in the host ({s} subdomains) may be any subdomain.
+    for (auto open = source.find('{'); open != std::string::npos; open = source.find('{')) {
+        const auto close = source.find('}', open);
+        if (close == std::string::npos)
+            return {};
+        source.replace(open, close - open + 1, "*");
+    }
+    return source;
+}
+
+std::string content_security_policy(std::string_view host, std::string_view tile_url)
+{
+    std::string connect = "'self'";
+    if (is_plain_host(host))
+        connect += " ws://" + std::string(host) + " wss://" + std::string(host);
+    std::string images = "'self' data:";
+    if (const auto tiles = tile_source(tile_url); !tiles.empty())
+        images += " " + tiles;
+    return "default-src 'none'; script-src 'self'; style-src 'self'; img-src " + images + "; connect-src " + connect +
+           "; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+}
+
+response serve_web_app(const request& req)
+{
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+        auto res = plain(http::status::method_not_allowed, req.version(),
+                         "method not allowed: the app's files take GET and HEAD\n");
+        res.set(http::field::allow, "GET, HEAD");
+        return res;
+    }
+    const auto target = std::string_view(req.target());
+    const auto path = target.substr(0, target.find_first_of("?#"));
+    if (path == "/config.json")
+        return config_json(req);
+    if (!is_plain_path(path))
+        return plain(http::status::bad_request, req.version(),
+                     "bad path: the app's paths are /name/name.ext of letters, digits, '.', '_' and '-' "
+                     "(no '..', escapes or empty segments)\n");
+    const auto& root = settings().root;
+    if (root.empty())
+        return plain(http::status::not_found, req.version(), "not found\n");
+    const bool is_index = path == "/" || path == "/index.html";
+    const fs::path file = fs::path(root) / (is_index ? std::string("index.html") : std::string(path.substr(1)));
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) {
+        if (is_index)
+            return plain(http::status::not_found, req.version(),
+                         "the web app is not built: run (cd web && npm ci && npm run build), or start the server "
+                         "with --web-root pointing at a built app\n");
+        return plain(http::status::not_found, req.version(), "not found\n");
+    }
+    std::string body;
+    if (!read_file(file, body))
+        return plain(http::status::internal_server_error, req.version(), "cannot read the file; try again\n");
+
+    response res{http::status::ok, req.version()};
+    res.set(http::field::content_type, content_type_of(file.filename().string()));
+    res.set(http::field::cache_control,
+            path.substr(0, assets_prefix.size()) == assets_prefix ? immutable_cache : revalidate_cache);
+    set_page_headers(res, req[http::field::host]);
+    const auto size = body.size();
+    if (req.method() == http::verb::head)
+        res.content_length(size);
+    else {
+        res.body() = std::move(body);
+        res.prepare_payload();
+    }
+    return res;
+}
+
+} // namespace maptable::net

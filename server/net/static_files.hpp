@@ -1,0 +1,44 @@
+// Layer: net (handlers). The browser app (web/, built into web/dist) served
+// at "/": its files with their content types, cache headers (hashed assets
+// immutable, everything else revalidated) and a Content-Security-Policy that
+// lets the page load only its own scripts, talk only to this server
+// (https/wss), and show map tiles only from the configured tile host; plus
+// GET /config.json, which tells the page the server's tile settings.
+//
+// The web app's settings are process-wide: set once at start-up, before the
+// listener accepts, and only read after that.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace maptable::net {
+
+struct web_app_config {
+    std::string root;              // the built app (index.html, assets/); empty or missing: the app is not served
+    std::string tile_url;          // Leaflet URL template ({s} {z} {x} {y}); empty: no tiles, a plain background
+    std::string tile_attribution;  // HTML shown in the map's corner (the tile source's licence)
+};
+
+// Sets the settings every later request is answered with (call before serving).
+void configure_web_app(web_app_config config);
+const web_app_config& web_app();
+
+// The Content-Security-Policy for a page served to a request for `host` (the
+// Host header; ws:// and wss:// to it are allowed) with tiles from tile_url.
+std::string content_security_policy(std::string_view host, std::string_view tile_url);
+
+// "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png" -> "https://*.tile.openstreetmap.org";
+// "" for an empty or relative template (served by 'self').
+std::string tile_source(std::string_view tile_url);
+
+// Answers a request outside the server's APIs: the app's files for GET and
+// HEAD, /config.json, 404 for anything else that is not there, 400 for paths
+// that try to leave the web root ("..", escapes, backslashes), 405 for other methods.
+boost::beast::http::response<boost::beast::http::string_body>
+serve_web_app(const boost::beast::http::request<boost::beast::http::string_body>& req);
+
+} // namespace maptable::net
