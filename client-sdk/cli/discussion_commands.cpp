@@ -39,6 +39,23 @@ bool on_off(const std::string& text, const char* option, const char* on, const c
     throw usage_error(std::string(option) + " '" + text + "' must be " + on + " or " + off);
 }
 
+// The participant a facilitator means: an id as given, or the name of
+// exactly one participant online now (ids from invites are not memorable).
+std::string participant_id(const client& c, const std::string& id_or_name)
+{
+    std::vector<pb::Participant> named;
+    for (const auto& p : c.online()) {
+        if (p.id() == id_or_name)
+            return p.id();
+        if (p.name() == id_or_name)
+            named.push_back(p);
+    }
+    if (named.size() > 1)
+        throw usage_error("several people online are called '" + printable(id_or_name) +
+                          "': give the participant id (maptable who lists them)");
+    return named.empty() ? id_or_name : named.front().id();
+}
+
 } // namespace
 
 void comment_command(const settings& global, const arguments& args)
@@ -118,10 +135,11 @@ void mute_command(const settings& global, const arguments& args)
     po::options_description options;
     options.add_options()("reason", po::value(&reason))("undo", "");
     const auto parsed = parse_command(args, options);
-    expect_words(parsed, 1, "mute PARTICIPANT_ID [--reason TEXT] [--undo]");
+    expect_words(parsed, 1, "mute PARTICIPANT [--reason TEXT] [--undo]");
     const bool muted = parsed.options.count("undo") == 0;
-    run_one(connection_from(global), "the mute",
-            [&](client& c) { return c.mute_participant(parsed.words[0], muted, reason); });
+    run_one(connection_from(global), "the mute", [&](client& c) {
+        return c.mute_participant(participant_id(c, parsed.words[0]), muted, reason);
+    });
 }
 
 void remove_command(const settings& global, const arguments& args)
@@ -130,9 +148,20 @@ void remove_command(const settings& global, const arguments& args)
     po::options_description options;
     options.add_options()("reason", po::value(&reason));
     const auto parsed = parse_command(args, options);
-    expect_words(parsed, 1, "remove PARTICIPANT_ID [--reason TEXT]");
+    expect_words(parsed, 1, "remove PARTICIPANT [--reason TEXT]");
     run_one(connection_from(global), "the removal",
-            [&](client& c) { return c.remove_participant(parsed.words[0], reason); });
+            [&](client& c) { return c.remove_participant(participant_id(c, parsed.words[0]), reason); });
+}
+
+void who_command(const settings& global, const arguments& args)
+{
+    expect_no_words("who", parse_command(args, {}));
+    const auto c = joined_client(connection_from(global));
+    const auto me = c->me();
+    for (const auto& p : c->online())
+        std::cout << p.id() << " " << printable(p.name()) << " (" << role_name(p.role())
+                  << (p.id() == me.id() ? ", you" : "") << ")\n";
+    std::cout << std::flush;
 }
 
 void session_command(const settings& global, const arguments& args)

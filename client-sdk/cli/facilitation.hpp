@@ -19,8 +19,9 @@ using command_function = void (*)(const settings&, const arguments&);
 void comment_command(const settings& global, const arguments& args);   // comment on|at|reply
 void react_command(const settings& global, const arguments& args);     // react SEQ EMOJI [--remove]
 void lock_command(const settings& global, const arguments& args);      // lock --map on|off ...
-void mute_command(const settings& global, const arguments& args);      // mute ID [--undo] [--reason R]
-void remove_command(const settings& global, const arguments& args);    // remove ID [--reason R]
+void mute_command(const settings& global, const arguments& args);      // mute WHO [--undo] [--reason R]
+void remove_command(const settings& global, const arguments& args);    // remove WHO [--reason R]
+void who_command(const settings& global, const arguments& args);       // who: online, with ids
 void session_command(const settings& global, const arguments& args);   // session start|end
 void state_at_command(const settings& global, const arguments& args);  // state-at --seq N | --time MS
 

@@ -54,8 +54,10 @@ Facilitation (facilitator):
   lock [--map locked|open] [--annotate WHO] [--chat WHO] [--comment WHO]
        [--cursors hidden|shown]      Change the room's settings; WHO is
                           facilitators, participants, everyone or default.
-  mute PARTICIPANT_ID [--reason R] [--undo]   Mute (or unmute) someone's chat and comments.
-  remove PARTICIPANT_ID [--reason R]          Remove someone: their connections close.
+  who                     List who is online: participant id, name, role.
+  mute WHO [--reason R] [--undo]   Mute (or unmute) someone's chat and comments; WHO is
+                          a participant id or the name of someone online.
+  remove WHO [--reason R] Remove someone: their connections close.
   hand next|clear         Give the floor to the first raised hand, or clear the queue.
   agenda set FILE.json    Replace the agenda ("-" reads stdin). The file:
                           {"steps": [{"id": "intro", "title": "Welcome",
@@ -180,7 +182,7 @@ constexpr std::pair<const char*, cli::command_function> facilitation_commands[] 
     {"vote", cli::vote_command},         {"agenda", cli::agenda_command},   {"timer", cli::timer_command},
     {"lock", cli::lock_command},         {"mute", cli::mute_command},       {"remove", cli::remove_command},
     {"session", cli::session_command},   {"state-at", cli::state_at_command}, {"admin", cli::admin_command},
-    {"export", cli::export_command},
+    {"export", cli::export_command},     {"who", cli::who_command},
 };
 
 int run(int argc, char** argv)

@@ -835,6 +835,35 @@ TEST_CASE("admin create-room and invite, then export over HTTP with the admin ke
     REQUIRE(chat.status == 0);
     CHECK(chat.out.find("hello") != std::string::npos);
 
+    // Invited people have generated ids: `who` lists them, and mute takes a name.
+    const auto ben_invite = run({"--room", "harbour-lab", "admin", "invite", "--role", "participant", "--name", "Ben",
+                                 "--token-only"},
+                                admin);
+    REQUIRE(ben_invite.status == 0);
+    maptable::client ben_online({.url = server.url(), .room_id = "harbour-lab",
+                                 .token = ben_invite.out.substr(0, ben_invite.out.find('\n'))});
+    join_or_fail(ben_online);
+    const auto ben_id = ben_online.me().id();
+    CHECK(ben_id != "Ben");
+    const auto who = run(with(server, ana, {"who"}));
+    REQUIRE(who.status == 0);
+    CHECK(who.out.find(ben_id + " Ben (participant)\n") != std::string::npos);
+    REQUIRE(run(with(server, ana, {"mute", "Ben", "--reason", "testing"})).status == 0);
+    CHECK(ben_online.send_chat("anyone?").get().code == pb::ERROR_CODE_MUTED);
+    {
+        // A second invited "Ben", with an id of his own: the name no longer says who.
+        const auto second = run({"--room", "harbour-lab", "admin", "invite", "--role", "participant", "--name", "Ben",
+                                 "--token-only"},
+                                admin);
+        REQUIRE(second.status == 0);
+        maptable::client other_ben({.url = server.url(), .room_id = "harbour-lab",
+                                    .token = second.out.substr(0, second.out.find('\n'))});
+        join_or_fail(other_ben);
+        check_usage(run(with(server, ana, {"mute", "Ben", "--undo"})), "several people online are called 'Ben'");
+    }
+    REQUIRE(run(with(server, ana, {"mute", ben_id, "--undo"})).status == 0);
+    require_ok(ben_online.send_chat("thanks").get(), "chat after the unmute");
+
     // Refusals: a participant's token, a wrong key, a room that does not exist.
     const auto ben = server.token("harbour-lab", "Ben");
     const auto forbidden = run(with(server, ben, {"export", "geojson"}));
