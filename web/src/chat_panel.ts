@@ -1,0 +1,81 @@
+// The chat: the room's recent messages with replies and reactions, and the
+// box to write one (as a reply when "Reply" was chosen).
+import type { ChatMessage } from "@maptable/client";
+
+import type { AppContext } from "./context.js";
+import { clockTime, el, replaceChildren } from "./dom.js";
+
+const reactions = ["👍", "❤️", "🎉", "❓"];
+
+export class ChatPanel {
+  private readonly list = el("ol", { class: "messages", "data-testid": "messages" });
+  private readonly input = el("input", { name: "chat", placeholder: "Write a message", maxlength: 4000, autocomplete: "off", "aria-label": "message" });
+  private readonly replying = el("div", { class: "replying", hidden: true });
+  private replyTo = 0n;
+  private shownSeq = -1n;
+
+  constructor(root: HTMLElement, private readonly app: AppContext) {
+    const form = el("form", { class: "chat-form", "data-testid": "chat-form" }, this.input, el("button", { type: "submit" }, "Send"));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const text = this.input.value.trim();
+      if (!text) return;
+      this.input.value = "";
+      const replyTo = this.replyTo;
+      this.setReply(undefined);
+      void app.run("Your message", app.client.sendChat(text, { replyTo }));
+    });
+    root.append(this.list, this.replying, form);
+  }
+
+  render(): void {
+    const state = this.app.client.replica.state;
+    const chat = state.recentChat;
+    // Rebuilt only when the room changed (a reaction or an edit changes the seq too).
+    if (this.shownSeq === state.seq) return;
+    this.shownSeq = state.seq;
+    const stick = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 20;
+    replaceChildren(this.list, ...chat.map((m) => this.message(m)));
+    if (stick) this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  private message(m: ChatMessage): HTMLElement {
+    const parent = m.replyTo ? this.app.client.replica.findChat(m.replyTo) : undefined;
+    const mine = m.authorId === this.app.myId;
+    const item = el("li", { class: "message" + (mine ? " mine" : ""), "data-testid": "message", "data-seq": String(m.seq) },
+      el("div", { class: "meta" }, el("strong", {}, m.authorName), ` ${clockTime(m.timeMs)}`, m.editedSeq ? " (edited)" : ""),
+      parent ? el("blockquote", { class: "quote", "data-testid": "reply-quote" }, `${parent.authorName}: ${parent.deleted ? "(deleted)" : parent.text.slice(0, 80)}`) : null,
+      el("div", { class: "text" }, m.deleted ? el("em", {}, "(deleted)") : m.text),
+    );
+    if (m.deleted) return item;
+    const bar = el("div", { class: "reactions" });
+    for (const r of m.reactions) {
+      const reacted = r.participantIds.includes(this.app.myId);
+      bar.append(el("button", {
+        type: "button", class: "reaction" + (reacted ? " mine" : ""), "data-testid": "reaction", "data-emoji": r.emoji,
+        title: r.participantIds.map((id) => this.app.nameOf(id)).join(", "),
+        onclick: () => void this.app.run("Your reaction", this.app.client.reactToChat(m.seq, r.emoji, reacted)),
+      }, `${r.emoji} ${r.participantIds.length}`));
+    }
+    for (const emoji of reactions) {
+      if (m.reactions.some((r) => r.emoji === emoji)) continue;
+      bar.append(el("button", {
+        type: "button", class: "react", "data-emoji": emoji, title: `react with ${emoji}`,
+        onclick: () => void this.app.run("Your reaction", this.app.client.reactToChat(m.seq, emoji)),
+      }, emoji));
+    }
+    bar.append(el("button", { type: "button", class: "reply", onclick: () => this.setReply(m) }, "Reply"));
+    item.append(bar);
+    return item;
+  }
+
+  private setReply(m: ChatMessage | undefined): void {
+    this.replyTo = m?.seq ?? 0n;
+    this.replying.hidden = !m;
+    if (m) {
+      replaceChildren(this.replying, `Replying to ${m.authorName}: ${m.text.slice(0, 60)} `,
+        el("button", { type: "button", onclick: () => this.setReply(undefined) }, "×"));
+      this.input.focus();
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// The features of the replica on the map, one Leaflet layer each, redrawn only
+// when a feature's updated_seq changes; and the features this page added that
+// the server has not confirmed yet (dashed, "pending"), from the client's
+// pending commands.
+import * as L from "leaflet";
+
+import { FeatureKind, type Feature, type MaptableClient } from "@maptable/client";
+
+import { el } from "./dom.js";
+import { safeColour, toLatLng } from "./geometry.js";
+
+export interface FeatureLayerEvents {
+  open(featureId: string): void;                                   // clicked
+  moved(featureId: string, lon: number, lat: number): void;        // a marker or note dragged
+}
+
+interface Drawn {
+  updatedSeq: bigint;
+  layer: L.Layer;
+}
+
+type FeatureShape = Pick<Feature, "id" | "title" | "description" | "colour" | "category"> & {
+  geometry?: { kind: FeatureKind; positions: { lon: number; lat: number }[] };
+};
+
+export class FeatureLayers {
+  private readonly drawn = new Map<string, Drawn>();
+  private readonly pendingGroup = L.layerGroup();
+  private spotlight = "";
+
+  constructor(
+    private readonly map: L.Map,
+    private readonly events: FeatureLayerEvents,
+  ) {
+    this.pendingGroup.addTo(map);
+  }
+
+  layerOf(featureId: string): L.Layer | undefined {
+    return this.drawn.get(featureId)?.layer;
+  }
+
+  render(client: MaptableClient, canEdit: (f: Feature) => boolean): void {
+    const state = client.replica.state;
+    const spotlightChanged = state.spotlightFeatureId !== this.spotlight;
+    this.spotlight = state.spotlightFeatureId;
+    for (const [id, drawn] of this.drawn) {
+      const feature = state.features.get(id);
+      if (!feature || feature.updatedSeq !== drawn.updatedSeq || spotlightChanged) {
+        drawn.layer.remove();
+        this.drawn.delete(id);
+      }
+    }
+    for (const feature of state.features.values()) {
+      if (this.drawn.has(feature.id)) continue;
+      const layer = this.make(feature, false, canEdit(feature));
+      layer.addTo(this.map);
+      this.tag(layer, feature, false);
+      this.drawn.set(feature.id, { updatedSeq: feature.updatedSeq, layer });
+    }
+    this.pendingGroup.clearLayers();
+    for (const command of client.pendingCommands) {
+      if (command.body.case !== "addFeature" || !command.body.value.feature) continue;
+      const feature = command.body.value.feature;
+      if (state.features.has(feature.id)) continue;
+      const layer = this.make(feature, true, false);
+      this.pendingGroup.addLayer(layer);
+      this.tag(layer, feature, true);
+    }
+  }
+
+  private make(feature: FeatureShape, pending: boolean, draggable: boolean): L.Layer {
+    const kind = feature.geometry?.kind ?? FeatureKind.POINT;
+    const positions = (feature.geometry?.positions ?? []).map(toLatLng);
+    const colour = safeColour(feature.colour);
+    const spotlit = feature.id === this.spotlight;
+    let layer: L.Layer;
+    if (kind === FeatureKind.LINE || kind === FeatureKind.AREA) {
+      const options: L.PolylineOptions = {
+        color: colour,
+        weight: spotlit ? 7 : 4,
+        dashArray: pending ? "6 6" : undefined,
+        fillOpacity: 0.2,
+      };
+      layer = kind === FeatureKind.LINE ? L.polyline(positions, options) : L.polygon(positions, options);
+      if (feature.title) layer.bindTooltip(feature.title, { sticky: true });
+    } else {
+      const isNote = kind === FeatureKind.NOTE;
+      const body = isNote
+        ? el("div", { class: "note-body" }, el("strong", {}, feature.title), feature.description ? el("span", {}, feature.description.slice(0, 140)) : null)
+        : el("div", { class: "pin" });
+      body.style.borderColor = colour;
+      if (!isNote) body.style.background = colour;
+      const icon = L.divIcon({
+        className: `feature-icon ${isNote ? "note" : "point"}${pending ? " pending" : ""}${spotlit ? " spotlit" : ""}`,
+        html: body,
+        iconSize: isNote ? [150, 0] : [18, 18],
+        iconAnchor: isNote ? [0, 0] : [9, 9],
+      });
+      const marker = L.marker(positions[0] ?? L.latLng(0, 0), { icon, draggable, keyboard: true, title: feature.title });
+      marker.on("dragend", () => {
+        const at = marker.getLatLng().wrap();
+        this.events.moved(feature.id, at.lng, at.lat);
+      });
+      layer = marker;
+    }
+    if (!pending) layer.on("click", (e: L.LeafletMouseEvent) => {
+      L.DomEvent.stopPropagation(e);
+      this.events.open(feature.id);
+    });
+    return layer;
+  }
+
+  // Attributes that let people (and tests) tell the features apart.
+  private tag(layer: L.Layer, feature: FeatureShape, pending: boolean): void {
+    const element = (layer as L.Marker).getElement?.() ?? (layer as L.Path).getElement?.();
+    if (!element) return;
+    element.setAttribute("data-testid", pending ? "pending-feature" : "feature");
+    element.setAttribute("data-feature-id", feature.id);
+    element.setAttribute("data-title", feature.title);
+    element.setAttribute("data-kind", FeatureKind[feature.geometry?.kind ?? FeatureKind.POINT]?.toLowerCase() ?? "");
+    element.setAttribute("data-category", feature.category);
+  }
+}

@@ -1,0 +1,140 @@
+// The maptable web app: join the room of the invitation link, then the
+// shared map, chat, people and (for facilitators) the workshop tools, all
+// drawn from the client's replica, which changes only by the server's events.
+import "leaflet/dist/leaflet.css";
+import "./styles.css";
+
+import { MaptableClient, MaptableError, type WebSocketLike } from "@maptable/client";
+
+import { loadConfig } from "./app_config.js";
+import { ChatPanel } from "./chat_panel.js";
+import { AppContext, roleName } from "./context.js";
+import { byId, el } from "./dom.js";
+import { FacilitatorPanel } from "./facilitator_panel.js";
+import { forgetInvite, parseInviteLink, takeInvite, type Invite } from "./invite.js";
+import { MapView } from "./map_view.js";
+import { PeoplePanel } from "./people_panel.js";
+import { notify, showConnection } from "./status.js";
+
+function showJoin(error = ""): void {
+  byId("app").hidden = true;
+  byId("join").hidden = false;
+  byId("join-error").textContent = error;
+  byId("connection").textContent = "not joined";
+  byId("connection").dataset.state = "closed";
+  byId("join-form").onsubmit = (e) => {
+    e.preventDefault();
+    const link = byId<HTMLInputElement>("join-link").value.trim();
+    if (!parseInviteLink(link)) {
+      byId("join-error").textContent = "That is not an invitation link: it should end in #room=...&token=...";
+      return;
+    }
+    location.hash = link.slice(link.indexOf("#"));
+    location.reload();
+  };
+}
+
+// The browser's WebSocket, except while the browser says it is offline: then
+// no connection is tried (the client keeps retrying with backoff and its
+// pending changes until the network is back).
+function webSocketFactory(): (url: string) => WebSocketLike {
+  const Native = window.WebSocket;
+  return (url) => {
+    if (!navigator.onLine) throw new Error("the browser is offline");
+    return new Native(url) as unknown as WebSocketLike;
+  };
+}
+
+async function start(): Promise<void> {
+  const invite = takeInvite();
+  if (!invite) return showJoin();
+  const config = await loadConfig();
+  const client = new MaptableClient({
+    url: config.wsUrl,
+    roomId: invite.roomId,
+    token: invite.token,
+    reconnectMaxDelayMs: 3000,
+    webSocket: webSocketFactory(),
+  });
+  const app = new AppContext(client, invite);
+  const status = () => showConnection(client.state, client.pendingCount, navigator.onLine, client.closed?.reason ?? "");
+  client.onConnectionState(status);
+  client.on("pendingCount", status);
+  showConnection("connecting", 0, navigator.onLine);
+  try {
+    await client.connect();
+  } catch (error) {
+    const message = error instanceof MaptableError ? error.message : String(error);
+    forgetInvite();
+    return showJoin(`Could not join the room: ${message}`);
+  }
+  window.addEventListener("offline", () => {
+    client.dropConnection();
+    status();
+  });
+  window.addEventListener("online", status);
+  mount(app, invite, config);
+  status();
+}
+
+function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeof loadConfig>>): void {
+  const client = app.client;
+  byId("join").hidden = true;
+  byId("app").hidden = false;
+  const map = new MapView(byId("map"), config, app);
+  const chat = new ChatPanel(byId("tab-chat"), app);
+  const people = new PeoplePanel(byId("tab-people"), app);
+  const facilitator = app.isFacilitator() ? new FacilitatorPanel(byId("tab-facilitate"), app, map) : undefined;
+  byId("facilitate-tab").hidden = !facilitator;
+  const me = client.me;
+  byId("me").textContent = `${me?.name ?? invite.name} (${me ? roleName(me.role) : invite.role})`;
+  for (const tab of document.querySelectorAll<HTMLButtonElement>(".tabs [data-tab]"))
+    tab.addEventListener("click", () => {
+      for (const other of document.querySelectorAll<HTMLButtonElement>(".tabs [data-tab]")) {
+        other.classList.toggle("active", other === tab);
+        byId(`tab-${other.dataset.tab}`).hidden = other !== tab;
+      }
+    });
+
+  let scheduled = false;
+  const render = () => {
+    scheduled = false;
+    const state = client.replica.state;
+    byId("room-title").textContent = state.info.title || state.info.id;
+    document.title = `${state.info.title || state.info.id} · maptable`;
+    const step = state.agenda.find((s) => s.id === state.currentStep);
+    byId("agenda-now").textContent = step ? `${step.title}${step.prompt ? ": " + step.prompt : ""}` : "";
+    byId("lock-badge").hidden = !state.settings.mapLocked;
+    byId("categories").replaceChildren(...[...new Set([...state.features.values()].map((f) => f.category).filter(Boolean))]
+      .map((c) => el("option", { value: c })));
+    map.render();
+    chat.render();
+    people.render();
+    facilitator?.render();
+    tick();
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(render);
+  };
+  const tick = () => {
+    const timer = client.replica.state.timer;
+    const node = byId("timer");
+    node.hidden = timer.durationMs === 0n;
+    const left = Math.ceil(client.timerRemainingMs() / 1000);
+    node.textContent = `${timer.running ? "⏱" : "⏸"} ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+  };
+  setInterval(tick, 1000);
+  client.onEvent(schedule);
+  client.on("welcome", schedule);
+  client.on("pendingCount", schedule);
+  client.on("participantJoined", schedule);
+  client.on("participantLeft", schedule);
+  client.on("error", (e) => notify(`The server says: ${e.message}`, "error"));
+  client.on("mention", (m) => notify(`${m.authorName} mentioned you: ${m.text.slice(0, 80)}`));
+  client.on("closed", (info) => notify(`Disconnected${info.reason ? ": " + info.reason : ""}. Reload the page to join again.`, "error"));
+  render();
+}
+
+void start();

@@ -1,0 +1,46 @@
+// Who is here (with their roles, muted or not), the queue of raised hands and
+// who has the floor, and this page's own hand.
+import type { AppContext } from "./context.js";
+import { roleName } from "./context.js";
+import { byId, el, replaceChildren } from "./dom.js";
+
+export class PeoplePanel {
+  private readonly list = el("ul", { class: "people", "data-testid": "participants" });
+  private readonly hands = el("div", { class: "hands", "data-testid": "hands" });
+  private readonly handButton = el("button", { type: "button", "data-testid": "raise-hand" }, "Raise hand");
+
+  constructor(root: HTMLElement, private readonly app: AppContext) {
+    this.handButton.addEventListener("click", () => {
+      const raised = this.myHandRaised();
+      void app.run(raised ? "Lowering your hand" : "Raising your hand", app.client.raiseHand(!raised));
+    });
+    root.append(el("h3", {}, "Online"), this.list, el("h3", {}, "Hands"), this.hands, this.handButton);
+  }
+
+  private myHandRaised(): boolean {
+    return this.app.client.replica.state.hands.some((h) => h.participantId === this.app.myId);
+  }
+
+  render(): void {
+    const state = this.app.client.replica.state;
+    const online = [...this.app.client.online].sort((a, b) => a.role - b.role || a.name.localeCompare(b.name));
+    replaceChildren(this.list, ...online.map((p) => {
+      const hand = state.hands.findIndex((h) => h.participantId === p.id);
+      return el("li", { "data-testid": "participant", "data-participant": p.id, "data-role": roleName(p.role) },
+        el("span", { class: "name" }, p.name), p.id === this.app.myId ? " (you)" : "",
+        el("span", { class: `role ${roleName(p.role)}` }, roleName(p.role)),
+        state.muted.has(p.id) ? el("span", { class: "badge" }, "muted") : null,
+        hand >= 0 ? el("span", { class: "badge hand", title: `hand raised, #${hand + 1} in the queue` }, `✋ ${hand + 1}`) : null,
+        state.speaking.participantId === p.id ? el("span", { class: "badge speaking" }, "speaking") : null,
+      );
+    }));
+    byId("people-count").textContent = `(${online.length})`;
+    const queue = state.hands.map((h, i) => el("li", { "data-testid": "hand" }, `${i + 1}. ${h.name}`));
+    replaceChildren(this.hands,
+      state.speaking.participantId ? el("p", { "data-testid": "speaking" }, `Speaking: ${state.speaking.name}`) : null,
+      queue.length ? el("ol", {}, ...queue) : el("p", { class: "muted-text" }, "No hands raised."),
+    );
+    this.handButton.textContent = this.myHandRaised() ? "Lower hand" : "Raise hand";
+    this.handButton.hidden = this.app.isObserver();
+  }
+}
