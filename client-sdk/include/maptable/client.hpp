@@ -5,6 +5,9 @@
 //     auto joined = c.connect().get();          // Welcome, or why not
 //     c.on_event([](const maptable::pb::Event& e) { ... });
 //     auto added = c.add_feature(marker).get(); // ack with the event's seq, or an error
+//     c.on_view_request([](const maptable::pb::Viewport& v) { /* move the map */ });
+//     c.place_dot("priorities", "f-crossing");    // every facilitation command has a method
+//     auto then = c.state_at_seq(42).get();        // replay: the room as it was at seq 42
 //
 // The replica is kept by the same apply() code the server runs, so at seq k
 // it is exactly the server's state at seq k. Each client runs one I/O thread
