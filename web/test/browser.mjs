@@ -1,0 +1,58 @@
+// Debian's Chromium driven by playwright-core (never a downloaded browser),
+// and what the browser tests share: pages that joined through an invitation
+// link, the map, the toolbar, and a screenshot per test as an artifact.
+import { mkdirSync } from "node:fs";
+import { join as joinPath } from "node:path";
+
+import { chromium } from "playwright-core";
+
+export const chromiumPath = process.env.MAPTABLE_CHROMIUM ?? "/usr/bin/chromium";
+export const artifacts = process.env.MAPTABLE_WEB_ARTIFACTS ?? joinPath(process.cwd(), "web-artifacts");
+
+export function launch() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
+}
+
+// A new browser context (its own storage, as a second window of another
+// person would have) that opens the invitation link and waits until joined.
+export async function join(browser, inviteUrl) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  // Every Content-Security-Policy violation is a bug: the app must run under it.
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto(inviteUrl);
+  await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
+  return { context, page, problems };
+}
+
+export async function cspViolations(page) {
+  return page.evaluate(() => window.__cspViolations);
+}
+
+// Chooses a drawing tool with a title and clicks the map at (x, y) in the map's box.
+export async function drawMarker(page, title, x, y) {
+  await page.fill("#draw-title", title);
+  await page.click('[data-tool="point"]');
+  await page.locator("#map").click({ position: { x, y } });
+}
+
+export function feature(page, title) {
+  return page.locator(`[data-testid="feature"][data-title="${title}"]`);
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(artifacts, { recursive: true });
+  const path = joinPath(artifacts, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

@@ -1,0 +1,116 @@
+// maptable-server serving the built app: content types, cache headers, the
+// Content-Security-Policy, /config.json, and the requests it must refuse.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { Server, unreachableTiles, webRoot } from "./server.mjs";
+
+let server;
+before(async () => {
+  server = await Server.start();
+});
+after(async () => {
+  await server?.stop();
+});
+
+// The hashed script and style sheet index.html points at.
+function assetsOfIndex() {
+  const html = readFileSync(join(webRoot, "index.html"), "utf8");
+  const script = /src="(\/assets\/app-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+  const style = /href="(\/assets\/app-[A-Z0-9]+\.css)"/.exec(html)?.[1];
+  assert.ok(script && style, "index.html names a hashed app-*.js and app-*.css");
+  return { script, style };
+}
+
+test("/ is index.html, revalidated on every load, with the policy and no referrer", async () => {
+  const res = await fetch(server.base + "/");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+  assert.equal(res.headers.get("cache-control"), "no-cache");
+  assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(res.headers.get("referrer-policy"), "no-referrer");
+  assert.equal(await res.text(), readFileSync(join(webRoot, "index.html"), "utf8"));
+  const csp = res.headers.get("content-security-policy");
+  const host = new URL(server.base).host;
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self';/);
+  assert.match(csp, /img-src 'self' data: http:\/\/127\.0\.0\.1:9;/, "the tile host may serve images");
+  assert.ok(csp.includes(`connect-src 'self' ws://${host} wss://${host};`), csp);
+  assert.match(csp, /frame-ancestors 'none'/);
+});
+
+test("hashed assets are immutable, with their content types", async () => {
+  const { script, style } = assetsOfIndex();
+  const js = await fetch(server.base + script);
+  assert.equal(js.status, 200);
+  assert.equal(js.headers.get("content-type"), "text/javascript; charset=utf-8");
+  assert.equal(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  assert.equal((await js.text()).length, readFileSync(join(webRoot, script)).length);
+  const css = await fetch(server.base + style);
+  assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
+  assert.equal(css.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  const head = await fetch(server.base + script, { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(Number(head.headers.get("content-length")), readFileSync(join(webRoot, script)).length);
+});
+
+test("/config.json tells the page the tile template and the WebSocket path", async () => {
+  const res = await fetch(server.base + "/config.json");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "application/json");
+  assert.equal(res.headers.get("cache-control"), "no-cache");
+  const body = await res.json();
+  assert.equal(body.tile_url, unreachableTiles);
+  assert.equal(body.ws_path, "/v1/ws");
+  assert.match(body.tile_attribution, /OpenStreetMap/);
+});
+
+test("paths that try to leave the web root are refused; unknown paths are 404", async () => {
+  // Raw targets: fetch() would normalise the dots away before sending.
+  const { request } = await import("node:http");
+  const raw = (target, method = "GET") =>
+    new Promise((resolve, reject) => {
+      const url = new URL(server.base);
+      const req = request({ host: url.hostname, port: url.port, path: target, method }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  for (const target of ["/../server.log", "/assets/../../server.log", "/%2e%2e/server.log", "/assets/..%2fx", "/.hidden", "//etc/passwd", "/a\\b"]) {
+    const res = await raw(target);
+    assert.equal(res.statusCode, 400, `${target} is refused`);
+  }
+  assert.equal((await raw("/no-such-file.js")).statusCode, 404);
+  assert.equal((await raw("/assets/app-NOSUCHHASH.js")).statusCode, 404);
+  const post = await raw("/", "POST");
+  assert.equal(post.statusCode, 405);
+  assert.equal(post.headers.allow, "GET, HEAD");
+  // The server's own routes are still there, in front of the app.
+  assert.equal((await raw("/healthz")).statusCode, 200);
+});
+
+test("without a built app at --web-root, / says how to build it", async () => {
+  const bare = await Server.start({ root: "/nonexistent-maptable-web-root" });
+  try {
+    const res = await fetch(bare.base + "/");
+    assert.equal(res.status, 404);
+    assert.match(await res.text(), /npm run build/);
+  } finally {
+    await bare.stop();
+  }
+});
+
+test("no tiles configured: the policy names no tile host and the page gets an empty template", async () => {
+  const plain = await Server.start({ tiles: "" });
+  try {
+    const res = await fetch(plain.base + "/config.json");
+    assert.equal((await res.json()).tile_url, "");
+    assert.match(res.headers.get("content-security-policy"), /img-src 'self' data:;/);
+  } finally {
+    await plain.stop();
+  }
+});
