@@ -29,6 +29,7 @@ packages=(
   clang-14 libclang-rt-14-dev   # the sanitizer build and libFuzzer
   llvm-14                       # llvm-symbolizer: sanitizer reports with file:line
   python3-websockets            # tests: an independent wss:// client (integration_tls)
+  chromium                      # tests: the web app in a real browser (web_app, via playwright-core)
 )
 
 missing=()
@@ -56,6 +57,9 @@ fi
 # The SDK's packages, exactly as package-lock.json pins them (no download
 # addresses in it: the npm registry configured on the machine serves them).
 (cd client-sdk/js && npm ci --no-audit --no-fund --loglevel=error)
+# The browser app (web/), served by maptable-server at /; its build also
+# builds client-sdk/js/dist, which it bundles.
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
 cmake --build "$BUILD_DIR" --parallel "$(nproc)"
