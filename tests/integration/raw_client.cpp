@@ -93,7 +93,8 @@ std::optional<pb::ServerMessage> raw_client::answer_to(std::uint64_t request_id)
         if ((m->has_ack() && m->ack().request_id() == request_id) ||
             (m->has_error() && m->error().request_id() == request_id) ||
             (m->has_welcome() && m->welcome().request_id() == request_id) ||
-            (m->has_chat_history() && m->chat_history().request_id() == request_id))
+            (m->has_chat_history() && m->chat_history().request_id() == request_id) ||
+            (m->has_state_at() && m->state_at().request_id() == request_id))
             return m;
     }
     return std::nullopt;

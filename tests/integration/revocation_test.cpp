@@ -246,7 +246,7 @@ TEST_CASE("the admin API refuses a wrong key with 401 and bad requests with 400"
     CHECK(huge.status == 400);
     CHECK(huge.body.find("\"error\"") != std::string::npos);
     CHECK(admin_call(port, http::verb::delete_, "/v1/admin/revocations", "").status == 405);
-    CHECK(admin_call(port, http::verb::get, "/v1/admin/rooms", "").status == 404);
+    CHECK(admin_call(port, http::verb::get, "/v1/admin/nothing-here", "").status == 404);
 
     const auto with_expiry =
         admin_call(port, http::verb::post, "/v1/admin/revocations", "{\"jti\": \"t-exp\", \"expires_at\": 4000000000}");
