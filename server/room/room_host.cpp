@@ -1,5 +1,7 @@
 #include "room/room_host.hpp"
 
+#include "metrics/metrics.hpp"
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -262,6 +264,9 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
         recovered = from > head || (!recent_events_.empty() && recent_events_.front().first <= from);
     }
     w->set_recovered(recovered);
+    if (request.resume)
+        metrics::global().resumes.add(static_cast<std::size_t>(recovered ? metrics::resume_outcome::recovered
+                                                                          : metrics::resume_outcome::snapshot));
     if (!recovered)
         *w->mutable_state() = committed_.to_proto();
     request.who->deliver(encode_piece(welcome));
@@ -337,11 +342,15 @@ void room_host::kick_participant(const std::string& participant_id, const std::s
         who->kick(pb::ERROR_CODE_PARTICIPANT_REMOVED, message);
 }
 
-void room_host::broadcast(const shared_piece& piece)
+std::size_t room_host::broadcast(const shared_piece& piece)
 {
+    std::size_t delivered = 0;
     for (auto& [key, m] : members_)
-        if (auto who = m.who.lock())
+        if (auto who = m.who.lock()) {
             who->deliver(piece);
+            ++delivered;
+        }
+    return delivered;
 }
 
 // ------------------------------------------------------------------ commands
@@ -381,6 +390,7 @@ void room_host::do_submit(std::shared_ptr<subscriber> sender, model::actor actor
     auto result = speculative_.validate(command, actor, now_ms());
     if (auto* refused = std::get_if<model::rejection>(&result)) {
         spdlog::debug("room={} refused request={} code={}", id_, request_id, pb::ErrorCode_Name(refused->code));
+        metrics::global().refusals.add(static_cast<std::size_t>(refused->code) / 10);
         sender->deliver(error_piece(request_id, refused->code, std::move(refused->message)));
         return;
     }
@@ -458,13 +468,16 @@ void room_host::on_committed(store::append_error result)
         return;
     }
 
+    metrics::global().events_committed.add(in_store_.size());
     for (auto& p : in_store_) {
         committed_.apply(p.event);
         auto piece = encode_event_piece(p.bytes);
-        broadcast(piece);
+        metrics::global().events_fanned_out.add(broadcast(piece));
         remember_event(p.event.seq(), std::move(piece));
         if (auto sender = p.sender.lock())
             sender->deliver(ack_piece(p.request_id, p.event.seq()));
+        metrics::global().ack_seconds.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - p.received).count());
         for (const auto& retry : p.retries)
             if (auto who = retry.who.lock())
                 who->deliver(ack_piece(retry.request_id, p.event.seq()));
@@ -666,7 +679,10 @@ void room_host::update_presence(pb::ParticipantPresence presence)
     boost::asio::post(strand_, [self = shared_from_this(), presence = std::move(presence)]() mutable {
         if (!self->online_.contains(presence.participant_id()))
             return;
-        auto& latest = self->dirty_presence_[presence.participant_id()];
+        auto [slot, fresh] = self->dirty_presence_.try_emplace(presence.participant_id());
+        if (!fresh)
+            metrics::global().queue_drops.add();   // an update not yet sent is replaced
+        auto& latest = slot->second;
         latest.set_participant_id(presence.participant_id());
         if (presence.has_cursor())
             *latest.mutable_cursor() = presence.cursor();

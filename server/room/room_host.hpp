@@ -136,6 +136,7 @@ private:
         std::uint64_t request_id = 0;
         std::string client_id;
         std::vector<ack_target> retries;    // the same command resent while it was being stored
+        std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();   // for the ack latency
     };
 
     void on_loaded(store::room_history history);
@@ -155,7 +156,7 @@ private:
     void start_commit();
     void on_committed(store::append_error result);
     void maybe_snapshot();
-    void broadcast(const shared_piece& piece);
+    std::size_t broadcast(const shared_piece& piece);   // returns how many members it reached
     void start_presence_tick();
     void on_presence_tick();
     void arm_idle_timer();

@@ -1,5 +1,7 @@
 #include "room/room_registry.hpp"
 
+#include "metrics/metrics.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -32,6 +34,7 @@ std::shared_ptr<room_host> room_registry::open(const std::string& room_id)
         slot = std::make_shared<room_host>(io_.get_executor(), room_id, store_, limits_,
                                            [this](room_host& h) { unload(h); });
         host = slot;
+        metrics::global().rooms_loaded.set(static_cast<std::int64_t>(rooms_.size()));
     }
     host->load();
     return host;
@@ -43,6 +46,7 @@ void room_registry::unload(room_host& host)
     auto it = rooms_.find(host.id());
     if (it != rooms_.end() && it->second.get() == &host) {
         rooms_.erase(it);
+        metrics::global().rooms_loaded.set(static_cast<std::int64_t>(rooms_.size()));
         spdlog::info("room={} unloaded (idle)", host.id());
     }
 }

@@ -1,5 +1,7 @@
 #include "session/participant_session.hpp"
 
+#include "metrics/metrics.hpp"
+
 #include "auth/ballot.hpp"
 #include "room/frame.hpp"
 #include "session/decode.hpp"
@@ -165,6 +167,7 @@ void participant_session::on_message(std::string_view bytes)
         return;
     }
     auto& message = std::get<pb::ClientMessage>(decoded);
+    metrics::global().commands.add(static_cast<std::size_t>(message.body_case()));
     if (message.body_case() == pb::ClientMessage::BODY_NOT_SET) {
         reply_error(message.request_id(), pb::ERROR_CODE_UNKNOWN_COMMAND,
                     "the message carries no command this server knows (is the client newer?)");

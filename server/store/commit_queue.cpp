@@ -8,6 +8,10 @@
 // may submit more work.
 #include "store/commit_queue.hpp"
 
+#include "metrics/metrics.hpp"
+
+#include <chrono>
+
 #include <stdexcept>
 #include <utility>
 
@@ -118,7 +122,11 @@ void commit_queue::writer_loop() {
             std::vector<append_error> results(dones.size(), append_error::ok);
             std::size_t committed = 0;
             if (!records.empty()) {
+                const auto started = std::chrono::steady_clock::now();
                 const append_error shared = append_guarded(*log_, records);
+                metrics::global().commit_seconds.observe(
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                metrics::global().commit_batch_events.observe(static_cast<double>(records.size()));
                 if (shared == append_error::ok) {
                     committed = 1;
                 } else if (dones.size() == 1) {
