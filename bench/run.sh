@@ -15,7 +15,7 @@
 # cores), QUIET_WAIT (20 s), DURABILITY of the server in B1-B4
 # (normal; B6 always runs full), THREADS (server I/O threads, 0 = one per
 # core), B1_CLIENTS (10000), B1_IDLE_S (30), B2_CLIENTS (200), B2_SIZES
-# ("5 50 200"), B2_START (20000 deliveries/s), B2_FACTOR (1.6), B2_STEPS (9),
+# ("5 50 200"), B2_START (20000 deliveries/s), B2_FACTOR (1.6), B2_STEPS (11),
 # B3_ROOMS (16x25,2x200), B3_REF (delivered/s taken as B2's saturation;
 # default: maptable's at rooms of 50 in this run), B3_CURSOR_HZ (10).
 set -euo pipefail
@@ -40,7 +40,7 @@ nice -n "$bench_nice" true 2>/dev/null || run_nice=()
 if [[ $quick == 1 ]]; then
   d_b1_clients=1000 d_b1_idle=5 d_warm=1 d_dur=2 d_steps=4
 else
-  d_b1_clients=10000 d_b1_idle=30 d_warm=2 d_dur=5 d_steps=9
+  d_b1_clients=10000 d_b1_idle=30 d_warm=2 d_dur=5 d_steps=11
 fi
 b1_clients=${B1_CLIENTS:-$d_b1_clients}
 b1_idle=${B1_IDLE_S:-$d_b1_idle}
