@@ -4,8 +4,9 @@
   report.py get FIELD                 print FIELD of the JSON line on stdin
   report.py table RESULTS [RUN_ID]    print the comparison table of one run
                                       (default: the newest run in RESULTS)
-  report.py saturation RESULTS RUN_ID SCENARIO SERVER SIZE
+  report.py saturation RESULTS RUN_ID SCENARIO SERVER SIZE [VARIANT]
                                       print the best delivered/s of those records
+                                      (VARIANT: of the thread-model runs, TM)
 """
 import json
 import sys
@@ -104,15 +105,82 @@ def table(path, run_id=None):
                   f"{r['ack_p99_ms']:>10.2f} {r['ack_max_ms']:>10.2f} {r['errors']:>7} {r['server_cpu_util']:>8.0%}")
         print("  target: >= 50,000 acked edits/s with ack p99 <= 10 ms")
 
+    b4 = [r for r in rs if r.get("scenario") == "B4"]
+    if b4:
+        print("\nB4 slow consumer: one member of a room of 200 stops reading for the window")
+        print(f"  {'server':<9} {'rate/s':>6} {'window s':>8} {'delivered/expected':>21} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+              f"{'RSS start MiB':>13} {'RSS end MiB':>11} {'peak MiB':>8} {'errors':>6} {'others':>7}")
+        for r in b4:
+            print(f"  {r['server']:<9} {r['rate_per_client']:>6g} {r['window_s']:>8g} {r['delivered']:>10}/{r['expected']:<10} "
+                  f"{r['lat_p50_ms']:>8.2f} {r['lat_p99_ms']:>8.2f} {r['lat_max_ms']:>8.2f} "
+                  f"{r['server_rss_start_kib'] / 1024:>13.1f} {r['server_rss_end_kib'] / 1024:>11.1f} {r['server_hwm_kib'] / 1024:>8.1f} "
+                  f"{r['errors']:>6} {r.get('other_cpu_s', 0) / r['window_s']:>7.0%}")
+            if r.get("slow_close"):
+                print(f"    the slow member: {r['slow_close']} at seq {r['slow_last_seq']}; resume: {r['resume_outcome']}, "
+                      f"{r['resume_events']} events to seq {r['resume_seq']} of {r['room_seq']} in {r['resume_s']:.3f} s")
+        b3m = [r for r in rs if r.get("scenario") == "B3" and r["server"] == "maptable"]
+        if b3m:
+            print("  B3 p99 of this run: " + ", ".join(f"{r['load']}%: {r['lat_p99_ms']:.2f} ms" for r in b3m) +
+                  " (target: the others' p99 within 1.2x of B3)")
+
+    b5 = [r for r in rs if r.get("scenario") == "B5"]
+    if b5:
+        print("\nB5 join storm: clients join the seeded room at once; time until the last has its Welcome (full state)")
+        print(f"  {'clients':>7} {'features':>8} {'chat':>6} {'state KiB':>9} {'all ready s':>11} {'p50 ms':>8} {'p99 ms':>8} "
+              f"{'Welcome MiB':>11} {'srv CPU-s':>9} {'lg CPU-s':>8} {'others CPU-s':>12} {'errors':>6}")
+        for r in b5:
+            seed = r.get("seed", {})
+            print(f"  {r['clients_ready']:>7} {seed.get('features', 0):>8} {seed.get('chat', 0):>6} {seed.get('state_bytes', 0) / 1024:>9.0f} "
+                  f"{r['connect_s']:>11.3f} {r['join_p50_ms']:>8.1f} {r['join_p99_ms']:>8.1f} {r['welcome_bytes'] / 2**20:>11.1f} "
+                  f"{r['server_cpu_s']:>9.2f} {r['loadgen_cpu_s']:>8.2f} {r.get('other_cpu_s', 0):>12.2f} {r['errors']:>6}")
+        print("  target: <= 2 s")
+
+    b7 = [r for r in rs if r.get("scenario") == "B7"]
+    if b7:
+        print("\nB7 restart: server process started -> first Welcome of the room with the long log")
+        print(f"  {'log':<9} {'events':>8} {'snapshot':>8} {'start to serve s':>16} {'join ms':>8} {'retries':>7} {'srv CPU-s':>9} {'peak MiB':>8} {'errors':>6}")
+        for r in b7:
+            seed = r.get("seed", {})
+            print(f"  {r.get('variant', ''):<9} {seed.get('events', 0):>8} {str(seed.get('snapshot', '')):>8} "
+                  f"{r.get('start_to_serve_s', 0):>16.3f} {r['join_max_ms']:>8.1f} {r['connect_retries']:>7} "
+                  f"{r['server_cpu_s']:>9.2f} {r['server_hwm_kib'] / 1024:>8.1f} {r['errors']:>6}")
+        print("  target: <= 2 s")
+
+    tm = [r for r in rs if r.get("scenario", "").startswith("TM-")]
+    if tm:
+        variants = [v for v in ("t1", "t2", "pin2") if any(r.get("variant") == v for r in tm)]
+        print("\nThread models (maptable): t1 = --threads 1; t2 = --threads 2 (shared io_context, strands);"
+              "\n  pin2 = two --threads 1 processes pinned to core 0 and core 1, rooms split between them")
+        print(f"  {'':<22}" + "".join(f"{v:>24}" for v in variants))
+        for size in sorted({r["size"] for r in tm if r["scenario"] == "TM-B2"}):
+            cells, cpu = [], []
+            for v in variants:
+                b = best(tm, scenario="TM-B2", variant=v, size=size)
+                cells.append(f"{b['delivered_per_s']:.0f}/s p99 {b['lat_p99_ms']:.0f} ms" if b else "-")
+                cpu.append(f"{b['delivered_per_server_cpu_s']:.0f} (oth {b.get('other_cpu_s', 0) / b['window_s']:.0%})" if b else "-")
+            print(f"  {'B2 rooms of ' + str(size) + ' best':<22}" + "".join(f"{c:>24}" for c in cells))
+            print(f"  {'  per server CPU-s':<22}" + "".join(f"{c:>24}" for c in cpu))
+        b3 = {r["variant"]: r for r in tm if r["scenario"] == "TM-B3"}
+        if b3:
+            cells = [f"p50 {b3[v]['lat_p50_ms']:.1f} p99 {b3[v]['lat_p99_ms']:.1f} ms" if v in b3 else "-" for v in variants]
+            print(f"  {'B3 50 %':<22}" + "".join(f"{c:>24}" for c in cells))
+            cells = [f"{b3[v]['delivered']}/{b3[v]['expected']}" if v in b3 else "-" for v in variants]
+            print(f"  {'  delivered/expected':<22}" + "".join(f"{c:>24}" for c in cells))
+            cells = [f"srv {b3[v]['server_cpu_util']:.0%} oth {b3[v].get('other_cpu_s', 0) / b3[v]['window_s']:.0%}" if v in b3 else "-" for v in variants]
+            print(f"  {'  CPU':<22}" + "".join(f"{c:>24}" for c in cells))
+
 
 def main(argv):
     if len(argv) >= 2 and argv[1] == "get":
         print(json.loads(sys.stdin.readline())[argv[2]])
     elif len(argv) >= 3 and argv[1] == "table":
         table(argv[2], argv[3] if len(argv) > 3 else None)
-    elif len(argv) == 7 and argv[1] == "saturation":
+    elif len(argv) in (7, 8) and argv[1] == "saturation":
         _, rs = load(argv[2], argv[3])
-        r = best(rs, scenario=argv[4], server=argv[5], size=int(argv[6]))
+        match = dict(scenario=argv[4], server=argv[5], size=int(argv[6]))
+        if len(argv) == 8:
+            match["variant"] = argv[7]
+        r = best(rs, **match)
         print(f"{r['delivered_per_s']:.0f}" if r else 0)
     else:
         print(__doc__, file=sys.stderr)

@@ -8,22 +8,28 @@
 #   bench/setup.sh             once: node modules of the peer, builds
 #   bench/run.sh               B1 B2 B3 (about 15 minutes on 2 cores)
 #   SCENARIOS="B2 B6" bench/run.sh
+#   SCENARIOS="B4 B5 B7 TM" bench/run.sh
 #   QUICK=1 bench/run.sh       a short pass of everything (checks the script)
 #
-# Environment: BUILD_DIR (build/), SERVER_BIN, LOADGEN_BIN, RESULTS,
-# SCENARIOS ("B1 B2 B3"; also B4, B6), BENCH_NICE (-10), QUIET_MAX (0.25
+# Environment: BUILD_DIR (build/), SERVER_BIN, LOADGEN_BIN, SEED_BIN, RESULTS,
+# SCENARIOS ("B1 B2 B3"; also B4, B5, B6, B7 and TM, the thread-model
+# comparison), BENCH_NICE (-10), QUIET_MAX (0.25
 # cores), QUIET_WAIT (20 s), DURABILITY of the server in B1-B4
 # (normal; B6 always runs full), THREADS (server I/O threads, 0 = one per
 # core), B1_CLIENTS (10000), B1_IDLE_S (30), B2_CLIENTS (200), B2_SIZES
 # ("5 50 200"), B2_START (20000 deliveries/s), B2_FACTOR (1.6), B2_STEPS (11),
 # B3_ROOMS (16x25,2x200), B3_REF (delivered/s taken as B2's saturation;
-# default: maptable's at rooms of 50 in this run), B3_CURSOR_HZ (10).
+# default: maptable's at rooms of 50 in this run), B3_CURSOR_HZ (10),
+# B4_RATE (1 chat/s per member), B4_S (60), B5_FEATURES (10000), B5_CHAT
+# (50000), B5_CLIENTS (200), B7_EVENTS (1000000), TM_SIZES ("5 50"),
+# TM_VARIANTS ("t1 t2 pin2").
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${BUILD_DIR:-$root/build}
 server_bin=${SERVER_BIN:-$build_dir/server/maptable-server}
 loadgen_bin=${LOADGEN_BIN:-$build_dir/bench/maptable-loadgen}
+seed_bin=${SEED_BIN:-$build_dir/bench/maptable-bench-seed}
 peer=$root/bench/peers/ws-broadcast
 report=$root/bench/report.py
 results=${RESULTS:-$root/bench/results/results.jsonl}
@@ -51,10 +57,17 @@ b2_factor=${B2_FACTOR:-1.6}
 b2_steps=${B2_STEPS:-$d_steps}
 b3_rooms=${B3_ROOMS:-16x25,2x200}
 b3_cursor=${B3_CURSOR_HZ:-10}
+b4_rate=${B4_RATE:-1}
+b5_features=${B5_FEATURES:-10000}
+b5_chat=${B5_CHAT:-50000}
+b5_clients=${B5_CLIENTS:-200}
+b7_events=${B7_EVENTS:-1000000}
+tm_sizes=${TM_SIZES:-"5 50"}
+tm_variants=${TM_VARIANTS:-"t1 t2 pin2"}
 warm=$d_warm
 dur=$d_dur
 
-for bin in "$server_bin" "$loadgen_bin"; do
+for bin in "$server_bin" "$loadgen_bin" "$seed_bin"; do
   [[ -x $bin ]] || { echo "bench/run.sh: $bin is missing; run bench/setup.sh (or set BUILD_DIR)" >&2; exit 1; }
 done
 with_ws=1
@@ -78,14 +91,23 @@ secret=bench-$RANDOM$RANDOM$RANDOM
 work=$(mktemp -d "${TMPDIR:-/tmp}/maptable-bench.XXXXXX")
 srv_pid=
 port=
+srv_pid2=
+port2=
 n=0
+seeded=      # when set: start_maptable uses this data directory (B5, B7)
+pin=()       # when set: start_maptable runs the server under it (taskset -c N)
+lg_extra=    # when set: more JSON fields for the next records ("\"variant\":\"t1\",")
+lg_wait=1    # 0: the next lg does not wait for a quiet machine (B7 measures from the server's start)
 
 stop_server() {
-  if [[ -n $srv_pid ]]; then
-    kill -TERM "$srv_pid" 2>/dev/null || true
-    wait "$srv_pid" 2>/dev/null || true
-    srv_pid=
-  fi
+  local p
+  for p in "$srv_pid" "$srv_pid2"; do
+    if [[ -n $p ]]; then
+      kill -TERM "$p" 2>/dev/null || true
+      wait "$p" 2>/dev/null || true
+    fi
+  done
+  srv_pid= srv_pid2= port2=
 }
 cleanup() { stop_server; rm -rf "$work"; }
 trap cleanup EXIT
@@ -110,7 +132,7 @@ await_listening() {
 start_maptable() {
   local dir=$work/server-$((++n))
   mkdir -p "$dir"
-  "${run_nice[@]}" "$server_bin" --port 0 --data-dir "$dir/data" --secret "$secret" --durability "$durability" --threads "$threads" \
+  "${pin[@]}" "${run_nice[@]}" "$server_bin" --port 0 --data-dir "${seeded:-$dir/data}" --secret "$secret" --durability "$durability" --threads "$threads" \
     --log-level warn --max-connections 50000 --max-connections-per-ip 50000 \
     --command-rate 1000000 --command-burst 1000000 "$@" >"$dir/out" 2>"$dir/out.err" &
   srv_pid=$!
@@ -153,14 +175,16 @@ lg() {
   shift 4
   local mode=(--mode raw)
   [[ $server == maptable ]] && mode=(--mode maptable --secret "$secret")
-  wait_quiet
-  json=$("${run_nice[@]}" "$loadgen_bin" "${mode[@]}" --port "$port" --server-pid "$srv_pid" "$@") || true
+  local second=()
+  [[ -n $srv_pid2 ]] && second=(--port2 "$port2" --server-pid2 "$srv_pid2")
+  (( lg_wait )) && wait_quiet
+  json=$("${run_nice[@]}" "$loadgen_bin" "${mode[@]}" --port "$port" --server-pid "$srv_pid" "${second[@]}" "$@") || true
   if [[ $json != \{* ]]; then
     echo "bench/run.sh: the load generator failed ($scenario $server)" >&2
     last=
     return
   fi
-  last="{\"run\":\"$run_id\",\"commit\":\"$commit\",\"cores\":$cores,\"scenario\":\"$scenario\",\"server\":\"$server\",\"size\":$size,\"load\":$load,\"durability\":\"$durability\",\"threads\":$threads,${json#\{}"
+  last="{\"run\":\"$run_id\",\"commit\":\"$commit\",\"cores\":$cores,\"scenario\":\"$scenario\",\"server\":\"$server\",\"size\":$size,\"load\":$load,\"durability\":\"$durability\",\"threads\":$threads,$lg_extra${json#\{}"
   echo "$last" >>"$results"
 }
 
@@ -230,13 +254,132 @@ for scenario in $scenarios; do
     ;;
   B4)
     # Slow consumer: one member of a room of 200 stops reading for the
-    # window; the others' latency and the server's RSS are what count.
+    # window; the others' latency and the server's RSS are what count. After
+    # the drain (maptable) the slow member reads again: the server's close
+    # (1013 when its queue overflowed, a reset when a write timed out) is
+    # recorded and it rejoins with a Resume from the seq it had applied.
+    b4_s=${B4_S:-$((quick == 1 ? 5 : 60))}
     for server in "${servers[@]}"; do
-      if [[ $server == maptable ]]; then start_maptable; else start_ws; fi
-      lg B4 "$server" 200 0 --clients 200 --room-size 200 --rate 1 --slow 1 \
-        --warmup "$warm" --duration "$((quick == 1 ? 5 : 60))" --drain 3 --label "B4 slow consumer"
+      resume=()
+      if [[ $server == maptable ]]; then start_maptable; resume=(--slow-resume); else start_ws; fi
+      lg B4 "$server" 200 0 --clients 200 --room-size 200 --rate "$b4_rate" --slow 1 "${resume[@]}" \
+        --warmup "$warm" --duration "$b4_s" --drain 3 --label "B4 slow consumer, $b4_rate/s per member, $b4_s s"
       stop_server
     done
+    ;;
+  B5)
+    # Join storm: a room seeded with B5_FEATURES features and B5_CHAT chat
+    # messages (through the state machine and the event log, snapshot
+    # included, as a running server leaves it); B5_CLIENTS clients join it at
+    # once; the time until the last has its Welcome (the full state).
+    seeded=$work/b5-data
+    "$seed_bin" --data-dir "$seeded" --room b5-0 --features "$b5_features" --chat "$b5_chat" >"$work/b5-seed.json"
+    echo "bench/run.sh: B5 seeded: $(cat "$work/b5-seed.json")" >&2
+    start_maptable
+    lg_extra="\"seed\":$(cat "$work/b5-seed.json"),"
+    lg B5 maptable "$b5_clients" 0 --clients "$b5_clients" --room-size "$b5_clients" --room-prefix b5 --join-only \
+      --connect-concurrency "$b5_clients" --label "B5 join storm: $b5_clients into $b5_features features, $b5_chat chat"
+    lg_extra=
+    stop_server
+    seeded=
+    ;;
+  B7)
+    # Restart: a room with a B7_EVENTS-event log (1,000 features, then half
+    # chat, half feature edits); the time from starting the server process
+    # until it sends the first Welcome of that room to one client (which
+    # retries its connection every 2 ms until the server listens). Twice:
+    # with the snapshot a running server would have left (it snapshots every
+    # 1,000 events), and with none (the whole log is replayed).
+    # The database was just written: it is in the page cache (a warm restart).
+    for snap in snapshot replay; do
+      seeded=$work/b7-$snap
+      flag=()
+      [[ $snap == replay ]] && flag=(--no-snapshot)
+      rest=$((b7_events - 1000))
+      "$seed_bin" --data-dir "$seeded" --room b7-0 --features 1000 --chat $((rest / 2)) --updates $((rest - rest / 2)) \
+        "${flag[@]}" >"$work/b7-seed.json"
+      echo "bench/run.sh: B7 seeded: $(cat "$work/b7-seed.json")" >&2
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      wait_quiet
+      t_start=$(date +%s%N)
+      dir=$work/server-$((++n))
+      mkdir -p "$dir"
+      "${run_nice[@]}" "$server_bin" --port "$port" --data-dir "$seeded" --secret "$secret" --durability "$durability" \
+        --threads "$threads" --log-level warn >"$dir/out" 2>"$dir/out.err" &
+      srv_pid=$!
+      lg_extra="\"seed\":$(cat "$work/b7-seed.json"),\"variant\":\"$snap\",\"server_started_unix_ns\":$t_start,"
+      lg_wait=0
+      lg B7 maptable 1 0 --clients 1 --room-size 1 --room-prefix b7 --join-only --connect-retry 60 \
+        --label "B7 restart with a $b7_events-event log ($snap)"
+      lg_wait=1
+      if [[ -n $last ]]; then
+        last="${last%\}},\"start_to_serve_s\":$(calc "($(field first_ready_unix_ns) - $t_start) / 1e9")}"
+        sed -i '$d' "$results" && echo "$last" >>"$results"
+      fi
+      lg_extra=
+      stop_server
+      seeded=
+    done
+    ;;
+  TM)
+    # Thread models (issue 5 item 4), maptable only, the same offered loads:
+    #   t1:   --threads 1 (one io_context, one I/O thread; plus the store writer)
+    #   t2:   --threads 2 (one shared io_context, a strand per room and connection)
+    #   pin2: two server processes with --threads 1, pinned with taskset -c 0 and
+    #         -c 1, the rooms split between them by the loadgen (even rooms to
+    #         one, odd to the other): a stand-in for one io_context per core
+    #         with rooms pinned. The loadgen itself is not pinned.
+    # B2 sweeps at rooms of TM_SIZES, then B3 at 50 % of the t2 saturation at
+    # rooms of 50 (or B3_REF).
+    saved_threads=$threads
+    tm_start() {
+      case $1 in
+      t1) threads=1; start_maptable ;;
+      t2) threads=2; start_maptable ;;
+      pin2)
+        threads=1
+        pin=(taskset -c 1); start_maptable; srv_pid2=$srv_pid; port2=$port
+        pin=(taskset -c 0); start_maptable
+        pin=()
+        ;;
+      esac
+    }
+    for variant in $tm_variants; do
+      lg_extra="\"variant\":\"$variant\","
+      for size in $tm_sizes; do
+        best=0
+        target=$b2_start
+        for ((step = 1; step <= b2_steps; step++)); do
+          rate=$(calc "$target / ($b2_clients * ($size - 1))")
+          tm_start "$variant"
+          lg TM-B2 maptable "$size" 0 --clients "$b2_clients" --room-size "$size" --rate "$rate" \
+            --warmup "$warm" --duration "$dur" --drain 3 --label "TM $variant B2 rooms of $size, offered $target/s"
+          stop_server
+          [[ -n $last ]] || break
+          got=$(field delivered_per_s)
+          p99=$(field lat_p99_ms)
+          if [[ $(calc "$got < 1.05 * $best or $p99 > 2000") == True ]]; then break; fi
+          best=$got
+          target=$(calc "int($target * $b2_factor)")
+        done
+      done
+    done
+    ref=${B3_REF:-$(python3 "$report" saturation "$results" "$run_id" TM-B2 maptable 50 t2)}
+    if [[ $ref == 0 ]]; then
+      echo "bench/run.sh: TM's B3 needs the t2 sweep at rooms of 50, or B3_REF" >&2
+    else
+      pairs=$(calc "sum(int(c) * int(s) * (int(s) - 1) for c, s in (p.split('x') for p in '$b3_rooms'.split(',')))")
+      rate=$(calc "50 / 100 * $ref / $pairs")
+      for variant in $tm_variants; do
+        lg_extra="\"variant\":\"$variant\","
+        tm_start "$variant"
+        lg TM-B3 maptable 25 50 --rooms "$b3_rooms" --mix mixed --cursor-hz "$b3_cursor" --rate "$rate" \
+          --warmup "$((warm + 1))" --duration "$((dur * 2))" --drain 3 --label "TM $variant B3 50% of $ref/s"
+        stop_server
+      done
+    fi
+    lg_extra=
+    threads=$saved_threads
     ;;
   B6)
     # Durable edits: rooms of one, AddFeature then UpdateFeatures, acked after
@@ -259,7 +402,7 @@ for scenario in $scenarios; do
     durability=$saved
     ;;
   *)
-    echo "bench/run.sh: unknown scenario $scenario (B1 B2 B3 B4 B6)" >&2
+    echo "bench/run.sh: unknown scenario $scenario (B1 B2 B3 B4 B5 B6 B7 TM)" >&2
     ;;
   esac
 done

@@ -28,6 +28,7 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <random>
 #include <unistd.h>
 
@@ -78,21 +79,40 @@ struct room {
     int active = 0;  // joined, reading, not failed
 };
 
+std::int64_t unix_ns()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// What a reconnecting client already has (Join.resume).
+struct resume_point {
+    std::string epoch;
+    std::uint64_t last_seq = 0;
+};
+
 class driver;
 
 class client {
 public:
-    client(driver& d, int index, int room_index);
+    client(driver& d, int index, int room_index, std::optional<resume_point> resume = std::nullopt);
 
     void start();
     void begin_sending(steady::time_point first_send, steady::time_point first_cursor);
-    void stop_reading() { slow_ = true; }
+    void stop_reading() { slow_ = true; was_slow_ = true; }
+    void read_again();  // a slow member after the window: reads what waits, until the server's close
     bool ready() const { return ready_; }
     bool slow() const { return slow_; }
+    bool was_slow() const { return was_slow_; }
+    int index() const { return index_; }
+    std::uint64_t last_seq() const { return last_seq_; }
+    const std::string& epoch() const { return epoch_; }
     std::size_t max_queue() const { return max_queue_; }
 
 private:
+    void connect();
+    void on_connected(const beast::error_code& ec);
     void fail(const std::string& kind, const beast::error_code& ec);
+    void check_resumed();
     void mark_ready();
     void do_read();
     void on_read(const beast::error_code& ec);
@@ -130,6 +150,15 @@ private:
     bool ready_ = false;
     bool failed_ = false;
     bool slow_ = false;
+    bool was_slow_ = false;      // stopped reading in the window; reads again after it (B4)
+    bool reading_again_ = false;
+    std::optional<resume_point> resume_;  // set: this client rejoins with a Resume (B4)
+    bool welcomed_ = false;
+    bool recovered_ = false;
+    std::string epoch_;          // from the Welcome
+    std::uint64_t last_seq_ = 0; // newest event seq applied (or the Welcome's state seq)
+    std::uint64_t resume_events_ = 0;
+    steady::time_point connect_started_{};
 };
 
 class driver {
@@ -151,8 +180,17 @@ public:
     pb::ServerFrame scratch_frame;      // reused for every decode
     pb::ClientMessage scratch_message;  // reused for every encode
     std::mt19937_64 rng{0x6d61707461626c65ull};
+    tcp::endpoint endpoint2;            // --port2: the odd rooms' server
+    std::string host_header2;
+    bool resume_phase = false;          // after the drain: slow members read again and resume; nothing counts
+    std::uint64_t room0_seq = 0;        // newest seq the reading members of the first room saw
 
     void client_done(bool ok);
+    void slow_closed(client& c, const std::string& how);
+    void resume_finished(const std::string& outcome, std::uint64_t seq, std::uint64_t events);
+    const tcp::endpoint& endpoint_of(int room) const { return cfg.port2 && room % 2 == 1 ? endpoint2 : endpoint; }
+    const std::string& host_of(int room) const { return cfg.port2 && room % 2 == 1 ? host_header2 : host_header; }
+    cpu_rss read_servers() const;
     bool in_window(std::int64_t ts) const { return ts >= t0 && ts < t1; }
     void error(const std::string& kind)
     {
@@ -167,6 +205,8 @@ private:
     void on_window_end();
     void check_drain();
     void finish();
+    void start_resume();
+    void stop();
 
     std::vector<std::unique_ptr<client>> clients_;
     asio::steady_timer phase_timer_{io};
@@ -177,9 +217,11 @@ private:
     steady::time_point drain_deadline_{};
     double self_cpu_t0_ = 0;
     double machine_t0_ = 0;
+    bool resume_started_ = false;
+    steady::time_point resume_connect_{};
 };
 
-client::client(driver& d, int index, int room_index)
+client::client(driver& d, int index, int room_index, std::optional<resume_point> resume)
     : d_(d)
     , index_(index)
     , room_(room_index)
@@ -188,6 +230,7 @@ client::client(driver& d, int index, int room_index)
     , cursor_timer_(d.io)
     , sub_("u" + std::to_string(index))
     , client_id_("lg" + std::to_string(::getpid()) + "-" + std::to_string(index))
+    , resume_(std::move(resume))
 {
     // Request ids never repeat per client id: start from the clock, as the SDK does.
     rid_base_ = static_cast<std::uint64_t>(
@@ -204,7 +247,30 @@ std::uint64_t client::next_request_id(std::int64_t sent_at)
 
 void client::start()
 {
-    ws_.next_layer().async_connect(d_.endpoint, [this](const beast::error_code& ec) {
+    connect_started_ = steady::now();
+    connect();
+}
+
+void client::connect()
+{
+    ws_.next_layer().async_connect(d_.endpoint_of(room_), [this](const beast::error_code& ec) { on_connected(ec); });
+}
+
+void client::on_connected(const beast::error_code& ec)
+{
+    {
+        if (ec && d_.cfg.connect_retry_s > 0 && steady::now() - connect_started_ < seconds(d_.cfg.connect_retry_s)) {
+            // B7: the server is still starting; try again shortly (the clock keeps running from start()).
+            ++d_.res.connect_retries;
+            beast::error_code ignored;
+            ws_.next_layer().close(ignored);
+            send_timer_.expires_after(std::chrono::milliseconds(2));
+            send_timer_.async_wait([this](const beast::error_code& e) {
+                if (!e)
+                    connect();
+            });
+            return;
+        }
         if (ec)
             return fail("connect", ec);
         beast::error_code ignored;
@@ -214,7 +280,7 @@ void client::start()
         ws_.binary(true);
         const std::string path =
             d_.cfg.mode == wire_mode::maptable ? d_.cfg.path : "/" + d_.rooms[static_cast<std::size_t>(room_)].id;
-        ws_.async_handshake(d_.host_header, path, [this](const beast::error_code& ec) {
+        ws_.async_handshake(d_.host_of(room_), path, [this](const beast::error_code& ec) {
             if (ec)
                 return fail("handshake", ec);
             do_read();
@@ -236,14 +302,25 @@ void client::start()
             join->set_token(auth::mint_join_token(claims, d_.secret));
             join->set_client_id(client_id_);
             join->set_protocol_version(1);
+            if (resume_) {
+                join->mutable_resume()->set_epoch(resume_->epoch);
+                join->mutable_resume()->set_last_seq(resume_->last_seq);
+                last_seq_ = resume_->last_seq;
+            }
             enqueue(m.SerializeAsString());
         });
-    });
+    }
 }
 
 void client::mark_ready()
 {
     ready_ = true;
+    d_.res.join_latency.record(std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - connect_started_).count());
+    d_.res.all_ready_unix_ns = unix_ns();
+    if (d_.res.first_ready_unix_ns == 0)
+        d_.res.first_ready_unix_ns = d_.res.all_ready_unix_ns;
+    if (resume_)
+        return;  // a B4 rejoin: not one of the load's clients
     ++d_.rooms[static_cast<std::size_t>(room_)].active;
     d_.client_done(true);
 }
@@ -253,6 +330,11 @@ void client::fail(const std::string& kind, const beast::error_code& ec)
     if (d_.finishing || failed_)
         return;
     failed_ = true;
+    if (resume_) {
+        beast::error_code ignored;
+        ws_.next_layer().close(ignored);
+        return d_.resume_finished("failed: " + kind + (ec ? ": " + ec.message() : std::string()), last_seq_, resume_events_);
+    }
     d_.error(kind + ": " + ec.message());
     beast::error_code ignored;
     send_timer_.cancel();
@@ -271,12 +353,40 @@ void client::do_read()
     ws_.async_read(in_, [this](const beast::error_code& ec, std::size_t) { on_read(ec); });
 }
 
+void client::read_again()
+{
+    slow_ = false;
+    reading_again_ = true;
+    if (failed_)
+        return;
+    // The frame that arrived as it stopped reading is applied first: no gap in its replica.
+    if (in_.size() > 0) {
+        const auto data = in_.cdata();
+        on_maptable_frame(static_cast<const char*>(data.data()), data.size());
+        in_.consume(in_.size());
+    }
+    do_read();
+}
+
 void client::on_read(const beast::error_code& ec)
 {
+    if (ec && reading_again_) {
+        // How the server ended the slow connection: a close frame (1013, "try
+        // again later", when its queue overflowed) or a reset (a write timed out).
+        std::string how;
+        if (ec == websocket::error::closed)
+            how = "close " + std::to_string(ws_.reason().code) + ": " + std::string(ws_.reason().reason.c_str());
+        else
+            how = "ended: " + ec.message();
+        failed_ = true;
+        beast::error_code ignored;
+        ws_.next_layer().close(ignored);
+        return d_.slow_closed(*this, how);
+    }
     if (ec)
         return fail(ready_ ? "closed" : "closed before ready", ec);
     if (slow_)
-        return;  // a slow consumer: stops reading (and leaves what it got unread)
+        return;  // a slow consumer: stops reading (and keeps what it got unread until read_again)
     const auto data = in_.cdata();
     if (d_.cfg.mode == wire_mode::maptable)
         on_maptable_frame(static_cast<const char*>(data.data()), data.size());
@@ -289,6 +399,8 @@ void client::on_read(const beast::error_code& ec)
 
 void client::deliver(std::int64_t ts)
 {
+    if (d_.resume_phase)
+        return;  // after the drain nothing counts
     const auto now = now_ns();
     if (d_.in_window(now))
         ++d_.res.received_in_window;
@@ -309,6 +421,11 @@ void client::on_maptable_frame(const char* data, std::size_t size)
         switch (m.body_case()) {
         case pb::ServerMessage::kEvent: {
             const auto& e = m.event();
+            last_seq_ = std::max(last_seq_, e.seq());
+            if (resume_)
+                ++resume_events_;
+            else if (room_ == 0 && !was_slow_ && !d_.resume_phase)
+                d_.room0_seq = std::max(d_.room0_seq, e.seq());
             std::string_view stamp;
             if (e.has_chat_posted())
                 stamp = e.chat_posted().message().text();
@@ -344,8 +461,15 @@ void client::on_maptable_frame(const char* data, std::size_t size)
                 fail("join refused", {});
             break;
         case pb::ServerMessage::kWelcome:
-            if (!ready_ && m.welcome().request_id() == join_rid_)
+            if (!ready_ && m.welcome().request_id() == join_rid_) {
+                d_.res.welcome_bytes += size;
+                welcomed_ = true;
+                recovered_ = m.welcome().recovered();
+                epoch_ = m.welcome().epoch();
+                if (m.welcome().has_state())
+                    last_seq_ = m.welcome().state().seq();
                 mark_ready();
+            }
             break;
         case pb::ServerMessage::kPresence:
             if (d_.in_window(now_ns()))
@@ -354,6 +478,16 @@ void client::on_maptable_frame(const char* data, std::size_t size)
         default:
             break;
         }
+    }
+    if (resume_ && welcomed_)
+        check_resumed();
+}
+
+void client::check_resumed()
+{
+    if (last_seq_ >= d_.res.room_seq && !failed_) {
+        failed_ = true;  // done: nothing more to read
+        d_.resume_finished(recovered_ ? "recovered" : "snapshot", last_seq_, resume_events_);
     }
 }
 
@@ -396,7 +530,7 @@ void client::do_write()
 
 void client::begin_sending(steady::time_point first_send, steady::time_point first_cursor)
 {
-    if (failed_ || slow_)
+    if (failed_ || slow_ || resume_)
         return;
     if (d_.cfg.rate > 0) {
         next_send_ = first_send;
@@ -551,11 +685,30 @@ driver::driver(const config& c)
     tcp::resolver resolver(io);
     endpoint = *resolver.resolve(cfg.host, std::to_string(cfg.port)).begin();
     host_header = cfg.host + ":" + std::to_string(cfg.port);
+    if (cfg.port2) {
+        endpoint2 = *resolver.resolve(cfg.host, std::to_string(cfg.port2)).begin();
+        host_header2 = cfg.host + ":" + std::to_string(cfg.port2);
+    }
+}
+
+// Both servers' CPU and RSS added up (--server-pid2), or the one server's.
+cpu_rss driver::read_servers() const
+{
+    auto a = read_process(cfg.server_pid);
+    if (cfg.server_pid2 <= 0)
+        return a;
+    const auto b = read_process(cfg.server_pid2);
+    a.cpu_s += b.cpu_s;
+    a.rss_kib += b.rss_kib;
+    a.hwm_kib += b.hwm_kib;
+    a.ok = a.ok && b.ok;
+    return a;
 }
 
 result driver::run()
 {
-    res.server_before_connect = read_process(cfg.server_pid);
+    res.server_before_connect = read_servers();
+    machine_t0_ = machine_busy_seconds();
     connect_started_ = steady::now();
     if (clients_.empty())
         begin_load();
@@ -582,10 +735,18 @@ void driver::client_done(bool ok)
     ++done_;
     if (ok)
         ++res.clients_ready;
-    if (static_cast<std::size_t>(done_) == clients_.size())
-        begin_load();
-    else
-        connect_more();
+    if (static_cast<std::size_t>(done_) < clients_.size())
+        return connect_more();
+    if (!cfg.join_only)
+        return begin_load();
+    // B5/B7: every client has joined (or failed): that is the whole run.
+    res.connect_s = std::chrono::duration<double>(steady::now() - connect_started_).count();
+    res.window_s = std::max(res.connect_s, 1e-6);
+    res.server_start = res.server_before_connect;
+    res.server_end = read_servers();
+    res.loadgen_cpu_window_s = self_cpu_seconds();
+    res.machine_busy_window_s = machine_busy_seconds() - machine_t0_;
+    stop();
 }
 
 void driver::begin_load()
@@ -622,7 +783,7 @@ void driver::begin_load()
 
 void driver::on_window_start()
 {
-    res.server_start = read_process(cfg.server_pid);
+    res.server_start = read_servers();
     self_cpu_t0_ = self_cpu_seconds();
     machine_t0_ = machine_busy_seconds();
     phase_timer_.expires_at(steady::time_point(std::chrono::nanoseconds(t1)));
@@ -631,7 +792,7 @@ void driver::on_window_start()
 
 void driver::on_window_end()
 {
-    res.server_end = read_process(cfg.server_pid);
+    res.server_end = read_servers();
     res.loadgen_cpu_window_s = self_cpu_seconds() - self_cpu_t0_;
     res.machine_busy_window_s = machine_busy_seconds() - machine_t0_;
     drain_deadline_ = steady::now() + seconds(cfg.drain_s);
@@ -649,10 +810,69 @@ void driver::check_drain()
 
 void driver::finish()
 {
-    const auto end = read_process(cfg.server_pid);
+    const auto end = read_servers();
     res.server_end.hwm_kib = end.hwm_kib;  // the peak includes the drain
+    if (cfg.slow_resume && cfg.slow > 0 && !resume_started_)
+        return start_resume();
+    stop();
+}
+
+void driver::stop()
+{
     finishing = true;
     io.stop();
+}
+
+// B4 after the drain: the slow members read again. The server should have
+// ended their connections (a 1013 close when the queue overflowed, a reset
+// when a write timed out); each then rejoins with a Resume from the seq it
+// had applied and must reach the room's newest seq. Only the first slow
+// member is followed; at most 30 s.
+void driver::start_resume()
+{
+    resume_started_ = true;
+    resume_phase = true;
+    res.room_seq = room0_seq;
+    res.slow_close = "not closed";
+    res.resume_outcome = "not run: the server did not close the slow connection";
+    for (auto& c : clients_) {
+        if (c->was_slow()) {
+            c->read_again();
+            break;
+        }
+    }
+    // Without a close within 5 s (what waited in the kernel's buffers is read
+    // by then) the server kept the connection: report that.
+    phase_timer_.expires_after(std::chrono::seconds(5));
+    phase_timer_.async_wait([this](const beast::error_code& ec) {
+        if (ec || res.slow_close != "not closed")
+            return;
+        stop();
+    });
+}
+
+void driver::slow_closed(client& c, const std::string& how)
+{
+    res.slow_close = how;
+    res.slow_last_seq = c.last_seq();
+    res.resume_outcome = "failed: no Welcome";
+    resume_connect_ = steady::now();
+    clients_.push_back(std::make_unique<client>(*this, c.index(), 0, resume_point{c.epoch(), c.last_seq()}));
+    clients_.back()->start();
+    phase_timer_.expires_after(std::chrono::seconds(30));
+    phase_timer_.async_wait([this](const beast::error_code& ec) {
+        if (!ec)
+            stop();  // the resume did not reach the room's seq in 30 s
+    });
+}
+
+void driver::resume_finished(const std::string& outcome, std::uint64_t seq, std::uint64_t events)
+{
+    res.resume_outcome = outcome;
+    res.resume_seq = seq;
+    res.resume_events = events;
+    res.resume_s = std::chrono::duration<double>(steady::now() - resume_connect_).count();
+    stop();
 }
 
 } // namespace

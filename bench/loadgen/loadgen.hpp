@@ -46,6 +46,11 @@ struct config {
     std::string room_prefix = "bench";
     int slow = 0;                        // this many clients (the last of the first room) stop reading and sending at the start
     int server_pid = 0;                  // for CPU seconds and RSS of the server over the window
+    unsigned short port2 = 0;            // when set: odd-numbered rooms go to this second server (thread-model runs)
+    int server_pid2 = 0;                 // its pid: CPU and RSS are the sum of both servers
+    bool join_only = false;              // B5/B7: open and join every client, then stop (no load, no window)
+    double connect_retry_s = 0;          // B7: keep retrying refused connections this long (the server is starting)
+    bool slow_resume = false;            // B4: after the drain the slow members read again, then rejoin with a Resume
     int connect_concurrency = 256;       // connections being opened at once
     std::string label;                   // copied into the JSON line
 };
@@ -81,6 +86,22 @@ struct result {
     double loadgen_cpu_window_s = 0;
     double loadgen_cpu_total_s = 0;
     std::size_t frame_bytes = 0;     // raw mode frame size used
+
+    // Joins (every mode; the figures of B5 and B7).
+    histogram join_latency;          // connect started -> Welcome (raw mode: handshake done), ns
+    std::uint64_t welcome_bytes = 0; // bytes of the frames that carried a Welcome
+    std::int64_t first_ready_unix_ns = 0;  // system clock at the first Welcome (B7: minus the server's start)
+    std::int64_t all_ready_unix_ns = 0;    // system clock when the last client was ready
+    std::uint64_t connect_retries = 0;
+
+    // The slow members after the window (B4 with --slow-resume).
+    std::string slow_close;          // how the server ended the slow connection: "close 1013: ...", "reset: ...", "not closed"
+    std::string resume_outcome;      // "recovered" (missed events sent), "snapshot" (state sent), "failed: ...", "not run"
+    std::uint64_t slow_last_seq = 0; // the seq the slow member had applied when its connection ended
+    std::uint64_t resume_events = 0; // events received after the resume's Welcome
+    std::uint64_t resume_seq = 0;    // the seq its replica reached
+    std::uint64_t room_seq = 0;      // the newest seq the room's reading members saw (what it must reach)
+    double resume_s = 0;             // reconnect -> replica at room_seq
 };
 
 result run(const config& cfg);
