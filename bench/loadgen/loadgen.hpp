@@ -97,7 +97,7 @@ struct result {
     // The slow members after the window (B4 with --slow-resume).
     std::string slow_close;          // how the server ended the slow connection: "close 1013: ...", "reset: ...", "not closed"
     std::string resume_outcome;      // "recovered" (missed events sent), "snapshot" (state sent), "failed: ...", "not run"
-    std::uint64_t slow_last_seq = 0; // the seq the slow member had applied when its connection ended
+    std::uint64_t slow_last_seq = 0; // the seq the slow member had applied (when it stopped reading; when its connection ended)
     std::uint64_t resume_events = 0; // events received after the resume's Welcome
     std::uint64_t resume_seq = 0;    // the seq its replica reached
     std::uint64_t room_seq = 0;      // the newest seq the room's reading members saw (what it must reach)
