@@ -295,9 +295,9 @@ const matrix default_matrix{
 // still checked, so a setting that changes a row it should not fails too.
 matrix with(matrix m, const matrix& changed_rows)
 {
-    for (const auto& [name, row] : changed_rows) {
-        REQUIRE_MESSAGE(m.count(name), "no such row: " << name);
-        m[name] = row;
+    for (const auto& changed : changed_rows) {
+        REQUIRE_MESSAGE(m.count(changed.first), "no such row: " << changed.first);
+        m[changed.first] = changed.second;
     }
     return m;
 }
@@ -495,10 +495,10 @@ TEST_CASE("every ClientMessage body is an event command with a matrix row, or on
         CHECK_MESSAGE(rows.count(name), "no way to send " << name << " in the permission matrix test");
         CHECK_MESSAGE(default_matrix.count(name), "no row for " << name << " in the permission matrix");
     }
-    for (const auto& [name, row] : rows)
-        CHECK_MESSAGE(fields.count(name), "the matrix sends " << name << ", which is not a ClientMessage body");
-    for (const auto& [name, row] : default_matrix)
-        CHECK_MESSAGE(rows.count(name), "the matrix has a row for " << name << " but no way to send it");
+    for (const auto& entry : rows)
+        CHECK_MESSAGE(fields.count(entry.first), "the matrix sends " << entry.first << ", which is not a ClientMessage body");
+    for (const auto& entry : default_matrix)
+        CHECK_MESSAGE(rows.count(entry.first), "the matrix has a row for " << entry.first << " but no way to send it");
     for (const std::string& name : not_event_commands)
         CHECK_MESSAGE(fields.count(name), name << " is not a ClientMessage body");
 }
@@ -520,7 +520,9 @@ TEST_CASE("the permission matrix: every role x every command, under each setting
     const auto rows = commands();
     for (const scenario& sc : scenarios()) {
         REQUIRE_MESSAGE(sc.expected.size() == rows.size(), sc.name << ": the expected matrix misses rows");
-        for (const auto& [name, row] : rows) {
+        for (const auto& entry : rows) {
+            const std::string& name = entry.first;   // not a structured binding: clang 14 cannot capture one
+            const auto& row = entry.second;
             pb::RoomState proto = base_room();
             if (row.prepare)
                 row.prepare(proto);
@@ -544,7 +546,9 @@ TEST_CASE("the matrix room is valid for every sender: with the admin API's right
     // permission, not its content. The admin API passes every permission, so
     // every row must be accepted for it (archive_room included).
     const auto rows = commands();
-    for (const auto& [name, row] : rows) {
+    for (const auto& entry : rows) {
+        const std::string& name = entry.first;   // not a structured binding: clang 14 cannot capture one
+        const auto& row = entry.second;
         pb::RoomState proto = base_room();
         if (row.prepare)
             row.prepare(proto);
@@ -599,10 +603,13 @@ TEST_CASE("authorship: others' content is for its author or a facilitator, with 
                          "ERROR_CODE_NO_DOT_TO_REMOVE"}}},
     };
     const model::room_state room = model::room_state::from_proto(base_room());
-    for (const auto& [name, entry] : others)
+    for (const auto& other : others) {
+        const std::string& name = other.first;   // not a structured binding: clang 14 cannot capture one
+        const auto& entry = other.second;
         for (std::size_t col = 0; col < columns.size(); ++col)
             CHECK_MESSAGE(outcome(room, entry.first(), *columns[col]) == entry.second[col],
                           describe("someone else's content", col, name));
+    }
 }
 
 TEST_CASE("a refusal text names the command and what would be needed, never an empty message")
