@@ -378,6 +378,7 @@ TEST_CASE("chat history shows reactions, edits and deletions of messages older t
     server_process server({"--command-burst", "5000"});
     client ana(server.options("talk", "ana", pb::ROLE_FACILITATOR));
     client ben(server.options("talk", "ben"));
+    event_recorder ben_sees(ben);
     join_or_fail(ana);
     join_or_fail(ben);
 
@@ -405,8 +406,13 @@ TEST_CASE("chat history shows reactions, edits and deletions of messages older t
     std::vector<std::future<command_result>> flood;
     for (int i = 0; i < 210; ++i)
         flood.push_back(ana.send_chat("filler " + std::to_string(i)));
-    for (auto& f : flood)
-        REQUIRE(f.get().ok);
+    std::uint64_t last = 0;
+    for (auto& f : flood) {
+        const auto r = f.get();
+        REQUIRE(r.ok);
+        last = std::max(last, r.seq);
+    }
+    REQUIRE(ben_sees.wait_for_seq(last));   // ana's acks say nothing about when ben's replica has them
     const auto state = ben.replica();
     REQUIRE(state.find_chat(edited.seq) == nullptr);
 
