@@ -9,6 +9,9 @@ namespace {
 // length-delimited (wire type 2).
 constexpr char frame_messages_tag = (1 << 3) | 2;
 constexpr char server_message_event_tag = (4 << 3) | 2;
+// Field 1 (welcome) of ServerMessage and field 2 (state) of Welcome.
+constexpr char server_message_welcome_tag = (1 << 3) | 2;
+constexpr char welcome_state_tag = (2 << 3) | 2;
 
 void append_varint(std::string& out, std::uint64_t value)
 {
@@ -54,6 +57,26 @@ shared_piece encode_event_piece(std::string_view event_bytes)
     piece->push_back(server_message_event_tag);
     append_varint(*piece, event_bytes.size());
     piece->append(event_bytes);
+    return piece;
+}
+
+shared_piece encode_welcome_piece(const pb::Welcome& welcome_without_state, std::string_view state_bytes)
+{
+    // Protobuf accepts a message's fields in any order, so the state may
+    // follow the other fields: parsed, this is the Welcome with its state.
+    const std::string fields = welcome_without_state.SerializeAsString();
+    const std::size_t welcome_size = fields.size() + 1 + varint_size(state_bytes.size()) + state_bytes.size();
+    const std::size_t message_size = 1 + varint_size(welcome_size) + welcome_size;
+    auto piece = std::make_shared<std::string>();
+    piece->reserve(1 + varint_size(message_size) + message_size);
+    piece->push_back(frame_messages_tag);
+    append_varint(*piece, message_size);
+    piece->push_back(server_message_welcome_tag);
+    append_varint(*piece, welcome_size);
+    piece->append(fields);
+    piece->push_back(welcome_state_tag);
+    append_varint(*piece, state_bytes.size());
+    piece->append(state_bytes);
     return piece;
 }
 

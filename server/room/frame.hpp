@@ -27,6 +27,12 @@ shared_piece encode_piece(const pb::ServerMessage& message);
 // bytes (the same bytes the log stores): no second serialization.
 shared_piece encode_event_piece(std::string_view event_bytes);
 
+// The piece for ServerMessage{welcome}: the Welcome's own fields (without a
+// state) encoded here, followed by state_bytes, an encoded RoomState made once
+// per seq and shared by every join at that seq. A large room's state is then
+// serialized once, not once per joining client.
+shared_piece encode_welcome_piece(const pb::Welcome& welcome_without_state, std::string_view state_bytes);
+
 // Convenience pieces for one recipient.
 shared_piece error_piece(std::uint64_t request_id, pb::ErrorCode code, std::string message);
 shared_piece ack_piece(std::uint64_t request_id, std::uint64_t seq);

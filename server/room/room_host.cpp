@@ -267,9 +267,17 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
     if (request.resume)
         metrics::global().resumes.add(static_cast<std::size_t>(recovered ? metrics::resume_outcome::recovered
                                                                           : metrics::resume_outcome::snapshot));
-    if (!recovered)
-        *w->mutable_state() = committed_.to_proto();
-    request.who->deliver(encode_piece(welcome));
+    if (recovered) {
+        request.who->deliver(encode_piece(welcome));
+    } else {
+        // A join storm into a large room: the state is encoded once per seq,
+        // not once per client (bench B5).
+        if (!welcome_state_ || welcome_state_seq_ != committed_.seq()) {
+            welcome_state_ = std::make_shared<const std::string>(committed_.to_proto().SerializeAsString());
+            welcome_state_seq_ = committed_.seq();
+        }
+        request.who->deliver(encode_welcome_piece(*w, *welcome_state_));
+    }
     if (recovered) {
         for (const auto& [seq, piece] : recent_events_)
             if (seq > request.resume->last_seq())

@@ -174,6 +174,10 @@ private:
     model::room_state speculative_;   // committed + sequenced but not yet stored: commands validate against it
     std::uint64_t last_snapshot_seq_ = 0;
     std::string epoch_;               // the log's history epoch, from the store
+    // The committed state encoded for Welcomes, and the seq it is at: made
+    // when the first join after a change needs it, shared by the joins after.
+    std::shared_ptr<const std::string> welcome_state_;
+    std::uint64_t welcome_state_seq_ = 0;
 
     // The newest committed events as encoded pieces, oldest first, to answer
     // a Resume with exactly the missed events.
