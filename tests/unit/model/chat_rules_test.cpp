@@ -309,3 +309,14 @@ TEST_CASE("observers chat and react only when everyone may, and edit only their 
     CHECK(outcome(r.room, erase(1), observer) == "ERROR_CODE_NOT_AUTHOR");
     r.check_replica();
 }
+
+TEST_CASE("until the recent window has filled, every seq is checked: a reply or a deletion must name a chat message")
+{
+    logged_room r;
+    r.go(add(point("f-1")), participant);                    // seq 1: a feature, not a message
+    r.go(say("first"), participant);                         // seq 2
+    // The state holds every message ever posted, so seq 1 is known not to be one.
+    CHECK(outcome(r.room, say("re", 1), participant) == "ERROR_CODE_REPLY_NOT_FOUND");
+    CHECK(outcome(r.room, erase(1, "moderation"), facilitator) == "ERROR_CODE_MESSAGE_NOT_FOUND");
+    CHECK(outcome(r.room, say("re", 2), participant) == "accepted");
+}

@@ -414,3 +414,38 @@ TEST_CASE("only the admin archives; an archived room refuses everything until th
     r.go(say("we are back"), participant);
     r.check_replica();
 }
+
+TEST_CASE("new bounds that leave the centre outside move it to their middle; an explicit centre outside is refused")
+{
+    logged_room r;
+    // The new room is centred on (0, 0); bounds around Berlin leave it outside.
+    const pb::Event moved = r.go(room_info([](pb::RoomInfoChanged& c) { *c.mutable_bounds() = bounds(13, 52, 14, 53); }),
+                                 facilitator);
+    REQUIRE(moved.room_info_changed().has_center());   // in the event itself: every replica applies the same
+    CHECK(r.room.info().center().lon() == doctest::Approx(13.5));
+    CHECK(r.room.info().center().lat() == doctest::Approx(52.5));
+
+    // A centre inside the bounds is kept as given.
+    r.go(room_info([](pb::RoomInfoChanged& c) { *c.mutable_center() = lon_lat(13.4, 52.52); }), facilitator);
+    CHECK(r.room.info().center().lon() == doctest::Approx(13.4));
+    // A centre outside the bounds, given or together with new bounds, is refused.
+    CHECK(outcome(r.room, room_info([](pb::RoomInfoChanged& c) { *c.mutable_center() = lon_lat(2.35, 48.85); }),
+                  facilitator) == "ERROR_CODE_OUTSIDE_BOUNDS");
+    CHECK(outcome(r.room, room_info([](pb::RoomInfoChanged& c) {
+                      *c.mutable_bounds() = bounds(2, 48, 3, 49);
+                      *c.mutable_center() = lon_lat(13.4, 52.5);
+                  }),
+                  facilitator) == "ERROR_CODE_OUTSIDE_BOUNDS");
+    r.check_replica();
+}
+
+TEST_CASE("a removed participant who has the floor loses it")
+{
+    logged_room r;
+    r.go(raise_hand(true), participant);
+    r.go(command([](pb::ClientMessage& m) { m.mutable_call_next_hand(); }), facilitator);
+    REQUIRE(r.room.data().speaking.participant_id() == participant.id);
+    r.go(remove_participant(participant.id, "spam"), facilitator);
+    CHECK(r.room.data().speaking.participant_id().empty());
+    r.check_replica();
+}
