@@ -60,46 +60,13 @@ json::array exterior_ring(const pb::Geometry& geometry)
     return out;
 }
 
-// The GeoJSON geometry of a feature, or null when the model's geometry has
-// no GeoJSON form (a state that validate() produced always has one).
-json::value geometry_of(const pb::Geometry& geometry)
-{
-    const auto& positions = geometry.positions();
-    switch (geometry.kind()) {
-    case pb::FEATURE_KIND_POINT:
-    case pb::FEATURE_KIND_NOTE:
-        if (positions.empty())
-            return nullptr;
-        return json::object{{"type", "Point"}, {"coordinates", position(positions[0])}};
-    case pb::FEATURE_KIND_LINE: {
-        if (positions.size() < 2)
-            return nullptr;
-        json::array line;
-        for (const auto& p : positions)
-            line.push_back(position(p));
-        return json::object{{"type", "LineString"}, {"coordinates", std::move(line)}};
-    }
-    case pb::FEATURE_KIND_AREA:
-        if (positions.size() < 3)
-            return nullptr;
-    {
-        // Built step by step: a braced json::array{ring} is a copy of the ring
-        // with some compilers (clang) and a one-element array with others.
-        json::array rings;
-        rings.emplace_back(exterior_ring(geometry));
-        return json::object{{"type", "Polygon"}, {"coordinates", std::move(rings)}};
-    }
-    default:
-        return nullptr;
-    }
-}
 
 json::object feature_of(const pb::Feature& f)
 {
     return json::object{
         {"type", "Feature"},
         {"id", f.id()},
-        {"geometry", geometry_of(f.geometry())},
+        {"geometry", geojson_geometry(f.geometry())},
         {"properties",
          json::object{
              {"kind", kind_name(f.geometry().kind())},
@@ -172,6 +139,38 @@ void write(std::string& out, const json::value& v)
 }
 
 } // namespace
+
+json::value geojson_geometry(const pb::Geometry& geometry)
+{
+    const auto& positions = geometry.positions();
+    switch (geometry.kind()) {
+    case pb::FEATURE_KIND_POINT:
+    case pb::FEATURE_KIND_NOTE:
+        if (positions.empty())
+            return nullptr;
+        return json::object{{"type", "Point"}, {"coordinates", position(positions[0])}};
+    case pb::FEATURE_KIND_LINE: {
+        if (positions.size() < 2)
+            return nullptr;
+        json::array line;
+        for (const auto& p : positions)
+            line.push_back(position(p));
+        return json::object{{"type", "LineString"}, {"coordinates", std::move(line)}};
+    }
+    case pb::FEATURE_KIND_AREA:
+        if (positions.size() < 3)
+            return nullptr;
+    {
+        // Built step by step: a braced json::array{ring} is a copy of the ring
+        // with some compilers (clang) and a one-element array with others.
+        json::array rings;
+        rings.emplace_back(exterior_ring(geometry));
+        return json::object{{"type", "Polygon"}, {"coordinates", std::move(rings)}};
+    }
+    default:
+        return nullptr;
+    }
+}
 
 const char* kind_name(pb::FeatureKind kind)
 {

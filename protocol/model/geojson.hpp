@@ -6,6 +6,8 @@
 
 #include "model/room_state.hpp"
 
+#include <boost/json/value.hpp>
+
 #include <string>
 
 namespace maptable::model {
@@ -29,6 +31,12 @@ namespace maptable::model {
 // Numbers are written in their shortest exact form (18.4231, not 1.84231E1),
 // so that the file reads well and round-trips to the same doubles.
 std::string to_geojson(const room_state& state);
+
+// The RFC 7946 geometry of one feature (Point, LineString, or Polygon with a
+// closed, counter-clockwise ring), or null when the model's geometry has no
+// GeoJSON form (a state that validate() produced always has one). For exports
+// that build their own properties.
+boost::json::value geojson_geometry(const pb::Geometry& geometry);
 
 // "point", "line", "area", "note" (or "unspecified"): the names exports and
 // the CLI use for feature kinds.

@@ -13,68 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-json::array position(const pb::LonLat& p)
-{
-    return json::array{p.lon(), p.lat()};
-}
-
-// Positive when the ring runs counter-clockwise (shoelace formula).
-double twice_signed_area(const std::vector<pb::LonLat>& ring)
-{
-    double sum = 0;
-    for (std::size_t i = 0; i < ring.size(); ++i) {
-        const auto& a = ring[i];
-        const auto& b = ring[(i + 1) % ring.size()];
-        sum += a.lon() * b.lat() - b.lon() * a.lat();
-    }
-    return sum;
-}
-
-// RFC 7946 3.1.6: a closed ring, exterior counter-clockwise. The model keeps
-// rings open; one that arrives closed anyway is not closed twice.
-json::array exterior_ring(const pb::Geometry& geometry)
-{
-    std::vector<pb::LonLat> ring(geometry.positions().begin(), geometry.positions().end());
-    const auto same = [](const pb::LonLat& a, const pb::LonLat& b) { return a.lon() == b.lon() && a.lat() == b.lat(); };
-    if (!(ring.size() >= 4 && same(ring.front(), ring.back())))
-        ring.push_back(ring.front());
-    if (twice_signed_area(ring) < 0)
-        std::reverse(ring.begin(), ring.end());
-    json::array out;
-    for (const auto& p : ring)
-        out.push_back(position(p));
-    return out;
-}
-
-// null for a geometry with no GeoJSON form, so the rest of the file loads.
-json::value geometry_of(const pb::Geometry& geometry)
-{
-    const auto& positions = geometry.positions();
-    switch (geometry.kind()) {
-    case pb::FEATURE_KIND_POINT:
-    case pb::FEATURE_KIND_NOTE:
-        if (positions.empty())
-            return nullptr;
-        return json::object{{"type", "Point"}, {"coordinates", position(positions[0])}};
-    case pb::FEATURE_KIND_LINE: {
-        if (positions.size() < 2)
-            return nullptr;
-        json::array line;
-        for (const auto& p : positions)
-            line.push_back(position(p));
-        return json::object{{"type", "LineString"}, {"coordinates", std::move(line)}};
-    }
-    case pb::FEATURE_KIND_AREA: {
-        if (positions.size() < 3)
-            return nullptr;
-        json::array rings;   // step by step: a braced json::array{ring} may copy the ring instead
-        rings.emplace_back(exterior_ring(geometry));
-        return json::object{{"type", "Polygon"}, {"coordinates", std::move(rings)}};
-    }
-    default: return nullptr;
-    }
-}
-
 struct feature_votes {
     std::uint64_t total = 0;
     json::object by_round;
@@ -112,7 +50,7 @@ json::object feature_of(const model::room_state& state, const pb::Feature& f)
     return json::object{
         {"type", "Feature"},
         {"id", f.id()},
-        {"geometry", geometry_of(f.geometry())},
+        {"geometry", model::geojson_geometry(f.geometry())},
         {"properties",
          json::object{
              {"id", f.id()},
