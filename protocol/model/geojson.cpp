@@ -140,6 +140,13 @@ void write(std::string& out, const json::value& v)
 
 } // namespace
 
+std::string write_json(const json::value& value)
+{
+    std::string out;
+    write(out, value);
+    return out;
+}
+
 json::value geojson_geometry(const pb::Geometry& geometry)
 {
     const auto& positions = geometry.positions();

@@ -38,6 +38,11 @@ std::string to_geojson(const room_state& state);
 // that build their own properties.
 boost::json::value geojson_geometry(const pb::Geometry& geometry);
 
+// JSON text of a value with every double in its shortest exact form (18.4231,
+// not 18.423100000000002) and non-finite ones as null: what to_geojson
+// writes, for the other exports.
+std::string write_json(const boost::json::value& value);
+
 // "point", "line", "area", "note" (or "unspecified"): the names exports and
 // the CLI use for feature kinds.
 const char* kind_name(pb::FeatureKind kind);

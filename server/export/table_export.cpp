@@ -1,5 +1,7 @@
 #include "export/table_export.hpp"
 
+#include "model/geojson.hpp"
+
 #include <boost/json.hpp>
 
 #include <charconv>
@@ -118,53 +120,6 @@ room_record fold_log(const std::string& room_id, std::span<const pb::Event> even
 
 namespace {
 
-void write(std::string& out, const json::value& v);
-
-void write_double(std::string& out, double d)
-{
-    if (!std::isfinite(d)) {
-        out += "null";
-        return;
-    }
-    char buffer[32];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, d);
-    out.append(buffer, result.ptr);
-}
-
-void write(std::string& out, const json::value& v)
-{
-    switch (v.kind()) {
-    case json::kind::object: {
-        out += '{';
-        bool first = true;
-        for (const auto& [key, member] : v.get_object()) {
-            if (!first)
-                out += ',';
-            first = false;
-            out += json::serialize(json::string_view(key));
-            out += ':';
-            write(out, member);
-        }
-        out += '}';
-        return;
-    }
-    case json::kind::array: {
-        out += '[';
-        bool first = true;
-        for (const auto& element : v.get_array()) {
-            if (!first)
-                out += ',';
-            first = false;
-            write(out, element);
-        }
-        out += ']';
-        return;
-    }
-    case json::kind::double_: return write_double(out, v.get_double());
-    default: out += json::serialize(v); return;
-    }
-}
-
 json::array strings(const google::protobuf::RepeatedPtrField<std::string>& list)
 {
     json::array out;
@@ -222,9 +177,7 @@ void csv_row(std::string& out, std::initializer_list<std::string_view> fields)
 
 std::string write_json(const json::value& value)
 {
-    std::string out;
-    write(out, value);
-    return out;
+    return model::write_json(value);
 }
 
 std::string csv_field(std::string_view value)
@@ -330,9 +283,7 @@ pb::LonLat thread_position(const room_record& r, const pb::Thread& t)
 
 std::string number(double d)
 {
-    std::string out;
-    write_double(out, d);
-    return out;
+    return model::write_json(json::value(d));
 }
 
 } // namespace

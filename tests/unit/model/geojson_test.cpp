@@ -20,7 +20,7 @@ using model::to_geojson;
 namespace {
 
 constexpr std::int64_t now_ms = 1'700'000'000'000;
-const model::actor ana{"ana-1", "Ana", pb::ROLE_PARTICIPANT};
+const model::actor ana{"ana-1", "Ana", pb::ROLE_PARTICIPANT, ""};
 
 pb::Feature feature(std::string id, pb::FeatureKind kind, std::vector<std::pair<double, double>> positions)
 {
