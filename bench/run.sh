@@ -13,7 +13,8 @@
 #
 # Environment: BUILD_DIR (build/), SERVER_BIN, LOADGEN_BIN, SEED_BIN, RESULTS,
 # SCENARIOS ("B1 B2 B3"; also B4, B5, B6, B7 and TM, the thread-model
-# comparison), BENCH_NICE (-10), QUIET_MAX (0.25
+# comparison), WITH_WS (1; 0 runs maptable alone), SERVER_FLAGS (extra flags
+# for maptable-server, e.g. "--thread-model shared"), BENCH_NICE (-10), QUIET_MAX (0.25
 # cores), QUIET_WAIT (20 s), DURABILITY of the server in B1-B4
 # (normal; B6 always runs full), THREADS (server I/O threads, 0 = one per
 # core), B1_CLIENTS (10000), B1_IDLE_S (30), B2_CLIENTS (200), B2_SIZES
@@ -70,8 +71,8 @@ dur=$d_dur
 for bin in "$server_bin" "$loadgen_bin" "$seed_bin"; do
   [[ -x $bin ]] || { echo "bench/run.sh: $bin is missing; run bench/setup.sh (or set BUILD_DIR)" >&2; exit 1; }
 done
-with_ws=1
-if ! command -v node >/dev/null || [[ ! -d $peer/node_modules/ws ]]; then
+with_ws=${WITH_WS:-1}
+if (( with_ws )) && ! command -v node >/dev/null || [[ ! -d $peer/node_modules/ws ]]; then
   echo "bench/run.sh: node or $peer/node_modules missing (bench/setup.sh): maptable only" >&2
   with_ws=0
 fi
@@ -134,7 +135,7 @@ start_maptable() {
   mkdir -p "$dir"
   "${pin[@]}" "${run_nice[@]}" "$server_bin" --port 0 --data-dir "${seeded:-$dir/data}" --secret "$secret" --durability "$durability" --threads "$threads" \
     --log-level warn --max-connections 50000 --max-connections-per-ip 50000 \
-    --command-rate 1000000 --command-burst 1000000 "$@" >"$dir/out" 2>"$dir/out.err" &
+    --command-rate 1000000 --command-burst 1000000 ${SERVER_FLAGS:-} "$@" >"$dir/out" 2>"$dir/out.err" &
   srv_pid=$!
   await_listening "$dir/out"
 }

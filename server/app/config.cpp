@@ -161,6 +161,7 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
 {
     server_config c;
     std::string durability = "full";
+    std::string thread_model_name = "per-core";
     std::string allowed_origins;
     auto& l = c.limits;
     po::options_description options("Options");
@@ -173,6 +174,9 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         ("issuer", po::value(&c.issuer), "when set, tokens must carry this iss")
         ("audience", po::value(&c.audience), "when set, tokens must carry this aud")
         ("threads", po::value(&c.threads)->default_value(0), "I/O threads; 0 = one per core")
+        ("thread-model", po::value(&thread_model_name)->default_value(thread_model_name),
+         "per-core: one event loop per thread, rooms and connections spread over them; "
+         "shared: one event loop run by every thread, a strand per room and per connection")
         ("durability", po::value(&durability)->default_value(durability),
          "full: an ack survives power loss; normal: survives a crash of the process")
         ("log-level", po::value(&c.log_level)->default_value(c.log_level), "trace, debug, info, warn, error");
@@ -236,6 +240,12 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         exit_code = 2;
         return std::nullopt;
     };
+    if (thread_model_name == "per-core")
+        c.threading = thread_model::per_core;
+    else if (thread_model_name == "shared")
+        c.threading = thread_model::shared;
+    else
+        return fail("--thread-model is per-core or shared");
     if (durability == "full")
         c.durability = store::durability::full;
     else if (durability == "normal")

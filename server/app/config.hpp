@@ -12,6 +12,10 @@
 
 namespace maptable::app {
 
+// How the I/O threads share the work (app/io_pool.hpp says what each means;
+// docs/PERFORMANCE.md, which was measured faster).
+enum class thread_model { per_core, shared };
+
 struct server_config {
     std::string listen_address = "127.0.0.1";
     unsigned short port = 8080;             // 0 = any free port (printed at start-up)
@@ -20,6 +24,7 @@ struct server_config {
     std::string issuer;
     std::string audience;
     unsigned threads = 0;                   // 0 = one per core
+    thread_model threading = thread_model::per_core;
     store::durability durability = store::durability::full;
     std::string log_level = "info";
     std::string tls_cert;                   // PEM certificate chain; with tls_key: https:// and wss:// only

@@ -1,5 +1,6 @@
 #include "app/server.hpp"
 
+#include "app/io_pool.hpp"
 #include "net/listener.hpp"
 #include "net/room_routes.hpp"
 #include "room/room_registry.hpp"
@@ -39,19 +40,22 @@ int run_server(const server_config& config)
     verifier.audience = config.audience;
 
     const unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-    boost::asio::io_context io(static_cast<int>(threads));
+    io_pool pool(threads, config.threading);
+    auto& io = pool.main();
 
     auto commits = std::make_unique<store::commit_queue>(
         std::make_unique<store::sqlite_event_log>(db_path, config.durability), config.limits.max_batch_events);
     // After the event log: it has set the file up (WAL mode, its tables).
     store::room_catalog catalog(db_path);
-    room::room_registry rooms(io, *commits, config.limits);
+    room::room_registry rooms([&pool](std::string_view room_id) { return pool.room_executor(room_id); }, *commits,
+                              config.limits);
     session::server_context context{.rooms = rooms,
                                     .verifier = verifier,
                                     .limits = config.limits,
                                     .allowed_origins = config.allowed_origins,
                                     .admin_key = config.admin_key,
-                                    .store = commits.get()};
+                                    .store = commits.get(),
+                                    .one_thread_per_context = pool.model() == thread_model::per_core};
     // Revocations are in force before the first connection is accepted.
     {
         std::promise<std::vector<std::pair<std::string, std::int64_t>>> stored;
@@ -74,15 +78,17 @@ int run_server(const server_config& config)
     const auto address = boost::asio::ip::make_address(config.listen_address);
     const net::tls_files tls{config.tls_cert, config.tls_key};
     auto acceptor =
-        std::make_shared<net::listener>(io, boost::asio::ip::tcp::endpoint(address, config.port), context, tls);
+        std::make_shared<net::listener>(io, [&pool] { return pool.connection_executor(); },
+                                        boost::asio::ip::tcp::endpoint(address, config.port), context, tls);
     acceptor->run();
     const auto bound = acceptor->local_endpoint();
     std::string origins;
     for (const auto& o : config.allowed_origins)
         origins += (origins.empty() ? "" : ",") + o;
-    spdlog::info("listening on {}:{} tls={} data={} durability={} threads={} origins={} admin-api={} revoked={}",
+    spdlog::info("listening on {}:{} tls={} data={} durability={} threads={} ({}) origins={} admin-api={} revoked={}",
                  bound.address().to_string(), bound.port(), acceptor->tls() ? "on" : "off", db_path,
                  config.durability == store::durability::full ? "full" : "normal", threads,
+                 config.threading == thread_model::per_core ? "per-core" : "shared",
                  origins.empty() ? "same-origin" : origins, config.admin_key.empty() ? "off" : "on",
                  context.revocations->list().size());
     // Invitation links need the bound port when none was given.
@@ -116,7 +122,7 @@ int run_server(const server_config& config)
             return;
         if (shutting_down) {
             spdlog::warn("signal {} again: stopping now with {} connections open", signal, connections->live());
-            io.stop();
+            pool.stop();
             return;
         }
         shutting_down = true;
@@ -129,26 +135,21 @@ int run_server(const server_config& config)
                 return;
             spdlog::warn("shutdown: {} connections still open after {} s; stopping anyway", connections->live(),
                          config.limits.shutdown_timeout.count());
-            io.stop();
+            pool.stop();
         });
         rooms.shutdown_all(shutdown_reason, [&] {
             spdlog::info("shutdown: every room has finished its commits and closed its members");
             connections->close_all();
             connections->when_empty([&] {
                 spdlog::info("shutdown: every connection is closed");
-                io.stop();
+                pool.stop();
             });
         });
     };
     signals.async_wait(on_signal);
 
-    std::vector<std::thread> pool;
-    for (unsigned i = 1; i < threads; ++i)
-        pool.emplace_back([&io] { io.run(); });
-    io.run();
-    for (auto& t : pool)
-        t.join();
-    // Handlers the io_context still holds are destroyed with it, later: they
+    pool.run();
+    // Handlers the io_contexts still hold are destroyed with it, later: they
     // must not call back into what this function is about to leave.
     connections->when_empty({});
     commits.reset();  // finishes queued commits, closes the database

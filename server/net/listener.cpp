@@ -37,9 +37,9 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_context(const tls_files& fil
     return context;
 }
 
-listener::listener(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint,
-                   session::server_context& context, const tls_files& tls)
-    : io_(io)
+listener::listener(boost::asio::io_context& io, executor_source connection_executor,
+                   boost::asio::ip::tcp::endpoint endpoint, session::server_context& context, const tls_files& tls)
+    : connection_executor_(std::move(connection_executor))
     , acceptor_(io)
     , context_(context)
 {
@@ -71,8 +71,7 @@ void listener::stop()
 
 void listener::do_accept()
 {
-    // Each connection gets its own strand: its handlers never run concurrently.
-    acceptor_.async_accept(boost::asio::make_strand(io_),
+    acceptor_.async_accept(connection_executor_(),
                            [self = shared_from_this()](boost::system::error_code ec, boost::asio::ip::tcp::socket s) {
                                self->on_accept(ec, std::move(s));
                            });

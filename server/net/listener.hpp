@@ -1,15 +1,18 @@
 // Layer: net. Accepts TCP connections, counts each against the connection
-// limits, and hands it to an http_session on its own strand (over TLS when
-// the listener was given a certificate). Owned by app/server; runs on the
-// io_context.
+// limits, and hands it to an http_session on the executor the thread model
+// gives it (a strand, or a one-thread io_context; app/io_pool), over TLS when
+// the listener was given a certificate. Owned by app/server; accepts on the
+// io_context it is given.
 #pragma once
 
 #include "session/server_context.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,10 +33,14 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_context(const tls_files& fil
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
+    // Where each accepted connection's handlers run: every call gives the
+    // executor of one new connection, on which they never run concurrently.
+    using executor_source = std::function<boost::asio::any_io_executor()>;
+
     // Binds and listens; throws (start-up) when the address cannot be bound
     // or the TLS files cannot be loaded.
-    listener(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint, session::server_context& context,
-             const tls_files& tls = {});
+    listener(boost::asio::io_context& io, executor_source connection_executor, boost::asio::ip::tcp::endpoint endpoint,
+             session::server_context& context, const tls_files& tls = {});
 
     void run();
     void stop();   // stops accepting; live connections go on
@@ -45,7 +52,7 @@ private:
     void do_accept();
     void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
 
-    boost::asio::io_context& io_;
+    executor_source connection_executor_;
     boost::asio::ip::tcp::acceptor acceptor_;
     session::server_context& context_;
     std::shared_ptr<boost::asio::ssl::context> tls_;   // null: plain

@@ -127,10 +127,37 @@ void websocket_session<Stream>::send(room::shared_piece piece)
 }
 
 template <class Stream>
+void websocket_session<Stream>::send_all(std::vector<room::shared_piece> pieces)
+{
+    boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), pieces = std::move(pieces)]() mutable {
+        for (auto& piece : pieces)
+            if (!self->push(std::move(piece)))
+                return;
+        self->flush();
+    });
+}
+
+template <class Stream>
+void websocket_session<Stream>::send_here(const std::vector<room::shared_piece>& pieces)
+{
+    for (const auto& piece : pieces)
+        if (!push(piece))
+            return;
+    flush();
+}
+
+template <class Stream>
 void websocket_session<Stream>::enqueue(room::shared_piece piece)
 {
+    if (push(std::move(piece)))
+        flush();
+}
+
+template <class Stream>
+bool websocket_session<Stream>::push(room::shared_piece piece)
+{
     if (closing_ || finished_)
-        return;
+        return false;
     if (queued_bytes_ + piece->size() > context_.limits.ws_outbound_queue_max) {
         spdlog::warn("conn={} outbound queue over {} bytes: closing a slow reader", connection_id_,
                      context_.limits.ws_outbound_queue_max);
@@ -140,11 +167,17 @@ void websocket_session<Stream>::enqueue(room::shared_piece piece)
         queue_.clear();
         metrics::global().slow_consumer_closes.add();
         start_close(session::close_code::try_again_later, "reading too slowly; reconnect and resume");
-        return;
+        return false;
     }
     queued_bytes_ += piece->size();
     queue_.push_back(std::move(piece));
-    if (!write_in_flight_)
+    return true;
+}
+
+template <class Stream>
+void websocket_session<Stream>::flush()
+{
+    if (!write_in_flight_ && !queue_.empty() && !finished_)
         do_write();
 }
 

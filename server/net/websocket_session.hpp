@@ -102,6 +102,8 @@ public:
 
     // session::connection
     void send(room::shared_piece piece) override;
+    void send_all(std::vector<room::shared_piece> pieces) override;
+    void send_here(const std::vector<room::shared_piece>& pieces) override;
     void close(session::close_code code, std::string reason) override;
 
 private:
@@ -109,6 +111,8 @@ private:
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
     void enqueue(room::shared_piece piece);
+    bool push(room::shared_piece piece);   // false: over the limit, closing
+    void flush();                          // starts a write unless one is in flight
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);
     void start_close(session::close_code code, std::string reason);

@@ -233,6 +233,7 @@ void room_host::do_join(pending_join request)
     }
 
     members_[request.who.get()] = member{request.who, participant.id()};
+    fanout_.add(request.who);
     start_presence_tick();
     // Tell the session first: its connection strand then marks it joined
     // before the Welcome is queued there, so a command the client sends the
@@ -279,9 +280,12 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
         request.who->deliver(encode_welcome_piece(*w, *welcome_state_));
     }
     if (recovered) {
+        std::vector<shared_piece> missed;
         for (const auto& [seq, piece] : recent_events_)
             if (seq > request.resume->last_seq())
-                request.who->deliver(piece);
+                missed.push_back(piece);
+        if (!missed.empty())
+            request.who->deliver_all(std::move(missed));
     }
 }
 
@@ -318,6 +322,7 @@ void room_host::leave(const subscriber* who)
 void room_host::drop_member(std::map<const subscriber*, member>::iterator it)
 {
     const std::string participant_id = it->second.participant_id;
+    fanout_.remove(it->first);
     members_.erase(it);
     auto online = online_.find(participant_id);
     if (online != online_.end() && --online->second.connections == 0) {
@@ -352,13 +357,8 @@ void room_host::kick_participant(const std::string& participant_id, const std::s
 
 std::size_t room_host::broadcast(const shared_piece& piece)
 {
-    std::size_t delivered = 0;
-    for (auto& [key, m] : members_)
-        if (auto who = m.who.lock()) {
-            who->deliver(piece);
-            ++delivered;
-        }
-    return delivered;
+    fanout_.to_all(piece);
+    return fanout_.send();
 }
 
 // ------------------------------------------------------------------ commands
@@ -477,23 +477,31 @@ void room_host::on_committed(store::append_error result)
     }
 
     metrics::global().events_committed.add(in_store_.size());
+    // The whole batch goes to each member in one hand-over (one per lane in
+    // the per-core model): the events in order, then each sender's acks.
+    std::size_t fanned_out = 0;
     for (auto& p : in_store_) {
         committed_.apply(p.event);
         auto piece = encode_event_piece(p.bytes);
-        metrics::global().events_fanned_out.add(broadcast(piece));
+        fanout_.to_all(piece);
         remember_event(p.event.seq(), std::move(piece));
         if (auto sender = p.sender.lock())
-            sender->deliver(ack_piece(p.request_id, p.event.seq()));
+            fanout_.to_one(std::move(sender), ack_piece(p.request_id, p.event.seq()));
         metrics::global().ack_seconds.observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - p.received).count());
         for (const auto& retry : p.retries)
             if (auto who = retry.who.lock())
-                who->deliver(ack_piece(retry.request_id, p.event.seq()));
+                fanout_.to_one(std::move(who), ack_piece(retry.request_id, p.event.seq()));
         // Persist, then publish, then close: the removed participant's
-        // connections see the event before their Error and close.
-        if (p.event.has_participant_removed())
+        // connections see the event before their Error and close, and
+        // nothing after it.
+        if (p.event.has_participant_removed()) {
+            fanned_out += fanout_.send();
             kick_participant(p.event.participant_removed().participant_id(), p.event.participant_removed().reason());
+        }
     }
+    fanned_out += fanout_.send();
+    metrics::global().events_fanned_out.add(fanned_out);
     in_store_.clear();
     maybe_snapshot();
     if (phase_ == phase::ready)

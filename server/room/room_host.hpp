@@ -17,6 +17,7 @@
 
 #include "limits.hpp"
 #include "model/room_state.hpp"
+#include "room/fanout.hpp"
 #include "room/replay.hpp"
 #include "room/subscriber.hpp"
 #include "store/commit_queue.hpp"
@@ -190,6 +191,7 @@ private:
     std::vector<pending_event> queued_;     // sequenced while in_store_ commits; the next batch
 
     std::map<const subscriber*, member> members_;
+    fanout fanout_;                             // the members again, grouped for delivery
     std::map<std::string, online_participant> online_;
     std::vector<pending_join> waiting_joins_;   // joins that arrived while loading
 

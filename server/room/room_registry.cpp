@@ -9,8 +9,8 @@
 
 namespace maptable::room {
 
-room_registry::room_registry(boost::asio::io_context& io, store::commit_queue& store, const server_limits& limits)
-    : io_(io)
+room_registry::room_registry(executor_source room_executor, store::commit_queue& store, const server_limits& limits)
+    : room_executor_(std::move(room_executor))
     , store_(store)
     , limits_(limits)
 {
@@ -31,7 +31,7 @@ std::shared_ptr<room_host> room_registry::open(const std::string& room_id)
             return nullptr;
         }
         auto& slot = rooms_[room_id];
-        slot = std::make_shared<room_host>(io_.get_executor(), room_id, store_, limits_,
+        slot = std::make_shared<room_host>(room_executor_(room_id), room_id, store_, limits_,
                                            [this](room_host& h) { unload(h); });
         host = slot;
         metrics::global().rooms_loaded.set(static_cast<std::int64_t>(rooms_.size()));

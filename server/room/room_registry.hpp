@@ -7,19 +7,23 @@
 #include "limits.hpp"
 #include "room/room_host.hpp"
 
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/any_io_executor.hpp>
 
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace maptable::room {
 
 class room_registry {
 public:
-    room_registry(boost::asio::io_context& io, store::commit_queue& store, const server_limits& limits);
+    // Where a room runs (the room adds its own strand on it).
+    using executor_source = std::function<boost::asio::any_io_executor(std::string_view room_id)>;
+
+    room_registry(executor_source room_executor, store::commit_queue& store, const server_limits& limits);
 
     // The host of room_id, loading it from the store if it is not in memory;
     // nullptr when limits.max_rooms_loaded rooms are loaded or the server is
@@ -36,7 +40,7 @@ public:
 private:
     void unload(room_host& host);
 
-    boost::asio::io_context& io_;
+    executor_source room_executor_;
     store::commit_queue& store_;
     const server_limits& limits_;
     mutable std::mutex mutex_;

@@ -5,8 +5,11 @@
 
 #include "room/frame.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace maptable::room {
 
@@ -17,6 +20,27 @@ public:
     // Queues a piece for this participant. Thread-safe and non-blocking: it
     // is called from the room's strand and must only hand the piece over.
     virtual void deliver(shared_piece piece) = 0;
+
+    // Queues several pieces, in order, as one hand-over. Thread-safe.
+    virtual void deliver_all(std::vector<shared_piece> pieces)
+    {
+        for (auto& piece : pieces)
+            deliver(std::move(piece));
+    }
+
+    // The lane of a subscriber whose handlers all run on one thread that
+    // runs them one at a time (a one-thread io_context: the per-core thread
+    // model, app/io_pool): its executor. A room then posts ONE batch to that
+    // executor for all of its members there, and the batch calls
+    // deliver_on_lane on that thread. nullptr (the default): no lane; the
+    // room calls deliver or deliver_all.
+    virtual const boost::asio::any_io_executor* lane() const { return nullptr; }
+
+    // Queues pieces, in order. Called only on the lane's thread.
+    virtual void deliver_on_lane(const std::vector<shared_piece>& pieces)
+    {
+        deliver_all(pieces);
+    }
 
     // Ends the connection with a reason a person can read (room failed,
     // server shutting down). Thread-safe.

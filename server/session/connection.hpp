@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace maptable::session {
 
@@ -27,6 +28,11 @@ public:
     virtual ~connection() = default;
     // Queues a piece to send. Thread-safe.
     virtual void send(room::shared_piece piece) = 0;
+    // Queues pieces, in order, with one hand-over. Thread-safe.
+    virtual void send_all(std::vector<room::shared_piece> pieces) = 0;
+    // Queues pieces, in order. Only on the connection's own executor, when
+    // that is a one-thread io_context (the per-core thread model).
+    virtual void send_here(const std::vector<room::shared_piece>& pieces) = 0;
     // Sends what is queued, then closes with code and reason. Thread-safe.
     virtual void close(close_code code, std::string reason) = 0;
 };

@@ -42,6 +42,7 @@ participant_session::participant_session(server_context& context, boost::asio::a
     , strand_(std::move(strand))
     , connection_(std::move(conn))
     , connection_id_(connection_id)
+    , on_lane_(context.one_thread_per_context)
     , revocations_(context.revocations)
     , join_deadline_(strand_)
     , token_expiry_(strand_)
@@ -136,6 +137,18 @@ void participant_session::deliver(room::shared_piece piece)
 {
     if (auto conn = connection_.lock())
         conn->send(std::move(piece));
+}
+
+void participant_session::deliver_all(std::vector<room::shared_piece> pieces)
+{
+    if (auto conn = connection_.lock())
+        conn->send_all(std::move(pieces));
+}
+
+void participant_session::deliver_on_lane(const std::vector<room::shared_piece>& pieces)
+{
+    if (auto conn = connection_.lock())
+        conn->send_here(pieces);
 }
 
 void participant_session::disconnect(std::string reason)

@@ -48,6 +48,11 @@ public:
 
     // room::subscriber
     void deliver(room::shared_piece piece) override;
+    void deliver_all(std::vector<room::shared_piece> pieces) override;
+    // In the per-core thread model the session's executor is its one-thread
+    // io_context: that is its lane (room/fanout).
+    const boost::asio::any_io_executor* lane() const override { return on_lane_ ? &strand_ : nullptr; }
+    void deliver_on_lane(const std::vector<room::shared_piece>& pieces) override;
     void disconnect(std::string reason) override;
     // Removed from the room: sends Error{code, message}, revokes the token id
     // this session joined with until the token expires (in memory at once,
@@ -75,6 +80,7 @@ private:
     boost::asio::any_io_executor strand_;
     std::weak_ptr<connection> connection_;
     std::uint64_t connection_id_;
+    bool on_lane_;
     std::shared_ptr<revocation_list> revocations_;
     // The "jti" of the token in force ("" = none), under which this session is
     // registered in revocations_ from its Join until it closes.

@@ -156,6 +156,10 @@ struct server_context {
     // Where the admin API persists revocations (through its writer thread).
     store::commit_queue* store = nullptr;
     std::shared_ptr<const struct admin_api_config> admin_api = nullptr;  // rooms, invitations, exports (net/room_routes.hpp)
+    // The per-core thread model (app/io_pool): every connection's executor is
+    // a one-thread io_context's own, so rooms may hand its pieces over on
+    // that thread directly (room::subscriber::lane).
+    bool one_thread_per_context = false;
 };
 
 } // namespace maptable::session

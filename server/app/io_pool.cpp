@@ -1,0 +1,64 @@
+#include "app/io_pool.hpp"
+
+#include <boost/asio/strand.hpp>
+
+#include <functional>
+#include <thread>
+
+namespace maptable::app {
+
+io_pool::io_pool(unsigned threads, thread_model model)
+    : model_(model)
+    , threads_(threads == 0 ? 1 : threads)
+{
+    if (model_ == thread_model::shared) {
+        contexts_.push_back(std::make_unique<boost::asio::io_context>(static_cast<int>(threads_)));
+    } else {
+        // The hint tells Asio that exactly one thread runs the context.
+        for (unsigned i = 0; i < threads_; ++i)
+            contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+    }
+}
+
+boost::asio::any_io_executor io_pool::connection_executor()
+{
+    if (model_ == thread_model::shared)
+        return boost::asio::make_strand(main());
+    const auto i = next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size();
+    return contexts_[i]->get_executor();
+}
+
+boost::asio::any_io_executor io_pool::room_executor(std::string_view room_id)
+{
+    const auto i = std::hash<std::string_view>{}(room_id) % contexts_.size();
+    return contexts_[i]->get_executor();
+}
+
+void io_pool::run()
+{
+    std::vector<std::thread> pool;
+    if (model_ == thread_model::shared) {
+        for (unsigned i = 1; i < threads_; ++i)
+            pool.emplace_back([this] { main().run(); });
+    } else {
+        // A context with nothing to do yet must not return before the
+        // listener or a room gives it work: every context but the main one
+        // is kept running until stop().
+        for (unsigned i = 1; i < threads_; ++i)
+            pool.emplace_back([context = contexts_[i].get()] {
+                auto guard = boost::asio::make_work_guard(*context);
+                context->run();
+            });
+    }
+    main().run();
+    for (auto& t : pool)
+        t.join();
+}
+
+void io_pool::stop()
+{
+    for (auto& context : contexts_)
+        context->stop();
+}
+
+} // namespace maptable::app
