@@ -39,6 +39,7 @@ struct server_limits {
     std::chrono::seconds room_idle_unload{60};        // a room nobody is in is dropped from memory after this
     std::uint64_t snapshot_every_events = 1000;       // joins and restarts replay at most this many events
     std::size_t max_batch_events = 1024;              // events in one group commit
+    std::chrono::microseconds commit_window{2000};    // appends gather this long before a commit: fewer, larger transactions (store/commit_queue.hpp)
     std::size_t recent_ops_per_room = 100000;         // (client, op) ids remembered to acknowledge retries without a store read
     std::size_t resume_window_events = 10000;         // events kept in memory per room to answer a Resume without a snapshot
     std::size_t max_participants_per_room = 500;      // a plenary of a large network fits; beyond it fan-out cost grows quadratically

@@ -227,6 +227,10 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
          "participants in one room")
         ("max-rooms-loaded", at_least_one("max-rooms-loaded", l.max_rooms_loaded), "rooms in memory at once")
         ("room-idle-unload", at_least_one("room-idle-unload", l.room_idle_unload), "seconds before an empty room leaves memory")
+        ("commit-window-us", po::value<unsigned long long>()->default_value(static_cast<unsigned long long>(l.commit_window.count()))
+             ->notifier([&l](unsigned long long v) { l.commit_window = std::chrono::microseconds(v); }),
+         "microseconds the store lets appends gather before a commit (0: at once); each commit costs the same "
+         "for many events as for one")
         ("resume-window-events", at_least_one("resume-window-events", l.resume_window_events),
          "events kept per room to answer a resume without a snapshot")
         ("shutdown-timeout", at_least_one("shutdown-timeout", l.shutdown_timeout),

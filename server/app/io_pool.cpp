@@ -2,7 +2,10 @@
 
 #include <boost/asio/strand.hpp>
 
+#include <pthread.h>
+
 #include <functional>
+#include <string>
 #include <thread>
 
 namespace maptable::app {
@@ -34,22 +37,35 @@ boost::asio::any_io_executor io_pool::room_executor(std::string_view room_id)
     return contexts_[i]->get_executor();
 }
 
+namespace {
+// Named for top -H, perf and /proc/<pid>/task (at most 15 characters).
+void name_this_thread(unsigned i)
+{
+    pthread_setname_np(pthread_self(), ("io-" + std::to_string(i)).c_str());
+}
+} // namespace
+
 void io_pool::run()
 {
     std::vector<std::thread> pool;
     if (model_ == thread_model::shared) {
         for (unsigned i = 1; i < threads_; ++i)
-            pool.emplace_back([this] { main().run(); });
+            pool.emplace_back([this, i] {
+                name_this_thread(i);
+                main().run();
+            });
     } else {
         // A context with nothing to do yet must not return before the
         // listener or a room gives it work: every context but the main one
         // is kept running until stop().
         for (unsigned i = 1; i < threads_; ++i)
-            pool.emplace_back([context = contexts_[i].get()] {
+            pool.emplace_back([context = contexts_[i].get(), i] {
+                name_this_thread(i);
                 auto guard = boost::asio::make_work_guard(*context);
                 context->run();
             });
     }
+    // The calling thread keeps the process's name (ps, pgrep): it is loop 0.
     main().run();
     for (auto& t : pool)
         t.join();

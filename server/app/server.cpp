@@ -44,7 +44,8 @@ int run_server(const server_config& config)
     auto& io = pool.main();
 
     auto commits = std::make_unique<store::commit_queue>(
-        std::make_unique<store::sqlite_event_log>(db_path, config.durability), config.limits.max_batch_events);
+        std::make_unique<store::sqlite_event_log>(db_path, config.durability), config.limits.max_batch_events,
+        config.limits.commit_window);
     // After the event log: it has set the file up (WAL mode, its tables).
     store::room_catalog catalog(db_path);
     room::room_registry rooms([&pool](std::string_view room_id) { return pool.room_executor(room_id); }, *commits,

@@ -8,6 +8,8 @@
 // may submit more work.
 #include "store/commit_queue.hpp"
 
+#include <pthread.h>
+
 #include "metrics/metrics.hpp"
 
 #include <chrono>
@@ -40,11 +42,18 @@ append_error append_guarded(event_log& log, std::span<const event_record> record
 
 } // namespace
 
-commit_queue::commit_queue(std::unique_ptr<event_log> log, std::size_t max_batch_events)
-    : log_(std::move(log)), max_batch_events_(max_batch_events == 0 ? 1 : max_batch_events) {
+commit_queue::commit_queue(std::unique_ptr<event_log> log, std::size_t max_batch_events,
+                           std::chrono::microseconds window)
+    : log_(std::move(log))
+    , max_batch_events_(max_batch_events == 0 ? 1 : max_batch_events)
+    , window_(window < std::chrono::microseconds(0) ? std::chrono::microseconds(0) : window) {
     if (!log_) throw std::invalid_argument("commit_queue: no event log");
     // Started last: every member the writer touches is initialised by now.
-    writer_ = std::thread([this] { writer_loop(); });
+    writer_ = std::thread([this] {
+        // Named for top -H, perf and /proc/<pid>/task (at most 15 characters).
+        pthread_setname_np(pthread_self(), "store-writer");
+        writer_loop();
+    });
 }
 
 commit_queue::~commit_queue() {
@@ -60,8 +69,11 @@ void commit_queue::append(std::vector<event_record> records, append_done done) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
+            queued_records_ += records.size();
             queue_.push_back(item{std::move(records), std::move(done), {}});
-            wake_.notify_one();
+            // While the writer gathers a batch, waking it for each append
+            // would cost a context switch per append: only a full batch does.
+            if (!gathering_ || queued_records_ >= max_batch_events_) wake_.notify_one();
             return;
         }
     }
@@ -103,6 +115,12 @@ void commit_queue::writer_loop() {
             fn = nullptr;  // release what the job captured before reporting idle
             lock.lock();
         } else {
+            if (window_.count() > 0 && queued_records_ < max_batch_events_ && !stopping_) {
+                gathering_ = true;
+                wake_.wait_until(lock, queue_.front().queued_at + window_,
+                                 [this] { return stopping_ || queued_records_ >= max_batch_events_; });
+                gathering_ = false;
+            }
             // Take a run of consecutive appends that fits in one transaction.
             std::vector<event_record> records;
             std::vector<std::pair<std::size_t, std::size_t>> spans;  // (offset, count) per submission
@@ -112,6 +130,7 @@ void commit_queue::writer_loop() {
                 if (!dones.empty() && records.size() + n > max_batch_events_) break;
                 item next = std::move(queue_.front());
                 queue_.pop_front();
+                queued_records_ -= n;
                 spans.emplace_back(records.size(), n);
                 records.insert(records.end(), std::make_move_iterator(next.records.begin()),
                                std::make_move_iterator(next.records.end()));

@@ -151,10 +151,12 @@ client_options server_process::options(const std::string& room, const std::strin
 
 event_recorder::event_recorder(client& c)
     : client_(c)
+    , start_seq_(c.seq())
 {
     c.on_event([this](const pb::Event& e) {
         std::lock_guard lock(mutex_);
         events_.push_back(e);
+        recorded_seq_ = std::max(recorded_seq_, e.seq());
         changed_.notify_all();
     });
     c.on_presence([this](const pb::PresenceUpdate& p) {
@@ -185,7 +187,7 @@ event_recorder::~event_recorder()
 
 bool event_recorder::wait_for_seq(std::uint64_t seq, std::chrono::seconds timeout)
 {
-    return wait_until([&] { return client_.seq() >= seq; }, timeout);
+    return wait_until([&] { return client_.seq() >= seq && (seq <= start_seq_ || recorded_seq_ >= seq); }, timeout);
 }
 
 std::vector<pb::Event> event_recorder::events() const

@@ -60,7 +60,9 @@ class event_recorder {
 public:
     explicit event_recorder(client& c);
     ~event_recorder();   // detaches from the client: no callback reaches a dead recorder
-    // Waits until the client's replica reached seq; false on timeout.
+    // Waits until the client's replica reached seq and, for events after the
+    // recorder was made, this recorder has seen them (the replica advances
+    // just before the event callbacks run); false on timeout.
     bool wait_for_seq(std::uint64_t seq, std::chrono::seconds timeout = std::chrono::seconds(30));
     // Waits until pred() holds (checked after each event, presence or roster
     // change). pred may call this recorder's accessors: the lock is recursive.
@@ -81,6 +83,8 @@ private:
     mutable std::recursive_mutex mutex_;
     std::condition_variable_any changed_;
     std::vector<pb::Event> events_;
+    std::uint64_t start_seq_ = 0;       // the client's seq when recording began
+    std::uint64_t recorded_seq_ = 0;    // the seq of the newest event recorded
     std::vector<pb::PresenceUpdate> presence_;
     std::vector<std::string> joined_, left_;
 };

@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <stdexcept>
 #include <string>
@@ -318,6 +319,44 @@ TEST_CASE("destroying the queue finishes everything queued") {
     CHECK(ok == 20);
     sqlite_event_log reopened(dir.file("log.db"));
     CHECK(reopened.load("r").events == bodies("r", 1, 20));
+}
+
+// The commit window (issue 5: one transaction per few milliseconds or N
+// events). A window of an hour stands for "never by time": each case below
+// can only finish because a full batch or the destructor ends the window,
+// and would hang (and fail at CTest's timeout) if they did not.
+constexpr std::chrono::hours never{1};
+
+TEST_CASE("appends within the commit window share one transaction; a full batch ends the window") {
+    temp_dir dir;
+    commit_queue queue(open_log(dir), 4, never);
+    const auto before = queue.commits();
+    std::vector<std::promise<append_error>> done(4);
+    std::vector<std::future<append_error>> acked;
+    for (auto& d : done) acked.push_back(d.get_future());
+    const auto append = [&](std::size_t i) {
+        queue.append({event("r", i + 1)}, [&done, i](append_error e) { done[i].set_value(e); });
+    };
+    append(0);
+    // While the window is open and the batch not full, nothing is committed
+    // (without a window the first append is acked within microseconds).
+    CHECK(acked[0].wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+    for (std::size_t i = 1; i < 4; ++i) append(i);
+    for (auto& a : acked) CHECK(a.get() == append_error::ok);
+    CHECK(queue.commits() - before == 1);
+    CHECK(load_via(queue, "r").events == bodies("r", 1, 4));
+}
+
+TEST_CASE("destroying the queue ends a commit window at once") {
+    temp_dir dir;
+    std::atomic<int> ok{0};
+    {
+        commit_queue queue(open_log(dir), 1024, never);
+        queue.append({event("r", 1)}, [&](append_error e) { ok += e == append_error::ok; });
+    }
+    CHECK(ok == 1);
+    sqlite_event_log reopened(dir.file("log.db"));
+    CHECK(reopened.load("r").events == bodies("r", 1, 1));
 }
 
 TEST_CASE("a queue without a log is refused") {
