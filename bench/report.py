@@ -148,9 +148,11 @@ def table(path, run_id=None):
 
     tm = [r for r in rs if r.get("scenario", "").startswith("TM-")]
     if tm:
-        variants = [v for v in ("t1", "t2", "pin2") if any(r.get("variant") == v for r in tm)]
-        print("\nThread models (maptable): t1 = --threads 1; t2 = --threads 2 (shared io_context, strands);"
-              "\n  pin2 = two --threads 1 processes pinned to core 0 and core 1, rooms split between them")
+        variants = [v for v in ("t1", "t2", "shared2", "core2", "pin2") if any(r.get("variant") == v for r in tm)]
+        print("\nThread models (maptable): t1 = --threads 1; shared2 (t2 before the per-core model existed) ="
+              "\n  --threads 2 --thread-model shared (one io_context, strands); core2 = --threads 2 --thread-model"
+              "\n  per-core (one io_context per thread, rooms pinned by id); pin2 = two --threads 1 processes"
+              "\n  pinned to core 0 and core 1, rooms split between them")
         print(f"  {'':<22}" + "".join(f"{v:>24}" for v in variants))
         for size in sorted({r["size"] for r in tm if r["scenario"] == "TM-B2"}):
             cells, cpu = [], []

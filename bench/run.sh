@@ -23,7 +23,7 @@
 # default: maptable's at rooms of 50 in this run), B3_CURSOR_HZ (10),
 # B4_RATE (1 chat/s per member), B4_S (60), B5_FEATURES (10000), B5_CHAT
 # (50000), B5_CLIENTS (200), B7_EVENTS (1000000), TM_SIZES ("5 50"),
-# TM_VARIANTS ("t1 t2 pin2").
+# TM_VARIANTS ("t1 shared2 core2"; also pin2).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,7 +64,7 @@ b5_chat=${B5_CHAT:-50000}
 b5_clients=${B5_CLIENTS:-200}
 b7_events=${B7_EVENTS:-1000000}
 tm_sizes=${TM_SIZES:-"5 50"}
-tm_variants=${TM_VARIANTS:-"t1 t2 pin2"}
+tm_variants=${TM_VARIANTS:-"t1 shared2 core2"}
 warm=$d_warm
 dur=$d_dur
 
@@ -324,19 +324,24 @@ for scenario in $scenarios; do
     ;;
   TM)
     # Thread models (issue 5 item 4), maptable only, the same offered loads:
-    #   t1:   --threads 1 (one io_context, one I/O thread; plus the store writer)
-    #   t2:   --threads 2 (one shared io_context, a strand per room and connection)
+    #   t1:      --threads 1 (one io_context, one I/O thread; plus the store writer)
+    #   shared2: --threads 2 --thread-model shared (one io_context, a strand
+    #            per room and per connection; "t2" in runs before 2aaa80e)
+    #   core2:   --threads 2 --thread-model per-core (one io_context per
+    #            thread, rooms pinned by id, connections round robin, one
+    #            hand-over per loop per commit: the default)
     #   pin2: two server processes with --threads 1, pinned with taskset -c 0 and
     #         -c 1, the rooms split between them by the loadgen (even rooms to
     #         one, odd to the other): a stand-in for one io_context per core
     #         with rooms pinned. The loadgen itself is not pinned.
-    # B2 sweeps at rooms of TM_SIZES, then B3 at 50 % of the t2 saturation at
-    # rooms of 50 (or B3_REF).
+    # B2 sweeps at rooms of TM_SIZES, then B3 at 50 % of the core2 saturation
+    # at rooms of 50 (or B3_REF).
     saved_threads=$threads
     tm_start() {
       case $1 in
       t1) threads=1; start_maptable ;;
-      t2) threads=2; start_maptable ;;
+      t2 | shared2) threads=2; start_maptable --thread-model shared ;;
+      core2) threads=2; start_maptable --thread-model per-core ;;
       pin2)
         threads=1
         pin=(taskset -c 1); start_maptable; srv_pid2=$srv_pid; port2=$port
@@ -365,9 +370,9 @@ for scenario in $scenarios; do
         done
       done
     done
-    ref=${B3_REF:-$(python3 "$report" saturation "$results" "$run_id" TM-B2 maptable 50 t2)}
+    ref=${B3_REF:-$(python3 "$report" saturation "$results" "$run_id" TM-B2 maptable 50 core2)}
     if [[ $ref == 0 ]]; then
-      echo "bench/run.sh: TM's B3 needs the t2 sweep at rooms of 50, or B3_REF" >&2
+      echo "bench/run.sh: TM's B3 needs the core2 sweep at rooms of 50, or B3_REF" >&2
     else
       pairs=$(calc "sum(int(c) * int(s) * (int(s) - 1) for c, s in (p.split('x') for p in '$b3_rooms'.split(',')))")
       rate=$(calc "50 / 100 * $ref / $pairs")
