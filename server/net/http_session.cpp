@@ -333,8 +333,14 @@ private:
         }
         beast::get_lowest_layer(stream_).expires_never();
         handed_off_ = true;
-        auto ws = std::make_shared<websocket_session<Stream>>(std::move(stream_), context_, connection_id_, remote_,
-                                                              std::move(slot_));
+        auto ws = [&] {
+            if constexpr (is_tls)
+                return std::make_shared<websocket_session<Stream>>(std::move(stream_), context_, connection_id_,
+                                                                   remote_, std::move(slot_));
+            else
+                return std::make_shared<websocket_session<plain_ws_stream>>(stream_.release_socket(), context_,
+                                                                            connection_id_, remote_, std::move(slot_));
+        }();
         ws->run(std::move(req), credentials.offers_subprotocol);
     }
 

@@ -23,6 +23,10 @@ bool routine_ending(const beast::error_code& ec)
            ec == boost::asio::ssl::error::stream_truncated;
 }
 
+// The first read of a message: most commands fit (B1: an idle connection
+// holds this much for its pending read).
+constexpr std::size_t initial_read_bytes = 64;
+
 constexpr std::string_view shutdown_reason = "the server is shutting down; reconnect shortly";
 
 } // namespace
@@ -68,7 +72,8 @@ void websocket_session<Stream>::run(http::request<http::string_body> req, bool s
     ws_.binary(true);
     // permessage-deflate stays off (Beast's default): it costs CPU per
     // recipient and undoes encode-once fan-out.
-    beast::get_lowest_layer(ws_).expires_never();
+    if constexpr (!std::is_same_v<Stream, plain_ws_stream>)
+        beast::get_lowest_layer(ws_).expires_never();
     ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, this->shared_from_this()));
 }
 
@@ -91,7 +96,13 @@ void websocket_session<Stream>::on_accept(beast::error_code ec)
 template <class Stream>
 void websocket_session<Stream>::do_read()
 {
-    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, this->shared_from_this()));
+    // A message starts with a read of at most initial_read_bytes: async_read
+    // would prepare Beast's 1536-byte frame size in buffer_ before any data
+    // arrives, held by every idle connection (B1). The rest of a longer
+    // message is read with Beast's own size hint.
+    const std::size_t limit = buffer_.size() == 0 ? initial_read_bytes : 0;
+    ws_.async_read_some(buffer_, limit,
+                        beast::bind_front_handler(&websocket_session::on_read, this->shared_from_this()));
 }
 
 template <class Stream>
@@ -104,6 +115,8 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
     }
     if (ec)
         return finish(ec);
+    if (!ws_.is_message_done())
+        return do_read();
     if (!ws_.got_binary()) {
         spdlog::warn("conn={} sent a text frame: closing", connection_id_);
         enqueue(room::error_piece(0, maptable::v1::ERROR_CODE_TEXT_FRAME,
@@ -114,6 +127,9 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
     const auto data = buffer_.cdata();
     participant_->on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
     buffer_.consume(buffer_.size());
+    // Only a buffer of initial_read_bytes stays with the connection while idle.
+    if (buffer_.capacity() > initial_read_bytes)
+        buffer_.shrink_to_fit();
     if (!closing_ && !finished_)
         do_read();
 }
@@ -185,8 +201,7 @@ template <class Stream>
 void websocket_session<Stream>::do_write()
 {
     write_in_flight_ = true;
-    writing_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
-    queue_.clear();
+    writing_.swap(queue_);      // queue_ takes writing_'s empty storage
     gather_.clear();
     for (const auto& piece : writing_)
         gather_.emplace_back(piece->data(), piece->size());
@@ -210,6 +225,10 @@ void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t bytes
         return finish(ec);
     if (!queue_.empty())
         return do_write();
+    // Idle: an idle connection keeps no write storage (B1).
+    std::vector<room::shared_piece>().swap(queue_);
+    std::vector<room::shared_piece>().swap(writing_);
+    std::vector<boost::asio::const_buffer>().swap(gather_);
     if (closing_)
         do_close();
 }
@@ -231,7 +250,8 @@ void websocket_session<Stream>::start_close(session::close_code code, std::strin
     // A close reason must fit a control frame (125 bytes, 2 of them the code).
     if (reason.size() > 120)
         reason.resize(120);
-    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+    close_code_ = code;
+    close_text_ = std::move(reason);
     if (!write_in_flight_) {
         if (queue_.empty())
             do_close();
@@ -248,7 +268,7 @@ void websocket_session<Stream>::do_close()
     close_sent_ = true;
     // The close frame is a write too: a peer that does not read never gets it.
     arm_write_deadline();
-    ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code ec) {
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_text_), [self = this->shared_from_this()](beast::error_code ec) {
         self->disarm_write_deadline();
         self->finish(ec);
     });
@@ -285,7 +305,12 @@ void websocket_session<Stream>::on_write_deadline(std::uint64_t generation)
     // once instead of keeping it for a reader that is not there. Closing the
     // socket ends the write and the read in flight (operation aborted);
     // finish() runs from whichever completes first.
-    auto& socket = beast::get_lowest_layer(ws_).socket();
+    auto& socket = [this]() -> boost::asio::ip::tcp::socket& {
+        if constexpr (std::is_same_v<Stream, plain_ws_stream>)
+            return ws_.next_layer();
+        else
+            return beast::get_lowest_layer(ws_).socket();
+    }();
     beast::error_code ignored;
     socket.set_option(boost::asio::socket_base::linger(true, 0), ignored);
     socket.close(ignored);
@@ -306,14 +331,14 @@ void websocket_session<Stream>::finish(beast::error_code ec)
         spdlog::info("conn={} closed: dropped, it stopped reading", connection_id_);
     else if (routine_ending(ec))
         spdlog::info("conn={} closed{}{}", connection_id_, close_sent_ ? ": " : "",
-                     close_sent_ ? std::string(close_reason_.reason.data(), close_reason_.reason.size()) : std::string());
+                     close_sent_ ? close_text_ : std::string());
     else
         spdlog::warn("conn={} closed on error: {}", connection_id_, ec.message());
     if (participant_)
         participant_->on_closed();
 }
 
-template class websocket_session<plain_stream>;
+template class websocket_session<plain_ws_stream>;
 template class websocket_session<tls_stream>;
 
 } // namespace maptable::net

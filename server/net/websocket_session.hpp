@@ -41,6 +41,10 @@ namespace websocket = beast::websocket;
 
 using plain_stream = beast::tcp_stream;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+// A plain WebSocket runs on the bare socket: Beast's websocket::stream keeps
+// its own timer for the handshake and idle timeouts, and a tcp_stream would
+// add its impl (two timers, ~540 bytes) to every connection (B1).
+using plain_ws_stream = boost::asio::ip::tcp::socket;
 
 // The subprotocol a client may offer; echoed when offered.
 inline constexpr std::string_view maptable_subprotocol = "maptable.v1";
@@ -130,7 +134,7 @@ private:
     connection_slot slot_;
     std::shared_ptr<session::participant_session> participant_;
 
-    std::deque<room::shared_piece> queue_;        // waiting for the next write
+    std::vector<room::shared_piece> queue_;       // waiting for the next write (no heap until used)
     std::vector<room::shared_piece> writing_;     // owned by the write in flight
     std::vector<boost::asio::const_buffer> gather_;
     std::size_t queued_bytes_ = 0;                // in queue_ and writing_
@@ -140,7 +144,10 @@ private:
     bool finished_ = false;
     bool dropped_ = false;                        // closed hard: the peer stopped reading
     bool counted_ = false;                        // in the connections gauge (from accept to finish)
-    websocket::close_reason close_reason_;
+    // The close frame to send: a websocket::close_reason (128 bytes) is built
+    // only when it is sent (B1).
+    session::close_code close_code_{};
+    std::string close_text_;
 
     // A write (or the close handshake) that takes longer than ws_write_timeout
     // drops the connection. The generation tells a stale expiry from the
@@ -149,7 +156,7 @@ private:
     std::uint64_t write_generation_ = 0;
 };
 
-extern template class websocket_session<plain_stream>;
+extern template class websocket_session<plain_ws_stream>;
 extern template class websocket_session<tls_stream>;
 
 } // namespace maptable::net

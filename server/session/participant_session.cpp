@@ -44,8 +44,7 @@ participant_session::participant_session(server_context& context, boost::asio::a
     , connection_id_(connection_id)
     , on_lane_(context.one_thread_per_context)
     , revocations_(context.revocations)
-    , join_deadline_(strand_)
-    , token_expiry_(strand_)
+    , deadline_(strand_)
     , commands_(context.limits.command_rate, context.limits.command_burst, token_bucket::clock::now())
     , presence_(context.limits.presence_rate, context.limits.presence_rate, token_bucket::clock::now())
     , presence_flush_(strand_)
@@ -54,8 +53,8 @@ participant_session::participant_session(server_context& context, boost::asio::a
 
 void participant_session::start()
 {
-    join_deadline_.expires_after(context_.limits.join_timeout);
-    join_deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    deadline_.expires_after(context_.limits.join_timeout);
+    deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
         auto self = weak.lock();
         if (ec || !self || self->phase_ != phase::waiting_for_join)
             return;
@@ -124,8 +123,7 @@ void participant_session::close_connection(close_code code, std::string reason)
 {
     phase_ = phase::closed;
     unregister_token();
-    join_deadline_.cancel();
-    token_expiry_.cancel();
+    deadline_.cancel();
     presence_flush_.cancel();
     if (room_)
         room_->leave(this);
@@ -244,8 +242,7 @@ void participant_session::handle_join(const pb::ClientMessage& message)
     actor_ = model::actor{claims.subject, claims.name, claims.role,
                           auth::ballot_id(context_.verifier.secret, room_id_, claims.subject)};
     phase_ = phase::joining;
-    join_deadline_.cancel();
-    arm_expiry(claims.expires_at);
+    arm_expiry(claims.expires_at);  // replaces the Join deadline (expires_after cancels its wait)
     std::optional<pb::Resume> resume;
     if (join.has_resume())
         resume = join.resume();
@@ -382,8 +379,8 @@ void participant_session::arm_expiry(std::int64_t expires_at)
     // A live connection lasts as long as its token (plus the leeway): a
     // client refreshes it in time, or is closed and must join anew.
     const auto remaining = std::chrono::seconds(expires_at + context_.verifier.leeway_seconds - unix_seconds());
-    token_expiry_.expires_after(remaining);
-    token_expiry_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    deadline_.expires_after(remaining);
+    deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
         auto self = weak.lock();
         if (ec || !self || self->phase_ == phase::closed)
             return;
@@ -440,8 +437,7 @@ void participant_session::on_closed()
     }
     phase_ = phase::closed;
     unregister_token();
-    join_deadline_.cancel();
-    token_expiry_.cancel();
+    deadline_.cancel();
 }
 
 } // namespace maptable::session

@@ -93,8 +93,9 @@ private:
     model::actor actor_;
     std::shared_ptr<room::room_host> room_;
 
-    boost::asio::steady_timer join_deadline_;
-    boost::asio::steady_timer token_expiry_;
+    // One timer for both deadlines, one after the other: the Join's until
+    // the Join arrives, then the token's expiry (B1: 120 bytes a connection).
+    boost::asio::steady_timer deadline_;
     token_bucket commands_;
     token_bucket presence_;
     int rate_strikes_ = 0;
