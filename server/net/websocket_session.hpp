@@ -134,7 +134,9 @@ private:
     connection_slot slot_;
     std::shared_ptr<session::participant_session> participant_;
 
-    std::vector<room::shared_piece> queue_;       // waiting for the next write (no heap until used)
+    std::vector<room::shared_piece> queue_;       // waiting for the next write from queue_head_ on (no heap until used)
+    std::size_t queue_head_ = 0;                  // pieces before it are taken by writes
+    std::size_t waiting() const { return queue_.size() - queue_head_; }
     std::vector<room::shared_piece> writing_;     // owned by the write in flight
     std::vector<boost::asio::const_buffer> gather_;
     std::size_t queued_bytes_ = 0;                // in queue_ and writing_
