@@ -46,7 +46,8 @@ commit_queue::commit_queue(std::unique_ptr<event_log> log, std::size_t max_batch
                            std::chrono::microseconds window)
     : log_(std::move(log))
     , max_batch_events_(max_batch_events == 0 ? 1 : max_batch_events)
-    , window_(window < std::chrono::microseconds(0) ? std::chrono::microseconds(0) : window) {
+    , window_(window < std::chrono::microseconds(0) ? std::chrono::microseconds(0) : window)
+    , last_commit_end_(std::chrono::steady_clock::now() - window_) {  // idle from the start
     if (!log_) throw std::invalid_argument("commit_queue: no event log");
     // Started last: every member the writer touches is initialised by now.
     writer_ = std::thread([this] {
@@ -115,7 +116,8 @@ void commit_queue::writer_loop() {
             fn = nullptr;  // release what the job captured before reporting idle
             lock.lock();
         } else {
-            if (window_.count() > 0 && queued_records_ < max_batch_events_ && !stopping_) {
+            const bool under_load = std::chrono::steady_clock::now() - last_commit_end_ < window_;
+            if (under_load && queued_records_ < max_batch_events_ && !stopping_) {
                 gathering_ = true;
                 wake_.wait_until(lock, queue_.front().queued_at + window_,
                                  [this] { return stopping_ || queued_records_ >= max_batch_events_; });
@@ -161,6 +163,7 @@ void commit_queue::writer_loop() {
                         if (results[i] == append_error::ok) ++committed;
                     }
                 }
+                last_commit_end_ = std::chrono::steady_clock::now();
             }
 
             // Count before acking, so a completion that reads commits() sees

@@ -35,14 +35,15 @@ public:
     using job = std::function<void(event_log&)>;
 
     // max_batch_events bounds one transaction, so one huge burst cannot delay
-    // the acks of everything behind it indefinitely. window: how long the
-    // writer lets appends gather before it starts a transaction, counted from
-    // the oldest one waiting (0: at once). A commit rewrites every B-tree page
-    // it touches, and each room's events sit on their own pages, so a
-    // transaction costs about the same for 1 event per room as for 20: a few
-    // milliseconds of gathering cut the bytes written per event several times
-    // over (docs/PERFORMANCE.md). A window is cut short when max_batch_events
-    // are waiting.
+    // the acks of everything behind it indefinitely. window: under load, how
+    // long the writer lets appends gather before it starts a transaction,
+    // counted from the oldest one waiting (0: never wait). A commit rewrites
+    // every B-tree page it touches, and each room's events sit on their own
+    // pages, so a transaction costs about the same for 1 event per room as
+    // for 20: gathering makes fewer, larger ones (docs/PERFORMANCE.md). "Under
+    // load" means the previous transaction ended less than a window ago; an
+    // append to an idle writer is committed at once, so a quiet room never
+    // waits. A window is cut short when max_batch_events are waiting.
     explicit commit_queue(std::unique_ptr<event_log> log, std::size_t max_batch_events = 1024,
                           std::chrono::microseconds window = std::chrono::microseconds(0));
     ~commit_queue();  // finishes everything queued, then joins the writer
@@ -81,6 +82,7 @@ private:
     std::chrono::microseconds window_;
     std::size_t queued_records_ = 0;   // records of the appends in queue_
     bool gathering_ = false;           // the writer waits out a window: wake it only for a full batch
+    std::chrono::steady_clock::time_point last_commit_end_;   // writer thread only (after construction)
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable idle_;

@@ -327,24 +327,29 @@ TEST_CASE("destroying the queue finishes everything queued") {
 // and would hang (and fail at CTest's timeout) if they did not.
 constexpr std::chrono::hours never{1};
 
-TEST_CASE("appends within the commit window share one transaction; a full batch ends the window") {
+TEST_CASE("an idle writer commits at once; under load appends gather for the window until a batch is full") {
     temp_dir dir;
     commit_queue queue(open_log(dir), 4, never);
     const auto before = queue.commits();
-    std::vector<std::promise<append_error>> done(4);
+    std::vector<std::promise<append_error>> done(5);
     std::vector<std::future<append_error>> acked;
     for (auto& d : done) acked.push_back(d.get_future());
     const auto append = [&](std::size_t i) {
         queue.append({event("r", i + 1)}, [&done, i](append_error e) { done[i].set_value(e); });
     };
+    // The writer has committed nothing yet: the first append is not held.
     append(0);
-    // While the window is open and the batch not full, nothing is committed
-    // (without a window the first append is acked within microseconds).
-    CHECK(acked[0].wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
-    for (std::size_t i = 1; i < 4; ++i) append(i);
-    for (auto& a : acked) CHECK(a.get() == append_error::ok);
+    CHECK(acked[0].get() == append_error::ok);
     CHECK(queue.commits() - before == 1);
-    CHECK(load_via(queue, "r").events == bodies("r", 1, 4));
+    // A transaction just ended: the window is open, so the next append waits
+    // for more (without a window it would be acked within microseconds)...
+    append(1);
+    CHECK(acked[1].wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+    // ...until max_batch_events (4) are waiting.
+    for (std::size_t i = 2; i < 5; ++i) append(i);
+    for (std::size_t i = 1; i < 5; ++i) CHECK(acked[i].get() == append_error::ok);
+    CHECK(queue.commits() - before == 2);
+    CHECK(load_via(queue, "r").events == bodies("r", 1, 5));
 }
 
 TEST_CASE("destroying the queue ends a commit window at once") {
@@ -352,11 +357,18 @@ TEST_CASE("destroying the queue ends a commit window at once") {
     std::atomic<int> ok{0};
     {
         commit_queue queue(open_log(dir), 1024, never);
-        queue.append({event("r", 1)}, [&](append_error e) { ok += e == append_error::ok; });
+        std::promise<void> first;
+        queue.append({event("r", 1)}, [&](append_error e) {
+            ok += e == append_error::ok;
+            first.set_value();
+        });
+        first.get_future().wait();
+        // Under load now: this one waits in a window of an hour.
+        queue.append({event("r", 2)}, [&](append_error e) { ok += e == append_error::ok; });
     }
-    CHECK(ok == 1);
+    CHECK(ok == 2);
     sqlite_event_log reopened(dir.file("log.db"));
-    CHECK(reopened.load("r").events == bodies("r", 1, 1));
+    CHECK(reopened.load("r").events == bodies("r", 1, 2));
 }
 
 TEST_CASE("a queue without a log is refused") {
