@@ -2,11 +2,9 @@
 // 7946 with votes and comment counts, chat and comments as JSON and CSV
 // (RFC 4180 quoting), the Markdown session report, deleted content only on
 // request, an export at an earlier seq, and who may export.
+#include "http_probe.hpp"
 #include "server_process.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 
@@ -15,47 +13,22 @@ using namespace maptable::test;
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace json = boost::json;
 
 constexpr const char* admin_key = "test-admin-key-0123456789";
 
-struct reply {
-    int status = 0;
-    std::string body;
-    std::string content_type;
-    json::value json() const
-    {
-        boost::system::error_code ec;
-        auto v = json::parse(body, ec);
-        return ec ? json::value() : v;
-    }
-};
+// The reply's body as JSON; null when it is not JSON.
+json::value json_body(const http_reply& r)
+{
+    boost::system::error_code ec;
+    auto v = json::parse(r.body, ec);
+    return ec ? json::value() : v;
+}
 
 // GET target with "Authorization: Bearer <credential>" ("" sends none).
-reply get(unsigned short port, const std::string& target, const std::string& credential = admin_key)
+http_reply get(unsigned short port, const std::string& target, const std::string& credential = admin_key)
 {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    http::request<http::empty_body> req{http::verb::get, target, 11};
-    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
-    if (!credential.empty())
-        req.set(http::field::authorization, "Bearer " + credential);
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1 << 24);
-    http::read(stream, buffer, parser);
-    reply r;
-    r.status = static_cast<int>(parser.get().result_int());
-    r.body = parser.get().body();
-    r.content_type = std::string(parser.get()[http::field::content_type]);
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    return r;
+    return call_api(port, {.target = target, .bearer = credential});
 }
 
 // RFC 4180: records of fields; quoted fields may hold commas, CRLF and "".
@@ -220,8 +193,8 @@ TEST_CASE("the GeoJSON export is an RFC 7946 FeatureCollection with votes and co
     workshop w(server);
     const auto r = get(server.port(), "/v1/rooms/harbour/export/geojson");
     REQUIRE_MESSAGE(r.status == 200, r.body);
-    CHECK(r.content_type == "application/geo+json");
-    const auto doc = r.json();
+    CHECK(r.header("Content-Type") == "application/geo+json");
+    const auto doc = json_body(r);
     REQUIRE(doc.is_object());
     CHECK(doc.at("type") == "FeatureCollection");
     CHECK(doc.at("features").as_array().size() == 3);   // the deleted one is left out
@@ -267,7 +240,7 @@ TEST_CASE("the GeoJSON export is an RFC 7946 FeatureCollection with votes and co
     CHECK(pp.at("comment_count").to_number<int>() == 2);
 
     // With include_deleted the deleted feature is there, marked.
-    const auto all = get(server.port(), "/v1/rooms/harbour/export/geojson?include_deleted=1").json();
+    const auto all = json_body(get(server.port(), "/v1/rooms/harbour/export/geojson?include_deleted=1"));
     REQUIRE(all.is_object());
     CHECK(all.at("features").as_array().size() == 4);
     const auto* gone = feature_named(all, "f-gone");
@@ -285,7 +258,7 @@ TEST_CASE("chat and comments export as JSON and as RFC 4180 CSV; deleted words o
 
     const auto chat = get(server.port(), "/v1/rooms/harbour/export/chat.json");
     REQUIRE_MESSAGE(chat.status == 200, chat.body);
-    const auto chat_doc = chat.json();
+    const auto chat_doc = json_body(chat);
     const auto& messages = chat_doc.at("messages").as_array();
     REQUIRE(messages.size() == 2);
     CHECK(messages[0].at("text") == workshop::tricky_text);
@@ -296,12 +269,12 @@ TEST_CASE("chat and comments export as JSON and as RFC 4180 CSV; deleted words o
     CHECK(messages[1].at("delete_reason") == "off topic");
     CHECK(messages[1].at("text") == "");
     CHECK(chat.body.find("something rude") == std::string::npos);
-    const auto audit = get(server.port(), "/v1/rooms/harbour/export/chat.json?include_deleted=1").json();
+    const auto audit = json_body(get(server.port(), "/v1/rooms/harbour/export/chat.json?include_deleted=1"));
     CHECK(audit.at("messages").at(1).at("text") == "something rude");
 
     const auto csv = get(server.port(), "/v1/rooms/harbour/export/chat.csv");
     REQUIRE(csv.status == 200);
-    CHECK(csv.content_type.starts_with("text/csv"));
+    CHECK(csv.header("Content-Type").starts_with("text/csv"));
     // The tricky text is quoted with its quotes doubled and its newline kept.
     CHECK(csv.body.find("\"Benches, \"\"real\"\" ones\nnot rocks\"") != std::string::npos);
     const auto rows = parse_csv(csv.body);
@@ -317,7 +290,7 @@ TEST_CASE("chat and comments export as JSON and as RFC 4180 CSV; deleted words o
 
     const auto comments = get(server.port(), "/v1/rooms/harbour/export/comments.json");
     REQUIRE(comments.status == 200);
-    const auto comments_doc = comments.json();
+    const auto comments_doc = json_body(comments);
     const auto& threads = comments_doc.at("threads").as_array();
     REQUIRE(threads.size() == 1);
     CHECK(threads[0].at("id") == "t-park");
@@ -339,7 +312,7 @@ TEST_CASE("the Markdown report has the room, the agenda, the vote results, the f
     workshop w(server);
     const auto r = get(server.port(), "/v1/rooms/harbour/export/report.md");
     REQUIRE_MESSAGE(r.status == 200, r.body);
-    CHECK(r.content_type.starts_with("text/markdown"));
+    CHECK(r.header("Content-Type").starts_with("text/markdown"));
     const auto& md = r.body;
     CAPTURE(md);
     CHECK(md.find("## Agenda") != std::string::npos);
@@ -373,7 +346,7 @@ TEST_CASE("exports need the admin key or a facilitator's token for that room")
     CHECK(get(server.port(), path, server.token("harbour", "ana", pb::ROLE_FACILITATOR, -120)).status == 401);   // expired
     const auto facilitator = get(server.port(), path, server.token("harbour", "ana", pb::ROLE_FACILITATOR));
     CHECK(facilitator.status == 200);
-    CHECK(facilitator.json().at("features").as_array().size() == 3);
+    CHECK(json_body(facilitator).at("features").as_array().size() == 3);
     CHECK(get(server.port(), "/v1/rooms/harbour/state", server.token("harbour", "ben")).status == 403);
     CHECK(get(server.port(), "/v1/rooms/harbour/state", server.token("harbour", "ana", pb::ROLE_FACILITATOR)).status == 200);
 
@@ -391,7 +364,7 @@ TEST_CASE("an export and the state at an earlier seq show the room as it was the
     server_process server({"--admin-key", admin_key});
     workshop w(server);
     const auto seq = std::to_string(w.first_feature_seq);
-    const auto then = get(server.port(), "/v1/rooms/harbour/export/geojson?seq=" + seq).json();
+    const auto then = json_body(get(server.port(), "/v1/rooms/harbour/export/geojson?seq=" + seq));
     REQUIRE(then.is_object());
     REQUIRE(then.at("features").as_array().size() == 1);
     CHECK(then.at("features").at(0).at("id") == "f-bench");
@@ -399,26 +372,26 @@ TEST_CASE("an export and the state at an earlier seq show the room as it was the
 
     const auto state = get(server.port(), "/v1/rooms/harbour/state?seq=" + seq);
     REQUIRE_MESSAGE(state.status == 200, state.body);
-    CHECK(state.content_type == "application/json");
-    const auto s = state.json();
+    CHECK(state.header("Content-Type") == "application/json");
+    const auto s = json_body(state);
     CHECK(s.at("seq") == json::value(seq));   // protobuf JSON: 64-bit integers as strings
     CHECK(s.at("features").as_array().size() == 1);
     CHECK(s.at("agenda").as_array().size() == 2);
     CHECK_FALSE(s.as_object().contains("votes"));   // the round was opened later
 
     // The newest state has everything; at seq 0 the room is empty.
-    const auto now = get(server.port(), "/v1/rooms/harbour/state").json();
+    const auto now = json_body(get(server.port(), "/v1/rooms/harbour/state"));
     CHECK(now.at("seq") == json::value(std::to_string(w.last_seq)));
     CHECK(now.at("features").as_array().size() == 3);
-    CHECK_FALSE(get(server.port(), "/v1/rooms/harbour/state?seq=0").json().as_object().contains("features"));
+    CHECK_FALSE(json_body(get(server.port(), "/v1/rooms/harbour/state?seq=0")).as_object().contains("features"));
 
     // Points outside the history.
     CHECK(get(server.port(), "/v1/rooms/harbour/state?seq=" + std::to_string(w.last_seq + 1)).status == 400);
     CHECK(get(server.port(), "/v1/rooms/harbour/state?time=1000").status == 400);
-    const auto at_time = get(server.port(), "/v1/rooms/harbour/state?time=99999999999999").json();
+    const auto at_time = json_body(get(server.port(), "/v1/rooms/harbour/state?time=99999999999999"));
     CHECK(at_time.at("seq") == json::value(std::to_string(w.last_seq)));
 
     // By time: a time after the last event is the newest state.
-    const auto by_time = get(server.port(), "/v1/rooms/harbour/export/chat.json?time=99999999999999").json();
+    const auto by_time = json_body(get(server.port(), "/v1/rooms/harbour/export/chat.json?time=99999999999999"));
     CHECK(by_time.at("seq").to_number<std::uint64_t>() == w.last_seq);
 }

@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -10,6 +11,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -34,16 +37,15 @@ bool same_name(std::string_view a, std::string_view b)
     return true;
 }
 
+// Big enough for an export of a busy room; Beast's default is 8 MiB.
+constexpr std::uint64_t reply_body_limit = 16u << 20;
+
 template <class Stream>
-http_reply exchange(Stream& stream, unsigned short port, const std::string& target, const header_list& headers)
+http_reply read_reply(Stream& stream)
 {
-    http::request<http::empty_body> req{http::verb::get, target, 11};
-    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
-    for (const auto& [name, value] : headers)
-        req.insert(name, value);
-    http::write(stream, req);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
+    parser.body_limit(reply_body_limit);
     parser.skip(false);
     http::read_header(stream, buffer, parser);
     // A 101 has no body, and the connection is the WebSocket's from here on.
@@ -55,6 +57,31 @@ http_reply exchange(Stream& stream, unsigned short port, const std::string& targ
     reply.body = res.body();
     for (const auto& field : res)
         reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    return reply;
+}
+
+template <class Stream>
+http_reply exchange(Stream& stream, unsigned short port, http::request<http::string_body>& req)
+{
+    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+    http::write(stream, req);
+    return read_reply(stream);
+}
+
+tcp::endpoint loopback(unsigned short port)
+{
+    return tcp::endpoint(asio::ip::make_address("127.0.0.1"), port);
+}
+
+// One exchange on a fresh plain connection, closed after the reply.
+http_reply exchange_plain(unsigned short port, http::request<http::string_body>& req)
+{
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(loopback(port));
+    auto reply = exchange(stream, port, req);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     return reply;
 }
 
@@ -70,25 +97,21 @@ std::string http_reply::header(std::string_view name) const
 
 http_reply http_request(unsigned short port, const std::string& target, const header_list& headers, const tls_trust* tls)
 {
+    http::request<http::string_body> req{http::verb::get, target, 11};
+    for (const auto& [name, value] : headers)
+        req.insert(name, value);
+    if (!tls)
+        return exchange_plain(port, req);
     asio::io_context io;
-    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
-    if (!tls) {
-        beast::tcp_stream stream(io);
-        stream.connect(endpoint);
-        auto reply = exchange(stream, port, target, headers);
-        beast::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        return reply;
-    }
     ssl::context context(ssl::context::tls_client);
     context.load_verify_file(tls->ca_file);
     context.set_verify_mode(ssl::verify_peer);
     beast::ssl_stream<beast::tcp_stream> stream(io, context);
     SSL_set_tlsext_host_name(stream.native_handle(), tls->host_name.c_str());
     stream.set_verify_callback(ssl::host_name_verification(tls->host_name));
-    beast::get_lowest_layer(stream).connect(endpoint);
+    beast::get_lowest_layer(stream).connect(loopback(port));
     stream.handshake(ssl::stream_base::client);
-    auto reply = exchange(stream, port, target, headers);
+    auto reply = exchange(stream, port, req);
     beast::error_code ignored;
     stream.shutdown(ignored);
     return reply;
@@ -102,6 +125,34 @@ http_reply upgrade_request(unsigned short port, const header_list& headers, cons
                        {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
     all.insert(all.end(), headers.begin(), headers.end());
     return http_request(port, "/v1/ws", all, tls);
+}
+
+http_reply call_api(unsigned short port, const api_call& call)
+{
+    http::request<http::string_body> req;
+    req.method_string(call.method);
+    req.target(call.target);
+    req.version(11);
+    if (!call.bearer.empty())
+        req.set(http::field::authorization, "Bearer " + call.bearer);
+    if (!call.body.empty()) {
+        req.set(http::field::content_type, call.content_type);
+        req.body() = call.body;
+    }
+    req.prepare_payload();
+    return exchange_plain(port, req);
+}
+
+http_reply raw_request(unsigned short port, const std::string& request)
+{
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(loopback(port));
+    asio::write(stream.socket(), asio::buffer(request));
+    auto reply = read_reply(stream);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    return reply;
 }
 
 void write_self_signed_certificate(const std::filesystem::path& cert_file, const std::filesystem::path& key_file)

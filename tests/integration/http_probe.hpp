@@ -1,6 +1,7 @@
 // Test harness: one-shot HTTP(S) requests to a server on loopback, with any
-// headers (Origin, Authorization, WebSocket upgrade headers), and a
-// self-signed certificate for TLS tests. Beast stays in the .cpp.
+// headers (Origin, Authorization, WebSocket upgrade headers), calls to its
+// HTTP API (admin, exports, replay), and a self-signed certificate for TLS
+// tests. Beast stays in the .cpp, so the suites need not compile it.
 #pragma once
 
 #include <filesystem>
@@ -38,6 +39,30 @@ http_reply http_request(unsigned short port, const std::string& target, const he
 // status is 101 when the server accepted the upgrade (the connection is then
 // closed at once).
 http_reply upgrade_request(unsigned short port, const header_list& headers = {}, const tls_trust* tls = nullptr);
+
+// A call to the server's HTTP API: the admin endpoints, exports, replay.
+// Every member has a default, so a designated initializer may leave any out.
+struct api_call {
+    std::string method = "GET";   // any method name: GET, POST, PATCH, DELETE, ...
+    std::string target = "/";
+    // Sent as "Authorization: Bearer <bearer>" (the admin key or a join
+    // token); "" sends no Authorization header.
+    std::string bearer = "";
+    // Sent with Content-Type content_type; "" sends no body.
+    std::string body = "";
+    std::string content_type = "application/json";
+};
+
+// Makes the call on a fresh plain-HTTP connection to 127.0.0.1:port, which
+// is closed after the reply. Reads reply bodies of up to 16 MiB (an export of
+// a busy room). Throws boost::system::system_error when the connection fails
+// or the reply is not HTTP.
+http_reply call_api(unsigned short port, const api_call& call);
+
+// Writes request to a fresh connection to 127.0.0.1:port exactly as given,
+// and reads one reply. For requests the helpers above would not build, such
+// as a Content-Length with no body after it.
+http_reply raw_request(unsigned short port, const std::string& request);
 
 // Writes a fresh self-signed certificate (CN and subjectAltName localhost and
 // 127.0.0.1, valid for a day) and its private key as PEM files.

@@ -5,11 +5,6 @@
 #include "raw_client.hpp"
 #include "server_process.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -19,72 +14,28 @@ using namespace maptable::test;
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-
 constexpr const char* admin_key = "test-admin-key-0123456789";
 
-struct reply {
-    int status = 0;
-    std::string body;
-    std::string www_authenticate;
-};
-
-// One request on a fresh connection to the server.
-reply admin_call(unsigned short port, http::verb method, const std::string& target, const std::string& body,
-                 const std::string& key = admin_key)
+// One call to the admin API. key "" sends no Authorization header.
+http_reply admin_call(unsigned short port, const std::string& method, const std::string& target,
+                      const std::string& body, const std::string& key = admin_key)
 {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
-    if (!key.empty())
-        req.set(http::field::authorization, "Bearer " + key);
-    if (!body.empty()) {
-        req.set(http::field::content_type, "application/json");
-        req.body() = body;
-    }
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(1 << 20);
-    http::read(stream, buffer, parser);
-    reply r;
-    r.status = static_cast<int>(parser.get().result_int());
-    r.body = parser.get().body();
-    r.www_authenticate = std::string(parser.get()[http::field::www_authenticate]);
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    return r;
+    return call_api(port, {.method = method, .target = target, .bearer = key, .body = body});
 }
 
 // A POST whose Content-Length is over the server's body limit (64 KiB),
 // without sending the body: the server refuses on the header alone, so the
 // answer never races a half-sent body (a reset on the client's write).
-reply oversized_post(unsigned short port, std::size_t content_length)
+http_reply oversized_post(unsigned short port, std::size_t content_length)
 {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    const std::string head = "POST /v1/admin/revocations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-                             std::string(admin_key) + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                             std::to_string(content_length) + "\r\n\r\n";
-    asio::write(stream.socket(), asio::buffer(head));
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    http::read(stream, buffer, parser);
-    reply r;
-    r.status = static_cast<int>(parser.get().result_int());
-    r.body = parser.get().body();
-    return r;
+    return raw_request(port, "POST /v1/admin/revocations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                                 std::string(admin_key) + "\r\nContent-Type: application/json\r\nContent-Length: " +
+                                 std::to_string(content_length) + "\r\n\r\n");
 }
 
-reply revoke(unsigned short port, const std::string& jti, const std::string& key = admin_key)
+http_reply revoke(unsigned short port, const std::string& jti, const std::string& key = admin_key)
 {
-    return admin_call(port, http::verb::post, "/v1/admin/revocations", "{\"jti\": \"" + jti + "\"}", key);
+    return admin_call(port, "POST", "/v1/admin/revocations", "{\"jti\": \"" + jti + "\"}", key);
 }
 
 std::int64_t unix_now()
@@ -150,7 +101,7 @@ TEST_CASE("a revoked token closes its live connection, is refused at join, and s
     CHECK(refused.code == pb::ERROR_CODE_TOKEN_REVOKED);
 
     // The list shows it.
-    const auto list = admin_call(server.port(), http::verb::get, "/v1/admin/revocations", "");
+    const auto list = admin_call(server.port(), "GET", "/v1/admin/revocations", "");
     CHECK(list.status == 200);
     CHECK(list.body.find("\"t-pat-1\"") != std::string::npos);
 
@@ -223,35 +174,35 @@ TEST_CASE("the admin API refuses a wrong key with 401 and bad requests with 400"
     CHECK(revoke(port, "t-x", "wrong-key").status == 401);
     const auto no_key = revoke(port, "t-x", "");
     CHECK(no_key.status == 401);
-    CHECK(no_key.www_authenticate.find("Bearer") == 0);
-    CHECK(admin_call(port, http::verb::get, "/v1/admin/revocations", "", "wrong").status == 401);
+    CHECK(no_key.header("WWW-Authenticate").find("Bearer") == 0);
+    CHECK(admin_call(port, "GET", "/v1/admin/revocations", "", "wrong").status == 401);
     // The key never reaches the log.
     CHECK(server.log().find(admin_key) == std::string::npos);
     CHECK(server.log().find("wrong-key") == std::string::npos);
 
-    const auto bad_json = admin_call(port, http::verb::post, "/v1/admin/revocations", "{not json");
+    const auto bad_json = admin_call(port, "POST", "/v1/admin/revocations", "{not json");
     CHECK(bad_json.status == 400);
     CHECK(bad_json.body.find("\"error\"") != std::string::npos);
-    CHECK(admin_call(port, http::verb::post, "/v1/admin/revocations", "{}").status == 400);
-    CHECK(admin_call(port, http::verb::post, "/v1/admin/revocations", "[\"t-x\"]").status == 400);
-    CHECK(admin_call(port, http::verb::post, "/v1/admin/revocations", "{\"jti\": 7}").status == 400);
-    CHECK(admin_call(port, http::verb::post, "/v1/admin/revocations", "{\"jti\": \"t\", \"expires_at\": \"soon\"}")
+    CHECK(admin_call(port, "POST", "/v1/admin/revocations", "{}").status == 400);
+    CHECK(admin_call(port, "POST", "/v1/admin/revocations", "[\"t-x\"]").status == 400);
+    CHECK(admin_call(port, "POST", "/v1/admin/revocations", "{\"jti\": 7}").status == 400);
+    CHECK(admin_call(port, "POST", "/v1/admin/revocations", "{\"jti\": \"t\", \"expires_at\": \"soon\"}")
               .status == 400);
     CHECK(revoke(port, std::string(129, 'a')).status == 400);
     CHECK(revoke(port, std::string(128, 'a')).status == 204);
-    CHECK(admin_call(port, http::verb::post, "/v1/admin/revocations",
+    CHECK(admin_call(port, "POST", "/v1/admin/revocations",
                      "{\"jti\": \"t-big\", \"pad\": \"" + std::string(8 * 1024, 'x') + "\"}")
               .status == 400);
     const auto huge = oversized_post(port, 100 * 1024);
     CHECK(huge.status == 400);
     CHECK(huge.body.find("\"error\"") != std::string::npos);
-    CHECK(admin_call(port, http::verb::delete_, "/v1/admin/revocations", "").status == 405);
-    CHECK(admin_call(port, http::verb::get, "/v1/admin/nothing-here", "").status == 404);
+    CHECK(admin_call(port, "DELETE", "/v1/admin/revocations", "").status == 405);
+    CHECK(admin_call(port, "GET", "/v1/admin/nothing-here", "").status == 404);
 
     const auto with_expiry =
-        admin_call(port, http::verb::post, "/v1/admin/revocations", "{\"jti\": \"t-exp\", \"expires_at\": 4000000000}");
+        admin_call(port, "POST", "/v1/admin/revocations", "{\"jti\": \"t-exp\", \"expires_at\": 4000000000}");
     CHECK(with_expiry.status == 204);
-    const auto list = admin_call(port, http::verb::get, "/v1/admin/revocations", "");
+    const auto list = admin_call(port, "GET", "/v1/admin/revocations", "");
     CHECK(list.status == 200);
     CHECK(list.body.find("{\"jti\":\"t-exp\",\"expires_at\":4000000000}") != std::string::npos);
 }
@@ -261,5 +212,5 @@ TEST_CASE("without --admin-key the admin API answers 404")
     server_process server;
     CHECK(revoke(server.port(), "t-x").status == 404);
     CHECK(revoke(server.port(), "t-x", "").status == 404);
-    CHECK(admin_call(server.port(), http::verb::get, "/v1/admin/revocations", "").status == 404);
+    CHECK(admin_call(server.port(), "GET", "/v1/admin/revocations", "").status == 404);
 }

@@ -4,13 +4,10 @@
 // through the SDK; an agenda step moves everyone's view, a dot vote runs,
 // two participants discuss a feature in a thread, the observer's edit is
 // refused; the GeoJSON export and the Markdown report show the votes and
-// the thread. Admin calls are plain HTTP (Beast), as a host app would make.
+// the thread. Admin calls are plain HTTP requests, as a host app would make.
+#include "http_probe.hpp"
 #include "server_process.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 
@@ -26,51 +23,12 @@ using namespace maptable::test;
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace json = boost::json;
 
 constexpr const char* admin_key = "workshop-admin-key-0123456789";
 constexpr const char* room_id = "harbour-lab";
 
-struct reply {
-    int status = 0;
-    std::string body;
-    std::string content_type;
-};
-
-// One request on a fresh connection to the server.
-reply call(unsigned short port, http::verb method, const std::string& target, const std::string& bearer,
-           const std::string& body = {})
-{
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(30));
-    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    http::request<http::string_body> req{method, target, 11};
-    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
-    req.set(http::field::authorization, "Bearer " + bearer);
-    if (!body.empty()) {
-        req.set(http::field::content_type, "application/json");
-        req.body() = body;
-    }
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(16 << 20);
-    http::read(stream, buffer, parser);
-    reply r;
-    r.status = static_cast<int>(parser.get().result_int());
-    r.body = parser.get().body();
-    r.content_type = std::string(parser.get()[http::field::content_type]);
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    return r;
-}
-
-json::object parse_object(const reply& r)
+json::object parse_object(const http_reply& r)
 {
     json::error_code ec;
     auto value = json::parse(r.body, ec);
@@ -82,8 +40,10 @@ json::object parse_object(const reply& r)
 std::string invite(const server_process& server, const std::string& role, const std::string& name)
 {
     const json::object body{{"role", role}, {"name", name}};
-    const auto r = call(server.port(), http::verb::post, std::string("/v1/admin/rooms/") + room_id + "/tokens",
-                        admin_key, json::serialize(body));
+    const auto r = call_api(server.port(), {.method = "POST",
+                                            .target = std::string("/v1/admin/rooms/") + room_id + "/tokens",
+                                            .bearer = admin_key,
+                                            .body = json::serialize(body)});
     INFO("POST tokens for " << name << ": " << r.status << " " << r.body);
     REQUIRE(r.status == 201);
     const auto minted = parse_object(r);
@@ -189,7 +149,10 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
                             {"city", "Cape Town"},
                             {"center", json::object{{"lon", 18.42}, {"lat", -33.92}}},
                             {"zoom", 13}};
-    const auto created = call(server.port(), http::verb::post, "/v1/admin/rooms", admin_key, json::serialize(room));
+    const auto created = call_api(server.port(), {.method = "POST",
+                                                  .target = "/v1/admin/rooms",
+                                                  .bearer = admin_key,
+                                                  .body = json::serialize(room)});
     INFO("POST /v1/admin/rooms: " << created.status << " " << created.body << "\nserver log:\n" << server.log());
     REQUIRE(created.status == 201);
     CHECK(parse_object(created).at("id").as_string() == room_id);
@@ -330,11 +293,12 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
     CHECK(before_history.error.code == pb::ERROR_CODE_SEQ_OUT_OF_RANGE);
 
     // The GeoJSON export (admin key) shows the votes and the comment count.
-    const auto geojson = call(server.port(), http::verb::get, std::string("/v1/rooms/") + room_id + "/export/geojson",
-                              admin_key);
+    const auto geojson =
+        call_api(server.port(), {.target = std::string("/v1/rooms/") + room_id + "/export/geojson",
+                                 .bearer = admin_key});
     INFO("geojson: " << geojson.status << " " << geojson.body);
     REQUIRE(geojson.status == 200);
-    CHECK(geojson.content_type.find("application/geo+json") == 0);
+    CHECK(geojson.header("Content-Type").find("application/geo+json") == 0);
     const auto collection = parse_object(geojson);
     CHECK(collection.at("type").as_string() == "FeatureCollection");
     const auto& crossing = feature_in(collection, "f-crossing").at("properties").as_object();
@@ -347,11 +311,12 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
     CHECK(collection.at("features").as_array().size() == 2);
 
     // The report (the facilitator's own token) shows the vote and the thread.
-    const auto report = call(server.port(), http::verb::get, std::string("/v1/rooms/") + room_id + "/export/report.md",
-                             ana_token);
+    const auto report =
+        call_api(server.port(), {.target = std::string("/v1/rooms/") + room_id + "/export/report.md",
+                                 .bearer = ana_token});
     INFO("report: " << report.status << "\n" << report.body);
     REQUIRE(report.status == 200);
-    CHECK(report.content_type.find("text/markdown") == 0);
+    CHECK(report.header("Content-Type").find("text/markdown") == 0);
     CHECK(report.body.find("Harbour lab") != std::string::npos);
     CHECK(report.body.find("What should be fixed first?") != std::string::npos);
     CHECK(report.body.find("Zebra crossing") != std::string::npos);
@@ -365,8 +330,9 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
     CHECK(crossing_with_dots);
 
     // A participant's token does not open the exports.
-    const auto forbidden = call(server.port(), http::verb::get, std::string("/v1/rooms/") + room_id + "/export/report.md",
-                                ben_token);
+    const auto forbidden =
+        call_api(server.port(), {.target = std::string("/v1/rooms/") + room_id + "/export/report.md",
+                                 .bearer = ben_token});
     CHECK(forbidden.status == 403);
 }
 
