@@ -6,16 +6,17 @@
 // produced by model::room_state::validate (as a facilitator, so the permission
 // matrix lets it do everything) and applied with apply(), then stored with
 // store::sqlite_event_log::append, in transactions of --batch events, with the
-// same index columns the room host writes (chat kind, the changed message's
-// seq). At the end it stores a snapshot of the final state, as a running
-// server would have (it snapshots every 1000 events), unless --no-snapshot:
-// then a join replays the whole log.
+// same index columns the room host writes (room::describe: chat kind, the
+// changed message's seq). At the end it stores a snapshot of the final state,
+// as a running server would have (it snapshots every 1000 events), unless
+// --no-snapshot: then a join replays the whole log.
 //
 // The server opens <data-dir>/maptable.db (server/app/server.cpp); seeding a
 // room that already has events is refused (its seqs would collide).
 //
 // Exit status: 0 done; 1 a command was refused or the store failed; 2 usage.
 #include "model/room_state.hpp"
+#include "room/event_record.hpp"
 #include "store/sqlite_event_log.hpp"
 
 #include <chrono>
@@ -59,27 +60,6 @@ struct options {
     bool snapshot = true;
     store::durability durability = store::durability::normal;
 };
-
-// The index columns the room host gives each event (room_host.cpp describe()).
-void describe(const pb::Event& event, store::event_record& record)
-{
-    switch (event.body_case()) {
-    case pb::Event::kChatPosted: record.kind = store::event_kind::chat; break;
-    case pb::Event::kChatReacted:
-        record.kind = store::event_kind::chat_change;
-        record.target_seq = event.chat_reacted().message_seq();
-        break;
-    case pb::Event::kChatEdited:
-        record.kind = store::event_kind::chat_change;
-        record.target_seq = event.chat_edited().message_seq();
-        break;
-    case pb::Event::kChatDeleted:
-        record.kind = store::event_kind::chat_change;
-        record.target_seq = event.chat_deleted().message_seq();
-        break;
-    default: record.kind = store::event_kind::other; break;
-    }
-}
 
 // A position spread over a city-sized box (Hamburg), deterministic in k.
 pb::LonLat position(std::uint64_t k)
@@ -251,7 +231,7 @@ int main(int argc, char** argv)
             record.room_id = o.room;
             record.seq = event.seq();
             record.time_ms = event.time_ms();
-            describe(event, record);
+            maptable::room::describe(event, record);
             record.bytes = event.SerializeAsString();
             batch.push_back(std::move(record));
             if (batch.size() >= o.batch)

@@ -1,6 +1,7 @@
 #include "room/room_host.hpp"
 
 #include "metrics/metrics.hpp"
+#include "room/event_record.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -20,29 +21,6 @@ std::int64_t now_ms()
 std::string op_key(const std::string& client_id, std::uint64_t op_id)
 {
     return client_id + '\n' + std::to_string(op_id);
-}
-
-// The columns the log indexes an event by: chat messages by kind, their
-// reactions, edits and deletions by the message they change, so that a page
-// of chat history is folded from a few index reads.
-void describe(const pb::Event& event, store::event_record& record)
-{
-    switch (event.body_case()) {
-    case pb::Event::kChatPosted: record.kind = store::event_kind::chat; break;
-    case pb::Event::kChatReacted:
-        record.kind = store::event_kind::chat_change;
-        record.target_seq = event.chat_reacted().message_seq();
-        break;
-    case pb::Event::kChatEdited:
-        record.kind = store::event_kind::chat_change;
-        record.target_seq = event.chat_edited().message_seq();
-        break;
-    case pb::Event::kChatDeleted:
-        record.kind = store::event_kind::chat_change;
-        record.target_seq = event.chat_deleted().message_seq();
-        break;
-    default: record.kind = store::event_kind::other; break;
-    }
 }
 
 bool sees_hidden_presence(pb::Role role)
