@@ -192,6 +192,28 @@ lg() {
 field() { python3 "$report" get "$1" <<<"$last"; }
 calc() { python3 -c "print($1)"; }
 
+# chat_sweep SCENARIO SERVER SIZE LABEL START_COMMAND: the B2 sweep. Every
+# member of every room sends chat; the offered deliveries/s start at B2_START
+# and grow by B2_FACTOR per step (a fresh server from START_COMMAND each
+# step) until delivered/s grows less than 5 % over the best so far or p99
+# passes 2 s.
+chat_sweep() {
+  local scenario=$1 server=$2 size=$3 label=$4 starter=$5 best=0 target=$b2_start step rate got p99
+  for ((step = 1; step <= b2_steps; step++)); do
+    rate=$(calc "$target / ($b2_clients * ($size - 1))")
+    $starter
+    lg "$scenario" "$server" "$size" 0 --clients "$b2_clients" --room-size "$size" --rate "$rate" \
+      --warmup "$warm" --duration "$dur" --drain 3 --label "$label rooms of $size, offered $target/s"
+    stop_server
+    [[ -n $last ]] || break
+    got=$(field delivered_per_s)
+    p99=$(field lat_p99_ms)
+    if [[ $(calc "$got < 1.05 * $best or $p99 > 2000") == True ]]; then break; fi
+    best=$got
+    target=$(calc "int($target * $b2_factor)")
+  done
+}
+
 servers=(maptable)
 (( with_ws )) && servers+=(ws)
 
@@ -216,21 +238,8 @@ for scenario in $scenarios; do
     # than the best so far) or p99 passes 2 s.
     for size in $b2_sizes; do
       for server in "${servers[@]}"; do
-        best=0
-        target=$b2_start
-        for ((step = 1; step <= b2_steps; step++)); do
-          rate=$(calc "$target / ($b2_clients * ($size - 1))")
-          if [[ $server == maptable ]]; then start_maptable; else start_ws; fi
-          lg B2 "$server" "$size" 0 --clients "$b2_clients" --room-size "$size" --rate "$rate" \
-            --warmup "$warm" --duration "$dur" --drain 3 --label "B2 rooms of $size, offered $target/s"
-          stop_server
-          [[ -n $last ]] || break
-          got=$(field delivered_per_s)
-          p99=$(field lat_p99_ms)
-          if [[ $(calc "$got < 1.05 * $best or $p99 > 2000") == True ]]; then break; fi
-          best=$got
-          target=$(calc "int($target * $b2_factor)")
-        done
+        if [[ $server == maptable ]]; then starter=start_maptable; else starter=start_ws; fi
+        chat_sweep B2 "$server" "$size" "B2" "$starter"
       done
     done
     ;;
@@ -353,21 +362,7 @@ for scenario in $scenarios; do
     for variant in $tm_variants; do
       lg_extra="\"variant\":\"$variant\","
       for size in $tm_sizes; do
-        best=0
-        target=$b2_start
-        for ((step = 1; step <= b2_steps; step++)); do
-          rate=$(calc "$target / ($b2_clients * ($size - 1))")
-          tm_start "$variant"
-          lg TM-B2 maptable "$size" 0 --clients "$b2_clients" --room-size "$size" --rate "$rate" \
-            --warmup "$warm" --duration "$dur" --drain 3 --label "TM $variant B2 rooms of $size, offered $target/s"
-          stop_server
-          [[ -n $last ]] || break
-          got=$(field delivered_per_s)
-          p99=$(field lat_p99_ms)
-          if [[ $(calc "$got < 1.05 * $best or $p99 > 2000") == True ]]; then break; fi
-          best=$got
-          target=$(calc "int($target * $b2_factor)")
-        done
+        chat_sweep TM-B2 maptable "$size" "TM $variant B2" "tm_start $variant"
       done
     done
     ref=${B3_REF:-$(python3 "$report" saturation "$results" "$run_id" TM-B2 maptable 50 core2)}
