@@ -2,7 +2,8 @@
 // (ws://) or TLS (wss://): the class is a template over the stream, compiled
 // for exactly those two in websocket_session.cpp.
 //
-// Runs on its connection's strand; owned by its pending operations. Owns the
+// Runs on its connection's executor (a strand, or a one-thread event loop:
+// app/io_pool); owned by its pending operations. Owns the
 // participant_session that interprets the messages, and the connection's
 // slot in the connection table (released when the session ends). Sends are
 // queued as shared pieces; one write is in flight at a time, and when it

@@ -36,18 +36,18 @@ std::int64_t unix_seconds()
 
 } // namespace
 
-participant_session::participant_session(server_context& context, boost::asio::any_io_executor strand,
+participant_session::participant_session(server_context& context, boost::asio::any_io_executor executor,
                                          std::weak_ptr<connection> conn, std::uint64_t connection_id)
     : context_(context)
-    , strand_(std::move(strand))
+    , executor_(std::move(executor))
     , connection_(std::move(conn))
     , connection_id_(connection_id)
     , on_lane_(context.one_thread_per_context)
     , revocations_(context.revocations)
-    , deadline_(strand_)
+    , deadline_(executor_)
     , commands_(context.limits.command_rate, context.limits.command_burst, token_bucket::clock::now())
     , presence_(context.limits.presence_rate, context.limits.presence_rate, token_bucket::clock::now())
-    , presence_flush_(strand_)
+    , presence_flush_(executor_)
 {
 }
 
@@ -65,7 +65,7 @@ void participant_session::start()
 
 void participant_session::revoke()
 {
-    boost::asio::post(strand_, [self = shared_from_this()] {
+    boost::asio::post(executor_, [self = shared_from_this()] {
         if (self->phase_ == phase::closed)
             return;
         spdlog::info("conn={} room={} token revoked participant={}", self->connection_id_, self->room_id_,
@@ -77,7 +77,7 @@ void participant_session::revoke()
 
 void participant_session::kick(pb::ErrorCode code, std::string message)
 {
-    boost::asio::post(strand_, [self = shared_from_this(), code, message = std::move(message)]() mutable {
+    boost::asio::post(executor_, [self = shared_from_this(), code, message = std::move(message)]() mutable {
         if (self->phase_ == phase::closed)
             return;
         spdlog::info("conn={} room={} participant={} removed from the room", self->connection_id_, self->room_id_,
@@ -257,7 +257,7 @@ void participant_session::enter_room(std::uint64_t request_id, std::optional<pb:
                            "the server cannot take this room now (busy or shutting down); try again shortly");
     room_->join(shared_from_this(), actor_, request_id, resume,
                 [self = shared_from_this(), request_id, resume, attempts_left](room::join_outcome outcome) {
-                    boost::asio::post(self->strand_, [self, request_id, resume, attempts_left, outcome] {
+                    boost::asio::post(self->executor_, [self, request_id, resume, attempts_left, outcome] {
                         if (self->phase_ != phase::joining) {
                             // The connection closed while joining: leave again.
                             if (outcome == room::join_outcome::joined)

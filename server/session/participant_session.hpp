@@ -1,7 +1,9 @@
 // Layer: session. One connected participant: the Join handshake (protocol
 // version, room id, join token), then routing of each command to its room.
 //
-// Runs on its connection's strand: on_message and on_closed are called there,
+// Runs on its connection's executor (a strand in the shared thread model, its
+// event loop's own in the per-core one; either runs one handler at a time):
+// on_message and on_closed are called there,
 // and completions from the room are posted back to it. Owned by its
 // connection (net/websocket_session); rooms hold it weakly as a subscriber.
 #pragma once
@@ -29,7 +31,7 @@ inline constexpr std::uint32_t max_protocol_version = 1;
 class participant_session final : public room::subscriber,
                                   public std::enable_shared_from_this<participant_session> {
 public:
-    participant_session(server_context& context, boost::asio::any_io_executor strand,
+    participant_session(server_context& context, boost::asio::any_io_executor executor,
                         std::weak_ptr<connection> conn, std::uint64_t connection_id);
 
     // Starts the join deadline. Called once, right after construction.
@@ -43,7 +45,7 @@ public:
 
     // The token this session joined (or last refreshed) with was revoked:
     // sends Error TOKEN_REVOKED and closes with 1008 "token revoked".
-    // Thread-safe (posts to the session's strand); a no-op once closed.
+    // Thread-safe (posts to the session's executor); a no-op once closed.
     void revoke();
 
     // room::subscriber
@@ -51,13 +53,13 @@ public:
     void deliver_all(std::vector<room::shared_piece> pieces) override;
     // In the per-core thread model the session's executor is its one-thread
     // io_context: that is its lane (room/fanout).
-    const boost::asio::any_io_executor* lane() const override { return on_lane_ ? &strand_ : nullptr; }
+    const boost::asio::any_io_executor* lane() const override { return on_lane_ ? &executor_ : nullptr; }
     void deliver_on_lane(const std::vector<room::shared_piece>& pieces) override;
     void disconnect(std::string reason) override;
     // Removed from the room: sends Error{code, message}, revokes the token id
     // this session joined with until the token expires (in memory at once,
     // then in the store, so it cannot join again, also after a restart), and
-    // closes with 1008 "removed from the room". Posts to the session's strand.
+    // closes with 1008 "removed from the room". Posts to the session's executor.
     void kick(pb::ErrorCode code, std::string message) override;
 
 private:
@@ -77,7 +79,7 @@ private:
     void revoke_own_token();
 
     server_context& context_;
-    boost::asio::any_io_executor strand_;
+    boost::asio::any_io_executor executor_;
     std::weak_ptr<connection> connection_;
     std::uint64_t connection_id_;
     bool on_lane_;
