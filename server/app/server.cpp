@@ -1,6 +1,7 @@
 #include "app/server.hpp"
 
 #include "app/io_pool.hpp"
+#include "metrics/metrics.hpp"
 #include "net/listener.hpp"
 #include "net/room_routes.hpp"
 #include "room/room_registry.hpp"
@@ -12,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -46,16 +48,22 @@ int run_server(const server_config& config)
     auto commits = std::make_unique<store::commit_queue>(
         std::make_unique<store::sqlite_event_log>(db_path, config.durability), config.limits.max_batch_events,
         config.limits.commit_window);
+    metrics::global().store_writable.set(1);
     // After the event log: it has set the file up (WAL mode, its tables).
     store::room_catalog catalog(db_path);
-    room::room_registry rooms([&pool](std::string_view room_id) { return pool.room_executor(room_id); }, *commits,
-                              config.limits);
+    // Heavy work that is no connection's or room's (folding a replay or an
+    // export, the room catalogue's SQLite calls) runs here, never on an
+    // event loop. Two threads: one long fold does not queue every other.
+    boost::asio::thread_pool work_pool(2);
+    room::room_registry rooms([&pool](std::string_view room_id) { return pool.room_executor(room_id); },
+                              work_pool.get_executor(), *commits, config.limits);
     session::server_context context{.rooms = rooms,
                                     .verifier = verifier,
                                     .limits = config.limits,
                                     .allowed_origins = config.allowed_origins,
                                     .admin_key = config.admin_key,
                                     .store = commits.get(),
+                                    .work = work_pool.get_executor(),
                                     .one_thread_per_context = pool.model() == thread_model::per_core};
     // Revocations are in force before the first connection is accepted.
     {
@@ -153,6 +161,7 @@ int run_server(const server_config& config)
     // Handlers the io_contexts still hold are destroyed with it, later: they
     // must not call back into what this function is about to leave.
     connections->when_empty({});
+    work_pool.join();   // folds still running finish (their results go nowhere)
     commits.reset();  // finishes queued commits, closes the database
     spdlog::info("stopped");
     return 0;

@@ -130,6 +130,13 @@ std::string render(const instruments& m, const char* (*command_name)(int field_n
            "Connections closed at the outbound byte limit or the write deadline.",
            static_cast<std::int64_t>(m.slow_consumer_closes.value()));
 
+    scalar(out, "maptable_handler_exceptions_total", "counter",
+           "Exceptions that escaped a handler to an event loop; each ended one connection or room, never the process.",
+           static_cast<std::int64_t>(m.handler_exceptions.value()));
+    scalar(out, "maptable_store_writable", "gauge",
+           "1 while the store accepts writes; 0 once its file was replaced, unlinked or failed for good.",
+           m.store_writable.value());
+
     header(out, "maptable_resumes_total", "counter", "Joins that asked to resume, by how they were answered.");
     static constexpr const char* outcomes[] = {"recovered", "snapshot", "fresh"};
     for (std::size_t i = 0; i < 3; ++i)

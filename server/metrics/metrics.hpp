@@ -88,6 +88,8 @@ struct instruments {
     counter queue_drops;              // presence updates dropped by coalescing
     counter slow_consumer_closes;     // connections closed at the outbound limit or write deadline
     counter_family<3> resumes;        // by resume_outcome
+    counter handler_exceptions;       // exceptions that escaped a handler to an event loop (one connection or room ended)
+    gauge store_writable;             // 1 while the store accepts writes; 0 once its file was lost or it failed for good
     histogram commit_batch_events{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
     histogram commit_seconds{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1};
     histogram ack_seconds{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5};

@@ -262,7 +262,14 @@ private:
             response res{http::status::ok, req.version()};
             res.set(http::field::content_type, "text/plain; charset=utf-8");
             res.set(http::field::cache_control, "no-store");
-            res.body() = "ok\n";
+            // Unhealthy while the store refuses writes (its file was lost or
+            // replaced): a load balancer moves new clients elsewhere.
+            if (metrics::global().store_writable.value() == 0) {
+                res.result(http::status::service_unavailable);
+                res.body() = "store not writable\n";
+            } else {
+                res.body() = "ok\n";
+            }
             res.prepare_payload();
             return respond(std::move(res), req.keep_alive());
         }

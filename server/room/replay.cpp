@@ -85,7 +85,7 @@ public:
     // On the writer thread: resolve the target, read the snapshot and the first page.
     void start(replay_target at, std::uint64_t up_to_seq)
     {
-        store_.run([self = shared_from_this(), at, up_to_seq](store::event_log& log) {
+        store_.read([self = shared_from_this(), at, up_to_seq](store::event_log& log) {
             try {
                 auto resolved = resolve(log, self->room_id_, at, up_to_seq);
                 if (auto* failed = std::get_if<replay_failure>(&resolved))
@@ -122,7 +122,7 @@ private:
             return done_(beyond(target_, state_->seq()));
         // Not a structured binding: clang 14 cannot capture one in a lambda.
         const auto next_range = next_page(state_->seq(), target_);
-        store_.run([self = shared_from_this(), next_from = next_range.first,
+        store_.read([self = shared_from_this(), next_from = next_range.first,
                     next_to = next_range.second](store::event_log& log) {
             try {
                 auto next = log.events_between(self->room_id_, next_from, next_to);

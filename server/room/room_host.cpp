@@ -63,9 +63,10 @@ constexpr std::chrono::minutes longest_vote_wait{10};
 
 } // namespace
 
-room_host::room_host(boost::asio::any_io_executor executor, std::string room_id, store::commit_queue& store,
-                     const server_limits& limits, idle_callback on_idle)
+room_host::room_host(boost::asio::any_io_executor executor, boost::asio::any_io_executor work, std::string room_id,
+                     store::commit_queue& store, const server_limits& limits, idle_callback on_idle)
     : strand_(boost::asio::make_strand(executor))
+    , work_(std::move(work))
     , id_(std::move(room_id))
     , store_(store)
     , limits_(limits)
@@ -246,8 +247,14 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
     if (request.resume)
         metrics::global().resumes.add(static_cast<std::size_t>(recovered ? metrics::resume_outcome::recovered
                                                                           : metrics::resume_outcome::snapshot));
+    // The Welcome and the missed events go as one catch-up: sent in full
+    // whatever their size, before anything live (subscriber::deliver_catch_up).
+    std::vector<shared_piece> catch_up;
     if (recovered) {
-        request.who->deliver(encode_piece(welcome));
+        catch_up.push_back(encode_piece(welcome));
+        for (const auto& [seq, piece] : recent_events_)
+            if (seq > request.resume->last_seq())
+                catch_up.push_back(piece);
     } else {
         // A join storm into a large room: the state is encoded once per seq,
         // not once per client (bench B5).
@@ -255,16 +262,9 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
             welcome_state_ = std::make_shared<const std::string>(committed_.to_proto().SerializeAsString());
             welcome_state_seq_ = committed_.seq();
         }
-        request.who->deliver(encode_welcome_piece(*w, *welcome_state_));
+        catch_up.push_back(encode_welcome_piece(*w, *welcome_state_));
     }
-    if (recovered) {
-        std::vector<shared_piece> missed;
-        for (const auto& [seq, piece] : recent_events_)
-            if (seq > request.resume->last_seq())
-                missed.push_back(piece);
-        if (!missed.empty())
-            request.who->deliver_all(std::move(missed));
-    }
+    request.who->deliver_catch_up(std::move(catch_up));
 }
 
 void room_host::update_participant(model::actor actor)
@@ -541,7 +541,7 @@ void room_host::forget_op(const std::string& client_id, std::uint64_t op_id)
 void room_host::chat_history(std::shared_ptr<subscriber> who, std::uint64_t request_id, std::uint64_t before_seq,
                              std::uint32_t limit)
 {
-    store_.run([room = id_, who = std::move(who), request_id, before_seq, limit](store::event_log& log) {
+    store_.read([room = id_, who = std::move(who), request_id, before_seq, limit](store::event_log& log) {
         pb::ServerMessage reply;
         auto* history = reply.mutable_chat_history();
         history->set_request_id(request_id);
@@ -612,8 +612,9 @@ void room_host::state_at(std::shared_ptr<subscriber> who, std::uint64_t request_
                                             "too many replays of this room are running; ask again shortly"));
         ++self->replays_running_;
         // Bounded by the committed seq: a replay never shows an event before
-        // the room has published it. Folded off the room's strand.
-        replay_async(self->store_, self->strand_.get_inner_executor(), self->id_, *target, head,
+        // the room has published it. Folded on the work pool: neither the
+        // room's strand nor an event loop waits for it.
+        replay_async(self->store_, self->work_, self->id_, *target, head,
                      [self, who, request_id, answer](replay_result result) {
                          if (auto* state = std::get_if<model::room_state>(&result))
                              who->deliver(answer(*state));

@@ -53,8 +53,10 @@ public:
     using idle_callback = std::function<void(room_host&)>;
     using join_callback = std::function<void(join_outcome)>;
 
-    room_host(boost::asio::any_io_executor executor, std::string room_id, store::commit_queue& store,
-              const server_limits& limits, idle_callback on_idle);
+    // executor: the event loop the room's strand runs on; work: where a
+    // replay is folded (room_registry's work pool), never an event loop.
+    room_host(boost::asio::any_io_executor executor, boost::asio::any_io_executor work, std::string room_id,
+              store::commit_queue& store, const server_limits& limits, idle_callback on_idle);
 
     const std::string& id() const { return id_; }
 
@@ -165,6 +167,7 @@ private:
     void forget_op(const std::string& client_id, std::uint64_t op_id);
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
+    boost::asio::any_io_executor work_;
     std::string id_;
     store::commit_queue& store_;
     const server_limits& limits_;

@@ -9,8 +9,10 @@
 
 namespace maptable::room {
 
-room_registry::room_registry(executor_source room_executor, store::commit_queue& store, const server_limits& limits)
+room_registry::room_registry(executor_source room_executor, boost::asio::any_io_executor work,
+                             store::commit_queue& store, const server_limits& limits)
     : room_executor_(std::move(room_executor))
+    , work_(std::move(work))
     , store_(store)
     , limits_(limits)
 {
@@ -31,7 +33,7 @@ std::shared_ptr<room_host> room_registry::open(const std::string& room_id)
             return nullptr;
         }
         auto& slot = rooms_[room_id];
-        slot = std::make_shared<room_host>(room_executor_(room_id), room_id, store_, limits_,
+        slot = std::make_shared<room_host>(room_executor_(room_id), work_, room_id, store_, limits_,
                                            [this](room_host& h) { unload(h); });
         host = slot;
         metrics::global().rooms_loaded.set(static_cast<std::int64_t>(rooms_.size()));

@@ -23,7 +23,10 @@ public:
     // Where a room runs (the room adds its own strand on it).
     using executor_source = std::function<boost::asio::any_io_executor(std::string_view room_id)>;
 
-    room_registry(executor_source room_executor, store::commit_queue& store, const server_limits& limits);
+    // work: where heavy work that is no room's (folding a replay) runs, off
+    // every event loop: a small thread pool of the server's.
+    room_registry(executor_source room_executor, boost::asio::any_io_executor work, store::commit_queue& store,
+                  const server_limits& limits);
 
     // The host of room_id, loading it from the store if it is not in memory;
     // nullptr when limits.max_rooms_loaded rooms are loaded or the server is
@@ -41,6 +44,7 @@ private:
     void unload(room_host& host);
 
     executor_source room_executor_;
+    boost::asio::any_io_executor work_;
     store::commit_queue& store_;
     const server_limits& limits_;
     mutable std::mutex mutex_;

@@ -28,6 +28,19 @@ public:
             deliver(std::move(piece));
     }
 
+    // Queues what a join sends before anything live: the Welcome and, on a
+    // resume, every event the client missed, in order, as one hand-over.
+    // These pieces are shared (the room holds the same bytes for every
+    // joiner), however large they are: a connection must send them all,
+    // paced by its socket, and must not count them against the byte limit
+    // meant for a live reader that stopped reading (a large catch-up would
+    // otherwise close the connection, and the client would resume into the
+    // same close forever). Thread-safe.
+    virtual void deliver_catch_up(std::vector<shared_piece> pieces)
+    {
+        deliver_all(std::move(pieces));
+    }
+
     // The lane of a subscriber whose handlers all run on one thread that
     // runs them one at a time (a one-thread io_context: the per-core thread
     // model, app/io_pool): its executor. A room then posts ONE batch to that

@@ -33,6 +33,11 @@ public:
     // Queues pieces, in order. Only on the connection's own executor, when
     // that is a one-thread io_context (the per-core thread model).
     virtual void send_here(const std::vector<room::shared_piece>& pieces) = 0;
+    // Queues a join's catch-up (the Welcome and the events a resume missed),
+    // in order, as one hand-over: sent in full, paced by the socket, not
+    // counted against the live queue's byte limit (room::subscriber::
+    // deliver_catch_up says why). Thread-safe.
+    virtual void send_catch_up(std::vector<room::shared_piece> pieces) { send_all(std::move(pieces)); }
     // Sends what is queued, then closes with code and reason. Thread-safe.
     virtual void close(close_code code, std::string reason) = 0;
 };

@@ -143,6 +143,12 @@ void participant_session::deliver_all(std::vector<room::shared_piece> pieces)
         conn->send_all(std::move(pieces));
 }
 
+void participant_session::deliver_catch_up(std::vector<room::shared_piece> pieces)
+{
+    if (auto conn = connection_.lock())
+        conn->send_catch_up(std::move(pieces));
+}
+
 void participant_session::deliver_on_lane(const std::vector<room::shared_piece>& pieces)
 {
     if (auto conn = connection_.lock())

@@ -51,6 +51,7 @@ public:
     // room::subscriber
     void deliver(room::shared_piece piece) override;
     void deliver_all(std::vector<room::shared_piece> pieces) override;
+    void deliver_catch_up(std::vector<room::shared_piece> pieces) override;
     // In the per-core thread model the session's executor is its one-thread
     // io_context: that is its lane (room/fanout).
     const boost::asio::any_io_executor* lane() const override { return on_lane_ ? &executor_ : nullptr; }

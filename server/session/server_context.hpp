@@ -155,6 +155,10 @@ struct server_context {
     std::string admin_key = {};
     // Where the admin API persists revocations (through its writer thread).
     store::commit_queue* store = nullptr;
+    // Where blocking or heavy work runs (room catalogue calls, export folds):
+    // a small thread pool, never an event loop. Complete on the connection's
+    // own executor afterwards.
+    boost::asio::any_io_executor work = {};
     std::shared_ptr<const struct admin_api_config> admin_api = nullptr;  // rooms, invitations, exports (net/room_routes.hpp)
     // The per-core thread model (app/io_pool): every connection's executor is
     // a one-thread io_context's own, so rooms may hand its pieces over on

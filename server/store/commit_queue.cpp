@@ -91,6 +91,10 @@ void commit_queue::run(job fn) {
     wake_.notify_one();
 }
 
+void commit_queue::read(job fn) {
+    run(std::move(fn));
+}
+
 void commit_queue::drain() {
     std::unique_lock lock(mutex_);
     idle_.wait(lock, [this] { return queue_.empty() && !busy_; });

@@ -60,6 +60,13 @@ public:
     // Dropped if submitted while the queue is being destroyed.
     void run(job fn);
 
+    // Runs fn with a log for reading (chat history, replay pages, exports):
+    // it sees every commit that completed before read was called. Reads
+    // must not write. Today they share the writer thread (like run); the
+    // contract lets them move to reader connections of their own, so that a
+    // long read never holds every room's commits behind it.
+    void read(job fn);
+
     // Blocks until the queue is empty and the writer idle (so at least
     // everything queued so far has run). For shutdown and tests. Never call it
     // from a completion or a job: the writer would wait for itself.

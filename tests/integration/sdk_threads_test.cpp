@@ -1,0 +1,1 @@
+// Placeholder: its cases are being written.
