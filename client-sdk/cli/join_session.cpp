@@ -113,6 +113,7 @@ public:
         client_.on_participant_left([this](const std::string& id) { on_left(id); });
         client_.on_error([this](const pb::Error& e) { print("! " + describe_failure(e.code(), e.message())); });
         client_.on_closed([this](const close_info& info) { on_closed(info); });
+        client_.on_state([this](connection_state s) { on_state(s); });
         // No on_presence: cursors move many times a second; a terminal would drown.
     }
 
@@ -173,6 +174,17 @@ private:
             std::cout << "* " << printable(it != names_.end() ? it->second : id) << " left" << std::endl;
         if (it != names_.end())
             names_.erase(it);
+    }
+
+    // A dropped connection (the server restarting, a weak link) is not the
+    // end: the SDK reconnects and resumes, and what was typed meanwhile is
+    // sent then. Say so, so that nobody types into what looks like silence.
+    void on_state(connection_state state)
+    {
+        if (state == connection_state::reconnecting && !reconnecting_.exchange(true))
+            print("* connection lost; reconnecting (what you type is sent when it is back)");
+        else if (state == connection_state::connected && reconnecting_.exchange(false))
+            print("* reconnected");
     }
 
     void on_closed(const close_info& info)
@@ -341,6 +353,7 @@ private:
     std::map<std::string, std::string> names_;       // participant id -> name, to say who left
     close_info end_;
     std::atomic<bool> ended_{false};
+    std::atomic<bool> reconnecting_{false};   // between a lost connection and the next Welcome
     // Declared last so that it is destroyed first: its destructor joins the
     // I/O thread, whose callbacks use the members above.
     client client_;

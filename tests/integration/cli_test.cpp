@@ -450,7 +450,32 @@ TEST_CASE("join exits 0 on /quit and prints a control character in a message har
     CHECK(cli.out().find("[2Jcleared?") != std::string::npos);
 }
 
-// ---------------------------------------------------------------- facilitation commands (issue 3)
+TEST_CASE("join says when the server goes away, reconnects when it is back, and sends what was typed meanwhile")
+{
+    server_process server;
+    cli_process cli(with(server, server.token("harbour", "Ana"), {"join"}));
+    INFO("stdout:\n" << cli.out() << "\nstderr:\n" << cli.err());
+    REQUIRE(cli.wait_for_output("Type a line to chat"));
+
+    REQUIRE(server.stop() == 0);   // the clients are closed with 1001
+    REQUIRE(cli.wait_for_output("* connection lost; reconnecting"));
+    cli.type("typed while the server was down");
+
+    server.start();                // same port, same data
+    REQUIRE(cli.wait_for_output("* reconnected\n"));
+    REQUIRE(cli.wait_for_output("[seq 1] Ana: typed while the server was down\n"));
+
+    maptable::client ben(server.options("harbour", "Ben"));
+    event_recorder ben_events(ben);
+    join_or_fail(ben);
+    REQUIRE(ben.send_chat("welcome back").get().ok);
+    REQUIRE(cli.wait_for_output("[seq 2] Ben: welcome back\n"));
+    cli.type("/quit");
+    CHECK(cli.wait_exit() == 0);
+    CHECK(cli.err().empty());
+}
+
+// ---------------------------------------------------------------- facilitation commands
 
 namespace {
 
