@@ -355,7 +355,7 @@ TEST_CASE("other requests are answered while an export folds a long history")
 
     // A long history, written straight into the log while the server is down.
     server.stop();
-    constexpr std::uint64_t events = 60000;
+    constexpr std::uint64_t events = 120000;
     {
         store::sqlite_event_log log(server.db_path(), store::durability::normal);
         std::vector<store::event_record> batch;
