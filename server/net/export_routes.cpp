@@ -376,8 +376,10 @@ void if_room_exists(const shared_room_request& r, std::function<void()> next)
             spdlog::error("conn={} export: room catalog: {}", r->connection_id, e.what());
             return r->error(503, "the room list could not be read; try again");
         }
-        if (!exists)
+        if (!exists) {
+            spdlog::info("conn={} export of room {} refused (404): no such room", r->connection_id, r->room_id);
             return r->error(404, "there is no room '" + r->room_id + "' (never created here, and nothing in its log)");
+        }
         boost::asio::post(r->reply_on, next);
     });
 }
@@ -547,9 +549,11 @@ void handle_room_request(const admin_request& req, session::server_context& cont
         res.set(http::field::allow, "GET, HEAD");
         return done(std::move(res));
     }
-    if (!valid_room_id(room_id))
+    if (!valid_room_id(room_id)) {
+        spdlog::info("conn={} export refused (404): not a room id a Join takes", connection_id);
         return done(json_error(http::status::not_found, version, std::string("no room has that id (") +
                                                                      std::string(room_id_rule) + ")"));
+    }
     auto authenticated = authenticate(req, context, room_id);
     if (auto* refused = std::get_if<admin_response>(&authenticated)) {
         spdlog::info("conn={} export of room {} refused ({}): {}", connection_id, room_id, refused->result_int(),
