@@ -54,66 +54,71 @@ const pb::Comment* find_comment(const model::room_state& state, const std::strin
 room_record fold_log(const std::string& room_id, std::span<const pb::Event> events)
 {
     room_record r(room_id);
-    for (const pb::Event& e : events) {
-        if (e.seq() != r.state.seq() + 1)
-            continue;
-        // What the state forgets, read before it forgets it.
-        switch (e.body_case()) {
-        case pb::Event::kFeatureDeleted:
-            if (const pb::Feature* f = r.state.find_feature(e.feature_deleted().id()))
-                r.deleted_features[f->id()] = deleted_feature{*f, e.actor_id(), e.feature_deleted().reason(), e.seq()};
-            break;
-        case pb::Event::kFeatureAdded:
-            r.deleted_features.erase(e.feature_added().feature().id());   // an id used again
-            r.feature_session[e.feature_added().feature().id()] = e.session_id();
-            break;
-        case pb::Event::kCommentDeleted:
-            if (const pb::Comment* c =
-                    find_comment(r.state, e.comment_deleted().thread_id(), e.comment_deleted().comment_seq()))
-                if (!c->deleted())
-                    r.deleted_comment_text[{e.comment_deleted().thread_id(), c->seq()}] = c->text();
-            break;
-        default: break;
-        }
-        r.state.apply(e);
-        note_participant(r, e);
-        if (r.first_event_ms == 0)
-            r.first_event_ms = e.time_ms();
-        r.last_event_ms = e.time_ms();
-
-        // Every chat message, not only the state's recent window.
-        switch (e.body_case()) {
-        case pb::Event::kChatPosted: {
-            pb::ChatMessage m = e.chat_posted().message();
-            m.set_seq(e.seq());
-            if (m.time_ms() == 0)
-                m.set_time_ms(e.time_ms());
-            if (m.author_id().empty())
-                m.set_author_id(e.actor_id());
-            if (m.author_name().empty())
-                m.set_author_name(e.actor_name());
-            r.chat.push_back(std::move(m));
-            break;
-        }
-        case pb::Event::kChatDeleted:
-            if (auto* m = find_chat(r.chat, e.chat_deleted().message_seq())) {
-                if (!m->deleted())
-                    r.deleted_chat_text[m->seq()] = m->text();
-                model::apply_chat_change(*m, e);
-            }
-            break;
-        case pb::Event::kChatReacted:
-            if (auto* m = find_chat(r.chat, e.chat_reacted().message_seq()))
-                model::apply_chat_change(*m, e);
-            break;
-        case pb::Event::kChatEdited:
-            if (auto* m = find_chat(r.chat, e.chat_edited().message_seq()))
-                model::apply_chat_change(*m, e);
-            break;
-        default: break;
-        }
-    }
+    for (const pb::Event& e : events)
+        fold_event(r, e);
     return r;
+}
+
+bool fold_event(room_record& r, const pb::Event& e)
+{
+    if (e.seq() != r.state.seq() + 1)
+        return false;
+    // What the state forgets, read before it forgets it.
+    switch (e.body_case()) {
+    case pb::Event::kFeatureDeleted:
+        if (const pb::Feature* f = r.state.find_feature(e.feature_deleted().id()))
+            r.deleted_features[f->id()] = deleted_feature{*f, e.actor_id(), e.feature_deleted().reason(), e.seq()};
+        break;
+    case pb::Event::kFeatureAdded:
+        r.deleted_features.erase(e.feature_added().feature().id());   // an id used again
+        r.feature_session[e.feature_added().feature().id()] = e.session_id();
+        break;
+    case pb::Event::kCommentDeleted:
+        if (const pb::Comment* c =
+                find_comment(r.state, e.comment_deleted().thread_id(), e.comment_deleted().comment_seq()))
+            if (!c->deleted())
+                r.deleted_comment_text[{e.comment_deleted().thread_id(), c->seq()}] = c->text();
+        break;
+    default: break;
+    }
+    r.state.apply(e);
+    note_participant(r, e);
+    if (r.first_event_ms == 0)
+        r.first_event_ms = e.time_ms();
+    r.last_event_ms = e.time_ms();
+
+    // Every chat message, not only the state's recent window.
+    switch (e.body_case()) {
+    case pb::Event::kChatPosted: {
+        pb::ChatMessage m = e.chat_posted().message();
+        m.set_seq(e.seq());
+        if (m.time_ms() == 0)
+            m.set_time_ms(e.time_ms());
+        if (m.author_id().empty())
+            m.set_author_id(e.actor_id());
+        if (m.author_name().empty())
+            m.set_author_name(e.actor_name());
+        r.chat.push_back(std::move(m));
+        break;
+    }
+    case pb::Event::kChatDeleted:
+        if (auto* m = find_chat(r.chat, e.chat_deleted().message_seq())) {
+            if (!m->deleted())
+                r.deleted_chat_text[m->seq()] = m->text();
+            model::apply_chat_change(*m, e);
+        }
+        break;
+    case pb::Event::kChatReacted:
+        if (auto* m = find_chat(r.chat, e.chat_reacted().message_seq()))
+            model::apply_chat_change(*m, e);
+        break;
+    case pb::Event::kChatEdited:
+        if (auto* m = find_chat(r.chat, e.chat_edited().message_seq()))
+            model::apply_chat_change(*m, e);
+        break;
+    default: break;
+    }
+    return true;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -180,8 +185,50 @@ std::string write_json(const json::value& value)
     return model::write_json(value);
 }
 
+namespace {
+
+// Whether value is a plain decimal number ("-33.92", "1e-05"): the numbers
+// the exports write themselves, which a spreadsheet should read as numbers.
+bool plain_number(std::string_view value)
+{
+    double parsed = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+    return ec == std::errc{} && end == value.data() + value.size() && !value.empty();
+}
+
+} // namespace
+
+bool starts_like_formula(std::string_view value)
+{
+    if (value.empty() || plain_number(value))
+        return false;
+    switch (value.front()) {
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r': return true;
+    default: return false;
+    }
+}
+
 std::string csv_field(std::string_view value)
 {
+    // A spreadsheet runs a cell that starts like a formula ("=HYPERLINK(..)",
+    // "@SUM(..)"), so text from participants could run in whoever opens the
+    // file. OWASP's defence: a leading quote makes it text, and the quotes
+    // around it keep the cell whole in tools that split on the quote.
+    if (starts_like_formula(value)) {
+        std::string out = "\"'";
+        for (char c : value) {
+            if (c == '"')
+                out += '"';
+            out += c;
+        }
+        out += '"';
+        return out;
+    }
     if (value.find_first_of(",\"\r\n") == std::string_view::npos)
         return std::string(value);
     std::string out = "\"";

@@ -57,6 +57,11 @@ struct room_record {
 // order are skipped, as room_state::apply does.
 room_record fold_log(const std::string& room_id, std::span<const pb::Event> events);
 
+// Folds one more event into record: the same as fold_log, a page at a time
+// (a long log is read in pages, never held whole). False, and nothing
+// changed, when e does not continue the record's seq.
+bool fold_event(room_record& record, const pb::Event& e);
+
 // Every chat message, oldest first: {"room_id", "seq", "messages": [{seq,
 // time_ms, time (ISO 8601 UTC), author_id, author_name, text, reply_to,
 // feature_id, mentions, edited_seq, deleted, deleted_by, delete_reason,
@@ -65,7 +70,8 @@ room_record fold_log(const std::string& room_id, std::span<const pb::Event> even
 std::string chat_json(const room_record& record, bool include_deleted);
 
 // The same, one row per message (RFC 4180: CRLF line ends, every field that
-// holds a comma, quote, CR or LF quoted, quotes doubled). Reactions as
+// holds a comma, quote, CR or LF quoted, quotes doubled; a text that starts
+// like a spreadsheet formula neutralised, see csv_field). Reactions as
 // "emoji count" pairs separated by spaces.
 std::string chat_csv(const room_record& record, bool include_deleted);
 
@@ -85,7 +91,13 @@ std::string comments_csv(const room_record& record, bool include_deleted);
 // writes 18.4231 as 1.84231E1).
 std::string write_json(const boost::json::value& value);
 
-// One CSV field, quoted when it must be (RFC 4180).
+// Whether a spreadsheet would take value as a formula: it starts with =, +,
+// -, @, a tab or a carriage return, and is not a plain number ("-33.92").
+bool starts_like_formula(std::string_view value);
+
+// One CSV field, quoted when it must be (RFC 4180). A value that starts like
+// a formula is written as text, as OWASP recommends against CSV injection:
+// a single quote before it, and the whole in quotes ("=1+1" -> "'=1+1").
 std::string csv_field(std::string_view value);
 
 // "2026-11-27T13:20:03.250Z" for Unix milliseconds.

@@ -96,31 +96,49 @@ admin_response unauthorized(unsigned version, std::string_view message)
     return res;
 }
 
-// The admin key, or a facilitator's join token for this room; otherwise
-// the answer that refuses.
-std::optional<admin_response> refusal(const admin_request& req, const session::server_context& context,
-                                      const std::string& room_id)
+// Who asks: the admin (by key), or the holder of a verified join token.
+struct caller {
+    std::optional<auth::join_claims> token;   // nullopt: the admin key
+};
+
+// The checks a join makes that need no room: the token verifies (signature,
+// expiry, issuer, audience), is not revoked, is for this room, and its role
+// may read exports. Whether its participant was removed needs the room's
+// committed state: refused_if_removed, after this.
+std::variant<caller, admin_response> authenticate(const admin_request& req, const session::server_context& context,
+                                                  const std::string& room_id)
 {
     const unsigned version = req.version();
     if (has_admin_key(req, context))
-        return std::nullopt;
+        return caller{};
     const auto credential = bearer_credential(req);
     if (credential.empty())
         return unauthorized(version, "this needs 'Authorization: Bearer <token>': the admin key, or the join token of "
                                      "a facilitator of this room");
     const auto verified = auth::verify_join_token(credential, context.verifier, unix_seconds());
     if (const auto* error = std::get_if<auth::token_error>(&verified))
-        return unauthorized(version, "the token was refused: " + error->message);
+        return unauthorized(version, "the token was refused: " + error->message + " (" +
+                                         pb::ErrorCode_Name(error->code) + ")");
     const auto& claims = std::get<auth::join_claims>(verified);
     if (context.revocations && context.revocations->is_revoked(claims.token_id))
-        return unauthorized(version, "the token was revoked");
+        return unauthorized(version, "the token was revoked (ERROR_CODE_TOKEN_REVOKED)");
     if (claims.room != room_id)
-        return json_error(http::status::forbidden, version, "the token is for another room");
+        return json_error(http::status::forbidden, version, "the token is for another room (ERROR_CODE_TOKEN_WRONG_ROOM)");
     if (claims.role != pb::ROLE_FACILITATOR)
         return json_error(http::status::forbidden, version,
                           "exports and replay are for facilitators; this token's role is " +
-                              std::string(auth::role_name(claims.role)));
-    return std::nullopt;
+                              std::string(auth::role_name(claims.role)) + " (ERROR_CODE_PERMISSION_DENIED)");
+    return caller{claims};
+}
+
+// The refusal of a participant the room's committed state says was removed,
+// as a Join refuses them.
+std::optional<admin_response> refused_if_removed(const caller& who, const model::room_state& latest, unsigned version)
+{
+    if (!who.token || !latest.data().removed.contains(who.token->subject))
+        return std::nullopt;
+    return json_error(http::status::forbidden, version,
+                      "a facilitator removed you from this room (ERROR_CODE_PARTICIPANT_REMOVED)");
 }
 
 // ---------------------------------------------------------------- answers
@@ -181,113 +199,324 @@ bool is_export_name(std::string_view what)
 
 // ---------------------------------------------------------------- reading the log
 
-std::vector<pb::Event> decode_events(const std::vector<std::string>& encoded, std::string& error)
+// Where a paged fold starts and stops, decided by its first read.
+struct fold_plan {
+    std::uint64_t target = room::replay_unbounded;   // the last seq to fold; unbounded: to the log's end
+    std::optional<store::stored_snapshot> snapshot;  // start from it (only a state fold asks for one)
+};
+
+// The steps of one paged fold; all but plan run on the work pool, one at a
+// time (the next page is read only after the previous one was folded), so
+// they share what they fold without a lock.
+struct fold_steps {
+    // On the store's reader: the plan (a time resolved to its seq, a snapshot).
+    std::function<std::variant<fold_plan, read_failure>(store::event_log&)> plan;
+    // Begins from the plan's snapshot (when there is one).
+    std::function<std::optional<read_failure>(const store::stored_snapshot&)> begin;
+    // Folds one event; false when it does not continue the fold.
+    std::function<bool(const pb::Event&)> apply;
+    // The seq folded so far.
+    std::function<std::uint64_t()> seq;
+    // The end: nullopt when the fold reached its target (or the log's end).
+    std::function<void(std::optional<read_failure>)> done;
+};
+
+read_failure unreadable(const std::string& room_id, const char* why)
 {
-    std::vector<pb::Event> events;
-    events.reserve(encoded.size());
-    for (const auto& bytes : encoded) {
-        if (!events.emplace_back().ParseFromString(bytes)) {
-            error = "an event of the room's log does not decode";
-            return {};
-        }
-    }
-    return events;
+    spdlog::error("export: cannot read the log of room {}: {}", room_id, why);
+    return read_failure{503, "the room's log could not be read; try again"};
 }
 
-// How many of events (seq order) are at or before the point; nullopt with
-// the text of a 400 when the point is outside the history.
-std::variant<std::size_t, read_failure> events_until(const std::vector<pb::Event>& events, const history_point& at)
+// Reads a room's log in pages of room::replay_page_events, each one short
+// commit_queue::read job, and folds each page on the work pool: a long
+// history never holds the store (and every room's commits) for more than a
+// page, and never folds on an event loop. Committed events never change, so
+// the pages add up to the history as one read would see it.
+class paged_fold : public std::enable_shared_from_this<paged_fold> {
+public:
+    paged_fold(store::commit_queue& store, boost::asio::any_io_executor fold_on, std::string room_id, fold_steps steps)
+        : store_(store)
+        , fold_on_(std::move(fold_on))
+        , room_id_(std::move(room_id))
+        , steps_(std::move(steps))
+    {
+    }
+
+    void start()
+    {
+        store_.read([self = shared_from_this()](store::event_log& log) {
+            try {
+                auto planned = self->steps_.plan(log);
+                if (auto* failed = std::get_if<read_failure>(&planned))
+                    return self->finish(std::move(*failed));
+                auto plan = std::get<fold_plan>(std::move(planned));
+                const auto from = (plan.snapshot ? plan.snapshot->seq : 0) + 1;
+                const auto to = std::min(plan.target, from + room::replay_page_events - 1);
+                auto page = from <= to ? log.events_between(self->room_id_, from, to) : std::vector<std::string>{};
+                boost::asio::post(self->fold_on_, [self, plan = std::move(plan), page = std::move(page)] {
+                    self->target_ = plan.target;
+                    if (plan.snapshot)
+                        if (auto failed = self->steps_.begin(*plan.snapshot))
+                            return self->steps_.done(std::move(failed));
+                    self->on_page(page);
+                });
+            } catch (const std::exception& e) {
+                self->finish(unreadable(self->room_id_, e.what()));
+            }
+        });
+    }
+
+private:
+    // On fold_on: folds a page, then reads the next one or ends.
+    void on_page(const std::vector<std::string>& page)
+    {
+        const auto from = steps_.seq() + 1;
+        const auto to = std::min(target_, from + room::replay_page_events - 1);
+        if (from > to)   // the target was reached before any page (seq=0, or a snapshot at it)
+            return steps_.done(std::nullopt);
+        for (const auto& bytes : page) {
+            pb::Event event;
+            if (!event.ParseFromString(bytes) || event.seq() != steps_.seq() + 1 || !steps_.apply(event) ||
+                steps_.seq() != event.seq()) {
+                spdlog::error("export: the log of room {} does not fold at seq {}", room_id_, steps_.seq() + 1);
+                return steps_.done(read_failure{500, "the room's log does not replay at seq " +
+                                                         std::to_string(steps_.seq() + 1)});
+            }
+        }
+        if (steps_.seq() == target_)
+            return steps_.done(std::nullopt);
+        if (page.size() < to - from + 1) {
+            if (target_ == room::replay_unbounded)
+                return steps_.done(std::nullopt);   // the end of the log
+            return steps_.done(read_failure{400, "seq " + std::to_string(target_) +
+                                                     " is beyond the room's last event (seq " +
+                                                     std::to_string(steps_.seq()) + ")"});
+        }
+        const auto next_from = steps_.seq() + 1;
+        const auto next_to = std::min(target_, next_from + room::replay_page_events - 1);
+        store_.read([self = shared_from_this(), next_from, next_to](store::event_log& log) {
+            try {
+                auto next = log.events_between(self->room_id_, next_from, next_to);
+                boost::asio::post(self->fold_on_, [self, next = std::move(next)] { self->on_page(next); });
+            } catch (const std::exception& e) {
+                self->finish(unreadable(self->room_id_, e.what()));
+            }
+        });
+    }
+
+    // From the store's thread: the end is told on fold_on.
+    void finish(read_failure failure)
+    {
+        boost::asio::post(fold_on_, [self = shared_from_this(), failure = std::move(failure)]() mutable {
+            self->steps_.done(std::move(failure));
+        });
+    }
+
+    store::commit_queue& store_;
+    boost::asio::any_io_executor fold_on_;
+    std::string room_id_;
+    fold_steps steps_;
+    std::uint64_t target_ = room::replay_unbounded;
+};
+
+// Where folds run: the work pool, never an event loop (the loop's executor
+// only when a server has no pool).
+boost::asio::any_io_executor fold_executor(const session::server_context& context,
+                                           const boost::asio::any_io_executor& reply_on)
 {
-    const std::uint64_t last = events.empty() ? 0 : events.back().seq();
-    if (at.seq) {
-        if (*at.seq > last)
-            return read_failure{400, "seq " + std::to_string(*at.seq) + " is beyond the room's last event (seq " +
-                                         std::to_string(last) + ")"};
-        std::size_t n = 0;
-        while (n < events.size() && events[n].seq() <= *at.seq)
-            ++n;
-        return n;
+    return context.work ? context.work : reply_on;
+}
+
+// Calls done(value) on reply_on.
+template <class Value>
+void answer_on(const boost::asio::any_io_executor& reply_on, std::function<void(Value)> done, Value value)
+{
+    boost::asio::post(reply_on, [done = std::move(done), value = std::move(value)]() mutable { done(std::move(value)); });
+}
+
+// ---------------------------------------------------------------- one request
+
+// Everything the steps of one request share; kept alive by their callbacks.
+struct room_request {
+    session::server_context& context;
+    std::string room_id;
+    std::string what;   // "state" or an export name
+    export_query query;
+    caller who;
+    unsigned version;
+    boost::asio::any_io_executor reply_on;   // the connection's: done runs there
+    boost::asio::any_io_executor fold_on;    // the work pool: folds and the writing of exports
+    std::uint64_t connection_id;
+    reply done;
+
+    // From any thread: the answer goes out on the connection's executor.
+    void answer(admin_response res) const { answer_on<admin_response>(reply_on, done, std::move(res)); }
+    void error(unsigned status, std::string_view message) const
+    {
+        answer(json_error(http::status(status), version, message));
     }
-    if (at.time_ms) {
-        // The last event at or before the time; server times grow with seq.
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < events.size(); ++i)
-            if (events[i].time_ms() <= *at.time_ms)
-                n = i + 1;
-        if (n == 0)
-            return read_failure{400, "time " + std::to_string(*at.time_ms) +
-                                         " is before the room's first event; give a later Unix time in milliseconds"};
-        return n;
+};
+using shared_room_request = std::shared_ptr<const room_request>;
+
+// Runs next on the connection's executor when the room exists, else answers
+// 404. With the admin key a room exists when it was created here or has
+// events (reading it must not create it). A join token's room exists for its
+// holder, as it does at a Join, which creates it: an empty room exports as
+// empty (seq 0).
+void if_room_exists(const shared_room_request& r, std::function<void()> next)
+{
+    const auto* config = r->context.admin_api.get();
+    if (r->who.token || !config || !config->catalog)
+        return next();
+    boost::asio::post(config->catalog_lane(r->context), [r, config, next = std::move(next)] {
+        bool exists = false;
+        try {
+            exists = config->catalog->find(r->room_id).has_value() || config->catalog->has_history(r->room_id);
+        } catch (const std::exception& e) {
+            spdlog::error("conn={} export: room catalog: {}", r->connection_id, e.what());
+            return r->error(503, "the room list could not be read; try again");
+        }
+        if (!exists) {
+            spdlog::info("conn={} export of room {} refused (404): no such room", r->connection_id, r->room_id);
+            return r->error(404, "there is no room '" + r->room_id + "' (never created here, and nothing in its log)");
+        }
+        boost::asio::post(r->reply_on, next);
+    });
+}
+
+admin_response state_reply(unsigned version, const model::room_state& at)
+{
+    try {
+        return file_reply(version, "application/json", state_json(at));
+    } catch (const std::exception& e) {
+        spdlog::error("state export failed: {}", e.what());
+        return json_error(http::status::internal_server_error, version, "the state has no JSON form");
     }
-    return events.size();
+}
+
+// The state at an earlier point: the room's replay (from the snapshot when
+// it is not newer, in pages, folded on the work pool).
+void serve_state_at(const shared_room_request& r)
+{
+    const auto& q = r->query;
+    room::replay_target at = q.at.seq ? room::replay_target(room::replay_at_seq{*q.at.seq})
+                                      : room::replay_target(room::replay_at_time{*q.at.time_ms});
+    room::replay_async(*r->context.store, r->fold_on, r->room_id, at, room::replay_unbounded,
+                       [r](room::replay_result result) {
+                           if (auto* failed = std::get_if<room::replay_failure>(&result)) {
+                               const auto status = failed->code == pb::ERROR_CODE_SEQ_OUT_OF_RANGE     ? 400
+                                                   : failed->code == pb::ERROR_CODE_STORE_UNAVAILABLE ? 503
+                                                                                                       : 500;
+                               return r->error(status, failed->message);
+                           }
+                           r->answer(state_reply(r->version, std::get<model::room_state>(result)));
+                       });
+}
+
+// An export: the log folded from seq 1 and written, both on the work pool.
+void serve_export(const shared_room_request& r)
+{
+    read_room_record(r->context, r->room_id, r->query.at, r->fold_on,
+                     [r](std::variant<exports::room_record, read_failure> read) {
+                         if (auto* failed = std::get_if<read_failure>(&read))
+                             return r->error(failed->status, failed->message);
+                         try {
+                             r->answer(export_reply(r->version, r->room_id, r->what,
+                                                    std::get<exports::room_record>(read), r->query));
+                         } catch (const std::exception& e) {
+                             spdlog::error("export {} of room {} failed: {}", r->what, r->room_id, e.what());
+                             r->error(500, "the export failed; see the server's log");
+                         }
+                     });
+}
+
+// The same rules as a Join: a token's participant must not be removed from
+// the room as its committed state says, then the answer.
+void authorize_and_serve(const shared_room_request& r)
+{
+    spdlog::info("conn={} export {} of room {}", r->connection_id, r->what, r->room_id);
+    const bool latest = !r->query.at.seq && !r->query.at.time_ms;
+    if (!r->who.token) {
+        if (r->what != "state")
+            return serve_export(r);
+        if (!latest)
+            return serve_state_at(r);
+    }
+    // The newest state: the removed set for a token, and the answer to /state.
+    read_latest_state(r->context, r->room_id, r->fold_on, [r, latest](std::variant<model::room_state, read_failure> read) {
+        if (auto* failed = std::get_if<read_failure>(&read))
+            return r->error(failed->status, failed->message);
+        const auto& state = std::get<model::room_state>(read);
+        if (auto refused = refused_if_removed(r->who, state, r->version)) {
+            spdlog::info("conn={} export of room {} refused (403): participant {} was removed", r->connection_id,
+                         r->room_id, r->who.token->subject);
+            return r->answer(std::move(*refused));
+        }
+        if (r->what != "state")
+            return serve_export(r);
+        if (!latest)
+            return serve_state_at(r);
+        r->answer(state_reply(r->version, state));
+    });
 }
 
 } // namespace
 
 void read_room_record(session::server_context& context, const std::string& room_id, history_point at,
-                      boost::asio::any_io_executor reply_on,
+                      boost::asio::any_io_executor fold_on,
                       std::function<void(std::variant<exports::room_record, read_failure>)> done)
 {
     // Every event from seq 1: exports need all chat and every deletion, not
     // only what the newest snapshot keeps.
-    // (One read job: a very long log holds the writer for its read. The
-    // state alone goes through room::replay_async, which reads in pages.)
-    context.store->run([room_id, at, reply_on, done = std::move(done)](store::event_log& log) mutable {
-        std::optional<store::room_history> history;
-        try {
-            store::load_options options;
-            options.events_before_snapshot = std::numeric_limits<std::size_t>::max();
-            history = log.load(room_id, options);
-        } catch (const std::exception& e) {
-            spdlog::error("export: cannot read the log of room {}: {}", room_id, e.what());
-        }
-        // Decoding and folding run on the connection's executor, not the writer.
-        boost::asio::post(reply_on, [room_id, at, history = std::move(history), done = std::move(done)]() mutable {
-            if (!history)
-                return done(read_failure{503, "the room's log could not be read; try again"});
-            std::string error;
-            auto events = decode_events(history->events, error);
-            if (!error.empty())
-                return done(read_failure{500, error});
-            auto until = events_until(events, at);
-            if (auto* failed = std::get_if<read_failure>(&until))
-                return done(std::move(*failed));
-            const auto n = std::get<std::size_t>(until);
-            done(exports::fold_log(room_id, std::span<const pb::Event>(events.data(), n)));
-        });
-    });
+    auto record = std::make_shared<exports::room_record>(room_id);
+    fold_steps steps;
+    steps.plan = [room_id, at](store::event_log& log) -> std::variant<fold_plan, read_failure> {
+        if (!at.time_ms)
+            return fold_plan{at.seq ? *at.seq : room::replay_unbounded, std::nullopt};
+        // The last event at or before the time; server times grow with seq.
+        if (auto seq = log.seq_at_time(room_id, *at.time_ms, room::replay_unbounded))
+            return fold_plan{*seq, std::nullopt};
+        return read_failure{400, "time " + std::to_string(*at.time_ms) +
+                                     " is before the room's first event; give a later Unix time in milliseconds"};
+    };
+    steps.begin = [](const store::stored_snapshot&) { return std::optional<read_failure>(); };
+    steps.apply = [record](const pb::Event& e) { return exports::fold_event(*record, e); };
+    steps.seq = [record] { return record->state.seq(); };
+    steps.done = [record, done = std::move(done)](std::optional<read_failure> failed) {
+        if (failed)
+            return done(std::move(*failed));
+        done(std::move(*record));
+    };
+    std::make_shared<paged_fold>(*context.store, std::move(fold_on), room_id, std::move(steps))->start();
 }
 
 void read_latest_state(session::server_context& context, const std::string& room_id,
-                       boost::asio::any_io_executor reply_on,
+                       boost::asio::any_io_executor done_on,
                        std::function<void(std::variant<model::room_state, read_failure>)> done)
 {
-    context.store->run([room_id, reply_on, done = std::move(done)](store::event_log& log) mutable {
-        std::optional<store::room_history> history;
-        try {
-            history = log.load(room_id);
-        } catch (const std::exception& e) {
-            spdlog::error("admin: cannot read the log of room {}: {}", room_id, e.what());
-        }
-        boost::asio::post(reply_on, [room_id, history = std::move(history), done = std::move(done)]() mutable {
-            if (!history)
-                return done(read_failure{503, "the room's log could not be read; try again"});
-            model::room_state state(room_id);
-            if (history->snapshot) {
-                pb::RoomState snapshot;
-                if (!snapshot.ParseFromString(*history->snapshot))
-                    return done(read_failure{500, "the room's snapshot does not decode"});
-                state = model::room_state::from_proto(snapshot);
-            }
-            std::string error;
-            for (const auto& event : decode_events(history->events, error))
-                if (event.seq() > state.seq())
-                    state.apply(event);
-            if (!error.empty())
-                return done(read_failure{500, error});
-            done(std::move(state));
-        });
-    });
+    using result = std::variant<model::room_state, read_failure>;
+    // The newest snapshot and the events after it, read (never loaded: a
+    // load would give a room that never existed an epoch).
+    auto state = std::make_shared<model::room_state>(room_id);
+    fold_steps steps;
+    steps.plan = [room_id](store::event_log& log) -> std::variant<fold_plan, read_failure> {
+        return fold_plan{room::replay_unbounded, log.snapshot_at_most(room_id, room::replay_unbounded)};
+    };
+    steps.begin = [state](const store::stored_snapshot& snapshot) -> std::optional<read_failure> {
+        pb::RoomState proto;
+        if (!proto.ParseFromString(snapshot.bytes) || proto.seq() != snapshot.seq)
+            return read_failure{500, "the room's snapshot does not decode"};
+        *state = model::room_state::from_proto(proto);
+        return std::nullopt;
+    };
+    steps.apply = [state](const pb::Event& e) { return state->apply(e); };
+    steps.seq = [state] { return state->seq(); };
+    steps.done = [state, done_on, done = std::move(done)](std::optional<read_failure> failed) {
+        if (failed)
+            return answer_on<result>(done_on, done, std::move(*failed));
+        answer_on<result>(done_on, done, std::move(*state));
+    };
+    std::make_shared<paged_fold>(*context.store, fold_executor(context, done_on), room_id, std::move(steps))->start();
 }
 
 bool is_room_path(std::string_view path)
@@ -320,77 +549,26 @@ void handle_room_request(const admin_request& req, session::server_context& cont
         res.set(http::field::allow, "GET, HEAD");
         return done(std::move(res));
     }
-    if (auto refused = refusal(req, context, room_id)) {
-        spdlog::info("conn={} export of room {} refused ({})", connection_id, room_id, refused->result_int());
+    if (!valid_room_id(room_id)) {
+        spdlog::info("conn={} export refused (404): not a room id a Join takes", connection_id);
+        return done(json_error(http::status::not_found, version, std::string("no room has that id (") +
+                                                                     std::string(room_id_rule) + ")"));
+    }
+    auto authenticated = authenticate(req, context, room_id);
+    if (auto* refused = std::get_if<admin_response>(&authenticated)) {
+        spdlog::info("conn={} export of room {} refused ({}): {}", connection_id, room_id, refused->result_int(),
+                     refused->body().substr(0, refused->body().find('\n')));
         return done(std::move(*refused));
     }
     auto parsed = parse_query(query);
     if (auto* bad = std::get_if<std::string>(&parsed))
         return done(json_error(http::status::bad_request, version, *bad));
-    const auto q = std::get<export_query>(parsed);
 
-    // A room nobody created and nobody joined: nothing to export (and
-    // reading it must not create it).
-    if (context.admin_api && context.admin_api->catalog) {
-        try {
-            auto& catalog = *context.admin_api->catalog;
-            if (!catalog.find(room_id) && !catalog.has_history(room_id))
-                return done(json_error(http::status::not_found, version, "there is no room '" + room_id + "'"));
-        } catch (const std::exception& e) {
-            spdlog::error("conn={} export: room catalog: {}", connection_id, e.what());
-            return done(json_error(http::status::service_unavailable, version, "the room list could not be read"));
-        }
-    }
-    const std::string what(state ? std::string_view("state") : rest.substr(7));
-    spdlog::info("conn={} export {} of room {}", connection_id, what, room_id);
-    if (state) {
-        auto answer = [version, done](const model::room_state& at) {
-            try {
-                done(file_reply(version, "application/json", state_json(at)));
-            } catch (const std::exception& e) {
-                spdlog::error("state export failed: {}", e.what());
-                done(json_error(http::status::internal_server_error, version, "the state has no JSON form"));
-            }
-        };
-        if (!q.at.seq && !q.at.time_ms)   // the newest: the snapshot and the events after it
-            return read_latest_state(context, room_id, reply_on,
-                                     [version, done, answer](std::variant<model::room_state, read_failure> read) {
-                                         if (auto* failed = std::get_if<read_failure>(&read))
-                                             return done(json_error(http::status(failed->status), version, failed->message));
-                                         answer(std::get<model::room_state>(read));
-                                     });
-        // An earlier point: the room's replay (from the snapshot when it is
-        // not newer, in pages, folded here rather than on the writer).
-        room::replay_target at = q.at.seq ? room::replay_target(room::replay_at_seq{*q.at.seq})
-                                          : room::replay_target(room::replay_at_time{*q.at.time_ms});
-        return room::replay_async(*context.store, reply_on, room_id, at, room::replay_unbounded,
-                                  [version, done, answer](room::replay_result result) {
-                                      if (auto* failed = std::get_if<room::replay_failure>(&result)) {
-                                          const auto status = failed->code == pb::ERROR_CODE_SEQ_OUT_OF_RANGE
-                                                                  ? http::status::bad_request
-                                                              : failed->code == pb::ERROR_CODE_STORE_UNAVAILABLE
-                                                                  ? http::status::service_unavailable
-                                                                  : http::status::internal_server_error;
-                                          return done(json_error(status, version, failed->message));
-                                      }
-                                      answer(std::get<model::room_state>(result));
-                                  });
-    }
-    read_room_record(context, room_id, q.at, reply_on,
-                     [version, room_id, what, q, done = std::move(done)](
-                         std::variant<exports::room_record, read_failure> read) {
-                         if (auto* failed = std::get_if<read_failure>(&read))
-                             return done(json_error(http::status(failed->status), version, failed->message));
-                         const auto& record = std::get<exports::room_record>(read);
-                         try {
-                             if (what == "state")
-                                 return done(file_reply(version, "application/json", state_json(record.state)));
-                             done(export_reply(version, room_id, what, record, q));
-                         } catch (const std::exception& e) {
-                             spdlog::error("export {} of room {} failed: {}", what, room_id, e.what());
-                             done(json_error(http::status::internal_server_error, version, "the export failed; see the server's log"));
-                         }
-                     });
+    auto r = std::make_shared<const room_request>(room_request{
+        context, room_id, std::string(state ? std::string_view("state") : rest.substr(7)),
+        std::get<export_query>(parsed), std::get<caller>(std::move(authenticated)), version, reply_on,
+        fold_executor(context, reply_on), connection_id, std::move(done)});
+    if_room_exists(r, [r] { authorize_and_serve(r); });
 }
 
 } // namespace maptable::net

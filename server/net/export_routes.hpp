@@ -5,9 +5,10 @@
 //   GET /v1/rooms/{id}/state           [?seq=N | ?time=<unix ms>]
 //
 // Allowed with the admin key, or with the join token of a facilitator of
-// that room (verified like a join: signature, expiry, room, revocation). The
-// exports themselves are pure functions (server/export/); this file reads the
-// log and writes the answer.
+// that room, under the rules of a Join: signature, expiry, room, revocation,
+// and the participant not removed from the room. The exports themselves are
+// pure functions (server/export/); this file reads the log in pages and has
+// them folded and written on the work pool, never on an event loop.
 #pragma once
 
 #include "export/table_export.hpp"
@@ -45,16 +46,20 @@ struct history_point {
     std::optional<std::int64_t> time_ms;
 };
 
-// The room's log folded up to at (every event from seq 1), for exports.
-// done runs on reply_on.
+// The room's log folded up to at (every event from seq 1), for exports: read
+// in pages (one short store read each), folded on fold_on, and done runs
+// there too. Pass the work pool (server_context::work): a long history is
+// seconds of CPU, which no event loop may spend. Never creates the room.
 void read_room_record(session::server_context& context, const std::string& room_id, history_point at,
-                      boost::asio::any_io_executor reply_on,
+                      boost::asio::any_io_executor fold_on,
                       std::function<void(std::variant<exports::room_record, read_failure>)> done);
 
-// The room's newest state (its snapshot and the events after it: cheap).
-// done runs on reply_on.
+// The room's newest committed state: its snapshot and the events after it,
+// read in pages and folded on the work pool; done runs on done_on. Sees
+// every commit that completed before the call. Never creates the room (a
+// room without history is the empty room at seq 0).
 void read_latest_state(session::server_context& context, const std::string& room_id,
-                       boost::asio::any_io_executor reply_on,
+                       boost::asio::any_io_executor done_on,
                        std::function<void(std::variant<model::room_state, read_failure>)> done);
 
 } // namespace maptable::net

@@ -51,16 +51,6 @@ std::string random_hex(std::size_t bytes)
     return out;
 }
 
-bool valid_room_id(std::string_view id)
-{
-    if (id.empty() || id.size() > 64)
-        return false;
-    for (unsigned char c : id)
-        if (!(std::isalnum(c) || c == '_' || c == '-'))
-            return false;
-    return true;
-}
-
 // ---------------------------------------------------------------- JSON in
 
 // A refusal found while reading a body: the text of a 400.
@@ -235,11 +225,33 @@ struct request_state {
     std::uint64_t connection_id;
     reply done;
 
-    void answer(admin_response res) const { done(std::move(res)); }
-    void error(http::status status, std::string_view message) const { done(json_error(status, version, message)); }
-    void ok(http::status status, std::string body) const { done(json_reply(status, version, std::move(body) + "\n")); }
+    // From any thread: the answer goes out on the connection's executor.
+    void answer(admin_response res) const
+    {
+        boost::asio::post(reply_on, [done = done, res = std::move(res)]() mutable { done(std::move(res)); });
+    }
+    void error(http::status status, std::string_view message) const { answer(json_error(status, version, message)); }
+    void ok(http::status status, std::string body) const { answer(json_reply(status, version, std::move(body) + "\n")); }
 };
 using shared_request = std::shared_ptr<const request_state>;
+
+// Runs step(catalog) on the catalogue's strand (server/net/room_routes.hpp:
+// never on an event loop, never two at once). A failing catalogue answers
+// 503; a bad request found there answers 400.
+template <class Step>
+void with_catalog(const shared_request& r, Step step)
+{
+    boost::asio::post(r->context.admin_api->catalog_lane(r->context), [r, step = std::move(step)]() mutable {
+        try {
+            step(r->catalog);
+        } catch (const bad_request& bad) {
+            r->error(http::status::bad_request, bad.message);
+        } catch (const std::exception& e) {
+            spdlog::error("conn={} admin: room catalog: {}", r->connection_id, e.what());
+            r->error(http::status::service_unavailable, "the room list could not be read or written; try again");
+        }
+    });
+}
 
 // After a change was acked at seq: reads the room's state, refreshes the
 // catalog's copy and answers with the room.
@@ -256,32 +268,35 @@ void answer_with_room(const shared_request& r, store::catalog_entry entry, http:
                           entry.city = state.info().city();
                           entry.info = state.info().SerializeAsString();
                           entry.seq = state.seq();
-                          try {
-                              r->catalog.update(entry);
-                          } catch (const std::exception& e) {
-                              spdlog::warn("admin: room catalog not refreshed for room {}: {}", entry.room_id, e.what());
-                          }
-                          r->ok(status, room_json(entry, state.info(), state.data().archived, state.seq()));
+                          auto body = room_json(entry, state.info(), state.data().archived, state.seq());
+                          with_catalog(r, [r, entry = std::move(entry), status,
+                                           body = std::move(body)](store::room_catalog& catalog) mutable {
+                              try {
+                                  catalog.update(entry);
+                              } catch (const std::exception& e) {
+                                  spdlog::warn("admin: room catalog not refreshed for room {}: {}", entry.room_id,
+                                               e.what());
+                              }
+                              r->ok(status, std::move(body));
+                          });
                       });
 }
 
 // Submits command to the room as the admin and answers with the room.
+// on_refused, when given, answers a refusal itself.
 void change_room(const shared_request& r, store::catalog_entry entry, pb::ClientMessage command, http::status status,
-                 std::function<void()> on_refused = {})
+                 std::function<void(room::admin_outcome)> on_refused = {})
 {
     const std::string room_id = entry.room_id;   // entry moves into the callback
     room::submit_as_admin(
         r->context.rooms, r->reply_on, room_id, std::move(command),
         [r, entry = std::move(entry), status, on_refused = std::move(on_refused)](room::admin_outcome outcome) mutable {
-            boost::asio::post(r->reply_on, [r, entry = std::move(entry), status, on_refused = std::move(on_refused),
-                                            outcome = std::move(outcome)]() mutable {
-                if (!outcome.ok) {
-                    if (on_refused)
-                        on_refused();
-                    return r->error(status_of(outcome.code), refusal_text(outcome));
-                }
-                answer_with_room(r, std::move(entry), status);
-            });
+            if (!outcome.ok) {
+                if (on_refused)
+                    return on_refused(std::move(outcome));
+                return r->error(status_of(outcome.code), refusal_text(outcome));
+            }
+            answer_with_room(r, std::move(entry), status);
         });
 }
 
@@ -291,7 +306,7 @@ void create_room(const shared_request& r, const std::string& body)
     std::string id;
     if (const auto* given = object.if_contains("id")) {
         if (!given->is_string() || !valid_room_id(given->get_string()))
-            throw bad_request{"\"id\" must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'"};
+            throw bad_request{"\"id\" must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-' (as a Join takes)"};
         id = std::string(given->get_string());
     } else {
         id = "r-" + random_hex(6);
@@ -314,16 +329,23 @@ void create_room(const shared_request& r, const std::string& body)
     entry.city = command.update_room_info().change().city();
     fresh.apply(std::get<pb::Event>(checked));
     entry.info = fresh.info().SerializeAsString();
-    if (r->catalog.has_history(id) || !r->catalog.add(entry))
-        return r->error(http::status::conflict, "a room with id '" + id + "' exists already; choose another id");
-    spdlog::info("conn={} admin: creating room {}", r->connection_id, id);
-    change_room(r, entry, std::move(command), http::status::created, [r, id] {
-        // The room's first event was refused: nothing of it exists.
-        try {
-            r->catalog.remove(id);
-        } catch (const std::exception& e) {
-            spdlog::warn("admin: room {} stays listed after its creation failed: {}", id, e.what());
-        }
+    with_catalog(r, [r, id, entry = std::move(entry), command = std::move(command)](store::room_catalog& catalog) mutable {
+        if (catalog.has_history(id) || !catalog.add(entry))
+            return r->error(http::status::conflict, "a room with id '" + id + "' exists already; choose another id");
+        spdlog::info("conn={} admin: creating room {}", r->connection_id, id);
+        change_room(r, std::move(entry), std::move(command), http::status::created, [r, id](room::admin_outcome outcome) {
+            // The room's first event was refused: nothing of it exists, and
+            // the answer waits until it is unlisted, so that a retry may
+            // create it.
+            with_catalog(r, [r, id, outcome = std::move(outcome)](store::room_catalog& catalog) {
+                try {
+                    catalog.remove(id);
+                } catch (const std::exception& e) {
+                    spdlog::warn("admin: room {} stays listed after its creation failed: {}", id, e.what());
+                }
+                r->error(status_of(outcome.code), refusal_text(outcome));
+            });
+        });
     });
 }
 
@@ -404,6 +426,19 @@ admin_response method_not_allowed(unsigned version, const char* allow)
 
 } // namespace
 
+bool valid_room_id(std::string_view id)
+{
+    if (id.empty() || id.size() > 64)
+        return false;
+    for (char c : id) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                        c == '_' || c == '.';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 bool is_room_admin_path(std::string_view path)
 {
     return path == rooms_path || (path.starts_with(rooms_path) && path.substr(rooms_path.size()).starts_with("/"));
@@ -431,49 +466,72 @@ void handle_room_admin_request(const admin_request& req, session::server_context
 
     try {
         if (id.empty()) {
-            if (method == http::verb::get) {
-                json::array rooms;
-                for (const auto& entry : r->catalog.list())
-                    rooms.push_back(room_object(entry));
-                return r->ok(http::status::ok, exports::write_json(json::object{{"rooms", std::move(rooms)}}));
-            }
+            if (method == http::verb::get)
+                return with_catalog(r, [r](store::room_catalog& catalog) {
+                    json::array rooms;
+                    for (const auto& entry : catalog.list())
+                        rooms.push_back(room_object(entry));
+                    r->ok(http::status::ok, exports::write_json(json::object{{"rooms", std::move(rooms)}}));
+                });
             if (method == http::verb::post)
                 return create_room(r, req.body());
             return r->answer(method_not_allowed(version, "GET, POST"));
         }
         if (!valid_room_id(id))
-            return r->error(http::status::not_found, "no room has that id (room ids are 1-64 of A-Z, a-z, 0-9, '_', '-')");
-        auto entry = r->catalog.find(id);
-        if (!entry)
-            return r->error(http::status::not_found, "there is no room '" + id + "' (create it with POST /v1/admin/rooms)");
+            return r->error(http::status::not_found, "no room has that id (" + std::string(room_id_rule) + ")");
 
+        // What to do with the room once the catalogue has found it; the
+        // request's method, path and body are checked first, before any
+        // catalogue call.
+        std::function<void(store::catalog_entry)> then;
         if (action.empty()) {
-            if (method == http::verb::get)
-                return answer_with_room(r, std::move(*entry), http::status::ok);
-            if (method == http::verb::patch) {
+            if (method == http::verb::get) {
+                then = [r](store::catalog_entry entry) { answer_with_room(r, std::move(entry), http::status::ok); };
+            } else if (method == http::verb::patch) {
                 pb::ClientMessage command;
                 *command.mutable_update_room_info()->mutable_change() =
                     change_of(parse_object(req.body(), room_shape), false);
                 if (command.update_room_info().change().ByteSizeLong() == 0)
                     throw bad_request{"the body changes nothing; give any of title, description, city, center, zoom, "
                                       "bounds, clear_bounds"};
-                return change_room(r, std::move(*entry), std::move(command), http::status::ok);
+                then = [r, command = std::move(command)](store::catalog_entry entry) {
+                    change_room(r, std::move(entry), command, http::status::ok);
+                };
+            } else {
+                return r->answer(method_not_allowed(version, "GET, PATCH"));
             }
-            return r->answer(method_not_allowed(version, "GET, PATCH"));
-        }
-        if (action == "archive" || action == "unarchive") {
+        } else if (action == "archive" || action == "unarchive") {
             if (method != http::verb::post)
                 return r->answer(method_not_allowed(version, "POST"));
             pb::ClientMessage command;
             command.mutable_archive_room()->set_archived(action == "archive");
-            return change_room(r, std::move(*entry), std::move(command), http::status::ok);
-        }
-        if (action == "tokens") {
+            then = [r, command = std::move(command)](store::catalog_entry entry) {
+                change_room(r, std::move(entry), command, http::status::ok);
+            };
+        } else if (action == "tokens") {
             if (method != http::verb::post)
                 return r->answer(method_not_allowed(version, "POST"));
-            return mint_token(r, *entry, req.body());
+            then = [r, body = req.body()](store::catalog_entry entry) {
+                try {
+                    mint_token(r, entry, body);
+                } catch (const bad_request& bad) {
+                    r->error(http::status::bad_request, bad.message);
+                } catch (const std::exception& e) {
+                    spdlog::error("conn={} admin: minting a token failed: {}", r->connection_id, e.what());
+                    r->error(http::status::internal_server_error, "the server could not do this; see its log");
+                }
+            };
+        } else {
+            return r->error(http::status::not_found, "no such room endpoint; a room has /archive, /unarchive and /tokens");
         }
-        return r->error(http::status::not_found, "no such room endpoint; a room has /archive, /unarchive and /tokens");
+        with_catalog(r, [r, id, then = std::move(then)](store::room_catalog& catalog) {
+            auto entry = catalog.find(id);
+            if (!entry)
+                return r->error(http::status::not_found,
+                                "there is no room '" + id + "' (create it with POST /v1/admin/rooms)");
+            // The rest off the catalogue's strand: it is for catalogue calls only.
+            boost::asio::post(r->reply_on, [then, entry = std::move(*entry)]() mutable { then(std::move(entry)); });
+        });
     } catch (const bad_request& bad) {
         return r->error(http::status::bad_request, bad.message);
     } catch (const std::exception& e) {

@@ -13,6 +13,10 @@
 #include "net/admin_routes.hpp"
 #include "store/room_catalog.hpp"
 
+#include <boost/asio/strand.hpp>
+
+#include <mutex>
+#include <optional>
 #include <string>
 
 namespace maptable::session {
@@ -22,11 +26,32 @@ namespace maptable::session {
 struct admin_api_config {
     store::room_catalog* catalog = nullptr;   // owned by app/server, outlives every connection
     std::string public_url;                   // "https://maps.example.org": invitation links start with it
+
+    // Where every call of the catalogue runs: one strand of the work pool
+    // (server_context::work). The catalogue is not thread-safe, and its
+    // SQLite calls may wait out a busy timeout, which no event loop may do.
+    // Made at the first call; context must be the server's, whose work
+    // executor outlives every connection.
+    boost::asio::strand<boost::asio::any_io_executor>& catalog_lane(const server_context& context) const
+    {
+        std::call_once(lane_made_, [&] { lane_.emplace(boost::asio::make_strand(context.work)); });
+        return *lane_;
+    }
+
+private:
+    mutable std::once_flag lane_made_;
+    mutable std::optional<boost::asio::strand<boost::asio::any_io_executor>> lane_;
 };
 
 } // namespace maptable::session
 
 namespace maptable::net {
+
+// The room ids a Join accepts, and so every HTTP route: 1-64 of A-Z a-z 0-9
+// . _ - (they end up in logs, URLs and file names). Kept equal to the
+// session layer's check, so a room joined as "a.b" is reachable here.
+bool valid_room_id(std::string_view id);
+inline constexpr std::string_view room_id_rule = "room ids are 1-64 of A-Z a-z 0-9 . _ -";
 
 // Whether path is /v1/admin/rooms or below it.
 bool is_room_admin_path(std::string_view path);

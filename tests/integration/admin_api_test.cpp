@@ -1,4 +1,4 @@
-// The admin API's rooms and invitations (issue 3 item 8): every endpoint with
+// The admin API's rooms and invitations: every endpoint with
 // good and bad input, and what it does to the room over the wire: a created
 // room's info reaches the replicas, its bounds refuse features outside them,
 // archiving makes it read-only, a minted token joins with its role.

@@ -1,4 +1,4 @@
-// Exports and replay over HTTP (issue 3 items 9-10): GeoJSON valid per RFC
+// Exports and replay over HTTP: GeoJSON valid per RFC
 // 7946 with votes and comment counts, chat and comments as JSON and CSV
 // (RFC 4180 quoting), the Markdown session report, deleted content only on
 // request, an export at an earlier seq, and who may export.

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
+#include <sys/socket.h>
 
 namespace maptable::test {
 
@@ -141,6 +142,48 @@ http_reply call_api(unsigned short port, const api_call& call)
     }
     req.prepare_payload();
     return exchange_plain(port, req);
+}
+
+struct pending_call::impl {
+    asio::io_context io;
+    beast::tcp_stream stream{io};
+};
+
+pending_call::pending_call(unsigned short port, const api_call& call)
+    : impl_(std::make_unique<impl>())
+{
+    http::request<http::string_body> req;
+    req.method_string(call.method);
+    req.target(call.target);
+    req.version(11);
+    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+    if (!call.bearer.empty())
+        req.set(http::field::authorization, "Bearer " + call.bearer);
+    if (!call.body.empty()) {
+        req.set(http::field::content_type, call.content_type);
+        req.body() = call.body;
+    }
+    req.prepare_payload();
+    impl_->stream.connect(loopback(port));
+    http::write(impl_->stream, req);
+}
+
+pending_call::~pending_call()
+{
+    beast::error_code ignored;
+    impl_->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+bool pending_call::reply_started()
+{
+    char byte = 0;
+    const auto n = ::recv(impl_->stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n > 0;
+}
+
+http_reply pending_call::finish()
+{
+    return read_reply(impl_->stream);
 }
 
 http_reply raw_request(unsigned short port, const std::string& request)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -58,6 +59,27 @@ struct api_call {
 // a busy room). Throws boost::system::system_error when the connection fails
 // or the reply is not HTTP.
 http_reply call_api(unsigned short port, const api_call& call);
+
+// A call whose request is written now and whose reply is read later: for a
+// test that does other things while the server works on it.
+class pending_call {
+public:
+    // Connects, writes the request and returns (throws like call_api).
+    pending_call(unsigned short port, const api_call& call);
+    ~pending_call();
+    pending_call(const pending_call&) = delete;
+    pending_call& operator=(const pending_call&) = delete;
+
+    // Whether any byte of the reply has arrived (never waits).
+    bool reply_started();
+
+    // Waits for the whole reply; call once.
+    http_reply finish();
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
 
 // Writes request to a fresh connection to 127.0.0.1:port exactly as given,
 // and reads one reply. For requests the helpers above would not build, such

@@ -1,4 +1,4 @@
-// Token revocation through the admin API (issue 4 item 8, issue 3 item 8):
+// Token revocation through the admin API:
 // a revoked token id ends its live connections at once, is refused at join,
 // at refresh and at the upgrade gate, and stays revoked across a restart.
 #include "http_probe.hpp"
