@@ -207,6 +207,8 @@ test("docs/openapi.yaml is a valid OpenAPI 3.1 document", () => {
 // The routes the server serves, read from the literals its dispatchers match
 // on in server/net/*.cpp. Three kinds, each with the form it has there:
 //  - exact paths: `path == "/healthz"`, or a constant `..._path = "/v1/ws"`;
+//    each must be a path of the spec as it is (not merely match the web
+//    app's `/{file}`);
 //  - prefixes: a constant `..._prefix = "/v1/rooms/"`;
 //  - sub-routes: the rest of a path compared with a literal, by the variable
 //    each dispatcher keeps it in (the table below says where each is mounted).
@@ -254,7 +256,7 @@ test("every route the server's sources dispatch on is in the spec", () => {
     const specPaths = Object.keys(spec.paths);
     const missing = [];
     for (const path of exact)
-        if (!templateOf(path))
+        if (!specPaths.includes(path))
             missing.push(path);
     for (const path of sub)
         if (!specPaths.includes(path))
@@ -263,6 +265,20 @@ test("every route the server's sources dispatch on is in the spec", () => {
         if (!specPaths.some((p) => p.startsWith(prefix)))
             missing.push(prefix + "...");
     assert.deepEqual(missing, [], `routes served but not in docs/openapi.yaml: ${missing.join(", ")}`);
+});
+
+// A path the spec has but the server does not serve answers 404; one it
+// serves answers a method no route of it takes (DELETE, which none does, so
+// the probe changes nothing) with 405 and the methods it does take, which
+// must be the spec's operations of the path (conforms checks the Allow).
+test("every path of the spec is served, with the methods the spec lists", async () => {
+    const example = { id: room, file: "robots.txt" };
+    for (const template of Object.keys(spec.paths)) {
+        const target = template.replace(/\{(\w+)\}/g, (_, name) => example[name] ?? "x");
+        const res = await send(port, "DELETE", target, admin);
+        assert.notEqual(res.status, 404, `${template} (${target}): the server has no such route: ${res.text.slice(0, 200)}`);
+        conforms("DELETE", target, res);
+    }
 });
 
 // ---------------------------------------------------------------- admin API: rooms and tokens
@@ -478,6 +494,8 @@ test("the web app: its page, files, hashed assets and settings", async () => {
     await call("DELETE", "/", 405);
     unlinkSync(join(webRoot, "index.html"));
     await call("GET", "/", 404);
+    await call("GET", "/index.html", 404);
+    await call("DELETE", "/index.html", 405);
 });
 
 // ---------------------------------------------------------------- coverage
