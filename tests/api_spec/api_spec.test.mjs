@@ -190,9 +190,14 @@ before(async () => {
     port = await startServer(["--data-dir", join(dataDir, "data"), "--admin-key", adminKey, "--web-root", webRoot]);
 });
 
-after(() => {
-    for (const child of servers)
+after(async () => {
+    // Each server ends its commits and closes its database before the files go.
+    await Promise.all(servers.map((child) => new Promise((done) => {
+        if (child.exitCode !== null || child.signalCode !== null)
+            return done();
+        child.once("exit", done);
         child.kill("SIGTERM");
+    })));
     if (dataDir)
         rmSync(dataDir, { recursive: true, force: true });
 });
