@@ -74,6 +74,7 @@ function conforms(method, target, res) {
         // A method the path does not take: 405, as every operation of the path says.
         assert.equal(res.status, 405, `${what}: the spec has no ${method} on ${template}, so 405 was expected (${res.text.slice(0, 200)})`);
         ops = operationsOf(template);
+        assert.ok(res.headers.allow, `${what}: a 405 must say in Allow which methods the path takes`);
         const allowed = new Set(res.headers.allow.split(",").map((m) => m.trim().toLowerCase()).filter((m) => m !== "head"));
         assert.deepEqual([...allowed].sort(), [...ops].sort(),
                          `${what}: the server's Allow (${res.headers.allow}) and the spec's operations of ${template} differ`);
