@@ -157,10 +157,22 @@ function send(serverPort, method, target, { body, headers = {}, auth } = {}) {
 
 // A request to the test server whose answer must conform to the spec; expect
 // is the status the test means to provoke.
-async function call(method, target, expect, options) {
+// A JSON body the server took must match the operation's request schema, and
+// one it refused with 400 must not: so the request schemas say what the
+// server takes, no more and no less.
+async function call(method, target, expect, options = {}) {
     const res = await send(port, method, target, options);
     assert.equal(res.status, expect, `${method} ${target}: expected ${expect}, got ${res.status}: ${res.text.slice(0, 300)}`);
-    return conforms(method, target, res);
+    conforms(method, target, res);
+    const schema = spec.paths[templateOf(target.split("?")[0])][method.toLowerCase()]?.requestBody?.content?.["application/json"]?.schema;
+    if (schema && typeof options.body === "object") {
+        const accepted = ajv.compile(schema)(options.body);
+        if (res.status < 300)
+            assert.ok(accepted, `${method} ${target}: the server took ${JSON.stringify(options.body)}, the request schema refuses it`);
+        if (res.status === 400)
+            assert.ok(!accepted, `${method} ${target}: the server refused ${JSON.stringify(options.body)} (${res.text.trim()}), the request schema takes it`);
+    }
+    return res;
 }
 const admin = { auth: adminKey };
 
