@@ -156,10 +156,9 @@ function send(serverPort, method, target, { body, headers = {}, auth } = {}) {
 }
 
 // A request to the test server whose answer must conform to the spec; expect
-// is the status the test means to provoke.
-// A JSON body the server took must match the operation's request schema, and
-// one it refused with 400 must not: so the request schemas say what the
-// server takes, no more and no less.
+// is the status the test means to provoke. A JSON body the server took must
+// match the operation's request schema, and one it refused with 400 must not:
+// so the request schemas say what the server takes, no more and no less.
 async function call(method, target, expect, options = {}) {
     const res = await send(port, method, target, options);
     assert.equal(res.status, expect, `${method} ${target}: expected ${expect}, got ${res.status}: ${res.text.slice(0, 300)}`);
@@ -181,7 +180,7 @@ async function cli(token, ...args) {
     return stdout;
 }
 
-// The room and its people, made in before().
+// The room and its people: the tests below make them, in order.
 const room = "harbour";
 const t = {};
 let featureId;
