@@ -219,6 +219,10 @@ after(async () => {
 test("docs/openapi.yaml is a valid OpenAPI 3.1 document", () => {
     assert.ok(specCheck.valid, `not valid OpenAPI: ${JSON.stringify(specCheck.errors, null, 1)}`);
     assert.equal(validator.version, "3.1");
+    // Its examples are what a reader copies: each must match its schema.
+    for (const [name, schema] of Object.entries(spec.components.schemas))
+        for (const example of schema.examples ?? [])
+            conformsTo(schema, example, `the example of ${name}`);
 });
 
 // The routes the server serves, read from the literals its dispatchers match
