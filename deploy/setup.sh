@@ -60,6 +60,8 @@ fi
 # The browser app (web/), served by maptable-server at /; its build also
 # builds client-sdk/js/dist, which it bundles.
 (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+# The HTTP API's description checked against a real server (tests/api_spec).
+(cd tests/api_spec && npm ci --no-audit --no-fund --loglevel=error)
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
 cmake --build "$BUILD_DIR" --parallel "$(nproc)"
