@@ -17,6 +17,7 @@ Exit status 0 when all of that arrived; 1 with "error <code> <message>"
 when the server refused; 2 on a wrong command line.
 """
 import asyncio
+import secrets
 import ssl
 import sys
 import warnings
@@ -86,8 +87,13 @@ def first(data, number, default=None):
     return default
 
 
+# A new client id per run: the server applies a (client id, request id) once,
+# and every run numbers its requests from 1.
+CLIENT_ID = "deploy-test-" + secrets.token_hex(8)
+
+
 def join_message(room, token, resume):
-    join = (field_bytes(1, room) + field_bytes(2, token) + field_bytes(3, "deploy-test-client") +
+    join = (field_bytes(1, room) + field_bytes(2, token) + field_bytes(3, CLIENT_ID) +
             field_varint(4, 1))
     if resume:
         join += field_bytes(5, field_bytes(1, resume[0]) + field_varint(2, resume[1]))
