@@ -74,7 +74,7 @@ start_node() {
     "$SERVER" --listen 127.0.0.1 --port 0 --data-dir "$data_dir" "$@" >"$WORK/$name.out" 2>"$WORK/$name.log" &
     NODE_PID=$!
     PIDS+=("$NODE_PID")
-    wait_until "$name to listen" grep -q "listening on" "$WORK/$name.out"
+    wait_until "$name to listen" grep -qs "listening on" "$WORK/$name.out"
     NODE_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/$name.out")
     [ -n "$NODE_PORT" ] || fail "$name printed no port: $(cat "$WORK/$name.out")"
 }

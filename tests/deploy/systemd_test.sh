@@ -60,7 +60,7 @@ pass "every variable of maptable.env.example is a flag: $(wc -w <<<"$variables")
 ) >"$WORK/node.out" 2>"$WORK/node.log" &
 NODE_PID=$!
 PIDS+=("$NODE_PID")
-wait_until "the server to listen with the example's settings" grep -q "listening on" "$WORK/node.out"
+wait_until "the server to listen with the example's settings" grep -qs "listening on" "$WORK/node.out"
 port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/node.out")
 [ "$(curl -sf "http://127.0.0.1:$port/healthz")" = ok ] || fail "/healthz with the example's settings"
 [ "$(stat -c %a "$WORK/state/secret")" = 600 ] || fail "the secret is not mode 0600"
