@@ -55,7 +55,8 @@ grep -q '^HEALTHCHECK .*' "$DOCKERFILE" && grep -A1 '^HEALTHCHECK' "$DOCKERFILE"
 grep -q '^VOLUME /var/lib/maptable' "$DOCKERFILE" || fail "no volume for the data dir"
 # Every library the server links comes from a package the runtime stage installs.
 runtime=$(awk '/^FROM debian:12-slim/ { on = 1 } on' "$DOCKERFILE")
-for library in $(ldd "$SERVER" | awk '$3 ~ /^\// { print $3 }'); do
+# (A sanitizer build's runtime is the test build's, not the image's.)
+for library in $(ldd "$SERVER" | awk '$3 ~ /^\// && $1 !~ /asan|ubsan|clang_rt/ { print $3 }'); do
     # dpkg may record the file under /lib or /usr/lib (merged /usr).
     real=$(readlink -f "$library")
     package=$( (dpkg-query -S "$real" || dpkg-query -S "/lib/${real#/usr/lib/}" || dpkg-query -S "*/$(basename "$real")") 2>/dev/null |
