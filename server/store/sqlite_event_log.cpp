@@ -191,6 +191,14 @@ void sql_record_checksum(sqlite3_context* context, int, sqlite3_value** args) {
     sqlite3_result_int64(context, sqlite3_int64(record_checksum(room_id, seq, bytes)));
 }
 
+// Logs and throws: the log line names room and seq whoever the caller is,
+// so damage is on record even where a caller reports it only to a client.
+[[noreturn]] void report_corrupt(const std::string& room_id, std::uint64_t seq, const std::string& what) {
+    corrupt_record error(room_id, seq, what);
+    spdlog::error("store: {}", error.what());
+    throw error;
+}
+
 // The body in column `index` after checking it against the crc in column
 // index + 1; throws corrupt_record naming room and seq on a mismatch or a
 // missing checksum (a row no version of this server wrote).
@@ -198,10 +206,10 @@ std::string checked_body(sqlite3_stmt* stmt, int index, const std::string& room_
                          const char* what) {
     std::string body = column_blob(stmt, index);
     if (sqlite3_column_type(stmt, index + 1) == SQLITE_NULL)
-        throw corrupt_record(room_id, seq, std::string(what) + " has no checksum");
+        report_corrupt(room_id, seq, std::string(what) + " has no checksum");
     const auto stored = sqlite3_column_int64(stmt, index + 1);
     if (stored != sqlite3_int64(record_checksum(room_id, seq, body)))
-        throw corrupt_record(room_id, seq, std::string(what) + " does not match its checksum");
+        report_corrupt(room_id, seq, std::string(what) + " does not match its checksum");
     return body;
 }
 
@@ -569,7 +577,7 @@ room_history sqlite_event_log::load(const std::string& room_id, const load_optio
             while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
                 const std::uint64_t seq = from_sql(sqlite3_column_int64(use.get(), 0));
                 if (seq != expected)
-                    throw corrupt_record(room_id, expected, "the event is missing (the next stored one is seq " +
+                    report_corrupt(room_id, expected, "the event is missing (the next stored one is seq " +
                                                                 std::to_string(seq) + ")");
                 history.events.push_back(checked_body(use.get(), 1, room_id, seq, "the event"));
                 ++expected;
@@ -673,8 +681,8 @@ std::vector<std::string> sqlite_event_log::events_between(const std::string& roo
     while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
         const std::uint64_t seq = from_sql(sqlite3_column_int64(use.get(), 0));
         if (seq != expected)
-            throw corrupt_record(room_id, expected,
-                                 "the event is missing (the next stored one is seq " + std::to_string(seq) + ")");
+            report_corrupt(room_id, expected,
+                           "the event is missing (the next stored one is seq " + std::to_string(seq) + ")");
         out.push_back(checked_body(use.get(), 1, room_id, seq, "the event"));
         ++expected;
     }
