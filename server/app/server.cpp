@@ -122,6 +122,9 @@ int run_server(const server_config& config)
                                                        : bound.address().to_string()) +
                                       ":" + std::to_string(bound.port());
     context.admin_api = std::move(admin_api);
+    // Before the line below: a script that reads it may signal at once, and
+    // a signal_set catches (and keeps) a signal from its construction on.
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     // Tests and scripts read this line to learn the port (with --port 0).
     std::printf("maptable-server listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
     std::fflush(stdout);
@@ -135,7 +138,6 @@ int run_server(const server_config& config)
     //      shutdown_timeout has passed (a client that does not read its close);
     //   5. the commit queue finishes what was queued and closes the database.
     // A second signal stops at once (step 5 still runs).
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::steady_timer stop_deadline(io);
     bool shutting_down = false;
     std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int signal) {
