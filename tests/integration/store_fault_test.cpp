@@ -155,11 +155,11 @@ std::vector<std::string> server_args(const server_process& server)
             "--log-level", "debug"};
 }
 
-// Where a spawned process's stderr goes: beside the data dir, so the refused
-// start's own output never lands in the directory it refuses.
+// Where a spawned process's stderr goes: in the data dir (beside the
+// harness's server.log), removed with it.
 fs::path stderr_path(const server_process& server, const std::string& name)
 {
-    return server.data_dir().parent_path() / (server.data_dir().filename().string() + "-" + name + ".err");
+    return server.data_dir() / (name + ".err");
 }
 
 // Flips one bit of a stored event's body through a second connection, the
