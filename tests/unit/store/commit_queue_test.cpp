@@ -10,7 +10,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -114,6 +116,9 @@ public:
     }
     void revoke(const std::string&, std::int64_t) override {}
     std::vector<std::pair<std::string, std::int64_t>> revocations() override { return {}; }
+    bool still_writable() override { return on_check ? on_check() : true; }
+
+    std::function<bool()> on_check;   // set before the queue is made; called on the writer thread
 
 private:
     std::atomic<int>& calls_;
@@ -463,4 +468,19 @@ TEST_CASE("destroying the queue finishes the reads queued") {
         release.set_value();
     }
     CHECK(done == 10);
+}
+
+TEST_CASE("an idle writer asks its log whether the file is still in place, without any write") {
+    std::atomic<int> calls{0};
+    auto log = std::make_unique<scripted_log>(calls);
+    auto asked = std::make_shared<std::promise<void>>();
+    log->on_check = [asked, once = std::make_shared<std::once_flag>()] {
+        std::call_once(*once, [&] { asked->set_value(); });
+        return false;
+    };
+    auto future = asked->get_future();
+    commit_queue queue(std::move(log));
+    // No append, no job: only the writer's periodic check can ask.
+    CHECK(future.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    CHECK(calls == 0);
 }
