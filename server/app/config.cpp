@@ -27,6 +27,10 @@ std::string env_to_option(const std::string& variable, const po::options_descrip
     std::string name = variable.substr(prefix.size());
     for (auto& c : name)
         c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    // --init is for one deliberate start: left in a service's environment it
+    // would hide every later loss of the database.
+    if (name == "init")
+        return {};
     return options.find_nothrow(name, false) ? name : std::string{};
 }
 
@@ -170,6 +174,10 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         ("listen", po::value(&c.listen_address)->default_value(c.listen_address), "address to listen on (0.0.0.0 for all)")
         ("port", po::value(&c.port)->default_value(c.port), "port for HTTP and WebSocket; 0 picks a free one")
         ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "where the event log (maptable.db) and the secret live")
+        ("init", po::bool_switch(&c.init),
+         "start even though <data-dir>/maptable.db.id names a database that is missing, empty or another one: "
+         "creates a new, empty database (or accepts the one found). Without it such a start is refused, so that "
+         "lost history is noticed")
         ("secret", po::value(&c.secret), "join-token signing secret (default: <data-dir>/secret, created on first start)")
         ("issuer", po::value(&c.issuer), "when set, tokens must carry this iss")
         ("audience", po::value(&c.audience), "when set, tokens must carry this aud")

@@ -1,6 +1,7 @@
 // Layer: app. The server's configuration: command-line flags, each also
-// settable as an environment variable MAPTABLE_<FLAG> (upper case, '-' as '_').
-// Flags win over the environment; the environment wins over defaults.
+// settable as an environment variable MAPTABLE_<FLAG> (upper case, '-' as '_'),
+// except --init. Flags win over the environment; the environment wins over
+// defaults.
 #pragma once
 
 #include "limits.hpp"
@@ -26,6 +27,7 @@ struct server_config {
     unsigned threads = 0;                   // 0 = one per core
     thread_model threading = thread_model::per_core;
     store::durability durability = store::durability::full;
+    bool init = false;                      // start on a new (or another) database although the marker names one
     std::string log_level = "info";
     std::string tls_cert;                   // PEM certificate chain; with tls_key: https:// and wss:// only
     std::string tls_key;                    // PEM private key

@@ -1,5 +1,7 @@
+// Layer: app. The reset-epochs subcommand (see epoch_command.hpp).
 #include "app/epoch_command.hpp"
 
+#include "store/database_file.hpp"
 #include "store/sqlite_event_log.hpp"
 
 #include <boost/program_options.hpp>
@@ -27,7 +29,7 @@ int run_reset_epochs_command(int argc, char** argv)
                       << options;
             return 0;
         }
-        const auto path = (std::filesystem::path(data_dir) / "maptable.db").string();
+        const auto path = store::database_path(data_dir);
         if (!std::filesystem::exists(path)) {
             std::cerr << "maptable-server reset-epochs: no event log at " << path << "\n";
             return 1;

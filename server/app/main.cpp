@@ -3,10 +3,13 @@
 //   maptable-server [options]           serve HTTP and WebSocket on one port
 //   maptable-server token [options]     mint a join token
 //   maptable-server reset-epochs        new history epochs after a restore
+//   maptable-server check               verify the event log (checksums, seqs, decoding)
+#include "app/check_command.hpp"
 #include "app/config.hpp"
 #include "app/epoch_command.hpp"
 #include "app/server.hpp"
 #include "app/token_command.hpp"
+#include "store/database_file.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +24,8 @@ int main(int argc, char** argv)
         return run_token_command(argc - 1, argv + 1);
     if (argc > 1 && std::strcmp(argv[1], "reset-epochs") == 0)
         return run_reset_epochs_command(argc - 1, argv + 1);
+    if (argc > 1 && std::strcmp(argv[1], "check") == 0)
+        return run_check_command(argc - 1, argv + 1);
 
     int exit_code = 0;
     auto config = parse_server_args(argc, argv, exit_code);
@@ -32,6 +37,10 @@ int main(int argc, char** argv)
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
     try {
         return run_server(*config);
+    } catch (const maptable::store::start_refused& e) {
+        // One line, on stderr only: the log's copy would say the same twice.
+        std::cerr << "maptable-server: refusing to start: " << e.what() << "\n";
+        return 1;
     } catch (const std::exception& e) {
         spdlog::critical("cannot start: {}", e.what());
         std::cerr << "maptable-server: cannot start: " << e.what() << "\n";

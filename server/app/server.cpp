@@ -1,3 +1,5 @@
+// Layer: app. Wires the layers together and runs the server until a signal:
+// opens the store, loads revocations, listens, and shuts down in stages.
 #include "app/server.hpp"
 
 #include "app/io_pool.hpp"
@@ -7,6 +9,7 @@
 #include "room/room_registry.hpp"
 #include "session/server_context.hpp"
 #include "store/commit_queue.hpp"
+#include "store/database_file.hpp"
 #include "store/room_catalog.hpp"
 #include "store/sqlite_event_log.hpp"
 
@@ -33,8 +36,10 @@ constexpr const char* shutdown_reason = "the server is shutting down; reconnect 
 
 int run_server(const server_config& config)
 {
-    std::filesystem::create_directories(config.data_dir);
-    const auto db_path = (std::filesystem::path(config.data_dir) / "maptable.db").string();
+    // First: an unusable data dir or a lost database stops the start here,
+    // before anything else writes into the directory.
+    auto log = store::open_server_log(config.data_dir, {.mode = config.durability, .init = config.init});
+    const auto db_path = store::database_path(config.data_dir);
 
     auth::verifier_options verifier;
     verifier.secret = resolve_secret(config.secret, config.data_dir);
@@ -45,9 +50,16 @@ int run_server(const server_config& config)
     io_pool pool(threads, config.threading);
     auto& io = pool.main();
 
+    // Chat history and replay pages are read on connections of their own,
+    // beside the writer (WAL): two, so that one long read does not queue
+    // every other.
+    constexpr std::size_t store_readers = 2;
     auto commits = std::make_unique<store::commit_queue>(
-        std::make_unique<store::sqlite_event_log>(db_path, config.durability), config.limits.max_batch_events,
-        config.limits.commit_window);
+        std::move(log), config.limits.max_batch_events, config.limits.commit_window,
+        [&db_path, &config] {
+            return std::make_unique<store::sqlite_event_log>(db_path, config.durability, store::log_access::read_only);
+        },
+        store_readers);
     metrics::global().store_writable.set(1);
     // After the event log: it has set the file up (WAL mode, its tables).
     store::room_catalog catalog(db_path);
@@ -110,6 +122,9 @@ int run_server(const server_config& config)
                                                        : bound.address().to_string()) +
                                       ":" + std::to_string(bound.port());
     context.admin_api = std::move(admin_api);
+    // Before the line below: a script that reads it may signal at once, and
+    // a signal_set catches (and keeps) a signal from its construction on.
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     // Tests and scripts read this line to learn the port (with --port 0).
     std::printf("maptable-server listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
     std::fflush(stdout);
@@ -123,7 +138,6 @@ int run_server(const server_config& config)
     //      shutdown_timeout has passed (a client that does not read its close);
     //   5. the commit queue finishes what was queued and closes the database.
     // A second signal stops at once (step 5 still runs).
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::steady_timer stop_deadline(io);
     bool shutting_down = false;
     std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int signal) {

@@ -14,6 +14,7 @@
 
 #include <chrono>
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -43,18 +44,31 @@ append_error append_guarded(event_log& log, std::span<const event_record> record
 } // namespace
 
 commit_queue::commit_queue(std::unique_ptr<event_log> log, std::size_t max_batch_events,
-                           std::chrono::microseconds window)
+                           std::chrono::microseconds window, open_log open_reader, std::size_t reader_threads)
     : log_(std::move(log))
     , max_batch_events_(max_batch_events == 0 ? 1 : max_batch_events)
     , window_(window < std::chrono::microseconds(0) ? std::chrono::microseconds(0) : window)
     , last_commit_end_(std::chrono::steady_clock::now() - window_) {  // idle from the start
     if (!log_) throw std::invalid_argument("commit_queue: no event log");
+    if (open_reader) {
+        for (std::size_t i = 0; i < std::max<std::size_t>(reader_threads, 1); ++i) {
+            auto reader = open_reader();
+            if (!reader) throw std::invalid_argument("commit_queue: no reader log");
+            reader_logs_.push_back(std::move(reader));
+        }
+    }
     // Started last: every member the writer touches is initialised by now.
     writer_ = std::thread([this] {
         // Named for top -H, perf and /proc/<pid>/task (at most 15 characters).
         pthread_setname_np(pthread_self(), "store-writer");
         writer_loop();
     });
+    for (auto& reader : reader_logs_) {
+        readers_.emplace_back([this, &log = *reader] {
+            pthread_setname_np(pthread_self(), "store-reader");
+            reader_loop(log);
+        });
+    }
 }
 
 commit_queue::~commit_queue() {
@@ -63,7 +77,9 @@ commit_queue::~commit_queue() {
         stopping_ = true;
     }
     wake_.notify_one();
+    read_wake_.notify_all();
     writer_.join();  // the writer empties the queue before it returns
+    for (auto& reader : readers_) reader.join();  // so do the readers
 }
 
 void commit_queue::append(std::vector<event_record> records, append_done done) {
@@ -92,12 +108,38 @@ void commit_queue::run(job fn) {
 }
 
 void commit_queue::read(job fn) {
-    run(std::move(fn));
+    if (readers_.empty()) return run(std::move(fn));
+    if (!fn) return;
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    reads_.push_back(std::move(fn));
+    read_wake_.notify_one();
+}
+
+bool commit_queue::idle() const {
+    return queue_.empty() && !busy_ && reads_.empty() && reading_ == 0;
 }
 
 void commit_queue::drain() {
     std::unique_lock lock(mutex_);
-    idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
+    idle_.wait(lock, [this] { return idle(); });
+}
+
+void commit_queue::reader_loop(event_log& log) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        read_wake_.wait(lock, [this] { return stopping_ || !reads_.empty(); });
+        if (reads_.empty()) return;  // stopping, and nothing left to read
+        job fn = std::move(reads_.front());
+        reads_.pop_front();
+        ++reading_;
+        lock.unlock();
+        call_guarded([&] { fn(log); });
+        fn = nullptr;  // release what the job captured before reporting idle
+        lock.lock();
+        --reading_;
+        if (idle()) idle_.notify_all();
+    }
 }
 
 std::size_t commit_queue::commits() const {
@@ -108,7 +150,14 @@ std::size_t commit_queue::commits() const {
 void commit_queue::writer_loop() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        while (!stopping_ && queue_.empty()) {
+            const bool woken = wake_.wait_for(lock, file_check_interval, [this] { return stopping_ || !queue_.empty(); });
+            if (!woken && file_in_place_) {
+                lock.unlock();
+                call_guarded([&] { file_in_place_ = log_->still_writable(); });
+                lock.lock();
+            }
+        }
         if (queue_.empty()) return;  // stopping, and nothing left to do
 
         busy_ = true;
@@ -182,7 +231,7 @@ void commit_queue::writer_loop() {
             lock.lock();
         }
         busy_ = false;
-        if (queue_.empty()) idle_.notify_all();
+        if (idle()) idle_.notify_all();
     }
 }
 

@@ -6,12 +6,18 @@
 // two events at one seq or apply one retried command twice.
 //
 // Calls are synchronous and not thread-safe; the commit_queue owns one
-// event_log and calls it from its single writer thread.
+// event_log and calls it from its single writer thread (and, for reads, one
+// more per reader thread, each opened read-only).
+//
+// Every stored event and snapshot carries a checksum of its room, seq and
+// bytes (store/checksum.hpp); reads check it and throw corrupt_record on a
+// mismatch.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -79,6 +85,27 @@ enum class append_error {
     io,             // the disk refused (full, read-only, I/O error); nothing written
 };
 
+// A stored record that fails its check: its checksum does not match its
+// bytes, or the room's seqs have a gap. Thrown by every read that meets one
+// (load, chat history, replay pages), so a damaged row is reported, naming
+// room and seq, and never served as if it were true. Reads that catch
+// std::runtime_error (every caller does) report it as the store failing.
+class corrupt_record : public std::runtime_error {
+public:
+    corrupt_record(std::string room_id, std::uint64_t seq, const std::string& what)
+        : std::runtime_error("room " + room_id + " seq " + std::to_string(seq) + ": " + what +
+                             "; the database file is damaged (maptable-server check --data-dir lists every bad "
+                             "record; restore maptable.db from a backup)")
+        , room_id_(std::move(room_id))
+        , seq_(seq) {}
+    const std::string& room_id() const noexcept { return room_id_; }
+    std::uint64_t seq() const noexcept { return seq_; }
+
+private:
+    std::string room_id_;
+    std::uint64_t seq_;
+};
+
 class event_log {
 public:
     virtual ~event_log() = default;
@@ -141,6 +168,12 @@ public:
 
     // Every revoked token id with its expires_at (0 = never), by jti.
     virtual std::vector<std::pair<std::string, std::int64_t>> revocations() = 0;
+
+    // Whether the log can still write where it was opened: false once it has
+    // found that its file was deleted or replaced (by a restore, a cleanup
+    // script), after which every append reports io for good. Called by the
+    // writer between commits so that an idle server notices too.
+    virtual bool still_writable() { return true; }
 };
 
 } // namespace maptable::store

@@ -1,9 +1,9 @@
 // Layer: store. The SQLite event log: one connection, WAL, prepared statements.
 //
-// Schema (user_version 4; version 2 added the rooms table, version 3
+// Schema (user_version 5; version 2 added the rooms table, version 3
 // revoked_tokens, version 4 events.target_seq and the events_target and
-// events_time indexes):
-//   events(room, seq, time_ms, kind, client_id, op_id, body, target_seq), primary key
+// events_time indexes, version 5 the crc columns and the meta table):
+//   events(room, seq, time_ms, kind, client_id, op_id, body, target_seq, crc), primary key
 //     (room, seq), WITHOUT ROWID so the rows are stored in key order and a
 //     room's history is one contiguous range scan.
 //   events_op: UNIQUE (room, client_id, op_id) WHERE op_id IS NOT NULL. An
@@ -20,7 +20,14 @@
 //     them alone and costs other events nothing.
 //   events_time: (room, time_ms, seq), so replay "at a time" finds its seq
 //     with one index seek instead of a scan of the room's history.
-//   snapshots(room, seq, body): the newest snapshot per room.
+//   crc: record_checksum(room, seq, body) (store/checksum.hpp), checked by
+//     every read of the body: SQLite has no checksum of its own on its
+//     pages, so without it a flipped bit in a message is served as the
+//     message. (Other columns are the log's index, not its content: a
+//     damaged one shows as a missing or misplaced row, which reads check too.)
+//   snapshots(room, seq, body, crc): the newest snapshot per room.
+//   meta(key, value): 'database_id', the id given to the file when it was
+//     created, which the data dir's marker file repeats.
 //   rooms(room, epoch): each room's history epoch, a random hex string.
 //   revoked_tokens(jti, expires_at): join token ids refused by the admin API;
 //     expires_at NULL = forever.
@@ -31,10 +38,17 @@
 // infrastructure, not a domain outcome.
 #include "store/sqlite_event_log.hpp"
 
+#include "store/checksum.hpp"
+#include "metrics/metrics.hpp"
+
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 
@@ -42,7 +56,7 @@ namespace maptable::store {
 
 namespace {
 
-constexpr int schema_version = 4;
+constexpr int schema_version = 5;
 
 // Long enough to ride out a checkpoint or a backup tool's short lock; short
 // enough that a stuck second writer surfaces as an io error, not a hang.
@@ -58,6 +72,7 @@ CREATE TABLE IF NOT EXISTS events(
     op_id     INTEGER,
     body      BLOB    NOT NULL,
     target_seq INTEGER,
+    crc       INTEGER,
     PRIMARY KEY (room, seq)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS events_op ON events(room, client_id, op_id) WHERE op_id IS NOT NULL;
@@ -71,7 +86,12 @@ CREATE TABLE IF NOT EXISTS rooms(
 CREATE TABLE IF NOT EXISTS snapshots(
     room TEXT    PRIMARY KEY,
     seq  INTEGER NOT NULL,
-    body BLOB    NOT NULL
+    body BLOB    NOT NULL,
+    crc  INTEGER
+);
+CREATE TABLE IF NOT EXISTS meta(
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS revoked_tokens(
     jti        TEXT PRIMARY KEY,
@@ -85,6 +105,23 @@ CREATE TABLE IF NOT EXISTS revoked_tokens(
 // the column. A no-op for a new file, whose events table schema_sql creates
 // with the column.
 constexpr const char* add_target_seq_sql = "ALTER TABLE events ADD COLUMN target_seq INTEGER";
+
+// Version 4 -> 5: events and snapshots gain crc, computed once here for every
+// row already stored (by the SQL function the constructor registers), so a
+// migrated file is checked like a new one from its first load on. The
+// checksums vouch for the rows as they are at migration: damage done before
+// it goes unseen, damage after it does not.
+constexpr const char* add_event_crc_sql = "ALTER TABLE events ADD COLUMN crc INTEGER";
+constexpr const char* add_snapshot_crc_sql = "ALTER TABLE snapshots ADD COLUMN crc INTEGER";
+constexpr const char* fill_crc_sql =
+    "UPDATE events SET crc = maptable_record_checksum(room, seq, body) WHERE crc IS NULL;"
+    "UPDATE snapshots SET crc = maptable_record_checksum(room, seq, body) WHERE crc IS NULL;";
+
+// The id of a new database: when it was made, and 128 random bits so that two
+// made in the same second differ.
+constexpr const char* create_database_id_sql =
+    "INSERT OR IGNORE INTO meta(key, value) VALUES('database_id', strftime('%Y-%m-%dT%H:%M:%SZ', 'now') || '-' || "
+    "lower(hex(randomblob(16))))";
 
 // SQLite integers are signed 64-bit; seqs and op ids are unsigned. Seqs stay
 // far below 2^63 in practice; op ids come from clients and may use all 64
@@ -143,6 +180,39 @@ std::string column_blob(sqlite3_stmt* stmt, int index) {
     return data == nullptr ? std::string() : std::string(data, std::size_t(size));
 }
 
+// record_checksum as an SQL function, for the migration that fills in the
+// checksums of rows stored before they existed.
+void sql_record_checksum(sqlite3_context* context, int, sqlite3_value** args) {
+    const auto* room = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
+    const std::string_view room_id(room == nullptr ? "" : room, std::size_t(sqlite3_value_bytes(args[0])));
+    const auto seq = std::bit_cast<std::uint64_t>(sqlite3_int64(sqlite3_value_int64(args[1])));
+    const auto* body = static_cast<const char*>(sqlite3_value_blob(args[2]));
+    const std::string_view bytes(body == nullptr ? "" : body, std::size_t(sqlite3_value_bytes(args[2])));
+    sqlite3_result_int64(context, sqlite3_int64(record_checksum(room_id, seq, bytes)));
+}
+
+// Logs and throws: the log line names room and seq whoever the caller is,
+// so damage is on record even where a caller reports it only to a client.
+[[noreturn]] void report_corrupt(const std::string& room_id, std::uint64_t seq, const std::string& what) {
+    corrupt_record error(room_id, seq, what);
+    spdlog::error("store: {}", error.what());
+    throw error;
+}
+
+// The body in column `index` after checking it against the crc in column
+// index + 1; throws corrupt_record naming room and seq on a mismatch or a
+// missing checksum (a row no version of this server wrote).
+std::string checked_body(sqlite3_stmt* stmt, int index, const std::string& room_id, std::uint64_t seq,
+                         const char* what) {
+    std::string body = column_blob(stmt, index);
+    if (sqlite3_column_type(stmt, index + 1) == SQLITE_NULL)
+        report_corrupt(room_id, seq, std::string(what) + " has no checksum");
+    const auto stored = sqlite3_column_int64(stmt, index + 1);
+    if (stored != sqlite3_int64(record_checksum(room_id, seq, body)))
+        report_corrupt(room_id, seq, std::string(what) + " does not match its checksum");
+    return body;
+}
+
 // Resets a statement and drops its bindings when a use of it ends, however it
 // ends, so no statement keeps a read transaction open or points at a caller's
 // buffer after the call returns.
@@ -192,22 +262,24 @@ struct sqlite_event_log::statements {
             prepare(db, commit, "COMMIT");
             prepare(db, rollback, "ROLLBACK");
             prepare(db, insert_event,
-                    "INSERT INTO events(room, seq, time_ms, kind, client_id, op_id, body, target_seq) VALUES(?1, ?2, "
-                    "?3, ?4, ?5, ?6, ?7, ?8)");
-            prepare(db, select_snapshot, "SELECT seq, body FROM snapshots WHERE room = ?1");
-            prepare(db, select_events_after, "SELECT body FROM events WHERE room = ?1 AND seq > ?2 ORDER BY seq");
+                    "INSERT INTO events(room, seq, time_ms, kind, client_id, op_id, body, target_seq, crc) VALUES(?1, "
+                    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+            prepare(db, select_snapshot, "SELECT seq, body, crc FROM snapshots WHERE room = ?1");
+            prepare(db, select_events_after,
+                    "SELECT seq, body, crc FROM events WHERE room = ?1 AND seq > ?2 ORDER BY seq");
             // An older snapshot never replaces a newer one: load() would still be
             // correct, but would replay more events than it needs to.
             prepare(db, upsert_snapshot,
-                    "INSERT INTO snapshots(room, seq, body) VALUES(?1, ?2, ?3) ON CONFLICT(room) DO UPDATE SET "
-                    "seq = excluded.seq, body = excluded.body WHERE excluded.seq >= snapshots.seq");
+                    "INSERT INTO snapshots(room, seq, body, crc) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(room) DO UPDATE "
+                    "SET seq = excluded.seq, body = excluded.body, crc = excluded.crc WHERE excluded.seq >= "
+                    "snapshots.seq");
             // The seqs come from events_chat alone (a covering index), then the
             // bodies by primary key. Asked for seq and body at once, SQLite's
             // planner (without ANALYZE statistics) walks the primary key instead
             // and filters out every map edit on the way, which is slow exactly
             // when chat is sparse among edits.
             prepare(db, select_chat_before,
-                    "SELECT e.body FROM events AS e JOIN (SELECT seq FROM events WHERE room = ?1 AND kind = ?2 AND "
+                    "SELECT e.seq, e.body, e.crc FROM events AS e JOIN (SELECT seq FROM events WHERE room = ?1 AND kind = ?2 AND "
                     "seq < ?3 ORDER BY seq DESC LIMIT ?4) AS page ON e.room = ?1 AND e.seq = page.seq "
                     "ORDER BY e.seq");
             prepare(db, select_op, "SELECT seq FROM events WHERE room = ?1 AND client_id = ?2 AND op_id = ?3");
@@ -227,14 +299,14 @@ struct sqlite_event_log::statements {
             // reading them by target and sorting them is the cheap plan.
             // "target_seq IS NOT NULL" lets the partial index apply.
             prepare(db, select_chat_changes,
-                    "SELECT body FROM events INDEXED BY events_target WHERE room = ?1 AND target_seq IS NOT NULL AND "
+                    "SELECT seq, body, crc FROM events INDEXED BY events_target WHERE room = ?1 AND target_seq IS NOT NULL AND "
                     "target_seq >= ?2 AND target_seq <= ?3 ORDER BY seq");
             prepare(db, select_events_between,
-                    "SELECT body FROM events WHERE room = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq");
+                    "SELECT seq, body, crc FROM events WHERE room = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq");
             prepare(db, select_seq_at_time,
                     "SELECT seq FROM events WHERE room = ?1 AND time_ms <= ?2 AND seq <= ?3 ORDER BY time_ms DESC, "
                     "seq DESC LIMIT 1");
-            prepare(db, select_snapshot_at_most, "SELECT seq, body FROM snapshots WHERE room = ?1 AND seq <= ?2");
+            prepare(db, select_snapshot_at_most, "SELECT seq, body, crc FROM snapshots WHERE room = ?1 AND seq <= ?2");
         } catch (...) {
             finalize();
             throw;
@@ -261,15 +333,36 @@ private:
     }
 };
 
-sqlite_event_log::sqlite_event_log(const std::string& path, durability mode) {
+sqlite_event_log::sqlite_event_log(const std::string& path, durability mode, log_access access)
+    : path_(path), access_(access) {
     // NOMUTEX: the log is used by one thread at a time (the commit queue's
-    // writer), so SQLite's per-connection mutex would only cost time.
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    // writer, or one reader thread), so SQLite's per-connection mutex would
+    // only cost time.
+    const int flags = (access == log_access::read_write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                                        : SQLITE_OPEN_READONLY) |
+                      SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     try {
         if (rc != SQLITE_OK) throw std::runtime_error(error_text(db_, "cannot open " + path));
         sqlite3_extended_result_codes(db_, 1);
         sqlite3_busy_timeout(db_, default_busy_timeout_ms);
+        if (sqlite3_create_function(db_, "maptable_record_checksum", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                    sql_record_checksum, nullptr, nullptr) != SQLITE_OK)
+            throw std::runtime_error(error_text(db_, "register the checksum function"));
+
+        if (access == log_access::read_only) {
+            // The writer set the file up; a reader only checks that it is
+            // the schema this server reads.
+            const int version = std::stoi(query_text(db_, "PRAGMA user_version"));
+            if (version != schema_version) {
+                throw std::runtime_error("sqlite event log: " + path + " has schema version " +
+                                         std::to_string(version) + ", this server reads " +
+                                         std::to_string(schema_version));
+            }
+            database_id_ = query_text(db_, "SELECT value FROM meta WHERE key = 'database_id'");
+            stmts_ = std::make_unique<statements>(db_);
+            return;
+        }
 
         // The first statement that reads the file: a file that is not a
         // database fails here, with "file is not a database".
@@ -297,15 +390,29 @@ sqlite_event_log::sqlite_event_log(const std::string& path, durability mode) {
                 // Older files get the steps that schema_sql's "IF NOT EXISTS"
                 // cannot express (new columns) first, then the missing tables
                 // and indexes from schema_sql.
-                const bool has_events =
-                    query_text(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'") != "0";
-                const bool has_target =
-                    query_text(db_, "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'target_seq'") != "0";
-                if (has_events && !has_target)
+                const auto has_column = [this](const char* table, const char* column) {
+                    return query_text(db_, ("SELECT count(*) FROM pragma_table_info('" + std::string(table) +
+                                            "') WHERE name = '" + column + "'")
+                                               .c_str()) != "0";
+                };
+                const auto has_table = [this](const char* table) {
+                    return query_text(db_, ("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" +
+                                            std::string(table) + "'")
+                                               .c_str()) != "0";
+                };
+                if (has_table("events") && !has_column("events", "target_seq"))
                     exec(db_, add_target_seq_sql, "add events.target_seq");
+                if (has_table("events") && !has_column("events", "crc"))
+                    exec(db_, add_event_crc_sql, "add events.crc");
+                if (has_table("snapshots") && !has_column("snapshots", "crc"))
+                    exec(db_, add_snapshot_crc_sql, "add snapshots.crc");
                 exec(db_, schema_sql, "create schema");
+                exec(db_, fill_crc_sql, "checksum the stored rows");
                 exec(db_, ("PRAGMA user_version=" + std::to_string(schema_version)).c_str(), "set schema version");
             }
+            // A new file, or one from before ids existed, gets its id now.
+            exec(db_, create_database_id_sql, "give the database an id");
+            database_id_ = query_text(db_, "SELECT value FROM meta WHERE key = 'database_id'");
             exec(db_, "COMMIT", "commit schema transaction");
         } catch (...) {
             sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -313,12 +420,49 @@ sqlite_event_log::sqlite_event_log(const std::string& path, durability mode) {
         }
 
         stmts_ = std::make_unique<statements>(db_);
+
+        // The file as opened, to notice later when the path stops naming it.
+        if (path != ":memory:") {
+            struct stat st {};
+            if (::stat(path.c_str(), &st) != 0)
+                throw std::runtime_error("sqlite event log: " + path + " vanished while it was opened: " +
+                                         std::strerror(errno));
+            device_ = st.st_dev;
+            inode_ = st.st_ino;
+        }
     } catch (...) {
         // The destructor does not run for a constructor that throws.
-        sqlite3_close(db_);  // a no-op for nullptr; nothing is prepared yet
+        stmts_.reset();
+        sqlite3_close(db_);  // a no-op for nullptr
         db_ = nullptr;
         throw;
     }
+}
+
+bool sqlite_event_log::still_writable() {
+    if (access_ == log_access::read_only || file_lost_) return false;
+    if (device_ == 0 && inode_ == 0) return true;  // in memory: no file to lose
+    struct stat st {};
+    std::string why;
+    if (::stat(path_.c_str(), &st) != 0)
+        why = std::string("it is gone from the directory (") + std::strerror(errno) + ")";
+    else if (static_cast<unsigned long long>(st.st_dev) != device_ || static_cast<unsigned long long>(st.st_ino) != inode_)
+        why = "another file has taken its place";
+    if (why.empty()) return true;
+    file_lost_ = true;
+    metrics::global().store_writable.set(0);
+    spdlog::error("store: {} is no longer the database this server opened: {}. Every write is refused from now on "
+                  "(clients get STORE_UNAVAILABLE, /healthz answers 503); what was acked before is in the file the "
+                  "server still holds open. Stop the server, put the database back (or restore a backup), and "
+                  "start it again",
+                  path_, why);
+    return false;
+}
+
+void sqlite_event_log::require_writable(const char* what) {
+    if (!still_writable())
+        throw std::runtime_error("sqlite event log: cannot " + std::string(what) + ": " + path_ +
+                                 (access_ == log_access::read_only ? " is open read-only" : " is no longer the database file"));
 }
 
 sqlite_event_log::~sqlite_event_log() {
@@ -333,6 +477,7 @@ void sqlite_event_log::set_busy_timeout(std::chrono::milliseconds timeout) {
 
 append_error sqlite_event_log::append(std::span<const event_record> records) {
     if (records.empty()) return append_error::ok;
+    if (!still_writable()) return append_error::io;
     for (const auto& r : records) {
         // A seq that does not fit the column would be stored negative and
         // break ordering. The sequencer never produces one; refuse rather
@@ -357,6 +502,7 @@ append_error sqlite_event_log::append(std::span<const event_record> records) {
         bound |= r.op_id == 0 ? sqlite3_bind_null(stmt, 6) : sqlite3_bind_int64(stmt, 6, to_sql(r.op_id));
         bound |= bind_blob(stmt, 7, r.bytes);
         bound |= r.target_seq == 0 ? sqlite3_bind_null(stmt, 8) : sqlite3_bind_int64(stmt, 8, to_sql(r.target_seq));
+        bound |= sqlite3_bind_int64(stmt, 9, sqlite3_int64(record_checksum(r.room_id, r.seq, r.bytes)));
         if (bound != SQLITE_OK) {  // SQLITE_OK is 0: any failed bind shows
             result = append_error::io;
             break;
@@ -412,7 +558,7 @@ room_history sqlite_event_log::load(const std::string& room_id, const load_optio
             const int rc = sqlite3_step(use.get());
             if (rc == SQLITE_ROW) {
                 history.snapshot_seq = from_sql(sqlite3_column_int64(use.get(), 0));
-                history.snapshot = column_blob(use.get(), 1);
+                history.snapshot = checked_body(use.get(), 1, room_id, history.snapshot_seq, "its snapshot");
             } else if (rc != SQLITE_DONE) {
                 throw std::runtime_error(error_text(db_, "load snapshot of room " + room_id));
             }
@@ -425,7 +571,17 @@ room_history sqlite_event_log::load(const std::string& room_id, const load_optio
             bind_text(use.get(), 1, room_id);
             sqlite3_bind_int64(use.get(), 2, to_sql(after));
             int rc = 0;
-            while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) history.events.push_back(column_blob(use.get(), 0));
+            // The room numbers events by position from first_event_seq, so
+            // a missing row must stop the load, not shift every later event.
+            std::uint64_t expected = after + 1;
+            while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
+                const std::uint64_t seq = from_sql(sqlite3_column_int64(use.get(), 0));
+                if (seq != expected)
+                    report_corrupt(room_id, expected, "the event is missing (the next stored one is seq " +
+                                                                std::to_string(seq) + ")");
+                history.events.push_back(checked_body(use.get(), 1, room_id, seq, "the event"));
+                ++expected;
+            }
             if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "load events of room " + room_id));
         }
         statement_use commit(stmts_->commit);
@@ -455,6 +611,7 @@ std::string sqlite_event_log::epoch_of(const std::string& room_id) {
 }
 
 std::size_t sqlite_event_log::rotate_epochs() {
+    require_writable("rotate epochs");
     statement_use use(stmts_->rotate_epochs);
     if (sqlite3_step(use.get()) != SQLITE_DONE) throw std::runtime_error(error_text(db_, "rotate epochs"));
     return static_cast<std::size_t>(sqlite3_changes(db_));
@@ -462,10 +619,12 @@ std::size_t sqlite_event_log::rotate_epochs() {
 
 void sqlite_event_log::save_snapshot(const std::string& room_id, std::uint64_t seq, const std::string& bytes) {
     if (seq > max_seq) throw std::runtime_error("sqlite event log: snapshot seq out of range");
+    require_writable("save a snapshot");
     statement_use use(stmts_->upsert_snapshot);
     bind_text(use.get(), 1, room_id);
     sqlite3_bind_int64(use.get(), 2, to_sql(seq));
     bind_blob(use.get(), 3, bytes);
+    sqlite3_bind_int64(use.get(), 4, sqlite3_int64(record_checksum(room_id, seq, bytes)));
     if (sqlite3_step(use.get()) != SQLITE_DONE) {
         throw std::runtime_error(error_text(db_, "save snapshot of room " + room_id));
     }
@@ -482,7 +641,10 @@ std::vector<std::string> sqlite_event_log::chat_before(const std::string& room_i
     sqlite3_bind_int64(use.get(), 3, to_sql(bound));
     sqlite3_bind_int64(use.get(), 4, sqlite3_int64(limit));
     int rc = 0;
-    while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) out.push_back(column_blob(use.get(), 0));
+    while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
+        const std::uint64_t seq = from_sql(sqlite3_column_int64(use.get(), 0));
+        out.push_back(checked_body(use.get(), 1, room_id, seq, "the chat message"));
+    }
     if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read chat history of room " + room_id));
     return out;
 }
@@ -496,7 +658,10 @@ std::vector<std::string> sqlite_event_log::chat_changes(const std::string& room_
     sqlite3_bind_int64(use.get(), 2, to_sql(first_target));
     sqlite3_bind_int64(use.get(), 3, to_sql(std::min(last_target, max_seq)));
     int rc = 0;
-    while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) out.push_back(column_blob(use.get(), 0));
+    while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
+        const std::uint64_t seq = from_sql(sqlite3_column_int64(use.get(), 0));
+        out.push_back(checked_body(use.get(), 1, room_id, seq, "the chat change"));
+    }
     if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read chat changes of room " + room_id));
     return out;
 }
@@ -510,7 +675,17 @@ std::vector<std::string> sqlite_event_log::events_between(const std::string& roo
     sqlite3_bind_int64(use.get(), 2, to_sql(from_seq));
     sqlite3_bind_int64(use.get(), 3, to_sql(std::min(to_seq, max_seq)));
     int rc = 0;
-    while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) out.push_back(column_blob(use.get(), 0));
+    // Replay counts a short page as the end of the log: a gap must not pass
+    // for one, nor shift the events after it.
+    std::uint64_t expected = std::max<std::uint64_t>(from_seq, 1);  // seqs start at 1
+    while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
+        const std::uint64_t seq = from_sql(sqlite3_column_int64(use.get(), 0));
+        if (seq != expected)
+            report_corrupt(room_id, expected,
+                           "the event is missing (the next stored one is seq " + std::to_string(seq) + ")");
+        out.push_back(checked_body(use.get(), 1, room_id, seq, "the event"));
+        ++expected;
+    }
     if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read events of room " + room_id));
     return out;
 }
@@ -532,8 +707,10 @@ std::optional<stored_snapshot> sqlite_event_log::snapshot_at_most(const std::str
     bind_text(use.get(), 1, room_id);
     sqlite3_bind_int64(use.get(), 2, to_sql(std::min(seq, max_seq)));
     const int rc = sqlite3_step(use.get());
-    if (rc == SQLITE_ROW)
-        return stored_snapshot{from_sql(sqlite3_column_int64(use.get(), 0)), column_blob(use.get(), 1)};
+    if (rc == SQLITE_ROW) {
+        const std::uint64_t at = from_sql(sqlite3_column_int64(use.get(), 0));
+        return stored_snapshot{at, checked_body(use.get(), 1, room_id, at, "its snapshot")};
+    }
     if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read a snapshot of room " + room_id));
     return std::nullopt;
 }
@@ -552,6 +729,7 @@ std::optional<std::uint64_t> sqlite_event_log::find_op(const std::string& room_i
 }
 
 void sqlite_event_log::revoke(const std::string& jti, std::int64_t expires_at) {
+    require_writable("revoke a token id");
     statement_use use(stmts_->upsert_revocation);
     int bound = bind_text(use.get(), 1, jti);
     bound |= expires_at == 0 ? sqlite3_bind_null(use.get(), 2) : sqlite3_bind_int64(use.get(), 2, expires_at);

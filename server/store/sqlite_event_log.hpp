@@ -16,12 +16,19 @@ enum class durability {
     normal,   // synchronous=NORMAL: survives a process crash, may lose the last commits on power loss
 };
 
+enum class log_access {
+    read_write,   // the one writer: creates and migrates the file, appends
+    read_only,    // a reader beside it (chat history, replay pages) or an offline check: never writes
+};
+
 class sqlite_event_log final : public event_log {
 public:
     // Opens (creating if needed) the database file at path. Throws
     // std::runtime_error when it cannot be opened or migrated: a start-up
-    // failure, not a data-plane one.
-    explicit sqlite_event_log(const std::string& path, durability mode = durability::full);
+    // failure, not a data-plane one. A read-only log opens an existing file
+    // of this schema version only, and throws from any method that writes.
+    explicit sqlite_event_log(const std::string& path, durability mode = durability::full,
+                              log_access access = log_access::read_write);
     ~sqlite_event_log() override;
     sqlite_event_log(const sqlite_event_log&) = delete;
     sqlite_event_log& operator=(const sqlite_event_log&) = delete;
@@ -30,6 +37,19 @@ public:
     // tool, a second process on the same file) before append() reports io.
     // Default 5 s; tests shorten it to reach the error path quickly.
     void set_busy_timeout(std::chrono::milliseconds timeout);
+
+    // The id the database was given when it was created (its creation time
+    // and 128 random bits), kept inside it; the data dir's marker file holds
+    // a copy (store/database_file.hpp). Empty for a read-only log of a file
+    // that has none.
+    const std::string& database_id() const { return database_id_; }
+
+    // Compares the file at the path with the one open (device and inode).
+    // On a difference (deleted, renamed away, replaced) logs an error once,
+    // sets the store_writable gauge to 0, and from then on every append
+    // reports io: commits into a file that no longer is the database would be
+    // acked and then lost. Cheap (one stat); append() calls it first.
+    bool still_writable() override;
 
     append_error append(std::span<const event_record> records) override;
     room_history load(const std::string& room_id, const load_options& options = {}) override;
@@ -51,10 +71,17 @@ public:
 
 private:
     std::string epoch_of(const std::string& room_id);   // creates one for a new room
+    void require_writable(const char* what);            // throws unless still_writable()
 
     struct statements;
+    std::string path_;
+    log_access access_;
     sqlite3* db_ = nullptr;
     std::unique_ptr<statements> stmts_;
+    std::string database_id_;
+    // The file opened, as (st_dev, st_ino); 0/0 for ":memory:".
+    unsigned long long device_ = 0, inode_ = 0;
+    bool file_lost_ = false;
 };
 
 } // namespace maptable::store

@@ -10,7 +10,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -114,6 +116,9 @@ public:
     }
     void revoke(const std::string&, std::int64_t) override {}
     std::vector<std::pair<std::string, std::int64_t>> revocations() override { return {}; }
+    bool still_writable() override { return on_check ? on_check() : true; }
+
+    std::function<bool()> on_check;   // set before the queue is made; called on the writer thread
 
 private:
     std::atomic<int>& calls_;
@@ -373,4 +378,109 @@ TEST_CASE("destroying the queue ends a commit window at once") {
 
 TEST_CASE("a queue without a log is refused") {
     CHECK_THROWS_AS(commit_queue(nullptr), std::invalid_argument);
+}
+
+// ------------------------------------------------------------------ readers
+
+namespace {
+
+commit_queue::open_log reader_of(const temp_dir& dir) {
+    return [path = dir.file("log.db")] {
+        return std::make_unique<sqlite_event_log>(path, durability::full, log_access::read_only);
+    };
+}
+
+// The events 1..last of room as a read sees them. Fails (instead of hanging)
+// when the read is not answered within 30 s: a read stuck behind a held
+// writer never would be.
+std::vector<std::string> read_via(commit_queue& queue, const std::string& room, std::uint64_t last) {
+    auto result = std::make_shared<std::promise<std::vector<std::string>>>();
+    auto future = result->get_future();
+    queue.read([result, room, last](event_log& log) { result->set_value(log.events_between(room, 1, last)); });
+    REQUIRE_MESSAGE(future.wait_for(std::chrono::seconds(30)) == std::future_status::ready,
+                    "the read was not answered");
+    return future.get();
+}
+
+} // namespace
+
+TEST_CASE("a read on a reader connection sees every commit acked before it was asked for") {
+    temp_dir dir;
+    commit_queue queue(open_log(dir), 1024, std::chrono::microseconds(0), reader_of(dir), 2);
+    for (std::uint64_t seq = 1; seq <= 200; ++seq) {
+        std::promise<append_error> acked;
+        auto ack = acked.get_future();
+        queue.append({event("r", seq)}, [&](append_error e) { acked.set_value(e); });
+        REQUIRE(ack.get() == append_error::ok);
+        REQUIRE(read_via(queue, "r", 1000) == bodies("r", 1, seq));
+    }
+}
+
+TEST_CASE("a read does not wait behind the writer, and a commit does not wait behind a read") {
+    temp_dir dir;
+    commit_queue queue(open_log(dir), 1024, std::chrono::microseconds(0), reader_of(dir), 1);
+    std::promise<append_error> first;
+    queue.append({event("r", 1)}, [&](append_error e) { first.set_value(e); });
+    REQUIRE(first.get_future().get() == append_error::ok);
+
+    SUBCASE("the writer is busy") {
+        writer_gate gate(queue);   // the writer is held inside a job
+        // Answered while the writer still holds: the read never queued behind it.
+        CHECK(read_via(queue, "r", 10) == bodies("r", 1, 1));
+    }
+    SUBCASE("the reader is busy") {
+        std::promise<void> entered, release;
+        queue.read([&, released = release.get_future().share()](event_log&) {
+            entered.set_value();
+            released.wait();
+        });
+        entered.get_future().wait();   // the only reader is held inside a read
+        std::promise<append_error> second;
+        queue.append({event("r", 2)}, [&](append_error e) { second.set_value(e); });
+        auto committed = second.get_future();
+        // Acked while the reader still holds: the commit never queued behind the read.
+        const bool acked = committed.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+        release.set_value();
+        REQUIRE_MESSAGE(acked, "the commit waited behind a read");
+        CHECK(committed.get() == append_error::ok);
+        CHECK(read_via(queue, "r", 10) == bodies("r", 1, 2));
+    }
+}
+
+TEST_CASE("a reader's log is read-only: a read that writes fails and the writer's log is untouched") {
+    temp_dir dir;
+    commit_queue queue(open_log(dir), 1024, std::chrono::microseconds(0), reader_of(dir), 1);
+    std::promise<append_error> tried;
+    queue.read([&](event_log& log) { tried.set_value(log.append(std::vector<event_record>{event("r", 1)})); });
+    CHECK(tried.get_future().get() == append_error::io);
+    queue.drain();
+    CHECK(load_via(queue, "r").events.empty());
+}
+
+TEST_CASE("destroying the queue finishes the reads queued") {
+    temp_dir dir;
+    std::atomic<int> done{0};
+    {
+        commit_queue queue(open_log(dir), 1024, std::chrono::microseconds(0), reader_of(dir), 1);
+        std::promise<void> release;
+        queue.read([released = release.get_future().share()](event_log&) { released.wait(); });
+        for (int i = 0; i < 10; ++i) queue.read([&](event_log&) { ++done; });
+        release.set_value();
+    }
+    CHECK(done == 10);
+}
+
+TEST_CASE("an idle writer asks its log whether the file is still in place, without any write") {
+    std::atomic<int> calls{0};
+    auto log = std::make_unique<scripted_log>(calls);
+    auto asked = std::make_shared<std::promise<void>>();
+    log->on_check = [asked, once = std::make_shared<std::once_flag>()] {
+        std::call_once(*once, [&] { asked->set_value(); });
+        return false;
+    };
+    auto future = asked->get_future();
+    commit_queue queue(std::move(log));
+    // No append, no job: only the writer's periodic check can ask.
+    CHECK(future.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    CHECK(calls == 0);
 }

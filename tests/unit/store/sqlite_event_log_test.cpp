@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <vector>
@@ -310,7 +311,7 @@ TEST_CASE("the file is in WAL mode with a schema version") {
     sqlite_event_log log(path);
     raw_connection raw(path);
     CHECK(raw.text("PRAGMA journal_mode") == "wal\n");
-    CHECK(raw.count("PRAGMA user_version") == 4);
+    CHECK(raw.count("PRAGMA user_version") == 5);
 }
 
 TEST_CASE("opening fails with runtime_error when the file cannot be opened") {
@@ -376,7 +377,7 @@ TEST_CASE("a version 2 file gains the revoked_tokens table when opened") {
     CHECK(log.revocations().size() == 1);
     CHECK(log.load("r").events == bodies("r", {1}));
     raw_connection raw(path);
-    CHECK(raw.count("PRAGMA user_version") == 4);
+    CHECK(raw.count("PRAGMA user_version") == 5);
 }
 
 TEST_CASE("append reports io and writes nothing when the database is locked by another writer") {
@@ -584,7 +585,191 @@ PRAGMA user_version=3;
     CHECK(log.seq_at_time("r", 1700000000002, 100) == std::optional<std::uint64_t>(2));
 
     raw_connection raw(path);
-    CHECK(raw.count("PRAGMA user_version") == 4);
+    CHECK(raw.count("PRAGMA user_version") == 5);
     CHECK(raw.count("SELECT count(*) FROM sqlite_master WHERE name IN ('events_target', 'events_time')") == 2);
     CHECK(raw.count("SELECT count(*) FROM events WHERE target_seq IS NULL") == 2);
+}
+
+// ------------------------------------------------------------------ integrity
+
+TEST_CASE("a version 4 file gains checksums for every stored row and keeps them all") {
+    temp_dir dir;
+    const auto path = dir.file("log.db");
+    {
+        // The schema as version 4 wrote it, with events, a chat change and a snapshot.
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        const char* v4 = R"sql(
+PRAGMA journal_mode=WAL;
+CREATE TABLE events(room TEXT NOT NULL, seq INTEGER NOT NULL, time_ms INTEGER NOT NULL, kind INTEGER NOT NULL,
+    client_id TEXT, op_id INTEGER, body BLOB NOT NULL, target_seq INTEGER, PRIMARY KEY (room, seq)) WITHOUT ROWID;
+CREATE UNIQUE INDEX events_op ON events(room, client_id, op_id) WHERE op_id IS NOT NULL;
+CREATE INDEX events_chat ON events(room, kind, seq);
+CREATE INDEX events_target ON events(room, target_seq) WHERE target_seq IS NOT NULL;
+CREATE INDEX events_time ON events(room, time_ms, seq);
+CREATE TABLE rooms(room TEXT PRIMARY KEY, epoch TEXT NOT NULL);
+CREATE TABLE snapshots(room TEXT PRIMARY KEY, seq INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE TABLE revoked_tokens(jti TEXT PRIMARY KEY, expires_at INTEGER);
+INSERT INTO rooms VALUES('r', 'e0');
+INSERT INTO events VALUES('r', 1, 1700000000001, 1, 'c', 7, CAST('r#1' AS BLOB), NULL);
+INSERT INTO events VALUES('r', 2, 1700000000002, 2, 'c', 8, CAST('r#2' AS BLOB), 1);
+INSERT INTO events VALUES('r', 3, 1700000000003, 0, NULL, NULL, CAST('r#3' AS BLOB), NULL);
+INSERT INTO events VALUES('s', 1, 1700000000004, 0, NULL, NULL, CAST('s#1' AS BLOB), NULL);
+INSERT INTO snapshots VALUES('r', 2, CAST('state at 2' AS BLOB));
+PRAGMA user_version=4;
+)sql";
+        REQUIRE(sqlite3_exec(db, v4, nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    {
+        sqlite_event_log log(path);
+        CHECK_FALSE(log.database_id().empty());
+    }
+    raw_connection raw(path);
+    CHECK(raw.count("PRAGMA user_version") == 5);
+    CHECK(raw.count("SELECT count(*) FROM events") == 4);
+    CHECK(raw.count("SELECT count(*) FROM events WHERE crc IS NULL") == 0);
+    CHECK(raw.count("SELECT count(*) FROM snapshots WHERE crc IS NULL") == 0);
+    CHECK(raw.text("SELECT epoch FROM rooms") == "e0\n");
+
+    // Every read checks the migrated rows and finds them sound.
+    sqlite_event_log log(path);
+    const auto history = log.load("r", load_options{.recent_ops = 10, .events_before_snapshot = 10});
+    CHECK(history.snapshot == std::optional<std::string>("state at 2"));
+    CHECK(history.events == bodies("r", {1, 2, 3}));
+    CHECK(log.chat_before("r", 0, 10) == bodies("r", {1}));
+    CHECK(log.chat_changes("r", 1, 1) == bodies("r", {2}));
+    CHECK(log.events_between("s", 1, 5) == bodies("s", {1}));
+    CHECK(log.snapshot_at_most("r", 2).has_value());
+}
+
+TEST_CASE("a flipped byte in a stored event fails load, chat history and replay pages, naming room and seq") {
+    temp_dir dir;
+    const auto path = dir.file("log.db");
+    sqlite_event_log log(path);
+    const std::vector<event_record> batch{chat("r", 1), chat("r", 2), event("r", 3), chat("other", 1)};
+    REQUIRE(log.append(batch) == append_error::ok);
+    raw_connection raw(path);
+    // Behind the log's back, as a bad sector would: the body changes, its checksum does not.
+    REQUIRE(raw.exec("UPDATE events SET body = CAST('r#X' AS BLOB) WHERE room = 'r' AND seq = 2") == SQLITE_OK);
+
+    const auto expect_corrupt = [](auto&& read) {
+        try {
+            read();
+            FAIL("the damaged row was served");
+        } catch (const corrupt_record& e) {
+            CHECK(e.room_id() == "r");
+            CHECK(e.seq() == 2);
+            CHECK(std::string(e.what()).find("room r seq 2") != std::string::npos);
+        }
+    };
+    expect_corrupt([&] { log.load("r"); });
+    expect_corrupt([&] { log.chat_before("r", 0, 10); });
+    expect_corrupt([&] { log.events_between("r", 1, 3); });
+    // What does not touch the damaged row is still served.
+    CHECK(log.chat_before("r", 2, 10) == bodies("r", {1}));
+    CHECK(log.events_between("r", 3, 3) == bodies("r", {3}));
+    CHECK(log.load("other").events == bodies("other", {1}));
+}
+
+TEST_CASE("a flipped byte in a snapshot, or a row moved to another seq, is reported too") {
+    temp_dir dir;
+    const auto path = dir.file("log.db");
+    sqlite_event_log log(path);
+    const std::vector<event_record> batch{event("r", 1), event("r", 2)};
+    REQUIRE(log.append(batch) == append_error::ok);
+    log.save_snapshot("r", 2, "state at 2");
+    raw_connection raw(path);
+    REQUIRE(raw.exec("UPDATE snapshots SET body = CAST('state at 3' AS BLOB)") == SQLITE_OK);
+    CHECK_THROWS_AS(log.load("r"), corrupt_record);
+    CHECK_THROWS_AS(log.snapshot_at_most("r", 5), corrupt_record);
+
+    REQUIRE(raw.exec("DELETE FROM snapshots") == SQLITE_OK);
+    // The row keeps its body and checksum but sits at another seq.
+    REQUIRE(raw.exec("UPDATE events SET seq = 3 WHERE room = 'r' AND seq = 2") == SQLITE_OK);
+    REQUIRE(raw.exec("INSERT INTO events(room, seq, time_ms, kind, body, crc) SELECT room, 2, time_ms, kind, body, "
+                     "crc FROM events WHERE room = 'r' AND seq = 1") == SQLITE_OK);
+    try {
+        log.load("r");
+        FAIL("a row at the wrong seq was served");
+    } catch (const corrupt_record& e) {
+        CHECK(e.seq() == 2);
+    }
+}
+
+TEST_CASE("a missing event stops the load instead of renumbering the events after it") {
+    temp_dir dir;
+    const auto path = dir.file("log.db");
+    sqlite_event_log log(path);
+    const std::vector<event_record> batch{event("r", 1), event("r", 2), event("r", 3)};
+    REQUIRE(log.append(batch) == append_error::ok);
+    raw_connection raw(path);
+    REQUIRE(raw.exec("DELETE FROM events WHERE room = 'r' AND seq = 2") == SQLITE_OK);
+    try {
+        log.load("r");
+        FAIL("a log with a gap was loaded");
+    } catch (const corrupt_record& e) {
+        CHECK(e.seq() == 2);
+    }
+    CHECK_THROWS_AS(log.events_between("r", 1, 3), corrupt_record);
+}
+
+TEST_CASE("the database keeps the id it was created with") {
+    temp_dir dir;
+    const auto path = dir.file("log.db");
+    std::string id;
+    {
+        sqlite_event_log log(path);
+        id = log.database_id();
+    }
+    CHECK(id.size() > 20);
+    sqlite_event_log again(path);
+    CHECK(again.database_id() == id);
+    temp_dir other;
+    sqlite_event_log another(other.file("log.db"));
+    CHECK(another.database_id() != id);
+}
+
+TEST_CASE("a log whose file is deleted or replaced refuses every later write") {
+    temp_dir dir;
+    const auto path = dir.file("log.db");
+    SUBCASE("deleted") {
+        sqlite_event_log log(path);
+        const std::vector<event_record> first{event("r", 1)};
+        REQUIRE(log.append(first) == append_error::ok);
+        CHECK(log.still_writable());
+        std::filesystem::remove(path);
+        const std::vector<event_record> next{event("r", 2)};
+        CHECK(log.append(next) == append_error::io);
+        CHECK_FALSE(log.still_writable());
+        CHECK_THROWS_AS(log.save_snapshot("r", 1, "state"), std::runtime_error);
+        CHECK_THROWS_AS(log.revoke("t-1", 0), std::runtime_error);
+    }
+    SUBCASE("replaced") {
+        sqlite_event_log log(path);
+        {
+            sqlite_event_log elsewhere(dir.file("other.db"));
+        }
+        std::filesystem::rename(dir.file("other.db"), path);
+        const std::vector<event_record> next{event("r", 1)};
+        CHECK(log.append(next) == append_error::io);
+        // For good: the file coming back does not make the log write again.
+        CHECK_FALSE(log.still_writable());
+    }
+}
+
+TEST_CASE("a read-only log sees what the writer committed and refuses to write") {
+    temp_dir dir;
+    const auto path = dir.file("log.db");
+    sqlite_event_log writer(path);
+    sqlite_event_log reader(path, durability::full, log_access::read_only);
+    CHECK(reader.database_id() == writer.database_id());
+    const std::vector<event_record> batch{chat("r", 1), event("r", 2)};
+    REQUIRE(writer.append(batch) == append_error::ok);
+    CHECK(reader.events_between("r", 1, 5) == bodies("r", {1, 2}));
+    CHECK(reader.chat_before("r", 0, 5) == bodies("r", {1}));
+    const std::vector<event_record> more{event("r", 3)};
+    CHECK(reader.append(more) == append_error::io);
+    CHECK_THROWS_AS(reader.save_snapshot("r", 2, "state"), std::runtime_error);
+    CHECK(writer.load("r").events == bodies("r", {1, 2}));
 }
