@@ -9,7 +9,9 @@
 #   - a client whose replica is newer than the backup gets a fresh snapshot
 #     (Welcome.recovered = false) even once the room's seq has passed the
 #     client's again, instead of a history spliced from two timelines; a
-#     client of the new epoch still resumes.
+#     client of the new epoch still resumes;
+#   - the same steps restore into the node's own data dir too, beside its
+#     marker file.
 #
 #   backup_test.sh SERVER SOURCE_DIR
 # Exit status 0 passed, 1 failed, 77 a tool is missing (skipped).
@@ -34,6 +36,7 @@ doc_block backup >"$WORK/backup.sh"
 doc_block restore >"$WORK/restore.sh"
 [ -s "$WORK/backup.sh" ] && [ -s "$WORK/restore.sh" ] || fail "docs/DEPLOY.md has no deploy_backup blocks"
 grep -q 'reset-epochs' "$WORK/restore.sh" || fail "the doc's restore does not run reset-epochs"
+grep -q 'maptable-server check' "$WORK/restore.sh" || fail "the doc's restore does not check the restored log"
 
 # The doc's steps call maptable-server by name, as installed.
 mkdir -p "$WORK/bin"
@@ -80,12 +83,6 @@ stop_node "$NODE_PID1"
 
 # Restore into a fresh data dir, exactly as the doc says, and start.
 run_doc_block "$WORK/restored" "$WORK/backups/maptable-test.db" restore
-# The doc's check before the start, where this server has the command.
-if "$SERVER" check --help 2>/dev/null | grep -q 'Usage: maptable-server check'; then
-    "$SERVER" check --data-dir "$WORK/restored" >"$WORK/check.log" 2>&1 ||
-        fail "maptable-server check on the restored data dir: $(cat "$WORK/check.log")"
-    pass "maptable-server check: the restored log is sound"
-fi
 start_node restored "$WORK/restored"
 PORT=$NODE_PORT
 restored=$(client) || fail "join after the restore: $restored"
@@ -111,5 +108,19 @@ current=$(client --resume "$NEW_EPOCH" "$BACKUP_SEQ") || fail "resume in the new
 [ "$(welcome_field recovered "$current")" = 1 ] || fail "a replica of the new epoch was not resumed: $current"
 [ "$(curl -sf "http://127.0.0.1:$PORT/healthz")" = ok ] || fail "/healthz after the restore"
 pass "a replica newer than the backup gets a fresh Welcome (recovered=0); one of the new epoch resumes"
+
+# The same steps into the node's own data dir, over its newer database and
+# beside its marker (maptable.db.id): the backup keeps the database's id, so
+# the start is not refused.
+stop_node "$NODE_PID"
+[ -f "$WORK/data/maptable.db.id" ] || fail "the first data dir has no marker maptable.db.id"
+run_doc_block "$WORK/data" "$WORK/backups/maptable-test.db" restore
+start_node in-place "$WORK/data"
+PORT=$NODE_PORT
+in_place=$(client) || fail "join after restoring in place: $in_place"
+[ "$(welcome_field seq "$in_place")" = "$BACKUP_SEQ" ] || fail "restored in place, the room is not at the backup's seq $BACKUP_SEQ: $in_place"
+[ "$(welcome_field epoch "$in_place")" != "$EPOCH" ] || fail "restored in place, the room kept its epoch"
+ls -d "$WORK/data"/before-restore-* >/dev/null || fail "the replaced database was not kept aside"
+pass "restored in place over the newer database: accepted beside its marker, the old files kept aside"
 
 echo "backup_test: all checks passed"
