@@ -4,6 +4,7 @@
 #   - docker-compose.yml is valid: `docker compose config` (or Debian's
 #     docker-compose) with example env files; two nodes on their own
 #     volumes, the proxy, the planned postgres only under its profile;
+#     every variable haproxy.cfg reads is set for the proxy container;
 #   - the Dockerfiles: multi-stage on Debian 12, the runtime stage on
 #     debian:12-slim, a user without privileges, a /healthz health check, a
 #     volume for the data dir; every runtime library the built server links
@@ -68,6 +69,13 @@ for library in $(ldd "$SERVER" | awk '$3 ~ /^\// && $1 !~ /asan|ubsan|clang_rt/ 
 done
 grep -q '^FROM debian:12-slim' "$SOURCE_DIR/deploy/haproxy/Dockerfile" &&
     grep -q '^USER maptable-proxy' "$SOURCE_DIR/deploy/haproxy/Dockerfile" || fail "the proxy image is not Debian's HAProxy as a plain user"
+# Every ${VAR} haproxy.cfg reads is set for the proxy container, by the
+# compose file or by the proxy's image.
+proxy_env=$(awk '/^  proxy:/ { on = 1; next } on && /^  [a-z]/ { on = 0 } on' "$WORK/compose.out"
+            grep -o 'MAPTABLE_[A-Z_0-9]*=' "$SOURCE_DIR/deploy/haproxy/Dockerfile")
+for variable in $(grep -o '"${[A-Z_0-9]*}"' "$SOURCE_DIR/deploy/haproxy/haproxy.cfg" | tr -d '"${}' | sort -u); do
+    grep -q "$variable" <<<"$proxy_env" || fail "haproxy.cfg reads $variable, which neither the compose file nor the proxy image sets"
+done
 pass "the Dockerfiles: multi-stage, debian:12-slim, user $user, HEALTHCHECK on /healthz, every linked library installed"
 
 echo "container_test: all checks passed"
