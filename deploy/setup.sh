@@ -33,6 +33,7 @@ packages=(
   haproxy nginx                 # tests/deploy: the proxy configurations in front of real nodes
   docker-compose                # tests/deploy: lints the compose file (no engine here: nothing is built or run)
   curl openssl                  # tests/deploy: requests through the proxies, a test CA
+  systemd                       # tests/deploy: systemd-analyze verify on the unit
 )
 
 missing=()
