@@ -28,6 +28,17 @@ raw_client::raw_client(unsigned short port, const std::string& path)
     impl_->ws.handshake("127.0.0.1:" + std::to_string(port), path);
 }
 
+raw_client::raw_client(unsigned short port, const std::string& path, int receive_buffer_bytes)
+    : impl_(std::make_unique<impl>())
+{
+    auto& socket = impl_->ws.next_layer();
+    socket.open(tcp::v4());
+    socket.set_option(asio::socket_base::receive_buffer_size(receive_buffer_bytes));
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    impl_->ws.read_message_max(64 * 1024 * 1024);
+    impl_->ws.handshake("127.0.0.1:" + std::to_string(port), path);
+}
+
 raw_client::~raw_client()
 {
     beast::error_code ignored;

@@ -23,6 +23,10 @@ class raw_client {
 public:
     // Connects to 127.0.0.1:port and upgrades on path.
     raw_client(unsigned short port, const std::string& path = "/v1/ws");
+    // The same, with the socket's receive buffer set to receive_buffer_bytes
+    // before it connects: a client that then stops reading stalls the
+    // server's writes soon (a slow or stalled reader).
+    raw_client(unsigned short port, const std::string& path, int receive_buffer_bytes);
     ~raw_client();
 
     void send_binary(const std::string& bytes);
