@@ -302,3 +302,33 @@ TEST_CASE("a slow reader closed with 1013 resumes, gets its whole backlog, and c
     CHECK(fresh_seq == head);
     CHECK(reader.state.canonical_hash() == fresh_hash);
 }
+
+TEST_CASE("a large Welcome to a slow link that keeps reading is not dropped at the write deadline")
+{
+    // A write deadline of 1 s, and a Welcome of about 12 MB read at about
+    // 3 MB/s through a 128 KiB receive buffer. The server's socket buffer
+    // takes at most 4 MiB (Linux's tcp_wmem maximum), so the one write of
+    // the Welcome lasts some 2.5 s: in progress all along, never stalled.
+    auto args = server_args();
+    args.insert(args.end(), {"--ws-write-timeout", "1"});
+    server_process server(args);
+    {
+        client writer(server.options("wide", "writer"));
+        join_or_fail(writer);
+        for (int i = 0; i < 300; ++i) {
+            auto ack = writer.add_feature(large_area("district-" + std::to_string(i), 2000));
+            REQUIRE(answer(ack).ok);
+        }
+    }
+
+    raw_client slow(server.port(), "/v1/ws", 64 * 1024);
+    slow.send(join_message("wide", server.token("wide", "slow-link"), "slow-link"));
+    const auto welcome = slow.next_paced(64 * 1024, std::chrono::milliseconds(20));
+    INFO("close " << slow.close().code << " " << slow.close().reason);
+    REQUIRE(welcome.has_value());
+    REQUIRE(welcome->has_welcome());
+    CHECK(welcome->ByteSizeLong() > 10 * 1000 * 1000);
+    CHECK(model::room_state::from_proto(welcome->welcome().state()).canonical_hash() ==
+          fresh_welcome(server, "wide").second);
+    CHECK(server.log().find("the peer stopped reading") == std::string::npos);
+}

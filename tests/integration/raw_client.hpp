@@ -4,6 +4,7 @@
 
 #include "maptable/v1/envelope.pb.h"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -39,6 +40,9 @@ public:
     // The next server message (reads a new frame when the last is used up),
     // or nullopt when the server closed the connection (see close()).
     std::optional<pb::ServerMessage> next();
+    // The same, read at most bytes_per_read at a time with a pause after
+    // each read: a slow link that keeps reading.
+    std::optional<pb::ServerMessage> next_paced(std::size_t bytes_per_read, std::chrono::milliseconds pause);
     // Reads until a message with this request id (an Ack, Error, Welcome or
     // ChatHistory) arrives; nullopt on close.
     std::optional<pb::ServerMessage> answer_to(std::uint64_t request_id);
