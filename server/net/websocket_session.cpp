@@ -440,8 +440,16 @@ void websocket_session<Stream>::do_close()
 template <class Stream>
 void websocket_session<Stream>::arm_write_deadline()
 {
+    // No baseline yet: the kernel is asked only when a write outlasts a
+    // period, so a write that completes in time costs no system call more.
+    acked_baseline_ = no_baseline;
+    wait_write_deadline();
+}
+
+template <class Stream>
+void websocket_session<Stream>::wait_write_deadline()
+{
     const auto generation = ++write_generation_;
-    acked_at_arm_ = bytes_acked(tcp_socket()).value_or(0);
     write_deadline_.expires_after(context_.limits.ws_write_timeout);
     write_deadline_.async_wait([self = this->shared_from_this(), generation](beast::error_code ec) {
         if (!ec)
@@ -461,10 +469,15 @@ void websocket_session<Stream>::on_write_deadline(std::uint64_t generation)
 {
     if (generation != write_generation_ || finished_)
         return;
-    // Bytes acknowledged since the period began: a slow link, not a stalled
-    // reader. The write gets another period.
-    if (const auto acked = bytes_acked(tcp_socket()); acked && *acked > acked_at_arm_)
-        return arm_write_deadline();
+    // At the first expiry the baseline is taken; after that, bytes
+    // acknowledged during the period mean a slow link, not a stalled reader.
+    // Either way the write gets another period: a peer that stopped reading
+    // is dropped within two periods.
+    if (const auto acked = bytes_acked(tcp_socket());
+        acked && (acked_baseline_ == no_baseline || *acked > acked_baseline_)) {
+        acked_baseline_ = *acked;
+        return wait_write_deadline();
+    }
     spdlog::warn("conn={} a write took over {} s: the peer stopped reading; dropping the connection ({} bytes queued)",
                  connection_id_, context_.limits.ws_write_timeout.count(), queued_bytes_);
     dropped_ = true;

@@ -11,9 +11,9 @@
 // ServerFrame gathered from the pieces, no copy). Two bounds keep a slow
 // reader from growing the server's memory: the queue of live pieces has a
 // byte limit (past it: close 1013, the client resumes when it can), and a
-// write during which the peer acknowledges no byte for ws_write_timeout means
-// the peer stopped reading: the socket is closed at once, without a close
-// handshake it could not read anyway.
+// write that outlasts ws_write_timeout with no byte acknowledged by the peer
+// for a further ws_write_timeout means the peer stopped reading: the socket
+// is closed at once, without a close handshake it could not read anyway.
 //
 // A join's catch-up (the Welcome and the events a resume missed) is a second
 // queue, sent before the live pieces queued behind it and not counted against
@@ -139,7 +139,8 @@ private:
     void on_write(beast::error_code ec, std::size_t bytes);
     void start_close(session::close_code code, std::string reason);
     void do_close();
-    void arm_write_deadline();
+    void arm_write_deadline();             // a new write: a new baseline
+    void wait_write_deadline();            // one more period for the write in flight
     void disarm_write_deadline();
     void on_write_deadline(std::uint64_t generation);
     void drop();                           // resets the TCP connection at once
@@ -176,14 +177,15 @@ private:
     session::close_code close_code_{};
     std::string close_text_;
 
-    // A write (or the close handshake) during which the peer acknowledges no
-    // byte for ws_write_timeout drops the connection; one that makes progress
-    // gets another period (a 20 MB Welcome to a slow link takes its time).
-    // The generation tells a stale expiry from the deadline of the write in
-    // flight.
+    // A write (or the close handshake) that outlasts ws_write_timeout, and
+    // during whose next period the peer acknowledges no byte, drops the
+    // connection; one that makes progress gets another period (a 20 MB
+    // Welcome to a slow link takes its time). The generation tells a stale
+    // expiry from the deadline of the write in flight.
     boost::asio::steady_timer write_deadline_;
     std::uint64_t write_generation_ = 0;
-    std::uint64_t acked_at_arm_ = 0;              // the peer's acknowledged bytes when the period began
+    static constexpr std::uint64_t no_baseline = ~std::uint64_t{0};
+    std::uint64_t acked_baseline_ = no_baseline;  // the peer's acknowledged bytes when the period began
 };
 
 extern template class websocket_session<plain_ws_stream>;
