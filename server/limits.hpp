@@ -23,8 +23,8 @@ struct server_limits {
 
     // --- WebSocket
     std::size_t ws_read_message_max = 64 * 1024;     // a command is small; the largest legal one (2000 positions, ~61 KB) fits
-    std::size_t ws_outbound_queue_max = 16 * 1024 * 1024; // past this a reader is too slow: close, let it resume
-    std::chrono::seconds ws_write_timeout{15};        // a write that takes longer means the peer stopped reading: drop it, it resumes
+    std::size_t ws_outbound_queue_max = 16 * 1024 * 1024; // live pieces queued past this: the reader is too slow: close 1013, let it resume. A join's catch-up (Welcome, missed events) is not counted: it is sent in full
+    std::chrono::seconds ws_write_timeout{15};        // a write this long, then this long with no byte acknowledged: the peer stopped reading: drop it, it resumes
     std::chrono::seconds ws_handshake_timeout{10};    // Beast's suggested server value
     std::chrono::seconds ws_idle_timeout{60};         // with keep-alive pings at half of it, a dead peer is found within a minute
 

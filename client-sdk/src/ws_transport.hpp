@@ -25,6 +25,14 @@ public:
 
     // TCP connect (to the first endpoint that answers), TLS handshake with
     // certificate and host name checks for wss, then the WebSocket handshake.
+    //
+    // max_message_bytes is the largest server message read
+    // (client_options::max_message_bytes, 256 MiB by default). The server
+    // puts no cap of its own on what it sends: a Welcome carries the room's
+    // whole state in one message (a room of 507 areas of 2,000 points is a
+    // 20 MB Welcome), so this limit is the largest room the client can join.
+    // A message over it ends the read with websocket::error::message_too_big
+    // (Beast sends close 1009): resuming would only meet the same Welcome.
     virtual void async_open(const boost::asio::ip::tcp::resolver::results_type& endpoints, const std::string& host,
                             const std::string& port, const std::string& path, std::size_t max_message_bytes,
                             done handler) = 0;

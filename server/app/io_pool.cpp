@@ -1,8 +1,13 @@
 #include "app/io_pool.hpp"
 
+#include "metrics/metrics.hpp"
+
 #include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
 
 #include <pthread.h>
+
+#include <exception>
 
 #include <functional>
 #include <string>
@@ -43,6 +48,32 @@ void name_this_thread(unsigned i)
 {
     pthread_setname_np(pthread_self(), ("io-" + std::to_string(i)).c_str());
 }
+
+// Runs context on this thread until it stops or runs out of work. A handler
+// that throws ends only its own work: the connection and room handlers
+// catch what they throw themselves, so what reaches this is a bug in some
+// other handler. It is logged with the thread, counted in /metrics
+// (maptable_handler_exceptions_total), and the loop goes on serving every
+// other connection and room; Asio lets run() be called again after a throw
+// without restart().
+void run_loop(boost::asio::io_context& context, unsigned thread)
+{
+    const auto name = "io-" + std::to_string(thread);
+    for (;;) {
+        try {
+            context.run();
+            return;
+        } catch (const std::exception& e) {
+            metrics::global().handler_exceptions.add();
+            spdlog::error("thread {}: a handler threw to the event loop: {}; the loop goes on", name, e.what());
+        } catch (...) {
+            metrics::global().handler_exceptions.add();
+            spdlog::error("thread {}: a handler threw to the event loop an exception that is not a std::exception; "
+                          "the loop goes on",
+                          name);
+        }
+    }
+}
 } // namespace
 
 void io_pool::run()
@@ -52,7 +83,7 @@ void io_pool::run()
         for (unsigned i = 1; i < threads_; ++i)
             pool.emplace_back([this, i] {
                 name_this_thread(i);
-                main().run();
+                run_loop(main(), i);
             });
     } else {
         // A context with nothing to do yet must not return before the
@@ -62,11 +93,11 @@ void io_pool::run()
             pool.emplace_back([context = contexts_[i].get(), i] {
                 name_this_thread(i);
                 auto guard = boost::asio::make_work_guard(*context);
-                context->run();
+                run_loop(*context, i);
             });
     }
     // The calling thread keeps the process's name (ps, pgrep): it is loop 0.
-    main().run();
+    run_loop(main(), 0);
     for (auto& t : pool)
         t.join();
 }

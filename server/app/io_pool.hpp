@@ -43,7 +43,9 @@ public:
     boost::asio::any_io_executor room_executor(std::string_view room_id);
 
     // Runs every context on its threads (the calling thread is one of them)
-    // until stop(); then joins them.
+    // until stop(); then joins them. An exception that escapes a handler is
+    // logged with its thread's name and counted in /metrics, and that
+    // thread's loop goes on: one bug never ends the process and every room.
     void run();
     void stop();
 

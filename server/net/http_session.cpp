@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <iterator>
 #include <optional>
 #include <type_traits>
 
@@ -50,6 +51,36 @@ std::string_view trim(std::string_view s)
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
         s.remove_suffix(1);
     return s;
+}
+
+// RFC 6455 section 4.1: the key is the base64 encoding of 16 bytes: 22
+// characters of the alphabet, then "==". The 22nd character carries only two
+// bits of the 16th byte, so its other four are zero (A, Q, g or w); any
+// encoder produces exactly this form. Beast checks only the length.
+bool valid_websocket_key(std::string_view key)
+{
+    const auto base64 = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    };
+    if (key.size() != 24 || key[22] != '=' || key[23] != '=')
+        return false;
+    for (std::size_t i = 0; i < 22; ++i)
+        if (!base64(key[i]))
+            return false;
+    return key[21] == 'A' || key[21] == 'Q' || key[21] == 'g' || key[21] == 'w';
+}
+
+// Why the upgrade's Sec-WebSocket-Key is refused, or "" when it is sound.
+std::string websocket_key_problem(const request& req)
+{
+    const auto [first, last] = req.equal_range(http::field::sec_websocket_key);
+    if (first == last)
+        return "the upgrade has no Sec-WebSocket-Key header";
+    if (std::next(first) != last)
+        return "the upgrade has more than one Sec-WebSocket-Key header";
+    if (!valid_websocket_key(trim(first->value())))
+        return "Sec-WebSocket-Key must be the base64 encoding of 16 bytes (RFC 6455, section 4.1)";
+    return {};
 }
 
 // The name of a ClientMessage body field, for the commands counter.
@@ -189,13 +220,49 @@ private:
 
     void on_handshake(beast::error_code ec)
     {
-        if (ec) {
-            // Wrong protocol version, plain HTTP on the TLS port, an untrusted
-            // certificate on the client's side...: the client's problem, not ours.
-            spdlog::info("conn={} TLS handshake failed remote={}: {}", connection_id_, remote_, ec.message());
-            return close_now();
+        guarded("on_handshake", [&] {
+            if (ec) {
+                // Wrong protocol version, plain HTTP on the TLS port, an untrusted
+                // certificate on the client's side...: the client's problem, not ours.
+                spdlog::info("conn={} TLS handshake failed remote={}: {}", connection_id_, remote_, ec.message());
+                return close_now();
+            }
+            do_read();
+        });
+    }
+
+    // Runs one handler's work; what it throws ends this connection only.
+    template <class Step>
+    void guarded(const char* where, Step&& step)
+    {
+        try {
+            step();
+        } catch (const std::exception& e) {
+            on_exception(where, e.what());
+        } catch (...) {
+            on_exception(where, "an exception that is not a std::exception");
         }
-        do_read();
+    }
+
+    void on_exception(const char* where, const char* what)
+    {
+        spdlog::error("conn={} {} threw: {}; closing this connection", connection_id_, where, what);
+        metrics::global().handler_exceptions.add();
+        // With no response on its way, the client is told that the server
+        // failed; otherwise the connection just ends. Either way no later
+        // response (a route's completion still pending) is written.
+        const bool can_answer = !failed_ && !writing_ && !handed_off_;
+        failed_ = true;
+        if (can_answer) {
+            try {
+                return write_response(text_response(http::status::internal_server_error,
+                                                     "internal server error; try again\n"),
+                                      false);
+            } catch (...) {
+                spdlog::error("conn={} answering 500 threw too: closing", connection_id_);
+            }
+        }
+        close_now();
     }
 
     void do_read()
@@ -210,71 +277,73 @@ private:
 
     void on_read(beast::error_code ec, std::size_t)
     {
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-            ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
-            ec == asio::ssl::error::stream_truncated)
-            return shutdown();
-        if (ec == http::error::body_limit && !refused()) {
-            const auto target = std::string_view(parser_->get().target());
-            if (is_admin_path(target.substr(0, target.find('?'))))
-                return respond(admin_body_too_large(context_, parser_->get().version()), false);
-        }
-        if (ec) {
-            spdlog::info("conn={} bad HTTP request: {}", connection_id_, ec.message());
-            return respond(text_response(http::status::bad_request, "bad request: " + ec.message() + "\n"), false);
-        }
-        auto req = parser_->release();
-        if (refused())
-            return refuse(req);
-        const auto target = std::string_view(req.target());
-        const auto path = target.substr(0, target.find('?'));
-
-        if (websocket::is_upgrade(req)) {
-            if (path != websocket_path)
-                return respond(text_response(http::status::not_found, "no WebSocket endpoint here; use /v1/ws\n"), false);
-            return upgrade(std::move(req));
-        }
-        if (is_admin_path(path)) {
-            const bool keep_alive = req.keep_alive();
-            return handle_admin_request(req, context_, stream_.get_executor(), connection_id_,
-                                        [self = this->shared_from_this(), keep_alive](response res) {
-                                            self->respond(std::move(res), keep_alive);
-                                        });
-        }
-        if (is_room_path(path)) {
-            const bool keep_alive = req.keep_alive();
-            return handle_room_request(req, context_, stream_.get_executor(), connection_id_,
-                                       [self = this->shared_from_this(), keep_alive](response res) {
-                                           self->respond(std::move(res), keep_alive);
-                                       });
-        }
-        if (path == "/metrics" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
-            // Counts only, no room content: open like /healthz; keep it off
-            // the public internet with the proxy in front (docs/PERFORMANCE.md).
-            response res{http::status::ok, req.version()};
-            res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-            res.set(http::field::cache_control, "no-store");
-            res.body() = metrics::render(metrics::global(), metric_command_name);
-            res.prepare_payload();
-            return respond(std::move(res), req.keep_alive());
-        }
-        if (path == "/healthz" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
-            response res{http::status::ok, req.version()};
-            res.set(http::field::content_type, "text/plain; charset=utf-8");
-            res.set(http::field::cache_control, "no-store");
-            // Unhealthy while the store refuses writes (its file was lost or
-            // replaced): a load balancer moves new clients elsewhere.
-            if (metrics::global().store_writable.value() == 0) {
-                res.result(http::status::service_unavailable);
-                res.body() = "store not writable\n";
-            } else {
-                res.body() = "ok\n";
+        guarded("on_read", [&] {
+            if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+                ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+                ec == asio::ssl::error::stream_truncated)
+                return shutdown();
+            if (ec == http::error::body_limit && !refused()) {
+                const auto target = std::string_view(parser_->get().target());
+                if (is_admin_path(target.substr(0, target.find('?'))))
+                    return respond(admin_body_too_large(context_, parser_->get().version()), false);
             }
-            res.prepare_payload();
-            return respond(std::move(res), req.keep_alive());
-        }
-        // Everything else is the browser app's (its files, /config.json) or 404.
-        return respond(serve_web_app(req), req.keep_alive());
+            if (ec) {
+                spdlog::info("conn={} bad HTTP request: {}", connection_id_, ec.message());
+                return respond(text_response(http::status::bad_request, "bad request: " + ec.message() + "\n"), false);
+            }
+            auto req = parser_->release();
+            if (refused())
+                return refuse(req);
+            const auto target = std::string_view(req.target());
+            const auto path = target.substr(0, target.find('?'));
+
+            if (websocket::is_upgrade(req)) {
+                if (path != websocket_path)
+                    return respond(text_response(http::status::not_found, "no WebSocket endpoint here; use /v1/ws\n"), false);
+                return upgrade(std::move(req));
+            }
+            if (is_admin_path(path)) {
+                const bool keep_alive = req.keep_alive();
+                return handle_admin_request(req, context_, stream_.get_executor(), connection_id_,
+                                            [self = this->shared_from_this(), keep_alive](response res) {
+                                                self->respond(std::move(res), keep_alive);
+                                            });
+            }
+            if (is_room_path(path)) {
+                const bool keep_alive = req.keep_alive();
+                return handle_room_request(req, context_, stream_.get_executor(), connection_id_,
+                                           [self = this->shared_from_this(), keep_alive](response res) {
+                                               self->respond(std::move(res), keep_alive);
+                                           });
+            }
+            if (path == "/metrics" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
+                // Counts only, no room content: open like /healthz; keep it off
+                // the public internet with the proxy in front (docs/PERFORMANCE.md).
+                response res{http::status::ok, req.version()};
+                res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+                res.set(http::field::cache_control, "no-store");
+                res.body() = metrics::render(metrics::global(), metric_command_name);
+                res.prepare_payload();
+                return respond(std::move(res), req.keep_alive());
+            }
+            if (path == "/healthz" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
+                response res{http::status::ok, req.version()};
+                res.set(http::field::content_type, "text/plain; charset=utf-8");
+                res.set(http::field::cache_control, "no-store");
+                // Unhealthy while the store refuses writes (its file was lost or
+                // replaced): a load balancer moves new clients elsewhere.
+                if (metrics::global().store_writable.value() == 0) {
+                    res.result(http::status::service_unavailable);
+                    res.body() = "store not writable\n";
+                } else {
+                    res.body() = "ok\n";
+                }
+                res.prepare_payload();
+                return respond(std::move(res), req.keep_alive());
+            }
+            // Everything else is the browser app's (its files, /config.json) or 404.
+            return respond(serve_web_app(req), req.keep_alive());
+        });
     }
 
     // Over a connection limit: the client learns why, and to come back later.
@@ -304,6 +373,11 @@ private:
     // request. Only then is the WebSocket accepted.
     void upgrade(request req)
     {
+        // A malformed handshake is refused before anything else is looked at.
+        if (const auto problem = websocket_key_problem(req); !problem.empty()) {
+            spdlog::warn("conn={} upgrade refused (400): {} remote={}", connection_id_, problem, remote_);
+            return respond(text_response(http::status::bad_request, "bad request: " + problem + "\n"), false);
+        }
         if (!origin_allowed(req, context_)) {
             // The Origin is not a secret; cut it short for the log.
             const auto origin = std::string(req[http::field::origin]).substr(0, 120);
@@ -360,15 +434,27 @@ private:
 
     void respond(response res, bool keep_alive)
     {
+        // After a handler threw, the connection has answered 500 or is gone.
+        if (failed_)
+            return;
+        write_response(std::move(res), keep_alive);
+    }
+
+    void write_response(response res, bool keep_alive)
+    {
         res.set(http::field::server, "maptable/" MAPTABLE_VERSION);
         res.keep_alive(keep_alive);
         response_ = std::move(res);
         beast::get_lowest_layer(stream_).expires_after(request_timeout());
+        writing_ = true;
         http::async_write(stream_, *response_,
                           [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                              if (ec || !keep_alive)
-                                  return self->shutdown();
-                              self->do_read();
+                              self->guarded("on_write", [&] {
+                                  self->writing_ = false;
+                                  if (ec || !keep_alive || self->failed_)
+                                      return self->shutdown();
+                                  self->do_read();
+                              });
                           });
     }
 
@@ -404,6 +490,8 @@ private:
     session::connection_table::admission admission_;
     connection_slot slot_;
     bool handed_off_ = false;
+    bool writing_ = false;   // a response is being written
+    bool failed_ = false;    // a handler threw: no further response
 };
 
 } // namespace

@@ -2,6 +2,8 @@
 
 #include "net/http_session.hpp"
 
+#include "metrics/metrics.hpp"
+
 #include <boost/asio/strand.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -85,25 +87,40 @@ void listener::on_accept(boost::system::error_code ec, boost::asio::ip::tcp::soc
         // Out of descriptors and the like: log, keep accepting.
         spdlog::warn("accept failed: {}", ec.message());
     } else {
-        boost::system::error_code ignored;
-        socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-        const auto peer = socket.remote_endpoint(ignored);
-        auto address = peer.address().to_string();
-        const auto id = context_.next_connection_id++;
-        const auto admission = context_.connections->admit(id, address, context_.limits.max_connections,
-                                                           context_.limits.max_connections_per_ip);
-        using admission_t = session::connection_table::admission;
-        if (admission == admission_t::server_full)
-            spdlog::warn("conn={} refused remote={}: {} connections, the limit (--max-connections)", id, address,
-                         context_.limits.max_connections);
-        else if (admission == admission_t::address_full)
-            spdlog::warn("conn={} refused remote={}: {} connections from this address, the limit "
-                         "(--max-connections-per-ip)",
-                         id, address, context_.limits.max_connections_per_ip);
-        // A refused connection is answered 503 by its http_session, uncounted.
-        start_http_session(std::move(socket), context_, id, std::move(address), admission, tls_);
+        try {
+            start(std::move(socket));
+        } catch (const std::exception& e) {
+            // The new connection is lost (its socket closes with it); the
+            // listener goes on accepting.
+            metrics::global().handler_exceptions.add();
+            spdlog::error("starting an accepted connection threw: {}; it is closed", e.what());
+        } catch (...) {
+            metrics::global().handler_exceptions.add();
+            spdlog::error("starting an accepted connection threw an exception that is not a std::exception; it is closed");
+        }
     }
     do_accept();
+}
+
+void listener::start(boost::asio::ip::tcp::socket socket)
+{
+    boost::system::error_code ignored;
+    socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    const auto peer = socket.remote_endpoint(ignored);
+    auto address = peer.address().to_string();
+    const auto id = context_.next_connection_id++;
+    const auto admission = context_.connections->admit(id, address, context_.limits.max_connections,
+                                                       context_.limits.max_connections_per_ip);
+    using admission_t = session::connection_table::admission;
+    if (admission == admission_t::server_full)
+        spdlog::warn("conn={} refused remote={}: {} connections, the limit (--max-connections)", id, address,
+                     context_.limits.max_connections);
+    else if (admission == admission_t::address_full)
+        spdlog::warn("conn={} refused remote={}: {} connections from this address, the limit "
+                     "(--max-connections-per-ip)",
+                     id, address, context_.limits.max_connections_per_ip);
+    // A refused connection is answered 503 by its http_session, uncounted.
+    start_http_session(std::move(socket), context_, id, std::move(address), admission, tls_);
 }
 
 } // namespace maptable::net

@@ -51,6 +51,8 @@ public:
 private:
     void do_accept();
     void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+    // Admits an accepted connection and starts its http_session.
+    void start(boost::asio::ip::tcp::socket socket);
 
     executor_source connection_executor_;
     boost::asio::ip::tcp::acceptor acceptor_;

@@ -9,6 +9,13 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <optional>
+
 namespace maptable::net {
 
 namespace {
@@ -36,6 +43,33 @@ constexpr std::size_t initial_read_bytes = 64;
 
 constexpr std::string_view shutdown_reason = "the server is shutting down; reconnect shortly";
 
+constexpr std::string_view internal_error_reason = "internal server error; reconnect and resume";
+
+// The kernel's struct tcp_info up to tcpi_bytes_acked (Linux 4.1): glibc's
+// own struct stops before the 64-bit counters.
+struct tcp_info_with_bytes {
+    ::tcp_info base;
+    std::uint64_t pacing_rate;
+    std::uint64_t max_pacing_rate;
+    std::uint64_t bytes_acked;
+};
+static_assert(offsetof(tcp_info_with_bytes, bytes_acked) == 120, "the kernel's tcp_info layout");
+
+// How many bytes of this connection the peer has acknowledged; nullopt where
+// the kernel does not say. A write whose bytes are being acknowledged is a
+// slow link, not a peer that stopped reading.
+std::optional<std::uint64_t> bytes_acked(boost::asio::ip::tcp::socket& socket)
+{
+    if (!socket.is_open())
+        return std::nullopt;
+    tcp_info_with_bytes info{};
+    socklen_t size = sizeof info;
+    if (::getsockopt(socket.native_handle(), IPPROTO_TCP, TCP_INFO, &info, &size) != 0 ||
+        size < offsetof(tcp_info_with_bytes, bytes_acked) + sizeof info.bytes_acked)
+        return std::nullopt;
+    return info.bytes_acked;
+}
+
 } // namespace
 
 template <class Stream>
@@ -48,6 +82,47 @@ websocket_session<Stream>::websocket_session(Stream stream, session::server_cont
     , slot_(std::move(slot))
     , write_deadline_(ws_.get_executor())
 {
+}
+
+template <class Stream>
+template <class Step>
+void websocket_session<Stream>::guarded(const char* where, Step&& step)
+{
+    try {
+        step();
+    } catch (const std::exception& e) {
+        on_exception(where, e.what());
+    } catch (...) {
+        on_exception(where, "an exception that is not a std::exception");
+    }
+}
+
+template <class Stream>
+void websocket_session<Stream>::on_exception(const char* where, const char* what)
+{
+    spdlog::error("conn={} {} threw: {}; closing this connection", connection_id_, where, what);
+    metrics::global().handler_exceptions.add();
+    // The first failure tries a close the client can read (1011 after what
+    // is queued); a second one, or a failure of that close, resets the
+    // connection: its state can no longer be trusted to send anything.
+    try {
+        if (!failed_ && !closing_ && !finished_) {
+            failed_ = true;
+            start_close(session::close_code::internal, std::string(internal_error_reason));
+            return;
+        }
+    } catch (...) {
+        spdlog::error("conn={} closing after an exception threw too: resetting it", connection_id_);
+    }
+    failed_ = true;
+    try {
+        drop();
+        finish(boost::asio::error::connection_aborted);
+    } catch (...) {
+        // The participant's own cleanup threw: the room drops it with the
+        // last reference (it holds its members weakly).
+        finished_ = true;
+    }
 }
 
 template <class Stream>
@@ -87,17 +162,19 @@ void websocket_session<Stream>::run(http::request<http::string_body> req, bool s
 template <class Stream>
 void websocket_session<Stream>::on_accept(beast::error_code ec)
 {
-    if (ec) {
-        spdlog::info("conn={} upgrade failed: {}", connection_id_, ec.message());
-        return;
-    }
-    spdlog::info("conn={} open remote={}", connection_id_, remote_);
-    metrics::global().connections.add(1);
-    counted_ = true;
-    participant_ = std::make_shared<session::participant_session>(context_, ws_.get_executor(),
-                                                                  this->weak_from_this(), connection_id_);
-    participant_->start();
-    do_read();
+    guarded("on_accept", [&] {
+        if (ec) {
+            spdlog::info("conn={} upgrade failed: {}", connection_id_, ec.message());
+            return;
+        }
+        spdlog::info("conn={} open remote={}", connection_id_, remote_);
+        metrics::global().connections.add(1);
+        counted_ = true;
+        participant_ = std::make_shared<session::participant_session>(context_, ws_.get_executor(),
+                                                                      this->weak_from_this(), connection_id_);
+        participant_->start();
+        do_read();
+    });
 }
 
 template <class Stream>
@@ -115,37 +192,39 @@ void websocket_session<Stream>::do_read()
 template <class Stream>
 void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
 {
-    if (ec == websocket::error::message_too_big) {
-        // Beast has already sent close 1009 ("message too big").
-        spdlog::warn("conn={} frame over {} bytes: closed with 1009", connection_id_, context_.limits.ws_read_message_max);
-        return finish(ec);
-    }
-    if (ec)
-        return finish(ec);
-    if (!ws_.is_message_done())
-        return do_read();
-    if (!ws_.got_binary()) {
-        spdlog::warn("conn={} sent a text frame: closing", connection_id_);
-        enqueue(room::error_piece(0, maptable::v1::ERROR_CODE_TEXT_FRAME,
-                                  "text frames are not accepted: send binary maptable.v1.ClientMessage"));
-        start_close(session::close_code::unsupported_data, "binary Protobuf frames only");
-        return;
-    }
-    const auto data = buffer_.cdata();
-    participant_->on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
-    buffer_.consume(buffer_.size());
-    // Only a buffer of initial_read_bytes stays with the connection while idle.
-    if (buffer_.capacity() > initial_read_bytes)
-        buffer_.shrink_to_fit();
-    if (!closing_ && !finished_)
-        do_read();
+    guarded("on_read", [&] {
+        if (ec == websocket::error::message_too_big) {
+            // Beast has already sent close 1009 ("message too big").
+            spdlog::warn("conn={} frame over {} bytes: closed with 1009", connection_id_, context_.limits.ws_read_message_max);
+            return finish(ec);
+        }
+        if (ec)
+            return finish(ec);
+        if (!ws_.is_message_done())
+            return do_read();
+        if (!ws_.got_binary()) {
+            spdlog::warn("conn={} sent a text frame: closing", connection_id_);
+            enqueue(room::error_piece(0, maptable::v1::ERROR_CODE_TEXT_FRAME,
+                                      "text frames are not accepted: send binary maptable.v1.ClientMessage"));
+            start_close(session::close_code::unsupported_data, "binary Protobuf frames only");
+            return;
+        }
+        const auto data = buffer_.cdata();
+        participant_->on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+        buffer_.consume(buffer_.size());
+        // Only a buffer of initial_read_bytes stays with the connection while idle.
+        if (buffer_.capacity() > initial_read_bytes)
+            buffer_.shrink_to_fit();
+        if (!closing_ && !finished_)
+            do_read();
+    });
 }
 
 template <class Stream>
 void websocket_session<Stream>::send(room::shared_piece piece)
 {
     boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), piece = std::move(piece)]() mutable {
-        self->enqueue(std::move(piece));
+        self->guarded("send", [&] { self->enqueue(std::move(piece)); });
     });
 }
 
@@ -153,19 +232,61 @@ template <class Stream>
 void websocket_session<Stream>::send_all(std::vector<room::shared_piece> pieces)
 {
     boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), pieces = std::move(pieces)]() mutable {
-        for (auto& piece : pieces)
-            if (!self->push(std::move(piece)))
-                return;
-        self->flush();
+        self->guarded("send_all", [&] {
+            for (auto& piece : pieces)
+                if (!self->push(std::move(piece)))
+                    return;
+            self->flush();
+        });
     });
 }
 
 template <class Stream>
 void websocket_session<Stream>::send_here(const std::vector<room::shared_piece>& pieces)
 {
-    for (const auto& piece : pieces)
-        if (!push(piece))
-            return;
+    // Called from the room's batch for this loop: a throw here must end this
+    // connection, not the delivery to the room's other members.
+    guarded("send_here", [&] {
+        for (const auto& piece : pieces)
+            if (!push(piece))
+                return;
+        flush();
+    });
+}
+
+template <class Stream>
+void websocket_session<Stream>::send_catch_up(std::vector<room::shared_piece> pieces)
+{
+    boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), pieces = std::move(pieces)]() mutable {
+        self->guarded("send_catch_up", [&] { self->start_catch_up(std::move(pieces)); });
+    });
+}
+
+template <class Stream>
+void websocket_session<Stream>::start_catch_up(std::vector<room::shared_piece> pieces)
+{
+    if (closing_ || finished_)
+        return;
+    // Live pieces already waiting were sent before the catch-up: they keep
+    // their place in front of it, and leave the count (they were admitted
+    // under the limit), so the limit applies to what comes after.
+    if (waiting() > 0) {
+        for (auto p = queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_); p != queue_.end(); ++p) {
+            queued_bytes_ -= (*p)->size();
+            catch_up_.push_back(std::move(*p));
+        }
+        queue_.clear();
+        queue_head_ = 0;
+    }
+    if (catch_up_head_ > 0 && catch_up_head_ * 2 >= catch_up_.size()) {
+        catch_up_.erase(catch_up_.begin(), catch_up_.begin() + static_cast<std::ptrdiff_t>(catch_up_head_));
+        catch_up_head_ = 0;
+    }
+    if (catch_up_.empty())
+        catch_up_ = std::move(pieces);
+    else
+        catch_up_.insert(catch_up_.end(), std::make_move_iterator(pieces.begin()),
+                         std::make_move_iterator(pieces.end()));
     flush();
 }
 
@@ -189,6 +310,8 @@ bool websocket_session<Stream>::push(room::shared_piece piece)
             queued_bytes_ -= (*p)->size();
         queue_.clear();
         queue_head_ = 0;
+        catch_up_.clear();
+        catch_up_head_ = 0;
         metrics::global().slow_consumer_closes.add();
         start_close(session::close_code::try_again_later, "reading too slowly; reconnect and resume");
         return false;
@@ -207,7 +330,7 @@ bool websocket_session<Stream>::push(room::shared_piece piece)
 template <class Stream>
 void websocket_session<Stream>::flush()
 {
-    if (!write_in_flight_ && waiting() > 0 && !finished_)
+    if (!write_in_flight_ && (catch_up_waiting() > 0 || waiting() > 0) && !finished_)
         do_write();
 }
 
@@ -215,17 +338,22 @@ template <class Stream>
 void websocket_session<Stream>::do_write()
 {
     write_in_flight_ = true;
-    if (queue_head_ == 0 && queue_.size() <= max_pieces_per_write) {
-        writing_.swap(queue_);      // queue_ takes writing_'s empty storage
+    // The catch-up goes first; a write takes from one queue only, so that
+    // on_write knows whether its pieces were counted.
+    writing_catch_up_ = catch_up_waiting() > 0;
+    auto& queue = writing_catch_up_ ? catch_up_ : queue_;
+    auto& head = writing_catch_up_ ? catch_up_head_ : queue_head_;
+    if (head == 0 && queue.size() <= max_pieces_per_write) {
+        writing_.swap(queue);       // the queue takes writing_'s empty storage
     } else {
-        const auto first = queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_);
-        const auto take = std::min(waiting(), max_pieces_per_write);
+        const auto first = queue.begin() + static_cast<std::ptrdiff_t>(head);
+        const auto take = std::min(queue.size() - head, max_pieces_per_write);
         writing_.assign(std::make_move_iterator(first),
                         std::make_move_iterator(first + static_cast<std::ptrdiff_t>(take)));
-        queue_head_ += take;
-        if (queue_head_ == queue_.size()) {
-            queue_.clear();
-            queue_head_ = 0;
+        head += take;
+        if (head == queue.size()) {
+            queue.clear();
+            head = 0;
         }
     }
     gather_.clear();
@@ -238,33 +366,39 @@ void websocket_session<Stream>::do_write()
 template <class Stream>
 void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t bytes)
 {
-    disarm_write_deadline();
-    if (!ec) {
-        metrics::global().frames_out.add();
-        metrics::global().bytes_out.add(bytes);
-    }
-    write_in_flight_ = false;
-    for (const auto& piece : writing_)
-        queued_bytes_ -= piece->size();
-    writing_.clear();
-    if (ec)
-        return finish(ec);
-    if (waiting() > 0)
-        return do_write();
-    // Idle: an idle connection keeps no write storage (B1).
-    std::vector<room::shared_piece>().swap(queue_);
-    queue_head_ = 0;
-    std::vector<room::shared_piece>().swap(writing_);
-    std::vector<boost::asio::const_buffer>().swap(gather_);
-    if (closing_)
-        do_close();
+    guarded("on_write", [&] {
+        disarm_write_deadline();
+        if (!ec) {
+            metrics::global().frames_out.add();
+            metrics::global().bytes_out.add(bytes);
+        }
+        write_in_flight_ = false;
+        if (!writing_catch_up_)
+            for (const auto& piece : writing_)
+                queued_bytes_ -= piece->size();
+        writing_catch_up_ = false;
+        writing_.clear();
+        if (ec)
+            return finish(ec);
+        if (catch_up_waiting() > 0 || waiting() > 0)
+            return do_write();
+        // Idle: an idle connection keeps no write storage (B1).
+        std::vector<room::shared_piece>().swap(queue_);
+        queue_head_ = 0;
+        std::vector<room::shared_piece>().swap(catch_up_);
+        catch_up_head_ = 0;
+        std::vector<room::shared_piece>().swap(writing_);
+        std::vector<boost::asio::const_buffer>().swap(gather_);
+        if (closing_)
+            do_close();
+    });
 }
 
 template <class Stream>
 void websocket_session<Stream>::close(session::close_code code, std::string reason)
 {
     boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
-        self->start_close(code, std::move(reason));
+        self->guarded("close", [&] { self->start_close(code, std::move(reason)); });
     });
 }
 
@@ -280,7 +414,7 @@ void websocket_session<Stream>::start_close(session::close_code code, std::strin
     close_code_ = code;
     close_text_ = std::move(reason);
     if (!write_in_flight_) {
-        if (waiting() == 0)
+        if (waiting() == 0 && catch_up_waiting() == 0)
             do_close();
         else
             do_write();
@@ -296,19 +430,30 @@ void websocket_session<Stream>::do_close()
     // The close frame is a write too: a peer that does not read never gets it.
     arm_write_deadline();
     ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_text_), [self = this->shared_from_this()](beast::error_code ec) {
-        self->disarm_write_deadline();
-        self->finish(ec);
+        self->guarded("on_close", [&] {
+            self->disarm_write_deadline();
+            self->finish(ec);
+        });
     });
 }
 
 template <class Stream>
 void websocket_session<Stream>::arm_write_deadline()
 {
+    // No baseline yet: the kernel is asked only when a write outlasts a
+    // period, so a write that completes in time costs no system call more.
+    acked_baseline_ = no_baseline;
+    wait_write_deadline();
+}
+
+template <class Stream>
+void websocket_session<Stream>::wait_write_deadline()
+{
     const auto generation = ++write_generation_;
     write_deadline_.expires_after(context_.limits.ws_write_timeout);
     write_deadline_.async_wait([self = this->shared_from_this(), generation](beast::error_code ec) {
         if (!ec)
-            self->on_write_deadline(generation);
+            self->guarded("on_write_deadline", [&] { self->on_write_deadline(generation); });
     });
 }
 
@@ -324,23 +469,42 @@ void websocket_session<Stream>::on_write_deadline(std::uint64_t generation)
 {
     if (generation != write_generation_ || finished_)
         return;
+    // At the first expiry the baseline is taken; after that, bytes
+    // acknowledged during the period mean a slow link, not a stalled reader.
+    // Either way the write gets another period: a peer that stopped reading
+    // is dropped within two periods.
+    if (const auto acked = bytes_acked(tcp_socket());
+        acked && (acked_baseline_ == no_baseline || *acked > acked_baseline_)) {
+        acked_baseline_ = *acked;
+        return wait_write_deadline();
+    }
     spdlog::warn("conn={} a write took over {} s: the peer stopped reading; dropping the connection ({} bytes queued)",
                  connection_id_, context_.limits.ws_write_timeout.count(), queued_bytes_);
     dropped_ = true;
     metrics::global().slow_consumer_closes.add();
+    drop();
+}
+
+template <class Stream>
+void websocket_session<Stream>::drop()
+{
     // Reset, not FIN: the kernel drops what it still holds for this peer at
     // once instead of keeping it for a reader that is not there. Closing the
     // socket ends the write and the read in flight (operation aborted);
     // finish() runs from whichever completes first.
-    auto& socket = [this]() -> boost::asio::ip::tcp::socket& {
-        if constexpr (std::is_same_v<Stream, plain_ws_stream>)
-            return ws_.next_layer();
-        else
-            return beast::get_lowest_layer(ws_).socket();
-    }();
+    auto& socket = tcp_socket();
     beast::error_code ignored;
     socket.set_option(boost::asio::socket_base::linger(true, 0), ignored);
     socket.close(ignored);
+}
+
+template <class Stream>
+boost::asio::ip::tcp::socket& websocket_session<Stream>::tcp_socket()
+{
+    if constexpr (std::is_same_v<Stream, plain_ws_stream>)
+        return ws_.next_layer();
+    else
+        return beast::get_lowest_layer(ws_).socket();
 }
 
 template <class Stream>
@@ -352,6 +516,8 @@ void websocket_session<Stream>::finish(beast::error_code ec)
     disarm_write_deadline();
     queue_.clear();
     queue_head_ = 0;
+    catch_up_.clear();
+    catch_up_head_ = 0;
     if (counted_)
         metrics::global().connections.add(-1);
     counted_ = false;

@@ -9,10 +9,21 @@
 // queued as shared pieces; one write is in flight at a time, and when it
 // completes everything queued since goes out as ONE WebSocket message (a
 // ServerFrame gathered from the pieces, no copy). Two bounds keep a slow
-// reader from growing the server's memory: the queue has a byte limit (past
-// it: close 1013, the client resumes when it can), and a write in flight for
-// longer than ws_write_timeout means the peer stopped reading: the socket is
-// closed at once, without a close handshake it could not read anyway.
+// reader from growing the server's memory: the queue of live pieces has a
+// byte limit (past it: close 1013, the client resumes when it can), and a
+// write that outlasts ws_write_timeout with no byte acknowledged by the peer
+// for a further ws_write_timeout means the peer stopped reading: the socket
+// is closed at once, without a close handshake it could not read anyway.
+//
+// A join's catch-up (the Welcome and the events a resume missed) is a second
+// queue, sent before the live pieces queued behind it and not counted against
+// the byte limit: its pieces are buffers the room holds for every joiner
+// anyway, and a catch-up larger than the limit must still arrive, or the
+// client would resume into the same close forever. It is paced by the socket
+// like everything else (one write in flight, at most 64 pieces per write).
+//
+// Every handler catches what its work throws: a bug ends this connection
+// (close 1011, counted in /metrics), never its event loop.
 //
 // Included only by net/*.cpp: it pulls in Beast.
 #pragma once
@@ -109,9 +120,15 @@ public:
     void send(room::shared_piece piece) override;
     void send_all(std::vector<room::shared_piece> pieces) override;
     void send_here(const std::vector<room::shared_piece>& pieces) override;
+    void send_catch_up(std::vector<room::shared_piece> pieces) override;
     void close(session::close_code code, std::string reason) override;
 
 private:
+    // Runs one handler's work; what it throws ends this connection only.
+    template <class Step>
+    void guarded(const char* where, Step&& step);
+    void on_exception(const char* where, const char* what);
+    void start_catch_up(std::vector<room::shared_piece> pieces);
     void on_accept(beast::error_code ec);
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
@@ -122,9 +139,12 @@ private:
     void on_write(beast::error_code ec, std::size_t bytes);
     void start_close(session::close_code code, std::string reason);
     void do_close();
-    void arm_write_deadline();
+    void arm_write_deadline();             // a new write: a new baseline
+    void wait_write_deadline();            // one more period for the write in flight
     void disarm_write_deadline();
     void on_write_deadline(std::uint64_t generation);
+    void drop();                           // resets the TCP connection at once
+    boost::asio::ip::tcp::socket& tcp_socket();
     void finish(beast::error_code ec);
 
     websocket::stream<Stream> ws_;
@@ -138,10 +158,15 @@ private:
     std::vector<room::shared_piece> queue_;       // waiting for the next write from queue_head_ on (no heap until used)
     std::size_t queue_head_ = 0;                  // pieces before it are taken by writes
     std::size_t waiting() const { return queue_.size() - queue_head_; }
+    std::vector<room::shared_piece> catch_up_;    // a join's catch-up, sent before queue_ and not counted
+    std::size_t catch_up_head_ = 0;               // pieces before it are taken by writes
+    std::size_t catch_up_waiting() const { return catch_up_.size() - catch_up_head_; }
     std::vector<room::shared_piece> writing_;     // owned by the write in flight
     std::vector<boost::asio::const_buffer> gather_;
-    std::size_t queued_bytes_ = 0;                // in queue_ and writing_
+    std::size_t queued_bytes_ = 0;                // live pieces in queue_ and writing_
     bool write_in_flight_ = false;
+    bool writing_catch_up_ = false;               // writing_ came from catch_up_: not in queued_bytes_
+    bool failed_ = false;                         // a handler threw: closing with 1011
     bool closing_ = false;                        // no more sends are accepted
     bool close_sent_ = false;
     bool finished_ = false;
@@ -152,11 +177,15 @@ private:
     session::close_code close_code_{};
     std::string close_text_;
 
-    // A write (or the close handshake) that takes longer than ws_write_timeout
-    // drops the connection. The generation tells a stale expiry from the
-    // deadline of the write in flight.
+    // A write (or the close handshake) that outlasts ws_write_timeout, and
+    // during whose next period the peer acknowledges no byte, drops the
+    // connection; one that makes progress gets another period (a 20 MB
+    // Welcome to a slow link takes its time). The generation tells a stale
+    // expiry from the deadline of the write in flight.
     boost::asio::steady_timer write_deadline_;
     std::uint64_t write_generation_ = 0;
+    static constexpr std::uint64_t no_baseline = ~std::uint64_t{0};
+    std::uint64_t acked_baseline_ = no_baseline;  // the peer's acknowledged bytes when the period began
 };
 
 extern template class websocket_session<plain_ws_stream>;

@@ -6,6 +6,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <thread>
+
 namespace maptable::test {
 
 namespace asio = boost::asio;
@@ -24,6 +26,17 @@ raw_client::raw_client(unsigned short port, const std::string& path)
     : impl_(std::make_unique<impl>())
 {
     impl_->ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    impl_->ws.read_message_max(64 * 1024 * 1024);
+    impl_->ws.handshake("127.0.0.1:" + std::to_string(port), path);
+}
+
+raw_client::raw_client(unsigned short port, const std::string& path, int receive_buffer_bytes)
+    : impl_(std::make_unique<impl>())
+{
+    auto& socket = impl_->ws.next_layer();
+    socket.open(tcp::v4());
+    socket.set_option(asio::socket_base::receive_buffer_size(receive_buffer_bytes));
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     impl_->ws.read_message_max(64 * 1024 * 1024);
     impl_->ws.handshake("127.0.0.1:" + std::to_string(port), path);
 }
@@ -76,6 +89,30 @@ std::optional<pb::ServerMessage> raw_client::next()
             close_.reason = std::string(impl_->ws.reason().reason.data(), impl_->ws.reason().reason.size());
             return std::nullopt;
         }
+        pb::ServerFrame frame;
+        const auto data = impl_->buffer.cdata();
+        frame.ParseFromArray(data.data(), static_cast<int>(data.size()));
+        impl_->buffer.consume(impl_->buffer.size());
+        buffered_.assign(frame.messages().begin(), frame.messages().end());
+    }
+    auto m = buffered_.front();
+    buffered_.erase(buffered_.begin());
+    return m;
+}
+
+std::optional<pb::ServerMessage> raw_client::next_paced(std::size_t bytes_per_read, std::chrono::milliseconds pause)
+{
+    while (buffered_.empty()) {
+        do {
+            beast::error_code ec;
+            impl_->ws.read_some(impl_->buffer, bytes_per_read, ec);
+            if (ec) {
+                close_.code = static_cast<std::uint16_t>(impl_->ws.reason().code);
+                close_.reason = std::string(impl_->ws.reason().reason.data(), impl_->ws.reason().reason.size());
+                return std::nullopt;
+            }
+            std::this_thread::sleep_for(pause);
+        } while (!impl_->ws.is_message_done());
         pb::ServerFrame frame;
         const auto data = impl_->buffer.cdata();
         frame.ParseFromArray(data.data(), static_cast<int>(data.size()));

@@ -4,6 +4,7 @@
 
 #include "maptable/v1/envelope.pb.h"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,6 +24,10 @@ class raw_client {
 public:
     // Connects to 127.0.0.1:port and upgrades on path.
     raw_client(unsigned short port, const std::string& path = "/v1/ws");
+    // The same, with the socket's receive buffer set to receive_buffer_bytes
+    // before it connects: a client that then stops reading stalls the
+    // server's writes soon (a slow or stalled reader).
+    raw_client(unsigned short port, const std::string& path, int receive_buffer_bytes);
     ~raw_client();
 
     void send_binary(const std::string& bytes);
@@ -35,6 +40,9 @@ public:
     // The next server message (reads a new frame when the last is used up),
     // or nullopt when the server closed the connection (see close()).
     std::optional<pb::ServerMessage> next();
+    // The same, read at most bytes_per_read at a time with a pause after
+    // each read: a slow link that keeps reading.
+    std::optional<pb::ServerMessage> next_paced(std::size_t bytes_per_read, std::chrono::milliseconds pause);
     // Reads until a message with this request id (an Ack, Error, Welcome or
     // ChatHistory) arrives; nullopt on close.
     std::optional<pb::ServerMessage> answer_to(std::uint64_t request_id);
