@@ -292,6 +292,7 @@ private:
                 return respond(text_response(http::status::bad_request, "bad request: " + ec.message() + "\n"), false);
             }
             auto req = parser_->release();
+            head_request_ = req.method() == http::verb::head;
             if (refused())
                 return refuse(req);
             const auto target = std::string_view(req.target());
@@ -444,6 +445,14 @@ private:
     {
         res.set(http::field::server, "maptable/" MAPTABLE_VERSION);
         res.keep_alive(keep_alive);
+        // A HEAD answer says how long the body would be and sends none: a
+        // body here would be read as the start of the next response on a
+        // kept-alive connection.
+        if (head_request_ && !res.body().empty()) {
+            const auto size = res.body().size();
+            res.body().clear();
+            res.content_length(size);
+        }
         response_ = std::move(res);
         beast::get_lowest_layer(stream_).expires_after(request_timeout());
         writing_ = true;
@@ -492,6 +501,7 @@ private:
     bool handed_off_ = false;
     bool writing_ = false;   // a response is being written
     bool failed_ = false;    // a handler threw: no further response
+    bool head_request_ = false;   // the request being answered is a HEAD: headers only
 };
 
 } // namespace

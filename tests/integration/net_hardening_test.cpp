@@ -1,12 +1,18 @@
 // The network edge against malformed handshakes: an upgrade whose
 // Sec-WebSocket-Key is not the base64 encoding of 16 bytes (RFC 6455,
 // section 4.1), or that carries two keys, is refused with 400 and a reason,
-// on the wire and in the log; a sound key is accepted.
+// on the wire and in the log; a sound key is accepted. And HTTP framing: a
+// HEAD answer has no body.
 #include "http_probe.hpp"
 #include "raw_client.hpp"
 #include "server_process.hpp"
 
 #include <doctest/doctest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include <string>
 #include <vector>
@@ -75,4 +81,42 @@ TEST_CASE("an upgrade with no Sec-WebSocket-Key is refused with 400")
     const auto reply = upgrade_with_keys(server.port(), {});
     CHECK(reply.status == 400);
     CHECK(reply.body.find("Sec-WebSocket-Key") != std::string::npos);
+}
+
+TEST_CASE("a HEAD answer carries no body, so the next answer on the connection is read whole")
+{
+    server_process server;
+    namespace asio = boost::asio;
+    asio::io_context io;
+    const std::string host = "Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n";
+    // Two requests pipelined on one connection: the second closes it, so
+    // reading to the end reads exactly both answers.
+    for (const char* path : {"/healthz", "/metrics"}) {
+        CAPTURE(path);
+        const std::string requests = std::string("HEAD ") + path + " HTTP/1.1\r\n" + host + "\r\n" +
+                                     "GET /healthz HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n";
+        asio::ip::tcp::socket s(io);
+        s.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+        asio::write(s, asio::buffer(requests));
+        std::string answers;
+        boost::system::error_code ec;
+        char chunk[4096];
+        for (;;) {
+            const auto n = s.read_some(asio::buffer(chunk), ec);
+            answers.append(chunk, n);
+            if (ec)
+                break;
+        }
+        CAPTURE(answers);
+        const auto end_of_first = answers.find("\r\n\r\n");
+        REQUIRE(end_of_first != std::string::npos);
+        CHECK(answers.rfind("HTTP/1.1 200", 0) == 0);
+        // The HEAD answer says how long the body would be...
+        const auto head = answers.substr(0, end_of_first);
+        CHECK(head.find("Content-Length: 0") == std::string::npos);
+        CHECK(head.find("Content-Length: ") != std::string::npos);
+        // ...and the next bytes are the second answer, not that body.
+        CHECK(answers.compare(end_of_first + 4, 12, "HTTP/1.1 200") == 0);
+        CHECK(answers.substr(answers.size() - 3) == "ok\n");
+    }
 }
