@@ -1,21 +1,23 @@
 // The chat: the room's recent messages with replies and reactions, and the
-// box to write one (as a reply when "Reply" was chosen).
+// box to write one (as a reply when "Reply" was chosen). The list is a log
+// live region, so a screen reader reads new messages as they come.
 import type { ChatMessage } from "@maptable/client";
 
 import type { AppContext } from "./context.js";
 import { clockTime, el, replaceChildren } from "./dom.js";
+import { t } from "./i18n/index.js";
 
 const reactions = ["👍", "❤️", "🎉", "❓"];
 
 export class ChatPanel {
-  private readonly list = el("ol", { class: "messages", "data-testid": "messages" });
-  private readonly input = el("input", { name: "chat", placeholder: "Write a message", maxlength: 4000, autocomplete: "off", "aria-label": "message" });
+  private readonly list = el("ol", { class: "messages", "data-testid": "messages", role: "log", "aria-live": "polite", "aria-label": t("chat.listLabel"), tabindex: 0 });
+  private readonly input = el("input", { name: "chat", placeholder: t("chat.placeholder"), maxlength: 4000, autocomplete: "off", "aria-label": t("chat.label") });
   private readonly replying = el("div", { class: "replying", hidden: true });
   private replyTo = 0n;
   private shownSeq = -1n;
 
   constructor(root: HTMLElement, private readonly app: AppContext) {
-    const form = el("form", { class: "chat-form", "data-testid": "chat-form" }, this.input, el("button", { type: "submit" }, "Send"));
+    const form = el("form", { class: "chat-form", "data-testid": "chat-form" }, this.input, el("button", { type: "submit" }, t("chat.send")));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const text = this.input.value.trim();
@@ -23,7 +25,7 @@ export class ChatPanel {
       this.input.value = "";
       const replyTo = this.replyTo;
       this.setReply(undefined);
-      void app.run("Your message", app.client.sendChat(text, { replyTo }));
+      void app.run(t("action.message"), app.client.sendChat(text, { replyTo }));
     });
     root.append(this.list, this.replying, form);
   }
@@ -43,9 +45,9 @@ export class ChatPanel {
     const parent = m.replyTo ? this.app.client.replica.findChat(m.replyTo) : undefined;
     const mine = m.authorId === this.app.myId;
     const item = el("li", { class: "message" + (mine ? " mine" : ""), "data-testid": "message", "data-seq": String(m.seq) },
-      el("div", { class: "meta" }, el("strong", {}, m.authorName), ` ${clockTime(m.timeMs)}`, m.editedSeq ? " (edited)" : ""),
-      parent ? el("blockquote", { class: "quote", "data-testid": "reply-quote" }, `${parent.authorName}: ${parent.deleted ? "(deleted)" : parent.text.slice(0, 80)}`) : null,
-      el("div", { class: "text" }, m.deleted ? el("em", {}, "(deleted)") : m.text),
+      el("div", { class: "meta" }, el("strong", {}, m.authorName), ` ${clockTime(m.timeMs)}`, m.editedSeq ? ` ${t("chat.edited")}` : ""),
+      parent ? el("blockquote", { class: "quote", "data-testid": "reply-quote" }, `${parent.authorName}: ${parent.deleted ? t("chat.deleted") : parent.text.slice(0, 80)}`) : null,
+      el("div", { class: "text" }, m.deleted ? el("em", {}, t("chat.deleted")) : m.text),
     );
     if (m.deleted) return item;
     const bar = el("div", { class: "reactions" });
@@ -53,18 +55,19 @@ export class ChatPanel {
       const reacted = r.participantIds.includes(this.app.myId);
       bar.append(el("button", {
         type: "button", class: "reaction" + (reacted ? " mine" : ""), "data-testid": "reaction", "data-emoji": r.emoji,
+        "aria-pressed": String(reacted),
         title: r.participantIds.map((id) => this.app.nameOf(id)).join(", "),
-        onclick: () => void this.app.run("Your reaction", this.app.client.reactToChat(m.seq, r.emoji, reacted)),
+        onclick: () => void this.app.run(t("action.reaction"), this.app.client.reactToChat(m.seq, r.emoji, reacted)),
       }, `${r.emoji} ${r.participantIds.length}`));
     }
     for (const emoji of reactions) {
       if (m.reactions.some((r) => r.emoji === emoji)) continue;
       bar.append(el("button", {
-        type: "button", class: "react", "data-emoji": emoji, title: `react with ${emoji}`,
-        onclick: () => void this.app.run("Your reaction", this.app.client.reactToChat(m.seq, emoji)),
+        type: "button", class: "react", "data-emoji": emoji, title: t("chat.reactWith", { emoji }), "aria-label": t("chat.reactWith", { emoji }),
+        onclick: () => void this.app.run(t("action.reaction"), this.app.client.reactToChat(m.seq, emoji)),
       }, emoji));
     }
-    bar.append(el("button", { type: "button", class: "reply", onclick: () => this.setReply(m) }, "Reply"));
+    bar.append(el("button", { type: "button", class: "reply", onclick: () => this.setReply(m) }, t("chat.reply")));
     item.append(bar);
     return item;
   }
@@ -73,8 +76,8 @@ export class ChatPanel {
     this.replyTo = m?.seq ?? 0n;
     this.replying.hidden = !m;
     if (m) {
-      replaceChildren(this.replying, `Replying to ${m.authorName}: ${m.text.slice(0, 60)} `,
-        el("button", { type: "button", onclick: () => this.setReply(undefined) }, "×"));
+      replaceChildren(this.replying, t("chat.replyingTo", { name: m.authorName, text: m.text.slice(0, 60) }), " ",
+        el("button", { type: "button", "aria-label": t("chat.cancelReply"), onclick: () => this.setReply(undefined) }, "×"));
       this.input.focus();
     }
   }

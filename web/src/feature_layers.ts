@@ -1,13 +1,15 @@
 // The features of the replica on the map, one Leaflet layer each, redrawn only
 // when a feature's updated_seq changes; and the features this page added that
 // the server has not confirmed yet (dashed, "pending"), from the client's
-// pending commands.
+// pending commands. Markers and notes are reachable with Tab and open with
+// Enter.
 import * as L from "leaflet";
 
 import { FeatureKind, type Feature, type MaptableClient } from "@maptable/client";
 
 import { el } from "./dom.js";
 import { safeColour, toLatLng } from "./geometry.js";
+import { t } from "./i18n/index.js";
 
 export interface FeatureLayerEvents {
   open(featureId: string): void;                                   // clicked
@@ -96,7 +98,7 @@ export class FeatureLayers {
         iconSize: isNote ? [150, 0] : [18, 18],
         iconAnchor: isNote ? [0, 0] : [9, 9],
       });
-      const marker = L.marker(positions[0] ?? L.latLng(0, 0), { icon, draggable, keyboard: true, title: feature.title });
+      const marker = L.marker(positions[0] ?? L.latLng(0, 0), { icon, draggable, keyboard: true, title: feature.title || t(isNote ? "kind.note" : "kind.point") });
       marker.on("dragend", () => {
         const at = marker.getLatLng().wrap();
         this.events.moved(feature.id, at.lng, at.lat);
@@ -119,5 +121,15 @@ export class FeatureLayers {
     element.setAttribute("data-title", feature.title);
     element.setAttribute("data-kind", FeatureKind[feature.geometry?.kind ?? FeatureKind.POINT]?.toLowerCase() ?? "");
     element.setAttribute("data-category", feature.category);
+    // A marker is focusable (Leaflet gives it tabindex and the button role):
+    // Enter or Space opens it, as a click does.
+    if (!pending && layer instanceof L.Marker)
+      element.addEventListener("keydown", (e: Event) => {
+        if (!(e instanceof KeyboardEvent)) return;
+        if (e.key !== "Enter" && e.key !== " ") return;
+        e.preventDefault();
+        e.stopPropagation();
+        this.events.open(feature.id);
+      });
   }
 }

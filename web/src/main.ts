@@ -4,15 +4,16 @@
 import "leaflet/dist/leaflet.css";
 import "./styles.css";
 
-import { MaptableClient, MaptableError, type WebSocketLike } from "@maptable/client";
+import { ErrorCode, MaptableClient, MaptableError, type WebSocketLike } from "@maptable/client";
 
 import { loadConfig } from "./app_config.js";
 import { ChatPanel } from "./chat_panel.js";
-import { AppContext, roleName } from "./context.js";
+import { AppContext, roleLabel } from "./context.js";
 import { byId, el } from "./dom.js";
 import { FacilitatorPanel } from "./facilitator_panel.js";
 import { forgetInvite, parseInviteLink, takeInvite, type Invite } from "./invite.js";
 import { MapView } from "./map_view.js";
+import { errorText, languages, language, preferredLanguage, setLanguage, t, translatePage } from "./i18n/index.js";
 import { PeoplePanel } from "./people_panel.js";
 import { notify, showConnection } from "./status.js";
 
@@ -20,13 +21,13 @@ function showJoin(error = ""): void {
   byId("app").hidden = true;
   byId("join").hidden = false;
   byId("join-error").textContent = error;
-  byId("connection").textContent = "not joined";
+  byId("connection").textContent = t("connection.notJoined");
   byId("connection").dataset.state = "closed";
   byId("join-form").onsubmit = (e) => {
     e.preventDefault();
     const link = byId<HTMLInputElement>("join-link").value.trim();
     if (!parseInviteLink(link)) {
-      byId("join-error").textContent = "That is not an invitation link: it should end in #room=...&token=...";
+      byId("join-error").textContent = t("join.notALink");
       return;
     }
     location.hash = link.slice(link.indexOf("#"));
@@ -64,9 +65,10 @@ async function start(): Promise<void> {
   try {
     await client.connect();
   } catch (error) {
-    const message = error instanceof MaptableError ? error.message : String(error);
+    // A refusal in plain words; anything else (no server) as it came.
+    const message = error instanceof MaptableError ? errorText(error.code) : String(error);
     forgetInvite();
-    return showJoin(`Could not join the room: ${message}`);
+    return showJoin(t("join.failed", { reason: message }));
   }
   window.addEventListener("offline", () => {
     client.dropConnection();
@@ -87,11 +89,12 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   const facilitator = app.isFacilitator() ? new FacilitatorPanel(byId("tab-facilitate"), app, map) : undefined;
   byId("facilitate-tab").hidden = !facilitator;
   const me = client.me;
-  byId("me").textContent = `${me?.name ?? invite.name} (${me ? roleName(me.role) : invite.role})`;
+  byId("me").textContent = t("me", { name: me?.name ?? invite.name, role: me ? roleLabel(me.role) : t(`role.${invite.role}` as "role.participant") });
   for (const tab of document.querySelectorAll<HTMLButtonElement>(".tabs [data-tab]"))
     tab.addEventListener("click", () => {
       for (const other of document.querySelectorAll<HTMLButtonElement>(".tabs [data-tab]")) {
         other.classList.toggle("active", other === tab);
+        other.setAttribute("aria-pressed", String(other === tab));
         byId(`tab-${other.dataset.tab}`).hidden = other !== tab;
       }
     });
@@ -123,7 +126,9 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     const node = byId("timer");
     node.hidden = timer.durationMs === 0n;
     const left = Math.ceil(client.timerRemainingMs() / 1000);
-    node.textContent = `${timer.running ? "⏱" : "⏸"} ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    const time = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    node.textContent = `${timer.running ? "⏱" : "⏸"} ${time}`;
+    node.setAttribute("aria-label", t(timer.running ? "timer.running" : "timer.paused", { time }));
   };
   setInterval(tick, 1000);
   client.onEvent(schedule);
@@ -131,10 +136,26 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   client.on("pendingCount", schedule);
   client.on("participantJoined", schedule);
   client.on("participantLeft", schedule);
-  client.on("error", (e) => notify(`The server says: ${e.message}`, "error"));
-  client.on("mention", (m) => notify(`${m.authorName} mentioned you: ${m.text.slice(0, 80)}`));
-  client.on("closed", (info) => notify(`Disconnected${info.reason ? ": " + info.reason : ""}. Reload the page to join again.`, "error"));
+  client.on("error", (e) => notify(t("notice.serverSays", { message: errorText(e.code) }), "error", ErrorCode[e.code] ?? ""));
+  client.on("mention", (m) => notify(t("notice.mention", { name: m.authorName, text: m.text.slice(0, 80) })));
+  client.on("closed", (info) => notify(info.reason ? t("notice.disconnectedReason", { reason: info.reason }) : t("notice.disconnected"), "error"));
   render();
 }
 
+// The language first, so that nothing shows in another one.
+function setUpLanguage(): void {
+  setLanguage(preferredLanguage());
+  translatePage();
+  const select = byId<HTMLSelectElement>("language");
+  select.replaceChildren(...languages.map((l) => el("option", { value: l.code, lang: l.code }, l.name)));
+  select.value = language();
+  // The page is rebuilt in the new language; the invitation is kept for the
+  // tab, so this joins again at once.
+  select.addEventListener("change", () => {
+    setLanguage(select.value, true);
+    location.reload();
+  });
+}
+
+setUpLanguage();
 void start();

@@ -13,6 +13,7 @@ import { DrawTool } from "./draw.js";
 import { FeatureLayers } from "./feature_layers.js";
 import { FeaturePopup } from "./feature_popup.js";
 import { toLatLng } from "./geometry.js";
+import { t } from "./i18n/index.js";
 
 const presenceIntervalMs = 100;   // the server coalesces at its tick anyway
 
@@ -40,7 +41,7 @@ export class MapView {
     }
     this.features = new FeatureLayers(this.map, {
       open: (id) => this.openFeature(id),
-      moved: (id, lon, lat) => void this.app.run("Moving the feature", this.app.client.updateFeature(id, {
+      moved: (id, lon, lat) => void this.app.run(t("action.moveFeature"), this.app.client.updateFeature(id, {
         geometry: { kind: this.app.client.replica.findFeature(id)?.geometry?.kind, positions: [{ lon, lat }] },
       })),
     });
