@@ -20,8 +20,9 @@ export function launch() {
 
 // A new browser context (its own storage, as a second window of another
 // person would have) that opens the invitation link and waits until joined.
-export async function join(browser, inviteUrl) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+// Options go to the context (locale, viewport, hasTouch...).
+export async function join(browser, inviteUrl, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US", ...options });
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
