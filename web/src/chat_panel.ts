@@ -10,7 +10,8 @@ import { t } from "./i18n/index.js";
 const reactions = ["👍", "❤️", "🎉", "❓"];
 
 export class ChatPanel {
-  private readonly list = el("ol", { class: "messages", "data-testid": "messages", role: "log", "aria-live": "polite", "aria-label": t("chat.listLabel"), tabindex: 0 });
+  // Focusable, so the keyboard can scroll it; inside a log live region.
+  private readonly list = el("ol", { class: "messages", "data-testid": "messages", tabindex: 0, "aria-label": t("chat.listLabel") });
   private readonly input = el("input", { name: "chat", placeholder: t("chat.placeholder"), maxlength: 4000, autocomplete: "off", "aria-label": t("chat.label") });
   private readonly replying = el("div", { class: "replying", hidden: true });
   private replyTo = 0n;
@@ -27,7 +28,7 @@ export class ChatPanel {
       this.setReply(undefined);
       void app.run(t("action.message"), app.client.sendChat(text, { replyTo }));
     });
-    root.append(this.list, this.replying, form);
+    root.append(el("div", { class: "messages-log", role: "log", "aria-live": "polite" }, this.list), this.replying, form);
   }
 
   render(): void {

@@ -95,7 +95,8 @@ export class FeatureLayers {
       const icon = L.divIcon({
         className: `feature-icon ${isNote ? "note" : "point"}${pending ? " pending" : ""}${spotlit ? " spotlit" : ""}`,
         html: body,
-        iconSize: isNote ? [150, 0] : [18, 18],
+        // A note takes the height of its text (the style sheet gives its width).
+        iconSize: isNote ? null as unknown as L.PointExpression : [18, 18],
         iconAnchor: isNote ? [0, 0] : [9, 9],
       });
       const marker = L.marker(positions[0] ?? L.latLng(0, 0), { icon, draggable, keyboard: true, title: feature.title || t(isNote ? "kind.note" : "kind.point") });

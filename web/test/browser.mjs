@@ -1,7 +1,8 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser),
 // and what the browser tests share: pages that joined through an invitation
 // link, the map, the toolbar, and a screenshot per test as an artifact.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join as joinPath } from "node:path";
 
 import { chromium } from "playwright-core";
@@ -56,4 +57,15 @@ export async function screenshot(page, name) {
   const path = joinPath(artifacts, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+// axe-core's WCAG 2.1 A and AA rules on the page as it is now: the list of
+// violations, each as "rule: target (summary)". axe is evaluated through the
+// DevTools protocol, which the page's Content-Security-Policy does not apply to.
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+export async function accessibilityViolations(page) {
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, resultTypes: ["violations"] }));
+  return results.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} (${n.failureSummary.replace(/\s+/g, " ").slice(0, 200)})`));
 }
