@@ -90,8 +90,19 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   byId("facilitate-tab").hidden = !facilitator;
   const me = client.me;
   byId("me").textContent = t("me", { name: me?.name ?? invite.name, role: me ? roleLabel(me.role) : t(`role.${invite.role}` as "role.participant") });
+  // On a phone the panels are a bottom sheet, closed at first so the map
+  // has the screen; a tab opens it, the open tab again closes it.
+  const sheet = document.querySelector<HTMLElement>(".sidebar")!;
+  const phone = window.matchMedia("(max-width: 767px)");
+  sheet.dataset.sheet = phone.matches ? "closed" : "open";
   for (const tab of document.querySelectorAll<HTMLButtonElement>(".tabs [data-tab]"))
     tab.addEventListener("click", () => {
+      const open = sheet.dataset.sheet === "open";
+      if (phone.matches && open && tab.classList.contains("active")) {
+        sheet.dataset.sheet = "closed";
+        return;
+      }
+      sheet.dataset.sheet = "open";
       for (const other of document.querySelectorAll<HTMLButtonElement>(".tabs [data-tab]")) {
         other.classList.toggle("active", other === tab);
         other.setAttribute("aria-pressed", String(other === tab));

@@ -58,6 +58,8 @@ export class MapView {
     this.map.on("popupclose", (e: L.PopupEvent) => {
       if (this.popup && e.popup === this.popup.leaflet) this.popup = undefined;
     });
+    // The map's box changes when a phone's bottom sheet opens or closes.
+    new ResizeObserver(() => this.map.invalidateSize({ pan: false })).observe(container);
     app.client.onPresence((update) => this.showPresence(update));
     app.client.on("participantLeft", (id) => this.removeCursor(id));
     app.client.onViewRequest((viewport) => this.goTo(viewport));

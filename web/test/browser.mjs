@@ -69,3 +69,28 @@ export async function accessibilityViolations(page) {
     window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, resultTypes: ["violations"] }));
   return results.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} (${n.failureSummary.replace(/\s+/g, " ").slice(0, 200)})`));
 }
+
+// Every visible control (button, input, select, link) outside the map's own
+// panes that is not wholly in the viewport, or whose centre another element
+// covers: a list of "what: why".
+export async function offScreenOrCovered(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    const width = window.innerWidth;
+    const height = window.innerHeight;
+    for (const node of document.querySelectorAll("button, input, select, textarea, a[href]")) {
+      if (node.closest(".leaflet-marker-pane, .leaflet-tooltip-pane")) continue;
+      const box = node.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0 || getComputedStyle(node).visibility === "hidden") continue;
+      const name = `${node.tagName.toLowerCase()}${node.id ? "#" + node.id : ""} "${(node.textContent || node.getAttribute("aria-label") || node.getAttribute("placeholder") || "").trim().slice(0, 30)}"`;
+      if (box.left < -0.5 || box.top < -0.5 || box.right > width + 0.5 || box.bottom > height + 0.5) {
+        problems.push(`${name}: off screen at ${Math.round(box.left)},${Math.round(box.top)}-${Math.round(box.right)},${Math.round(box.bottom)}`);
+        continue;
+      }
+      const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      if (top && top !== node && !node.contains(top) && !top.contains(node) && top.closest("label") !== node.closest("label"))
+        problems.push(`${name}: covered by ${top.tagName.toLowerCase()}.${[...top.classList].join(".")}`);
+    }
+    return problems;
+  });
+}
