@@ -101,11 +101,16 @@ export class FacilitatorPanel {
     const title = el("input", { placeholder: t("fac.voteTitle"), required: true, maxlength: 200, "aria-label": t("fac.voteTitle") });
     const dots = el("input", { type: "number", min: 1, max: 100, value: 3, size: 3, "aria-label": t("fac.dotsPerPerson") });
     const category = el("input", { placeholder: t("fac.voteCategory"), list: "categories", size: 10, "aria-label": t("fac.voteCategory") });
-    const form = el("form", { class: "row wrap" }, title, dots, ` ${t("fac.dots")} `, category, el("button", { type: "submit" }, t("fac.openVote")));
+    const anonymous = el("input", { type: "checkbox", "data-testid": "vote-anonymous" });
+    const hidden = el("input", { type: "checkbox", "data-testid": "vote-hidden" });
+    const form = el("form", { class: "row wrap", "data-testid": "vote-form" }, title, dots, ` ${t("fac.dots")} `, category,
+      el("label", {}, anonymous, ` ${t("fac.anonymous")}`), el("label", {}, hidden, ` ${t("fac.hideResults")}`),
+      el("button", { type: "submit" }, t("fac.openVote")));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       void this.app.run(t("action.openVote"), this.app.client.openVote({
         id: "v-" + randomId(4), title: title.value.trim(), dotsPerPerson: Number(dots.value), category: category.value.trim(),
+        anonymous: anonymous.checked, resultsHidden: hidden.checked,
       }));
       title.value = "";
     });
@@ -132,6 +137,7 @@ export class FacilitatorPanel {
         : [...tally].sort((a, b) => b[1] - a[1]).map(([id, n]) => [state.features.get(id)?.title ?? id, n] as const);
       return el("div", { class: "vote-round", "data-testid": "vote-round" },
         el("strong", {}, v.title), ` ${t(v.closed ? "fac.voteClosed" : "fac.voteOpen", { count: v.dotsPerPerson })} `,
+        v.anonymous ? `· ${t("vote.anonymous")} ` : "", v.resultsHidden ? `· ${t("vote.hiddenResults")} ` : "",
         v.closed ? null : el("button", { type: "button", onclick: () => void this.app.run(t("action.closeVote"), this.app.client.closeVote(v.id)) }, t("fac.close")),
         el("ol", {}, ...rows.map(([name, n]) => el("li", {}, t("fac.tally", { title: name, count: n })))));
     }));

@@ -15,6 +15,7 @@ import { forgetInvite, parseInviteLink, takeInvite, type Invite } from "./invite
 import { MapView } from "./map_view.js";
 import { errorText, languages, language, preferredLanguage, setLanguage, t, translatePage } from "./i18n/index.js";
 import { PeoplePanel } from "./people_panel.js";
+import { VoteBanner } from "./voting.js";
 import { notify, showConnection } from "./status.js";
 
 function showJoin(error = ""): void {
@@ -86,6 +87,7 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   const map = new MapView(byId("map"), config, app);
   const chat = new ChatPanel(byId("tab-chat"), app);
   const people = new PeoplePanel(byId("tab-people"), app);
+  const votes = new VoteBanner(app);
   const facilitator = app.isFacilitator() ? new FacilitatorPanel(byId("tab-facilitate"), app, map) : undefined;
   byId("facilitate-tab").hidden = !facilitator;
   const me = client.me;
@@ -124,6 +126,7 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     map.render();
     chat.render();
     people.render();
+    votes.render();
     facilitator?.render();
     tick();
   };
@@ -141,7 +144,10 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     node.textContent = `${timer.running ? "⏱" : "⏸"} ${time}`;
     node.setAttribute("aria-label", t(timer.running ? "timer.running" : "timer.paused", { time }));
   };
-  setInterval(tick, 1000);
+  setInterval(() => {
+    tick();
+    votes.render();
+  }, 1000);
   client.onEvent(schedule);
   client.on("welcome", schedule);
   client.on("pendingCount", schedule);

@@ -14,6 +14,7 @@ import { FeatureLayers } from "./feature_layers.js";
 import { FeaturePopup } from "./feature_popup.js";
 import { toLatLng } from "./geometry.js";
 import { t } from "./i18n/index.js";
+import { badgeDots } from "./voting.js";
 
 const presenceIntervalMs = 100;   // the server coalesces at its tick anyway
 
@@ -44,6 +45,7 @@ export class MapView {
       moved: (id, lon, lat) => void this.app.run(t("action.moveFeature"), this.app.client.updateFeature(id, {
         geometry: { kind: this.app.client.replica.findFeature(id)?.geometry?.kind, positions: [{ lon, lat }] },
       })),
+      dots: (id) => badgeDots(this.app, id),
     });
     this.draw = new DrawTool(this.map, app, (id) => this.openFeature(id));
 
