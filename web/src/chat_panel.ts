@@ -1,7 +1,11 @@
-// The chat: the room's recent messages with replies and reactions, and the
-// box to write one (as a reply when "Reply" was chosen). The list is a log
-// live region, so a screen reader reads new messages as they come.
+// The chat: the room's recent messages with replies and reactions, older
+// ones on request (paged from the server), and the box to write one (as a
+// reply when "Reply" was chosen). Facilitators delete any message, with a
+// reason; authors their own. The list is a log live region, so a screen
+// reader reads new messages as they come.
 import type { ChatMessage } from "@maptable/client";
+
+import { notifyRefusal } from "./status.js";
 
 import type { AppContext } from "./context.js";
 import { clockTime, el, replaceChildren } from "./dom.js";
@@ -14,6 +18,10 @@ export class ChatPanel {
   private readonly list = el("ol", { class: "messages", "data-testid": "messages", tabindex: 0, "aria-label": t("chat.listLabel") });
   private readonly input = el("input", { name: "chat", placeholder: t("chat.placeholder"), maxlength: 4000, autocomplete: "off", "aria-label": t("chat.label") });
   private readonly replying = el("div", { class: "replying", hidden: true });
+  private readonly olderButton = el("button", { type: "button", class: "older", "data-testid": "older-chat" }, t("chat.older"));
+  private readonly noOlder = el("p", { class: "muted-text", "data-testid": "no-older-chat", hidden: true }, t("chat.noOlder"));
+  // Messages before the replica's recent chat, oldest first, as paged in.
+  private older: ChatMessage[] = [];
   private replyTo = 0n;
   private shownSeq = -1n;
 
@@ -28,7 +36,8 @@ export class ChatPanel {
       this.setReply(undefined);
       void app.run(t("action.message"), app.client.sendChat(text, { replyTo }));
     });
-    root.append(el("div", { class: "messages-log", role: "log", "aria-live": "polite" }, this.list), this.replying, form);
+    this.olderButton.addEventListener("click", () => void this.loadOlder());
+    root.append(this.olderButton, this.noOlder, el("div", { class: "messages-log", role: "log", "aria-live": "polite" }, this.list), this.replying, form);
   }
 
   render(): void {
@@ -38,7 +47,9 @@ export class ChatPanel {
     if (this.shownSeq === state.seq) return;
     this.shownSeq = state.seq;
     const stick = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 20;
-    replaceChildren(this.list, ...chat.map((m) => this.message(m)));
+    const first = chat[0]?.seq ?? 0n;
+    const older = this.older.filter((m) => first === 0n || m.seq < first);
+    replaceChildren(this.list, ...older.map((m) => this.message(m)), ...chat.map((m) => this.message(m)));
     if (stick) this.list.scrollTop = this.list.scrollHeight;
   }
 
@@ -48,7 +59,7 @@ export class ChatPanel {
     const item = el("li", { class: "message" + (mine ? " mine" : ""), "data-testid": "message", "data-seq": String(m.seq) },
       el("div", { class: "meta" }, el("strong", {}, m.authorName), ` ${clockTime(m.timeMs)}`, m.editedSeq ? ` ${t("chat.edited")}` : ""),
       parent ? el("blockquote", { class: "quote", "data-testid": "reply-quote" }, `${parent.authorName}: ${parent.deleted ? t("chat.deleted") : parent.text.slice(0, 80)}`) : null,
-      el("div", { class: "text" }, m.deleted ? el("em", {}, t("chat.deleted")) : m.text),
+      el("div", { class: "text" }, m.deleted ? el("em", {}, m.deleteReason ? t("chat.deletedReason", { reason: m.deleteReason }) : t("chat.deleted")) : m.text),
     );
     if (m.deleted) return item;
     const bar = el("div", { class: "reactions" });
@@ -69,8 +80,39 @@ export class ChatPanel {
       }, emoji));
     }
     bar.append(el("button", { type: "button", class: "reply", onclick: () => this.setReply(m) }, t("chat.reply")));
+    if (this.app.isFacilitator() || mine)
+      bar.append(el("button", {
+        type: "button", class: "danger", "data-testid": "delete-message",
+        onclick: () => {
+          // A facilitator says why (it is kept in the room's log); an author just confirms.
+          const reason = this.app.isFacilitator() ? prompt(t("chat.deleteReason")) : confirm(t("chat.confirmDelete")) ? "" : null;
+          if (reason === null) return;
+          void this.app.run(t("action.deleteMessage"), this.app.client.deleteChat(m.seq, reason.trim()));
+        },
+      }, t("chat.delete")));
     item.append(bar);
     return item;
+  }
+
+  // The page of messages before the oldest one shown.
+  private async loadOlder(): Promise<void> {
+    const shown = [...this.older, ...this.app.client.replica.state.recentChat];
+    const before = shown[0]?.seq ?? 0n;
+    this.olderButton.disabled = true;
+    const page = await this.app.client.chatHistory(before, 50);
+    this.olderButton.disabled = false;
+    if (!page.ok) {
+      notifyRefusal(t("action.olderChat"), page);
+      return;
+    }
+    this.older = [...page.messages.filter((m) => m.seq < before || before === 0n), ...this.older];
+    this.olderButton.hidden = !page.hasMore;
+    this.noOlder.hidden = page.hasMore;
+    this.shownSeq = -1n;
+    const height = this.list.scrollHeight;
+    this.render();
+    // Keep the message that was first in view where it was.
+    this.list.scrollTop += this.list.scrollHeight - height;
   }
 
   private setReply(m: ChatMessage | undefined): void {

@@ -4,7 +4,7 @@
 import { Audience, ControlTimer_Action, randomId, type AgendaStep } from "@maptable/client";
 
 import type { AppContext } from "./context.js";
-import { el, replaceChildren } from "./dom.js";
+import { clockTime, el, replaceChildren } from "./dom.js";
 import type { MapView } from "./map_view.js";
 import { t, type MessageKey } from "./i18n/index.js";
 import { notify } from "./status.js";
@@ -25,6 +25,7 @@ export class FacilitatorPanel {
     el("option", { value: String(Audience.DEFAULT) }, t("audience.participants")),
     el("option", { value: String(Audience.FACILITATORS) }, t("audience.facilitators")),
     el("option", { value: String(Audience.EVERYONE) }, t("audience.everyone")));
+  private readonly session = el("div", { class: "session", "data-testid": "session" });
   private readonly followButton = el("button", { type: "button", "data-testid": "follow-me" }, t("fac.follow"));
 
   constructor(root: HTMLElement, private readonly app: AppContext, private readonly map: MapView) {
@@ -45,6 +46,7 @@ export class FacilitatorPanel {
       void app.run(what, client.controlTimer(action, BigInt(Math.round(Number(minutes.value) * 60_000))));
 
     root.append(
+      el("h2", {}, t("fac.session")), this.session,
       el("h2", {}, t("fac.agenda")), this.agenda, this.stepForm(),
       el("h2", {}, t("fac.timer")),
       el("div", { class: "row wrap" }, minutes, ` ${t("fac.min")} `,
@@ -117,7 +119,33 @@ export class FacilitatorPanel {
     return form;
   }
 
+  // The dated session (a workshop meeting): start one with a title, or end
+  // the one that runs; what happens meanwhile is filed under it.
+  private renderSession(): void {
+    const state = this.app.client.replica.state;
+    const running = state.currentSession ? state.sessions.find((s) => s.id === state.currentSession) : undefined;
+    if (running) {
+      if (this.session.dataset.running === String(running.id)) return;
+      this.session.dataset.running = String(running.id);
+      replaceChildren(this.session, el("div", { class: "row wrap" },
+        el("span", { "data-testid": "session-running" }, t("fac.sessionRunning", { title: running.title, time: clockTime(running.startedMs) })),
+        el("button", { type: "button", "data-testid": "end-session", onclick: () => void this.app.run(t("action.endSession"), this.app.client.endSession()) }, t("fac.endSession"))));
+      return;
+    }
+    if (this.session.dataset.running === "") return;
+    this.session.dataset.running = "";
+    const title = el("input", { placeholder: t("fac.sessionTitle"), "aria-label": t("fac.sessionTitle"), maxlength: 200, "data-testid": "session-title" });
+    const form = el("form", { class: "row wrap" }, title,
+      el("button", { type: "submit", "data-testid": "start-session" }, t("fac.startSession")));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.app.run(t("action.startSession"), this.app.client.startSession(title.value.trim()));
+    });
+    replaceChildren(this.session, form);
+  }
+
   render(): void {
+    this.renderSession();
     const state = this.app.client.replica.state;
     replaceChildren(this.agenda, ...state.agenda.map((s) => el("li", { class: s.id === state.currentStep ? "current" : "" },
       el("span", {}, s.title), s.timerSeconds ? ` ${t("fac.stepLength", { count: Math.round(s.timerSeconds / 60) })}` : "",

@@ -90,6 +90,13 @@ export class FeaturePopup {
         myDots ? el("button", { type: "button", "data-testid": "remove-dot", onclick: () => void this.app.run(t("action.removeDot"), this.app.client.removeDot(vote.id, feature.id)) }, t("popup.removeDot")) : null,
       ));
     }
+    if (this.app.isFacilitator()) {
+      const lit = state.spotlightFeatureId === feature.id;
+      parts.push(el("div", { class: "row" }, el("button", {
+        type: "button", "data-testid": "spotlight", "aria-pressed": String(lit),
+        onclick: () => void this.app.run(t(lit ? "action.endSpotlight" : "action.spotlight"), this.app.client.spotlight(lit ? "" : feature.id)),
+      }, t(lit ? "popup.endSpotlight" : "popup.spotlight"))));
+    }
     parts.push(el("h3", {}, t("popup.comments")));
     for (const thread of threads) parts.push(this.thread(thread));
     const input = el("input", { name: "comment", placeholder: t("popup.commentPlaceholder"), maxlength: 2000, "aria-label": t("popup.commentPlaceholder") });
@@ -109,11 +116,32 @@ export class FeaturePopup {
     replaceChildren(this.live, ...parts);
   }
 
+  // A thread: its comments (a facilitator deletes any, with a reason; an
+  // author their own), and resolve or reopen for facilitators and the
+  // thread's author.
   private thread(thread: Thread): HTMLElement {
     const list = el("ul", { class: "comments", "data-testid": "comments" });
-    for (const c of thread.comments)
-      list.append(el("li", {}, el("strong", {}, c.authorName), ` ${clockTime(c.timeMs)} `, c.deleted ? el("em", {}, t("chat.deleted")) : c.text));
-    return el("div", { class: "thread" + (thread.resolved ? " resolved" : "") }, list,
-      thread.resolved ? el("em", {}, t("popup.resolved")) : null);
+    const facilitator = this.app.isFacilitator();
+    for (const c of thread.comments) {
+      const item = el("li", { "data-testid": "comment" }, el("strong", {}, c.authorName), ` ${clockTime(c.timeMs)} `,
+        c.deleted ? el("em", {}, c.deleteReason ? t("chat.deletedReason", { reason: c.deleteReason }) : t("chat.deleted")) : c.text);
+      if (!c.deleted && (facilitator || c.authorId === this.app.myId))
+        item.append(" ", el("button", {
+          type: "button", class: "danger small", "data-testid": "delete-comment", "aria-label": t("popup.deleteComment"),
+          onclick: () => {
+            const reason = facilitator ? prompt(t("chat.deleteReason")) : confirm(t("popup.confirmDeleteComment")) ? "" : null;
+            if (reason === null) return;
+            void this.app.run(t("action.deleteComment"), this.app.client.deleteComment(thread.id, c.seq, reason.trim()));
+          },
+        }, "×"));
+      list.append(item);
+    }
+    const mayResolve = facilitator || thread.authorId === this.app.myId;
+    return el("div", { class: "thread" + (thread.resolved ? " resolved" : ""), "data-testid": "thread", "data-resolved": String(thread.resolved) }, list,
+      thread.resolved ? el("em", {}, t("popup.resolved")) : null,
+      mayResolve ? el("button", {
+        type: "button", "data-testid": thread.resolved ? "reopen-thread" : "resolve-thread",
+        onclick: () => void this.app.run(t(thread.resolved ? "action.reopen" : "action.resolve"), this.app.client.resolveThread(thread.id, !thread.resolved)),
+      }, t(thread.resolved ? "popup.reopen" : "popup.resolve")) : null);
   }
 }

@@ -22,6 +22,25 @@ export class PeoplePanel {
     return this.app.client.replica.state.hands.some((h) => h.participantId === this.app.myId);
   }
 
+  // A facilitator's controls for one person: mute or unmute (chat and
+  // comments), and remove from the room (their link stops working).
+  private controls(id: string, name: string, muted: boolean): HTMLElement {
+    const client = this.app.client;
+    return el("span", { class: "person-controls" },
+      el("button", {
+        type: "button", "data-testid": muted ? "unmute" : "mute", "aria-label": t(muted ? "people.unmuteName" : "people.muteName", { name }),
+        onclick: () => void this.app.run(t(muted ? "action.unmute" : "action.mute", { name }), client.muteParticipant(id, !muted)),
+      }, t(muted ? "people.unmute" : "people.mute")),
+      el("button", {
+        type: "button", class: "danger", "data-testid": "remove", "aria-label": t("people.removeName", { name }),
+        onclick: () => {
+          const reason = prompt(t("people.removeConfirm", { name }));
+          if (reason === null) return;
+          void this.app.run(t("action.remove", { name }), client.removeParticipant(id, reason.trim()));
+        },
+      }, t("people.remove")));
+  }
+
   render(): void {
     const state = this.app.client.replica.state;
     const online = [...this.app.client.online].sort((a, b) => a.role - b.role || a.name.localeCompare(b.name));
@@ -33,6 +52,7 @@ export class PeoplePanel {
         state.muted.has(p.id) ? el("span", { class: "badge" }, t("people.muted")) : null,
         hand >= 0 ? el("span", { class: "badge hand", title: t("people.handQueue", { position: hand + 1 }) }, `✋ ${hand + 1}`) : null,
         state.speaking.participantId === p.id ? el("span", { class: "badge speaking" }, t("people.speaking")) : null,
+        this.app.isFacilitator() && p.id !== this.app.myId ? this.controls(p.id, p.name, state.muted.has(p.id)) : null,
       );
     }));
     byId("people-count").textContent = `(${online.length})`;
