@@ -23,7 +23,7 @@ export class ChatPanel {
   // Messages before the replica's recent chat, oldest first, as paged in.
   private older: ChatMessage[] = [];
   private replyTo = 0n;
-  private shownSeq = -1n;
+  private shown = "";
 
   constructor(root: HTMLElement, private readonly app: AppContext) {
     const form = el("form", { class: "chat-form", "data-testid": "chat-form" }, this.input, el("button", { type: "submit" }, t("chat.send")));
@@ -43,13 +43,15 @@ export class ChatPanel {
   render(): void {
     const state = this.app.client.replica.state;
     const chat = state.recentChat;
-    // Rebuilt only when the room changed (a reaction or an edit changes the seq too).
-    if (this.shownSeq === state.seq) return;
-    this.shownSeq = state.seq;
+    // Rebuilt only when the room changed (a reaction or an edit changes the
+    // seq too) or a message of mine was sent or confirmed.
+    const key = `${state.seq}:${this.app.client.pendingCount}`;
+    if (this.shown === key) return;
+    this.shown = key;
     const stick = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 20;
     const first = chat[0]?.seq ?? 0n;
     const older = this.older.filter((m) => first === 0n || m.seq < first);
-    replaceChildren(this.list, ...older.map((m) => this.message(m)), ...chat.map((m) => this.message(m)));
+    replaceChildren(this.list, ...older.map((m) => this.message(m)), ...chat.map((m) => this.message(m)), ...this.pendingMessages());
     if (stick) this.list.scrollTop = this.list.scrollHeight;
   }
 
@@ -94,6 +96,19 @@ export class ChatPanel {
     return item;
   }
 
+  // My messages the server has not confirmed yet (offline, or on their way):
+  // shown at once, marked as being sent, in the order they were written.
+  private pendingMessages(): HTMLElement[] {
+    const items: HTMLElement[] = [];
+    for (const command of this.app.client.pendingCommands) {
+      if (command.body.case !== "sendChat") continue;
+      items.push(el("li", { class: "message mine pending", "data-testid": "pending-message", "data-pending-label": t("chat.pending") },
+        el("div", { class: "meta" }, el("strong", {}, this.app.client.me?.name ?? this.app.invite.name)),
+        el("div", { class: "text" }, command.body.value.text)));
+    }
+    return items;
+  }
+
   // The page of messages before the oldest one shown.
   private async loadOlder(): Promise<void> {
     const shown = [...this.older, ...this.app.client.replica.state.recentChat];
@@ -108,7 +123,7 @@ export class ChatPanel {
     this.older = [...page.messages.filter((m) => m.seq < before || before === 0n), ...this.older];
     this.olderButton.hidden = !page.hasMore;
     this.noOlder.hidden = page.hasMore;
-    this.shownSeq = -1n;
+    this.shown = "";
     const height = this.list.scrollHeight;
     this.render();
     // Keep the message that was first in view where it was.

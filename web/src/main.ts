@@ -121,6 +121,9 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     const step = state.agenda.find((s) => s.id === state.currentStep);
     byId("agenda-now").textContent = step ? `${step.title}${step.prompt ? ": " + step.prompt : ""}` : "";
     byId("lock-badge").hidden = !state.settings.mapLocked;
+    const leader = state.follow.leaderId;
+    byId("following").hidden = !leader || leader === app.myId;
+    byId("following").textContent = leader ? t("follow.following", { name: app.nameOf(leader) }) : "";
     byId("categories").replaceChildren(...[...new Set([...state.features.values()].map((f) => f.category).filter(Boolean))]
       .map((c) => el("option", { value: c })));
     map.render();
@@ -148,6 +151,13 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     tick();
     votes.render();
   }, 1000);
+  // Leaving the page with changes the server has not confirmed loses them:
+  // the browser asks first.
+  window.addEventListener("beforeunload", (e) => {
+    if (client.pendingCount === 0) return;
+    e.preventDefault();
+    e.returnValue = "";
+  });
   client.onEvent(schedule);
   client.on("welcome", schedule);
   client.on("pendingCount", schedule);

@@ -56,7 +56,13 @@ export class MapView {
       const at = e.latlng.wrap();
       app.client.moveCursor(at.lng, at.lat);
     });
-    this.map.on("moveend", () => app.client.changeViewport(this.viewport()));
+    this.map.on("moveend", () => {
+      app.client.changeViewport(this.viewport());
+      // Where this map is, for whoever checks what a follower ended on.
+      const centre = this.map.getCenter();
+      container.dataset.center = `${centre.lat.toFixed(5)},${centre.lng.toFixed(5)}`;
+      container.dataset.zoom = String(this.map.getZoom());
+    });
     this.map.on("popupclose", (e: L.PopupEvent) => {
       if (this.popup && e.popup === this.popup.leaflet) this.popup = undefined;
     });
@@ -93,12 +99,15 @@ export class MapView {
     } as Viewport;
   }
 
+  // Without animation: Leaflet ignores a new view asked for while a zoom
+  // animation runs, so a leader's second move within its quarter second
+  // would leave followers on the first.
   goTo(viewport: Viewport): void {
     const sw = viewport.southWest;
     const ne = viewport.northEast;
     if (!sw || !ne) return;
-    if (sw.lon === ne.lon && sw.lat === ne.lat) this.map.setView(toLatLng(sw), viewport.zoom || this.map.getZoom());
-    else this.map.fitBounds(L.latLngBounds(toLatLng(sw), toLatLng(ne)));
+    if (sw.lon === ne.lon && sw.lat === ne.lat) this.map.setView(toLatLng(sw), viewport.zoom || this.map.getZoom(), { animate: false });
+    else this.map.fitBounds(L.latLngBounds(toLatLng(sw), toLatLng(ne)), { animate: false });
   }
 
   openFeature(id: string): void {

@@ -234,6 +234,8 @@ export const de: Catalogue = {
     "action.startSession": "Sitzung beginnen",
     "action.endSession": "Sitzung beenden",
 
+    "follow.following": "du folgst der Ansicht von {name}",
+
     "notice.dismiss": "Schließen",
     "notice.refused": "Nicht möglich – {what}: {reason}",
     "notice.serverSays": "Der Server meldet: {message}",

@@ -233,6 +233,8 @@ export const en = {
     "action.startSession": "Starting the session",
     "action.endSession": "Ending the session",
 
+    "follow.following": "following {name}'s view",
+
     "notice.dismiss": "Dismiss",
     "notice.refused": "{what} was refused: {reason}",
     "notice.serverSays": "The server says: {message}",

@@ -234,6 +234,8 @@ export const es: Catalogue = {
     "action.startSession": "Iniciar la sesión",
     "action.endSession": "Terminar la sesión",
 
+    "follow.following": "sigues la vista de {name}",
+
     "notice.dismiss": "Cerrar",
     "notice.refused": "Rechazado: {what}. {reason}",
     "notice.serverSays": "El servidor dice: {message}",

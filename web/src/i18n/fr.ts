@@ -234,6 +234,8 @@ export const fr: Catalogue = {
     "action.startSession": "Commencer la séance",
     "action.endSession": "Terminer la séance",
 
+    "follow.following": "vous suivez la vue de {name}",
+
     "notice.dismiss": "Fermer",
     "notice.refused": "Refusé : {what}. {reason}",
     "notice.serverSays": "Le serveur indique : {message}",

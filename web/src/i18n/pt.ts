@@ -234,6 +234,8 @@ export const pt: Catalogue = {
     "action.startSession": "Iniciar a sessão",
     "action.endSession": "Encerrar a sessão",
 
+    "follow.following": "seguindo a vista de {name}",
+
     "notice.dismiss": "Fechar",
     "notice.refused": "Recusado: {what}. {reason}",
     "notice.serverSays": "O servidor diz: {message}",
