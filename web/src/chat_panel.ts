@@ -3,7 +3,7 @@
 // reply when "Reply" was chosen). Facilitators delete any message, with a
 // reason; authors their own. The list is a log live region, so a screen
 // reader reads new messages as they come.
-import type { ChatMessage } from "@maptable/client";
+import { RECENT_CHAT_LIMIT, type ChatMessage } from "@maptable/client";
 
 import { notifyRefusal } from "./status.js";
 
@@ -22,6 +22,9 @@ export class ChatPanel {
   private readonly noOlder = el("p", { class: "muted-text", "data-testid": "no-older-chat", hidden: true }, t("chat.noOlder"));
   // Messages before the replica's recent chat, oldest first, as paged in.
   private older: ChatMessage[] = [];
+  // What the server said at the last page; before any, older messages can
+  // only exist when the room's recent chat is full.
+  private hasMore: boolean | undefined;
   private replyTo = 0n;
   private shown = "";
 
@@ -45,6 +48,7 @@ export class ChatPanel {
     const chat = state.recentChat;
     // Rebuilt only when the room changed (a reaction or an edit changes the
     // seq too) or a message of mine was sent or confirmed.
+    this.olderButton.hidden = !(this.hasMore ?? chat.length >= RECENT_CHAT_LIMIT);
     const key = `${state.seq}:${this.app.client.pendingCount}`;
     if (this.shown === key) return;
     this.shown = key;
@@ -121,7 +125,7 @@ export class ChatPanel {
       return;
     }
     this.older = [...page.messages.filter((m) => m.seq < before || before === 0n), ...this.older];
-    this.olderButton.hidden = !page.hasMore;
+    this.hasMore = page.hasMore;
     this.noOlder.hidden = page.hasMore;
     this.shown = "";
     const height = this.list.scrollHeight;

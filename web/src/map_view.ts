@@ -28,7 +28,9 @@ export class MapView {
 
   constructor(container: HTMLElement, config: AppConfig, private readonly app: AppContext) {
     const info = app.client.replica.state.info;
-    this.map = L.map(container, { zoomControl: true, worldCopyJump: true, attributionControl: true });
+    // No fades or zoom animations for those who asked their system for less motion.
+    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    this.map = L.map(container, { zoomControl: true, worldCopyJump: true, attributionControl: true, fadeAnimation: !still, zoomAnimation: !still, markerZoomAnimation: !still });
     this.map.attributionControl.setPrefix(false);
     this.map.setView(toLatLng(info.center ?? { lon: 0, lat: 0 }), info.zoom || 2);
     if (config.tileUrl) {

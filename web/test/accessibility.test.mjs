@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { accessibilityViolations, feature, join, launch, screenshot } from "./browser.mjs";
+import { accessibilityViolations, feature, join, launch, popupsShown, screenshot } from "./browser.mjs";
 import { Server } from "./server.mjs";
 
 let server;
@@ -57,6 +57,8 @@ for (const locale of ["en-US", "de-DE"]) {
       await page.click('[data-tool="point"]');
       await page.click('[data-testid="draw-at-centre"]');
       await page.locator('[data-testid="feature-popup"]').waitFor();
+      // Colours are measured once the popup has faded in.
+      await popupsShown(page);
       await assertAccessible(page, "map with a popup, chat");
 
       await page.click('[data-tab="people"]');

@@ -94,3 +94,16 @@ export async function offScreenOrCovered(page) {
     return problems;
   });
 }
+
+// A screenshot of one part of the page (smaller than the whole, for the guide).
+export async function screenshotOf(locator, name) {
+  mkdirSync(artifacts, { recursive: true });
+  const path = joinPath(artifacts, `${name}.png`);
+  await locator.screenshot({ path });
+  return path;
+}
+
+// Until every open popup has faded in (Leaflet fades them over 0.2 s).
+export async function popupsShown(page) {
+  await page.waitForFunction(() => [...document.querySelectorAll(".leaflet-popup")].every((p) => getComputedStyle(p).opacity === "1"));
+}

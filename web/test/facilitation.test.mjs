@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
 
-import { drawMarker, feature, join, launch, screenshot } from "./browser.mjs";
+import { drawMarker, feature, join, launch, screenshot, screenshotOf } from "./browser.mjs";
 import { Server } from "./server.mjs";
 
 const sdkRequire = createRequire(new URL("../../client-sdk/js/package.json", import.meta.url));
@@ -45,6 +45,8 @@ test("the facilitator deletes, mutes, spotlights, resolves, runs a session and r
     answerNextDialog(ana.page, "off topic");
     await spam.locator('[data-testid="delete-message"]').click();
     await ben.page.locator('[data-testid="message"]', { hasText: "(deleted: off topic)" }).waitFor();
+    // A handful of messages: nothing older to page in.
+    assert.equal(await ben.page.locator('[data-testid="older-chat"]').isHidden(), true);
 
     // Muted, Ben's message is refused in plain words; unmuted, it goes through.
     await ana.page.click('[data-tab="people"]');
@@ -85,6 +87,7 @@ test("the facilitator deletes, mutes, spotlights, resolves, runs a session and r
     await ana.page.click('[data-testid="start-session"]');
     await ana.page.locator('[data-testid="session-running"]', { hasText: "Morning walk" }).waitFor();
     await screenshot(ana.page, "facilitation-session");
+    await screenshotOf(ana.page.locator('[data-testid="sidebar"]'), "facilitation-panel");
     await ana.page.click('[data-testid="end-session"]');
     await ana.page.locator('[data-testid="start-session"]').waitFor();
 

@@ -51,6 +51,13 @@ test("a German browser gets German; a refusal is explained plainly; the switch t
     assert.equal(await page.textContent('[data-testid="connection"]'), "conectado");
     assert.equal(await page.textContent('[data-tab="chat"]'), "Chat");
     assert.equal(await page.textContent('[data-testid="me"]'), "Ben (participante)");
+
+    // Right-to-left (for a language such as Arabic): the layout mirrors, the sidebar moves to the left.
+    await page.evaluate(() => { document.documentElement.dir = "rtl"; });
+    const sidebar = await page.locator('[data-testid="sidebar"]').boundingBox();
+    const map = await page.locator("#map").boundingBox();
+    assert.ok(sidebar.x < 1 && map.x >= sidebar.width - 1, `sidebar at ${sidebar.x}, map at ${map.x}`);
+    await screenshot(page, "language-rtl-layout");
     assert.deepEqual([...ana.problems, ...ben.problems], []);
   } finally {
     await ana.context.close();

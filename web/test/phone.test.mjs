@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { feature, join, launch, offScreenOrCovered, screenshot } from "./browser.mjs";
+import { feature, join, launch, offScreenOrCovered, popupsShown, screenshot } from "./browser.mjs";
 import { Server } from "./server.mjs";
 
 let server;
@@ -37,6 +37,7 @@ test("on a 390×844 touch screen a participant places a marker and chats; nothin
     await feature(ana.page, "Bench").waitFor();
     const popup = page.locator('[data-testid="feature-popup"]');
     await popup.waitFor();
+    await popupsShown(page);
     assert.deepEqual(await offScreenOrCovered(page), [], "with the popup open");
     await screenshot(page, "phone-popup");
     await page.tap(".leaflet-popup-close-button");
