@@ -103,9 +103,11 @@ export class FacilitatorPanel {
     const title = el("input", { placeholder: t("fac.voteTitle"), required: true, maxlength: 200, "aria-label": t("fac.voteTitle") });
     const dots = el("input", { type: "number", min: 1, max: 100, value: 3, size: 3, "aria-label": t("fac.dotsPerPerson") });
     const category = el("input", { placeholder: t("fac.voteCategory"), list: "categories", size: 10, "aria-label": t("fac.voteCategory") });
+    const minutes = el("input", { type: "number", min: 0, max: 1440, value: 0, "aria-label": t("fac.voteMinutes"), "data-testid": "vote-minutes" });
     const anonymous = el("input", { type: "checkbox", "data-testid": "vote-anonymous" });
     const hidden = el("input", { type: "checkbox", "data-testid": "vote-hidden" });
     const form = el("form", { class: "row wrap", "data-testid": "vote-form" }, title, dots, ` ${t("fac.dots")} `, category,
+      el("label", {}, `${t("fac.voteMinutes")} `, minutes),
       el("label", {}, anonymous, ` ${t("fac.anonymous")}`), el("label", {}, hidden, ` ${t("fac.hideResults")}`),
       el("button", { type: "submit" }, t("fac.openVote")));
     form.addEventListener("submit", (e) => {
@@ -113,6 +115,8 @@ export class FacilitatorPanel {
       void this.app.run(t("action.openVote"), this.app.client.openVote({
         id: "v-" + randomId(4), title: title.value.trim(), dotsPerPerson: Number(dots.value), category: category.value.trim(),
         anonymous: anonymous.checked, resultsHidden: hidden.checked,
+        // In server time: the server closes the round then, whatever this clock says.
+        endTimeMs: Number(minutes.value) > 0 ? BigInt(Math.round(Date.now() + this.app.client.serverClockOffsetMs + Number(minutes.value) * 60_000)) : 0n,
       }));
       title.value = "";
     });

@@ -33,14 +33,16 @@ test("a hidden-results vote: the banner counts my dots, the map shows them to me
     await ana.page.click('[data-tab="facilitate"]');
     const form = ana.page.locator('[data-testid="vote-form"]');
     await form.locator("input").first().fill("Where first?");
-    await form.locator('input[type="number"]').fill("2");
+    await form.locator('input[type="number"]').first().fill("2");
     await form.locator('[data-testid="vote-hidden"]').check();
+    await form.locator('[data-testid="vote-minutes"]').fill("10");
     await form.locator('button[type="submit"]').click();
 
     const banner = ben.page.locator('[data-testid="vote-banner"]');
     await banner.locator("strong", { hasText: "Vote: Where first?" }).waitFor();
     assert.equal(await banner.locator('[data-testid="dots-left"]').textContent(), "you have 2 of 2 dots left");
     assert.match(await banner.textContent(), /The results show when the vote closes/);
+    assert.match(await banner.locator(".vote-time").textContent(), /^ · (10:00|9:\d\d) left$/);
 
     // Two dots on the park, from its popup on the map.
     await feature(ben.page, "Park").click();

@@ -236,6 +236,8 @@ export const de: Catalogue = {
 
     "follow.following": "du folgst der Ansicht von {name}",
 
+    "fac.voteMinutes": "Minuten (0: bis zum Schließen)",
+
     "notice.dismiss": "Schließen",
     "notice.refused": "Nicht möglich – {what}: {reason}",
     "notice.serverSays": "Der Server meldet: {message}",

@@ -235,6 +235,8 @@ export const en = {
 
     "follow.following": "following {name}'s view",
 
+    "fac.voteMinutes": "Minutes (0: until closed)",
+
     "notice.dismiss": "Dismiss",
     "notice.refused": "{what} was refused: {reason}",
     "notice.serverSays": "The server says: {message}",

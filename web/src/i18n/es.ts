@@ -236,6 +236,8 @@ export const es: Catalogue = {
 
     "follow.following": "sigues la vista de {name}",
 
+    "fac.voteMinutes": "Minutos (0: hasta cerrarla)",
+
     "notice.dismiss": "Cerrar",
     "notice.refused": "Rechazado: {what}. {reason}",
     "notice.serverSays": "El servidor dice: {message}",

@@ -236,6 +236,8 @@ export const fr: Catalogue = {
 
     "follow.following": "vous suivez la vue de {name}",
 
+    "fac.voteMinutes": "Minutes (0 : jusqu’à la clôture)",
+
     "notice.dismiss": "Fermer",
     "notice.refused": "Refusé : {what}. {reason}",
     "notice.serverSays": "Le serveur indique : {message}",

@@ -236,6 +236,8 @@ export const pt: Catalogue = {
 
     "follow.following": "seguindo a vista de {name}",
 
+    "fac.voteMinutes": "Minutos (0: até encerrar)",
+
     "notice.dismiss": "Fechar",
     "notice.refused": "Recusado: {what}. {reason}",
     "notice.serverSays": "O servidor diz: {message}",
