@@ -47,6 +47,7 @@ export class FacilitatorPanel {
 
     root.append(
       el("h2", {}, t("fac.session")), this.session,
+      el("h2", {}, t("fac.room")), this.roomForm(),
       el("h2", {}, t("fac.agenda")), this.agenda, this.stepForm(),
       el("h2", {}, t("fac.timer")),
       el("div", { class: "row wrap" }, minutes, ` ${t("fac.min")} `,
@@ -72,6 +73,26 @@ export class FacilitatorPanel {
       el("div", { class: "row wrap" }, ...exports.map((x) =>
         el("button", { type: "button", "data-testid": `export-${x.file}`, onclick: () => void this.download(x.path, x.file) }, t(x.label)))),
     );
+  }
+
+  // The room's title, description and start view (where a joining map opens).
+  private roomForm(): HTMLElement {
+    const info = this.app.client.replica.state.info;
+    const title = el("input", { value: info.title, maxlength: 200, "aria-label": t("fac.roomTitle"), placeholder: t("fac.roomTitle"), "data-testid": "room-title-input" });
+    const description = el("textarea", { rows: 2, maxlength: 2000, "aria-label": t("fac.roomDescription"), placeholder: t("fac.roomDescription") }, info.description);
+    const here = el("input", { type: "checkbox" });
+    const form = el("form", { class: "step-form", "data-testid": "room-form" }, title, description,
+      el("div", { class: "row wrap" }, el("label", {}, here, ` ${t("fac.roomStartHere")}`), el("button", { type: "submit" }, t("fac.roomSave"))));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const centre = this.map.map.getCenter().wrap();
+      void this.app.run(t("action.roomInfo"), this.app.client.updateRoomInfo({
+        title: title.value.trim(),
+        description: description.value.trim(),
+        ...(here.checked ? { center: { lon: centre.lng, lat: centre.lat }, zoom: this.map.map.getZoom() } : {}),
+      }));
+    });
+    return form;
   }
 
   private stepForm(): HTMLElement {

@@ -91,6 +91,11 @@ test("the facilitator deletes, mutes, spotlights, resolves, runs a session and r
     await ana.page.click('[data-testid="end-session"]');
     await ana.page.locator('[data-testid="start-session"]').waitFor();
 
+    // The room renamed: everyone's top bar says so.
+    await ana.page.fill('[data-testid="room-title-input"]', "Harbour walk, June");
+    await ana.page.locator('[data-testid="room-form"] button[type="submit"]').click();
+    await ben.page.locator('[data-testid="room-title"]', { hasText: "Harbour walk, June" }).waitFor();
+
     // Removed: Ben's page says so plainly, and he is gone from Ana's list.
     await ana.page.click('[data-tab="people"]');
     answerNextDialog(ana.page, "disruptive");

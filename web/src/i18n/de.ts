@@ -238,6 +238,13 @@ export const de: Catalogue = {
 
     "fac.voteMinutes": "Minuten (0: bis zum Schließen)",
 
+    "fac.room": "Raum",
+    "fac.roomTitle": "Titel des Raums",
+    "fac.roomDescription": "Worum es im Raum geht",
+    "fac.roomStartHere": "Karte mit meiner aktuellen Ansicht öffnen",
+    "fac.roomSave": "Speichern",
+    "action.roomInfo": "Angaben zum Raum speichern",
+
     "notice.dismiss": "Schließen",
     "notice.refused": "Nicht möglich – {what}: {reason}",
     "notice.serverSays": "Der Server meldet: {message}",

@@ -237,6 +237,13 @@ export const en = {
 
     "fac.voteMinutes": "Minutes (0: until closed)",
 
+    "fac.room": "Room",
+    "fac.roomTitle": "Room title",
+    "fac.roomDescription": "What the room is about",
+    "fac.roomStartHere": "open the map at my current view",
+    "fac.roomSave": "Save",
+    "action.roomInfo": "Saving the room's details",
+
     "notice.dismiss": "Dismiss",
     "notice.refused": "{what} was refused: {reason}",
     "notice.serverSays": "The server says: {message}",

@@ -238,6 +238,13 @@ export const es: Catalogue = {
 
     "fac.voteMinutes": "Minutos (0: hasta cerrarla)",
 
+    "fac.room": "Sala",
+    "fac.roomTitle": "Título de la sala",
+    "fac.roomDescription": "De qué trata la sala",
+    "fac.roomStartHere": "abrir el mapa en mi vista actual",
+    "fac.roomSave": "Guardar",
+    "action.roomInfo": "Guardar los datos de la sala",
+
     "notice.dismiss": "Cerrar",
     "notice.refused": "Rechazado: {what}. {reason}",
     "notice.serverSays": "El servidor dice: {message}",

@@ -238,6 +238,13 @@ export const fr: Catalogue = {
 
     "fac.voteMinutes": "Minutes (0 : jusqu’à la clôture)",
 
+    "fac.room": "Salle",
+    "fac.roomTitle": "Titre de la salle",
+    "fac.roomDescription": "Le sujet de la salle",
+    "fac.roomStartHere": "ouvrir la carte sur ma vue actuelle",
+    "fac.roomSave": "Enregistrer",
+    "action.roomInfo": "Enregistrer les informations de la salle",
+
     "notice.dismiss": "Fermer",
     "notice.refused": "Refusé : {what}. {reason}",
     "notice.serverSays": "Le serveur indique : {message}",

@@ -238,6 +238,13 @@ export const pt: Catalogue = {
 
     "fac.voteMinutes": "Minutos (0: até encerrar)",
 
+    "fac.room": "Sala",
+    "fac.roomTitle": "Título da sala",
+    "fac.roomDescription": "Do que trata a sala",
+    "fac.roomStartHere": "abrir o mapa na minha vista atual",
+    "fac.roomSave": "Salvar",
+    "action.roomInfo": "Salvar os dados da sala",
+
     "notice.dismiss": "Fechar",
     "notice.refused": "Recusado: {what}. {reason}",
     "notice.serverSays": "O servidor diz: {message}",
