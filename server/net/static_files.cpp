@@ -5,6 +5,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -137,6 +138,75 @@ response config_json(const request& req)
     return res;
 }
 
+// The codings a request accepts, from Accept-Encoding: "br, gzip;q=0.8".
+// A coding listed with q=0 is refused; "*" stands for any not listed.
+struct accepted_codings {
+    bool br = false;
+    bool gzip = false;
+};
+
+accepted_codings parse_accept_encoding(std::string_view header)
+{
+    accepted_codings out;
+    bool star = false;
+    bool br_listed = false;
+    bool gzip_listed = false;
+    while (!header.empty()) {
+        const auto comma = header.find(',');
+        auto item = header.substr(0, comma);
+        header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+        const auto semi = item.find(';');
+        auto coding = item.substr(0, semi);
+        auto params = semi == std::string_view::npos ? std::string_view{} : item.substr(semi + 1);
+        const auto trim = [](std::string_view v) {
+            while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+                v.remove_prefix(1);
+            while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+                v.remove_suffix(1);
+            return v;
+        };
+        coding = trim(coding);
+        params = trim(params);
+        // q=0, q=0.0, q=0.00...: refused; any other weight accepts.
+        bool refused = false;
+        if (params.size() >= 3 && (params[0] == 'q' || params[0] == 'Q') && params[1] == '=') {
+            const auto weight = params.substr(2);
+            refused = weight.find_first_not_of("0.") == std::string_view::npos;
+        }
+        const auto is = [&](std::string_view name) {
+            if (coding.size() != name.size())
+                return false;
+            for (std::size_t i = 0; i < name.size(); ++i)
+                if (std::tolower(static_cast<unsigned char>(coding[i])) != name[i])
+                    return false;
+            return true;
+        };
+        if (is("br")) {
+            br_listed = true;
+            out.br = !refused;
+        } else if (is("gzip") || is("x-gzip")) {
+            gzip_listed = true;
+            out.gzip = !refused;
+        } else if (coding == "*") {
+            star = !refused;
+        }
+    }
+    if (star) {
+        out.br = out.br || !br_listed;
+        out.gzip = out.gzip || !gzip_listed;
+    }
+    return out;
+}
+
+// Text files are compressed at build time (web/scripts/build.mjs writes
+// NAME.br and NAME.gz beside NAME where that is smaller); other types are
+// served as they are.
+bool is_compressible(std::string_view content_type)
+{
+    return content_type.substr(0, 5) == "text/" || content_type == "application/json" || content_type == "image/svg+xml" ||
+           content_type == "image/x-icon";
+}
+
 bool read_file(const fs::path& path, std::string& out)
 {
     std::ifstream in(path, std::ios::binary);
@@ -216,12 +286,41 @@ response serve_web_app(const request& req)
                          "with --web-root pointing at a built app\n");
         return plain(http::status::not_found, req.version(), "not found\n");
     }
+    // The smallest variant the browser accepts: brotli, then gzip, else the file.
+    const auto content_type = content_type_of(file.filename().string());
+    const bool compressible = is_compressible(content_type);
+    fs::path chosen = file;
+    std::string_view coding;
+    if (compressible) {
+        const auto accepts = parse_accept_encoding(req[http::field::accept_encoding]);
+        const auto variant = [&](const char* suffix) {
+            fs::path candidate = file;
+            candidate += suffix;
+            std::error_code variant_ec;
+            return fs::is_regular_file(candidate, variant_ec) ? candidate : fs::path{};
+        };
+        if (accepts.br)
+            if (auto br = variant(".br"); !br.empty()) {
+                chosen = std::move(br);
+                coding = "br";
+            }
+        if (coding.empty() && accepts.gzip)
+            if (auto gz = variant(".gz"); !gz.empty()) {
+                chosen = std::move(gz);
+                coding = "gzip";
+            }
+    }
     std::string body;
-    if (!read_file(file, body))
+    if (!read_file(chosen, body))
         return plain(http::status::internal_server_error, req.version(), "cannot read the file; try again\n");
 
     response res{http::status::ok, req.version()};
-    res.set(http::field::content_type, content_type_of(file.filename().string()));
+    res.set(http::field::content_type, content_type);
+    if (!coding.empty())
+        res.set(http::field::content_encoding, coding);
+    // Caches keep one copy per encoding asked for, not the first one served.
+    if (compressible)
+        res.set(http::field::vary, "Accept-Encoding");
     res.set(http::field::cache_control,
             path.substr(0, assets_prefix.size()) == assets_prefix ? immutable_cache : revalidate_cache);
     set_page_headers(res, req[http::field::host]);

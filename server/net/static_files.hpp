@@ -2,7 +2,8 @@
 // at "/": its files with their content types, cache headers (hashed assets
 // immutable, everything else revalidated) and a Content-Security-Policy that
 // lets the page load only its own scripts, talk only to this server
-// (https/wss), and show map tiles only from the configured tile host; plus
+// (https/wss), and show map tiles only from the configured tile host; text
+// files precompressed (brotli, gzip) as the browser accepts; plus
 // GET /config.json, which tells the page the server's tile settings.
 //
 // The web app's settings are process-wide: set once at start-up, before the
@@ -38,6 +39,9 @@ std::string tile_source(std::string_view tile_url);
 // Answers a request outside the server's APIs: the app's files for GET and
 // HEAD, /config.json, 404 for anything else that is not there, 400 for paths
 // that try to leave the web root ("..", escapes, backslashes), 405 for other methods.
+// A text file is sent as its precompressed NAME.br or NAME.gz (made by the
+// app's build) when the request's Accept-Encoding takes that coding, with
+// Content-Encoding set and, for every text file, Vary: Accept-Encoding.
 boost::beast::http::response<boost::beast::http::string_body>
 serve_web_app(const boost::beast::http::request<boost::beast::http::string_body>& req);
 

@@ -1,11 +1,15 @@
 // Builds the app into dist/: the TypeScript SDK first when it is not built
 // (client-sdk/js, `npm run build` there), a type check, then one esbuild
 // bundle (JS and CSS, names with a content hash, so the server can let
-// browsers keep them for ever) and index.html pointing at them.
+// browsers keep them for ever), index.html pointing at them, the files of
+// public/ (the favicon) as they are; then every text file precompressed as
+// NAME.br and NAME.gz beside it (where that is smaller), which the server
+// sends to browsers that accept the coding.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
 
 import * as esbuild from "esbuild";
 
@@ -53,4 +57,24 @@ const page = readFileSync(join(web, "src", "index.html"), "utf8")
   .replace("%APP_JS%", script)
   .replace("%APP_CSS%", style);
 writeFileSync(join(dist, "index.html"), page);
+cpSync(join(web, "public"), dist, { recursive: true });
+
+// Compressed once here at the highest levels, so the server spends no CPU on it.
+const compressible = /\.(?:html|js|mjs|css|json|map|svg|txt|ico)$/;
+let saved = 0;
+for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !compressible.test(entry.name)) continue;
+  const path = join(entry.parentPath ?? entry.path, entry.name);
+  const data = readFileSync(path);
+  const variants = {
+    ".br": brotliCompressSync(data, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: data.length } }),
+    ".gz": gzipSync(data, { level: 9 }),
+  };
+  for (const [suffix, packed] of Object.entries(variants)) {
+    if (packed.length >= data.length) continue;
+    writeFileSync(path + suffix, packed);
+    if (suffix === ".br") saved += data.length - packed.length;
+  }
+}
+console.log(`build: precompressed (brotli saves ${Math.round(saved / 1024)} KB)`);
 console.log(`build: ${relative(web, dist)}/ with ${outputs.filter((p) => !p.endsWith(".map")).join(", ")}`);

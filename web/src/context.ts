@@ -3,6 +3,7 @@
 import { Role, type CommandResult, type MaptableClient } from "@maptable/client";
 
 import type { Invite } from "./invite.js";
+import { t } from "./i18n/index.js";
 import { notifyRefusal } from "./status.js";
 
 export class AppContext {
@@ -24,7 +25,8 @@ export class AppContext {
     return this.client.me?.role === Role.OBSERVER;
   }
 
-  // Sends a command; a refusal becomes a visible notice ("<what> was refused: ...").
+  // Sends a command; a refusal becomes a visible notice ("<what> was refused:
+  // <why in plain words>"); `what` is already in the page's language.
   async run(what: string, command: Promise<CommandResult>): Promise<CommandResult> {
     const result = await command;
     if (!result.ok) notifyRefusal(what, result);
@@ -53,4 +55,9 @@ export function roleName(role: Role): string {
     default:
       return "participant";
   }
+}
+
+// The role as people read it, in the page's language.
+export function roleLabel(role: Role): string {
+  return t(`role.${roleName(role)}` as "role.participant");
 }

@@ -33,7 +33,5 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return node as T;
 }
 
-export function clockTime(ms: bigint | number): string {
-  const d = new Date(Number(ms));
-  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-}
+// A time of day in the page's language.
+export { formatTime as clockTime } from "./i18n/index.js";

@@ -1,21 +1,25 @@
 // The features of the replica on the map, one Leaflet layer each, redrawn only
 // when a feature's updated_seq changes; and the features this page added that
 // the server has not confirmed yet (dashed, "pending"), from the client's
-// pending commands.
+// pending commands. Markers and notes are reachable with Tab and open with
+// Enter.
 import * as L from "leaflet";
 
 import { FeatureKind, type Feature, type MaptableClient } from "@maptable/client";
 
 import { el } from "./dom.js";
 import { safeColour, toLatLng } from "./geometry.js";
+import { t } from "./i18n/index.js";
 
 export interface FeatureLayerEvents {
   open(featureId: string): void;                                   // clicked
   moved(featureId: string, lon: number, lat: number): void;        // a marker or note dragged
+  dots(featureId: string): number;                                 // its dots in the open vote round; 0 = no badge
 }
 
 interface Drawn {
   updatedSeq: bigint;
+  dots: number;
   layer: L.Layer;
 }
 
@@ -45,30 +49,31 @@ export class FeatureLayers {
     this.spotlight = state.spotlightFeatureId;
     for (const [id, drawn] of this.drawn) {
       const feature = state.features.get(id);
-      if (!feature || feature.updatedSeq !== drawn.updatedSeq || spotlightChanged) {
+      if (!feature || feature.updatedSeq !== drawn.updatedSeq || spotlightChanged || this.events.dots(id) !== drawn.dots) {
         drawn.layer.remove();
         this.drawn.delete(id);
       }
     }
     for (const feature of state.features.values()) {
       if (this.drawn.has(feature.id)) continue;
-      const layer = this.make(feature, false, canEdit(feature));
+      const dots = this.events.dots(feature.id);
+      const layer = this.make(feature, false, canEdit(feature), dots);
       layer.addTo(this.map);
       this.tag(layer, feature, false);
-      this.drawn.set(feature.id, { updatedSeq: feature.updatedSeq, layer });
+      this.drawn.set(feature.id, { updatedSeq: feature.updatedSeq, dots, layer });
     }
     this.pendingGroup.clearLayers();
     for (const command of client.pendingCommands) {
       if (command.body.case !== "addFeature" || !command.body.value.feature) continue;
       const feature = command.body.value.feature;
       if (state.features.has(feature.id)) continue;
-      const layer = this.make(feature, true, false);
+      const layer = this.make(feature, true, false, 0);
       this.pendingGroup.addLayer(layer);
       this.tag(layer, feature, true);
     }
   }
 
-  private make(feature: FeatureShape, pending: boolean, draggable: boolean): L.Layer {
+  private make(feature: FeatureShape, pending: boolean, draggable: boolean, dots: number): L.Layer {
     const kind = feature.geometry?.kind ?? FeatureKind.POINT;
     const positions = (feature.geometry?.positions ?? []).map(toLatLng);
     const colour = safeColour(feature.colour);
@@ -82,21 +87,24 @@ export class FeatureLayers {
         fillOpacity: 0.2,
       };
       layer = kind === FeatureKind.LINE ? L.polyline(positions, options) : L.polygon(positions, options);
-      if (feature.title) layer.bindTooltip(feature.title, { sticky: true });
+      if (dots) layer.bindTooltip(`${feature.title} · ● ${dots}`, { permanent: true, className: "dots-tooltip" });
+      else if (feature.title) layer.bindTooltip(feature.title, { sticky: true });
     } else {
       const isNote = kind === FeatureKind.NOTE;
       const body = isNote
         ? el("div", { class: "note-body" }, el("strong", {}, feature.title), feature.description ? el("span", {}, feature.description.slice(0, 140)) : null)
         : el("div", { class: "pin" });
+      if (dots) body.append(el("span", { class: "dots", "data-testid": "feature-dots", "aria-label": t("vote.featureDots", { count: dots }) }, `● ${dots}`));
       body.style.borderColor = colour;
       if (!isNote) body.style.background = colour;
       const icon = L.divIcon({
         className: `feature-icon ${isNote ? "note" : "point"}${pending ? " pending" : ""}${spotlit ? " spotlit" : ""}`,
         html: body,
-        iconSize: isNote ? [150, 0] : [18, 18],
+        // A note takes the height of its text (the style sheet gives its width).
+        iconSize: isNote ? null as unknown as L.PointExpression : [18, 18],
         iconAnchor: isNote ? [0, 0] : [9, 9],
       });
-      const marker = L.marker(positions[0] ?? L.latLng(0, 0), { icon, draggable, keyboard: true, title: feature.title });
+      const marker = L.marker(positions[0] ?? L.latLng(0, 0), { icon, draggable, keyboard: true, title: feature.title || t(isNote ? "kind.note" : "kind.point") });
       marker.on("dragend", () => {
         const at = marker.getLatLng().wrap();
         this.events.moved(feature.id, at.lng, at.lat);
@@ -119,5 +127,15 @@ export class FeatureLayers {
     element.setAttribute("data-title", feature.title);
     element.setAttribute("data-kind", FeatureKind[feature.geometry?.kind ?? FeatureKind.POINT]?.toLowerCase() ?? "");
     element.setAttribute("data-category", feature.category);
+    // A marker is focusable (Leaflet gives it tabindex and the button role):
+    // Enter or Space opens it, as a click does.
+    if (!pending && layer instanceof L.Marker)
+      element.addEventListener("keydown", (e: Event) => {
+        if (!(e instanceof KeyboardEvent)) return;
+        if (e.key !== "Enter" && e.key !== " ") return;
+        e.preventDefault();
+        e.stopPropagation();
+        this.events.open(feature.id);
+      });
   }
 }

@@ -4,29 +4,31 @@
 import "leaflet/dist/leaflet.css";
 import "./styles.css";
 
-import { MaptableClient, MaptableError, type WebSocketLike } from "@maptable/client";
+import { ErrorCode, MaptableClient, MaptableError, type WebSocketLike } from "@maptable/client";
 
 import { loadConfig } from "./app_config.js";
 import { ChatPanel } from "./chat_panel.js";
-import { AppContext, roleName } from "./context.js";
+import { AppContext, roleLabel } from "./context.js";
 import { byId, el } from "./dom.js";
 import { FacilitatorPanel } from "./facilitator_panel.js";
 import { forgetInvite, parseInviteLink, takeInvite, type Invite } from "./invite.js";
 import { MapView } from "./map_view.js";
+import { errorText, languages, language, preferredLanguage, setLanguage, t, translatePage } from "./i18n/index.js";
 import { PeoplePanel } from "./people_panel.js";
+import { VoteBanner } from "./voting.js";
 import { notify, showConnection } from "./status.js";
 
 function showJoin(error = ""): void {
   byId("app").hidden = true;
   byId("join").hidden = false;
   byId("join-error").textContent = error;
-  byId("connection").textContent = "not joined";
+  byId("connection").textContent = t("connection.notJoined");
   byId("connection").dataset.state = "closed";
   byId("join-form").onsubmit = (e) => {
     e.preventDefault();
     const link = byId<HTMLInputElement>("join-link").value.trim();
     if (!parseInviteLink(link)) {
-      byId("join-error").textContent = "That is not an invitation link: it should end in #room=...&token=...";
+      byId("join-error").textContent = t("join.notALink");
       return;
     }
     location.hash = link.slice(link.indexOf("#"));
@@ -64,9 +66,10 @@ async function start(): Promise<void> {
   try {
     await client.connect();
   } catch (error) {
-    const message = error instanceof MaptableError ? error.message : String(error);
+    // A refusal in plain words; anything else (no server) as it came.
+    const message = error instanceof MaptableError ? errorText(error.code) : String(error);
     forgetInvite();
-    return showJoin(`Could not join the room: ${message}`);
+    return showJoin(t("join.failed", { reason: message }));
   }
   window.addEventListener("offline", () => {
     client.dropConnection();
@@ -84,14 +87,27 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   const map = new MapView(byId("map"), config, app);
   const chat = new ChatPanel(byId("tab-chat"), app);
   const people = new PeoplePanel(byId("tab-people"), app);
+  const votes = new VoteBanner(app);
   const facilitator = app.isFacilitator() ? new FacilitatorPanel(byId("tab-facilitate"), app, map) : undefined;
   byId("facilitate-tab").hidden = !facilitator;
   const me = client.me;
-  byId("me").textContent = `${me?.name ?? invite.name} (${me ? roleName(me.role) : invite.role})`;
+  byId("me").textContent = t("me", { name: me?.name ?? invite.name, role: me ? roleLabel(me.role) : t(`role.${invite.role}` as "role.participant") });
+  // On a phone the panels are a bottom sheet, closed at first so the map
+  // has the screen; a tab opens it, the open tab again closes it.
+  const sheet = document.querySelector<HTMLElement>(".sidebar")!;
+  const phone = window.matchMedia("(max-width: 767px)");
+  sheet.dataset.sheet = phone.matches ? "closed" : "open";
   for (const tab of document.querySelectorAll<HTMLButtonElement>(".tabs [data-tab]"))
     tab.addEventListener("click", () => {
+      const open = sheet.dataset.sheet === "open";
+      if (phone.matches && open && tab.classList.contains("active")) {
+        sheet.dataset.sheet = "closed";
+        return;
+      }
+      sheet.dataset.sheet = "open";
       for (const other of document.querySelectorAll<HTMLButtonElement>(".tabs [data-tab]")) {
         other.classList.toggle("active", other === tab);
+        other.setAttribute("aria-pressed", String(other === tab));
         byId(`tab-${other.dataset.tab}`).hidden = other !== tab;
       }
     });
@@ -105,11 +121,15 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     const step = state.agenda.find((s) => s.id === state.currentStep);
     byId("agenda-now").textContent = step ? `${step.title}${step.prompt ? ": " + step.prompt : ""}` : "";
     byId("lock-badge").hidden = !state.settings.mapLocked;
+    const leader = state.follow.leaderId;
+    byId("following").hidden = !leader || leader === app.myId;
+    byId("following").textContent = leader ? t("follow.following", { name: app.nameOf(leader) }) : "";
     byId("categories").replaceChildren(...[...new Set([...state.features.values()].map((f) => f.category).filter(Boolean))]
       .map((c) => el("option", { value: c })));
     map.render();
     chat.render();
     people.render();
+    votes.render();
     facilitator?.render();
     tick();
   };
@@ -123,18 +143,46 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     const node = byId("timer");
     node.hidden = timer.durationMs === 0n;
     const left = Math.ceil(client.timerRemainingMs() / 1000);
-    node.textContent = `${timer.running ? "⏱" : "⏸"} ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    const time = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    node.textContent = `${timer.running ? "⏱" : "⏸"} ${time}`;
+    node.setAttribute("aria-label", t(timer.running ? "timer.running" : "timer.paused", { time }));
   };
-  setInterval(tick, 1000);
+  setInterval(() => {
+    tick();
+    votes.render();
+  }, 1000);
+  // Leaving the page with changes the server has not confirmed loses them:
+  // the browser asks first.
+  window.addEventListener("beforeunload", (e) => {
+    if (client.pendingCount === 0) return;
+    e.preventDefault();
+    e.returnValue = "";
+  });
   client.onEvent(schedule);
   client.on("welcome", schedule);
   client.on("pendingCount", schedule);
   client.on("participantJoined", schedule);
   client.on("participantLeft", schedule);
-  client.on("error", (e) => notify(`The server says: ${e.message}`, "error"));
-  client.on("mention", (m) => notify(`${m.authorName} mentioned you: ${m.text.slice(0, 80)}`));
-  client.on("closed", (info) => notify(`Disconnected${info.reason ? ": " + info.reason : ""}. Reload the page to join again.`, "error"));
+  client.on("error", (e) => notify(t("notice.serverSays", { message: errorText(e.code) }), "error", ErrorCode[e.code] ?? ""));
+  client.on("mention", (m) => notify(t("notice.mention", { name: m.authorName, text: m.text.slice(0, 80) })));
+  client.on("closed", (info) => notify(info.reason ? t("notice.disconnectedReason", { reason: info.reason }) : t("notice.disconnected"), "error"));
   render();
 }
 
+// The language first, so that nothing shows in another one.
+function setUpLanguage(): void {
+  setLanguage(preferredLanguage());
+  translatePage();
+  const select = byId<HTMLSelectElement>("language");
+  select.replaceChildren(...languages.map((l) => el("option", { value: l.code, lang: l.code }, l.name)));
+  select.value = language();
+  // The page is rebuilt in the new language; the invitation is kept for the
+  // tab, so this joins again at once.
+  select.addEventListener("change", () => {
+    setLanguage(select.value, true);
+    location.reload();
+  });
+}
+
+setUpLanguage();
 void start();

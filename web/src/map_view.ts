@@ -13,6 +13,8 @@ import { DrawTool } from "./draw.js";
 import { FeatureLayers } from "./feature_layers.js";
 import { FeaturePopup } from "./feature_popup.js";
 import { toLatLng } from "./geometry.js";
+import { t } from "./i18n/index.js";
+import { badgeDots } from "./voting.js";
 
 const presenceIntervalMs = 100;   // the server coalesces at its tick anyway
 
@@ -26,7 +28,9 @@ export class MapView {
 
   constructor(container: HTMLElement, config: AppConfig, private readonly app: AppContext) {
     const info = app.client.replica.state.info;
-    this.map = L.map(container, { zoomControl: true, worldCopyJump: true, attributionControl: true });
+    // No fades or zoom animations for those who asked their system for less motion.
+    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    this.map = L.map(container, { zoomControl: true, worldCopyJump: true, attributionControl: true, fadeAnimation: !still, zoomAnimation: !still, markerZoomAnimation: !still });
     this.map.attributionControl.setPrefix(false);
     this.map.setView(toLatLng(info.center ?? { lon: 0, lat: 0 }), info.zoom || 2);
     if (config.tileUrl) {
@@ -40,9 +44,10 @@ export class MapView {
     }
     this.features = new FeatureLayers(this.map, {
       open: (id) => this.openFeature(id),
-      moved: (id, lon, lat) => void this.app.run("Moving the feature", this.app.client.updateFeature(id, {
+      moved: (id, lon, lat) => void this.app.run(t("action.moveFeature"), this.app.client.updateFeature(id, {
         geometry: { kind: this.app.client.replica.findFeature(id)?.geometry?.kind, positions: [{ lon, lat }] },
       })),
+      dots: (id) => badgeDots(this.app, id),
     });
     this.draw = new DrawTool(this.map, app, (id) => this.openFeature(id));
 
@@ -53,10 +58,18 @@ export class MapView {
       const at = e.latlng.wrap();
       app.client.moveCursor(at.lng, at.lat);
     });
-    this.map.on("moveend", () => app.client.changeViewport(this.viewport()));
+    this.map.on("moveend", () => {
+      app.client.changeViewport(this.viewport());
+      // Where this map is, for whoever checks what a follower ended on.
+      const centre = this.map.getCenter();
+      container.dataset.center = `${centre.lat.toFixed(5)},${centre.lng.toFixed(5)}`;
+      container.dataset.zoom = String(this.map.getZoom());
+    });
     this.map.on("popupclose", (e: L.PopupEvent) => {
       if (this.popup && e.popup === this.popup.leaflet) this.popup = undefined;
     });
+    // The map's box changes when a phone's bottom sheet opens or closes.
+    new ResizeObserver(() => this.map.invalidateSize({ pan: false })).observe(container);
     app.client.onPresence((update) => this.showPresence(update));
     app.client.on("participantLeft", (id) => this.removeCursor(id));
     app.client.onViewRequest((viewport) => this.goTo(viewport));
@@ -88,12 +101,15 @@ export class MapView {
     } as Viewport;
   }
 
+  // Without animation: Leaflet ignores a new view asked for while a zoom
+  // animation runs, so a leader's second move within its quarter second
+  // would leave followers on the first.
   goTo(viewport: Viewport): void {
     const sw = viewport.southWest;
     const ne = viewport.northEast;
     if (!sw || !ne) return;
-    if (sw.lon === ne.lon && sw.lat === ne.lat) this.map.setView(toLatLng(sw), viewport.zoom || this.map.getZoom());
-    else this.map.fitBounds(L.latLngBounds(toLatLng(sw), toLatLng(ne)));
+    if (sw.lon === ne.lon && sw.lat === ne.lat) this.map.setView(toLatLng(sw), viewport.zoom || this.map.getZoom(), { animate: false });
+    else this.map.fitBounds(L.latLngBounds(toLatLng(sw), toLatLng(ne)), { animate: false });
   }
 
   openFeature(id: string): void {

@@ -1,7 +1,8 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser),
 // and what the browser tests share: pages that joined through an invitation
 // link, the map, the toolbar, and a screenshot per test as an artifact.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join as joinPath } from "node:path";
 
 import { chromium } from "playwright-core";
@@ -20,8 +21,9 @@ export function launch() {
 
 // A new browser context (its own storage, as a second window of another
 // person would have) that opens the invitation link and waits until joined.
-export async function join(browser, inviteUrl) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+// Options go to the context (locale, viewport, hasTouch...).
+export async function join(browser, inviteUrl, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US", ...options });
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
@@ -55,4 +57,53 @@ export async function screenshot(page, name) {
   const path = joinPath(artifacts, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+// axe-core's WCAG 2.1 A and AA rules on the page as it is now: the list of
+// violations, each as "rule: target (summary)". axe is evaluated through the
+// DevTools protocol, which the page's Content-Security-Policy does not apply to.
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+export async function accessibilityViolations(page) {
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, resultTypes: ["violations"] }));
+  return results.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")} (${n.failureSummary.replace(/\s+/g, " ").slice(0, 200)})`));
+}
+
+// Every visible control (button, input, select, link) outside the map's own
+// panes that is not wholly in the viewport, or whose centre another element
+// covers: a list of "what: why".
+export async function offScreenOrCovered(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    const width = window.innerWidth;
+    const height = window.innerHeight;
+    for (const node of document.querySelectorAll("button, input, select, textarea, a[href]")) {
+      if (node.closest(".leaflet-marker-pane, .leaflet-tooltip-pane")) continue;
+      const box = node.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0 || getComputedStyle(node).visibility === "hidden") continue;
+      const name = `${node.tagName.toLowerCase()}${node.id ? "#" + node.id : ""} "${(node.textContent || node.getAttribute("aria-label") || node.getAttribute("placeholder") || "").trim().slice(0, 30)}"`;
+      if (box.left < -0.5 || box.top < -0.5 || box.right > width + 0.5 || box.bottom > height + 0.5) {
+        problems.push(`${name}: off screen at ${Math.round(box.left)},${Math.round(box.top)}-${Math.round(box.right)},${Math.round(box.bottom)}`);
+        continue;
+      }
+      const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      if (top && top !== node && !node.contains(top) && !top.contains(node) && top.closest("label") !== node.closest("label"))
+        problems.push(`${name}: covered by ${top.tagName.toLowerCase()}.${[...top.classList].join(".")}`);
+    }
+    return problems;
+  });
+}
+
+// A screenshot of one part of the page (smaller than the whole, for the guide).
+export async function screenshotOf(locator, name) {
+  mkdirSync(artifacts, { recursive: true });
+  const path = joinPath(artifacts, `${name}.png`);
+  await locator.screenshot({ path });
+  return path;
+}
+
+// Until every open popup has faded in (Leaflet fades them over 0.2 s).
+export async function popupsShown(page) {
+  await page.waitForFunction(() => [...document.querySelectorAll(".leaflet-popup")].every((p) => getComputedStyle(p).opacity === "1"));
 }

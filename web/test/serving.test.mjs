@@ -1,5 +1,6 @@
 // maptable-server serving the built app: content types, cache headers, the
-// Content-Security-Policy, /config.json, and the requests it must refuse.
+// Content-Security-Policy, precompressed files by Accept-Encoding, the
+// favicon, /config.json, and the requests it must refuse.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -51,7 +52,7 @@ test("hashed assets are immutable, with their content types", async () => {
   const css = await fetch(server.base + style);
   assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
   assert.equal(css.headers.get("cache-control"), "public, max-age=31536000, immutable");
-  const head = await fetch(server.base + script, { method: "HEAD" });
+  const head = await fetch(server.base + script, { method: "HEAD", headers: { "Accept-Encoding": "identity" } });
   assert.equal(head.status, 200);
   assert.equal(Number(head.headers.get("content-length")), readFileSync(join(webRoot, script)).length);
 });
@@ -113,4 +114,75 @@ test("no tiles configured: the policy names no tile host and the page gets an em
   } finally {
     await plain.stop();
   }
+});
+
+// A raw GET or HEAD (node's fetch would ask for and undo the compression itself).
+async function rawGet(target, headers = {}, method = "GET") {
+  const { request } = await import("node:http");
+  const url = new URL(server.base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: target, method, headers }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("text files go out precompressed as the browser accepts (brotli, else gzip), with Vary: Accept-Encoding", async () => {
+  const { brotliDecompressSync, gunzipSync } = await import("node:zlib");
+  const { script, style } = assetsOfIndex();
+  const original = readFileSync(join(webRoot, script));
+
+  const br = await rawGet(script, { "Accept-Encoding": "gzip, deflate, br" });
+  assert.equal(br.status, 200);
+  assert.equal(br.headers["content-encoding"], "br");
+  assert.equal(br.headers.vary, "Accept-Encoding");
+  assert.equal(br.headers["content-type"], "text/javascript; charset=utf-8");
+  assert.equal(br.headers["cache-control"], "public, max-age=31536000, immutable");
+  assert.ok(br.body.length < original.length / 3, `${br.body.length} bytes of ${original.length}`);
+  assert.deepEqual(brotliDecompressSync(br.body), original);
+
+  const gz = await rawGet(script, { "Accept-Encoding": "gzip" });
+  assert.equal(gz.headers["content-encoding"], "gzip");
+  assert.deepEqual(gunzipSync(gz.body), original);
+  // Brotli refused by weight: gzip.
+  assert.equal((await rawGet(script, { "Accept-Encoding": "br;q=0, gzip;q=0.5" })).headers["content-encoding"], "gzip");
+  assert.equal((await rawGet(script, { "Accept-Encoding": "*" })).headers["content-encoding"], "br");
+
+  // No Accept-Encoding, or only codings there is no file for: the file as it is.
+  for (const headers of [{}, { "Accept-Encoding": "identity" }, { "Accept-Encoding": "deflate" }]) {
+    const plain = await rawGet(script, headers);
+    assert.equal(plain.headers["content-encoding"], undefined);
+    assert.equal(plain.headers.vary, "Accept-Encoding");
+    assert.deepEqual(plain.body, original);
+  }
+
+  // HEAD says the length of what GET would send.
+  const head = await rawGet(script, { "Accept-Encoding": "br" }, "HEAD");
+  assert.equal(Number(head.headers["content-length"]), readFileSync(join(webRoot, script + ".br")).length);
+  assert.equal(head.headers["content-encoding"], "br");
+
+  const css = await rawGet(style, { "Accept-Encoding": "gzip" });
+  assert.equal(css.headers["content-encoding"], "gzip");
+  const page = await rawGet("/", { "Accept-Encoding": "br" });
+  assert.equal(page.headers["content-encoding"], "br");
+  assert.equal(page.headers["cache-control"], "no-cache");
+  assert.equal(brotliDecompressSync(page.body).toString(), readFileSync(join(webRoot, "index.html"), "utf8"));
+  // Images are not compressed again: as they are.
+  const ico = await rawGet("/favicon.ico", { "Accept-Encoding": "br" });
+  assert.equal(ico.headers["content-encoding"], undefined);
+});
+
+test("the favicon is there, in both forms the page names", async () => {
+  const ico = await rawGet("/favicon.ico");
+  assert.equal(ico.status, 200);
+  assert.equal(ico.headers["content-type"], "image/x-icon");
+  assert.deepEqual(ico.body.subarray(0, 4), Buffer.from([0, 0, 1, 0]));
+  const svg = await rawGet("/favicon.svg");
+  assert.equal(svg.status, 200);
+  assert.equal(svg.headers["content-type"], "image/svg+xml");
+  assert.match(readFileSync(join(webRoot, "index.html"), "utf8"), /<link rel="icon" href="\/favicon\.ico"/);
 });

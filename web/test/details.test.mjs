@@ -1,0 +1,130 @@
+// The small things that make the app trustworthy: a follower ends on the
+// leader's last view, the timer's controls fit at 1280 px, delete asks
+// first, a message written offline shows at once as being sent, and leaving
+// the page with unsent changes asks first.
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { setTimeout as delay } from "node:timers/promises";
+import { after, before, test } from "node:test";
+
+import { drawMarker, feature, join, launch, screenshot } from "./browser.mjs";
+import { Server } from "./server.mjs";
+
+const sdkRequire = createRequire(new URL("../../client-sdk/js/package.json", import.meta.url));
+const { MaptableClient } = await import(new URL("../../client-sdk/js/dist/src/index.js", import.meta.url));
+const { WebSocket } = sdkRequire("ws");
+
+let server;
+let browser;
+before(async () => {
+  server = await Server.start();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// A participant driven by a script through the SDK.
+async function scripted(room, role, name, id) {
+  const link = new URL(await server.invite(room, role, name, id));
+  const token = new URLSearchParams(link.hash.slice(1)).get("token");
+  const client = new MaptableClient({ url: server.base.replace("http", "ws") + "/v1/ws", roomId: room, token, webSocket: (url) => new WebSocket(url) });
+  await client.connect();
+  return client;
+}
+
+const box = (lon, lat, d) => ({ southWest: { lon: lon - d, lat: lat - d }, northEast: { lon: lon + d, lat: lat + d } });
+
+test("a follower ends on the leader's last view when the leader moves twice 50 ms apart", async () => {
+  await server.createRoom("follow", "Follow");
+  const lead = await scripted("follow", "facilitator", "Lea", "lea");
+  const ben = await join(browser, await server.invite("follow", "participant", "Ben", "ben"));
+  try {
+    assert.ok((await lead.setFollow(true)).ok);
+    await ben.page.locator('[data-testid="following"]', { hasText: "following Lea's view" }).waitFor();
+    // A zoom out by one (which Leaflet animates), then a close view elsewhere.
+    lead.changeViewport({ ...box(18.3, -33.8, 0.08), zoom: 13 });
+    await delay(50);   // the gap under test, not a wait for anything
+    lead.changeViewport({ ...box(18.47, -33.95, 0.005), zoom: 16 });
+    const map = ben.page.locator("#map");
+    await ben.page.locator('#map[data-center^="-33.95"]').waitFor();
+    const [lat, lon] = (await map.getAttribute("data-center")).split(",").map(Number);
+    assert.ok(Math.abs(lat + 33.95) < 0.001 && Math.abs(lon - 18.47) < 0.001, `the follower is at ${lat},${lon}`);
+    assert.ok(Number(await map.getAttribute("data-zoom")) >= 15);
+    assert.deepEqual(ben.problems, []);
+  } finally {
+    lead.disconnect();
+    await ben.context.close();
+  }
+});
+
+test("at 1280 px the timer's controls are all on screen; delete asks first", async () => {
+  await server.createRoom("details", "Details");
+  const ana = await join(browser, await server.invite("details", "facilitator", "Ana", "ana"));
+  try {
+    const page = ana.page;
+    await page.click('[data-tab="facilitate"]');
+    for (const control of ['[data-testid="timer-start"]', '[data-testid="timer-reset"]']) {
+      const b = await page.locator(control).boundingBox();
+      assert.ok(b.x >= 0 && b.x + b.width <= 1280, `${control} at ${b.x}..${b.x + b.width}`);
+    }
+    await page.click('[data-tab="chat"]');
+
+    await drawMarker(page, "Keep me", 400, 300);
+    const popup = page.locator('[data-testid="feature-popup"]');
+    await popup.waitFor();
+    const asked = new Promise((resolve) => page.once("dialog", (d) => { resolve(d.message()); void d.dismiss(); }));
+    await popup.locator('[data-testid="delete-feature"]').click();
+    assert.equal(await asked, "Delete 'Keep me' for everyone?");
+    // Said no: still there, on the map and on the server; said yes: gone.
+    await page.locator('[data-testid="chat-form"] input').fill("checkpoint");
+    await page.press('[data-testid="chat-form"] input', "Enter");
+    await page.locator('[data-testid="message"]', { hasText: "checkpoint" }).waitFor();
+    assert.equal((await server.state("details")).features.filter((f) => f.title === "Keep me").length, 1);
+    page.once("dialog", (d) => void d.accept());
+    await popup.locator('[data-testid="delete-feature"]').click();
+    await feature(page, "Keep me").waitFor({ state: "detached" });
+    assert.deepEqual(ana.problems, []);
+  } finally {
+    await ana.context.close();
+  }
+});
+
+test("offline, my message shows at once marked as being sent, and leaving the page asks first", async () => {
+  await server.createRoom("pending", "Pending");
+  const ana = await join(browser, await server.invite("pending", "facilitator", "Ana", "ana"));
+  const ben = await join(browser, await server.invite("pending", "participant", "Ben", "ben"));
+  try {
+    const page = ben.page;
+    await ben.context.setOffline(true);
+    await page.locator('[data-testid="connection"][data-state="offline"]').waitFor();
+    await page.fill('[data-testid="chat-form"] input', "Written on the train");
+    await page.press('[data-testid="chat-form"] input', "Enter");
+    const pending = page.locator('[data-testid="pending-message"]', { hasText: "Written on the train" });
+    await pending.waitFor();
+    assert.equal(await pending.getAttribute("data-pending-label"), "sending…");
+    await screenshot(page, "offline-chat-pending");
+
+    // Leaving now would lose it: the browser asks.
+    const dialog = new Promise((resolve) => page.once("dialog", (d) => { resolve(d.type()); void d.dismiss(); }));
+    await page.close({ runBeforeUnload: true });
+    assert.equal(await dialog, "beforeunload");
+    assert.equal(page.isClosed(), false);
+
+    await ben.context.setOffline(false);
+    await ana.page.locator('[data-testid="message"]', { hasText: "Written on the train" }).waitFor();
+    await page.locator('[data-testid="message"]', { hasText: "Written on the train" }).waitFor();
+    assert.equal(await page.locator('[data-testid="pending-message"]').count(), 0);
+    assert.equal(await page.locator('[data-testid="message"]', { hasText: "Written on the train" }).count(), 1);
+    // Nothing unsent: leaving asks nothing.
+    let askedAgain = false;
+    page.once("dialog", (d) => { askedAgain = true; void d.dismiss(); });
+    await page.close({ runBeforeUnload: true });
+    await page.waitForEvent("close");
+    assert.equal(askedAgain, false);
+  } finally {
+    await ana.context.close();
+    await ben.context.close();
+  }
+});

@@ -1,0 +1,138 @@
+// The facilitator's controls in the app, each seen from the participant's
+// side: deleting a chat message with a reason, mute and unmute, spotlight,
+// resolving and reopening a thread, deleting a comment, starting and ending
+// a session, removing a participant; and older chat paged in on request.
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { after, before, test } from "node:test";
+
+import { drawMarker, feature, join, launch, screenshot, screenshotOf } from "./browser.mjs";
+import { Server } from "./server.mjs";
+
+const sdkRequire = createRequire(new URL("../../client-sdk/js/package.json", import.meta.url));
+const { MaptableClient } = await import(new URL("../../client-sdk/js/dist/src/index.js", import.meta.url));
+const { WebSocket } = sdkRequire("ws");
+
+let server;
+let browser;
+before(async () => {
+  server = await Server.start();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function say(page, text) {
+  await page.fill('[data-testid="chat-form"] input', text);
+  await page.press('[data-testid="chat-form"] input', "Enter");
+}
+
+// Answers the next prompt or confirm with `answer` (a prompt's text).
+function answerNextDialog(page, answer) {
+  page.once("dialog", (dialog) => void dialog.accept(answer));
+}
+
+test("the facilitator deletes, mutes, spotlights, resolves, runs a session and removes; the participant sees each", async () => {
+  await server.createRoom("facilitation", "Facilitation");
+  const ana = await join(browser, await server.invite("facilitation", "facilitator", "Ana", "ana"));
+  const ben = await join(browser, await server.invite("facilitation", "participant", "Ben", "ben"));
+  try {
+    // A message deleted with a reason.
+    await say(ben.page, "Buy cheap watches");
+    const spam = ana.page.locator('[data-testid="message"]', { hasText: "Buy cheap watches" });
+    answerNextDialog(ana.page, "off topic");
+    await spam.locator('[data-testid="delete-message"]').click();
+    await ben.page.locator('[data-testid="message"]', { hasText: "(deleted: off topic)" }).waitFor();
+    // A handful of messages: nothing older to page in.
+    assert.equal(await ben.page.locator('[data-testid="older-chat"]').isHidden(), true);
+
+    // Muted, Ben's message is refused in plain words; unmuted, it goes through.
+    await ana.page.click('[data-tab="people"]');
+    await ana.page.locator('[data-testid="participant"][data-participant="ben"] [data-testid="mute"]').click();
+    await ben.page.click('[data-tab="people"]');
+    await ben.page.locator('[data-testid="participant"][data-participant="ben"] .badge', { hasText: "muted" }).waitFor();
+    await ben.page.click('[data-tab="chat"]');
+    await say(ben.page, "Can I speak?");
+    await ben.page.locator('.notice.error[data-code="MUTED"]', { hasText: "A facilitator has muted you" }).waitFor();
+    await ana.page.locator('[data-testid="participant"][data-participant="ben"] [data-testid="unmute"]').click();
+    await ana.page.locator('[data-testid="participant"][data-participant="ben"] [data-testid="mute"]').waitFor();
+    await say(ben.page, "Thanks for unmuting");
+    await ana.page.locator('[data-testid="message"]', { hasText: "Thanks for unmuting" }).waitFor({ state: "attached" });
+
+    // Ben's marker and comment; Ana spotlights it, resolves and reopens the thread, deletes the comment.
+    await drawMarker(ben.page, "Crossing", 400, 300);
+    const benPopup = ben.page.locator('[data-testid="feature-popup"]');
+    await benPopup.waitFor();
+    await benPopup.locator('input[name="comment"]').fill("Cars are too fast here");
+    await benPopup.locator('input[name="comment"]').press("Enter");
+    await feature(ana.page, "Crossing").click();
+    const anaPopup = ana.page.locator('[data-testid="feature-popup"]');
+    await anaPopup.locator('[data-testid="comment"]', { hasText: "Cars are too fast here" }).waitFor();
+    await anaPopup.locator('[data-testid="spotlight"]').click();
+    await ben.page.locator('.feature-icon.spotlit[data-title="Crossing"]').waitFor();
+    await anaPopup.locator('[data-testid="resolve-thread"]').click();
+    await benPopup.locator('[data-testid="thread"][data-resolved="true"]').waitFor();
+    await anaPopup.locator('[data-testid="reopen-thread"]').click();
+    await benPopup.locator('[data-testid="thread"][data-resolved="false"]').waitFor();
+    answerNextDialog(ana.page, "personal data");
+    await anaPopup.locator('[data-testid="delete-comment"]').click();
+    await benPopup.locator('[data-testid="comment"]', { hasText: "(deleted: personal data)" }).waitFor();
+    await screenshot(ben.page, "facilitation-participant");
+
+    // A session, started and ended.
+    await ana.page.click('[data-tab="facilitate"]');
+    await ana.page.fill('[data-testid="session-title"]', "Morning walk");
+    await ana.page.click('[data-testid="start-session"]');
+    await ana.page.locator('[data-testid="session-running"]', { hasText: "Morning walk" }).waitFor();
+    await screenshot(ana.page, "facilitation-session");
+    await screenshotOf(ana.page.locator('[data-testid="sidebar"]'), "facilitation-panel");
+    await ana.page.click('[data-testid="end-session"]');
+    await ana.page.locator('[data-testid="start-session"]').waitFor();
+
+    // The room renamed: everyone's top bar says so.
+    await ana.page.fill('[data-testid="room-title-input"]', "Harbour walk, June");
+    await ana.page.locator('[data-testid="room-form"] button[type="submit"]').click();
+    await ben.page.locator('[data-testid="room-title"]', { hasText: "Harbour walk, June" }).waitFor();
+
+    // Removed: Ben's page says so plainly, and he is gone from Ana's list.
+    await ana.page.click('[data-tab="people"]');
+    answerNextDialog(ana.page, "disruptive");
+    await ana.page.locator('[data-testid="participant"][data-participant="ben"] [data-testid="remove"]').click();
+    await ben.page.locator('[data-testid="connection"][data-state="closed"]').waitFor();
+    await ana.page.locator('[data-testid="participant"][data-participant="ben"]').waitFor({ state: "detached" });
+    assert.deepEqual([...ana.problems, ...ben.problems], []);
+  } finally {
+    await ana.context.close();
+    await ben.context.close();
+  }
+});
+
+test("older chat than the room keeps at hand is paged in from the server", async () => {
+  await server.createRoom("history", "History");
+  // 230 messages, more than the 200 a join brings, sent by a script through the SDK.
+  const link = new URL(await server.invite("history", "participant", "Cai", "cai"));
+  const token = new URLSearchParams(link.hash.slice(1)).get("token");
+  const cai = new MaptableClient({ url: server.base.replace("http", "ws") + "/v1/ws", roomId: "history", token, webSocket: (url) => new WebSocket(url) });
+  await cai.connect();
+  const sent = [];
+  for (let i = 1; i <= 230; i++) sent.push(cai.sendChat(`message number ${i}`));
+  for (const result of await Promise.all(sent)) assert.ok(result.ok);
+  cai.disconnect();
+
+  const ana = await join(browser, await server.invite("history", "facilitator", "Ana", "ana"));
+  try {
+    const page = ana.page;
+    await page.locator('[data-testid="message"]', { hasText: "message number 230" }).waitFor();
+    assert.equal(await page.locator('[data-testid="message"]', { hasText: /^Cai.*message number 30$/ }).count(), 0);
+    await page.click('[data-testid="older-chat"]');
+    await page.locator('[data-testid="message"] .text', { hasText: /^message number 1$/ }).waitFor();
+    assert.equal(await page.locator('[data-testid="message"]').count(), 230);
+    await page.locator('[data-testid="no-older-chat"]').waitFor();
+    assert.equal(await page.locator('[data-testid="older-chat"]').isHidden(), true);
+    assert.deepEqual(ana.problems, []);
+  } finally {
+    await ana.context.close();
+  }
+});
