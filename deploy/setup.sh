@@ -30,6 +30,7 @@ packages=(
   llvm-14                       # llvm-symbolizer: sanitizer reports with file:line
   python3-websockets            # tests: an independent wss:// client (integration_tls)
   chromium                      # tests: the web app in a real browser (web_app, via playwright-core)
+  fonts-noto-color-emoji        # tests: reactions render in the browser screenshots (not as empty boxes)
   haproxy nginx                 # tests/deploy: the proxy configurations in front of real nodes
   docker-compose                # tests/deploy: lints the compose file (no engine here: nothing is built or run)
   curl openssl                  # tests/deploy: requests through the proxies, a test CA
