@@ -210,8 +210,10 @@ struct client::impl {
         if (callback)
             next = std::make_shared<const std::function<void(Args...)>>(std::move(callback));
         std::lock_guard lock(callback_mutex);
-        // The old callable is released here or by the delivery still using it.
-        callbacks.*which = std::move(next);
+        // The old callable goes with next, after the lock is released (its
+        // captures' destructors may call into the client), or with the
+        // delivery still using it.
+        std::swap(callbacks.*which, next);
     }
 
     // Whether a delivery is set for this slot now (to skip work when not).
@@ -234,17 +236,22 @@ struct client::impl {
                 return;
             ++callbacks_running;
         }
+        // The delivery ends when its reference is gone too: a callable that
+        // was replaced or cleared meanwhile is destroyed before
+        // clear_callbacks() may return.
         struct end_of_delivery {
             impl& self;
+            slot<Args...>& callback;
             ~end_of_delivery()
             {
+                callback.reset();
                 {
                     std::lock_guard lock(self.callback_mutex);
                     --self.callbacks_running;
                 }
                 self.callback_done.notify_all();
             }
-        } ending{*this};
+        } ending{*this, callback};
         (*callback)(std::forward<Values>(values)...);
     }
 
@@ -256,8 +263,9 @@ struct client::impl {
     // runs, is blocked or has stopped.
     void drop_callbacks()
     {
+        callback_set dropped;   // destroyed last, without the lock, like set_callback's
         std::unique_lock lock(callback_mutex);
-        callbacks = callback_set{};
+        std::swap(callbacks, dropped);
         if (std::this_thread::get_id() == thread.get_id())
             return;
         callback_done.wait(lock, [this] { return callbacks_running == 0; });
