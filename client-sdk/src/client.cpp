@@ -16,6 +16,8 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -81,6 +83,24 @@ command_result failure(pb::ErrorCode code, std::string message)
 }
 
 // Close codes after which reconnecting would only be refused again.
+// s with every byte outside RFC 3986's unreserved set percent-encoded: safe
+// as a query parameter's value.
+std::string percent_encoded(std::string_view s)
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 0xf]);
+        }
+    }
+    return out;
+}
+
 bool is_final_close(std::uint16_t code)
 {
     return code == 1003 /* text frame */ || code == 1008 /* policy: refused, expired, flood */ ||
@@ -320,7 +340,14 @@ struct client::impl {
         }
         host = std::string(parsed->host());
         port = parsed->has_port() ? std::string(parsed->port()) : (secure ? "443" : "80");
+        // The upgrade's target carries the room (?room=ID), so that a proxy in
+        // front of several nodes can route by room without reading the Join;
+        // a room the URL already names is left as it is.
         path = parsed->path().empty() ? "/" : std::string(parsed->encoded_path());
+        std::string query = parsed->has_query() ? std::string(parsed->encoded_query()) : std::string();
+        if (!parsed->params().contains("room"))
+            query += (query.empty() ? "room=" : "&room=") + percent_encoded(options.room_id);
+        path += "?" + query;
         join_promise = std::move(done);
         set_state(connection_state::connecting);
         open_connection();
@@ -460,6 +487,11 @@ struct client::impl {
             info.reason = std::string(ws->reason().reason.data(), ws->reason().reason.size());
         } else {
             info.reason = ec.message();
+            // A server message over max_message_bytes (a Welcome of a room
+            // larger than this client accepts): a resume would meet the same
+            // Welcome, so the end is final, as if the server had sent 1009.
+            if (ec == websocket::error::message_too_big)
+                info.code = 1009;
         }
         {
             std::lock_guard lock(mutex);
