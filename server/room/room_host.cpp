@@ -474,6 +474,10 @@ bool room_host::sequence(pending_event pending)
     if (auto* refused = std::get_if<model::rejection>(&result)) {
         spdlog::debug("room={} refused request={} code={}", id_, pending.request_id, pb::ErrorCode_Name(refused->code));
         metrics::global().refusals.add(static_cast<std::size_t>(refused->code) / 10);
+        if (!pending.op_client.empty()) {
+            refuse_unless_stored(std::move(pending), std::move(*refused));
+            return false;
+        }
         const auto piece = error_piece(pending.request_id, refused->code, refused->message);
         if (auto sender = pending.sender.lock())
             sender->deliver(piece);
@@ -580,6 +584,45 @@ bool room_host::attach_retry(std::uint64_t seq, const std::shared_ptr<subscriber
     return false;
 }
 
+// A command with an id that the state refuses may be a retry of one the log
+// holds from before the window of remembered ids (the state refuses it
+// because it was applied: the feature exists, the vote is closed): its sender
+// gets the original ack, not a refusal of what was done. Only refusals pay
+// for the look-up; the refusal is sent when the log does not hold the command.
+void room_host::refuse_unless_stored(pending_event pending, model::rejection refused)
+{
+    const auto separator = pending.op_client.rfind('\x1f');
+    auto bare_client = separator == std::string::npos ? std::string() : pending.op_client.substr(separator + 1);
+    store_.read([self = shared_from_this(), pending = std::move(pending), refused = std::move(refused),
+                 bare_client = std::move(bare_client)](store::event_log& log) mutable {
+        std::optional<std::uint64_t> stored;
+        try {
+            stored = log.find_op(self->id_, pending.op_client, pending.request_id);
+            if (!stored && !bare_client.empty())   // a row stored before ids named the participant
+                stored = log.find_op(self->id_, bare_client, pending.request_id);
+        } catch (const std::exception& e) {
+            spdlog::warn("room={} could not look up request={} in the log: {}", self->id_, pending.request_id, e.what());
+        }
+        boost::asio::post(self->strand_, [self, pending = std::move(pending), refused = std::move(refused), stored] {
+            self->guarded("refuse_unless_stored", [&] {
+                auto answer = [&](std::uint64_t request_id) {
+                    return stored ? ack_piece(request_id, *stored) : error_piece(request_id, refused.code, refused.message);
+                };
+                if (stored) {
+                    spdlog::info("room={} request={} is a retry of seq={}: acknowledged from the log", self->id_,
+                                 pending.request_id, *stored);
+                    self->remember_op(pending.op_client, pending.request_id, *stored);
+                }
+                if (auto sender = pending.sender.lock())
+                    sender->deliver(answer(pending.request_id));
+                for (const auto& retry : pending.retries)
+                    if (auto who = retry.who.lock())
+                        who->deliver(answer(retry.request_id));
+            });
+        });
+    });
+}
+
 // Refuses every command of the batch in the store and of the next one
 // (nothing of them is stored) and goes back to the committed state.
 void room_host::refuse_pending(const char* message)
@@ -658,8 +701,9 @@ void room_host::on_stored_ops(std::optional<std::vector<std::optional<std::uint6
         refuse_pending("the change could not be stored and was not applied; try again");
         if (!stored)
             return after_failed_commit();
-        return fail_room("on_stored_ops", "the log already holds seq " + std::to_string(committed_.seq() + 1) +
-                                              " but no command of the batch");
+        spdlog::error("room={} the log holds events after seq={} that this room did not sequence: loading it again", id_,
+                      committed_.seq());
+        return close_room();
     }
     std::vector<pending_event> again;
     for (std::size_t i = 0; i < in_store_.size(); ++i) {
@@ -1024,6 +1068,13 @@ void room_host::fail_room(const char* step, const std::string& what) noexcept
     metrics::global().handler_exceptions.add();
     spdlog::error("room={} {} failed: {}; closing the room (its members resume, the next join loads it again)", id_, step,
                   what);
+    close_room();
+}
+
+// Ends this room's life in memory: its members are disconnected (they
+// resume), the registry forgets it, and the next join loads it from the log.
+void room_host::close_room() noexcept
+{
     if (phase_ == phase::gone)
         return;
     try {

@@ -182,9 +182,11 @@ private:
     void on_duplicate();
     void on_stored_ops(std::optional<std::vector<std::optional<std::uint64_t>>> stored);
     bool sequence(pending_event pending);
+    void refuse_unless_stored(pending_event pending, model::rejection refused);
     template <class Step>
     void guarded(const char* step, Step&& step_fn) noexcept;
     void fail_room(const char* step, const std::string& what) noexcept;
+    void close_room() noexcept;
     void maybe_snapshot();
     std::size_t broadcast(const shared_piece& piece);   // returns how many members it reached
     void start_presence_tick();

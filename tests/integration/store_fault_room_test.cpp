@@ -1,8 +1,9 @@
 // Stores that fail, seen from a room: a room whose load failed while the
 // store was down loads again on the next join once it is back (not only
 // after the idle unload), and a retry older than the room's window of
-// remembered command ids is answered from the log with its original seq,
-// without taking the commands sequenced around it down.
+// remembered command ids is answered from the log with its original seq
+// (whether the log's unique key or the state refuses it), without taking the
+// commands sequenced around it down.
 #include "limits.hpp"
 #include "raw_client.hpp"
 #include "server_process.hpp"
@@ -76,13 +77,21 @@ TEST_CASE("store fault (room): a retry older than the op window gets its origina
     REQUIRE(original);
     REQUIRE(original->has_ack());
     const auto original_seq = original->ack().seq();
+    // A command the state refuses when it comes again (the feature exists).
+    pb::ClientMessage add;
+    add.set_request_id(3);
+    *add.mutable_add_feature()->mutable_feature() = point_feature("drawn-once", 4.9, 52.37);
+    ana.send(add);
+    const auto added = ana.answer_to(3);
+    REQUIRE(added);
+    REQUIRE(added->has_ack());
 
-    // window more commands, sent in chunks and answered, push request 2 out
-    // of the room's memory (it is still in the log).
-    std::uint64_t head = original_seq;
+    // window more commands, sent in chunks and answered, push requests 2 and
+    // 3 out of the room's memory (they are still in the log).
+    std::uint64_t head = added->ack().seq();
     const std::uint64_t chunk = 500;
-    for (std::uint64_t first = 3; first < 3 + window; first += chunk) {
-        const auto last = std::min(first + chunk - 1, 2 + window);
+    for (std::uint64_t first = 4; first < 4 + window; first += chunk) {
+        const auto last = std::min(first + chunk - 1, 3 + window);
         for (auto id = first; id <= last; ++id)
             ana.send(chat(id, "filler"));
         const auto answer = ana.answer_to(last);
@@ -90,7 +99,14 @@ TEST_CASE("store fault (room): a retry older than the op window gets its origina
         REQUIRE_MESSAGE(answer->has_ack(), (answer->has_error() ? answer->error().message() : "no ack"));
         head = answer->ack().seq();
     }
-    REQUIRE(head == original_seq + window);
+    REQUIRE(head == added->ack().seq() + window);
+
+    // The retry the state refuses is answered from the log too.
+    ana.send(add);
+    const auto added_again = ana.answer_to(3);
+    REQUIRE(added_again);
+    REQUIRE_MESSAGE(added_again->has_ack(), (added_again->has_error() ? added_again->error().message() : "no ack"));
+    CHECK(added_again->ack().seq() == added->ack().seq());
 
     // The retry, and bystanders right behind it in the same batches: ana's
     // own new commands and ben's.
