@@ -2,6 +2,7 @@
 // after the replayed seq (it shows nothing taken back since), one
 // participant cannot make another's command pass for a retry of its own, and
 // an exception in a room's handler ends that room only, not the server.
+#include "http_probe.hpp"
 #include "raw_client.hpp"
 #include "server_process.hpp"
 
@@ -110,6 +111,32 @@ TEST_CASE("a replay before a deletion withholds the deleted chat message and com
     const auto* reread = chat_at(again.state, said.seq);
     REQUIRE(reread != nullptr);
     CHECK(reread->deleted());
+
+    // The exports at that seq withhold them as well, to a facilitator too,
+    // unless the facilitator asks for deleted content (include_deleted=1).
+    const auto facilitator = server.token("redact", "fay", pb::ROLE_FACILITATOR);
+    for (const std::string what : {"chat.json", "chat.csv", "comments.json", "comments.csv", "report.md"}) {
+        const auto target = "/v1/rooms/redact/export/" + what + "?seq=" + std::to_string(before);
+        CAPTURE(target);
+        const auto plain = call_api(server.port(), {.target = target, .bearer = facilitator});
+        REQUIRE(plain.status == 200);
+        CHECK(plain.body.find("words taken back") == std::string::npos);
+        CHECK(plain.body.find("a comment taken back") == std::string::npos);
+        if (what != "report.md")
+            CHECK(plain.body.find(what.starts_with("chat") ? "kept words" : "a first comment that stays") !=
+                  std::string::npos);
+        if (what == "report.md")
+            continue;   // the report never shows deleted words
+        const auto asked = call_api(server.port(), {.target = target + "&include_deleted=1", .bearer = facilitator});
+        REQUIRE(asked.status == 200);
+        CHECK(asked.body.find(what.starts_with("chat") ? "words taken back" : "a comment taken back") !=
+              std::string::npos);
+    }
+    const auto state_at = call_api(server.port(), {.target = "/v1/rooms/redact/state?seq=" + std::to_string(before),
+                                                   .bearer = facilitator});
+    REQUIRE(state_at.status == 200);
+    CHECK(state_at.body.find("words taken back") == std::string::npos);
+    CHECK(state_at.body.find("a comment taken back") == std::string::npos);
 }
 
 TEST_CASE("two participants with the same client id and request id each get their own command applied")
