@@ -46,7 +46,7 @@ LAYERS = [
     # plain values with std includes only, so it is a leaf of its own rather
     # than a part of app that every layer would then reach up to.
     ("server_limits", ["server/limits.hpp"], [],
-     "server/limits.hpp: every server limit and timeout, plain values"),
+     "every server limit and timeout: one struct of plain values"),
     ("store", ["server/store"], ["metrics", "server_limits"],
      "event log and room catalog on SQLite; stores bytes, knows no protobuf"),
     ("auth", ["server/auth"], ["protocol", "server_limits"],
