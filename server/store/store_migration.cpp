@@ -101,7 +101,7 @@ migration_counts copy_sqlite_to_postgres(const std::string& sqlite_path, postgre
     try {
         const auto occupied = pg.exec(
             "SELECT (EXISTS(SELECT 1 FROM events) OR EXISTS(SELECT 1 FROM rooms) OR EXISTS(SELECT 1 FROM snapshots) "
-            "OR EXISTS(SELECT 1 FROM revoked_tokens) OR EXISTS(SELECT 1 FROM room_catalog))::int8");
+            "OR EXISTS(SELECT 1 FROM revoked_tokens) OR EXISTS(SELECT 1 FROM room_catalog))::int::int8");
         if (occupied.integer(0, 0) != 0)
             throw std::runtime_error("postgresql " + pg.where() +
                                      " already holds rooms or events: migrate-store copies into an empty database "
