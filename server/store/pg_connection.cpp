@@ -137,7 +137,14 @@ pg_connection::~pg_connection() {
 
 void pg_connection::connect() {
     PQfinish(conn_);
-    conn_ = PQconnectdb(conninfo_.c_str());
+    // Defaults the URL can override (it comes after them): a server that
+    // does not answer fails the call within seconds instead of holding a
+    // store thread for TCP's minutes, and a connection whose server vanished
+    // mid-statement is noticed by keepalives.
+    const char* keywords[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                              "keepalives_count", "application_name", "dbname", nullptr};
+    const char* values[] = {"10", "1", "10", "5", "3", "maptable-server", conninfo_.c_str(), nullptr};
+    conn_ = PQconnectdbParams(keywords, values, 1);
     if (conn_ == nullptr) throw pg_error("postgresql " + where_ + ": out of memory", "");
     if (PQstatus(conn_) != CONNECTION_OK) {
         // libpq's message names host and port, never the password.

@@ -3,6 +3,7 @@
 // binaries), SDK clients that write, restarts, and the migration of a SQLite
 // installation with several rooms, a snapshot, chat and revocations. Skips,
 // with a message, only when PostgreSQL's binaries are not installed.
+#include "http_probe.hpp"
 #include "postgres_server.hpp"
 #include "server_process.hpp"
 #include "model/room_state.hpp"
@@ -10,6 +11,8 @@
 #include "store/sqlite_event_log.hpp"
 
 #include <doctest/doctest.h>
+
+#include <boost/json.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -183,4 +186,50 @@ TEST_CASE("migrate-store moves a SQLite installation to PostgreSQL without loss"
         CHECK(reader.seq() == seqs[room]);
         CHECK(reader.replica().canonical_hash() == hash);
     }
+}
+
+TEST_CASE("the admin API's room catalogue lives in PostgreSQL too, across a restart") {
+    SKIP_WITHOUT_POSTGRES(postgres);
+    constexpr const char* admin_key = "test-admin-key-0123456789";
+    const auto url = postgres->create_database();
+    server_process server({"--store", url, "--admin-key", admin_key});
+    const auto call = [&](const std::string& method, const std::string& target, const std::string& body = {}) {
+        return call_api(server.port(), {.method = method, .target = target, .bearer = admin_key, .body = body});
+    };
+    const std::string room = R"({"id": "harbour", "title": "Harbour lab", "city": "Cape Town",
+                                 "center": {"lon": 18.42, "lat": -33.92}, "zoom": 13})";
+    const auto created = call("POST", "/v1/admin/rooms", room);
+    REQUIRE_MESSAGE(created.status == 201, created.body);
+    const auto again = call("POST", "/v1/admin/rooms", room);
+    CHECK_MESSAGE(again.status == 409, again.body);
+    REQUIRE(server.stop() == 0);
+    server.start();
+    const auto listed = call("GET", "/v1/admin/rooms");
+    REQUIRE_MESSAGE(listed.status == 200, listed.body);
+    CHECK_MESSAGE(listed.body.find("Harbour lab") != std::string::npos, listed.body);
+    client ben(server.options("harbour", "ben"));
+    join_or_fail(ben);
+    CHECK(ben.replica().info().city() == "Cape Town");
+    CHECK(!std::filesystem::exists(server.db_path()));
+}
+
+TEST_CASE("the password in a --store URL never reaches the log; MAPTABLE_STORE selects PostgreSQL as well") {
+    SKIP_WITHOUT_POSTGRES(postgres);
+    const auto url = postgres->create_database();
+    const auto database = postgres_server::database_of(url);
+    // The test cluster trusts local connections, so any password is let in:
+    // this one is only there to be looked for in the log.
+    const std::string with_password = "postgresql://maptable:hunter2-not-for-logs@127.0.0.1:" +
+                                      std::to_string(postgres->port()) + "/" + database;
+    ::setenv("MAPTABLE_STORE", with_password.c_str(), 1);
+    server_process server;
+    ::unsetenv("MAPTABLE_STORE");
+    const auto last = make_acked_edits(server, "env-room", 3);
+    CHECK(server.log().find("hunter2") == std::string::npos);
+    CHECK_MESSAGE(server.log().find("postgresql://127.0.0.1:" + std::to_string(postgres->port()) + "/" + database) !=
+                      std::string::npos,
+                  server.log());
+    store::postgres_event_log log(url);
+    CHECK(log.load("env-room").events.size() == last);
+    CHECK(!std::filesystem::exists(server.db_path()));
 }

@@ -124,6 +124,23 @@ TEST_CASE_TEMPLATE("a batch with a taken seq is refused whole as duplicate", B, 
     CHECK(log->load("r").events == bodies("r", {1, 2}));
 }
 
+TEST_CASE_TEMPLATE("a batch of many events is one transaction, all or nothing", B, sqlite_backend, postgres_backend) {
+    B backend;
+    SKIP_WITHOUT(backend);
+    auto log = backend.open();
+    std::vector<event_record> batch;
+    for (std::uint64_t seq = 1; seq <= 1200; ++seq) batch.push_back(event("r", seq, event_kind::other, "c", seq));
+    REQUIRE(log->append(batch) == append_error::ok);
+    CHECK(log->load("r").events.size() == 1200);
+    // A taken op id deep in the next batch undoes its first rows too.
+    std::vector<event_record> next;
+    for (std::uint64_t seq = 1201; seq <= 2000; ++seq) next.push_back(event("r", seq, event_kind::other, "c", seq));
+    next.back().op_id = 5;
+    CHECK(log->append(next) == append_error::duplicate);
+    CHECK(log->load("r").events.size() == 1200);
+    CHECK(log->find_op("r", "c", 1201) == std::nullopt);
+}
+
 TEST_CASE_TEMPLATE("a command id is stored once per room and client; op id 0 is never a key", B, sqlite_backend,
                    postgres_backend) {
     B backend;
