@@ -197,6 +197,10 @@ void pg_connection::rollback_quietly() {
     PQclear(PQexec(conn_, "ROLLBACK"));
 }
 
+bool pg_connection::connected() const {
+    return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK;
+}
+
 bool pg_connection::in_transaction() const {
     if (conn_ == nullptr) return false;
     const auto s = PQtransactionStatus(conn_);

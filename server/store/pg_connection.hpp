@@ -110,6 +110,10 @@ public:
     // Whether a transaction is open (or failed and not yet rolled back).
     bool in_transaction() const;
 
+    // False when there is no connection or libpq found it broken: the
+    // server went away (restart, crash, network), not a statement's fault.
+    bool connected() const;
+
     const std::string& where() const { return where_; }
 
 private:

@@ -32,6 +32,7 @@
 
 #include "store/checksum.hpp"
 #include "store/database_file.hpp"
+#include "metrics/metrics.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -189,6 +190,31 @@ void postgres_event_log::migrate() {
     }
 }
 
+void postgres_event_log::set_reachable(bool reachable, const std::string& why) {
+    if (reachable == reachable_) return;
+    reachable_ = reachable;
+    metrics::global().store_writable.set(reachable ? 1 : 0);
+    if (reachable)
+        spdlog::info("store: postgresql {} answers again; writes are accepted", conn_.where());
+    else
+        spdlog::error("store: postgresql {} is unreachable: {}. Writes fail (clients get STORE_UNAVAILABLE, /healthz "
+                      "answers 503) until it answers again; each write and a ping every second retry the connection",
+                      conn_.where(), why);
+}
+
+bool postgres_event_log::still_writable() {
+    if (read_only_) return false;
+    if (!reachable_) {
+        try {
+            conn_.exec("SELECT 1");
+            set_reachable(true);
+        } catch (const std::exception&) {
+            // Still down: said once already.
+        }
+    }
+    return true;
+}
+
 append_error postgres_event_log::append(std::span<const event_record> records) {
     if (records.empty()) return append_error::ok;
     if (read_only_) return append_error::io;
@@ -220,11 +246,15 @@ append_error postgres_event_log::append(std::span<const event_record> records) {
         // With synchronous_commit on (set for every connection), COMMIT
         // returns once the transaction is on disk.
         conn_.exec("COMMIT");
+        set_reachable(true);
         return append_error::ok;
     } catch (const pg_error& e) {
         conn_.rollback_quietly();
         if (e.unique_violation()) return append_error::duplicate;
-        spdlog::error("store: append failed: {}", e.what());
+        if (!conn_.connected())
+            set_reachable(false, e.what());
+        else
+            spdlog::error("store: append failed: {}", e.what());
         return append_error::io;
     } catch (const std::exception& e) {
         conn_.rollback_quietly();

@@ -30,6 +30,13 @@ public:
     // Where the log is (host:port/database), for log lines: no password.
     const std::string& where() const { return conn_.where(); }
 
+    // True unless read-only: a lost server is retried, never given up on.
+    // While the last append failed for want of the server, pings it (one
+    // SELECT 1 per call; the commit queue calls this about once a second
+    // when idle) so that the store_writable gauge, and /healthz with it,
+    // turns back to healthy when the server is back, not only at the next write.
+    bool still_writable() override;
+
     append_error append(std::span<const event_record> records) override;
     room_history load(const std::string& room_id, const load_options& options = {}) override;
     std::size_t rotate_epochs() override;
@@ -55,9 +62,13 @@ public:
 private:
     std::string epoch_of(const std::string& room_id);
     void migrate();
+    // Records whether the server answers: logs the change once and sets the
+    // store_writable gauge (0: clients get STORE_UNAVAILABLE, /healthz 503).
+    void set_reachable(bool reachable, const std::string& why = {});
 
     pg_connection conn_;
     bool read_only_;
+    bool reachable_ = true;
     std::string database_id_;
 };
 

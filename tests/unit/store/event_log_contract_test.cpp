@@ -6,6 +6,7 @@
 // commit_queue with reader connections. The PostgreSQL cases skip (with a
 // message) only when PostgreSQL's binaries are not installed.
 #include "postgres_server.hpp"
+#include "metrics/metrics.hpp"
 #include "store/commit_queue.hpp"
 #include "store/database_file.hpp"
 #include "store/postgres_event_log.hpp"
@@ -343,6 +344,9 @@ TEST_CASE("postgresql: a lost connection is reported as io, and the next call re
     REQUIRE(log.append(first) == append_error::ok);
     postgres_server::shared()->cut_connections(postgres_server::database_of(backend.url));
     CHECK(log.append(second) == append_error::io);
+    CHECK(maptable::metrics::global().store_writable.value() == 0);   // /healthz says so
+    CHECK(log.still_writable());   // pings, reconnects: healthy again without a write
+    CHECK(maptable::metrics::global().store_writable.value() == 1);
     CHECK(log.append(second) == append_error::ok);
     CHECK(log.load("r").events == bodies("r", {1, 2}));
     // Reads after a cut: the failed one throws, the next one works.
