@@ -175,12 +175,24 @@ void pg_connection::fail(const std::string& what, pg_result* result) {
 }
 
 pg_rows pg_connection::exec(const char* sql, const pg_params& params) {
-    if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) connect();
-    PGresult* result = PQexecParams(conn_, sql, params.size(), params.types(), params.values(), params.lengths(),
-                                    params.formats(), 1);
-    const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(sql, result);
-    return pg_rows(result);
+    if (!connected()) connect();
+    // A connection that died while idle (the server restarted, a failover,
+    // an idle timeout) is only found out by the next statement. Outside a
+    // transaction that statement is retried once on a new connection: it
+    // stood alone, and every statement the store sends alone is a read or
+    // an idempotent write (upserts, ON CONFLICT DO NOTHING, BEGIN). Inside a
+    // transaction the loss takes the transaction with it, so the statement
+    // fails and the caller reports it (append: io).
+    const bool alone = PQtransactionStatus(conn_) == PQTRANS_IDLE;
+    for (int attempt = 0;; ++attempt) {
+        PGresult* result = PQexecParams(conn_, sql, params.size(), params.types(), params.values(), params.lengths(),
+                                        params.formats(), 1);
+        const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return pg_rows(result);
+        if (!alone || attempt > 0 || connected()) fail(sql, result);
+        PQclear(result);
+        connect();   // throws when the server is really gone
+    }
 }
 
 void pg_connection::exec_script(const char* sql) {

@@ -97,7 +97,9 @@ public:
     // Runs one statement. Reconnects first when the connection was found
     // lost by an earlier call (never in the middle of a transaction: the
     // statement that met the loss has already failed, and with it the
-    // transaction). Throws pg_error on any failure.
+    // transaction), and retries once on a new connection a statement sent
+    // outside a transaction that meets a connection lost while idle. Throws
+    // pg_error on any other failure.
     pg_rows exec(const char* sql, const pg_params& params = {});
 
     // Runs SQL text without parameters (several statements allowed: schema).

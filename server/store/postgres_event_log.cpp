@@ -197,7 +197,7 @@ void postgres_event_log::set_reachable(bool reachable, const std::string& why) {
     if (reachable)
         spdlog::info("store: postgresql {} answers again; writes are accepted", conn_.where());
     else
-        spdlog::error("store: postgresql {} is unreachable: {}. Writes fail (clients get STORE_UNAVAILABLE, /healthz "
+        spdlog::error("store: postgresql {} is unreachable ({}); writes fail (clients get STORE_UNAVAILABLE, /healthz "
                       "answers 503) until it answers again; each write and a ping every second retry the connection",
                       conn_.where(), why);
 }

@@ -233,3 +233,19 @@ TEST_CASE("the password in a --store URL never reaches the log; MAPTABLE_STORE s
     CHECK(log.load("env-room").events.size() == last);
     CHECK(!std::filesystem::exists(server.db_path()));
 }
+
+TEST_CASE("a server rides out the loss of its PostgreSQL connections: writes and chat history go on") {
+    SKIP_WITHOUT_POSTGRES(postgres);
+    const auto url = postgres->create_database();
+    server_process server({"--store", url});
+    client c(server.options("cut-room", "writer"));
+    join_or_fail(c);
+    REQUIRE(c.send_chat("before the cut").get().ok);
+    // What a PostgreSQL restart or a failover does to every open connection.
+    postgres->cut_connections(postgres_server::database_of(url));
+    const auto after = c.send_chat("after the cut").get();
+    CHECK_MESSAGE(after.ok, server.log());
+    const auto chat = c.chat_history(0, 10).get();
+    REQUIRE_MESSAGE(chat.ok, server.log());
+    CHECK(chat.messages.size() == 2);
+}
