@@ -174,7 +174,7 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         ("help,h", "print this help")
         ("listen", po::value(&c.listen_address)->default_value(c.listen_address), "address to listen on (0.0.0.0 for all)")
         ("port", po::value(&c.port)->default_value(c.port), "port for HTTP and WebSocket; 0 picks a free one")
-        ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "where the event log (maptable.db) and the secret live")
+        ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "where the secret and, unless --store names PostgreSQL, the event log (maptable.db) live")
         ("store", po::value(&c.store),
          "the event log's database: a postgresql://user:password@host:port/database URL (libpq's; "
          "postgres:// too) to run on PostgreSQL, so that several machines can share it; default: the SQLite "
