@@ -202,6 +202,17 @@ void postgres_event_log::set_reachable(bool reachable, const std::string& why) {
                       conn_.where(), why);
 }
 
+bool postgres_event_log::stored(const event_record& record) {
+    try {
+        const auto rows = conn_.exec("SELECT crc FROM events WHERE room = $1 AND seq = $2",
+                                     pg_params().text(record.room_id).integer(to_sql(record.seq)));
+        return rows.size() == 1 &&
+               rows.integer(0, 0) == std::int64_t(record_checksum(record.room_id, record.seq, record.bytes));
+    } catch (const std::exception&) {
+        return false;   // still unreachable: the outcome stays unknown, reported as io
+    }
+}
+
 bool postgres_event_log::still_writable() {
     if (read_only_) return false;
     if (!reachable_) {
@@ -220,6 +231,7 @@ append_error postgres_event_log::append(std::span<const event_record> records) {
     if (read_only_) return append_error::io;
     for (const auto& r : records)
         if (r.seq > max_seq) return append_error::io;  // would be stored negative and break ordering
+    bool committing = false;
     try {
         conn_.exec("BEGIN");
         // Many rows per INSERT: one round trip per chunk instead of per
@@ -245,12 +257,22 @@ append_error postgres_event_log::append(std::span<const event_record> records) {
         }
         // With synchronous_commit on (set for every connection), COMMIT
         // returns once the transaction is on disk.
+        committing = true;
         conn_.exec("COMMIT");
         set_reachable(true);
         return append_error::ok;
     } catch (const pg_error& e) {
         conn_.rollback_quietly();
         if (e.unique_violation()) return append_error::duplicate;
+        // A connection lost during COMMIT leaves it unknown whether the
+        // server committed. Reporting io for a stored batch would make the
+        // room reuse its seqs, and every later batch of the room would meet
+        // the (room, seq) key. The transaction was all or nothing, so its
+        // first record, with its checksum, answers for the whole batch.
+        if (committing && !conn_.connected() && stored(records.front())) {
+            set_reachable(true);
+            return append_error::ok;
+        }
         if (!conn_.connected())
             set_reachable(false, e.what());
         else

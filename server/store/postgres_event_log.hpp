@@ -65,6 +65,8 @@ private:
     // Records whether the server answers: logs the change once and sets the
     // store_writable gauge (0: clients get STORE_UNAVAILABLE, /healthz 503).
     void set_reachable(bool reachable, const std::string& why = {});
+    // Whether record is in the log as given (same seq, same checksum).
+    bool stored(const event_record& record);
 
     pg_connection conn_;
     bool read_only_;

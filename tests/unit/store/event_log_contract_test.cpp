@@ -395,6 +395,64 @@ TEST_CASE("postgresql: a connection lost inside a commit is reported as io, and 
     CHECK(log.load("r").events == bodies("r", {1, 2}));
 }
 
+namespace {
+
+// The first value of the first row of sql on a connection of its own.
+std::string query_value(const std::string& url, const std::string& sql) {
+    PGconn* conn = PQconnectdb(url.c_str());
+    REQUIRE(PQstatus(conn) == CONNECTION_OK);
+    PGresult* r = PQexec(conn, sql.c_str());
+    std::string out = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+    PQclear(r);
+    PQfinish(conn);
+    return out;
+}
+
+// Polls the server's own view until pred(value) or about 30 s; there is no
+// event to await in another process.
+template <class Pred>
+bool poll_until(const std::string& url, const std::string& sql, Pred pred) {
+    for (int i = 0; i < 3000; ++i) {
+        if (pred(query_value(url, sql))) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("postgresql: a commit whose answer is lost after the server committed it is reported ok, not io") {
+    postgres_backend backend;
+    SKIP_WITHOUT(backend);
+    auto* server = postgres_server::shared();
+    const auto database = postgres_server::database_of(backend.url);
+    // A synchronous standby that never comes: COMMIT is on disk, then waits
+    // for it, and a cut connection gets no answer, as in a failover.
+    // (Every write waits for it meanwhile: the log, with its first write,
+    // the room's epoch, is made before.)
+    postgres_event_log log(backend.url);
+    CHECK(log.load("r").events.empty());
+    const auto standby = [&](const char* sql, const char* shown) {
+        server->exec("postgres", sql);
+        server->exec("postgres", "SELECT pg_reload_conf()");
+        REQUIRE(poll_until(backend.url, "SHOW synchronous_standby_names",
+                           [shown](const std::string& v) { return v == shown; }));
+    };
+    standby("ALTER SYSTEM SET synchronous_standby_names = 'nobody'", "nobody");
+    std::vector<event_record> batch{event("r", 1), event("r", 2)};
+    auto pending = std::async(std::launch::async, [&] { return log.append(batch); });
+    REQUIRE(poll_until(backend.url,
+                       "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database +
+                           "' AND application_name = 'maptable-server' AND wait_event = 'SyncRep'",
+                       [](const std::string& v) { return v == "1"; }));
+    server->exec("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database +
+                                 "' AND application_name = 'maptable-server'");
+    const auto result = pending.get();
+    standby("ALTER SYSTEM RESET synchronous_standby_names", "");
+    CHECK(result == append_error::ok);
+    CHECK(log.load("r").events == bodies("r", {1, 2}));
+}
+
 TEST_CASE("postgresql: an unreachable server is a start-up error that names host and database, not the password") {
     postgres_backend backend;
     SKIP_WITHOUT(backend);
