@@ -46,6 +46,8 @@ int run_server(const server_config& config)
     std::string db_path;             // the SQLite file; empty on PostgreSQL
     std::string store_description;   // for the log: never a password
     if (on_postgres) {
+        if (config.init)
+            spdlog::warn("--init guards the SQLite file in --data-dir; with --store it changes nothing");
         auto pg = std::make_unique<store::postgres_event_log>(config.store);
         store_description = "postgresql://" + pg->where();
         log = std::move(pg);
