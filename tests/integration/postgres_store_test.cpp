@@ -37,9 +37,9 @@ std::uint64_t make_acked_edits(server_process& server, const std::string& room, 
     join_or_fail(c);
     std::vector<std::future<command_result>> pending;
     for (int i = 0; i < n; ++i) {
-        pending.push_back(c.add_feature(point_feature("m" + std::to_string(i), 8.68 + i * 0.0001, 50.11,
-                                                      "marker " + std::to_string(i))));
-        pending.push_back(c.send_chat("about marker " + std::to_string(i)));
+        pending.push_back(c.add_feature(point_feature(std::string("m") + std::to_string(i), 8.68 + i * 0.0001, 50.11,
+                                                      std::string("marker ") + std::to_string(i))));
+        pending.push_back(c.send_chat(std::string("about marker ") + std::to_string(i)));
     }
     std::uint64_t last = 0;
     for (auto& r : pending) {
@@ -57,9 +57,9 @@ void check_everything_is_there(server_process& server, const std::string& room, 
     CHECK(state.seq() == last_seq);
     CHECK(state.features().size() == static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
-        const auto* f = state.find_feature("m" + std::to_string(i));
+        const auto* f = state.find_feature(std::string("m") + std::to_string(i));
         REQUIRE_MESSAGE(f != nullptr, "marker " << i << " was acked but is gone");
-        CHECK(f->title() == "marker " + std::to_string(i));
+        CHECK(f->title() == std::string("marker ") + std::to_string(i));
     }
     auto chat = reader.chat_history(0, 200).get();
     REQUIRE(chat.ok);
