@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "net/static_files.hpp"
+#include "store/pg_connection.hpp"
 
 #include <boost/program_options.hpp>
 #include <openssl/rand.h>
@@ -173,7 +174,11 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         ("help,h", "print this help")
         ("listen", po::value(&c.listen_address)->default_value(c.listen_address), "address to listen on (0.0.0.0 for all)")
         ("port", po::value(&c.port)->default_value(c.port), "port for HTTP and WebSocket; 0 picks a free one")
-        ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "where the event log (maptable.db) and the secret live")
+        ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "where the secret and, unless --store names PostgreSQL, the event log (maptable.db) live")
+        ("store", po::value(&c.store),
+         "the event log's database: a postgresql://user:password@host:port/database URL (libpq's; "
+         "postgres:// too) to run on PostgreSQL, so that several machines can share it; default: the SQLite "
+         "file <data-dir>/maptable.db")
         ("init", po::bool_switch(&c.init),
          "start even though <data-dir>/maptable.db.id names a database that is missing, empty or another one: "
          "creates a new, empty database (or accepts the one found). Without it such a start is refused, so that "
@@ -264,6 +269,8 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         c.durability = store::durability::normal;
     else
         return fail("--durability is full or normal");
+    if (!c.store.empty() && !store::is_postgres_url(c.store))
+        return fail("--store is a postgresql:// (or postgres://) URL; leave it out for the SQLite file in --data-dir");
     if (c.tls_cert.empty() != c.tls_key.empty())
         return fail("--tls-cert and --tls-key go together: give both for TLS, or neither");
     try {

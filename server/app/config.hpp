@@ -21,6 +21,11 @@ struct server_config {
     std::string listen_address = "127.0.0.1";
     unsigned short port = 8080;             // 0 = any free port (printed at start-up)
     std::string data_dir = "./data";
+    // Where the event log lives: empty = the SQLite file <data_dir>/maptable.db
+    // (the embedded default); a postgresql:// or postgres:// URL = that
+    // PostgreSQL database (the data dir then holds only the secret). A secret
+    // inside the URL: never log this value, log describe_postgres_url's.
+    std::string store;
     std::string secret;                     // token secret; empty = read or create <data_dir>/secret
     std::string issuer;
     std::string audience;

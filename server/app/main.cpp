@@ -4,9 +4,11 @@
 //   maptable-server token [options]     mint a join token
 //   maptable-server reset-epochs        new history epochs after a restore
 //   maptable-server check               verify the event log (checksums, seqs, decoding)
+//   maptable-server migrate-store       copy the SQLite event log into PostgreSQL, verified
 #include "app/check_command.hpp"
 #include "app/config.hpp"
 #include "app/epoch_command.hpp"
+#include "app/migrate_command.hpp"
 #include "app/server.hpp"
 #include "app/token_command.hpp"
 #include "store/database_file.hpp"
@@ -26,6 +28,8 @@ int main(int argc, char** argv)
         return run_reset_epochs_command(argc - 1, argv + 1);
     if (argc > 1 && std::strcmp(argv[1], "check") == 0)
         return run_check_command(argc - 1, argv + 1);
+    if (argc > 1 && std::strcmp(argv[1], "migrate-store") == 0)
+        return run_migrate_store_command(argc - 1, argv + 1);
 
     int exit_code = 0;
     auto config = parse_server_args(argc, argv, exit_code);

@@ -10,6 +10,8 @@
 #include "session/server_context.hpp"
 #include "store/commit_queue.hpp"
 #include "store/database_file.hpp"
+#include "store/postgres_event_log.hpp"
+#include "store/postgres_room_catalog.hpp"
 #include "store/room_catalog.hpp"
 #include "store/sqlite_event_log.hpp"
 
@@ -36,10 +38,24 @@ constexpr const char* shutdown_reason = "the server is shutting down; reconnect 
 
 int run_server(const server_config& config)
 {
-    // First: an unusable data dir or a lost database stops the start here,
-    // before anything else writes into the directory.
-    auto log = store::open_server_log(config.data_dir, {.mode = config.durability, .init = config.init});
-    const auto db_path = store::database_path(config.data_dir);
+    // First: an unusable data dir or a lost database (or, on PostgreSQL, an
+    // unreachable one or a schema newer than this binary) stops the start
+    // here, before anything else writes.
+    const bool on_postgres = !config.store.empty();
+    std::unique_ptr<store::event_log> log;
+    std::string db_path;             // the SQLite file; empty on PostgreSQL
+    std::string store_description;   // for the log: never a password
+    if (on_postgres) {
+        if (config.init)
+            spdlog::warn("--init guards the SQLite file in --data-dir; with --store it changes nothing");
+        auto pg = std::make_unique<store::postgres_event_log>(config.store);
+        store_description = "postgresql://" + pg->where();
+        log = std::move(pg);
+    } else {
+        log = store::open_server_log(config.data_dir, {.mode = config.durability, .init = config.init});
+        db_path = store::database_path(config.data_dir);
+        store_description = db_path;
+    }
 
     auth::verifier_options verifier;
     verifier.secret = resolve_secret(config.secret, config.data_dir);
@@ -51,18 +67,30 @@ int run_server(const server_config& config)
     auto& io = pool.main();
 
     // Chat history and replay pages are read on connections of their own,
-    // beside the writer (WAL): two, so that one long read does not queue
-    // every other.
+    // beside the writer (WAL in SQLite, MVCC in PostgreSQL): two, so that one
+    // long read does not queue every other. Each store connection, the
+    // PostgreSQL ones included, is used synchronously on its own store
+    // thread, so no event loop ever waits for the database.
     constexpr std::size_t store_readers = 2;
-    auto commits = std::make_unique<store::commit_queue>(
-        std::move(log), config.limits.max_batch_events, config.limits.commit_window,
-        [&db_path, &config] {
+    store::commit_queue::open_log open_reader;
+    if (on_postgres)
+        open_reader = [&config]() -> std::unique_ptr<store::event_log> {
+            return std::make_unique<store::postgres_event_log>(config.store, true);
+        };
+    else
+        open_reader = [&db_path, &config]() -> std::unique_ptr<store::event_log> {
             return std::make_unique<store::sqlite_event_log>(db_path, config.durability, store::log_access::read_only);
-        },
-        store_readers);
+        };
+    auto commits = std::make_unique<store::commit_queue>(std::move(log), config.limits.max_batch_events,
+                                                         config.limits.commit_window, std::move(open_reader),
+                                                         store_readers);
     metrics::global().store_writable.set(1);
-    // After the event log: it has set the file up (WAL mode, its tables).
-    store::room_catalog catalog(db_path);
+    // After the event log: it has set the database up (WAL mode, its tables).
+    std::unique_ptr<store::room_catalog> catalog;
+    if (on_postgres)
+        catalog = std::make_unique<store::postgres_room_catalog>(config.store);
+    else
+        catalog = std::make_unique<store::sqlite_room_catalog>(db_path);
     // Heavy work that is no connection's or room's (folding a replay or an
     // export, the room catalogue's SQLite calls) runs here, never on an
     // event loop. Two threads: one long fold does not queue every other.
@@ -107,14 +135,14 @@ int run_server(const server_config& config)
     for (const auto& o : config.allowed_origins)
         origins += (origins.empty() ? "" : ",") + o;
     spdlog::info("listening on {}:{} tls={} data={} durability={} threads={} ({}) origins={} admin-api={} revoked={}",
-                 bound.address().to_string(), bound.port(), acceptor->tls() ? "on" : "off", db_path,
+                 bound.address().to_string(), bound.port(), acceptor->tls() ? "on" : "off", store_description,
                  config.durability == store::durability::full ? "full" : "normal", threads,
                  config.threading == thread_model::per_core ? "per-core" : "shared",
                  origins.empty() ? "same-origin" : origins, config.admin_key.empty() ? "off" : "on",
                  context.revocations->list().size());
     // Invitation links need the bound port when none was given.
     auto admin_api = std::make_shared<session::admin_api_config>();
-    admin_api->catalog = &catalog;
+    admin_api->catalog = catalog.get();
     admin_api->public_url = !config.public_url.empty()
                                 ? config.public_url
                                 : std::string(acceptor->tls() ? "https://" : "http://") +

@@ -86,7 +86,7 @@ constexpr const char* select_columns = "SELECT room, created_at, archived, title
 
 } // namespace
 
-room_catalog::room_catalog(const std::string& path)
+sqlite_room_catalog::sqlite_room_catalog(const std::string& path)
 {
     const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
     if (rc != SQLITE_OK) {
@@ -104,12 +104,12 @@ room_catalog::room_catalog(const std::string& path)
     }
 }
 
-room_catalog::~room_catalog()
+sqlite_room_catalog::~sqlite_room_catalog()
 {
     sqlite3_close(db_);
 }
 
-bool room_catalog::add(const catalog_entry& entry)
+bool sqlite_room_catalog::add(const catalog_entry& entry)
 {
     std::lock_guard lock(mutex_);
     statement s(db_, "INSERT INTO room_catalog(room, created_at, archived, title, city, info, seq) "
@@ -125,7 +125,7 @@ bool room_catalog::add(const catalog_entry& entry)
     return sqlite3_changes(db_) == 1;
 }
 
-void room_catalog::update(const catalog_entry& entry)
+void sqlite_room_catalog::update(const catalog_entry& entry)
 {
     std::lock_guard lock(mutex_);
     statement s(db_, "UPDATE room_catalog SET archived = ?2, title = ?3, city = ?4, info = ?5, seq = ?6 "
@@ -139,7 +139,7 @@ void room_catalog::update(const catalog_entry& entry)
     s.step("update a room");
 }
 
-void room_catalog::remove(const std::string& room_id)
+void sqlite_room_catalog::remove(const std::string& room_id)
 {
     std::lock_guard lock(mutex_);
     statement s(db_, "DELETE FROM room_catalog WHERE room = ?1");
@@ -147,7 +147,7 @@ void room_catalog::remove(const std::string& room_id)
     s.step("remove a room");
 }
 
-std::optional<catalog_entry> room_catalog::find(const std::string& room_id)
+std::optional<catalog_entry> sqlite_room_catalog::find(const std::string& room_id)
 {
     std::lock_guard lock(mutex_);
     statement s(db_, (std::string(select_columns) + " WHERE room = ?1").c_str());
@@ -157,7 +157,7 @@ std::optional<catalog_entry> room_catalog::find(const std::string& room_id)
     return read_entry(s);
 }
 
-std::vector<catalog_entry> room_catalog::list()
+std::vector<catalog_entry> sqlite_room_catalog::list()
 {
     std::lock_guard lock(mutex_);
     statement s(db_, (std::string(select_columns) + " ORDER BY room").c_str());
@@ -167,7 +167,7 @@ std::vector<catalog_entry> room_catalog::list()
     return out;
 }
 
-bool room_catalog::has_history(const std::string& room_id)
+bool sqlite_room_catalog::has_history(const std::string& room_id)
 {
     std::lock_guard lock(mutex_);
     statement s(db_, "SELECT 1 FROM events WHERE room = ?1 LIMIT 1");

@@ -4,10 +4,12 @@
 // it as of the admin API's last change, so that listing many rooms reads one
 // table instead of replaying every log.
 //
-// Its own table (room_catalog) in the event log's SQLite file, on its own
-// connection (the event log's belongs to the commit queue's writer thread).
-// Thread-safe: a mutex guards the connection; every call is one short
-// statement. Throws std::runtime_error when the database fails.
+// Its own table (room_catalog) in the event log's database, on its own
+// connection (the event log's belongs to the commit queue's writer thread):
+// sqlite_room_catalog in the SQLite file, postgres_room_catalog in the
+// PostgreSQL database. Thread-safe: a mutex guards the connection; every
+// call is one short statement. Throws std::runtime_error when the database
+// fails.
 #pragma once
 
 #include <cstdint>
@@ -33,30 +35,42 @@ struct catalog_entry {
 
 class room_catalog {
 public:
-    // Opens path (the event log's file, already in WAL mode) and creates the
-    // table if needed.
-    explicit room_catalog(const std::string& path);
-    ~room_catalog();
-    room_catalog(const room_catalog&) = delete;
-    room_catalog& operator=(const room_catalog&) = delete;
+    virtual ~room_catalog() = default;
 
     // Adds entry; false (nothing written) when its room id is listed already.
-    bool add(const catalog_entry& entry);
+    virtual bool add(const catalog_entry& entry) = 0;
 
     // Replaces the mirror of a listed room (no-op for an unlisted one).
-    void update(const catalog_entry& entry);
+    virtual void update(const catalog_entry& entry) = 0;
 
     // Takes a room off the list (a creation whose first event was refused).
-    void remove(const std::string& room_id);
+    virtual void remove(const std::string& room_id) = 0;
 
-    std::optional<catalog_entry> find(const std::string& room_id);
+    virtual std::optional<catalog_entry> find(const std::string& room_id) = 0;
 
     // Every listed room, by id.
-    std::vector<catalog_entry> list();
+    virtual std::vector<catalog_entry> list() = 0;
 
     // Whether room_id has any event in the log: a room joined with a token
     // exists without ever being listed, and cannot be created again.
-    bool has_history(const std::string& room_id);
+    virtual bool has_history(const std::string& room_id) = 0;
+};
+
+class sqlite_room_catalog final : public room_catalog {
+public:
+    // Opens path (the event log's file, already in WAL mode) and creates the
+    // table if needed.
+    explicit sqlite_room_catalog(const std::string& path);
+    ~sqlite_room_catalog() override;
+    sqlite_room_catalog(const sqlite_room_catalog&) = delete;
+    sqlite_room_catalog& operator=(const sqlite_room_catalog&) = delete;
+
+    bool add(const catalog_entry& entry) override;
+    void update(const catalog_entry& entry) override;
+    void remove(const std::string& room_id) override;
+    std::optional<catalog_entry> find(const std::string& room_id) override;
+    std::vector<catalog_entry> list() override;
+    bool has_history(const std::string& room_id) override;
 
 private:
     std::mutex mutex_;
