@@ -24,6 +24,8 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libssl-dev                    # HMAC for join tokens, TLS
   libsqlite3-dev sqlite3        # the embedded event log (sqlite3: inspecting it by hand)
+  libpq-dev                     # the PostgreSQL event log (--store postgresql://...)
+  postgresql                    # tests: a real PostgreSQL, started by the tests themselves (initdb in a temp dir)
   libspdlog-dev libfmt-dev      # logs
   doctest-dev                   # tests
   clang-14 libclang-rt-14-dev   # the sanitizer build and libFuzzer
