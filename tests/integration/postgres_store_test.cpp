@@ -249,3 +249,31 @@ TEST_CASE("a server rides out the loss of its PostgreSQL connections: writes and
     REQUIRE_MESSAGE(chat.ok, server.log());
     CHECK(chat.messages.size() == 2);
 }
+
+TEST_CASE("reset-epochs --store gives every room on PostgreSQL a new epoch, and keeps its events")
+{
+    SKIP_WITHOUT_POSTGRES(postgres);
+    const auto url = postgres->create_database();
+    server_process server({"--store", url});
+    const auto last = make_acked_edits(server, "pg-epochs", 5);
+    REQUIRE(server.stop() == 0);
+
+    std::string before;
+    {
+        store::postgres_event_log log(url);
+        before = log.load("pg-epochs").epoch;
+    }
+    REQUIRE_FALSE(before.empty());
+    const auto [status, out] = run_server_binary("reset-epochs --store '" + url + "'", server.data_dir());
+    CAPTURE(out);
+    REQUIRE(status == 0);
+    CHECK(out.find("new epochs for 1 rooms") != std::string::npos);
+    {
+        store::postgres_event_log log(url);
+        const auto after = log.load("pg-epochs");
+        CHECK_FALSE(after.epoch.empty());
+        CHECK(after.epoch != before);
+    }
+    server.start();
+    check_everything_is_there(server, "pg-epochs", 5, last);
+}
