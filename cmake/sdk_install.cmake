@@ -94,6 +94,7 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/maptableConfig.cmake ${CMAKE_CURRENT_B
 # archives need privately.
 file(RELATIVE_PATH maptable_pc_to_prefix
   /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+string(REGEX REPLACE "/$" "" maptable_pc_to_prefix "${maptable_pc_to_prefix}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/maptable-client.pc.in
   ${CMAKE_CURRENT_BINARY_DIR}/maptable-client.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/maptable-client.pc
