@@ -41,7 +41,7 @@ set(CPACK_DEBIAN_CLIENT-DEV_PACKAGE_NAME libmaptable-client-dev)
 set(CPACK_DEBIAN_CLIENT-DEV_PACKAGE_SECTION libdevel)
 # A shlibs file and the ldconfig trigger, as Debian wants for a shared library.
 set(CPACK_DEBIAN_CLIENT-DEV_PACKAGE_GENERATE_SHLIBS ON)
-set(CPACK_DEBIAN_CLIENT-DEV_PACKAGE_DEPENDS "libprotobuf-dev, libboost-dev (>= 1.81), libssl-dev")
+set(CPACK_DEBIAN_CLIENT-DEV_PACKAGE_DEPENDS "libprotobuf-dev, libboost1.81-dev | libboost-dev (>= 1.81), libssl-dev")
 set(CPACK_COMPONENT_CLIENT-DEV_DESCRIPTION
   "maptable C++ SDK\n Join a maptable room from a C++ app: a live replica of the room kept by\n the server's own room model, and every command. find_package(maptable)\n or pkg-config maptable-client.")
 

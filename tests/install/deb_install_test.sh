@@ -3,7 +3,7 @@
 # libmaptable-client-dev from the build tree as it is (nothing is rebuilt),
 # dpkg installs them into the real system, examples/embed-sdk builds against
 # /usr with find_package(maptable) and runs against the installed server,
-# then dpkg removes both. Needs root (CI); skipped (77) otherwise.
+# then dpkg purges both. Needs root (CI); skipped (77) otherwise.
 #
 #   deb_install_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
@@ -28,7 +28,7 @@ cleanup() {
     kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   done
   if ((${#installed[@]})); then
-    dpkg -r "${installed[@]}" >/dev/null || echo "cannot remove ${installed[*]}" >&2
+    dpkg --purge "${installed[@]}" >/dev/null || echo "cannot remove ${installed[*]}" >&2
   fi
   rm -rf "$WORK"
 }
@@ -66,7 +66,7 @@ echo "ok: the example mirrored a marker into GeoJSON and printed the chat"
 stop_process "$server_pid"
 [[ $STATUS == 0 ]] || fail "the server exited with $STATUS"
 
-dpkg -r "${installed[@]}" >"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log"; fail "dpkg -r failed"; }
+dpkg --purge "${installed[@]}" >"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log"; fail "dpkg --purge failed"; }
 installed=()
-[[ ! -e /usr/bin/maptable-server && ! -e /usr/lib/cmake/maptable ]] || fail "dpkg -r left files behind"
+[[ ! -e /usr/bin/maptable-server && ! -e /usr/lib/cmake/maptable ]] || fail "dpkg --purge left files behind"
 echo "1 passed, 0 failed"
