@@ -55,6 +55,8 @@ foreach(kind shared static)
   if(kind STREQUAL "shared")
     set_target_properties(maptable_sdk_model_${kind} maptable_sdk_client_${kind} PROPERTIES
       VERSION ${PROJECT_VERSION} SOVERSION ${maptable_sdk_soversion})
+    # The client finds the model beside it, wherever the prefix is.
+    set_target_properties(maptable_sdk_client_${kind} PROPERTIES INSTALL_RPATH "$ORIGIN")
   endif()
 endforeach()
 
