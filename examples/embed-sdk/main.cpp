@@ -102,7 +102,11 @@ int main(int argc, char** argv)
 
     int status = 0;
     {
-        maptable::client client({.url = args.url, .room_id = args.room, .token = args.token});
+        maptable::client_options options;
+        options.url = args.url;
+        options.room_id = args.room;
+        options.token = args.token;
+        maptable::client client(std::move(options));
         client.on_event([&](const maptable::pb::Event& event) {
             std::lock_guard lock(box.mutex);
             box.events.push_back(event);

@@ -38,6 +38,20 @@ if grep -Eq 'BOOST_ASIO|BOOST_BEAST|openssl' "$WORK/example/compile_commands.jso
 fi
 echo "ok: examples/embed-sdk built against $prefix"
 
+# Linked statically, it needs no maptable library at run time; without
+# arguments it prints its usage and exits 2.
+cmake -S "$source_dir/examples/embed-sdk" -B "$WORK/example-static" "${generator[@]}" -DEMBED_SDK_STATIC=ON \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" >"$WORK/configure-static.log" 2>&1 \
+  && cmake --build "$WORK/example-static" >"$WORK/build-static.log" 2>&1 \
+  || { cat "$WORK/configure-static.log" "$WORK/build-static.log" 2>/dev/null; fail "the example does not link the static SDK"; }
+if ldd "$WORK/example-static/embed-sdk" | grep -q maptable; then
+  fail "the statically linked example still loads a maptable shared library"
+fi
+status=0
+"$WORK/example-static/embed-sdk" >/dev/null 2>"$WORK/usage.txt" || status=$?
+[[ $status == 2 ]] && grep -q '^usage: embed-sdk' "$WORK/usage.txt" || fail "the static example does not run (exit $status)"
+echo "ok: examples/embed-sdk linked with maptable::client_static"
+
 start_server "$server"
 run_embed_example "$WORK/example/embed-sdk" "$server" "$cli"
 echo "ok: the example mirrored a marker into GeoJSON and printed the chat"
