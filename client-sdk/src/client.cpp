@@ -16,7 +16,10 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -80,6 +83,24 @@ command_result failure(pb::ErrorCode code, std::string message)
 }
 
 // Close codes after which reconnecting would only be refused again.
+// s with every byte outside RFC 3986's unreserved set percent-encoded: safe
+// as a query parameter's value.
+std::string percent_encoded(std::string_view s)
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 0xf]);
+        }
+    }
+    return out;
+}
+
 bool is_final_close(std::uint16_t code)
 {
     return code == 1003 /* text frame */ || code == 1008 /* policy: refused, expired, flood */ ||
@@ -146,16 +167,32 @@ struct client::impl {
     std::int64_t clock_offset_ms = 0;    // server time - local time at the last Welcome
     std::string ballot_id;
 
-    std::function<void(const pb::Event&)> event_cb;
-    std::function<void(const pb::PresenceUpdate&)> presence_cb;
-    std::function<void(const pb::Participant&)> joined_cb;
-    std::function<void(const std::string&)> left_cb;
-    std::function<void(const pb::Error&)> error_cb;
-    std::function<void(const close_info&)> closed_cb;
-    std::function<void(connection_state)> state_cb;
-    std::function<void(bool)> welcome_cb;
-    std::function<void(const pb::Viewport&)> view_cb;
-    std::function<void(const pb::ChatMessage&)> mention_cb;
+    // The application's callbacks. Set from any thread, run on the I/O
+    // thread: each slot holds an immutable callable, replaced whole under
+    // callback_mutex, so a delivery takes its own reference under the lock
+    // and runs it outside (a callback may call back into the client). A
+    // delivery counts itself in callbacks_running before it leaves the lock,
+    // so clear_callbacks() can wait for the one under way and know that no
+    // other can start.
+    template <class... Args>
+    using slot = std::shared_ptr<const std::function<void(Args...)>>;
+    struct callback_set {
+        slot<const pb::Event&> event;
+        slot<const pb::PresenceUpdate&> presence;
+        slot<const pb::Participant&> joined;
+        slot<const std::string&> left;
+        slot<const pb::Error&> error;
+        slot<const close_info&> closed;
+        slot<connection_state> state;
+        slot<bool> welcome;
+        slot<const pb::Viewport&> view;
+        slot<const pb::ChatMessage&> mention;
+    };
+    std::mutex callback_mutex;            // guards callbacks and callbacks_running
+    std::condition_variable callback_done;
+    callback_set callbacks;
+    int callbacks_running = 0;            // 0 or 1: only the I/O thread runs them
+
     std::function<void()> on_end;        // the destructor waits on it
 
     std::thread thread;
@@ -185,18 +222,73 @@ struct client::impl {
         }
     }
 
+    // Replaces one callback; an empty function removes it.
+    template <class... Args>
+    void set_callback(slot<Args...> callback_set::*which, std::function<void(Args...)> callback)
+    {
+        slot<Args...> next;
+        if (callback)
+            next = std::make_shared<const std::function<void(Args...)>>(std::move(callback));
+        std::lock_guard lock(callback_mutex);
+        // The old callable goes with next, after the lock is released (its
+        // captures' destructors may call into the client), or with the
+        // delivery still using it.
+        std::swap(callbacks.*which, next);
+    }
+
+    // Whether a delivery is set for this slot now (to skip work when not).
+    template <class... Args>
+    bool has_callback(slot<Args...> callback_set::*which)
+    {
+        std::lock_guard lock(callback_mutex);
+        return callbacks.*which != nullptr;
+    }
+
+    // Runs one callback on the I/O thread, if it is set.
+    template <class... Args, class... Values>
+    void fire(slot<Args...> callback_set::*which, Values&&... values)
+    {
+        slot<Args...> callback;
+        {
+            std::lock_guard lock(callback_mutex);
+            callback = callbacks.*which;
+            if (!callback)
+                return;
+            ++callbacks_running;
+        }
+        // The delivery ends when its reference is gone too: a callable that
+        // was replaced or cleared meanwhile is destroyed before
+        // clear_callbacks() may return.
+        struct end_of_delivery {
+            impl& self;
+            slot<Args...>& callback;
+            ~end_of_delivery()
+            {
+                callback.reset();
+                {
+                    std::lock_guard lock(self.callback_mutex);
+                    --self.callbacks_running;
+                }
+                self.callback_done.notify_all();
+            }
+        } ending{*this, callback};
+        (*callback)(std::forward<Values>(values)...);
+    }
+
+    // Removes every callback. From any thread but the I/O thread it then
+    // waits for the delivery under way, if any, so that none is running when
+    // it returns; on the I/O thread (a callback calling clear_callbacks) the
+    // only delivery under way is the caller's own, which must not be waited
+    // for. It never waits on the event loop, so it returns whether the loop
+    // runs, is blocked or has stopped.
     void drop_callbacks()
     {
-        event_cb = nullptr;
-        presence_cb = nullptr;
-        joined_cb = nullptr;
-        left_cb = nullptr;
-        error_cb = nullptr;
-        closed_cb = nullptr;
-        state_cb = nullptr;
-        welcome_cb = nullptr;
-        view_cb = nullptr;
-        mention_cb = nullptr;
+        callback_set dropped;   // destroyed last, without the lock, like set_callback's
+        std::unique_lock lock(callback_mutex);
+        std::swap(callbacks, dropped);
+        if (std::this_thread::get_id() == thread.get_id())
+            return;
+        callback_done.wait(lock, [this] { return callbacks_running == 0; });
     }
 
     void set_state(connection_state next)
@@ -207,8 +299,7 @@ struct client::impl {
                 return;
             state = next;
         }
-        if (state_cb)
-            state_cb(next);
+        fire(&callback_set::state, next);
     }
 
     void count_pending()
@@ -249,7 +340,14 @@ struct client::impl {
         }
         host = std::string(parsed->host());
         port = parsed->has_port() ? std::string(parsed->port()) : (secure ? "443" : "80");
+        // The upgrade's target carries the room (?room=ID), so that a proxy in
+        // front of several nodes can route by room without reading the Join;
+        // a room the URL already names is left as it is.
         path = parsed->path().empty() ? "/" : std::string(parsed->encoded_path());
+        std::string query = parsed->has_query() ? std::string(parsed->encoded_query()) : std::string();
+        if (!parsed->params().contains("room"))
+            query += (query.empty() ? "room=" : "&room=") + percent_encoded(options.room_id);
+        path += "?" + query;
         join_promise = std::move(done);
         set_state(connection_state::connecting);
         open_connection();
@@ -351,8 +449,7 @@ struct client::impl {
         pending.clear();
         count_pending();
         set_state(connection_state::closed);
-        if (closed_cb)
-            closed_cb(info);
+        fire(&callback_set::closed, info);
         if (on_end)
             std::exchange(on_end, nullptr)();
     }
@@ -390,6 +487,11 @@ struct client::impl {
             info.reason = std::string(ws->reason().reason.data(), ws->reason().reason.size());
         } else {
             info.reason = ec.message();
+            // A server message over max_message_bytes (a Welcome of a room
+            // larger than this client accepts): a resume would meet the same
+            // Welcome, so the end is final, as if the server had sent 1009.
+            if (ec == websocket::error::message_too_big)
+                info.code = 1009;
         }
         {
             std::lock_guard lock(mutex);
@@ -432,12 +534,11 @@ struct client::impl {
             }
             if (!applied)
                 return;
-            if (event_cb)
-                event_cb(message.event());
-            if (view && view_cb)
-                view_cb(*view);
-            if (mention_cb && mentions_me(message.event()))
-                mention_cb(message.event().chat_posted().message());
+            fire(&callback_set::event, message.event());
+            if (view)
+                fire(&callback_set::view, *view);
+            if (mentions_me(message.event()))
+                fire(&callback_set::mention, message.event().chat_posted().message());
             return;
         }
         case pb::ServerMessage::kAck: {
@@ -463,8 +564,7 @@ struct client::impl {
                 if (p.id() == me.id())
                     me = p;
             }
-            if (joined_cb)
-                joined_cb(p);
+            fire(&callback_set::joined, p);
             return;
         }
         case pb::ServerMessage::kParticipantLeft: {
@@ -473,16 +573,14 @@ struct client::impl {
                 std::lock_guard lock(mutex);
                 online.erase(id);
             }
-            if (left_cb)
-                left_cb(id);
+            fire(&callback_set::left, id);
             return;
         }
         case pb::ServerMessage::kPresence:
-            if (presence_cb)
-                presence_cb(message.presence());
-            if (view_cb)
+            fire(&callback_set::presence, message.presence());
+            if (has_callback(&callback_set::view))
                 if (auto view = leader_viewport(message.presence()))
-                    view_cb(*view);
+                    fire(&callback_set::view, *view);
             return;
         case pb::ServerMessage::kChatHistory: {
             const auto& h = message.chat_history();
@@ -576,8 +674,7 @@ struct client::impl {
         ever_joined = true;
         attempt = 0;
         set_state(connection_state::connected);
-        if (welcome_cb)
-            welcome_cb(w.recovered());
+        fire(&callback_set::welcome, w.recovered());
         if (join_promise) {
             join_promise->set_value(command_result{true, w.state().seq(), pb::ERROR_CODE_UNSPECIFIED, {}});
             join_promise.reset();
@@ -608,8 +705,7 @@ struct client::impl {
             fail(done, result);
             return;
         }
-        if (error_cb)
-            error_cb(error);
+        fire(&callback_set::error, error);
     }
 
     // ---------------------------------------------------------- writing
@@ -713,14 +809,15 @@ client::client(client_options options)
 
 client::~client()
 {
+    // No callback runs once destruction started (what they capture may
+    // already be gone): removed here, and the one under way, if any, is
+    // waited for.
+    impl_->drop_callbacks();
     // Close politely, wait a bounded time for the close handshake (a dead
     // peer must not hang the caller), then stop the thread.
     std::promise<void> ended;
     auto done = ended.get_future();
     asio::post(impl_->io, [i = impl_.get(), &ended] {
-        // No callback runs once destruction started: what they capture may
-        // already be gone.
-        i->drop_callbacks();
         i->on_end = [&ended] { ended.set_value(); };
         i->begin_close();
         if (!i->open && i->on_end)
@@ -928,31 +1025,59 @@ std::string client::ballot_id() const
     return impl_->ballot_id;
 }
 
-void client::on_event(std::function<void(const pb::Event&)> cb) { impl_->event_cb = std::move(cb); }
-void client::on_presence(std::function<void(const pb::PresenceUpdate&)> cb) { impl_->presence_cb = std::move(cb); }
-void client::on_participant_joined(std::function<void(const pb::Participant&)> cb) { impl_->joined_cb = std::move(cb); }
-void client::on_participant_left(std::function<void(const std::string&)> cb) { impl_->left_cb = std::move(cb); }
-void client::on_error(std::function<void(const pb::Error&)> cb) { impl_->error_cb = std::move(cb); }
-void client::on_closed(std::function<void(const close_info&)> cb) { impl_->closed_cb = std::move(cb); }
-void client::on_state(std::function<void(connection_state)> cb) { impl_->state_cb = std::move(cb); }
-void client::on_welcome(std::function<void(bool)> cb) { impl_->welcome_cb = std::move(cb); }
-void client::on_view_request(std::function<void(const pb::Viewport&)> cb) { impl_->view_cb = std::move(cb); }
-void client::on_mention(std::function<void(const pb::ChatMessage&)> cb) { impl_->mention_cb = std::move(cb); }
+void client::on_event(std::function<void(const pb::Event&)> cb)
+{
+    impl_->set_callback(&impl::callback_set::event, std::move(cb));
+}
+
+void client::on_presence(std::function<void(const pb::PresenceUpdate&)> cb)
+{
+    impl_->set_callback(&impl::callback_set::presence, std::move(cb));
+}
+
+void client::on_participant_joined(std::function<void(const pb::Participant&)> cb)
+{
+    impl_->set_callback(&impl::callback_set::joined, std::move(cb));
+}
+
+void client::on_participant_left(std::function<void(const std::string&)> cb)
+{
+    impl_->set_callback(&impl::callback_set::left, std::move(cb));
+}
+
+void client::on_error(std::function<void(const pb::Error&)> cb)
+{
+    impl_->set_callback(&impl::callback_set::error, std::move(cb));
+}
+
+void client::on_closed(std::function<void(const close_info&)> cb)
+{
+    impl_->set_callback(&impl::callback_set::closed, std::move(cb));
+}
+
+void client::on_state(std::function<void(connection_state)> cb)
+{
+    impl_->set_callback(&impl::callback_set::state, std::move(cb));
+}
+
+void client::on_welcome(std::function<void(bool)> cb)
+{
+    impl_->set_callback(&impl::callback_set::welcome, std::move(cb));
+}
+
+void client::on_view_request(std::function<void(const pb::Viewport&)> cb)
+{
+    impl_->set_callback(&impl::callback_set::view, std::move(cb));
+}
+
+void client::on_mention(std::function<void(const pb::ChatMessage&)> cb)
+{
+    impl_->set_callback(&impl::callback_set::mention, std::move(cb));
+}
 
 void client::clear_callbacks()
 {
-    // Run on the I/O thread, between two handlers: no callback is mid-flight.
-    std::promise<void> cleared;
-    auto done = cleared.get_future();
-    asio::post(impl_->io, [i = impl_.get(), &cleared] {
-        i->drop_callbacks();
-        cleared.set_value();
-    });
-    if (impl_->io.stopped()) {
-        impl_->drop_callbacks();
-        return;
-    }
-    done.wait();
+    impl_->drop_callbacks();
 }
 
 } // namespace maptable

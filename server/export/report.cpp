@@ -162,7 +162,7 @@ std::uint64_t comments_on(const room_record& r, const std::string& feature_id)
     for (const auto& [id, t] : r.state.data().threads)
         if (t.feature_id() == feature_id)
             for (const auto& c : t.comments())
-                n += c.deleted() ? 0 : 1;
+                n += exported_comment(r, t, c).deleted() ? 0 : 1;
     return n;
 }
 
@@ -215,7 +215,8 @@ void threads(std::string& out, const room_record& r, std::uint64_t session_id)
             anchor = place;
         }
         out += "### Thread `" + inline_text(id) + "` " + anchor + (t.resolved() ? " (resolved)" : "") + "\n\n";
-        for (const auto& c : t.comments()) {
+        for (const auto& stored : t.comments()) {
+            const pb::Comment c = exported_comment(r, t, stored);
             out += "- **" + inline_text(c.author_name().empty() ? c.author_id() : c.author_name()) + "** (" +
                    date_time(c.time_ms()) + "): ";
             out += c.deleted() ? std::string("*(deleted)*") : inline_text(c.text());

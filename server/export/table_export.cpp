@@ -121,6 +121,44 @@ bool fold_event(room_record& r, const pb::Event& e)
     return true;
 }
 
+void fold_later_deletion(room_record& r, const pb::Event& e)
+{
+    switch (e.body_case()) {
+    case pb::Event::kChatDeleted:
+        if (auto* m = find_chat(r.chat, e.chat_deleted().message_seq()); m && !m->deleted()) {
+            r.deleted_chat_text[m->seq()] = m->text();
+            model::apply_chat_change(*m, e);
+        }
+        break;
+    case pb::Event::kCommentDeleted: {
+        const auto& deleted = e.comment_deleted();
+        if (const pb::Comment* c = find_comment(r.state, deleted.thread_id(), deleted.comment_seq());
+            c && !c->deleted()) {
+            const auto key = std::pair{deleted.thread_id(), c->seq()};
+            r.deleted_comment_text[key] = c->text();
+            r.later_comment_deletions.try_emplace(key, e);
+        }
+        break;
+    }
+    default: break;
+    }
+}
+
+// A comment as exported: deleted when a deletion after the export's seq took
+// it back (room_record::later_comment_deletions).
+pb::Comment exported_comment(const room_record& r, const pb::Thread& t, const pb::Comment& c)
+{
+    const auto later = r.later_comment_deletions.find({t.id(), c.seq()});
+    if (later == r.later_comment_deletions.end())
+        return c;
+    pb::Comment withheld = c;
+    withheld.clear_text();
+    withheld.set_deleted(true);
+    withheld.set_deleted_by(later->second.actor_id());
+    withheld.set_delete_reason(later->second.comment_deleted().reason());
+    return withheld;
+}
+
 // ---------------------------------------------------------------- helpers
 
 namespace {
@@ -340,7 +378,8 @@ std::string comments_json(const room_record& r, bool include_deleted)
     json::array threads;
     for (const auto& [id, t] : r.state.data().threads) {
         json::array comments;
-        for (const auto& c : t.comments())
+        for (const auto& stored : t.comments()) {
+            const pb::Comment c = exported_comment(r, t, stored);
             comments.push_back(json::object{
                 {"seq", c.seq()},
                 {"time_ms", c.time_ms()},
@@ -353,6 +392,7 @@ std::string comments_json(const room_record& r, bool include_deleted)
                 {"deleted_by", c.deleted_by()},
                 {"delete_reason", c.delete_reason()},
             });
+        }
         const auto position = thread_position(r, t);
         threads.push_back(json::object{
             {"id", t.id()},
@@ -382,12 +422,14 @@ std::string comments_csv(const room_record& r, bool include_deleted)
     for (const auto& [id, t] : r.state.data().threads) {
         const auto position = thread_position(r, t);
         const auto title = feature_title(r, t.feature_id());
-        for (const auto& c : t.comments())
+        for (const auto& stored : t.comments()) {
+            const pb::Comment c = exported_comment(r, t, stored);
             csv_row(out, {t.id(), t.feature_id(), title, number(position.lon()), number(position.lat()),
                           yes_no(t.resolved()), std::to_string(c.seq()), iso_time(c.time_ms()), c.author_id(),
                           c.author_name(), text_of(t, c, r, include_deleted),
                           c.edited_seq() ? std::to_string(c.edited_seq()) : "", yes_no(c.deleted()), c.deleted_by(),
                           c.delete_reason()});
+        }
     }
     return out;
 }

@@ -46,6 +46,10 @@ struct room_record {
     std::vector<pb::ChatMessage> chat;                // every message, seq order, changes folded in
     std::map<std::uint64_t, std::string> deleted_chat_text;              // seq -> the words before the deletion
     std::map<std::pair<std::string, std::uint64_t>, std::string> deleted_comment_text;  // (thread, seq) -> words
+    // Comments deleted after the seq an export is at (fold_later_deletion):
+    // exported as deleted, with who deleted them and why. (thread, seq) ->
+    // the deletion's event.
+    std::map<std::pair<std::string, std::uint64_t>, pb::Event> later_comment_deletions;
     std::map<std::string, deleted_feature> deleted_features;             // by id (the last deletion of an id)
     std::map<std::string, std::uint64_t> feature_session;                // feature id -> session it was added in
     std::map<std::string, participant_seen> participants;                // by id
@@ -61,6 +65,17 @@ room_record fold_log(const std::string& room_id, std::span<const pb::Event> even
 // (a long log is read in pages, never held whole). False, and nothing
 // changed, when e does not continue the record's seq.
 bool fold_event(room_record& record, const pb::Event& e);
+
+// An event after the seq an export is at (record was folded to that seq): only
+// a deletion of chat or of a comment counts. What it takes back is exported as
+// deleted, with who deleted it and why, its words only with include_deleted:
+// an export at a past seq shows nothing that was taken back since, as the
+// Welcome, chat history and replay do not.
+void fold_later_deletion(room_record& record, const pb::Event& e);
+
+// A comment of thread t as every export shows it: c, or c deleted when a
+// deletion after the export's seq took it back (fold_later_deletion).
+pb::Comment exported_comment(const room_record& record, const pb::Thread& t, const pb::Comment& c);
 
 // Every chat message, oldest first: {"room_id", "seq", "messages": [{seq,
 // time_ms, time (ISO 8601 UTC), author_id, author_name, text, reply_to,

@@ -203,6 +203,7 @@ bool is_export_name(std::string_view what)
 struct fold_plan {
     std::uint64_t target = room::replay_unbounded;   // the last seq to fold; unbounded: to the log's end
     std::optional<store::stored_snapshot> snapshot;  // start from it (only a state fold asks for one)
+    std::uint64_t after = 0;                         // without a snapshot: start after this seq
 };
 
 // The steps of one paged fold; all but plan run on the work pool, one at a
@@ -250,7 +251,7 @@ public:
                 if (auto* failed = std::get_if<read_failure>(&planned))
                     return self->finish(std::move(*failed));
                 auto plan = std::get<fold_plan>(std::move(planned));
-                const auto from = (plan.snapshot ? plan.snapshot->seq : 0) + 1;
+                const auto from = (plan.snapshot ? plan.snapshot->seq : plan.after) + 1;
                 const auto to = std::min(plan.target, from + room::replay_page_events - 1);
                 auto page = from <= to ? log.events_between(self->room_id_, from, to) : std::vector<std::string>{};
                 boost::asio::post(self->fold_on_, [self, plan = std::move(plan), page = std::move(page)] {
@@ -482,10 +483,34 @@ void read_room_record(session::server_context& context, const std::string& room_
     steps.begin = [](const store::stored_snapshot&) { return std::optional<read_failure>(); };
     steps.apply = [record](const pb::Event& e) { return exports::fold_event(*record, e); };
     steps.seq = [record] { return record->state.seq(); };
-    steps.done = [record, done = std::move(done)](std::optional<read_failure> failed) {
+    const bool at_the_end = !at.seq && !at.time_ms;
+    steps.done = [store = context.store, room_id, fold_on, record, at_the_end,
+                  done = std::move(done)](std::optional<read_failure> failed) mutable {
         if (failed)
             return done(std::move(*failed));
-        done(std::move(*record));
+        if (at_the_end)
+            return done(std::move(*record));
+        // At a past seq: what was deleted since is withheld, as the Welcome,
+        // chat history and replay withhold it. The rest of the log is read for
+        // its deletions only.
+        auto later_seq = std::make_shared<std::uint64_t>(record->state.seq());
+        fold_steps tail;
+        tail.plan = [after = *later_seq](store::event_log&) -> std::variant<fold_plan, read_failure> {
+            return fold_plan{room::replay_unbounded, std::nullopt, after};
+        };
+        tail.begin = [](const store::stored_snapshot&) { return std::optional<read_failure>(); };
+        tail.apply = [record, later_seq](const pb::Event& e) {
+            exports::fold_later_deletion(*record, e);
+            *later_seq = e.seq();
+            return true;
+        };
+        tail.seq = [later_seq] { return *later_seq; };
+        tail.done = [record, done = std::move(done)](std::optional<read_failure> failed) {
+            if (failed)
+                return done(std::move(*failed));
+            done(std::move(*record));
+        };
+        std::make_shared<paged_fold>(*store, fold_on, room_id, std::move(tail))->start();
     };
     std::make_shared<paged_fold>(*context.store, std::move(fold_on), room_id, std::move(steps))->start();
 }

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <map>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -70,6 +71,115 @@ std::pair<std::uint64_t, std::uint64_t> next_page(std::uint64_t seq, std::uint64
     return {from, std::min(target, from + replay_page_events - 1)};
 }
 
+// ---- What was deleted after the replayed seq
+//
+// A replay shows the room as it was, except for what a facilitator or its
+// author took back later: a chat message or comment deleted at any seq up to
+// the head the caller may see shows as deleted (with who and why), exactly as
+// the Welcome, chat history and exports show it, and never with its words.
+// Chat deletions are read by the index of the messages' seqs
+// (event_log::chat_changes, one read for at most limits().recent_chat
+// messages); comments are compared with the state at the head, which costs
+// the fold from the room's newest snapshot (at most snapshot_every_events
+// events, like a load) and is skipped when the replayed state has no comment.
+
+// The seqs of the first and last chat message the state still shows with
+// its words; nullopt when none.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> live_chat(const model::room_state& state)
+{
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> range;
+    for (const auto& m : state.recent_chat())
+        if (!m.deleted())
+            range = std::pair{range ? range->first : m.seq(), m.seq()};
+    return range;
+}
+
+bool has_live_comments(const model::room_state& state)
+{
+    for (const auto& [id, thread] : state.data().threads)
+        for (const auto& c : thread.comments())
+            if (!c.deleted())
+                return true;
+    return false;
+}
+
+// The chat deletions among encoded chat changes, after seq and at most up_to_seq.
+std::vector<pb::Event> chat_deletions(const std::vector<std::string>& changes, std::uint64_t after_seq,
+                                      std::uint64_t up_to_seq)
+{
+    std::vector<pb::Event> deletions;
+    for (const auto& bytes : changes) {
+        pb::Event change;
+        if (change.ParseFromString(bytes) && change.has_chat_deleted() && change.seq() > after_seq &&
+            change.seq() <= up_to_seq)
+            deletions.push_back(std::move(change));
+    }
+    return deletions;
+}
+
+// The state with every message named by deletions, and every comment that
+// head shows deleted, deleted as it was later.
+model::room_state withhold_deleted(model::room_state state, const std::vector<pb::Event>& deletions,
+                                   const model::room_state* head)
+{
+    std::map<std::uint64_t, const pb::Event*> deleted_chat;
+    for (const auto& d : deletions)
+        deleted_chat.emplace(d.chat_deleted().message_seq(), &d);
+    // (thread id, comment seq) -> the comment as head shows it, deleted.
+    std::map<std::pair<std::string, std::uint64_t>, const pb::Comment*> deleted_comments;
+    if (head) {
+        for (const auto& [id, thread] : state.data().threads) {
+            const pb::Thread* later = head->find_thread(id);
+            if (!later)
+                continue;
+            const auto& comments = later->comments();   // oldest first, so by seq
+            for (const auto& c : thread.comments()) {
+                const auto it = std::lower_bound(comments.begin(), comments.end(), c.seq(),
+                                                 [](const pb::Comment& x, std::uint64_t seq) { return x.seq() < seq; });
+                if (!c.deleted() && it != comments.end() && it->seq() == c.seq() && it->deleted())
+                    deleted_comments.emplace(std::pair{id, c.seq()}, &*it);
+            }
+        }
+    }
+    if (deleted_chat.empty() && deleted_comments.empty())
+        return state;
+    // Only apply() changes a room_state: the change goes through its proto.
+    auto proto = state.to_proto();
+    for (auto& m : *proto.mutable_recent_chat())
+        if (auto it = deleted_chat.find(m.seq()); it != deleted_chat.end() && !m.deleted())
+            model::apply_chat_change(m, *it->second);
+    for (auto& thread : *proto.mutable_threads())
+        for (auto& c : *thread.mutable_comments())
+            if (auto it = deleted_comments.find({thread.id(), c.seq()}); it != deleted_comments.end()) {
+                c.clear_text();
+                c.set_deleted(true);
+                c.set_deleted_by(it->second->deleted_by());
+                c.set_delete_reason(it->second->delete_reason());
+            }
+    return model::room_state::from_proto(proto);
+}
+
+// The first page of the fold to the head, for withholding deleted comments:
+// from the room's snapshot when it lies after seq (and not after up_to_seq),
+// else from the replayed state itself. Reads on the writer thread.
+struct head_start {
+    std::optional<store::stored_snapshot> snapshot;
+    std::vector<std::string> page;
+};
+
+head_start read_head_start(store::event_log& log, const std::string& room_id, std::uint64_t seq,
+                           std::uint64_t up_to_seq)
+{
+    head_start start;
+    start.snapshot = log.snapshot_at_most(room_id, up_to_seq);
+    if (start.snapshot && start.snapshot->seq <= seq)
+        start.snapshot.reset();
+    const auto [from, to] = next_page(start.snapshot ? start.snapshot->seq : seq, up_to_seq);
+    if (from <= to)
+        start.page = log.events_between(room_id, from, to);
+    return start;
+}
+
 // One asynchronous replay: the state between pages, and who to tell.
 class replay_run : public std::enable_shared_from_this<replay_run> {
 public:
@@ -85,6 +195,7 @@ public:
     // On the writer thread: resolve the target, read the snapshot and the first page.
     void start(replay_target at, std::uint64_t up_to_seq)
     {
+        up_to_seq_ = up_to_seq;
         store_.read([self = shared_from_this(), at, up_to_seq](store::event_log& log) {
             try {
                 auto resolved = resolve(log, self->room_id_, at, up_to_seq);
@@ -117,7 +228,7 @@ private:
         if (auto failed = fold(*state_, page))
             return done_(std::move(*failed));
         if (state_->seq() == target_)
-            return done_(std::move(*state_));
+            return withhold();
         if (page.size() < to - from + 1)
             return done_(beyond(target_, state_->seq()));
         // Not a structured binding: clang 14 cannot capture one in a lambda.
@@ -127,6 +238,57 @@ private:
             try {
                 auto next = log.events_between(self->room_id_, next_from, next_to);
                 boost::asio::post(self->fold_on_, [self, next = std::move(next)] { self->on_page(next); });
+            } catch (const std::exception& e) {
+                self->finish(unreadable(e.what()));
+            }
+        });
+    }
+
+    // On fold_on, the state at target: reads what was deleted after it.
+    void withhold()
+    {
+        const auto chat = live_chat(*state_);
+        const bool comments = has_live_comments(*state_);
+        if (target_ >= up_to_seq_ || (!chat && !comments))
+            return done_(std::move(*state_));   // nothing shown could have been deleted later
+        store_.read([self = shared_from_this(), chat, comments, seq = target_](store::event_log& log) {
+            try {
+                auto changes = chat ? log.chat_changes(self->room_id_, chat->first, chat->second)
+                                    : std::vector<std::string>{};
+                auto start = comments ? std::optional(read_head_start(log, self->room_id_, seq, self->up_to_seq_))
+                                      : std::nullopt;
+                boost::asio::post(self->fold_on_, [self, changes = std::move(changes), start = std::move(start)] {
+                    self->deletions_ = chat_deletions(changes, self->target_, self->up_to_seq_);
+                    if (!start)
+                        return self->done_(withhold_deleted(std::move(*self->state_), self->deletions_, nullptr));
+                    auto head = start->snapshot ? starting_state(self->room_id_, start->snapshot)
+                                                : std::variant<model::room_state, replay_failure>(*self->state_);
+                    if (auto* failed = std::get_if<replay_failure>(&head))
+                        return self->done_(std::move(*failed));
+                    self->head_.emplace(std::move(std::get<model::room_state>(head)));
+                    self->on_head_page(start->page);
+                });
+            } catch (const std::exception& e) {
+                self->finish(unreadable(e.what()));
+            }
+        });
+    }
+
+    // On fold_on: folds the state at the head a page further, or withholds
+    // what it shows deleted once the head (or the log's end) is reached.
+    void on_head_page(const std::vector<std::string>& page)
+    {
+        const auto [from, to] = next_page(head_->seq(), up_to_seq_);
+        if (auto failed = fold(*head_, page))
+            return done_(std::move(*failed));
+        if (head_->seq() >= up_to_seq_ || page.size() < to - from + 1)
+            return done_(withhold_deleted(std::move(*state_), deletions_, &*head_));
+        const auto next_range = next_page(head_->seq(), up_to_seq_);
+        store_.read([self = shared_from_this(), next_from = next_range.first,
+                    next_to = next_range.second](store::event_log& log) {
+            try {
+                auto next = log.events_between(self->room_id_, next_from, next_to);
+                boost::asio::post(self->fold_on_, [self, next = std::move(next)] { self->on_head_page(next); });
             } catch (const std::exception& e) {
                 self->finish(unreadable(e.what()));
             }
@@ -145,8 +307,11 @@ private:
     boost::asio::any_io_executor fold_on_;
     std::string room_id_;
     std::function<void(replay_result)> done_;
+    std::uint64_t up_to_seq_ = replay_unbounded;
     std::uint64_t target_ = 0;
     std::optional<model::room_state> state_;
+    std::vector<pb::Event> deletions_;        // chat deleted after target_
+    std::optional<model::room_state> head_;   // the room at up_to_seq_ (or the log's end), for comments
 };
 
 } // namespace
@@ -180,7 +345,30 @@ replay_result replay(store::event_log& log, const std::string& room_id, const re
             if (page.size() < to - from + 1)
                 return beyond(target, state.seq());
         }
-        return std::move(state);
+        if (target >= up_to_seq)
+            return std::move(state);
+        const auto chat = live_chat(state);
+        const auto deletions = chat ? chat_deletions(log.chat_changes(room_id, chat->first, chat->second), target, up_to_seq)
+                                    : std::vector<pb::Event>{};
+        if (!has_live_comments(state))
+            return withhold_deleted(std::move(state), deletions, nullptr);
+        auto head_from = read_head_start(log, room_id, target, up_to_seq);
+        auto head = head_from.snapshot ? starting_state(room_id, head_from.snapshot)
+                                       : std::variant<model::room_state, replay_failure>(state);
+        if (auto* failed = std::get_if<replay_failure>(&head))
+            return std::move(*failed);
+        auto& later = std::get<model::room_state>(head);
+        auto page = std::move(head_from.page);
+        while (true) {
+            const auto [from, to] = next_page(later.seq(), up_to_seq);
+            if (auto failed = fold(later, page))
+                return std::move(*failed);
+            if (later.seq() >= up_to_seq || page.size() < to - from + 1)
+                break;
+            const auto next_range = next_page(later.seq(), up_to_seq);
+            page = log.events_between(room_id, next_range.first, next_range.second);
+        }
+        return withhold_deleted(std::move(state), deletions, &later);
     } catch (const std::exception& e) {
         return unreadable(e.what());
     }

@@ -5,11 +5,21 @@
 // Used by the room (GetStateAt over the WebSocket) and by the HTTP exports
 // ("at a given seq or time"). Nothing here needs the room to be loaded.
 //
+// What was deleted later is withheld: a chat message or comment deleted at
+// any seq up to the head the caller may see (up_to_seq, or the log's end when
+// unbounded) shows as deleted, with who deleted it and why, and without its
+// words, exactly as the Welcome, chat history and exports show it. A replay
+// shows nothing a member has not seen live, and nothing taken back since.
+//
 // Cost: a replay of seq k reads and applies k - s events, where s is the
 // seq of the room's stored snapshot when s <= k (one snapshot per room is
 // kept, the newest, every server_limits::snapshot_every_events), else k
 // events from seq 1. Applying is a few microseconds per event, so a replay
-// of 100 000 events costs a few hundred milliseconds of CPU.
+// of 100 000 events costs a few hundred milliseconds of CPU. Withholding adds
+// one indexed read of the changes of the (at most limits().recent_chat)
+// messages shown and, only when comments are shown, the fold of the room at
+// the head from its newest snapshot: at most snapshot_every_events events
+// when the snapshot is current, the cost of loading the room.
 #pragma once
 
 #include "model/room_state.hpp"

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <stdexcept>
 
 namespace maptable::room {
 namespace {
@@ -18,9 +20,39 @@ std::int64_t now_ms()
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::string op_key(const std::string& client_id, std::uint64_t op_id)
+std::string op_key(const std::string& op_client, std::uint64_t op_id)
 {
-    return client_id + '\n' + std::to_string(op_id);
+    return op_client + '\n' + std::to_string(op_id);
+}
+
+// Who may retry a command: the participant and the client id together. A
+// client id is 1-64 characters of [A-Za-z0-9._-] (the session checks it), so
+// the separator never occurs in it and the pair reads back unambiguously.
+// Rows stored before this rule hold the bare client id.
+std::string op_client_of(const std::string& participant_id, const std::string& client_id)
+{
+    return client_id.empty() ? std::string() : participant_id + '\x1f' + client_id;
+}
+
+// Between two load attempts of a room whose store failed: 1 s, doubling, at
+// most 30 s. A store that is back serves the next join after a short outage;
+// one still down is asked at most twice a minute per room, not once per join.
+std::chrono::seconds load_backoff(int failures)
+{
+    return std::min(std::chrono::seconds(1 << std::min(failures - 1, 5)), std::chrono::seconds(30));
+}
+
+// A fault the integration tests inject to show that an exception escaping a
+// room's handler ends that room only: a chat message with exactly this text
+// throws in the room's submit handler. Off unless the server's environment
+// sets MAPTABLE_TEST_ROOM_FAULT (never in production).
+const std::string& injected_fault_text()
+{
+    static const std::string text = [] {
+        const char* v = std::getenv("MAPTABLE_TEST_ROOM_FAULT");
+        return v ? std::string(v) : std::string();
+    }();
+    return text;
 }
 
 bool sees_hidden_presence(pb::Role role)
@@ -80,25 +112,50 @@ room_host::room_host(boost::asio::any_io_executor executor, boost::asio::any_io_
 {
 }
 
+// Runs one of the room's handlers (on its strand): an exception escaping it
+// ends this room, never the process.
+template <class Step>
+void room_host::guarded(const char* step, Step&& step_fn) noexcept
+{
+    try {
+        step_fn();
+    } catch (const std::exception& e) {
+        fail_room(step, e.what());
+    } catch (...) {
+        fail_room(step, "an exception of unknown type");
+    }
+}
+
 // ------------------------------------------------------------------ loading
 
 void room_host::load()
 {
     boost::asio::post(strand_, [self = shared_from_this()] {
-        if (self->phase_ != phase::created)
-            return;
-        self->phase_ = phase::loading;
-        store::load_options options;
-        options.recent_ops = self->limits_.recent_ops_per_room;
-        options.events_before_snapshot = self->limits_.resume_window_events;
-        self->store_.run([self, options](store::event_log& log) {
-            try {
-                auto history = log.load(self->id_, options);
-                boost::asio::post(self->strand_, [self, h = std::move(history)]() mutable { self->on_loaded(std::move(h)); });
-            } catch (const std::exception& e) {
-                boost::asio::post(self->strand_, [self, why = std::string(e.what())] { self->fail_load(why); });
-            }
+        self->guarded("load", [&] {
+            if (self->phase_ == phase::created)
+                self->do_load();
         });
+    });
+}
+
+void room_host::do_load()
+{
+    phase_ = phase::loading;
+    load_started_ = std::chrono::steady_clock::now();
+    store::load_options options;
+    options.recent_ops = limits_.recent_ops_per_room;
+    options.events_before_snapshot = limits_.resume_window_events;
+    store_.run([self = shared_from_this(), options](store::event_log& log) {
+        try {
+            auto history = log.load(self->id_, options);
+            boost::asio::post(self->strand_, [self, h = std::move(history)]() mutable {
+                self->guarded("on_loaded", [&] { self->on_loaded(std::move(h)); });
+            });
+        } catch (const std::exception& e) {
+            boost::asio::post(self->strand_, [self, why = std::string(e.what())] {
+                self->guarded("fail_load", [&] { self->fail_load(why); });
+            });
+        }
     });
 }
 
@@ -130,7 +187,9 @@ void room_host::on_loaded(store::room_history history)
     for (auto it = history.recent_ops.rbegin(); it != history.recent_ops.rend(); ++it)
         remember_op(it->client_id, it->op_id, it->seq);
     phase_ = phase::ready;
-    spdlog::info("room={} loaded seq={} events_replayed={}", id_, committed_.seq(), history.events.size());
+    spdlog::info("room={} loaded seq={} events_replayed={}{}", id_, committed_.seq(), history.events.size(),
+                 failed_loads_ > 0 ? " after " + std::to_string(failed_loads_) + " failed load(s)" : std::string());
+    failed_loads_ = 0;
 
     auto joins = std::move(waiting_joins_);
     waiting_joins_.clear();
@@ -146,13 +205,16 @@ void room_host::fail_load(const std::string& why)
 {
     if (phase_ != phase::loading)
         return;
-    spdlog::error("room={} failed to load: {}", id_, why);
+    ++failed_loads_;
+    next_load_at_ = load_started_ + load_backoff(failed_loads_);
+    spdlog::error("room={} failed to load (attempt {}): {}; a join after {} s loads it again", id_, failed_loads_, why,
+                  load_backoff(failed_loads_).count());
     phase_ = phase::failed;
     auto joins = std::move(waiting_joins_);
     waiting_joins_.clear();
     for (auto& j : joins)
         j.done(join_outcome::unavailable);
-    arm_idle_timer();  // unload, so a later join tries again
+    arm_idle_timer();  // unloaded when nobody asks for it meanwhile
 }
 
 // ------------------------------------------------------------------ members
@@ -162,7 +224,7 @@ void room_host::join(std::shared_ptr<subscriber> who, model::actor actor, std::u
 {
     boost::asio::post(strand_, [self = shared_from_this(), req = pending_join{std::move(who), std::move(actor), request_id,
                                                                               std::move(resume), std::move(done)}]() mutable {
-        self->do_join(std::move(req));
+        self->guarded("join", [&] { self->do_join(std::move(req)); });
     });
 }
 
@@ -174,7 +236,16 @@ void room_host::do_join(pending_join request)
         waiting_joins_.push_back(std::move(request));
         return;
     case phase::failed:
-        request.done(join_outcome::unavailable);
+        // The store may be back: a join after the backoff loads the room
+        // again, and waits for that load like the first join did.
+        if (std::chrono::steady_clock::now() < next_load_at_) {
+            request.done(join_outcome::unavailable);
+            return;
+        }
+        spdlog::info("room={} loading again after {} failed load(s), for a join", id_, failed_loads_);
+        idle_timer_.cancel();
+        waiting_joins_.push_back(std::move(request));
+        do_load();
         return;
     case phase::gone:
         request.done(join_outcome::gone);
@@ -270,14 +341,16 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
 void room_host::update_participant(model::actor actor)
 {
     boost::asio::post(strand_, [self = shared_from_this(), actor = std::move(actor)] {
-        auto it = self->online_.find(actor.id);
-        if (it == self->online_.end())
-            return;
-        it->second.participant.set_name(actor.name);
-        it->second.participant.set_role(actor.role);
-        pb::ServerMessage changed;
-        *changed.mutable_participant_joined()->mutable_participant() = it->second.participant;
-        self->broadcast(encode_piece(changed));
+        self->guarded("update_participant", [&] {
+            auto it = self->online_.find(actor.id);
+            if (it == self->online_.end())
+                return;
+            it->second.participant.set_name(actor.name);
+            it->second.participant.set_role(actor.role);
+            pb::ServerMessage changed;
+            *changed.mutable_participant_joined()->mutable_participant() = it->second.participant;
+            self->broadcast(encode_piece(changed));
+        });
     });
 }
 
@@ -291,9 +364,11 @@ void room_host::remember_event(std::uint64_t seq, shared_piece piece)
 void room_host::leave(const subscriber* who)
 {
     boost::asio::post(strand_, [self = shared_from_this(), who] {
-        auto it = self->members_.find(who);
-        if (it != self->members_.end())
-            self->drop_member(it);
+        self->guarded("leave", [&] {
+            auto it = self->members_.find(who);
+            if (it != self->members_.end())
+                self->drop_member(it);
+        });
     });
 }
 
@@ -346,7 +421,9 @@ void room_host::submit(std::shared_ptr<subscriber> sender, model::actor actor, s
 {
     boost::asio::post(strand_, [self = shared_from_this(), sender = std::move(sender), actor = std::move(actor),
                                 client_id = std::move(client_id), command = std::move(command)]() mutable {
-        self->do_submit(std::move(sender), std::move(actor), std::move(client_id), std::move(command));
+        self->guarded("submit", [&] {
+            self->do_submit(std::move(sender), std::move(actor), std::move(client_id), std::move(command));
+        });
     });
 }
 
@@ -360,10 +437,15 @@ void room_host::do_submit(std::shared_ptr<subscriber> sender, model::actor actor
                                                              : "the room is not available; join again"));
         return;
     }
-    if (request_id != 0 && !client_id.empty()) {
+    if (!injected_fault_text().empty() && command.has_send_chat() && command.send_chat().text() == injected_fault_text())
+        throw std::runtime_error("the fault injected for tests (MAPTABLE_TEST_ROOM_FAULT)");
+    auto op_client = op_client_of(actor.id, client_id);
+    if (request_id != 0 && !op_client.empty()) {
         // A retry (after a reconnect, or a restart) of a command already
         // sequenced: acknowledge it with its original seq, never apply twice.
-        auto seen = recent_ops_.find(op_key(client_id, request_id));
+        auto seen = recent_ops_.find(op_key(op_client, request_id));
+        if (seen == recent_ops_.end())
+            seen = recent_ops_.find(op_key(client_id, request_id));   // a row stored before ids named the participant
         if (seen != recent_ops_.end()) {
             if (seen->second <= committed_.seq())
                 sender->deliver(ack_piece(request_id, seen->second));
@@ -373,27 +455,45 @@ void room_host::do_submit(std::shared_ptr<subscriber> sender, model::actor actor
         }
     }
 
-    auto result = speculative_.validate(command, actor, now_ms());
+    pending_event pending;
+    pending.sender = std::move(sender);
+    pending.request_id = request_id;
+    pending.op_client = request_id == 0 ? std::string() : std::move(op_client);
+    pending.command = std::move(command);
+    pending.actor = std::move(actor);
+    if (sequence(std::move(pending)) && in_store_.empty())
+        start_commit();
+}
+
+// Validates a command against the speculative state and, when it passes,
+// applies it there and queues it for the next batch; otherwise tells its
+// sender (and anyone who retried it) why. Returns whether it was queued.
+bool room_host::sequence(pending_event pending)
+{
+    auto result = speculative_.validate(pending.command, pending.actor, now_ms());
     if (auto* refused = std::get_if<model::rejection>(&result)) {
-        spdlog::debug("room={} refused request={} code={}", id_, request_id, pb::ErrorCode_Name(refused->code));
+        spdlog::debug("room={} refused request={} code={}", id_, pending.request_id, pb::ErrorCode_Name(refused->code));
         metrics::global().refusals.add(static_cast<std::size_t>(refused->code) / 10);
-        sender->deliver(error_piece(request_id, refused->code, std::move(refused->message)));
-        return;
+        if (!pending.op_client.empty()) {
+            refuse_unless_stored(std::move(pending), std::move(*refused));
+            return false;
+        }
+        const auto piece = error_piece(pending.request_id, refused->code, refused->message);
+        if (auto sender = pending.sender.lock())
+            sender->deliver(piece);
+        for (const auto& retry : pending.retries)
+            if (auto who = retry.who.lock())
+                who->deliver(error_piece(retry.request_id, refused->code, refused->message));
+        return false;
     }
     auto& event = std::get<pb::Event>(result);
     speculative_.apply(event);
-    if (request_id != 0 && !client_id.empty())
-        remember_op(client_id, request_id, event.seq());
-
-    pending_event pending;
+    if (!pending.op_client.empty())
+        remember_op(pending.op_client, pending.request_id, event.seq());
     pending.bytes = event.SerializeAsString();
     pending.event = std::move(event);
-    pending.sender = sender;
-    pending.request_id = request_id;
-    pending.client_id = std::move(client_id);
     queued_.push_back(std::move(pending));
-    if (in_store_.empty())
-        start_commit();
+    return true;
 }
 
 void room_host::start_commit()
@@ -408,50 +508,31 @@ void room_host::start_commit()
         r.seq = p.event.seq();
         r.time_ms = p.event.time_ms();
         describe(p.event, r);
-        r.client_id = p.client_id;
-        r.op_id = p.client_id.empty() ? 0 : p.request_id;
+        r.client_id = p.op_client;
+        r.op_id = p.op_client.empty() ? 0 : p.request_id;
         r.bytes = p.bytes;
         records.push_back(std::move(r));
     }
     store_.append(std::move(records), [self = shared_from_this()](store::append_error result) {
-        boost::asio::post(self->strand_, [self, result] { self->on_committed(result); });
+        boost::asio::post(self->strand_, [self, result] {
+            self->guarded("on_committed", [&] { self->on_committed(result); });
+        });
     });
 }
 
 void room_host::on_committed(store::append_error result)
 {
+    if (phase_ == phase::gone)
+        return;   // the room failed meanwhile: its members resume and the next load reads what was stored
+    if (result == store::append_error::duplicate)
+        return on_duplicate();
     if (result != store::append_error::ok) {
-        spdlog::error("room={} could not store events {}..{}: {}", id_, in_store_.front().event.seq(),
-                      in_store_.back().event.seq(), result == store::append_error::duplicate ? "duplicate key" : "I/O error");
+        spdlog::error("room={} could not store events {}..{}: I/O error", id_, in_store_.front().event.seq(),
+                      in_store_.back().event.seq());
         // Nothing of this batch is in the log, and the next batch was validated
         // against it: refuse both and go back to what is stored.
-        for (auto* batch : {&in_store_, &queued_}) {
-            for (auto& p : *batch) {
-                forget_op(p.client_id, p.request_id);
-                auto refuse = [](const std::shared_ptr<subscriber>& who, std::uint64_t request_id) {
-                    who->deliver(error_piece(request_id, pb::ERROR_CODE_STORE_UNAVAILABLE,
-                                             "the change could not be stored and was not applied; try again"));
-                };
-                if (auto sender = p.sender.lock())
-                    refuse(sender, p.request_id);
-                for (const auto& retry : p.retries)
-                    if (auto who = retry.who.lock())
-                        refuse(who, retry.request_id);
-            }
-            batch->clear();
-        }
-        speculative_ = committed_;
-        // Rounds whose CloseVote was refused with the batch are tried again,
-        // after a pause, so a store that keeps failing is not hammered.
-        std::erase_if(votes_closing_, [&](const std::string& id) {
-            const auto* round = committed_.find_vote(id);
-            return round == nullptr || !round->closed();
-        });
-        if (phase_ == phase::closing)
-            finish_shutdown();
-        else
-            arm_vote_timer(std::chrono::seconds(1));
-        return;
+        refuse_pending("the change could not be stored and was not applied; try again");
+        return after_failed_commit();
     }
 
     metrics::global().events_committed.add(in_store_.size());
@@ -503,6 +584,170 @@ bool room_host::attach_retry(std::uint64_t seq, const std::shared_ptr<subscriber
     return false;
 }
 
+// A command with an id that the state refuses may be a retry of one the log
+// holds from before the window of remembered ids (the state refuses it
+// because it was applied: the feature exists, the vote is closed): its sender
+// gets the original ack, not a refusal of what was done. Only refusals pay
+// for the look-up; the refusal is sent when the log does not hold the command.
+void room_host::refuse_unless_stored(pending_event pending, model::rejection refused)
+{
+    const auto separator = pending.op_client.rfind('\x1f');
+    auto bare_client = separator == std::string::npos ? std::string() : pending.op_client.substr(separator + 1);
+    store_.read([self = shared_from_this(), pending = std::move(pending), refused = std::move(refused),
+                 bare_client = std::move(bare_client)](store::event_log& log) mutable {
+        std::optional<std::uint64_t> stored;
+        try {
+            stored = log.find_op(self->id_, pending.op_client, pending.request_id);
+            if (!stored && !bare_client.empty())   // a row stored before ids named the participant
+                stored = log.find_op(self->id_, bare_client, pending.request_id);
+        } catch (const std::exception& e) {
+            spdlog::warn("room={} could not look up request={} in the log: {}", self->id_, pending.request_id, e.what());
+        }
+        boost::asio::post(self->strand_, [self, pending = std::move(pending), refused = std::move(refused), stored] {
+            self->guarded("refuse_unless_stored", [&] {
+                auto answer = [&](std::uint64_t request_id) {
+                    return stored ? ack_piece(request_id, *stored) : error_piece(request_id, refused.code, refused.message);
+                };
+                if (stored) {
+                    spdlog::info("room={} request={} is a retry of seq={}: acknowledged from the log", self->id_,
+                                 pending.request_id, *stored);
+                    self->remember_op(pending.op_client, pending.request_id, *stored);
+                }
+                if (auto sender = pending.sender.lock())
+                    sender->deliver(answer(pending.request_id));
+                for (const auto& retry : pending.retries)
+                    if (auto who = retry.who.lock())
+                        who->deliver(answer(retry.request_id));
+            });
+        });
+    });
+}
+
+// Refuses every command of the batch in the store and of the next one
+// (nothing of them is stored) and goes back to the committed state.
+void room_host::refuse_pending(const char* message)
+{
+    for (auto* batch : {&in_store_, &queued_}) {
+        for (auto& p : *batch) {
+            forget_op(p.op_client, p.request_id);
+            if (auto sender = p.sender.lock())
+                sender->deliver(error_piece(p.request_id, pb::ERROR_CODE_STORE_UNAVAILABLE, message));
+            for (const auto& retry : p.retries)
+                if (auto who = retry.who.lock())
+                    who->deliver(error_piece(retry.request_id, pb::ERROR_CODE_STORE_UNAVAILABLE, message));
+        }
+        batch->clear();
+    }
+    speculative_ = committed_;
+}
+
+void room_host::after_failed_commit()
+{
+    // Rounds whose CloseVote was refused with the batch are tried again,
+    // after a pause, so a store that keeps failing is not hammered.
+    std::erase_if(votes_closing_, [&](const std::string& id) {
+        const auto* round = committed_.find_vote(id);
+        return round == nullptr || !round->closed();
+    });
+    if (phase_ == phase::closing)
+        finish_shutdown();
+    else
+        arm_vote_timer(std::chrono::seconds(1));
+}
+
+// The log refused the batch because a key it holds came again: a command
+// retried after the in-memory window forgot it (or after a restart that read
+// fewer ids than were sent since). Nothing of the batch was written. The
+// commands the log already holds are looked up and acknowledged with their
+// stored seq; every other command of this batch and the next is sequenced
+// again, in its original order, against the committed state: a retry never
+// costs a bystander its command.
+void room_host::on_duplicate()
+{
+    spdlog::warn("room={} events {}..{} repeat a command the log already holds: looking up which", id_,
+                 in_store_.front().event.seq(), in_store_.back().event.seq());
+    std::vector<std::pair<std::string, std::uint64_t>> ops;
+    ops.reserve(in_store_.size());
+    for (const auto& p : in_store_)
+        ops.emplace_back(p.op_client, p.request_id);
+    // in_store_ stays filled meanwhile: new commands queue behind it and are
+    // sequenced again with the rest.
+    store_.read([self = shared_from_this(), ops = std::move(ops)](store::event_log& log) {
+        std::optional<std::vector<std::optional<std::uint64_t>>> stored;
+        try {
+            std::vector<std::optional<std::uint64_t>> seqs;
+            seqs.reserve(ops.size());
+            for (const auto& [op_client, op_id] : ops)
+                seqs.push_back(op_client.empty() ? std::nullopt : log.find_op(self->id_, op_client, op_id));
+            stored = std::move(seqs);
+        } catch (const std::exception& e) {
+            spdlog::error("room={} could not look up the repeated commands: {}", self->id_, e.what());
+        }
+        boost::asio::post(self->strand_, [self, stored = std::move(stored)]() mutable {
+            self->guarded("on_stored_ops", [&] { self->on_stored_ops(std::move(stored)); });
+        });
+    });
+}
+
+void room_host::on_stored_ops(std::optional<std::vector<std::optional<std::uint64_t>>> stored)
+{
+    if (phase_ == phase::gone)
+        return;
+    const bool any = stored && std::any_of(stored->begin(), stored->end(), [](const auto& seq) { return seq.has_value(); });
+    if (!any) {
+        // No command of the batch is in the log: the key that collided is a
+        // seq, so the log holds events this room never sequenced. Its state
+        // cannot be trusted: refuse, then load it again from the log.
+        refuse_pending("the change could not be stored and was not applied; try again");
+        if (!stored)
+            return after_failed_commit();
+        spdlog::error("room={} the log holds events after seq={} that this room did not sequence: loading it again", id_,
+                      committed_.seq());
+        return close_room();
+    }
+    std::vector<pending_event> again;
+    for (std::size_t i = 0; i < in_store_.size(); ++i) {
+        auto& p = in_store_[i];
+        forget_op(p.op_client, p.request_id);
+        if (const auto seq = (*stored)[i]) {
+            spdlog::info("room={} request={} is a retry of seq={}: acknowledged from the log", id_, p.request_id, *seq);
+            remember_op(p.op_client, p.request_id, *seq);
+            if (auto sender = p.sender.lock())
+                sender->deliver(ack_piece(p.request_id, *seq));
+            for (const auto& retry : p.retries)
+                if (auto who = retry.who.lock())
+                    who->deliver(ack_piece(retry.request_id, *seq));
+        } else {
+            again.push_back(std::move(p));
+        }
+    }
+    for (auto& p : queued_) {
+        forget_op(p.op_client, p.request_id);
+        again.push_back(std::move(p));
+    }
+    in_store_.clear();
+    queued_.clear();
+    speculative_ = committed_;
+    for (auto& p : again) {
+        if (phase_ == phase::closing) {
+            // Shutting down: nothing new goes to the store; clients resend after they resume.
+            if (auto sender = p.sender.lock())
+                sender->deliver(error_piece(p.request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
+                                            "the server is shutting down; resend after reconnecting"));
+            continue;
+        }
+        sequence(std::move(p));
+    }
+    if (!queued_.empty())
+        start_commit();
+    else if (phase_ == phase::closing)
+        finish_shutdown();
+    else if (members_.empty())
+        arm_idle_timer();
+    if (phase_ == phase::ready)
+        arm_vote_timer();
+}
+
 void room_host::maybe_snapshot()
 {
     if (committed_.seq() - last_snapshot_seq_ < limits_.snapshot_every_events)
@@ -519,9 +764,9 @@ void room_host::maybe_snapshot()
     });
 }
 
-void room_host::remember_op(const std::string& client_id, std::uint64_t op_id, std::uint64_t seq)
+void room_host::remember_op(const std::string& op_client, std::uint64_t op_id, std::uint64_t seq)
 {
-    auto key = op_key(client_id, op_id);
+    auto key = op_key(op_client, op_id);
     recent_ops_[key] = seq;
     recent_ops_order_.push_back(std::move(key));
     while (recent_ops_order_.size() > limits_.recent_ops_per_room) {
@@ -530,10 +775,10 @@ void room_host::remember_op(const std::string& client_id, std::uint64_t op_id, s
     }
 }
 
-void room_host::forget_op(const std::string& client_id, std::uint64_t op_id)
+void room_host::forget_op(const std::string& op_client, std::uint64_t op_id)
 {
-    if (!client_id.empty())
-        recent_ops_.erase(op_key(client_id, op_id));
+    if (!op_client.empty())
+        recent_ops_.erase(op_key(op_client, op_id));
 }
 
 // ------------------------------------------------------------------ chat history
@@ -590,40 +835,45 @@ void room_host::chat_history(std::shared_ptr<subscriber> who, std::uint64_t requ
 void room_host::state_at(std::shared_ptr<subscriber> who, std::uint64_t request_id, pb::GetStateAt ask)
 {
     boost::asio::post(strand_, [self = shared_from_this(), who = std::move(who), request_id, ask = std::move(ask)] {
-        if (self->phase_ != phase::ready)
-            return who->deliver(error_piece(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
-                                            "the room is not available; join again"));
-        const auto target = replay_target_of(ask);
-        if (!target)
-            return who->deliver(error_piece(request_id, pb::ERROR_CODE_SEQ_OUT_OF_RANGE,
-                                            "GetStateAt names neither a seq nor a time_ms; set one of them"));
-        auto answer = [request_id](const model::room_state& state) {
-            pb::ServerMessage reply;
-            reply.mutable_state_at()->set_request_id(request_id);
-            *reply.mutable_state_at()->mutable_state() = state.to_proto();
-            return encode_piece(reply);
-        };
-        const auto head = self->committed_.seq();
-        // The present needs no replay.
-        if (const auto* at = std::get_if<replay_at_seq>(&*target); at && at->seq == head)
-            return who->deliver(answer(self->committed_));
-        if (self->replays_running_ >= self->limits_.max_replays_per_room)
-            return who->deliver(error_piece(request_id, pb::ERROR_CODE_RATE_LIMITED,
-                                            "too many replays of this room are running; ask again shortly"));
-        ++self->replays_running_;
-        // Bounded by the committed seq: a replay never shows an event before
-        // the room has published it. Folded on the work pool: neither the
-        // room's strand nor an event loop waits for it.
-        replay_async(self->store_, self->work_, self->id_, *target, head,
-                     [self, who, request_id, answer](replay_result result) {
-                         if (auto* state = std::get_if<model::room_state>(&result))
-                             who->deliver(answer(*state));
-                         else
-                             who->deliver(error_piece(request_id, std::get<replay_failure>(result).code,
-                                                      std::get<replay_failure>(result).message));
-                         boost::asio::post(self->strand_, [self] { --self->replays_running_; });
-                     });
+        self->guarded("state_at", [&] { self->do_state_at(who, request_id, ask); });
     });
+}
+
+void room_host::do_state_at(const std::shared_ptr<subscriber>& who, std::uint64_t request_id, const pb::GetStateAt& ask)
+{
+    if (phase_ != phase::ready)
+        return who->deliver(error_piece(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE, "the room is not available; join again"));
+    const auto target = replay_target_of(ask);
+    if (!target)
+        return who->deliver(error_piece(request_id, pb::ERROR_CODE_SEQ_OUT_OF_RANGE,
+                                        "GetStateAt names neither a seq nor a time_ms; set one of them"));
+    auto answer = [request_id](const model::room_state& state) {
+        pb::ServerMessage reply;
+        reply.mutable_state_at()->set_request_id(request_id);
+        *reply.mutable_state_at()->mutable_state() = state.to_proto();
+        return encode_piece(reply);
+    };
+    const auto head = committed_.seq();
+    // The present needs no replay.
+    if (const auto* at = std::get_if<replay_at_seq>(&*target); at && at->seq == head)
+        return who->deliver(answer(committed_));
+    if (replays_running_ >= limits_.max_replays_per_room)
+        return who->deliver(error_piece(request_id, pb::ERROR_CODE_RATE_LIMITED,
+                                        "too many replays of this room are running; ask again shortly"));
+    ++replays_running_;
+    // Bounded by the committed seq: a replay never shows an event before
+    // the room has published it, and withholds what was deleted up to it.
+    // Folded on the work pool: neither the room's strand nor an event loop
+    // waits for it.
+    replay_async(store_, work_, id_, *target, head,
+                 [self = shared_from_this(), who, request_id, answer](replay_result result) {
+                     if (auto* state = std::get_if<model::room_state>(&result))
+                         who->deliver(answer(*state));
+                     else
+                         who->deliver(error_piece(request_id, std::get<replay_failure>(result).code,
+                                                  std::get<replay_failure>(result).message));
+                     boost::asio::post(self->strand_, [self] { --self->replays_running_; });
+                 });
 }
 
 // ------------------------------------------------------------------ votes with an end time
@@ -643,7 +893,7 @@ void room_host::arm_vote_timer(std::chrono::milliseconds at_least)
     vote_timer_.expires_after(wait);
     vote_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (!ec)
-            self->close_ended_votes();
+            self->guarded("close_ended_votes", [&] { self->close_ended_votes(); });
     });
 }
 
@@ -672,17 +922,19 @@ void room_host::close_ended_votes()
 void room_host::update_presence(pb::ParticipantPresence presence)
 {
     boost::asio::post(strand_, [self = shared_from_this(), presence = std::move(presence)]() mutable {
-        if (!self->online_.contains(presence.participant_id()))
-            return;
-        auto [slot, fresh] = self->dirty_presence_.try_emplace(presence.participant_id());
-        if (!fresh)
-            metrics::global().queue_drops.add();   // an update not yet sent is replaced
-        auto& latest = slot->second;
-        latest.set_participant_id(presence.participant_id());
-        if (presence.has_cursor())
-            *latest.mutable_cursor() = presence.cursor();
-        if (presence.has_viewport())
-            *latest.mutable_viewport() = presence.viewport();
+        self->guarded("update_presence", [&] {
+            if (!self->online_.contains(presence.participant_id()))
+                return;
+            auto [slot, fresh] = self->dirty_presence_.try_emplace(presence.participant_id());
+            if (!fresh)
+                metrics::global().queue_drops.add();   // an update not yet sent is replaced
+            auto& latest = slot->second;
+            latest.set_participant_id(presence.participant_id());
+            if (presence.has_cursor())
+                *latest.mutable_cursor() = presence.cursor();
+            if (presence.has_viewport())
+                *latest.mutable_viewport() = presence.viewport();
+        });
     });
 }
 
@@ -695,7 +947,7 @@ void room_host::start_presence_tick()
     presence_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         self->presence_ticking_ = false;
         if (!ec)
-            self->on_presence_tick();
+            self->guarded("presence_tick", [&] { self->on_presence_tick(); });
     });
 }
 
@@ -754,28 +1006,36 @@ void room_host::arm_idle_timer()
 {
     idle_timer_.expires_after(limits_.room_idle_unload);
     idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-        if (ec || !self->members_.empty() || !self->waiting_joins_.empty())
+        if (ec || self->phase_ == phase::gone)
             return;
-        if (!self->in_store_.empty() || !self->queued_.empty())
-            return self->arm_idle_timer();
-        self->phase_ = phase::gone;
-        // Nothing may keep an unloaded room alive; its votes close when it loads again.
-        self->vote_timer_.cancel();
-        self->on_idle_(*self);
+        self->guarded("idle_unload", [&] {
+            if (!self->members_.empty() || !self->waiting_joins_.empty())
+                return;
+            if (!self->in_store_.empty() || !self->queued_.empty())
+                return self->arm_idle_timer();
+            self->phase_ = phase::gone;
+            // Nothing may keep an unloaded room alive; its votes close when it loads again.
+            self->vote_timer_.cancel();
+            self->on_idle_(*self);
+        });
     });
 }
 
 void room_host::shutdown(std::string reason, std::function<void()> done)
 {
     boost::asio::post(strand_, [self = shared_from_this(), reason = std::move(reason), done = std::move(done)]() mutable {
+        if (self->phase_ == phase::gone)
+            return done();   // failed or unloaded meanwhile: it has no members left
         self->shutdown_reason_ = std::move(reason);
         self->shutdown_done_ = std::move(done);
         const bool committing = self->phase_ == phase::ready && !self->in_store_.empty();
+        // (A batch the log refused as a duplicate is still in in_store_ while
+        // its commands are looked up: on_stored_ops finishes the shutdown.)
         self->phase_ = phase::closing;
         // What is in the store finishes (acks and events go out); commands
         // sequenced behind it were never stored: refuse them, clients resend.
         for (auto& p : self->queued_) {
-            self->forget_op(p.client_id, p.request_id);
+            self->forget_op(p.op_client, p.request_id);
             if (auto sender = p.sender.lock())
                 sender->deliver(error_piece(p.request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
                                             "the server is shutting down; resend after reconnecting"));
@@ -799,6 +1059,53 @@ void room_host::finish_shutdown()
     waiting_joins_.clear();
     if (auto done = std::exchange(shutdown_done_, nullptr))
         done();
+}
+
+// ------------------------------------------------------------------ failures
+
+void room_host::fail_room(const char* step, const std::string& what) noexcept
+{
+    metrics::global().handler_exceptions.add();
+    spdlog::error("room={} {} failed: {}; closing the room (its members resume, the next join loads it again)", id_, step,
+                  what);
+    close_room();
+}
+
+// Ends this room's life in memory: its members are disconnected (they
+// resume), the registry forgets it, and the next join loads it from the log.
+void room_host::close_room() noexcept
+{
+    if (phase_ == phase::gone)
+        return;
+    try {
+        phase_ = phase::gone;
+        idle_timer_.cancel();
+        presence_timer_.cancel();
+        vote_timer_.cancel();
+        // Commands in the store may still commit: they are not refused (that
+        // would say "not applied"). Every sender resumes and resends; the
+        // reloaded room acknowledges what was stored and applies the rest.
+        in_store_.clear();
+        queued_.clear();
+        auto members = std::exchange(members_, {});
+        for (auto& [key, m] : members) {
+            fanout_.remove(key);
+            if (auto who = m.who.lock())
+                who->disconnect("the room failed on the server; join again");
+        }
+        online_.clear();
+        // Out of the registry first, so that joins sent back to it (gone)
+        // load the room anew.
+        on_idle_(*this);
+        for (auto& j : std::exchange(waiting_joins_, {}))
+            j.done(join_outcome::gone);
+        if (auto done = std::exchange(shutdown_done_, nullptr))
+            done();
+    } catch (const std::exception& e) {
+        spdlog::critical("room={} could not be closed after a failure: {}", id_, e.what());
+    } catch (...) {
+        spdlog::critical("room={} could not be closed after a failure", id_);
+    }
 }
 
 } // namespace maptable::room

@@ -12,7 +12,18 @@
 // the *committed* state, fanned out and acknowledged. A room has at most one
 // batch in the store at a time, so a failed commit can never leave a gap in
 // its seqs: on failure the commands of that batch and of the next are refused
-// and the speculative state is reset to the committed one.
+// and the speculative state is reset to the committed one. A batch the log
+// refuses for a duplicate command id is not refused: the commands the log
+// already holds are acknowledged with their stored seq, the others are
+// sequenced again (see on_duplicate).
+//
+// Retries are recognised by (participant id, client id, request id): a client
+// id is chosen by the client, so one participant must never be able to make
+// another's command pass for a retry of its own.
+//
+// An exception escaping one of the room's handlers ends this room only: its
+// members are disconnected (they resume), the registry unloads it, and the
+// next join loads it again from the log (fail_room).
 #pragma once
 
 #include "limits.hpp"
@@ -137,11 +148,18 @@ private:
         std::string bytes;                  // the encoding stored and sent: made once
         std::weak_ptr<subscriber> sender;
         std::uint64_t request_id = 0;
-        std::string client_id;
+        // Whose retries it answers: "participant id \x1f client id" (stored in
+        // the log's client_id column), "" = not deduplicated.
+        std::string op_client;
+        // What was asked, and by whom: kept so the command can be sequenced
+        // again when the log refuses its batch for another command's duplicate.
+        pb::ClientMessage command;
+        model::actor actor;
         std::vector<ack_target> retries;    // the same command resent while it was being stored
         std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();   // for the ack latency
     };
 
+    void do_load();
     void on_loaded(store::room_history history);
     void drop_member(std::map<const subscriber*, member>::iterator it);
     void kick_participant(const std::string& participant_id, const std::string& reason);
@@ -150,6 +168,7 @@ private:
     void send_presence(std::map<std::string, pb::ParticipantPresence> changed);
     void fail_load(const std::string& why);
     void do_join(pending_join request);
+    void do_state_at(const std::shared_ptr<subscriber>& who, std::uint64_t request_id, const pb::GetStateAt& ask);
     void send_welcome(const pending_join& request, const pb::Participant& participant);
     bool attach_retry(std::uint64_t seq, const std::shared_ptr<subscriber>& sender, std::uint64_t request_id);
     void finish_shutdown();
@@ -158,13 +177,23 @@ private:
                    pb::ClientMessage command);
     void start_commit();
     void on_committed(store::append_error result);
+    void refuse_pending(const char* message);
+    void after_failed_commit();
+    void on_duplicate();
+    void on_stored_ops(std::optional<std::vector<std::optional<std::uint64_t>>> stored);
+    bool sequence(pending_event pending);
+    void refuse_unless_stored(pending_event pending, model::rejection refused);
+    template <class Step>
+    void guarded(const char* step, Step&& step_fn) noexcept;
+    void fail_room(const char* step, const std::string& what) noexcept;
+    void close_room() noexcept;
     void maybe_snapshot();
     std::size_t broadcast(const shared_piece& piece);   // returns how many members it reached
     void start_presence_tick();
     void on_presence_tick();
     void arm_idle_timer();
-    void remember_op(const std::string& client_id, std::uint64_t op_id, std::uint64_t seq);
-    void forget_op(const std::string& client_id, std::uint64_t op_id);
+    void remember_op(const std::string& op_client, std::uint64_t op_id, std::uint64_t seq);
+    void forget_op(const std::string& op_client, std::uint64_t op_id);
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     boost::asio::any_io_executor work_;
@@ -174,6 +203,14 @@ private:
     idle_callback on_idle_;
 
     phase phase_ = phase::created;
+    // Loads that failed in a row, and when the next may start: a join on a
+    // failed room loads it again once the backoff (1 s doubling to 30 s,
+    // counted from the start of the failed attempt) has passed, so a store
+    // that is back serves the next join, and one still down is not asked by
+    // every join.
+    int failed_loads_ = 0;
+    std::chrono::steady_clock::time_point load_started_;
+    std::chrono::steady_clock::time_point next_load_at_;
     model::room_state committed_;     // what subscribers have seen: Welcomes are built from it
     model::room_state speculative_;   // committed + sequenced but not yet stored: commands validate against it
     std::uint64_t last_snapshot_seq_ = 0;
@@ -211,8 +248,11 @@ private:
 
     std::size_t replays_running_ = 0;
 
-    // (client id, op id) -> seq of commands sequenced since the room loaded,
-    // so that a retried command is acknowledged again instead of applied twice.
+    // (participant id, client id, op id) -> seq of commands sequenced since
+    // the room loaded (and the newest stored ones), so that a retried command
+    // is acknowledged again without a store read instead of applied twice.
+    // A retry older than this window reaches the log, whose unique key
+    // refuses it; on_duplicate then answers it from the log.
     std::unordered_map<std::string, std::uint64_t> recent_ops_;
     std::deque<std::string> recent_ops_order_;
 };

@@ -62,7 +62,10 @@ public:
     ~event_recorder();   // detaches from the client: no callback reaches a dead recorder
     // Waits until the client's replica reached seq and, for events after the
     // recorder was made, this recorder has seen them (the replica advances
-    // just before the event callbacks run); false on timeout.
+    // just before the event callbacks run); false on timeout. Not for a
+    // client that may resume from a snapshot: the events inside a snapshot
+    // Welcome are never delivered, so this can wait forever with the replica
+    // already at seq.
     bool wait_for_seq(std::uint64_t seq, std::chrono::seconds timeout = std::chrono::seconds(30));
     // Waits until pred() holds (checked after each event, presence or roster
     // change). pred may call this recorder's accessors: the lock is recursive.

@@ -11,8 +11,10 @@
 //
 // The replica is kept by the same apply() code the server runs, so at seq k
 // it is exactly the server's state at seq k. Each client runs one I/O thread
-// of its own; callbacks run on it and must not block. All public methods are
-// thread-safe. This header does not include Asio or Beast.
+// of its own; callbacks run on it, one at a time, and must not block. All
+// public methods are thread-safe, callback setters and clear_callbacks()
+// included; a callback may call any of them (not the destructor). This header
+// does not include Asio or Beast.
 #pragma once
 
 #include "maptable/v1/envelope.pb.h"
@@ -199,8 +201,12 @@ public:
     // the last Welcome.
     std::string ballot_id() const;
 
-    // Callbacks, run on the client's I/O thread. Set them before connect().
-    // None runs once the destructor has started.
+    // Callbacks, run on the client's I/O thread, one at a time. Each setter
+    // replaces that callback (an empty function removes it) and may be called
+    // from any thread, at any time, also from a callback: a delivery that has
+    // not started yet uses the new one. Set them before connect() to see the
+    // first connection's states and Welcome. None runs once the destructor
+    // has started (it waits for one under way, as clear_callbacks() does).
     void on_event(std::function<void(const pb::Event&)> callback);
     void on_presence(std::function<void(const pb::PresenceUpdate&)> callback);
     void on_participant_joined(std::function<void(const pb::Participant&)> callback);
@@ -225,8 +231,15 @@ public:
     // A chat message someone else posted that mentions me() (its mentions
     // hold my participant id).
     void on_mention(std::function<void(const pb::ChatMessage&)> callback);
-    // Removes every callback; when it returns, none is running or will run.
-    // Call it before destroying what the callbacks capture. Not from a callback.
+    // Removes every callback: once it returns, no callback starts (until one
+    // is set again). Called from any other thread, it also waits for the
+    // callback running at that moment, if any, to finish, so none is running
+    // when it returns: call it before destroying what the callbacks capture,
+    // and not while holding a lock a callback takes. Called from inside a
+    // callback, it returns at once and only that callback (the caller) is
+    // still running, to its end. It does not wait on the client's connection
+    // or event loop: it returns whether the client is connected, reconnecting
+    // or closed.
     void clear_callbacks();
 
 private:
