@@ -24,7 +24,7 @@ else
     echo "SKIP: neither docker compose nor docker-compose is installed (deploy/setup.sh installs docker-compose)"
     exit 77
 fi
-need dpkg-query ldd
+need dpkg-query ldd readelf
 
 # The compose file with the files an operator makes beside it.
 mkdir -p "$WORK/repo/deploy/haproxy"
@@ -54,10 +54,14 @@ user=$(awk '$1 == "USER" { u = $2 } END { print u }' "$DOCKERFILE")
 grep -q '^HEALTHCHECK .*' "$DOCKERFILE" && grep -A1 '^HEALTHCHECK' "$DOCKERFILE" | grep -q '/healthz' ||
     fail "no HEALTHCHECK on /healthz"
 grep -q '^VOLUME /var/lib/maptable' "$DOCKERFILE" || fail "no volume for the data dir"
-# Every library the server links comes from a package the runtime stage installs.
+# Every library the server links directly comes from a package the runtime
+# stage installs (what those libraries need in turn, apt brings with them).
 runtime=$(awk '/^FROM debian:12-slim/ { on = 1 } on' "$DOCKERFILE")
+needed=$(readelf -d "$SERVER" | awk '/\(NEEDED\)/ { gsub(/[][]/, "", $5); print $5 }')
 # (A sanitizer build's runtime is the test build's, not the image's.)
-for library in $(ldd "$SERVER" | awk '$3 ~ /^\// && $1 !~ /asan|ubsan|clang_rt/ { print $3 }'); do
+for library in $(ldd "$SERVER" | awk -v needed="$needed" '
+        BEGIN { n = split(needed, list, "\n"); for (i = 1; i <= n; ++i) direct[list[i]] = 1 }
+        $3 ~ /^\// && ($1 in direct) && $1 !~ /asan|ubsan|clang_rt/ { print $3 }'); do
     # dpkg may record the file under /lib or /usr/lib (merged /usr).
     real=$(readlink -f "$library")
     package=$( (dpkg-query -S "$real" || dpkg-query -S "/lib/${real#/usr/lib/}" || dpkg-query -S "*/$(basename "$real")") 2>/dev/null |
