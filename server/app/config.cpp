@@ -246,6 +246,10 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
          "for many events as for one")
         ("resume-window-events", at_least_one("resume-window-events", l.resume_window_events),
          "events kept per room to answer a resume without a snapshot")
+        ("recent-ops-per-room", at_least_one("recent-ops-per-room", l.recent_ops_per_room),
+         "command ids per room remembered to acknowledge retries without a store read (older ones are looked up)")
+        ("max-replays-per-room", po::value<std::size_t>(&l.max_replays_per_room)->default_value(l.max_replays_per_room),
+         "replays (GetStateAt of a past seq) one room folds at once; more are refused with RATE_LIMITED (0: none)")
         ("shutdown-timeout", at_least_one("shutdown-timeout", l.shutdown_timeout),
          "seconds a SIGTERM waits for commits and clients to finish before the server stops anyway");
     options.add(security).add(web).add(limits);

@@ -227,3 +227,34 @@ TEST_CASE("an exception in a room's handler ends that room only; it loads again 
     CHECK(metrics.find("maptable_handler_exceptions_total 1") != std::string::npos);
     CHECK(server.log().find("room=stormy submit failed") != std::string::npos);
 }
+
+TEST_CASE("a replay beyond the room's cap of folds at once is refused with RATE_LIMITED; the present never is")
+{
+    // A cap of 0: every fold is one too many, so the refusal needs no race.
+    server_process server({"--max-replays-per-room", "0"});
+    raw_client ana(server.port());
+    REQUIRE(ana.join("capped", server.token("capped", "ana")).has_welcome());
+    ana.send(chat(1, "one"));
+    REQUIRE(ana.answer_to(1)->has_ack());
+    ana.send(chat(2, "two"));
+    const auto two = ana.answer_to(2);
+    REQUIRE(two->has_ack());
+
+    pb::ClientMessage past;
+    past.set_request_id(3);
+    past.mutable_get_state_at()->set_seq(1);
+    ana.send(past);
+    const auto refused = ana.answer_to(3);
+    REQUIRE(refused);
+    REQUIRE(refused->has_error());
+    CHECK(refused->error().code() == pb::ERROR_CODE_RATE_LIMITED);
+
+    pb::ClientMessage present;
+    present.set_request_id(4);
+    present.mutable_get_state_at()->set_seq(two->ack().seq());
+    ana.send(present);
+    const auto answered = ana.answer_to(4);
+    REQUIRE(answered);
+    REQUIRE(answered->has_state_at());
+    CHECK(answered->state_at().state().seq() == two->ack().seq());
+}

@@ -63,10 +63,11 @@ TEST_CASE("store fault (room): a room whose load failed loads again on the next 
 
 TEST_CASE("store fault (room): a retry older than the op window gets its original ack and its batch neighbours are applied")
 {
-    // The window is the server's default: the test sends one more command
+    // A small window (the default holds 100,000): the test sends more commands
     // than it holds. (Durability normal: the fsyncs are not what is tested.)
-    const std::uint64_t window = server_limits{}.recent_ops_per_room;
-    server_process server({"--command-rate", "1000000", "--command-burst", "1000000", "--durability", "normal"});
+    const std::uint64_t window = 60;
+    server_process server({"--recent-ops-per-room", std::to_string(window), "--command-rate", "1000000",
+                           "--command-burst", "1000000", "--durability", "normal"});
     raw_client ana(server.port());
     REQUIRE(ana.join("window", server.token("window", "ana")).has_welcome());
     raw_client ben(server.port());
@@ -89,7 +90,7 @@ TEST_CASE("store fault (room): a retry older than the op window gets its origina
     // window more commands, sent in chunks and answered, push requests 2 and
     // 3 out of the room's memory (they are still in the log).
     std::uint64_t head = added->ack().seq();
-    const std::uint64_t chunk = 500;
+    const std::uint64_t chunk = 25;
     for (std::uint64_t first = 4; first < 4 + window; first += chunk) {
         const auto last = std::min(first + chunk - 1, 3 + window);
         for (auto id = first; id <= last; ++id)
