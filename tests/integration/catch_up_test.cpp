@@ -36,29 +36,6 @@ std::vector<std::string> server_args()
             "--command-rate", "1000000", "--command-burst", "1000000", "--durability", "normal"};
 }
 
-pb::ClientMessage join_message(const std::string& room, const std::string& token, const std::string& client_id,
-                               std::optional<pb::Resume> resume = std::nullopt)
-{
-    pb::ClientMessage m;
-    m.set_request_id(1);
-    auto* j = m.mutable_join();
-    j->set_room_id(room);
-    j->set_token(token);
-    j->set_client_id(client_id);
-    j->set_protocol_version(1);
-    if (resume)
-        *j->mutable_resume() = *resume;
-    return m;
-}
-
-pb::Resume resume_at(const std::string& epoch, std::uint64_t seq)
-{
-    pb::Resume r;
-    r.set_epoch(epoch);
-    r.set_last_seq(seq);
-    return r;
-}
-
 // A client's replica kept from what a raw connection receives: a Welcome's
 // state, or (recovered) the replica it already had, then every event in order.
 struct raw_replica {

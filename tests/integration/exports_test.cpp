@@ -2,6 +2,7 @@
 // 7946 with votes and comment counts, chat and comments as JSON and CSV
 // (RFC 4180 quoting), the Markdown session report, deleted content only on
 // request, an export at an earlier seq, and who may export.
+#include "csv_records.hpp"
 #include "http_probe.hpp"
 #include "server_process.hpp"
 
@@ -29,63 +30,6 @@ json::value json_body(const http_reply& r)
 http_reply get(unsigned short port, const std::string& target, const std::string& credential = admin_key)
 {
     return call_api(port, {.target = target, .bearer = credential});
-}
-
-// RFC 4180: records of fields; quoted fields may hold commas, CRLF and "".
-// Fails the test on a malformed file (a quote inside an unquoted field, an
-// unterminated quote, a line end other than CRLF).
-std::vector<std::vector<std::string>> parse_csv(const std::string& text)
-{
-    std::vector<std::vector<std::string>> rows;
-    std::vector<std::string> row;
-    std::string field;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        if (text[i] == '"') {
-            ++i;
-            for (;;) {
-                REQUIRE_MESSAGE(i < text.size(), "unterminated quoted field");
-                if (text[i] == '"') {
-                    if (i + 1 < text.size() && text[i + 1] == '"') {
-                        field += '"';
-                        i += 2;
-                        continue;
-                    }
-                    ++i;
-                    break;
-                }
-                field += text[i++];
-            }
-        }
-        while (i < text.size() && text[i] != ',' && text[i] != '\r') {
-            REQUIRE_MESSAGE(text[i] != '"', "a quote inside an unquoted field");
-            REQUIRE_MESSAGE(text[i] != '\n', "a bare LF ends a record (RFC 4180 wants CRLF)");
-            field += text[i++];
-        }
-        if (i < text.size() && text[i] == ',') {
-            row.push_back(std::move(field));
-            field.clear();
-            ++i;
-            continue;
-        }
-        REQUIRE_MESSAGE(i + 1 < text.size(), "the last record must end with CRLF");
-        REQUIRE(text[i + 1] == '\n');
-        row.push_back(std::move(field));
-        field.clear();
-        rows.push_back(std::move(row));
-        row.clear();
-        i += 2;
-    }
-    return rows;
-}
-
-std::size_t column(const std::vector<std::string>& header, const std::string& name)
-{
-    for (std::size_t i = 0; i < header.size(); ++i)
-        if (header[i] == name)
-            return i;
-    FAIL("no column " << name);
-    return 0;
 }
 
 pb::Feature line_feature(const std::string& id)

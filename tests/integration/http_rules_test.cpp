@@ -5,6 +5,7 @@
 // a joined room without events; and exports of a long history are read in
 // pages and folded off the event loops, so other requests are answered
 // meanwhile.
+#include "csv_records.hpp"
 #include "http_probe.hpp"
 #include "raw_client.hpp"
 #include "server_process.hpp"
@@ -69,60 +70,6 @@ pb::ClientMessage remove_participant(const std::string& id)
     pb::ClientMessage m;
     m.mutable_remove_participant()->set_participant_id(id);
     return m;
-}
-
-// RFC 4180 records (the exports_test parser, without its diagnostics).
-std::vector<std::vector<std::string>> parse_csv(const std::string& text)
-{
-    std::vector<std::vector<std::string>> rows;
-    std::vector<std::string> row;
-    std::string field;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        if (text[i] == '"') {
-            ++i;
-            for (;;) {
-                REQUIRE_MESSAGE(i < text.size(), "unterminated quoted field");
-                if (text[i] == '"') {
-                    if (i + 1 < text.size() && text[i + 1] == '"') {
-                        field += '"';
-                        i += 2;
-                        continue;
-                    }
-                    ++i;
-                    break;
-                }
-                field += text[i++];
-            }
-        }
-        while (i < text.size() && text[i] != ',' && text[i] != '\r') {
-            REQUIRE_MESSAGE(text[i] != '"', "a quote inside an unquoted field");
-            field += text[i++];
-        }
-        if (i < text.size() && text[i] == ',') {
-            row.push_back(std::move(field));
-            field.clear();
-            ++i;
-            continue;
-        }
-        REQUIRE(i + 1 < text.size());
-        REQUIRE(text[i + 1] == '\n');
-        row.push_back(std::move(field));
-        field.clear();
-        rows.push_back(std::move(row));
-        row.clear();
-        i += 2;
-    }
-    return rows;
-}
-
-std::size_t column(const std::vector<std::string>& header, const std::string& name)
-{
-    for (std::size_t i = 0; i < header.size(); ++i)
-        if (header[i] == name)
-            return i;
-    FAIL("no column " << name);
-    return 0;
 }
 
 // Waits until the server's log has a line containing text (the server

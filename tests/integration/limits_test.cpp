@@ -140,13 +140,6 @@ private:
     websocket::stream<tcp::socket> ws_{io_};
 };
 
-pb::ClientMessage chat(std::uint64_t request_id, const std::string& text)
-{
-    pb::ClientMessage m;
-    m.set_request_id(request_id);
-    m.mutable_send_chat()->set_text(text);
-    return m;
-}
 
 // Sends count chats of text, window at a time, and requires an Ack for each.
 // After each window, between(acked) may look at the server; it returns false
@@ -161,7 +154,7 @@ std::uint64_t flood(raw_client& flooder, std::uint64_t& next_request_id, std::ui
         const auto first = next_request_id;
         const auto n = std::min(window, count - acked);
         for (std::uint64_t i = 0; i < n; ++i)
-            flooder.send(chat(next_request_id++, text));
+            flooder.send(chat_command(next_request_id++, text));
         for (auto id = first; id < first + n; ++id) {
             auto answer = flooder.answer_to(id);
             REQUIRE_MESSAGE(answer.has_value(), "the flooder was disconnected: " << flooder.close().reason);

@@ -153,4 +153,35 @@ std::pair<int, std::string> http_get(unsigned short port, const std::string& tar
     return {static_cast<int>(res.result_int()), res.body()};
 }
 
+pb::ClientMessage chat_command(std::uint64_t request_id, const std::string& text)
+{
+    pb::ClientMessage m;
+    m.set_request_id(request_id);
+    m.mutable_send_chat()->set_text(text);
+    return m;
+}
+
+pb::ClientMessage join_message(const std::string& room, const std::string& token, const std::string& client_id,
+                               std::optional<pb::Resume> resume, std::uint64_t request_id)
+{
+    pb::ClientMessage m;
+    m.set_request_id(request_id);
+    auto* j = m.mutable_join();
+    j->set_room_id(room);
+    j->set_token(token);
+    j->set_client_id(client_id);
+    j->set_protocol_version(1);
+    if (resume)
+        *j->mutable_resume() = *resume;
+    return m;
+}
+
+pb::Resume resume_at(const std::string& epoch, std::uint64_t seq)
+{
+    pb::Resume r;
+    r.set_epoch(epoch);
+    r.set_last_seq(seq);
+    return r;
+}
+
 } // namespace maptable::test

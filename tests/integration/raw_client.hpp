@@ -56,6 +56,13 @@ private:
     raw_close close_;
 };
 
+// Client messages as a client sends them, for tests that speak the protocol
+// without the SDK.
+pb::ClientMessage chat_command(std::uint64_t request_id, const std::string& text);
+pb::ClientMessage join_message(const std::string& room, const std::string& token, const std::string& client_id,
+                               std::optional<pb::Resume> resume = std::nullopt, std::uint64_t request_id = 1);
+pb::Resume resume_at(const std::string& epoch, std::uint64_t seq);
+
 // A plain HTTP GET; returns the status code and body.
 std::pair<int, std::string> http_get(unsigned short port, const std::string& target);
 

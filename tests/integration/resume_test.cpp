@@ -16,29 +16,6 @@ using namespace maptable::test;
 
 namespace {
 
-pb::ClientMessage join_message(const std::string& room, const std::string& token, const std::string& client_id,
-                               std::optional<pb::Resume> resume = std::nullopt, std::uint64_t request_id = 1)
-{
-    pb::ClientMessage m;
-    m.set_request_id(request_id);
-    auto* j = m.mutable_join();
-    j->set_room_id(room);
-    j->set_token(token);
-    j->set_client_id(client_id);
-    j->set_protocol_version(1);
-    if (resume)
-        *j->mutable_resume() = *resume;
-    return m;
-}
-
-pb::Resume resume_at(const std::string& epoch, std::uint64_t seq)
-{
-    pb::Resume r;
-    r.set_epoch(epoch);
-    r.set_last_seq(seq);
-    return r;
-}
-
 pb::Welcome join_raw(raw_client& raw, const pb::ClientMessage& join)
 {
     raw.send(join);

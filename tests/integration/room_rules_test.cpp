@@ -34,13 +34,6 @@ const pb::Comment* comment_at(const model::room_state& state, const std::string&
     return nullptr;
 }
 
-pb::ClientMessage chat(std::uint64_t request_id, const std::string& text)
-{
-    pb::ClientMessage m;
-    m.set_request_id(request_id);
-    m.mutable_send_chat()->set_text(text);
-    return m;
-}
 
 } // namespace
 
@@ -148,12 +141,12 @@ TEST_CASE("two participants with the same client id and request id each get thei
     REQUIRE(mallory.join("ids", server.token("ids", "mallory")).has_welcome());
     REQUIRE(victor.join("ids", server.token("ids", "victor")).has_welcome());
 
-    mallory.send(chat(7, "from mallory"));
+    mallory.send(chat_command(7, "from mallory"));
     const auto first = mallory.answer_to(7);
     REQUIRE(first);
     REQUIRE(first->has_ack());
 
-    victor.send(chat(7, "from victor"));
+    victor.send(chat_command(7, "from victor"));
     const auto second = victor.answer_to(7);
     REQUIRE(second);
     REQUIRE_MESSAGE(second->has_ack(), (second->has_error() ? second->error().message() : "no ack"));
@@ -172,12 +165,12 @@ TEST_CASE("two participants with the same client id and request id each get thei
     CHECK(theirs->text() == "from victor");
 
     // A true retry of each is still recognised, per participant.
-    victor.send(chat(7, "from victor"));
+    victor.send(chat_command(7, "from victor"));
     const auto retried = victor.answer_to(7);
     REQUIRE(retried);
     REQUIRE(retried->has_ack());
     CHECK(retried->ack().seq() == second->ack().seq());
-    mallory.send(chat(7, "from mallory"));
+    mallory.send(chat_command(7, "from mallory"));
     const auto retried_too = mallory.answer_to(7);
     REQUIRE(retried_too);
     REQUIRE(retried_too->has_ack());
@@ -194,16 +187,16 @@ TEST_CASE("an exception in a room's handler ends that room only; it loads again 
 
     raw_client bystander(server.port());
     REQUIRE(bystander.join("calm", server.token("calm", "bo")).has_welcome());
-    bystander.send(chat(2, "before"));
+    bystander.send(chat_command(2, "before"));
     REQUIRE(bystander.answer_to(2)->has_ack());
 
     raw_client victim(server.port());
     REQUIRE(victim.join("stormy", server.token("stormy", "vi")).has_welcome());
-    victim.send(chat(2, "stored first"));
+    victim.send(chat_command(2, "stored first"));
     const auto stored = victim.answer_to(2);
     REQUIRE(stored);
     REQUIRE(stored->has_ack());
-    victim.send(chat(3, "throw in the room"));
+    victim.send(chat_command(3, "throw in the room"));
     // The room fails: its member is disconnected with a reason before any
     // answer (never told the command was applied).
     const auto answer = victim.answer_to(3);
@@ -211,7 +204,7 @@ TEST_CASE("an exception in a room's handler ends that room only; it loads again 
     CHECK_FALSE(victim.close().reason.empty());
 
     // The process and the other room go on.
-    bystander.send(chat(3, "after"));
+    bystander.send(chat_command(3, "after"));
     const auto after = bystander.answer_to(3);
     REQUIRE(after);
     CHECK(after->has_ack());
@@ -234,9 +227,9 @@ TEST_CASE("a replay beyond the room's cap of folds at once is refused with RATE_
     server_process server({"--max-replays-per-room", "0"});
     raw_client ana(server.port());
     REQUIRE(ana.join("capped", server.token("capped", "ana")).has_welcome());
-    ana.send(chat(1, "one"));
+    ana.send(chat_command(1, "one"));
     REQUIRE(ana.answer_to(1)->has_ack());
-    ana.send(chat(2, "two"));
+    ana.send(chat_command(2, "two"));
     const auto two = ana.answer_to(2);
     REQUIRE(two->has_ack());
 

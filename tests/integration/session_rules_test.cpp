@@ -8,25 +8,13 @@
 using namespace maptable;
 using namespace maptable::test;
 
-namespace {
-
-pb::ClientMessage chat(std::uint64_t request_id, const std::string& text)
-{
-    pb::ClientMessage m;
-    m.set_request_id(request_id);
-    m.mutable_send_chat()->set_text(text);
-    return m;
-}
-
-} // namespace
-
 TEST_CASE("a command flood is refused with RATE_LIMITED, and a sustained one closes the connection")
 {
     server_process server({"--command-rate", "1", "--command-burst", "5"});
     raw_client raw(server.port());
     REQUIRE(raw.join("flood", server.token("flood", "script")).has_welcome());
     for (std::uint64_t i = 1; i <= 100; ++i)
-        raw.send(chat(100 + i, "spam"));
+        raw.send(chat_command(100 + i, "spam"));
     int acked = 0, limited = 0;
     while (auto m = raw.next()) {
         if (m->has_ack())

@@ -17,18 +17,6 @@
 using namespace maptable;
 using namespace maptable::test;
 
-namespace {
-
-pb::ClientMessage chat(std::uint64_t request_id, const std::string& text)
-{
-    pb::ClientMessage m;
-    m.set_request_id(request_id);
-    m.mutable_send_chat()->set_text(text);
-    return m;
-}
-
-} // namespace
-
 TEST_CASE("store fault (room): a room whose load failed loads again on the next join once the store is back")
 {
     // An hour before an empty room is unloaded: only a new load can serve
@@ -54,7 +42,7 @@ TEST_CASE("store fault (room): a room whose load failed loads again on the next 
     raw_client later(server.port());
     const auto welcome = later.join("outage", server.token("outage", "ana"));
     REQUIRE_MESSAGE(welcome.has_welcome(), (welcome.has_error() ? welcome.error().message() : "no welcome"));
-    later.send(chat(2, "the room works again"));
+    later.send(chat_command(2, "the room works again"));
     const auto ack = later.answer_to(2);
     REQUIRE(ack);
     CHECK(ack->has_ack());
@@ -73,7 +61,7 @@ TEST_CASE("store fault (room): a retry older than the op window gets its origina
     raw_client ben(server.port());
     REQUIRE(ben.join("window", server.token("window", "ben")).has_welcome());
 
-    ana.send(chat(2, "the original"));
+    ana.send(chat_command(2, "the original"));
     const auto original = ana.answer_to(2);
     REQUIRE(original);
     REQUIRE(original->has_ack());
@@ -94,7 +82,7 @@ TEST_CASE("store fault (room): a retry older than the op window gets its origina
     for (std::uint64_t first = 4; first < 4 + window; first += chunk) {
         const auto last = std::min(first + chunk - 1, 3 + window);
         for (auto id = first; id <= last; ++id)
-            ana.send(chat(id, "filler"));
+            ana.send(chat_command(id, "filler"));
         const auto answer = ana.answer_to(last);
         REQUIRE(answer);
         REQUIRE_MESSAGE(answer->has_ack(), (answer->has_error() ? answer->error().message() : "no ack"));
@@ -112,10 +100,10 @@ TEST_CASE("store fault (room): a retry older than the op window gets its origina
     // The retry, and bystanders right behind it in the same batches: ana's
     // own new commands and ben's.
     const std::uint64_t bystanders = 20;
-    ana.send(chat(2, "the original"));
+    ana.send(chat_command(2, "the original"));
     for (std::uint64_t i = 0; i < bystanders; ++i) {
-        ana.send(chat(1'000'000 + i, "ana after the retry"));
-        ben.send(chat(2 + i, "ben meanwhile"));
+        ana.send(chat_command(1'000'000 + i, "ana after the retry"));
+        ben.send(chat_command(2 + i, "ben meanwhile"));
     }
     const auto retried = ana.answer_to(2);
     REQUIRE(retried);
