@@ -29,7 +29,8 @@ test("a reload while the server is down loses nothing: the edits show as pending
   let ana;
   try {
     // The app's files are kept for a reload without the server.
-    await ben.page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    // (The worker controls the page once it has them all.)
+    await ben.page.waitForFunction(() => navigator.serviceWorker?.controller != null);
 
     await server.down();
     await connection(ben.page, '[data-state="reconnecting"]').waitFor();
