@@ -89,3 +89,43 @@ test("a reload while the server is down loses nothing: the edits show as pending
     await ben.context.close();
   }
 });
+
+test("offline, a feature edited or deleted shows at once as pending, in place of the confirmed one; back online each change applies once", async () => {
+  await server.createRoom("edits", "Edits");
+  const ben = await join(browser, await server.invite("edits", "participant", "Ben", "ben"));
+  try {
+    const page = ben.page;
+    // The newest popup: the one the last click opened.
+    const popup = page.locator('[data-testid="feature-popup"]').last();
+    await drawMarker(page, "Rename me", 300, 300);
+    await feature(page, "Rename me").waitFor();
+    await drawMarker(page, "Remove me", 500, 300);
+    await feature(page, "Remove me").waitFor();
+
+    await ben.context.setOffline(true);
+    await connection(page, '[data-state="offline"]').waitFor();
+    await feature(page, "Rename me").click();
+    await popup.locator('input[name="title"]').fill("Renamed offline");
+    await popup.locator(".feature-form button[type=submit]").click();
+    await page.locator('[data-testid="pending-feature"][data-pending="update"][data-title="Renamed offline"]').waitFor();
+    assert.equal(await feature(page, "Rename me").count(), 0, "the confirmed one gives way to the edit");
+
+    await feature(page, "Remove me").click();
+    page.once("dialog", (dialog) => void dialog.accept());
+    await popup.locator('[data-testid="delete-feature"]').click();
+    await page.locator('[data-testid="pending-feature"][data-pending="delete"][data-title="Remove me"]').waitFor();
+    await connection(page, '[data-pending="2"]').waitFor();
+    await screenshot(page, "offline-edit-delete-pending");
+
+    await ben.context.setOffline(false);
+    await connection(page, '[data-state="connected"][data-pending="0"]').waitFor({ timeout: 20_000 });
+    await feature(page, "Renamed offline").waitFor();
+    await feature(page, "Remove me").waitFor({ state: "detached" });
+    assert.equal(await page.locator('[data-testid="pending-feature"]').count(), 0);
+    const titles = (await server.state("edits")).features.map((f) => f.title);
+    assert.deepEqual(titles, ["Renamed offline"]);
+    assert.deepEqual(ben.problems, []);
+  } finally {
+    await ben.context.close();
+  }
+});
