@@ -21,9 +21,11 @@ after(async () => {
   await server?.stop();
 });
 
+// A stuck step fails its test (within CTest's limit) instead of stalling the suite.
+const limit = { timeout: 120_000 };
 const connection = (page, attributes) => page.locator(`[data-testid="connection"]${attributes}`);
 
-test("a reload while the server is down loses nothing: the edits show as pending and arrive exactly once after the restart", async () => {
+test("a reload while the server is down loses nothing: the edits show as pending and arrive exactly once after the restart", limit, async () => {
   await server.createRoom("outage", "Room outage");
   const ben = await join(browser, await server.invite("outage", "participant", "Ben", "ben"));
   let ana;
@@ -90,7 +92,7 @@ test("a reload while the server is down loses nothing: the edits show as pending
   }
 });
 
-test("offline, a feature edited or deleted shows at once as pending, in place of the confirmed one; back online each change applies once", async () => {
+test("offline, a feature edited or deleted shows at once as pending, in place of the confirmed one; back online each change applies once", limit, async () => {
   await server.createRoom("edits", "Edits");
   const ben = await join(browser, await server.invite("edits", "participant", "Ben", "ben"));
   try {
