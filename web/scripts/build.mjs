@@ -2,10 +2,12 @@
 // (client-sdk/js, `npm run build` there), a type check, then one esbuild
 // bundle (JS and CSS, names with a content hash, so the server can let
 // browsers keep them for ever), index.html pointing at them, the files of
-// public/ (the favicon) as they are; then every text file precompressed as
+// public/ (the favicon) as they are, the service worker (sw.js) with the
+// list of files it keeps for offline reloads; then every text file precompressed as
 // NAME.br and NAME.gz beside it (where that is smaller), which the server
 // sends to browsers that accept the coding.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +60,15 @@ const page = readFileSync(join(web, "src", "index.html"), "utf8")
   .replace("%APP_CSS%", style);
 writeFileSync(join(dist, "index.html"), page);
 cpSync(join(web, "public"), dist, { recursive: true });
+
+// The service worker, with the files it keeps for a reload while offline;
+// its cache is named after this build, so a new build replaces the copies.
+const precache = ["/", "/config.json", "/favicon.svg", ...outputs.filter((p) => !p.endsWith(".map"))];
+const version = createHash("sha256").update(precache.join("\n")).digest("hex").slice(0, 16);
+writeFileSync(
+  join(dist, "sw.js"),
+  readFileSync(join(web, "src", "sw.js"), "utf8").replace("%VERSION%", version).replace('"%PRECACHE%"', JSON.stringify(precache)),
+);
 
 // Compressed once here at the highest levels, so the server spends no CPU on it.
 const compressible = /\.(?:html|js|mjs|css|json|map|svg|txt|ico)$/;

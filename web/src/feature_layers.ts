@@ -1,8 +1,9 @@
 // The features of the replica on the map, one Leaflet layer each, redrawn only
-// when a feature's updated_seq changes; and the features this page added that
-// the server has not confirmed yet (dashed, "pending"), from the client's
-// pending commands. Markers and notes are reachable with Tab and open with
-// Enter.
+// when a feature's updated_seq changes; and this page's changes to features
+// that the server has not confirmed yet (dashed, "pending"), from the
+// client's pending commands: a feature added, a feature as edited or moved
+// (in place of the confirmed one), a feature being deleted (faded). Markers
+// and notes are reachable with Tab and open with Enter.
 import * as L from "leaflet";
 
 import { FeatureKind, type Feature, type MaptableClient } from "@maptable/client";
@@ -27,6 +28,39 @@ type FeatureShape = Pick<Feature, "id" | "title" | "description" | "colour" | "c
   geometry?: { kind: FeatureKind; positions: { lon: number; lat: number }[] };
 };
 
+type PendingKind = "add" | "update" | "delete";
+
+// The confirmed features that pending commands change, as they will be once
+// the server applies them, in the order the commands were issued.
+function pendingEdits(client: MaptableClient): Map<string, { feature: FeatureShape; kind: PendingKind }> {
+  const state = client.replica.state;
+  const edits = new Map<string, { feature: FeatureShape; kind: PendingKind }>();
+  for (const command of client.pendingCommands) {
+    const body = command.body;
+    if (body.case !== "updateFeature" && body.case !== "deleteFeature") continue;
+    const id = body.value.id;
+    const base = edits.get(id)?.feature ?? state.features.get(id);
+    if (!base) continue;   // not confirmed yet (or gone): the server decides
+    if (body.case === "deleteFeature") {
+      edits.set(id, { feature: base, kind: "delete" });
+      continue;
+    }
+    const patch = body.value.patch;
+    edits.set(id, {
+      kind: edits.get(id)?.kind === "delete" ? "delete" : "update",
+      feature: {
+        id,
+        geometry: patch?.geometry ?? base.geometry,
+        title: patch?.title ?? base.title,
+        description: patch?.description ?? base.description,
+        colour: patch?.colour ?? base.colour,
+        category: patch?.category ?? base.category,
+      },
+    });
+  }
+  return edits;
+}
+
 export class FeatureLayers {
   private readonly drawn = new Map<string, Drawn>();
   private readonly pendingGroup = L.layerGroup();
@@ -47,19 +81,20 @@ export class FeatureLayers {
     const state = client.replica.state;
     const spotlightChanged = state.spotlightFeatureId !== this.spotlight;
     this.spotlight = state.spotlightFeatureId;
+    const edits = pendingEdits(client);
     for (const [id, drawn] of this.drawn) {
       const feature = state.features.get(id);
-      if (!feature || feature.updatedSeq !== drawn.updatedSeq || spotlightChanged || this.events.dots(id) !== drawn.dots) {
+      if (!feature || feature.updatedSeq !== drawn.updatedSeq || spotlightChanged || this.events.dots(id) !== drawn.dots || edits.has(id)) {
         drawn.layer.remove();
         this.drawn.delete(id);
       }
     }
     for (const feature of state.features.values()) {
-      if (this.drawn.has(feature.id)) continue;
+      if (this.drawn.has(feature.id) || edits.has(feature.id)) continue;
       const dots = this.events.dots(feature.id);
-      const layer = this.make(feature, false, canEdit(feature), dots);
+      const layer = this.make(feature, undefined, canEdit(feature), dots);
       layer.addTo(this.map);
-      this.tag(layer, feature, false);
+      this.tag(layer, feature, undefined);
       this.drawn.set(feature.id, { updatedSeq: feature.updatedSeq, dots, layer });
     }
     this.pendingGroup.clearLayers();
@@ -67,13 +102,19 @@ export class FeatureLayers {
       if (command.body.case !== "addFeature" || !command.body.value.feature) continue;
       const feature = command.body.value.feature;
       if (state.features.has(feature.id)) continue;
-      const layer = this.make(feature, true, false, 0);
+      const layer = this.make(feature, "add", false, 0);
       this.pendingGroup.addLayer(layer);
-      this.tag(layer, feature, true);
+      this.tag(layer, feature, "add");
+    }
+    for (const { feature, kind } of edits.values()) {
+      const layer = this.make(feature, kind, false, 0);
+      this.pendingGroup.addLayer(layer);
+      this.tag(layer, feature, kind);
     }
   }
 
-  private make(feature: FeatureShape, pending: boolean, draggable: boolean, dots: number): L.Layer {
+  private make(feature: FeatureShape, pendingKind: PendingKind | undefined, draggable: boolean, dots: number): L.Layer {
+    const pending = pendingKind !== undefined;
     const kind = feature.geometry?.kind ?? FeatureKind.POINT;
     const positions = (feature.geometry?.positions ?? []).map(toLatLng);
     const colour = safeColour(feature.colour);
@@ -84,7 +125,8 @@ export class FeatureLayers {
         color: colour,
         weight: spotlit ? 7 : 4,
         dashArray: pending ? "6 6" : undefined,
-        fillOpacity: 0.2,
+        opacity: pendingKind === "delete" ? 0.35 : 1,
+        fillOpacity: pendingKind === "delete" ? 0.05 : 0.2,
       };
       layer = kind === FeatureKind.LINE ? L.polyline(positions, options) : L.polygon(positions, options);
       if (dots) layer.bindTooltip(`${feature.title} · ● ${dots}`, { permanent: true, className: "dots-tooltip" });
@@ -98,7 +140,7 @@ export class FeatureLayers {
       body.style.borderColor = colour;
       if (!isNote) body.style.background = colour;
       const icon = L.divIcon({
-        className: `feature-icon ${isNote ? "note" : "point"}${pending ? " pending" : ""}${spotlit ? " spotlit" : ""}`,
+        className: `feature-icon ${isNote ? "note" : "point"}${pending ? " pending" : ""}${pendingKind === "delete" ? " deleting" : ""}${spotlit ? " spotlit" : ""}`,
         html: body,
         // A note takes the height of its text (the style sheet gives its width).
         iconSize: isNote ? null as unknown as L.PointExpression : [18, 18],
@@ -119,10 +161,12 @@ export class FeatureLayers {
   }
 
   // Attributes that let people (and tests) tell the features apart.
-  private tag(layer: L.Layer, feature: FeatureShape, pending: boolean): void {
+  private tag(layer: L.Layer, feature: FeatureShape, pendingKind: PendingKind | undefined): void {
+    const pending = pendingKind !== undefined;
     const element = (layer as L.Marker).getElement?.() ?? (layer as L.Path).getElement?.();
     if (!element) return;
     element.setAttribute("data-testid", pending ? "pending-feature" : "feature");
+    if (pendingKind) element.setAttribute("data-pending", pendingKind);
     element.setAttribute("data-feature-id", feature.id);
     element.setAttribute("data-title", feature.title);
     element.setAttribute("data-kind", FeatureKind[feature.geometry?.kind ?? FeatureKind.POINT]?.toLowerCase() ?? "");

@@ -13,6 +13,7 @@ import { byId, el } from "./dom.js";
 import { FacilitatorPanel } from "./facilitator_panel.js";
 import { forgetInvite, parseInviteLink, takeInvite, type Invite } from "./invite.js";
 import { MapView } from "./map_view.js";
+import { IndexedDbSessionStore } from "./offline_store.js";
 import { errorText, languages, language, preferredLanguage, setLanguage, t, translatePage } from "./i18n/index.js";
 import { PeoplePanel } from "./people_panel.js";
 import { VoteBanner } from "./voting.js";
@@ -47,9 +48,17 @@ function webSocketFactory(): (url: string) => WebSocketLike {
   };
 }
 
+// The page and its files for a reload while offline (sw.js). Without it
+// (an old browser, or not a secure origin) the app works online as before.
+function registerServiceWorker(): void {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/sw.js").catch(() => {});
+}
+
 async function start(): Promise<void> {
   const invite = takeInvite();
   if (!invite) return showJoin();
+  registerServiceWorker();
   const config = await loadConfig();
   const client = new MaptableClient({
     url: config.wsUrl,
@@ -57,20 +66,43 @@ async function start(): Promise<void> {
     token: invite.token,
     reconnectMaxDelayMs: 3000,
     webSocket: webSocketFactory(),
+    store: new IndexedDbSessionStore(invite.subject),
   });
   const app = new AppContext(client, invite);
   const status = () => showConnection(client.state, client.pendingCount, navigator.onLine, client.closed?.reason ?? "");
   client.onConnectionState(status);
   client.on("pendingCount", status);
+  // How many unsent changes are safe in this browser (for tests and tools).
+  client.on("persisted", (count) => (byId("connection").dataset.saved = String(count)));
   showConnection("connecting", 0, navigator.onLine);
-  try {
-    await client.connect();
-  } catch (error) {
+  const refused = (error: unknown) => {
     // A refusal in plain words; anything else (no server) as it came.
     const message = error instanceof MaptableError ? errorText(error.code) : String(error);
     forgetInvite();
-    return showJoin(t("join.failed", { reason: message }));
+    showJoin(t("join.failed", { reason: message }));
+  };
+  // What an earlier page of this tab or browser left (unsent changes, the
+  // room as it last saw it) shows at once, and goes out when the server
+  // answers, however long that takes.
+  let restored = false;
+  try {
+    restored = await client.restore();
+  } catch {
+    // unreadable: start afresh
   }
+  if (restored) {
+    client.connect().catch((error: unknown) => {
+      if (error instanceof MaptableError && error.code !== ErrorCode.UNSPECIFIED) refused(error);
+    });
+  } else {
+    try {
+      await client.connect();
+    } catch (error) {
+      return refused(error);
+    }
+  }
+  // Whatever the page has when it goes away is what the next one shows.
+  window.addEventListener("pagehide", () => void client.saveNow());
   window.addEventListener("offline", () => {
     client.dropConnection();
     status();
@@ -90,8 +122,11 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   const votes = new VoteBanner(app);
   const facilitator = app.isFacilitator() ? new FacilitatorPanel(byId("tab-facilitate"), app, map) : undefined;
   byId("facilitate-tab").hidden = !facilitator;
-  const me = client.me;
-  byId("me").textContent = t("me", { name: me?.name ?? invite.name, role: me ? roleLabel(me.role) : t(`role.${invite.role}` as "role.participant") });
+  const showMe = () => {
+    const me = client.me;
+    const text = t("me", { name: me?.name ?? invite.name, role: me ? roleLabel(me.role) : t(`role.${invite.role}` as "role.participant") });
+    if (byId("me").textContent !== text) byId("me").textContent = text;
+  };
   // On a phone the panels are a bottom sheet, closed at first so the map
   // has the screen; a tab opens it, the open tab again closes it.
   const sheet = document.querySelector<HTMLElement>(".sidebar")!;
@@ -116,6 +151,7 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   const render = () => {
     scheduled = false;
     const state = client.replica.state;
+    showMe();
     byId("room-title").textContent = state.info.title || state.info.id;
     document.title = `${state.info.title || state.info.id} · maptable`;
     const step = state.agenda.find((s) => s.id === state.currentStep);
@@ -151,8 +187,9 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     tick();
     votes.render();
   }, 1000);
-  // Leaving the page with changes the server has not confirmed loses them:
-  // the browser asks first.
+  // Changes the server has not confirmed are kept in this browser and go out
+  // when the room is opened again, but nobody else sees them until then:
+  // the browser asks before the page is left.
   window.addEventListener("beforeunload", (e) => {
     if (client.pendingCount === 0) return;
     e.preventDefault();

@@ -48,7 +48,11 @@ export class VoteBanner {
     if (round) {
       const left = Math.max(0, round.dotsPerPerson - myDotsIn(this.app, round));
       const end = Number(round.endTimeMs);
-      const seconds = end ? Math.max(0, Math.ceil((end - (Date.now() + this.app.client.serverClockOffsetMs)) / 1000)) : 0;
+      // Rounded, not rounded up: each page's estimate of the server's clock
+      // is off by its own latency, and rounded up a fresh 10-minute round
+      // showed 10:01 on a page whose estimate ran a few ms behind the
+      // facilitator's.
+      const seconds = end ? Math.max(0, Math.round((end - (Date.now() + this.app.client.serverClockOffsetMs)) / 1000)) : 0;
       this.node.hidden = false;
       this.node.dataset.state = "open";
       this.node.dataset.dotsLeft = String(left);

@@ -15,6 +15,24 @@ export const webRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "dist
 export const unreachableTiles = "http://127.0.0.1:9/{z}/{x}/{y}.png";
 const adminKey = "web-test-admin-key-0123456789";
 
+async function spawnServer({ root, tiles, dataDir, port, logFlags }) {
+  const binary = process.env.MAPTABLE_SERVER_BINARY;
+  if (!binary) throw new Error("MAPTABLE_SERVER_BINARY is not set (CTest sets it to the build's maptable-server)");
+  const log = openSync(join(dataDir, "server.log"), logFlags);
+  const child = spawn(binary, [
+    "--port", String(port), "--data-dir", dataDir, "--threads", "1", "--log-level", "debug",
+    "--web-root", root, "--tile-url", tiles,
+  ], { stdio: ["ignore", "pipe", log], env: { ...process.env, MAPTABLE_ADMIN_KEY: adminKey } });
+  const base = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const match = /^maptable-server listening on (\S+):(\d+)/.exec(line);
+      if (match) resolve(`http://${match[1]}:${match[2]}`);
+    });
+    child.once("exit", (code) => reject(new Error(`maptable-server exited with ${code}: ${readFileSync(join(dataDir, "server.log"), "utf8")}`)));
+  });
+  return { child, base };
+}
+
 export class Server {
   constructor(child, dataDir, base) {
     this.child = child;
@@ -23,22 +41,26 @@ export class Server {
   }
 
   static async start({ root = webRoot, tiles = unreachableTiles } = {}) {
-    const binary = process.env.MAPTABLE_SERVER_BINARY;
-    if (!binary) throw new Error("MAPTABLE_SERVER_BINARY is not set (CTest sets it to the build's maptable-server)");
     const dataDir = mkdtempSync(join(tmpdir(), "maptable-web-"));
-    const log = openSync(join(dataDir, "server.log"), "w");
-    const child = spawn(binary, [
-      "--port", "0", "--data-dir", dataDir, "--threads", "1", "--log-level", "debug",
-      "--web-root", root, "--tile-url", tiles,
-    ], { stdio: ["ignore", "pipe", log], env: { ...process.env, MAPTABLE_ADMIN_KEY: adminKey } });
-    const base = await new Promise((resolve, reject) => {
-      createInterface({ input: child.stdout }).on("line", (line) => {
-        const match = /^maptable-server listening on (\S+):(\d+)/.exec(line);
-        if (match) resolve(`http://${match[1]}:${match[2]}`);
-      });
-      child.once("exit", (code) => reject(new Error(`maptable-server exited with ${code}: ${readFileSync(join(dataDir, "server.log"), "utf8")}`)));
-    });
-    return new Server(child, dataDir, base);
+    const { child, base } = await spawnServer({ root, tiles, dataDir, port: 0, logFlags: "w" });
+    const server = new Server(child, dataDir, base);
+    server.options = { root, tiles };
+    return server;
+  }
+
+  // Stops the process and keeps its data (an outage, not the end).
+  async down() {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill("SIGTERM");
+    await exited;
+  }
+
+  // Starts it again on the same port with the same data, as after an outage.
+  async up() {
+    const port = Number(new URL(this.base).port);
+    const { child } = await spawnServer({ ...this.options, dataDir: this.dataDir, port, logFlags: "a" });
+    this.child = child;
   }
 
   async admin(method, path, body) {

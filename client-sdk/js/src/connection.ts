@@ -3,6 +3,8 @@
 // backoff and jitter and resume from (epoch, seq), resending every
 // unanswered command with its original request id. The semantics of the C++
 // SDK (client-sdk/src/client.cpp), in one event loop instead of an I/O thread.
+// With a SessionStore and restore() before connect(), the client id, the
+// unanswered commands and the replica outlive the page: see session_store.ts.
 // MaptableClient (client.ts) adds a typed method per command.
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 
@@ -26,6 +28,7 @@ import {
 } from "./proto.js";
 import { RoomReplica } from "./replica/replica.js";
 import { RequestIds } from "./request_ids.js";
+import { MemorySessionStore, type SessionStore } from "./session_store.js";
 import {
   failure,
   MaptableError,
@@ -39,7 +42,10 @@ import { defaultWebSocketFactory, messageBytes, WEBSOCKET_OPEN, type WebSocketFa
 import { remainingMs, viewportOf } from "./views.js";
 
 export interface ClientOptions {
-  url: string;               // ws://host:port/v1/ws, or wss://
+  // ws://host:port/v1/ws, or wss://. The client adds ?room=<roomId> when
+  // the url names no room, so that a proxy in front of several servers can
+  // route by room; the server ignores the query.
+  url: string;
   roomId: string;
   token: string;             // a join token for roomId
   clientId?: string;         // stable per install; default: a random one for this client object
@@ -51,9 +57,25 @@ export interface ClientOptions {
   reconnectInitialDelayMs?: number;    // default 200
   reconnectMaxDelayMs?: number;        // default 10000
   // Makes the WebSocket. Default: the platform's (browsers; Node 22+). On
-  // Node 20 pass the `ws` package's: (url) => new WebSocket(url).
+  // Node 20 pass the `ws` package's through wsPackageFactory(WebSocket),
+  // which raises its 100 MiB message limit to the 256 MiB a Welcome may need.
   webSocket?: WebSocketFactory;
   random?: () => number;               // the jitter's source; default Math.random
+  // Where the client id, the unanswered commands and the replica are kept
+  // for restore(). Default: in memory, for this client object only.
+  store?: SessionStore;
+}
+
+// The url the client opens: the given one, with the room added when it has none.
+export function urlWithRoom(url: string, roomId: string): string {
+  let hasRoom = false;
+  try {
+    hasRoom = new URL(url).searchParams.has("room");
+  } catch {
+    // not a url; connect() says so
+  }
+  if (hasRoom) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}room=${encodeURIComponent(roomId)}`;
 }
 
 export type ConnectionState =
@@ -79,6 +101,8 @@ export interface ClientEvents {
   viewRequest: (viewport: Viewport) => void;
   mention: (message: ChatMessage) => void;            // someone else's chat message mentions me
   pendingCount: (count: number) => void;              // "offline with N pending changes"
+  // The unanswered commands (count of them) are in the store now.
+  persisted: (pendingCount: number) => void;
 }
 
 export type CommandBody = NonNullable<MessageInitShape<typeof ClientMessageSchema>["body"]>;
@@ -95,11 +119,18 @@ function randomClientId(): string {
 }
 
 export class MaptableConnection {
-  readonly clientId: string;
-  protected readonly options: Required<Omit<ClientOptions, "clientId" | "webSocket">> & { webSocket?: WebSocketFactory };
+  private clientIdValue: string;
+  protected readonly options: Required<Omit<ClientOptions, "clientId" | "webSocket" | "store">> & { webSocket?: WebSocketFactory };
   private readonly emitter = new Emitter<ClientEvents>();
   private readonly ids = new RequestIds();
-  private readonly pending = new PendingQueue((count) => this.emitter.emit("pendingCount", count));
+  private readonly pending = new PendingQueue((count) => {
+    this.schedulePersist();
+    this.emitter.emit("pendingCount", count);
+  });
+  private readonly store: SessionStore;
+  private persistScheduled = false;
+  private saving: Promise<void> = Promise.resolve();
+  private restoredSession = false;   // restore() found something: offline start allowed
 
   private socket: WebSocketLike | undefined;
   private generation = 0;          // which socket a handler belongs to
@@ -123,7 +154,8 @@ export class MaptableConnection {
   private closeInfo: CloseInfo | undefined;
 
   constructor(options: ClientOptions) {
-    this.clientId = options.clientId || randomClientId();
+    this.clientIdValue = options.clientId || randomClientId();
+    this.store = options.store ?? new MemorySessionStore();
     this.options = {
       url: options.url,
       roomId: options.roomId,
@@ -139,6 +171,11 @@ export class MaptableConnection {
 
   // ------------------------------------------------------------ reading
 
+  // Stable per install; restore() adopts the saved one when it brings back
+  // unanswered commands (the server knows them under it).
+  get clientId(): string {
+    return this.clientIdValue;
+  }
   // The replica: the room at seq(). Read it; only the client changes it.
   // After a Welcome that was not a resume, this is a new object.
   get replica(): RoomReplica {
@@ -206,6 +243,84 @@ export class MaptableConnection {
     this.emitter.clear();
   }
 
+  // ------------------------------------------------------------ persisting
+
+  // Before connect(): takes back what an earlier client object (an earlier
+  // page) left in the store for this room: its unanswered commands, with
+  // their client id and request ids, so the resend is applied exactly once;
+  // and the replica with its epoch, so the room shows at once and the join
+  // resumes from (epoch, seq). True when anything came back; then the first
+  // connection may fail (offline) and the client keeps retrying.
+  async restore(): Promise<boolean> {
+    if (this.joinWaiter || this.everJoined || this.finished)
+      throw new MaptableError(ErrorCode.ALREADY_JOINED, "restore() goes before connect()");
+    const [commands, replica] = await Promise.all([
+      this.store.loadCommands(this.options.roomId),
+      this.store.loadReplica(this.options.roomId),
+    ]);
+    let restored = false;
+    if (replica && replica.epoch !== "") {
+      try {
+        this.replicaState = RoomReplica.fromProto(fromBinary(RoomStateSchema, replica.state));
+        this.epochValue = replica.epoch;
+        restored = true;
+      } catch {
+        // unreadable: the Welcome brings the room
+      }
+    }
+    if (commands && commands.pending.length > 0) {
+      this.clientIdValue = commands.clientId;
+      this.ids.atLeast(commands.nextRequestId);
+      for (const bytes of commands.pending) {
+        let message: ClientMessage;
+        try {
+          message = fromBinary(ClientMessageSchema, bytes);
+        } catch {
+          continue;
+        }
+        // Whoever issued it is gone; the replica and pendingCommands show the outcome.
+        this.pending.add(message.requestId, { kind: "command", message, bytes, settle: () => {} });
+      }
+      restored = true;
+    }
+    this.restoredSession = restored;
+    return restored;
+  }
+
+  // Saves the unanswered commands and the replica now (say, when the page is hidden).
+  saveNow(): Promise<void> {
+    this.schedulePersist();
+    this.saveReplica();
+    return this.saving;
+  }
+
+  // The unanswered commands change with every command and answer: one save
+  // per turn of the event loop, in order, each with the newest list.
+  private schedulePersist(): void {
+    if (this.persistScheduled) return;
+    this.persistScheduled = true;
+    queueMicrotask(() => {
+      this.persistScheduled = false;
+      const pending = this.pending.all().filter((o) => o.kind === "command");
+      const snapshot = { clientId: this.clientIdValue, nextRequestId: this.ids.peek(), pending: pending.map((o) => o.bytes) };
+      this.chainSave(async () => {
+        await this.store.saveCommands(this.options.roomId, snapshot);
+        this.emitter.emit("persisted", snapshot.pending.length);
+      });
+    });
+  }
+
+  private saveReplica(): void {
+    if (this.epochValue === "") return;
+    const snapshot = { epoch: this.epochValue, state: this.replicaState.canonicalBytes() };
+    this.chainSave(() => this.store.saveReplica(this.options.roomId, snapshot));
+  }
+
+  // A store that fails costs only what it would have kept.
+  private chainSave(save: () => Promise<void>): void {
+    this.saving = this.saving.then(save).catch(() => {});
+  }
+
   // ------------------------------------------------------------ connecting
 
   // Connects and joins. Resolves with the Welcome; rejects with a
@@ -229,7 +344,7 @@ export class MaptableConnection {
         reject(
           new MaptableError(
             ErrorCode.UNSPECIFIED,
-            "this platform has no WebSocket: pass options.webSocket (on Node 20: (url) => new WebSocket(url) from the ws package)",
+            "this platform has no WebSocket: pass options.webSocket (on Node 20: wsPackageFactory(WebSocket) with the ws package's WebSocket)",
           ),
         );
         return;
@@ -280,7 +395,7 @@ export class MaptableConnection {
     const factory = this.options.webSocket ?? defaultWebSocketFactory()!;
     let socket: WebSocketLike;
     try {
-      socket = factory(this.options.url);
+      socket = factory(urlWithRoom(this.options.url, this.options.roomId));
     } catch (error) {
       this.connectionLost(0, `cannot open ${this.options.url}: ${String(error)}`);
       return;
@@ -312,8 +427,8 @@ export class MaptableConnection {
 
   private sendJoin(): void {
     this.joinRequest = this.ids.take();
-    const resume =
-      this.everJoined && this.epochValue !== "" ? { epoch: this.epochValue, lastSeq: this.replicaState.seq } : undefined;
+    // The epoch is known after a Welcome, or from a restored replica.
+    const resume = this.epochValue !== "" ? { epoch: this.epochValue, lastSeq: this.replicaState.seq } : undefined;
     const join = create(ClientMessageSchema, {
       requestId: this.joinRequest,
       body: {
@@ -336,7 +451,11 @@ export class MaptableConnection {
     this.joined = false;
     const info: CloseInfo = { code, reason };
     this.closeInfo = info;
-    const final = this.userClosed || !this.everJoined || !this.options.reconnect || isFinalClose(code);
+    const final =
+      this.userClosed || (!this.everJoined && !this.restoredSession) || !this.options.reconnect || isFinalClose(code);
+    // No event arrives while offline: the replica as it is now is what a
+    // reload would show.
+    if (this.everJoined) this.saveReplica();
     if (final) {
       this.finish(info, failure(ErrorCode.UNSPECIFIED, "connection closed" + (reason ? `: ${reason}` : "")));
       return;

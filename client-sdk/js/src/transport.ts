@@ -23,6 +23,19 @@ export type WebSocketFactory = (url: string) => WebSocketLike;
 
 export const WEBSOCKET_OPEN = 1;
 
+// A Welcome carries the room's whole state in one message, and the server
+// sends up to this much (the C++ SDK accepts as much).
+export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+
+// The `ws` package's WebSocket as a factory, on Node 20: wsPackageFactory(WebSocket).
+// Its default message limit (100 MiB) would close the connection on a large
+// room's Welcome, so it is raised to MAX_MESSAGE_BYTES.
+export function wsPackageFactory(
+  WebSocket: new (url: string, options: { maxPayload: number }) => unknown,
+): WebSocketFactory {
+  return (url) => new WebSocket(url, { maxPayload: MAX_MESSAGE_BYTES }) as WebSocketLike;
+}
+
 // The platform's WebSocket, when there is one.
 export function defaultWebSocketFactory(): WebSocketFactory | undefined {
   const native = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;

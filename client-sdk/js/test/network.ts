@@ -7,7 +7,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import WebSocket from "ws";
 
 import { ClientMessageSchema, ServerFrameSchema, type ClientMessage } from "../src/proto.js";
-import type { WebSocketFactory, WebSocketLike } from "../src/transport.js";
+import { MAX_MESSAGE_BYTES, wsPackageFactory, type WebSocketFactory, type WebSocketLike } from "../src/transport.js";
 
 type Handler<T> = ((event: T) => void) | null;
 
@@ -42,7 +42,7 @@ class TappedSocket implements WebSocketLike {
   onerror: Handler<unknown> = null;
 
   constructor(url: string, private readonly network: TestNetwork) {
-    this.real = new WebSocket(url);
+    this.real = new WebSocket(url, { maxPayload: MAX_MESSAGE_BYTES });
     this.real.binaryType = "arraybuffer";
     this.real.onopen = (e) => this.onopen?.(e);
     this.real.onerror = (e) => this.onerror?.(e);
@@ -103,4 +103,4 @@ export class TestNetwork {
 }
 
 // The plain ws package, for clients that need no faults.
-export const plainWebSocket: WebSocketFactory = (url) => new WebSocket(url) as unknown as WebSocketLike;
+export const plainWebSocket: WebSocketFactory = wsPackageFactory(WebSocket);
