@@ -4,21 +4,11 @@
 // tools that say they are pressed, markers placed at the map's centre or at
 // typed coordinates, a line drawn point by point, a marker opened with Enter.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { accessibilityViolations, feature, join, launch, popupsShown, screenshot } from "./browser.mjs";
-import { Server } from "./server.mjs";
+import { accessibilityViolations, browser, feature, joinAs, popupsShown, screenshot, server, useServerAndBrowser } from "./browser.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServerAndBrowser();
 
 async function assertAccessible(page, view) {
   const violations = await accessibilityViolations(page);
@@ -44,8 +34,8 @@ for (const locale of ["en-US", "de-DE"]) {
       await joinContext.close();
     }
 
-    const ana = await join(browser, await server.invite(room, "facilitator", "Ana", "ana"), { locale });
-    const ben = await join(browser, await server.invite(room, "participant", "Ben", "ben"), { locale });
+    const ana = await joinAs(room, "facilitator", "Ana", "ana", { locale });
+    const ben = await joinAs(room, "participant", "Ben", "ben", { locale });
     try {
       const page = ana.page;
       await page.fill('[data-testid="chat-form"] input', "Welcome to the workshop");
@@ -81,7 +71,7 @@ for (const locale of ["en-US", "de-DE"]) {
 
 test("without a pointer: tools say they are pressed, markers go at the centre or at typed coordinates, a line point by point, Enter opens a marker", async () => {
   await server.createRoom("keys", "Keys");
-  const ana = await join(browser, await server.invite("keys", "facilitator", "Ana", "ana"));
+  const ana = await joinAs("keys", "facilitator", "Ana", "ana");
   try {
     const page = ana.page;
     assert.equal(await page.locator("h1").count(), 1);

@@ -1,11 +1,16 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser),
-// and what the browser tests share: pages that joined through an invitation
-// link, the map, the toolbar, and a screenshot per test as an artifact.
+// and what the browser tests share: one server and one browser per test
+// file, pages that joined through an invitation link, participants driven
+// by a script through the SDK, the map, the toolbar, and a screenshot per
+// test as an artifact.
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join as joinPath } from "node:path";
+import { after, before } from "node:test";
 
 import { chromium } from "playwright-core";
+
+import { Server } from "./server.mjs";
 
 export const chromiumPath = process.env.MAPTABLE_CHROMIUM ?? "/usr/bin/chromium";
 export const artifacts = process.env.MAPTABLE_WEB_ARTIFACTS ?? joinPath(process.cwd(), "web-artifacts");
@@ -35,6 +40,52 @@ export async function join(browser, inviteUrl, options = {}) {
   await page.goto(inviteUrl);
   await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
   return { context, page, problems };
+}
+
+// The test file's server and browser. useServerAndBrowser() starts a fresh
+// maptable-server and one Chromium before the file's first test and stops
+// both after its last; until then these bindings read undefined. Importers
+// see the live values (ES module bindings), and node --test runs each file
+// in its own process, so no two files share them.
+export let server;
+export let browser;
+export function useServerAndBrowser() {
+  before(async () => {
+    server = await Server.start();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+}
+
+// join() with a fresh invitation of `name` (subject `id`) in `role`.
+export async function joinAs(room, role, name, id, options = {}) {
+  return join(browser, await server.invite(room, role, name, id), options);
+}
+
+// A new room with Ana (facilitator) and Ben (participant), each in their own
+// browser context, Ana joined first; benOptions go to Ben's context.
+export async function roomWithAnaAndBen(room, title, benOptions = {}) {
+  await server.createRoom(room, title);
+  const ana = await joinAs(room, "facilitator", "Ana", "ana");
+  const ben = await joinAs(room, "participant", "Ben", "ben", benOptions);
+  return { ana, ben };
+}
+
+// A participant driven by a script through the TypeScript SDK (its built
+// dist), connected to the room when this resolves. The SDK is loaded on
+// first use, so files that never script anyone do not need it built.
+export async function scripted(room, role, name, id) {
+  const sdkRequire = createRequire(new URL("../../client-sdk/js/package.json", import.meta.url));
+  const { MaptableClient } = await import(new URL("../../client-sdk/js/dist/src/index.js", import.meta.url));
+  const { WebSocket } = sdkRequire("ws");
+  const link = new URL(await server.invite(room, role, name, id));
+  const token = new URLSearchParams(link.hash.slice(1)).get("token");
+  const client = new MaptableClient({ url: server.base.replace("http", "ws") + "/v1/ws", roomId: room, token, webSocket: (url) => new WebSocket(url) });
+  await client.connect();
+  return client;
 }
 
 export async function cspViolations(page) {

@@ -2,36 +2,18 @@
 // one room see each other's drawing, chat and cursors; a locked map refuses
 // a participant's drawing visibly; an edit made offline arrives exactly once.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { cspViolations, drawMarker, feature, join, launch, screenshot } from "./browser.mjs";
-import { Server } from "./server.mjs";
+import { cspViolations, drawMarker, feature, roomWithAnaAndBen, screenshot, server, useServerAndBrowser } from "./browser.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-// A room with Ana (facilitator) and Ben (participant), each in a browser context.
-async function roomWithTwo(roomId) {
-  await server.createRoom(roomId, `Room ${roomId}`);
-  const ana = await join(browser, await server.invite(roomId, "facilitator", "Ana", "ana"));
-  const ben = await join(browser, await server.invite(roomId, "participant", "Ben", "ben"));
-  return { ana, ben };
-}
+useServerAndBrowser();
 
 function featuresTitled(state, title) {
   return (state.features ?? []).filter((f) => f.title === title);
 }
 
 test("two people in one room: one draws a marker and chats, the other sees both and the cursor", async () => {
-  const { ana, ben } = await roomWithTwo("harbour");
+  const { ana, ben } = await roomWithAnaAndBen("harbour", "Room harbour");
   try {
     // The token left the address bar once read.
     assert.ok(!ben.page.url().includes("token="), ben.page.url());
@@ -80,7 +62,7 @@ test("two people in one room: one draws a marker and chats, the other sees both 
 });
 
 test("the facilitator locks the map: the participant's drawing is refused with a visible message", async () => {
-  const { ana, ben } = await roomWithTwo("locked");
+  const { ana, ben } = await roomWithAnaAndBen("locked", "Room locked");
   try {
     await ana.page.click('[data-tab="facilitate"]');
     await ana.page.check('[data-testid="lock-map"]');
@@ -109,7 +91,7 @@ test("the facilitator locks the map: the participant's drawing is refused with a
 });
 
 test("an edit made offline arrives exactly once when the page is back online", async () => {
-  const { ana, ben } = await roomWithTwo("offline");
+  const { ana, ben } = await roomWithAnaAndBen("offline", "Room offline");
   try {
     await ben.context.setOffline(true);
     await ben.page.locator('[data-testid="connection"][data-state="offline"]').waitFor();

@@ -3,43 +3,19 @@
 // first, a message written offline shows at once as being sent, and leaving
 // the page with unsent changes asks first.
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { setTimeout as delay } from "node:timers/promises";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { drawMarker, feature, join, launch, screenshot } from "./browser.mjs";
-import { Server } from "./server.mjs";
+import { drawMarker, feature, joinAs, roomWithAnaAndBen, screenshot, scripted, server, useServerAndBrowser } from "./browser.mjs";
 
-const sdkRequire = createRequire(new URL("../../client-sdk/js/package.json", import.meta.url));
-const { MaptableClient } = await import(new URL("../../client-sdk/js/dist/src/index.js", import.meta.url));
-const { WebSocket } = sdkRequire("ws");
-
-let server;
-let browser;
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-// A participant driven by a script through the SDK.
-async function scripted(room, role, name, id) {
-  const link = new URL(await server.invite(room, role, name, id));
-  const token = new URLSearchParams(link.hash.slice(1)).get("token");
-  const client = new MaptableClient({ url: server.base.replace("http", "ws") + "/v1/ws", roomId: room, token, webSocket: (url) => new WebSocket(url) });
-  await client.connect();
-  return client;
-}
+useServerAndBrowser();
 
 const box = (lon, lat, d) => ({ southWest: { lon: lon - d, lat: lat - d }, northEast: { lon: lon + d, lat: lat + d } });
 
 test("a follower ends on the leader's last view when the leader moves twice 50 ms apart", async () => {
   await server.createRoom("follow", "Follow");
   const lead = await scripted("follow", "facilitator", "Lea", "lea");
-  const ben = await join(browser, await server.invite("follow", "participant", "Ben", "ben"));
+  const ben = await joinAs("follow", "participant", "Ben", "ben");
   try {
     assert.ok((await lead.setFollow(true)).ok);
     await ben.page.locator('[data-testid="following"]', { hasText: "following Lea's view" }).waitFor();
@@ -61,7 +37,7 @@ test("a follower ends on the leader's last view when the leader moves twice 50 m
 
 test("at 1280 px the timer's controls are all on screen; delete asks first", async () => {
   await server.createRoom("details", "Details");
-  const ana = await join(browser, await server.invite("details", "facilitator", "Ana", "ana"));
+  const ana = await joinAs("details", "facilitator", "Ana", "ana");
   try {
     const page = ana.page;
     await page.click('[data-tab="facilitate"]');
@@ -92,9 +68,7 @@ test("at 1280 px the timer's controls are all on screen; delete asks first", asy
 });
 
 test("offline, my message shows at once marked as being sent, and leaving the page asks first", async () => {
-  await server.createRoom("pending", "Pending");
-  const ana = await join(browser, await server.invite("pending", "facilitator", "Ana", "ana"));
-  const ben = await join(browser, await server.invite("pending", "participant", "Ben", "ben"));
+  const { ana, ben } = await roomWithAnaAndBen("pending", "Pending");
   try {
     const page = ben.page;
     await ben.context.setOffline(true);

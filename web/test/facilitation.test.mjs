@@ -3,26 +3,11 @@
 // resolving and reopening a thread, deleting a comment, starting and ending
 // a session, removing a participant; and older chat paged in on request.
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { drawMarker, feature, join, launch, screenshot, screenshotOf } from "./browser.mjs";
-import { Server } from "./server.mjs";
+import { drawMarker, feature, joinAs, roomWithAnaAndBen, screenshot, screenshotOf, scripted, server, useServerAndBrowser } from "./browser.mjs";
 
-const sdkRequire = createRequire(new URL("../../client-sdk/js/package.json", import.meta.url));
-const { MaptableClient } = await import(new URL("../../client-sdk/js/dist/src/index.js", import.meta.url));
-const { WebSocket } = sdkRequire("ws");
-
-let server;
-let browser;
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServerAndBrowser();
 
 async function say(page, text) {
   await page.fill('[data-testid="chat-form"] input', text);
@@ -35,9 +20,7 @@ function answerNextDialog(page, answer) {
 }
 
 test("the facilitator deletes, mutes, spotlights, resolves, runs a session and removes; the participant sees each", async () => {
-  await server.createRoom("facilitation", "Facilitation");
-  const ana = await join(browser, await server.invite("facilitation", "facilitator", "Ana", "ana"));
-  const ben = await join(browser, await server.invite("facilitation", "participant", "Ben", "ben"));
+  const { ana, ben } = await roomWithAnaAndBen("facilitation", "Facilitation");
   try {
     // A message deleted with a reason.
     await say(ben.page, "Buy cheap watches");
@@ -112,16 +95,13 @@ test("the facilitator deletes, mutes, spotlights, resolves, runs a session and r
 test("older chat than the room keeps at hand is paged in from the server", async () => {
   await server.createRoom("history", "History");
   // 230 messages, more than the 200 a join brings, sent by a script through the SDK.
-  const link = new URL(await server.invite("history", "participant", "Cai", "cai"));
-  const token = new URLSearchParams(link.hash.slice(1)).get("token");
-  const cai = new MaptableClient({ url: server.base.replace("http", "ws") + "/v1/ws", roomId: "history", token, webSocket: (url) => new WebSocket(url) });
-  await cai.connect();
+  const cai = await scripted("history", "participant", "Cai", "cai");
   const sent = [];
   for (let i = 1; i <= 230; i++) sent.push(cai.sendChat(`message number ${i}`));
   for (const result of await Promise.all(sent)) assert.ok(result.ok);
   cai.disconnect();
 
-  const ana = await join(browser, await server.invite("history", "facilitator", "Ana", "ana"));
+  const ana = await joinAs("history", "facilitator", "Ana", "ana");
   try {
     const page = ana.page;
     await page.locator('[data-testid="message"]', { hasText: "message number 230" }).waitFor();

@@ -1,26 +1,14 @@
 // The app in the reader's language: the browser's language by default, a
 // switcher that is remembered, and the server's refusals in plain words.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { drawMarker, join, launch, screenshot } from "./browser.mjs";
-import { Server } from "./server.mjs";
+import { browser, drawMarker, roomWithAnaAndBen, screenshot, server, useServerAndBrowser } from "./browser.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServerAndBrowser();
 
 test("a German browser gets German; a refusal is explained plainly; the switch to Spanish is remembered", async () => {
-  await server.createRoom("sprachen", "Sprachen");
-  const ana = await join(browser, await server.invite("sprachen", "facilitator", "Ana", "ana"));
-  const ben = await join(browser, await server.invite("sprachen", "participant", "Ben", "ben"), { locale: "de-DE" });
+  const { ana, ben } = await roomWithAnaAndBen("sprachen", "Sprachen", { locale: "de-DE" });
   try {
     const page = ben.page;
     assert.equal(await page.getAttribute("html", "lang"), "de");

@@ -5,21 +5,11 @@
 // when the server is back each arrives exactly once: the reloaded page sends
 // them with the client id and request ids of the page that made them.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { drawMarker, feature, join, launch, screenshot } from "./browser.mjs";
-import { Server } from "./server.mjs";
+import { drawMarker, feature, joinAs, screenshot, server, useServerAndBrowser } from "./browser.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServerAndBrowser();
 
 // A stuck step fails its test (within CTest's limit) instead of stalling the suite.
 const limit = { timeout: 120_000 };
@@ -27,7 +17,7 @@ const connection = (page, attributes) => page.locator(`[data-testid="connection"
 
 test("a reload while the server is down loses nothing: the edits show as pending and arrive exactly once after the restart", limit, async () => {
   await server.createRoom("outage", "Room outage");
-  const ben = await join(browser, await server.invite("outage", "participant", "Ben", "ben"));
+  const ben = await joinAs("outage", "participant", "Ben", "ben");
   let ana;
   try {
     // The app's files are kept for a reload without the server.
@@ -71,7 +61,7 @@ test("a reload while the server is down loses nothing: the edits show as pending
     const chat = await server.admin("GET", "/v1/rooms/outage/export/chat.json");
     assert.equal(chat.messages.filter((m) => m.text === "Said in the outage").length, 1);
     // ...and for someone who joins now.
-    ana = await join(browser, await server.invite("outage", "facilitator", "Ana", "ana"));
+    ana = await joinAs("outage", "facilitator", "Ana", "ana");
     await feature(ana.page, "Drawn in the outage").waitFor();
     assert.equal(await feature(ana.page, "Drawn in the outage").count(), 1);
     assert.equal(await ana.page.locator('[data-testid="message"]', { hasText: "Said in the outage" }).count(), 1);
@@ -94,7 +84,7 @@ test("a reload while the server is down loses nothing: the edits show as pending
 
 test("offline, a feature edited or deleted shows at once as pending, in place of the confirmed one; back online each change applies once", limit, async () => {
   await server.createRoom("edits", "Edits");
-  const ben = await join(browser, await server.invite("edits", "participant", "Ben", "ben"));
+  const ben = await joinAs("edits", "participant", "Ben", "ben");
   try {
     const page = ben.page;
     // The newest popup: the one the last click opened.

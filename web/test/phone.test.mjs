@@ -2,28 +2,16 @@
 // are a bottom sheet, a marker is placed and a message sent by touch, and no
 // control is off screen or covered, the feature's popup included.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { feature, join, launch, offScreenOrCovered, popupsShown, screenshot } from "./browser.mjs";
-import { Server } from "./server.mjs";
+import { feature, offScreenOrCovered, popupsShown, roomWithAnaAndBen, screenshot, useServerAndBrowser } from "./browser.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServerAndBrowser();
 
 const phone = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
 
 test("on a 390×844 touch screen a participant places a marker and chats; nothing is off screen or covered", async () => {
-  await server.createRoom("phone", "Phone");
-  const ana = await join(browser, await server.invite("phone", "facilitator", "Ana", "ana"));
-  const ben = await join(browser, await server.invite("phone", "participant", "Ben", "ben"), phone);
+  const { ana, ben } = await roomWithAnaAndBen("phone", "Phone", phone);
   try {
     const page = ben.page;
     const map = await page.locator("#map").boundingBox();

@@ -3,26 +3,14 @@
 // features (only one's own while the results are hidden), a plain refusal
 // when the dots are used up, and the results for everyone once it closes.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { drawMarker, feature, join, launch, screenshot } from "./browser.mjs";
-import { Server } from "./server.mjs";
+import { drawMarker, feature, roomWithAnaAndBen, screenshot, useServerAndBrowser } from "./browser.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServerAndBrowser();
 
 test("a hidden-results vote: the banner counts my dots, the map shows them to me only, the results show when it closes", async () => {
-  await server.createRoom("vote", "Vote");
-  const ana = await join(browser, await server.invite("vote", "facilitator", "Ana", "ana"));
-  const ben = await join(browser, await server.invite("vote", "participant", "Ben", "ben"));
+  const { ana, ben } = await roomWithAnaAndBen("vote", "Vote");
   try {
     await drawMarker(ben.page, "Park", 300, 300);
     await feature(ana.page, "Park").waitFor();
