@@ -1,8 +1,9 @@
 #!/bin/sh
 # The CTest entry of the web app (web/CMakeLists.txt): builds the app into
-# web/dist (type check + esbuild), checks that maptable-server serves it
+# web/dist (type check + esbuild), checks the language catalogues
+# (test/i18n.test.mjs) and that maptable-server serves it
 # (test/serving.test.mjs), then runs it in Debian's Chromium against a real
-# server (test/browser.test.mjs). Exits 77, which CTest reports as skipped,
+# server (every other test/*.test.mjs, sharing test/browser.mjs). Exits 77, which CTest reports as skipped,
 # when what it needs is not installed: node, web/node_modules (npm ci in
 # web/), client-sdk/js/node_modules (npm ci there), /usr/bin/chromium.
 cd "$(dirname "$0")/.." || exit 1
