@@ -35,9 +35,20 @@ export class MapView {
     this.map.setView(toLatLng(info.center ?? { lon: 0, lat: 0 }), info.zoom || 2);
     if (config.tileUrl) {
       const tiles = L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19, crossOrigin: false });
-      // Unreachable tiles leave the plain background: the map stays usable.
-      tiles.on("tileerror", () => container.classList.add("tiles-failing"));
-      tiles.on("tileload", () => container.classList.remove("tiles-failing"));
+      // Unreachable tiles leave the plain background: the map stays usable,
+      // and the notice says why it is blank, once per outage (every failing
+      // tile of a pan would otherwise announce it again).
+      const notice = tileNotice().addTo(this.map);
+      tiles.on("tileerror", () => {
+        if (container.classList.contains("tiles-failing")) return;
+        container.classList.add("tiles-failing");
+        notice.show();
+      });
+      tiles.on("tileload", () => {
+        if (!container.classList.contains("tiles-failing")) return;
+        container.classList.remove("tiles-failing");
+        notice.hide();
+      });
       tiles.addTo(this.map);
     } else {
       container.classList.add("no-tiles");
@@ -152,4 +163,25 @@ export class MapView {
     this.cursors.get(participantId)?.remove();
     this.cursors.delete(participantId);
   }
+}
+
+// The notice of a tile outage, a control in the map's bottom-left corner
+// (where no other control sits). Its live region is there from the start and
+// only its text changes, since a region that appears together with its text
+// is not announced by every screen reader. It takes no pointer events, so it
+// never stands between a hand and a control or a feature under it.
+function tileNotice(): L.Control & { show(): void; hide(): void } {
+  const node = el("div", { class: "tile-notice", "data-testid": "tile-notice", role: "status", "aria-live": "polite" });
+  const control = new L.Control({ position: "bottomleft" }) as L.Control & { show(): void; hide(): void };
+  control.onAdd = () => node;
+  control.show = () => {
+    node.textContent = t("map.tilesUnavailable");
+    node.dataset.state = "shown";
+  };
+  control.hide = () => {
+    node.textContent = "";
+    node.dataset.state = "hidden";
+  };
+  control.hide();
+  return control;
 }

@@ -48,6 +48,7 @@ export const de: Catalogue = {
     "tool.points": { one: "bisher {count} Punkt", other: "bisher {count} Punkte" },
     "tool.lockBadge": "Karte gesperrt",
     "map.label": "Gemeinsame Karte",
+    "map.tilesUnavailable": "Kartenhintergrund nicht verfügbar – Ihre Arbeit ist sicher.",
 
     "kind.point": "Markierung",
     "kind.line": "Linie",

@@ -47,6 +47,7 @@ export const en = {
     "tool.points": { one: "{count} point so far", other: "{count} points so far" },
     "tool.lockBadge": "map locked",
     "map.label": "Shared map",
+    "map.tilesUnavailable": "Map background unavailable — your work is safe.",
 
     "kind.point": "Marker",
     "kind.line": "Line",

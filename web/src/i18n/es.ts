@@ -48,6 +48,7 @@ export const es: Catalogue = {
     "tool.points": { one: "{count} punto por ahora", other: "{count} puntos por ahora" },
     "tool.lockBadge": "mapa bloqueado",
     "map.label": "Mapa compartido",
+    "map.tilesUnavailable": "El fondo del mapa no está disponible: tu trabajo está a salvo.",
 
     "kind.point": "Marcador",
     "kind.line": "Línea",

@@ -48,6 +48,7 @@ export const fr: Catalogue = {
     "tool.points": { one: "{count} point pour l’instant", other: "{count} points pour l’instant" },
     "tool.lockBadge": "carte verrouillée",
     "map.label": "Carte partagée",
+    "map.tilesUnavailable": "Fond de carte indisponible — votre travail est en sécurité.",
 
     "kind.point": "Repère",
     "kind.line": "Ligne",

@@ -48,6 +48,7 @@ export const pt: Catalogue = {
     "tool.points": { one: "{count} ponto até agora", other: "{count} pontos até agora" },
     "tool.lockBadge": "mapa bloqueado",
     "map.label": "Mapa compartilhado",
+    "map.tilesUnavailable": "Fundo do mapa indisponível — o seu trabalho está seguro.",
 
     "kind.point": "Marcador",
     "kind.line": "Linha",
