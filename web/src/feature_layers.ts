@@ -136,6 +136,9 @@ export class FeatureLayers {
       const body = isNote
         ? el("div", { class: "note-body" }, el("strong", {}, feature.title), feature.description ? el("span", {}, feature.description.slice(0, 140)) : null)
         : el("div", { class: "pin" });
+      // The marker's title under it (a note shows its own); the marker's
+      // name already says it to a screen reader, so the label is for eyes.
+      if (!isNote && feature.title) body.append(el("span", { class: "feature-label", "data-testid": "feature-label", "aria-hidden": "true" }, feature.title));
       if (dots) body.append(el("span", { class: "dots", "data-testid": "feature-dots", "aria-label": t("vote.featureDots", { count: dots }) }, `● ${dots}`));
       body.style.borderColor = colour;
       if (!isNote) body.style.background = colour;

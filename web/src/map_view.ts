@@ -17,6 +17,9 @@ import { t } from "./i18n/index.js";
 import { badgeDots } from "./voting.js";
 
 const presenceIntervalMs = 100;   // the server coalesces at its tick anyway
+// Markers' titles show from street level on; further out they would pile up
+// over each other and over the map, and the markers alone read better.
+export const labelMinZoom = 13;
 
 export class MapView {
   readonly map: L.Map;
@@ -33,6 +36,9 @@ export class MapView {
     this.map = L.map(container, { zoomControl: true, worldCopyJump: true, attributionControl: true, fadeAnimation: !still, zoomAnimation: !still, markerZoomAnimation: !still });
     this.map.attributionControl.setPrefix(false);
     this.map.setView(toLatLng(info.center ?? { lon: 0, lat: 0 }), info.zoom || 2);
+    const labels = () => container.classList.toggle("labels-hidden", this.map.getZoom() < labelMinZoom);
+    labels();
+    this.map.on("zoomend", labels);
     if (config.tileUrl) {
       const tiles = L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19, crossOrigin: false });
       // Unreachable tiles leave the plain background: the map stays usable,

@@ -1,11 +1,12 @@
 // The map as people read it: when the tile server fails, a polite notice
 // says the background is unavailable and the work safe (once per outage,
-// gone when tiles load again), without covering a control or failing axe.
+// gone when tiles load again), without covering a control or failing axe;
+// markers carry their titles from street level on.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 
-import { accessibilityViolations, join, launch, offScreenOrCovered, screenshot } from "./browser.mjs";
+import { accessibilityViolations, drawMarker, feature, join, launch, offScreenOrCovered, screenshot } from "./browser.mjs";
 import { Server } from "./server.mjs";
 
 // The smallest valid PNG (1×1, transparent): what a tile server that is up sends.
@@ -104,5 +105,40 @@ test("unreachable tiles: a polite notice says so once per outage, covers nothing
     assert.deepEqual(ana.problems, []);
   } finally {
     await ana.context.close();
+  }
+});
+
+// Clicks a zoom control ("in" or "out") and waits until the map is there.
+async function zoom(page, direction) {
+  const was = await page.locator("#map").getAttribute("data-zoom");
+  await page.click(`.leaflet-control-zoom-${direction}`);
+  await page.waitForFunction((w) => document.getElementById("map").dataset.zoom !== (w ?? undefined), was);
+  return Number(await page.locator("#map").getAttribute("data-zoom"));
+}
+
+test("a marker's title shows under it from street level (zoom 13) on, and not further out", async () => {
+  await server.createRoom("labels", "Labels");   // opens at zoom 14
+  const ana = await join(browser, await server.invite("labels", "facilitator", "Ana", "ana"));
+  const ben = await join(browser, await server.invite("labels", "participant", "Ben", "ben"));
+  try {
+    await drawMarker(ana.page, "Community garden", 400, 300);
+    const label = feature(ben.page, "Community garden").locator('[data-testid="feature-label"]');
+    await label.waitFor();
+    assert.equal(await label.textContent(), "Community garden");
+    assert.equal(await label.getAttribute("aria-hidden"), "true");
+    await screenshot(ben.page, "map-labels");
+
+    assert.equal(await zoom(ben.page, "out"), 13);
+    assert.equal(await label.isVisible(), true);
+    assert.equal(await zoom(ben.page, "out"), 12);
+    await label.waitFor({ state: "hidden" });
+    assert.equal(await feature(ben.page, "Community garden").isVisible(), true, "the marker stays");
+    assert.equal(await zoom(ben.page, "in"), 13);
+    await label.waitFor({ state: "visible" });
+    assert.deepEqual(await accessibilityViolations(ben.page), []);
+    assert.deepEqual([...ana.problems, ...ben.problems], []);
+  } finally {
+    await ana.context.close();
+    await ben.context.close();
   }
 });
