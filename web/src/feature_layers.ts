@@ -16,6 +16,7 @@ export interface FeatureLayerEvents {
   open(featureId: string): void;                                   // clicked
   moved(featureId: string, lon: number, lat: number): void;        // a marker or note dragged
   dots(featureId: string): number;                                 // its dots in the open vote round; 0 = no badge
+  shows(feature: Feature): boolean;                                // not filtered out by the legend
 }
 
 interface Drawn {
@@ -84,13 +85,13 @@ export class FeatureLayers {
     const edits = pendingEdits(client);
     for (const [id, drawn] of this.drawn) {
       const feature = state.features.get(id);
-      if (!feature || feature.updatedSeq !== drawn.updatedSeq || spotlightChanged || this.events.dots(id) !== drawn.dots || edits.has(id)) {
+      if (!feature || !this.events.shows(feature) || feature.updatedSeq !== drawn.updatedSeq || spotlightChanged || this.events.dots(id) !== drawn.dots || edits.has(id)) {
         drawn.layer.remove();
         this.drawn.delete(id);
       }
     }
     for (const feature of state.features.values()) {
-      if (this.drawn.has(feature.id) || edits.has(feature.id)) continue;
+      if (this.drawn.has(feature.id) || edits.has(feature.id) || !this.events.shows(feature)) continue;
       const dots = this.events.dots(feature.id);
       const layer = this.make(feature, undefined, canEdit(feature), dots);
       layer.addTo(this.map);

@@ -13,6 +13,7 @@ import { DrawTool } from "./draw.js";
 import { FeatureLayers } from "./feature_layers.js";
 import { FeaturePopup } from "./feature_popup.js";
 import { toLatLng } from "./geometry.js";
+import type { MapFilter } from "./legend.js";
 import { t } from "./i18n/index.js";
 import { badgeDots } from "./voting.js";
 
@@ -29,7 +30,7 @@ export class MapView {
   private popup: { view: FeaturePopup; leaflet: L.Popup } | undefined;
   private lastCursorSent = 0;
 
-  constructor(container: HTMLElement, config: AppConfig, private readonly app: AppContext) {
+  constructor(container: HTMLElement, config: AppConfig, private readonly app: AppContext, private readonly filter: MapFilter) {
     const info = app.client.replica.state.info;
     // No fades or zoom animations for those who asked their system for less motion.
     const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
@@ -65,6 +66,7 @@ export class MapView {
         geometry: { kind: this.app.client.replica.findFeature(id)?.geometry?.kind, positions: [{ lon, lat }] },
       })),
       dots: (id) => badgeDots(this.app, id),
+      shows: (f) => filter.shows(f),
     });
     this.draw = new DrawTool(this.map, app, (id) => this.openFeature(id));
 
@@ -96,7 +98,9 @@ export class MapView {
     const client = this.app.client;
     this.features.render(client, (f: Feature) => this.app.isFacilitator() || (!this.app.isObserver() && f.authorId === this.app.myId));
     if (this.popup) {
-      if (!client.replica.findFeature(this.popup.view.featureId)) this.map.closePopup(this.popup.leaflet);
+      // A feature the legend just hid takes its popup with it.
+      const open = client.replica.findFeature(this.popup.view.featureId);
+      if (!open || !this.filter.shows(open)) this.map.closePopup(this.popup.leaflet);
       else this.popup.view.refresh();
     }
     if (client.replica.state.settings.hideCursors && !this.app.isFacilitator())

@@ -1,7 +1,8 @@
 // The map as people read it: when the tile server fails, a polite notice
 // says the background is unavailable and the work safe (once per outage,
 // gone when tiles load again), without covering a control or failing axe;
-// markers carry their titles from street level on.
+// markers carry their titles from street level on; the legend shows and
+// hides a category's features and filters by author.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
@@ -136,6 +137,52 @@ test("a marker's title shows under it from street level (zoom 13) on, and not fu
     assert.equal(await zoom(ben.page, "in"), 13);
     await label.waitFor({ state: "visible" });
     assert.deepEqual(await accessibilityViolations(ben.page), []);
+    assert.deepEqual([...ana.problems, ...ben.problems], []);
+  } finally {
+    await ana.context.close();
+    await ben.context.close();
+  }
+});
+
+test("the legend hides a category's features and shows them again, and filters by author", async () => {
+  await server.createRoom("legend", "Legend");
+  const ana = await join(browser, await server.invite("legend", "facilitator", "Ana", "ana"));
+  const ben = await join(browser, await server.invite("legend", "participant", "Ben", "ben"));
+  try {
+    await ana.page.fill("#draw-category", "green");
+    await drawMarker(ana.page, "Park", 300, 300);
+    await ana.page.fill("#draw-category", "traffic");
+    await drawMarker(ana.page, "Crossing", 500, 400);
+    await ben.page.fill("#draw-category", "green");
+    await drawMarker(ben.page, "Garden", 400, 200);
+    const page = ben.page;
+    for (const title of ["Park", "Crossing", "Garden"]) await feature(page, title).waitFor();
+
+    await page.click('[data-tab="layers"]');
+    const green = page.locator('[data-testid="layer"][data-category="green"]');
+    await green.locator(".count", { hasText: "(2)" }).waitFor();
+    await green.locator('[data-testid="layer-toggle"]').uncheck();
+    await feature(page, "Park").waitFor({ state: "detached" });
+    await feature(page, "Garden").waitFor({ state: "detached" });
+    // Ben's own marker was open after he placed it: its popup goes too.
+    await page.locator('[data-testid="feature-popup"]').waitFor({ state: "detached" });
+    assert.equal(await feature(page, "Crossing").isVisible(), true);
+    await screenshot(page, "map-legend");
+    assert.deepEqual(await accessibilityViolations(page), []);
+
+    await green.locator('[data-testid="layer-toggle"]').check();
+    await feature(page, "Park").waitFor();
+    await feature(page, "Garden").waitFor();
+
+    // Ana's features only, then everyone's again.
+    await page.selectOption('[data-testid="author-filter"]', { label: "Ana" });
+    await feature(page, "Garden").waitFor({ state: "detached" });
+    assert.equal(await feature(page, "Park").isVisible(), true);
+    assert.equal(await feature(page, "Crossing").isVisible(), true);
+    await page.selectOption('[data-testid="author-filter"]', "");
+    await feature(page, "Garden").waitFor();
+    // Only this page's view changed: Ana still sees everything.
+    assert.equal(await feature(ana.page, "Garden").isVisible(), true);
     assert.deepEqual([...ana.problems, ...ben.problems], []);
   } finally {
     await ana.context.close();

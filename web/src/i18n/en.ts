@@ -48,6 +48,12 @@ export const en = {
     "tool.lockBadge": "map locked",
     "map.label": "Shared map",
     "map.tilesUnavailable": "Map background unavailable — your work is safe.",
+    "tab.layers": "Layers",
+    "layers.categories": "Categories",
+    "layers.none": "no category",
+    "layers.author": "Author",
+    "layers.everyone": "everyone",
+    "layers.empty": "No features yet.",
 
     "kind.point": "Marker",
     "kind.line": "Line",

@@ -49,6 +49,12 @@ export const pt: Catalogue = {
     "tool.lockBadge": "mapa bloqueado",
     "map.label": "Mapa compartilhado",
     "map.tilesUnavailable": "Fundo do mapa indisponível — o seu trabalho está seguro.",
+    "tab.layers": "Camadas",
+    "layers.categories": "Categorias",
+    "layers.none": "sem categoria",
+    "layers.author": "Autor",
+    "layers.everyone": "todos",
+    "layers.empty": "Ainda não há elementos.",
 
     "kind.point": "Marcador",
     "kind.line": "Linha",
