@@ -16,6 +16,7 @@ export interface FeatureLayerEvents {
   open(featureId: string): void;                                   // clicked
   moved(featureId: string, lon: number, lat: number): void;        // a marker or note dragged
   dots(featureId: string): number;                                 // its dots in the open vote round; 0 = no badge
+  shows(feature: Feature): boolean;                                // not filtered out by the legend
 }
 
 interface Drawn {
@@ -84,13 +85,13 @@ export class FeatureLayers {
     const edits = pendingEdits(client);
     for (const [id, drawn] of this.drawn) {
       const feature = state.features.get(id);
-      if (!feature || feature.updatedSeq !== drawn.updatedSeq || spotlightChanged || this.events.dots(id) !== drawn.dots || edits.has(id)) {
+      if (!feature || !this.events.shows(feature) || feature.updatedSeq !== drawn.updatedSeq || spotlightChanged || this.events.dots(id) !== drawn.dots || edits.has(id)) {
         drawn.layer.remove();
         this.drawn.delete(id);
       }
     }
     for (const feature of state.features.values()) {
-      if (this.drawn.has(feature.id) || edits.has(feature.id)) continue;
+      if (this.drawn.has(feature.id) || edits.has(feature.id) || !this.events.shows(feature)) continue;
       const dots = this.events.dots(feature.id);
       const layer = this.make(feature, undefined, canEdit(feature), dots);
       layer.addTo(this.map);
@@ -136,6 +137,9 @@ export class FeatureLayers {
       const body = isNote
         ? el("div", { class: "note-body" }, el("strong", {}, feature.title), feature.description ? el("span", {}, feature.description.slice(0, 140)) : null)
         : el("div", { class: "pin" });
+      // The marker's title under it (a note shows its own); the marker's
+      // name already says it to a screen reader, so the label is for eyes.
+      if (!isNote && feature.title) body.append(el("span", { class: "feature-label", "data-testid": "feature-label", "aria-hidden": "true" }, feature.title));
       if (dots) body.append(el("span", { class: "dots", "data-testid": "feature-dots", "aria-label": t("vote.featureDots", { count: dots }) }, `● ${dots}`));
       body.style.borderColor = colour;
       if (!isNote) body.style.background = colour;

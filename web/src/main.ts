@@ -12,6 +12,7 @@ import { AppContext, roleLabel } from "./context.js";
 import { byId, el } from "./dom.js";
 import { FacilitatorPanel } from "./facilitator_panel.js";
 import { forgetInvite, parseInviteLink, takeInvite, type Invite } from "./invite.js";
+import { LayersPanel, MapFilter } from "./legend.js";
 import { MapView } from "./map_view.js";
 import { IndexedDbSessionStore } from "./offline_store.js";
 import { errorText, languages, language, preferredLanguage, setLanguage, t, translatePage } from "./i18n/index.js";
@@ -116,9 +117,11 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   const client = app.client;
   byId("join").hidden = true;
   byId("app").hidden = false;
-  const map = new MapView(byId("map"), config, app);
+  const filter = new MapFilter();
+  const map = new MapView(byId("map"), config, app, filter);
   const chat = new ChatPanel(byId("tab-chat"), app);
   const people = new PeoplePanel(byId("tab-people"), app);
+  const layers = new LayersPanel(byId("tab-layers"), app, filter, () => schedule());
   const votes = new VoteBanner(app);
   const facilitator = app.isFacilitator() ? new FacilitatorPanel(byId("tab-facilitate"), app, map) : undefined;
   byId("facilitate-tab").hidden = !facilitator;
@@ -165,6 +168,7 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     map.render();
     chat.render();
     people.render();
+    layers.render();
     votes.render();
     facilitator?.render();
     tick();

@@ -13,10 +13,14 @@ import { DrawTool } from "./draw.js";
 import { FeatureLayers } from "./feature_layers.js";
 import { FeaturePopup } from "./feature_popup.js";
 import { toLatLng } from "./geometry.js";
+import type { MapFilter } from "./legend.js";
 import { t } from "./i18n/index.js";
 import { badgeDots } from "./voting.js";
 
 const presenceIntervalMs = 100;   // the server coalesces at its tick anyway
+// Markers' titles show from street level on; further out they would pile up
+// over each other and over the map, and the markers alone read better.
+export const labelMinZoom = 13;
 
 export class MapView {
   readonly map: L.Map;
@@ -26,18 +30,32 @@ export class MapView {
   private popup: { view: FeaturePopup; leaflet: L.Popup } | undefined;
   private lastCursorSent = 0;
 
-  constructor(container: HTMLElement, config: AppConfig, private readonly app: AppContext) {
+  constructor(container: HTMLElement, config: AppConfig, private readonly app: AppContext, private readonly filter: MapFilter) {
     const info = app.client.replica.state.info;
     // No fades or zoom animations for those who asked their system for less motion.
     const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     this.map = L.map(container, { zoomControl: true, worldCopyJump: true, attributionControl: true, fadeAnimation: !still, zoomAnimation: !still, markerZoomAnimation: !still });
     this.map.attributionControl.setPrefix(false);
     this.map.setView(toLatLng(info.center ?? { lon: 0, lat: 0 }), info.zoom || 2);
+    const labels = () => container.classList.toggle("labels-hidden", this.map.getZoom() < labelMinZoom);
+    labels();
+    this.map.on("zoomend", labels);
     if (config.tileUrl) {
       const tiles = L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19, crossOrigin: false });
-      // Unreachable tiles leave the plain background: the map stays usable.
-      tiles.on("tileerror", () => container.classList.add("tiles-failing"));
-      tiles.on("tileload", () => container.classList.remove("tiles-failing"));
+      // Unreachable tiles leave the plain background: the map stays usable,
+      // and the notice says why it is blank, once per outage (every failing
+      // tile of a pan would otherwise announce it again).
+      const notice = tileNotice().addTo(this.map);
+      tiles.on("tileerror", () => {
+        if (container.classList.contains("tiles-failing")) return;
+        container.classList.add("tiles-failing");
+        notice.show();
+      });
+      tiles.on("tileload", () => {
+        if (!container.classList.contains("tiles-failing")) return;
+        container.classList.remove("tiles-failing");
+        notice.hide();
+      });
       tiles.addTo(this.map);
     } else {
       container.classList.add("no-tiles");
@@ -48,6 +66,7 @@ export class MapView {
         geometry: { kind: this.app.client.replica.findFeature(id)?.geometry?.kind, positions: [{ lon, lat }] },
       })),
       dots: (id) => badgeDots(this.app, id),
+      shows: (f) => filter.shows(f),
     });
     this.draw = new DrawTool(this.map, app, (id) => this.openFeature(id));
 
@@ -79,7 +98,9 @@ export class MapView {
     const client = this.app.client;
     this.features.render(client, (f: Feature) => this.app.isFacilitator() || (!this.app.isObserver() && f.authorId === this.app.myId));
     if (this.popup) {
-      if (!client.replica.findFeature(this.popup.view.featureId)) this.map.closePopup(this.popup.leaflet);
+      // A feature the legend just hid takes its popup with it.
+      const open = client.replica.findFeature(this.popup.view.featureId);
+      if (!open || !this.filter.shows(open)) this.map.closePopup(this.popup.leaflet);
       else this.popup.view.refresh();
     }
     if (client.replica.state.settings.hideCursors && !this.app.isFacilitator())
@@ -152,4 +173,25 @@ export class MapView {
     this.cursors.get(participantId)?.remove();
     this.cursors.delete(participantId);
   }
+}
+
+// The notice of a tile outage, a control in the map's bottom-left corner
+// (where no other control sits). Its live region is there from the start and
+// only its text changes, since a region that appears together with its text
+// is not announced by every screen reader. It takes no pointer events, so it
+// never stands between a hand and a control or a feature under it.
+function tileNotice(): L.Control & { show(): void; hide(): void } {
+  const node = el("div", { class: "tile-notice", "data-testid": "tile-notice", role: "status", "aria-live": "polite" });
+  const control = new L.Control({ position: "bottomleft" }) as L.Control & { show(): void; hide(): void };
+  control.onAdd = () => node;
+  control.show = () => {
+    node.textContent = t("map.tilesUnavailable");
+    node.dataset.state = "shown";
+  };
+  control.hide = () => {
+    node.textContent = "";
+    node.dataset.state = "hidden";
+  };
+  control.hide();
+  return control;
 }

@@ -48,6 +48,13 @@ export const de: Catalogue = {
     "tool.points": { one: "bisher {count} Punkt", other: "bisher {count} Punkte" },
     "tool.lockBadge": "Karte gesperrt",
     "map.label": "Gemeinsame Karte",
+    "map.tilesUnavailable": "Kartenhintergrund nicht verfügbar – Ihre Arbeit ist sicher.",
+    "tab.layers": "Ebenen",
+    "layers.categories": "Kategorien",
+    "layers.none": "ohne Kategorie",
+    "layers.author": "Autor·in",
+    "layers.everyone": "alle",
+    "layers.empty": "Noch keine Objekte.",
 
     "kind.point": "Markierung",
     "kind.line": "Linie",

@@ -47,6 +47,13 @@ export const en = {
     "tool.points": { one: "{count} point so far", other: "{count} points so far" },
     "tool.lockBadge": "map locked",
     "map.label": "Shared map",
+    "map.tilesUnavailable": "Map background unavailable — your work is safe.",
+    "tab.layers": "Layers",
+    "layers.categories": "Categories",
+    "layers.none": "no category",
+    "layers.author": "Author",
+    "layers.everyone": "everyone",
+    "layers.empty": "No features yet.",
 
     "kind.point": "Marker",
     "kind.line": "Line",

@@ -48,6 +48,13 @@ export const es: Catalogue = {
     "tool.points": { one: "{count} punto por ahora", other: "{count} puntos por ahora" },
     "tool.lockBadge": "mapa bloqueado",
     "map.label": "Mapa compartido",
+    "map.tilesUnavailable": "El fondo del mapa no está disponible: tu trabajo está a salvo.",
+    "tab.layers": "Capas",
+    "layers.categories": "Categorías",
+    "layers.none": "sin categoría",
+    "layers.author": "Autor",
+    "layers.everyone": "todos",
+    "layers.empty": "Aún no hay elementos.",
 
     "kind.point": "Marcador",
     "kind.line": "Línea",

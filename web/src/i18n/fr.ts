@@ -48,6 +48,13 @@ export const fr: Catalogue = {
     "tool.points": { one: "{count} point pour l’instant", other: "{count} points pour l’instant" },
     "tool.lockBadge": "carte verrouillée",
     "map.label": "Carte partagée",
+    "map.tilesUnavailable": "Fond de carte indisponible — votre travail est en sécurité.",
+    "tab.layers": "Calques",
+    "layers.categories": "Catégories",
+    "layers.none": "sans catégorie",
+    "layers.author": "Auteur",
+    "layers.everyone": "tout le monde",
+    "layers.empty": "Pas encore d’éléments.",
 
     "kind.point": "Repère",
     "kind.line": "Ligne",

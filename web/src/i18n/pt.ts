@@ -48,6 +48,13 @@ export const pt: Catalogue = {
     "tool.points": { one: "{count} ponto até agora", other: "{count} pontos até agora" },
     "tool.lockBadge": "mapa bloqueado",
     "map.label": "Mapa compartilhado",
+    "map.tilesUnavailable": "Fundo do mapa indisponível — o seu trabalho está seguro.",
+    "tab.layers": "Camadas",
+    "layers.categories": "Categorias",
+    "layers.none": "sem categoria",
+    "layers.author": "Autor",
+    "layers.everyone": "todos",
+    "layers.empty": "Ainda não há elementos.",
 
     "kind.point": "Marcador",
     "kind.line": "Linha",
