@@ -124,7 +124,9 @@ TEST_CASE("a server refuses to start on a PostgreSQL schema newer than its own")
                        ")");
     const auto dir = std::filesystem::temp_directory_path() / ("maptable-pg-refuse-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
-    const auto [status, output] = run_server_binary("--port 0 --data-dir " + dir.string() + " --store " + url, dir);
+    const auto run = run_server_binary("--port 0 --data-dir " + dir.string() + " --store " + url, dir);
+    const int status = run.first;
+    const std::string& output = run.second;
     std::filesystem::remove_all(dir);
     CHECK(status == 1);
     CHECK_MESSAGE(output.find("refusing to start") != std::string::npos, output);
@@ -156,8 +158,10 @@ TEST_CASE("migrate-store moves a SQLite installation to PostgreSQL without loss"
     }
 
     const auto url = postgres->create_database();
-    const auto [status, output] = run_server_binary(
+    const auto run = run_server_binary(
         "migrate-store --from sqlite:" + sqlite_server.data_dir().string() + " --to " + url, sqlite_server.data_dir());
+    const int status = run.first;
+    const std::string& output = run.second;
     REQUIRE_MESSAGE(status == 0, output);
     CHECK_MESSAGE(output.find("verified: all 3 rooms") != std::string::npos, output);
 
@@ -173,8 +177,10 @@ TEST_CASE("migrate-store moves a SQLite installation to PostgreSQL without loss"
     CHECK(target.revocations().size() == 2);
 
     // A second copy into the same database is refused: nothing is merged.
-    const auto [again, again_output] = run_server_binary(
+    const auto second_run = run_server_binary(
         "migrate-store --from sqlite:" + sqlite_server.data_dir().string() + " --to " + url, sqlite_server.data_dir());
+    const int again = second_run.first;
+    const std::string& again_output = second_run.second;
     CHECK(again == 1);
     CHECK_MESSAGE(again_output.find("empty database only") != std::string::npos, again_output);
 
@@ -264,7 +270,9 @@ TEST_CASE("reset-epochs --store gives every room on PostgreSQL a new epoch, and 
         before = log.load("pg-epochs").epoch;
     }
     REQUIRE_FALSE(before.empty());
-    const auto [status, out] = run_server_binary("reset-epochs --store '" + url + "'", server.data_dir());
+    const auto run = run_server_binary("reset-epochs --store '" + url + "'", server.data_dir());
+    const int status = run.first;
+    const std::string& out = run.second;
     CAPTURE(out);
     REQUIRE(status == 0);
     CHECK(out.find("new epochs for 1 rooms") != std::string::npos);
