@@ -3,6 +3,7 @@
 #include "auth/join_token.hpp"
 #include "net/export_routes.hpp"
 #include "room/admin_submit.hpp"
+#include "session/plain_id.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -428,15 +429,7 @@ admin_response method_not_allowed(unsigned version, const char* allow)
 
 bool valid_room_id(std::string_view id)
 {
-    if (id.empty() || id.size() > 64)
-        return false;
-    for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                        c == '_' || c == '.';
-        if (!ok)
-            return false;
-    }
-    return true;
+    return session::is_plain_id(id);
 }
 
 bool is_room_admin_path(std::string_view path)

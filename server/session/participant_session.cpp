@@ -5,6 +5,7 @@
 #include "auth/ballot.hpp"
 #include "room/frame.hpp"
 #include "session/decode.hpp"
+#include "session/plain_id.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -13,20 +14,6 @@
 
 namespace maptable::session {
 namespace {
-
-// Room and client ids end up in logs, URLs and file names: a short, plain alphabet.
-bool is_plain_id(std::string_view s)
-{
-    if (s.empty() || s.size() > 64)
-        return false;
-    for (char c : s) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                        c == '_' || c == '.';
-        if (!ok)
-            return false;
-    }
-    return true;
-}
 
 std::int64_t unix_seconds()
 {

@@ -16,7 +16,6 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cmath>
 #include <future>
 #include <optional>
 #include <sstream>
@@ -128,22 +127,6 @@ std::uint64_t write_backlog(client& c, int n, std::size_t text_bytes, const std:
         }
     }
     return last;
-}
-
-// An area with n positions on a small circle: about 20 bytes per position.
-pb::Feature large_area(const std::string& id, int n)
-{
-    pb::Feature f;
-    f.set_id(id);
-    f.set_title("district " + id);
-    f.mutable_geometry()->set_kind(pb::FEATURE_KIND_AREA);
-    for (int i = 0; i < n; ++i) {
-        const double a = 2 * M_PI * i / n;
-        auto* p = f.mutable_geometry()->add_positions();
-        p->set_lon(13.4 + 0.05 * std::cos(a));
-        p->set_lat(52.5 + 0.03 * std::sin(a));
-    }
-    return f;
 }
 
 std::uint64_t metric(unsigned short port, const std::string& name)

@@ -12,7 +12,6 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cmath>
 #include <future>
 #include <istream>
 #include <string>
@@ -50,20 +49,6 @@ std::string upgrade_request_line(const std::string& path_and_query, const std::s
     if (!line.empty() && line.back() == '\r')
         line.pop_back();
     return line;
-}
-
-pb::Feature large_area(const std::string& id, int n)
-{
-    pb::Feature f;
-    f.set_id(id);
-    f.mutable_geometry()->set_kind(pb::FEATURE_KIND_AREA);
-    for (int i = 0; i < n; ++i) {
-        const double a = 2 * M_PI * i / n;
-        auto* p = f.mutable_geometry()->add_positions();
-        p->set_lon(13.4 + 0.05 * std::cos(a));
-        p->set_lat(52.5 + 0.03 * std::sin(a));
-    }
-    return f;
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -229,6 +230,21 @@ pb::Feature point_feature(const std::string& id, double lon, double lat, const s
     p->set_lon(lon);
     p->set_lat(lat);
     f.set_title(title);
+    return f;
+}
+
+pb::Feature large_area(const std::string& id, int n)
+{
+    pb::Feature f;
+    f.set_id(id);
+    f.set_title("district " + id);
+    f.mutable_geometry()->set_kind(pb::FEATURE_KIND_AREA);
+    for (int i = 0; i < n; ++i) {
+        const double a = 2 * M_PI * i / n;
+        auto* p = f.mutable_geometry()->add_positions();
+        p->set_lon(13.4 + 0.05 * std::cos(a));
+        p->set_lat(52.5 + 0.03 * std::sin(a));
+    }
     return f;
 }
 

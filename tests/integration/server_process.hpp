@@ -98,4 +98,8 @@ void join_or_fail(client& c);
 // A point marker at (lon, lat), for tests that need a feature.
 pb::Feature point_feature(const std::string& id, double lon, double lat, const std::string& title = {});
 
+// An area titled "district ID" with n positions on a small circle (about 20
+// bytes each), for tests that need large features.
+pb::Feature large_area(const std::string& id, int n);
+
 } // namespace maptable::test
