@@ -8,8 +8,11 @@ import { LonLatSchema, ViewportSchema, type LonLat, type MapView, type Timer, ty
 // running ? remaining - (now - startedAt) : remaining, never below 0.
 export function remainingMs(timer: Timer, nowMs: number): number {
   const remaining = Number(timer.remainingMs);
-  const left = timer.running ? remaining - (nowMs - Number(timer.startedAtMs)) : remaining;
-  return Math.max(0, left);
+  // A clock behind the start (an offset estimated a few ms short) counts as
+  // no time passed, as in the model and the C++ SDK: never more left than the
+  // timer had when it started.
+  const elapsed = timer.running ? Math.max(0, nowMs - Number(timer.startedAtMs)) : 0;
+  return Math.max(0, remaining - elapsed);
 }
 
 // The viewport a map should show for an agenda step's view: its bounds, or
