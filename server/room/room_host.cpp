@@ -186,6 +186,7 @@ void room_host::on_loaded(store::room_history history)
     // Oldest first, so the newest stay when the window is full.
     for (auto it = history.recent_ops.rbegin(); it != history.recent_ops.rend(); ++it)
         remember_op(it->client_id, it->op_id, it->seq);
+    ops_beyond_window_ = ops_beyond_window_ || history.recent_ops.size() >= limits_.recent_ops_per_room;
     phase_ = phase::ready;
     spdlog::info("room={} loaded seq={} events_replayed={}{}", id_, committed_.seq(), history.events.size(),
                  failed_loads_ > 0 ? " after " + std::to_string(failed_loads_) + " failed load(s)" : std::string());
@@ -474,7 +475,7 @@ bool room_host::sequence(pending_event pending)
     if (auto* refused = std::get_if<model::rejection>(&result)) {
         spdlog::debug("room={} refused request={} code={}", id_, pending.request_id, pb::ErrorCode_Name(refused->code));
         metrics::global().refusals.add(static_cast<std::size_t>(refused->code) / 10);
-        if (!pending.op_client.empty()) {
+        if (!pending.op_client.empty() && ops_beyond_window_) {
             refuse_unless_stored(std::move(pending), std::move(*refused));
             return false;
         }
@@ -587,8 +588,10 @@ bool room_host::attach_retry(std::uint64_t seq, const std::shared_ptr<subscriber
 // A command with an id that the state refuses may be a retry of one the log
 // holds from before the window of remembered ids (the state refuses it
 // because it was applied: the feature exists, the vote is closed): its sender
-// gets the original ack, not a refusal of what was done. Only refusals pay
-// for the look-up; the refusal is sent when the log does not hold the command.
+// gets the original ack, not a refusal of what was done. Only refusals in a
+// room whose log holds ids beyond the window pay for the look-up (every other
+// room remembers every id it has); the refusal is sent when the log does not
+// hold the command.
 void room_host::refuse_unless_stored(pending_event pending, model::rejection refused)
 {
     const auto separator = pending.op_client.rfind('\x1f');
@@ -772,6 +775,7 @@ void room_host::remember_op(const std::string& op_client, std::uint64_t op_id, s
     while (recent_ops_order_.size() > limits_.recent_ops_per_room) {
         recent_ops_.erase(recent_ops_order_.front());
         recent_ops_order_.pop_front();
+        ops_beyond_window_ = true;
     }
 }
 

@@ -255,6 +255,10 @@ private:
     // refuses it; on_duplicate then answers it from the log.
     std::unordered_map<std::string, std::uint64_t> recent_ops_;
     std::deque<std::string> recent_ops_order_;
+    // Whether the log may hold command ids this window no longer does (the
+    // room loaded a full window, or the window has let one go): only then can
+    // a refused command be a retry that only the log knows, worth a read.
+    bool ops_beyond_window_ = false;
 };
 
 } // namespace maptable::room
