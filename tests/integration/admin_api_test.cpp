@@ -19,14 +19,6 @@ namespace json = boost::json;
 
 constexpr const char* admin_key = "test-admin-key-0123456789";
 
-// The reply's body as JSON; null when it is not JSON.
-json::value json_body(const http_reply& r)
-{
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    return ec ? json::value() : v;
-}
-
 // The "error" text of a JSON error reply, or "".
 std::string error_text(const http_reply& r)
 {

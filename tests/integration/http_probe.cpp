@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/json/parse.hpp>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -184,6 +185,13 @@ bool pending_call::reply_started()
 http_reply pending_call::finish()
 {
     return read_reply(impl_->stream);
+}
+
+boost::json::value json_body(const http_reply& reply)
+{
+    boost::system::error_code ec;
+    auto v = boost::json::parse(reply.body, ec);
+    return ec ? boost::json::value() : v;
 }
 
 http_reply raw_request(unsigned short port, const std::string& request)

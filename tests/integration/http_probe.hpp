@@ -4,6 +4,8 @@
 // tests. Beast stays in the .cpp, so the suites need not compile it.
 #pragma once
 
+#include <boost/json/value.hpp>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -59,6 +61,9 @@ struct api_call {
 // a busy room). Throws boost::system::system_error when the connection fails
 // or the reply is not HTTP.
 http_reply call_api(unsigned short port, const api_call& call);
+
+// A reply's body as JSON; null when it is not JSON.
+boost::json::value json_body(const http_reply& reply);
 
 // A call whose request is written now and whose reply is read later: for a
 // test that does other things while the server works on it.

@@ -26,13 +26,6 @@ namespace json = boost::json;
 
 constexpr const char* admin_key = "test-admin-key-0123456789";
 
-json::value json_body(const http_reply& r)
-{
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    return ec ? json::value() : v;
-}
-
 http_reply get(unsigned short port, const std::string& target, const std::string& credential = admin_key)
 {
     return call_api(port, {.target = target, .bearer = credential});
