@@ -216,7 +216,19 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
          "map tiles for the app, a URL template with {z}/{x}/{y} ({s}: subdomains); \"\" for none (a plain "
          "background). Its host is allowed by the page's Content-Security-Policy")
         ("tile-attribution", po::value(&c.tile_attribution)->default_value(c.tile_attribution),
-         "HTML shown in the map's corner: the tile source's licence");
+         "HTML shown in the map's corner: the tile source's licence")
+        ("tile-source", po::value(&c.tile_sources)->composing(),
+         "a further base map a facilitator may choose for a room: \"id|label|URL template|attribution HTML\" "
+         "(repeatable)");
+    po::options_description cluster("Several nodes on one PostgreSQL store (--store postgresql://...)");
+    cluster.add_options()
+        ("node-id", po::value(&c.node_id), "this node's name in room leases; default: <hostname>:<port>")
+        ("advertise-url", po::value(&c.advertise_url),
+         "the WebSocket address (ws(s)://host:port/v1/ws) other nodes send clients to for rooms this node owns; "
+         "default: from --public-url, else the listen address")
+        ("lease-ms", po::value(&c.lease_ms)->default_value(c.lease_ms),
+         "milliseconds a node's claim on a room lasts unless renewed; after its owner dies another node takes "
+         "the room over once this has passed");
     po::options_description limits("Limits (counts, bytes and seconds; each at least 1)");
     limits.add_options()
         ("max-connections", at_least_one("max-connections", l.max_connections), "open connections in all; past it: HTTP 503")
@@ -252,7 +264,7 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
          "replays (GetStateAt of a past seq) one room folds at once; more are refused with RATE_LIMITED (0: none)")
         ("shutdown-timeout", at_least_one("shutdown-timeout", l.shutdown_timeout),
          "seconds a SIGTERM waits for commits and clients to finish before the server stops anyway");
-    options.add(security).add(web).add(limits);
+    options.add(security).add(web).add(cluster).add(limits);
     po::variables_map vm;
     if (!parse(argc, argv, options, vm, "Usage: maptable-server [options]\n       maptable-server token --room R --name N [--role R]", exit_code))
         return std::nullopt;
@@ -289,7 +301,10 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         c.web_root = default_web_root();
     // Process-wide and read-only once serving starts: set here, before the
     // listener exists.
-    net::configure_web_app({.root = c.web_root, .tile_url = c.tile_url, .tile_attribution = c.tile_attribution});
+    net::configure_web_app({.root = c.web_root,
+                             .tile_url = c.tile_url,
+                             .tile_attribution = c.tile_attribution,
+                             .tile_sources = c.tile_sources});
     return c;
 }
 

@@ -43,6 +43,16 @@ struct server_config {
     std::string tile_url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";  // the app's map tiles; empty = none
     std::string tile_attribution =
         "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors";
+    // Further base maps a facilitator may choose for a room, each
+    // "id|label|URL template|attribution HTML" (net/static_files parses them).
+    std::vector<std::string> tile_sources;
+    // Several nodes on one PostgreSQL store: the name this node holds room
+    // leases under (empty: <hostname>:<port>), the WebSocket address clients
+    // are redirected to when it owns a room (empty: derived from --public-url
+    // or the listen address), and how long a lease lasts unrenewed.
+    std::string node_id;
+    std::string advertise_url;
+    unsigned lease_ms = 5000;
     server_limits limits;
 };
 

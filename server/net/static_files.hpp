@@ -15,6 +15,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace maptable::net {
 
@@ -22,6 +23,7 @@ struct web_app_config {
     std::string root;              // the built app (index.html, assets/); empty or missing: the app is not served
     std::string tile_url;          // Leaflet URL template ({s} {z} {x} {y}); empty: no tiles, a plain background
     std::string tile_attribution;  // HTML shown in the map's corner (the tile source's licence)
+    std::vector<std::string> tile_sources; // further base maps, each "id|label|URL template|attribution HTML"
 };
 
 // Sets the settings every later request is answered with (call before serving).
