@@ -1,8 +1,12 @@
 // Deutsch.
 import type { Catalogue } from "./catalogues.js";
+import { mapMessages } from "./map_messages.js";
+import { workshopMessages } from "./workshop_messages.js";
 
 export const de: Catalogue = {
   messages: {
+    ...mapMessages.de,
+    ...workshopMessages.de,
     "language.label": "Sprache",
     "page.brand": "maptable",
 

@@ -1,7 +1,12 @@
 // English: the catalogue that defines every key. Plurals are objects keyed by
 // Intl.PluralRules categories; {name} is filled by t().
+import { mapMessages } from "./map_messages.js";
+import { workshopMessages } from "./workshop_messages.js";
+
 export const en = {
   messages: {
+    ...mapMessages.en,
+    ...workshopMessages.en,
     "language.label": "Language",
     "page.brand": "maptable",
 

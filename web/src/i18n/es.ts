@@ -1,8 +1,12 @@
 // Español.
 import type { Catalogue } from "./catalogues.js";
+import { mapMessages } from "./map_messages.js";
+import { workshopMessages } from "./workshop_messages.js";
 
 export const es: Catalogue = {
   messages: {
+    ...mapMessages.es,
+    ...workshopMessages.es,
     "language.label": "Idioma",
     "page.brand": "maptable",
 

@@ -1,8 +1,12 @@
 // Français.
 import type { Catalogue } from "./catalogues.js";
+import { mapMessages } from "./map_messages.js";
+import { workshopMessages } from "./workshop_messages.js";
 
 export const fr: Catalogue = {
   messages: {
+    ...mapMessages.fr,
+    ...workshopMessages.fr,
     "language.label": "Langue",
     "page.brand": "maptable",
 

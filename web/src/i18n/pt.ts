@@ -1,8 +1,12 @@
 // Português.
 import type { Catalogue } from "./catalogues.js";
+import { mapMessages } from "./map_messages.js";
+import { workshopMessages } from "./workshop_messages.js";
 
 export const pt: Catalogue = {
   messages: {
+    ...mapMessages.pt,
+    ...workshopMessages.pt,
     "language.label": "Idioma",
     "page.brand": "maptable",
 
