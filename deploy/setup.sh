@@ -27,6 +27,9 @@ packages=(
   libpq-dev                     # the PostgreSQL event log (--store postgresql://...)
   postgresql                    # tests: a real PostgreSQL, started by the tests themselves (initdb in a temp dir)
   libspdlog-dev libfmt-dev      # logs
+  libtomlplusplus-dev           # the config file (--config maptable.toml)
+  libpugixml-dev                # importing KML and GPX reference layers
+  libvips-dev                   # attachments: thumbnails, metadata stripped, checked by content
   doctest-dev                   # tests
   clang-14 libclang-rt-14-dev   # the sanitizer build and libFuzzer
   llvm-14                       # llvm-symbolizer: sanitizer reports with file:line
