@@ -72,6 +72,8 @@ fi
 (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 # The HTTP API's description checked against a real server (tests/api_spec).
 (cd tests/api_spec && npm ci --no-audit --no-fund --loglevel=error)
+# buf, which lints the .proto files and checks them against the released v1 (tests/protocol).
+(cd tests/protocol && npm ci --no-audit --no-fund --loglevel=error)
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
 cmake --build "$BUILD_DIR" --parallel "$(nproc)"

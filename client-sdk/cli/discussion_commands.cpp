@@ -26,7 +26,7 @@ pb::Audience audience(const std::string& text, const char* option)
     if (text == "everyone")
         return pb::AUDIENCE_EVERYONE;
     if (text == "default")
-        return pb::AUDIENCE_DEFAULT;
+        return pb::AUDIENCE_UNSPECIFIED;
     throw usage_error(std::string(option) + " '" + text + "' is not an audience: give " + audiences);
 }
 

@@ -132,7 +132,7 @@ golden_sequence moderation_scenario()
     s.run(chat("observers may chat now"), dan);
     pb::RoomSettingsChange unlock;
     unlock.set_map_locked(false);
-    unlock.set_annotate(pb::AUDIENCE_DEFAULT);
+    unlock.set_annotate(pb::AUDIENCE_UNSPECIFIED);
     unlock.set_comment(pb::AUDIENCE_FACILITATORS);
     s.run(settings(unlock), ana);
 

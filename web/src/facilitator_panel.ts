@@ -22,7 +22,7 @@ export class FacilitatorPanel {
   private readonly mapLocked = el("input", { type: "checkbox", "data-testid": "lock-map" });
   private readonly hideCursors = el("input", { type: "checkbox", "data-testid": "hide-cursors" });
   private readonly chatAudience = el("select", { "data-testid": "chat-audience" },
-    el("option", { value: String(Audience.DEFAULT) }, t("audience.participants")),
+    el("option", { value: String(Audience.UNSPECIFIED) }, t("audience.participants")),
     el("option", { value: String(Audience.FACILITATORS) }, t("audience.facilitators")),
     el("option", { value: String(Audience.EVERYONE) }, t("audience.everyone")));
   private readonly session = el("div", { class: "session", "data-testid": "session" });

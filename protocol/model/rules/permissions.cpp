@@ -70,7 +70,7 @@ rule rule_for(pb::ClientMessage::BodyCase body)
 
 pb::Audience effective(pb::Audience audience)
 {
-    return audience == pb::AUDIENCE_DEFAULT ? pb::AUDIENCE_PARTICIPANTS : audience;
+    return audience == pb::AUDIENCE_UNSPECIFIED ? pb::AUDIENCE_PARTICIPANTS : audience;
 }
 
 const char* role_plural(pb::Role role)

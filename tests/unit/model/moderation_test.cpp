@@ -251,7 +251,7 @@ TEST_CASE("audiences: who draws, chats and comments changes at once")
 
     // Back to the default: participants, not observers.
     r.go(settings([](pb::RoomSettingsChange& c) {
-             c.set_chat(pb::AUDIENCE_DEFAULT);
+             c.set_chat(pb::AUDIENCE_UNSPECIFIED);
              c.set_comment(pb::AUDIENCE_PARTICIPANTS);
          }),
          facilitator);
