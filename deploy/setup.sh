@@ -33,6 +33,7 @@ packages=(
   doctest-dev                   # tests
   clang-14 libclang-rt-14-dev   # the sanitizer build and libFuzzer
   llvm-14                       # llvm-symbolizer: sanitizer reports with file:line
+  clang-format-14 clang-tidy-14 # tests/style: the C++ layout and a few bug-finding checks
   python3-websockets            # tests: an independent wss:// client (integration_tls)
   chromium                      # tests: the web app in a real browser (web_app, via playwright-core)
   fonts-noto-color-emoji        # tests: reactions render in the browser screenshots (not as empty boxes)
@@ -74,6 +75,8 @@ fi
 (cd tests/api_spec && npm ci --no-audit --no-fund --loglevel=error)
 # buf, which lints the .proto files and checks them against the released v1 (tests/protocol).
 (cd tests/protocol && npm ci --no-audit --no-fund --loglevel=error)
+# eslint and prettier for the TypeScript (tests/style).
+(cd tests/style && npm ci --no-audit --no-fund --loglevel=error)
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
 cmake --build "$BUILD_DIR" --parallel "$(nproc)"
