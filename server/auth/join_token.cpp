@@ -231,11 +231,19 @@ verification verify_join_token(std::string_view token, const verifier_options& o
 
     join_claims out;
 
+    // A network invitation ("net") may leave the room out: it admits to the
+    // network's rooms, by the network's rules (model::role_in_room).
+    if (!optional_string(*claims, "net", out.network)) return invalid("join token claim 'net' is not a string");
+    if (!optional_string(*claims, "city", out.city)) return invalid("join token claim 'city' is not a string");
+    if (!out.city.empty() && out.network.empty()) return invalid("join token claim 'city' needs a 'net' claim");
     const json::value* room = claims->if_contains("room");
-    if (room == nullptr || !room->is_string() || room->get_string().empty()) {
+    if (room == nullptr && !out.network.empty()) {
+        // no room: every room of the network
+    } else if (room == nullptr || !room->is_string() || room->get_string().empty()) {
         return invalid("join token claim 'room' is missing or not a non-empty string");
+    } else {
+        out.room.assign(room->get_string().data(), room->get_string().size());
     }
-    out.room.assign(room->get_string().data(), room->get_string().size());
 
     const json::value* sub = claims->if_contains("sub");
     if (sub == nullptr || !sub->is_string() || sub->get_string().empty()) {
@@ -315,7 +323,9 @@ std::string mint_join_token(const join_claims& claims, std::string_view secret) 
     if (role.empty()) throw std::invalid_argument("mint_join_token: the role has no name");
 
     json::object payload;
-    payload["room"] = claims.room;
+    if (!claims.room.empty() || claims.network.empty()) payload["room"] = claims.room;
+    if (!claims.network.empty()) payload["net"] = claims.network;
+    if (!claims.city.empty()) payload["city"] = claims.city;
     payload["sub"] = claims.subject;
     payload["name"] = claims.name;
     payload["role"] = role;

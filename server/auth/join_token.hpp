@@ -23,7 +23,9 @@ namespace maptable::auth {
 namespace pb = maptable::v1;
 
 struct join_claims {
-    std::string room;                 // the room it admits to
+    std::string room;                 // the room it admits to; empty in a network invitation without one
+    std::string network;              // "net": a network invitation, for the rooms of this network
+    std::string city;                 // "city": the member city of a network invitation, empty for none
     std::string subject;              // the participant id ("sub")
     std::string name;                 // display name
     pb::Role role = pb::ROLE_PARTICIPANT;
@@ -49,13 +51,17 @@ struct token_error {
 using verification = std::variant<join_claims, token_error>;
 
 // Verifies a token at time now (Unix seconds). Does not check the room: the
-// caller compares claims.room with the room being joined (TOKEN_WRONG_ROOM).
+// caller compares claims.room with the room being joined (TOKEN_WRONG_ROOM),
+// and for a network invitation (claims.network set; room may then be empty)
+// asks model::role_in_room with the room's network (TOKEN_WRONG_NETWORK).
+// "city" without "net" is refused.
 // Tokens longer than 4096 bytes are refused before decoding; an empty
 // options.secret refuses every token. A missing or empty "name" becomes sub.
 verification verify_join_token(std::string_view token, const verifier_options& options, std::int64_t now);
 
 // Signs claims into a compact JWT (header {"alg":"HS256","typ":"JWT"}).
-// Writes room, sub, name, role and exp always; nbf, iss, aud and jti when set.
+// Writes sub, name, role and exp always; room unless it is a network
+// invitation without one; net, city, nbf, iss, aud and jti when set.
 // Throws std::invalid_argument for an empty secret or a role with no name
 // (ROLE_UNSPECIFIED): both are caller bugs that would mint useless tokens.
 std::string mint_join_token(const join_claims& claims, std::string_view secret);

@@ -441,3 +441,34 @@ TEST_CASE("error messages never contain the token or the secret") {
         CHECK(message.find(secret) == std::string::npos);
     }
 }
+
+TEST_CASE("a network invitation names the network and city, and may leave the room out") {
+    auto c = sample_claims();
+    c.room.clear();
+    c.network = "green-courtyards";
+    c.city = "leipzig";
+    c.role = pb::ROLE_PARTICIPANT;
+    const auto token = auth::mint_join_token(c, secret);
+    const auto& got = accepted(auth::verify_join_token(token, options(), now));
+    CHECK(got.room.empty());
+    CHECK(got.network == "green-courtyards");
+    CHECK(got.city == "leipzig");
+
+    // A room token says nothing of networks.
+    const auto& plain = accepted(auth::verify_join_token(auth::mint_join_token(sample_claims(), secret), options(), now));
+    CHECK(plain.network.empty());
+    CHECK(plain.city.empty());
+}
+
+TEST_CASE("network claims must be well typed, and a city needs a network") {
+    const auto check_invalid = [](std::string_view payload, std::string_view claim) {
+        const auto v = auth::verify_join_token(forge(hs256_header, payload), options(), now);
+        CHECK(code_of(v) == pb::ERROR_CODE_TOKEN_INVALID);
+        CHECK(message_of(v).find(std::string("'") + std::string(claim) + "'") != std::string::npos);
+    };
+    check_invalid(R"({"net":7,"sub":"s","exp":1900000000})", "net");
+    check_invalid(R"({"net":"n","city":["a"],"sub":"s","exp":1900000000})", "city");
+    check_invalid(R"({"room":"r","city":"leipzig","sub":"s","exp":1900000000})", "city");
+    // Without a network the room stays required.
+    check_invalid(R"({"net":"","sub":"s","exp":1900000000})", "room");
+}

@@ -336,5 +336,11 @@ export const de: Catalogue = {
     INVALID_PARTICIPANT: "Diese Person ist nicht im Raum.",
     SEQ_OUT_OF_RANGE: "So weit reicht der Verlauf des Raums nicht.",
     INVALID_SETTING: "Diese Einstellung ist nicht möglich.",
+    TOKEN_WRONG_NETWORK: "Diese Einladung gilt für die Räume eines anderen Netzwerks – bitten Sie Ihre Moderation um den richtigen Link.",
+    NETWORK_EXISTS: "Ein Netzwerk mit dieser Kennung gibt es schon.",
+    NETWORK_NOT_FOUND: "Dieses Netzwerk gibt es nicht.",
+    CITY_EXISTS: "Diese Stadt ist schon im Netzwerk.",
+    CITY_NOT_FOUND: "Diese Stadt ist nicht im Netzwerk.",
+    INVALID_NETWORK: "Einige Angaben zum Netzwerk sind nicht gültig.",
   },
 };

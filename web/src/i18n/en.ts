@@ -336,5 +336,11 @@ export const en = {
     INVALID_PARTICIPANT: "This person is not in the room.",
     SEQ_OUT_OF_RANGE: "The room's history does not reach that far.",
     INVALID_SETTING: "This setting is not possible.",
+    TOKEN_WRONG_NETWORK: "This invitation is for another network's rooms — ask your facilitator for the right link.",
+    NETWORK_EXISTS: "A network with this id exists already.",
+    NETWORK_NOT_FOUND: "There is no such network.",
+    CITY_EXISTS: "This city is in the network already.",
+    CITY_NOT_FOUND: "There is no such city in the network.",
+    INVALID_NETWORK: "Some of the network's details are not valid.",
   },
 };

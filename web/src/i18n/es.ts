@@ -336,5 +336,11 @@ export const es: Catalogue = {
     INVALID_PARTICIPANT: "Esta persona no está en la sala.",
     SEQ_OUT_OF_RANGE: "El historial de la sala no llega tan lejos.",
     INVALID_SETTING: "Este ajuste no es posible.",
+    TOKEN_WRONG_NETWORK: "Esta invitación es para las salas de otra red: pide a tu facilitador el enlace correcto.",
+    NETWORK_EXISTS: "Ya existe una red con este identificador.",
+    NETWORK_NOT_FOUND: "Esa red no existe.",
+    CITY_EXISTS: "Esta ciudad ya está en la red.",
+    CITY_NOT_FOUND: "Esa ciudad no está en la red.",
+    INVALID_NETWORK: "Algunos datos de la red no son válidos.",
   },
 };

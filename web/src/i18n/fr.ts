@@ -336,5 +336,11 @@ export const fr: Catalogue = {
     INVALID_PARTICIPANT: "Cette personne n’est pas dans la salle.",
     SEQ_OUT_OF_RANGE: "L’historique de la salle ne remonte pas si loin.",
     INVALID_SETTING: "Ce réglage n’est pas possible.",
+    TOKEN_WRONG_NETWORK: "Cette invitation vaut pour les salles d’un autre réseau — demandez le bon lien à votre animateur.",
+    NETWORK_EXISTS: "Un réseau avec cet identifiant existe déjà.",
+    NETWORK_NOT_FOUND: "Ce réseau n’existe pas.",
+    CITY_EXISTS: "Cette ville fait déjà partie du réseau.",
+    CITY_NOT_FOUND: "Cette ville ne fait pas partie du réseau.",
+    INVALID_NETWORK: "Certaines informations du réseau ne sont pas valides.",
   },
 };

@@ -336,5 +336,11 @@ export const pt: Catalogue = {
     INVALID_PARTICIPANT: "Esta pessoa não está na sala.",
     SEQ_OUT_OF_RANGE: "O histórico da sala não vai tão longe.",
     INVALID_SETTING: "Esta configuração não é possível.",
+    TOKEN_WRONG_NETWORK: "Este convite é para as salas de outra rede — peça ao seu facilitador o link certo.",
+    NETWORK_EXISTS: "Já existe uma rede com este identificador.",
+    NETWORK_NOT_FOUND: "Essa rede não existe.",
+    CITY_EXISTS: "Esta cidade já está na rede.",
+    CITY_NOT_FOUND: "Essa cidade não está na rede.",
+    INVALID_NETWORK: "Alguns dados da rede não são válidos.",
   },
 };
