@@ -457,7 +457,7 @@ void room_host::do_submit(std::shared_ptr<subscriber> sender, model::actor actor
     }
 
     pending_event pending;
-    pending.sender = std::move(sender);
+    pending.sender = sender;  // a weak_ptr: it copies whatever it is given
     pending.request_id = request_id;
     pending.op_client = request_id == 0 ? std::string() : std::move(op_client);
     pending.command = std::move(command);
