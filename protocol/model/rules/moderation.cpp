@@ -1,5 +1,5 @@
 // Layer: model. The room itself and its moderation: room info (title, city,
-// map centre, bounds), lock settings, mute, remove, archive.
+// map centre, bounds, base map), lock settings, mute, remove, archive.
 #include "model/rules/rules.hpp"
 
 #include "model/limits.hpp"
@@ -11,7 +11,7 @@ namespace {
 bool is_empty(const pb::RoomInfoChanged& c)
 {
     return !c.has_title() && !c.has_description() && !c.has_center() && !c.has_zoom() && !c.has_city() &&
-           !c.has_bounds() && !c.clear_bounds();
+           !c.has_bounds() && !c.clear_bounds() && !c.has_base_map();
 }
 
 bool is_empty(const pb::RoomSettingsChange& c)
@@ -26,6 +26,25 @@ problem check_audience(std::string_view field, pb::Audience audience)
     return reject(pb::ERROR_CODE_INVALID_SETTING, std::string(field) +
                                                  " must be default, facilitators, participants or everyone, got " +
                                                  std::to_string(audience));
+}
+
+// A base map is named by the id of one of the server's tile sources, the
+// same shape the server's --tile-source takes (1-32 of [a-z0-9_-]), or ""
+// for the server's default. Which ids a server has is its configuration, not
+// the room's: an id it does not (or no longer) know shows its default.
+problem check_base_map(std::string_view id)
+{
+    constexpr std::size_t max_chars = 32;
+    const auto plain = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; };
+    bool ok = id.size() <= max_chars;
+    for (const char c : id)
+        ok = ok && plain(c);
+    if (ok)
+        return std::nullopt;
+    return reject(pb::ERROR_CODE_INVALID_SETTING,
+                  "base_map must be the id of one of the server's tile sources (1-32 of a-z, 0-9, '_' and '-') or "
+                  "empty for the server's default, got " +
+                      quote_short(id));
 }
 
 // The room's info as it will be after the change.
@@ -59,6 +78,7 @@ problem update_room_info(const room_data& room, const pb::UpdateRoomInfo& comman
         [&] { return change.has_center() ? at("center", check_position(change.center())) : problem{}; },
         [&] { return change.has_zoom() ? check_zoom(change.zoom()) : problem{}; },
         [&] { return change.has_bounds() ? check_bounds(change.bounds()) : problem{}; },
+        [&] { return change.has_base_map() ? check_base_map(change.base_map()) : problem{}; },
         [&] { return change.has_center() ? at("center", check_inside(changed(room.info, change), change.center())) : problem{}; });
     if (p)
         return p;
@@ -147,6 +167,8 @@ void merge(pb::RoomInfo& info, const pb::RoomInfoChanged& change)
         *info.mutable_bounds() = change.bounds();
     if (change.clear_bounds())
         info.clear_bounds();
+    if (change.has_base_map())
+        info.set_base_map(change.base_map());
 }
 
 void merge(pb::RoomSettings& settings, const pb::RoomSettingsChange& change)
