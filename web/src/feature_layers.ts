@@ -3,13 +3,16 @@
 // that the server has not confirmed yet (dashed, "pending"), from the
 // client's pending commands: a feature added, a feature as edited or moved
 // (in place of the confirmed one), a feature being deleted (faded). Markers
-// and notes are reachable with Tab and open with Enter.
+// and notes go into the map's clusters (lines and areas, and pending changes,
+// stay on the map itself); a marker with a category shows that category's
+// picture. Markers and notes are reachable with Tab and open with Enter.
 import * as L from "leaflet";
 
 import { FeatureKind, type Feature, type MaptableClient } from "@maptable/client";
 
 import { el } from "./dom.js";
 import { safeColour, toLatLng } from "./geometry.js";
+import { categoryIcon } from "./icons.js";
 import { t } from "./i18n/index.js";
 
 export interface FeatureLayerEvents {
@@ -69,6 +72,7 @@ export class FeatureLayers {
 
   constructor(
     private readonly map: L.Map,
+    private readonly clusters: L.MarkerClusterGroup,
     private readonly events: FeatureLayerEvents,
   ) {
     this.pendingGroup.addTo(map);
@@ -83,34 +87,42 @@ export class FeatureLayers {
     const spotlightChanged = state.spotlightFeatureId !== this.spotlight;
     this.spotlight = state.spotlightFeatureId;
     const edits = pendingEdits(client);
+    // Markers leave and join the clusters in batches: one at a time, each
+    // would recluster, which for a room of thousands is seconds.
+    const leaving: L.Layer[] = [];
+    const joining: L.Layer[] = [];
     for (const [id, drawn] of this.drawn) {
       const feature = state.features.get(id);
       if (!feature || !this.events.shows(feature) || feature.updatedSeq !== drawn.updatedSeq || spotlightChanged || this.events.dots(id) !== drawn.dots || edits.has(id)) {
-        drawn.layer.remove();
+        if (drawn.layer instanceof L.Marker) leaving.push(drawn.layer);
+        else drawn.layer.remove();
         this.drawn.delete(id);
       }
     }
+    if (leaving.length) this.clusters.removeLayers(leaving);
     for (const feature of state.features.values()) {
       if (this.drawn.has(feature.id) || edits.has(feature.id) || !this.events.shows(feature)) continue;
       const dots = this.events.dots(feature.id);
       const layer = this.make(feature, undefined, canEdit(feature), dots);
-      layer.addTo(this.map);
-      this.tag(layer, feature, undefined);
+      this.tagOnAdd(layer, feature, undefined);
+      if (layer instanceof L.Marker) joining.push(layer);
+      else layer.addTo(this.map);
       this.drawn.set(feature.id, { updatedSeq: feature.updatedSeq, dots, layer });
     }
+    if (joining.length) this.clusters.addLayers(joining);
     this.pendingGroup.clearLayers();
     for (const command of client.pendingCommands) {
       if (command.body.case !== "addFeature" || !command.body.value.feature) continue;
       const feature = command.body.value.feature;
       if (state.features.has(feature.id)) continue;
       const layer = this.make(feature, "add", false, 0);
+      this.tagOnAdd(layer, feature, "add");
       this.pendingGroup.addLayer(layer);
-      this.tag(layer, feature, "add");
     }
     for (const { feature, kind } of edits.values()) {
       const layer = this.make(feature, kind, false, 0);
+      this.tagOnAdd(layer, feature, kind);
       this.pendingGroup.addLayer(layer);
-      this.tag(layer, feature, kind);
     }
   }
 
@@ -134,21 +146,23 @@ export class FeatureLayers {
       else if (feature.title) layer.bindTooltip(feature.title, { sticky: true });
     } else {
       const isNote = kind === FeatureKind.NOTE;
+      const picture = isNote ? undefined : categoryIcon(feature.category);
       const body = isNote
         ? el("div", { class: "note-body" }, el("strong", {}, feature.title), feature.description ? el("span", {}, feature.description.slice(0, 140)) : null)
-        : el("div", { class: "pin" });
+        : el("div", { class: "pin" }, picture);
       // The marker's title under it (a note shows its own); the marker's
       // name already says it to a screen reader, so the label is for eyes.
       if (!isNote && feature.title) body.append(el("span", { class: "feature-label", "data-testid": "feature-label", "aria-hidden": "true" }, feature.title));
       if (dots) body.append(el("span", { class: "dots", "data-testid": "feature-dots", "aria-label": t("vote.featureDots", { count: dots }) }, `● ${dots}`));
       body.style.borderColor = colour;
       if (!isNote) body.style.background = colour;
+      const pinSize = picture ? 26 : 18;
       const icon = L.divIcon({
-        className: `feature-icon ${isNote ? "note" : "point"}${pending ? " pending" : ""}${pendingKind === "delete" ? " deleting" : ""}${spotlit ? " spotlit" : ""}`,
+        className: `feature-icon ${isNote ? "note" : "point"}${picture ? " with-icon" : ""}${pending ? " pending" : ""}${pendingKind === "delete" ? " deleting" : ""}${spotlit ? " spotlit" : ""}`,
         html: body,
         // A note takes the height of its text (the style sheet gives its width).
-        iconSize: isNote ? null as unknown as L.PointExpression : [18, 18],
-        iconAnchor: isNote ? [0, 0] : [9, 9],
+        iconSize: isNote ? null as unknown as L.PointExpression : [pinSize, pinSize],
+        iconAnchor: isNote ? [0, 0] : [pinSize / 2, pinSize / 2],
       });
       const marker = L.marker(positions[0] ?? L.latLng(0, 0), { icon, draggable, keyboard: true, title: feature.title || t(isNote ? "kind.note" : "kind.point") });
       marker.on("dragend", () => {
@@ -162,6 +176,12 @@ export class FeatureLayers {
       this.events.open(feature.id);
     });
     return layer;
+  }
+
+  // A clustered marker's element exists only while it is on the map, and is
+  // made anew each time a cluster lets it out: tagged every time it is added.
+  private tagOnAdd(layer: L.Layer, feature: FeatureShape, pendingKind: PendingKind | undefined): void {
+    layer.on("add", () => this.tag(layer, feature, pendingKind));
   }
 
   // Attributes that let people (and tests) tell the features apart.

@@ -1,12 +1,16 @@
 // The map's legend as a panel: one layer per category (with its count) that
 // can be shown or hidden, and a choice of author, so a crowded map can be
-// read one theme or one person at a time. Only what this page shows changes;
-// the room stays as it is for everyone else.
+// read one theme or one person at a time (clustered markers included: a
+// hidden category leaves the clusters too). Each category shows the picture
+// its markers carry. Only what this page shows changes; the room stays as it
+// is for everyone else.
 import type { Feature } from "@maptable/client";
 
 import type { AppContext } from "./context.js";
 import { el, replaceChildren } from "./dom.js";
+import { categoryIcon } from "./icons.js";
 import { t } from "./i18n/index.js";
+import "./legend.css";
 
 // Which confirmed features this page shows. This page's own unconfirmed
 // changes show whatever the filter, so nothing one just did seems lost.
@@ -58,7 +62,7 @@ export class LayersPanel {
         this.changed();
       });
       return el("li", { "data-testid": "layer", "data-category": category },
-        el("label", {}, box, " ", category || t("layers.none"), " ", el("span", { class: "count" }, `(${counts.get(category)})`)));
+        el("label", {}, box, " ", el("span", { class: "legend-icon" }, categoryIcon(category)), category || t("layers.none"), " ", el("span", { class: "count" }, `(${counts.get(category)})`)));
     }));
     if (this.filter.author && !authors.has(this.filter.author)) this.filter.author = "";
     replaceChildren(this.author, el("option", { value: "" }, t("layers.everyone")),
