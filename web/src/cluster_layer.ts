@@ -19,7 +19,7 @@ const leaflet = (globalThis as unknown as { L: typeof L }).L;
 // labels' width, so titles under markers that stay apart do not overlap.
 const clusterRadiusPx = 60;
 
-export function clusterGroup(animate: boolean): L.MarkerClusterGroup {
+export function clusterGroup(): L.MarkerClusterGroup {
   return leaflet.markerClusterGroup({
     maxClusterRadius: clusterRadiusPx,
     showCoverageOnHover: false,
@@ -27,7 +27,11 @@ export function clusterGroup(animate: boolean): L.MarkerClusterGroup {
     // A room's features arrive in one welcome; adding them in slices keeps
     // the page answering while thousands are placed.
     chunkedLoading: true,
-    animate,
+    // Without the plugin's zoom animations: each forces the browser to lay
+    // out the whole page (a CPU profile of bench/web put a second of every
+    // seventeen there while zooming across 2,000 features), and people who
+    // asked for less motion get none anyway.
+    animate: false,
     animateAddingMarkers: false,
     iconCreateFunction: (cluster) => {
       const count = cluster.getChildCount();

@@ -63,7 +63,7 @@ export class MapView {
     this.map.on("zoomend", zoomed);
     this.baseMap = new BaseMap(this.map, container, config, app);
     this.baseMap.render();
-    this.clusters = clusterGroup(!still);
+    this.clusters = clusterGroup();
     this.clusters.addTo(this.map);
     this.features = new FeatureLayers(this.map, this.clusters, {
       open: (id) => this.openFeature(id),
