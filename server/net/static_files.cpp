@@ -59,7 +59,7 @@ bool is_tile_template(std::string_view url)
     const bool relative = url.front() == '/' && url.rfind("//", 0) != 0;
     const bool placeholders = url.find("{z}") != std::string_view::npos && url.find("{x}") != std::string_view::npos &&
                               url.find("{y}") != std::string_view::npos;
-    return (absolute || relative) && placeholders && url.find_first_of("'\"; \t\r\n,") == std::string_view::npos;
+    return (absolute || relative) && placeholders && url.find_first_of("'\"; \t\r\n") == std::string_view::npos;
 }
 
 bool is_tile_source_id(std::string_view id)

@@ -20,7 +20,9 @@ export type ParsedPosition = ({ ok: true } & Position) | ({ ok: false } & Positi
 // the numbers, then before them ("S 33.92 E 18.42"), since one pattern for
 // both would read that E as the first number's.
 const hemisphere = "([NSEWnsew])";
-const number = String.raw`([-+]?\d+(?:\.\d+)?)\s*(?:°|º|deg)?\s*(?:(\d+(?:\.\d+)?)\s*['′’]\s*)?(?:(\d+(?:\.\d+)?)\s*(?:"|″|”|'')\s*)?`;
+// Degree, minute and second signs as escapes (° º, ′ ’, ″ ”): a raw template
+// keeps its characters as they are, and the bundle stays ASCII.
+const number = String.raw`([-+]?\d+(?:\.\d+)?)\s*(?:\u00b0|\u00ba|deg)?\s*(?:(\d+(?:\.\d+)?)\s*['\u2032\u2019]\s*)?(?:(\d+(?:\.\d+)?)\s*(?:"|\u2033|\u201d|'')\s*)?`;
 const after = String.raw`()${number}${hemisphere}?`;
 const before = String.raw`${hemisphere}?\s*${number}()`;
 const pairs = [after, before].map((part) => new RegExp(String.raw`^\s*${part}\s*(?:[,;/]|\s)\s*${part}\s*$`));

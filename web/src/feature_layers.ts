@@ -26,6 +26,7 @@ interface Drawn {
   updatedSeq: bigint;
   dots: number;
   layer: L.Layer;
+  clustered: boolean;   // in the clusters, else on the map itself
 }
 
 type FeatureShape = Pick<Feature, "id" | "title" | "description" | "colour" | "category"> & {
@@ -84,7 +85,9 @@ export class FeatureLayers {
 
   render(client: MaptableClient, canEdit: (f: Feature) => boolean): void {
     const state = client.replica.state;
-    const spotlightChanged = state.spotlightFeatureId !== this.spotlight;
+    // Only the features that gain or lose the spotlight are redrawn: in a
+    // room of thousands, redrawing all would stall the page.
+    const respotlit = new Set(state.spotlightFeatureId !== this.spotlight ? [this.spotlight, state.spotlightFeatureId] : []);
     this.spotlight = state.spotlightFeatureId;
     const edits = pendingEdits(client);
     // Markers leave and join the clusters in batches: one at a time, each
@@ -93,8 +96,8 @@ export class FeatureLayers {
     const joining: L.Layer[] = [];
     for (const [id, drawn] of this.drawn) {
       const feature = state.features.get(id);
-      if (!feature || !this.events.shows(feature) || feature.updatedSeq !== drawn.updatedSeq || spotlightChanged || this.events.dots(id) !== drawn.dots || edits.has(id)) {
-        if (drawn.layer instanceof L.Marker) leaving.push(drawn.layer);
+      if (!feature || !this.events.shows(feature) || feature.updatedSeq !== drawn.updatedSeq || respotlit.has(id) || this.events.dots(id) !== drawn.dots || edits.has(id)) {
+        if (drawn.clustered) leaving.push(drawn.layer);
         else drawn.layer.remove();
         this.drawn.delete(id);
       }
@@ -105,9 +108,11 @@ export class FeatureLayers {
       const dots = this.events.dots(feature.id);
       const layer = this.make(feature, undefined, canEdit(feature), dots);
       this.tagOnAdd(layer, feature, undefined);
-      if (layer instanceof L.Marker) joining.push(layer);
+      // The spotlit feature stays out of the clusters: everyone is to see it.
+      const clustered = layer instanceof L.Marker && feature.id !== this.spotlight;
+      if (clustered) joining.push(layer);
       else layer.addTo(this.map);
-      this.drawn.set(feature.id, { updatedSeq: feature.updatedSeq, dots, layer });
+      this.drawn.set(feature.id, { updatedSeq: feature.updatedSeq, dots, layer, clustered });
     }
     if (joining.length) this.clusters.addLayers(joining);
     this.pendingGroup.clearLayers();

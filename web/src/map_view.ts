@@ -168,6 +168,7 @@ export class MapView {
     const layer = this.features.layerOf(id);
     if (!layer) return this.openFeature(id);
     if (layer instanceof L.Marker && this.clusters.hasLayer(layer)) {
+      // Out of its cluster first (zooming in as far as that takes), then open.
       this.clusters.zoomToShowLayer(layer, () => this.openFeature(id));
       return;
     }
