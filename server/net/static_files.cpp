@@ -35,8 +35,8 @@ web_app_config& settings()
 // by each configure_web_app, which comes before serving; after that only read.
 struct parsed_tile_sources {
     std::once_flag parsed;
-    std::vector<tile_source_entry> sources;   // the default first
-    std::vector<std::string> extra_urls;      // the further sources' templates, for img-src
+    std::vector<tile_source_entry> sources; // the default first
+    std::vector<std::string> extra_urls;    // the further sources' templates, for img-src
 };
 
 std::unique_ptr<parsed_tile_sources>& tile_sources_slot()
@@ -58,7 +58,7 @@ bool is_tile_template(std::string_view url)
     const bool absolute = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
     const bool relative = url.front() == '/' && url.rfind("//", 0) != 0;
     const bool placeholders = url.find("{z}") != std::string_view::npos && url.find("{x}") != std::string_view::npos &&
-                              url.find("{y}") != std::string_view::npos;
+        url.find("{y}") != std::string_view::npos;
     return (absolute || relative) && placeholders && url.find_first_of("'\"; \t\r\n") == std::string_view::npos;
 }
 
@@ -133,7 +133,7 @@ bool is_plain_path(std::string_view path)
             return false;
         for (const char c : segment) {
             const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                            c == '_' || c == '-';
+                c == '_' || c == '-';
             if (!ok)
                 return false;
         }
@@ -151,7 +151,7 @@ bool is_plain_host(std::string_view host)
         return false;
     for (const char c : host) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                        c == '-' || c == ':' || c == '[' || c == ']';
+            c == '-' || c == ':' || c == '[' || c == ']';
         if (!ok)
             return false;
     }
@@ -256,8 +256,8 @@ accepted_codings parse_accept_encoding(std::string_view header)
 // served as they are.
 bool is_compressible(std::string_view content_type)
 {
-    return content_type.substr(0, 5) == "text/" || content_type == "application/json" || content_type == "image/svg+xml" ||
-           content_type == "image/x-icon";
+    return content_type.substr(0, 5) == "text/" || content_type == "application/json" ||
+        content_type == "image/svg+xml" || content_type == "image/x-icon";
 }
 
 bool read_file(const fs::path& path, std::string& out)
@@ -406,7 +406,7 @@ std::string content_security_policy(std::string_view host, std::string_view tile
     for (const auto& url : extra_tile_urls)
         allow(url);
     return "default-src 'none'; script-src 'self'; style-src 'self'; img-src " + images + "; connect-src " + connect +
-           "; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        "; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 }
 
 response serve_web_app(const request& req)

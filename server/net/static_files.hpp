@@ -22,18 +22,18 @@
 namespace maptable::net {
 
 struct web_app_config {
-    std::string root;              // the built app (index.html, assets/); empty or missing: the app is not served
-    std::string tile_url;          // Leaflet URL template ({s} {z} {x} {y}); empty: no tiles, a plain background
-    std::string tile_attribution;  // HTML shown in the map's corner (the tile source's licence)
+    std::string root;             // the built app (index.html, assets/); empty or missing: the app is not served
+    std::string tile_url;         // Leaflet URL template ({s} {z} {x} {y}); empty: no tiles, a plain background
+    std::string tile_attribution; // HTML shown in the map's corner (the tile source's licence)
     std::vector<std::string> tile_sources; // further base maps, each "id|label|URL template|attribution HTML"
 };
 
 // One base map a room may show, parsed from --tile-source.
 struct tile_source_entry {
-    std::string id;           // 1-32 of [a-z0-9_-]: what RoomInfo.base_map names
-    std::string label;        // what the facilitator picks it by
-    std::string url;          // a Leaflet URL template, as --tile-url
-    std::string attribution;  // HTML from the server's operator (may be empty)
+    std::string id;          // 1-32 of [a-z0-9_-]: what RoomInfo.base_map names
+    std::string label;       // what the facilitator picks it by
+    std::string url;         // a Leaflet URL template, as --tile-url
+    std::string attribution; // HTML from the server's operator (may be empty)
 };
 
 // The id /config.json gives the server's own --tile-url.

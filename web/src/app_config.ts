@@ -2,16 +2,16 @@
 // default and the further base maps a facilitator may choose for a room)
 // and where the WebSocket is.
 export interface TileSource {
-  id: string;               // what RoomInfo.base_map names; "default" = the server's --tile-url
-  label: string;            // as the server's operator wrote it
-  url: string;              // a Leaflet template; "" = no tiles, a plain background
-  attribution: string;      // HTML from the server's operator
+  id: string; // what RoomInfo.base_map names; "default" = the server's --tile-url
+  label: string; // as the server's operator wrote it
+  url: string; // a Leaflet template; "" = no tiles, a plain background
+  attribution: string; // HTML from the server's operator
 }
 
 export interface AppConfig {
-  tileUrl: string;          // a Leaflet template; "" = no tiles
-  tileAttribution: string;  // HTML from the server's operator
-  tileSources: TileSource[];// the default first; never empty
+  tileUrl: string; // a Leaflet template; "" = no tiles
+  tileAttribution: string; // HTML from the server's operator
+  tileSources: TileSource[]; // the default first; never empty
   wsUrl: string;
 }
 
@@ -21,7 +21,8 @@ function tileSources(value: unknown, tileUrl: string, tileAttribution: string): 
   const sources: TileSource[] = [];
   if (Array.isArray(value))
     for (const item of value as Record<string, unknown>[]) {
-      if (typeof item?.id !== "string" || typeof item.url !== "string" || sources.some((s) => s.id === item.id)) continue;
+      if (typeof item?.id !== "string" || typeof item.url !== "string" || sources.some((s) => s.id === item.id))
+        continue;
       sources.push({
         id: item.id,
         label: typeof item.label === "string" ? item.label : item.id,

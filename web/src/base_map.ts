@@ -14,7 +14,7 @@ import type { AppContext } from "./context.js";
 import { el } from "./dom.js";
 import { t } from "./i18n/index.js";
 
-export const maxZoom = 19;   // the deepest most tile servers serve
+export const maxZoom = 19; // the deepest most tile servers serve
 
 export class BaseMap {
   private tiles: L.TileLayer | undefined;
@@ -30,11 +30,14 @@ export class BaseMap {
     private readonly app: AppContext,
   ) {
     this.notice.addTo(map);
-    if (config.tileSources.length < 2) return;   // nothing to choose between
+    if (config.tileSources.length < 2) return; // nothing to choose between
     const box = el("div", { class: "base-map-control leaflet-bar", "data-testid": "base-map-control" });
     if (app.isFacilitator()) {
-      const picker = el("select", { id: "base-map-picker", "data-testid": "base-map-picker" },
-        ...config.tileSources.map((s) => el("option", { value: s.id }, labelOf(s))));
+      const picker = el(
+        "select",
+        { id: "base-map-picker", "data-testid": "base-map-picker" },
+        ...config.tileSources.map((s) => el("option", { value: s.id }, labelOf(s))),
+      );
       picker.addEventListener("change", () => void this.choose(picker.value));
       box.append(el("label", { for: "base-map-picker" }, t("basemap.label")), picker);
       this.picker = picker;
@@ -66,7 +69,10 @@ export class BaseMap {
   }
 
   private async choose(id: string): Promise<void> {
-    const result = await this.app.run(t("basemap.change"), this.app.client.updateRoomInfo({ baseMap: id === defaultTileSource ? "" : id }));
+    const result = await this.app.run(
+      t("basemap.change"),
+      this.app.client.updateRoomInfo({ baseMap: id === defaultTileSource ? "" : id }),
+    );
     // Refused: the picker shows again what the room has.
     if (!result.ok && this.picker) this.picker.value = this.current().id;
   }

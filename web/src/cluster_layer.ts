@@ -38,9 +38,12 @@ export function clusterGroup(): L.MarkerClusterGroup {
       const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
       // The count for the eye, and in words for a screen reader (Leaflet
       // makes the icon a button, and this is its name).
-      const body = el("div", { class: "cluster-body", "data-testid": "cluster", "data-count": count },
+      const body = el(
+        "div",
+        { class: "cluster-body", "data-testid": "cluster", "data-count": count },
         el("span", { "aria-hidden": "true" }, formatNumber(count)),
-        el("span", { class: "visually-hidden" }, t("cluster.label", { count })));
+        el("span", { class: "visually-hidden" }, t("cluster.label", { count })),
+      );
       const px = size === "small" ? 34 : size === "medium" ? 40 : 46;
       return L.divIcon({ html: body, className: `feature-cluster ${size}`, iconSize: L.point(px, px) });
     },

@@ -29,18 +29,25 @@ const pairs = [after, before].map((part) => new RegExp(String.raw`^\s*${part}\s*
 
 interface Coordinate {
   value: number;
-  hemisphere: string;   // "N", "S", "E", "W" or ""
+  hemisphere: string; // "N", "S", "E", "W" or ""
 }
 
-function coordinate(before: string | undefined, degrees: string, minutes: string | undefined, seconds: string | undefined, after: string | undefined): Coordinate | undefined {
+function coordinate(
+  before: string | undefined,
+  degrees: string,
+  minutes: string | undefined,
+  seconds: string | undefined,
+  after: string | undefined,
+): Coordinate | undefined {
   const hemisphere = (before || after || "").toUpperCase();
   const d = Number(degrees);
   const m = minutes === undefined ? 0 : Number(minutes);
   const s = seconds === undefined ? 0 : Number(seconds);
-  if ((minutes !== undefined || seconds !== undefined) && (m >= 60 || s >= 60 || !Number.isInteger(d))) return undefined;
+  if ((minutes !== undefined || seconds !== undefined) && (m >= 60 || s >= 60 || !Number.isInteger(d)))
+    return undefined;
   let value = Math.abs(d) + m / 60 + s / 3600;
   if (degrees.startsWith("-")) value = -value;
-  if (hemisphere && degrees.startsWith("-")) return undefined;   // "-33 S" says south twice
+  if (hemisphere && degrees.startsWith("-")) return undefined; // "-33 S" says south twice
   if (hemisphere === "S" || hemisphere === "W") value = -value;
   return { value, hemisphere };
 }

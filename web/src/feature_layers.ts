@@ -16,17 +16,17 @@ import { categoryIcon } from "./icons.js";
 import { t } from "./i18n/index.js";
 
 export interface FeatureLayerEvents {
-  open(featureId: string): void;                                   // clicked
-  moved(featureId: string, lon: number, lat: number): void;        // a marker or note dragged
-  dots(featureId: string): number;                                 // its dots in the open vote round; 0 = no badge
-  shows(feature: Feature): boolean;                                // not filtered out by the legend
+  open(featureId: string): void; // clicked
+  moved(featureId: string, lon: number, lat: number): void; // a marker or note dragged
+  dots(featureId: string): number; // its dots in the open vote round; 0 = no badge
+  shows(feature: Feature): boolean; // not filtered out by the legend
 }
 
 interface Drawn {
   updatedSeq: bigint;
   dots: number;
   layer: L.Layer;
-  clustered: boolean;   // in the clusters, else on the map itself
+  clustered: boolean; // in the clusters, else on the map itself
 }
 
 type FeatureShape = Pick<Feature, "id" | "title" | "description" | "colour" | "category"> & {
@@ -45,7 +45,7 @@ function pendingEdits(client: MaptableClient): Map<string, { feature: FeatureSha
     if (body.case !== "updateFeature" && body.case !== "deleteFeature") continue;
     const id = body.value.id;
     const base = edits.get(id)?.feature ?? state.features.get(id);
-    if (!base) continue;   // not confirmed yet (or gone): the server decides
+    if (!base) continue; // not confirmed yet (or gone): the server decides
     if (body.case === "deleteFeature") {
       edits.set(id, { feature: base, kind: "delete" });
       continue;
@@ -87,7 +87,9 @@ export class FeatureLayers {
     const state = client.replica.state;
     // Only the features that gain or lose the spotlight are redrawn: in a
     // room of thousands, redrawing all would stall the page.
-    const respotlit = new Set(state.spotlightFeatureId !== this.spotlight ? [this.spotlight, state.spotlightFeatureId] : []);
+    const respotlit = new Set(
+      state.spotlightFeatureId !== this.spotlight ? [this.spotlight, state.spotlightFeatureId] : [],
+    );
     this.spotlight = state.spotlightFeatureId;
     const edits = pendingEdits(client);
     // Markers leave and join the clusters in batches: one at a time, each
@@ -96,7 +98,14 @@ export class FeatureLayers {
     const joining: L.Layer[] = [];
     for (const [id, drawn] of this.drawn) {
       const feature = state.features.get(id);
-      if (!feature || !this.events.shows(feature) || feature.updatedSeq !== drawn.updatedSeq || respotlit.has(id) || this.events.dots(id) !== drawn.dots || edits.has(id)) {
+      if (
+        !feature ||
+        !this.events.shows(feature) ||
+        feature.updatedSeq !== drawn.updatedSeq ||
+        respotlit.has(id) ||
+        this.events.dots(id) !== drawn.dots ||
+        edits.has(id)
+      ) {
         if (drawn.clustered) leaving.push(drawn.layer);
         else drawn.layer.remove();
         this.drawn.delete(id);
@@ -153,12 +162,27 @@ export class FeatureLayers {
       const isNote = kind === FeatureKind.NOTE;
       const picture = isNote ? undefined : categoryIcon(feature.category);
       const body = isNote
-        ? el("div", { class: "note-body" }, el("strong", {}, feature.title), feature.description ? el("span", {}, feature.description.slice(0, 140)) : null)
+        ? el(
+            "div",
+            { class: "note-body" },
+            el("strong", {}, feature.title),
+            feature.description ? el("span", {}, feature.description.slice(0, 140)) : null,
+          )
         : el("div", { class: "pin" }, picture);
       // The marker's title under it (a note shows its own); the marker's
       // name already says it to a screen reader, so the label is for eyes.
-      if (!isNote && feature.title) body.append(el("span", { class: "feature-label", "data-testid": "feature-label", "aria-hidden": "true" }, feature.title));
-      if (dots) body.append(el("span", { class: "dots", "data-testid": "feature-dots", "aria-label": t("vote.featureDots", { count: dots }) }, `● ${dots}`));
+      if (!isNote && feature.title)
+        body.append(
+          el("span", { class: "feature-label", "data-testid": "feature-label", "aria-hidden": "true" }, feature.title),
+        );
+      if (dots)
+        body.append(
+          el(
+            "span",
+            { class: "dots", "data-testid": "feature-dots", "aria-label": t("vote.featureDots", { count: dots }) },
+            `● ${dots}`,
+          ),
+        );
       body.style.borderColor = colour;
       if (!isNote) body.style.background = colour;
       const pinSize = picture ? 26 : 18;
@@ -166,20 +190,26 @@ export class FeatureLayers {
         className: `feature-icon ${isNote ? "note" : "point"}${picture ? " with-icon" : ""}${pending ? " pending" : ""}${pendingKind === "delete" ? " deleting" : ""}${spotlit ? " spotlit" : ""}`,
         html: body,
         // A note takes the height of its text (the style sheet gives its width).
-        iconSize: isNote ? null as unknown as L.PointExpression : [pinSize, pinSize],
+        iconSize: isNote ? (null as unknown as L.PointExpression) : [pinSize, pinSize],
         iconAnchor: isNote ? [0, 0] : [pinSize / 2, pinSize / 2],
       });
-      const marker = L.marker(positions[0] ?? L.latLng(0, 0), { icon, draggable, keyboard: true, title: feature.title || t(isNote ? "kind.note" : "kind.point") });
+      const marker = L.marker(positions[0] ?? L.latLng(0, 0), {
+        icon,
+        draggable,
+        keyboard: true,
+        title: feature.title || t(isNote ? "kind.note" : "kind.point"),
+      });
       marker.on("dragend", () => {
         const at = marker.getLatLng().wrap();
         this.events.moved(feature.id, at.lng, at.lat);
       });
       layer = marker;
     }
-    if (!pending) layer.on("click", (e: L.LeafletMouseEvent) => {
-      L.DomEvent.stopPropagation(e);
-      this.events.open(feature.id);
-    });
+    if (!pending)
+      layer.on("click", (e: L.LeafletMouseEvent) => {
+        L.DomEvent.stopPropagation(e);
+        this.events.open(feature.id);
+      });
     return layer;
   }
 

@@ -25,9 +25,9 @@ export interface MapToolsHost {
   map: L.Map;
   app: AppContext;
   filter: MapFilter;
-  showFeature(featureId: string): void;   // fly there and open it
+  showFeature(featureId: string): void; // fly there and open it
   openFeature(featureId: string): void;
-  drawing(): boolean;                     // a drawing tool takes the map's clicks
+  drawing(): boolean; // a drawing tool takes the map's clicks
 }
 
 export class MapTools {
@@ -51,22 +51,44 @@ export class MapTools {
     this.stand = new WhereIStand(map, app, (id) => host.openFeature(id));
     this.panels = { search: this.search.panel, goto: this.goTo.panel, measure: this.measure.panel };
 
-    const bar = el("div", { class: "map-tools leaflet-bar", role: "group", "aria-label": t("tools.label"), "data-testid": "map-tools" });
+    const bar = el("div", {
+      class: "map-tools leaflet-bar",
+      role: "group",
+      "aria-label": t("tools.label"),
+      "data-testid": "map-tools",
+    });
     const panelBox = el("div", { class: "map-tool-panels" });
     const toolButton = (icon: ToolIcon, label: MessageKey, testid: string) => {
-      const button = el("button", { type: "button", class: "map-tool", "aria-label": t(label), title: t(label), "data-testid": testid });
+      const button = el("button", {
+        type: "button",
+        class: "map-tool",
+        "aria-label": t(label),
+        title: t(label),
+        "data-testid": testid,
+      });
       button.append(toolIcon(icon));
       bar.append(button);
       return button;
     };
-    const panelTools: [PanelTool, ToolIcon, MessageKey][] = [["search", "search", "search.open"], ["goto", "goTo", "goto.open"], ["measure", "measure", "measure.open"]];
+    const panelTools: [PanelTool, ToolIcon, MessageKey][] = [
+      ["search", "search", "search.open"],
+      ["goto", "goTo", "goto.open"],
+      ["measure", "measure", "measure.open"],
+    ];
     for (const [tool, icon, label] of panelTools) {
       const panel = this.panels[tool];
       panel.id = `map-tool-${tool}`;
       panel.hidden = true;
       panel.setAttribute("role", "region");
       panel.setAttribute("aria-label", t(label));
-      const close = el("button", { type: "button", class: "panel-close", "aria-label": t("tools.close"), title: t("tools.close"), "data-testid": "tool-close", onclick: () => this.toggle(undefined) });
+      const close = el("button", {
+        type: "button",
+        class: "panel-close",
+        "aria-label": t("tools.close"),
+        title: t("tools.close"),
+        "data-testid": "tool-close",
+        onclick: () => this.toggle(undefined),
+      });
       close.append(toolIcon("close"));
       panel.prepend(close);
       panelBox.append(panel);

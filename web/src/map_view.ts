@@ -22,7 +22,7 @@ import { MapTools } from "./map_tools.js";
 import { t } from "./i18n/index.js";
 import { badgeDots } from "./voting.js";
 
-const presenceIntervalMs = 100;   // the server coalesces at its tick anyway
+const presenceIntervalMs = 100; // the server coalesces at its tick anyway
 // Markers' titles show from street level on; further out they would pile up
 // over each other and over the map, and the markers alone read better.
 export const labelMinZoom = 13;
@@ -45,11 +45,24 @@ export class MapView {
   private popup: { view: FeaturePopup; leaflet: L.Popup } | undefined;
   private lastCursorSent = 0;
 
-  constructor(container: HTMLElement, config: AppConfig, private readonly app: AppContext, private readonly filter: MapFilter) {
+  constructor(
+    container: HTMLElement,
+    config: AppConfig,
+    private readonly app: AppContext,
+    private readonly filter: MapFilter,
+  ) {
     const info = app.client.replica.state.info;
     // No fades or zoom animations for those who asked their system for less motion.
     const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    this.map = L.map(container, { zoomControl: true, worldCopyJump: true, attributionControl: true, maxZoom, fadeAnimation: !still, zoomAnimation: !still, markerZoomAnimation: !still });
+    this.map = L.map(container, {
+      zoomControl: true,
+      worldCopyJump: true,
+      attributionControl: true,
+      maxZoom,
+      fadeAnimation: !still,
+      zoomAnimation: !still,
+      markerZoomAnimation: !still,
+    });
     this.map.attributionControl.setPrefix(false);
     this.map.setView(toLatLng(info.center ?? { lon: 0, lat: 0 }), info.zoom || 2);
     const zoomed = () => {
@@ -67,9 +80,13 @@ export class MapView {
     this.clusters.addTo(this.map);
     this.features = new FeatureLayers(this.map, this.clusters, {
       open: (id) => this.openFeature(id),
-      moved: (id, lon, lat) => void this.app.run(t("action.moveFeature"), this.app.client.updateFeature(id, {
-        geometry: { kind: this.app.client.replica.findFeature(id)?.geometry?.kind, positions: [{ lon, lat }] },
-      })),
+      moved: (id, lon, lat) =>
+        void this.app.run(
+          t("action.moveFeature"),
+          this.app.client.updateFeature(id, {
+            geometry: { kind: this.app.client.replica.findFeature(id)?.geometry?.kind, positions: [{ lon, lat }] },
+          }),
+        ),
       dots: (id) => badgeDots(this.app, id),
       shows: (f) => filter.shows(f),
     });
@@ -110,7 +127,10 @@ export class MapView {
   render(): void {
     const client = this.app.client;
     this.baseMap.render();
-    this.features.render(client, (f: Feature) => this.app.isFacilitator() || (!this.app.isObserver() && f.authorId === this.app.myId));
+    this.features.render(
+      client,
+      (f: Feature) => this.app.isFacilitator() || (!this.app.isObserver() && f.authorId === this.app.myId),
+    );
     if (this.popup) {
       // A feature the legend just hid takes its popup with it.
       const open = client.replica.findFeature(this.popup.view.featureId);
@@ -144,7 +164,8 @@ export class MapView {
     const sw = viewport.southWest;
     const ne = viewport.northEast;
     if (!sw || !ne) return;
-    if (sw.lon === ne.lon && sw.lat === ne.lat) this.map.setView(toLatLng(sw), viewport.zoom || this.map.getZoom(), { animate: false });
+    if (sw.lon === ne.lon && sw.lat === ne.lat)
+      this.map.setView(toLatLng(sw), viewport.zoom || this.map.getZoom(), { animate: false });
     else this.map.fitBounds(L.latLngBounds(toLatLng(sw), toLatLng(ne)), { animate: false });
   }
 
@@ -153,11 +174,22 @@ export class MapView {
     if (!feature) return;
     const view = new FeaturePopup(this.app, id);
     const layer = this.features.layerOf(id);
-    const at = layer instanceof L.Marker ? layer.getLatLng() : layer instanceof L.Polyline ? layer.getBounds().getCenter() : toLatLng(feature.geometry!.positions[0]!);
+    const at =
+      layer instanceof L.Marker
+        ? layer.getLatLng()
+        : layer instanceof L.Polyline
+          ? layer.getBounds().getCenter()
+          : toLatLng(feature.geometry!.positions[0]!);
     const size = this.map.getSize();
     const width = Math.min(320, size.x - 60);
-    const leaflet = L.popup({ maxWidth: width, minWidth: Math.min(240, width), autoPan: true, ...this.popupPadding(width) })
-      .setLatLng(at).setContent(view.element);
+    const leaflet = L.popup({
+      maxWidth: width,
+      minWidth: Math.min(240, width),
+      autoPan: true,
+      ...this.popupPadding(width),
+    })
+      .setLatLng(at)
+      .setContent(view.element);
     this.popup = { view, leaflet };
     leaflet.openOn(this.map);
   }
@@ -172,7 +204,8 @@ export class MapView {
       this.clusters.zoomToShowLayer(layer, () => this.openFeature(id));
       return;
     }
-    if (layer instanceof L.Polyline) this.map.fitBounds(layer.getBounds(), { animate: false, maxZoom: 17, padding: [40, 40] });
+    if (layer instanceof L.Polyline)
+      this.map.fitBounds(layer.getBounds(), { animate: false, maxZoom: 17, padding: [40, 40] });
     this.openFeature(id);
   }
 
@@ -217,8 +250,12 @@ export class MapView {
         existing.setLatLng(at);
         continue;
       }
-      const label = el("div", { class: "cursor", "data-testid": "cursor", "data-participant": p.participantId },
-        el("span", { class: "arrow" }), el("span", { class: "name" }, this.app.nameOf(p.participantId)));
+      const label = el(
+        "div",
+        { class: "cursor", "data-testid": "cursor", "data-participant": p.participantId },
+        el("span", { class: "arrow" }),
+        el("span", { class: "name" }, this.app.nameOf(p.participantId)),
+      );
       const marker = L.marker(at, {
         icon: L.divIcon({ className: "cursor-icon", html: label, iconSize: [0, 0] }),
         interactive: false,

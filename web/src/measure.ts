@@ -10,15 +10,27 @@ import { language, t } from "./i18n/index.js";
 
 export function formatDistance(metres: number, locale = language()): string {
   if (metres < 1000)
-    return new Intl.NumberFormat(locale, { style: "unit", unit: "meter", maximumFractionDigits: metres < 10 ? 1 : 0 }).format(metres);
-  return new Intl.NumberFormat(locale, { style: "unit", unit: "kilometer", maximumFractionDigits: metres < 10_000 ? 2 : 1 }).format(metres / 1000);
+    return new Intl.NumberFormat(locale, {
+      style: "unit",
+      unit: "meter",
+      maximumFractionDigits: metres < 10 ? 1 : 0,
+    }).format(metres);
+  return new Intl.NumberFormat(locale, {
+    style: "unit",
+    unit: "kilometer",
+    maximumFractionDigits: metres < 10_000 ? 2 : 1,
+  }).format(metres / 1000);
 }
 
 // Square metres up to a hectare's worth, hectares up to a square kilometre, then km².
 export function formatArea(squareMetres: number, locale = language()): string {
-  const number = (n: number, digits: number) => new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(n);
+  const number = (n: number, digits: number) =>
+    new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(n);
   if (squareMetres < 10_000) return t("measure.squareMetres", { value: number(squareMetres, 0) });
-  if (squareMetres < 1_000_000) return new Intl.NumberFormat(locale, { style: "unit", unit: "hectare", maximumFractionDigits: 2 }).format(squareMetres / 10_000);
+  if (squareMetres < 1_000_000)
+    return new Intl.NumberFormat(locale, { style: "unit", unit: "hectare", maximumFractionDigits: 2 }).format(
+      squareMetres / 10_000,
+    );
   return t("measure.squareKilometres", { value: number(squareMetres / 1_000_000, 2) });
 }
 
@@ -26,7 +38,13 @@ export class MeasureTool {
   readonly panel: HTMLElement;
   private points: L.LatLng[] = [];
   private active = false;
-  private readonly line = L.polyline([], { color: "#c2255c", weight: 3, dashArray: "6 4", interactive: false, className: "measure-line" });
+  private readonly line = L.polyline([], {
+    color: "#c2255c",
+    weight: 3,
+    dashArray: "6 4",
+    interactive: false,
+    className: "measure-line",
+  });
   private readonly area = L.polygon([], { color: "#c2255c", weight: 0, fillOpacity: 0.12, interactive: false });
   private readonly vertices = L.layerGroup();
   private readonly distance = el("p", { class: "measure-value", "data-testid": "measure-distance" });
@@ -35,18 +53,30 @@ export class MeasureTool {
 
   constructor(
     private readonly map: L.Map,
-    private readonly canMeasure: () => boolean,   // false while a drawing tool takes the clicks
+    private readonly canMeasure: () => boolean, // false while a drawing tool takes the clicks
   ) {
     const button = (key: "measure.addCentre" | "measure.undo" | "measure.clear", testid: string, act: () => void) =>
       el("button", { type: "button", "data-testid": testid, onclick: act }, t(key));
-    this.panel = el("div", { class: "map-tool-panel measure", "data-testid": "measure-panel" },
+    this.panel = el(
+      "div",
+      { class: "map-tool-panel measure", "data-testid": "measure-panel" },
       el("p", { class: "hint" }, t("measure.hint")),
       // One live region for the figures, so each new point is read out once.
-      el("div", { class: "measure-results", role: "status", "aria-live": "polite" }, this.distance, this.surface, this.count),
-      el("div", { class: "row wrap" },
+      el(
+        "div",
+        { class: "measure-results", role: "status", "aria-live": "polite" },
+        this.distance,
+        this.surface,
+        this.count,
+      ),
+      el(
+        "div",
+        { class: "row wrap" },
         button("measure.addCentre", "measure-add-centre", () => this.add(this.map.getCenter())),
         button("measure.undo", "measure-undo", () => this.undo()),
-        button("measure.clear", "measure-clear", () => this.clear())));
+        button("measure.clear", "measure-clear", () => this.clear()),
+      ),
+    );
     map.on("click", (e: L.LeafletMouseEvent) => {
       if (this.active && this.canMeasure()) this.add(e.latlng);
     });
@@ -80,7 +110,14 @@ export class MeasureTool {
     const last = this.points[this.points.length - 1];
     if (last && last.equals(at)) return;
     this.points.push(at);
-    L.circleMarker(at, { radius: 4, weight: 2, color: "#c2255c", fillColor: "#fff", fillOpacity: 1, interactive: false }).addTo(this.vertices);
+    L.circleMarker(at, {
+      radius: 4,
+      weight: 2,
+      color: "#c2255c",
+      fillColor: "#fff",
+      fillOpacity: 1,
+      interactive: false,
+    }).addTo(this.vertices);
     this.update();
   }
 
@@ -104,7 +141,8 @@ export class MeasureTool {
     this.distance.textContent = t("measure.distance", { value: formatDistance(metres) });
     this.distance.dataset.metres = String(Math.round(metres * 100) / 100);
     const squareMetres = geodesicArea(this.points);
-    this.surface.textContent = this.points.length >= 3 ? t("measure.area", { value: formatArea(squareMetres) }) : t("measure.noArea");
+    this.surface.textContent =
+      this.points.length >= 3 ? t("measure.area", { value: formatArea(squareMetres) }) : t("measure.noArea");
     this.surface.dataset.squareMetres = String(Math.round(squareMetres));
     this.count.textContent = t("measure.points", { count: this.points.length });
   }

@@ -11,7 +11,7 @@ import { folded } from "./icons.js";
 import { t, type MessageKey } from "./i18n/index.js";
 import type { MapFilter } from "./legend.js";
 
-const maxResults = 20;   // a list to choose from, not to scroll through
+const maxResults = 20; // a list to choose from, not to scroll through
 
 const kindNames: Record<number, MessageKey> = {
   [FeatureKind.POINT]: "kind.point",
@@ -22,7 +22,7 @@ const kindNames: Record<number, MessageKey> = {
 
 export interface SearchHit {
   feature: Feature;
-  rank: number;   // lower is better
+  rank: number; // lower is better
 }
 
 // The features matching every word of the query, best first.
@@ -34,7 +34,13 @@ export function searchFeatures(features: Iterable<Feature>, query: string): Feat
     const title = folded(feature.title);
     const all = `${title} ${folded(feature.description)} ${folded(feature.category)}`;
     if (!words.every((w) => all.includes(w))) continue;
-    const rank = title.startsWith(words[0]!) ? 0 : words.every((w) => title.includes(w)) ? 1 : folded(feature.category).includes(words[0]!) ? 2 : 3;
+    const rank = title.startsWith(words[0]!)
+      ? 0
+      : words.every((w) => title.includes(w))
+        ? 1
+        : folded(feature.category).includes(words[0]!)
+          ? 2
+          : 3;
     hits.push({ feature, rank });
   }
   hits.sort((a, b) => a.rank - b.rank || a.feature.title.localeCompare(b.feature.title));
@@ -43,10 +49,25 @@ export function searchFeatures(features: Iterable<Feature>, query: string): Feat
 
 export class FeatureSearch {
   readonly panel: HTMLElement;
-  private readonly input = el("input", { type: "search", id: "map-search", "data-testid": "map-search", autocomplete: "off", placeholder: t("search.placeholder") });
-  private readonly results = el("ul", { class: "search-results", "data-testid": "search-results", id: "map-search-results" });
-  private readonly status = el("p", { class: "tool-status", role: "status", "aria-live": "polite", "data-testid": "search-status" });
-  private drawn = "";   // the list last drawn, so a result keeps its focus while the room goes on
+  private readonly input = el("input", {
+    type: "search",
+    id: "map-search",
+    "data-testid": "map-search",
+    autocomplete: "off",
+    placeholder: t("search.placeholder"),
+  });
+  private readonly results = el("ul", {
+    class: "search-results",
+    "data-testid": "search-results",
+    id: "map-search-results",
+  });
+  private readonly status = el("p", {
+    class: "tool-status",
+    role: "status",
+    "aria-live": "polite",
+    "data-testid": "search-status",
+  });
+  private drawn = ""; // the list last drawn, so a result keeps its focus while the room goes on
 
   constructor(
     private readonly app: AppContext,
@@ -61,8 +82,14 @@ export class FeatureSearch {
       e.preventDefault();
       this.results.querySelector<HTMLButtonElement>("button")?.click();
     });
-    this.panel = el("div", { class: "map-tool-panel search", "data-testid": "search-panel" },
-      el("label", { for: "map-search" }, t("search.label")), this.input, this.status, this.results);
+    this.panel = el(
+      "div",
+      { class: "map-tool-panel search", "data-testid": "search-panel" },
+      el("label", { for: "map-search" }, t("search.label")),
+      this.input,
+      this.status,
+      this.results,
+    );
   }
 
   focus(): void {
@@ -91,13 +118,20 @@ export class FeatureSearch {
     const key = JSON.stringify(listed.map((f) => [f.id, String(f.updatedSeq)]));
     if (key === this.drawn) return;
     this.drawn = key;
-    replaceChildren(this.results, ...listed.map((f) => {
-      const name = f.title || t(kindNames[f.geometry?.kind ?? FeatureKind.POINT] ?? "kind.point");
-      const detail = [f.category, f.description.slice(0, 60)].filter(Boolean).join(" · ");
-      const button = el("button", { type: "button", "data-testid": "search-result", "data-feature-id": f.id },
-        el("span", { class: "name" }, name), detail ? el("span", { class: "detail" }, detail) : null);
-      button.addEventListener("click", () => this.show(f.id));
-      return el("li", {}, button);
-    }));
+    replaceChildren(
+      this.results,
+      ...listed.map((f) => {
+        const name = f.title || t(kindNames[f.geometry?.kind ?? FeatureKind.POINT] ?? "kind.point");
+        const detail = [f.category, f.description.slice(0, 60)].filter(Boolean).join(" · ");
+        const button = el(
+          "button",
+          { type: "button", "data-testid": "search-result", "data-feature-id": f.id },
+          el("span", { class: "name" }, name),
+          detail ? el("span", { class: "detail" }, detail) : null,
+        );
+        button.addEventListener("click", () => this.show(f.id));
+        return el("li", {}, button);
+      }),
+    );
   }
 }

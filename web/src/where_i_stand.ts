@@ -11,7 +11,7 @@ import { formatDistance } from "./measure.js";
 import { t } from "./i18n/index.js";
 import { notify } from "./status.js";
 
-const standZoom = 17;          // the street and the buildings around
+const standZoom = 17; // the street and the buildings around
 const standColour = "#d9480f";
 // A fix may be a minute old (people stand still in a workshop) and may take
 // a while outdoors, but not for ever.
@@ -37,7 +37,9 @@ export class WhereIStand {
     button.setAttribute("aria-busy", "true");
     button.dataset.state = "locating";
     try {
-      const position = await new Promise<GeolocationPosition>((resolve, reject) => navigator.geolocation.getCurrentPosition(resolve, reject, locateOptions));
+      const position = await new Promise<GeolocationPosition>((resolve, reject) =>
+        navigator.geolocation.getCurrentPosition(resolve, reject, locateOptions),
+      );
       button.dataset.state = "found";
       await this.place(position);
     } catch (error) {
@@ -58,13 +60,19 @@ export class WhereIStand {
     const id = "f-" + randomId(6);
     const name = this.app.client.me?.name ?? this.app.invite.name;
     const title = t("stand.title", { name }).slice(0, 200);
-    const result = await this.app.run(t("stand.action"), this.app.client.addFeature({
-      id,
-      title,
-      colour: standColour,
-      category: "",
-      geometry: { kind: FeatureKind.POINT, positions: [{ lon: Math.round(longitude * 1e7) / 1e7, lat: Math.round(latitude * 1e7) / 1e7 }] },
-    }));
+    const result = await this.app.run(
+      t("stand.action"),
+      this.app.client.addFeature({
+        id,
+        title,
+        colour: standColour,
+        category: "",
+        geometry: {
+          kind: FeatureKind.POINT,
+          positions: [{ lon: Math.round(longitude * 1e7) / 1e7, lat: Math.round(latitude * 1e7) / 1e7 }],
+        },
+      }),
+    );
     if (!result.ok) return;
     notify(t("stand.done", { accuracy: formatDistance(accuracy) }));
     this.opened(id);

@@ -476,10 +476,13 @@ TEST_CASE("a facilitator chooses the room's base map; \"\" brings back the serve
 TEST_CASE("a base map is a tile source id of 1-32 of [a-z0-9_-]; facilitators only")
 {
     logged_room r;
-    const auto base_map = [](const std::string& v) { return room_info([&](pb::RoomInfoChanged& c) { c.set_base_map(v); }); };
+    const auto base_map = [](const std::string& v) {
+        return room_info([&](pb::RoomInfoChanged& c) { c.set_base_map(v); });
+    };
     CHECK(outcome(r.room, base_map("topo"), participant) == "ERROR_CODE_PERMISSION_DENIED");
     CHECK(outcome(r.room, base_map("topo"), observer) == "ERROR_CODE_PERMISSION_DENIED");
-    for (const std::string& bad : std::vector<std::string>{"Topo", "topo map", "topo/1", "https://tiles.example.org/{z}/{x}/{y}.png",
+    for (const std::string& bad :
+         std::vector<std::string>{"Topo", "topo map", "topo/1", "https://tiles.example.org/{z}/{x}/{y}.png",
                                   std::string(33, 'a'), std::string("to\0po", 5), "\xc3\xa9t\xc3\xa9"}) {
         CAPTURE(bad);
         const auto refused = refusal(r.room, base_map(bad), facilitator);

@@ -13,7 +13,10 @@ export const mapMessages = {
     "search.placeholder": "title, text or category",
     "search.results": { one: "{count} feature found", other: "{count} features found" },
     "search.none": "Nothing on the map matches “{query}”.",
-    "search.more": { one: "{count} more: type more to narrow it down", other: "{count} more: type more to narrow it down" },
+    "search.more": {
+      one: "{count} more: type more to narrow it down",
+      other: "{count} more: type more to narrow it down",
+    },
     "search.hiddenByLayers": { one: "{count} more is hidden in Layers", other: "{count} more are hidden in Layers" },
     "goto.open": "Go to coordinates",
     "goto.label": "Latitude, longitude",
@@ -25,7 +28,8 @@ export const mapMessages = {
     "goto.swapped": "The latitude comes first and must be between -90 and 90, not {value}. Did you mean {suggestion}?",
     "goto.done": "The map is centred on {position}.",
     "measure.open": "Measure distance and area",
-    "measure.hint": "Click points on the map, or move the map and press “Add map centre”. Nothing is added to the room.",
+    "measure.hint":
+      "Click points on the map, or move the map and press “Add map centre”. Nothing is added to the room.",
     "measure.addCentre": "Add map centre",
     "measure.undo": "Remove last point",
     "measure.clear": "Clear",
@@ -39,8 +43,10 @@ export const mapMessages = {
     "stand.locating": "Finding where you are…",
     "stand.title": "{name} is here",
     "stand.action": "Marking where you stand",
-    "stand.denied": "This page may not know where you are: allow location for this site in the browser's settings, or place the marker by hand.",
-    "stand.unavailable": "Your position could not be found ({reason}). Try again in the open, or place the marker by hand.",
+    "stand.denied":
+      "This page may not know where you are: allow location for this site in the browser's settings, or place the marker by hand.",
+    "stand.unavailable":
+      "Your position could not be found ({reason}). Try again in the open, or place the marker by hand.",
     "stand.unsupported": "This browser cannot tell where you are. Place the marker by hand.",
     "stand.done": "Marked where you stand (to within {accuracy}).",
     "basemap.label": "Base map",
@@ -58,19 +64,28 @@ export const mapMessages = {
     "search.placeholder": "Titel, Text oder Kategorie",
     "search.results": { one: "{count} Objekt gefunden", other: "{count} Objekte gefunden" },
     "search.none": "Nichts auf der Karte passt zu „{query}“.",
-    "search.more": { one: "{count} weiteres: genauer suchen, um es zu sehen", other: "{count} weitere: genauer suchen, um sie zu sehen" },
-    "search.hiddenByLayers": { one: "{count} weiteres ist unter Ebenen ausgeblendet", other: "{count} weitere sind unter Ebenen ausgeblendet" },
+    "search.more": {
+      one: "{count} weiteres: genauer suchen, um es zu sehen",
+      other: "{count} weitere: genauer suchen, um sie zu sehen",
+    },
+    "search.hiddenByLayers": {
+      one: "{count} weiteres ist unter Ebenen ausgeblendet",
+      other: "{count} weitere sind unter Ebenen ausgeblendet",
+    },
     "goto.open": "Zu Koordinaten gehen",
     "goto.label": "Breite, Länge",
     "goto.submit": "Los",
     "goto.empty": "Geben Sie einen Ort als Breite, Länge ein, zum Beispiel -33.92, 18.42.",
-    "goto.notAPosition": "„{text}“ ist keine Position: Geben Sie Breite, Länge in Grad ein, zum Beispiel -33.92, 18.42.",
+    "goto.notAPosition":
+      "„{text}“ ist keine Position: Geben Sie Breite, Länge in Grad ein, zum Beispiel -33.92, 18.42.",
     "goto.latitudeRange": "Die Breite muss zwischen -90 und 90 liegen, nicht {value}.",
     "goto.longitudeRange": "Die Länge muss zwischen -180 und 180 liegen, nicht {value}.",
-    "goto.swapped": "Die Breite kommt zuerst und muss zwischen -90 und 90 liegen, nicht {value}. Meinten Sie {suggestion}?",
+    "goto.swapped":
+      "Die Breite kommt zuerst und muss zwischen -90 und 90 liegen, nicht {value}. Meinten Sie {suggestion}?",
     "goto.done": "Die Karte ist auf {position} zentriert.",
     "measure.open": "Strecke und Fläche messen",
-    "measure.hint": "Klicken Sie Punkte auf der Karte an, oder verschieben Sie die Karte und drücken Sie „Kartenmitte hinzufügen“. Dem Raum wird nichts hinzugefügt.",
+    "measure.hint":
+      "Klicken Sie Punkte auf der Karte an, oder verschieben Sie die Karte und drücken Sie „Kartenmitte hinzufügen“. Dem Raum wird nichts hinzugefügt.",
     "measure.addCentre": "Kartenmitte hinzufügen",
     "measure.undo": "Letzten Punkt entfernen",
     "measure.clear": "Leeren",
@@ -84,8 +99,10 @@ export const mapMessages = {
     "stand.locating": "Ihr Standort wird ermittelt…",
     "stand.title": "{name} ist hier",
     "stand.action": "Standort markieren",
-    "stand.denied": "Diese Seite darf Ihren Standort nicht kennen: Erlauben Sie den Standort für diese Website in den Browser-Einstellungen, oder setzen Sie die Markierung von Hand.",
-    "stand.unavailable": "Ihr Standort wurde nicht gefunden ({reason}). Versuchen Sie es im Freien noch einmal, oder setzen Sie die Markierung von Hand.",
+    "stand.denied":
+      "Diese Seite darf Ihren Standort nicht kennen: Erlauben Sie den Standort für diese Website in den Browser-Einstellungen, oder setzen Sie die Markierung von Hand.",
+    "stand.unavailable":
+      "Ihr Standort wurde nicht gefunden ({reason}). Versuchen Sie es im Freien noch einmal, oder setzen Sie die Markierung von Hand.",
     "stand.unsupported": "Dieser Browser kann Ihren Standort nicht ermitteln. Setzen Sie die Markierung von Hand.",
     "stand.done": "Ihr Standort ist markiert (auf {accuracy} genau).",
     "basemap.label": "Hintergrundkarte",
@@ -115,7 +132,8 @@ export const mapMessages = {
     "goto.swapped": "La latitud va primero y debe estar entre -90 y 90, no {value}. ¿Quiso decir {suggestion}?",
     "goto.done": "El mapa está centrado en {position}.",
     "measure.open": "Medir distancia y área",
-    "measure.hint": "Haga clic en puntos del mapa, o mueva el mapa y pulse «Añadir el centro del mapa». No se añade nada a la sala.",
+    "measure.hint":
+      "Haga clic en puntos del mapa, o mueva el mapa y pulse «Añadir el centro del mapa». No se añade nada a la sala.",
     "measure.addCentre": "Añadir el centro del mapa",
     "measure.undo": "Quitar el último punto",
     "measure.clear": "Borrar",
@@ -129,8 +147,10 @@ export const mapMessages = {
     "stand.locating": "Buscando dónde está…",
     "stand.title": "{name} está aquí",
     "stand.action": "Marcar dónde está",
-    "stand.denied": "Esta página no puede saber dónde está: permita la ubicación para este sitio en la configuración del navegador, o coloque el marcador a mano.",
-    "stand.unavailable": "No se encontró su posición ({reason}). Inténtelo de nuevo al aire libre, o coloque el marcador a mano.",
+    "stand.denied":
+      "Esta página no puede saber dónde está: permita la ubicación para este sitio en la configuración del navegador, o coloque el marcador a mano.",
+    "stand.unavailable":
+      "No se encontró su posición ({reason}). Inténtelo de nuevo al aire libre, o coloque el marcador a mano.",
     "stand.unsupported": "Este navegador no puede saber dónde está. Coloque el marcador a mano.",
     "stand.done": "Se marcó dónde está (con una precisión de {accuracy}).",
     "basemap.label": "Mapa base",
@@ -148,8 +168,14 @@ export const mapMessages = {
     "search.placeholder": "título, texto ou categoria",
     "search.results": { one: "{count} elemento encontrado", other: "{count} elementos encontrados" },
     "search.none": "Nada no mapa corresponde a “{query}”.",
-    "search.more": { one: "mais {count}: escreva mais para restringir", other: "mais {count}: escreva mais para restringir" },
-    "search.hiddenByLayers": { one: "mais {count} está oculto em Camadas", other: "mais {count} estão ocultos em Camadas" },
+    "search.more": {
+      one: "mais {count}: escreva mais para restringir",
+      other: "mais {count}: escreva mais para restringir",
+    },
+    "search.hiddenByLayers": {
+      one: "mais {count} está oculto em Camadas",
+      other: "mais {count} estão ocultos em Camadas",
+    },
     "goto.open": "Ir para coordenadas",
     "goto.label": "Latitude, longitude",
     "goto.submit": "Ir",
@@ -160,7 +186,8 @@ export const mapMessages = {
     "goto.swapped": "A latitude vem primeiro e deve estar entre -90 e 90, não {value}. Quis dizer {suggestion}?",
     "goto.done": "O mapa está centrado em {position}.",
     "measure.open": "Medir distância e área",
-    "measure.hint": "Clique em pontos no mapa, ou mova o mapa e prima “Adicionar o centro do mapa”. Nada é adicionado à sala.",
+    "measure.hint":
+      "Clique em pontos no mapa, ou mova o mapa e prima “Adicionar o centro do mapa”. Nada é adicionado à sala.",
     "measure.addCentre": "Adicionar o centro do mapa",
     "measure.undo": "Remover o último ponto",
     "measure.clear": "Limpar",
@@ -174,8 +201,10 @@ export const mapMessages = {
     "stand.locating": "A procurar onde está…",
     "stand.title": "{name} está aqui",
     "stand.action": "Marcar onde está",
-    "stand.denied": "Esta página não pode saber onde está: permita a localização para este site nas definições do navegador, ou coloque o marcador à mão.",
-    "stand.unavailable": "A sua posição não foi encontrada ({reason}). Tente de novo ao ar livre, ou coloque o marcador à mão.",
+    "stand.denied":
+      "Esta página não pode saber onde está: permita a localização para este site nas definições do navegador, ou coloque o marcador à mão.",
+    "stand.unavailable":
+      "A sua posição não foi encontrada ({reason}). Tente de novo ao ar livre, ou coloque o marcador à mão.",
     "stand.unsupported": "Este navegador não consegue saber onde está. Coloque o marcador à mão.",
     "stand.done": "Marcado onde está (com uma precisão de {accuracy}).",
     "basemap.label": "Mapa de fundo",
@@ -194,18 +223,24 @@ export const mapMessages = {
     "search.results": { one: "{count} élément trouvé", other: "{count} éléments trouvés" },
     "search.none": "Rien sur la carte ne correspond à « {query} ».",
     "search.more": { one: "{count} de plus : précisez la recherche", other: "{count} de plus : précisez la recherche" },
-    "search.hiddenByLayers": { one: "{count} de plus est masqué dans Calques", other: "{count} de plus sont masqués dans Calques" },
+    "search.hiddenByLayers": {
+      one: "{count} de plus est masqué dans Calques",
+      other: "{count} de plus sont masqués dans Calques",
+    },
     "goto.open": "Aller à des coordonnées",
     "goto.label": "Latitude, longitude",
     "goto.submit": "Aller",
     "goto.empty": "Saisissez un lieu en latitude, longitude, par exemple -33.92, 18.42.",
-    "goto.notAPosition": "« {text} » n'est pas une position : saisissez latitude, longitude en degrés, par exemple -33.92, 18.42.",
+    "goto.notAPosition":
+      "« {text} » n'est pas une position : saisissez latitude, longitude en degrés, par exemple -33.92, 18.42.",
     "goto.latitudeRange": "La latitude doit être comprise entre -90 et 90, pas {value}.",
     "goto.longitudeRange": "La longitude doit être comprise entre -180 et 180, pas {value}.",
-    "goto.swapped": "La latitude vient en premier et doit être comprise entre -90 et 90, pas {value}. Vouliez-vous dire {suggestion} ?",
+    "goto.swapped":
+      "La latitude vient en premier et doit être comprise entre -90 et 90, pas {value}. Vouliez-vous dire {suggestion} ?",
     "goto.done": "La carte est centrée sur {position}.",
     "measure.open": "Mesurer une distance et une surface",
-    "measure.hint": "Cliquez des points sur la carte, ou déplacez la carte et appuyez sur « Ajouter le centre de la carte ». Rien n'est ajouté au salon.",
+    "measure.hint":
+      "Cliquez des points sur la carte, ou déplacez la carte et appuyez sur « Ajouter le centre de la carte ». Rien n'est ajouté au salon.",
     "measure.addCentre": "Ajouter le centre de la carte",
     "measure.undo": "Retirer le dernier point",
     "measure.clear": "Effacer",
@@ -219,8 +254,10 @@ export const mapMessages = {
     "stand.locating": "Recherche de votre position…",
     "stand.title": "{name} est ici",
     "stand.action": "Marquer votre position",
-    "stand.denied": "Cette page n'a pas le droit de connaître votre position : autorisez la localisation pour ce site dans les réglages du navigateur, ou placez le marqueur à la main.",
-    "stand.unavailable": "Votre position est introuvable ({reason}). Réessayez à l'extérieur, ou placez le marqueur à la main.",
+    "stand.denied":
+      "Cette page n'a pas le droit de connaître votre position : autorisez la localisation pour ce site dans les réglages du navigateur, ou placez le marqueur à la main.",
+    "stand.unavailable":
+      "Votre position est introuvable ({reason}). Réessayez à l'extérieur, ou placez le marqueur à la main.",
     "stand.unsupported": "Ce navigateur ne peut pas connaître votre position. Placez le marqueur à la main.",
     "stand.done": "Votre position est marquée (à {accuracy} près).",
     "basemap.label": "Fond de carte",
