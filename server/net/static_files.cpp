@@ -4,13 +4,16 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <sstream>
+#include <stdexcept>
 
 namespace maptable::net {
 namespace {
@@ -24,6 +27,50 @@ web_app_config& settings()
 {
     static web_app_config config;
     return config;
+}
+
+// The tile sources as the page is told them, parsed from the settings on
+// first use rather than in configure_web_app: by then the server's log is
+// set up, so a source left out is said where the operator looks. Made anew
+// by each configure_web_app, which comes before serving; after that only read.
+struct parsed_tile_sources {
+    std::once_flag parsed;
+    std::vector<tile_source_entry> sources; // the default first
+    std::vector<std::string> extra_urls;    // the further sources' templates, for img-src
+};
+
+std::unique_ptr<parsed_tile_sources>& tile_sources_slot()
+{
+    static auto slot = std::make_unique<parsed_tile_sources>();
+    return slot;
+}
+
+const parsed_tile_sources& tile_sources_now();
+
+// The rule of --tile-url (server/app/config.cpp, check_tile_url), which this
+// layer cannot call: an absolute http(s) or a same-server path template with
+// {z}, {x} and {y}, and nothing that could break out of the policy header
+// or a quoted attribute.
+bool is_tile_template(std::string_view url)
+{
+    if (url.empty())
+        return false;
+    const bool absolute = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+    const bool relative = url.front() == '/' && url.rfind("//", 0) != 0;
+    const bool placeholders = url.find("{z}") != std::string_view::npos && url.find("{x}") != std::string_view::npos &&
+        url.find("{y}") != std::string_view::npos;
+    return (absolute || relative) && placeholders && url.find_first_of("'\"; \t\r\n") == std::string_view::npos;
+}
+
+bool is_tile_source_id(std::string_view id)
+{
+    // The same rule as RoomInfo.base_map's (protocol/model/rules/moderation.cpp).
+    if (id.empty() || id.size() > 32)
+        return false;
+    for (const char c : id)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    return true;
 }
 
 // Hashed assets (esbuild's "[name]-[hash]") never change under their name:
@@ -86,7 +133,7 @@ bool is_plain_path(std::string_view path)
             return false;
         for (const char c : segment) {
             const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                            c == '_' || c == '-';
+                c == '_' || c == '-';
             if (!ok)
                 return false;
         }
@@ -104,7 +151,7 @@ bool is_plain_host(std::string_view host)
         return false;
     for (const char c : host) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                        c == '-' || c == ':' || c == '[' || c == ']';
+            c == '-' || c == ':' || c == '[' || c == ']';
         if (!ok)
             return false;
     }
@@ -113,7 +160,8 @@ bool is_plain_host(std::string_view host)
 
 void set_page_headers(response& res, std::string_view host)
 {
-    res.set("Content-Security-Policy", content_security_policy(host, settings().tile_url));
+    res.set("Content-Security-Policy",
+            content_security_policy(host, settings().tile_url, tile_sources_now().extra_urls));
     res.set("X-Content-Type-Options", "nosniff");
     // The invite token lives in the fragment, which is never sent; this keeps
     // even the page's own address out of requests to the tile host.
@@ -127,6 +175,11 @@ response config_json(const request& req)
     boost::json::object body;
     body["tile_url"] = c.tile_url;
     body["tile_attribution"] = c.tile_attribution;
+    boost::json::array sources;
+    for (const auto& source : tile_sources_now().sources)
+        sources.push_back(boost::json::object{
+            {"id", source.id}, {"label", source.label}, {"url", source.url}, {"attribution", source.attribution}});
+    body["tile_sources"] = std::move(sources);
     body["ws_path"] = "/v1/ws";
     response res{http::status::ok, req.version()};
     res.set(http::field::content_type, "application/json");
@@ -203,8 +256,8 @@ accepted_codings parse_accept_encoding(std::string_view header)
 // served as they are.
 bool is_compressible(std::string_view content_type)
 {
-    return content_type.substr(0, 5) == "text/" || content_type == "application/json" || content_type == "image/svg+xml" ||
-           content_type == "image/x-icon";
+    return content_type.substr(0, 5) == "text/" || content_type == "application/json" ||
+        content_type == "image/svg+xml" || content_type == "image/x-icon";
 }
 
 bool read_file(const fs::path& path, std::string& out)
@@ -218,14 +271,97 @@ bool read_file(const fs::path& path, std::string& out)
 
 } // namespace
 
+tile_source_entry parse_tile_source(std::string_view spec)
+{
+    const auto fail = [&](const std::string& why) {
+        return std::invalid_argument("--tile-source: '" + std::string(spec) + "': " + why +
+                                     "; write \"id|label|URL template|attribution HTML\", e.g. "
+                                     "\"topo|Topographic|https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png|&copy; "
+                                     "OpenTopoMap\"");
+    };
+    std::string_view parts[3];
+    std::string_view rest = spec;
+    for (auto& part : parts) {
+        const auto bar = rest.find('|');
+        if (bar == std::string_view::npos)
+            throw fail("it has fewer than four parts separated by '|'");
+        part = rest.substr(0, bar);
+        rest = rest.substr(bar + 1);
+    }
+    tile_source_entry out{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]), std::string(rest)};
+    if (!is_tile_source_id(out.id))
+        throw fail("the id must be 1-32 of a-z, 0-9, '_' and '-'");
+    if (out.label.find_first_not_of(" \t") == std::string::npos)
+        throw fail("the label is empty");
+    if (!is_tile_template(out.url))
+        throw fail("'" + out.url +
+                   "' is not a tile URL template: http(s)://host/path/{z}/{x}/{y}.png, or /path/{z}/{x}/{y}.png on "
+                   "this server");
+    return out;
+}
+
+void check_tile_sources(const std::vector<std::string>& specs)
+{
+    std::vector<std::string> ids{std::string(default_tile_source_id)};
+    for (const auto& spec : specs) {
+        auto source = parse_tile_source(spec);
+        for (const auto& id : ids)
+            if (id == source.id)
+                throw std::invalid_argument("--tile-source: '" + spec + "': the id '" + source.id +
+                                            "' is taken (by the default tiles, or an earlier --tile-source); give "
+                                            "each base map its own id");
+        ids.push_back(std::move(source.id));
+    }
+}
+
+namespace {
+
+const parsed_tile_sources& tile_sources_now()
+{
+    auto& state = *tile_sources_slot();
+    std::call_once(state.parsed, [&] {
+        const auto& c = settings();
+        state.sources.push_back({std::string(default_tile_source_id), "Default", c.tile_url, c.tile_attribution});
+        for (const auto& spec : c.tile_sources) {
+            tile_source_entry source;
+            try {
+                source = parse_tile_source(spec);
+            } catch (const std::invalid_argument& e) {
+                spdlog::warn("web app: a base map is left out: {}", e.what());
+                continue;
+            }
+            bool taken = false;
+            for (const auto& other : state.sources)
+                taken = taken || other.id == source.id;
+            if (taken) {
+                spdlog::warn("web app: a base map is left out: --tile-source: '{}': the id '{}' is taken (by the "
+                             "default tiles, or an earlier --tile-source); give each base map its own id",
+                             spec, source.id);
+                continue;
+            }
+            state.extra_urls.push_back(source.url);
+            state.sources.push_back(std::move(source));
+        }
+    });
+    return state;
+}
+
+} // namespace
+
 void configure_web_app(web_app_config config)
 {
     settings() = std::move(config);
+    tile_sources_slot() = std::make_unique<parsed_tile_sources>();
 }
 
 const web_app_config& web_app()
 {
     return settings();
+}
+
+const std::vector<tile_source_entry>& web_app_tile_sources()
+{
+    return tile_sources_now().sources;
 }
 
 std::string tile_source(std::string_view tile_url)
@@ -234,27 +370,43 @@ std::string tile_source(std::string_view tile_url)
     if (scheme_end == std::string_view::npos)
         return {};
     const auto host_end = tile_url.find('/', scheme_end + 3);
-    std::string source(tile_url.substr(0, host_end));
+    std::string_view origin = tile_url.substr(0, host_end);
     // A placeholder in the host ({s} subdomains) may be any subdomain.
-    for (auto open = source.find('{'); open != std::string::npos; open = source.find('{')) {
-        const auto close = source.find('}', open);
-        if (close == std::string::npos)
+    std::string source;
+    for (auto open = origin.find('{'); open != std::string_view::npos; open = origin.find('{')) {
+        const auto close = origin.find('}', open);
+        if (close == std::string_view::npos)
             return {};
-        source.replace(open, close - open + 1, "*");
+        source.append(origin.substr(0, open)).push_back('*');
+        origin.remove_prefix(close + 1);
     }
+    source.append(origin);
     return source;
 }
 
-std::string content_security_policy(std::string_view host, std::string_view tile_url)
+std::string content_security_policy(std::string_view host, std::string_view tile_url,
+                                    const std::vector<std::string>& extra_tile_urls)
 {
     std::string connect = "'self'";
     if (is_plain_host(host))
         connect += " ws://" + std::string(host) + " wss://" + std::string(host);
     std::string images = "'self' data:";
-    if (const auto tiles = tile_source(tile_url); !tiles.empty())
+    std::vector<std::string> hosts;
+    const auto allow = [&](std::string_view url) {
+        auto tiles = tile_source(url);
+        if (tiles.empty())
+            return;
+        for (const auto& known : hosts)
+            if (known == tiles)
+                return;
         images += " " + tiles;
+        hosts.push_back(std::move(tiles));
+    };
+    allow(tile_url);
+    for (const auto& url : extra_tile_urls)
+        allow(url);
     return "default-src 'none'; script-src 'self'; style-src 'self'; img-src " + images + "; connect-src " + connect +
-           "; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        "; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 }
 
 response serve_web_app(const request& req)

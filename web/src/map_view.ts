@@ -1,12 +1,16 @@
-// The shared map: Leaflet with the server's tiles (or none: a plain
-// background still shows every feature), the room's features, the popup of
-// the open feature, the others' live cursors, and the views the facilitator
-// brings everyone to. Sends this page's cursor and viewport as presence.
+// The shared map: Leaflet with the room's base map (or none: a plain
+// background still shows every feature), the room's features (markers and
+// notes in clusters where they crowd), the popup of the open feature, the
+// others' live cursors, the views the facilitator brings everyone to, and
+// the tools to find, measure and mark. Sends this page's cursor and
+// viewport as presence.
 import * as L from "leaflet";
 
 import { Role, type Feature, type PresenceUpdate, type Viewport } from "@maptable/client";
 
 import type { AppConfig } from "./app_config.js";
+import { BaseMap, maxZoom } from "./base_map.js";
+import { clusterGroup } from "./cluster_layer.js";
 import type { AppContext } from "./context.js";
 import { el } from "./dom.js";
 import { DrawTool } from "./draw.js";
@@ -14,61 +18,87 @@ import { FeatureLayers } from "./feature_layers.js";
 import { FeaturePopup } from "./feature_popup.js";
 import { toLatLng } from "./geometry.js";
 import type { MapFilter } from "./legend.js";
+import { MapTools } from "./map_tools.js";
 import { t } from "./i18n/index.js";
 import { badgeDots } from "./voting.js";
 
-const presenceIntervalMs = 100;   // the server coalesces at its tick anyway
+const presenceIntervalMs = 100; // the server coalesces at its tick anyway
 // Markers' titles show from street level on; further out they would pile up
 // over each other and over the map, and the markers alone read better.
 export const labelMinZoom = 13;
+
+// How large notes are at a zoom level: their size at zoom 14 (a
+// neighbourhood, where rooms usually open), smaller further out so they
+// leave the map readable, larger close in; never so small the text blurs.
+export function noteScale(zoom: number): number {
+  return Math.min(1.4, Math.max(0.85, 2 ** ((zoom - 14) / 3)));
+}
 
 export class MapView {
   readonly map: L.Map;
   readonly draw: DrawTool;
   private readonly features: FeatureLayers;
+  private readonly clusters: L.MarkerClusterGroup;
+  private readonly baseMap: BaseMap;
+  private readonly tools: MapTools;
   private readonly cursors = new Map<string, L.Marker>();
   private popup: { view: FeaturePopup; leaflet: L.Popup } | undefined;
   private lastCursorSent = 0;
 
-  constructor(container: HTMLElement, config: AppConfig, private readonly app: AppContext, private readonly filter: MapFilter) {
+  constructor(
+    container: HTMLElement,
+    config: AppConfig,
+    private readonly app: AppContext,
+    private readonly filter: MapFilter,
+  ) {
     const info = app.client.replica.state.info;
     // No fades or zoom animations for those who asked their system for less motion.
     const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    this.map = L.map(container, { zoomControl: true, worldCopyJump: true, attributionControl: true, fadeAnimation: !still, zoomAnimation: !still, markerZoomAnimation: !still });
+    this.map = L.map(container, {
+      zoomControl: true,
+      worldCopyJump: true,
+      attributionControl: true,
+      maxZoom,
+      fadeAnimation: !still,
+      zoomAnimation: !still,
+      markerZoomAnimation: !still,
+    });
     this.map.attributionControl.setPrefix(false);
     this.map.setView(toLatLng(info.center ?? { lon: 0, lat: 0 }), info.zoom || 2);
-    const labels = () => container.classList.toggle("labels-hidden", this.map.getZoom() < labelMinZoom);
-    labels();
-    this.map.on("zoomend", labels);
-    if (config.tileUrl) {
-      const tiles = L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19, crossOrigin: false });
-      // Unreachable tiles leave the plain background: the map stays usable,
-      // and the notice says why it is blank, once per outage (every failing
-      // tile of a pan would otherwise announce it again).
-      const notice = tileNotice().addTo(this.map);
-      tiles.on("tileerror", () => {
-        if (container.classList.contains("tiles-failing")) return;
-        container.classList.add("tiles-failing");
-        notice.show();
-      });
-      tiles.on("tileload", () => {
-        if (!container.classList.contains("tiles-failing")) return;
-        container.classList.remove("tiles-failing");
-        notice.hide();
-      });
-      tiles.addTo(this.map);
-    } else {
-      container.classList.add("no-tiles");
-    }
-    this.features = new FeatureLayers(this.map, {
+    const zoomed = () => {
+      const zoom = this.map.getZoom();
+      container.classList.toggle("labels-hidden", zoom < labelMinZoom);
+      container.style.setProperty("--note-scale", noteScale(zoom).toFixed(3));
+      // Far out a note shows its title only.
+      container.dataset.noteSize = zoom < labelMinZoom ? "small" : "full";
+    };
+    zoomed();
+    this.map.on("zoomend", zoomed);
+    this.baseMap = new BaseMap(this.map, container, config, app);
+    this.baseMap.render();
+    this.clusters = clusterGroup();
+    this.clusters.addTo(this.map);
+    this.features = new FeatureLayers(this.map, this.clusters, {
       open: (id) => this.openFeature(id),
-      moved: (id, lon, lat) => void this.app.run(t("action.moveFeature"), this.app.client.updateFeature(id, {
-        geometry: { kind: this.app.client.replica.findFeature(id)?.geometry?.kind, positions: [{ lon, lat }] },
-      })),
+      moved: (id, lon, lat) =>
+        void this.app.run(
+          t("action.moveFeature"),
+          this.app.client.updateFeature(id, {
+            geometry: { kind: this.app.client.replica.findFeature(id)?.geometry?.kind, positions: [{ lon, lat }] },
+          }),
+        ),
       dots: (id) => badgeDots(this.app, id),
       shows: (f) => filter.shows(f),
     });
     this.draw = new DrawTool(this.map, app, (id) => this.openFeature(id));
+    this.tools = new MapTools({
+      map: this.map,
+      app,
+      filter,
+      showFeature: (id) => this.showFeature(id),
+      openFeature: (id) => this.openFeature(id),
+      drawing: () => this.draw.current !== "select",
+    });
 
     this.map.on("mousemove", (e: L.LeafletMouseEvent) => {
       const now = performance.now();
@@ -96,7 +126,11 @@ export class MapView {
 
   render(): void {
     const client = this.app.client;
-    this.features.render(client, (f: Feature) => this.app.isFacilitator() || (!this.app.isObserver() && f.authorId === this.app.myId));
+    this.baseMap.render();
+    this.features.render(
+      client,
+      (f: Feature) => this.app.isFacilitator() || (!this.app.isObserver() && f.authorId === this.app.myId),
+    );
     if (this.popup) {
       // A feature the legend just hid takes its popup with it.
       const open = client.replica.findFeature(this.popup.view.featureId);
@@ -110,6 +144,7 @@ export class MapView {
           this.cursors.delete(id);
         }
       }
+    this.tools.render();
   }
 
   // The view of this page, as the protocol's viewport.
@@ -129,7 +164,8 @@ export class MapView {
     const sw = viewport.southWest;
     const ne = viewport.northEast;
     if (!sw || !ne) return;
-    if (sw.lon === ne.lon && sw.lat === ne.lat) this.map.setView(toLatLng(sw), viewport.zoom || this.map.getZoom(), { animate: false });
+    if (sw.lon === ne.lon && sw.lat === ne.lat)
+      this.map.setView(toLatLng(sw), viewport.zoom || this.map.getZoom(), { animate: false });
     else this.map.fitBounds(L.latLngBounds(toLatLng(sw), toLatLng(ne)), { animate: false });
   }
 
@@ -138,10 +174,67 @@ export class MapView {
     if (!feature) return;
     const view = new FeaturePopup(this.app, id);
     const layer = this.features.layerOf(id);
-    const at = layer instanceof L.Marker ? layer.getLatLng() : layer instanceof L.Polyline ? layer.getBounds().getCenter() : toLatLng(feature.geometry!.positions[0]!);
-    const leaflet = L.popup({ maxWidth: 320, minWidth: 240, autoPan: true }).setLatLng(at).setContent(view.element);
+    const at =
+      layer instanceof L.Marker
+        ? layer.getLatLng()
+        : layer instanceof L.Polyline
+          ? layer.getBounds().getCenter()
+          : toLatLng(feature.geometry!.positions[0]!);
+    const size = this.map.getSize();
+    const width = Math.min(320, size.x - 60);
+    const leaflet = L.popup({
+      maxWidth: width,
+      minWidth: Math.min(240, width),
+      autoPan: true,
+      ...this.popupPadding(width),
+    })
+      .setLatLng(at)
+      .setContent(view.element);
     this.popup = { view, leaflet };
     leaflet.openOn(this.map);
+  }
+
+  // Brings a feature into view (out of its cluster, if it is in one) and
+  // opens it: what a search result does.
+  showFeature(id: string): void {
+    const layer = this.features.layerOf(id);
+    if (!layer) return this.openFeature(id);
+    if (layer instanceof L.Marker && this.clusters.hasLayer(layer)) {
+      // Out of its cluster first (zooming in as far as that takes), then open.
+      this.clusters.zoomToShowLayer(layer, () => this.openFeature(id));
+      return;
+    }
+    if (layer instanceof L.Polyline)
+      this.map.fitBounds(layer.getBounds(), { animate: false, maxZoom: 17, padding: [40, 40] });
+    this.openFeature(id);
+  }
+
+  // The popup is panned clear of the map's corner controls (zoom and the
+  // tools with an open panel top left, the base map top right, the notice
+  // and attribution below), so no control ever covers it: beside the tools
+  // where the map is wide enough for both, else below them.
+  private popupPadding(width: number): { autoPanPaddingTopLeft: L.Point; autoPanPaddingBottomRight: L.Point } {
+    const map = this.map.getContainer().getBoundingClientRect();
+    const reach = (selector: string) => {
+      let x = 0;
+      let y = 0;
+      for (const control of this.map.getContainer().querySelectorAll<HTMLElement>(`${selector} .leaflet-control`)) {
+        const box = control.getBoundingClientRect();
+        if (box.height === 0) continue;
+        x = Math.max(x, selector.includes("left") ? box.right - map.left : map.right - box.left);
+        y = Math.max(y, selector.includes("top") ? box.bottom - map.top : map.bottom - box.top);
+      }
+      return { x, y };
+    };
+    const topLeft = reach(".leaflet-top.leaflet-left");
+    const topRight = reach(".leaflet-top.leaflet-right");
+    const bottom = Math.max(reach(".leaflet-bottom.leaflet-left").y, reach(".leaflet-bottom.leaflet-right").y);
+    const beside = map.width - topLeft.x - 20 >= width + 20;
+    const top = Math.min(map.height / 2, (beside ? topRight.y : Math.max(topLeft.y, topRight.y)) + 10);
+    return {
+      autoPanPaddingTopLeft: L.point(beside ? topLeft.x + 10 : 10, top),
+      autoPanPaddingBottomRight: L.point(10, Math.min(map.height / 4, bottom + 10)),
+    };
   }
 
   private isFacilitator(participantId: string): boolean {
@@ -157,8 +250,12 @@ export class MapView {
         existing.setLatLng(at);
         continue;
       }
-      const label = el("div", { class: "cursor", "data-testid": "cursor", "data-participant": p.participantId },
-        el("span", { class: "arrow" }), el("span", { class: "name" }, this.app.nameOf(p.participantId)));
+      const label = el(
+        "div",
+        { class: "cursor", "data-testid": "cursor", "data-participant": p.participantId },
+        el("span", { class: "arrow" }),
+        el("span", { class: "name" }, this.app.nameOf(p.participantId)),
+      );
       const marker = L.marker(at, {
         icon: L.divIcon({ className: "cursor-icon", html: label, iconSize: [0, 0] }),
         interactive: false,
@@ -173,25 +270,4 @@ export class MapView {
     this.cursors.get(participantId)?.remove();
     this.cursors.delete(participantId);
   }
-}
-
-// The notice of a tile outage, a control in the map's bottom-left corner
-// (where no other control sits). Its live region is there from the start and
-// only its text changes, since a region that appears together with its text
-// is not announced by every screen reader. It takes no pointer events, so it
-// never stands between a hand and a control or a feature under it.
-function tileNotice(): L.Control & { show(): void; hide(): void } {
-  const node = el("div", { class: "tile-notice", "data-testid": "tile-notice", role: "status", "aria-live": "polite" });
-  const control = new L.Control({ position: "bottomleft" }) as L.Control & { show(): void; hide(): void };
-  control.onAdd = () => node;
-  control.show = () => {
-    node.textContent = t("map.tilesUnavailable");
-    node.dataset.state = "shown";
-  };
-  control.hide = () => {
-    node.textContent = "";
-    node.dataset.state = "hidden";
-  };
-  control.hide();
-  return control;
 }

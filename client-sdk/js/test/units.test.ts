@@ -5,8 +5,9 @@ import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 
 import { reconnectDelayMs } from "../src/backoff.js";
-import { MapViewSchema, TimerSchema } from "../src/proto.js";
+import { EventSchema, MapViewSchema, TimerSchema } from "../src/proto.js";
 import { compareUtf8, partitionPoint } from "../src/replica/order.js";
+import { RoomReplica } from "../src/replica/replica.js";
 import { RequestIds } from "../src/request_ids.js";
 import { remainingMs, viewportOf } from "../src/views.js";
 
@@ -64,4 +65,22 @@ test("partitionPoint is std::lower_bound's search", () => {
   assert.equal(partitionPoint(seqs, (s) => s < 6), 3);
   assert.equal(partitionPoint(seqs, (s) => s < 100), 4);
   assert.equal(partitionPoint([], () => true), 0);
+});
+
+test("the replica follows the room's base map: set, kept by other info changes, back to the default with \"\"", () => {
+  const replica = new RoomReplica("harbour");
+  const infoChanged = (seq: bigint, change: Record<string, unknown>) =>
+    create(EventSchema, { seq, body: { case: "roomInfoChanged", value: change } });
+  assert.equal(replica.apply(infoChanged(1n, { baseMap: "satellite" })), true);
+  assert.equal(replica.state.info.baseMap, "satellite");
+  assert.equal(replica.apply(infoChanged(2n, { title: "Harbour" })), true);
+  assert.equal(replica.state.info.baseMap, "satellite", "a change that does not name the base map keeps it");
+  assert.equal(replica.apply(infoChanged(3n, { baseMap: "" })), true);
+  assert.equal(replica.state.info.baseMap, "");
+  // The default base map encodes to nothing, as before the field existed.
+  const titled = new RoomReplica("harbour");
+  titled.apply(infoChanged(1n, { title: "Harbour" }));
+  titled.apply(infoChanged(2n, { title: "Harbour" }));
+  titled.apply(infoChanged(3n, { title: "Harbour" }));
+  assert.deepEqual(replica.canonicalBytes(), titled.canonicalBytes());
 });

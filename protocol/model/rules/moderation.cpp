@@ -1,5 +1,5 @@
 // Layer: model. The room itself and its moderation: room info (title, city,
-// map centre, bounds), lock settings, mute, remove, archive.
+// map centre, bounds, base map), lock settings, mute, remove, archive.
 #include "model/rules/rules.hpp"
 
 #include "model/limits.hpp"
@@ -11,7 +11,7 @@ namespace {
 bool is_empty(const pb::RoomInfoChanged& c)
 {
     return !c.has_title() && !c.has_description() && !c.has_center() && !c.has_zoom() && !c.has_city() &&
-           !c.has_bounds() && !c.clear_bounds();
+        !c.has_bounds() && !c.clear_bounds() && !c.has_base_map();
 }
 
 bool is_empty(const pb::RoomSettingsChange& c)
@@ -23,9 +23,28 @@ problem check_audience(std::string_view field, pb::Audience audience)
 {
     if (pb::Audience_IsValid(audience))
         return std::nullopt;
-    return reject(pb::ERROR_CODE_INVALID_SETTING, std::string(field) +
-                                                 " must be default, facilitators, participants or everyone, got " +
-                                                 std::to_string(audience));
+    return reject(pb::ERROR_CODE_INVALID_SETTING,
+                  std::string(field) + " must be default, facilitators, participants or everyone, got " +
+                      std::to_string(audience));
+}
+
+// A base map is named by the id of one of the server's tile sources, the
+// same shape the server's --tile-source takes (1-32 of [a-z0-9_-]), or ""
+// for the server's default. Which ids a server has is its configuration, not
+// the room's: an id it does not (or no longer) know shows its default.
+problem check_base_map(std::string_view id)
+{
+    constexpr std::size_t max_chars = 32;
+    const auto plain = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; };
+    bool ok = id.size() <= max_chars;
+    for (const char c : id)
+        ok = ok && plain(c);
+    if (ok)
+        return std::nullopt;
+    return reject(pb::ERROR_CODE_INVALID_SETTING,
+                  "base_map must be the id of one of the server's tile sources (1-32 of a-z, 0-9, '_' and '-') or "
+                  "empty for the server's default, got " +
+                      quote_short(id));
 }
 
 // The room's info as it will be after the change.
@@ -45,21 +64,26 @@ problem update_room_info(const room_data& room, const pb::UpdateRoomInfo& comman
 {
     const pb::RoomInfoChanged& change = command.change();
     if (is_empty(change))
-        return reject(pb::ERROR_CODE_EMPTY_PATCH, "the change sets no field of the room info, so it would change nothing");
+        return reject(pb::ERROR_CODE_EMPTY_PATCH,
+                      "the change sets no field of the room info, so it would change nothing");
     if (change.has_bounds() && change.clear_bounds())
         return reject(pb::ERROR_CODE_INVALID_COORDINATE, "the change both sets and clears the bounds");
     auto p = first_problem(
         [&] { return change.has_title() ? check_text("title", change.title(), limits().max_title_chars) : problem{}; },
         [&] {
-            return change.has_description()
-                       ? check_text("description", change.description(), limits().max_description_chars)
-                       : problem{};
+        return change.has_description()
+            ? check_text("description", change.description(), limits().max_description_chars)
+            : problem{};
         },
         [&] { return change.has_city() ? check_text("city", change.city(), limits().max_title_chars) : problem{}; },
         [&] { return change.has_center() ? at("center", check_position(change.center())) : problem{}; },
         [&] { return change.has_zoom() ? check_zoom(change.zoom()) : problem{}; },
         [&] { return change.has_bounds() ? check_bounds(change.bounds()) : problem{}; },
-        [&] { return change.has_center() ? at("center", check_inside(changed(room.info, change), change.center())) : problem{}; });
+        [&] { return change.has_base_map() ? check_base_map(change.base_map()) : problem{}; },
+        [&] {
+        return change.has_center() ? at("center", check_inside(changed(room.info, change), change.center()))
+                                   : problem{};
+    });
     if (p)
         return p;
     *event.mutable_room_info_changed() = change;
@@ -80,9 +104,10 @@ problem update_settings(const pb::UpdateSettings& command, pb::Event& event)
     const pb::RoomSettingsChange& change = command.change();
     if (is_empty(change))
         return reject(pb::ERROR_CODE_EMPTY_PATCH, "the change sets no setting, so it would change nothing");
-    auto p = first_problem([&] { return change.has_annotate() ? check_audience("annotate", change.annotate()) : problem{}; },
-                           [&] { return change.has_chat() ? check_audience("chat", change.chat()) : problem{}; },
-                           [&] { return change.has_comment() ? check_audience("comment", change.comment()) : problem{}; });
+    auto p =
+        first_problem([&] { return change.has_annotate() ? check_audience("annotate", change.annotate()) : problem{}; },
+                      [&] { return change.has_chat() ? check_audience("chat", change.chat()) : problem{}; },
+                      [&] { return change.has_comment() ? check_audience("comment", change.comment()) : problem{}; });
     if (p)
         return p;
     *event.mutable_settings_changed()->mutable_change() = change;
@@ -98,8 +123,9 @@ problem mute(const room_data& room, const pb::MuteParticipant& command, const ac
     if (command.muted() && command.participant_id() == who.id)
         return reject(pb::ERROR_CODE_INVALID_PARTICIPANT, "you cannot mute yourself");
     if (room.muted.count(command.participant_id()) == static_cast<std::size_t>(command.muted()))
-        return reject(pb::ERROR_CODE_NO_CHANGE, std::string("participant ") + quote_short(command.participant_id()) +
-                                                    (command.muted() ? " is already muted" : " is not muted"));
+        return reject(pb::ERROR_CODE_NO_CHANGE,
+                      std::string("participant ") + quote_short(command.participant_id()) +
+                          (command.muted() ? " is already muted" : " is not muted"));
     pb::ParticipantMuted& muted = *event.mutable_participant_muted();
     muted.set_participant_id(command.participant_id());
     muted.set_muted(command.muted());
@@ -116,8 +142,8 @@ problem remove(const room_data& room, const pb::RemoveParticipant& command, cons
     if (command.participant_id() == who.id)
         return reject(pb::ERROR_CODE_INVALID_PARTICIPANT, "you cannot remove yourself");
     if (room.removed.count(command.participant_id()))
-        return reject(pb::ERROR_CODE_NO_CHANGE, "participant " + quote_short(command.participant_id()) +
-                                                    " was already removed");
+        return reject(pb::ERROR_CODE_NO_CHANGE,
+                      "participant " + quote_short(command.participant_id()) + " was already removed");
     event.mutable_participant_removed()->set_participant_id(command.participant_id());
     event.mutable_participant_removed()->set_reason(command.reason());
     return std::nullopt;
@@ -126,7 +152,8 @@ problem remove(const room_data& room, const pb::RemoveParticipant& command, cons
 problem archive(const room_data& room, const pb::ArchiveRoom& command, pb::Event& event)
 {
     if (room.archived == command.archived())
-        return reject(pb::ERROR_CODE_NO_CHANGE, command.archived() ? "the room is already archived" : "the room is not archived");
+        return reject(pb::ERROR_CODE_NO_CHANGE,
+                      command.archived() ? "the room is already archived" : "the room is not archived");
     event.mutable_room_archived()->set_archived(command.archived());
     return std::nullopt;
 }
@@ -147,6 +174,8 @@ void merge(pb::RoomInfo& info, const pb::RoomInfoChanged& change)
         *info.mutable_bounds() = change.bounds();
     if (change.clear_bounds())
         info.clear_bounds();
+    if (change.has_base_map())
+        info.set_base_map(change.base_map());
 }
 
 void merge(pb::RoomSettings& settings, const pb::RoomSettingsChange& change)

@@ -449,3 +449,47 @@ TEST_CASE("a removed participant who has the floor loses it")
     CHECK(r.room.data().speaking.participant_id().empty());
     r.check_replica();
 }
+
+TEST_CASE("a facilitator chooses the room's base map; \"\" brings back the server's default")
+{
+    logged_room r;
+    CHECK(r.room.info().base_map().empty());
+    const pb::Event e = r.go(room_info([](pb::RoomInfoChanged& c) { c.set_base_map("satellite"); }), facilitator);
+    REQUIRE(e.has_room_info_changed());
+    CHECK(e.room_info_changed().base_map() == "satellite");
+    CHECK(r.room.info().base_map() == "satellite");
+
+    // Other info changes keep it.
+    r.go(room_info([](pb::RoomInfoChanged& c) { c.set_title("Harbour"); }), facilitator);
+    CHECK(r.room.info().base_map() == "satellite");
+
+    r.go(room_info([](pb::RoomInfoChanged& c) { c.set_base_map(""); }), facilitator);
+    CHECK(r.room.info().base_map().empty());
+    // Back at the default, the state encodes to what it did before a base map was ever chosen.
+    logged_room titled;
+    for (int i = 0; i < 3; ++i)
+        titled.go(room_info([](pb::RoomInfoChanged& c) { c.set_title("Harbour"); }), facilitator);
+    CHECK(titled.room.canonical_hash() == r.room.canonical_hash());
+    r.check_replica();
+}
+
+TEST_CASE("a base map is a tile source id of 1-32 of [a-z0-9_-]; facilitators only")
+{
+    logged_room r;
+    const auto base_map = [](const std::string& v) {
+        return room_info([&](pb::RoomInfoChanged& c) { c.set_base_map(v); });
+    };
+    CHECK(outcome(r.room, base_map("topo"), participant) == "ERROR_CODE_PERMISSION_DENIED");
+    CHECK(outcome(r.room, base_map("topo"), observer) == "ERROR_CODE_PERMISSION_DENIED");
+    for (const std::string& bad :
+         std::vector<std::string>{"Topo", "topo map", "topo/1", "https://tiles.example.org/{z}/{x}/{y}.png",
+                                  std::string(33, 'a'), std::string("to\0po", 5), "\xc3\xa9t\xc3\xa9"}) {
+        CAPTURE(bad);
+        const auto refused = refusal(r.room, base_map(bad), facilitator);
+        CHECK(refused.code == pb::ERROR_CODE_INVALID_SETTING);
+        CHECK(refused.message.find("base_map must be the id of one of the server's tile sources") != std::string::npos);
+    }
+    CHECK(outcome(r.room, base_map(std::string(32, 'a')), facilitator) == "accepted");
+    CHECK(outcome(r.room, base_map("osm_de-2"), facilitator) == "accepted");
+    CHECK(outcome(r.room, base_map(""), facilitator) == "accepted");
+}

@@ -1,5 +1,5 @@
 // The room and its moderation: the port of apply_moderation_event
-// (protocol/model/rules/moderation.cpp): room info, lock settings, mute,
+// (protocol/model/rules/moderation.cpp): room info (with its base map), lock settings, mute,
 // remove (which also takes the participant out of the hand queue, the floor
 // and the lead), archive.
 import { clone, create } from "@bufbuild/protobuf";
@@ -25,6 +25,7 @@ function mergeInfo(info: RoomInfo, change: RoomInfoChanged): void {
   if (change.city !== undefined) info.city = change.city;
   if (change.bounds !== undefined) info.bounds = clone(BoundsSchema, change.bounds);
   if (change.clearBounds) info.bounds = undefined;
+  if (change.baseMap !== undefined) info.baseMap = change.baseMap;
 }
 
 function mergeSettings(settings: RoomSettings, change: RoomSettingsChange): void {
