@@ -294,6 +294,7 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         if (!c.public_url.empty())
             c.public_url = parse_public_url(c.public_url);
         check_tile_url(c.tile_url);
+        net::check_tile_sources(c.tile_sources);
     } catch (const std::invalid_argument& e) {
         return fail(e.what());
     }

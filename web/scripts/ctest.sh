@@ -16,4 +16,4 @@ command -v node >/dev/null 2>&1 || skip "node is not installed"
 [ -d ../client-sdk/js/node_modules/@bufbuild/protobuf ] || skip "client-sdk/js/node_modules is missing; run: (cd client-sdk/js && npm ci)"
 [ -x "${MAPTABLE_CHROMIUM:-/usr/bin/chromium}" ] || skip "no Chromium at ${MAPTABLE_CHROMIUM:-/usr/bin/chromium}; run: apt-get install chromium"
 node scripts/build.mjs || exit 1
-exec node --test --test-reporter=spec --test-concurrency=1 test/i18n.test.mjs test/serving.test.mjs test/browser.test.mjs test/language.test.mjs test/accessibility.test.mjs test/phone.test.mjs test/voting.test.mjs test/facilitation.test.mjs test/details.test.mjs test/offline.test.mjs test/map.test.mjs
+exec node --test --test-reporter=spec --test-concurrency=1 test/i18n.test.mjs test/serving.test.mjs test/browser.test.mjs test/language.test.mjs test/accessibility.test.mjs test/phone.test.mjs test/voting.test.mjs test/facilitation.test.mjs test/details.test.mjs test/offline.test.mjs test/map.test.mjs test/mapread.test.mjs test/mapbase.test.mjs test/mapfind.test.mjs
