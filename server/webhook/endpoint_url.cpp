@@ -21,7 +21,7 @@ std::variant<endpoint_url, std::string> parse_endpoint_url(std::string_view text
         return std::string("\"url\" is empty");
     if (text.size() > max_url_bytes)
         return "\"url\" is longer than " + std::to_string(max_url_bytes) + " bytes";
-    const auto parsed = boost::urls::parse_absolute_uri(text);
+    const auto parsed = boost::urls::parse_uri(text);
     if (!parsed)
         return "\"url\" is not an absolute URL (https://host[:port]/path)";
     const auto& url = *parsed;

@@ -57,8 +57,11 @@ public:
             beast::get_lowest_layer(self->stream_).socket().close(ignored);
         });
         if constexpr (is_tls) {
-            // SNI, and the name the certificate must be valid for.
-            if (!SSL_set_tlsext_host_name(stream_.native_handle(), request_.url.host.c_str()))
+            // SNI (for a name: RFC 6066 has no place for an address), and
+            // the name or address the certificate must be valid for.
+            beast::error_code not_address;
+            asio::ip::make_address(request_.url.host, not_address);
+            if (not_address && !SSL_set_tlsext_host_name(stream_.native_handle(), request_.url.host.c_str()))
                 return fail("cannot set the TLS server name");
             stream_.set_verify_mode(ssl::verify_peer);
             stream_.set_verify_callback(ssl::host_name_verification(request_.url.host));
