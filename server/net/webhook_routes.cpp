@@ -191,13 +191,13 @@ void handle_webhook_request(const admin_request& req, session::server_context& c
         return done(json_error(http::status::service_unavailable, version, "webhooks are not running on this server"));
 
     const auto target = std::string_view(req.target());
-    auto rest = target.substr(0, target.find('?')).substr(webhooks_path.size());
+    auto below = target.substr(0, target.find('?')).substr(webhooks_path.size());
     // Every answer goes back to the connection's strand.
     auto reply = [reply_on, done = std::move(done)](admin_response res) {
         boost::asio::post(reply_on, [done, res = std::move(res)]() mutable { done(std::move(res)); });
     };
 
-    if (rest.empty() || rest == "/") {
+    if (below.empty() || below == "/") {
         if (req.method() == http::verb::get) {
             return dispatcher->list([reply, version](webhook::admin_result<std::vector<webhook::endpoint_view>> r) {
                 if (r.status != webhook::admin_result<std::vector<webhook::endpoint_view>>::outcome::ok)
@@ -225,10 +225,10 @@ void handle_webhook_request(const admin_request& req, session::server_context& c
     }
 
     // /{id} or /{id}/reactivate
-    rest.remove_prefix(1);
-    const auto slash = rest.find('/');
-    const auto id = std::string(rest.substr(0, slash));
-    const auto action = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    below.remove_prefix(1);
+    const auto slash = below.find('/');
+    const auto id = std::string(below.substr(0, slash));
+    const auto webhook_action = slash == std::string_view::npos ? std::string_view{} : below.substr(slash + 1);
     if (id.empty() || id.size() > 64)
         return reply(json_error(http::status::not_found, version, "no such webhook endpoint"));
     const auto answer_view = [reply, version](webhook::admin_result<webhook::endpoint_view> r) {
@@ -236,7 +236,7 @@ void handle_webhook_request(const admin_request& req, session::server_context& c
             return reply(failure(r, version));
         reply(json_reply(http::status::ok, version, json::serialize(endpoint_json(r.value)) + "\n"));
     };
-    if (action.empty()) {
+    if (webhook_action.empty()) {
         if (req.method() == http::verb::get)
             return dispatcher->find(id, answer_view);
         if (req.method() == http::verb::delete_)
@@ -247,7 +247,7 @@ void handle_webhook_request(const admin_request& req, session::server_context& c
             });
         return reply(method_not_allowed(version, "GET, DELETE"));
     }
-    if (action == "reactivate") {
+    if (webhook_action == "reactivate") {
         if (req.method() != http::verb::post)
             return reply(method_not_allowed(version, "POST"));
         return dispatcher->reactivate(id, answer_view);
