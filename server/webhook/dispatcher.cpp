@@ -173,22 +173,16 @@ dispatcher::~dispatcher()
 std::shared_ptr<dispatcher::lane> dispatcher::add_lane(const endpoint& e, const delivery& d)
 {
     auto l = std::make_shared<lane>(threads_->control);
+    l->state = d;
+    l->secret = e.secret;
+    l->kinds = e.kinds;
     if (auto parsed = parse_endpoint_url(e.url); std::holds_alternative<endpoint_url>(parsed)) {
         l->url = std::get<endpoint_url>(parsed);
     } else {
-        // Registered by an older rule that no longer holds: kept, and shown
-        // dead-lettered with the reason, rather than sent anywhere.
+        // Registered under an older rule that no longer holds: kept, and
+        // shown dead-lettered with the reason, rather than sent anywhere.
         l->state.status = delivery_status::dead;
         l->state.last_error = std::get<std::string>(parsed);
-    }
-    l->secret = e.secret;
-    l->kinds = e.kinds;
-    const auto reason = l->state.last_error;
-    const auto dead = l->state.status == delivery_status::dead;
-    l->state = d;
-    if (dead) {
-        l->state.status = delivery_status::dead;
-        l->state.last_error = reason;
     }
     lanes_[{d.room, d.endpoint_id}] = l;
     return l;

@@ -132,7 +132,7 @@ std::vector<received_webhook> webhook_receiver_process::wait(const char* which, 
     std::ostringstream seen;
     for (const auto& r : out)
         seen << r.id << "(" << r.mode << ") ";
-    REQUIRE_MESSAGE(reply.status == 200, "the receiver got " << out.size() << " " << which << " within "
+    REQUIRE_MESSAGE(reply.status == 200, "the receiver got " << out.size() << " " << std::string(which) << " within "
                                                              << timeout.count() << " s, not " << n << ": " << seen.str());
     return out;
 }
