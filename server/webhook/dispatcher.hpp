@@ -11,11 +11,12 @@
 // idempotency key).
 //
 // Threads: a control thread owns every piece of state and is the only one
-// that touches webhooks.db; a network thread runs the HTTP requests
-// (http_sender); events are read on the store's reader threads
-// (commit_queue::read). None of them is a server I/O thread. Rooms wake the
-// control thread through on_commit (commit_observer); a timer per delivery
-// retries after a failure.
+// that touches webhooks.db (as the commit queue's writer owns the log); it
+// does no socket I/O, so a slow disk delays decisions, never a request in
+// flight. A network thread runs the HTTP requests (http_sender) and nothing
+// else; events are read on the store's reader threads (commit_queue::read).
+// None of them is a server I/O thread. Rooms wake the control thread through
+// on_commit (commit_observer); a timer per delivery retries after a failure.
 //
 // Bounds: max_in_flight requests at once over all endpoints, one per
 // delivery so order holds; page events read per store read and held per
