@@ -2,6 +2,7 @@
 // retries, driven from one control thread.
 #include "webhook/dispatcher.hpp"
 
+#include "webhook/delivery_rules.hpp"
 #include "webhook/endpoint_url.hpp"
 #include "webhook/event_body.hpp"
 #include "webhook/http_sender.hpp"
@@ -251,7 +252,7 @@ void dispatcher::pump(const std::shared_ptr<lane>& l)
     // request is made.
     bool skipped = false;
     while (!l->pending.empty() && !wanted(l->kinds, event_type(l->pending.front()))) {
-        l->state.cursor = l->pending.front().seq();
+        pass_over(l->state, l->pending.front().seq());
         l->pending.pop_front();
         skipped = true;
     }
@@ -347,28 +348,19 @@ void dispatcher::on_sent(const std::shared_ptr<lane>& l, std::uint64_t seq, bool
         if (ok) {
             if (!l->pending.empty() && l->pending.front().seq() == seq)
                 l->pending.pop_front();
-            s.cursor = std::max(s.cursor, seq);
-            s.attempts = 0;
-            s.next_attempt_ms = 0;
-            s.last_error.clear();
-            ++s.delivered;
+            record_success(s, seq);
             delivered_.fetch_add(1, std::memory_order_relaxed);
         } else {
-            ++s.attempts;
-            s.last_error = "seq " + std::to_string(seq) + ": " + error;
             failed_.fetch_add(1, std::memory_order_relaxed);
-            if (dead_lettered(options_.retry, s.attempts)) {
-                s.status = delivery_status::dead;
+            std::uniform_real_distribution<double> jitter(0.0, 1.0);
+            if (const auto delay = record_failure(s, seq, error, options_.retry, jitter(threads_->random), now_ms())) {
+                spdlog::info("webhook {} room={} seq={}: {} (failure {} of {}); next try in {} ms", s.endpoint_id,
+                             s.room, seq, error, s.attempts, options_.retry.max_attempts, delay->count());
+            } else {
                 dead_lettered_.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn("webhook {} room={} seq={}: {}; dead-lettered after {} failures in a row "
                              "(POST /v1/admin/webhooks/{}/reactivate resumes it)",
                              s.endpoint_id, s.room, seq, error, s.attempts, s.endpoint_id);
-            } else {
-                std::uniform_real_distribution<double> jitter(0.0, 1.0);
-                const auto delay = retry_delay(options_.retry, s.attempts, jitter(threads_->random));
-                s.next_attempt_ms = now_ms() + delay.count();
-                spdlog::info("webhook {} room={} seq={}: {} (failure {} of {}); next try in {} ms", s.endpoint_id,
-                             s.room, seq, error, s.attempts, options_.retry.max_attempts, delay.count());
             }
         }
         save(*l);
@@ -567,9 +559,7 @@ void dispatcher::reactivate(std::string id, std::function<void(admin_result<endp
             if (l->url.host.empty())
                 continue;
             const bool was_dead = l->state.status == delivery_status::dead;
-            l->state.status = delivery_status::active;
-            l->state.attempts = 0;
-            l->state.next_attempt_ms = 0;
+            webhook::reactivate(l->state);
             if (l->timer_armed) {
                 l->timer.cancel();
                 l->timer_armed = false;
