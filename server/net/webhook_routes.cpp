@@ -95,7 +95,8 @@ std::variant<webhook::registration, std::string> parse_registration(const std::s
         return "\"kinds\" has more than " + std::to_string(max_kinds) + " entries";
     for (const auto& k : kinds->get_array()) {
         if (!k.is_string() || !webhook::known_kind(k.get_string())) {
-            const auto shown = k.is_string() ? "\"" + std::string(k.get_string()).substr(0, 64) + "\"" : json::serialize(k).substr(0, 64);
+            const auto shown = k.is_string() ? "\"" + std::string(k.get_string()).substr(0, 64) + "\""
+                                             : json::serialize(k).substr(0, 64);
             return "unknown kind " + shown + " in \"kinds\": use " + known_kinds_text();
         }
         if (std::find(r.kinds.begin(), r.kinds.end(), k.get_string()) == r.kinds.end())
@@ -169,7 +170,8 @@ std::string webhook_metrics()
 
 bool is_webhook_path(std::string_view path)
 {
-    return path == webhooks_path || (path.starts_with(webhooks_path) && path.substr(webhooks_path.size()).starts_with("/"));
+    return path == webhooks_path ||
+        (path.starts_with(webhooks_path) && path.substr(webhooks_path.size()).starts_with("/"));
 }
 
 void handle_webhook_request(const admin_request& req, session::server_context& context,
@@ -217,11 +219,10 @@ void handle_webhook_request(const admin_request& req, session::server_context& c
         }
         return dispatcher->create(std::get<webhook::registration>(std::move(parsed)),
                                   [reply, version](webhook::admin_result<webhook::endpoint_view> r) {
-                                      if (r.status != webhook::admin_result<webhook::endpoint_view>::outcome::ok)
-                                          return reply(failure(r, version));
-                                      reply(json_reply(http::status::created, version,
-                                                       json::serialize(endpoint_json(r.value)) + "\n"));
-                                  });
+            if (r.status != webhook::admin_result<webhook::endpoint_view>::outcome::ok)
+                return reply(failure(r, version));
+            reply(json_reply(http::status::created, version, json::serialize(endpoint_json(r.value)) + "\n"));
+        });
     }
 
     // /{id} or /{id}/reactivate

@@ -15,7 +15,8 @@ std::chrono::milliseconds retry_delay(const retry_policy& policy, unsigned failu
         delay *= 2;
     delay = std::min(delay, cap);
     jitter = std::clamp(jitter, 0.0, 1.0);
-    const auto spread = milliseconds(static_cast<long long>(static_cast<double>(delay.count()) * (0.75 + 0.5 * jitter)));
+    const auto spread =
+        milliseconds(static_cast<long long>(static_cast<double>(delay.count()) * (0.75 + 0.5 * jitter)));
     return std::clamp(spread, milliseconds(1), cap);
 }
 

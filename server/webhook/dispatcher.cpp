@@ -67,9 +67,9 @@ bool has_event(store::event_log& log, const std::string& room, std::uint64_t seq
 // doubling steps, then by bisection: a few point reads, whatever the length.
 std::uint64_t newest_seq(store::event_log& log, const std::string& room)
 {
-    std::uint64_t low = log.seq_at_time(room, std::numeric_limits<std::int64_t>::max(),
-                                        std::numeric_limits<std::uint64_t>::max())
-                            .value_or(0);
+    std::uint64_t low =
+        log.seq_at_time(room, std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::uint64_t>::max())
+            .value_or(0);
     if (low == 0 && !has_event(log, room, 1))
         return 0;
     low = std::max<std::uint64_t>(low, 1);
@@ -86,7 +86,6 @@ std::uint64_t newest_seq(store::event_log& log, const std::string& room)
     }
     return low;
 }
-
 
 template <class T>
 admin_result<T> failed_result(std::string error)
@@ -123,7 +122,7 @@ struct dispatcher::threads {
     http_sender sender;
     std::thread control_thread;
     std::thread network_thread;
-    std::mt19937_64 random{std::random_device{}()};   // jitter; control thread only
+    std::mt19937_64 random{std::random_device{}()}; // jitter; control thread only
     bool stopped = false;
 
     explicit threads(const std::string& ca_file) : sender(network, ca_file) {}
@@ -136,8 +135,8 @@ struct dispatcher::lane {
     std::string secret;
     std::vector<std::string> kinds;
     delivery state;
-    std::deque<maptable::v1::Event> pending;   // read from the log, not yet delivered or skipped
-    bool probe = true;          // the room's newest seq is not known: read once to find out
+    std::deque<maptable::v1::Event> pending; // read from the log, not yet delivered or skipped
+    bool probe = true;                       // the room's newest seq is not known: read once to find out
     bool fetching = false;
     bool sending = false;
     bool waiting_for_slot = false;
@@ -149,10 +148,7 @@ struct dispatcher::lane {
 };
 
 dispatcher::dispatcher(store::commit_queue& log, dispatcher_options options)
-    : log_(log)
-    , options_(std::move(options))
-    , threads_(std::make_unique<threads>(options_.ca_file))
-    , db_(options_.file)
+    : log_(log), options_(std::move(options)), threads_(std::make_unique<threads>(options_.ca_file)), db_(options_.file)
 {
     options_.max_in_flight = std::max<std::size_t>(options_.max_in_flight, 1);
     options_.page = std::max<std::size_t>(options_.page, 1);
@@ -197,8 +193,8 @@ void dispatcher::start()
     threads_->control_thread = std::thread([t = threads_.get()] { t->control.run(); });
     asio::post(threads_->control, [this] {
         started_ = true;
-        spdlog::info("webhooks: {} endpoint(s), {} delivery(ies); up to {} request(s) in flight",
-                     endpoints_.size(), lanes_.size(), options_.max_in_flight);
+        spdlog::info("webhooks: {} endpoint(s), {} delivery(ies); up to {} request(s) in flight", endpoints_.size(),
+                     lanes_.size(), options_.max_in_flight);
         for (auto& [key, l] : lanes_)
             pump(l);
     });
@@ -226,7 +222,7 @@ void dispatcher::on_commit(const std::string& room_id, std::uint64_t seq) noexce
         asio::post(threads_->control, [this, room_id, seq] {
             auto it = lanes_.lower_bound({room_id, std::string()});
             if (it == lanes_.end() || it->first.first != room_id)
-                return;   // no endpoint for this room: nothing to remember
+                return; // no endpoint for this room: nothing to remember
             auto& head = heads_[room_id];
             head = std::max(head, seq);
             for (; it != lanes_.end() && it->first.first == room_id; ++it)
@@ -388,7 +384,7 @@ void dispatcher::arm_retry(const std::shared_ptr<lane>& l, std::chrono::millisec
     l->timer.expires_after(delay);
     l->timer.async_wait([this, l](boost::system::error_code ec) {
         if (ec)
-            return;   // cancelled: whoever cancelled it pumps
+            return; // cancelled: whoever cancelled it pumps
         l->timer_armed = false;
         pump(l);
     });
@@ -401,8 +397,8 @@ void dispatcher::save(lane& l)
     } catch (const std::exception& e) {
         // The delivery goes on from memory; after a crash it resumes from the
         // last cursor that was saved, which at-least-once allows.
-        spdlog::error("webhooks: cannot save the delivery state of {} room={}: {}", l.state.endpoint_id,
-                      l.state.room, e.what());
+        spdlog::error("webhooks: cannot save the delivery state of {} room={}: {}", l.state.endpoint_id, l.state.room,
+                      e.what());
     }
 }
 
@@ -485,7 +481,8 @@ void dispatcher::create(registration request, std::function<void(admin_result<en
                 l->probe = true;
                 auto& known = heads_[e.room];
                 known = std::max(known, head);
-                spdlog::info("webhooks: endpoint {} registered for room {} after seq {} ({})", e.id, e.room, head, e.url);
+                spdlog::info("webhooks: endpoint {} registered for room {} after seq {} ({})", e.id, e.room, head,
+                             e.url);
                 auto view = view_of(e);
                 view.registered.secret = e.secret;
                 update_gauges();
@@ -503,7 +500,8 @@ void dispatcher::list(std::function<void(admin_result<std::vector<endpoint_view>
         for (const auto& [id, e] : endpoints_)
             result.value.push_back(view_of(e));
         std::sort(result.value.begin(), result.value.end(), [](const auto& a, const auto& b) {
-            return std::tie(a.registered.created_ms, a.registered.id) < std::tie(b.registered.created_ms, b.registered.id);
+            return std::tie(a.registered.created_ms, a.registered.id) <
+                std::tie(b.registered.created_ms, b.registered.id);
         });
         done(std::move(result));
     });

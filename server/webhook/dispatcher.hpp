@@ -52,7 +52,7 @@ class commit_queue;
 namespace maptable::webhook {
 
 struct dispatcher_options {
-    std::filesystem::path file;                      // webhooks.db
+    std::filesystem::path file; // webhooks.db
     retry_policy retry;
     // How long one request may take, connect to status line. Ten seconds:
     // a receiver should answer at once and queue its own work.
@@ -63,7 +63,7 @@ struct dispatcher_options {
     std::size_t max_in_flight = 4;
     // Events read from the log per store read, and so held per delivery.
     std::size_t page = 100;
-    std::string ca_file;                             // extra trusted CAs (PEM), "" for none
+    std::string ca_file; // extra trusted CAs (PEM), "" for none
 };
 
 // What a registration asks for (checked by the admin API before it gets here).
@@ -76,12 +76,12 @@ struct registration {
 // One delivery as the admin API shows it.
 struct delivery_view {
     delivery state;
-    std::optional<std::uint64_t> head;   // the room's newest seq, when known
+    std::optional<std::uint64_t> head; // the room's newest seq, when known
     bool in_flight = false;
 };
 
 struct endpoint_view {
-    endpoint registered;                 // secret empty except in a registration's answer
+    endpoint registered; // secret empty except in a registration's answer
     std::vector<delivery_view> deliveries;
 };
 
@@ -141,11 +141,11 @@ private:
     store::commit_queue& log_;
     dispatcher_options options_;
     std::unique_ptr<threads> threads_;
-    endpoint_store db_;                                        // control thread only
-    std::map<std::string, endpoint> endpoints_;                // by id; control thread only
-    std::map<std::pair<std::string, std::string>, std::shared_ptr<lane>> lanes_;   // (endpoint, room)
-    std::map<std::string, std::uint64_t> heads_;               // newest seq known per room
-    std::vector<std::weak_ptr<lane>> waiting_for_slot_;        // in arrival order
+    endpoint_store db_;                                                          // control thread only
+    std::map<std::string, endpoint> endpoints_;                                  // by id; control thread only
+    std::map<std::pair<std::string, std::string>, std::shared_ptr<lane>> lanes_; // (endpoint, room)
+    std::map<std::string, std::uint64_t> heads_;                                 // newest seq known per room
+    std::vector<std::weak_ptr<lane>> waiting_for_slot_;                          // in arrival order
     std::size_t in_flight_ = 0;
     bool started_ = false;
 

@@ -154,9 +154,15 @@ void endpoint_store::add(const endpoint& e, std::uint64_t cursor)
     exec("PRAGMA synchronous=FULL");
     exec("BEGIN IMMEDIATE");
     try {
-        statement insert(db_, "INSERT INTO webhook_endpoints(id, url, scope, room, kinds, secret, created_ms)"
-                              " VALUES (?, ?, ?, ?, ?, ?, ?)");
-        insert.bind(1, e.id).bind(2, e.url).bind(3, e.scope).bind(5, join(e.kinds)).bind(6, e.secret).bind(7, e.created_ms);
+        statement insert(db_,
+                         "INSERT INTO webhook_endpoints(id, url, scope, room, kinds, secret, created_ms)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)");
+        insert.bind(1, e.id)
+            .bind(2, e.url)
+            .bind(3, e.scope)
+            .bind(5, join(e.kinds))
+            .bind(6, e.secret)
+            .bind(7, e.created_ms);
         if (e.room.empty())
             insert.bind_null(4);
         else
@@ -184,7 +190,8 @@ bool endpoint_store::remove(const std::string& id)
 std::vector<endpoint> endpoint_store::endpoints()
 {
     std::vector<endpoint> out;
-    statement q(db_, "SELECT id, url, scope, room, kinds, secret, created_ms FROM webhook_endpoints ORDER BY created_ms, id");
+    statement q(
+        db_, "SELECT id, url, scope, room, kinds, secret, created_ms FROM webhook_endpoints ORDER BY created_ms, id");
     while (q.step()) {
         endpoint e;
         e.id = q.text(0);
@@ -202,8 +209,9 @@ std::vector<endpoint> endpoint_store::endpoints()
 std::vector<delivery> endpoint_store::deliveries()
 {
     std::vector<delivery> out;
-    statement q(db_, "SELECT endpoint_id, room, cursor, attempts, next_attempt_ms, state, last_error, delivered"
-                     " FROM webhook_deliveries ORDER BY endpoint_id, room");
+    statement q(db_,
+                "SELECT endpoint_id, room, cursor, attempts, next_attempt_ms, state, last_error, delivered"
+                " FROM webhook_deliveries ORDER BY endpoint_id, room");
     while (q.step()) {
         delivery d;
         d.endpoint_id = q.text(0);
@@ -221,8 +229,9 @@ std::vector<delivery> endpoint_store::deliveries()
 
 void endpoint_store::save(const delivery& d)
 {
-    statement q(db_, "UPDATE webhook_deliveries SET cursor = ?, attempts = ?, next_attempt_ms = ?, state = ?,"
-                     " last_error = ?, delivered = ? WHERE endpoint_id = ? AND room = ?");
+    statement q(db_,
+                "UPDATE webhook_deliveries SET cursor = ?, attempts = ?, next_attempt_ms = ?, state = ?,"
+                " last_error = ?, delivered = ? WHERE endpoint_id = ? AND room = ?");
     q.bind(1, static_cast<std::int64_t>(d.cursor))
         .bind(2, static_cast<std::int64_t>(d.attempts))
         .bind(3, d.next_attempt_ms)

@@ -34,10 +34,10 @@ struct sqlite3;
 namespace maptable::webhook {
 
 struct endpoint {
-    std::string id;                  // "wh_" + 16 hex digits
+    std::string id; // "wh_" + 16 hex digits
     std::string url;
     std::string scope = "room";
-    std::string room;                // for scope "room"
+    std::string room; // for scope "room"
     std::vector<std::string> kinds;
     std::string secret;
     std::int64_t created_ms = 0;
@@ -48,8 +48,8 @@ enum class delivery_status { active, dead };
 struct delivery {
     std::string endpoint_id;
     std::string room;
-    std::uint64_t cursor = 0;        // every event up to here was delivered (or not wanted)
-    unsigned attempts = 0;           // failures in a row
+    std::uint64_t cursor = 0; // every event up to here was delivered (or not wanted)
+    unsigned attempts = 0;    // failures in a row
     std::int64_t next_attempt_ms = 0;
     delivery_status status = delivery_status::active;
     std::string last_error;

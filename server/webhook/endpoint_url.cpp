@@ -33,21 +33,16 @@ std::variant<endpoint_url, std::string> parse_endpoint_url(std::string_view text
         out.tls = false;
     else
         return "\"url\" must be https:// (or http:// to a loopback address); the scheme " + scheme +
-               " is not supported";
+            " is not supported";
     if (url.has_userinfo())
         return std::string("\"url\" must not carry a user name or password");
     if (url.has_fragment())
         return std::string("\"url\" must not have a #fragment");
     switch (url.host_type()) {
     case boost::urls::host_type::name:
-    case boost::urls::host_type::ipv4:
-        out.host = std::string(url.encoded_host());
-        break;
-    case boost::urls::host_type::ipv6:
-        out.host = std::string(url.encoded_host_address());
-        break;
-    default:
-        return std::string("\"url\" has no host name or address");
+    case boost::urls::host_type::ipv4: out.host = std::string(url.encoded_host()); break;
+    case boost::urls::host_type::ipv6: out.host = std::string(url.encoded_host_address()); break;
+    default: return std::string("\"url\" has no host name or address");
     }
     if (out.host.empty())
         return std::string("\"url\" has no host name or address");

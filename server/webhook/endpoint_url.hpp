@@ -9,11 +9,11 @@
 namespace maptable::webhook {
 
 struct endpoint_url {
-    bool tls = true;            // https
-    std::string host;           // a name, an IPv4 address, or an IPv6 address without brackets
-    std::string port;           // "443" / "80" when the URL gives none
-    std::string target;         // path and query, "/" at least
-    std::string host_header;    // as the Host header carries it
+    bool tls = true;         // https
+    std::string host;        // a name, an IPv4 address, or an IPv6 address without brackets
+    std::string port;        // "443" / "80" when the URL gives none
+    std::string target;      // path and query, "/" at least
+    std::string host_header; // as the Host header carries it
 };
 
 // Parses an absolute https:// URL, or an http:// URL whose host is a

@@ -94,9 +94,8 @@ bool wanted(const std::vector<std::string>& kinds, std::string_view type)
 {
     if (type.empty())
         return false;
-    return std::any_of(kinds.begin(), kinds.end(), [&](const std::string& kind) {
-        return kind == "*" || kind == type || kind == group_of(type);
-    });
+    return std::any_of(kinds.begin(), kinds.end(),
+                       [&](const std::string& kind) { return kind == "*" || kind == type || kind == group_of(type); });
 }
 
 std::string event_json(std::string_view room, const maptable::v1::Event& event)

@@ -110,7 +110,8 @@ private:
             message_.set(name, value);
         message_.body() = std::move(request_.body);
         message_.prepare_payload();
-        http::async_write(stream_, message_, beast::bind_front_handler(&post_operation::on_write, this->shared_from_this()));
+        http::async_write(stream_, message_,
+                          beast::bind_front_handler(&post_operation::on_write, this->shared_from_this()));
     }
 
     void on_write(beast::error_code ec, std::size_t)
@@ -173,8 +174,7 @@ private:
 } // namespace
 
 http_sender::http_sender(asio::io_context& io, const std::string& ca_file)
-    : io_(io)
-    , tls_(std::make_shared<ssl::context>(ssl::context::tls_client))
+    : io_(io), tls_(std::make_shared<ssl::context>(ssl::context::tls_client))
 {
     tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
@@ -189,7 +189,8 @@ http_sender::http_sender(asio::io_context& io, const std::string& ca_file)
 
 http_sender::~http_sender() = default;
 
-void http_sender::send(outgoing_request request, std::chrono::milliseconds timeout, std::function<void(send_outcome)> done)
+void http_sender::send(outgoing_request request, std::chrono::milliseconds timeout,
+                       std::function<void(send_outcome)> done)
 {
     if (request.url.tls)
         std::make_shared<post_operation<tls_stream>>(io_, std::move(request), timeout, std::move(done), *tls_)->run();

@@ -28,9 +28,9 @@ class context;
 namespace maptable::webhook {
 
 struct send_outcome {
-    bool ok = false;     // the receiver answered 2xx
-    int status = 0;      // its HTTP status, 0 when none arrived
-    std::string error;   // why it failed, for the log and the admin API
+    bool ok = false;   // the receiver answered 2xx
+    int status = 0;    // its HTTP status, 0 when none arrived
+    std::string error; // why it failed, for the log and the admin API
 };
 
 struct outgoing_request {

@@ -14,8 +14,8 @@ using namespace maptable::test;
 
 namespace {
 
-http_reply admin(unsigned short port, const std::string& method, const std::string& target, const std::string& body = {},
-                 const std::string& key = webhook_admin_key)
+http_reply admin(unsigned short port, const std::string& method, const std::string& target,
+                 const std::string& body = {}, const std::string& key = webhook_admin_key)
 {
     return call_api(port, {.method = method, .target = target, .bearer = key, .body = body});
 }
@@ -48,7 +48,8 @@ TEST_CASE("bad registrations are refused with 400 and a reason naming the field"
         {R"({"url":"https://example.org/hook","room":"r","kinds":["vote.tallied"]})", "unknown kind"},
         {R"({"url":"https://example.org/hook","room":"r","kinds":[7]})", "unknown kind 7"},
         {R"({"url":"https://example.org/hook","room":"r","kinds":["chat"],"scope":"network"})", "\"scope\""},
-        {R"({"url":"https://example.org/hook","room":"r","kinds":["chat"],"secret":"mine"})", "unknown field \"secret\""},
+        {R"({"url":"https://example.org/hook","room":"r","kinds":["chat"],"secret":"mine"})",
+         "unknown field \"secret\""},
     };
     for (const auto& c : cases) {
         INFO(std::string(c.body));
@@ -80,8 +81,9 @@ TEST_CASE("the admin key guards the webhook routes; without one configured they 
 TEST_CASE("an endpoint is listed without its secret, shown with its delivery, reactivated, and deleted")
 {
     server_process server({"--admin-key", webhook_admin_key});
-    const auto created = admin(server.port(), "POST", "/v1/admin/webhooks",
-                               R"({"url":"https://hooks.example.org/maptable?x=1","room":"plaza","kinds":["chat","vote.closed"],"scope":"room"})");
+    const auto created = admin(
+        server.port(), "POST", "/v1/admin/webhooks",
+        R"({"url":"https://hooks.example.org/maptable?x=1","room":"plaza","kinds":["chat","vote.closed"],"scope":"room"})");
     REQUIRE(created.status == 201);
     const auto endpoint = json_body(created).as_object();
     const auto id = std::string(endpoint.at("id").as_string());

@@ -59,7 +59,7 @@ TEST_CASE("every kind of event reaches the receiver once, in seq order, signed, 
     const auto got = receiver.records(last.seq);
     REQUIRE(got.size() == last.seq);
     const std::vector<std::string> types = {"feature.added", "chat.posted", "comment.thread_started", "comment.added",
-                                            "vote.opened", "vote.closed", "session.started", "session.ended"};
+                                            "vote.opened",   "vote.closed", "session.started",        "session.ended"};
     REQUIRE(last.seq == types.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
         const auto& r = got[i];
@@ -87,8 +87,8 @@ TEST_CASE("every kind of event reaches the receiver once, in seq order, signed, 
     CHECK_FALSE(signature_valid(other.secret, got[1]));
 
     // Delivered once: the receiver accepted each and was asked nothing more.
-    const auto delivery = wait_for_delivery(server.port(), hook.id,
-                                            [&](const auto& d) { return d.at("cursor") == last.seq; });
+    const auto delivery =
+        wait_for_delivery(server.port(), hook.id, [&](const auto& d) { return d.at("cursor") == last.seq; });
     CHECK(delivery.at("state") == "active");
     CHECK(delivery.at("delivered") == last.seq);
     CHECK(delivery.at("attempts") == 0);
@@ -107,16 +107,16 @@ TEST_CASE("an endpoint gets only the kinds it asked for, and its cursor passes o
 
     client fay(server.options("square", "fay", pb::ROLE_FACILITATOR));
     join_or_fail(fay);
-    REQUIRE(fay.send_chat("one").get().ok);                                         // 1 talk
-    REQUIRE(fay.add_feature(point_feature("a", 13.40, 52.50, "A")).get().ok);      // 2 features
-    REQUIRE(fay.send_chat("two").get().ok);                                         // 3 talk
+    REQUIRE(fay.send_chat("one").get().ok);                                   // 1 talk
+    REQUIRE(fay.add_feature(point_feature("a", 13.40, 52.50, "A")).get().ok); // 2 features
+    REQUIRE(fay.send_chat("two").get().ok);                                   // 3 talk
     pb::VoteRound round;
     round.set_id("v");
     round.set_title("Pick");
     round.set_dots_per_person(1);
-    REQUIRE(fay.open_vote(round).get().ok);                                         // 4 nobody
-    REQUIRE(fay.close_vote("v").get().ok);                                          // 5 closes
-    const auto last = fay.delete_feature("a").get();                                // 6 features, talk
+    REQUIRE(fay.open_vote(round).get().ok);          // 4 nobody
+    REQUIRE(fay.close_vote("v").get().ok);           // 5 closes
+    const auto last = fay.delete_feature("a").get(); // 6 features, talk
     REQUIRE(last.ok);
     REQUIRE(last.seq == 6);
 
@@ -134,7 +134,8 @@ TEST_CASE("an endpoint gets only the kinds it asked for, and its cursor passes o
     // at its head, so a restart would not read them again.
     for (const auto* id : {&features.id, &talk.id})
         CHECK(wait_for_delivery(server.port(), *id, [](const auto& d) { return d.at("cursor") == 6; }).at("lag") == 0);
-    const auto closes_state = wait_for_delivery(server.port(), closes.id, [](const auto& d) { return d.at("cursor") == 6; });
+    const auto closes_state =
+        wait_for_delivery(server.port(), closes.id, [](const auto& d) { return d.at("cursor") == 6; });
     CHECK(closes_state.at("delivered") == 1);
     CHECK(webhook_state(server.port(), elsewhere.id).at("deliveries").as_array().at(0).at("cursor") == 0);
     CHECK(receiver.attempts(6).size() == 6);

@@ -43,7 +43,7 @@ void check_in_order(const std::vector<received_webhook>& got, const std::string&
             continue;
         CHECK(r.id == room + ":" + std::to_string(r.seq()));
         if (r.seq() + 1 == expected)
-            continue;   // a repeat of the one just accepted
+            continue; // a repeat of the one just accepted
         CHECK(r.seq() == expected);
         expected = r.seq() + 1;
     }
@@ -82,7 +82,7 @@ TEST_CASE("a receiver that fails, then hangs past the timeout, then recovers get
     receiver.set_mode("hang");
     const auto timed_out = wait_for_delivery(server.port(), hook.id, [](const auto& d) {
         return !d.at("last_error").is_null() &&
-               std::string(d.at("last_error").as_string()).find("no answer within 300 ms") != std::string::npos;
+            std::string(d.at("last_error").as_string()).find("no answer within 300 ms") != std::string::npos;
     });
     CHECK(timed_out.at("cursor") == 0);
     std::size_t hung = 0;
@@ -105,7 +105,8 @@ TEST_CASE("the server killed -9 while a request hangs delivers everything after 
 {
     webhook_receiver_process receiver("hang");
     // A long timeout: the request is still hanging when the server dies.
-    server_process server({"--admin-key", webhook_admin_key, "--webhook-retry-ms", "50", "--webhook-timeout-ms", "60000"});
+    server_process server(
+        {"--admin-key", webhook_admin_key, "--webhook-retry-ms", "50", "--webhook-timeout-ms", "60000"});
     const auto north = register_webhook(server.port(), receiver.url("/north"), "north", {"*"});
     const auto south = register_webhook(server.port(), receiver.url("/south"), "south", {"*"});
     std::map<std::string, std::uint64_t> last;
@@ -141,10 +142,12 @@ TEST_CASE("the server killed -9 while a request hangs delivers everything after 
     CHECK(seqs_of(got, "north").size() >= last["north"]);
     for (const auto& r : got)
         CHECK(r.path == "/" + r.room());
-    CHECK(wait_for_delivery(server.port(), north.id, [&](const auto& d) { return d.at("cursor") == last["north"]; })
-              .at("state") == "active");
-    CHECK(wait_for_delivery(server.port(), south.id, [&](const auto& d) { return d.at("cursor") == last["south"]; })
-              .at("state") == "active");
+    CHECK(wait_for_delivery(server.port(), north.id, [&](const auto& d) {
+              return d.at("cursor") == last["north"];
+          }).at("state") == "active");
+    CHECK(wait_for_delivery(server.port(), south.id, [&](const auto& d) {
+              return d.at("cursor") == last["south"];
+          }).at("state") == "active");
 }
 
 TEST_CASE("after N failures in a row a delivery is dead-lettered; reactivating it delivers what was owed, in order")
@@ -177,22 +180,24 @@ TEST_CASE("after N failures in a row a delivery is dead-lettered; reactivating i
     REQUIRE(third.ok);
 
     receiver.set_mode("ok");
-    const auto reactivated = call_api(server.port(), {.method = "POST",
-                                                      .target = "/v1/admin/webhooks/" + hook.id + "/reactivate",
-                                                      .bearer = webhook_admin_key});
+    const auto reactivated = call_api(
+        server.port(),
+        {.method = "POST", .target = "/v1/admin/webhooks/" + hook.id + "/reactivate", .bearer = webhook_admin_key});
     REQUIRE(reactivated.status == 200);
     CHECK(json_body(reactivated).at("deliveries").at(0).at("attempts") == 0);
     const auto got = receiver.records(third.seq);
     check_in_order(got, "dock", third.seq);
-    CHECK(wait_for_delivery(server.port(), hook.id, [&](const auto& d) { return d.at("cursor") == third.seq; })
-              .at("state") == "active");
+    CHECK(wait_for_delivery(server.port(), hook.id, [&](const auto& d) {
+              return d.at("cursor") == third.seq;
+          }).at("state") == "active");
 }
 
 TEST_CASE("a backlog longer than one read of the log is delivered whole and in order once the receiver recovers")
 {
     webhook_receiver_process receiver("fail");
     server_process server({"--admin-key", webhook_admin_key, "--webhook-retry-ms", "20", "--webhook-timeout-ms", "2000",
-                           "--webhook-max-attempts", "100000", "--command-rate", "100000", "--command-burst", "100000"});
+                           "--webhook-max-attempts", "100000", "--command-rate", "100000", "--command-burst",
+                           "100000"});
     const auto hook = register_webhook(server.port(), receiver.url(), "backlog", {"chat"});
     client fay(server.options("backlog", "fay"));
     join_or_fail(fay);
@@ -207,11 +212,12 @@ TEST_CASE("a backlog longer than one read of the log is delivered whole and in o
         last = std::max(last, r.seq);
     }
     REQUIRE(last == 250);
-    receiver.attempts(2);   // failing: the backlog waits behind the first event
+    receiver.attempts(2); // failing: the backlog waits behind the first event
     receiver.set_mode("ok");
     const auto got = receiver.records(last);
     check_in_order(got, "backlog", last);
-    CHECK(wait_for_delivery(server.port(), hook.id, [&](const auto& d) { return d.at("cursor") == last; }).at("lag") == 0);
+    CHECK(wait_for_delivery(server.port(), hook.id, [&](const auto& d) { return d.at("cursor") == last; }).at("lag") ==
+          0);
 }
 
 TEST_CASE("SIGTERM while a request hangs stops the server cleanly; the event is delivered after the restart")

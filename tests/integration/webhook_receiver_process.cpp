@@ -37,10 +37,11 @@ webhook_receiver_process::webhook_receiver_process(std::string mode, const std::
     : tls_(!tls_cert.empty())
 {
     std::random_device rd;
-    dir_ = fs::temp_directory_path() / ("maptable-webhook-receiver-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    dir_ = fs::temp_directory_path() /
+        ("maptable-webhook-receiver-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
     fs::create_directories(dir_);
-    std::vector<std::string> args = {MAPTABLE_PYTHON, MAPTABLE_WEBHOOK_RECEIVER_PY, "--records",
-                                     (dir_ / "records.jsonl").string(), "--mode", mode};
+    std::vector<std::string> args = {
+        MAPTABLE_PYTHON, MAPTABLE_WEBHOOK_RECEIVER_PY, "--records", (dir_ / "records.jsonl").string(), "--mode", mode};
     if (tls_)
         args.insert(args.end(), {"--tls-cert", tls_cert, "--tls-key", tls_key});
     const auto log_path = (dir_ / "receiver.log").string();
@@ -90,7 +91,7 @@ std::string webhook_receiver_process::url(const std::string& path) const
 
 void webhook_receiver_process::set_mode(const std::string& mode)
 {
-    tls_trust trust;   // unused for plain HTTP
+    tls_trust trust; // unused for plain HTTP
     REQUIRE_MESSAGE(!tls_, "set_mode talks plain HTTP; a TLS receiver keeps its mode");
     const auto reply = call_api(port_, {.method = "GET", .target = "/control/mode?set=" + mode});
     REQUIRE(reply.status == 200);
@@ -106,12 +107,14 @@ std::vector<received_webhook> webhook_receiver_process::attempts(std::size_t n, 
     return wait("attempts", n, timeout);
 }
 
-std::vector<received_webhook> webhook_receiver_process::wait(const char* which, std::size_t n, std::chrono::seconds timeout)
+std::vector<received_webhook> webhook_receiver_process::wait(const char* which, std::size_t n,
+                                                             std::chrono::seconds timeout)
 {
     REQUIRE_MESSAGE(!tls_, "the control requests are plain HTTP");
-    const auto reply = call_api(port_, {.method = "GET",
-                                        .target = std::string("/control/") + which + "?wait_for=" + std::to_string(n) +
-                                                  "&timeout=" + std::to_string(timeout.count())});
+    const auto reply = call_api(port_,
+                                {.method = "GET",
+                                 .target = std::string("/control/") + which + "?wait_for=" + std::to_string(n) +
+                                     "&timeout=" + std::to_string(timeout.count())});
     std::vector<received_webhook> out;
     boost::system::error_code parse_error;
     const auto list = boost::json::parse(reply.body, parse_error);
@@ -132,8 +135,9 @@ std::vector<received_webhook> webhook_receiver_process::wait(const char* which, 
     std::ostringstream seen;
     for (const auto& r : out)
         seen << r.id << "(" << r.mode << ") ";
-    REQUIRE_MESSAGE(reply.status == 200, "the receiver got " << out.size() << " " << std::string(which) << " within "
-                                                             << timeout.count() << " s, not " << n << ": " << seen.str());
+    REQUIRE_MESSAGE(reply.status == 200,
+                    "the receiver got " << out.size() << " " << std::string(which) << " within " << timeout.count()
+                                        << " s, not " << n << ": " << seen.str());
     return out;
 }
 
@@ -144,8 +148,8 @@ registered_webhook register_webhook(unsigned short server_port, const std::strin
     for (const auto& kind : kinds)
         k.emplace_back(kind);
     const auto body = boost::json::serialize(boost::json::object{{"url", url}, {"room", room}, {"kinds", k}});
-    const auto reply = call_api(server_port,
-                                {.method = "POST", .target = "/v1/admin/webhooks", .bearer = webhook_admin_key, .body = body});
+    const auto reply = call_api(
+        server_port, {.method = "POST", .target = "/v1/admin/webhooks", .bearer = webhook_admin_key, .body = body});
     REQUIRE_MESSAGE(reply.status == 201, "registration refused: " << reply.status << " " << reply.body);
     const auto json = json_body(reply).as_object();
     return {std::string(json.at("id").as_string()), std::string(json.at("secret").as_string())};
@@ -153,7 +157,8 @@ registered_webhook register_webhook(unsigned short server_port, const std::strin
 
 boost::json::object webhook_state(unsigned short server_port, const std::string& id)
 {
-    const auto reply = call_api(server_port, {.method = "GET", .target = "/v1/admin/webhooks/" + id, .bearer = webhook_admin_key});
+    const auto reply =
+        call_api(server_port, {.method = "GET", .target = "/v1/admin/webhooks/" + id, .bearer = webhook_admin_key});
     REQUIRE_MESSAGE(reply.status == 200, reply.status << " " << reply.body);
     return json_body(reply).as_object();
 }
@@ -165,8 +170,9 @@ bool signature_valid(const std::string& secret, const received_webhook& request)
         return false;
     const auto encoded = secret.substr(prefix.size());
     std::string key(encoded.size(), '\0');
-    const int decoded = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(key.data()),
-                                        reinterpret_cast<const unsigned char*>(encoded.data()), static_cast<int>(encoded.size()));
+    const int decoded =
+        EVP_DecodeBlock(reinterpret_cast<unsigned char*>(key.data()),
+                        reinterpret_cast<const unsigned char*>(encoded.data()), static_cast<int>(encoded.size()));
     if (decoded < 0)
         return false;
     std::size_t size = static_cast<std::size_t>(decoded);

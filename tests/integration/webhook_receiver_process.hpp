@@ -8,8 +8,8 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
-#include <string>
 #include <stdexcept>
+#include <string>
 #include <sys/types.h>
 #include <thread>
 #include <vector>
@@ -18,11 +18,11 @@ namespace maptable::test {
 
 // One request as the receiver saw it.
 struct received_webhook {
-    std::string id;          // webhook-id
-    std::string timestamp;   // webhook-timestamp
-    std::string signature;   // webhook-signature
+    std::string id;        // webhook-id
+    std::string timestamp; // webhook-timestamp
+    std::string signature; // webhook-signature
     std::string path;
-    std::string mode;        // how the receiver answered it: ok, fail or hang
+    std::string mode; // how the receiver answered it: ok, fail or hang
     std::string body;
     boost::json::value json; // body parsed
     std::string room() const;
@@ -36,7 +36,7 @@ public:
     // tls_cert and tls_key it speaks HTTPS.
     explicit webhook_receiver_process(std::string mode = "ok", const std::string& tls_cert = {},
                                       const std::string& tls_key = {});
-    ~webhook_receiver_process();   // kills it and removes its files
+    ~webhook_receiver_process(); // kills it and removes its files
 
     unsigned short port() const { return port_; }
     // http(s)://127.0.0.1:<port><path>

@@ -18,7 +18,8 @@ struct temp_dir {
     temp_dir()
     {
         std::random_device rd;
-        path = fs::temp_directory_path() / ("maptable-webhook-store-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+        path = fs::temp_directory_path() /
+            ("maptable-webhook-store-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
         fs::create_directories(path);
     }
     ~temp_dir()
@@ -117,7 +118,9 @@ TEST_CASE("a file from a newer server is refused at open, and so is a place that
 {
     temp_dir dir;
     const auto file = dir.path / "webhooks.db";
-    { endpoint_store store(file); }
+    {
+        endpoint_store store(file);
+    }
     {
         // Raise the schema version as a newer server would.
         sqlite3* db = nullptr;
