@@ -152,6 +152,8 @@ admin_response failure(const webhook::admin_result<T>& r, unsigned version)
 {
     if (r.status == webhook::admin_result<T>::outcome::not_found)
         return json_error(http::status::not_found, version, "no such webhook endpoint");
+    if (r.status == webhook::admin_result<T>::outcome::refused)
+        return json_error(http::status::conflict, version, r.error);
     return json_error(http::status::internal_server_error, version, r.error + "; try again");
 }
 

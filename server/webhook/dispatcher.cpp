@@ -97,6 +97,15 @@ admin_result<T> failed_result(std::string error)
 }
 
 template <class T>
+admin_result<T> refused_result(std::string error)
+{
+    admin_result<T> r;
+    r.status = admin_result<T>::outcome::refused;
+    r.error = std::move(error);
+    return r;
+}
+
+template <class T>
 admin_result<T> not_found_result()
 {
     admin_result<T> r;
@@ -464,6 +473,16 @@ void dispatcher::create(registration request, std::function<void(admin_result<en
                     spdlog::error("webhooks: cannot read room {} to register an endpoint: {}", e.room, error);
                     return done(failed_result<endpoint_view>("the store could not be read"));
                 }
+                // Checked here, where registrations are stored one at a time,
+                // so two made at once cannot both take the last place.
+                auto of_room = lanes_.lower_bound({e.room, std::string()});
+                std::size_t in_room = 0;
+                for (; of_room != lanes_.end() && of_room->first.first == e.room; ++of_room)
+                    ++in_room;
+                if (in_room >= options_.max_endpoints_per_room)
+                    return done(refused_result<endpoint_view>(
+                        "room " + e.room + " has " + std::to_string(in_room) +
+                        " webhook endpoints, the most one room may have; delete one first"));
                 try {
                     db_.add(e, head);
                 } catch (const std::exception& ex) {

@@ -63,6 +63,10 @@ struct dispatcher_options {
     std::size_t max_in_flight = 4;
     // Events read from the log per store read, and so held per delivery.
     std::size_t page = 100;
+    // Endpoints one room may have. Sixteen: each is a copy of the room's
+    // traffic with a page of events in memory; a backend that needs more
+    // receivers fans out behind one.
+    std::size_t max_endpoints_per_room = 16;
     std::string ca_file; // extra trusted CAs (PEM), "" for none
 };
 
@@ -85,11 +89,12 @@ struct endpoint_view {
     std::vector<delivery_view> deliveries;
 };
 
-// An admin call's result: a value, "no such endpoint", or a failure of the
-// store (error says which; a 500).
+// An admin call's result: a value, "no such endpoint", a refusal (error says
+// why), or a failure of the store (error says which; a 500).
 template <class T>
 struct admin_result {
-    enum class outcome { ok, not_found, failed } status = outcome::ok;
+    // refused: the request is sound but a limit stands in its way (a 409).
+    enum class outcome { ok, not_found, refused, failed } status = outcome::ok;
     T value{};
     std::string error;
 };

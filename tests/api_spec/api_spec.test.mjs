@@ -402,6 +402,10 @@ test("webhooks: register, list, read, reactivate, delete", async () => {
     await call("POST", "/v1/admin/webhooks", 400, { ...admin, body: { url: hook, room, kinds: ["chat"], scope: "network" } });
     await call("POST", "/v1/admin/webhooks", 400, { ...admin, body: "not json" });
     await call("POST", "/v1/admin/webhooks", 401, { body: { url: hook, room, kinds: ["chat"] } });
+    // Sixteen endpoints per room at most.
+    for (let i = 0; i < 16; i++)
+        await call("POST", "/v1/admin/webhooks", 201, { ...admin, body: { url: `${hook}/${i}`, room: "crowded", kinds: ["*"] } });
+    await call("POST", "/v1/admin/webhooks", 409, { ...admin, body: { url: hook, room: "crowded", kinds: ["*"] } });
 
     const list = JSON.parse((await call("GET", "/v1/admin/webhooks", 200, admin)).text);
     assert.deepEqual(list.map((e) => e.id).includes(created.id), true);

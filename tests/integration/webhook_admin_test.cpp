@@ -127,3 +127,27 @@ TEST_CASE("an endpoint is listed without its secret, shown with its delivery, re
     REQUIRE(json_body(after).as_array().size() == 1);
     CHECK(json_body(after).at(0).at("id") == json_body(kept).at("id"));
 }
+
+TEST_CASE("a room takes sixteen endpoints; the seventeenth is refused with 409 until one is deleted")
+{
+    server_process server({"--admin-key", webhook_admin_key});
+    std::string first;
+    for (int i = 0; i < 16; ++i) {
+        const auto reply =
+            admin(server.port(), "POST", "/v1/admin/webhooks",
+                  R"({"url":"https://hooks.example.org/)" + std::to_string(i) + R"(","room":"crowded","kinds":["*"]})");
+        REQUIRE(reply.status == 201);
+        if (i == 0)
+            first = std::string(json_body(reply).at("id").as_string());
+    }
+    const auto body = R"({"url":"https://hooks.example.org/more","room":"crowded","kinds":["*"]})";
+    const auto refused = admin(server.port(), "POST", "/v1/admin/webhooks", body);
+    CHECK(refused.status == 409);
+    CHECK(std::string(json_body(refused).at("error").as_string()).find("delete one first") != std::string::npos);
+    // Another room is not affected.
+    CHECK(admin(server.port(), "POST", "/v1/admin/webhooks",
+                R"({"url":"https://hooks.example.org/more","room":"quiet","kinds":["*"]})")
+              .status == 201);
+    REQUIRE(admin(server.port(), "DELETE", "/v1/admin/webhooks/" + first).status == 204);
+    CHECK(admin(server.port(), "POST", "/v1/admin/webhooks", body).status == 201);
+}
