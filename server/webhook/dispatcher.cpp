@@ -132,6 +132,8 @@ struct dispatcher::threads {
     std::thread control_thread;
     std::thread network_thread;
     std::mt19937_64 random{std::random_device{}()}; // jitter; control thread only
+    asio::steady_timer gauge_timer{control};        // refresh_gauges
+
     bool stopped = false;
 
     explicit threads(const std::string& ca_file) : sender(network, ca_file) {}
@@ -202,6 +204,7 @@ void dispatcher::start()
     threads_->control_thread = std::thread([t = threads_.get()] { t->control.run(); });
     asio::post(threads_->control, [this] {
         started_ = true;
+        refresh_gauges();
         spdlog::info("webhooks: {} endpoint(s), {} delivery(ies); up to {} request(s) in flight", endpoints_.size(),
                      lanes_.size(), options_.max_in_flight);
         for (auto& [key, l] : lanes_)
@@ -236,7 +239,6 @@ void dispatcher::on_commit(const std::string& room_id, std::uint64_t seq) noexce
             head = std::max(head, seq);
             for (; it != lanes_.end() && it->first.first == room_id; ++it)
                 pump(it->second);
-            update_gauges();
         });
     } catch (...) {
         // Out of memory for the handler: this commit wakes no delivery, the
@@ -315,7 +317,6 @@ void dispatcher::fetch(const std::shared_ptr<lane>& l)
                 auto& head = heads_[l->state.room];
                 head = std::max(head, l->state.cursor + l->pending.size());
             }
-            update_gauges();
             pump(l);
         });
     });
@@ -363,13 +364,13 @@ void dispatcher::on_sent(const std::shared_ptr<lane>& l, std::uint64_t seq, bool
                              s.room, seq, error, s.attempts, options_.retry.max_attempts, delay->count());
             } else {
                 dead_lettered_.fetch_add(1, std::memory_order_relaxed);
+                dead_now_.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn("webhook {} room={} seq={}: {}; dead-lettered after {} failures in a row "
                              "(POST /v1/admin/webhooks/{}/reactivate resumes it)",
                              s.endpoint_id, s.room, seq, error, s.attempts, s.endpoint_id);
             }
         }
         save(*l);
-        update_gauges();
     }
     release_slot();
     pump(l);
@@ -409,6 +410,17 @@ void dispatcher::save(lane& l)
         spdlog::error("webhooks: cannot save the delivery state of {} room={}: {}", l.state.endpoint_id, l.state.room,
                       e.what());
     }
+}
+
+void dispatcher::refresh_gauges()
+{
+    // The lag walks every delivery: once a second, not at every commit.
+    update_gauges();
+    threads_->gauge_timer.expires_after(std::chrono::seconds(1));
+    threads_->gauge_timer.async_wait([this](boost::system::error_code ec) {
+        if (!ec)
+            refresh_gauges();
+    });
 }
 
 void dispatcher::update_gauges()

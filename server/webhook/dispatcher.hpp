@@ -140,7 +140,8 @@ private:
     void release_slot();
     void arm_retry(const std::shared_ptr<lane>& l, std::chrono::milliseconds delay);
     void save(lane& l);
-    void update_gauges();
+    void update_gauges();  // recounts the gauges now (O(deliveries))
+    void refresh_gauges(); // update_gauges, then again in a second
     std::shared_ptr<lane> add_lane(const endpoint& e, const delivery& d);
 
     store::commit_queue& log_;
