@@ -229,6 +229,16 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         ("lease-ms", po::value(&c.lease_ms)->default_value(c.lease_ms),
          "milliseconds a node's claim on a room lasts unless renewed; after its owner dies another node takes "
          "the room over once this has passed");
+    po::options_description webhooks("Webhooks (docs/WEBHOOKS.md)");
+    webhooks.add_options()
+        ("webhook-max-attempts", at_least_one("webhook-max-attempts", c.webhook_max_attempts),
+         "failed requests in a row after which an endpoint's delivery is dead-lettered (until reactivated)")
+        ("webhook-retry-ms", at_least_one("webhook-retry-ms", c.webhook_retry_ms),
+         "milliseconds before the first retry of a failed request; doubles with each failure, up to 5 minutes")
+        ("webhook-timeout-ms", at_least_one("webhook-timeout-ms", c.webhook_timeout_ms),
+         "milliseconds a receiver has to answer a request (connect to status line); longer counts as a failure")
+        ("webhook-ca-file", po::value(&c.webhook_ca_file),
+         "PEM file of CAs trusted for https:// receivers besides the system's (a private CA, tests)");
     po::options_description limits("Limits (counts, bytes and seconds; each at least 1)");
     limits.add_options()
         ("max-connections", at_least_one("max-connections", l.max_connections), "open connections in all; past it: HTTP 503")
@@ -264,7 +274,7 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
          "replays (GetStateAt of a past seq) one room folds at once; more are refused with RATE_LIMITED (0: none)")
         ("shutdown-timeout", at_least_one("shutdown-timeout", l.shutdown_timeout),
          "seconds a SIGTERM waits for commits and clients to finish before the server stops anyway");
-    options.add(security).add(web).add(cluster).add(limits);
+    options.add(security).add(web).add(cluster).add(webhooks).add(limits);
     po::variables_map vm;
     if (!parse(argc, argv, options, vm, "Usage: maptable-server [options]\n       maptable-server token --room R --name N [--role R]", exit_code))
         return std::nullopt;

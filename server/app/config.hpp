@@ -53,6 +53,13 @@ struct server_config {
     std::string node_id;
     std::string advertise_url;
     unsigned lease_ms = 5000;
+    // Webhooks (docs/WEBHOOKS.md): failures in a row before a delivery is
+    // dead-lettered; the first retry delay (it doubles, up to five minutes);
+    // how long one request may take; PEM CAs trusted besides the system's.
+    unsigned webhook_max_attempts = 10;
+    unsigned webhook_retry_ms = 1000;
+    unsigned webhook_timeout_ms = 10000;
+    std::string webhook_ca_file;
     server_limits limits;
 };
 

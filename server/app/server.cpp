@@ -6,6 +6,7 @@
 #include "metrics/metrics.hpp"
 #include "net/listener.hpp"
 #include "net/room_routes.hpp"
+#include "net/webhook_routes.hpp"
 #include "room/room_registry.hpp"
 #include "session/server_context.hpp"
 #include "store/commit_queue.hpp"
@@ -14,6 +15,7 @@
 #include "store/postgres_room_catalog.hpp"
 #include "store/room_catalog.hpp"
 #include "store/sqlite_event_log.hpp"
+#include "webhook/dispatcher.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -120,6 +122,18 @@ int run_server(const server_config& config)
                              std::chrono::system_clock::now().time_since_epoch()).count();
         context.revocations->load(loaded.get(), now, verifier.leeway_seconds);
     }
+    // Webhooks: their own threads and file (<data-dir>/webhooks.db), woken by
+    // the rooms' commits; running before the first connection can register one.
+    auto webhooks = std::make_unique<webhook::dispatcher>(
+        *commits, webhook::dispatcher_options{
+                      .file = std::filesystem::path(config.data_dir) / "webhooks.db",
+                      .retry = {.first_delay = std::chrono::milliseconds(config.webhook_retry_ms),
+                                .max_attempts = config.webhook_max_attempts},
+                      .timeout = std::chrono::milliseconds(config.webhook_timeout_ms),
+                      .ca_file = config.webhook_ca_file});
+    webhook::observe_commits(webhooks.get());
+    net::install_webhooks(webhooks.get());
+    webhooks->start();
     // Kept apart from context: connections may outlive it in handlers the
     // io_context destroys after a shutdown timeout.
     const auto connections = context.connections;
@@ -204,6 +218,11 @@ int run_server(const server_config& config)
     // must not call back into what this function is about to leave.
     connections->when_empty({});
     work_pool.join();   // folds still running finish (their results go nowhere)
+    // No room commits any more and no connection asks: deliveries stop where
+    // they are (their cursors resume them at the next start).
+    webhook::observe_commits(nullptr);
+    net::install_webhooks(nullptr);
+    webhooks.reset();
     commits.reset();  // finishes queued commits, closes the database
     spdlog::info("stopped");
     return 0;

@@ -3,6 +3,7 @@
 #include "net/admin_routes.hpp"
 #include "net/export_routes.hpp"
 #include "net/static_files.hpp"
+#include "net/webhook_routes.hpp"
 #include "net/websocket_session.hpp"
 
 #include "metrics/metrics.hpp"
@@ -303,6 +304,13 @@ private:
                     return respond(text_response(http::status::not_found, "no WebSocket endpoint here; use /v1/ws\n"), false);
                 return upgrade(std::move(req));
             }
+            if (is_webhook_path(path)) {
+                const bool keep_alive = req.keep_alive();
+                return handle_webhook_request(req, context_, stream_.get_executor(), connection_id_,
+                                              [self = this->shared_from_this(), keep_alive](response res) {
+                                                  self->respond(std::move(res), keep_alive);
+                                              });
+            }
             if (is_admin_path(path)) {
                 const bool keep_alive = req.keep_alive();
                 return handle_admin_request(req, context_, stream_.get_executor(), connection_id_,
@@ -323,7 +331,7 @@ private:
                 response res{http::status::ok, req.version()};
                 res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
                 res.set(http::field::cache_control, "no-store");
-                res.body() = metrics::render(metrics::global(), metric_command_name);
+                res.body() = metrics::render(metrics::global(), metric_command_name) + webhook_metrics();
                 res.prepare_payload();
                 return respond(std::move(res), req.keep_alive());
             }

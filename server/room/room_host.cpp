@@ -2,6 +2,7 @@
 
 #include "metrics/metrics.hpp"
 #include "room/event_record.hpp"
+#include "webhook/commit_observer.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -562,6 +563,7 @@ void room_host::on_committed(store::append_error result)
     }
     fanned_out += fanout_.send();
     metrics::global().events_fanned_out.add(fanned_out);
+    webhook::notify_commit(id_, in_store_.back().event.seq());
     in_store_.clear();
     maybe_snapshot();
     if (phase_ == phase::ready)

@@ -239,6 +239,7 @@ const subRouteMounts = {
     action: "/v1/admin/rooms/{id}/",     // room_routes.cpp: /v1/admin/rooms/{id}/{action}
     what: "/v1/rooms/{id}/export/",      // export_routes.cpp: /v1/rooms/{id}/export/{what}
     rest: "/v1/rooms/{id}/",             // export_routes.cpp: /v1/rooms/{id}/{rest}
+    webhook_action: "/v1/admin/webhooks/{webhook}/",   // webhook_routes.cpp: /v1/admin/webhooks/{webhook}/{webhook_action}
 };
 
 function routesInSources() {
@@ -289,16 +290,18 @@ test("every route the server's sources dispatch on is in the spec", () => {
 });
 
 // A path the spec has but the server does not serve answers 404; one it
-// serves answers a method no route of it takes (DELETE, which none does, so
-// the probe changes nothing) with 405 and the methods it does take, which
-// must be the spec's operations of the path (conforms checks the Allow).
+// serves answers a method no route of it takes (DELETE, or PUT where DELETE
+// is an operation of the path, so the probe changes nothing) with 405 and
+// the methods it does take, which must be the spec's operations of the path
+// (conforms checks the Allow).
 test("every path of the spec is served, with the methods the spec lists", async () => {
-    const example = { id: room, file: "robots.txt" };
+    const example = { id: room, file: "robots.txt", webhook: "wh_0000000000000000" };
     for (const template of Object.keys(spec.paths)) {
         const target = template.replace(/\{(\w+)\}/g, (_, name) => example[name] ?? "x");
-        const res = await send(port, "DELETE", target, admin);
+        const probe = ["delete", "put"].find((m) => !spec.paths[template][m]).toUpperCase();
+        const res = await send(port, probe, target, admin);
         assert.notEqual(res.status, 404, `${template} (${target}): the server has no such route: ${res.text.slice(0, 200)}`);
-        conforms("DELETE", target, res);
+        conforms(probe, target, res);
     }
 });
 
@@ -379,10 +382,56 @@ test("revocations: revoke a token id, list them", async () => {
     await call("GET", "/v1/admin/revocations", 401);
 });
 
+// ---------------------------------------------------------------- admin API: webhooks
+
+test("webhooks: register, list, read, reactivate, delete", async () => {
+    // Nothing listens on port 9 of loopback: deliveries fail and are retried,
+    // which changes none of the answers below.
+    const hook = "http://127.0.0.1:9/maptable";
+    const created = JSON.parse((await call("POST", "/v1/admin/webhooks", 201, {
+        ...admin, body: { url: hook, room, kinds: ["feature", "vote.closed"] },
+    })).text);
+    assert.match(created.secret, /^whsec_/);
+    assert.equal(created.deliveries[0].room, room);
+    await call("POST", "/v1/admin/webhooks", 201, { ...admin, body: { url: "http://localhost:9/all", room: "elsewhere", kinds: ["*"], scope: "room" } });
+    await call("POST", "/v1/admin/webhooks", 400, { ...admin, body: { url: "ftp://example.org/x", room, kinds: ["chat"] } });
+    await call("POST", "/v1/admin/webhooks", 400, { ...admin, body: { url: "http://example.org/x", room, kinds: ["chat"] } });
+    await call("POST", "/v1/admin/webhooks", 400, { ...admin, body: { url: hook, room, kinds: ["presence"] } });
+    await call("POST", "/v1/admin/webhooks", 400, { ...admin, body: { url: hook, room, kinds: [] } });
+    await call("POST", "/v1/admin/webhooks", 400, { ...admin, body: { url: hook, room: "no spaces", kinds: ["chat"] } });
+    await call("POST", "/v1/admin/webhooks", 400, { ...admin, body: { url: hook, room, kinds: ["chat"], scope: "network" } });
+    await call("POST", "/v1/admin/webhooks", 400, { ...admin, body: "not json" });
+    await call("POST", "/v1/admin/webhooks", 401, { body: { url: hook, room, kinds: ["chat"] } });
+    // Sixteen endpoints per room at most.
+    for (let i = 0; i < 16; i++)
+        await call("POST", "/v1/admin/webhooks", 201, { ...admin, body: { url: `${hook}/${i}`, room: "crowded", kinds: ["*"] } });
+    await call("POST", "/v1/admin/webhooks", 409, { ...admin, body: { url: hook, room: "crowded", kinds: ["*"] } });
+
+    const list = JSON.parse((await call("GET", "/v1/admin/webhooks", 200, admin)).text);
+    assert.deepEqual(list.map((e) => e.id).includes(created.id), true);
+    assert.ok(list.every((e) => e.secret === undefined), "a list shows no secret");
+    await call("GET", "/v1/admin/webhooks", 401);
+
+    const one = JSON.parse((await call("GET", `/v1/admin/webhooks/${created.id}`, 200, admin)).text);
+    assert.equal(one.secret, undefined);
+    await call("GET", "/v1/admin/webhooks/wh_0000000000000000", 404, admin);
+    await call("GET", `/v1/admin/webhooks/${created.id}`, 401);
+
+    await call("POST", `/v1/admin/webhooks/${created.id}/reactivate`, 200, admin);
+    await call("POST", "/v1/admin/webhooks/wh_0000000000000000/reactivate", 404, admin);
+    await call("POST", `/v1/admin/webhooks/${created.id}/reactivate`, 401);
+
+    await call("DELETE", `/v1/admin/webhooks/${created.id}`, 401);
+    await call("DELETE", `/v1/admin/webhooks/${created.id}`, 204, admin);
+    await call("DELETE", `/v1/admin/webhooks/${created.id}`, 404, admin);
+});
+
 test("admin paths answer 405 with the methods the spec lists", async () => {
     for (const target of ["/v1/admin/rooms", `/v1/admin/rooms/${room}`, `/v1/admin/rooms/${room}/archive`,
-                          `/v1/admin/rooms/${room}/unarchive`, `/v1/admin/rooms/${room}/tokens`, "/v1/admin/revocations"])
+                          `/v1/admin/rooms/${room}/unarchive`, `/v1/admin/rooms/${room}/tokens`, "/v1/admin/revocations",
+                          "/v1/admin/webhooks", "/v1/admin/webhooks/wh_0000000000000000/reactivate"])
         await call("DELETE", target, 405, admin);
+    await call("PUT", "/v1/admin/webhooks/wh_0000000000000000", 405, admin);
 });
 
 test("without an admin key the admin API does not exist: 404 everywhere", async () => {
@@ -390,9 +439,12 @@ test("without an admin key the admin API does not exist: 404 everywhere", async 
     const probes = [["GET", "/v1/admin/rooms"], ["POST", "/v1/admin/rooms"], ["GET", `/v1/admin/rooms/${room}`],
                     ["PATCH", `/v1/admin/rooms/${room}`], ["POST", `/v1/admin/rooms/${room}/archive`],
                     ["POST", `/v1/admin/rooms/${room}/unarchive`], ["POST", `/v1/admin/rooms/${room}/tokens`],
-                    ["GET", "/v1/admin/revocations"], ["POST", "/v1/admin/revocations"]];
+                    ["GET", "/v1/admin/revocations"], ["POST", "/v1/admin/revocations"],
+                    ["GET", "/v1/admin/webhooks"], ["POST", "/v1/admin/webhooks"],
+                    ["GET", "/v1/admin/webhooks/wh_0000000000000000"], ["DELETE", "/v1/admin/webhooks/wh_0000000000000000"],
+                    ["POST", "/v1/admin/webhooks/wh_0000000000000000/reactivate"]];
     for (const [method, target] of probes) {
-        const res = await send(keyless, method, target, { ...admin, body: method === "GET" ? undefined : { title: "X" } });
+        const res = await send(keyless, method, target, { ...admin, body: method === "GET" || method === "DELETE" ? undefined : { title: "X" } });
         assert.equal(res.status, 404, `${method} ${target} on a server without an admin key`);
         conforms(method, target, res);
     }

@@ -1,0 +1,134 @@
+// Layer: webhook (pure). Event -> type name, kind filter and JSON body.
+#include "webhook/event_body.hpp"
+
+#include <boost/json.hpp>
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace maptable::webhook {
+namespace {
+
+namespace json = boost::json;
+using body_case = maptable::v1::Event::BodyCase;
+
+// One row per member of the Event oneof. Groups follow what an operator asks
+// for ("tell me about comments"): a thread's start and resolution are
+// comment.* because a thread is where comments live.
+const std::vector<std::pair<body_case, std::string_view>>& type_table()
+{
+    static const std::vector<std::pair<body_case, std::string_view>> table = {
+        {maptable::v1::Event::kFeatureAdded, "feature.added"},
+        {maptable::v1::Event::kFeatureUpdated, "feature.updated"},
+        {maptable::v1::Event::kFeatureDeleted, "feature.deleted"},
+        {maptable::v1::Event::kChatPosted, "chat.posted"},
+        {maptable::v1::Event::kRoomInfoChanged, "room.info_changed"},
+        {maptable::v1::Event::kSettingsChanged, "room.settings_changed"},
+        {maptable::v1::Event::kParticipantMuted, "participant.muted"},
+        {maptable::v1::Event::kParticipantRemoved, "participant.removed"},
+        {maptable::v1::Event::kThreadStarted, "comment.thread_started"},
+        {maptable::v1::Event::kCommentAdded, "comment.added"},
+        {maptable::v1::Event::kCommentEdited, "comment.edited"},
+        {maptable::v1::Event::kCommentDeleted, "comment.deleted"},
+        {maptable::v1::Event::kThreadResolved, "comment.thread_resolved"},
+        {maptable::v1::Event::kChatReacted, "chat.reacted"},
+        {maptable::v1::Event::kChatEdited, "chat.edited"},
+        {maptable::v1::Event::kChatDeleted, "chat.deleted"},
+        {maptable::v1::Event::kAgendaSet, "agenda.set"},
+        {maptable::v1::Event::kAgendaStepOpened, "agenda.step_opened"},
+        {maptable::v1::Event::kTimerChanged, "agenda.timer_changed"},
+        {maptable::v1::Event::kViewShared, "view.shared"},
+        {maptable::v1::Event::kFollowChanged, "view.follow_changed"},
+        {maptable::v1::Event::kSpotlightChanged, "view.spotlight_changed"},
+        {maptable::v1::Event::kHandRaised, "hand.raised"},
+        {maptable::v1::Event::kHandCalled, "hand.called"},
+        {maptable::v1::Event::kHandsCleared, "hand.cleared"},
+        {maptable::v1::Event::kVoteOpened, "vote.opened"},
+        {maptable::v1::Event::kDotPlaced, "vote.dot_placed"},
+        {maptable::v1::Event::kDotRemoved, "vote.dot_removed"},
+        {maptable::v1::Event::kVoteClosed, "vote.closed"},
+        {maptable::v1::Event::kSessionStarted, "session.started"},
+        {maptable::v1::Event::kSessionEnded, "session.ended"},
+        {maptable::v1::Event::kRoomArchived, "room.archived"},
+    };
+    return table;
+}
+
+std::string_view group_of(std::string_view type)
+{
+    return type.substr(0, type.find('.'));
+}
+
+} // namespace
+
+std::string_view event_type(const maptable::v1::Event& event)
+{
+    for (const auto& [which, type] : type_table())
+        if (which == event.body_case())
+            return type;
+    return {};
+}
+
+const std::vector<std::string_view>& event_types()
+{
+    static const std::vector<std::string_view> types = [] {
+        std::vector<std::string_view> out;
+        for (const auto& row : type_table())
+            out.push_back(row.second);
+        return out;
+    }();
+    return types;
+}
+
+bool known_kind(std::string_view kind)
+{
+    if (kind == "*")
+        return true;
+    const auto& types = event_types();
+    return std::any_of(types.begin(), types.end(),
+                       [&](std::string_view type) { return type == kind || group_of(type) == kind; });
+}
+
+bool wanted(const std::vector<std::string>& kinds, std::string_view type)
+{
+    if (type.empty())
+        return false;
+    return std::any_of(kinds.begin(), kinds.end(),
+                       [&](const std::string& kind) { return kind == "*" || kind == type || kind == group_of(type); });
+}
+
+std::string event_json(std::string_view room, const maptable::v1::Event& event)
+{
+    json::object body;
+    body["type"] = event_type(event);
+    body["room"] = room;
+    body["seq"] = event.seq();
+    body["time_ms"] = event.time_ms();
+    if (event.actor_id().empty())
+        body["actor"] = nullptr;
+    else
+        body["actor"] = json::object{{"id", event.actor_id()}, {"name", event.actor_name()}};
+    body["session_id"] = event.session_id();
+
+    // The body message alone: its oneof member, found by reflection so that
+    // every member is covered without a row per message type.
+    json::value data = json::object{};
+    const auto* descriptor = event.GetDescriptor();
+    if (const auto* field = descriptor->FindFieldByNumber(static_cast<int>(event.body_case())); field != nullptr) {
+        const auto& message = event.GetReflection()->GetMessage(event, field);
+        google::protobuf::util::JsonPrintOptions options;
+        options.preserve_proto_field_names = false;
+        std::string text;
+        if (google::protobuf::util::MessageToJsonString(message, &text, options).ok()) {
+            boost::system::error_code ec;
+            auto parsed = json::parse(text, ec);
+            if (!ec)
+                data = std::move(parsed);
+        }
+    }
+    body["data"] = std::move(data);
+    return json::serialize(body);
+}
+
+} // namespace maptable::webhook
