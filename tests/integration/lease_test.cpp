@@ -371,3 +371,32 @@ TEST_CASE("an admin command sent to the node that does not own the room reaches 
     CHECK(exported.body.find("Crane") != std::string::npos);
     CHECK(metric(b, "maptable_rooms_owned") == 0);
 }
+
+TEST_CASE("a node that shuts down cleanly hands its rooms over at once: the other node takes them without waiting")
+{
+    SKIP_WITHOUT_POSTGRES(pg);
+    const auto url = pg->create_database();
+    // A lease far longer than the test: only a release lets node b in.
+    std::vector<std::string> long_lease = {"--store", url, "--lease-ms", "600000"};
+    auto args_a = long_lease, args_b = long_lease;
+    args_a.insert(args_a.end(), {"--node-id", "node-a"});
+    args_b.insert(args_b.end(), {"--node-id", "node-b"});
+    server_process a(args_a);
+    server_process b(args_b);
+
+    auto on_a = join_raw(a, "dock", "anna");
+    REQUIRE(on_a.first.has_value());
+    REQUIRE(on_a.first->has_welcome());
+    on_a.client->send(chat_command(1, "before the restart"));
+    const auto ack = read_until_answer(*on_a.client, 1);
+    REQUIRE(ack.has_ack());
+    auto before = join_raw(b, "dock", "ben");
+    REQUIRE(before.first.has_value());
+    REQUIRE(before.first->has_redirect());
+
+    CHECK(a.stop() == 0);
+    auto after = join_raw(b, "dock", "ben");
+    REQUIRE(after.first.has_value());
+    REQUIRE_MESSAGE(after.first->has_welcome(), after.first->DebugString());
+    CHECK(after.first->welcome().state().seq() == ack.ack().seq());
+}
