@@ -225,6 +225,7 @@ struct request_state {
     unsigned version;
     std::uint64_t connection_id;
     reply done;
+    std::string target;   // the request's path and query: a redirect to the room's owner keeps them
 
     // From any thread: the answer goes out on the connection's executor.
     void answer(admin_response res) const
@@ -233,6 +234,15 @@ struct request_state {
     }
     void error(http::status status, std::string_view message) const { answer(json_error(status, version, message)); }
     void ok(http::status status, std::string body) const { answer(json_reply(status, version, std::move(body) + "\n")); }
+    // Another node owns the room (room::admin_outcome::moved_to): 307 to the
+    // same path and query there, so a client that follows redirects gets
+    // the owner's answer.
+    void redirect(const std::string& owner, std::string_view message) const
+    {
+        auto res = json_error(http::status::temporary_redirect, version, message);
+        res.set(http::field::location, owner + target);
+        answer(std::move(res));
+    }
 };
 using shared_request = std::shared_ptr<const request_state>;
 
@@ -295,6 +305,8 @@ void change_room(const shared_request& r, store::catalog_entry entry, pb::Client
             if (!outcome.ok) {
                 if (on_refused)
                     return on_refused(std::move(outcome));
+                if (!outcome.moved_to.empty())
+                    return r->redirect(outcome.moved_to, refusal_text(outcome));
                 return r->error(status_of(outcome.code), refusal_text(outcome));
             }
             answer_with_room(r, std::move(entry), status);
@@ -444,7 +456,8 @@ void handle_room_admin_request(const admin_request& req, session::server_context
     if (!context.admin_api || !context.admin_api->catalog)
         return done(json_error(http::status::not_found, version, "this server has no room catalog"));
     auto r = std::make_shared<const request_state>(
-        request_state{context, *context.admin_api->catalog, reply_on, version, connection_id, std::move(done)});
+        request_state{context, *context.admin_api->catalog, reply_on, version, connection_id, std::move(done),
+                      std::string(req.target())});
 
     const auto target = std::string_view(req.target());
     const auto path = target.substr(0, target.find('?'));

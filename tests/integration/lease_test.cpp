@@ -1,3 +1,9 @@
+    // Node b does not sequence the owner's room: 307 to the same path on the
+    // owner (admin_outcome::moved_to turned into a Location).
+    const auto sent_to_b = admin_call(b, "POST", "/v1/admin/rooms/harbour/archive");
+    CAPTURE(sent_to_b.body);
+    CHECK(sent_to_b.status == 307);
+    CHECK(sent_to_b.header("Location") == http_base(a) + "/v1/admin/rooms/harbour/archive");
 // Room ownership across nodes: two real maptable-server processes on one
 // PostgreSQL (started by the test itself), real sockets. One node owns a room
 // at a time: a join on the other is redirected to the owner; when the owner
