@@ -2,9 +2,9 @@
 #include "import/geojson_import.hpp"
 
 #include "import/layer_builder.hpp"
+#include "model/geojson.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <boost/json/value.hpp>
 
@@ -67,7 +67,7 @@ std::string value_text(const json::value& v)
     case json::kind::uint64: return std::to_string(v.get_uint64());
     case json::kind::double_: return number_text(v.get_double());
     case json::kind::null: return {};
-    default: return json::serialize(v);
+    default: return model::write_json(v);   // numbers in their shortest form, as everywhere
     }
 }
 
@@ -218,10 +218,16 @@ private:
     pb::LonLat position(const json::value& v, std::string_view where)
     {
         const json::array* p = v.if_array();
-        if (p == nullptr || p->size() < 2 || !(*p)[0].is_number() || !(*p)[1].is_number())
+        std::string got;
+        if (p == nullptr)
+            got = kind_text(v);
+        else if (p->size() < 2)
+            got = p->empty() ? "an empty array" : "one number";
+        else if (!(*p)[0].is_number() || !(*p)[1].is_number())
+            got = std::string(kind_text((*p)[0].is_number() ? (*p)[1] : (*p)[0])) + " in it";
+        if (!got.empty())
             fail(import_errc::invalid_geometry,
-                 std::string(where) + ": a position must be [longitude, latitude], got " +
-                     (p == nullptr ? std::string(kind_text(v)) : quote(json::serialize(v))));
+                 std::string(where) + ": a position must be [longitude, latitude], got " + got);
         return builder_.position((*p)[0].to_number<double>(), (*p)[1].to_number<double>(), where);
     }
 
