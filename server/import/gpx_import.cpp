@@ -55,7 +55,7 @@ private:
                 if (feature.properties.size() >= builder_.limits().max_properties)
                     fail(import_errc::too_much_text, where_is(node, bytes_) + label + ": more than " +
                                                          std::to_string(builder_.limits().max_properties) +
-                                                         " properties, the limit");
+                                                         " properties, the limit for one feature");
                 feature.properties.emplace_back(std::string(name), text_of(c));
             }
         }

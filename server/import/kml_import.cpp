@@ -83,8 +83,7 @@ private:
             if (texts.properties.size() >= builder_.limits().max_properties)
                 fail(import_errc::too_much_text, std::string(where) + ": more than " +
                                                      std::to_string(builder_.limits().max_properties) +
-                                                     " properties; the limit is " +
-                                                     std::to_string(builder_.limits().max_properties));
+                                                     " properties, the limit for one feature");
             texts.properties.emplace_back(std::move(key), std::move(value));
         };
         for (const auto& c : extended.children()) {

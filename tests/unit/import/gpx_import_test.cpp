@@ -173,6 +173,13 @@ TEST_CASE("GPX past the limits is refused: bytes, features, positions")
     CHECK(std::holds_alternative<reference_layer>(import_gpx(track(2000))));
 
     limits = {};
+    limits.max_properties = 1;
+    const auto& properties = error_of(import_gpx(bike_tour, limits));
+    CHECK(properties.code == import_errc::too_much_text);
+    CHECK(properties.message == "line 4 (waypoint \"Tempelhofer Feld, Eingang\"): more than 1 properties, the limit "
+                                "for one feature");
+
+    limits = {};
     limits.max_total_vertices = 5;
     const auto& total = error_of(import_gpx(bike_tour, limits));
     CHECK(total.code == import_errc::too_many_vertices);

@@ -194,6 +194,15 @@ TEST_CASE("KML past the limits is refused: bytes, features, positions, elements"
     CHECK(std::holds_alternative<reference_layer>(import_kml(line(2000))));
 
     limits = {};
+    limits.max_properties = 2;
+    const auto& properties = error_of(import_kml(kml_with(
+        "<Placemark><name>Horta</name><ExtendedData><Data name=\"a\"><value>1</value></Data>\n"
+        "<Data name=\"b\"><value>2</value></Data><Data name=\"c\"><value>3</value></Data></ExtendedData>"
+        "<Point><coordinates>-9.1,38.7</coordinates></Point></Placemark>"), limits));
+    CHECK(properties.code == import_errc::too_much_text);
+    CHECK(properties.message == "line 3 (placemark \"Horta\"): more than 2 properties, the limit for one feature");
+
+    limits = {};
     limits.max_xml_nodes = 20;
     const auto& nodes = error_of(import_kml(living_lab, limits));
     CHECK(nodes.code == import_errc::too_large);
