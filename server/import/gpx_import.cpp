@@ -12,7 +12,7 @@ namespace {
 
 class gpx_reader {
 public:
-    gpx_reader(layer_builder& builder, std::string_view bytes) : builder_(builder), bytes_(bytes) {}
+    gpx_reader(layer_builder& builder, std::string_view bytes) : builder_(builder), lines_(bytes) {}
 
     void read(const pugi::xml_node& root)
     {
@@ -20,7 +20,7 @@ public:
         if (name.empty())
             name = child(root, "name");
         if (!name.empty())
-            builder_.set_name(text_of(name), where_is(name, bytes_));
+            builder_.set_name(text_of(name), where_is(name, lines_));
 
         for (const auto& c : root.children()) {
             if (c.type() != pugi::node_element)
@@ -53,7 +53,7 @@ private:
             } else if (name != "extensions" && name != "link" && name != "rtept" && name != "trkseg" &&
                        c.first_child().type() != pugi::node_element) {
                 if (feature.properties.size() >= builder_.limits().max_properties)
-                    fail(import_errc::too_much_text, where_is(node, bytes_) + label + ": more than " +
+                    fail(import_errc::too_much_text, where_is(node, lines_) + label + ": more than " +
                                                          std::to_string(builder_.limits().max_properties) +
                                                          " properties, the limit for one feature");
                 feature.properties.emplace_back(std::string(name), text_of(c));
@@ -64,7 +64,7 @@ private:
 
     pb::LonLat position_of(const pugi::xml_node& point, std::string_view label)
     {
-        const std::string where = where_is(point, bytes_) + std::string(label);
+        const std::string where = where_is(point, lines_) + std::string(label);
         const auto lat = point.attribute("lat");
         const auto lon = point.attribute("lon");
         if (lat.empty() || lon.empty())
@@ -83,9 +83,9 @@ private:
         std::string label;
         reference_feature feature = texts_of(wpt, "waypoint", label);
         feature.geometry.set_kind(pb::FEATURE_KIND_POINT);
-        builder_.check_positions(1, where_is(wpt, bytes_) + label);
+        builder_.check_positions(1, where_is(wpt, lines_) + label);
         *feature.geometry.add_positions() = position_of(wpt, label);
-        builder_.add(std::move(feature), where_is(wpt, bytes_) + label);
+        builder_.add(std::move(feature), where_is(wpt, lines_) + label);
     }
 
     void read_route(const pugi::xml_node& rte)
@@ -113,18 +113,18 @@ private:
             if (c.type() != pugi::node_element || local_name(c) != points)
                 continue;
             builder_.check_positions(static_cast<std::size_t>(feature.geometry.positions_size()) + 1,
-                                     where_is(c, bytes_) + label);
+                                     where_is(c, lines_) + label);
             *feature.geometry.add_positions() = position_of(c, label);
         }
         if (feature.geometry.positions_size() < 2) {
             builder_.note_skipped();
             return;
         }
-        builder_.add(std::move(feature), where_is(line, bytes_) + label);
+        builder_.add(std::move(feature), where_is(line, lines_) + label);
     }
 
     layer_builder& builder_;
-    std::string_view bytes_;
+    line_counter lines_;
 };
 
 } // namespace

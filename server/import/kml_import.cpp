@@ -22,14 +22,14 @@ struct placemark_texts {
 
 class kml_reader {
 public:
-    kml_reader(layer_builder& builder, std::string_view bytes) : builder_(builder), bytes_(bytes) {}
+    kml_reader(layer_builder& builder, std::string_view bytes) : builder_(builder), lines_(bytes) {}
 
     void read(const pugi::xml_node& root)
     {
         for (const char* container : {"Document", "Folder"}) {
             if (const auto node = child(root, container); !node.empty()) {
                 if (const auto name = child(node, "name"); !name.empty())
-                    builder_.set_name(text_of(name), where_is(name, bytes_));
+                    builder_.set_name(text_of(name), where_is(name, lines_));
                 break;
             }
         }
@@ -59,7 +59,7 @@ private:
             texts.title = text_of(name);
             texts.label = " (placemark " + quote(texts.title) + ")";
         }
-        const std::string where = where_is(placemark, bytes_) + texts.label;
+        const std::string where = where_is(placemark, lines_) + texts.label;
         if (const auto description = child(placemark, "description"); !description.empty())
             texts.description = text_of(description);
         if (const auto extended = child(placemark, "ExtendedData"); !extended.empty())
@@ -110,7 +110,7 @@ private:
         const auto name = local_name(geometry);
         if (name == "MultiGeometry") {
             if (depth >= max_multi_geometry_depth)
-                fail(import_errc::invalid_geometry, where_is(geometry, bytes_) + texts.label + ": MultiGeometry nested more than " +
+                fail(import_errc::invalid_geometry, where_is(geometry, lines_) + texts.label + ": MultiGeometry nested more than " +
                                                         std::to_string(max_multi_geometry_depth) + " deep");
             bool any = false;
             for (const auto& c : geometry.children())
@@ -133,16 +133,16 @@ private:
             coordinates_of = child(child(geometry, "outerBoundaryIs"), "LinearRing");
             if (coordinates_of.empty())
                 fail(import_errc::invalid_geometry,
-                     where_is(geometry, bytes_) + texts.label + ": a Polygon needs an outerBoundaryIs with a LinearRing");
+                     where_is(geometry, lines_) + texts.label + ": a Polygon needs an outerBoundaryIs with a LinearRing");
             for (const auto& c : geometry.children())
                 if (c.type() == pugi::node_element && local_name(c) == "innerBoundaryIs")
                     builder_.note_holes_dropped(1);
         }
         const auto coordinates = child(coordinates_of, "coordinates");
         if (coordinates.empty())
-            fail(import_errc::invalid_geometry, where_is(geometry, bytes_) + texts.label + ": a " + std::string(name) +
+            fail(import_errc::invalid_geometry, where_is(geometry, lines_) + texts.label + ": a " + std::string(name) +
                                                     " needs <coordinates>");
-        const std::string location = where_is(coordinates, bytes_) + texts.label;
+        const std::string location = where_is(coordinates, lines_) + texts.label;
         reference_feature feature;
         feature.geometry.set_kind(kind);
         read_coordinates(text_of(coordinates), feature.geometry, location);
@@ -211,7 +211,7 @@ private:
     }
 
     layer_builder& builder_;
-    std::string_view bytes_;
+    line_counter lines_;
 };
 
 } // namespace

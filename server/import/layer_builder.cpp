@@ -110,6 +110,21 @@ std::size_t line_at(std::string_view text, std::size_t offset)
     return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
+std::size_t line_counter::line_at(std::size_t offset)
+{
+    offset = std::min(offset, text_.size());
+    const auto breaks = [&](std::size_t from, std::size_t to) {
+        return static_cast<std::size_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(from),
+                                                    text_.begin() + static_cast<std::ptrdiff_t>(to), '\n'));
+    };
+    if (offset >= offset_)
+        line_ += breaks(offset_, offset);
+    else
+        line_ -= breaks(offset, offset_);
+    offset_ = offset;
+    return line_;
+}
+
 bool parse_number(std::string_view text, double& value, bool decimal_comma)
 {
     const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };

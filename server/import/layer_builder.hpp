@@ -44,8 +44,26 @@ void check_size(std::string_view bytes, const import_limits& limits);
 template <typename Parse>
 std::variant<reference_layer, import_error> guarded(Parse&& parse);
 
-// 1-based line of the byte at offset in text.
+// 1-based line of the byte at offset in text. Counts from the start: for
+// one message; a reader that names many places uses a line_counter.
 std::size_t line_at(std::string_view text, std::size_t offset);
+
+// Lines of a text, counted from the last offset asked about, so that a
+// reader asking in document order pays for each line break once rather than
+// once per question (a file of 5,000 placemarks would otherwise be scanned
+// 5,000 times).
+class line_counter {
+public:
+    explicit line_counter(std::string_view text) : text_(text) {}
+
+    // 1-based line of the byte at offset.
+    std::size_t line_at(std::size_t offset);
+
+private:
+    std::string_view text_;
+    std::size_t offset_ = 0;
+    std::size_t line_ = 1;
+};
 
 // Parses a decimal number the way files write them: optional sign, digits,
 // optional fraction and exponent, surrounding blanks ignored; with

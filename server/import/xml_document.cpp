@@ -23,11 +23,13 @@ void load_xml(pugi::xml_document& doc, std::string_view bytes, const import_limi
     if (!result)
         fail(import_errc::malformed, "line " + std::to_string(line_at(bytes, static_cast<std::size_t>(result.offset))) +
                                          ": not well-formed XML (" + result.description() + ")");
-    for (const auto& node : doc.children())
-        if (node.type() == pugi::node_doctype)
-            fail(import_errc::unsupported, "line " + std::to_string(line_of(node, bytes)) +
-                                               ": the file has a DOCTYPE; " + format +
-                                               " needs none, and DTDs (with their entities) are not read");
+    for (const auto& node : doc.children()) {
+        if (node.type() != pugi::node_doctype)
+            continue;
+        const auto offset = static_cast<std::size_t>(std::max<std::ptrdiff_t>(node.offset_debug(), 0));
+        fail(import_errc::unsupported, "line " + std::to_string(line_at(bytes, offset)) + ": the file has a DOCTYPE; " +
+                                           format + " needs none, and DTDs (with their entities) are not read");
+    }
     const pugi::xml_node element = doc.document_element();
     if (element.empty())
         fail(import_errc::malformed, std::string("the file has no XML element; a ") + format + " file has <" +
@@ -66,15 +68,15 @@ std::string text_of(const pugi::xml_node& node)
     return first < last ? std::string(first, last) : std::string();
 }
 
-std::size_t line_of(const pugi::xml_node& node, std::string_view bytes)
+std::size_t line_of(const pugi::xml_node& node, line_counter& lines)
 {
     const std::ptrdiff_t offset = node.offset_debug();
-    return offset < 0 ? 0 : line_at(bytes, static_cast<std::size_t>(offset));
+    return offset < 0 ? 0 : lines.line_at(static_cast<std::size_t>(offset));
 }
 
-std::string where_is(const pugi::xml_node& node, std::string_view bytes)
+std::string where_is(const pugi::xml_node& node, line_counter& lines)
 {
-    const std::size_t line = line_of(node, bytes);
+    const std::size_t line = line_of(node, lines);
     return line == 0 ? std::string("an element") : "line " + std::to_string(line);
 }
 

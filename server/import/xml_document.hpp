@@ -9,6 +9,7 @@
 #pragma once
 
 #include "import/import_limits.hpp"
+#include "import/layer_builder.hpp"
 
 #include <pugixml.hpp>
 
@@ -32,10 +33,10 @@ pugi::xml_node child(const pugi::xml_node& node, std::string_view name);
 // The text of an element, without surrounding white space.
 std::string text_of(const pugi::xml_node& node);
 
-// The 1-based line where node starts in bytes (0 when pugixml does not know).
-std::size_t line_of(const pugi::xml_node& node, std::string_view bytes);
+// The 1-based line where node starts (0 when pugixml does not know).
+std::size_t line_of(const pugi::xml_node& node, line_counter& lines);
 
 // "line 14" or, when the line is not known, "an element".
-std::string where_is(const pugi::xml_node& node, std::string_view bytes);
+std::string where_is(const pugi::xml_node& node, line_counter& lines);
 
 } // namespace maptable::imports::detail

@@ -5,7 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 using namespace maptable::imports;
 using namespace maptable::imports::testing;
@@ -67,4 +70,101 @@ TEST_CASE("every error code has a stable name")
     CHECK(std::string(code_name(import_errc::too_large)) == "too_large");
     CHECK(std::string(code_name(import_errc::no_coordinate_columns)) == "no_coordinate_columns");
     CHECK(std::string(format_name(source_format::gpx)) == "gpx");
+}
+
+namespace {
+
+// A layer exactly at the default limits of features and positions: 4,975
+// points and 25 lines of 1,801 positions (50,000 in all, none past the
+// 2,000 of one geometry), written by `point` and `line` in a format.
+template <typename Point, typename Line>
+std::string at_the_limits(Point point, Line line)
+{
+    std::string body;
+    for (int i = 0; i < 4975; ++i)
+        body += point(13.0 + i * 1e-5, 52.5, i);
+    for (int i = 0; i < 25; ++i) {
+        std::vector<std::pair<double, double>> positions;
+        for (int j = 0; j < 1801; ++j)
+            positions.emplace_back(13.0 + j * 1e-5, 52.0 + i * 1e-3);
+        body += line(positions, i);
+    }
+    return body;
+}
+
+std::string number(double value)
+{
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.5f", value);
+    return buffer;
+}
+
+void check_at_the_limits(const import_result& result)
+{
+    const auto& layer = layer_of(result);
+    CHECK(layer.features.size() == 5000);
+    CHECK(layer.total_vertices == 50'000);
+}
+
+} // namespace
+
+TEST_CASE("files at the default limits of features and positions are accepted in every format")
+{
+    const import_limits limits;
+    REQUIRE(limits.max_features == 5000);
+    REQUIRE(limits.max_total_vertices == 50'000);
+
+    check_at_the_limits(import_geojson(
+        R"({"type": "FeatureCollection", "features": [)" +
+        at_the_limits(
+            [](double lon, double lat, int i) {
+                return std::string(i ? "," : "") + R"({"type": "Feature", "properties": {"name": "P)" +
+                       std::to_string(i) + R"("}, "geometry": {"type": "Point", "coordinates": [)" + number(lon) +
+                       "," + number(lat) + "]}}\n";
+            },
+            [](const std::vector<std::pair<double, double>>& positions, int) {
+                std::string line = R"(,{"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [)";
+                for (std::size_t j = 0; j < positions.size(); ++j) {
+                    line += j ? ",[" : "[";
+                    line += number(positions[j].first) + "," + number(positions[j].second) + "]";
+                }
+                return line + "]}}\n";
+            }) +
+        "]}"));
+
+    check_at_the_limits(import_kml(
+        "<kml><Document>\n" +
+        at_the_limits(
+            [](double lon, double lat, int i) {
+                return "<Placemark><name>P" + std::to_string(i) + "</name><Point><coordinates>" + number(lon) + "," +
+                       number(lat) + "</coordinates></Point></Placemark>\n";
+            },
+            [](const std::vector<std::pair<double, double>>& positions, int) {
+                std::string line = "<Placemark><LineString><coordinates>";
+                for (const auto& [lon, lat] : positions)
+                    line += number(lon) + "," + number(lat) + "\n";
+                return line + "</coordinates></LineString></Placemark>\n";
+            }) +
+        "</Document></kml>\n"));
+
+    check_at_the_limits(import_gpx(
+        "<gpx version=\"1.1\">\n" +
+        at_the_limits(
+            [](double lon, double lat, int i) {
+                return "<wpt lat=\"" + number(lat) + "\" lon=\"" + number(lon) + "\"><name>P" + std::to_string(i) +
+                       "</name></wpt>\n";
+            },
+            [](const std::vector<std::pair<double, double>>& positions, int) {
+                std::string line = "<trk><trkseg>\n";
+                for (const auto& [lon, lat] : positions)
+                    line += "<trkpt lat=\"" + number(lat) + "\" lon=\"" + number(lon) + "\"/>\n";
+                return line + "</trkseg></trk>\n";
+            }) +
+        "</gpx>\n"));
+
+    std::string csv = "name;lon;lat\n";
+    for (int i = 0; i < 5000; ++i)
+        csv += std::to_string(i) + ";13,5;52,5\n";
+    const auto& layer = layer_of(import_csv(csv));
+    CHECK(layer.features.size() == 5000);
 }
