@@ -122,7 +122,7 @@ public:
             fail(import_errc::unsupported, "this is TopoJSON, not GeoJSON: convert it to GeoJSON first (e.g. with "
                                            "topo2geo or mapshaper)");
         } else {
-            read_geometry(root, feature_texts{}, "the geometry", 0);
+            read_geometry(root, feature_texts{}, "the geometry");
             what_was_read_ = "the geometry is empty";
         }
     }
@@ -172,7 +172,7 @@ private:
             builder_.note_skipped();
             return;
         }
-        read_geometry(*geometry, texts, where, 0);
+        read_geometry(*geometry, texts, where);
     }
 
     void read_properties(const json::object& properties, feature_texts& texts, std::string_view where)
@@ -265,7 +265,7 @@ private:
         builder_.note_holes_dropped(rings.size() - 1);
     }
 
-    void read_geometry(const json::value& value, const feature_texts& texts, std::string_view where, int depth)
+    void read_geometry(const json::value& value, const feature_texts& texts, std::string_view where)
     {
         const json::object* geometry = value.if_object();
         if (geometry == nullptr)
@@ -280,7 +280,7 @@ private:
             if (members->get_array().empty())
                 builder_.note_skipped();
             for (const auto& member : members->get_array())
-                read_geometry(member, texts, where, depth + 1);
+                read_geometry(member, texts, where);   // as deep as max_json_depth allows
         } else if (type == "Point") {
             const auto& c = coordinates(*geometry, where);
             reference_feature feature;
