@@ -98,6 +98,9 @@ void check_size(std::string_view bytes, const import_limits& limits)
     if (bytes.size() > limits.max_bytes)
         fail(import_errc::too_large,
              "the file is " + size_text(bytes.size()) + "; the limit is " + size_text(limits.max_bytes));
+    // A byte order mark alone is what an editor saves for an empty UTF-8 file.
+    if (bytes.substr(0, 3) == "\xEF\xBB\xBF")
+        bytes.remove_prefix(3);
     const bool blank = std::all_of(bytes.begin(), bytes.end(),
                                    [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
     if (blank)

@@ -57,6 +57,8 @@ TEST_CASE("a file of no known format, an empty and an oversized one are refused 
                             "export the data as one of them");
 
     CHECK(error_of(import_layer("")).code == import_errc::empty);
+    CHECK(error_of(import_layer("\xEF\xBB\xBF\r\n")).code == import_errc::empty);
+    CHECK(error_of(import_layer("\xEF\xBB\xBF\r\n")).message == "the file is empty");
 
     import_options options;
     options.limits.max_bytes = 4;
