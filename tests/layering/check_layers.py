@@ -62,6 +62,8 @@ LAYERS = [
      "room hosts, registry, frames, replay; Asio, no Beast"),
     ("export", ["server/export"], ["model", "server_limits"],
      "GeoJSON, JSON, CSV and report exports: pure functions of state and events"),
+    ("import", ["server/import"], ["model"],
+     "reference-layer parsers (GeoJSON, KML, GPX, CSV): bytes in, a layer or an error out; no I/O"),
     ("session", ["server/session"], ["room", "auth", "metrics", "server_limits"],
      "one joined participant: join, auth, routing; no Beast"),
     ("net", ["server/net"], ["session", "export", "metrics", "server_limits", "webhook"],
