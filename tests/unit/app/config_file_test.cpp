@@ -9,9 +9,11 @@
 
 #include <boost/program_options.hpp>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 
 namespace po = boost::program_options;
@@ -190,4 +192,28 @@ TEST_CASE("parse_config_file returns options that program_options stores like fl
     po::notify(vm);
     CHECK(port == 8081);
     CHECK(sources == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("deploy/maptable.toml.example is accepted as it is, and with its commented settings turned on") {
+    const std::string example = std::string(MAPTABLE_SOURCE_DIR) + "/deploy/maptable.toml.example";
+    auto outcome = parse({"--config", example});
+    REQUIRE_MESSAGE(outcome.config, outcome.errors);
+    CHECK(outcome.config->port == 8080);
+    CHECK(outcome.config->public_url == "https://maps.example.org");
+    CHECK(outcome.config->limits.max_connections == 20000);
+
+    // Every "#key = value" line (and the list under it) uncommented: the
+    // settings the file offers are real flags with values they accept.
+    std::ifstream in(example);
+    std::string line, uncommented;
+    const std::regex setting(R"(^#([a-z-]+ = .*|  ".*|\]))");
+    while (std::getline(in, line)) {
+        if (std::regex_match(line, setting)) line = line.substr(1);
+        uncommented += line + "\n";
+    }
+    config_file all(uncommented);
+    outcome = parse({"--config", all.path()});
+    REQUIRE_MESSAGE(outcome.config, outcome.errors << uncommented);
+    CHECK(outcome.config->node_id == "node-a");
+    CHECK(outcome.config->tile_sources.size() == 1);
 }
