@@ -6,6 +6,11 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
 #include <libpq-fe.h>
 
 #include <chrono>
@@ -416,6 +421,86 @@ std::string target_of(const std::string& url)
 
 } // namespace
 
+// ------------------------------------------------------------------ wire
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+struct wire::impl {
+    asio::io_context io;
+    websocket::stream<beast::tcp_stream> ws{io};
+    beast::flat_buffer buffer;
+
+    void set_deadline(duration timeout) {
+        if (timeout.count() < 0)
+            beast::get_lowest_layer(ws).expires_never();
+        else
+            beast::get_lowest_layer(ws).expires_after(timeout);
+    }
+    // Runs one asynchronous step to its end; the tcp_stream's deadline ends
+    // it with beast::error::timeout.
+    template <class Start>
+    beast::error_code run(duration timeout, Start start) {
+        set_deadline(timeout);
+        beast::error_code result;
+        start([&result](beast::error_code ec, auto&&...) { result = ec; });
+        io.restart();
+        io.run();
+        return result;
+    }
+};
+
+wire::wire(unsigned short port, const std::string& target, duration timeout)
+    : impl_(std::make_unique<impl>())
+{
+    const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
+    auto ec = impl_->run(timeout, [&](auto handler) { beast::get_lowest_layer(impl_->ws).async_connect(endpoint, handler); });
+    if (ec)
+        throw std::runtime_error("connect: " + ec.message());
+    impl_->ws.read_message_max(64 * 1024 * 1024);
+    ec = impl_->run(timeout, [&](auto handler) {
+        impl_->ws.async_handshake("127.0.0.1:" + std::to_string(port), target, handler);
+    });
+    if (ec)
+        throw std::runtime_error("upgrade: " + ec.message());
+    impl_->ws.binary(true);
+}
+
+wire::~wire()
+{
+    beast::error_code ignored;
+    beast::get_lowest_layer(impl_->ws).socket().close(ignored);
+}
+
+void wire::send(const pb::ClientMessage& message)
+{
+    const auto bytes = message.SerializeAsString();
+    impl_->run(forever, [&](auto handler) { impl_->ws.async_write(asio::buffer(bytes), handler); });
+}
+
+std::optional<pb::ServerMessage> wire::next(duration timeout)
+{
+    while (buffered_.empty()) {
+        const auto ec = impl_->run(timeout, [&](auto handler) { impl_->ws.async_read(impl_->buffer, handler); });
+        if (ec) {
+            timed_out_ = ec == beast::error::timeout;
+            close_.code = static_cast<std::uint16_t>(impl_->ws.reason().code);
+            close_.reason = std::string(impl_->ws.reason().reason.data(), impl_->ws.reason().reason.size());
+            return std::nullopt;
+        }
+        pb::ServerFrame frame;
+        const auto data = impl_->buffer.cdata();
+        frame.ParseFromArray(data.data(), static_cast<int>(data.size()));
+        impl_->buffer.consume(impl_->buffer.size());
+        buffered_.assign(frame.messages().begin(), frame.messages().end());
+    }
+    auto m = buffered_.front();
+    buffered_.erase(buffered_.begin());
+    return m;
+}
+
 // ------------------------------------------------------------------ room_client
 
 room_client::room_client(cluster& c, std::string room, std::string name)
@@ -433,7 +518,7 @@ void room_client::drop()
     node_ = -1;
 }
 
-room_client::join_outcome room_client::try_join(std::size_t first)
+room_client::join_outcome room_client::try_join(std::size_t first, wire::duration step_timeout)
 {
     drop();
     join_outcome outcome;
@@ -446,9 +531,9 @@ room_client::join_outcome room_client::try_join(std::size_t first)
     // A Redirect names the owner; an owner that moved again meanwhile
     // redirects once more. More hops than nodes would be a loop.
     for (int hop = 0; hop <= int(cluster_.size()) + 1; ++hop) {
-        std::unique_ptr<raw_client> socket;
+        std::unique_ptr<wire> socket;
         try {
-            socket = std::make_unique<raw_client>(port, target);
+            socket = std::make_unique<wire>(port, target, step_timeout);
         } catch (const std::exception& e) {
             outcome.failure = "cannot connect to port " + std::to_string(port) + ": " + e.what();
             return outcome;
@@ -459,10 +544,11 @@ room_client::join_outcome room_client::try_join(std::size_t first)
                                                 : std::nullopt,
                                   join_id));
         for (;;) {
-            auto m = socket->next();
+            auto m = socket->next(step_timeout);
             if (!m) {
-                outcome.failure = "closed during the join: " + std::to_string(socket->close().code) + " " +
-                                  socket->close().reason;
+                outcome.failure = socket->timed_out() ? std::string("no answer to the join in time")
+                                                      : "closed during the join: " + std::to_string(socket->close().code) +
+                                                            " " + socket->close().reason;
                 return outcome;
             }
             if (m->has_redirect() && m->redirect().request_id() == join_id) {
@@ -492,6 +578,7 @@ room_client::join_outcome room_client::try_join(std::size_t first)
                 have_replica_ = true;
                 socket_ = std::move(socket);
                 node_ = cluster_.node_at(port);
+                joined_at_ = std::chrono::steady_clock::now();
                 outcome.joined = true;
                 outcome.node = node_;
                 return outcome;
@@ -528,13 +615,26 @@ room_client::join_outcome room_client::join(std::size_t first, int rounds)
 
 std::uint64_t room_client::send_chat(const std::string& text)
 {
+    return send_command(chat_command(0, text));
+}
+
+std::uint64_t room_client::send_command(pb::ClientMessage command)
+{
     const auto id = next_request_++;
-    auto m = chat_command(id, text);
-    sent_[id] = m;
+    command.set_request_id(id);
+    sent_[id] = command;
     pending_.insert(id);
     if (socket_)
-        socket_->send(m);
+        socket_->send(command);
     return id;
+}
+
+bool room_client::read_until_seq(std::uint64_t seq)
+{
+    while (replica_.seq() < seq)
+        if (!read_one())
+            return false;
+    return true;
 }
 
 void room_client::resend_pending()

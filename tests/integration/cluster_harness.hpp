@@ -7,7 +7,7 @@
 // are real processes, so a test can kill -9 one, pause it with SIGSTOP, or
 // stop PostgreSQL under them.
 //
-// The client speaks the wire protocol directly (raw_client) so that a test
+// The client speaks the wire protocol directly (no SDK) so that a test
 // sees every Ack, Error, Redirect and close code, and decides itself what to
 // resend: a command is resent with its request id after a reconnect, which
 // the server's command-id check turns into the original Ack when the command
@@ -15,7 +15,7 @@
 #pragma once
 
 #include "postgres_server.hpp"
-#include "raw_client.hpp"
+#include "raw_client.hpp"   // pb, raw_close, join_message, chat_command
 
 #include "model/room_state.hpp"
 
@@ -128,6 +128,37 @@ private:
 // The port in a ws://host:port/... URL; 0 when there is none.
 unsigned short port_of(const std::string& url);
 
+// A WebSocket connection to a node whose every step can be given up after a
+// while: a paused node accepts TCP connections (its kernel does) but never
+// answers, and a client must then try elsewhere, as a real one would.
+class wire {
+public:
+    using duration = std::chrono::milliseconds;
+    static constexpr duration forever{-1};
+
+    // Connects to 127.0.0.1:port and upgrades on target; throws
+    // std::runtime_error when that fails or takes longer than timeout.
+    wire(unsigned short port, const std::string& target, duration timeout);
+    ~wire();
+    wire(const wire&) = delete;
+    wire& operator=(const wire&) = delete;
+
+    void send(const pb::ClientMessage& message);   // errors show in the next read
+    // The next server message; nullopt when the connection closed (close())
+    // or nothing came within timeout (timed_out(); the connection is then
+    // closed too).
+    std::optional<pb::ServerMessage> next(duration timeout = forever);
+    const raw_close& close() const { return close_; }
+    bool timed_out() const { return timed_out_; }
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+    std::vector<pb::ServerMessage> buffered_;
+    raw_close close_;
+    bool timed_out_ = false;
+};
+
 // A participant of one room, on whichever node owns it.
 class room_client {
 public:
@@ -144,8 +175,9 @@ public:
 
     // Joins (resuming from the replica once it has one) at node `first`,
     // following Redirects to the owner. One attempt: a refused connection,
-    // an Error or a close ends it unjoined.
-    join_outcome try_join(std::size_t first);
+    // an Error, a close, or a node that does not answer within step_timeout
+    // (paused) ends it unjoined.
+    join_outcome try_join(std::size_t first, wire::duration step_timeout = std::chrono::milliseconds(1500));
 
     // Joins at `first`, then the other running nodes in turn, until one
     // attempt succeeds; between rounds it backs off a little, as any client
@@ -165,9 +197,15 @@ public:
     // Sends again every command not yet answered (after a reconnect).
     void resend_pending();
 
+    // Sends any command (its request id is set here) and returns the id.
+    std::uint64_t send_command(pb::ClientMessage command);
+
     // Reads one message and processes it (Ack, Error, Event). Returns false
     // when the connection closed (see last_close()), and drops the socket.
     bool read_one();
+    // Reads until the replica has reached seq; false when the connection
+    // closed first.
+    bool read_until_seq(std::uint64_t seq);
     // Reads until every pending command is answered; false when the
     // connection closed first.
     bool drain();
@@ -189,6 +227,9 @@ public:
     // Forgets the connection without closing it cleanly (after its node died).
     void drop();
 
+    // The Welcome of the last successful join (its time, for fail-over times).
+    std::chrono::steady_clock::time_point joined_at() const { return joined_at_; }
+
 private:
     void on_message(const pb::ServerMessage& m);
 
@@ -196,7 +237,7 @@ private:
     std::string room_;
     std::string name_;
     std::string client_id_;
-    std::unique_ptr<raw_client> socket_;
+    std::unique_ptr<wire> socket_;
     int node_ = -1;
     model::room_state replica_;
     std::string epoch_;
@@ -209,6 +250,7 @@ private:
     std::map<std::uint64_t, std::string> events_seen_;
     std::vector<std::string> problems_;
     raw_close last_close_;
+    std::chrono::steady_clock::time_point joined_at_;
 };
 
 // One stored event of a room, as the log holds it.
