@@ -749,4 +749,12 @@ std::vector<std::string> log_problems(const std::vector<stored_event>& log,
     return problems;
 }
 
+std::string describe(const std::vector<std::string>& problems)
+{
+    std::string out;
+    for (const auto& p : problems)
+        out += p + "\n";
+    return out;
+}
+
 } // namespace maptable::test::cluster_test

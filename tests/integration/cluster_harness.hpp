@@ -272,4 +272,7 @@ std::vector<stored_event> stored_events(const std::string& store_url, const std:
 std::vector<std::string> log_problems(const std::vector<stored_event>& log,
                                       const std::vector<const room_client*>& clients);
 
+// The problems one per line, for a failure message.
+std::string describe(const std::vector<std::string>& problems);
+
 } // namespace maptable::test::cluster_test
