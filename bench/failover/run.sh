@@ -10,7 +10,7 @@
 #      of one, AddFeature then UpdateFeatures, each acked after its commit)
 #      at rising offered rates, against one node on SQLite and against two
 #      nodes on PostgreSQL (half the rooms on each).
-# Appends one JSON line per run to bench/results/failover.jsonl and prints
+# Appends one JSON line per run to bench/failover/results.jsonl and prints
 # them. It starts its own PostgreSQL (initdb in a temp dir; as root, as the
 # postgres user) and removes it at the end.
 #
@@ -27,7 +27,7 @@ build_dir=${BUILD_DIR:-$root/build}
 server_bin=$build_dir/server/maptable-server
 failover_bin=$build_dir/bench/failover/maptable-failover
 loadgen_bin=$build_dir/bench/maptable-loadgen
-results=${RESULTS:-$root/bench/results/failover.jsonl}
+results=${RESULTS:-$root/bench/failover/results.jsonl}
 parts=${PARTS:-"failover throughput"}
 nodes=${NODES:-3}
 rooms=${ROOMS:-6}
