@@ -107,6 +107,28 @@ std::string parse_public_url(const std::string& url)
     return out;
 }
 
+std::string parse_advertise_url(const std::string& url)
+{
+    const auto scheme_end = url.find("://");
+    const auto scheme = scheme_end == std::string::npos ? std::string() : url.substr(0, scheme_end);
+    const auto rest = scheme_end == std::string::npos ? std::string() : url.substr(scheme_end + 3);
+    const auto host = rest.substr(0, rest.find('/'));
+    if ((scheme != "ws" && scheme != "wss") || host.empty() || url.find_first_of("?#@ \t\r\n") != std::string::npos)
+        throw std::invalid_argument("--advertise-url: '" + url +
+                                    "' is not a WebSocket address; write ws(s)://host[:port]/v1/ws, e.g. "
+                                    "wss://node1.example.org/v1/ws");
+    return url;
+}
+
+std::string advertise_url_from(const std::string& public_url)
+{
+    if (public_url.rfind("https://", 0) == 0)
+        return "wss://" + public_url.substr(8) + "/v1/ws";
+    if (public_url.rfind("http://", 0) == 0)
+        return "ws://" + public_url.substr(7) + "/v1/ws";
+    return public_url;
+}
+
 std::string default_web_root()
 {
     namespace fs = std::filesystem;
@@ -294,12 +316,16 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         return fail("--durability is full or normal");
     if (!c.store.empty() && !store::is_postgres_url(c.store))
         return fail("--store is a postgresql:// (or postgres://) URL; leave it out for the SQLite file in --data-dir");
+    if (c.lease_ms == 0)
+        return fail("--lease-ms is at least 1 (milliseconds)");
     if (c.tls_cert.empty() != c.tls_key.empty())
         return fail("--tls-cert and --tls-key go together: give both for TLS, or neither");
     try {
         c.allowed_origins = parse_origin_list(allowed_origins);
         if (!c.public_url.empty())
             c.public_url = parse_public_url(c.public_url);
+        if (!c.advertise_url.empty())
+            c.advertise_url = parse_advertise_url(c.advertise_url);
         check_tile_url(c.tile_url);
     } catch (const std::invalid_argument& e) {
         return fail(e.what());

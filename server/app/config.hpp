@@ -79,6 +79,16 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
 // http(s)://host[:port][/path] without a query or fragment.
 std::string parse_public_url(const std::string& url);
 
+// "wss://node1.example.org/v1/ws" as it is. Throws std::invalid_argument
+// unless it is ws(s)://host[:port][/path] without a query or fragment (the
+// Redirect adds ?room=).
+std::string parse_advertise_url(const std::string& url);
+
+// The WebSocket address of a server whose public base URL is public_url
+// (parse_public_url's form): "https://maps.example.org" ->
+// "wss://maps.example.org/v1/ws".
+std::string advertise_url_from(const std::string& public_url);
+
 // Where the browser app is when --web-root is not given: <prefix>/share/maptable/web
 // beside an installed binary (<prefix>/bin), else the source tree's web/dist
 // (a server run from a build directory).

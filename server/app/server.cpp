@@ -30,10 +30,20 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 namespace maptable::app {
 
 namespace {
 constexpr const char* shutdown_reason = "the server is shutting down; reconnect shortly";
+
+std::string host_name()
+{
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
+        return "localhost";
+    return name;
+}
 }
 
 int run_server(const server_config& config)
@@ -149,7 +159,19 @@ int run_server(const server_config& config)
                                       (address.is_v6() ? "[" + bound.address().to_string() + "]"
                                                        : bound.address().to_string()) +
                                       ":" + std::to_string(bound.port());
+    const std::string public_url = admin_api->public_url;
     context.admin_api = std::move(admin_api);
+    // Several nodes on one PostgreSQL store share its rooms by lease: this
+    // node's name and where other nodes send the clients of rooms it owns.
+    // Set before the I/O runs, so before any join can load a room.
+    if (on_postgres) {
+        store::lease_owner me;
+        me.node_id = !config.node_id.empty() ? config.node_id : host_name() + ":" + std::to_string(bound.port());
+        me.url = !config.advertise_url.empty() ? config.advertise_url : advertise_url_from(public_url);
+        me.ttl = std::chrono::milliseconds(config.lease_ms);
+        spdlog::info("room leases: node {} at {}, lease {} ms", me.node_id, me.url, config.lease_ms);
+        rooms.enable_leases(std::move(me));
+    }
     // Before the line below: a script that reads it may signal at once, and
     // a signal_set catches (and keeps) a signal from its construction on.
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);

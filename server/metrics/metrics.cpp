@@ -136,6 +136,15 @@ std::string render(const instruments& m, const char* (*command_name)(int field_n
     scalar(out, "maptable_store_writable", "gauge",
            "1 while the store accepts writes; 0 once its file was replaced, unlinked or failed for good.",
            m.store_writable.value());
+    scalar(out, "maptable_rooms_owned", "gauge",
+           "Rooms whose lease this node holds (several nodes on one PostgreSQL store; 0 on SQLite).",
+           m.rooms_owned.value());
+    scalar(out, "maptable_lease_steps_down_total", "counter",
+           "Rooms this node gave up because another node had taken their lease over; their clients were sent away "
+           "with close 4001.",
+           static_cast<std::int64_t>(m.lease_steps_down.value()));
+    scalar(out, "maptable_redirects_total", "counter", "Joins answered with a Redirect to the node that owns the room.",
+           static_cast<std::int64_t>(m.redirects.value()));
 
     header(out, "maptable_resumes_total", "counter", "Joins that asked to resume, by how they were answered.");
     static constexpr const char* outcomes[] = {"recovered", "snapshot", "fresh"};

@@ -90,6 +90,9 @@ struct instruments {
     counter_family<3> resumes;        // by resume_outcome
     counter handler_exceptions;       // exceptions that escaped a handler to an event loop (one connection or room ended)
     gauge store_writable;             // 1 while the store accepts writes; 0 once its file was lost or it failed for good
+    gauge rooms_owned;                // rooms whose lease this node holds (several nodes on PostgreSQL; 0 on SQLite)
+    counter lease_steps_down;         // rooms given up because another node took their lease (renewal or fenced append)
+    counter redirects;                // joins sent to the node that owns their room
     histogram commit_batch_events{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
     histogram commit_seconds{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1};
     histogram ack_seconds{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5};

@@ -96,13 +96,15 @@ constexpr std::chrono::minutes longest_vote_wait{10};
 } // namespace
 
 room_host::room_host(boost::asio::any_io_executor executor, boost::asio::any_io_executor work, std::string room_id,
-                     store::commit_queue& store, const server_limits& limits, idle_callback on_idle)
+                     store::commit_queue& store, const server_limits& limits, idle_callback on_idle,
+                     const store::lease_owner* lease)
     : strand_(boost::asio::make_strand(executor))
     , work_(std::move(work))
     , id_(std::move(room_id))
     , store_(store)
     , limits_(limits)
     , on_idle_(std::move(on_idle))
+    , lease_(lease)
     , committed_(id_)
     , speculative_(id_)
     , presence_timer_(strand_)
@@ -147,9 +149,26 @@ void room_host::do_load()
     options.events_before_snapshot = limits_.resume_window_events;
     store_.run([self = shared_from_this(), options](store::event_log& log) {
         try {
+            // Claimed before the load, in the same queue as appends: the
+            // claim waits for a stale owner's append in flight (its row
+            // lock), and the load after it sees that append.
+            std::uint64_t generation = 0;
+            if (self->lease_ != nullptr && log.leases() != nullptr) {
+                auto claim = log.leases()->acquire(self->id_, *self->lease_);
+                if (auto* held = std::get_if<store::lease_holder>(&claim)) {
+                    boost::asio::post(self->strand_, [self, holder = std::move(*held)]() mutable {
+                        self->guarded("on_owned_elsewhere", [&] { self->on_owned_elsewhere(std::move(holder)); });
+                    });
+                    return;
+                }
+                generation = std::get<store::lease_grant>(claim).generation;
+            }
+            self->lease_generation_ = generation;
+            if (generation != 0)
+                metrics::global().rooms_owned.add(1);
             auto history = log.load(self->id_, options);
-            boost::asio::post(self->strand_, [self, h = std::move(history)]() mutable {
-                self->guarded("on_loaded", [&] { self->on_loaded(std::move(h)); });
+            boost::asio::post(self->strand_, [self, h = std::move(history), generation]() mutable {
+                self->guarded("on_loaded", [&] { self->on_loaded(std::move(h), generation); });
             });
         } catch (const std::exception& e) {
             boost::asio::post(self->strand_, [self, why = std::string(e.what())] {
@@ -159,10 +178,10 @@ void room_host::do_load()
     });
 }
 
-void room_host::on_loaded(store::room_history history)
+void room_host::on_loaded(store::room_history history, std::uint64_t generation)
 {
     if (phase_ != phase::loading)
-        return;  // shut down meanwhile
+        return give_up_lease();  // shut down or stepped down meanwhile
     model::room_state state(id_);
     if (history.snapshot) {
         pb::RoomState snapshot;
@@ -188,7 +207,8 @@ void room_host::on_loaded(store::room_history history)
         remember_op(it->client_id, it->op_id, it->seq);
     ops_beyond_window_ = ops_beyond_window_ || history.recent_ops.size() >= limits_.recent_ops_per_room;
     phase_ = phase::ready;
-    spdlog::info("room={} loaded seq={} events_replayed={}{}", id_, committed_.seq(), history.events.size(),
+    spdlog::info("room={} loaded seq={} events_replayed={}{}{}", id_, committed_.seq(), history.events.size(),
+                 generation != 0 ? " lease_generation=" + std::to_string(generation) : std::string(),
                  failed_loads_ > 0 ? " after " + std::to_string(failed_loads_) + " failed load(s)" : std::string());
     failed_loads_ = 0;
 
@@ -202,10 +222,97 @@ void room_host::on_loaded(store::room_history history)
         arm_idle_timer();
 }
 
+void room_host::on_owned_elsewhere(store::lease_holder holder)
+{
+    if (phase_ != phase::loading)
+        return;
+    spdlog::info("room={} is owned by node {} ({}): its joins are sent there", id_, holder.node_id, holder.url);
+    {
+        std::lock_guard lock(moved_mutex_);
+        moved_to_ = holder.url;
+    }
+    // Not kept: the next join asks the lease table again, so a takeover
+    // after the owner's death is noticed by the first join after it.
+    phase_ = phase::gone;
+    on_idle_(*this);
+    for (auto& j : std::exchange(waiting_joins_, {}))
+        j.done(join_outcome::moved, holder.url);
+}
+
+std::string room_host::moved_to() const
+{
+    std::lock_guard lock(moved_mutex_);
+    return moved_to_;
+}
+
+void room_host::give_up_lease()
+{
+    const auto generation = lease_generation_.exchange(0);
+    if (generation == 0)
+        return;
+    metrics::global().rooms_owned.add(-1);
+    // Released, not left to expire: the next node a client joins takes the
+    // room at once (a planned restart, an idle room). A release that fails
+    // only means the lease expires by itself.
+    store_.run([room = id_, generation](store::event_log& log) {
+        try {
+            if (auto* leases = log.leases())
+                leases->release(room, generation);
+        } catch (const std::exception& e) {
+            spdlog::warn("room={} lease not released ({}); it expires by itself", room, e.what());
+        }
+    });
+}
+
+void room_host::step_down(std::uint64_t generation, std::string why)
+{
+    boost::asio::post(strand_, [self = shared_from_this(), generation, why = std::move(why)] {
+        self->guarded("step_down", [&] {
+            if (generation != 0 && self->lease_generation_.load() == generation)
+                self->do_step_down(why);
+        });
+    });
+}
+
+// Another node sequences this room now. Nothing in the store or queued is
+// acked (it was not stored, or the new owner loaded it: the clients resend
+// after they resume there, and the new owner's log recognises what it
+// holds) nor refused (that would say "not applied"). Every member is sent
+// away with "room moved"; the host leaves the registry.
+void room_host::do_step_down(const std::string& why)
+{
+    if (phase_ == phase::gone)
+        return;
+    spdlog::warn("room={} steps down: {}; its {} connection(s) are sent to the new owner", id_, why, members_.size());
+    metrics::global().lease_steps_down.add();
+    if (lease_generation_.exchange(0) != 0)
+        metrics::global().rooms_owned.add(-1);
+    phase_ = phase::gone;
+    idle_timer_.cancel();
+    presence_timer_.cancel();
+    vote_timer_.cancel();
+    in_store_.clear();
+    queued_.clear();
+    auto members = std::exchange(members_, {});
+    for (auto& [key, m] : members) {
+        fanout_.remove(key);
+        if (auto who = m.who.lock())
+            who->disconnect(std::string(room_moved_reason));
+    }
+    online_.clear();
+    on_idle_(*this);
+    for (auto& j : std::exchange(waiting_joins_, {}))
+        j.done(join_outcome::gone, {});
+    if (auto done = std::exchange(shutdown_done_, nullptr))
+        done();
+}
+
 void room_host::fail_load(const std::string& why)
 {
     if (phase_ != phase::loading)
         return;
+    // Not kept while failed: another node may serve the room meanwhile.
+    give_up_lease();
     ++failed_loads_;
     next_load_at_ = load_started_ + load_backoff(failed_loads_);
     spdlog::error("room={} failed to load (attempt {}): {}; a join after {} s loads it again", id_, failed_loads_, why,
@@ -214,7 +321,7 @@ void room_host::fail_load(const std::string& why)
     auto joins = std::move(waiting_joins_);
     waiting_joins_.clear();
     for (auto& j : joins)
-        j.done(join_outcome::unavailable);
+        j.done(join_outcome::unavailable, {});
     arm_idle_timer();  // unloaded when nobody asks for it meanwhile
 }
 
@@ -240,7 +347,7 @@ void room_host::do_join(pending_join request)
         // The store may be back: a join after the backoff loads the room
         // again, and waits for that load like the first join did.
         if (std::chrono::steady_clock::now() < next_load_at_) {
-            request.done(join_outcome::unavailable);
+            request.done(join_outcome::unavailable, {});
             return;
         }
         spdlog::info("room={} loading again after {} failed load(s), for a join", id_, failed_loads_);
@@ -249,10 +356,10 @@ void room_host::do_join(pending_join request)
         do_load();
         return;
     case phase::gone:
-        request.done(join_outcome::gone);
+        request.done(join_outcome::gone, {});
         return;
     case phase::closing:
-        request.done(join_outcome::unavailable);
+        request.done(join_outcome::unavailable, {});
         return;
     case phase::ready:
         break;
@@ -260,11 +367,11 @@ void room_host::do_join(pending_join request)
     // Committed state: a removal still in the store does not refuse yet; it
     // kicks this connection when it commits.
     if (committed_.data().removed.contains(request.actor.id)) {
-        request.done(join_outcome::removed);
+        request.done(join_outcome::removed, {});
         return;
     }
     if (members_.size() >= limits_.max_participants_per_room) {
-        request.done(join_outcome::full);
+        request.done(join_outcome::full, {});
         return;
     }
     idle_timer_.cancel();
@@ -289,7 +396,7 @@ void room_host::do_join(pending_join request)
     // Tell the session first: its connection strand then marks it joined
     // before the Welcome is queued there, so a command the client sends the
     // moment it sees the Welcome is never refused as NOT_JOINED.
-    request.done(join_outcome::joined);
+    request.done(join_outcome::joined, {});
     send_welcome(request, participant);
 }
 
@@ -512,6 +619,7 @@ void room_host::start_commit()
         r.client_id = p.op_client;
         r.op_id = p.op_client.empty() ? 0 : p.request_id;
         r.bytes = p.bytes;
+        r.lease_generation = lease_generation_.load();
         records.push_back(std::move(r));
     }
     store_.append(std::move(records), [self = shared_from_this()](store::append_error result) {
@@ -527,6 +635,10 @@ void room_host::on_committed(store::append_error result)
         return;   // the room failed meanwhile: its members resume and the next load reads what was stored
     if (result == store::append_error::duplicate)
         return on_duplicate();
+    if (result == store::append_error::fenced)
+        return do_step_down("another node took its lease over; the log refused events " +
+                            std::to_string(in_store_.front().event.seq()) + ".." +
+                            std::to_string(in_store_.back().event.seq()));
     if (result != store::append_error::ok) {
         spdlog::error("room={} could not store events {}..{}: I/O error", id_, in_store_.front().event.seq(),
                       in_store_.back().event.seq());
@@ -1020,6 +1132,7 @@ void room_host::arm_idle_timer()
             self->phase_ = phase::gone;
             // Nothing may keep an unloaded room alive; its votes close when it loads again.
             self->vote_timer_.cancel();
+            self->give_up_lease();
             self->on_idle_(*self);
         });
     });
@@ -1059,8 +1172,11 @@ void room_host::finish_shutdown()
     presence_timer_.cancel();
     vote_timer_.cancel();
     for (auto& j : waiting_joins_)
-        j.done(join_outcome::unavailable);
+        j.done(join_outcome::unavailable, {});
     waiting_joins_.clear();
+    // A clean shutdown hands the room over at once: the next node a client
+    // joins takes it without waiting for the lease to expire.
+    give_up_lease();
     if (auto done = std::exchange(shutdown_done_, nullptr))
         done();
 }
@@ -1098,11 +1214,12 @@ void room_host::close_room() noexcept
                 who->disconnect("the room failed on the server; join again");
         }
         online_.clear();
+        give_up_lease();
         // Out of the registry first, so that joins sent back to it (gone)
         // load the room anew.
         on_idle_(*this);
         for (auto& j : std::exchange(waiting_joins_, {}))
-            j.done(join_outcome::gone);
+            j.done(join_outcome::gone, {});
         if (auto done = std::exchange(shutdown_done_, nullptr))
             done();
     } catch (const std::exception& e) {

@@ -24,6 +24,16 @@
 // An exception escaping one of the room's handlers ends this room only: its
 // members are disconnected (they resume), the registry unloads it, and the
 // next join loads it again from the log (fail_room).
+//
+// Several nodes on one PostgreSQL store (store/room_lease.hpp): the load
+// first claims the room's lease on the store's writer thread. A room another
+// live node holds is not loaded: its joins are answered join_outcome::moved
+// with the owner's url, and the host unloads at once. A loaded room stamps
+// every append with its lease generation; when the log refuses a batch as
+// fenced, or the registry's renewal finds the lease taken over, the room
+// steps down: nothing of what is in the store is acked or refused, every
+// member is disconnected with room_moved_reason (they resume on the owner),
+// and the host unloads.
 #pragma once
 
 #include "limits.hpp"
@@ -37,6 +47,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
+#include <mutex>
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -46,6 +59,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -57,22 +71,46 @@ enum class join_outcome {
     gone,          // the room was unloaded meanwhile: open it again
     unavailable,   // the room could not be loaded from the store
     removed,       // a facilitator removed this participant id from the room
+    moved,         // another node owns the room: join there (the callback's moved_to is its url)
 };
+
+// The reason a stepping-down room gives subscriber::disconnect: a
+// participant's connection closes with 4001 and this text (the SDKs reconnect
+// at once and resume on the room's new owner); other subscribers just end.
+inline constexpr std::string_view room_moved_reason = "room moved";
 
 class room_host : public std::enable_shared_from_this<room_host> {
 public:
     using idle_callback = std::function<void(room_host&)>;
-    using join_callback = std::function<void(join_outcome)>;
+    // moved_to: the owner's url (store::lease_owner::url) when the outcome is
+    // moved, else empty.
+    using join_callback = std::function<void(join_outcome, const std::string& moved_to)>;
 
     // executor: the event loop the room's strand runs on; work: where a
     // replay is folded (room_registry's work pool), never an event loop.
+    // lease: who this node is in room leases; nullptr when one process owns
+    // every room (SQLite). It must outlive the host.
     room_host(boost::asio::any_io_executor executor, boost::asio::any_io_executor work, std::string room_id,
-              store::commit_queue& store, const server_limits& limits, idle_callback on_idle);
+              store::commit_queue& store, const server_limits& limits, idle_callback on_idle,
+              const store::lease_owner* lease = nullptr);
 
     const std::string& id() const { return id_; }
 
     // Starts loading the room from the store. Called once, by the registry.
     void load();
+
+    // The lease generation this room is loaded under; 0 while it holds none
+    // (not loaded yet, stepped down, unloaded, or no leases). Any thread.
+    std::uint64_t lease_generation() const { return lease_generation_.load(); }
+
+    // The url of the node that owns this room when the load found it owned
+    // elsewhere; empty otherwise. Any thread.
+    std::string moved_to() const;
+
+    // Another node holds this room's lease now (the registry's renewal found
+    // it taken over under generation): step down, unless the room has loaded
+    // again under another generation meanwhile. Posts to the strand.
+    void step_down(std::uint64_t generation, std::string why);
 
     // Adds a subscriber and delivers the Welcome (state at the committed seq,
     // who is online, the server's clock and the actor's ballot id). done runs
@@ -160,7 +198,10 @@ private:
     };
 
     void do_load();
-    void on_loaded(store::room_history history);
+    void on_loaded(store::room_history history, std::uint64_t generation);
+    void on_owned_elsewhere(store::lease_holder holder);
+    void do_step_down(const std::string& why);
+    void give_up_lease();
     void drop_member(std::map<const subscriber*, member>::iterator it);
     void kick_participant(const std::string& participant_id, const std::string& reason);
     void arm_vote_timer(std::chrono::milliseconds at_least = std::chrono::milliseconds(0));
@@ -201,6 +242,10 @@ private:
     store::commit_queue& store_;
     const server_limits& limits_;
     idle_callback on_idle_;
+    const store::lease_owner* lease_;
+    std::atomic<std::uint64_t> lease_generation_{0};
+    mutable std::mutex moved_mutex_;   // guards moved_to_ only
+    std::string moved_to_;
 
     phase phase_ = phase::created;
     // Loads that failed in a row, and when the next may start: a join on a

@@ -21,6 +21,10 @@ enum class close_code : std::uint16_t {
     too_big = 1009,           // a frame over the size limit
     internal = 1011,          // the room failed
     try_again_later = 1013,   // the client read too slowly: resume when you can
+    // Application range (4000-4999). The room is served by another node: the
+    // client reconnects at once, without backoff (to the Redirect's url when
+    // one came first, else where it connected) and resumes.
+    room_moved = 4001,
 };
 
 class connection {

@@ -144,8 +144,27 @@ void participant_session::deliver_on_lane(const std::vector<room::shared_piece>&
 
 void participant_session::disconnect(std::string reason)
 {
+    // A room that stepped down (another node owns it now): 4001 tells the
+    // client to reconnect at once and resume, which reaches the new owner.
+    const auto code = reason == room::room_moved_reason ? close_code::room_moved : close_code::going_away;
     if (auto conn = connection_.lock())
-        conn->close(close_code::going_away, std::move(reason));
+        conn->close(code, std::move(reason));
+}
+
+void participant_session::redirect(std::uint64_t request_id, const std::string& owner_url)
+{
+    metrics::global().redirects.add();
+    pb::ServerMessage message;
+    auto* redirect = message.mutable_redirect();
+    redirect->set_request_id(request_id);
+    // The room in the url too, so that a proxy in front of the owner can
+    // route the upgrade by room without reading the Join.
+    redirect->set_url(owner_url + (owner_url.find('?') == std::string::npos ? "?room=" : "&room=") + room_id_);
+    redirect->set_room_id(room_id_);
+    redirect->set_reason("room " + room_id_ + " is served by another node");
+    spdlog::info("conn={} room={} redirected to {}", connection_id_, room_id_, redirect->url());
+    deliver(room::encode_piece(message));
+    close_connection(close_code::room_moved, std::string(room::room_moved_reason));
 }
 
 void participant_session::reply_error(std::uint64_t request_id, pb::ErrorCode code, std::string message)
@@ -249,8 +268,10 @@ void participant_session::enter_room(std::uint64_t request_id, std::optional<pb:
         return refuse_join(request_id, pb::ERROR_CODE_SERVER_BUSY,
                            "the server cannot take this room now (busy or shutting down); try again shortly");
     room_->join(shared_from_this(), actor_, request_id, resume,
-                [self = shared_from_this(), request_id, resume, attempts_left](room::join_outcome outcome) {
-                    boost::asio::post(self->executor_, [self, request_id, resume, attempts_left, outcome] {
+                [self = shared_from_this(), request_id, resume, attempts_left](room::join_outcome outcome,
+                                                                                const std::string& moved_to) {
+                    boost::asio::post(self->executor_, [self, request_id, resume, attempts_left, outcome,
+                                                        moved_to] {
                         if (self->phase_ != phase::joining) {
                             // The connection closed while joining: leave again.
                             if (outcome == room::join_outcome::joined)
@@ -267,6 +288,9 @@ void participant_session::enter_room(std::uint64_t request_id, std::optional<pb:
                             self->room_.reset();
                             return self->refuse_join(request_id, pb::ERROR_CODE_PARTICIPANT_REMOVED,
                                                      "a facilitator removed you from this room");
+                        case room::join_outcome::moved:
+                            self->room_.reset();
+                            return self->redirect(request_id, moved_to);
                         case room::join_outcome::full:
                             self->room_.reset();
                             return self->refuse_join(request_id, pb::ERROR_CODE_ROOM_FULL,

@@ -76,6 +76,9 @@ private:
     void handle_command(pb::ClientMessage message);
     void reply_error(std::uint64_t request_id, pb::ErrorCode code, std::string message);
     void refuse_join(std::uint64_t request_id, pb::ErrorCode code, std::string message);
+    // Another node owns the room: Redirect{request_id, owner_url?room=id},
+    // then close 4001 "room moved".
+    void redirect(std::uint64_t request_id, const std::string& owner_url);
     void unregister_token();
     void revoke_own_token();
 

@@ -206,9 +206,10 @@ void commit_queue::writer_loop() {
                 } else if (dones.size() == 1) {
                     results[0] = shared;
                 } else {
-                    // One submission's duplicate key must not fail the others:
-                    // the shared transaction wrote nothing, so try each alone,
-                    // in submission order.
+                    // One submission's duplicate key, or one room's lease lost
+                    // to another node (fenced), must not fail the others: the
+                    // shared transaction wrote nothing, so try each alone, in
+                    // submission order.
                     const std::span<const event_record> all(records);
                     for (std::size_t i = 0; i < spans.size(); ++i) {
                         if (spans[i].second == 0) continue;  // nothing to write: ok

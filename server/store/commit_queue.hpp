@@ -67,7 +67,8 @@ public:
 
     // Queues records for the next group commit; done(ok) when they are durable.
     // If the shared transaction fails, each submission is retried alone so that
-    // one bad batch (a duplicate key) does not fail the others. Submitting
+    // one bad batch (a duplicate key, a room whose lease another node took:
+    // fenced) does not fail the others. Submitting
     // while the queue is being destroyed calls done(io) at once.
     void append(std::vector<event_record> records, append_done done);
 

@@ -14,6 +14,8 @@
 // mismatch.
 #pragma once
 
+#include "store/room_lease.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -45,6 +47,11 @@ struct event_record {
     // a scan. 0 = none.
     std::uint64_t target_seq = 0;
     std::string bytes;          // encoded maptable.v1.Event
+    // The room's lease generation the appender holds (store/room_lease.hpp):
+    // the log refuses the batch as fenced unless the room's lease still
+    // carries it. 0 = not fenced (SQLite, where one process owns every room).
+    // Not stored.
+    std::uint64_t lease_generation = 0;
 };
 
 // A stored snapshot: the encoded maptable.v1.RoomState at seq.
@@ -83,6 +90,7 @@ enum class append_error {
     ok = 0,
     duplicate,      // a (room, seq) or (room, client, op) key already exists; nothing written
     io,             // the disk refused (full, read-only, I/O error); nothing written
+    fenced,         // a room's lease has passed to another owner (event_record::lease_generation); nothing written
 };
 
 // A stored record that fails its check: its checksum does not match its
@@ -174,6 +182,10 @@ public:
     // script), after which every append reports io for good. Called by the
     // writer between commits so that an idle server notices too.
     virtual bool still_writable() { return true; }
+
+    // The room leases kept beside this log, when several nodes may share it
+    // (PostgreSQL); nullptr when one process owns every room (SQLite).
+    virtual room_lease* leases() { return nullptr; }
 };
 
 } // namespace maptable::store

@@ -18,6 +18,9 @@
 //     store/room_catalog.hpp).
 //   schema_version(version, applied_at): one row per migration applied.
 //
+// Schema version 2 adds room_leases(room, owner, owner_url, generation,
+//   expires_at): which node sequences each room (store/room_lease.hpp).
+//
 // Migrations: migrations[i] takes a database from version i to i + 1. The
 // writer applies the missing ones at start, in one transaction holding an
 // advisory lock, and refuses a database whose version is newer than
@@ -93,6 +96,16 @@ CREATE TABLE room_catalog(
 INSERT INTO meta(key, value)
     VALUES('database_id', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '-' ||
                           replace(gen_random_uuid()::text, '-', ''));
+)sql",
+    // 1 -> 2: room leases, for several nodes on one database.
+    R"sql(
+CREATE TABLE room_leases(
+    room       text        PRIMARY KEY,
+    owner      text        NOT NULL,
+    owner_url  text        NOT NULL,
+    generation bigint      NOT NULL,
+    expires_at timestamptz NOT NULL
+);
 )sql",
 };
 
@@ -234,6 +247,10 @@ append_error postgres_event_log::append(std::span<const event_record> records) {
     bool committing = false;
     try {
         conn_.exec("BEGIN");
+        if (!lease_holds(records)) {
+            conn_.exec("ROLLBACK");
+            return append_error::fenced;
+        }
         // Many rows per INSERT: one round trip per chunk instead of per
         // event, so a large group commit costs little more than a small one.
         // A chunk stays well below the protocol's 65,535 parameters.
@@ -283,6 +300,113 @@ append_error postgres_event_log::append(std::span<const event_record> records) {
         spdlog::error("store: append failed: {}", e.what());
         return append_error::io;
     }
+}
+
+namespace {
+
+// Room ids joined for string_to_array(): one statement for any number of
+// rooms. Room ids are plain ids (A-Z a-z 0-9 . _ -), so the unit separator
+// never occurs in one.
+constexpr char list_separator = '\x1f';
+constexpr const char* list_separator_sql = "E'\\x1f'";
+
+template <class Range, class Item>
+std::string joined(const Range& items, Item item) {
+    std::string out;
+    for (const auto& i : items) {
+        if (!out.empty()) out += list_separator;
+        out += item(i);
+    }
+    return out;
+}
+
+} // namespace
+
+bool postgres_event_log::lease_holds(std::span<const event_record> records) {
+    // The generation each fenced room's records were sequenced under (one
+    // owner sequences a room, so a batch carries one per room).
+    std::vector<std::pair<std::string, std::uint64_t>> fenced;
+    for (const auto& r : records) {
+        if (r.lease_generation == 0) continue;
+        if (std::none_of(fenced.begin(), fenced.end(), [&](const auto& f) { return f.first == r.room_id; }))
+            fenced.emplace_back(r.room_id, r.lease_generation);
+    }
+    if (fenced.empty()) return true;
+    // FOR SHARE: a node taking one of these rooms over (acquire updates the
+    // row) waits until this transaction ends, and then loads the room with
+    // these events in it; one that took it over first has bumped the
+    // generation, and this batch is refused.
+    const auto rows = conn_.exec(
+        (std::string("SELECT room, generation FROM room_leases WHERE room = ANY(string_to_array($1, ") +
+         list_separator_sql + ")) FOR SHARE")
+            .c_str(),
+        pg_params().text(joined(fenced, [](const auto& f) { return f.first; })));
+    for (const auto& [room, generation] : fenced) {
+        bool holds = false;
+        for (int i = 0; i < rows.size(); ++i)
+            if (rows.text(i, 0) == room) holds = from_sql(rows.integer(i, 1)) == generation;
+        if (!holds) {
+            spdlog::warn("store: room={} lease generation {} is no longer the room's: its events are refused "
+                         "(another node owns the room now)",
+                         room, generation);
+            return false;
+        }
+    }
+    return true;
+}
+
+lease_claim postgres_event_log::acquire(const std::string& room_id, const lease_owner& me) {
+    // Twice at most: a lease that expires between the claim and the look at
+    // its holder is claimed on the second pass.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const auto claimed = conn_.exec(
+            "INSERT INTO room_leases AS l (room, owner, owner_url, generation, expires_at) "
+            "VALUES ($1, $2, $3, 1, now() + $4 * interval '1 millisecond') "
+            "ON CONFLICT (room) DO UPDATE SET owner = excluded.owner, owner_url = excluded.owner_url, "
+            "generation = l.generation + 1, expires_at = excluded.expires_at "
+            "WHERE l.expires_at < now() OR l.owner = excluded.owner "
+            "RETURNING generation",
+            pg_params().text(room_id).text(me.node_id).text(me.url).integer(me.ttl.count()));
+        if (claimed.size() == 1) return lease_grant{from_sql(claimed.integer(0, 0))};
+        if (auto held = holder(room_id)) return *held;
+    }
+    throw std::runtime_error("postgresql " + conn_.where() + ": the lease of room " + room_id +
+                             " could be neither claimed nor read");
+}
+
+std::vector<std::string> postgres_event_log::renew(const std::vector<held_lease>& held, const lease_owner& me) {
+    if (held.empty()) return {};
+    const auto rows = conn_.exec(
+        (std::string("UPDATE room_leases AS l SET expires_at = now() + $3 * interval '1 millisecond' "
+                     "FROM (SELECT unnest(string_to_array($1, ") +
+         list_separator_sql + ")) AS room, unnest(string_to_array($2, " + list_separator_sql +
+         "))::bigint AS generation) AS h "
+         "WHERE l.room = h.room AND l.generation = h.generation AND l.owner = $4 RETURNING l.room")
+            .c_str(),
+        pg_params()
+            .text(joined(held, [](const held_lease& h) { return h.room_id; }))
+            .text(joined(held, [](const held_lease& h) { return std::to_string(h.generation); }))
+            .integer(me.ttl.count())
+            .text(me.node_id));
+    std::vector<std::string> lost;
+    for (const auto& h : held) {
+        bool renewed = false;
+        for (int i = 0; i < rows.size() && !renewed; ++i) renewed = rows.text(i, 0) == h.room_id;
+        if (!renewed) lost.push_back(h.room_id);
+    }
+    return lost;
+}
+
+void postgres_event_log::release(const std::string& room_id, std::uint64_t generation) {
+    conn_.exec("UPDATE room_leases SET expires_at = '-infinity' WHERE room = $1 AND generation = $2",
+               pg_params().text(room_id).integer(to_sql(generation)));
+}
+
+std::optional<lease_holder> postgres_event_log::holder(const std::string& room_id) {
+    const auto rows = conn_.exec("SELECT owner, owner_url FROM room_leases WHERE room = $1 AND expires_at >= now()",
+                                 pg_params().text(room_id));
+    if (rows.size() == 0) return std::nullopt;
+    return lease_holder{rows.text(0, 0), rows.text(0, 1)};
 }
 
 room_history postgres_event_log::load(const std::string& room_id, const load_options& options) {

@@ -14,7 +14,11 @@ namespace maptable::store {
 // table's newest row). A database with a newer one is refused at start.
 int postgres_schema_version();
 
-class postgres_event_log final : public event_log {
+// Also the room leases (room_lease.hpp), on the same connection: acquire,
+// renew and release run on the writer thread like appends, and every append
+// checks, in its own transaction, that each fenced room's lease still carries
+// the generation its events were sequenced under.
+class postgres_event_log final : public event_log, public room_lease {
 public:
     // Connects to url (libpq's conninfo: a postgresql:// URL or key=value
     // pairs). The writer (read_only false) applies the schema migrations
@@ -54,6 +58,12 @@ public:
                                          std::uint64_t op_id) override;
     void revoke(const std::string& jti, std::int64_t expires_at) override;
     std::vector<std::pair<std::string, std::int64_t>> revocations() override;
+    room_lease* leases() override { return read_only_ ? nullptr : this; }
+
+    lease_claim acquire(const std::string& room_id, const lease_owner& me) override;
+    std::vector<std::string> renew(const std::vector<held_lease>& held, const lease_owner& me) override;
+    void release(const std::string& room_id, std::uint64_t generation) override;
+    std::optional<lease_holder> holder(const std::string& room_id) override;
 
     // The connection, for the migration from SQLite (store_migration.hpp),
     // which writes whole tables in one transaction.
@@ -67,6 +77,9 @@ private:
     void set_reachable(bool reachable, const std::string& why = {});
     // Whether record is in the log as given (same seq, same checksum).
     bool stored(const event_record& record);
+    // Inside the append's transaction: whether every fenced room of records
+    // still has the lease generation they carry (row-locked until the end).
+    bool lease_holds(std::span<const event_record> records);
 
     pg_connection conn_;
     bool read_only_;

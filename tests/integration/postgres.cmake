@@ -3,3 +3,8 @@
 # Included from tests/integration/CMakeLists.txt.
 maptable_test(integration_postgres SOURCES postgres_store_test.cpp LIBS maptable_test_harness)
 target_include_directories(integration_postgres PRIVATE ${PROJECT_SOURCE_DIR}/tests/unit/store)
+
+# Room ownership across nodes: two servers on one PostgreSQL (leases, the
+# Redirect, takeover after kill -9, fencing of a stale owner).
+maptable_test(integration_lease SOURCES lease_test.cpp LIBS maptable_test_harness)
+target_include_directories(integration_lease PRIVATE ${PROJECT_SOURCE_DIR}/tests/unit/store)
