@@ -2,7 +2,9 @@
 // over: the writer resumes on another node (which takes the room over once
 // the dead owner's lease has run out), sends again what was not answered,
 // and in the end every acked command is in the log exactly once, at the seq
-// its Ack named, and the seqs run 1..N without a gap.
+// its Ack named, and the seqs run 1..N without a gap. A reader that knocked
+// at another node is served by the owner too, and follows every event
+// through every fail-over.
 #include "cluster_harness.hpp"
 
 #include <doctest/doctest.h>
@@ -25,6 +27,18 @@ void settle(room_client& writer, std::size_t after) {
     }
 }
 
+// Reads until the replica has reached seq, rejoining whenever the
+// connection is closed under it.
+void catch_up(room_client& reader, std::uint64_t seq, std::size_t after) {
+    while (!reader.read_until_seq(seq)) reader.join((after + 1) % 3);
+}
+
+std::uint64_t last_acked(const room_client& writer) {
+    std::uint64_t last = 0;
+    for (const auto& [id, seq] : writer.acked()) last = std::max(last, seq);
+    return last;
+}
+
 } // namespace
 
 TEST_CASE("kill -9 of the owner during a stream of writes, 50 times: every acked command stored once, no seq gap") {
@@ -32,6 +46,11 @@ TEST_CASE("kill -9 of the owner during a stream of writes, 50 times: every acked
     cluster c(*pg, {.nodes = 3, .lease_ms = 500});
     room_client writer(c, "failover", "writer");
     REQUIRE(writer.join(0).joined);
+    room_client reader(c, "failover", "reader");
+    REQUIRE(reader.join(1).joined);
+    // Knocking at another node, the reader is sent to the writer's: one
+    // node sequences the room.
+    REQUIRE(reader.node() == writer.node());
 
     int moved = 0;
     for (int cycle = 0; cycle < cycles; ++cycle) {
@@ -55,6 +74,7 @@ TEST_CASE("kill -9 of the owner during a stream of writes, 50 times: every acked
         if (rejoined.node != int(owner)) ++moved;
         writer.resend_pending();
         settle(writer, owner);
+        catch_up(reader, last_acked(writer), owner);
         // The dead node comes back (same id, same port) for later cycles.
         c.node(owner).start();
     }
@@ -65,7 +85,8 @@ TEST_CASE("kill -9 of the owner during a stream of writes, 50 times: every acked
 
     const auto log = stored_events(c.store_url(), "failover");
     CHECK(log.size() >= writer.acked().size());
-    const auto problems = log_problems(log, {&writer});
+    CHECK(reader.replica().seq() == log.size());
+    const auto problems = log_problems(log, {&writer, &reader});
     CHECK_MESSAGE(problems.empty(), describe(problems));
 
     const auto check = run_server_command({"check", "--store", c.store_url()});
