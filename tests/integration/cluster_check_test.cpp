@@ -4,6 +4,7 @@
 // dropped unique index are each reported by room and seq; a database that is
 // not an event log, or not there, cannot be checked (exit 2).
 #include "cluster_harness.hpp"
+#include "server_process.hpp"
 
 #include <doctest/doctest.h>
 
@@ -112,4 +113,39 @@ TEST_CASE("check --store cannot check a database without an event log, or one th
     result = run_server_command({"check", "--store", "mysql://somewhere"});
     CHECK(result.status == 2);
     CHECK(contains(result.err, "--store is a postgresql://"));
+}
+
+TEST_CASE("a SQLite installation migrated to PostgreSQL passes check --store, and several nodes serve it") {
+    CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
+    server_process sqlite_server;
+    for (const auto& [room, n] : std::vector<std::pair<std::string, int>>{{"alpha", 10}, {"beta", 3}}) {
+        maptable::client writer(sqlite_server.options(room, "writer"));
+        join_or_fail(writer);
+        for (int i = 0; i < n; ++i) REQUIRE(writer.send_chat("message " + std::to_string(i)).get().ok);
+    }
+    REQUIRE(sqlite_server.stop() == 0);
+    const auto url = pg->create_database();
+    const auto migrated = run_server_command(
+        {"migrate-store", "--from", "sqlite:" + sqlite_server.data_dir().string(), "--to", url});
+    REQUIRE_MESSAGE(migrated.status == 0, migrated.out << migrated.err);
+
+    const auto result = run_server_command({"check", "--store", url});
+    INFO(result.out << result.err);
+    CHECK(result.status == 0);
+    CHECK(contains(result.out, "room alpha: 10 events, seq 1..10: ok"));
+    CHECK(contains(result.out, "room beta: 3 events, seq 1..3: ok"));
+
+    // Two nodes on the copy: one owner per room, the history intact.
+    cluster c(*pg, {.nodes = 2, .store_url = url});
+    room_client first(c, "alpha", "first");
+    REQUIRE(first.join(1).joined);
+    CHECK(first.replica().seq() == 10);
+    room_client second(c, "alpha", "second");
+    REQUIRE(second.join(0).joined);
+    CHECK(second.node() == first.node());
+    second.send_chat("after the move to PostgreSQL");
+    REQUIRE(second.drain());
+    CHECK(second.acked().begin()->second == 11);
+    REQUIRE(first.read_until_seq(11));
+    CHECK(first.replica().canonical_hash() == second.replica().canonical_hash());
 }

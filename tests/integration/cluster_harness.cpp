@@ -350,7 +350,7 @@ std::vector<stored_event> stored_events(const std::string& store_url, const std:
 // ------------------------------------------------------------------ cluster
 
 cluster::cluster(testing::postgres_server& pg, cluster_options options)
-    : store_url_(pg.create_database())
+    : store_url_(options.store_url.empty() ? pg.create_database() : options.store_url)
 {
     std::vector<unsigned short> ports;
     for (int i = 0; i < options.nodes; ++i)

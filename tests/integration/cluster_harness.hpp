@@ -104,6 +104,7 @@ struct cluster_options {
     int nodes = 3;
     unsigned lease_ms = 1000;
     std::vector<std::string> extra_args = {};   // given to every node
+    std::string store_url = {};                 // a database to use; empty: a fresh one
 };
 
 // Several nodes on one fresh PostgreSQL database.
