@@ -435,8 +435,9 @@ void check_log(const std::string& url, const participant& writer, log_check& res
     if (PQstatus(conn) != CONNECTION_OK)
         throw std::runtime_error(std::string("cannot connect to PostgreSQL: ") + PQerrorMessage(conn));
     const char* values[] = {writer.room().c_str()};
+    // ORDER BY the column, not the text of it (which would sort "10" before "2").
     PGresult* r = PQexecParams(conn, "SELECT seq::text, client_id, coalesce(op_id, 0)::text FROM events WHERE room = $1 "
-                                     "ORDER BY seq",
+                                     "ORDER BY events.seq",
                                1, nullptr, values, nullptr, nullptr, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
         throw std::runtime_error(std::string("reading the log: ") + PQresultErrorMessage(r));

@@ -85,8 +85,10 @@ if [[ " $parts " == *" failover "* ]]; then
     db=failover_$lease
     new_db "$db"
     json=$("$failover_bin" --server "$server_bin" --store "$(db_url "$db")" --nodes "$nodes" --rooms "$rooms" \
-      --clients "$clients" --cycles "$cycles" --lease-ms "$lease" --label "fail-over, --lease-ms $lease")
-    record failover "$json"
+      --clients "$clients" --cycles "$cycles" --lease-ms "$lease" --label "fail-over, --lease-ms $lease") || status=$?
+    # Exit 1 (a command lost, stored twice, a gap) still prints the result.
+    [[ $json == \{* ]] && record failover "$json"
+    (( ${status:-0} == 0 )) || { echo "bench/failover/run.sh: maptable-failover exited ${status}" >&2; exit 1; }
   done
 fi
 
