@@ -1,7 +1,12 @@
-// The SDK's connection: one io_context and thread per client, one WebSocket at
-// a time, reconnected and resumed when it drops.
+// SDK, driver: one io_context and thread per client, one WebSocket at a time.
+// The decisions (when to connect and where, when to send the Join, back off,
+// follow a Redirect or stop for good; which requests to keep, resend or
+// fail) are made by connection_machine and pending_requests; this file
+// performs them on sockets and timers and keeps the replica.
 #include "maptable/client.hpp"
 
+#include "connection_state.hpp"
+#include "pending_requests.hpp"
 #include "ws_transport.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -12,14 +17,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/url/parse.hpp>
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <cctype>
-#include <string_view>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -82,31 +85,6 @@ command_result failure(pb::ErrorCode code, std::string message)
     return command_result{false, 0, code, std::move(message)};
 }
 
-// Close codes after which reconnecting would only be refused again.
-// s with every byte outside RFC 3986's unreserved set percent-encoded: safe
-// as a query parameter's value.
-std::string percent_encoded(std::string_view s)
-{
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 0xf]);
-        }
-    }
-    return out;
-}
-
-bool is_final_close(std::uint16_t code)
-{
-    return code == 1003 /* text frame */ || code == 1008 /* policy: refused, expired, flood */ ||
-           code == 1009 /* too big */;
-}
-
 } // namespace
 
 // Everything but the locked members is touched only on the I/O thread.
@@ -114,10 +92,8 @@ bool is_final_close(std::uint16_t code)
 // before the impl goes, and io is declared first so it is destroyed last.
 struct client::impl {
 
-    // A command waiting for its answer. Kept until answered, across
-    // reconnects: after a resume it is sent again with the same request id.
+    // How a request is answered: exactly one of these is set.
     struct outgoing {
-        std::string bytes;
         std::optional<std::promise<command_result>> result;
         std::optional<std::promise<chat_page>> page;
         std::optional<std::promise<state_at_result>> replay;
@@ -126,9 +102,8 @@ struct client::impl {
     asio::io_context io;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
     client_options options;
-    std::string host, port, path;
     tcp::resolver resolver{io};
-    std::unique_ptr<asio::ssl::context> tls;   // for wss:// only
+    std::unique_ptr<asio::ssl::context> tls;   // made for the first wss:// url
     // A new one per connection. Shared with its pending operations, so a
     // replaced transport lives until its last handler has run.
     std::shared_ptr<detail::ws_transport> ws;
@@ -136,23 +111,13 @@ struct client::impl {
     beast::flat_buffer buffer;
     std::deque<std::string> outbox;         // written to the current connection, in order
     bool writing = false;
-    bool open = false;                      // the WebSocket is up (joined or joining)
-    bool joined = false;                    // the Welcome of this connection arrived
-    bool user_closed = false;               // disconnect() or destruction: never reconnect
-    bool ever_joined = false;
-    bool finished = false;                  // closed for good: commands fail at once
-    int attempt = 0;                        // reconnect attempts since the last Welcome
+    bool open = false;                      // the WebSocket is up and not being closed by us
     asio::steady_timer retry_timer{io};
     std::mt19937_64 jitter{std::random_device{}()};
+    detail::connection_machine machine;
 
-    // Request ids double as op ids under the client id, so they must never
-    // repeat for one client id, even across client objects of one install:
-    // start from the clock (milliseconds x 1024 leaves room for 1024
-    // commands per millisecond and stays below 2^63 for millennia).
-    std::atomic<std::uint64_t> next_request{static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count()) << 10};
-    std::map<std::uint64_t, outgoing> pending;   // by request id: the order they were issued
+    detail::request_ids ids{local_time_ms()};
+    detail::pending_requests<outgoing> pending;
     std::optional<std::promise<command_result>> join_promise;
     std::uint64_t join_request = 0;
 
@@ -162,6 +127,7 @@ struct client::impl {
     pb::Participant me;
     close_info closed;
     connection_state state = connection_state::connecting;
+    std::string endpoint;
     std::string epoch;
     std::size_t pending_count = 0;
     std::int64_t clock_offset_ms = 0;    // server time - local time at the last Welcome
@@ -197,15 +163,29 @@ struct client::impl {
 
     std::thread thread;
 
+    static detail::reconnect_policy policy_of(const client_options& o)
+    {
+        detail::reconnect_policy policy;
+        policy.url = o.url;
+        policy.reconnect = o.reconnect;
+        policy.initial_delay = o.reconnect_initial_delay;
+        policy.max_delay = o.reconnect_max_delay;
+        policy.max_hops = o.max_redirects;
+        return policy;
+    }
+
     explicit impl(client_options o)
         : options(std::move(o))
+        , machine(policy_of(options), [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(jitter); })
+        , pending(options.max_pending)
     {
         if (options.client_id.empty())
             options.client_id = "c-" + random_id(8);
+        endpoint = options.url;
         thread = std::thread([this] { io.run(); });
     }
 
-    // Completes a command (or history request) with an error.
+    // Completes a request with an error.
     static void fail(outgoing& out, const command_result& why)
     {
         if (out.result)
@@ -291,10 +271,30 @@ struct client::impl {
         callback_done.wait(lock, [this] { return callbacks_running == 0; });
     }
 
-    void set_state(connection_state next)
+    void count_pending()
     {
+        std::lock_guard lock(mutex);
+        pending_count = pending.size();
+    }
+
+    // ---------------------------------------------------------- the machine
+
+    // Feeds the machine one event and performs what it decides. The public
+    // state changes first, so that a future completed by the action (a
+    // failed join, a failed command) already sees it.
+    void feed(const detail::link_event& event)
+    {
+        auto action = machine.on(event);
+        publish_state();
+        perform(std::move(action));
+    }
+
+    void publish_state()
+    {
+        const auto next = machine.public_state();
         {
             std::lock_guard lock(mutex);
+            endpoint = machine.endpoint();
             if (state == next)
                 return;
             state = next;
@@ -302,86 +302,119 @@ struct client::impl {
         fire(&callback_set::state, next);
     }
 
-    void count_pending()
+    void perform(detail::link_action action)
     {
-        std::lock_guard lock(mutex);
-        pending_count = pending.size();
+        using kind = detail::link_action::kind;
+        switch (action.what) {
+        case kind::none:
+            return;
+        case kind::connect:
+            return open_connection(action.url);
+        case kind::send_join:
+            return send_join();
+        case kind::schedule:
+            retry_timer.expires_after(action.delay);
+            retry_timer.async_wait([this](beast::error_code ec) {
+                if (!ec)
+                    feed(detail::link_event::timer());
+            });
+            return;
+        case kind::close_socket:
+            // Queued commands go first; the last write's handler closes.
+            if (!writing)
+                do_close();
+            return;
+        case kind::give_up:
+            return finish(action);
+        }
     }
 
     // ---------------------------------------------------------- connecting
 
     void start_connect(std::promise<command_result> done)
     {
-        if (join_promise || open || ever_joined) {
+        if (machine.state() != detail::link_state::idle) {
             done.set_value(failure(pb::ERROR_CODE_ALREADY_JOINED, "connect() was already called"));
             return;
         }
-        auto parsed = boost::urls::parse_uri(options.url);
-        if (!parsed || (parsed->scheme() != "ws" && parsed->scheme() != "wss") || parsed->host().empty()) {
+        if (!detail::parse_ws_url(options.url, options.room_id)) {
             done.set_value(failure(pb::ERROR_CODE_UNSPECIFIED, "the url must look like ws://host:port/v1/ws or wss://..."));
             return;
         }
-        const bool secure = parsed->scheme() == "wss";
-        if (secure) {
-            try {
-                tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-                tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                                 asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                                 asio::ssl::context::no_tlsv1_1);
-                tls->set_verify_mode(asio::ssl::verify_peer);
-                if (options.ca_file.empty())
-                    tls->set_default_verify_paths();
-                else
-                    tls->load_verify_file(options.ca_file);
-            } catch (const std::exception& e) {
-                done.set_value(failure(pb::ERROR_CODE_UNSPECIFIED, std::string("TLS set-up failed: ") + e.what()));
-                return;
-            }
-        }
-        host = std::string(parsed->host());
-        port = parsed->has_port() ? std::string(parsed->port()) : (secure ? "443" : "80");
-        // The upgrade's target carries the room (?room=ID), so that a proxy in
-        // front of several nodes can route by room without reading the Join;
-        // a room the URL already names is left as it is.
-        path = parsed->path().empty() ? "/" : std::string(parsed->encoded_path());
-        std::string query = parsed->has_query() ? std::string(parsed->encoded_query()) : std::string();
-        if (!parsed->params().contains("room"))
-            query += (query.empty() ? "room=" : "&room=") + percent_encoded(options.room_id);
-        path += "?" + query;
         join_promise = std::move(done);
-        set_state(connection_state::connecting);
-        open_connection();
+        feed(detail::link_event::start());
     }
 
-    void open_connection()
+    // The TLS context for wss:// urls, made once (the configured url or a
+    // Redirect's may be the first to need it). Empty string when it is ready.
+    std::string ensure_tls()
+    {
+        if (tls)
+            return {};
+        try {
+            auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+            context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                                 asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                                 asio::ssl::context::no_tlsv1_1);
+            context->set_verify_mode(asio::ssl::verify_peer);
+            if (options.ca_file.empty())
+                context->set_default_verify_paths();
+            else
+                context->load_verify_file(options.ca_file);
+            tls = std::move(context);
+            return {};
+        } catch (const std::exception& e) {
+            return std::string("TLS set-up failed: ") + e.what();
+        }
+    }
+
+    // Drops the current connection, if any, and opens one to url.
+    void open_connection(const std::string& url)
     {
         const auto gen = ++generation;
-        ws = detail::make_ws_transport(io, tls.get());
+        if (ws && open) {
+            // Left for another node (a Redirect): say goodbye politely; its
+            // handlers belong to an old generation and are ignored.
+            ws->async_close([keep = ws](beast::error_code) {});
+        }
+        open = false;
         buffer.clear();
         outbox.clear();
         writing = false;
-        joined = false;
-        resolver.async_resolve(host, port, [this, gen](beast::error_code ec, tcp::resolver::results_type results) {
+        auto target = detail::parse_ws_url(url, options.room_id);
+        if (!target)
+            return feed(detail::link_event::open_failed("not a ws:// or wss:// url: " + url));
+        if (target->secure)
+            if (auto why = ensure_tls(); !why.empty())
+                return feed(detail::link_event::open_failed(why));
+        ws = detail::make_ws_transport(io, target->secure ? tls.get() : nullptr);
+        resolver.async_resolve(target->host, target->port,
+                               [this, gen, target = *target](beast::error_code ec, tcp::resolver::results_type results) {
             if (gen != generation)
                 return;
             if (ec)
-                return connection_failed("cannot resolve " + host + ": " + ec.message());
-            ws->async_open(results, host, port, path, options.max_message_bytes, [this, gen, keep = ws](beast::error_code ec) {
+                return feed(detail::link_event::open_failed("cannot resolve " + target.host + ": " + ec.message()));
+            ws->async_open(results, target.host, target.port, target.target, options.max_message_bytes,
+                           [this, gen, target, keep = ws](beast::error_code ec) {
                 if (gen != generation)
                     return;
                 if (ec)
-                    return connection_failed("cannot connect to " + host + ":" + port + ": " + ec.message());
+                    return feed(detail::link_event::open_failed("cannot connect to " + target.host + ":" + target.port +
+                                                                ": " + ec.message()));
                 open = true;
-                send_join();
-                do_read(gen);
+                feed(detail::link_event::opened());
+                if (gen == generation)
+                    do_read(gen);
             });
         });
     }
 
+    // The same Join on every connection, also one a Redirect led to: room,
+    // token, client id, and (after a Welcome) the Resume from (epoch, seq).
     void send_join()
     {
         pb::ClientMessage join;
-        join_request = next_request++;
+        join_request = ids.take();
         join.set_request_id(join_request);
         auto* j = join.mutable_join();
         j->set_room_id(options.room_id);
@@ -390,7 +423,7 @@ struct client::impl {
         j->set_protocol_version(1);
         {
             std::lock_guard lock(mutex);
-            if (ever_joined && !epoch.empty()) {
+            if (machine.ever_joined() && !epoch.empty()) {
                 j->mutable_resume()->set_epoch(epoch);
                 j->mutable_resume()->set_last_seq(replica.seq());
             }
@@ -398,44 +431,16 @@ struct client::impl {
         write(join.SerializeAsString());
     }
 
-    // The connection could not be made or was lost before any Welcome.
-    void connection_failed(std::string why)
-    {
-        open = false;
-        if (!ever_joined) {
-            finish(close_info{true, 0, why}, failure(pb::ERROR_CODE_UNSPECIFIED, why));
-            return;
-        }
-        schedule_reconnect();
-    }
-
-    void schedule_reconnect()
-    {
-        if (user_closed || !options.reconnect) {
-            finish(close_info{true, 0, "connection lost"}, failure(pb::ERROR_CODE_UNSPECIFIED, "connection lost"));
-            return;
-        }
-        set_state(connection_state::reconnecting);
-        // Exponential backoff with jitter, so that a room's clients do not
-        // all come back in the same millisecond after a server restart.
-        const auto cap = options.reconnect_max_delay.count();
-        const auto base = options.reconnect_initial_delay.count() << std::min(attempt, 16);
-        const auto delay = std::min<long long>(cap, base);
-        std::uniform_int_distribution<long long> pick(delay / 2, std::max<long long>(delay / 2, delay));
-        ++attempt;
-        retry_timer.expires_after(std::chrono::milliseconds(pick(jitter)));
-        retry_timer.async_wait([this](beast::error_code ec) {
-            if (!ec && !user_closed)
-                open_connection();
-        });
-    }
-
     // The end: no reconnect. Fails everything still waiting.
-    void finish(close_info info, command_result why)
+    void finish(const detail::link_action& end)
     {
-        finished = true;
+        if (ws && open)
+            ws->async_close([keep = ws](beast::error_code) {});
         open = false;
         ++generation;  // ignore whatever the old connection still completes
+        retry_timer.cancel();
+        const close_info info{true, end.code, end.reason};
+        const auto why = failure(end.error, end.message);
         {
             std::lock_guard lock(mutex);
             closed = info;
@@ -444,11 +449,9 @@ struct client::impl {
             join_promise->set_value(why);
             join_promise.reset();
         }
-        for (auto& [id, out] : pending)
+        for (auto& out : pending.take_all())
             fail(out, why);
-        pending.clear();
         count_pending();
-        set_state(connection_state::closed);
         fire(&callback_set::closed, info);
         if (on_end)
             std::exchange(on_end, nullptr)();
@@ -497,14 +500,8 @@ struct client::impl {
             std::lock_guard lock(mutex);
             closed = info;
         }
-        const bool final = user_closed || !ever_joined || !options.reconnect || is_final_close(info.code);
-        if (final) {
-            const std::string why = "connection closed" + (info.reason.empty() ? "" : ": " + info.reason);
-            finish(info, failure(pb::ERROR_CODE_UNSPECIFIED, why));
-            return;
-        }
         ++generation;
-        schedule_reconnect();
+        feed(detail::link_event::closed(info.code, info.reason));
     }
 
     void dispatch(const pb::ServerMessage& message)
@@ -512,6 +509,13 @@ struct client::impl {
         switch (message.body_case()) {
         case pb::ServerMessage::kWelcome:
             return on_welcome(message.welcome());
+        case pb::ServerMessage::kRedirect: {
+            // Only the answer to this connection's Join is followed.
+            const auto& redirect = message.redirect();
+            if (redirect.request_id() != 0 && redirect.request_id() != join_request)
+                return;
+            return feed(detail::link_event::redirect(redirect.url()));
+        }
         case pb::ServerMessage::kEvent: {
             bool applied = false;
             bool gap = false;
@@ -541,19 +545,13 @@ struct client::impl {
                 fire(&callback_set::mention, message.event().chat_posted().message());
             return;
         }
-        case pb::ServerMessage::kAck: {
-            auto it = pending.find(message.ack().request_id());
-            if (it != pending.end()) {
-                // Off the books before the caller sees the result, so
-                // pending_commands() never counts an answered command.
-                auto done = std::move(it->second);
-                pending.erase(it);
+        case pb::ServerMessage::kAck:
+            if (auto done = pending.take(message.ack().request_id())) {
                 count_pending();
-                if (done.result)
-                    done.result->set_value(command_result{true, message.ack().seq(), pb::ERROR_CODE_UNSPECIFIED, {}});
+                if (done->result)
+                    done->result->set_value(command_result{true, message.ack().seq(), pb::ERROR_CODE_UNSPECIFIED, {}});
             }
             return;
-        }
         case pb::ServerMessage::kError:
             return on_server_error(message.error());
         case pb::ServerMessage::kParticipantJoined: {
@@ -584,30 +582,26 @@ struct client::impl {
             return;
         case pb::ServerMessage::kChatHistory: {
             const auto& h = message.chat_history();
-            auto it = pending.find(h.request_id());
-            if (it != pending.end() && it->second.page) {
+            if (auto* waiting = pending.find(h.request_id()); waiting && waiting->page) {
                 chat_page page;
                 page.ok = true;
                 page.has_more = h.has_more();
                 page.messages.assign(h.messages().begin(), h.messages().end());
-                auto done = std::move(it->second);
-                pending.erase(it);
+                auto done = pending.take(h.request_id());
                 count_pending();
-                done.page->set_value(std::move(page));
+                done->page->set_value(std::move(page));
             }
             return;
         }
         case pb::ServerMessage::kStateAt: {
             const auto& answer = message.state_at();
-            auto it = pending.find(answer.request_id());
-            if (it != pending.end() && it->second.replay) {
+            if (auto* waiting = pending.find(answer.request_id()); waiting && waiting->replay) {
                 state_at_result replay;
                 replay.ok = true;
                 replay.state = model::room_state::from_proto(answer.state());
-                auto done = std::move(it->second);
-                pending.erase(it);
+                auto done = pending.take(answer.request_id());
                 count_pending();
-                done.replay->set_value(std::move(replay));
+                done->replay->set_value(std::move(replay));
             }
             return;
         }
@@ -656,6 +650,8 @@ struct client::impl {
 
     void on_welcome(const pb::Welcome& w)
     {
+        if (machine.state() != detail::link_state::joining)
+            return;   // not an answer to a Join of ours
         {
             std::lock_guard lock(mutex);
             // Recovered: the replica stays and the missed events follow.
@@ -670,10 +666,7 @@ struct client::impl {
             for (const auto& p : w.online())
                 online[p.id()] = p;
         }
-        joined = true;
-        ever_joined = true;
-        attempt = 0;
-        set_state(connection_state::connected);
+        feed(detail::link_event::welcome());
         fire(&callback_set::welcome, w.recovered());
         if (join_promise) {
             join_promise->set_value(command_result{true, w.state().seq(), pb::ERROR_CODE_UNSPECIFIED, {}});
@@ -681,31 +674,30 @@ struct client::impl {
         }
         // Everything unanswered goes (again), in the order it was issued; the
         // server acks a command it already applied with its original seq.
-        for (const auto& [id, out] : pending)
-            write(out.bytes);
+        for (const auto* bytes : pending.resend())
+            write(*bytes);
     }
 
     void on_server_error(const pb::Error& error)
     {
-        auto result = failure(error.code(), error.message());
         const auto id = error.request_id();
         if (id != 0 && id == join_request) {
-            // A refused (re)join is final: the server closes the connection.
-            finish(close_info{true, 1008, error.message()}, result);
+            // The server closes the connection after refusing a Join.
+            feed(detail::link_event::join_refused(error.code(), error.message()));
             return;
         }
-        if (auto it = pending.find(id); id != 0 && it != pending.end()) {
-            // The room is closing (server shutdown) or reloading: nothing was
-            // applied, so keep the command and send it again after the resume.
-            if (error.code() == pb::ERROR_CODE_ROOM_UNAVAILABLE && options.reconnect && !user_closed)
-                return;
-            auto done = std::move(it->second);
-            pending.erase(it);
+        std::optional<outgoing> refused;
+        switch (pending.on_error(id, error.code(), machine.will_resume(), refused)) {
+        case detail::error_verdict::keep:
+            return;
+        case detail::error_verdict::fail:
             count_pending();
-            fail(done, result);
+            fail(*refused, failure(error.code(), error.message()));
+            return;
+        case detail::error_verdict::unknown:
+            fire(&callback_set::error, error);
             return;
         }
-        fire(&callback_set::error, error);
     }
 
     // ---------------------------------------------------------- writing
@@ -730,73 +722,72 @@ struct client::impl {
                 return;  // the read side reports the end of the connection
             if (!outbox.empty())
                 return do_write();
-            if (user_closed)
+            if (machine.state() == detail::link_state::closing)
                 do_close();
         });
     }
 
+    // Starts the close handshake of the live connection; its read then ends
+    // with the server's close frame, which ends the client.
     void do_close()
     {
-        retry_timer.cancel();
-        if (!open) {
-            if (ever_joined || join_promise)
-                finish(close_info{true, 1000, "closed by the client"},
-                       failure(pb::ERROR_CODE_UNSPECIFIED, "closed by the client"));
+        if (!open)
             return;
-        }
         open = false;
         ws->async_close([keep = ws](beast::error_code) {});
     }
 
-    void begin_close()
+    // Queues a request: written now when joined, else after the next Welcome.
+    void submit(std::uint64_t request_id, std::string bytes, outgoing out)
     {
-        user_closed = true;
-        if (!writing)
-            do_close();
-    }
-
-    // Queues a command: written now when joined, else after the next Welcome.
-    void submit(std::uint64_t request_id, outgoing out)
-    {
-        if (finished || user_closed || (!ever_joined && !join_promise)) {
+        if (!machine.accepts_requests()) {
             fail(out, failure(pb::ERROR_CODE_UNSPECIFIED, "not connected"));
             return;
         }
-        const bool now = open && joined;
-        auto& slot = pending.emplace(request_id, std::move(out)).first->second;
+        if (!pending.add(request_id, std::move(bytes), out)) {
+            fail(out, failure(pb::ERROR_CODE_UNSPECIFIED, "too many requests waiting for an answer (" +
+                                                              std::to_string(pending.capacity()) +
+                                                              "): wait for some to be answered"));
+            return;
+        }
         count_pending();
-        if (now)
-            write(slot.bytes);
+        if (open && machine.state() == detail::link_state::joined)
+            write(*pending.bytes(request_id));
+    }
+
+    template <class Promise>
+    auto post_request(pb::ClientMessage message, std::optional<Promise> outgoing::*which)
+    {
+        message.set_request_id(ids.take());
+        outgoing out;
+        auto future = (out.*which).emplace().get_future();
+        asio::post(io, [this, id = message.request_id(), bytes = message.SerializeAsString(), out = std::move(out)]() mutable {
+            submit(id, std::move(bytes), std::move(out));
+        });
+        return future;
     }
 
     std::future<command_result> send(pb::ClientMessage message)
     {
-        message.set_request_id(next_request++);
-        outgoing out;
-        out.bytes = message.SerializeAsString();
-        out.result.emplace();
-        auto future = out.result->get_future();
-        asio::post(io, [this, id = message.request_id(), out = std::move(out)]() mutable { submit(id, std::move(out)); });
-        return future;
+        return post_request(std::move(message), &outgoing::result);
     }
 
     std::future<state_at_result> send_replay(pb::ClientMessage message)
     {
-        message.set_request_id(next_request++);
-        outgoing out;
-        out.bytes = message.SerializeAsString();
-        out.replay.emplace();
-        auto future = out.replay->get_future();
-        asio::post(io, [this, id = message.request_id(), out = std::move(out)]() mutable { submit(id, std::move(out)); });
-        return future;
+        return post_request(std::move(message), &outgoing::replay);
+    }
+
+    std::future<chat_page> send_history(pb::ClientMessage message)
+    {
+        return post_request(std::move(message), &outgoing::page);
     }
 
     // Presence is not retried: the next update supersedes it.
     void send_untracked(pb::ClientMessage message)
     {
-        message.set_request_id(next_request++);
+        message.set_request_id(ids.take());
         asio::post(io, [this, bytes = message.SerializeAsString()]() mutable {
-            if (open && joined && !user_closed)
+            if (open && machine.state() == detail::link_state::joined)
                 write(std::move(bytes));
         });
     }
@@ -819,7 +810,7 @@ client::~client()
     auto done = ended.get_future();
     asio::post(impl_->io, [i = impl_.get(), &ended] {
         i->on_end = [&ended] { ended.set_value(); };
-        i->begin_close();
+        i->feed(detail::link_event::user_close());
         if (!i->open && i->on_end)
             std::exchange(i->on_end, nullptr)();
     });
@@ -838,7 +829,7 @@ std::future<command_result> client::connect()
 
 void client::disconnect()
 {
-    asio::post(impl_->io, [i = impl_.get()] { i->begin_close(); });
+    asio::post(impl_->io, [i = impl_.get()] { i->feed(detail::link_event::user_close()); });
 }
 
 void client::drop_connection()
@@ -923,17 +914,9 @@ std::future<command_result> client::refresh_token(std::string token)
 std::future<chat_page> client::chat_history(std::uint64_t before_seq, std::uint32_t limit)
 {
     pb::ClientMessage m;
-    m.set_request_id(impl_->next_request++);
     m.mutable_get_chat_history()->set_before_seq(before_seq);
     m.mutable_get_chat_history()->set_limit(limit);
-    impl::outgoing out;
-    out.bytes = m.SerializeAsString();
-    out.page.emplace();
-    auto future = out.page->get_future();
-    asio::post(impl_->io, [i = impl_.get(), id = m.request_id(), out = std::move(out)]() mutable {
-        i->submit(id, std::move(out));
-    });
-    return future;
+    return impl_->send_history(std::move(m));
 }
 
 void client::move_cursor(double lon, double lat)
@@ -988,6 +971,12 @@ connection_state client::state() const
 {
     std::lock_guard lock(impl_->mutex);
     return impl_->state;
+}
+
+std::string client::endpoint() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->endpoint;
 }
 
 std::size_t client::pending_commands() const

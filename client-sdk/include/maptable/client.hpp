@@ -47,13 +47,24 @@ struct client_options {
     bool reconnect = true;
     std::chrono::milliseconds reconnect_initial_delay{200};
     std::chrono::milliseconds reconnect_max_delay{10000};
+    // Requests sent or queued and not yet answered, at most; past it a new
+    // one fails at once instead of growing the queue without bound while
+    // offline. Far above what a person produces between two Welcomes.
+    std::size_t max_pending = 65536;
+    // A node that does not own the room answers the Join with a Redirect to
+    // the owner, and a node that loses the room closes with 4001 "room
+    // moved"; both are followed at once, without backoff (keeping the room,
+    // token, client id, replica and Resume). This many in a row without a
+    // Welcome, and the client stops with an error instead of bouncing
+    // between nodes that disagree about the owner.
+    int max_redirects = 4;
 };
 
 enum class connection_state {
-    connecting,     // first connection under way
+    connecting,     // first connection under way (also following a Redirect to the owner)
     connected,      // joined (the Welcome arrived)
-    reconnecting,   // the connection dropped; waiting to retry or retrying
-    closed,         // disconnect(), a refused join, or reconnect off: final
+    reconnecting,   // the connection dropped or the room moved; waiting to retry or retrying
+    closed,         // disconnect(), a refused join, reconnect off, or too many redirects: final
 };
 
 // How a command (or the join) ended.
@@ -179,6 +190,11 @@ public:
     pb::Participant me() const;
     close_info closed() const;
     connection_state state() const;
+    // The url of the current (or last) connection: the configured one, or
+    // the owner's a Redirect named. A reconnect after a drop starts from
+    // the configured url again (a proxy, or a node that redirects), since
+    // the owner may have changed meanwhile.
+    std::string endpoint() const;
     std::size_t pending_commands() const;   // sent or queued, not yet acked
     std::string epoch() const;
     // Uses token from now on: sent as RefreshToken on the live connection

@@ -1,16 +1,19 @@
 // The connection to one room: join with a token, keep the replica by the
 // shared apply rules, answer commands from acks and errors, reconnect with
 // backoff and jitter and resume from (epoch, seq), resending every
-// unanswered command with its original request id. The semantics of the C++
-// SDK (client-sdk/src/client.cpp), in one event loop instead of an I/O thread.
+// unanswered command with its original request id; follow a Redirect to the
+// node that owns the room, and rejoin at once after a 4001 "room moved". The
+// decisions are ConnectionMachine's (link.ts); this class performs them on
+// the socket and the timer. The semantics of the C++ SDK
+// (client-sdk/src/client.cpp), in one event loop instead of an I/O thread.
 // With a SessionStore and restore() before connect(), the client id, the
 // unanswered commands and the replica outlive the page: see session_store.ts.
 // MaptableClient (client.ts) adds a typed method per command.
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 
-import { reconnectDelayMs } from "./backoff.js";
 import { Emitter } from "./emitter.js";
-import { PendingQueue, settleFailure, settleHistory, settleReplay, type Outgoing } from "./pending.js";
+import { ConnectionMachine, type LinkAction, type LinkEvent } from "./link.js";
+import { DEFAULT_MAX_PENDING, PendingQueue, settleFailure, settleHistory, settleReplay, type Outgoing } from "./pending.js";
 import {
   ClientMessageSchema,
   ErrorCode,
@@ -56,6 +59,16 @@ export interface ClientOptions {
   reconnect?: boolean;                 // default true
   reconnectInitialDelayMs?: number;    // default 200
   reconnectMaxDelayMs?: number;        // default 10000
+  // A node that does not own the room answers the Join with a Redirect to
+  // the owner, and a node that loses the room closes with 4001 "room
+  // moved"; both are followed at once, without backoff, with the same Join
+  // (room, token, client id, Resume). This many in a row without a Welcome,
+  // and the client stops with an error instead of bouncing between nodes
+  // that disagree about the owner.
+  maxRedirects?: number;               // default 4
+  // Requests sent or queued and not yet answered, at most; past it a new one
+  // fails at once instead of growing the queue without bound while offline.
+  maxPending?: number;                 // default 65536
   // Makes the WebSocket. Default: the platform's (browsers; Node 22+). On
   // Node 20 pass the `ws` package's through wsPackageFactory(WebSocket),
   // which raises its 100 MiB message limit to the 256 MiB a Welcome may need.
@@ -79,10 +92,10 @@ export function urlWithRoom(url: string, roomId: string): string {
 }
 
 export type ConnectionState =
-  | "connecting"     // first connection under way
+  | "connecting"     // first connection under way (also following a Redirect to the owner)
   | "connected"      // joined (the Welcome arrived)
-  | "reconnecting"   // the connection dropped; waiting to retry or retrying
-  | "closed";        // disconnect(), a refused join, or reconnect off: final
+  | "reconnecting"   // the connection dropped or the room moved; waiting to retry or retrying
+  | "closed";        // disconnect(), a refused join, reconnect off, or too many redirects: final
 
 export interface ClientEvents {
   event: (event: Event) => void;                      // applied to the replica already
@@ -107,11 +120,6 @@ export interface ClientEvents {
 
 export type CommandBody = NonNullable<MessageInitShape<typeof ClientMessageSchema>["body"]>;
 
-// Close codes after which reconnecting would only be refused again.
-function isFinalClose(code: number): boolean {
-  return code === 1003 /* text frame */ || code === 1008 /* policy: refused, expired, flood */ || code === 1009 /* too big */;
-}
-
 function randomClientId(): string {
   const bytes = new Uint8Array(8);
   globalThis.crypto.getRandomValues(bytes);
@@ -120,26 +128,18 @@ function randomClientId(): string {
 
 export class MaptableConnection {
   private clientIdValue: string;
-  protected readonly options: Required<Omit<ClientOptions, "clientId" | "webSocket" | "store">> & { webSocket?: WebSocketFactory };
+  protected readonly options: Required<Omit<ClientOptions, "clientId" | "webSocket" | "store" | "maxPending">> & { webSocket?: WebSocketFactory };
   private readonly emitter = new Emitter<ClientEvents>();
   private readonly ids = new RequestIds();
-  private readonly pending = new PendingQueue((count) => {
-    this.schedulePersist();
-    this.emitter.emit("pendingCount", count);
-  });
+  private readonly pending: PendingQueue;
   private readonly store: SessionStore;
   private persistScheduled = false;
   private saving: Promise<void> = Promise.resolve();
-  private restoredSession = false;   // restore() found something: offline start allowed
 
+  private readonly machine: ConnectionMachine;
   private socket: WebSocketLike | undefined;
   private generation = 0;          // which socket a handler belongs to
-  private open = false;            // the WebSocket is up (joined or joining)
-  private joined = false;          // the Welcome of this connection arrived
-  private userClosed = false;
-  private everJoined = false;
-  private finished = false;        // closed for good: commands fail at once
-  private attempt = 0;             // reconnect attempts since the last Welcome
+  private open = false;            // the WebSocket is up
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private joinRequest = 0n;
   private joinWaiter: { resolve: (w: Welcome) => void; reject: (e: MaptableError) => void } | undefined;
@@ -163,9 +163,22 @@ export class MaptableConnection {
       reconnect: options.reconnect ?? true,
       reconnectInitialDelayMs: options.reconnectInitialDelayMs ?? 200,
       reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 10_000,
+      maxRedirects: options.maxRedirects ?? 4,
       random: options.random ?? Math.random,
       webSocket: options.webSocket,
     };
+    this.pending = new PendingQueue((count) => {
+      this.schedulePersist();
+      this.emitter.emit("pendingCount", count);
+    }, options.maxPending ?? DEFAULT_MAX_PENDING);
+    this.machine = new ConnectionMachine({
+      url: urlWithRoom(this.options.url, this.options.roomId),
+      reconnect: this.options.reconnect,
+      initialDelayMs: this.options.reconnectInitialDelayMs,
+      maxDelayMs: this.options.reconnectMaxDelayMs,
+      maxRedirects: this.options.maxRedirects,
+      random: this.options.random,
+    });
     this.replicaState = new RoomReplica(options.roomId);
   }
 
@@ -186,6 +199,12 @@ export class MaptableConnection {
   }
   get state(): ConnectionState {
     return this.stateValue;
+  }
+  // The url of the current (or last) connection: the configured one (with
+  // ?room=), or the owner's a Redirect named. A reconnect after a drop
+  // starts from the configured url again, since the owner may have changed.
+  get endpoint(): string {
+    return this.machine.endpoint;
   }
   // Sent or queued, not yet answered.
   get pendingCount(): number {
@@ -252,7 +271,7 @@ export class MaptableConnection {
   // resumes from (epoch, seq). True when anything came back; then the first
   // connection may fail (offline) and the client keeps retrying.
   async restore(): Promise<boolean> {
-    if (this.joinWaiter || this.everJoined || this.finished)
+    if (this.machine.state !== "idle")
       throw new MaptableError(ErrorCode.ALREADY_JOINED, "restore() goes before connect()");
     const [commands, replica] = await Promise.all([
       this.store.loadCommands(this.options.roomId),
@@ -283,7 +302,8 @@ export class MaptableConnection {
       }
       restored = true;
     }
-    this.restoredSession = restored;
+    // Something to resume: the first connection may fail (offline) and the client keeps retrying.
+    if (restored) this.machine.markRestored();
     return restored;
   }
 
@@ -328,11 +348,11 @@ export class MaptableConnection {
   // connection cannot be made (ErrorCode.UNSPECIFIED).
   connect(): Promise<Welcome> {
     return new Promise((resolve, reject) => {
-      if (this.finished) {
+      if (this.machine.state === "closed") {
         reject(new MaptableError(ErrorCode.UNSPECIFIED, "this client was closed for good; make a new one to join again"));
         return;
       }
-      if (this.joinWaiter || this.open || this.everJoined) {
+      if (this.machine.state !== "idle") {
         reject(new MaptableError(ErrorCode.ALREADY_JOINED, "connect() was already called"));
         return;
       }
@@ -351,28 +371,13 @@ export class MaptableConnection {
       }
       this.joinWaiter = { resolve, reject };
       this.setState("connecting");
-      this.openConnection();
+      this.feed({ kind: "start" });
     });
   }
 
   // Closes the connection. Pending commands fail; no reconnect.
   disconnect(): void {
-    this.userClosed = true;
-    this.clearRetry();
-    const socket = this.socket;
-    const wasOpen = this.open;
-    this.socket = undefined;
-    this.generation++;
-    if (socket) {
-      try {
-        socket.close(1000, "closed by the client");
-      } catch {
-        // already closing
-      }
-    }
-    if (!this.finished && (this.everJoined || this.joinWaiter || wasOpen))
-      this.finish({ code: 1000, reason: "closed by the client" }, failure(ErrorCode.UNSPECIFIED, "closed by the client"));
-    else this.finished = true;
+    this.feed({ kind: "userClose" });
   }
 
   // Drops the connection abruptly, as a network failure would (tests, and
@@ -388,16 +393,60 @@ export class MaptableConnection {
     return this.command({ case: "refreshToken", value: { token } });
   }
 
-  private openConnection(): void {
-    const gen = ++this.generation;
-    this.joined = false;
+  // ------------------------------------------------------------ the machine
+
+  // Feeds the machine one event and performs what it decides. The public
+  // state changes first, so that whoever a failure reaches already sees it.
+  private feed(event: LinkEvent): void {
+    const action = this.machine.on(event);
+    this.setState(this.machine.publicState);
+    this.perform(action);
+  }
+
+  private perform(action: LinkAction): void {
+    switch (action.kind) {
+      case "none":
+        return;
+      case "connect":
+        return this.openConnection(action.url);
+      case "sendJoin":
+        return this.sendJoin();
+      case "schedule":
+        this.clearRetry();
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.feed({ kind: "timer" });
+        }, action.delayMs);
+        return;
+      case "giveUp":
+        return this.finish({ code: action.code, reason: action.reason }, failure(action.error, action.message));
+    }
+  }
+
+  // Closes the current socket, if any, politely; whatever it still reports is ignored.
+  private retireSocket(): void {
+    const socket = this.socket;
+    this.socket = undefined;
     this.open = false;
+    this.generation++;
+    if (!socket) return;
+    try {
+      socket.close(1000, "closed by the client");
+    } catch {
+      // already closing
+    }
+  }
+
+  // Drops the current connection, if any (a Redirect leaves a live one), and opens one to url.
+  private openConnection(url: string): void {
+    this.retireSocket();
+    const gen = this.generation;
     const factory = this.options.webSocket ?? defaultWebSocketFactory()!;
     let socket: WebSocketLike;
     try {
-      socket = factory(urlWithRoom(this.options.url, this.options.roomId));
+      socket = factory(urlWithRoom(url, this.options.roomId));
     } catch (error) {
-      this.connectionLost(0, `cannot open ${this.options.url}: ${String(error)}`);
+      this.feed({ kind: "openFailed", reason: `cannot open ${url}: ${String(error)}` });
       return;
     }
     this.socket = socket;
@@ -405,7 +454,7 @@ export class MaptableConnection {
     socket.onopen = () => {
       if (gen !== this.generation) return;
       this.open = true;
-      this.sendJoin();
+      this.feed({ kind: "opened" });
     };
     socket.onmessage = (message) => {
       if (gen !== this.generation) return;
@@ -417,7 +466,8 @@ export class MaptableConnection {
       const opened = this.open;
       this.open = false;
       this.socket = undefined;
-      if (!opened) this.connectionLost(0, `cannot connect to ${this.options.url} (close code ${event.code})`);
+      this.generation++;
+      if (!opened) this.feed({ kind: "openFailed", reason: `cannot connect to ${url} (close code ${event.code})` });
       else this.connectionLost(event.code, event.reason);
     };
     socket.onerror = () => {
@@ -428,6 +478,7 @@ export class MaptableConnection {
   private sendJoin(): void {
     this.joinRequest = this.ids.take();
     // The epoch is known after a Welcome, or from a restored replica.
+    // A Redirect's target gets the same Join: it is the same client resuming.
     const resume = this.epochValue !== "" ? { epoch: this.epochValue, lastSeq: this.replicaState.seq } : undefined;
     const join = create(ClientMessageSchema, {
       requestId: this.joinRequest,
@@ -445,28 +496,19 @@ export class MaptableConnection {
     this.write(toBinary(ClientMessageSchema, join));
   }
 
-  // The connection ended (or could not be made): reconnect, or finish.
+  // The open connection ended: reconnect, rejoin elsewhere, or finish.
   private connectionLost(code: number, reason: string): void {
-    this.open = false;
-    this.joined = false;
-    const info: CloseInfo = { code, reason };
-    this.closeInfo = info;
-    const final =
-      this.userClosed || (!this.everJoined && !this.restoredSession) || !this.options.reconnect || isFinalClose(code);
+    this.closeInfo = { code, reason };
     // No event arrives while offline: the replica as it is now is what a
     // reload would show.
-    if (this.everJoined) this.saveReplica();
-    if (final) {
-      this.finish(info, failure(ErrorCode.UNSPECIFIED, "connection closed" + (reason ? `: ${reason}` : "")));
-      return;
-    }
-    this.generation++;
-    this.scheduleReconnect();
+    if (this.machine.everJoined) this.saveReplica();
+    this.feed({ kind: "closed", code, reason });
   }
 
   private abort(reason: string): void {
     const socket = this.socket;
     this.socket = undefined;
+    this.open = false;
     this.generation++;   // whatever the old socket still reports is ignored
     if (socket) {
       try {
@@ -479,26 +521,6 @@ export class MaptableConnection {
     this.connectionLost(0, reason);
   }
 
-  private scheduleReconnect(): void {
-    if (this.userClosed || !this.options.reconnect) {
-      this.finish({ code: 0, reason: "connection lost" }, failure(ErrorCode.UNSPECIFIED, "connection lost"));
-      return;
-    }
-    this.setState("reconnecting");
-    const delay = reconnectDelayMs(
-      this.attempt,
-      this.options.reconnectInitialDelayMs,
-      this.options.reconnectMaxDelayMs,
-      this.options.random,
-    );
-    this.attempt++;
-    this.clearRetry();
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (!this.userClosed) this.openConnection();
-    }, delay);
-  }
-
   private clearRetry(): void {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -506,10 +528,6 @@ export class MaptableConnection {
 
   // The end: no reconnect. Fails everything still waiting.
   private finish(info: CloseInfo, why: Failure): void {
-    this.finished = true;
-    this.open = false;
-    this.joined = false;
-    this.generation++;
     this.clearRetry();
     this.closeInfo = info;
     if (this.socket) {
@@ -520,11 +538,12 @@ export class MaptableConnection {
       }
       this.socket = undefined;
     }
+    this.open = false;
+    this.generation++;
     const waiter = this.joinWaiter;
     this.joinWaiter = undefined;
     waiter?.reject(new MaptableError(why.code, why.message));
     this.pending.failAll(why);
-    this.setState("closed");
     this.emitter.emit("closed", info);
   }
 
@@ -554,6 +573,10 @@ export class MaptableConnection {
     switch (body.case) {
       case "welcome":
         return this.onWelcome(body.value);
+      case "redirect":
+        // Only the answer to this connection's Join is followed.
+        if (body.value.requestId !== 0n && body.value.requestId !== this.joinRequest) return;
+        return this.feed({ kind: "redirect", url: body.value.url });
       case "event":
         return this.onEventMessage(body.value);
       case "ack": {
@@ -636,6 +659,7 @@ export class MaptableConnection {
   }
 
   private onWelcome(welcome: Welcome): void {
+    if (this.machine.state !== "joining") return;   // not an answer to a Join of ours
     // Recovered: the replica stays and the missed events follow.
     if (!welcome.recovered) this.replicaState = RoomReplica.fromProto(welcome.state ?? create(RoomStateSchema));
     this.epochValue = welcome.epoch;
@@ -645,10 +669,7 @@ export class MaptableConnection {
     this.clockOffset = welcome.serverTimeMs === 0n ? 0 : Number(welcome.serverTimeMs) - Date.now();
     this.onlineById.clear();
     for (const p of welcome.online) this.onlineById.set(p.id, p);
-    this.joined = true;
-    this.everJoined = true;
-    this.attempt = 0;
-    this.setState("connected");
+    this.feed({ kind: "welcome" });
     this.emitter.emit("welcome", welcome.recovered);
     const waiter = this.joinWaiter;
     this.joinWaiter = undefined;
@@ -661,18 +682,19 @@ export class MaptableConnection {
   private onServerError(error: ServerError): void {
     const id = error.requestId;
     if (id !== 0n && id === this.joinRequest) {
-      // A refused (re)join is final: the server closes the connection.
-      this.finish({ code: 1008, reason: error.message }, failure(error.code, error.message));
+      // The server closes the connection after refusing a Join.
+      this.feed({ kind: "joinRefused", code: error.code, message: error.message });
       return;
     }
-    if (id !== 0n && this.pending.has(id)) {
-      // The room is closing (server shutdown) or reloading: nothing was
-      // applied, so keep the command and send it again after the resume.
-      if (error.code === ErrorCode.ROOM_UNAVAILABLE && this.options.reconnect && !this.userClosed) return;
-      settleFailure(this.pending.take(id)!, failure(error.code, error.message));
-      return;
+    switch (this.pending.onError(id, error.code, this.machine.willResume, error.message)) {
+      case "keep":
+        return;
+      case "unknown":
+        this.emitter.emit("error", error);
+        return;
+      default:
+        return;   // failed with the server's answer
     }
-    this.emitter.emit("error", error);
   }
 
   // ------------------------------------------------------------ writing
@@ -683,12 +705,18 @@ export class MaptableConnection {
 
   // Queues a request: written now when joined, else after the next Welcome.
   private submit(outgoing: Outgoing): void {
-    if (this.finished || this.userClosed || (!this.everJoined && !this.joinWaiter)) {
+    if (!this.machine.acceptsRequests) {
       settleFailure(outgoing, failure(ErrorCode.UNSPECIFIED, "not connected: call connect() first, or the client was closed"));
       return;
     }
-    this.pending.add(outgoing.message.requestId, outgoing);
-    if (this.open && this.joined) this.write(outgoing.bytes);
+    if (!this.pending.add(outgoing.message.requestId, outgoing)) {
+      settleFailure(
+        outgoing,
+        failure(ErrorCode.UNSPECIFIED, `too many requests waiting for an answer (${this.pending.capacity}): wait for some to be answered`),
+      );
+      return;
+    }
+    if (this.open && this.machine.state === "joined") this.write(outgoing.bytes);
   }
 
   private message(body: CommandBody): { message: ClientMessage; bytes: Uint8Array } {
@@ -730,6 +758,6 @@ export class MaptableConnection {
   // Presence: fire and forget (not retried: the next update supersedes it).
   protected sendPresence(body: CommandBody): void {
     const { bytes } = this.message(body);
-    if (this.open && this.joined && !this.userClosed) this.write(bytes);
+    if (this.open && this.machine.state === "joined") this.write(bytes);
   }
 }

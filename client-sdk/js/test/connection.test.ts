@@ -1,7 +1,7 @@
 // The client's protocol, scripted without a server: the Join, commands
 // waiting for the Welcome, acks and refusals, a gap in seqs, resume with
 // (epoch, seq), resend with original request ids, final close codes, view
-// requests and mentions.
+// requests and mentions, following a Redirect and a 4001 "room moved".
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
@@ -305,5 +305,94 @@ describe("events and answers", () => {
     assert.equal(client.state, "closed");
     assert.equal(!(await said).ok, true);
     assert.equal(net.sockets.length, 1);
+  });
+});
+
+describe("the room on another node", () => {
+  const configured = "ws://example.invalid/v1/ws?room=harbour";
+  const owner = "ws://owner.invalid:9000/v1/ws?room=harbour";
+
+  function redirect(socket: FakeSocket, url = owner) {
+    socket.deliver({
+      body: { case: "redirect", value: { requestId: socket.join().requestId, url, roomId: "harbour", reason: "owned by node b" } },
+    });
+  }
+
+  test("a Redirect answering the Join: the same Join goes to its url, the old socket is closed, and connect() resolves on the owner", async () => {
+    const { net, client } = setup();
+    const connected = client.connect();
+    const first = await net.socket(0);
+    const early = client.sendChat("before the move");
+    first.open();
+    redirect(first);
+    assert.equal(first.closedByClient, 1000);
+    assert.equal(net.sockets.length, 2, "at once, without a backoff timer");
+    const second = net.sockets[1];
+    assert.equal(second.url, owner);
+    assert.equal(client.state, "connecting");
+    assert.equal(client.endpoint, owner);
+    second.open();
+    const [a, b] = [first.join(), second.join()];
+    assert.ok(a.body.case === "join" && b.body.case === "join");
+    assert.deepEqual(
+      [b.body.value.roomId, b.body.value.token, b.body.value.clientId, b.body.value.resume],
+      [a.body.value.roomId, a.body.value.token, a.body.value.clientId, undefined],
+    );
+    welcome(second);
+    await connected;
+    assert.equal(client.state, "connected");
+    const [command] = second.commands();
+    assert.ok(command.body.case === "sendChat" && command.body.value.text === "before the move");
+    assert.equal(first.commands().length, 0);
+    second.deliver(chatEvent(1n, "before the move", "u-ben"), { body: { case: "ack", value: { requestId: command.requestId, seq: 1n } } });
+    assert.deepEqual(await early, { ok: true, seq: 1n });
+  });
+
+  test("4001 room moved: a new connection to the configured url at once, resuming, with the unanswered commands resent", async () => {
+    const { net, client, socket } = await joined();
+    socket.deliver(chatEvent(1n, "one"));
+    const said = client.sendChat("in flight");
+    const [sent] = socket.commands();
+    socket.serverClose(4001, "room moved");
+    assert.equal(net.sockets.length, 2, "at once, without a backoff timer");
+    const again = net.sockets[1];
+    assert.equal(again.url, configured);
+    assert.equal(client.state, "reconnecting");
+    again.open();
+    // The configured url may lead to the new owner by a Redirect.
+    redirect(again);
+    const onOwner = net.sockets[2];
+    assert.equal(onOwner.url, owner);
+    onOwner.open();
+    const join = onOwner.join();
+    assert.ok(join.body.case === "join");
+    assert.deepEqual([join.body.value.resume?.epoch, join.body.value.resume?.lastSeq], ["e1", 1n]);
+    welcome(onOwner, { recovered: true });
+    assert.equal(client.state, "connected");
+    assert.deepEqual(onOwner.commands().map((m) => m.requestId), [sent.requestId]);
+    onOwner.deliver(chatEvent(2n, "in flight", "u-ben"), { body: { case: "ack", value: { requestId: sent.requestId, seq: 2n } } });
+    assert.deepEqual(await said, { ok: true, seq: 2n });
+  });
+
+  test("nodes that keep redirecting: connect() rejects after maxRedirects, without looping", async () => {
+    const net = new FakeNetwork();
+    const client = new MaptableClient({ url: "ws://example.invalid/v1/ws", roomId: "harbour", token: "t", webSocket: net.factory, maxRedirects: 2 });
+    const connected = client.connect();
+    for (let n = 0; n < 3; n++) {
+      const socket = await net.socket(n);
+      socket.open();
+      redirect(socket, n % 2 ? configured : owner);
+    }
+    await assert.rejects(connected, (e: unknown) => e instanceof MaptableError && /redirects in a row/.test(e.message));
+    assert.equal(client.state, "closed");
+    assert.equal(net.sockets.length, 3);
+    assert.equal(net.sockets[2].closedByClient, 1000);
+  });
+
+  test("a Redirect once joined is ignored", async () => {
+    const { net, client, socket } = await joined();
+    socket.deliver({ body: { case: "redirect", value: { requestId: 0n, url: owner } } });
+    assert.equal(net.sockets.length, 1);
+    assert.equal(client.state, "connected");
   });
 });
