@@ -83,9 +83,9 @@ TEST_CASE("check --store reports a command stored twice (which only a damaged in
     auto c = cluster_with_messages(*pg, 4);
     c->node(0).kill9();
     query_postgres(c->store_url(), "DROP INDEX events_op");
-    // Event 2's command stored again as event 5 (a valid row: its checksum
-    // is recomputed by copying event 2 under a new seq is not possible in
-    // SQL, so the copy keeps event 2's checksum and is reported for it too).
+    // Event 2's row copied as seq 5: its command stored twice. (The copy
+    // keeps event 2's checksum, which covers the seq, so it fails that
+    // check as well; the duplicate command is what this case is about.)
     query_postgres(c->store_url(),
                    "INSERT INTO events(room, seq, time_ms, kind, client_id, op_id, body, target_seq, crc) "
                    "SELECT room, 5, time_ms, kind, client_id, op_id, body, target_seq, crc FROM events "
