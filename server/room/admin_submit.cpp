@@ -66,14 +66,14 @@ public:
                 const auto& error = message.error();
                 if (error.code() == pb::ERROR_CODE_ROOM_UNAVAILABLE && attempts_ < max_attempts)
                     return retry_later();
-                return finish(admin_outcome{false, 0, error.code(), error.message()});
+                return finish(admin_outcome{false, 0, error.code(), error.message(), {}});
             }
         }
     }
 
     void disconnect(std::string reason) override
     {
-        finish(admin_outcome{false, 0, pb::ERROR_CODE_ROOM_UNAVAILABLE, std::move(reason)});
+        finish(admin_outcome{false, 0, pb::ERROR_CODE_ROOM_UNAVAILABLE, std::move(reason), {}});
     }
 
 private:
@@ -85,15 +85,33 @@ private:
 
     void attempt()
     {
+        // The room the last attempt opened found another node owning it:
+        // the request belongs there, not in a loop of loads here.
+        std::shared_ptr<room_host> last;
+        {
+            std::lock_guard lock(mutex_);
+            last = host_;
+        }
+        if (last) {
+            if (auto owner = last->moved_to(); !owner.empty()) {
+                auto base = http_base_of(owner);
+                return finish(admin_outcome{false, 0, pb::ERROR_CODE_ROOM_UNAVAILABLE,
+                                            "room " + room_id_ + " is served by another node (" + base +
+                                                "); send the request there",
+                                            base});
+            }
+        }
         auto host = rooms_.open(room_id_);
         if (!host)
             return finish(admin_outcome{false, 0, pb::ERROR_CODE_SERVER_BUSY,
                                         "the server cannot open the room now (too many rooms loaded, or it is "
-                                        "shutting down); try again later"});
+                                        "shutting down); try again later",
+                                        {}});
         pb::ClientMessage command = command_;
         {
             std::lock_guard lock(mutex_);
             ++attempts_;
+            host_ = host;
             request_id_ = next_request_id();
             command.set_request_id(request_id_);
         }
@@ -113,7 +131,7 @@ private:
         timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
             if (ec)
                 return self->finish(admin_outcome{false, 0, pb::ERROR_CODE_ROOM_UNAVAILABLE,
-                                                  "the server is shutting down"});
+                                                  "the server is shutting down", {}});
             self->attempt();
         });
     }
@@ -130,6 +148,7 @@ private:
             done_ = nullptr;
             request_id_ = 0;
             keep = std::move(self_);
+            host_.reset();   // an answered command keeps no room alive
         }
         if (!outcome.ok)
             spdlog::info("room={} admin command {} refused: {} {}", room_id_,
@@ -146,10 +165,24 @@ private:
     admin_done done_;
     std::uint64_t request_id_ = 0;
     int attempts_ = 0;
+    std::shared_ptr<room_host> host_;   // the room of the last attempt; guarded by mutex_
     std::shared_ptr<admin_command> self_;
 };
 
 } // namespace
+
+std::string http_base_of(const std::string& ws_url)
+{
+    std::string base = ws_url;
+    if (base.rfind("wss://", 0) == 0)
+        base = "https://" + base.substr(6);
+    else if (base.rfind("ws://", 0) == 0)
+        base = "http://" + base.substr(5);
+    constexpr std::string_view websocket_path = "/v1/ws";
+    if (base.ends_with(websocket_path))
+        base.resize(base.size() - websocket_path.size());
+    return base;
+}
 
 model::actor admin_actor()
 {

@@ -24,7 +24,16 @@ struct admin_outcome {
     std::uint64_t seq = 0;                             // the event's seq when ok
     pb::ErrorCode code = pb::ERROR_CODE_UNSPECIFIED;   // when refused
     std::string message;                               // for people, when refused
+    // When another node owns the room (several nodes on one PostgreSQL
+    // store): that node's HTTP base URL ("http://10.0.0.2:8080"), where the
+    // request must go instead; the code is then ROOM_UNAVAILABLE. Empty
+    // otherwise.
+    std::string moved_to;
 };
+
+// The HTTP base URL of the node whose WebSocket address (lease_owner::url) is
+// ws_url: "wss://node1.example.org/v1/ws" -> "https://node1.example.org".
+std::string http_base_of(const std::string& ws_url);
 
 using admin_done = std::function<void(admin_outcome)>;
 
@@ -33,7 +42,8 @@ using admin_done = std::function<void(admin_outcome)>;
 // still loading, or unloaded meanwhile, is opened and asked again for a few
 // seconds (timers on retry_on) before ROOM_UNAVAILABLE is handed back; a room
 // the registry cannot open (too many loaded, shutting down) gives
-// SERVER_BUSY at once.
+// SERVER_BUSY at once. A room another node owns is not loaded here: done gets
+// ROOM_UNAVAILABLE with moved_to set to the owner's HTTP address.
 //
 // The command carries no client id: the admin API does not resend commands,
 // so nothing needs deduplicating across restarts.

@@ -226,7 +226,7 @@ void room_host::on_owned_elsewhere(store::lease_holder holder)
 {
     if (phase_ != phase::loading)
         return;
-    spdlog::info("room={} is owned by node {} ({}): its joins are sent there", id_, holder.node_id, holder.url);
+    spdlog::debug("room={} is owned by node {} ({}): its joins are sent there", id_, holder.node_id, holder.url);
     {
         std::lock_guard lock(moved_mutex_);
         moved_to_ = holder.url;

@@ -135,7 +135,9 @@ void room_registry::unload(room_host& host)
     if (it != rooms_.end() && it->second.get() == &host) {
         rooms_.erase(it);
         metrics::global().rooms_loaded.set(static_cast<std::int64_t>(rooms_.size()));
-        spdlog::info("room={} unloaded", host.id());
+        // A room found owned by another node was never loaded: not worth a line per redirected join.
+        if (host.moved_to().empty())
+            spdlog::info("room={} unloaded", host.id());
     }
 }
 

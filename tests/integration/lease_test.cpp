@@ -4,8 +4,9 @@
 // dies, the other takes the room over after its lease expires, with every
 // acked command there once; a stale owner (paused past its lease while the
 // other took over and wrote) has its writes refused and sends its clients
-// away with close 4001. Skips, with a message, only when PostgreSQL's
-// binaries are not installed.
+// away with close 4001; an admin command sent to the node that does not own
+// the room is sent on to the owner, and an export there reads the shared log.
+// Skips, with a message, only when PostgreSQL's binaries are not installed.
 #include "http_probe.hpp"
 #include "postgres_server.hpp"
 #include "raw_client.hpp"
@@ -13,6 +14,8 @@
 #include "store/postgres_event_log.hpp"
 
 #include <doctest/doctest.h>
+
+#include <boost/json.hpp>
 
 #include <csignal>
 #include <dirent.h>
@@ -37,9 +40,22 @@ namespace {
 // Short leases keep the takeover tests quick; a renewal every third of it.
 constexpr const char* lease_ms = "1000";
 
+constexpr const char* admin_key = "test-admin-key-0123456789";
+
 std::vector<std::string> node_args(const std::string& url, const std::string& node_id)
 {
-    return {"--store", url, "--node-id", node_id, "--lease-ms", lease_ms};
+    return {"--store", url, "--node-id", node_id, "--lease-ms", lease_ms, "--admin-key", admin_key};
+}
+
+http_reply admin_call(const server_process& node, const std::string& method, const std::string& target,
+                      const std::string& body = {})
+{
+    return call_api(node.port(), {.method = method, .target = target, .bearer = admin_key, .body = body});
+}
+
+std::string http_base(const server_process& node)
+{
+    return "http://127.0.0.1:" + std::to_string(node.port());
 }
 
 // The value of a metric without labels in a /metrics text; -1 when absent.
@@ -207,7 +223,7 @@ TEST_CASE("when the owner is killed, the other node takes the room over after th
     join_or_fail(writer);
     std::vector<std::future<command_result>> pending;
     for (int i = 0; i < 40; ++i)
-        pending.push_back(writer.add_feature(point_feature("m" + std::to_string(i), 4.4 + i * 0.001, 51.9)));
+        pending.push_back(writer.add_feature(point_feature(std::string("m") + std::to_string(i), 4.4 + i * 0.001, 51.9)));
     std::uint64_t last_acked = 0;
     for (auto& p : pending) {
         auto r = p.get();
@@ -309,4 +325,78 @@ TEST_CASE("a stale owner's writes are fenced: no ack, its clients get close 4001
     REQUIRE(again.first.has_value());
     REQUIRE_MESSAGE(again.first->has_redirect(), again.first->DebugString());
     CHECK(again.first->redirect().url() == b.url() + "?room=pier");
+}
+
+TEST_CASE("an admin command sent to the node that does not own the room reaches the owner; exports read anywhere")
+{
+    SKIP_WITHOUT_POSTGRES(pg);
+    const auto url = pg->create_database();
+    server_process a(node_args(url, "node-a"));
+    server_process b(node_args(url, "node-b"));
+
+    // Created through node a, which loads the room and so owns it.
+    const auto created = admin_call(a, "POST", "/v1/admin/rooms",
+                                    R"({"id": "harbour", "title": "Harbour lab", "city": "Cape Town",
+                                        "center": {"lon": 18.42, "lat": -33.92}, "zoom": 13})");
+    REQUIRE_MESSAGE(created.status == 201, created.body);
+    client writer(a.options("harbour", "writer"));
+    join_or_fail(writer);
+    auto added = writer.add_feature(point_feature("crane", 18.42, -33.92, "Crane")).get();
+    REQUIRE(added.ok);
+
+    // Node b does not sequence the owner's room: it names the owner, with
+    // 307 to the same path there once the admin routes turn the owner into
+    // a Location (admin_outcome::moved_to), or a 503 that names it.
+    const auto sent_to_b = admin_call(b, "POST", "/v1/admin/rooms/harbour/archive");
+    CAPTURE(sent_to_b.body);
+    if (sent_to_b.status == 307) {
+        CHECK(sent_to_b.header("Location") == http_base(a) + "/v1/admin/rooms/harbour/archive");
+    } else {
+        CHECK(sent_to_b.status == 503);
+        CHECK(sent_to_b.body.find("served by another node (" + http_base(a) + ")") != std::string::npos);
+    }
+    CHECK(metric(b, "maptable_rooms_owned") == 0);
+    // Nothing was written by node b: the owner's next write follows its last.
+    CHECK(stored_events(url, "harbour").size() == added.seq);
+
+    // Sent where node b points, it is applied by the owner, and its clients see it.
+    event_recorder sees(writer);
+    const auto archived = admin_call(a, "POST", "/v1/admin/rooms/harbour/archive");
+    REQUIRE_MESSAGE(archived.status == 200, archived.body);
+    CHECK(sees.wait_until([&] { return writer.replica().data().archived; }));
+
+    // An export on node b reads the log the owner writes: no hop needed.
+    const auto exported = call_api(b.port(), {.target = "/v1/rooms/harbour/export/geojson", .bearer = admin_key});
+    REQUIRE_MESSAGE(exported.status == 200, exported.body);
+    CHECK(exported.body.find("Crane") != std::string::npos);
+    CHECK(metric(b, "maptable_rooms_owned") == 0);
+}
+
+TEST_CASE("a node that shuts down cleanly hands its rooms over at once: the other node takes them without waiting")
+{
+    SKIP_WITHOUT_POSTGRES(pg);
+    const auto url = pg->create_database();
+    // A lease far longer than the test: only a release lets node b in.
+    std::vector<std::string> long_lease = {"--store", url, "--lease-ms", "600000"};
+    auto args_a = long_lease, args_b = long_lease;
+    args_a.insert(args_a.end(), {"--node-id", "node-a"});
+    args_b.insert(args_b.end(), {"--node-id", "node-b"});
+    server_process a(args_a);
+    server_process b(args_b);
+
+    auto on_a = join_raw(a, "dock", "anna");
+    REQUIRE(on_a.first.has_value());
+    REQUIRE(on_a.first->has_welcome());
+    on_a.client->send(chat_command(1, "before the restart"));
+    const auto ack = read_until_answer(*on_a.client, 1);
+    REQUIRE(ack.has_ack());
+    auto before = join_raw(b, "dock", "ben");
+    REQUIRE(before.first.has_value());
+    REQUIRE(before.first->has_redirect());
+
+    CHECK(a.stop() == 0);
+    auto after = join_raw(b, "dock", "ben");
+    REQUIRE(after.first.has_value());
+    REQUIRE_MESSAGE(after.first->has_welcome(), after.first->DebugString());
+    CHECK(after.first->welcome().state().seq() == ack.ack().seq());
 }
