@@ -159,6 +159,11 @@ link_action connection_machine::lost(std::uint16_t code, std::string reason, std
     // reports it instead of retrying behind the caller's back.
     if (!ever_joined_)
         return enter_closed(code, std::move(reason), std::move(message));
+    // The backoff paces whatever follows, so the hops start counting again:
+    // during a takeover the other node keeps sending the client to the dead
+    // owner until its lease expires, and that is worth retrying for as long
+    // as any dropped connection. The count stops only hops without a pause.
+    hops_ = 0;
     set(link_state::backing_off);
     const auto delay = reconnect_delay(attempt_, policy_.initial_delay, policy_.max_delay, random_ ? random_() : 1.0);
     ++attempt_;

@@ -67,9 +67,10 @@ struct reconnect_policy {
     bool reconnect = true;                              // client_options::reconnect
     std::chrono::milliseconds initial_delay{200};
     std::chrono::milliseconds max_delay{10000};
-    // Redirects and "room moved" closes in a row without a Welcome. Two
-    // nodes that each think the other owns the room would otherwise bounce
-    // the client between them for ever; a handover needs one or two hops.
+    // Redirects and "room moved" closes in a row, without a Welcome or a
+    // backoff between them. Two nodes that each think the other owns the
+    // room would otherwise bounce the client between them for ever, with no
+    // pause; a handover needs one or two hops.
     int max_hops = 4;
 };
 
@@ -218,7 +219,7 @@ private:
     std::string endpoint_;
     bool ever_joined_ = false;
     int attempt_ = 0;   // reconnect attempts since the last Welcome
-    int hops_ = 0;      // redirects and "room moved" closes since the last Welcome
+    int hops_ = 0;      // redirects and "room moved" closes since the last Welcome or backoff
 };
 
 } // namespace maptable::detail

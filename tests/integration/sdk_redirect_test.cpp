@@ -3,10 +3,14 @@
 // ends joined on the owner and writes there; a node that loses the room
 // closes with 4001 "room moved" and the client rejoins at once through its
 // configured url; nodes that keep redirecting stop the client with an error.
-// The owner is a real maptable-server; the node that does not own the room
-// is a stand-in here (a WebSocket listener that answers as such a node
-// does), so the SDK's side is tested whatever the cluster's state.
+// First with a real maptable-server as the owner and a stand-in for the
+// node that does not own the room (a WebSocket listener that answers as
+// such a node does), so the SDK's side is pinned whatever the cluster does;
+// then with two real nodes sharing one PostgreSQL (started by the test;
+// those cases skip, with a message, when PostgreSQL is not installed).
+#include "postgres_server.hpp"
 #include "server_process.hpp"
+#include "store/postgres_event_log.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -136,6 +140,47 @@ std::string with_room(const std::string& url, const std::string& room)
     return url + "?room=" + room;
 }
 
+#define SKIP_WITHOUT_POSTGRES(server)                                                                \
+    auto* server = maptable::testing::postgres_server::shared();                                    \
+    if (server == nullptr) {                                                                        \
+        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)"); \
+        return;                                                                                      \
+    }
+
+// A node of a cluster on one PostgreSQL. Short leases keep a takeover quick.
+std::vector<std::string> node_args(const std::string& database_url, const std::string& node_id)
+{
+    return {"--store", database_url, "--node-id", node_id, "--lease-ms", "1000"};
+}
+
+// Waits until the client has had `count` Welcomes; false after a deadline
+// that only bounds a hung test.
+class welcome_counter {
+public:
+    explicit welcome_counter(client& c)
+        : client_(c)
+    {
+        c.on_welcome([this](bool) {
+            std::lock_guard lock(mutex_);
+            ++count_;
+            changed_.notify_all();
+        });
+    }
+    // No delivery reaches a counter that is gone.
+    ~welcome_counter() { client_.clear_callbacks(); }
+    bool wait_for(int count)
+    {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, std::chrono::seconds(60), [&] { return count_ >= count; });
+    }
+
+private:
+    client& client_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int count_ = 0;
+};
+
 } // namespace
 
 TEST_CASE("a client that reaches a node not owning the room follows the Redirect, joins the owner and writes there")
@@ -193,19 +238,9 @@ TEST_CASE("a 4001 room-moved close rejoins at once through the configured url, r
     options.reconnect_initial_delay = std::chrono::hours(1);
     options.reconnect_max_delay = std::chrono::hours(1);
     client ana(options);
-    std::mutex welcomes_mutex;
-    std::condition_variable welcomed;
-    int welcomes = 0;
-    ana.on_welcome([&](bool) {
-        std::lock_guard lock(welcomes_mutex);
-        ++welcomes;
-        welcomed.notify_all();
-    });
+    welcome_counter welcomes(ana);
     join_or_fail(ana);
-    {
-        std::unique_lock lock(welcomes_mutex);
-        REQUIRE(welcomed.wait_for(lock, std::chrono::seconds(30), [&] { return welcomes == 2; }));
-    }
+    REQUIRE(welcomes.wait_for(2));
     CHECK(ana.state() == connection_state::connected);
     CHECK(ana.endpoint() == owner_url);
     CHECK(ana.epoch() != "e-old-owner");   // the owner's history, not the old node's
@@ -240,4 +275,76 @@ TEST_CASE("nodes that keep redirecting stop the client with an error after max_r
     CHECK(ana.state() == connection_state::closed);
     // The first Join and one per redirect followed, then no more.
     CHECK(loop.joins().size() == 4);
+}
+
+TEST_CASE("on two nodes sharing PostgreSQL, a client configured with the node that does not own the room joins the owner and writes there")
+{
+    SKIP_WITHOUT_POSTGRES(pg);
+    const auto database = pg->create_database();
+    server_process a(node_args(database, "node-a"));
+    server_process b(node_args(database, "node-b"));
+
+    // The room loads on node a: a owns it.
+    client writer(a.options("harbour", "writer"));
+    event_recorder writer_sees(writer);
+    join_or_fail(writer);
+
+    auto options = b.options("harbour", "Ana");
+    client ana(options);
+    join_or_fail(ana);
+    CHECK(ana.state() == connection_state::connected);
+    CHECK(ana.endpoint() == with_room(a.url(), "harbour"));
+
+    const auto added = ana.add_feature(point_feature("f-via-b", 4.48, 51.9)).get();
+    REQUIRE_MESSAGE(added.ok, added.message);
+    REQUIRE(writer_sees.wait_for_seq(added.seq));
+    CHECK(writer.replica().find_feature("f-via-b") != nullptr);
+    store::postgres_event_log log(database);
+    CHECK(log.load("harbour").events.size() == added.seq);
+}
+
+TEST_CASE("when the owner is killed, a client follows the room to the node that takes it over, and its commands sent meanwhile land once")
+{
+    SKIP_WITHOUT_POSTGRES(pg);
+    const auto database = pg->create_database();
+    server_process a(node_args(database, "node-a"));
+    server_process b(node_args(database, "node-b"));
+
+    client writer(a.options("quay", "writer"));
+    join_or_fail(writer);
+
+    // Ana goes through node b, which sends her to node a.
+    auto options = b.options("quay", "Ana");
+    options.reconnect_initial_delay = std::chrono::milliseconds(20);
+    options.reconnect_max_delay = std::chrono::milliseconds(200);
+    client ana(options);
+    welcome_counter welcomes(ana);
+    join_or_fail(ana);
+    REQUIRE(ana.endpoint() == with_room(a.url(), "quay"));
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(ana.add_feature(point_feature("before-" + std::to_string(i), 4.4 + i * 0.001, 51.9)).get().ok);
+    const auto epoch = ana.epoch();
+
+    a.kill9();
+    // Sent while the room has no owner: kept, and resent once one welcomes.
+    std::vector<std::future<command_result>> meanwhile;
+    for (int i = 0; i < 10; ++i)
+        meanwhile.push_back(ana.add_feature(point_feature("meanwhile-" + std::to_string(i), 4.5 + i * 0.001, 51.9)));
+
+    // Until the lease expires node b keeps sending Ana to the dead node a;
+    // the client backs off and asks again, and then node b welcomes her.
+    REQUIRE(welcomes.wait_for(2));
+    std::uint64_t last = 0;
+    for (auto& f : meanwhile) {
+        const auto r = f.get();
+        REQUIRE_MESSAGE(r.ok, r.message);
+        last = std::max(last, r.seq);
+    }
+    CHECK(ana.state() == connection_state::connected);
+    CHECK(ana.endpoint() == b.url());
+    CHECK(ana.epoch() == epoch);   // the same history: the rejoin resumed
+    CHECK(last == 15);
+    store::postgres_event_log log(database);
+    CHECK(log.load("quay").events.size() == 15);   // each command once
+    CHECK(ana.replica().data().features.size() == 15);
 }

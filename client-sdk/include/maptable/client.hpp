@@ -54,9 +54,11 @@ struct client_options {
     // A node that does not own the room answers the Join with a Redirect to
     // the owner, and a node that loses the room closes with 4001 "room
     // moved"; both are followed at once, without backoff (keeping the room,
-    // token, client id, replica and Resume). This many in a row without a
-    // Welcome, and the client stops with an error instead of bouncing
-    // between nodes that disagree about the owner.
+    // token, client id, replica and Resume). This many in a row, without a
+    // Welcome or a reconnect backoff between them, and the client stops with
+    // an error instead of bouncing between nodes that disagree about the
+    // owner. (A redirect to an owner that is down backs off and is retried
+    // like any dropped connection: another node takes the room over.)
     int max_redirects = 4;
 };
 

@@ -62,9 +62,9 @@ export interface ClientOptions {
   // A node that does not own the room answers the Join with a Redirect to
   // the owner, and a node that loses the room closes with 4001 "room
   // moved"; both are followed at once, without backoff, with the same Join
-  // (room, token, client id, Resume). This many in a row without a Welcome,
-  // and the client stops with an error instead of bouncing between nodes
-  // that disagree about the owner.
+  // (room, token, client id, Resume). This many in a row, without a Welcome
+  // or a reconnect backoff between them, and the client stops with an error
+  // instead of bouncing between nodes that disagree about the owner.
   maxRedirects?: number;               // default 4
   // Requests sent or queued and not yet answered, at most; past it a new one
   // fails at once instead of growing the queue without bound while offline.

@@ -35,9 +35,10 @@ export interface LinkPolicy {
   reconnect: boolean;
   initialDelayMs: number;
   maxDelayMs: number;
-  // Redirects and "room moved" closes in a row without a Welcome. Two nodes
-  // that each think the other owns the room would otherwise bounce the
-  // client between them for ever; a handover needs one or two hops.
+  // Redirects and "room moved" closes in a row, without a Welcome or a
+  // backoff between them. Two nodes that each think the other owns the room
+  // would otherwise bounce the client between them for ever, with no pause;
+  // a handover needs one or two hops.
   maxRedirects: number;
   random: () => number;          // the jitter's source, in [0, 1]
 }
@@ -70,7 +71,7 @@ export class ConnectionMachine {
   private endpointValue: string;
   private everJoinedValue = false;
   private attemptValue = 0;   // reconnect attempts since the last Welcome
-  private hopsValue = 0;      // redirects and "room moved" closes since the last Welcome
+  private hopsValue = 0;      // redirects and "room moved" closes since the last Welcome or backoff
   private restoredValue = false;
 
   constructor(private readonly policy: LinkPolicy) {
@@ -218,6 +219,11 @@ export class ConnectionMachine {
     // Never joined: the url, the token or the network is wrong, and connect()
     // reports it instead of retrying behind the caller's back.
     if (!this.everJoinedValue && !this.restoredValue) return this.giveUp(code, reason, message);
+    // The backoff paces whatever follows, so the hops start counting again:
+    // during a takeover the other node keeps sending the client to the dead
+    // owner until its lease expires, and that is worth retrying for as long
+    // as any dropped connection. The count stops only hops without a pause.
+    this.hopsValue = 0;
     this.set("backingOff");
     const delayMs = reconnectDelayMs(this.attemptValue, this.policy.initialDelayMs, this.policy.maxDelayMs, this.policy.random);
     this.attemptValue++;

@@ -139,6 +139,21 @@ describe("the connection machine", () => {
     }
   });
 
+  test("during a takeover, redirects to an owner that is down back off and are followed again after each backoff", () => {
+    const m = joined();
+    delay(m.on({ kind: "closed", code: 0, reason: "the owner died" }));
+    for (let round = 0; round < 10; round++) {
+      assert.equal(m.on({ kind: "timer" }).kind, "connect");
+      m.on({ kind: "opened" });
+      assert.equal(m.on({ kind: "redirect", url: owner }).kind, "connect", `round ${round}`);
+      assert.equal(m.on({ kind: "openFailed", reason: "cannot connect" }).kind, "schedule");
+    }
+    m.on({ kind: "timer" });
+    m.on({ kind: "opened" });
+    m.on({ kind: "welcome" });
+    assert.equal(m.state, "joined");
+  });
+
   test("disconnect ends the client at once; before connect() it reports nothing; stray timers change nothing", () => {
     const m = joined();
     assert.equal(m.on({ kind: "userClose" }).kind, "giveUp");

@@ -297,6 +297,25 @@ TEST_CASE("a redirect loop stops after max_hops with an error instead of bouncin
     CHECK(m.public_state() == connection_state::closed);
 }
 
+TEST_CASE("during a takeover, redirects to an owner that is down back off and are followed again after each backoff")
+{
+    auto m = joined_machine();
+    REQUIRE(m.on(link_event::closed(0, "the owner died")).what == kind::schedule);
+    // Many more rounds than max_hops: the other node redirects to the dead
+    // owner until the owner's lease expires, then welcomes.
+    for (int round = 0; round < 10; ++round) {
+        CAPTURE(round);
+        REQUIRE(m.on(link_event::timer()).what == kind::connect);
+        REQUIRE(m.on(link_event::opened()).what == kind::send_join);
+        REQUIRE(m.on(link_event::redirect(owner)).what == kind::connect);
+        REQUIRE(m.on(link_event::open_failed("cannot connect to node-b.example:8080")).what == kind::schedule);
+    }
+    REQUIRE(m.on(link_event::timer()).what == kind::connect);
+    REQUIRE(m.on(link_event::opened()).what == kind::send_join);
+    CHECK(m.on(link_event::welcome()).what == kind::none);
+    CHECK(m.state() == link_state::joined);
+}
+
 TEST_CASE("a Welcome resets the redirect count")
 {
     auto m = machine();
