@@ -39,6 +39,7 @@ TEST_CASE("a paused owner that wakes after a takeover writes nothing, and its cl
     CHECK(new_owner != old_owner);
     for (int i = 0; i < 5; ++i) ben.send_chat("on the new owner " + std::to_string(i));
     REQUIRE(ben.drain());
+    CHECK(ben.node() == int(new_owner));
 
     // The old owner wakes up with Ana's commands to handle and a lease it
     // believes it still holds.

@@ -36,9 +36,10 @@ pb::ErrorCode command_answer(room_client& writer, std::size_t home, const std::s
 
 TEST_CASE("PostgreSQL restarted under load: STORE_UNAVAILABLE and no ack while it is down, service back by itself") {
     CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
-    // Leases longer than the outage is likely to be, so each node keeps its
-    // room; a node that loses it anyway is followed by the writers' rejoins.
-    cluster c(*pg, {.nodes = 2, .lease_ms = 3000});
+    // Leases far longer than the outage, so each node keeps its room: a
+    // node that cannot renew for a whole lease steps down, and its writer
+    // could then not rejoin before the database is back.
+    cluster c(*pg, {.nodes = 2, .lease_ms = 10000});
     std::vector<std::unique_ptr<room_client>> writers;
     for (std::size_t n = 0; n < 2; ++n) {
         writers.push_back(std::make_unique<room_client>(c, "room" + std::to_string(n), "writer" + std::to_string(n)));
