@@ -7,6 +7,7 @@
 // away with close 4001; an admin command sent to the node that does not own
 // the room is sent on to the owner, and an export there reads the shared log.
 // Skips, with a message, only when PostgreSQL's binaries are not installed.
+#include "fault_proxy.hpp"
 #include "http_probe.hpp"
 #include "postgres_server.hpp"
 #include "raw_client.hpp"
@@ -20,6 +21,7 @@
 #include <csignal>
 #include <dirent.h>
 #include <fstream>
+#include <future>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -235,7 +237,7 @@ TEST_CASE("when the owner is killed, the other node takes the room over after th
     // Before the kill, node b redirects: node a holds the room.
     auto before = join_raw(b, "quay", "visitor");
     REQUIRE(before.first.has_value());
-    CHECK(before.first->has_redirect());
+    CHECK_MESSAGE(before.first->has_redirect(), before.first->DebugString());
 
     a.kill9();
     int redirects = 0;
@@ -392,11 +394,59 @@ TEST_CASE("a node that shuts down cleanly hands its rooms over at once: the othe
     REQUIRE(ack.has_ack());
     auto before = join_raw(b, "dock", "ben");
     REQUIRE(before.first.has_value());
-    REQUIRE(before.first->has_redirect());
+    REQUIRE_MESSAGE(before.first->has_redirect(), before.first->DebugString());
 
     CHECK(a.stop() == 0);
     auto after = join_raw(b, "dock", "ben");
     REQUIRE(after.first.has_value());
     REQUIRE_MESSAGE(after.first->has_welcome(), after.first->DebugString());
     CHECK(after.first->welcome().state().seq() == ack.ack().seq());
+}
+
+TEST_CASE("a node cut off from the database steps down once its lease has lapsed unconfirmed; the other takes over")
+{
+    SKIP_WITHOUT_POSTGRES(pg);
+    const auto url = pg->create_database();
+    // Node a reaches the database through a proxy the test can cut; node b directly.
+    fault_proxy to_database(pg->port());
+    const auto url_via_proxy = "postgresql://maptable@127.0.0.1:" + std::to_string(to_database.port()) + "/" +
+                               postgres_server::database_of(url);
+    server_process a(node_args(url_via_proxy, "node-a"));
+    server_process b(node_args(url, "node-b"));
+
+    auto on_a = join_raw(a, "jetty", "anna");
+    REQUIRE(on_a.first.has_value());
+    REQUIRE(on_a.first->has_welcome());
+    on_a.client->send(chat_command(1, "before the cut"));
+    REQUIRE(read_until_answer(*on_a.client, 1).has_ack());
+
+    // Every connection of node a to the database ends, and new ones are
+    // refused (nothing listens on port 1): its renewals fail from now on.
+    to_database.set_target_port(1);
+    to_database.cut_all();
+
+    // Node a cannot know whether another node has taken the room: once a
+    // whole lease has passed without a confirmed renewal it sends its clients
+    // away. The read runs beside a bound, so that a server that never closes
+    // fails the test instead of hanging it.
+    std::promise<raw_close> closed;
+    auto closing = closed.get_future();
+    std::thread reader([&] {
+        while (on_a.client->next()) {
+        }
+        closed.set_value(on_a.client->close());
+    });
+    const bool in_time = closing.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+    if (!in_time)
+        a.kill9();   // ends the read
+    reader.join();
+    REQUIRE_MESSAGE(in_time, "node a kept its clients with its lease unconfirmed");
+    const auto close = closing.get();
+    CHECK(close.code == 4001);
+    CHECK(close.reason == "room moved");
+    CHECK(metric(a, "maptable_lease_steps_down_total") == 1);
+
+    int redirects = 0;
+    auto on_b = join_when_taken_over(b, "jetty", "ben", &redirects);
+    CHECK(on_b.first->welcome().state().seq() == 1);
 }
