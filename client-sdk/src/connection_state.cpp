@@ -29,6 +29,17 @@ std::string percent_encoded(std::string_view s)
     return out;
 }
 
+bool is_secure_url(const std::string& url)
+{
+    static constexpr std::string_view scheme = "wss://";
+    if (url.size() < scheme.size())
+        return false;
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(url[i])) != scheme[i])
+            return false;
+    return true;
+}
+
 } // namespace
 
 std::optional<ws_endpoint> parse_ws_url(const std::string& url, const std::string& room_id)
@@ -214,6 +225,12 @@ link_action connection_machine::on(const link_event& event)
             return link_action::none();
         if (event.text.empty())
             return enter_closed(0, "the server sent a Redirect without a url", "the server sent a Redirect without a url");
+        // The Join carries the token: it never leaves TLS for plain text
+        // because a server said so.
+        if (is_secure_url(policy_.url) && !is_secure_url(event.text)) {
+            auto why = "refused a Redirect from wss:// to " + event.text + ": the token would travel unencrypted";
+            return enter_closed(0, why, why);
+        }
         return hop(event.text, link_state::redirected, "to " + event.text);
 
     case kind::closed: {

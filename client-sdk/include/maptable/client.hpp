@@ -58,7 +58,9 @@ struct client_options {
     // Welcome or a reconnect backoff between them, and the client stops with
     // an error instead of bouncing between nodes that disagree about the
     // owner. (A redirect to an owner that is down backs off and is retried
-    // like any dropped connection: another node takes the room over.)
+    // like any dropped connection: another node takes the room over.) A
+    // client configured with wss:// refuses a Redirect to ws://: the Join
+    // carries the token.
     int max_redirects = 4;
 };
 

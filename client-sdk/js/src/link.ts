@@ -30,6 +30,10 @@ export function isFinalClose(code: number): boolean {
   return code === 1003 || code === 1008 || code === 1009;
 }
 
+function isSecureUrl(url: string): boolean {
+  return url.slice(0, 6).toLowerCase() === "wss://";
+}
+
 export interface LinkPolicy {
   url: string;                   // the configured url
   reconnect: boolean;
@@ -146,6 +150,10 @@ export class ConnectionMachine {
         // Only an answer to our Join: a Redirect once joined means nothing.
         if (this.stateValue !== "joining") return none;
         if (event.url === "") return this.giveUp(0, "the server sent a Redirect without a url");
+        // The Join carries the token: it never leaves TLS for plain text
+        // because a server said so.
+        if (isSecureUrl(this.policy.url) && !isSecureUrl(event.url))
+          return this.giveUp(0, `refused a Redirect from wss:// to ${event.url}: the token would travel unencrypted`);
         return this.hop(event.url, "redirected", `to ${event.url}`);
       case "closed": {
         const message = "connection closed" + (event.reason ? `: ${event.reason}` : "");

@@ -154,6 +154,15 @@ describe("the connection machine", () => {
     assert.equal(m.state, "joined");
   });
 
+  test("a client configured with wss:// refuses a Redirect to ws://: the Join carries the token", () => {
+    const m = new ConnectionMachine({ url: "wss://proxy.example/v1/ws?room=harbour", reconnect: true, initialDelayMs: 200, maxDelayMs: 10_000, maxRedirects: 4, random: () => 1 });
+    m.on({ kind: "start" });
+    m.on({ kind: "opened" });
+    const a = m.on({ kind: "redirect", url: owner });
+    assert.equal(a.kind, "giveUp");
+    assert.match(a.kind === "giveUp" ? a.message : "", /unencrypted/);
+  });
+
   test("disconnect ends the client at once; before connect() it reports nothing; stray timers change nothing", () => {
     const m = joined();
     assert.equal(m.on({ kind: "userClose" }).kind, "giveUp");

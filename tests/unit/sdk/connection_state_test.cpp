@@ -348,6 +348,24 @@ TEST_CASE("a Redirect is only an answer to the Join: once joined it is ignored; 
     CHECK(n.state() == link_state::closed);
 }
 
+TEST_CASE("a client configured with wss:// refuses a Redirect to ws://: the Join carries the token")
+{
+    auto p = policy();
+    p.url = "wss://proxy.example/v1/ws";
+    connection_machine m(p, [] { return 1.0; });
+    m.on(link_event::start());
+    m.on(link_event::opened());
+    auto a = m.on(link_event::redirect(owner));
+    CHECK(a.what == kind::give_up);
+    CHECK(a.message.find("unencrypted") != std::string::npos);
+
+    connection_machine n(p, [] { return 1.0; });
+    n.on(link_event::start());
+    n.on(link_event::opened());
+    auto b = n.on(link_event::redirect("WSS://node-b.example/v1/ws?room=harbour"));
+    CHECK(b.what == kind::connect);
+}
+
 TEST_CASE("disconnect: a live connection closes politely and the close ends the client; otherwise at once")
 {
     SUBCASE("joined")
