@@ -5,6 +5,7 @@
 #include "maptable/v1/room.pb.h"
 #include "store/database_file.hpp"
 #include "store/log_check.hpp"
+#include "store/pg_connection.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -38,35 +39,51 @@ std::string check_snapshot(std::string_view bytes, std::uint64_t) {
 
 int run_check_command(int argc, char** argv) {
     std::string data_dir = "./data";
+    std::string store_url;
     po::options_description options("Options");
     options.add_options()("help,h", "print this help")(
-        "data-dir", po::value(&data_dir)->default_value(data_dir), "the server's data dir");
+        "data-dir", po::value(&data_dir)->default_value(data_dir), "the server's data dir")(
+        "store", po::value(&store_url),
+        "a postgresql:// URL: check the event log in that database instead of <data-dir>/maptable.db "
+        "(also MAPTABLE_STORE, so a node's environment file serves)");
     try {
         po::variables_map vm;
         po::store(po::parse_command_line(argc, argv, options), vm);
+        // The store URL carries a password: the environment keeps it out of ps.
+        po::store(po::parse_environment(options,
+                                        [](const std::string& v) { return v == "MAPTABLE_STORE" ? "store" : ""; }),
+                  vm);
         po::notify(vm);
         if (vm.count("help")) {
-            std::cout << "Usage: maptable-server check [--data-dir D]\n"
+            std::cout << "Usage: maptable-server check [--data-dir D | --store postgresql://...]\n"
                          "Verifies the event log: every event's and snapshot's checksum, seqs without gaps, events\n"
-                         "that decode, command ids stored once, SQLite's structure. Only reads: safe beside a\n"
-                         "running server. Exit status 0: sound; 1: problems (listed by room and seq); 2: cannot check.\n\n"
+                         "that decode, command ids stored once, the database's structure (SQLite's quick_check;\n"
+                         "PostgreSQL's schema version and unique keys). Only reads, in one read-only transaction:\n"
+                         "safe beside running servers. Exit status 0: sound; 1: problems (listed by room and seq);\n"
+                         "2: cannot check.\n\n"
                       << options;
             return 0;
         }
+        if (!store_url.empty() && !store::is_postgres_url(store_url))
+            throw std::invalid_argument("--store is a postgresql:// (or postgres://) URL; leave it out for the SQLite "
+                                        "file in --data-dir");
     } catch (const std::exception& e) {
         std::cerr << "maptable-server check: " << e.what() << "\nTry --help.\n";
         return 2;
     }
 
-    const auto path = store::database_path(data_dir);
+    const bool postgres = !store_url.empty();
+    // What the output calls the log: never the URL, which may hold a password.
+    const auto path = postgres ? "postgresql " + store::describe_postgres_url(store_url) : store::database_path(data_dir);
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) {
+    if (!postgres && !std::filesystem::exists(path, ec)) {
         std::cerr << "maptable-server check: no event log at " << path << "\n";
         return 2;
     }
     store::log_check_report report;
     try {
-        report = store::check_log(path, check_event, check_snapshot);
+        report = postgres ? store::check_postgres_log(store_url, check_event, check_snapshot)
+                          : store::check_log(path, check_event, check_snapshot);
     } catch (const std::exception& e) {
         std::cerr << "maptable-server check: " << e.what() << "\n";
         return 2;
@@ -93,7 +110,7 @@ int run_check_command(int argc, char** argv) {
         if (room.problems.size() > problems_listed_per_room)
             std::cout << "  ... and " << room.problems.size() - problems_listed_per_room << " more\n";
     }
-    for (const auto& problem : report.problems) std::cout << "file: " << problem << "\n";
+    for (const auto& problem : report.problems) std::cout << (postgres ? "database: " : "file: ") << problem << "\n";
     if (!report.checksums)
         std::cout << "note: " << path << " is from before checksums; start the server once to add them\n";
 
@@ -103,8 +120,10 @@ int run_check_command(int argc, char** argv) {
         return 0;
     }
     std::cout << bad_rooms << (bad_rooms == 1 ? " room" : " rooms") << " with problems"
-              << (report.problems.empty() ? "" : ", and the file's own structure is damaged")
-              << ". Restore maptable.db from a backup (then run maptable-server reset-epochs)\n";
+              << (report.problems.empty() ? "" : postgres ? ", and the database's own structure is damaged"
+                                                          : ", and the file's own structure is damaged")
+              << (postgres ? ". Restore the database from a backup (then run maptable-server reset-epochs --store ...)\n"
+                           : ". Restore maptable.db from a backup (then run maptable-server reset-epochs)\n");
     return 1;
 }
 

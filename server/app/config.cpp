@@ -1,5 +1,6 @@
 #include "app/config.hpp"
 
+#include "app/config_file.hpp"
 #include "net/static_files.hpp"
 #include "store/pg_connection.hpp"
 
@@ -41,6 +42,9 @@ bool parse(int argc, char** argv, const po::options_description& options, po::va
     try {
         po::store(po::parse_command_line(argc, argv, options), vm);
         po::store(po::parse_environment(options, [&](const std::string& v) { return env_to_option(v, options); }), vm);
+        // Stored last, so flags and MAPTABLE_ variables win over the file.
+        if (vm.count("config"))
+            po::store(parse_config_file(vm["config"].as<std::string>(), options), vm);
         if (vm.count("help")) {
             std::cout << usage << "\n\n" << options << "\nEvery flag can also be set as MAPTABLE_<FLAG>, e.g. MAPTABLE_DATA_DIR.\n";
             exit_code = 0;
@@ -194,6 +198,9 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
     po::options_description options("Options");
     options.add_options()
         ("help,h", "print this help")
+        ("config", po::value<std::string>(),
+         "a TOML file of settings, one flag name (without --) per key: port = 8080 (deploy/maptable.toml.example). "
+         "Flags and MAPTABLE_ variables win over it")
         ("listen", po::value(&c.listen_address)->default_value(c.listen_address), "address to listen on (0.0.0.0 for all)")
         ("port", po::value(&c.port)->default_value(c.port), "port for HTTP and WebSocket; 0 picks a free one")
         ("data-dir", po::value(&c.data_dir)->default_value(c.data_dir), "where the secret and, unless --store names PostgreSQL, the event log (maptable.db) live")

@@ -1,7 +1,9 @@
 // Layer: store. An offline check of a whole event log, for
 // `maptable-server check`: every room's records against their checksums,
-// seqs without gaps, command ids without duplicates, SQLite's own structure
-// check. Opens the file read-only, so it may run beside a live server.
+// seqs without gaps, command ids without duplicates, and the database's own
+// structure (SQLite's quick_check; PostgreSQL's schema version and the
+// indexes that keep seqs and command ids unique). Reads only, in one
+// read-only transaction, so it may run beside live servers.
 //
 // The store does not decode events (it keeps bytes); the caller passes the
 // decoding checks in.
@@ -26,8 +28,8 @@ struct room_check {
 
 struct log_check_report {
     std::vector<room_check> rooms;       // by room id
-    std::vector<std::string> problems;   // the file's own (structure, schema), not one room's
-    bool checksums = true;               // false: a file from before checksums (schema 4 or older)
+    std::vector<std::string> problems;   // the database's own (structure, schema), not one room's
+    bool checksums = true;               // false: a SQLite file from before checksums (schema 4 or older)
 
     bool clean() const;
 };
@@ -39,5 +41,13 @@ using record_check = std::function<std::string(std::string_view bytes, std::uint
 // opened or is not an event log at all.
 log_check_report check_log(const std::string& path, const record_check& check_event,
                            const record_check& check_snapshot);
+
+// Checks the log in the PostgreSQL database at url (a postgresql:// URL) on
+// a read-only connection, in one REPEATABLE READ transaction: the rooms are
+// seen as of one moment however many nodes write meanwhile. Throws
+// std::runtime_error (pg_error) when the database cannot be reached or holds
+// no maptable event log.
+log_check_report check_postgres_log(const std::string& url, const record_check& check_event,
+                                    const record_check& check_snapshot);
 
 } // namespace maptable::store
