@@ -1,7 +1,8 @@
 // Layer: app. The server's configuration: command-line flags, each also
 // settable as an environment variable MAPTABLE_<FLAG> (upper case, '-' as '_'),
-// except --init. Flags win over the environment; the environment wins over
-// defaults.
+// except --init. Flags win over the environment; the environment wins over a
+// config file (--config, MAPTABLE_CONFIG; app/config_file.hpp), which wins
+// over defaults.
 #pragma once
 
 #include "limits.hpp"
