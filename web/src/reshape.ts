@@ -50,6 +50,7 @@ export class Reshaper {
     this.shape = shape;
     shape.pm.enable({ allowSelfIntersection: true, removeLayerBelowMinVertexCount: false, snappable: false });
     shape.on("pm:edit pm:vertexadded pm:vertexremoved", () => this.listPoints());
+    this.labelHandles();
     this.map.getContainer().classList.add("reshaping");
     this.hideLive(true);
     const button = (id: string, label: string, onclick: () => void, extra: Record<string, string> = {}) =>
@@ -102,7 +103,14 @@ export class Reshaper {
     this.listPoints();
   }
 
+  // Geoman's handles are Leaflet markers (buttons for a screen reader): each gets a name.
+  private labelHandles(): void {
+    for (const handle of this.map.getContainer().querySelectorAll<HTMLElement>(".marker-icon"))
+      handle.setAttribute("aria-label", t(handle.classList.contains("marker-icon-middle") ? "reshape.middleHandle" : "reshape.handle"));
+  }
+
   private listPoints(): void {
+    this.labelHandles();
     const chosen = this.points.selectedIndex;
     const points = this.latLngs();
     replaceChildren(this.points, ...points.map((p, i) =>
