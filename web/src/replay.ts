@@ -34,6 +34,7 @@ export class Replay {
   private wanted = 0n;          // the step to show next
   private asking = false;       // a rebuild is on its way
   private playing: ReturnType<typeof setInterval> | undefined;
+  private popupFeature = "";
 
   constructor(private readonly app: AppContext, private readonly live: MapView, private readonly config: AppConfig) {
     const back = el("button", { type: "button", "data-testid": "replay-leave", class: "active" }, t("replay.leave"));
@@ -85,6 +86,12 @@ export class Replay {
     delete document.body.dataset.mode;
     for (const node of document.querySelectorAll<HTMLElement>(".toolbar")) node.inert = false;
     this.container.hidden = true;
+    // The past leaves nothing behind: the next replay starts afresh.
+    this.map?.remove();
+    this.map = undefined;
+    this.layers = undefined;
+    this.shown = undefined;
+    delete this.container.dataset.seq;
     byId("map").hidden = false;
     this.live.map.invalidateSize({ pan: false });
     byId("replay-open").focus();
@@ -135,6 +142,7 @@ export class Replay {
           this.pause();
           return;
         }
+        if (!this.active) return;
         this.show(result.state);
         if (this.wanted === seq) break;
       }
@@ -154,10 +162,12 @@ export class Replay {
     const total = Number(this.slider.max);
     replaceChildren(this.where,
       t("replay.step", { step: Number(state.seq), total }), " · ",
-      t("replay.counts", { count: state.features.size, messages: state.recentChat.length }),
+      t("replay.features", { count: state.features.size }), ", ", t("replay.messages", { count: state.recentChat.length }),
       last ? ` · ${t("replay.lastActivity", { time: clockTime(last) })}` : "");
     this.container.dataset.seq = String(state.seq);
     this.layers!.render({ replica, pendingCommands: [] } as unknown as MaptableClient, () => false);
+    // A feature that is not there at this step takes its popup along.
+    if (this.popupFeature && !state.features.has(this.popupFeature)) this.map?.closePopup();
   }
 
   private makeMap(): void {
@@ -187,6 +197,8 @@ export class Replay {
       el("p", { class: "muted-text" }, t("replay.readOnly")));
     body.style.borderInlineStart = `4px solid ${safeColour(feature.colour)}`;
     const at = feature.geometry?.positions[0];
-    if (at) L.popup().setLatLng([at.lat, at.lon]).setContent(body).openOn(this.map);
+    if (!at) return;
+    this.popupFeature = id;
+    L.popup().setLatLng([at.lat, at.lon]).setContent(body).openOn(this.map);
   }
 }
