@@ -79,6 +79,7 @@ export class MentionPicker {
 
   private close(): void {
     this.list.hidden = true;
+    this.list.replaceChildren();
     this.options = [];
     this.active = 0;
     this.input.setAttribute("aria-expanded", "false");
