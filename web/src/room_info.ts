@@ -30,6 +30,9 @@ export class RoomInfoPanel {
     this.panel.hidden = !show;
     byId("room-info-open").setAttribute("aria-expanded", String(show));
     if (show) {
+      // On a phone the map would have no room left under the info and an open sheet: the sheet closes.
+      const sheet = document.querySelector<HTMLElement>(".sidebar");
+      if (sheet && window.matchMedia("(max-width: 767px)").matches) sheet.dataset.sheet = "closed";
       this.shown = "";
       this.render();
       this.panel.focus();
