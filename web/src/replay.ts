@@ -84,7 +84,8 @@ export class Replay {
     this.bar.hidden = true;
     byId("replay-open").setAttribute("aria-pressed", "false");
     delete document.body.dataset.mode;
-    for (const node of document.querySelectorAll<HTMLElement>(".toolbar")) node.inert = false;
+    // An archived room's tools stay at rest.
+    for (const node of document.querySelectorAll<HTMLElement>(".toolbar")) node.inert = this.app.client.replica.state.archived;
     this.container.hidden = true;
     // The past leaves nothing behind: the next replay starts afresh.
     this.map?.remove();

@@ -5,7 +5,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { accessibilityViolations, joinAs, screenshotOf, scripted, server, useServerAndBrowser } from "./browser.mjs";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+import { accessibilityViolations, artifacts, joinAs, scripted, server, useServerAndBrowser } from "./browser.mjs";
 
 useServerAndBrowser();
 
@@ -31,7 +34,10 @@ test("typing @ lists who is online, choosing fills SendChat.mentions, and only t
     assert.deepEqual((await options.allTextContents()).sort(), ["@Ana Lima", "@Anton"]);
     assert.equal(await input.getAttribute("aria-expanded"), "true");
     assert.deepEqual(await accessibilityViolations(page), [], "the mention list");
-    await screenshotOf(page.locator('[data-testid="chat"]'), "mention-list");
+    // The box and the list over it (the list stands out of the box's own outline).
+    const compose = await page.locator(".chat-compose").boundingBox();
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, "mention-list.png"), clip: { x: compose.x - 8, y: compose.y - 110, width: compose.width + 16, height: compose.height + 118 } });
 
     // Arrow down to the one wanted, Enter picks it (and does not send).
     const wanted = (await options.nth(0).textContent()) === "@Ana Lima" ? 0 : 1;
