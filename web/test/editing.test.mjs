@@ -1,8 +1,9 @@
-// Editing comfort, seen by the others in the room: undo of one's own last
-// change (an add taken back, an edit put back, a delete brought back, each
-// a new command everyone sees; refused in words once someone else changed
-// the feature), and reshaping a line by dragging its points and from the
-// keyboard (a facilitator any line, a participant only their own).
+// Editing comfort, seen by the others in the room: the toolbar's fields
+// empty again after placing; undo of one's own last change (an add taken
+// back, an edit put back, a delete brought back, each a new command everyone
+// sees; refused in words once someone else changed the feature); and
+// reshaping a line by dragging its points and from the keyboard (a
+// facilitator any line, a participant only their own).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -44,11 +45,16 @@ test("undo takes back my own add, edit and delete as new commands, and refuses o
     assert.equal(await undo.isDisabled(), true, "nothing to undo at first");
 
     // An add, undone with the button: gone for everyone.
+    await page.fill("#draw-category", "seating");
     await drawMarker(page, "Bench", 400, 300);
     await feature(ana.page, "Bench").waitFor();
-    // The toolbar's title was used once, and is empty again.
+    assert.equal(await feature(ana.page, "Bench").getAttribute("data-category"), "seating");
+    // The toolbar's fields were used once, and are empty again.
     assert.equal(await page.inputValue("#draw-title"), "");
-    assert.equal(await undo.getAttribute("title"), "Undo: adding 'Bench'");
+    assert.equal(await page.inputValue("#draw-category"), "");
+    // Ben's own page has the change confirmed (not only Ana's) when his button names it.
+    const undoSays = (what) => page.locator(`[data-testid="undo"][title="${what}"]`).waitFor();
+    await undoSays("Undo: adding 'Bench'");
     await undo.click();
     await feature(ana.page, "Bench").waitFor({ state: "detached" });
     await until(cai, () => !titlesOf(cai).includes("Bench"));
@@ -60,6 +66,7 @@ test("undo takes back my own add, edit and delete as new commands, and refuses o
     await popup.locator('input[name="title"]').fill("Kiosk north");
     await popup.locator(".feature-form button[type=submit]").click();
     await feature(ana.page, "Kiosk north").waitFor();
+    await undoSays("Undo: the change to 'Kiosk north'");
     await closePopups(page);
     await page.locator("#map").focus();
     await page.keyboard.press("Control+z");
@@ -73,6 +80,7 @@ test("undo takes back my own add, edit and delete as new commands, and refuses o
     page.once("dialog", (d) => void d.accept());
     await popup.locator('[data-testid="delete-feature"]').click();
     await feature(ana.page, "Kiosk").waitFor({ state: "detached" });
+    await undoSays("Undo: deleting 'Kiosk'");
     await undo.click();
     await feature(ana.page, "Kiosk").waitFor();
     await until(cai, () => cai.replica.state.features.has(id));
@@ -83,6 +91,7 @@ test("undo takes back my own add, edit and delete as new commands, and refuses o
     await feature(page, "Kiosk").click();
     await popup.locator('input[name="title"]').fill("Kiosk B");
     await popup.locator(".feature-form button[type=submit]").click();
+    await undoSays("Undo: the change to 'Kiosk B'");
     await feature(ana.page, "Kiosk B").click();
     const anaPopup = ana.page.locator('[data-testid="feature-popup"]').last();
     await anaPopup.locator('input[name="title"]').fill("Kiosk (checked by Ana)");

@@ -23,8 +23,10 @@ test("the replay slider and Play show the room as it was, read-only; Back to liv
     const gone = await cai.deleteFeature("f-well");
     assert.ok(well.ok && bench.ok && gone.ok);
     const page = ana.page;
+    // Ana's page has the whole story: the bench there, the well gone again.
     await feature(page, "New bench").waitFor();
     await page.locator('[data-testid="message"]', { hasText: "The well is gone now" }).waitFor();
+    await feature(page, "Old well").waitFor({ state: "detached" });
 
     // Two clicks: Replay, then the slider. It opens at the present.
     await page.click('[data-testid="replay-open"]');
