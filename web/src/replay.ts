@@ -40,7 +40,7 @@ export class Replay {
     const back = el("button", { type: "button", "data-testid": "replay-leave", class: "active" }, t("replay.leave"));
     const stepBy = (delta: number) => el("button", {
       type: "button", "aria-label": t(delta < 0 ? "replay.back" : "replay.forward"), title: t(delta < 0 ? "replay.back" : "replay.forward"),
-      "data-testid": delta < 0 ? "replay-back" : "replay-forward",
+      "data-testid": delta < 0 ? "replay-back" : "replay-forward", class: "replay-step",
       onclick: () => this.go(BigInt(Math.max(1, Number(this.slider.value) + delta))),
     }, delta < 0 ? "◀" : "▶");
     replaceChildren(this.bar,
@@ -52,7 +52,9 @@ export class Replay {
     this.bar.addEventListener("keydown", (e) => {
       if (e.key === "Escape") this.leave();
     });
-    byId("replay-open").addEventListener("click", () => (this.active ? this.leave() : this.enter()));
+    const open = byId("replay-open");
+    open.addEventListener("click", () => (this.active ? this.leave() : this.enter()));
+    open.hidden = false;   // hidden on the join page, where there is no room yet
   }
 
   get active(): boolean {

@@ -17,6 +17,7 @@ export class RoomInfoPanel {
 
   constructor(private readonly app: AppContext) {
     const open = byId("room-info-open");
+    open.hidden = false;   // hidden on the join page, where there is no room yet
     const close = el("button", { type: "button", class: "close", "data-testid": "room-info-close", "aria-label": t("info.close") }, "×");
     this.panel.append(close, this.body);
     open.addEventListener("click", () => this.toggle(this.panel.hidden));
@@ -72,7 +73,7 @@ export class RoomInfoPanel {
         ...(info.city ? row(t("info.city"), info.city, "city") : []),
         ...row(t("info.room"), info.id, "id"),
         ...row(t("info.features"), String(state.features.size), "features"),
-        ...row(t("info.comments"), t("info.commentCount", { count: comments, threads: state.threads.size }), "comments"),
+        ...row(t("info.comments"), t("info.commentCount", { count: comments }) + " " + t("info.threadCount", { count: state.threads.size }), "comments"),
         ...row(t("info.messages"), String(state.recentChat.filter((m) => !m.deleted).length), "messages"),
         ...row(t("info.online"), String(this.app.client.online.length), "online"),
         ...row(t("info.status"), archived ? t("info.archived") : t("info.open"), "status")),

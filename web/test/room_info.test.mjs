@@ -36,7 +36,7 @@ test("room info shows the room and its sessions in each reader's time zone; an a
     assert.equal(await info.locator('[data-testid="info-description"]').textContent(), "Where should the new benches go?");
     assert.equal(await info.locator('[data-testid="info-city"]').textContent(), "Cape Town");
     assert.equal(await info.locator('[data-testid="info-features"]').textContent(), "1");
-    assert.equal(await info.locator('[data-testid="info-comments"]').textContent(), "1 in 1 discussions");
+    assert.equal(await info.locator('[data-testid="info-comments"]').textContent(), "1 comment in 1 discussion");
     assert.equal(await info.locator('[data-testid="info-messages"]').textContent(), "1");
     assert.equal(await info.locator('[data-testid="info-online"]').textContent(), "3");
     assert.match(await info.locator('[data-testid="info-status"]').textContent(), /^open/);

@@ -1,9 +1,9 @@
 // Right to left, ready for Arabic: with the page's dir="rtl" (as an RTL
 // language sets it; none ships yet, so the test sets the attribute), the
 // layout mirrors (the sidebar on the left, the toolbar and the top bar from
-// the right, chat quotes and note borders on the right), and in every panel,
-// with a popup, the room info and the replay open, on a laptop and a phone,
-// no control is off screen or covered.
+// the right, chat quotes on the right), and in every panel, with a popup,
+// the room info and the replay open, on a laptop and a phone, no control is
+// off screen or covered.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -103,6 +103,13 @@ test("with dir=rtl on a phone the sheet and the tools fit, nothing covered", asy
     await page.locator('[data-testid="room-info"] h2').waitFor();
     await noProblems(page, "with the room info open");
     await screenshot(page, "rtl-phone");
+    await page.tap('[data-testid="room-info-close"]');
+    await page.tap('[data-testid="replay-open"]');
+    await page.locator('[data-testid="replay-where"]', { hasText: "Step" }).waitFor();
+    await noProblems(page, "with the replay open");
+    const map = await page.locator("#replay-map").boundingBox();
+    assert.ok(map.height >= 200, `the replayed map is ${map.height} px high`);
+    await screenshot(page, "rtl-phone-replay");
     assert.deepEqual(ben.problems, []);
   } finally {
     await ben.context.close();
