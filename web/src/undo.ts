@@ -65,6 +65,8 @@ export class UndoHistory {
       if (e.key.toLowerCase() !== "z" || !(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey) return;
       const target = e.target as HTMLElement | null;
       if (target?.closest("input, textarea, select, [contenteditable]")) return;
+      // Not while the tools rest (a replay, an archived room): the key does what the button can.
+      if (this.button.closest("[inert]")) return;
       e.preventDefault();
       void this.undo();
     });
