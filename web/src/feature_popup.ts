@@ -1,7 +1,8 @@
 // A feature's popup: its title, description, colour and category (editable
-// by whoever may edit it), reshape (lines and areas), delete, its comment thread, and dots when a vote
-// round is open. The form is built when the popup opens; the live part
-// (comments, dots) is rebuilt on every change of the room.
+// by whoever may edit it), reshape (lines and areas), delete, its comment
+// thread, and dots when a vote round is open. The form is built when the
+// popup opens; the live part (comments, dots) is rebuilt on every change of
+// the room.
 import { FeatureKind, randomId, type Feature, type Thread } from "@maptable/client";
 
 import type { AppContext } from "./context.js";
