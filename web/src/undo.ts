@@ -140,7 +140,10 @@ export class UndoHistory {
       result = await this.app.run(what, client.addFeature(change.before!));
     }
     if (!result.ok) {
+      // Refused by the server (the map locked, say): still there to undo later.
       this.undoing.delete(shape.id);
+      this.changes.push(change);
+      this.render();
       return;
     }
     notify(t("undo.done", { what: this.describe(change) }));

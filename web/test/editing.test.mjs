@@ -28,9 +28,11 @@ function until(client, check) {
   });
 }
 
+// Closes every popup, at once: one that is fading out may leave the page
+// between finding its close button and clicking it.
 async function closePopups(page) {
   await page.keyboard.press("Escape");
-  for (const button of await page.locator(".leaflet-popup-close-button").all()) await button.click();
+  await page.evaluate(() => document.querySelectorAll(".leaflet-popup-close-button").forEach((b) => b.click()));
   await page.waitForFunction(() => document.querySelectorAll(".leaflet-popup").length === 0);
 }
 
@@ -106,6 +108,32 @@ test("undo takes back my own add, edit and delete as new commands, and refuses o
     assert.deepEqual([...ana.problems, ...ben.problems], []);
   } finally {
     cai.disconnect();
+    await ana.context.close();
+    await ben.context.close();
+  }
+});
+
+test("an undo the server refuses (the map locked) stays to be undone once it is unlocked", async () => {
+  await server.createRoom("undo-locked", "Undo locked");
+  const ana = await joinAs("undo-locked", "facilitator", "Ana", "ana");
+  const ben = await joinAs("undo-locked", "participant", "Ben", "ben");
+  try {
+    const page = ben.page;
+    await drawMarker(page, "Lamp", 400, 300);
+    await page.locator(`[data-testid="undo"][title="Undo: adding 'Lamp'"]`).waitFor();
+    await closePopups(page);
+    await ana.page.click('[data-tab="facilitate"]');
+    await ana.page.locator('[data-testid="lock-map"]').check();
+    await page.locator('[data-testid="lock-badge"]').waitFor();
+    await page.click('[data-testid="undo"]');
+    await page.locator('.notice.error[data-code="LOCKED"]').waitFor();
+    assert.equal(await feature(ana.page, "Lamp").count(), 1);
+    await ana.page.locator('[data-testid="lock-map"]').uncheck();
+    await page.locator('[data-testid="lock-badge"]').waitFor({ state: "hidden" });
+    await page.click(`[data-testid="undo"][title="Undo: adding 'Lamp'"]`);
+    await feature(ana.page, "Lamp").waitFor({ state: "detached" });
+    assert.deepEqual([...ana.problems, ...ben.problems], []);
+  } finally {
     await ana.context.close();
     await ben.context.close();
   }
