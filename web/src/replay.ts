@@ -1,7 +1,8 @@
 // The replay: a time-lapse of the room from its log. A slider over the
-// room's steps (its seqs, 1 to now) and "Play", which walks through them;
-// the server rebuilds the room as it was at each step (GetStateAt) and a
-// second map, in place of the live one, shows it. The replay is read-only
+// room's steps (its seqs, 1 to now), "Play", which walks through them, and
+// a moment by the clock; the server rebuilds the room as it was then
+// (GetStateAt, by seq or by time) and a second map, in place of the live
+// one, shows it. The replay is read-only
 // and says so; "Back to live" brings the live map back as it was (its view,
 // an open popup, a tool half-used). Only one rebuild is asked for at a time
 // (the server folds a few at once and refuses more), the newest position
@@ -43,9 +44,17 @@ export class Replay {
       "data-testid": delta < 0 ? "replay-back" : "replay-forward", class: "replay-step",
       onclick: () => this.go(BigInt(Math.max(1, Number(this.slider.value) + delta))),
     }, delta < 0 ? "◀" : "▶");
+    // A moment by the clock (the room's last event at or before it), for "how did it look at the break?".
+    const moment = el("input", { type: "datetime-local", step: "0.001", "data-testid": "replay-time", "aria-label": t("replay.atTime") });
+    const goToTime = el("form", { class: "row replay-time" }, moment, el("button", { type: "submit" }, t("replay.goToTime")));
+    goToTime.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const ms = new Date(moment.value).getTime();
+      if (Number.isFinite(ms)) void this.goToTime(ms);
+    });
     replaceChildren(this.bar,
       el("strong", { class: "replay-title" }, t("replay.title")),
-      el("div", { class: "row wrap replay-controls" }, this.playButton, stepBy(-1), this.slider, stepBy(1), this.where, back));
+      el("div", { class: "row wrap replay-controls" }, this.playButton, stepBy(-1), this.slider, stepBy(1), this.where, goToTime, back));
     this.slider.addEventListener("input", () => this.go(BigInt(this.slider.value)));
     this.playButton.addEventListener("click", () => (this.playing ? this.pause() : this.play()));
     back.addEventListener("click", () => this.leave());
@@ -152,6 +161,23 @@ export class Replay {
     } finally {
       this.asking = false;
     }
+  }
+
+  // The room as it was at a moment of this page's clock, in server time
+  // (the server dates its log by its own clock).
+  private async goToTime(localMs: number): Promise<void> {
+    this.pause();
+    const result = await this.app.client.stateAtTime(BigInt(Math.round(localMs + this.app.client.serverClockOffsetMs)));
+    if (!this.active) return;
+    if (!result.ok) {
+      notifyRefusal(t("action.replay"), result);
+      return;
+    }
+    const seq = result.state.state.seq;
+    this.wanted = seq;
+    this.slider.value = String(seq);
+    this.slider.setAttribute("aria-valuetext", t("replay.step", { step: Number(seq), total: Number(this.slider.max) }));
+    this.show(result.state);
   }
 
   private show(replica: RoomReplica): void {

@@ -1,8 +1,10 @@
 // The replay: a time-lapse of the room from its log (GetStateAt). The slider
-// and its keys go to any step, Play walks through them, the map shows the
-// room as it was, read-only and marked so, and "Back to live" returns to the
-// live map, which kept up meanwhile; nobody else's page changes.
+// and its keys go to any step, a date and time to the room as it was then,
+// Play walks through the steps; the map shows the room as it was, read-only
+// and marked so, and "Back to live" returns to the live map, which kept up
+// meanwhile; nobody else's page changes.
 import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
 import { test } from "node:test";
 
 import { accessibilityViolations, feature, joinAs, screenshot, screenshotOf, scripted, server, useServerAndBrowser } from "./browser.mjs";
@@ -18,6 +20,12 @@ test("the replay slider and Play show the room as it was, read-only; Back to liv
   const cai = await scripted("replay", "participant", "Cai", "cai");
   try {
     const well = await cai.addFeature({ id: "f-well", title: "Old well", geometry: at(18.421, -33.921) });
+    // A moment after the well and before the bench, by this machine's clock,
+    // which the server (on the same machine) dates its log by; with room on
+    // both sides for the page's estimate of the server's clock.
+    await delay(100);   // the gap under test, not a wait for anything
+    const betweenWellAndBench = Date.now();
+    await delay(100);   // the same on the other side
     const bench = await cai.addFeature({ id: "f-bench", title: "New bench", geometry: at(18.419, -33.919) });
     assert.ok((await cai.sendChat("The well is gone now")).ok);
     const gone = await cai.deleteFeature("f-well");
@@ -71,6 +79,21 @@ test("the replay slider and Play show the room as it was, read-only; Back to liv
     await replayed("Old well").waitFor();
     assert.equal(await slider.getAttribute("aria-valuetext"), `Step ${gone.seq - 1n} of ${gone.seq}`);
 
+    // A moment by the clock: between the well and the bench, the well alone.
+    await page.fill('[data-testid="replay-time"]', await page.evaluate((ms) => {
+      const d = new Date(ms);
+      const pad = (n, w = 2) => String(n).padStart(w, "0");
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+    }, betweenWellAndBench));
+    await page.press('[data-testid="replay-time"]', "Enter");
+    await page.locator(`#replay-map[data-seq="${well.seq}"]`).waitFor();
+    await replayed("Old well").waitFor();
+    assert.equal(await slider.inputValue(), String(well.seq));
+    // Before the room's first event: said plainly.
+    await page.fill('[data-testid="replay-time"]', "2001-01-01T00:00:00.000");
+    await page.press('[data-testid="replay-time"]', "Enter");
+    await page.locator('.notice.error[data-code="SEQ_OUT_OF_RANGE"]').waitFor();
+
     // Meanwhile Ben adds a marker: the slider's end moves on, the past stays.
     await ben.page.fill("#draw-title", "Live kiosk");
     await ben.page.click('[data-tool="point"]');
@@ -82,6 +105,7 @@ test("the replay slider and Play show the room as it was, read-only; Back to liv
     assert.equal(await ben.page.locator('[data-testid="replay-bar"]').isHidden(), true, "nobody else is in the replay");
 
     // Play from the start: the well appears, and at the end it is gone again.
+    await slider.focus();
     await page.keyboard.press("Home");
     await page.locator('#replay-map[data-seq="1"]').waitFor();
     await page.click('[data-testid="replay-play"]');
