@@ -1,7 +1,7 @@
 // The chat: the room's recent messages with replies and reactions, older
 // ones on request (paged from the server), and the box to write one (as a
-// reply when "Reply" was chosen). Facilitators delete any message, with a
-// reason; authors their own. The list is a log live region, so a screen
+// reply when "Reply" was chosen, with @mentions picked from who is online).
+// Facilitators delete any message, with a reason; authors their own. The list is a log live region, so a screen
 // reader reads new messages as they come.
 import { RECENT_CHAT_LIMIT, type ChatMessage } from "@maptable/client";
 
@@ -10,6 +10,7 @@ import { notifyRefusal } from "./status.js";
 import type { AppContext } from "./context.js";
 import { clockTime, el, replaceChildren } from "./dom.js";
 import { t } from "./i18n/index.js";
+import { MentionPicker } from "./mentions.js";
 
 const reactions = ["👍", "❤️", "🎉", "❓"];
 
@@ -27,8 +28,11 @@ export class ChatPanel {
   private hasMore: boolean | undefined;
   private replyTo = 0n;
   private shown = "";
+  private readonly mentions: MentionPicker;
 
   constructor(root: HTMLElement, private readonly app: AppContext) {
+    this.mentions = new MentionPicker(this.input, () =>
+      app.client.online.filter((p) => p.id !== app.myId).map((p) => ({ id: p.id, name: p.name })));
     const form = el("form", { class: "chat-form", "data-testid": "chat-form" }, this.input, el("button", { type: "submit" }, t("chat.send")));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -36,11 +40,14 @@ export class ChatPanel {
       if (!text) return;
       this.input.value = "";
       const replyTo = this.replyTo;
+      const mentions = this.mentions.mentions(text);
+      this.mentions.reset();
       this.setReply(undefined);
-      void app.run(t("action.message"), app.client.sendChat(text, { replyTo }));
+      void app.run(t("action.message"), app.client.sendChat(text, { replyTo, mentions }));
     });
     this.olderButton.addEventListener("click", () => void this.loadOlder());
-    root.append(this.olderButton, this.noOlder, el("div", { class: "messages-log", role: "log", "aria-live": "polite" }, this.list), this.replying, form);
+    root.append(this.olderButton, this.noOlder, el("div", { class: "messages-log", role: "log", "aria-live": "polite" }, this.list), this.replying,
+      el("div", { class: "chat-compose" }, this.mentions.list, form));
   }
 
   render(): void {
@@ -62,7 +69,8 @@ export class ChatPanel {
   private message(m: ChatMessage): HTMLElement {
     const parent = m.replyTo ? this.app.client.replica.findChat(m.replyTo) : undefined;
     const mine = m.authorId === this.app.myId;
-    const item = el("li", { class: "message" + (mine ? " mine" : ""), "data-testid": "message", "data-seq": String(m.seq) },
+    const forMe = !mine && m.mentions.includes(this.app.myId);
+    const item = el("li", { class: "message" + (mine ? " mine" : "") + (forMe ? " mentions-me" : ""), "data-testid": "message", "data-seq": String(m.seq), "data-mentions-me": forMe ? "true" : undefined },
       el("div", { class: "meta" }, el("strong", {}, m.authorName), ` ${clockTime(m.timeMs)}`, m.editedSeq ? ` ${t("chat.edited")}` : ""),
       parent ? el("blockquote", { class: "quote", "data-testid": "reply-quote" }, `${parent.authorName}: ${parent.deleted ? t("chat.deleted") : parent.text.slice(0, 80)}`) : null,
       el("div", { class: "text" }, m.deleted ? el("em", {}, m.deleteReason ? t("chat.deletedReason", { reason: m.deleteReason }) : t("chat.deleted")) : m.text),

@@ -7,6 +7,9 @@ import { t } from "./i18n/index.js";
 import { notifyRefusal } from "./status.js";
 
 export class AppContext {
+  // Starts reshaping a line or an area on the map (set once the map is up).
+  reshape: ((featureId: string) => void) | undefined;
+
   constructor(
     readonly client: MaptableClient,
     readonly invite: Invite,

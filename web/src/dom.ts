@@ -1,5 +1,8 @@
 // A tiny DOM builder: every text goes in as a text node, never as HTML, so
-// what people type (titles, chat, names) can never become markup.
+// what people type (titles, chat, names) can never become markup. And dates
+// and times, formatted by Intl in the page's language.
+import { language } from "./i18n/index.js";
+
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | undefined | ((event: Event) => void)>;
 
@@ -35,3 +38,25 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 
 // A time of day in the page's language.
 export { formatTime as clockTime } from "./i18n/index.js";
+
+// A date and time in the page's language, with the time zone's short name
+// ("2 Dec 2026, 09:30 CET"): sessions are read by people in other zones too.
+export function dateTime(ms: bigint | number): string {
+  return new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(Number(ms))) +
+    " " + zoneAbbreviation(ms);
+}
+
+// A time of day with the time zone's short name ("09:30 CET").
+export function clockTimeWithZone(ms: bigint | number): string {
+  return new Intl.DateTimeFormat(language(), { hour: "2-digit", minute: "2-digit", timeZoneName: "short" }).format(new Date(Number(ms)));
+}
+
+function zoneAbbreviation(ms: bigint | number): string {
+  const parts = new Intl.DateTimeFormat(language(), { timeZoneName: "short" }).formatToParts(new Date(Number(ms)));
+  return parts.find((p) => p.type === "timeZoneName")?.value ?? "";
+}
+
+// The time zone this page shows times in, by its IANA name ("Europe/Berlin").
+export function timeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}

@@ -5,8 +5,8 @@
 // place a marker or a note, or add the next point of a line or an area.
 // The shape is sent as AddFeature with the toolbar's colour and category;
 // the server may refuse it (map locked, observer...), which the page shows
-// as a notice. The title is cleared once used, so the next feature does not
-// inherit it.
+// as a notice. The title and the category are cleared once used, so the
+// next feature does not inherit them.
 import * as L from "leaflet";
 
 import { FeatureKind, randomId } from "@maptable/client";
@@ -138,13 +138,17 @@ export class DrawTool {
     const id = "f-" + randomId(6);
     const titleInput = byId<HTMLInputElement>("draw-title");
     const title = (titleInput.value.trim() || t(`kind.${tool}`)).slice(0, 200);
+    const categoryInput = byId<HTMLInputElement>("draw-category");
+    const category = categoryInput.value.trim();
+    // The fields are for this feature: the next one starts from empty fields.
     titleInput.value = "";
+    categoryInput.value = "";
     const result = await this.app.run(t(adding[tool], { title }),
       this.app.client.addFeature({
         id,
         title,
         colour: byId<HTMLInputElement>("draw-colour").value,
-        category: byId<HTMLInputElement>("draw-category").value.trim(),
+        category,
         geometry: { kind: kinds[tool], positions: points.map(toLonLat) },
       }),
     );

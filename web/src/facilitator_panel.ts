@@ -4,7 +4,7 @@
 import { Audience, ControlTimer_Action, randomId, type AgendaStep } from "@maptable/client";
 
 import type { AppContext } from "./context.js";
-import { clockTime, el, replaceChildren } from "./dom.js";
+import { clockTimeWithZone, el, replaceChildren } from "./dom.js";
 import type { MapView } from "./map_view.js";
 import { t, type MessageKey } from "./i18n/index.js";
 import { notify } from "./status.js";
@@ -153,7 +153,7 @@ export class FacilitatorPanel {
       if (this.session.dataset.running === String(running.id)) return;
       this.session.dataset.running = String(running.id);
       replaceChildren(this.session, el("div", { class: "row wrap" },
-        el("span", { "data-testid": "session-running" }, t("fac.sessionRunning", { title: running.title, time: clockTime(running.startedMs) })),
+        el("span", { "data-testid": "session-running" }, t("fac.sessionRunning", { title: running.title, time: clockTimeWithZone(running.startedMs) })),
         el("button", { type: "button", "data-testid": "end-session", onclick: () => void this.app.run(t("action.endSession"), this.app.client.endSession()) }, t("fac.endSession"))));
       return;
     }

@@ -1,7 +1,8 @@
 // A feature's popup: its title, description, colour and category (editable
-// by whoever may edit it), delete, its comment thread, and dots when a vote
-// round is open. The form is built when the popup opens; the live part
-// (comments, dots) is rebuilt on every change of the room.
+// by whoever may edit it), reshape (lines and areas), delete, its comment
+// thread, and dots when a vote round is open. The form is built when the
+// popup opens; the live part (comments, dots) is rebuilt on every change of
+// the room.
 import { FeatureKind, randomId, type Feature, type Thread } from "@maptable/client";
 
 import type { AppContext } from "./context.js";
@@ -41,8 +42,12 @@ export class FeaturePopup {
       el("div", { class: "row" }, el("label", {}, `${t("popup.colour")} `, colour), el("label", {}, `${t("popup.category")} `, category)),
     );
     if (editable) {
+      const shaped = feature.geometry?.kind === FeatureKind.LINE || feature.geometry?.kind === FeatureKind.AREA;
       form.append(el("div", { class: "row" },
         el("button", { type: "submit" }, t("popup.save")),
+        shaped && this.app.reshape ? el("button", {
+          type: "button", "data-testid": "reshape", onclick: () => this.app.reshape?.(feature.id),
+        }, t("reshape.button")) : null,
         el("button", {
           type: "button", class: "danger", "data-testid": "delete-feature",
           onclick: () => {

@@ -19,6 +19,10 @@ import { errorText, languages, language, preferredLanguage, setLanguage, t, tran
 import { PeoplePanel } from "./people_panel.js";
 import { VoteBanner } from "./voting.js";
 import { notify, showConnection } from "./status.js";
+import { Replay } from "./replay.js";
+import { Reshaper } from "./reshape.js";
+import { RoomInfoPanel } from "./room_info.js";
+import { UndoHistory } from "./undo.js";
 
 function showJoin(error = ""): void {
   byId("app").hidden = true;
@@ -125,6 +129,11 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   const votes = new VoteBanner(app);
   const facilitator = app.isFacilitator() ? new FacilitatorPanel(byId("tab-facilitate"), app, map) : undefined;
   byId("facilitate-tab").hidden = !facilitator;
+  const replay = new Replay(app, map, config);
+  const roomInfo = new RoomInfoPanel(app);
+  const reshaper = new Reshaper(app, map.map);
+  app.reshape = (id) => reshaper.start(id);
+  new UndoHistory(app);
   const showMe = () => {
     const me = client.me;
     const text = t("me", { name: me?.name ?? invite.name, role: me ? roleLabel(me.role) : t(`role.${invite.role}` as "role.participant") });
@@ -171,6 +180,8 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     layers.render();
     votes.render();
     facilitator?.render();
+    replay.render();
+    roomInfo.render();
     tick();
   };
   const schedule = () => {

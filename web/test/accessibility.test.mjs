@@ -1,8 +1,9 @@
 // WCAG 2.1 AA on the main views, in English and German, by axe-core in
 // Chromium: the join page, the map with a feature and its popup, the chat,
-// the people and the facilitator's panels; and the app without a pointer:
-// tools that say they are pressed, markers placed at the map's centre or at
-// typed coordinates, a line drawn point by point, a marker opened with Enter.
+// the people and the facilitator's panels, the room info and the replay;
+// and the app without a pointer: tools that say they are pressed, markers
+// placed at the map's centre or at typed coordinates, a line drawn point by
+// point, a marker opened with Enter.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -59,6 +60,16 @@ for (const locale of ["en-US", "de-DE"]) {
       await page.locator('[data-testid="facilitate"]').waitFor();
       await assertAccessible(page, "facilitate");
       await screenshot(page, `accessibility-facilitate-${locale}`);
+
+      // The room info and the replay, in this language too.
+      await page.click('[data-testid="room-info-open"]');
+      await page.locator('[data-testid="room-info"] h2').waitFor();
+      await assertAccessible(page, "room info");
+      await page.click('[data-testid="room-info-close"]');
+      await page.click('[data-testid="replay-open"]');
+      await page.locator('[data-testid="replay-where"]').filter({ hasText: /\d/ }).waitFor();
+      await assertAccessible(page, "replay");
+      await page.click('[data-testid="replay-leave"]');
 
       await assertAccessible(ben.page, "the participant's map and chat");
       assert.deepEqual([...ana.problems, ...ben.problems], []);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { drawMarker, feature, roomWithAnaAndBen, screenshot, useServerAndBrowser } from "./browser.mjs";
+import { drawMarker, feature, roomWithAnaAndBen, screenshot, server, useServerAndBrowser } from "./browser.mjs";
 
 useServerAndBrowser();
 
@@ -59,6 +59,37 @@ test("a hidden-results vote: the banner counts my dots, the map shows them to me
     }
     assert.equal(await feature(ben.page, "Park").locator('[data-testid="feature-dots"]').count(), 0);
     await screenshot(ben.page, "vote-results-participant");
+    assert.deepEqual([...ana.problems, ...ben.problems], []);
+  } finally {
+    await ana.context.close();
+    await ben.context.close();
+  }
+});
+
+test("an anonymous vote: the ballots carry a pseudonym, not the name, and each person still sees their own dots", async () => {
+  const { ana, ben } = await roomWithAnaAndBen("anonymous", "Anonymous");
+  try {
+    await drawMarker(ana.page, "Square", 400, 300);
+    await feature(ben.page, "Square").waitFor();
+    await ana.page.click('[data-tab="facilitate"]');
+    const form = ana.page.locator('[data-testid="vote-form"]');
+    await form.locator("input").first().fill("Which square?");
+    await form.locator('[data-testid="vote-anonymous"]').check();
+    await form.locator('button[type="submit"]').click();
+    await ana.page.locator('[data-testid="vote-round"]', { hasText: "anonymous" }).waitFor();
+
+    const banner = ben.page.locator('[data-testid="vote-banner"]');
+    await banner.locator("strong", { hasText: "Vote: Which square?" }).waitFor();
+    await feature(ben.page, "Square").click();
+    const popup = ben.page.locator('[data-testid="feature-popup"][data-feature-id]').last();
+    await popup.locator('[data-testid="add-dot"]').click();
+    await banner.locator('[data-testid="dots-left"]', { hasText: "you have 2 of 3 dots left" }).waitFor();
+    await popup.locator('[data-testid="feature-vote"]', { hasText: "(1 yours)" }).waitFor();
+    await ana.page.locator('[data-testid="vote-round"] li', { hasText: "Square: 1" }).waitFor();
+    const round = (await server.state("anonymous")).votes[0];
+    assert.equal(round.anonymous, true);
+    assert.equal(round.ballots.length, 1);
+    assert.notEqual(round.ballots[0].voter, "ben", "the ballot does not name Ben");
     assert.deepEqual([...ana.problems, ...ben.problems], []);
   } finally {
     await ana.context.close();
