@@ -1,0 +1,458 @@
+// Layer: net (handlers). The attachment routes (see attachment_routes.hpp).
+// Every step that touches libvips, a file or SQLite is posted to the work
+// pool; the answer is posted back to the connection's executor.
+#include "net/attachment_routes.hpp"
+
+#include "auth/join_token.hpp"
+#include "media/image_pipeline.hpp"
+#include "net/export_routes.hpp"
+#include "net/room_routes.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <chrono>
+#include <map>
+#include <mutex>
+
+namespace maptable::net {
+namespace {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+namespace pb = maptable::v1;
+
+constexpr std::string_view rooms_prefix = "/v1/rooms/";
+constexpr std::string_view attachments_segment = "attachments";
+// An idempotency key is the client's request id: a UUID or similar fits with room to spare.
+constexpr std::size_t max_idempotency_key = 128;
+
+using reply = std::function<void(admin_response)>;
+
+// ---------------------------------------------------------------- the configuration per server
+
+// Keyed by the context's address; a lock guards the lookup only.
+std::mutex configs_mutex;
+std::map<const session::server_context*, std::shared_ptr<attachment_config>>& configs()
+{
+    static std::map<const session::server_context*, std::shared_ptr<attachment_config>> by_context;
+    return by_context;
+}
+
+// ---------------------------------------------------------------- the path
+
+// /v1/rooms/{room}/attachments[/{id}[/thumbnail]]
+struct attachment_path {
+    std::string room;
+    std::string id;          // empty: the collection (POST)
+    bool thumbnail = false;
+};
+
+std::optional<attachment_path> parse_path(std::string_view path)
+{
+    if (!path.starts_with(rooms_prefix))
+        return std::nullopt;
+    auto rest = path.substr(rooms_prefix.size());
+    const auto slash = rest.find('/');
+    if (slash == std::string_view::npos)
+        return std::nullopt;
+    attachment_path out;
+    out.room = std::string(rest.substr(0, slash));
+    rest = rest.substr(slash + 1);
+    if (!rest.starts_with(attachments_segment))
+        return std::nullopt;
+    rest = rest.substr(attachments_segment.size());
+    if (rest.empty())
+        return out;
+    if (rest.front() != '/')
+        return std::nullopt;
+    rest.remove_prefix(1);
+    const auto next = rest.find('/');
+    out.id = std::string(rest.substr(0, next));
+    if (next != std::string_view::npos) {
+        if (rest.substr(next + 1) != "thumbnail")
+            return std::nullopt;
+        out.thumbnail = true;
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------- who asks
+
+std::int64_t unix_seconds()
+{
+    using namespace std::chrono;
+    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t unix_ms()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+admin_response unauthorized(unsigned version, std::string_view message)
+{
+    auto res = json_error(http::status::unauthorized, version, message);
+    res.set(http::field::www_authenticate, "Bearer realm=\"maptable\"");
+    return res;
+}
+
+// Who asks: the holder of a join token of this room, or the admin (GET only).
+struct caller {
+    std::optional<auth::join_claims> token;   // nullopt: the admin key
+};
+
+// The checks of a Join that need no room state: the token verifies, is not
+// revoked, is for this room, and its role may do this. Whether the
+// participant was removed needs the room's committed state (afterwards).
+std::variant<caller, admin_response> authenticate(const admin_request& req, const session::server_context& context,
+                                                  const std::string& room, bool upload)
+{
+    const unsigned version = req.version();
+    if (!upload && has_admin_key(req, context))
+        return caller{};
+    const auto credential = bearer_credential(req);
+    if (credential.empty())
+        return unauthorized(version, "this needs 'Authorization: Bearer <join token>' of this room");
+    const auto verified = auth::verify_join_token(credential, context.verifier, unix_seconds());
+    if (const auto* error = std::get_if<auth::token_error>(&verified))
+        return unauthorized(version, "the token was refused: " + error->message + " (" +
+                                         pb::ErrorCode_Name(error->code) + ")");
+    const auto& claims = std::get<auth::join_claims>(verified);
+    if (context.revocations && context.revocations->is_revoked(claims.token_id))
+        return unauthorized(version, "the token was revoked (ERROR_CODE_TOKEN_REVOKED)");
+    if (claims.room != room)
+        return json_error(http::status::forbidden, version, "the token is for another room (ERROR_CODE_TOKEN_WRONG_ROOM)");
+    if (upload && claims.role != pb::ROLE_FACILITATOR && claims.role != pb::ROLE_PARTICIPANT)
+        return json_error(http::status::forbidden, version,
+                          "observers may look at attachments but not upload them; this token's role is " +
+                              std::string(auth::role_name(claims.role)) + " (ERROR_CODE_PERMISSION_DENIED)");
+    return caller{claims};
+}
+
+// ---------------------------------------------------------------- answers
+
+std::string attachment_url(const media::attachment_record& r)
+{
+    return std::string(rooms_prefix) + r.room + "/attachments/" + r.id;
+}
+
+std::string record_json(const media::attachment_record& r)
+{
+    json::object out{{"id", r.id},
+                     {"type", media::type_name(r.type)},
+                     {"content_type", media::mime_type(r.type)},
+                     {"size", r.size},
+                     {"width", r.width},
+                     {"height", r.height},
+                     {"url", attachment_url(r)}};
+    out["thumbnail_url"] = r.has_thumbnail ? json::value(attachment_url(r) + "/thumbnail") : json::value(nullptr);
+    if (r.gps)
+        out["gps"] = json::object{{"lat", r.gps->lat}, {"lon", r.gps->lon}};
+    out["created_ms"] = r.created_ms;
+    return json::serialize(out) + "\n";
+}
+
+admin_response bytes_reply(unsigned version, const media::attachment_record& r, std::string body, bool thumbnail)
+{
+    admin_response res{http::status::ok, version};
+    res.set(http::field::content_type, thumbnail ? "image/webp" : std::string(media::mime_type(r.type)));
+    // The type is the sniffed one: a browser must not guess another.
+    res.set("X-Content-Type-Options", "nosniff");
+    // Nothing in it runs, even if a browser renders it as a page.
+    res.set("Content-Security-Policy", "default-src 'none'; sandbox");
+    if (!thumbnail && r.type == media::media_type::pdf)
+        res.set(http::field::content_disposition, "attachment; filename=\"" + r.id + ".pdf\"");
+    else
+        res.set(http::field::content_disposition, "inline");
+    // The bytes at an id never change, but who may see them can (a removal,
+    // a deletion): cached by the browser only, and not for long.
+    res.set(http::field::cache_control, "private, max-age=3600");
+    res.set(http::field::etag, "\"" + r.sha256 + (thumbnail ? "-thumb" : "") + "\"");
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+// ---------------------------------------------------------------- one request
+
+struct attachment_request {
+    session::server_context& context;
+    std::shared_ptr<attachment_config> config;
+    attachment_path path;
+    caller who;
+    unsigned version;
+    boost::asio::any_io_executor reply_on;
+    boost::asio::any_io_executor work_on;
+    std::uint64_t connection_id;
+    reply done;
+
+    void answer(admin_response res) const
+    {
+        boost::asio::post(reply_on, [done = done, res = std::move(res)]() mutable { done(std::move(res)); });
+    }
+    void error(unsigned status, std::string_view message) const
+    {
+        answer(json_error(http::status(status), version, message));
+    }
+};
+using shared_request = std::shared_ptr<const attachment_request>;
+
+// Runs next on the work pool when the caller may act in the room as its
+// committed state says (a token's participant not removed), else answers 403.
+void if_not_removed(const shared_request& r, std::function<void()> next)
+{
+    if (!r->who.token)
+        return boost::asio::post(r->work_on, std::move(next));
+    read_latest_state(r->context, r->path.room, r->work_on,
+                      [r, next = std::move(next)](std::variant<model::room_state, read_failure> read) {
+                          if (auto* failed = std::get_if<read_failure>(&read))
+                              return r->error(failed->status, failed->message);
+                          const auto& state = std::get<model::room_state>(read);
+                          if (state.data().removed.contains(r->who.token->subject)) {
+                              spdlog::info("conn={} attachment request in room {} refused (403): participant {} was "
+                                           "removed",
+                                           r->connection_id, r->path.room, r->who.token->subject);
+                              return r->error(403, "a facilitator removed you from this room "
+                                                   "(ERROR_CODE_PARTICIPANT_REMOVED)");
+                          }
+                          next();
+                      });
+}
+
+// On the work pool: the upload checked, decoded and stored; the answer.
+void store_upload(const shared_request& r, const std::shared_ptr<const admin_request>& req, std::string key)
+{
+    auto& store = *r->config->store;
+    const auto& uploader = r->who.token->subject;
+    if (!key.empty()) {
+        if (auto earlier = store.find_by_key(r->path.room, uploader, key)) {
+            spdlog::info("conn={} attachment upload to room {} by {} repeated (Idempotency-Key): answered with {}",
+                         r->connection_id, r->path.room, uploader, earlier->id);
+            auto res = json_reply(http::status::created, r->version, record_json(*earlier));
+            res.set(http::field::location, attachment_url(*earlier));
+            res.set("Idempotent-Replayed", "true");
+            return r->answer(std::move(res));
+        }
+    }
+    const auto declared = std::string((*req)[http::field::content_type]);
+    auto processed = media::process_upload(req->body(), declared, r->config->limits);
+    if (auto* refused = std::get_if<media::upload_refusal>(&processed)) {
+        spdlog::info("conn={} attachment upload to room {} by {} refused ({}): {}{}{}", r->connection_id,
+                     r->path.room, uploader, refused->status, refused->message, refused->detail.empty() ? "" : "; ",
+                     refused->detail);
+        return r->error(refused->status, refused->message);
+    }
+    const auto& upload = std::get<media::processed_upload>(processed);
+    const auto put = store.put(upload, r->path.room, uploader, key, unix_ms());
+    spdlog::info("conn={} attachment {} stored in room {} by {}: {} {} bytes {}x{}{}{}", r->connection_id,
+                 put.record.id, r->path.room, uploader, media::type_name(put.record.type), put.record.size,
+                 put.record.width, put.record.height, put.record.gps ? " with a GPS position" : "",
+                 put.created ? "" : " (the idempotency key's earlier upload)");
+    auto res = json_reply(http::status::created, r->version, record_json(put.record));
+    res.set(http::field::location, attachment_url(put.record));
+    if (!put.created)
+        res.set("Idempotent-Replayed", "true");
+    r->answer(std::move(res));
+}
+
+// On the work pool: the stored bytes or thumbnail of one attachment.
+void serve_attachment(const shared_request& r, bool not_modified_if_etag, std::string if_none_match)
+{
+    auto& store = *r->config->store;
+    const auto record = store.find(r->path.id);
+    // Another room's attachment is not found here, as if it did not exist.
+    if (!record || record->room != r->path.room)
+        return r->error(404, "there is no attachment '" + r->path.id + "' in room '" + r->path.room + "'");
+    if (record->deleted_ms)
+        return r->error(410, "this attachment was deleted by a facilitator");
+    if (r->path.thumbnail && !record->has_thumbnail)
+        return r->error(404, "a PDF has no thumbnail (PDFs are never rendered on the server)");
+    const auto etag = "\"" + record->sha256 + (r->path.thumbnail ? "-thumb" : "") + "\"";
+    if (not_modified_if_etag && if_none_match == etag) {
+        auto res = bytes_reply(r->version, *record, {}, r->path.thumbnail);
+        res.result(http::status::not_modified);
+        res.body().clear();
+        res.content_length(boost::none);
+        return r->answer(std::move(res));
+    }
+    auto bytes = r->path.thumbnail ? store.read_thumbnail(*record) : store.read(*record);
+    if (!bytes) {
+        spdlog::error("conn={} attachment {} of room {}: its file {} is missing", r->connection_id, record->id,
+                      record->room, store.blob_path(record->sha256).string());
+        return r->error(500, "the attachment's file is missing on the server; tell its operator");
+    }
+    r->answer(bytes_reply(r->version, *record, std::move(*bytes), r->path.thumbnail));
+}
+
+// Runs step on the work pool; what it throws is the server's failure, told
+// to the client as 500 (or 503 for a store that cannot be written) and logged.
+template <class Step>
+void on_work_pool(const shared_request& r, Step step)
+{
+    if_not_removed(r, [r, step = std::move(step)]() mutable {
+        try {
+            step();
+        } catch (const std::exception& e) {
+            spdlog::error("conn={} attachment request in room {} failed: {}", r->connection_id, r->path.room, e.what());
+            r->error(503, "the attachment store failed; try again later");
+        }
+    });
+}
+
+bool printable_ascii(std::string_view text)
+{
+    for (char c : text)
+        if (c < 0x21 || c > 0x7E)
+            return false;
+    return true;
+}
+
+} // namespace
+
+void enable_attachments(const session::server_context& context, std::shared_ptr<attachment_config> config)
+{
+    std::lock_guard lock(configs_mutex);
+    if (config)
+        configs()[&context] = std::move(config);
+    else
+        configs().erase(&context);
+}
+
+std::shared_ptr<attachment_config> attachments_of(const session::server_context& context)
+{
+    std::lock_guard lock(configs_mutex);
+    const auto it = configs().find(&context);
+    return it == configs().end() ? nullptr : it->second;
+}
+
+bool is_attachment_path(std::string_view path)
+{
+    return parse_path(path).has_value();
+}
+
+upload_header_verdict check_upload_header(const session::server_context& context, const admin_request& header)
+{
+    if (header.method() != http::verb::post)
+        return std::monostate{};
+    const auto target = std::string_view(header.target());
+    const auto parsed = parse_path(target.substr(0, target.find('?')));
+    if (!parsed || !parsed->id.empty() || !valid_room_id(parsed->room))
+        return std::monostate{};
+    const auto config = attachments_of(context);
+    if (!config)
+        return std::monostate{};
+    auto authenticated = authenticate(header, context, parsed->room, true);
+    if (auto* refused = std::get_if<admin_response>(&authenticated)) {
+        spdlog::info("attachment upload to room {} refused from its header ({}): {}", parsed->room,
+                     refused->result_int(), refused->body().substr(0, refused->body().find('\n')));
+        return std::move(*refused);
+    }
+    if (const auto length = header.find(http::field::content_length); length != header.end()) {
+        std::uint64_t bytes = 0;
+        const auto value = std::string_view(length->value());
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), bytes);
+        if (ec == std::errc{} && end == value.data() + value.size() && bytes > config->limits.max_upload_bytes) {
+            spdlog::info("attachment upload to room {} refused from its header (413): {} bytes announced", parsed->room,
+                         bytes);
+            return attachment_too_large(context, header.version());
+        }
+    }
+    return upload_allowance{config->limits.max_upload_bytes, config->limits.upload_timeout};
+}
+
+admin_response attachment_too_large(const session::server_context& context, unsigned version)
+{
+    const auto config = attachments_of(context);
+    const auto limit = config ? config->limits.max_upload_bytes : media::media_limits{}.max_upload_bytes;
+    return json_error(http::status::payload_too_large, version,
+                      "the file is larger than the limit of " + std::to_string(limit / (1024 * 1024)) + " MB");
+}
+
+void handle_attachment_request(admin_request req, session::server_context& context,
+                               boost::asio::any_io_executor reply_on, std::uint64_t connection_id, reply done)
+{
+    const unsigned version = req.version();
+    const auto target = std::string_view(req.target());
+    auto parsed = parse_path(target.substr(0, target.find('?')));
+    auto config = attachments_of(context);
+    if (!parsed || !config)
+        return done(json_error(http::status::not_found, version,
+                               config ? "no such endpoint; attachments are /v1/rooms/{room}/attachments[/{id}[/thumbnail]]"
+                                      : "attachments are not enabled on this server"));
+    const bool upload = parsed->id.empty();
+    const bool is_get = req.method() == http::verb::get || req.method() == http::verb::head;
+    if (upload && req.method() != http::verb::post) {
+        auto res = json_error(http::status::method_not_allowed, version, "upload with POST (the body is the file)");
+        res.set(http::field::allow, "POST");
+        return done(std::move(res));
+    }
+    if (!upload && !is_get) {
+        auto res = json_error(http::status::method_not_allowed, version, "use GET");
+        res.set(http::field::allow, "GET, HEAD");
+        return done(std::move(res));
+    }
+    if (!valid_room_id(parsed->room))
+        return done(json_error(http::status::not_found, version,
+                               std::string("no room has that id (") + std::string(room_id_rule) + ")"));
+    if (!upload && !media::valid_attachment_id(parsed->id))
+        return done(json_error(http::status::not_found, version,
+                               "there is no attachment '" + parsed->id.substr(0, 64) +
+                                   "' (attachment ids are 32 lower-case hex digits)"));
+    auto authenticated = authenticate(req, context, parsed->room, upload);
+    if (auto* refused = std::get_if<admin_response>(&authenticated)) {
+        spdlog::info("conn={} attachment request in room {} refused ({}): {}", connection_id, parsed->room,
+                     refused->result_int(), refused->body().substr(0, refused->body().find('\n')));
+        return done(std::move(*refused));
+    }
+
+    std::string key;
+    if (upload) {
+        if (const auto it = req.find("Idempotency-Key"); it != req.end()) {
+            key = std::string(it->value());
+            if (key.empty() || key.size() > max_idempotency_key || !printable_ascii(key))
+                return done(json_error(http::status::bad_request, version,
+                                       "Idempotency-Key must be 1-128 printable ASCII characters (the client's "
+                                       "request id)"));
+        }
+        // The connection's body limit was raised to this for the upload; a
+        // request that reached here some other way is checked again.
+        if (req.body().size() > config->limits.max_upload_bytes)
+            return done(attachment_too_large(context, version));
+        if (config->uploads_in_flight.fetch_add(1) >= config->limits.max_concurrent_uploads) {
+            config->uploads_in_flight.fetch_sub(1);
+            spdlog::warn("conn={} attachment upload to room {} refused (503): {} uploads already in progress",
+                         connection_id, parsed->room, config->limits.max_concurrent_uploads);
+            auto res = json_error(http::status::service_unavailable, version,
+                                  "the server is busy with other uploads; try again shortly");
+            res.set(http::field::retry_after, "5");
+            return done(std::move(res));
+        }
+    }
+
+    const auto if_none_match = std::string(req[http::field::if_none_match]);
+    auto body = upload ? std::make_shared<const admin_request>(std::move(req)) : nullptr;
+    auto work_on = context.work ? context.work : reply_on;
+    auto r = std::make_shared<const attachment_request>(attachment_request{
+        context, config, std::move(*parsed), std::get<caller>(std::move(authenticated)), version, reply_on,
+        work_on, connection_id, std::move(done)});
+    if (upload) {
+        // The request (its body) moves to the work pool; the slot is given
+        // back when the work is done, whatever its outcome.
+        std::shared_ptr<attachment_config> held(config.get(), [config](attachment_config* c) {
+            c->uploads_in_flight.fetch_sub(1);
+        });
+        spdlog::info("conn={} attachment upload to room {} by {}: {} bytes", connection_id, r->path.room,
+                     r->who.token->subject, body->body().size());
+        return on_work_pool(r, [r, body, key = std::move(key), held] { store_upload(r, body, key); });
+    }
+    on_work_pool(r, [r, if_none_match] { serve_attachment(r, !if_none_match.empty(), if_none_match); });
+}
+
+} // namespace maptable::net
