@@ -1,6 +1,7 @@
 #include "net/http_session.hpp"
 
 #include "net/admin_routes.hpp"
+#include "net/attachment_routes.hpp"
 #include "net/export_routes.hpp"
 #include "net/static_files.hpp"
 #include "net/webhook_routes.hpp"
@@ -270,10 +271,40 @@ private:
     {
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(context_.limits.http_header_limit));
-        parser_->body_limit(context_.limits.http_body_limit);
+        // Beast checks a Content-Length against the limit while it parses the
+        // header, before the route is known: the largest any route takes
+        // here, the route's own once the header is in (on_header).
+        const auto attachments = attachments_of(context_);
+        const auto upload = attachments ? attachments->limits.max_upload_bytes : 0;
+        parser_->body_limit(std::max(context_.limits.http_body_limit, upload));
         // The whole request, headers and body, must arrive within the deadline.
         beast::get_lowest_layer(stream_).expires_after(request_timeout());
-        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
+        http::async_read_header(stream_, buffer_, *parser_,
+                                beast::bind_front_handler(&http_session::on_header, this->shared_from_this()));
+    }
+
+    // The header is in: an attachment upload may send a larger body, for
+    // longer, or is refused before its body is read; every other request
+    // keeps the usual limit and deadline.
+    void on_header(beast::error_code ec, std::size_t)
+    {
+        guarded("on_header", [&] {
+            if (ec)
+                return on_read(ec, 0);
+            // A connection over the limits is refused in on_read, as any other.
+            auto verdict = refused() ? upload_header_verdict{} : check_upload_header(context_, parser_->get());
+            if (auto* refused = std::get_if<admin_response>(&verdict))
+                return respond(std::move(*refused), false);
+            const auto* upload = std::get_if<upload_allowance>(&verdict);
+            const auto limit = upload ? upload->body_limit : context_.limits.http_body_limit;
+            if (parser_->content_length() && *parser_->content_length() > limit)
+                return on_read(http::error::body_limit, 0);
+            parser_->body_limit(limit);
+            if (upload)
+                beast::get_lowest_layer(stream_).expires_after(upload->timeout);
+            http::async_read(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
+        });
     }
 
     void on_read(beast::error_code ec, std::size_t)
@@ -287,6 +318,10 @@ private:
                 const auto target = std::string_view(parser_->get().target());
                 if (is_admin_path(target.substr(0, target.find('?'))))
                     return respond(admin_body_too_large(context_, parser_->get().version()), false);
+                if (is_attachment_path(target.substr(0, target.find('?')))) {
+                    spdlog::info("conn={} attachment upload refused (413): its body is over the limit", connection_id_);
+                    return respond(attachment_too_large(context_, parser_->get().version()), false);
+                }
             }
             if (ec) {
                 spdlog::info("conn={} bad HTTP request: {}", connection_id_, ec.message());
@@ -317,6 +352,13 @@ private:
                                             [self = this->shared_from_this(), keep_alive](response res) {
                                                 self->respond(std::move(res), keep_alive);
                                             });
+            }
+            if (is_attachment_path(path)) {
+                const bool keep_alive = req.keep_alive();
+                return handle_attachment_request(std::move(req), context_, stream_.get_executor(), connection_id_,
+                                                 [self = this->shared_from_this(), keep_alive](response res) {
+                                                     self->respond(std::move(res), keep_alive);
+                                                 });
             }
             if (is_room_path(path)) {
                 const bool keep_alive = req.keep_alive();
