@@ -3,7 +3,9 @@
 #include "app/server.hpp"
 
 #include "app/io_pool.hpp"
+#include "media/image_pipeline.hpp"
 #include "metrics/metrics.hpp"
+#include "net/attachment_routes.hpp"
 #include "net/listener.hpp"
 #include "net/room_routes.hpp"
 #include "net/webhook_routes.hpp"
@@ -144,6 +146,13 @@ int run_server(const server_config& config)
     webhook::observe_commits(webhooks.get());
     net::install_webhooks(webhooks.get());
     webhooks->start();
+    // Attachments: files beside the log, content-addressed, with their own
+    // metadata index (on PostgreSQL too, until that store keeps them).
+    media::init_image_library();
+    auto attachments = std::make_shared<net::attachment_config>();
+    attachments->store = media::attachment_store::open(config.data_dir);
+    net::enable_attachments(context, attachments);
+    spdlog::info("attachments in {}", attachments->store->root().string());
     // Kept apart from context: connections may outlive it in handlers the
     // io_context destroys after a shutdown timeout.
     const auto connections = context.connections;
@@ -245,6 +254,7 @@ int run_server(const server_config& config)
     webhook::observe_commits(nullptr);
     net::install_webhooks(nullptr);
     webhooks.reset();
+    net::enable_attachments(context, nullptr);   // closes the attachment index
     commits.reset();  // finishes queued commits, closes the database
     spdlog::info("stopped");
     return 0;
