@@ -1,0 +1,6 @@
+# Attachments (photos and PDFs) over HTTP against a real server: uploads under
+# the rules of a Join, content sniffing, limits, idempotent retries, serving
+# the stripped bytes, restarts and deletion. The test pictures are made with
+# libvips by the media unit suite's helper.
+maptable_test(integration_attachment SOURCES attachment_routes_test.cpp
+  LIBS maptable_test_harness maptable::media maptable_media_test_images)
