@@ -128,6 +128,12 @@ TEST_CASE("a photo uploaded with a join token is stored without EXIF, rotated, a
     CHECK(served.header("Cache-Control").find("private") != std::string::npos);
     CHECK_FALSE(served.header("ETag").empty());
 
+    // A browser that has it revalidates with its ETag and gets no body.
+    const auto revalidated = http_request(server.port(), "/v1/rooms/trip/attachments/" + id,
+                                          {{"Authorization", "Bearer " + token}, {"If-None-Match", served.header("ETag")}});
+    CHECK(revalidated.status == 304);
+    CHECK(revalidated.body.empty());
+
     const auto thumb = get(server, "/v1/rooms/trip/attachments/" + id + "/thumbnail", token);
     REQUIRE_MESSAGE(thumb.status == 200, thumb.body);
     CHECK(thumb.header("Content-Type") == "image/webp");
