@@ -233,7 +233,7 @@ TEST_CASE("a participant a facilitator removed can neither upload nor view")
     CHECK(get(server, "/v1/rooms/trip/attachments/" + id, server.token("trip", "fay", pb::ROLE_FACILITATOR)).status == 200);
 }
 
-TEST_CASE("a file over the limit is refused with 413 from its header, before its body is read")
+TEST_CASE("a file over the limit, or an upload without a valid token, is refused from its header, before its body is read")
 {
     server_process server;
     const auto token = server.token("trip", "ana");
@@ -243,6 +243,18 @@ TEST_CASE("a file over the limit is refused with 413 from its header, before its
                                               "Content-Length: " + std::to_string(21 * 1024 * 1024) + "\r\n\r\n");
     CHECK(r.status == 413);
     CHECK(error_of(r).find("larger than the limit of 20 MB") != std::string::npos);
+    // Without a token, or with an observer's, a large upload is refused
+    // from its header too: 5 MB announced, nothing sent, answered at once.
+    const auto announce = [&](const std::string& credential) {
+        return raw_request(server.port(), "POST /v1/rooms/trip/attachments HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                                              (credential.empty() ? "" : "Authorization: Bearer " + credential + "\r\n") +
+                                              "Content-Length: " + std::to_string(5 * 1024 * 1024) + "\r\n\r\n");
+    };
+    CHECK(announce("").status == 401);
+    CHECK(announce(server.token("trip", "olga", pb::ROLE_OBSERVER)).status == 403);
+    CHECK(announce(server.token("elsewhere", "ana")).status == 403);
+    CHECK(server.log().find("attachment upload refused (413): its body is over the limit") != std::string::npos);
+    CHECK(server.log().find("refused from its header (401)") != std::string::npos);
     // Other routes keep their small limit: the upload's does not leak to them.
     const auto other = raw_request(server.port(), "POST /v1/rooms/trip/state HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                                   "Content-Length: 1000000\r\n\r\n");
