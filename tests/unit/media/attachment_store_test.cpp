@@ -94,7 +94,7 @@ TEST_CASE("a retry with the same idempotency key gets the first record, and the 
     const auto bob = store->put(upload, "room-a", "bob", "req-1", 3000);
     CHECK(bob.created);
     CHECK(bob.record.id != first.record.id);
-    // Same bytes, three... two attachments, one file.
+    // Two attachments of the same bytes (alice's, retried once, and bob's): one file.
     CHECK(files_under(dir.path / "attachments") == 1);
     CHECK(files_under(dir.path / "attachments", ".thumb") == 1);
     CHECK(store->find_by_key("room-a", "alice", "req-1")->id == first.record.id);
