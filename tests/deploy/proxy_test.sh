@@ -132,6 +132,19 @@ sent_after=$(( $(metric "$NODE1_PORT" 'maptable_commands_total{command="send_cha
 [ $((sent_after - sent_before)) -eq 1 ] || fail "the CLI's chat reached no node (send_chat $sent_before -> $sent_after)"
 pass "the maptable CLI says hi over wss:// through the proxy"
 
+# Each node's own address through the proxy (its --advertise-url with
+# several nodes): /nodeN/... reaches node N, whatever the room.
+for n in node1 node2; do
+    for path in "/$n/healthz" "/$n/v1/rooms/room-1/export/geojson"; do
+        got=$(curl -s -o /dev/null -D - --cacert "$WORK/ca.crt" "https://localhost:$PROXY_PORT$path" |
+            tr -d '\r' | awk 'tolower($1) == "x-maptable-node:" { print $2 }')
+        [ "$got" = "$n" ] || fail "$path went to '$got', not $n"
+    done
+done
+[ "$(curl -sf --cacert "$WORK/ca.crt" "https://localhost:$PROXY_PORT/node2/healthz")" = ok ] ||
+    fail "/node2/healthz did not reach node2's /healthz (the prefix must be taken off)"
+pass "/node1/... and /node2/... reach that node, the prefix taken off"
+
 [ "$(curl -sf --cacert "$WORK/ca.crt" "https://localhost:$PROXY_PORT/healthz")" = ok ] ||
     fail "/healthz through the proxy did not answer ok"
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/ca.crt" "https://localhost:$PROXY_PORT/metrics")
