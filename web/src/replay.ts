@@ -14,6 +14,7 @@ import { FeatureKind, type MaptableClient, type RoomReplica } from "@maptable/cl
 import type { AppConfig } from "./app_config.js";
 import type { AppContext } from "./context.js";
 import { byId, clockTime, el, replaceChildren } from "./dom.js";
+import { clusterGroup } from "./cluster_layer.js";
 import { FeatureLayers } from "./feature_layers.js";
 import { safeColour } from "./geometry.js";
 import { t, type MessageKey } from "./i18n/index.js";
@@ -205,7 +206,10 @@ export class Replay {
     map.attributionControl.setPrefix(false);
     if (this.config.tileUrl) L.tileLayer(this.config.tileUrl, { attribution: this.config.tileAttribution, maxZoom: 19, crossOrigin: false }).addTo(map);
     else this.container.classList.add("no-tiles");
-    this.layers = new FeatureLayers(map, {
+    // The past is drawn as the live map draws the present: clustered.
+    const clusters = clusterGroup();
+    clusters.addTo(map);
+    this.layers = new FeatureLayers(map, clusters, {
       open: (id) => this.describe(id),
       moved: () => {},
       dots: () => 0,
