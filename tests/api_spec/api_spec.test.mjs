@@ -135,7 +135,9 @@ function send(serverPort, method, target, { body, headers = {}, auth } = {}) {
         if (auth)
             h.Authorization = `Bearer ${auth}`;
         let payload;
-        if (body !== undefined) {
+        if (Buffer.isBuffer(body)) {
+            payload = body;       // a file: its Content-Type is the caller's
+        } else if (body !== undefined) {
             payload = typeof body === "string" ? body : JSON.stringify(body);
             h["Content-Type"] ??= "application/json";
         }
@@ -526,6 +528,36 @@ test("exports and state: refusals", async () => {
     await call("GET", `/v1/rooms/${room}/export/report.md?session=0`, 400, admin);
     const removed = await send(port, "GET", `/v1/rooms/${room}/state`, { auth: t.carl.token });
     assert.match(removed.text, /ERROR_CODE_PARTICIPANT_REMOVED/);
+});
+
+// ---------------------------------------------------------------- attachments
+
+// A 1x1 PNG, the smallest picture libvips decodes; cut short, it is damaged.
+const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+
+test("attachments: upload, read, thumbnail, and every refusal a client can cause", async () => {
+    const base = `/v1/rooms/${room}/attachments`;
+    const photo = { auth: t.ben.token, body: png, headers: { "Content-Type": "image/png", "Idempotency-Key": "r-1" } };
+    const made = JSON.parse((await call("POST", base, 201, photo)).text);
+    // The same key again: the first answer, not a second file.
+    assert.equal(JSON.parse((await call("POST", base, 201, photo)).text).id, made.id);
+    await call("POST", base, 400, { auth: t.ben.token, body: png.subarray(0, 40), headers: { "Content-Type": "image/png" } });
+    await call("POST", base, 401, { body: png, headers: { "Content-Type": "image/png" } });
+    await call("POST", base, 403, { auth: t.olu.token, body: png, headers: { "Content-Type": "image/png" } });  // an observer
+    await call("POST", "/v1/rooms/bad!id/attachments", 404, { auth: t.ben.token, body: png, headers: { "Content-Type": "image/png" } });
+    await call("POST", base, 413, { auth: t.ben.token, body: Buffer.alloc(0), headers: { "Content-Type": "image/png", "Content-Length": String(21 * 1024 * 1024) } });
+    await call("POST", base, 415, { auth: t.ben.token, body: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), headers: { "Content-Type": "image/svg+xml" } });
+    await call("DELETE", base, 405, admin);
+
+    for (const path of [`${base}/${made.id}`, `${base}/${made.id}/thumbnail`]) {
+        const got = await call("GET", path, 200, { auth: t.olu.token });   // observers may look
+        await call("GET", path, 304, { auth: t.olu.token, headers: { "If-None-Match": got.headers.etag } });
+        await call("GET", path, 200, admin);
+        await call("GET", path, 401);
+        await call("GET", path, 403, { auth: t.other.token });             // another room
+        await call("GET", path.replace(made.id, "0".repeat(32)), 404, { auth: t.olu.token });
+        await call("POST", path, 405, admin);
+    }
 });
 
 // ---------------------------------------------------------------- operations, the WebSocket, the web app
