@@ -19,8 +19,11 @@ const leaflet = (globalThis as unknown as { L: typeof L }).L;
 // labels' width, so titles under markers that stay apart do not overlap.
 const clusterRadiusPx = 60;
 
-export function clusterGroup(): L.MarkerClusterGroup {
+// apart: markers never gather (the replay's map, where each of a moment's
+// few features is shown as itself).
+export function clusterGroup({ apart = false }: { apart?: boolean } = {}): L.MarkerClusterGroup {
   return leaflet.markerClusterGroup({
+    ...(apart ? { disableClusteringAtZoom: 0 } : {}),
     maxClusterRadius: clusterRadiusPx,
     showCoverageOnHover: false,
     spiderfyOnMaxZoom: true,

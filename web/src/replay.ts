@@ -206,8 +206,9 @@ export class Replay {
     map.attributionControl.setPrefix(false);
     if (this.config.tileUrl) L.tileLayer(this.config.tileUrl, { attribution: this.config.tileAttribution, maxZoom: 19, crossOrigin: false }).addTo(map);
     else this.container.classList.add("no-tiles");
-    // The past is drawn as the live map draws the present: clustered.
-    const clusters = clusterGroup();
+    // The features of a past moment, each as itself (the live map gathers
+    // crowded markers; a moment is looked at feature by feature).
+    const clusters = clusterGroup({ apart: true });
     clusters.addTo(map);
     this.layers = new FeatureLayers(map, clusters, {
       open: (id) => this.describe(id),

@@ -1,5 +1,5 @@
 // The base map of a room: the server lists its tile sources in /config.json
-// (a bad or repeated --tile-source is logged and left out, never fatal) and
+// (a bad or repeated --tile-source stops it at start, saying what to write) and
 // lets the page load tiles from each of their hosts; the facilitator picks
 // one and every map in the room follows it (the tiles come from that
 // source), participants read which one is on, and the notice of failing
@@ -19,9 +19,6 @@ before(async () => {
   topo = await tileServer(true);
   server = await startServerWith([
     "--tile-source", `topo|Topographic|${topo.url}|&copy; Topo makers`,
-    "--tile-source", "Bad Id|Broken|https://tiles.example.org/{z}/{x}/{y}.png|",
-    "--tile-source", `topo|Again|${standard.origin}/again/{z}/{x}/{y}.png|`,
-    "--tile-source", "nourl|No template|https://tiles.example.org/tiles.png|",
   ], { tiles: standard.url });
   browser = await launch();
 });
@@ -40,7 +37,7 @@ async function tilesFrom(page, origin) {
   }, origin);
 }
 
-test("/config.json lists the default and each valid --tile-source; the policy allows each host; bad ones are logged and left out", async () => {
+test("/config.json lists the default and each --tile-source; the policy allows each host; a bad source stops the server at start", async () => {
   const res = await fetch(server.base + "/config.json");
   const body = await res.json();
   assert.deepEqual(body.tile_sources.map((s) => s.id), ["default", "topo"]);
@@ -48,10 +45,13 @@ test("/config.json lists the default and each valid --tile-source; the policy al
   assert.equal(body.tile_sources[0].url, standard.url);
   const policy = res.headers.get("content-security-policy");
   assert.match(policy, new RegExp(`img-src 'self' data: ${standard.origin} ${topo.origin};`));
-  const log = server.log();
-  assert.match(log, /a base map is left out: --tile-source: 'Bad Id\|Broken\|[^']*': the id must be 1-32 of a-z, 0-9, '_' and '-'/);
-  assert.match(log, /a base map is left out: --tile-source: 'topo\|Again\|[^']*': the id 'topo' is taken/);
-  assert.match(log, /a base map is left out: --tile-source: 'nourl\|[^']*': '[^']*' is not a tile URL template/);
+  const good = ["--tile-source", `topo|Topographic|${topo.url}|&copy; Topo makers`];
+  const refused = async (source, words) =>
+    assert.rejects(startServerWith([...good, "--tile-source", source], { tiles: standard.url }),
+                   (e) => /exited with 2/.test(e.message) && words.test(e.message), `${source} was not refused at start`);
+  await refused("Bad Id|Broken|https://tiles.example.org/{z}/{x}/{y}.png|", /--tile-source: 'Bad Id\|Broken\|[^']*': the id must be 1-32 of a-z, 0-9, '_' and '-'/);
+  await refused(`topo|Again|${standard.origin}/again/{z}/{x}/{y}.png|`, /--tile-source: 'topo\|Again\|[^']*': the id 'topo' is taken/);
+  await refused("nourl|No template|https://tiles.example.org/tiles.png|", /--tile-source: 'nourl\|[^']*': '[^']*' is not a tile URL template/);
 });
 
 test("the facilitator picks the base map; a participant's map follows (its tiles from that source) and says which is on", async () => {

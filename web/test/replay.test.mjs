@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { test } from "node:test";
 
-import { accessibilityViolations, feature, joinAs, screenshot, screenshotOf, scripted, server, useServerAndBrowser } from "./browser.mjs";
+import { accessibilityViolations, feature, joinAs, popupsShown, screenshot, screenshotOf, scripted, server, useServerAndBrowser } from "./browser.mjs";
 
 useServerAndBrowser();
 
@@ -19,14 +19,16 @@ test("the replay slider and Play show the room as it was, read-only; Back to liv
   const ben = await joinAs("replay", "participant", "Ben", "ben");
   const cai = await scripted("replay", "participant", "Cai", "cai");
   try {
-    const well = await cai.addFeature({ id: "f-well", title: "Old well", geometry: at(18.421, -33.921) });
+    // Places over a hundred pixels apart at the room's zoom, and from its
+    // centre (where Ben's marker goes), so that no two gather into a cluster.
+    const well = await cai.addFeature({ id: "f-well", title: "Old well", geometry: at(18.43, -33.925) });
     // A moment after the well and before the bench, by this machine's clock,
     // which the server (on the same machine) dates its log by; with room on
     // both sides for the page's estimate of the server's clock.
     await delay(100);   // the gap under test, not a wait for anything
     const betweenWellAndBench = Date.now();
     await delay(100);   // the same on the other side
-    const bench = await cai.addFeature({ id: "f-bench", title: "New bench", geometry: at(18.419, -33.919) });
+    const bench = await cai.addFeature({ id: "f-bench", title: "New bench", geometry: at(18.41, -33.915) });
     assert.ok((await cai.sendChat("The well is gone now")).ok);
     const gone = await cai.deleteFeature("f-well");
     assert.ok(well.ok && bench.ok && gone.ok);
@@ -64,6 +66,7 @@ test("the replay slider and Play show the room as it was, read-only; Back to liv
     await popup.waitFor();
     assert.match(await popup.textContent(), /Old well.*nothing here can be changed/);
     assert.equal(await page.locator('[data-testid="delete-feature"]:visible').count(), 0);
+    await popupsShown(page);   // colours are measured once the popup has faded in
     assert.deepEqual(await accessibilityViolations(page), [], "the replay view");
     await screenshotOf(page.locator(".map-column"), "replay");
 
