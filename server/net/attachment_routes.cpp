@@ -7,6 +7,7 @@
 #include "media/image_pipeline.hpp"
 #include "net/export_routes.hpp"
 #include "net/room_routes.hpp"
+#include "net/room_token.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -84,56 +85,29 @@ std::optional<attachment_path> parse_path(std::string_view path)
 
 // ---------------------------------------------------------------- who asks
 
-std::int64_t unix_seconds()
-{
-    using namespace std::chrono;
-    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
-
 std::int64_t unix_ms()
 {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-admin_response unauthorized(unsigned version, std::string_view message)
-{
-    auto res = json_error(http::status::unauthorized, version, message);
-    res.set(http::field::www_authenticate, "Bearer realm=\"maptable\"");
-    return res;
-}
+using caller = room_caller;
 
-// Who asks: the holder of a join token of this room, or the admin (GET only).
-struct caller {
-    std::optional<auth::join_claims> token;   // nullopt: the admin key
-};
-
-// The checks of a Join that need no room state: the token verifies, is not
-// revoked, is for this room, and its role may do this. Whether the
-// participant was removed needs the room's committed state (afterwards).
+// The checks of a Join that need no room state (net/room_token.hpp; the
+// admin key reads but never uploads), and that the token's role may upload.
+// Whether the participant was removed needs the room's committed state
+// (afterwards).
 std::variant<caller, admin_response> authenticate(const admin_request& req, const session::server_context& context,
                                                   const std::string& room, bool upload)
 {
-    const unsigned version = req.version();
-    if (!upload && has_admin_key(req, context))
-        return caller{};
-    const auto credential = bearer_credential(req);
-    if (credential.empty())
-        return unauthorized(version, "this needs 'Authorization: Bearer <join token>' of this room");
-    const auto verified = auth::verify_join_token(credential, context.verifier, unix_seconds());
-    if (const auto* error = std::get_if<auth::token_error>(&verified))
-        return unauthorized(version, "the token was refused: " + error->message + " (" +
-                                         pb::ErrorCode_Name(error->code) + ")");
-    const auto& claims = std::get<auth::join_claims>(verified);
-    if (context.revocations && context.revocations->is_revoked(claims.token_id))
-        return unauthorized(version, "the token was revoked (ERROR_CODE_TOKEN_REVOKED)");
-    if (claims.room != room)
-        return json_error(http::status::forbidden, version, "the token is for another room (ERROR_CODE_TOKEN_WRONG_ROOM)");
-    if (upload && claims.role != pb::ROLE_FACILITATOR && claims.role != pb::ROLE_PARTICIPANT)
-        return json_error(http::status::forbidden, version,
+    auto who = authenticate_for_room(req, context, room, !upload,
+                                     "this needs 'Authorization: Bearer <join token>' of this room");
+    if (const auto* c = std::get_if<caller>(&who);
+        upload && c && c->token && c->token->role != pb::ROLE_FACILITATOR && c->token->role != pb::ROLE_PARTICIPANT)
+        return json_error(http::status::forbidden, req.version(),
                           "observers may look at attachments but not upload them; this token's role is " +
-                              std::string(auth::role_name(claims.role)) + " (ERROR_CODE_PERMISSION_DENIED)");
-    return caller{claims};
+                              std::string(auth::role_name(c->token->role)) + " (ERROR_CODE_PERMISSION_DENIED)");
+    return who;
 }
 
 // ---------------------------------------------------------------- answers

@@ -4,6 +4,7 @@
 #include "export/geojson_export.hpp"
 #include "export/report.hpp"
 #include "net/room_routes.hpp"
+#include "net/room_token.hpp"
 #include "room/replay.hpp"
 
 #include <boost/asio/post.hpp>
@@ -83,52 +84,21 @@ std::variant<export_query, std::string> parse_query(std::string_view query)
 
 // ---------------------------------------------------------------- who may read
 
-std::int64_t unix_seconds()
-{
-    using namespace std::chrono;
-    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
+using caller = room_caller;
 
-admin_response unauthorized(unsigned version, std::string_view message)
-{
-    auto res = json_error(http::status::unauthorized, version, message);
-    res.set(http::field::www_authenticate, "Bearer realm=\"maptable\"");
-    return res;
-}
-
-// Who asks: the admin (by key), or the holder of a verified join token.
-struct caller {
-    std::optional<auth::join_claims> token;   // nullopt: the admin key
-};
-
-// The checks a join makes that need no room: the token verifies (signature,
-// expiry, issuer, audience), is not revoked, is for this room, and its role
-// may read exports. Whether its participant was removed needs the room's
-// committed state: refused_if_removed, after this.
+// The checks a join makes that need no room (net/room_token.hpp), and that
+// the token's role may read exports.
 std::variant<caller, admin_response> authenticate(const admin_request& req, const session::server_context& context,
                                                   const std::string& room_id)
 {
-    const unsigned version = req.version();
-    if (has_admin_key(req, context))
-        return caller{};
-    const auto credential = bearer_credential(req);
-    if (credential.empty())
-        return unauthorized(version, "this needs 'Authorization: Bearer <token>': the admin key, or the join token of "
+    auto who = authenticate_for_room(req, context, room_id, true,
+                                     "this needs 'Authorization: Bearer <token>': the admin key, or the join token of "
                                      "a facilitator of this room");
-    const auto verified = auth::verify_join_token(credential, context.verifier, unix_seconds());
-    if (const auto* error = std::get_if<auth::token_error>(&verified))
-        return unauthorized(version, "the token was refused: " + error->message + " (" +
-                                         pb::ErrorCode_Name(error->code) + ")");
-    const auto& claims = std::get<auth::join_claims>(verified);
-    if (context.revocations && context.revocations->is_revoked(claims.token_id))
-        return unauthorized(version, "the token was revoked (ERROR_CODE_TOKEN_REVOKED)");
-    if (claims.room != room_id)
-        return json_error(http::status::forbidden, version, "the token is for another room (ERROR_CODE_TOKEN_WRONG_ROOM)");
-    if (claims.role != pb::ROLE_FACILITATOR)
-        return json_error(http::status::forbidden, version,
+    if (const auto* c = std::get_if<caller>(&who); c && c->token && c->token->role != pb::ROLE_FACILITATOR)
+        return json_error(http::status::forbidden, req.version(),
                           "exports and replay are for facilitators; this token's role is " +
-                              std::string(auth::role_name(claims.role)) + " (ERROR_CODE_PERMISSION_DENIED)");
-    return caller{claims};
+                              std::string(auth::role_name(c->token->role)) + " (ERROR_CODE_PERMISSION_DENIED)");
+    return who;
 }
 
 // The refusal of a participant the room's committed state says was removed,
