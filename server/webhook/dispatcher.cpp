@@ -193,6 +193,7 @@ std::shared_ptr<dispatcher::lane> dispatcher::add_lane(const endpoint& e, const 
         l->state.last_error = std::get<std::string>(parsed);
     }
     lanes_[{d.room, d.endpoint_id}] = l;
+    lane_count_.store(lanes_.size(), std::memory_order_relaxed);
     return l;
 }
 
@@ -230,6 +231,10 @@ void dispatcher::stop()
 
 void dispatcher::on_commit(const std::string& room_id, std::uint64_t seq) noexcept
 {
+    // A lane made after this check starts from the log's newest seq, read
+    // when it is made: it needs no wake-up for this commit.
+    if (lane_count_.load(std::memory_order_relaxed) == 0)
+        return;
     try {
         asio::post(threads_->control, [this, room_id, seq] {
             auto it = lanes_.lower_bound({room_id, std::string()});
@@ -569,6 +574,7 @@ void dispatcher::remove(std::string id, std::function<void(admin_result<bool>)> 
                 ++it;
             }
         }
+        lane_count_.store(lanes_.size(), std::memory_order_relaxed);
         spdlog::info("webhooks: endpoint {} deleted", id);
         update_gauges();
         done(ok_result<bool>(true));

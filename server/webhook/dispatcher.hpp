@@ -150,6 +150,9 @@ private:
     endpoint_store db_;                                                          // control thread only
     std::map<std::string, endpoint> endpoints_;                                  // by id; control thread only
     std::map<std::pair<std::string, std::string>, std::shared_ptr<lane>> lanes_; // (endpoint, room)
+    // lanes_.size(), readable from any thread: a commit in a server with no
+    // webhook registered posts nothing to the control thread.
+    std::atomic<std::size_t> lane_count_{0};
     std::map<std::string, std::uint64_t> heads_;                                 // newest seq known per room
     std::vector<std::weak_ptr<lane>> waiting_for_slot_;                          // in arrival order
     std::size_t in_flight_ = 0;
