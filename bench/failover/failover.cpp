@@ -33,8 +33,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fcntl.h>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -61,14 +61,14 @@ using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
 
 struct options {
-    std::string server;            // maptable-server binary
-    std::string store;             // postgresql:// URL (an empty database)
+    std::string server; // maptable-server binary
+    std::string store;  // postgresql:// URL (an empty database)
     int nodes = 3;
     int rooms = 6;
-    int clients = 30;              // readers, spread over the rooms
+    int clients = 30; // readers, spread over the rooms
     int cycles = 50;
     unsigned lease_ms = 1000;
-    int write_pause_ms = 50;       // each writer's pause between acked commands
+    int write_pause_ms = 50; // each writer's pause between acked commands
     std::string secret = "failover-bench-secret-0123456789abcdef";
     std::string label;
 };
@@ -113,10 +113,23 @@ void start_node(node& n, const options& o)
     if (::pipe(out) != 0)
         throw std::runtime_error("pipe");
     const std::string url = "ws://127.0.0.1:" + std::to_string(n.port) + "/v1/ws";
-    std::vector<std::string> args = {o.server, "--port", std::to_string(n.port), "--data-dir", n.data_dir,
-                                     "--store", o.store, "--node-id", n.id, "--advertise-url", url,
-                                     "--lease-ms", std::to_string(o.lease_ms), "--secret", o.secret,
-                                     "--log-level", "warn"};
+    std::vector<std::string> args = {o.server,
+                                     "--port",
+                                     std::to_string(n.port),
+                                     "--data-dir",
+                                     n.data_dir,
+                                     "--store",
+                                     o.store,
+                                     "--node-id",
+                                     n.id,
+                                     "--advertise-url",
+                                     url,
+                                     "--lease-ms",
+                                     std::to_string(o.lease_ms),
+                                     "--secret",
+                                     o.secret,
+                                     "--log-level",
+                                     "warn"};
     n.pid = ::fork();
     if (n.pid == 0) {
         ::dup2(out[1], STDOUT_FILENO);
@@ -159,12 +172,12 @@ struct shared_state {
     std::condition_variable changed;
     std::atomic<bool> stopping{false};
     // Where the clients are; the cycle being timed.
-    std::vector<int> client_node;           // per client (readers, then writers)
+    std::vector<int> client_node; // per client (readers, then writers)
     steady::time_point killed_at;
     int victim = -1;
-    std::set<int> waiting;                  // readers of the victim not yet resumed
-    std::vector<double> failover_ms;        // every timed resume
-    std::atomic<int> next_start{0};         // where rejoins start, round robin
+    std::set<int> waiting;           // readers of the victim not yet resumed
+    std::vector<double> failover_ms; // every timed resume
+    std::atomic<int> next_start{0};  // where rejoins start, round robin
 };
 
 std::string target_of(const std::string& url)
@@ -188,8 +201,11 @@ unsigned short port_of(const std::string& url)
 class participant {
 public:
     participant(shared_state& s, int index, std::string room, bool writer)
-        : s_(s), index_(index), room_(std::move(room)), writer_(writer),
-          client_id_((writer ? "writer-" : "reader-") + std::to_string(index))
+        : s_(s)
+        , index_(index)
+        , room_(std::move(room))
+        , writer_(writer)
+        , client_id_((writer ? "writer-" : "reader-") + std::to_string(index))
     {
     }
 
@@ -318,7 +334,8 @@ private:
         claims.name = client_id_;
         claims.role = pb::ROLE_PARTICIPANT;
         claims.expires_at =
-            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() +
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count() +
             24 * 3600;
         return maptable::auth::mint_join_token(claims, s_.o.secret);
     }
@@ -436,12 +453,13 @@ void check_log(const std::string& url, const participant& writer, log_check& res
         throw std::runtime_error(std::string("cannot connect to PostgreSQL: ") + PQerrorMessage(conn));
     const char* values[] = {writer.room().c_str()};
     // ORDER BY the column, not the text of it (which would sort "10" before "2").
-    PGresult* r = PQexecParams(conn, "SELECT seq::text, client_id, coalesce(op_id, 0)::text FROM events WHERE room = $1 "
-                                     "ORDER BY events.seq",
+    PGresult* r = PQexecParams(conn,
+                               "SELECT seq::text, client_id, coalesce(op_id, 0)::text FROM events WHERE room = $1 "
+                               "ORDER BY events.seq",
                                1, nullptr, values, nullptr, nullptr, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
         throw std::runtime_error(std::string("reading the log: ") + PQresultErrorMessage(r));
-    std::map<std::uint64_t, std::vector<std::uint64_t>> stored;   // op id -> seqs
+    std::map<std::uint64_t, std::vector<std::uint64_t>> stored; // op id -> seqs
     const std::string suffix = "\x1f" + writer.client_id();
     for (int i = 0; i < PQntuples(r); ++i) {
         const auto seq = std::stoull(PQgetvalue(r, i, 0));
@@ -487,16 +505,26 @@ options parse(int argc, char** argv)
         if (arg == "-h" || arg == "--help") {
             std::cout << usage;
             std::exit(0);
-        } else if (arg == "--server") o.server = value();
-        else if (arg == "--store") o.store = value();
-        else if (arg == "--nodes") o.nodes = std::stoi(value());
-        else if (arg == "--rooms") o.rooms = std::stoi(value());
-        else if (arg == "--clients") o.clients = std::stoi(value());
-        else if (arg == "--cycles") o.cycles = std::stoi(value());
-        else if (arg == "--lease-ms") o.lease_ms = unsigned(std::stoul(value()));
-        else if (arg == "--write-pause-ms") o.write_pause_ms = std::stoi(value());
-        else if (arg == "--label") o.label = value();
-        else throw std::invalid_argument("unknown option " + arg);
+        } else if (arg == "--server")
+            o.server = value();
+        else if (arg == "--store")
+            o.store = value();
+        else if (arg == "--nodes")
+            o.nodes = std::stoi(value());
+        else if (arg == "--rooms")
+            o.rooms = std::stoi(value());
+        else if (arg == "--clients")
+            o.clients = std::stoi(value());
+        else if (arg == "--cycles")
+            o.cycles = std::stoi(value());
+        else if (arg == "--lease-ms")
+            o.lease_ms = unsigned(std::stoul(value()));
+        else if (arg == "--write-pause-ms")
+            o.write_pause_ms = std::stoi(value());
+        else if (arg == "--label")
+            o.label = value();
+        else
+            throw std::invalid_argument("unknown option " + arg);
     }
     if (o.server.empty() || o.store.empty())
         throw std::invalid_argument("--server and --store are required");
@@ -583,8 +611,8 @@ int main(int argc, char** argv)
             break;
         }
         if ((cycle + 1) % 10 == 0)
-            std::cerr << "maptable-failover: " << cycle + 1 << " cycles, p99 so far "
-                      << percentile(s.failover_ms, 99) << " ms\n";
+            std::cerr << "maptable-failover: " << cycle + 1 << " cycles, p99 so far " << percentile(s.failover_ms, 99)
+                      << " ms\n";
     }
 
     s.stopping = true;

@@ -27,8 +27,8 @@
 #include <google/protobuf/wire_format_lite.h>
 
 #include <charconv>
-#include <climits>
 #include <chrono>
+#include <climits>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -51,7 +51,10 @@ std::int64_t ns_of(steady::time_point t)
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
-std::int64_t now_ns() { return ns_of(steady::now()); }
+std::int64_t now_ns()
+{
+    return ns_of(steady::now());
+}
 
 steady::duration seconds(double s)
 {
@@ -94,7 +97,7 @@ std::optional<std::uint64_t> welcome_request_id(const char* data, std::size_t si
     if (frame.ReadTag() != ((1u << 3) | 2u) || !frame.ReadVarint32(&length))
         return std::nullopt;
     frame.PushLimit(static_cast<int>(length));
-    std::uint64_t request_id = 0;  // proto3: absent means 0
+    std::uint64_t request_id = 0; // proto3: absent means 0
     for (std::uint32_t tag = frame.ReadTag(); tag != 0; tag = frame.ReadTag()) {
         if (tag == ((1u << 3) | 0u)) {
             if (!frame.ReadVarint64(&request_id))
@@ -109,12 +112,13 @@ std::optional<std::uint64_t> welcome_request_id(const char* data, std::size_t si
 struct room {
     std::string id;
     int members = 0;
-    int active = 0;  // joined, reading, not failed
+    int active = 0; // joined, reading, not failed
 };
 
 std::int64_t unix_ns()
 {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 // What a reconnecting client already has (Join.resume).
@@ -131,8 +135,12 @@ public:
 
     void start();
     void begin_sending(steady::time_point first_send, steady::time_point first_cursor);
-    void stop_reading() { slow_ = true; was_slow_ = true; }
-    void read_again();  // a slow member after the window: reads what waits, until the server's close
+    void stop_reading()
+    {
+        slow_ = true;
+        was_slow_ = true;
+    }
+    void read_again(); // a slow member after the window: reads what waits, until the server's close
     bool ready() const { return ready_; }
     bool slow() const { return slow_; }
     bool was_slow() const { return was_slow_; }
@@ -176,16 +184,16 @@ private:
     std::string client_id_;
     std::uint64_t rid_base_ = 0;
     std::uint64_t next_rid_ = 0;
-    std::vector<std::int64_t> sent_at_;  // by request id - rid_base_; 0 = not a timed command
+    std::vector<std::int64_t> sent_at_; // by request id - rid_base_; 0 = not a timed command
     std::uint64_t join_rid_ = 0;
     std::uint64_t events_ = 0;
     std::string last_feature_;
     bool ready_ = false;
     bool failed_ = false;
     bool slow_ = false;
-    bool was_slow_ = false;      // stopped reading in the window; reads again after it (B4)
+    bool was_slow_ = false; // stopped reading in the window; reads again after it (B4)
     bool reading_again_ = false;
-    std::optional<resume_point> resume_;  // set: this client rejoins with a Resume (B4)
+    std::optional<resume_point> resume_; // set: this client rejoins with a Resume (B4)
     bool welcomed_ = false;
     bool recovered_ = false;
     std::string epoch_;          // from the Welcome
@@ -206,17 +214,17 @@ public:
     std::string host_header;
     std::vector<room> rooms;
     std::string secret;
-    std::int64_t t0 = 0, t1 = 0;  // the measured window, steady ns
+    std::int64_t t0 = 0, t1 = 0; // the measured window, steady ns
     bool finishing = false;
     result res;
     std::size_t frame_bytes = 0;
-    pb::ServerFrame scratch_frame;      // reused for every decode
-    pb::ClientMessage scratch_message;  // reused for every encode
+    pb::ServerFrame scratch_frame;     // reused for every decode
+    pb::ClientMessage scratch_message; // reused for every encode
     std::mt19937_64 rng{0x6d61707461626c65ull};
-    tcp::endpoint endpoint2;            // --port2: the odd rooms' server
+    tcp::endpoint endpoint2; // --port2: the odd rooms' server
     std::string host_header2;
-    bool resume_phase = false;          // after the drain: slow members read again and resume; nothing counts
-    std::uint64_t room0_seq = 0;        // newest seq the reading members of the first room saw
+    bool resume_phase = false;   // after the drain: slow members read again and resume; nothing counts
+    std::uint64_t room0_seq = 0; // newest seq the reading members of the first room saw
 
     void client_done(bool ok);
     void slow_closed(client& c, const std::string& how);
@@ -266,9 +274,10 @@ client::client(driver& d, int index, int room_index, std::optional<resume_point>
     , resume_(std::move(resume))
 {
     // Request ids never repeat per client id: start from the clock, as the SDK does.
-    rid_base_ = static_cast<std::uint64_t>(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count()) *
-                1024;
+    rid_base_ = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count()) *
+        1024;
     next_rid_ = rid_base_;
 }
 
@@ -325,7 +334,9 @@ void client::on_connected(const beast::error_code& ec)
             claims.name = sub_;
             claims.role = pb::ROLE_PARTICIPANT;
             claims.expires_at =
-                std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 3600;
+                std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                    .count() +
+                3600;
             auto& m = d_.scratch_message;
             m.Clear();
             join_rid_ = next_request_id(0);
@@ -348,12 +359,13 @@ void client::on_connected(const beast::error_code& ec)
 void client::mark_ready()
 {
     ready_ = true;
-    d_.res.join_latency.record(std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - connect_started_).count());
+    d_.res.join_latency.record(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - connect_started_).count());
     d_.res.all_ready_unix_ns = unix_ns();
     if (d_.res.first_ready_unix_ns == 0)
         d_.res.first_ready_unix_ns = d_.res.all_ready_unix_ns;
     if (resume_)
-        return;  // a B4 rejoin: not one of the load's clients
+        return; // a B4 rejoin: not one of the load's clients
     ++d_.rooms[static_cast<std::size_t>(room_)].active;
     d_.client_done(true);
 }
@@ -366,7 +378,8 @@ void client::fail(const std::string& kind, const beast::error_code& ec)
     if (resume_) {
         beast::error_code ignored;
         ws_.next_layer().close(ignored);
-        return d_.resume_finished("failed: " + kind + (ec ? ": " + ec.message() : std::string()), last_seq_, resume_events_);
+        return d_.resume_finished("failed: " + kind + (ec ? ": " + ec.message() : std::string()), last_seq_,
+                                  resume_events_);
     }
     d_.error(kind + ": " + ec.message());
     beast::error_code ignored;
@@ -419,13 +432,14 @@ void client::on_read(const beast::error_code& ec)
     if (ec)
         return fail(ready_ ? "closed" : "closed before ready", ec);
     if (slow_)
-        return;  // a slow consumer: stops reading (and keeps what it got unread until read_again)
+        return; // a slow consumer: stops reading (and keeps what it got unread until read_again)
     const auto data = in_.cdata();
     const auto* bytes = static_cast<const char*>(data.data());
-    if (d_.cfg.mode == wire_mode::maptable && d_.cfg.join_only && !ready_ && welcome_request_id(bytes, data.size()) == join_rid_) {
+    if (d_.cfg.mode == wire_mode::maptable && d_.cfg.join_only && !ready_ &&
+        welcome_request_id(bytes, data.size()) == join_rid_) {
         d_.res.welcome_bytes += data.size();
         in_.consume(in_.size());
-        return mark_ready();  // the run ends when every client is here: nothing more to read
+        return mark_ready(); // the run ends when every client is here: nothing more to read
     }
     if (d_.cfg.mode == wire_mode::maptable)
         on_maptable_frame(static_cast<const char*>(data.data()), data.size());
@@ -439,7 +453,7 @@ void client::on_read(const beast::error_code& ec)
 void client::deliver(std::int64_t ts)
 {
     if (d_.resume_phase)
-        return;  // after the drain nothing counts
+        return; // after the drain nothing counts
     const auto now = now_ns();
     if (d_.in_window(now))
         ++d_.res.received_in_window;
@@ -514,8 +528,7 @@ void client::on_maptable_frame(const char* data, std::size_t size)
             if (d_.in_window(now_ns()))
                 ++d_.res.presence_frames;
             break;
-        default:
-            break;
+        default: break;
         }
     }
     if (resume_ && welcomed_)
@@ -525,7 +538,7 @@ void client::on_maptable_frame(const char* data, std::size_t size)
 void client::check_resumed()
 {
     if (last_seq_ >= d_.res.room_seq && !failed_) {
-        failed_ = true;  // done: nothing more to read
+        failed_ = true; // done: nothing more to read
         d_.resume_finished(recovered_ ? "recovered" : "snapshot", last_seq_, resume_events_);
     }
 }
@@ -627,7 +640,8 @@ void client::send_event()
     const auto ts = now_ns();
     if (d_.in_window(ts)) {
         ++d_.res.sent;
-        d_.res.expected += static_cast<std::uint64_t>(std::max(0, d_.rooms[static_cast<std::size_t>(room_)].active - 1));
+        d_.res.expected +=
+            static_cast<std::uint64_t>(std::max(0, d_.rooms[static_cast<std::size_t>(room_)].active - 1));
     }
     const auto k = events_++;
     if (d_.cfg.mode == wire_mode::raw) {
@@ -701,9 +715,7 @@ std::size_t maptable_chat_frame_bytes(std::size_t payload)
     return frame.ByteSizeLong();
 }
 
-driver::driver(const config& c)
-    : cfg(c)
-    , secret(c.secret)
+driver::driver(const config& c) : cfg(c), secret(c.secret)
 {
     frame_bytes = cfg.frame_bytes ? cfg.frame_bytes : maptable_chat_frame_bytes(cfg.payload);
     if (frame_bytes < 24)
@@ -812,7 +824,8 @@ void driver::begin_load()
     std::uniform_real_distribution<double> phase(0.0, 1.0);
     for (auto& c : clients_) {
         const auto first_send = start + (cfg.rate > 0 ? seconds(phase(rng) / cfg.rate) : steady::duration{});
-        const auto first_cursor = start + (cfg.cursor_hz > 0 ? seconds(phase(rng) / cfg.cursor_hz) : steady::duration{});
+        const auto first_cursor =
+            start + (cfg.cursor_hz > 0 ? seconds(phase(rng) / cfg.cursor_hz) : steady::duration{});
         if (c->ready())
             c->begin_sending(first_send, first_cursor);
     }
@@ -850,7 +863,7 @@ void driver::check_drain()
 void driver::finish()
 {
     const auto end = read_servers();
-    res.server_end.hwm_kib = end.hwm_kib;  // the peak includes the drain
+    res.server_end.hwm_kib = end.hwm_kib; // the peak includes the drain
     if (cfg.slow_resume && cfg.slow > 0 && !resume_started_)
         return start_resume();
     stop();
@@ -876,7 +889,7 @@ void driver::start_resume()
     res.resume_outcome = "not run: the server did not close the slow connection";
     for (auto& c : clients_) {
         if (c->was_slow()) {
-            res.slow_last_seq = c->last_seq();  // what it had applied when it stopped reading
+            res.slow_last_seq = c->last_seq(); // what it had applied when it stopped reading
             c->read_again();
             break;
         }
@@ -902,7 +915,7 @@ void driver::slow_closed(client& c, const std::string& how)
     phase_timer_.expires_after(std::chrono::seconds(30));
     phase_timer_.async_wait([this](const beast::error_code& ec) {
         if (!ec)
-            stop();  // the resume did not reach the room's seq in 30 s
+            stop(); // the resume did not reach the room's seq in 30 s
     });
 }
 

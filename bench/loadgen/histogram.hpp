@@ -44,16 +44,16 @@ public:
     }
 
 private:
-    static constexpr unsigned sub_bits = 6;  // 64 sub-buckets per power of two
+    static constexpr unsigned sub_bits = 6; // 64 sub-buckets per power of two
     static constexpr std::uint64_t sub = 1u << sub_bits;
 
     static std::size_t index(std::uint64_t v)
     {
         if (v < sub)
             return static_cast<std::size_t>(v);
-        const unsigned magnitude = 63u - static_cast<unsigned>(std::countl_zero(v));  // >= sub_bits
+        const unsigned magnitude = 63u - static_cast<unsigned>(std::countl_zero(v)); // >= sub_bits
         const unsigned shift = magnitude - sub_bits;
-        const auto within = (v >> shift) - sub;  // 0..63
+        const auto within = (v >> shift) - sub; // 0..63
         return static_cast<std::size_t>((shift + 1) * sub + within);
     }
 

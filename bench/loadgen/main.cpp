@@ -88,7 +88,10 @@ std::string json_escape(const std::string& s)
     return out;
 }
 
-double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+double ms(std::uint64_t ns)
+{
+    return static_cast<double>(ns) / 1e6;
+}
 
 } // namespace
 
@@ -221,22 +224,18 @@ int main(int argc, char** argv)
       << ",\"mode\":\"" << (cfg.mode == wire_mode::maptable ? "maptable" : "raw") << "\""
       << ",\"mix\":\"" << mix << "\""
       << ",\"clients\":" << cfg.clients << ",\"rooms\":" << rooms
-      << ",\"room_size\":" << (cfg.room_sizes.empty() ? cfg.room_size : 0)
-      << ",\"rate_per_client\":" << cfg.rate << ",\"cursor_hz\":" << cfg.cursor_hz
-      << ",\"offered_events_per_s\":" << cfg.rate * r.clients_ready
-      << ",\"payload\":" << cfg.payload << ",\"frame_bytes\":" << r.frame_bytes
-      << ",\"slow\":" << cfg.slow
+      << ",\"room_size\":" << (cfg.room_sizes.empty() ? cfg.room_size : 0) << ",\"rate_per_client\":" << cfg.rate
+      << ",\"cursor_hz\":" << cfg.cursor_hz << ",\"offered_events_per_s\":" << cfg.rate * r.clients_ready
+      << ",\"payload\":" << cfg.payload << ",\"frame_bytes\":" << r.frame_bytes << ",\"slow\":" << cfg.slow
       << ",\"window_s\":" << r.window_s << ",\"clients_ready\":" << r.clients_ready << ",\"connect_s\":" << r.connect_s
       << ",\"sent\":" << r.sent << ",\"expected\":" << r.expected << ",\"delivered\":" << r.delivered
-      << ",\"delivered_per_s\":" << delivered_per_s
-      << ",\"self_events\":" << r.self_events << ",\"acks\":" << r.acks
+      << ",\"delivered_per_s\":" << delivered_per_s << ",\"self_events\":" << r.self_events << ",\"acks\":" << r.acks
       << ",\"lat_p50_ms\":" << ms(r.latency.percentile(0.50)) << ",\"lat_p99_ms\":" << ms(r.latency.percentile(0.99))
       << ",\"lat_p999_ms\":" << ms(r.latency.percentile(0.999)) << ",\"lat_max_ms\":" << ms(r.latency.max())
-      << ",\"ack_p50_ms\":" << ms(r.ack_latency.percentile(0.50)) << ",\"ack_p99_ms\":" << ms(r.ack_latency.percentile(0.99))
-      << ",\"ack_max_ms\":" << ms(r.ack_latency.max())
-      << ",\"acks_per_s\":" << static_cast<double>(r.acks) / r.window_s
-      << ",\"cursor_sent\":" << r.cursor_sent << ",\"presence_frames\":" << r.presence_frames
-      << ",\"errors\":" << r.errors << ",\"error_kinds\":{";
+      << ",\"ack_p50_ms\":" << ms(r.ack_latency.percentile(0.50))
+      << ",\"ack_p99_ms\":" << ms(r.ack_latency.percentile(0.99)) << ",\"ack_max_ms\":" << ms(r.ack_latency.max())
+      << ",\"acks_per_s\":" << static_cast<double>(r.acks) / r.window_s << ",\"cursor_sent\":" << r.cursor_sent
+      << ",\"presence_frames\":" << r.presence_frames << ",\"errors\":" << r.errors << ",\"error_kinds\":{";
     bool first = true;
     for (const auto& [kind, count] : r.error_kinds) {
         j << (first ? "" : ",") << "\"" << json_escape(kind) << "\":" << count;
@@ -245,49 +244,54 @@ int main(int argc, char** argv)
     j << "}"
       << ",\"late_sends\":" << r.late_sends << ",\"max_send_queue\":" << r.max_send_queue
       << ",\"server_pid\":" << cfg.server_pid << ",\"server_cpu_s\":" << server_cpu
-      << ",\"server_cpu_util\":" << server_cpu / r.window_s
-      << ",\"delivered_per_server_cpu_s\":" << (server_cpu > 0 ? static_cast<double>(r.received_in_window) / server_cpu : 0)
+      << ",\"server_cpu_util\":" << server_cpu / r.window_s << ",\"delivered_per_server_cpu_s\":"
+      << (server_cpu > 0 ? static_cast<double>(r.received_in_window) / server_cpu : 0)
       << ",\"server_rss_before_connect_kib\":" << r.server_before_connect.rss_kib
       << ",\"server_rss_start_kib\":" << r.server_start.rss_kib << ",\"server_rss_end_kib\":" << r.server_end.rss_kib
-      << ",\"server_hwm_kib\":" << r.server_end.hwm_kib
-      << ",\"machine_busy_cpu_s\":" << r.machine_busy_window_s
+      << ",\"server_hwm_kib\":" << r.server_end.hwm_kib << ",\"machine_busy_cpu_s\":" << r.machine_busy_window_s
       << ",\"other_cpu_s\":" << std::max(0.0, r.machine_busy_window_s - server_cpu - r.loadgen_cpu_window_s)
       << ",\"loadgen_cpu_s\":" << r.loadgen_cpu_window_s << ",\"loadgen_cpu_total_s\":" << r.loadgen_cpu_total_s
       << ",\"port2\":" << cfg.port2 << ",\"server_pid2\":" << cfg.server_pid2
       << ",\"join_only\":" << (cfg.join_only ? "true" : "false")
-      << ",\"join_p50_ms\":" << ms(r.join_latency.percentile(0.50)) << ",\"join_p99_ms\":" << ms(r.join_latency.percentile(0.99))
-      << ",\"join_max_ms\":" << ms(r.join_latency.max()) << ",\"welcome_bytes\":" << r.welcome_bytes
-      << ",\"first_ready_unix_ns\":" << r.first_ready_unix_ns << ",\"all_ready_unix_ns\":" << r.all_ready_unix_ns
-      << ",\"connect_retries\":" << r.connect_retries
-      << ",\"slow_close\":\"" << json_escape(r.slow_close) << "\",\"resume_outcome\":\"" << json_escape(r.resume_outcome) << "\""
+      << ",\"join_p50_ms\":" << ms(r.join_latency.percentile(0.50))
+      << ",\"join_p99_ms\":" << ms(r.join_latency.percentile(0.99)) << ",\"join_max_ms\":" << ms(r.join_latency.max())
+      << ",\"welcome_bytes\":" << r.welcome_bytes << ",\"first_ready_unix_ns\":" << r.first_ready_unix_ns
+      << ",\"all_ready_unix_ns\":" << r.all_ready_unix_ns << ",\"connect_retries\":" << r.connect_retries
+      << ",\"slow_close\":\"" << json_escape(r.slow_close) << "\",\"resume_outcome\":\""
+      << json_escape(r.resume_outcome) << "\""
       << ",\"slow_last_seq\":" << r.slow_last_seq << ",\"resume_events\":" << r.resume_events
       << ",\"resume_seq\":" << r.resume_seq << ",\"room_seq\":" << r.room_seq << ",\"resume_s\":" << r.resume_s << "}";
     std::cout << j.str() << std::endl;
 
-    std::fprintf(stderr,
-                 "%s %s/%s: %d clients in %d rooms, %.1f ev/s/client: sent %llu, delivered %llu/%llu (%.0f/s), "
-                 "latency p50 %.2f p99 %.2f p999 %.2f max %.2f ms, errors %llu; server %.2f CPU-s (%.0f%%), RSS %ld KiB "
-                 "(peak %ld); loadgen %.2f CPU-s; others %.2f CPU-s\n",
-                 cfg.label.empty() ? "run" : cfg.label.c_str(), cfg.mode == wire_mode::maptable ? "maptable" : "raw", mix,
-                 r.clients_ready, rooms, cfg.rate, static_cast<unsigned long long>(r.sent),
-                 static_cast<unsigned long long>(r.delivered), static_cast<unsigned long long>(r.expected), delivered_per_s,
-                 ms(r.latency.percentile(0.50)), ms(r.latency.percentile(0.99)), ms(r.latency.percentile(0.999)),
-                 ms(r.latency.max()), static_cast<unsigned long long>(r.errors), server_cpu, 100.0 * server_cpu / r.window_s,
-                 r.server_end.rss_kib, r.server_end.hwm_kib, r.loadgen_cpu_window_s,
-                 std::max(0.0, r.machine_busy_window_s - server_cpu - r.loadgen_cpu_window_s));
+    std::fprintf(
+        stderr,
+        "%s %s/%s: %d clients in %d rooms, %.1f ev/s/client: sent %llu, delivered %llu/%llu (%.0f/s), "
+        "latency p50 %.2f p99 %.2f p999 %.2f max %.2f ms, errors %llu; server %.2f CPU-s (%.0f%%), RSS %ld KiB "
+        "(peak %ld); loadgen %.2f CPU-s; others %.2f CPU-s\n",
+        cfg.label.empty() ? "run" : cfg.label.c_str(), cfg.mode == wire_mode::maptable ? "maptable" : "raw", mix,
+        r.clients_ready, rooms, cfg.rate, static_cast<unsigned long long>(r.sent),
+        static_cast<unsigned long long>(r.delivered), static_cast<unsigned long long>(r.expected), delivered_per_s,
+        ms(r.latency.percentile(0.50)), ms(r.latency.percentile(0.99)), ms(r.latency.percentile(0.999)),
+        ms(r.latency.max()), static_cast<unsigned long long>(r.errors), server_cpu, 100.0 * server_cpu / r.window_s,
+        r.server_end.rss_kib, r.server_end.hwm_kib, r.loadgen_cpu_window_s,
+        std::max(0.0, r.machine_busy_window_s - server_cpu - r.loadgen_cpu_window_s));
     for (const auto& [kind, count] : r.error_kinds)
         std::fprintf(stderr, "  error x%llu: %s\n", static_cast<unsigned long long>(count), kind.c_str());
     if (cfg.join_only)
-        std::fprintf(stderr, "  joins: %d ready in %.3f s; connect -> Welcome p50 %.1f p99 %.1f max %.1f ms; %llu Welcome bytes\n",
-                     r.clients_ready, r.connect_s, ms(r.join_latency.percentile(0.50)), ms(r.join_latency.percentile(0.99)),
-                     ms(r.join_latency.max()), static_cast<unsigned long long>(r.welcome_bytes));
+        std::fprintf(
+            stderr,
+            "  joins: %d ready in %.3f s; connect -> Welcome p50 %.1f p99 %.1f max %.1f ms; %llu Welcome bytes\n",
+            r.clients_ready, r.connect_s, ms(r.join_latency.percentile(0.50)), ms(r.join_latency.percentile(0.99)),
+            ms(r.join_latency.max()), static_cast<unsigned long long>(r.welcome_bytes));
     if (cfg.slow_resume)
         std::fprintf(stderr, "  slow member: %s at seq %llu; resume: %s, %llu events to seq %llu of %llu in %.3f s\n",
                      r.slow_close.c_str(), static_cast<unsigned long long>(r.slow_last_seq), r.resume_outcome.c_str(),
                      static_cast<unsigned long long>(r.resume_events), static_cast<unsigned long long>(r.resume_seq),
                      static_cast<unsigned long long>(r.room_seq), r.resume_s);
 
-    if (check && (r.delivered != r.expected || r.errors != 0 || r.clients_ready != cfg.clients || (r.sent == 0 && !cfg.join_only))) {
+    if (check &&
+        (r.delivered != r.expected || r.errors != 0 || r.clients_ready != cfg.clients ||
+         (r.sent == 0 && !cfg.join_only))) {
         std::fprintf(stderr, "maptable-loadgen: check failed\n");
         return 1;
     }

@@ -28,7 +28,7 @@ cpu_rss read_process(int pid)
         std::istringstream fields(line.substr(close + 2));
         std::string field;
         unsigned long long utime = 0, stime = 0;
-        for (int i = 3; fields >> field; ++i) {  // field 3 is the state
+        for (int i = 3; fields >> field; ++i) { // field 3 is the state
             if (i == 14)
                 utime = std::stoull(field);
             if (i == 15) {
@@ -55,7 +55,9 @@ double self_cpu_seconds()
 {
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
-    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 

@@ -70,7 +70,10 @@ pb::LonLat position(std::uint64_t k)
     return p;
 }
 
-std::string feature_id(std::uint64_t i) { return "seed-f" + std::to_string(i); }
+std::string feature_id(std::uint64_t i)
+{
+    return "seed-f" + std::to_string(i);
+}
 
 // The i-th feature: mostly markers, every 5th a line of 8 points, every 7th a note.
 void fill_add(pb::ClientMessage& m, std::uint64_t i)
@@ -87,7 +90,8 @@ void fill_add(pb::ClientMessage& m, std::uint64_t i)
         *g->add_positions() = position(i);
     }
     f->set_title("Proposal " + std::to_string(i) + ": bike lane, trees, benches");
-    f->set_description("Seeded by maptable-bench-seed. A typical note of a workshop participant, about eighty characters.");
+    f->set_description(
+        "Seeded by maptable-bench-seed. A typical note of a workshop participant, about eighty characters.");
     f->set_category(i % 3 == 0 ? "traffic" : i % 3 == 1 ? "green" : "housing");
 }
 
@@ -204,7 +208,9 @@ int main(int argc, char** argv)
             command.Clear();
             const double done = static_cast<double>(n);
             auto behind = [&](std::uint64_t did, std::uint64_t want) {
-                return want == 0 ? -1.0 : done * static_cast<double>(want) / static_cast<double>(total) - static_cast<double>(did);
+                return want == 0
+                    ? -1.0
+                    : done * static_cast<double>(want) / static_cast<double>(total) - static_cast<double>(did);
             };
             const double bf = added < o.features ? behind(added, o.features) : -1e18;
             const double bc = chatted < o.chat ? behind(chatted, o.chat) : -1e18;

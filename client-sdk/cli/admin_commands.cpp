@@ -59,7 +59,8 @@ json::object expect_success(const http_answer& answer)
         throw refused(pb::ERROR_CODE_UNSPECIFIED, "HTTP " + std::to_string(answer.status) + ": " + printable(why));
     }
     if (ec || !value.is_object())
-        throw refused(pb::ERROR_CODE_UNSPECIFIED, "the server's answer is not a JSON object: " + printable(answer.body));
+        throw refused(pb::ERROR_CODE_UNSPECIFIED,
+                      "the server's answer is not a JSON object: " + printable(answer.body));
     return std::move(value.as_object());
 }
 
@@ -92,13 +93,8 @@ void create_room(const settings& global, const arguments& args)
     std::string title, description, city, center, bounds;
     double zoom = -1;
     po::options_description options;
-    options.add_options()
-        ("title", po::value(&title))
-        ("description", po::value(&description))
-        ("city", po::value(&city))
-        ("center", po::value(&center))
-        ("zoom", po::value(&zoom))
-        ("bounds", po::value(&bounds));
+    options.add_options()("title", po::value(&title))("description", po::value(&description))("city", po::value(&city))(
+        "center", po::value(&center))("zoom", po::value(&zoom))("bounds", po::value(&bounds));
     const auto parsed = parse_command(args, options);
     if (parsed.words.size() > 1 || title.empty() || center.empty() || zoom < 0)
         throw usage_error(std::string("usage: maptable ") + create_room_usage);
@@ -124,12 +120,8 @@ void invite(const settings& global, const arguments& args)
     std::string role, name, subject;
     std::uint64_t expires_in = 0;
     po::options_description options;
-    options.add_options()
-        ("role", po::value(&role))
-        ("name", po::value(&name))
-        ("subject", po::value(&subject))
-        ("expires-in", po::value(&expires_in))
-        ("token-only", "");
+    options.add_options()("role", po::value(&role))("name", po::value(&name))("subject", po::value(&subject))(
+        "expires-in", po::value(&expires_in))("token-only", "");
     const auto parsed = parse_command(args, options);
     if (!parsed.words.empty() || name.empty())
         throw usage_error(std::string("usage: maptable ") + invite_usage);
@@ -141,8 +133,9 @@ void invite(const settings& global, const arguments& args)
     if (expires_in != 0)
         body["expires_in"] = expires_in;
     const auto room = room_from(global);
-    const auto minted = expect_success(http_call("POST", http_base(global) + "/v1/admin/rooms/" + path_segment(room) + "/tokens",
-                                                 admin_key_of(global), json::serialize(body)));
+    const auto minted =
+        expect_success(http_call("POST", http_base(global) + "/v1/admin/rooms/" + path_segment(room) + "/tokens",
+                                 admin_key_of(global), json::serialize(body)));
     const char* wanted = parsed.options.count("token-only") ? "token" : "invite_url";
     const auto* value = minted.if_contains(wanted);
     if (!value || !value->is_string())
@@ -157,8 +150,8 @@ struct export_kind {
     const char* path;
 };
 constexpr export_kind export_kinds[] = {
-    {"geojson", "geojson"},           {"report", "report.md"},          {"chat-csv", "chat.csv"},
-    {"chat-json", "chat.json"},       {"comments-csv", "comments.csv"}, {"comments-json", "comments.json"},
+    {"geojson", "geojson"},     {"report", "report.md"},          {"chat-csv", "chat.csv"},
+    {"chat-json", "chat.json"}, {"comments-csv", "comments.csv"}, {"comments-json", "comments.json"},
 };
 
 } // namespace
@@ -181,12 +174,8 @@ void export_command(const settings& global, const arguments& args)
     std::uint64_t seq = 0;
     std::int64_t time_ms = 0;
     po::options_description options;
-    options.add_options()
-        ("output", po::value(&output))
-        ("seq", po::value(&seq))
-        ("time", po::value(&time_ms))
-        ("session", po::value(&session))
-        ("include-deleted", "");
+    options.add_options()("output", po::value(&output))("seq", po::value(&seq))("time", po::value(&time_ms))(
+        "session", po::value(&session))("include-deleted", "");
     const auto parsed = parse_command(args, options);
     const export_kind* kind = nullptr;
     for (const auto& k : export_kinds)
@@ -213,10 +202,11 @@ void export_command(const settings& global, const arguments& args)
     const std::string bearer = !global.admin_key.empty() ? global.admin_key : global.token;
     if (bearer.empty())
         throw usage_error("export needs a facilitator's join token (--token) or the admin key (--admin-key)");
-    const auto url = http_base(global) + "/v1/rooms/" + path_segment(room_from(global)) + "/export/" + kind->path + query;
+    const auto url =
+        http_base(global) + "/v1/rooms/" + path_segment(room_from(global)) + "/export/" + kind->path + query;
     const auto answer = http_call("GET", url, bearer);
     if (answer.status != 200)
-        expect_success(answer);  // throws with the server's reason
+        expect_success(answer); // throws with the server's reason
     if (output.empty()) {
         std::cout << answer.body << std::flush;
         return;

@@ -12,7 +12,7 @@ namespace {
 // A command's arguments: long options only, so that "-33.9249" is a word
 // (a negative latitude), not an option.
 constexpr int command_style = po::command_line_style::unix_style ^ po::command_line_style::allow_short ^
-                              po::command_line_style::allow_sticky ^ po::command_line_style::allow_guessing;
+    po::command_line_style::allow_sticky ^ po::command_line_style::allow_guessing;
 
 } // namespace
 
@@ -52,9 +52,7 @@ std::string http_base(const settings& global)
 
 command_line parse_command(const std::vector<std::string>& args, po::options_description options)
 {
-    options.add_options()
-        ("help", "")
-        ("words", po::value<std::vector<std::string>>());
+    options.add_options()("help", "")("words", po::value<std::vector<std::string>>());
     po::positional_options_description positional;
     positional.add("words", -1);
     command_line parsed;
@@ -98,7 +96,8 @@ pb::LonLat lon_lat(const std::string& text, const char* what)
 {
     const auto comma = text.find(',');
     const auto lon = comma == std::string::npos ? std::nullopt : parse_degrees(std::string_view(text).substr(0, comma));
-    const auto lat = comma == std::string::npos ? std::nullopt : parse_degrees(std::string_view(text).substr(comma + 1));
+    const auto lat =
+        comma == std::string::npos ? std::nullopt : parse_degrees(std::string_view(text).substr(comma + 1));
     if (!lon || !lat)
         throw usage_error(std::string(what) + " '" + text + "' is not a position: give LON,LAT in decimal degrees");
     pb::LonLat p;

@@ -39,7 +39,7 @@ std::optional<std::string> base64url_decode(std::string_view in)
         else if (ch == '_')
             v = 63;
         else if (ch == '=')
-            break;  // padding: not used by JWTs, tolerated
+            break; // padding: not used by JWTs, tolerated
         else
             return std::nullopt;
         value = ((value << 6) | static_cast<unsigned>(v)) & 0xffff;
@@ -185,7 +185,7 @@ void chat(const connection& where, std::uint32_t limit)
         const auto shown = std::min<std::size_t>(recent.size(), limit);
         messages.assign(recent.end() - static_cast<std::ptrdiff_t>(shown), recent.end());
     } else {
-        std::uint64_t before_seq = 0;  // 0: from the newest
+        std::uint64_t before_seq = 0; // 0: from the newest
         while (messages.size() < limit) {
             const auto wanted = static_cast<std::uint32_t>(
                 std::min<std::size_t>(limit - messages.size(), model::limits().max_history_page));

@@ -29,8 +29,8 @@ inline constexpr const char* default_url = "ws://127.0.0.1:8080/v1/ws";
 // Process exit codes, as documented by `maptable --help`.
 enum exit_code : int {
     exit_ok = 0,
-    exit_refused = 1,   // the server refused, or could not be reached
-    exit_usage = 2,     // the command line was wrong
+    exit_refused = 1, // the server refused, or could not be reached
+    exit_usage = 2,   // the command line was wrong
 };
 
 // The command line asked for something that cannot be done as written.
@@ -41,11 +41,7 @@ struct usage_error : std::runtime_error {
 // The server refused (code set), or could not be reached or did not answer
 // (code ERROR_CODE_UNSPECIFIED). what() is the text for people.
 struct refused : std::runtime_error {
-    refused(pb::ErrorCode code, const std::string& message)
-        : std::runtime_error(message)
-        , code(code)
-    {
-    }
+    refused(pb::ErrorCode code, const std::string& message) : std::runtime_error(message), code(code) {}
     pb::ErrorCode code;
 };
 
@@ -164,7 +160,8 @@ std::string describe_event(const pb::Event& event, const model::room_state& befo
 // The same for the facilitation events (moderation, threads, chat changes,
 // workshop tools, voting, sessions), after the "[seq N] Name" prefix `who`;
 // empty for an event it does not cover. In describe_events.cpp.
-std::string describe_facilitation_event(const pb::Event& event, const model::room_state& before, const std::string& who);
+std::string describe_facilitation_event(const pb::Event& event, const model::room_state& before,
+                                        const std::string& who);
 
 // "facilitator", "participant", "observer".
 const char* role_name(pb::Role role);

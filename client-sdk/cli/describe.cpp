@@ -57,7 +57,7 @@ std::string shorten(std::string_view text, std::size_t max_bytes)
         return std::string(text);
     std::size_t cut = max_bytes;
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80)
-        --cut;  // do not split a UTF-8 sequence
+        --cut; // do not split a UTF-8 sequence
     return std::string(text.substr(0, cut)) + "...";
 }
 
@@ -84,11 +84,9 @@ std::string placement(const pb::Geometry& g)
     switch (g.kind()) {
     case pb::FEATURE_KIND_LINE:
         return " from " + position_text(ps[0]) + " to " + position_text(ps[ps.size() - 1]) + " (" +
-               std::to_string(ps.size()) + " positions)";
-    case pb::FEATURE_KIND_AREA:
-        return " at " + position_text(ps[0]) + " (" + std::to_string(ps.size()) + " corners)";
-    default:
-        return " at " + position_text(ps[0]);
+            std::to_string(ps.size()) + " positions)";
+    case pb::FEATURE_KIND_AREA: return " at " + position_text(ps[0]) + " (" + std::to_string(ps.size()) + " corners)";
+    default: return " at " + position_text(ps[0]);
     }
 }
 
@@ -159,7 +157,7 @@ std::string named_in(const model::room_state& before, const std::string& id)
 
 std::string printable(std::string_view text)
 {
-    static constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
+    static constexpr std::string_view replacement = "\xEF\xBF\xBD"; // U+FFFD
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -171,7 +169,7 @@ std::string printable(std::string_view text)
             out += ' ';
         else if (c < 0x20 || c == 0x7f)
             out += replacement;
-        else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // C1 controls, U+0080..U+009F
+        else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) { // C1 controls, U+0080..U+009F
             out += replacement;
             ++i;
         } else
@@ -190,8 +188,8 @@ std::string describe_feature(const pb::Feature& f)
 
 std::string describe_chat(const pb::ChatMessage& m)
 {
-    std::string line = "[seq " + std::to_string(m.seq()) + "] " +
-                       printable(m.author_name().empty() ? m.author_id() : m.author_name());
+    std::string line =
+        "[seq " + std::to_string(m.seq()) + "] " + printable(m.author_name().empty() ? m.author_id() : m.author_name());
     if (m.reply_to() != 0)
         line += " (replying to seq " + std::to_string(m.reply_to()) + ")";
     if (!m.feature_id().empty())
@@ -209,13 +207,10 @@ std::string describe_event(const pb::Event& e, const model::room_state& before)
     }
     case pb::Event::kFeatureUpdated:
         return who + " changed " + named_in(before, e.feature_updated().id()) + ": " +
-               describe_patch(e.feature_updated().patch());
-    case pb::Event::kFeatureDeleted:
-        return who + " deleted " + named_in(before, e.feature_deleted().id());
-    case pb::Event::kChatPosted:
-        return describe_chat(e.chat_posted().message());
-    case pb::Event::kRoomInfoChanged:
-        return who + " changed the room: " + describe_room_change(e.room_info_changed());
+            describe_patch(e.feature_updated().patch());
+    case pb::Event::kFeatureDeleted: return who + " deleted " + named_in(before, e.feature_deleted().id());
+    case pb::Event::kChatPosted: return describe_chat(e.chat_posted().message());
+    case pb::Event::kRoomInfoChanged: return who + " changed the room: " + describe_room_change(e.room_info_changed());
     default:
         if (auto line = describe_facilitation_event(e, before, who); !line.empty())
             return line;

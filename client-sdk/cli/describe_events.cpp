@@ -78,7 +78,7 @@ std::string describe_facilitation_event(const pb::Event& e, const model::room_st
     }
     case pb::Event::kParticipantRemoved:
         return who + " removed " + printable(e.participant_removed().participant_id()) +
-               reason(e.participant_removed().reason());
+            reason(e.participant_removed().reason());
     case pb::Event::kRoomArchived:
         return who + (e.room_archived().archived() ? " archived the room" : " reopened the room");
     case pb::Event::kThreadStarted: {
@@ -88,53 +88,50 @@ std::string describe_facilitation_event(const pb::Event& e, const model::room_st
     }
     case pb::Event::kCommentAdded:
         return who + " commented in " + e.comment_added().thread_id() + ": " +
-               printable(e.comment_added().comment().text());
+            printable(e.comment_added().comment().text());
     case pb::Event::kCommentEdited:
         return who + " edited comment " + std::to_string(e.comment_edited().comment_seq()) + " in " +
-               e.comment_edited().thread_id() + ": " + printable(e.comment_edited().text());
+            e.comment_edited().thread_id() + ": " + printable(e.comment_edited().text());
     case pb::Event::kCommentDeleted:
         return who + " deleted comment " + std::to_string(e.comment_deleted().comment_seq()) + " in " +
-               e.comment_deleted().thread_id() + reason(e.comment_deleted().reason());
+            e.comment_deleted().thread_id() + reason(e.comment_deleted().reason());
     case pb::Event::kThreadResolved:
         return who + (e.thread_resolved().resolved() ? " resolved thread " : " reopened thread ") +
-               e.thread_resolved().thread_id();
+            e.thread_resolved().thread_id();
     case pb::Event::kChatReacted:
         return who + (e.chat_reacted().removed() ? " took back " : " reacted ") + printable(e.chat_reacted().emoji()) +
-               (e.chat_reacted().removed() ? " from seq " : " to seq ") + std::to_string(e.chat_reacted().message_seq());
+            (e.chat_reacted().removed() ? " from seq " : " to seq ") + std::to_string(e.chat_reacted().message_seq());
     case pb::Event::kChatEdited:
         return who + " edited seq " + std::to_string(e.chat_edited().message_seq()) + ": " +
-               printable(e.chat_edited().text());
+            printable(e.chat_edited().text());
     case pb::Event::kChatDeleted:
-        return who + " deleted seq " + std::to_string(e.chat_deleted().message_seq()) + reason(e.chat_deleted().reason());
+        return who + " deleted seq " + std::to_string(e.chat_deleted().message_seq()) +
+            reason(e.chat_deleted().reason());
     case pb::Event::kAgendaSet:
         return who + " set the agenda: " + std::to_string(e.agenda_set().steps_size()) +
-               (e.agenda_set().steps_size() == 1 ? " step" : " steps");
+            (e.agenda_set().steps_size() == 1 ? " step" : " steps");
     case pb::Event::kAgendaStepOpened:
         return e.agenda_step_opened().step_id().empty()
-                   ? who + " closed the agenda step"
-                   : who + " opened step " + step_title(before, e.agenda_step_opened().step_id());
+            ? who + " closed the agenda step"
+            : who + " opened step " + step_title(before, e.agenda_step_opened().step_id());
     case pb::Event::kTimerChanged: {
         const auto& t = e.timer_changed().timer();
         return who + " " + timer_state(t) + " the timer: " + std::to_string(t.remaining_ms() / 1000) + " s left";
     }
-    case pb::Event::kViewShared:
-        return who + " brought everyone to their view";
+    case pb::Event::kViewShared: return who + " brought everyone to their view";
     case pb::Event::kFollowChanged:
         return who + (e.follow_changed().on() ? " leads: everyone's view follows theirs" : " stopped leading");
     case pb::Event::kSpotlightChanged:
-        return e.spotlight_changed().feature_id().empty() ? who + " cleared the spotlight"
-                                                          : who + " put " + e.spotlight_changed().feature_id() +
-                                                                " in the spotlight";
-    case pb::Event::kHandRaised:
-        return who + (e.hand_raised().raised() ? " raised a hand" : " lowered their hand");
-    case pb::Event::kHandCalled:
-        return who + " gave the floor to " + printable(e.hand_called().participant_id());
-    case pb::Event::kHandsCleared:
-        return who + " cleared the raised hands";
+        return e.spotlight_changed().feature_id().empty()
+            ? who + " cleared the spotlight"
+            : who + " put " + e.spotlight_changed().feature_id() + " in the spotlight";
+    case pb::Event::kHandRaised: return who + (e.hand_raised().raised() ? " raised a hand" : " lowered their hand");
+    case pb::Event::kHandCalled: return who + " gave the floor to " + printable(e.hand_called().participant_id());
+    case pb::Event::kHandsCleared: return who + " cleared the raised hands";
     case pb::Event::kVoteOpened: {
         const auto& r = e.vote_opened().round();
-        return who + " opened vote " + r.id() + " '" + printable(r.title()) + "': " +
-               std::to_string(r.dots_per_person()) + " dots each";
+        return who + " opened vote " + r.id() + " '" + printable(r.title()) +
+            "': " + std::to_string(r.dots_per_person()) + " dots each";
     }
     case pb::Event::kDotPlaced:
         return who + " placed a dot on " + e.dot_placed().feature_id() + " in " + e.dot_placed().vote_id();
@@ -152,11 +149,9 @@ std::string describe_facilitation_event(const pb::Event& e, const model::room_st
     }
     case pb::Event::kSessionStarted:
         return who + " started session " + std::to_string(e.seq()) + " '" +
-               printable(e.session_started().session().title()) + "'";
-    case pb::Event::kSessionEnded:
-        return who + " ended session " + std::to_string(e.session_ended().session_id());
-    default:
-        return {};
+            printable(e.session_started().session().title()) + "'";
+    case pb::Event::kSessionEnded: return who + " ended session " + std::to_string(e.session_ended().session_id());
+    default: return {};
     }
 }
 

@@ -104,12 +104,8 @@ void lock_command(const settings& global, const arguments& args)
 {
     std::string map, annotate, chat, comment, cursors;
     po::options_description options;
-    options.add_options()
-        ("map", po::value(&map))
-        ("annotate", po::value(&annotate))
-        ("chat", po::value(&chat))
-        ("comment", po::value(&comment))
-        ("cursors", po::value(&cursors));
+    options.add_options()("map", po::value(&map))("annotate", po::value(&annotate))("chat", po::value(&chat))(
+        "comment", po::value(&comment))("cursors", po::value(&cursors));
     const auto parsed = parse_command(args, options);
     expect_no_words("lock", parsed);
     pb::RoomSettingsChange change;
@@ -125,7 +121,8 @@ void lock_command(const settings& global, const arguments& args)
         change.set_hide_cursors(on_off(cursors, "--cursors", "hidden", "shown"));
     if (change.ByteSizeLong() == 0)
         throw usage_error("lock needs at least one of --map locked|open, --annotate WHO, --chat WHO, --comment WHO, "
-                          "--cursors hidden|shown (WHO: " + std::string(audiences) + ")");
+                          "--cursors hidden|shown (WHO: " +
+                          std::string(audiences) + ")");
     run_one(connection_from(global), "the settings", [&](client& c) { return c.update_settings(change); });
 }
 
@@ -137,9 +134,8 @@ void mute_command(const settings& global, const arguments& args)
     const auto parsed = parse_command(args, options);
     expect_words(parsed, 1, "mute PARTICIPANT [--reason TEXT] [--undo]");
     const bool muted = parsed.options.count("undo") == 0;
-    run_one(connection_from(global), "the mute", [&](client& c) {
-        return c.mute_participant(participant_id(c, parsed.words[0]), muted, reason);
-    });
+    run_one(connection_from(global), "the mute",
+            [&](client& c) { return c.mute_participant(participant_id(c, parsed.words[0]), muted, reason); });
 }
 
 void remove_command(const settings& global, const arguments& args)
@@ -170,9 +166,9 @@ void session_command(const settings& global, const arguments& args)
     const std::string what = parsed.words.empty() ? "" : parsed.words[0];
     if (what == "start" && parsed.words.size() > 1) {
         const auto title = joined(parsed.words, 1);
-        const auto seq = run_one(connection_from(global), "the session start",
-                                 [&](client& c) { return c.start_session(title); });
-        std::cout << "session " << seq << std::endl;  // a session's id is the seq that started it
+        const auto seq =
+            run_one(connection_from(global), "the session start", [&](client& c) { return c.start_session(title); });
+        std::cout << "session " << seq << std::endl; // a session's id is the seq that started it
     } else if (what == "end" && parsed.words.size() == 1) {
         run_one(connection_from(global), "the session end", [](client& c) { return c.end_session(); });
     } else {
@@ -191,7 +187,8 @@ void state_at_command(const settings& global, const arguments& args)
     if ((parsed.options.count("seq") > 0) == (parsed.options.count("time") > 0))
         throw usage_error("state-at needs --seq N or --time UNIX_MS (one of them)");
     auto c = joined_client(connection_from(global));
-    const auto replay = await(parsed.options.count("seq") ? c->state_at_seq(seq) : c->state_at_time(time_ms), "the replay");
+    const auto replay =
+        await(parsed.options.count("seq") ? c->state_at_seq(seq) : c->state_at_time(time_ms), "the replay");
     if (!replay.ok)
         throw refused(replay.error.code, replay.error.message);
     if (parsed.options.count("geojson")) {

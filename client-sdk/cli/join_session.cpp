@@ -44,7 +44,7 @@ public:
             if (eof_) {
                 if (buffer_.empty())
                     return result::end;
-                line = std::exchange(buffer_, {});  // a last line without a newline
+                line = std::exchange(buffer_, {}); // a last line without a newline
                 return result::line;
             }
             pollfd in{STDIN_FILENO, POLLIN, 0};
@@ -89,7 +89,8 @@ std::pair<std::vector<std::string>, std::string> split_words(std::string_view te
     return {std::move(words), std::string(text.substr(at))};
 }
 
-constexpr const char* join_help = R"(  TEXT                    send TEXT to the chat (start with // to send a line that begins with /)
+constexpr const char* join_help =
+    R"(  TEXT                    send TEXT to the chat (start with // to send a line that begins with /)
   /mark LON LAT TITLE...  add a point marker, e.g. /mark 18.4231 -33.9249 Unsafe corner
   /note LON LAT TEXT...   pin a note
   /features               list the features
@@ -105,8 +106,7 @@ constexpr const char* join_help = R"(  TEXT                    send TEXT to the 
 // leaves). mutex_ keeps their lines whole and guards what both touch.
 class interactive_session {
 public:
-    explicit interactive_session(const connection& where)
-        : client_(options_for(where))
+    explicit interactive_session(const connection& where) : client_(options_for(where))
     {
         client_.on_event([this](const pb::Event& e) { on_event(e); });
         client_.on_participant_joined([this](const pb::Participant& p) { on_joined(p); });
@@ -127,10 +127,8 @@ public:
             if (ended_)
                 throw refused(pb::ERROR_CODE_UNSPECIFIED, "the connection ended" + end_reason());
             switch (input.next(line)) {
-            case line_reader::result::idle:
-                continue;
-            case line_reader::result::end:
-                return;
+            case line_reader::result::idle: continue;
+            case line_reader::result::end: return;
             case line_reader::result::line:
                 if (!handle(line))
                     return;
@@ -142,7 +140,7 @@ private:
     void print(const std::string& line)
     {
         std::lock_guard lock(mutex_);
-        std::cout << line << std::endl;  // flushed: the reader may be a pipe
+        std::cout << line << std::endl; // flushed: the reader may be a pipe
     }
 
     // ------------------------------------------------------------ SDK thread
@@ -170,7 +168,7 @@ private:
     {
         std::lock_guard lock(mutex_);
         const auto it = names_.find(id);
-        if (view_)  // before the header, the roster it shows already lacks them
+        if (view_) // before the header, the roster it shows already lacks them
             std::cout << "* " << printable(it != names_.end() ? it->second : id) << " left" << std::endl;
         if (it != names_.end())
             names_.erase(it);
@@ -217,7 +215,8 @@ private:
         std::vector<std::string> online;
         for (const auto& p : client_.online()) {
             names_[p.id()] = p.name();
-            online.push_back(printable(p.name()) + " (" + role_name(p.role()) + (p.id() == me.id() ? ", you" : "") + ")");
+            online.push_back(printable(p.name()) + " (" + role_name(p.role()) + (p.id() == me.id() ? ", you" : "") +
+                             ")");
         }
         std::cout << "Room '" << printable(state.info().title()) << "' (" << state.info().id() << ") at seq "
                   << state.seq() << ": " << state.features().size()
@@ -255,7 +254,8 @@ private:
         auto x = parse_degrees(lon);
         auto y = parse_degrees(lat);
         if (!x || !y) {
-            print("! '" + printable(lon) + " " + printable(lat) + "' is not a position: give LON LAT in decimal degrees");
+            print("! '" + printable(lon) + " " + printable(lat) +
+                  "' is not a position: give LON LAT in decimal degrees");
             return std::nullopt;
         }
         return std::pair{*x, *y};
@@ -289,7 +289,8 @@ private:
             if (!position)
                 return true;
             const bool note = command == "/note";
-            auto f = new_feature(note ? pb::FEATURE_KIND_NOTE : pb::FEATURE_KIND_POINT, position->first, position->second);
+            auto f =
+                new_feature(note ? pb::FEATURE_KIND_NOTE : pb::FEATURE_KIND_POINT, position->first, position->second);
             (note ? f.mutable_description() : f.mutable_title())->assign(text);
             report(client_.add_feature(std::move(f)));
         } else if (command == "/move") {
@@ -343,17 +344,17 @@ private:
             p.set_lon(p.lon() + d_lon);
             p.set_lat(p.lat() + d_lat);
         }
-        geometry->mutable_positions(0)->set_lon(lon);  // exactly what was typed, free of rounding
+        geometry->mutable_positions(0)->set_lon(lon); // exactly what was typed, free of rounding
         geometry->mutable_positions(0)->set_lat(lat);
         report(client_.update_feature(id, std::move(patch)));
     }
 
-    std::mutex mutex_;                               // guards stdout and the members below
-    std::optional<model::room_state> view_;          // the room as printed so far; empty before the header
-    std::map<std::string, std::string> names_;       // participant id -> name, to say who left
+    std::mutex mutex_;                         // guards stdout and the members below
+    std::optional<model::room_state> view_;    // the room as printed so far; empty before the header
+    std::map<std::string, std::string> names_; // participant id -> name, to say who left
     close_info end_;
     std::atomic<bool> ended_{false};
-    std::atomic<bool> reconnecting_{false};   // between a lost connection and the next Welcome
+    std::atomic<bool> reconnecting_{false}; // between a lost connection and the next Welcome
     // Declared last so that it is destroyed first: its destructor joins the
     // I/O thread, whose callbacks use the members above.
     client client_;

@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace po = boost::program_options;
@@ -124,12 +124,8 @@ constexpr int global_style = po::command_line_style::unix_style ^ po::command_li
 po::options_description global_options()
 {
     po::options_description global;
-    global.add_options()
-        ("url", po::value<std::string>())
-        ("token", po::value<std::string>())
-        ("room", po::value<std::string>())
-        ("admin-key", po::value<std::string>())
-        ("help,h", "");
+    global.add_options()("url", po::value<std::string>())("token", po::value<std::string>())(
+        "room", po::value<std::string>())("admin-key", po::value<std::string>())("help,h", "");
     return global;
 }
 
@@ -144,11 +140,11 @@ std::size_t command_position(const std::vector<std::string>& args, const po::opt
         if (arg.rfind("--", 0) == 0) {
             const auto* option = global.find_nothrow(arg.substr(2), false);
             if (arg.find('=') == std::string::npos && option && option->semantic()->max_tokens() > 0)
-                ++i;  // its value is the next argument
+                ++i; // its value is the next argument
             continue;
         }
         if (arg.size() > 1 && arg[0] == '-')
-            continue;  // -h
+            continue; // -h
         return i;
     }
     return args.size();
@@ -178,11 +174,11 @@ cli::settings settings_from(const po::variables_map& global)
 
 // The commands that parse their own arguments.
 constexpr std::pair<const char*, cli::command_function> facilitation_commands[] = {
-    {"comment", cli::comment_command},   {"react", cli::react_command},     {"hand", cli::hand_command},
-    {"vote", cli::vote_command},         {"agenda", cli::agenda_command},   {"timer", cli::timer_command},
-    {"lock", cli::lock_command},         {"mute", cli::mute_command},       {"remove", cli::remove_command},
-    {"session", cli::session_command},   {"state-at", cli::state_at_command}, {"admin", cli::admin_command},
-    {"export", cli::export_command},     {"who", cli::who_command},
+    {"comment", cli::comment_command}, {"react", cli::react_command},       {"hand", cli::hand_command},
+    {"vote", cli::vote_command},       {"agenda", cli::agenda_command},     {"timer", cli::timer_command},
+    {"lock", cli::lock_command},       {"mute", cli::mute_command},         {"remove", cli::remove_command},
+    {"session", cli::session_command}, {"state-at", cli::state_at_command}, {"admin", cli::admin_command},
+    {"export", cli::export_command},   {"who", cli::who_command},
 };
 
 int run(int argc, char** argv)
@@ -192,11 +188,12 @@ int run(int argc, char** argv)
     const auto at = command_position(args, global_spec);
 
     po::variables_map global;
-    po::store(po::command_line_parser(std::vector<std::string>(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(at)))
-                  .options(global_spec)
-                  .style(global_style)
-                  .run(),
-              global);
+    po::store(
+        po::command_line_parser(std::vector<std::string>(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(at)))
+            .options(global_spec)
+            .style(global_style)
+            .run(),
+        global);
     po::notify(global);
 
     const std::string command = at < args.size() ? args[at] : "";
@@ -223,10 +220,8 @@ int run(int argc, char** argv)
     std::string category, colour, description;
     std::uint32_t limit = 20;
     if (command == "mark")
-        options.add_options()
-            ("category", po::value(&category))
-            ("colour", po::value(&colour))
-            ("description", po::value(&description));
+        options.add_options()("category", po::value(&category))("colour", po::value(&colour))("description",
+                                                                                              po::value(&description));
     else if (command == "chat")
         options.add_options()("limit", po::value(&limit));
     const auto parsed = cli::parse_command(rest, options);

@@ -60,9 +60,10 @@ std::vector<pb::AgendaStep> read_agenda(const std::string& path)
     pb::SetAgenda agenda;
     const auto status = google::protobuf::util::JsonStringToMessage(json, &agenda);
     if (!status.ok())
-        throw usage_error("the agenda file '" + path + "' is not an agenda (" + std::string(status.message()) +
-                          "); give {\"steps\": [{\"id\": \"intro\", \"title\": \"...\", \"view\": {\"center\": "
-                          "{\"lon\": 13.4, \"lat\": 52.5}, \"zoom\": 14}, \"timer_seconds\": 300, \"prompt\": \"...\"}]}");
+        throw usage_error(
+            "the agenda file '" + path + "' is not an agenda (" + std::string(status.message()) +
+            "); give {\"steps\": [{\"id\": \"intro\", \"title\": \"...\", \"view\": {\"center\": "
+            "{\"lon\": 13.4, \"lat\": 52.5}, \"zoom\": 14}, \"timer_seconds\": 300, \"prompt\": \"...\"}]}");
     return {agenda.steps().begin(), agenda.steps().end()};
 }
 
@@ -108,13 +109,8 @@ void vote_open(const settings& global, const arguments& args)
     std::uint64_t ends_in = 0;
     std::string category;
     po::options_description options;
-    options.add_options()
-        ("dots", po::value(&dots))
-        ("category", po::value(&category))
-        ("anonymous", "")
-        ("hide-results", "")
-        ("max-per-feature", po::value(&max_per_feature))
-        ("ends-in", po::value(&ends_in));
+    options.add_options()("dots", po::value(&dots))("category", po::value(&category))("anonymous", "")(
+        "hide-results", "")("max-per-feature", po::value(&max_per_feature))("ends-in", po::value(&ends_in));
     const auto parsed = parse_command(args, options);
     if (parsed.words.size() < 2)
         throw usage_error(std::string("usage: maptable ") + vote_usage);
@@ -206,7 +202,8 @@ void timer_command(const settings& global, const arguments& args)
     } else if (w.size() == 1 && what == "reset") {
         action = pb::ControlTimer::ACTION_RESET;
     } else {
-        throw usage_error("usage: maptable timer start DURATION (300, 90s, 5m, 1h) | timer pause | timer resume | timer reset");
+        throw usage_error(
+            "usage: maptable timer start DURATION (300, 90s, 5m, 1h) | timer pause | timer resume | timer reset");
     }
     run_one(connection_from(global), "the timer", [&](client& c) { return c.control_timer(action, length); });
 }
@@ -221,9 +218,8 @@ void vote_command(const settings& global, const arguments& args)
     if (what == "results")
         return vote_results(global, w);
     if ((what == "dot" || what == "undot") && w.size() == 2) {
-        run_one(connection_from(global), "the dot", [&](client& c) {
-            return what == "dot" ? c.place_dot(w[0], w[1]) : c.remove_dot(w[0], w[1]);
-        });
+        run_one(connection_from(global), "the dot",
+                [&](client& c) { return what == "dot" ? c.place_dot(w[0], w[1]) : c.remove_dot(w[0], w[1]); });
         return;
     }
     if (what == "close" && w.size() == 1) {

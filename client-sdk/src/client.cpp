@@ -103,15 +103,15 @@ struct client::impl {
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
     client_options options;
     tcp::resolver resolver{io};
-    std::unique_ptr<asio::ssl::context> tls;   // made for the first wss:// url
+    std::unique_ptr<asio::ssl::context> tls; // made for the first wss:// url
     // A new one per connection. Shared with its pending operations, so a
     // replaced transport lives until its last handler has run.
     std::shared_ptr<detail::ws_transport> ws;
-    std::uint64_t generation = 0;           // which connection a handler belongs to
+    std::uint64_t generation = 0; // which connection a handler belongs to
     beast::flat_buffer buffer;
-    std::deque<std::string> outbox;         // written to the current connection, in order
+    std::deque<std::string> outbox; // written to the current connection, in order
     bool writing = false;
-    bool open = false;                      // the WebSocket is up and not being closed by us
+    bool open = false; // the WebSocket is up and not being closed by us
     asio::steady_timer retry_timer{io};
     std::mt19937_64 jitter{std::random_device{}()};
     detail::connection_machine machine;
@@ -121,7 +121,7 @@ struct client::impl {
     std::optional<std::promise<command_result>> join_promise;
     std::uint64_t join_request = 0;
 
-    mutable std::mutex mutex;            // guards the members below it
+    mutable std::mutex mutex; // guards the members below it
     model::room_state replica{""};
     std::map<std::string, pb::Participant> online;
     pb::Participant me;
@@ -130,7 +130,7 @@ struct client::impl {
     std::string endpoint;
     std::string epoch;
     std::size_t pending_count = 0;
-    std::int64_t clock_offset_ms = 0;    // server time - local time at the last Welcome
+    std::int64_t clock_offset_ms = 0; // server time - local time at the last Welcome
     std::string ballot_id;
 
     // The application's callbacks. Set from any thread, run on the I/O
@@ -154,12 +154,12 @@ struct client::impl {
         slot<const pb::Viewport&> view;
         slot<const pb::ChatMessage&> mention;
     };
-    std::mutex callback_mutex;            // guards callbacks and callbacks_running
+    std::mutex callback_mutex; // guards callbacks and callbacks_running
     std::condition_variable callback_done;
     callback_set callbacks;
-    int callbacks_running = 0;            // 0 or 1: only the I/O thread runs them
+    int callbacks_running = 0; // 0 or 1: only the I/O thread runs them
 
-    std::function<void()> on_end;        // the destructor waits on it
+    std::function<void()> on_end; // the destructor waits on it
 
     std::thread thread;
 
@@ -263,7 +263,7 @@ struct client::impl {
     // runs, is blocked or has stopped.
     void drop_callbacks()
     {
-        callback_set dropped;   // destroyed last, without the lock, like set_callback's
+        callback_set dropped; // destroyed last, without the lock, like set_callback's
         std::unique_lock lock(callback_mutex);
         std::swap(callbacks, dropped);
         if (std::this_thread::get_id() == thread.get_id())
@@ -306,12 +306,9 @@ struct client::impl {
     {
         using kind = detail::link_action::kind;
         switch (action.what) {
-        case kind::none:
-            return;
-        case kind::connect:
-            return open_connection(action.url);
-        case kind::send_join:
-            return send_join();
+        case kind::none: return;
+        case kind::connect: return open_connection(action.url);
+        case kind::send_join: return send_join();
         case kind::schedule:
             retry_timer.expires_after(action.delay);
             retry_timer.async_wait([this](beast::error_code ec) {
@@ -324,8 +321,7 @@ struct client::impl {
             if (!writing)
                 do_close();
             return;
-        case kind::give_up:
-            return finish(action);
+        case kind::give_up: return finish(action);
         }
     }
 
@@ -338,7 +334,8 @@ struct client::impl {
             return;
         }
         if (!detail::parse_ws_url(options.url, options.room_id)) {
-            done.set_value(failure(pb::ERROR_CODE_UNSPECIFIED, "the url must look like ws://host:port/v1/ws or wss://..."));
+            done.set_value(
+                failure(pb::ERROR_CODE_UNSPECIFIED, "the url must look like ws://host:port/v1/ws or wss://..."));
             return;
         }
         join_promise = std::move(done);
@@ -388,8 +385,9 @@ struct client::impl {
             if (auto why = ensure_tls(); !why.empty())
                 return feed(detail::link_event::open_failed(why));
         ws = detail::make_ws_transport(io, target->secure ? tls.get() : nullptr);
-        resolver.async_resolve(target->host, target->port,
-                               [this, gen, target = *target](beast::error_code ec, tcp::resolver::results_type results) {
+        resolver.async_resolve(
+            target->host, target->port,
+            [this, gen, target = *target](beast::error_code ec, tcp::resolver::results_type results) {
             if (gen != generation)
                 return;
             if (ec)
@@ -406,7 +404,7 @@ struct client::impl {
                 if (gen == generation)
                     do_read(gen);
             });
-        });
+            });
     }
 
     // The same Join on every connection, also one a Redirect led to: room,
@@ -437,7 +435,7 @@ struct client::impl {
         if (ws && open)
             ws->async_close([keep = ws](beast::error_code) {});
         open = false;
-        ++generation;  // ignore whatever the old connection still completes
+        ++generation; // ignore whatever the old connection still completes
         retry_timer.cancel();
         const close_info info{true, end.code, end.reason};
         const auto why = failure(end.error, end.message);
@@ -474,7 +472,7 @@ struct client::impl {
                 for (const auto& message : frame.messages()) {
                     dispatch(message);
                     if (gen != generation)
-                        return;  // the message ended this connection
+                        return; // the message ended this connection
                 }
             do_read(gen);
         });
@@ -507,8 +505,7 @@ struct client::impl {
     void dispatch(const pb::ServerMessage& message)
     {
         switch (message.body_case()) {
-        case pb::ServerMessage::kWelcome:
-            return on_welcome(message.welcome());
+        case pb::ServerMessage::kWelcome: return on_welcome(message.welcome());
         case pb::ServerMessage::kRedirect: {
             // Only the answer to this connection's Join is followed.
             const auto& redirect = message.redirect();
@@ -528,7 +525,7 @@ struct client::impl {
                     if (applied)
                         view = view_request_of(message.event());
                 } else {
-                    gap = seq > replica.seq() + 1;   // an old seq is a harmless repeat
+                    gap = seq > replica.seq() + 1; // an old seq is a harmless repeat
                 }
             }
             if (gap) {
@@ -552,8 +549,7 @@ struct client::impl {
                     done->result->set_value(command_result{true, message.ack().seq(), pb::ERROR_CODE_UNSPECIFIED, {}});
             }
             return;
-        case pb::ServerMessage::kError:
-            return on_server_error(message.error());
+        case pb::ServerMessage::kError: return on_server_error(message.error());
         case pb::ServerMessage::kParticipantJoined: {
             const auto& p = message.participant_joined().participant();
             {
@@ -605,8 +601,7 @@ struct client::impl {
             }
             return;
         }
-        default:
-            return;  // a newer server's message this client does not know
+        default: return; // a newer server's message this client does not know
         }
     }
 
@@ -645,13 +640,13 @@ struct client::impl {
         std::lock_guard lock(mutex);
         const auto& m = e.chat_posted().message();
         return m.author_id() != me.id() &&
-               std::find(m.mentions().begin(), m.mentions().end(), me.id()) != m.mentions().end();
+            std::find(m.mentions().begin(), m.mentions().end(), me.id()) != m.mentions().end();
     }
 
     void on_welcome(const pb::Welcome& w)
     {
         if (machine.state() != detail::link_state::joining)
-            return;   // not an answer to a Join of ours
+            return; // not an answer to a Join of ours
         {
             std::lock_guard lock(mutex);
             // Recovered: the replica stays and the missed events follow.
@@ -688,15 +683,12 @@ struct client::impl {
         }
         std::optional<outgoing> refused;
         switch (pending.on_error(id, error.code(), machine.will_resume(), refused)) {
-        case detail::error_verdict::keep:
-            return;
+        case detail::error_verdict::keep: return;
         case detail::error_verdict::fail:
             count_pending();
             fail(*refused, failure(error.code(), error.message()));
             return;
-        case detail::error_verdict::unknown:
-            fire(&callback_set::error, error);
-            return;
+        case detail::error_verdict::unknown: fire(&callback_set::error, error); return;
         }
     }
 
@@ -719,7 +711,7 @@ struct client::impl {
             outbox.pop_front();
             writing = false;
             if (ec)
-                return;  // the read side reports the end of the connection
+                return; // the read side reports the end of the connection
             if (!outbox.empty())
                 return do_write();
             if (machine.state() == detail::link_state::closing)
@@ -745,9 +737,10 @@ struct client::impl {
             return;
         }
         if (!pending.add(request_id, std::move(bytes), out)) {
-            fail(out, failure(pb::ERROR_CODE_UNSPECIFIED, "too many requests waiting for an answer (" +
-                                                              std::to_string(pending.capacity()) +
-                                                              "): wait for some to be answered"));
+            fail(out,
+                 failure(pb::ERROR_CODE_UNSPECIFIED,
+                         "too many requests waiting for an answer (" + std::to_string(pending.capacity()) +
+                             "): wait for some to be answered"));
             return;
         }
         count_pending();
@@ -761,9 +754,9 @@ struct client::impl {
         message.set_request_id(ids.take());
         outgoing out;
         auto future = (out.*which).emplace().get_future();
-        asio::post(io, [this, id = message.request_id(), bytes = message.SerializeAsString(), out = std::move(out)]() mutable {
-            submit(id, std::move(bytes), std::move(out));
-        });
+        asio::post(io,
+                   [this, id = message.request_id(), bytes = message.SerializeAsString(),
+                    out = std::move(out)]() mutable { submit(id, std::move(bytes), std::move(out)); });
         return future;
     }
 
@@ -793,10 +786,7 @@ struct client::impl {
     }
 };
 
-client::client(client_options options)
-    : impl_(std::make_unique<impl>(std::move(options)))
-{
-}
+client::client(client_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
 
 client::~client()
 {
@@ -907,7 +897,8 @@ std::future<command_result> client::refresh_token(std::string token)
     pb::ClientMessage m;
     m.mutable_refresh_token()->set_token(token);
     // Later reconnects join with the new token.
-    asio::post(impl_->io, [i = impl_.get(), token = std::move(token)]() mutable { i->options.token = std::move(token); });
+    asio::post(impl_->io,
+               [i = impl_.get(), token = std::move(token)]() mutable { i->options.token = std::move(token); });
     return impl_->send(std::move(m));
 }
 

@@ -92,9 +92,7 @@ std::chrono::milliseconds reconnect_delay(int attempt, std::chrono::milliseconds
 }
 
 connection_machine::connection_machine(reconnect_policy policy, std::function<double()> random)
-    : policy_(std::move(policy))
-    , random_(std::move(random))
-    , endpoint_(policy_.url)
+    : policy_(std::move(policy)), random_(std::move(random)), endpoint_(policy_.url)
 {
 }
 
@@ -112,8 +110,7 @@ void connection_machine::set(link_state next)
 {
     state_ = next;
     switch (next) {
-    case link_state::idle:
-        break;
+    case link_state::idle: break;
     case link_state::connecting:
     case link_state::redirected:
     case link_state::joining:
@@ -121,17 +118,10 @@ void connection_machine::set(link_state next)
         // it, any new connection is a reconnect.
         public_ = ever_joined_ ? connection_state::reconnecting : connection_state::connecting;
         break;
-    case link_state::joined:
-        public_ = connection_state::connected;
-        break;
-    case link_state::backing_off:
-        public_ = connection_state::reconnecting;
-        break;
-    case link_state::closing:
-        break;   // still what it was until the close completes
-    case link_state::closed:
-        public_ = connection_state::closed;
-        break;
+    case link_state::joined: public_ = connection_state::connected; break;
+    case link_state::backing_off: public_ = connection_state::reconnecting; break;
+    case link_state::closing: break; // still what it was until the close completes
+    case link_state::closed: public_ = connection_state::closed; break;
     }
 }
 
@@ -150,7 +140,7 @@ link_action connection_machine::hop(std::string url, link_state next, const std:
 {
     if (++hops_ > policy_.max_hops) {
         auto why_not = "gave up after " + std::to_string(policy_.max_hops) +
-                       " redirects in a row without joining (the last: " + why + ")";
+            " redirects in a row without joining (the last: " + why + ")";
         return enter_closed(0, why_not, why_not);
     }
     set(next);
@@ -224,7 +214,8 @@ link_action connection_machine::on(const link_event& event)
         if (state_ != link_state::joining)
             return link_action::none();
         if (event.text.empty())
-            return enter_closed(0, "the server sent a Redirect without a url", "the server sent a Redirect without a url");
+            return enter_closed(0, "the server sent a Redirect without a url",
+                                "the server sent a Redirect without a url");
         // The Join carries the token: it never leaves TLS for plain text
         // because a server said so.
         if (is_secure_url(policy_.url) && !is_secure_url(event.text)) {
@@ -236,15 +227,12 @@ link_action connection_machine::on(const link_event& event)
     case kind::closed: {
         auto message = "connection closed" + (event.text.empty() ? std::string() : ": " + event.text);
         switch (state_) {
-        case link_state::closing:
-            return enter_closed(event.code, event.text, std::move(message));
+        case link_state::closing: return enter_closed(event.code, event.text, std::move(message));
         case link_state::connecting:
         case link_state::redirected:
         case link_state::joining:
-        case link_state::joined:
-            return lost(event.code, event.text, std::move(message));
-        default:
-            return link_action::none();
+        case link_state::joined: return lost(event.code, event.text, std::move(message));
+        default: return link_action::none();
         }
     }
 
@@ -261,19 +249,15 @@ link_action connection_machine::on(const link_event& event)
     case kind::user_close:
         switch (state_) {
         case link_state::idle:
-            set(link_state::closed);   // nothing was started, so nothing to report
+            set(link_state::closed); // nothing was started, so nothing to report
             return link_action::none();
         case link_state::connecting:
         case link_state::redirected:
-        case link_state::backing_off:
-            return enter_closed(1000, "closed by the client", "closed by the client");
+        case link_state::backing_off: return enter_closed(1000, "closed by the client", "closed by the client");
         case link_state::joining:
-        case link_state::joined:
-            set(link_state::closing);
-            return link_action::close_socket();
+        case link_state::joined: set(link_state::closing); return link_action::close_socket();
         case link_state::closing:
-        case link_state::closed:
-            return link_action::none();
+        case link_state::closed: return link_action::none();
         }
         return link_action::none();
     }

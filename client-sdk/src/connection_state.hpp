@@ -21,20 +21,20 @@ namespace maptable::detail {
 // replaces (open, joined, user closed, ever joined, finished) could combine
 // into states that mean nothing.
 enum class link_state {
-    idle,          // connect() not called yet
-    connecting,    // opening a WebSocket to the configured url
-    redirected,    // opening a WebSocket to the url a Redirect named
-    joining,       // the WebSocket is up and the Join sent; no Welcome yet
-    joined,        // the Welcome of this connection arrived
-    backing_off,   // the connection dropped; waiting for the reconnect timer
-    closing,       // the user closed a live connection; waiting for its close handshake
-    closed,        // for good: nothing reconnects, requests fail at once
+    idle,        // connect() not called yet
+    connecting,  // opening a WebSocket to the configured url
+    redirected,  // opening a WebSocket to the url a Redirect named
+    joining,     // the WebSocket is up and the Join sent; no Welcome yet
+    joined,      // the Welcome of this connection arrived
+    backing_off, // the connection dropped; waiting for the reconnect timer
+    closing,     // the user closed a live connection; waiting for its close handshake
+    closed,      // for good: nothing reconnects, requests fail at once
 };
 
 const char* to_string(link_state state);
 
 // WebSocket close codes the machine tells apart.
-inline constexpr std::uint16_t close_room_moved = 4001;   // the node lost the room: rejoin at once
+inline constexpr std::uint16_t close_room_moved = 4001; // the node lost the room: rejoin at once
 
 // Close codes after which reconnecting would only be refused again: a text
 // frame (1003), policy (1008: refused, expired, flooding), too big (1009).
@@ -50,10 +50,10 @@ std::chrono::milliseconds reconnect_delay(int attempt, std::chrono::milliseconds
 
 // Where a ws:// or wss:// url points, as the transport needs it.
 struct ws_endpoint {
-    bool secure = false;   // wss
+    bool secure = false; // wss
     std::string host;
-    std::string port;      // 80 or 443 when the url names none
-    std::string target;    // path and query, with ?room=
+    std::string port;   // 80 or 443 when the url names none
+    std::string target; // path and query, with ?room=
 };
 
 // The upgrade's target carries the room (?room=ID), so that a proxy in front
@@ -63,8 +63,8 @@ struct ws_endpoint {
 std::optional<ws_endpoint> parse_ws_url(const std::string& url, const std::string& room_id);
 
 struct reconnect_policy {
-    std::string url;                                    // the configured url (with ?room=)
-    bool reconnect = true;                              // client_options::reconnect
+    std::string url;       // the configured url (with ?room=)
+    bool reconnect = true; // client_options::reconnect
     std::chrono::milliseconds initial_delay{200};
     std::chrono::milliseconds max_delay{10000};
     // Redirects and "room moved" closes in a row, without a Welcome or a
@@ -77,15 +77,15 @@ struct reconnect_policy {
 // What happened, as the driver saw it.
 struct link_event {
     enum class kind {
-        start,          // connect() was called
-        opened,         // the WebSocket handshake completed
-        open_failed,    // resolving, TCP, TLS or the WebSocket handshake failed (text: why)
-        welcome,        // the Welcome to our Join arrived
-        join_refused,   // an Error answering our Join (error, text)
-        redirect,       // a Redirect answering our Join (text: its url)
-        closed,         // the open connection ended (code: close code, 0 when it dropped; text: reason)
-        timer,          // the reconnect timer fired
-        user_close,     // disconnect() or the destructor
+        start,        // connect() was called
+        opened,       // the WebSocket handshake completed
+        open_failed,  // resolving, TCP, TLS or the WebSocket handshake failed (text: why)
+        welcome,      // the Welcome to our Join arrived
+        join_refused, // an Error answering our Join (error, text)
+        redirect,     // a Redirect answering our Join (text: its url)
+        closed,       // the open connection ended (code: close code, 0 when it dropped; text: reason)
+        timer,        // the reconnect timer fired
+        user_close,   // disconnect() or the destructor
     };
     kind what = kind::start;
     std::uint16_t code = 0;
@@ -101,7 +101,10 @@ struct link_event {
         return make(kind::join_refused, 0, error, std::move(message));
     }
     static link_event redirect(std::string url) { return make(kind::redirect, 0, {}, std::move(url)); }
-    static link_event closed(std::uint16_t code, std::string reason) { return make(kind::closed, code, {}, std::move(reason)); }
+    static link_event closed(std::uint16_t code, std::string reason)
+    {
+        return make(kind::closed, code, {}, std::move(reason));
+    }
     static link_event timer() { return make(kind::timer); }
     static link_event user_close() { return make(kind::user_close); }
 
@@ -122,20 +125,20 @@ private:
 struct link_action {
     enum class kind {
         none,
-        connect,        // drop the current socket, if any, and open one to url
-        send_join,      // send the Join (with Resume once a Welcome was seen)
-        schedule,       // start the reconnect timer: delay
-        close_socket,   // close the live connection politely (after queued writes)
-        give_up,        // closed for good: report close_info{code, reason}, fail the join
-                        // and every pending request with error and message
+        connect,      // drop the current socket, if any, and open one to url
+        send_join,    // send the Join (with Resume once a Welcome was seen)
+        schedule,     // start the reconnect timer: delay
+        close_socket, // close the live connection politely (after queued writes)
+        give_up,      // closed for good: report close_info{code, reason}, fail the join
+                      // and every pending request with error and message
     };
     kind what = kind::none;
-    std::string url;                          // connect
-    std::chrono::milliseconds delay{0};       // schedule
-    std::uint16_t code = 0;                   // give_up
-    std::string reason;                       // give_up: the close reason
-    std::string message;                      // give_up: why requests fail, for people
-    pb::ErrorCode error = pb::ERROR_CODE_UNSPECIFIED;   // give_up
+    std::string url;                                  // connect
+    std::chrono::milliseconds delay{0};               // schedule
+    std::uint16_t code = 0;                           // give_up
+    std::string reason;                               // give_up: the close reason
+    std::string message;                              // give_up: why requests fail, for people
+    pb::ErrorCode error = pb::ERROR_CODE_UNSPECIFIED; // give_up
 
     static link_action none() { return {}; }
     static link_action connect(std::string url)
@@ -218,8 +221,8 @@ private:
     connection_state public_ = connection_state::connecting;
     std::string endpoint_;
     bool ever_joined_ = false;
-    int attempt_ = 0;   // reconnect attempts since the last Welcome
-    int hops_ = 0;      // redirects and "room moved" closes since the last Welcome or backoff
+    int attempt_ = 0; // reconnect attempts since the last Welcome
+    int hops_ = 0;    // redirects and "room moved" closes since the last Welcome or backoff
 };
 
 } // namespace maptable::detail

@@ -4,10 +4,7 @@
 
 namespace maptable::detail {
 
-request_ids::request_ids(std::int64_t now_ms)
-    : next_(static_cast<std::uint64_t>(now_ms) << 10)
-{
-}
+request_ids::request_ids(std::int64_t now_ms) : next_(static_cast<std::uint64_t>(now_ms) << 10) {}
 
 error_verdict verdict_for(pb::ErrorCode code, bool will_resume)
 {

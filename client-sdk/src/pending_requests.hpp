@@ -40,9 +40,9 @@ private:
 
 // What to do with a request the server answered with an Error.
 enum class error_verdict {
-    unknown,   // not one of ours (or answered already): the error is for the application
-    keep,      // nothing was applied and the connection will come back: resend after the resume
-    fail,      // the request is refused: complete it with the error
+    unknown, // not one of ours (or answered already): the error is for the application
+    keep,    // nothing was applied and the connection will come back: resend after the resume
+    fail,    // the request is refused: complete it with the error
 };
 
 // ROOM_UNAVAILABLE means the room is closing (server shutdown, the node
@@ -54,10 +54,7 @@ template <class Completion>
 class pending_requests {
 public:
     // capacity: at most this many unanswered at once (client_options::max_pending).
-    explicit pending_requests(std::size_t capacity)
-        : capacity_(capacity)
-    {
-    }
+    explicit pending_requests(std::size_t capacity) : capacity_(capacity) {}
 
     // False, leaving done with the caller, when capacity requests are
     // unanswered already.
@@ -136,11 +133,11 @@ public:
 
 private:
     struct entry {
-        std::string bytes;   // the serialised ClientMessage, its request id inside
+        std::string bytes; // the serialised ClientMessage, its request id inside
         Completion done;
     };
     std::size_t capacity_;
-    std::map<std::uint64_t, entry> entries_;   // by request id: the order issued
+    std::map<std::uint64_t, entry> entries_; // by request id: the order issued
 };
 
 } // namespace maptable::detail

@@ -25,40 +25,42 @@ class basic_transport final : public ws_transport {
 public:
     static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
-    basic_transport(asio::io_context& io, asio::ssl::context* tls)
-        : ws_(make_stream(io, tls))
-    {
-    }
+    basic_transport(asio::io_context& io, asio::ssl::context* tls) : ws_(make_stream(io, tls)) {}
 
     void async_open(const tcp::resolver::results_type& endpoints, const std::string& host, const std::string& port,
                     const std::string& path, std::size_t max_message_bytes, done handler) override
     {
         auto& tcp_layer = beast::get_lowest_layer(ws_);
         tcp_layer.expires_after(std::chrono::seconds(30));
-        tcp_layer.async_connect(endpoints, [this, host, port, path, max_message_bytes,
-                                            handler = std::move(handler)](beast::error_code ec, tcp::endpoint) mutable {
+        tcp_layer.async_connect(endpoints,
+                                [this, host, port, path, max_message_bytes,
+                                 handler = std::move(handler)](beast::error_code ec, tcp::endpoint) mutable {
             if (ec)
                 return handler(ec);
             beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
             if constexpr (is_tls) {
                 // SNI, and the certificate must name the host we asked for.
                 if (!SSL_set_tlsext_host_name(ws_.next_layer().native_handle(), host.c_str()))
-                    return handler(beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()));
+                    return handler(
+                        beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()));
                 ws_.next_layer().set_verify_callback(asio::ssl::host_name_verification(host));
-                ws_.next_layer().async_handshake(
-                    asio::ssl::stream_base::client,
-                    [this, host, port, path, max_message_bytes, handler = std::move(handler)](beast::error_code ec) mutable {
-                        if (ec)
-                            return handler(ec);
-                        websocket_handshake(host, port, path, max_message_bytes, std::move(handler));
-                    });
+                ws_.next_layer().async_handshake(asio::ssl::stream_base::client,
+                                                 [this, host, port, path, max_message_bytes,
+                                                  handler = std::move(handler)](beast::error_code ec) mutable {
+                    if (ec)
+                        return handler(ec);
+                    websocket_handshake(host, port, path, max_message_bytes, std::move(handler));
+                });
             } else {
                 websocket_handshake(host, port, path, max_message_bytes, std::move(handler));
             }
         });
     }
 
-    void async_read(beast::flat_buffer& buffer, io_done handler) override { ws_.async_read(buffer, std::move(handler)); }
+    void async_read(beast::flat_buffer& buffer, io_done handler) override
+    {
+        ws_.async_read(buffer, std::move(handler));
+    }
 
     void async_write(asio::const_buffer bytes, io_done handler) override { ws_.async_write(bytes, std::move(handler)); }
 

@@ -8,8 +8,8 @@
 #include <maptable/client.hpp>
 #include <model/geojson.hpp>
 
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -29,8 +29,11 @@ bool parse(int argc, char** argv, arguments& a)
 {
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
-        std::string* target = flag == "--url" ? &a.url : flag == "--room" ? &a.room
-                            : flag == "--token" ? &a.token : flag == "--out" ? &a.out : nullptr;
+        std::string* target = flag == "--url" ? &a.url
+            : flag == "--room"                ? &a.room
+            : flag == "--token"               ? &a.token
+            : flag == "--out"                 ? &a.out
+                                              : nullptr;
         if (!target) {
             std::cerr << "embed-sdk: unknown option " << flag << "\n";
             return false;
@@ -139,8 +142,8 @@ int main(int argc, char** argv)
                         const auto& message = event.chat_posted().message();
                         std::cout << "chat " << message.author_name() << ": " << message.text() << std::endl;
                     }
-                    map_changed = map_changed || event.has_feature_added() || event.has_feature_updated()
-                                  || event.has_feature_deleted();
+                    map_changed = map_changed || event.has_feature_added() || event.has_feature_updated() ||
+                        event.has_feature_deleted();
                 }
                 // The replica has already applied these events (and maybe later ones).
                 if (map_changed) {

@@ -60,7 +60,6 @@ json::array exterior_ring(const pb::Geometry& geometry)
     return out;
 }
 
-
 json::object feature_of(const pb::Feature& f)
 {
     return json::object{
@@ -111,7 +110,7 @@ void write(std::string& out, const json::value& v)
             if (!first)
                 out += ',';
             first = false;
-            out += json::serialize(json::string_view(key));  // Boost.JSON's string escaping
+            out += json::serialize(json::string_view(key)); // Boost.JSON's string escaping
             out += ':';
             write(out, member);
         }
@@ -130,9 +129,8 @@ void write(std::string& out, const json::value& v)
         out += ']';
         return;
     }
-    case json::kind::double_:
-        return write_double(out, v.get_double());
-    default:  // strings, integers, bools and null: Boost.JSON writes those as anyone would
+    case json::kind::double_: return write_double(out, v.get_double());
+    default: // strings, integers, bools and null: Boost.JSON writes those as anyone would
         out += json::serialize(v);
         return;
     }
@@ -167,15 +165,14 @@ json::value geojson_geometry(const pb::Geometry& geometry)
     case pb::FEATURE_KIND_AREA:
         if (positions.size() < 3)
             return nullptr;
-    {
-        // Built step by step: a braced json::array{ring} is a copy of the ring
-        // with some compilers (clang) and a one-element array with others.
-        json::array rings;
-        rings.emplace_back(exterior_ring(geometry));
-        return json::object{{"type", "Polygon"}, {"coordinates", std::move(rings)}};
-    }
-    default:
-        return nullptr;
+        {
+            // Built step by step: a braced json::array{ring} is a copy of the ring
+            // with some compilers (clang) and a one-element array with others.
+            json::array rings;
+            rings.emplace_back(exterior_ring(geometry));
+            return json::object{{"type", "Polygon"}, {"coordinates", std::move(rings)}};
+        }
+    default: return nullptr;
     }
 }
 
@@ -190,16 +187,16 @@ const char* kind_name(pb::FeatureKind kind)
     }
 }
 
-
 std::string to_geojson(const room_state& state)
 {
     json::array features;
-    for (const auto& [id, feature] : state.features())  // a std::map: already in id order
+    for (const auto& [id, feature] : state.features()) // a std::map: already in id order
         features.push_back(feature_of(feature));
 
     const json::value collection = json::object{
         {"type", "FeatureCollection"},
-        {"maptable", json::object{{"room_id", state.info().id()}, {"title", state.info().title()}, {"seq", state.seq()}}},
+        {"maptable",
+         json::object{{"room_id", state.info().id()}, {"title", state.info().title()}, {"seq", state.seq()}}},
         {"features", std::move(features)},
     };
     std::string out;

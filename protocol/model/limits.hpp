@@ -10,16 +10,17 @@
 namespace maptable::model {
 
 struct content_limits {
-    std::size_t max_feature_id_bytes = 64;      // ids are names, not payloads
-    std::size_t max_positions = 2000;           // a detailed district outline fits, and so does the frame (2000 x 20 bytes < 64 KiB)
-    std::size_t max_title_chars = 200;          // a title is a line on a label
-    std::size_t max_description_chars = 5000;   // a few paragraphs of notes
-    std::size_t max_short_text_chars = 64;      // category, layer
-    std::size_t max_chat_chars = 4000;          // a long chat message, not a document
-    std::size_t recent_chat = 200;              // chat kept in the state (older comes from history)
-    std::uint32_t max_history_page = 200;       // chat messages per history request
+    std::size_t max_feature_id_bytes = 64; // ids are names, not payloads
+    std::size_t max_positions =
+        2000; // a detailed district outline fits, and so does the frame (2000 x 20 bytes < 64 KiB)
+    std::size_t max_title_chars = 200;        // a title is a line on a label
+    std::size_t max_description_chars = 5000; // a few paragraphs of notes
+    std::size_t max_short_text_chars = 64;    // category, layer
+    std::size_t max_chat_chars = 4000;        // a long chat message, not a document
+    std::size_t recent_chat = 200;            // chat kept in the state (older comes from history)
+    std::uint32_t max_history_page = 200;     // chat messages per history request
     std::uint32_t default_history_page = 50;
-    double max_zoom = 24;                       // deeper than any tile server serves
+    double max_zoom = 24; // deeper than any tile server serves
 };
 
 // The limits in force. One set for the whole process: validation must give

@@ -85,7 +85,8 @@ bool is_language_tag(std::string_view s)
         const auto part = s.substr(start, end - start);
         const bool letters = std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isalpha(c); });
         const bool alnum = std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isalnum(c); });
-        if (first ? !(letters && part.size() >= 2 && part.size() <= 3) : !(alnum && part.size() >= 2 && part.size() <= 8))
+        if (first ? !(letters && part.size() >= 2 && part.size() <= 3)
+                  : !(alnum && part.size() >= 2 && part.size() <= 8))
             return false;
         first = false;
         if (end == s.size())
@@ -116,7 +117,8 @@ problem check_period(std::string_view starts_on, std::string_view ends_on)
 {
     // Dates of the same form compare as strings.
     if (!starts_on.empty() && !ends_on.empty() && ends_on < starts_on)
-        return invalid("the network ends (" + std::string(ends_on) + ") before it starts (" + std::string(starts_on) + ")");
+        return invalid("the network ends (" + std::string(ends_on) + ") before it starts (" + std::string(starts_on) +
+                       ")");
     return std::nullopt;
 }
 
@@ -124,28 +126,25 @@ problem check_network(const pb::Network& n, const std::string& id)
 {
     if (n.id() != id)
         return invalid("the network's id must be " + rules::quote_short(id) + ", got " + rules::quote_short(n.id()));
-    return rules::first_problem([&] { return check_plain_id("a network id", n.id()); },
-                                [&] { return check_title("the title", n.title()); },
-                                [&] { return rules::check_text("the theme", n.theme(), theme_chars); },
-                                [&] { return check_languages(n.languages()); },
-                                [&] { return check_date("starts_on", n.starts_on()); },
-                                [&] { return check_date("ends_on", n.ends_on()); },
-                                [&] { return check_period(n.starts_on(), n.ends_on()); },
-                                [&] { return check_members_elsewhere(n.members_elsewhere()); });
+    return rules::first_problem(
+        [&] { return check_plain_id("a network id", n.id()); }, [&] { return check_title("the title", n.title()); },
+        [&] { return rules::check_text("the theme", n.theme(), theme_chars); },
+        [&] { return check_languages(n.languages()); }, [&] { return check_date("starts_on", n.starts_on()); },
+        [&] { return check_date("ends_on", n.ends_on()); }, [&] { return check_period(n.starts_on(), n.ends_on()); },
+        [&] { return check_members_elsewhere(n.members_elsewhere()); });
 }
 
 problem check_city(const pb::City& c)
 {
-    const bool country = c.country().size() == 2 && std::all_of(c.country().begin(), c.country().end(), [](char ch) {
-                             return ch >= 'A' && ch <= 'Z';
-                         });
+    const bool country = c.country().size() == 2 &&
+        std::all_of(c.country().begin(), c.country().end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
     return rules::first_problem(
         [&] { return check_plain_id("a city id", c.id()); },
         [&] { return rules::check_message_text("the city's name", c.name(), city_name_chars); },
         [&] {
-            return country ? problem{}
-                           : invalid("a country is its ISO 3166 code in capitals (DE, PT, BR), got " +
-                                     rules::quote_short(c.country()));
+        return country ? problem{}
+                       : invalid("a country is its ISO 3166 code in capitals (DE, PT, BR), got " +
+                                 rules::quote_short(c.country()));
         },
         [&] { return c.has_position() ? check_position(c.position()) : invalid("a city needs its position"); },
         [&] { return rules::check_text("the living lab's title", c.living_lab_title(), title_chars); });
@@ -158,9 +157,8 @@ bool is_time_zone(std::string_view s)
         return true;
     if (s.empty() || s.size() > 64 || s.find('/') == std::string_view::npos || s.front() == '/' || s.back() == '/')
         return false;
-    return std::all_of(s.begin(), s.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '/' || c == '_' || c == '+' || c == '-';
-    });
+    return std::all_of(s.begin(), s.end(),
+                       [](unsigned char c) { return std::isalnum(c) || c == '/' || c == '_' || c == '+' || c == '-'; });
 }
 
 problem check_session(const pb::PlannedSession& s)
@@ -171,7 +169,8 @@ problem check_session(const pb::PlannedSession& s)
     if (s.ends_ms() - s.starts_ms() > week_ms)
         return invalid("a planned session lasts at most 7 days");
     if (!is_time_zone(s.time_zone()))
-        return invalid("a time zone is an IANA name such as Europe/Lisbon or UTC, got " + rules::quote_short(s.time_zone()));
+        return invalid("a time zone is an IANA name such as Europe/Lisbon or UTC, got " +
+                       rules::quote_short(s.time_zone()));
     if (static_cast<std::size_t>(s.agenda_size()) > limits_of_networks().agenda_points)
         return invalid("an agenda has at most " + std::to_string(limits_of_networks().agenda_points) + " points");
     for (const auto& point : s.agenda())
@@ -185,7 +184,7 @@ problem check_session(const pb::PlannedSession& s)
 problem check_patch(const pb::NetworkPatch& p, const pb::Network& current)
 {
     const bool empty = !p.has_title() && !p.has_theme() && !p.set_languages() && !p.has_starts_on() &&
-                       !p.has_ends_on() && !p.has_members_elsewhere();
+        !p.has_ends_on() && !p.has_members_elsewhere();
     if (empty)
         return reject(pb::ERROR_CODE_EMPTY_PATCH, "the change sets nothing");
     const std::string starts = p.has_starts_on() ? p.starts_on() : current.starts_on();
@@ -236,7 +235,8 @@ network_validation network_state::validate(pb::NetworkEvent change, const std::s
     case Body::kCityAdded: {
         const auto& city = change.city_added().city();
         if (cities_.contains(city.id()))
-            found = reject(pb::ERROR_CODE_CITY_EXISTS, "the city " + rules::quote_short(city.id()) + " is in the network already");
+            found = reject(pb::ERROR_CODE_CITY_EXISTS,
+                           "the city " + rules::quote_short(city.id()) + " is in the network already");
         else if (cities_.size() >= limits_of_networks().cities)
             found = invalid("a network has at most " + std::to_string(limits_of_networks().cities) + " cities");
         else
@@ -246,14 +246,16 @@ network_validation network_state::validate(pb::NetworkEvent change, const std::s
     case Body::kCityUpdated: {
         const auto& city = change.city_updated().city();
         found = cities_.contains(city.id())
-                    ? check_city(city)
-                    : reject(pb::ERROR_CODE_CITY_NOT_FOUND, "there is no city " + rules::quote_short(city.id()) + " in the network");
+            ? check_city(city)
+            : reject(pb::ERROR_CODE_CITY_NOT_FOUND,
+                     "there is no city " + rules::quote_short(city.id()) + " in the network");
         break;
     }
     case Body::kCityRemoved: {
         const auto& city_id = change.city_removed().city_id();
         if (!cities_.contains(city_id))
-            found = reject(pb::ERROR_CODE_CITY_NOT_FOUND, "there is no city " + rules::quote_short(city_id) + " in the network");
+            found = reject(pb::ERROR_CODE_CITY_NOT_FOUND,
+                           "there is no city " + rules::quote_short(city_id) + " in the network");
         break;
     }
     case Body::kSessionPlanned: {
@@ -316,7 +318,7 @@ void network_state::apply(const pb::NetworkEvent& event)
         sessions_[event.session_planned().session().id()] = event.session_planned().session();
         break;
     case Body::kSessionCancelled: sessions_.erase(event.session_cancelled().session_id()); break;
-    case Body::BODY_NOT_SET: break;  // a kind this version does not know: the seq advances
+    case Body::BODY_NOT_SET: break; // a kind this version does not know: the seq advances
     }
     seq_ = event.seq();
 }
@@ -331,9 +333,8 @@ pb::NetworkState network_state::to_proto() const
     std::vector<const pb::PlannedSession*> ordered;
     for (const auto& [id, session] : sessions_)
         ordered.push_back(&session);
-    std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
-        return a->starts_ms() < b->starts_ms();
-    });
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const auto* a, const auto* b) { return a->starts_ms() < b->starts_ms(); });
     for (const auto* session : ordered)
         *out.add_sessions() = *session;
     return out;
@@ -344,11 +345,10 @@ std::variant<pb::Role, rejection> role_in_room(const network_member& who, const 
 {
     if (room.network_id.empty() || room.network_id != who.network_id || network.id() != who.network_id)
         return rejection{pb::ERROR_CODE_TOKEN_WRONG_NETWORK,
-                         room.network_id.empty()
-                             ? "this invitation is for the rooms of network " + who.network_id +
-                                   "; this room belongs to no network"
-                             : "this invitation is for the rooms of network " + who.network_id +
-                                   "; this room belongs to network " + room.network_id};
+                         room.network_id.empty() ? "this invitation is for the rooms of network " + who.network_id +
+                                 "; this room belongs to no network"
+                                                 : "this invitation is for the rooms of network " + who.network_id +
+                                 "; this room belongs to network " + room.network_id};
     if (!network.exists())
         return rejection{pb::ERROR_CODE_NETWORK_NOT_FOUND, "there is no network " + who.network_id};
     if (!who.city_id.empty() && network.find_city(who.city_id) == nullptr)
@@ -362,10 +362,10 @@ std::variant<pb::Role, rejection> role_in_room(const network_member& who, const 
             return pb::ROLE_PARTICIPANT;
         if (room.kind == pb::ROOM_KIND_LIVING_LAB && room.city_id == who.city_id)
             return pb::ROLE_PARTICIPANT;
-        return network.network().members_elsewhere() == pb::ROLE_PARTICIPANT ? pb::ROLE_PARTICIPANT
-                                                                             : pb::ROLE_OBSERVER;
+        return network.network().members_elsewhere() == pb::ROLE_PARTICIPANT ? pb::ROLE_PARTICIPANT : pb::ROLE_OBSERVER;
     default:
-        return rejection{pb::ERROR_CODE_TOKEN_INVALID, "a network invitation's role is facilitator, participant or observer"};
+        return rejection{pb::ERROR_CODE_TOKEN_INVALID,
+                         "a network invitation's role is facilitator, participant or observer"};
     }
 }
 

@@ -68,15 +68,15 @@ const network_limits& limits_of_networks();
 // Who a network invitation names (its token's claims).
 struct network_member {
     std::string network_id;
-    std::string city_id;           // empty: of no city (a network facilitator, an invited expert)
+    std::string city_id; // empty: of no city (a network facilitator, an invited expert)
     pb::Role role = pb::ROLE_PARTICIPANT;
 };
 
 // Where a room stands in its network (its RoomInfo).
 struct room_place {
-    std::string network_id;        // empty: in no network
+    std::string network_id; // empty: in no network
     pb::RoomKind kind = pb::ROOM_KIND_UNSPECIFIED;
-    std::string city_id;           // the living lab's city
+    std::string city_id; // the living lab's city
 };
 
 // The role a network invitation gives in one room of that network:

@@ -189,7 +189,8 @@ validation room_state::validate(const pb::ClientMessage& command, const actor& w
     if (!produces_event(command)) {
         const char* name = command_name(command.body_case());
         if (!name)
-            return reject(pb::ERROR_CODE_UNKNOWN_COMMAND, "the message carries no command (an empty or unknown body), so it is not an event command");
+            return reject(pb::ERROR_CODE_UNKNOWN_COMMAND,
+                          "the message carries no command (an empty or unknown body), so it is not an event command");
         return reject(pb::ERROR_CODE_UNKNOWN_COMMAND,
                       std::string(name) + " is not an event command: the session answers it, not the room state");
     }
@@ -238,9 +239,7 @@ validation room_state::validate(const pb::ClientMessage& command, const actor& w
     case M::kCloseVote: problem = rules::validate_vote_command(data_, command, who, event); break;
     case M::kStartSession:
     case M::kEndSession: problem = rules::validate_session_command(data_, command, who, event); break;
-    default:
-        problem = reject(pb::ERROR_CODE_UNKNOWN_COMMAND, "this command is not handled by the room state");
-        break;
+    default: problem = reject(pb::ERROR_CODE_UNKNOWN_COMMAND, "this command is not handled by the room state"); break;
     }
     if (problem)
         return *std::move(problem);

@@ -67,21 +67,21 @@ const char* command_name(pb::ClientMessage::BodyCase body);
 struct room_data {
     pb::RoomInfo info;
     std::uint64_t seq = 0;
-    std::map<std::string, pb::Feature> features;     // by id: canonical order
-    std::deque<pb::ChatMessage> recent_chat;          // the newest limits().recent_chat, oldest first
+    std::map<std::string, pb::Feature> features; // by id: canonical order
+    std::deque<pb::ChatMessage> recent_chat;     // the newest limits().recent_chat, oldest first
     pb::RoomSettings settings;
     std::set<std::string> muted;
     std::set<std::string> removed;
-    std::map<std::string, pb::Thread> threads;        // by id
+    std::map<std::string, pb::Thread> threads; // by id
     std::vector<pb::AgendaStep> agenda;
     std::string current_step;
     pb::Timer timer;
     pb::FollowState follow;
     std::string spotlight_feature_id;
-    std::deque<pb::RaisedHand> hands;                 // the queue
+    std::deque<pb::RaisedHand> hands; // the queue
     pb::RaisedHand speaking;
-    std::map<std::string, pb::VoteRound> votes;       // by id
-    std::vector<pb::Session> sessions;                // by id (= seq), oldest first
+    std::map<std::string, pb::VoteRound> votes; // by id
+    std::vector<pb::Session> sessions;          // by id (= seq), oldest first
     std::uint64_t current_session = 0;
     bool archived = false;
 };
@@ -113,7 +113,7 @@ public:
     const std::map<std::string, pb::Feature>& features() const { return data_.features; }
     const std::deque<pb::ChatMessage>& recent_chat() const { return data_.recent_chat; }
     const pb::Feature* find_feature(const std::string& id) const;
-    const pb::ChatMessage* find_chat(std::uint64_t seq) const;   // among the recent chat
+    const pb::ChatMessage* find_chat(std::uint64_t seq) const; // among the recent chat
     const pb::Thread* find_thread(const std::string& id) const;
     const pb::VoteRound* find_vote(const std::string& id) const;
 

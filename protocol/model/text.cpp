@@ -39,22 +39,22 @@ decoded decode_one(std::string_view s)
         length = 3;
         value = b0 & 0x0F;
         if (b0 == 0xE0)
-            second_min = 0xA0;   // below is an overlong of a 2-byte sequence
+            second_min = 0xA0; // below is an overlong of a 2-byte sequence
         if (b0 == 0xED)
-            second_max = 0x9F;   // above are the surrogates U+D800..U+DFFF
+            second_max = 0x9F; // above are the surrogates U+D800..U+DFFF
     } else if (b0 >= 0xF0 && b0 <= 0xF4) {
         length = 4;
         value = b0 & 0x07;
         if (b0 == 0xF0)
-            second_min = 0x90;   // below is an overlong of a 3-byte sequence
+            second_min = 0x90; // below is an overlong of a 3-byte sequence
         if (b0 == 0xF4)
-            second_max = 0x8F;   // above is beyond U+10FFFF
+            second_max = 0x8F; // above is beyond U+10FFFF
     } else {
-        return {};               // a continuation byte, C0/C1 (overlong) or F5..FF
+        return {}; // a continuation byte, C0/C1 (overlong) or F5..FF
     }
 
     if (s.size() < length)
-        return {};               // truncated
+        return {}; // truncated
     for (std::size_t i = 1; i < length; ++i) {
         const std::uint8_t b = byte(i);
         const std::uint8_t min = i == 1 ? second_min : 0x80;
@@ -72,13 +72,23 @@ decoded decode_one(std::string_view s)
 bool is_space(char32_t c)
 {
     switch (c) {
-    case 0x0009: case 0x000A: case 0x000B: case 0x000C: case 0x000D:
-    case 0x0020: case 0x0085: case 0x00A0: case 0x1680:
-    case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
-    case 0x200B: case 0xFEFF:
-        return true;
-    default:
-        return c >= 0x2000 && c <= 0x200A;
+    case 0x0009:
+    case 0x000A:
+    case 0x000B:
+    case 0x000C:
+    case 0x000D:
+    case 0x0020:
+    case 0x0085:
+    case 0x00A0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
+    case 0x200B:
+    case 0xFEFF: return true;
+    default: return c >= 0x2000 && c <= 0x200A;
     }
 }
 
@@ -111,7 +121,7 @@ bool is_blank(std::string_view s)
     while (!s.empty()) {
         const decoded d = decode_one(s);
         if (d.bytes == 0 || !is_space(d.code_point))
-            return false;   // ill-formed bytes are something, not white space
+            return false; // ill-formed bytes are something, not white space
         s.remove_prefix(d.bytes);
     }
     return true;

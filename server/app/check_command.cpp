@@ -22,27 +22,33 @@ namespace {
 // damaged page can hold hundreds of events.
 constexpr std::size_t problems_listed_per_room = 20;
 
-std::string check_event(std::string_view bytes, std::uint64_t seq) {
+std::string check_event(std::string_view bytes, std::uint64_t seq)
+{
     maptable::v1::Event event;
-    if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return "does not decode";
-    if (event.seq() != seq) return "says it is seq " + std::to_string(event.seq());
+    if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+        return "does not decode";
+    if (event.seq() != seq)
+        return "says it is seq " + std::to_string(event.seq());
     return {};
 }
 
-std::string check_snapshot(std::string_view bytes, std::uint64_t) {
+std::string check_snapshot(std::string_view bytes, std::uint64_t)
+{
     maptable::v1::RoomState state;
-    if (!state.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return "does not decode";
+    if (!state.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+        return "does not decode";
     return {};
 }
 
 } // namespace
 
-int run_check_command(int argc, char** argv) {
+int run_check_command(int argc, char** argv)
+{
     std::string data_dir = "./data";
     std::string store_url;
     po::options_description options("Options");
-    options.add_options()("help,h", "print this help")(
-        "data-dir", po::value(&data_dir)->default_value(data_dir), "the server's data dir")(
+    options.add_options()("help,h", "print this help")("data-dir", po::value(&data_dir)->default_value(data_dir),
+                                                       "the server's data dir")(
         "store", po::value(&store_url),
         "a postgresql:// URL: check the event log in that database instead of <data-dir>/maptable.db "
         "(also MAPTABLE_STORE, so a node's environment file serves)");
@@ -50,9 +56,9 @@ int run_check_command(int argc, char** argv) {
         po::variables_map vm;
         po::store(po::parse_command_line(argc, argv, options), vm);
         // The store URL carries a password: the environment keeps it out of ps.
-        po::store(po::parse_environment(options,
-                                        [](const std::string& v) { return v == "MAPTABLE_STORE" ? "store" : ""; }),
-                  vm);
+        po::store(
+            po::parse_environment(options, [](const std::string& v) { return v == "MAPTABLE_STORE" ? "store" : ""; }),
+            vm);
         po::notify(vm);
         if (vm.count("help")) {
             std::cout << "Usage: maptable-server check [--data-dir D | --store postgresql://...]\n"
@@ -74,7 +80,8 @@ int run_check_command(int argc, char** argv) {
 
     const bool postgres = !store_url.empty();
     // What the output calls the log: never the URL, which may hold a password.
-    const auto path = postgres ? "postgresql " + store::describe_postgres_url(store_url) : store::database_path(data_dir);
+    const auto path =
+        postgres ? "postgresql " + store::describe_postgres_url(store_url) : store::database_path(data_dir);
     std::error_code ec;
     if (!postgres && !std::filesystem::exists(path, ec)) {
         std::cerr << "maptable-server check: no event log at " << path << "\n";
@@ -98,7 +105,8 @@ int run_check_command(int argc, char** argv) {
             std::cout << "no events";
         else
             std::cout << room.events << " events, seq " << room.first_seq << ".." << room.last_seq;
-        if (room.snapshot_seq > 0) std::cout << ", snapshot at seq " << room.snapshot_seq;
+        if (room.snapshot_seq > 0)
+            std::cout << ", snapshot at seq " << room.snapshot_seq;
         if (room.problems.empty()) {
             std::cout << ": ok\n";
             continue;
@@ -110,7 +118,8 @@ int run_check_command(int argc, char** argv) {
         if (room.problems.size() > problems_listed_per_room)
             std::cout << "  ... and " << room.problems.size() - problems_listed_per_room << " more\n";
     }
-    for (const auto& problem : report.problems) std::cout << (postgres ? "database: " : "file: ") << problem << "\n";
+    for (const auto& problem : report.problems)
+        std::cout << (postgres ? "database: " : "file: ") << problem << "\n";
     if (!report.checksums)
         std::cout << "note: " << path << " is from before checksums; start the server once to add them\n";
 
@@ -120,10 +129,12 @@ int run_check_command(int argc, char** argv) {
         return 0;
     }
     std::cout << bad_rooms << (bad_rooms == 1 ? " room" : " rooms") << " with problems"
-              << (report.problems.empty() ? "" : postgres ? ", and the database's own structure is damaged"
-                                                          : ", and the file's own structure is damaged")
-              << (postgres ? ". Restore the database from a backup (then run maptable-server reset-epochs --store ...)\n"
-                           : ". Restore maptable.db from a backup (then run maptable-server reset-epochs)\n");
+              << (report.problems.empty() ? ""
+                      : postgres          ? ", and the database's own structure is damaged"
+                                          : ", and the file's own structure is damaged")
+              << (postgres
+                      ? ". Restore the database from a backup (then run maptable-server reset-epochs --store ...)\n"
+                      : ". Restore maptable.db from a backup (then run maptable-server reset-epochs)\n");
     return 1;
 }
 

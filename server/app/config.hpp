@@ -20,28 +20,28 @@ enum class thread_model { per_core, shared };
 
 struct server_config {
     std::string listen_address = "127.0.0.1";
-    unsigned short port = 8080;             // 0 = any free port (printed at start-up)
+    unsigned short port = 8080; // 0 = any free port (printed at start-up)
     std::string data_dir = "./data";
     // Where the event log lives: empty = the SQLite file <data_dir>/maptable.db
     // (the embedded default); a postgresql:// or postgres:// URL = that
     // PostgreSQL database (the data dir then holds only the secret). A secret
     // inside the URL: never log this value, log describe_postgres_url's.
     std::string store;
-    std::string secret;                     // token secret; empty = read or create <data_dir>/secret
+    std::string secret; // token secret; empty = read or create <data_dir>/secret
     std::string issuer;
     std::string audience;
-    unsigned threads = 0;                   // 0 = one per core
+    unsigned threads = 0; // 0 = one per core
     thread_model threading = thread_model::per_core;
     store::durability durability = store::durability::full;
-    bool init = false;                      // start on a new (or another) database although the marker names one
+    bool init = false; // start on a new (or another) database although the marker names one
     std::string log_level = "info";
-    std::string tls_cert;                   // PEM certificate chain; with tls_key: https:// and wss:// only
-    std::string tls_key;                    // PEM private key
+    std::string tls_cert;                     // PEM certificate chain; with tls_key: https:// and wss:// only
+    std::string tls_key;                      // PEM private key
     std::vector<std::string> allowed_origins; // browser origins that may connect; empty = same origin only
-    std::string admin_key;                  // bearer key of the admin HTTP API; empty = API disabled (404)
-    std::string public_url;                 // base of invitation links; empty = http(s)://<listen address>:<port>
-    std::string web_root;                   // the built browser app (web/dist) served at /; see default_web_root()
-    std::string tile_url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";  // the app's map tiles; empty = none
+    std::string admin_key;                    // bearer key of the admin HTTP API; empty = API disabled (404)
+    std::string public_url;                   // base of invitation links; empty = http(s)://<listen address>:<port>
+    std::string web_root;                     // the built browser app (web/dist) served at /; see default_web_root()
+    std::string tile_url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"; // the app's map tiles; empty = none
     std::string tile_attribution =
         "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors";
     // Further base maps a facilitator may choose for a room, each
@@ -68,7 +68,7 @@ struct token_request {
     std::string room;
     std::string name;
     std::string role = "participant";
-    std::string subject;                    // empty = derived
+    std::string subject; // empty = derived
     long long ttl_seconds = 7 * 24 * 3600;
     std::string data_dir = "./data";
     std::string secret;

@@ -93,7 +93,8 @@ std::optional<std::string> token_of(const toml::node& node, kind k)
         return std::nullopt;
     case toml::node_type::integer: {
         const auto value = node.as_integer()->get();
-        if (k == kind::signed_integer || k == kind::real || k == kind::other || (k == kind::unsigned_integer && value >= 0))
+        if (k == kind::signed_integer || k == kind::real || k == kind::other ||
+            (k == kind::unsigned_integer && value >= 0))
             return std::to_string(value);
         return std::nullopt;
     }
@@ -109,8 +110,7 @@ std::optional<std::string> token_of(const toml::node& node, kind k)
         if (k == kind::boolean || k == kind::other)
             return node.as_boolean()->get() ? "true" : "false";
         return std::nullopt;
-    default:
-        return std::nullopt;
+    default: return std::nullopt;
     }
 }
 
@@ -152,8 +152,9 @@ po::parsed_options parse_config_file(const std::string& path, const po::options_
             error.fail(where, key, "can only be given on the command line (--" + key + ")");
         const po::option_description* description = options.find_nothrow(key, false);
         if (description == nullptr)
-            error.fail(where, key, "unknown setting: the keys are the flag names of maptable-server --help, "
-                                   "without the dashes");
+            error.fail(where, key,
+                       "unknown setting: the keys are the flag names of maptable-server --help, "
+                       "without the dashes");
         const auto& semantic = *description->semantic();
         const kind k = kind_of(semantic);
 

@@ -19,17 +19,19 @@ int run_reset_epochs_command(int argc, char** argv)
     std::string data_dir = "./data";
     std::string store_url;
     po::options_description options("Options");
-    options.add_options()("help,h", "print this help")(
-        "data-dir", po::value(&data_dir)->default_value(data_dir), "the server's data dir")(
-        "store", po::value(&store_url), "a postgresql:// URL: rotate the epochs there instead of in <data-dir>/maptable.db");
+    options.add_options()("help,h", "print this help")("data-dir", po::value(&data_dir)->default_value(data_dir),
+                                                       "the server's data dir")(
+        "store", po::value(&store_url),
+        "a postgresql:// URL: rotate the epochs there instead of in <data-dir>/maptable.db");
     try {
         po::variables_map vm;
         po::store(po::parse_command_line(argc, argv, options), vm);
         po::notify(vm);
         if (vm.count("help")) {
-            std::cout << "Usage: maptable-server reset-epochs [--data-dir D | --store postgresql://...]\n"
-                         "Gives every room a new history epoch; run it after restoring a backup, with the server stopped.\n\n"
-                      << options;
+            std::cout
+                << "Usage: maptable-server reset-epochs [--data-dir D | --store postgresql://...]\n"
+                   "Gives every room a new history epoch; run it after restoring a backup, with the server stopped.\n\n"
+                << options;
             return 0;
         }
         if (!store_url.empty()) {

@@ -15,9 +15,7 @@
 
 namespace maptable::app {
 
-io_pool::io_pool(unsigned threads, thread_model model)
-    : model_(model)
-    , threads_(threads == 0 ? 1 : threads)
+io_pool::io_pool(unsigned threads, thread_model model) : model_(model), threads_(threads == 0 ? 1 : threads)
 {
     if (model_ == thread_model::shared) {
         contexts_.push_back(std::make_unique<boost::asio::io_context>(static_cast<int>(threads_)));

@@ -19,7 +19,8 @@ namespace po = boost::program_options;
 
 namespace maptable::app {
 
-std::string stored_room_hash(store::event_log& log, const std::string& room_id) {
+std::string stored_room_hash(store::event_log& log, const std::string& room_id)
+{
     const auto history = log.load(room_id);
     model::room_state state(room_id);
     if (history.snapshot) {
@@ -30,7 +31,8 @@ std::string stored_room_hash(store::event_log& log, const std::string& room_id) 
     }
     std::uint64_t seq = history.first_event_seq;
     for (const auto& bytes : history.events) {
-        if (seq++ <= history.snapshot_seq) continue;
+        if (seq++ <= history.snapshot_seq)
+            continue;
         model::pb::Event event;
         if (!event.ParseFromString(bytes) || !state.apply(event))
             throw std::runtime_error("room " + room_id + ": its log does not replay at seq " + std::to_string(seq - 1));
@@ -38,7 +40,8 @@ std::string stored_room_hash(store::event_log& log, const std::string& room_id) 
     return state.canonical_hash();
 }
 
-int run_migrate_store_command(int argc, char** argv) {
+int run_migrate_store_command(int argc, char** argv)
+{
     std::string from;
     std::string to;
     po::options_description options("Options");
@@ -62,7 +65,8 @@ int run_migrate_store_command(int argc, char** argv) {
         std::cerr << "maptable-server migrate-store: " << e.what() << "\nTry --help.\n";
         return 2;
     }
-    if (from.rfind("sqlite:", 0) == 0) from = from.substr(7);
+    if (from.rfind("sqlite:", 0) == 0)
+        from = from.substr(7);
     if (from.empty() || !store::is_postgres_url(to)) {
         std::cerr << "maptable-server migrate-store: give --from sqlite:DIR and --to postgresql://...\nTry --help.\n";
         return 2;
@@ -96,9 +100,9 @@ int run_migrate_store_command(int argc, char** argv) {
         }
         const auto revocations_equal = source.revocations() == target.revocations();
         if (differing > 0 || !revocations_equal) {
-            std::cerr << "maptable-server migrate-store: the copy differs from the original ("
-                      << differing << " rooms" << (revocations_equal ? "" : ", the revocations") << "); keep using "
-                      << path << " and report this\n";
+            std::cerr << "maptable-server migrate-store: the copy differs from the original (" << differing << " rooms"
+                      << (revocations_equal ? "" : ", the revocations") << "); keep using " << path
+                      << " and report this\n";
             return 1;
         }
         std::cout << "verified: all " << rooms.size() << " rooms have the same state hash in both stores\n"

@@ -27,9 +27,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <future>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,7 +48,7 @@ std::string host_name()
         return "localhost";
     return name;
 }
-}
+} // namespace
 
 int run_server(const server_config& config)
 {
@@ -57,8 +57,8 @@ int run_server(const server_config& config)
     // here, before anything else writes.
     const bool on_postgres = !config.store.empty();
     std::unique_ptr<store::event_log> log;
-    std::string db_path;             // the SQLite file; empty on PostgreSQL
-    std::string store_description;   // for the log: never a password
+    std::string db_path;           // the SQLite file; empty on PostgreSQL
+    std::string store_description; // for the log: never a password
     if (on_postgres) {
         if (config.init)
             spdlog::warn("--init guards the SQLite file in --data-dir; with --store it changes nothing");
@@ -95,9 +95,9 @@ int run_server(const server_config& config)
         open_reader = [&db_path, &config]() -> std::unique_ptr<store::event_log> {
             return std::make_unique<store::sqlite_event_log>(db_path, config.durability, store::log_access::read_only);
         };
-    auto commits = std::make_unique<store::commit_queue>(std::move(log), config.limits.max_batch_events,
-                                                         config.limits.commit_window, std::move(open_reader),
-                                                         store_readers);
+    auto commits =
+        std::make_unique<store::commit_queue>(std::move(log), config.limits.max_batch_events,
+                                              config.limits.commit_window, std::move(open_reader), store_readers);
     metrics::global().store_writable.set(1);
     // After the event log: it has set the database up (WAL mode, its tables).
     std::unique_ptr<store::room_catalog> catalog;
@@ -130,19 +130,20 @@ int run_server(const server_config& config)
                 stored.set_exception(std::current_exception());
             }
         });
-        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
+        const auto now =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         context.revocations->load(loaded.get(), now, verifier.leeway_seconds);
     }
     // Webhooks: their own threads and file (<data-dir>/webhooks.db), woken by
     // the rooms' commits; running before the first connection can register one.
     auto webhooks = std::make_unique<webhook::dispatcher>(
-        *commits, webhook::dispatcher_options{
-                      .file = std::filesystem::path(config.data_dir) / "webhooks.db",
-                      .retry = {.first_delay = std::chrono::milliseconds(config.webhook_retry_ms),
-                                .max_attempts = config.webhook_max_attempts},
-                      .timeout = std::chrono::milliseconds(config.webhook_timeout_ms),
-                      .ca_file = config.webhook_ca_file});
+        *commits,
+        webhook::dispatcher_options{.file = std::filesystem::path(config.data_dir) / "webhooks.db",
+                                    .retry = {.first_delay = std::chrono::milliseconds(config.webhook_retry_ms),
+                                              .max_attempts = config.webhook_max_attempts},
+                                    .timeout = std::chrono::milliseconds(config.webhook_timeout_ms),
+                                    .ca_file = config.webhook_ca_file});
     webhook::observe_commits(webhooks.get());
     net::install_webhooks(webhooks.get());
     webhooks->start();
@@ -159,9 +160,9 @@ int run_server(const server_config& config)
 
     const auto address = boost::asio::ip::make_address(config.listen_address);
     const net::tls_files tls{config.tls_cert, config.tls_key};
-    auto acceptor =
-        std::make_shared<net::listener>(io, [&pool] { return pool.connection_executor(); },
-                                        boost::asio::ip::tcp::endpoint(address, config.port), context, tls);
+    auto acceptor = std::make_shared<net::listener>(
+        io, [&pool] { return pool.connection_executor(); }, boost::asio::ip::tcp::endpoint(address, config.port),
+        context, tls);
     acceptor->run();
     const auto bound = acceptor->local_endpoint();
     std::string origins;
@@ -176,12 +177,10 @@ int run_server(const server_config& config)
     // Invitation links need the bound port when none was given.
     auto admin_api = std::make_shared<session::admin_api_config>();
     admin_api->catalog = catalog.get();
-    admin_api->public_url = !config.public_url.empty()
-                                ? config.public_url
-                                : std::string(acceptor->tls() ? "https://" : "http://") +
-                                      (address.is_v6() ? "[" + bound.address().to_string() + "]"
-                                                       : bound.address().to_string()) +
-                                      ":" + std::to_string(bound.port());
+    admin_api->public_url = !config.public_url.empty() ? config.public_url
+                                                       : std::string(acceptor->tls() ? "https://" : "http://") +
+            (address.is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string()) + ":" +
+            std::to_string(bound.port());
     const std::string public_url = admin_api->public_url;
     context.admin_api = std::move(admin_api);
     // Several nodes on one PostgreSQL store share its rooms by lease: this
@@ -248,14 +247,14 @@ int run_server(const server_config& config)
     // Handlers the io_contexts still hold are destroyed with it, later: they
     // must not call back into what this function is about to leave.
     connections->when_empty({});
-    work_pool.join();   // folds still running finish (their results go nowhere)
+    work_pool.join(); // folds still running finish (their results go nowhere)
     // No room commits any more and no connection asks: deliveries stop where
     // they are (their cursors resume them at the next start).
     webhook::observe_commits(nullptr);
     net::install_webhooks(nullptr);
     webhooks.reset();
-    net::enable_attachments(context, nullptr);   // closes the attachment index
-    commits.reset();  // finishes queued commits, closes the database
+    net::enable_attachments(context, nullptr); // closes the attachment index
+    commits.reset();                           // finishes queued commits, closes the database
     spdlog::info("stopped");
     return 0;
 }

@@ -6,8 +6,8 @@
 #include <openssl/rand.h>
 
 #include <chrono>
-#include <stdexcept>
 #include <iostream>
+#include <stdexcept>
 
 namespace maptable::app {
 namespace {
@@ -65,8 +65,9 @@ int run_token_command(int argc, char** argv)
         claims.role = *role;
         claims.issuer = request->issuer;
         claims.audience = request->audience;
-        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
+        const auto now =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         claims.expires_at = now + request->ttl_seconds;
         claims.token_id = random_token_id();
         std::cout << auth::mint_join_token(claims, resolve_secret(request->secret, request->data_dir)) << "\n";

@@ -18,8 +18,8 @@ mac hmac_sha256(std::string_view key, std::string_view data)
     const auto* key_bytes = key.empty() ? &no_key : reinterpret_cast<const unsigned char*>(key.data());
     mac out{};
     unsigned int length = 0;
-    if (HMAC(EVP_sha256(), key_bytes, int(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-             data.size(), out.data(), &length) == nullptr ||
+    if (HMAC(EVP_sha256(), key_bytes, int(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+             out.data(), &length) == nullptr ||
         length != out.size())
         throw std::runtime_error("ballot_id: HMAC-SHA256 failed");
     return out;
@@ -27,7 +27,7 @@ mac hmac_sha256(std::string_view key, std::string_view data)
 
 // The label keeps ballot ids apart from every other use of the secret.
 constexpr std::string_view sub_key_label = "maptable ballot id v1";
-constexpr std::size_t id_bytes = 8;   // 64 bits: no collision among the participants of any room
+constexpr std::size_t id_bytes = 8; // 64 bits: no collision among the participants of any room
 
 } // namespace
 

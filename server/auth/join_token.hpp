@@ -23,17 +23,17 @@ namespace maptable::auth {
 namespace pb = maptable::v1;
 
 struct join_claims {
-    std::string room;                 // the room it admits to; empty in a network invitation without one
-    std::string network;              // "net": a network invitation, for the rooms of this network
-    std::string city;                 // "city": the member city of a network invitation, empty for none
-    std::string subject;              // the participant id ("sub")
-    std::string name;                 // display name
+    std::string room;    // the room it admits to; empty in a network invitation without one
+    std::string network; // "net": a network invitation, for the rooms of this network
+    std::string city;    // "city": the member city of a network invitation, empty for none
+    std::string subject; // the participant id ("sub")
+    std::string name;    // display name
     pb::Role role = pb::ROLE_PARTICIPANT;
-    std::int64_t expires_at = 0;      // Unix seconds ("exp"); required
-    std::int64_t not_before = 0;      // Unix seconds ("nbf"); 0 = none
-    std::string issuer;               // "iss", empty = none
-    std::string audience;             // "aud", empty = none
-    std::string token_id;             // "jti", empty = none
+    std::int64_t expires_at = 0; // Unix seconds ("exp"); required
+    std::int64_t not_before = 0; // Unix seconds ("nbf"); 0 = none
+    std::string issuer;          // "iss", empty = none
+    std::string audience;        // "aud", empty = none
+    std::string token_id;        // "jti", empty = none
 };
 
 struct verifier_options {
@@ -44,8 +44,8 @@ struct verifier_options {
 };
 
 struct token_error {
-    pb::ErrorCode code = pb::ERROR_CODE_TOKEN_INVALID;  // TOKEN_MISSING, _INVALID, _EXPIRED, _NOT_YET_VALID
-    std::string message;                                // safe to send and log: never contains the token
+    pb::ErrorCode code = pb::ERROR_CODE_TOKEN_INVALID; // TOKEN_MISSING, _INVALID, _EXPIRED, _NOT_YET_VALID
+    std::string message;                               // safe to send and log: never contains the token
 };
 
 using verification = std::variant<join_claims, token_error>;
@@ -68,6 +68,6 @@ std::string mint_join_token(const join_claims& claims, std::string_view secret);
 
 // "facilitator" / "participant" / "observer" <-> Role.
 std::optional<pb::Role> parse_role(std::string_view name);
-std::string_view role_name(pb::Role role);  // empty for ROLE_UNSPECIFIED and unknown values
+std::string_view role_name(pb::Role role); // empty for ROLE_UNSPECIFIED and unknown values
 
 } // namespace maptable::auth

@@ -83,7 +83,7 @@ std::string features_geojson(const room_record& record, bool include_deleted)
     if (include_deleted)
         for (const auto& [id, gone] : record.deleted_features) {
             if (state.find_feature(id))
-                continue;   // added again after its deletion: the live one is shown
+                continue; // added again after its deletion: the live one is shown
             auto feature = feature_of(state, gone.feature);
             auto& properties = feature["properties"].as_object();
             properties["deleted"] = true;
@@ -98,7 +98,7 @@ std::string features_geojson(const room_record& record, bool include_deleted)
                 json::object{{"room_id", state.info().id()}, {"title", state.info().title()}, {"seq", state.seq()}}},
                {"features", std::move(features)},
            }) +
-           "\n";
+        "\n";
 }
 
 } // namespace maptable::exports

@@ -16,7 +16,16 @@ std::string inline_text(std::string_view s)
     std::string out;
     for (char c : s) {
         switch (c) {
-        case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>': case '#': case '|':
+        case '\\':
+        case '`':
+        case '*':
+        case '_':
+        case '[':
+        case ']':
+        case '<':
+        case '>':
+        case '#':
+        case '|':
         case '!':
             out += '\\';
             out += c;
@@ -79,9 +88,9 @@ void sessions(std::string& out, const room_record& r, std::uint64_t session_id)
         if (!in_session(session_id, s.id()))
             continue;
         any = true;
-        out += "- **" + inline_text(s.title().empty() ? "Session " + std::to_string(s.id()) : s.title()) + "**: " +
-               date_time(s.started_ms()) + " to " + (s.ended_ms() ? date_time(s.ended_ms()) : std::string("(running)")) +
-               "\n";
+        out += "- **" + inline_text(s.title().empty() ? "Session " + std::to_string(s.id()) : s.title()) +
+            "**: " + date_time(s.started_ms()) + " to " +
+            (s.ended_ms() ? date_time(s.ended_ms()) : std::string("(running)")) + "\n";
     }
     out += any ? "\n" : "No sessions were held.\n\n";
 }
@@ -118,9 +127,9 @@ void votes(std::string& out, const room_record& r, std::uint64_t session_id)
         any = true;
         out += "### " + inline_text(round.title().empty() ? id : round.title()) + "\n\n";
         out += "Round `" + inline_text(id) + "`, " + std::to_string(round.dots_per_person()) + " dots per person" +
-               (round.category().empty() ? "" : ", category " + inline_text(round.category())) +
-               (round.anonymous() ? ", anonymous" : "") + (round.closed() ? ", closed" : ", still open") + ".\n\n";
-        std::vector<std::pair<std::string, std::uint64_t>> tally;   // (feature id or title, dots)
+            (round.category().empty() ? "" : ", category " + inline_text(round.category())) +
+            (round.anonymous() ? ", anonymous" : "") + (round.closed() ? ", closed" : ", still open") + ".\n\n";
+        std::vector<std::pair<std::string, std::uint64_t>> tally; // (feature id or title, dots)
         if (round.closed()) {
             for (const auto& t : round.results())
                 tally.emplace_back(feature_name(r, t.feature_id(), t.title()), t.dots());
@@ -129,7 +138,8 @@ void votes(std::string& out, const room_record& r, std::uint64_t session_id)
             for (const auto& b : round.ballots())
                 dots[b.feature_id()] += b.dots();
             std::vector<std::pair<std::string, std::uint64_t>> sorted(dots.begin(), dots.end());
-            std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+            std::stable_sort(sorted.begin(), sorted.end(),
+                             [](const auto& a, const auto& b) { return a.second > b.second; });
             for (const auto& [feature_id, n] : sorted)
                 tally.emplace_back(feature_name(r, feature_id), n);
         }
@@ -182,10 +192,10 @@ void features(std::string& out, const room_record& r, std::uint64_t session_id)
     }
     for (const auto& [category, list] : by_category) {
         out += "### " + (category.empty() ? std::string("Uncategorised") : inline_text(category)) + " (" +
-               std::to_string(list.size()) + ")\n\n";
+            std::to_string(list.size()) + ")\n\n";
         for (const pb::Feature* f : list) {
             out += "- **" + (f->title().empty() ? "`" + inline_text(f->id()) + "`" : inline_text(f->title())) + "** (" +
-                   model::kind_name(f->geometry().kind()) + ", by " + inline_text(f->author_name()) + ")";
+                model::kind_name(f->geometry().kind()) + ", by " + inline_text(f->author_name()) + ")";
             if (const auto dots = dots_on(r, f->id()))
                 out += ", " + dots_text(dots);
             if (const auto comments = comments_on(r, f->id()))
@@ -218,7 +228,7 @@ void threads(std::string& out, const room_record& r, std::uint64_t session_id)
         for (const auto& stored : t.comments()) {
             const pb::Comment c = exported_comment(r, t, stored);
             out += "- **" + inline_text(c.author_name().empty() ? c.author_id() : c.author_name()) + "** (" +
-                   date_time(c.time_ms()) + "): ";
+                date_time(c.time_ms()) + "): ";
             out += c.deleted() ? std::string("*(deleted)*") : inline_text(c.text());
             out += c.edited_seq() && !c.deleted() ? " *(edited)*\n" : "\n";
         }
@@ -233,15 +243,15 @@ void participants(std::string& out, const room_record& r)
     out += "## Participants\n\n";
     std::vector<const participant_seen*> people;
     for (const auto& [id, p] : r.participants)
-        if (id != "admin")   // the admin API is not a participant
+        if (id != "admin") // the admin API is not a participant
             people.push_back(&p);
     if (people.empty()) {
         out += "Nobody has taken part yet.\n";
         return;
     }
     for (const participant_seen* p : people)
-        out += "- " + inline_text(p->name.empty() ? p->id : p->name) + " (`" + inline_text(p->id) + "`): " +
-               std::to_string(p->events) + (p->events == 1 ? " contribution" : " contributions") + "\n";
+        out += "- " + inline_text(p->name.empty() ? p->id : p->name) + " (`" + inline_text(p->id) +
+            "`): " + std::to_string(p->events) + (p->events == 1 ? " contribution" : " contributions") + "\n";
 }
 
 } // namespace

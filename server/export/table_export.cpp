@@ -19,7 +19,7 @@ namespace {
 void note_participant(room_record& r, const pb::Event& e)
 {
     if (e.actor_id().empty())
-        return;   // an anonymous ballot names no one
+        return; // an anonymous ballot names no one
     auto& p = r.participants[e.actor_id()];
     if (p.events == 0) {
         p.id = e.actor_id();
@@ -70,7 +70,7 @@ bool fold_event(room_record& r, const pb::Event& e)
             r.deleted_features[f->id()] = deleted_feature{*f, e.actor_id(), e.feature_deleted().reason(), e.seq()};
         break;
     case pb::Event::kFeatureAdded:
-        r.deleted_features.erase(e.feature_added().feature().id());   // an id used again
+        r.deleted_features.erase(e.feature_added().feature().id()); // an id used again
         r.feature_session[e.feature_added().feature().id()] = e.session_id();
         break;
     case pb::Event::kCommentDeleted:
@@ -202,7 +202,10 @@ std::string reactions_text(const pb::ChatMessage& m)
     return out;
 }
 
-const char* yes_no(bool b) { return b ? "true" : "false"; }
+const char* yes_no(bool b)
+{
+    return b ? "true" : "false";
+}
 
 void csv_row(std::string& out, std::initializer_list<std::string_view> fields)
 {
@@ -299,8 +302,8 @@ std::string chat_json(const room_record& r, bool include_deleted)
     for (const auto& m : r.chat) {
         json::array reactions;
         for (const auto& reaction : m.reactions())
-            reactions.push_back(json::object{{"emoji", reaction.emoji()},
-                                             {"participant_ids", strings(reaction.participant_ids())}});
+            reactions.push_back(
+                json::object{{"emoji", reaction.emoji()}, {"participant_ids", strings(reaction.participant_ids())}});
         messages.push_back(json::object{
             {"seq", m.seq()},
             {"time_ms", m.time_ms()},
@@ -319,26 +322,26 @@ std::string chat_json(const room_record& r, bool include_deleted)
             {"session_id", m.session_id()},
         });
     }
-    return write_json(json::object{{"room_id", r.state.info().id()},
-                                   {"seq", r.state.seq()},
-                                   {"messages", std::move(messages)}}) +
-           "\n";
+    return write_json(json::object{
+               {"room_id", r.state.info().id()}, {"seq", r.state.seq()}, {"messages", std::move(messages)}}) +
+        "\n";
 }
 
 std::string chat_csv(const room_record& r, bool include_deleted)
 {
     std::string out;
-    csv_row(out, {"seq", "time", "author_id", "author_name", "text", "reply_to", "feature_id", "mentions",
-                  "edited_seq", "deleted", "deleted_by", "delete_reason", "reactions", "session_id"});
+    csv_row(out,
+            {"seq", "time", "author_id", "author_name", "text", "reply_to", "feature_id", "mentions", "edited_seq",
+             "deleted", "deleted_by", "delete_reason", "reactions", "session_id"});
     for (const auto& m : r.chat) {
         std::string mentions;
         for (const auto& id : m.mentions())
             mentions += (mentions.empty() ? "" : " ") + id;
-        csv_row(out, {std::to_string(m.seq()), iso_time(m.time_ms()), m.author_id(), m.author_name(),
-                      text_of(m, r, include_deleted), m.reply_to() ? std::to_string(m.reply_to()) : "",
-                      m.feature_id(), mentions, m.edited_seq() ? std::to_string(m.edited_seq()) : "",
-                      yes_no(m.deleted()), m.deleted_by(), m.delete_reason(), reactions_text(m),
-                      m.session_id() ? std::to_string(m.session_id()) : ""});
+        csv_row(out,
+                {std::to_string(m.seq()), iso_time(m.time_ms()), m.author_id(), m.author_name(),
+                 text_of(m, r, include_deleted), m.reply_to() ? std::to_string(m.reply_to()) : "", m.feature_id(),
+                 mentions, m.edited_seq() ? std::to_string(m.edited_seq()) : "", yes_no(m.deleted()), m.deleted_by(),
+                 m.delete_reason(), reactions_text(m), m.session_id() ? std::to_string(m.session_id()) : ""});
     }
     return out;
 }
@@ -408,27 +411,28 @@ std::string comments_json(const room_record& r, bool include_deleted)
             {"comments", std::move(comments)},
         });
     }
-    return write_json(json::object{{"room_id", r.state.info().id()},
-                                   {"seq", r.state.seq()},
-                                   {"threads", std::move(threads)}}) +
-           "\n";
+    return write_json(json::object{
+               {"room_id", r.state.info().id()}, {"seq", r.state.seq()}, {"threads", std::move(threads)}}) +
+        "\n";
 }
 
 std::string comments_csv(const room_record& r, bool include_deleted)
 {
     std::string out;
-    csv_row(out, {"thread_id", "feature_id", "feature_title", "lon", "lat", "resolved", "comment_seq", "time",
-                  "author_id", "author_name", "text", "edited_seq", "deleted", "deleted_by", "delete_reason"});
+    csv_row(out,
+            {"thread_id", "feature_id", "feature_title", "lon", "lat", "resolved", "comment_seq", "time", "author_id",
+             "author_name", "text", "edited_seq", "deleted", "deleted_by", "delete_reason"});
     for (const auto& [id, t] : r.state.data().threads) {
         const auto position = thread_position(r, t);
         const auto title = feature_title(r, t.feature_id());
         for (const auto& stored : t.comments()) {
             const pb::Comment c = exported_comment(r, t, stored);
-            csv_row(out, {t.id(), t.feature_id(), title, number(position.lon()), number(position.lat()),
-                          yes_no(t.resolved()), std::to_string(c.seq()), iso_time(c.time_ms()), c.author_id(),
-                          c.author_name(), text_of(t, c, r, include_deleted),
-                          c.edited_seq() ? std::to_string(c.edited_seq()) : "", yes_no(c.deleted()), c.deleted_by(),
-                          c.delete_reason()});
+            csv_row(out,
+                    {t.id(), t.feature_id(), title, number(position.lon()), number(position.lat()),
+                     yes_no(t.resolved()), std::to_string(c.seq()), iso_time(c.time_ms()), c.author_id(),
+                     c.author_name(), text_of(t, c, r, include_deleted),
+                     c.edited_seq() ? std::to_string(c.edited_seq()) : "", yes_no(c.deleted()), c.deleted_by(),
+                     c.delete_reason()});
         }
     }
     return out;

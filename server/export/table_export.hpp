@@ -25,9 +25,9 @@ namespace pb = maptable::v1;
 // A feature as it was when it was deleted.
 struct deleted_feature {
     pb::Feature feature;
-    std::string deleted_by;   // participant id of whoever deleted it
+    std::string deleted_by; // participant id of whoever deleted it
     std::string reason;
-    std::uint64_t seq = 0;    // of the deletion
+    std::uint64_t seq = 0; // of the deletion
 };
 
 // Someone whose name is on an event of the log.
@@ -42,17 +42,17 @@ struct participant_seen {
 struct room_record {
     explicit room_record(std::string room_id) : state(std::move(room_id)) {}
 
-    model::room_state state;                          // after the last event folded
-    std::vector<pb::ChatMessage> chat;                // every message, seq order, changes folded in
-    std::map<std::uint64_t, std::string> deleted_chat_text;              // seq -> the words before the deletion
-    std::map<std::pair<std::string, std::uint64_t>, std::string> deleted_comment_text;  // (thread, seq) -> words
+    model::room_state state;                                // after the last event folded
+    std::vector<pb::ChatMessage> chat;                      // every message, seq order, changes folded in
+    std::map<std::uint64_t, std::string> deleted_chat_text; // seq -> the words before the deletion
+    std::map<std::pair<std::string, std::uint64_t>, std::string> deleted_comment_text; // (thread, seq) -> words
     // Comments deleted after the seq an export is at (fold_later_deletion):
     // exported as deleted, with who deleted them and why. (thread, seq) ->
     // the deletion's event.
     std::map<std::pair<std::string, std::uint64_t>, pb::Event> later_comment_deletions;
-    std::map<std::string, deleted_feature> deleted_features;             // by id (the last deletion of an id)
-    std::map<std::string, std::uint64_t> feature_session;                // feature id -> session it was added in
-    std::map<std::string, participant_seen> participants;                // by id
+    std::map<std::string, deleted_feature> deleted_features; // by id (the last deletion of an id)
+    std::map<std::string, std::uint64_t> feature_session;    // feature id -> session it was added in
+    std::map<std::string, participant_seen> participants;    // by id
     std::int64_t first_event_ms = 0;
     std::int64_t last_event_ms = 0;
 };

@@ -44,7 +44,7 @@ public:
             const char c = text_[pos_];
             if (c == delimiter_) {
                 ++pos_;
-                if (pos_ >= text_.size()) {   // a last, empty field
+                if (pos_ >= text_.size()) { // a last, empty field
                     push(fields, field);
                     return true;
                 }
@@ -65,10 +65,9 @@ private:
         // Columns past the properties, a title, a description and the two
         // coordinates cannot all be kept: stop here, not at the row's end.
         if (fields.size() >= limits_.max_properties + 4)
-            fail(import_errc::too_much_text, "line " + std::to_string(line_) + ": more than " +
-                                                 std::to_string(limits_.max_properties + 4) +
-                                                 " columns; a layer keeps at most " +
-                                                 std::to_string(limits_.max_properties) + " properties");
+            fail(import_errc::too_much_text,
+                 "line " + std::to_string(line_) + ": more than " + std::to_string(limits_.max_properties + 4) +
+                     " columns; a layer keeps at most " + std::to_string(limits_.max_properties) + " properties");
         fields.push_back(std::move(field));
         field.clear();
     }
@@ -78,9 +77,9 @@ private:
         // Four bytes a character at most: past this, no limit can hold it.
         const std::size_t most = 4 * std::max(limits_.max_property_value_chars, limits_.max_description_chars);
         if (field.size() > most)
-            fail(import_errc::too_much_text, "line " + std::to_string(line_) + ": a field of more than " +
-                                                 size_text(most) + "; the limit for a value is " +
-                                                 std::to_string(limits_.max_property_value_chars) + " characters");
+            fail(import_errc::too_much_text,
+                 "line " + std::to_string(line_) + ": a field of more than " + size_text(most) +
+                     "; the limit for a value is " + std::to_string(limits_.max_property_value_chars) + " characters");
     }
 
     void read_plain(std::string& field)
@@ -97,19 +96,20 @@ private:
     void read_quoted(std::string& field)
     {
         const std::size_t opened_on = line_;
-        ++pos_;   // the opening quote
+        ++pos_; // the opening quote
         while (true) {
             const std::size_t quote_at = text_.find('"', pos_);
             if (quote_at == std::string_view::npos)
-                fail(import_errc::malformed, "line " + std::to_string(opened_on) +
-                                                 ": a quoted field is never closed (a quote inside a field is "
-                                                 "written twice: \"\")");
+                fail(import_errc::malformed,
+                     "line " + std::to_string(opened_on) +
+                         ": a quoted field is never closed (a quote inside a field is "
+                         "written twice: \"\")");
             const std::string_view piece = text_.substr(pos_, quote_at - pos_);
             line_ += static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n'));
             field.append(piece);
             check_length(field);
             pos_ = quote_at + 1;
-            if (pos_ < text_.size() && text_[pos_] == '"') {   // "" is one quote
+            if (pos_ < text_.size() && text_[pos_] == '"') { // "" is one quote
                 field.push_back('"');
                 ++pos_;
                 continue;
@@ -117,9 +117,10 @@ private:
             break;
         }
         if (pos_ < text_.size() && text_[pos_] != delimiter_ && text_[pos_] != '\n' && text_[pos_] != '\r')
-            fail(import_errc::malformed, "line " + std::to_string(line_) +
-                                             ": text after the closing quote of a field (a quote inside a field "
-                                             "is written twice: \"\")");
+            fail(import_errc::malformed,
+                 "line " + std::to_string(line_) +
+                     ": text after the closing quote of a field (a quote inside a field "
+                     "is written twice: \"\")");
     }
 
     std::string_view text_;
@@ -158,12 +159,12 @@ std::string folded(std::string_view s)
 
 // In order of preference: "x" and "y" are tried last, since a table that
 // also has "lon" means that by its coordinate.
-constexpr std::array lon_names{"lon", "lng", "longitude", "long", "longitud", "länge", "laenge", "längengrad",
-                               "laengengrad", "x"};
+constexpr std::array lon_names{"lon",   "lng",    "longitude",  "long",        "longitud",
+                               "länge", "laenge", "längengrad", "laengengrad", "x"};
 constexpr std::array lat_names{"lat", "latitude", "latitud", "breite", "breitengrad", "y"};
 constexpr std::array title_names{"name", "title", "titel", "nome", "nombre", "nom", "bezeichnung"};
-constexpr std::array description_names{"description", "beschreibung", "descrição", "descricao", "descripción",
-                                       "descripcion"};
+constexpr std::array description_names{"description", "beschreibung", "descrição",
+                                       "descricao",   "descripción",  "descripcion"};
 
 template <std::size_t N>
 std::optional<std::size_t> find_column(const std::vector<std::string>& header, const std::array<const char*, N>& names)
@@ -250,8 +251,10 @@ import_result import_csv(std::string_view bytes, const csv_options& options, con
         reader.next(header, line);
         const auto at = [&](std::size_t l) { return "line " + std::to_string(l + first_line - 1); };
 
-        const auto lon = options.lon_column.empty() ? find_column(header, lon_names) : find_named(header, options.lon_column);
-        const auto lat = options.lat_column.empty() ? find_column(header, lat_names) : find_named(header, options.lat_column);
+        const auto lon =
+            options.lon_column.empty() ? find_column(header, lon_names) : find_named(header, options.lon_column);
+        const auto lat =
+            options.lat_column.empty() ? find_column(header, lat_names) : find_named(header, options.lat_column);
         if (!lon || !lat) {
             const bool lon_missing = !lon;
             const std::string& asked = lon_missing ? options.lon_column : options.lat_column;
@@ -275,9 +278,9 @@ import_result import_csv(std::string_view bytes, const csv_options& options, con
                 continue;
             const std::string where = at(line);
             if (row.size() != header.size())
-                fail(import_errc::malformed, where + ": " + std::to_string(row.size()) +
-                                                 (row.size() == 1 ? " field" : " fields") + "; the header has " +
-                                                 std::to_string(header.size()));
+                fail(import_errc::malformed,
+                     where + ": " + std::to_string(row.size()) + (row.size() == 1 ? " field" : " fields") +
+                         "; the header has " + std::to_string(header.size()));
             const auto coordinate = [&](std::size_t column, const char* axis) {
                 const std::string& field = row[column];
                 double value = 0;

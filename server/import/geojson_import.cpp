@@ -67,7 +67,7 @@ std::string value_text(const json::value& v)
     case json::kind::uint64: return std::to_string(v.get_uint64());
     case json::kind::double_: return number_text(v.get_double());
     case json::kind::null: return {};
-    default: return model::write_json(v);   // numbers in their shortest form, as everywhere
+    default: return model::write_json(v); // numbers in their shortest form, as everywhere
     }
 }
 
@@ -98,8 +98,8 @@ public:
     {
         const json::object* top = root.if_object();
         if (top == nullptr)
-            fail(import_errc::malformed, std::string("a GeoJSON file is one object with a \"type\", not ") +
-                                             kind_text(root));
+            fail(import_errc::malformed,
+                 std::string("a GeoJSON file is one object with a \"type\", not ") + kind_text(root));
         refuse_crs(*top, "the file");
         const std::string type = type_of(*top, "the file");
         if (type == "FeatureCollection") {
@@ -119,8 +119,9 @@ public:
             read_feature(root, "the feature");
             what_was_read_ = "the feature has no geometry";
         } else if (type == "Topology") {
-            fail(import_errc::unsupported, "this is TopoJSON, not GeoJSON: convert it to GeoJSON first (e.g. with "
-                                           "topo2geo or mapshaper)");
+            fail(import_errc::unsupported,
+                 "this is TopoJSON, not GeoJSON: convert it to GeoJSON first (e.g. with "
+                 "topo2geo or mapshaper)");
         } else {
             read_geometry(root, feature_texts{}, "the geometry");
             what_was_read_ = "the geometry is empty";
@@ -143,8 +144,9 @@ private:
         const auto* crs = object.if_contains("crs");
         if (crs != nullptr && !crs->is_null())
             fail(import_errc::unsupported,
-                 std::string(where) + " has a \"crs\" member: GeoJSON (RFC 7946) is WGS84 longitude/latitude only; "
-                                      "export the file again as RFC 7946 GeoJSON or in EPSG:4326");
+                 std::string(where) +
+                     " has a \"crs\" member: GeoJSON (RFC 7946) is WGS84 longitude/latitude only; "
+                     "export the file again as RFC 7946 GeoJSON or in EPSG:4326");
     }
 
     void read_feature(const json::value& value, std::string where)
@@ -157,9 +159,11 @@ private:
         refuse_crs(*feature, where);
 
         feature_texts texts;
-        if (const auto* properties = feature->if_contains("properties"); properties != nullptr && !properties->is_null()) {
+        if (const auto* properties = feature->if_contains("properties");
+            properties != nullptr && !properties->is_null()) {
             if (!properties->is_object())
-                fail(import_errc::malformed, where + ": \"properties\" is " + kind_text(*properties) + ", not an object");
+                fail(import_errc::malformed,
+                     where + ": \"properties\" is " + kind_text(*properties) + ", not an object");
             read_properties(properties->get_object(), texts, where);
         }
         if (!texts.title.empty())
@@ -177,10 +181,10 @@ private:
 
     void read_properties(const json::object& properties, feature_texts& texts, std::string_view where)
     {
-        if (properties.size() > builder_.limits().max_properties + 2)   // + title and description
-            fail(import_errc::too_much_text, std::string(where) + ": " + std::to_string(properties.size()) +
-                                                 " properties; the limit is " +
-                                                 std::to_string(builder_.limits().max_properties));
+        if (properties.size() > builder_.limits().max_properties + 2) // + title and description
+            fail(import_errc::too_much_text,
+                 std::string(where) + ": " + std::to_string(properties.size()) + " properties; the limit is " +
+                     std::to_string(builder_.limits().max_properties));
         // "name" wins over "title" as the title, whichever comes first.
         std::optional<std::string> name, title, description;
         for (const auto& [key, value] : properties) {
@@ -269,18 +273,19 @@ private:
     {
         const json::object* geometry = value.if_object();
         if (geometry == nullptr)
-            fail(import_errc::invalid_geometry, std::string(where) + ": the geometry is " + kind_text(value) +
-                                                    ", not an object");
+            fail(import_errc::invalid_geometry,
+                 std::string(where) + ": the geometry is " + kind_text(value) + ", not an object");
         refuse_crs(*geometry, where);
         const std::string type = type_of(*geometry, where);
         if (type == "GeometryCollection") {
             const auto* members = geometry->if_contains("geometries");
             if (members == nullptr || !members->is_array())
-                fail(import_errc::invalid_geometry, std::string(where) + ": a GeometryCollection has no \"geometries\" array");
+                fail(import_errc::invalid_geometry,
+                     std::string(where) + ": a GeometryCollection has no \"geometries\" array");
             if (members->get_array().empty())
                 builder_.note_skipped();
             for (const auto& member : members->get_array())
-                read_geometry(member, texts, where);   // as deep as max_json_depth allows
+                read_geometry(member, texts, where); // as deep as max_json_depth allows
         } else if (type == "Point") {
             const auto& c = coordinates(*geometry, where);
             reference_feature feature;
@@ -314,9 +319,10 @@ private:
             for (const auto& polygon : polygons)
                 add_polygon(array_of(polygon, "a polygon", where), texts, where);
         } else {
-            fail(import_errc::invalid_geometry, std::string(where) + ": " + quote(type) +
-                                                    " is not a GeoJSON geometry type (Point, MultiPoint, LineString, "
-                                                    "MultiLineString, Polygon, MultiPolygon, GeometryCollection)");
+            fail(import_errc::invalid_geometry,
+                 std::string(where) + ": " + quote(type) +
+                     " is not a GeoJSON geometry type (Point, MultiPoint, LineString, "
+                     "MultiLineString, Polygon, MultiPolygon, GeometryCollection)");
         }
     }
 
@@ -345,16 +351,17 @@ import_result import_geojson(std::string_view bytes, const import_limits& limits
             if (!ec)
                 parser.finish(ec);
         } catch (const budget_exceeded&) {
-            fail(import_errc::too_large, "the file holds more values than a layer can (it needs more than " +
-                                             size_text(limits.max_json_memory) + " of memory to read)");
+            fail(import_errc::too_large,
+                 "the file holds more values than a layer can (it needs more than " +
+                     size_text(limits.max_json_memory) + " of memory to read)");
         }
         if (ec) {
             if (ec == json::error::too_deep)
-                fail(import_errc::malformed, "line " + std::to_string(line_at(bytes, consumed)) +
-                                                 ": the JSON is nested more than " +
-                                                 std::to_string(limits.max_json_depth) + " levels deep");
-            fail(import_errc::malformed, "line " + std::to_string(line_at(bytes, consumed)) +
-                                             ": not well-formed JSON (" + ec.message() + ")");
+                fail(import_errc::malformed,
+                     "line " + std::to_string(line_at(bytes, consumed)) + ": the JSON is nested more than " +
+                         std::to_string(limits.max_json_depth) + " levels deep");
+            fail(import_errc::malformed,
+                 "line " + std::to_string(line_at(bytes, consumed)) + ": not well-formed JSON (" + ec.message() + ")");
         }
         const json::value root = parser.release();
         geojson_reader reader(builder);

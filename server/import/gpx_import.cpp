@@ -53,9 +53,10 @@ private:
             } else if (name != "extensions" && name != "link" && name != "rtept" && name != "trkseg" &&
                        c.first_child().type() != pugi::node_element) {
                 if (feature.properties.size() >= builder_.limits().max_properties)
-                    fail(import_errc::too_much_text, where_is(node, lines_) + label + ": more than " +
-                                                         std::to_string(builder_.limits().max_properties) +
-                                                         " properties, the limit for one feature");
+                    fail(import_errc::too_much_text,
+                         where_is(node, lines_) + label + ": more than " +
+                             std::to_string(builder_.limits().max_properties) +
+                             " properties, the limit for one feature");
                 feature.properties.emplace_back(std::string(name), text_of(c));
             }
         }

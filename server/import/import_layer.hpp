@@ -25,8 +25,8 @@
 namespace maptable::imports {
 
 struct import_options {
-    std::optional<source_format> format;  // empty: detected from the content
-    csv_options csv;                      // for CSV only
+    std::optional<source_format> format; // empty: detected from the content
+    csv_options csv;                     // for CSV only
     import_limits limits;
 };
 

@@ -14,7 +14,7 @@ namespace {
 constexpr int max_multi_geometry_depth = 16;
 
 struct placemark_texts {
-    std::string label;   // " (placemark "Stadtpark")", for messages; empty when it has no name
+    std::string label; // " (placemark "Stadtpark")", for messages; empty when it has no name
     std::string title;
     std::string description;
     std::vector<std::pair<std::string, std::string>> properties;
@@ -81,9 +81,9 @@ private:
     {
         const auto add = [&](std::string key, std::string value) {
             if (texts.properties.size() >= builder_.limits().max_properties)
-                fail(import_errc::too_much_text, std::string(where) + ": more than " +
-                                                     std::to_string(builder_.limits().max_properties) +
-                                                     " properties, the limit for one feature");
+                fail(import_errc::too_much_text,
+                     std::string(where) + ": more than " + std::to_string(builder_.limits().max_properties) +
+                         " properties, the limit for one feature");
             texts.properties.emplace_back(std::move(key), std::move(value));
         };
         for (const auto& c : extended.children()) {
@@ -102,7 +102,7 @@ private:
     {
         const auto name = local_name(node);
         return name == "Point" || name == "LineString" || name == "LinearRing" || name == "Polygon" ||
-               name == "MultiGeometry";
+            name == "MultiGeometry";
     }
 
     void read_geometry(const pugi::xml_node& geometry, const placemark_texts& texts, int depth)
@@ -110,8 +110,9 @@ private:
         const auto name = local_name(geometry);
         if (name == "MultiGeometry") {
             if (depth >= max_multi_geometry_depth)
-                fail(import_errc::invalid_geometry, where_is(geometry, lines_) + texts.label + ": MultiGeometry nested more than " +
-                                                        std::to_string(max_multi_geometry_depth) + " deep");
+                fail(import_errc::invalid_geometry,
+                     where_is(geometry, lines_) + texts.label + ": MultiGeometry nested more than " +
+                         std::to_string(max_multi_geometry_depth) + " deep");
             bool any = false;
             for (const auto& c : geometry.children())
                 if (c.type() == pugi::node_element && is_geometry(c)) {
@@ -133,23 +134,24 @@ private:
             coordinates_of = child(child(geometry, "outerBoundaryIs"), "LinearRing");
             if (coordinates_of.empty())
                 fail(import_errc::invalid_geometry,
-                     where_is(geometry, lines_) + texts.label + ": a Polygon needs an outerBoundaryIs with a LinearRing");
+                     where_is(geometry, lines_) + texts.label +
+                         ": a Polygon needs an outerBoundaryIs with a LinearRing");
             for (const auto& c : geometry.children())
                 if (c.type() == pugi::node_element && local_name(c) == "innerBoundaryIs")
                     builder_.note_holes_dropped(1);
         }
         const auto coordinates = child(coordinates_of, "coordinates");
         if (coordinates.empty())
-            fail(import_errc::invalid_geometry, where_is(geometry, lines_) + texts.label + ": a " + std::string(name) +
-                                                    " needs <coordinates>");
+            fail(import_errc::invalid_geometry,
+                 where_is(geometry, lines_) + texts.label + ": a " + std::string(name) + " needs <coordinates>");
         const std::string location = where_is(coordinates, lines_) + texts.label;
         reference_feature feature;
         feature.geometry.set_kind(kind);
         read_coordinates(text_of(coordinates), feature.geometry, location);
         if (kind == pb::FEATURE_KIND_POINT && feature.geometry.positions_size() > 1)
-            fail(import_errc::invalid_geometry, location + ": a Point has " +
-                                                    std::to_string(feature.geometry.positions_size()) +
-                                                    " positions; it has exactly one");
+            fail(import_errc::invalid_geometry,
+                 location + ": a Point has " + std::to_string(feature.geometry.positions_size()) +
+                     " positions; it has exactly one");
         if (kind == pb::FEATURE_KIND_AREA && feature.geometry.positions_size() >= 2) {
             // KML rings repeat their first position at the end; the model's
             // areas are open rings.
@@ -185,10 +187,10 @@ private:
                     ++i;
                 double value = 0;
                 if (!parse_number(text.substr(start, i - start), value))
-                    fail(import_errc::invalid_geometry, std::string(where) + ": " +
-                                                            quote(text.substr(start, std::min<std::size_t>(i - start, 40))) +
-                                                            " in <coordinates> is not a number; a position is "
-                                                            "\"longitude,latitude[,altitude]\"");
+                    fail(import_errc::invalid_geometry,
+                         std::string(where) + ": " + quote(text.substr(start, std::min<std::size_t>(i - start, 40))) +
+                             " in <coordinates> is not a number; a position is "
+                             "\"longitude,latitude[,altitude]\"");
                 if (count < 3)
                     values[count] = value;
                 ++count;
@@ -201,10 +203,9 @@ private:
                 break;
             }
             if (count < 2 || count > 3)
-                fail(import_errc::invalid_geometry, std::string(where) + ": a position in <coordinates> has " +
-                                                        std::to_string(count) +
-                                                        (count == 1 ? " number" : " numbers") +
-                                                        "; it is \"longitude,latitude[,altitude]\"");
+                fail(import_errc::invalid_geometry,
+                     std::string(where) + ": a position in <coordinates> has " + std::to_string(count) +
+                         (count == 1 ? " number" : " numbers") + "; it is \"longitude,latitude[,altitude]\"");
             builder_.check_positions(static_cast<std::size_t>(geometry.positions_size()) + 1, where);
             *geometry.add_positions() = builder_.position(values[0], values[1], where);
         }

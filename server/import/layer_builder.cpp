@@ -101,8 +101,8 @@ void check_size(std::string_view bytes, const import_limits& limits)
     // A byte order mark alone is what an editor saves for an empty UTF-8 file.
     if (bytes.substr(0, 3) == "\xEF\xBB\xBF")
         bytes.remove_prefix(3);
-    const bool blank = std::all_of(bytes.begin(), bytes.end(),
-                                   [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+    const bool blank =
+        std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
     if (blank)
         fail(import_errc::empty, "the file is empty");
 }
@@ -110,7 +110,8 @@ void check_size(std::string_view bytes, const import_limits& limits)
 std::size_t line_at(std::string_view text, std::size_t offset)
 {
     offset = std::min(offset, text.size());
-    return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+    return 1 +
+        static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
 std::size_t line_counter::line_at(std::size_t offset)
@@ -118,7 +119,7 @@ std::size_t line_counter::line_at(std::size_t offset)
     offset = std::min(offset, text_.size());
     const auto breaks = [&](std::size_t from, std::size_t to) {
         return static_cast<std::size_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(from),
-                                                    text_.begin() + static_cast<std::ptrdiff_t>(to), '\n'));
+                                                   text_.begin() + static_cast<std::ptrdiff_t>(to), '\n'));
     };
     if (offset >= offset_)
         line_ += breaks(offset_, offset);
@@ -165,7 +166,7 @@ pb::LonLat layer_builder::position(double lon, double lat, std::string_view wher
             fail(import_errc::invalid_coordinate, std::string(where) + ": " + axis + " is not a number");
         if (value < -bound || value > bound) {
             std::string message = std::string(where) + ": " + axis + " " + number_text(value) + " is outside −" +
-                                  number_text(bound) + "…" + number_text(bound);
+                number_text(bound) + "…" + number_text(bound);
             // Metres of a projected system (UTM, a national grid) are the
             // usual reason; say so, since the number alone does not.
             if (std::fabs(value) > 1000)
@@ -185,15 +186,15 @@ pb::LonLat layer_builder::position(double lon, double lat, std::string_view wher
 void layer_builder::check_positions(std::size_t count, std::string_view where) const
 {
     if (count > limits_.max_vertices_per_geometry)
-        fail(import_errc::too_many_vertices, std::string(where) + ": a geometry has " + std::to_string(count) +
-                                                 " positions; the limit for one geometry is " +
-                                                 std::to_string(limits_.max_vertices_per_geometry) +
-                                                 " (simplify or split it before importing)");
+        fail(import_errc::too_many_vertices,
+             std::string(where) + ": a geometry has " + std::to_string(count) +
+                 " positions; the limit for one geometry is " + std::to_string(limits_.max_vertices_per_geometry) +
+                 " (simplify or split it before importing)");
     if (layer_.total_vertices + count > limits_.max_total_vertices)
-        fail(import_errc::too_many_vertices, std::string(where) + ": the layer would have more than " +
-                                                 std::to_string(limits_.max_total_vertices) +
-                                                 " positions in all, the limit for one layer (simplify the "
-                                                 "geometries or import fewer features)");
+        fail(import_errc::too_many_vertices,
+             std::string(where) + ": the layer would have more than " + std::to_string(limits_.max_total_vertices) +
+                 " positions in all, the limit for one layer (simplify the "
+                 "geometries or import fewer features)");
 }
 
 void layer_builder::check_text(std::string_view field, std::string_view value, std::size_t max_chars,
@@ -203,23 +204,23 @@ void layer_builder::check_text(std::string_view field, std::string_view value, s
         fail(import_errc::invalid_text, std::string(where) + ": " + std::string(field) + " is not valid UTF-8");
     const std::size_t length = model::utf8_length(value);
     if (length > max_chars)
-        fail(import_errc::too_much_text, std::string(where) + ": " + std::string(field) + " has " +
-                                             std::to_string(length) + " characters; the limit is " +
-                                             std::to_string(max_chars));
+        fail(import_errc::too_much_text,
+             std::string(where) + ": " + std::string(field) + " has " + std::to_string(length) +
+                 " characters; the limit is " + std::to_string(max_chars));
 }
 
 void layer_builder::add(reference_feature feature, std::string_view where)
 {
     if (layer_.features.size() >= limits_.max_features)
-        fail(import_errc::too_many_features, std::string(where) + ": the file has more than " +
-                                                 std::to_string(limits_.max_features) +
-                                                 " features, the limit for one layer");
+        fail(import_errc::too_many_features,
+             std::string(where) + ": the file has more than " + std::to_string(limits_.max_features) +
+                 " features, the limit for one layer");
     const auto count = static_cast<std::size_t>(feature.geometry.positions_size());
     const auto needs = [&](std::size_t minimum, const char* what) {
         if (count < minimum)
-            fail(import_errc::invalid_geometry, std::string(where) + ": " + what + " has " + std::to_string(count) +
-                                                    (count == 1 ? " position" : " positions") + "; it needs at least " +
-                                                    std::to_string(minimum));
+            fail(import_errc::invalid_geometry,
+                 std::string(where) + ": " + what + " has " + std::to_string(count) +
+                     (count == 1 ? " position" : " positions") + "; it needs at least " + std::to_string(minimum));
     };
     switch (feature.geometry.kind()) {
     case pb::FEATURE_KIND_LINE: needs(2, "a line"); break;
@@ -230,8 +231,9 @@ void layer_builder::add(reference_feature feature, std::string_view where)
     check_text("the title", feature.title, limits_.max_title_chars, where);
     check_text("the description", feature.description, limits_.max_description_chars, where);
     if (feature.properties.size() > limits_.max_properties)
-        fail(import_errc::too_much_text, std::string(where) + ": " + std::to_string(feature.properties.size()) +
-                                             " properties; the limit is " + std::to_string(limits_.max_properties));
+        fail(import_errc::too_much_text,
+             std::string(where) + ": " + std::to_string(feature.properties.size()) + " properties; the limit is " +
+                 std::to_string(limits_.max_properties));
     for (const auto& [key, value] : feature.properties) {
         check_text("a property name", key, limits_.max_property_key_chars, where);
         check_text("property " + quote(key), value, limits_.max_property_value_chars, where);
@@ -255,9 +257,9 @@ reference_layer layer_builder::finish(std::string_view what_was_read)
                                (holes_dropped_ == 1 ? " polygon hole was" : " polygon holes were") +
                                " dropped: the map draws areas by their outer ring");
     if (skipped_ > 0)
-        layer_.notes.push_back(std::to_string(skipped_) +
-                               (skipped_ == 1 ? " feature without a geometry was" : " features without a geometry were") +
-                               " skipped");
+        layer_.notes.push_back(
+            std::to_string(skipped_) +
+            (skipped_ == 1 ? " feature without a geometry was" : " features without a geometry were") + " skipped");
     return std::move(layer_);
 }
 

@@ -118,7 +118,8 @@ std::variant<reference_layer, import_error> guarded(Parse&& parse)
     } catch (const std::bad_alloc&) {
         // Limits bound the memory a parse needs; this is a machine under
         // pressure, and one refused upload is the right outcome.
-        return import_error{import_errc::too_large, "the server ran out of memory reading this file; try a smaller one"};
+        return import_error{import_errc::too_large,
+                            "the server ran out of memory reading this file; try a smaller one"};
     }
 }
 

@@ -35,18 +35,18 @@ const char* format_name(source_format format);
 
 struct reference_feature {
     pb::Geometry geometry;
-    std::string title;        // GeoJSON name/title, KML and GPX <name>, a CSV name column; may be empty
-    std::string description;  // KML and GPX <desc>ription; may be empty
+    std::string title;       // GeoJSON name/title, KML and GPX <name>, a CSV name column; may be empty
+    std::string description; // KML and GPX <desc>ription; may be empty
     // Every other attribute as text, in the file's order (numbers in their
     // shortest exact form, GeoJSON objects and arrays as JSON text).
     std::vector<std::pair<std::string, std::string>> properties;
 };
 
 struct reference_layer {
-    std::string name;          // the file's own name for it (GeoJSON "name", KML Document, GPX metadata); may be empty
+    std::string name; // the file's own name for it (GeoJSON "name", KML Document, GPX metadata); may be empty
     source_format format = source_format::geojson;
-    std::vector<reference_feature> features;  // never empty
-    std::size_t total_vertices = 0;           // positions in all features
+    std::vector<reference_feature> features; // never empty
+    std::size_t total_vertices = 0;          // positions in all features
     // What was read differently from the file, for the person importing
     // ("2 polygon holes dropped: …"). At most one note of each kind.
     std::vector<std::string> notes;

@@ -14,29 +14,33 @@ void load_xml(pugi::xml_document& doc, std::string_view bytes, const import_limi
     // count bounds the tree's memory before a byte of it is built.
     const auto markup = static_cast<std::size_t>(std::count(bytes.begin(), bytes.end(), '<'));
     if (markup > limits.max_xml_nodes)
-        fail(import_errc::too_large, "the file has " + std::to_string(markup) + " XML elements; the limit is " +
-                                         std::to_string(limits.max_xml_nodes));
+        fail(import_errc::too_large,
+             "the file has " + std::to_string(markup) + " XML elements; the limit is " +
+                 std::to_string(limits.max_xml_nodes));
     // parse_doctype only so that a DOCTYPE can be seen and refused: pugixml
     // skips its internal subset without reading a declaration in it.
     const unsigned options = pugi::parse_default | pugi::parse_doctype;
     const pugi::xml_parse_result result = doc.load_buffer(bytes.data(), bytes.size(), options, pugi::encoding_auto);
     if (!result)
-        fail(import_errc::malformed, "line " + std::to_string(line_at(bytes, static_cast<std::size_t>(result.offset))) +
-                                         ": not well-formed XML (" + result.description() + ")");
+        fail(import_errc::malformed,
+             "line " + std::to_string(line_at(bytes, static_cast<std::size_t>(result.offset))) +
+                 ": not well-formed XML (" + result.description() + ")");
     for (const auto& node : doc.children()) {
         if (node.type() != pugi::node_doctype)
             continue;
         const auto offset = static_cast<std::size_t>(std::max<std::ptrdiff_t>(node.offset_debug(), 0));
-        fail(import_errc::unsupported, "line " + std::to_string(line_at(bytes, offset)) + ": the file has a DOCTYPE; " +
-                                           format + " needs none, and DTDs (with their entities) are not read");
+        fail(import_errc::unsupported,
+             "line " + std::to_string(line_at(bytes, offset)) + ": the file has a DOCTYPE; " + format +
+                 " needs none, and DTDs (with their entities) are not read");
     }
     const pugi::xml_node element = doc.document_element();
     if (element.empty())
-        fail(import_errc::malformed, std::string("the file has no XML element; a ") + format + " file has <" +
-                                         std::string(root) + ">");
+        fail(import_errc::malformed,
+             std::string("the file has no XML element; a ") + format + " file has <" + std::string(root) + ">");
     if (local_name(element) != root)
-        fail(import_errc::unknown_format, "the XML's root element is " + quote(element.name()) + ", not <" +
-                                              std::string(root) + ">: this is not a " + format + " file");
+        fail(import_errc::unknown_format,
+             "the XML's root element is " + quote(element.name()) + ", not <" + std::string(root) +
+                 ">: this is not a " + format + " file");
 }
 
 std::string_view local_name(const pugi::xml_node& node)

@@ -135,7 +135,10 @@ public:
     statement(const statement&) = delete;
     statement& operator=(const statement&) = delete;
 
-    void bind(int i, std::string_view text) { sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT); }
+    void bind(int i, std::string_view text)
+    {
+        sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    }
     void bind(int i, std::int64_t value) { sqlite3_bind_int64(stmt_, i, value); }
     void bind(int i, double value) { sqlite3_bind_double(stmt_, i, value); }
     void bind_null(int i) { sqlite3_bind_null(stmt_, i); }
@@ -228,10 +231,11 @@ public:
 
     attachment_record insert(const attachment_record& r) override
     {
-        statement s(db_, "INSERT INTO attachments (id, room, uploader, type, sha256, size, width, height, gps_lat,"
-                         " gps_lon, has_thumbnail, created_ms, deleted_ms, idempotency_key)"
-                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13)"
-                         " ON CONFLICT DO NOTHING");
+        statement s(db_,
+                    "INSERT INTO attachments (id, room, uploader, type, sha256, size, width, height, gps_lat,"
+                    " gps_lon, has_thumbnail, created_ms, deleted_ms, idempotency_key)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13)"
+                    " ON CONFLICT DO NOTHING");
         s.bind(1, r.id);
         s.bind(2, r.room);
         s.bind(3, r.uploader);
@@ -273,9 +277,10 @@ public:
     std::optional<attachment_record> find_by_key(std::string_view room, std::string_view uploader,
                                                  std::string_view key) override
     {
-        statement s(db_, (std::string("SELECT ") + columns +
-                          " FROM attachments WHERE room = ?1 AND uploader = ?2 AND idempotency_key = ?3")
-                             .c_str());
+        statement s(db_,
+                    (std::string("SELECT ") + columns +
+                     " FROM attachments WHERE room = ?1 AND uploader = ?2 AND idempotency_key = ?3")
+                        .c_str());
         s.bind(1, room);
         s.bind(2, uploader);
         s.bind(3, key);

@@ -32,19 +32,19 @@ namespace maptable::media {
 
 // One uploaded file, as the metadata records it.
 struct attachment_record {
-    std::string id;               // 32 hex digits, random: not guessable from the content
+    std::string id; // 32 hex digits, random: not guessable from the content
     std::string room;
-    std::string uploader;         // the participant (the join token's subject)
+    std::string uploader; // the participant (the join token's subject)
     media_type type = media_type::jpeg;
-    std::string sha256;           // of the stored bytes, hex: where they are on disk
-    std::uint64_t size = 0;       // of the stored bytes
-    int width = 0;                // 0 for PDFs
+    std::string sha256;     // of the stored bytes, hex: where they are on disk
+    std::uint64_t size = 0; // of the stored bytes
+    int width = 0;          // 0 for PDFs
     int height = 0;
     std::optional<gps_position> gps;
     bool has_thumbnail = false;
-    std::int64_t created_ms = 0;  // server time, Unix milliseconds
-    std::optional<std::int64_t> deleted_ms;   // set by moderation; the bytes are then gone
-    std::string idempotency_key;  // the client's request id; empty when none was sent
+    std::int64_t created_ms = 0;            // server time, Unix milliseconds
+    std::optional<std::int64_t> deleted_ms; // set by moderation; the bytes are then gone
+    std::string idempotency_key;            // the client's request id; empty when none was sent
 };
 
 // The metadata of attachments. Implementations are called under the store's
@@ -80,7 +80,7 @@ public:
 
     struct put_result {
         attachment_record record;
-        bool created = false;   // false: the idempotency key's earlier answer
+        bool created = false; // false: the idempotency key's earlier answer
     };
 
     // Stores upload for (room, uploader). With a non-empty idempotency_key

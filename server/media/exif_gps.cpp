@@ -62,7 +62,7 @@ public:
     struct entry {
         std::uint16_t type = 0;
         std::uint32_t count = 0;
-        std::size_t value_at = 0;   // where the value is: inline in the entry, or at its offset
+        std::size_t value_at = 0; // where the value is: inline in the entry, or at its offset
     };
 
     // The entry with tag in the IFD at ifd, or nullopt.

@@ -10,8 +10,8 @@
 namespace maptable::media {
 
 struct gps_position {
-    double lat = 0;   // degrees, north positive
-    double lon = 0;   // degrees, east positive
+    double lat = 0; // degrees, north positive
+    double lon = 0; // degrees, east positive
 };
 
 // The position in an EXIF block (a TIFF structure, with or without the

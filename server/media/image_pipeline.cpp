@@ -40,8 +40,8 @@ upload_refusal damaged(media_type type, std::string detail)
 upload_refusal too_large(const media_limits& limits)
 {
     return upload_refusal{413,
-                          "the file is larger than the limit of " + std::to_string(limits.max_upload_bytes / (1024 * 1024)) +
-                              " MB",
+                          "the file is larger than the limit of " +
+                              std::to_string(limits.max_upload_bytes / (1024 * 1024)) + " MB",
                           {}};
 }
 
@@ -62,8 +62,7 @@ image_ptr load_header(std::string_view body, media_type type)
     case media_type::webp:
         rc = vips_webpload_buffer(const_cast<void*>(data), size, &out, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
         break;
-    case media_type::pdf:
-        break;
+    case media_type::pdf: break;
     }
     if (rc != 0) {
         if (out)
@@ -110,14 +109,11 @@ std::optional<std::string> save_stripped(VipsImage* source, media_type type, int
     case media_type::jpeg:
         rc = vips_jpegsave_buffer(image, &buffer, &size, "strip", TRUE, "Q", quality, nullptr);
         break;
-    case media_type::png:
-        rc = vips_pngsave_buffer(image, &buffer, &size, "strip", TRUE, nullptr);
-        break;
+    case media_type::png: rc = vips_pngsave_buffer(image, &buffer, &size, "strip", TRUE, nullptr); break;
     case media_type::webp:
         rc = vips_webpsave_buffer(image, &buffer, &size, "strip", TRUE, "Q", quality, nullptr);
         break;
-    case media_type::pdf:
-        break;
+    case media_type::pdf: break;
     }
     std::unique_ptr<void, g_free_deleter> owned(buffer);
     if (rc != 0 || !buffer)
@@ -183,21 +179,21 @@ void init_image_library()
         // refused by libvips itself.
         vips_block_untrusted_set(TRUE);
         vips_operation_block_set("VipsForeignLoad", TRUE);
-        for (const char* allowed : {"VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadSpng",
-                                    "VipsForeignLoadWebp"})
+        for (const char* allowed :
+             {"VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadSpng", "VipsForeignLoadWebp"})
             vips_operation_block_set(allowed, FALSE);
         vips_cache_set_max(0);
         vips_concurrency_set(1);
         // libvips warns on stderr about every damaged picture a client
         // sends; the refusal carries the reason (upload_refusal::detail).
-        g_log_set_handler("VIPS", static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE),
-                          [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
+        g_log_set_handler(
+            "VIPS", static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE),
+            [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
     });
 }
 
-std::variant<processed_upload, upload_refusal> process_upload(std::string_view body,
-                                                              std::string_view declared_content_type,
-                                                              const media_limits& limits)
+std::variant<processed_upload, upload_refusal>
+process_upload(std::string_view body, std::string_view declared_content_type, const media_limits& limits)
 {
     if (body.size() > limits.max_upload_bytes)
         return too_large(limits);
@@ -286,8 +282,8 @@ std::variant<processed_upload, upload_refusal> process_image(std::string_view bo
     out.bytes = std::move(*stored);
 
     VipsImage* thumb_raw = nullptr;
-    if (vips_thumbnail_image(rotated.get(), &thumb_raw, limits.thumbnail_size, "height", limits.thumbnail_size,
-                             "size", VIPS_SIZE_DOWN, nullptr) != 0)
+    if (vips_thumbnail_image(rotated.get(), &thumb_raw, limits.thumbnail_size, "height", limits.thumbnail_size, "size",
+                             VIPS_SIZE_DOWN, nullptr) != 0)
         return damaged(type, take_vips_error());
     image_ptr thumb(thumb_raw);
     auto thumbnail = save_stripped(thumb.get(), media_type::webp, 80);

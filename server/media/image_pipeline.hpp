@@ -49,19 +49,18 @@ struct upload_refusal {
 // An accepted upload, as it will be stored.
 struct processed_upload {
     media_type type = media_type::jpeg;
-    std::string bytes;        // photos: re-encoded, metadata stripped; PDFs: as sent
-    std::string thumbnail;    // WebP, the longer side limits.thumbnail_size; empty for PDFs (never rendered)
-    int width = 0;            // pixels after rotation; 0 for PDFs
+    std::string bytes;     // photos: re-encoded, metadata stripped; PDFs: as sent
+    std::string thumbnail; // WebP, the longer side limits.thumbnail_size; empty for PDFs (never rendered)
+    int width = 0;         // pixels after rotation; 0 for PDFs
     int height = 0;
-    std::optional<gps_position> gps;   // from the photo's EXIF, before stripping
+    std::optional<gps_position> gps; // from the photo's EXIF, before stripping
 };
 
 // The whole check of one upload. declared_content_type: the request's
 // Content-Type (see sniff). Never throws for bad input: every refusal is a
 // value. Throws only when the library itself fails (out of memory).
-std::variant<processed_upload, upload_refusal> process_upload(std::string_view body,
-                                                              std::string_view declared_content_type,
-                                                              const media_limits& limits);
+std::variant<processed_upload, upload_refusal>
+process_upload(std::string_view body, std::string_view declared_content_type, const media_limits& limits);
 
 // A photo of a sniffed image type (jpeg, png or webp) through the pipeline.
 std::variant<processed_upload, upload_refusal> process_image(std::string_view body, media_type type,

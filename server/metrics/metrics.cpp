@@ -20,8 +20,7 @@ void histogram::observe(double value)
     buckets_[i].fetch_add(1, std::memory_order_relaxed);
     count_.fetch_add(1, std::memory_order_relaxed);
     double sum = sum_.load(std::memory_order_relaxed);
-    while (!sum_.compare_exchange_weak(sum, sum + value, std::memory_order_relaxed)) {
-    }
+    while (!sum_.compare_exchange_weak(sum, sum + value, std::memory_order_relaxed)) {}
 }
 
 histogram::snapshot histogram::read() const
@@ -33,7 +32,7 @@ histogram::snapshot histogram::read() const
         running += buckets_[i].load(std::memory_order_relaxed);
         s.cumulative.push_back(running);
     }
-    s.count = running;   // consistent with the buckets even while others observe
+    s.count = running; // consistent with the buckets even while others observe
     s.sum = sum_.load(std::memory_order_relaxed);
     return s;
 }

@@ -44,7 +44,7 @@ public:
 
     struct snapshot {
         std::vector<double> upper_bounds;
-        std::vector<std::uint64_t> cumulative;   // per bound, then +Inf last
+        std::vector<std::uint64_t> cumulative; // per bound, then +Inf last
         double sum = 0;
         std::uint64_t count = 0;
     };
@@ -53,7 +53,7 @@ public:
 private:
     static constexpr std::size_t max_buckets = 24;
     std::vector<double> bounds_;
-    std::array<std::atomic<std::uint64_t>, max_buckets + 1> buckets_{};   // not cumulative; the last is +Inf
+    std::array<std::atomic<std::uint64_t>, max_buckets + 1> buckets_{}; // not cumulative; the last is +Inf
     std::atomic<std::uint64_t> count_{0};
     std::atomic<double> sum_{0};
 };
@@ -77,22 +77,22 @@ private:
 enum class resume_outcome { recovered = 0, snapshot = 1, fresh = 2 };
 
 struct instruments {
-    gauge connections;                // open WebSocket connections
+    gauge connections; // open WebSocket connections
     gauge rooms_loaded;
-    counter_family<64> commands;      // by ClientMessage body field number
-    counter_family<16> refusals;      // by ErrorCode / 10 (the code's group), for a coarse error rate
+    counter_family<64> commands; // by ClientMessage body field number
+    counter_family<16> refusals; // by ErrorCode / 10 (the code's group), for a coarse error rate
     counter events_committed;
-    counter events_fanned_out;        // event deliveries queued to connections (one per recipient)
-    counter bytes_out;                // WebSocket payload bytes written
-    counter frames_out;               // WebSocket messages written (each a batch)
-    counter queue_drops;              // presence updates dropped by coalescing
-    counter slow_consumer_closes;     // connections closed at the outbound limit or write deadline
-    counter_family<3> resumes;        // by resume_outcome
-    counter handler_exceptions;       // exceptions that escaped a handler to an event loop (one connection or room ended)
-    gauge store_writable;             // 1 while the store accepts writes; 0 once its file was lost or it failed for good
-    gauge rooms_owned;                // rooms whose lease this node holds (several nodes on PostgreSQL; 0 on SQLite)
-    counter lease_steps_down;         // rooms given up because another node took their lease (renewal or fenced append)
-    counter redirects;                // joins sent to the node that owns their room
+    counter events_fanned_out;    // event deliveries queued to connections (one per recipient)
+    counter bytes_out;            // WebSocket payload bytes written
+    counter frames_out;           // WebSocket messages written (each a batch)
+    counter queue_drops;          // presence updates dropped by coalescing
+    counter slow_consumer_closes; // connections closed at the outbound limit or write deadline
+    counter_family<3> resumes;    // by resume_outcome
+    counter handler_exceptions;   // exceptions that escaped a handler to an event loop (one connection or room ended)
+    gauge store_writable;         // 1 while the store accepts writes; 0 once its file was lost or it failed for good
+    gauge rooms_owned;            // rooms whose lease this node holds (several nodes on PostgreSQL; 0 on SQLite)
+    counter lease_steps_down;     // rooms given up because another node took their lease (renewal or fenced append)
+    counter redirects;            // joins sent to the node that owns their room
     histogram commit_batch_events{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
     histogram commit_seconds{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1};
     histogram ack_seconds{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5};

@@ -217,8 +217,8 @@ void handle_admin_request(const admin_request& req, session::server_context& con
     // In force at once for new joins; then persisted; then the live sessions
     // that joined with it are closed and the caller learns it is durable.
     auto sessions = context.revocations->revoke(parsed.jti, parsed.expires_at);
-    spdlog::info("conn={} admin: token id '{}' revoked (expires_at={}); {} live connection(s) to close",
-                 connection_id, printable(parsed.jti), parsed.expires_at, sessions.size());
+    spdlog::info("conn={} admin: token id '{}' revoked (expires_at={}); {} live connection(s) to close", connection_id,
+                 printable(parsed.jti), parsed.expires_at, sessions.size());
     auto finish = [sessions = std::move(sessions), reply_on, version, done = std::move(done)](bool stored) {
         for (const auto& s : sessions)
             s->revoke();

@@ -50,7 +50,7 @@ std::map<const session::server_context*, std::shared_ptr<attachment_config>>& co
 // /v1/rooms/{room}/attachments[/{id}[/thumbnail]]
 struct attachment_path {
     std::string room;
-    std::string id;          // empty: the collection (POST)
+    std::string id; // empty: the collection (POST)
     bool thumbnail = false;
 };
 
@@ -186,18 +186,19 @@ void if_not_removed(const shared_request& r, std::function<void()> next)
         return boost::asio::post(r->work_on, std::move(next));
     read_latest_state(r->context, r->path.room, r->work_on,
                       [r, next = std::move(next)](std::variant<model::room_state, read_failure> read) {
-                          if (auto* failed = std::get_if<read_failure>(&read))
-                              return r->error(failed->status, failed->message);
-                          const auto& state = std::get<model::room_state>(read);
-                          if (state.data().removed.contains(r->who.token->subject)) {
-                              spdlog::info("conn={} attachment request in room {} refused (403): participant {} was "
-                                           "removed",
-                                           r->connection_id, r->path.room, r->who.token->subject);
-                              return r->error(403, "a facilitator removed you from this room "
-                                                   "(ERROR_CODE_PARTICIPANT_REMOVED)");
-                          }
-                          next();
-                      });
+        if (auto* failed = std::get_if<read_failure>(&read))
+            return r->error(failed->status, failed->message);
+        const auto& state = std::get<model::room_state>(read);
+        if (state.data().removed.contains(r->who.token->subject)) {
+            spdlog::info("conn={} attachment request in room {} refused (403): participant {} was "
+                         "removed",
+                         r->connection_id, r->path.room, r->who.token->subject);
+            return r->error(403,
+                            "a facilitator removed you from this room "
+                            "(ERROR_CODE_PARTICIPANT_REMOVED)");
+        }
+        next();
+    });
 }
 
 // On the work pool: the upload checked, decoded and stored; the answer.
@@ -218,9 +219,8 @@ void store_upload(const shared_request& r, const std::shared_ptr<const admin_req
     const auto declared = std::string((*req)[http::field::content_type]);
     auto processed = media::process_upload(req->body(), declared, r->config->limits);
     if (auto* refused = std::get_if<media::upload_refusal>(&processed)) {
-        spdlog::info("conn={} attachment upload to room {} by {} refused ({}): {}{}{}", r->connection_id,
-                     r->path.room, uploader, refused->status, refused->message, refused->detail.empty() ? "" : "; ",
-                     refused->detail);
+        spdlog::info("conn={} attachment upload to room {} by {} refused ({}): {}{}{}", r->connection_id, r->path.room,
+                     uploader, refused->status, refused->message, refused->detail.empty() ? "" : "; ", refused->detail);
         return r->error(refused->status, refused->message);
     }
     const auto& upload = std::get<media::processed_upload>(processed);
@@ -358,8 +358,9 @@ void handle_attachment_request(admin_request req, session::server_context& conte
     auto config = attachments_of(context);
     if (!parsed || !config)
         return done(json_error(http::status::not_found, version,
-                               config ? "no such endpoint; attachments are /v1/rooms/{room}/attachments[/{id}[/thumbnail]]"
-                                      : "attachments are not enabled on this server"));
+                               config
+                                   ? "no such endpoint; attachments are /v1/rooms/{room}/attachments[/{id}[/thumbnail]]"
+                                   : "attachments are not enabled on this server"));
     const bool upload = parsed->id.empty();
     const bool is_get = req.method() == http::verb::get || req.method() == http::verb::head;
     if (upload && req.method() != http::verb::post) {
@@ -413,15 +414,14 @@ void handle_attachment_request(admin_request req, session::server_context& conte
     const auto if_none_match = std::string(req[http::field::if_none_match]);
     auto body = upload ? std::make_shared<const admin_request>(std::move(req)) : nullptr;
     auto work_on = context.work ? context.work : reply_on;
-    auto r = std::make_shared<const attachment_request>(attachment_request{
-        context, config, std::move(*parsed), std::get<caller>(std::move(authenticated)), version, reply_on,
-        work_on, connection_id, std::move(done)});
+    auto r = std::make_shared<const attachment_request>(
+        attachment_request{context, config, std::move(*parsed), std::get<caller>(std::move(authenticated)), version,
+                           reply_on, work_on, connection_id, std::move(done)});
     if (upload) {
         // The request (its body) moves to the work pool; the slot is given
         // back when the work is done, whatever its outcome.
-        std::shared_ptr<attachment_config> held(config.get(), [config](attachment_config* c) {
-            c->uploads_in_flight.fetch_sub(1);
-        });
+        std::shared_ptr<attachment_config> held(config.get(),
+                                                [config](attachment_config* c) { c->uploads_in_flight.fetch_sub(1); });
         spdlog::info("conn={} attachment upload to room {} by {}: {} bytes", connection_id, r->path.room,
                      r->who.token->subject, body->body().size());
         return on_work_pool(r, [r, body, key = std::move(key), held] { store_upload(r, body, key); });

@@ -148,8 +148,8 @@ admin_response export_reply(unsigned version, const std::string& room_id, std::s
         return file_reply(version, "application/json", exports::chat_json(record, q.include_deleted),
                           room_id + "-chat.json");
     if (what == "chat.csv")
-        return file_reply(version, "text/csv; charset=utf-8; header=present", exports::chat_csv(record, q.include_deleted),
-                          room_id + "-chat.csv");
+        return file_reply(version, "text/csv; charset=utf-8; header=present",
+                          exports::chat_csv(record, q.include_deleted), room_id + "-chat.csv");
     if (what == "comments.json")
         return file_reply(version, "application/json", exports::comments_json(record, q.include_deleted),
                           room_id + "-comments.json");
@@ -164,16 +164,16 @@ admin_response export_reply(unsigned version, const std::string& room_id, std::s
 bool is_export_name(std::string_view what)
 {
     return what == "geojson" || what == "chat.json" || what == "chat.csv" || what == "comments.json" ||
-           what == "comments.csv" || what == "report.md";
+        what == "comments.csv" || what == "report.md";
 }
 
 // ---------------------------------------------------------------- reading the log
 
 // Where a paged fold starts and stops, decided by its first read.
 struct fold_plan {
-    std::uint64_t target = room::replay_unbounded;   // the last seq to fold; unbounded: to the log's end
-    std::optional<store::stored_snapshot> snapshot;  // start from it (only a state fold asks for one)
-    std::uint64_t after = 0;                         // without a snapshot: start after this seq
+    std::uint64_t target = room::replay_unbounded;  // the last seq to fold; unbounded: to the log's end
+    std::optional<store::stored_snapshot> snapshot; // start from it (only a state fold asks for one)
+    std::uint64_t after = 0;                        // without a snapshot: start after this seq
 };
 
 // The steps of one paged fold; all but plan run on the work pool, one at a
@@ -206,10 +206,7 @@ read_failure unreadable(const std::string& room_id, const char* why)
 class paged_fold : public std::enable_shared_from_this<paged_fold> {
 public:
     paged_fold(store::commit_queue& store, boost::asio::any_io_executor fold_on, std::string room_id, fold_steps steps)
-        : store_(store)
-        , fold_on_(std::move(fold_on))
-        , room_id_(std::move(room_id))
-        , steps_(std::move(steps))
+        : store_(store), fold_on_(std::move(fold_on)), room_id_(std::move(room_id)), steps_(std::move(steps))
     {
     }
 
@@ -243,25 +240,26 @@ private:
     {
         const auto from = steps_.seq() + 1;
         const auto to = std::min(target_, from + room::replay_page_events - 1);
-        if (from > to)   // the target was reached before any page (seq=0, or a snapshot at it)
+        if (from > to) // the target was reached before any page (seq=0, or a snapshot at it)
             return steps_.done(std::nullopt);
         for (const auto& bytes : page) {
             pb::Event event;
             if (!event.ParseFromString(bytes) || event.seq() != steps_.seq() + 1 || !steps_.apply(event) ||
                 steps_.seq() != event.seq()) {
                 spdlog::error("export: the log of room {} does not fold at seq {}", room_id_, steps_.seq() + 1);
-                return steps_.done(read_failure{500, "the room's log does not replay at seq " +
-                                                         std::to_string(steps_.seq() + 1)});
+                return steps_.done(
+                    read_failure{500, "the room's log does not replay at seq " + std::to_string(steps_.seq() + 1)});
             }
         }
         if (steps_.seq() == target_)
             return steps_.done(std::nullopt);
         if (page.size() < to - from + 1) {
             if (target_ == room::replay_unbounded)
-                return steps_.done(std::nullopt);   // the end of the log
-            return steps_.done(read_failure{400, "seq " + std::to_string(target_) +
-                                                     " is beyond the room's last event (seq " +
-                                                     std::to_string(steps_.seq()) + ")"});
+                return steps_.done(std::nullopt); // the end of the log
+            return steps_.done(read_failure{400,
+                                            "seq " + std::to_string(target_) +
+                                                " is beyond the room's last event (seq " +
+                                                std::to_string(steps_.seq()) + ")"});
         }
         const auto next_from = steps_.seq() + 1;
         const auto next_to = std::min(target_, next_from + room::replay_page_events - 1);
@@ -302,7 +300,8 @@ boost::asio::any_io_executor fold_executor(const session::server_context& contex
 template <class Value>
 void answer_on(const boost::asio::any_io_executor& reply_on, std::function<void(Value)> done, Value value)
 {
-    boost::asio::post(reply_on, [done = std::move(done), value = std::move(value)]() mutable { done(std::move(value)); });
+    boost::asio::post(reply_on,
+                      [done = std::move(done), value = std::move(value)]() mutable { done(std::move(value)); });
 }
 
 // ---------------------------------------------------------------- one request
@@ -311,12 +310,12 @@ void answer_on(const boost::asio::any_io_executor& reply_on, std::function<void(
 struct room_request {
     session::server_context& context;
     std::string room_id;
-    std::string what;   // "state" or an export name
+    std::string what; // "state" or an export name
     export_query query;
     caller who;
     unsigned version;
-    boost::asio::any_io_executor reply_on;   // the connection's: done runs there
-    boost::asio::any_io_executor fold_on;    // the work pool: folds and the writing of exports
+    boost::asio::any_io_executor reply_on; // the connection's: done runs there
+    boost::asio::any_io_executor fold_on;  // the work pool: folds and the writing of exports
     std::uint64_t connection_id;
     reply done;
 
@@ -374,14 +373,14 @@ void serve_state_at(const shared_room_request& r)
                                       : room::replay_target(room::replay_at_time{*q.at.time_ms});
     room::replay_async(*r->context.store, r->fold_on, r->room_id, at, room::replay_unbounded,
                        [r](room::replay_result result) {
-                           if (auto* failed = std::get_if<room::replay_failure>(&result)) {
-                               const auto status = failed->code == pb::ERROR_CODE_SEQ_OUT_OF_RANGE     ? 400
-                                                   : failed->code == pb::ERROR_CODE_STORE_UNAVAILABLE ? 503
-                                                                                                       : 500;
-                               return r->error(status, failed->message);
-                           }
-                           r->answer(state_reply(r->version, std::get<model::room_state>(result)));
-                       });
+        if (auto* failed = std::get_if<room::replay_failure>(&result)) {
+            const auto status = failed->code == pb::ERROR_CODE_SEQ_OUT_OF_RANGE ? 400
+                : failed->code == pb::ERROR_CODE_STORE_UNAVAILABLE              ? 503
+                                                                                : 500;
+            return r->error(status, failed->message);
+        }
+        r->answer(state_reply(r->version, std::get<model::room_state>(result)));
+    });
 }
 
 // An export: the log folded from seq 1 and written, both on the work pool.
@@ -389,16 +388,15 @@ void serve_export(const shared_room_request& r)
 {
     read_room_record(r->context, r->room_id, r->query.at, r->fold_on,
                      [r](std::variant<exports::room_record, read_failure> read) {
-                         if (auto* failed = std::get_if<read_failure>(&read))
-                             return r->error(failed->status, failed->message);
-                         try {
-                             r->answer(export_reply(r->version, r->room_id, r->what,
-                                                    std::get<exports::room_record>(read), r->query));
-                         } catch (const std::exception& e) {
-                             spdlog::error("export {} of room {} failed: {}", r->what, r->room_id, e.what());
-                             r->error(500, "the export failed; see the server's log");
-                         }
-                     });
+        if (auto* failed = std::get_if<read_failure>(&read))
+            return r->error(failed->status, failed->message);
+        try {
+            r->answer(export_reply(r->version, r->room_id, r->what, std::get<exports::room_record>(read), r->query));
+        } catch (const std::exception& e) {
+            spdlog::error("export {} of room {} failed: {}", r->what, r->room_id, e.what());
+            r->error(500, "the export failed; see the server's log");
+        }
+    });
 }
 
 // The same rules as a Join: a token's participant must not be removed from
@@ -414,7 +412,8 @@ void authorize_and_serve(const shared_room_request& r)
             return serve_state_at(r);
     }
     // The newest state: the removed set for a token, and the answer to /state.
-    read_latest_state(r->context, r->room_id, r->fold_on, [r, latest](std::variant<model::room_state, read_failure> read) {
+    read_latest_state(r->context, r->room_id, r->fold_on,
+                      [r, latest](std::variant<model::room_state, read_failure> read) {
         if (auto* failed = std::get_if<read_failure>(&read))
             return r->error(failed->status, failed->message);
         const auto& state = std::get<model::room_state>(read);
@@ -447,8 +446,9 @@ void read_room_record(session::server_context& context, const std::string& room_
         // The last event at or before the time; server times grow with seq.
         if (auto seq = log.seq_at_time(room_id, *at.time_ms, room::replay_unbounded))
             return fold_plan{*seq, std::nullopt};
-        return read_failure{400, "time " + std::to_string(*at.time_ms) +
-                                     " is before the room's first event; give a later Unix time in milliseconds"};
+        return read_failure{400,
+                            "time " + std::to_string(*at.time_ms) +
+                                " is before the room's first event; give a later Unix time in milliseconds"};
     };
     steps.begin = [](const store::stored_snapshot&) { return std::optional<read_failure>(); };
     steps.apply = [record](const pb::Event& e) { return exports::fold_event(*record, e); };
@@ -546,8 +546,8 @@ void handle_room_request(const admin_request& req, session::server_context& cont
     }
     if (!valid_room_id(room_id)) {
         spdlog::info("conn={} export refused (404): not a room id a Join takes", connection_id);
-        return done(json_error(http::status::not_found, version, std::string("no room has that id (") +
-                                                                     std::string(room_id_rule) + ")"));
+        return done(json_error(http::status::not_found, version,
+                               std::string("no room has that id (") + std::string(room_id_rule) + ")"));
     }
     auto authenticated = authenticate(req, context, room_id);
     if (auto* refused = std::get_if<admin_response>(&authenticated)) {
@@ -559,10 +559,10 @@ void handle_room_request(const admin_request& req, session::server_context& cont
     if (auto* bad = std::get_if<std::string>(&parsed))
         return done(json_error(http::status::bad_request, version, *bad));
 
-    auto r = std::make_shared<const room_request>(room_request{
-        context, room_id, std::string(state ? std::string_view("state") : rest.substr(7)),
-        std::get<export_query>(parsed), std::get<caller>(std::move(authenticated)), version, reply_on,
-        fold_executor(context, reply_on), connection_id, std::move(done)});
+    auto r = std::make_shared<const room_request>(
+        room_request{context, room_id, std::string(state ? std::string_view("state") : rest.substr(7)),
+                     std::get<export_query>(parsed), std::get<caller>(std::move(authenticated)), version, reply_on,
+                     fold_executor(context, reply_on), connection_id, std::move(done)});
     if_room_exists(r, [r] { authorize_and_serve(r); });
 }
 

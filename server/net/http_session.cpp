@@ -126,9 +126,9 @@ bool origin_allowed(const request& req, const session::server_context& context)
 // <jwt>" and/or a Sec-WebSocket-Protocol value "maptable.v1.token.<jwt>" (the
 // one header a browser's WebSocket API lets a page set).
 struct offered_credentials {
-    std::vector<std::pair<std::string_view, std::string>> tokens;  // (where, token)
+    std::vector<std::pair<std::string_view, std::string>> tokens; // (where, token)
     bool malformed_authorization = false;
-    bool offers_subprotocol = false;                               // "maptable.v1" among the subprotocols
+    bool offers_subprotocol = false; // "maptable.v1" among the subprotocols
 };
 
 offered_credentials read_credentials(const request& req)
@@ -153,7 +153,8 @@ offered_credentials read_credentials(const request& req)
             if (item == maptable_subprotocol)
                 c.offers_subprotocol = true;
             else if (item.substr(0, token_subprotocol_prefix.size()) == token_subprotocol_prefix)
-                c.tokens.emplace_back("Sec-WebSocket-Protocol", std::string(item.substr(token_subprotocol_prefix.size())));
+                c.tokens.emplace_back("Sec-WebSocket-Protocol",
+                                      std::string(item.substr(token_subprotocol_prefix.size())));
         }
     }
     return c;
@@ -189,7 +190,8 @@ public:
     void run()
     {
         if (slot_)
-            context_.connections->set_closer(connection_id_, [weak = this->weak_from_this(), ex = stream_.get_executor()] {
+            context_.connections->set_closer(connection_id_,
+                                             [weak = this->weak_from_this(), ex = stream_.get_executor()] {
                 asio::post(ex, [weak] {
                     if (auto self = weak.lock())
                         self->close_now();
@@ -257,9 +259,8 @@ private:
         failed_ = true;
         if (can_answer) {
             try {
-                return write_response(text_response(http::status::internal_server_error,
-                                                     "internal server error; try again\n"),
-                                      false);
+                return write_response(
+                    text_response(http::status::internal_server_error, "internal server error; try again\n"), false);
             } catch (...) {
                 spdlog::error("conn={} answering 500 threw too: closing", connection_id_);
             }
@@ -336,36 +337,37 @@ private:
 
             if (websocket::is_upgrade(req)) {
                 if (path != websocket_path)
-                    return respond(text_response(http::status::not_found, "no WebSocket endpoint here; use /v1/ws\n"), false);
+                    return respond(text_response(http::status::not_found, "no WebSocket endpoint here; use /v1/ws\n"),
+                                   false);
                 return upgrade(std::move(req));
             }
             if (is_webhook_path(path)) {
                 const bool keep_alive = req.keep_alive();
                 return handle_webhook_request(req, context_, stream_.get_executor(), connection_id_,
                                               [self = this->shared_from_this(), keep_alive](response res) {
-                                                  self->respond(std::move(res), keep_alive);
-                                              });
+                    self->respond(std::move(res), keep_alive);
+                });
             }
             if (is_admin_path(path)) {
                 const bool keep_alive = req.keep_alive();
                 return handle_admin_request(req, context_, stream_.get_executor(), connection_id_,
                                             [self = this->shared_from_this(), keep_alive](response res) {
-                                                self->respond(std::move(res), keep_alive);
-                                            });
+                    self->respond(std::move(res), keep_alive);
+                });
             }
             if (is_attachment_path(path)) {
                 const bool keep_alive = req.keep_alive();
                 return handle_attachment_request(std::move(req), context_, stream_.get_executor(), connection_id_,
                                                  [self = this->shared_from_this(), keep_alive](response res) {
-                                                     self->respond(std::move(res), keep_alive);
-                                                 });
+                    self->respond(std::move(res), keep_alive);
+                });
             }
             if (is_room_path(path)) {
                 const bool keep_alive = req.keep_alive();
                 return handle_room_request(req, context_, stream_.get_executor(), connection_id_,
                                            [self = this->shared_from_this(), keep_alive](response res) {
-                                               self->respond(std::move(res), keep_alive);
-                                           });
+                    self->respond(std::move(res), keep_alive);
+                });
             }
             if (path == "/metrics" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
                 // Counts only, no room content: open like /healthz; keep it off
@@ -405,15 +407,13 @@ private:
         switch (admission_) {
         case admission::server_full:
             body = "server busy: it has " + std::to_string(context_.limits.max_connections) +
-                   " connections, its limit; try again later\n";
+                " connections, its limit; try again later\n";
             break;
         case admission::address_full:
             body = "too many connections from your address (the limit is " +
-                   std::to_string(context_.limits.max_connections_per_ip) + "); close some and try again\n";
+                std::to_string(context_.limits.max_connections_per_ip) + "); close some and try again\n";
             break;
-        default:
-            body = "the server is shutting down; try again shortly\n";
-            break;
+        default: body = "the server is shutting down; try again shortly\n"; break;
         }
         auto res = text_response(http::status::service_unavailable, std::move(body));
         res.set(http::field::retry_after, "5");
@@ -508,13 +508,13 @@ private:
         writing_ = true;
         http::async_write(stream_, *response_,
                           [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                              self->guarded("on_write", [&] {
-                                  self->writing_ = false;
-                                  if (ec || !keep_alive || self->failed_)
-                                      return self->shutdown();
-                                  self->do_read();
-                              });
-                          });
+            self->guarded("on_write", [&] {
+                self->writing_ = false;
+                if (ec || !keep_alive || self->failed_)
+                    return self->shutdown();
+                self->do_read();
+            });
+        });
     }
 
     // The end of a connection we are done with: TLS close_notify (bounded by
@@ -534,7 +534,7 @@ private:
     void close_now()
     {
         if (handed_off_)
-            return;  // the websocket_session has the stream now
+            return; // the websocket_session has the stream now
         beast::error_code ignored;
         beast::get_lowest_layer(stream_).socket().close(ignored);
     }
@@ -549,9 +549,9 @@ private:
     session::connection_table::admission admission_;
     connection_slot slot_;
     bool handed_off_ = false;
-    bool writing_ = false;   // a response is being written
-    bool failed_ = false;    // a handler threw: no further response
-    bool head_request_ = false;   // the request being answered is a HEAD: headers only
+    bool writing_ = false;      // a response is being written
+    bool failed_ = false;       // a handler threw: no further response
+    bool head_request_ = false; // the request being answered is a HEAD: headers only
 };
 
 } // namespace

@@ -26,7 +26,6 @@ namespace maptable::net {
 // tls: when not null, the connection starts with a TLS handshake.
 void start_http_session(boost::asio::ip::tcp::socket socket, session::server_context& context,
                         std::uint64_t connection_id, std::string address,
-                        session::connection_table::admission admission,
-                        std::shared_ptr<boost::asio::ssl::context> tls);
+                        session::connection_table::admission admission, std::shared_ptr<boost::asio::ssl::context> tls);
 
 } // namespace maptable::net

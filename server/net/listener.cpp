@@ -41,9 +41,7 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_context(const tls_files& fil
 
 listener::listener(boost::asio::io_context& io, executor_source connection_executor,
                    boost::asio::ip::tcp::endpoint endpoint, session::server_context& context, const tls_files& tls)
-    : connection_executor_(std::move(connection_executor))
-    , acceptor_(io)
-    , context_(context)
+    : connection_executor_(std::move(connection_executor)), acceptor_(io), context_(context)
 {
     if (tls.enabled())
         tls_ = make_tls_context(tls);
@@ -75,8 +73,8 @@ void listener::do_accept()
 {
     acceptor_.async_accept(connection_executor_(),
                            [self = shared_from_this()](boost::system::error_code ec, boost::asio::ip::tcp::socket s) {
-                               self->on_accept(ec, std::move(s));
-                           });
+        self->on_accept(ec, std::move(s));
+    });
 }
 
 void listener::on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket)
@@ -96,7 +94,8 @@ void listener::on_accept(boost::system::error_code ec, boost::asio::ip::tcp::soc
             spdlog::error("starting an accepted connection threw: {}; it is closed", e.what());
         } catch (...) {
             metrics::global().handler_exceptions.add();
-            spdlog::error("starting an accepted connection threw an exception that is not a std::exception; it is closed");
+            spdlog::error(
+                "starting an accepted connection threw an exception that is not a std::exception; it is closed");
         }
     }
     do_accept();

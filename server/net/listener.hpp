@@ -43,7 +43,7 @@ public:
              session::server_context& context, const tls_files& tls = {});
 
     void run();
-    void stop();   // stops accepting; live connections go on
+    void stop(); // stops accepting; live connections go on
 
     boost::asio::ip::tcp::endpoint local_endpoint() const;
     bool tls() const { return tls_ != nullptr; }
@@ -57,7 +57,7 @@ private:
     executor_source connection_executor_;
     boost::asio::ip::tcp::acceptor acceptor_;
     session::server_context& context_;
-    std::shared_ptr<boost::asio::ssl::context> tls_;   // null: plain
+    std::shared_ptr<boost::asio::ssl::context> tls_; // null: plain
 };
 
 } // namespace maptable::net

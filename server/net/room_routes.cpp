@@ -26,9 +26,9 @@ namespace pb = maptable::v1;
 
 constexpr std::string_view rooms_path = "/v1/admin/rooms";
 
-constexpr std::int64_t default_token_lifetime = 7 * 24 * 3600;   // a workshop series of a week
-constexpr std::int64_t max_token_lifetime = 365 * 24 * 3600;     // a consultation of a year; longer: mint again
-constexpr std::size_t max_name_bytes = 200;                      // a display name, not a biography
+constexpr std::int64_t default_token_lifetime = 7 * 24 * 3600; // a workshop series of a week
+constexpr std::int64_t max_token_lifetime = 365 * 24 * 3600;   // a consultation of a year; longer: mint again
+constexpr std::size_t max_name_bytes = 200;                    // a display name, not a biography
 
 using reply = std::function<void(admin_response)>;
 
@@ -113,8 +113,8 @@ constexpr std::string_view room_shape =
 // The room info fields of a body as a change; required says which must be there.
 pb::RoomInfoChanged change_of(const json::object& o, bool creating)
 {
-    static const std::set<std::string_view> known = {"id", "title", "description", "city", "center",
-                                                     "zoom", "bounds", "clear_bounds"};
+    static const std::set<std::string_view> known = {"id",     "title", "description", "city",
+                                                     "center", "zoom",  "bounds",      "clear_bounds"};
     for (const auto& [key, value] : o)
         if (!known.count(key))
             throw bad_request{"unknown field \"" + std::string(key) +
@@ -142,7 +142,8 @@ pb::RoomInfoChanged change_of(const json::object& o, bool creating)
     if (const auto* bounds = o.if_contains("bounds"); bounds && !bounds->is_null()) {
         const auto* b = bounds->if_object();
         if (!b || !b->contains("south_west") || !b->contains("north_east"))
-            throw bad_request{"\"bounds\" must be {\"south_west\": {\"lon\", \"lat\"}, \"north_east\": {\"lon\", \"lat\"}}"};
+            throw bad_request{
+                "\"bounds\" must be {\"south_west\": {\"lon\", \"lat\"}, \"north_east\": {\"lon\", \"lat\"}}"};
         *change.mutable_bounds()->mutable_south_west() = position_of(b->at("south_west"), "bounds.south_west");
         *change.mutable_bounds()->mutable_north_east() = position_of(b->at("north_east"), "bounds.north_east");
     }
@@ -206,7 +207,7 @@ http::status status_of(pb::ErrorCode code)
     case pb::ERROR_CODE_ROOM_ARCHIVED:
     case pb::ERROR_CODE_NO_CHANGE: return http::status::conflict;
     case pb::ERROR_CODE_INTERNAL: return http::status::internal_server_error;
-    default: return http::status::bad_request;   // the content of the change
+    default: return http::status::bad_request; // the content of the change
     }
 }
 
@@ -225,7 +226,7 @@ struct request_state {
     unsigned version;
     std::uint64_t connection_id;
     reply done;
-    std::string target;   // the request's path and query: a redirect to the room's owner keeps them
+    std::string target; // the request's path and query: a redirect to the room's owner keeps them
 
     // From any thread: the answer goes out on the connection's executor.
     void answer(admin_response res) const
@@ -233,7 +234,10 @@ struct request_state {
         boost::asio::post(reply_on, [done = done, res = std::move(res)]() mutable { done(std::move(res)); });
     }
     void error(http::status status, std::string_view message) const { answer(json_error(status, version, message)); }
-    void ok(http::status status, std::string body) const { answer(json_reply(status, version, std::move(body) + "\n")); }
+    void ok(http::status status, std::string body) const
+    {
+        answer(json_reply(status, version, std::move(body) + "\n"));
+    }
     // Another node owns the room (room::admin_outcome::moved_to): 307 to the
     // same path and query there, so a client that follows redirects gets
     // the owner's answer.
@@ -268,29 +272,29 @@ void with_catalog(const shared_request& r, Step step)
 // catalog's copy and answers with the room.
 void answer_with_room(const shared_request& r, store::catalog_entry entry, http::status status)
 {
-    const std::string room_id = entry.room_id;   // entry moves into the callback
-    read_latest_state(r->context, room_id, r->reply_on,
-                      [r, entry = std::move(entry), status](std::variant<model::room_state, read_failure> read) mutable {
-                          if (auto* failed = std::get_if<read_failure>(&read))
-                              return r->error(http::status(failed->status), failed->message);
-                          const auto& state = std::get<model::room_state>(read);
-                          entry.archived = state.data().archived;
-                          entry.title = state.info().title();
-                          entry.city = state.info().city();
-                          entry.info = state.info().SerializeAsString();
-                          entry.seq = state.seq();
-                          auto body = room_json(entry, state.info(), state.data().archived, state.seq());
-                          with_catalog(r, [r, entry = std::move(entry), status,
-                                           body = std::move(body)](store::room_catalog& catalog) mutable {
-                              try {
-                                  catalog.update(entry);
-                              } catch (const std::exception& e) {
-                                  spdlog::warn("admin: room catalog not refreshed for room {}: {}", entry.room_id,
-                                               e.what());
-                              }
-                              r->ok(status, std::move(body));
-                          });
-                      });
+    const std::string room_id = entry.room_id; // entry moves into the callback
+    read_latest_state(
+        r->context, room_id, r->reply_on,
+        [r, entry = std::move(entry), status](std::variant<model::room_state, read_failure> read) mutable {
+        if (auto* failed = std::get_if<read_failure>(&read))
+            return r->error(http::status(failed->status), failed->message);
+        const auto& state = std::get<model::room_state>(read);
+        entry.archived = state.data().archived;
+        entry.title = state.info().title();
+        entry.city = state.info().city();
+        entry.info = state.info().SerializeAsString();
+        entry.seq = state.seq();
+        auto body = room_json(entry, state.info(), state.data().archived, state.seq());
+        with_catalog(
+            r, [r, entry = std::move(entry), status, body = std::move(body)](store::room_catalog& catalog) mutable {
+                try {
+                    catalog.update(entry);
+                } catch (const std::exception& e) {
+                    spdlog::warn("admin: room catalog not refreshed for room {}: {}", entry.room_id, e.what());
+                }
+                r->ok(status, std::move(body));
+            });
+        });
 }
 
 // Submits command to the room as the admin and answers with the room.
@@ -298,18 +302,18 @@ void answer_with_room(const shared_request& r, store::catalog_entry entry, http:
 void change_room(const shared_request& r, store::catalog_entry entry, pb::ClientMessage command, http::status status,
                  std::function<void(room::admin_outcome)> on_refused = {})
 {
-    const std::string room_id = entry.room_id;   // entry moves into the callback
+    const std::string room_id = entry.room_id; // entry moves into the callback
     room::submit_as_admin(
         r->context.rooms, r->reply_on, room_id, std::move(command),
         [r, entry = std::move(entry), status, on_refused = std::move(on_refused)](room::admin_outcome outcome) mutable {
-            if (!outcome.ok) {
-                if (on_refused)
-                    return on_refused(std::move(outcome));
-                if (!outcome.moved_to.empty())
-                    return r->redirect(outcome.moved_to, refusal_text(outcome));
-                return r->error(status_of(outcome.code), refusal_text(outcome));
-            }
-            answer_with_room(r, std::move(entry), status);
+        if (!outcome.ok) {
+            if (on_refused)
+                return on_refused(std::move(outcome));
+            if (!outcome.moved_to.empty())
+                return r->redirect(outcome.moved_to, refusal_text(outcome));
+            return r->error(status_of(outcome.code), refusal_text(outcome));
+        }
+        answer_with_room(r, std::move(entry), status);
         });
 }
 
@@ -332,8 +336,7 @@ void create_room(const shared_request& r, const std::string& body)
     model::room_state fresh(id);
     auto checked = fresh.validate(command, room::admin_actor(), now_ms());
     if (auto* refused = std::get_if<model::rejection>(&checked))
-        return r->error(http::status::bad_request,
-                        refused->message + " (" + pb::ErrorCode_Name(refused->code) + ")");
+        return r->error(http::status::bad_request, refused->message + " (" + pb::ErrorCode_Name(refused->code) + ")");
 
     store::catalog_entry entry;
     entry.room_id = id;
@@ -342,11 +345,13 @@ void create_room(const shared_request& r, const std::string& body)
     entry.city = command.update_room_info().change().city();
     fresh.apply(std::get<pb::Event>(checked));
     entry.info = fresh.info().SerializeAsString();
-    with_catalog(r, [r, id, entry = std::move(entry), command = std::move(command)](store::room_catalog& catalog) mutable {
+    with_catalog(r,
+                 [r, id, entry = std::move(entry), command = std::move(command)](store::room_catalog& catalog) mutable {
         if (catalog.has_history(id) || !catalog.add(entry))
             return r->error(http::status::conflict, "a room with id '" + id + "' exists already; choose another id");
         spdlog::info("conn={} admin: creating room {}", r->connection_id, id);
-        change_room(r, std::move(entry), std::move(command), http::status::created, [r, id](room::admin_outcome outcome) {
+        change_room(r, std::move(entry), std::move(command), http::status::created,
+                    [r, id](room::admin_outcome outcome) {
             // The room's first event was refused: nothing of it exists, and
             // the answer waits until it is unlisted, so that a retry may
             // create it.
@@ -364,12 +369,13 @@ void create_room(const shared_request& r, const std::string& body)
 
 void mint_token(const shared_request& r, const store::catalog_entry& entry, const std::string& body)
 {
-    constexpr std::string_view shape =
-        "{\"role\": \"facilitator\"|\"participant\"|\"observer\", \"name\": \"...\", optional \"subject\", \"expires_in\"}";
+    constexpr std::string_view shape = "{\"role\": \"facilitator\"|\"participant\"|\"observer\", \"name\": \"...\", "
+                                       "optional \"subject\", \"expires_in\"}";
     const auto o = parse_object(body, shape);
     for (const auto& [key, value] : o)
         if (key != "role" && key != "name" && key != "subject" && key != "expires_in")
-            throw bad_request{"unknown field \"" + std::string(key) + "\"; a token takes role, name, subject, expires_in"};
+            throw bad_request{"unknown field \"" + std::string(key) +
+                              "\"; a token takes role, name, subject, expires_in"};
     const auto* role_value = o.if_contains("role");
     const auto role = role_value && role_value->is_string() ? auth::parse_role(role_value->get_string()) : std::nullopt;
     if (!role || *role == pb::ROLE_ADMIN || *role == pb::ROLE_UNSPECIFIED)
@@ -384,7 +390,8 @@ void mint_token(const shared_request& r, const store::catalog_entry& entry, cons
             for (unsigned char c : given->get_string())
                 printable = printable && c > 0x20 && c < 0x7f;
         if (!printable)
-            throw bad_request{"\"subject\" (the participant id) must be 1-128 printable ASCII characters without spaces"};
+            throw bad_request{
+                "\"subject\" (the participant id) must be 1-128 printable ASCII characters without spaces"};
         subject = std::string(given->get_string());
     } else {
         subject = "p-" + random_hex(6);
@@ -393,9 +400,9 @@ void mint_token(const shared_request& r, const store::catalog_entry& entry, cons
     if (const auto* given = o.if_contains("expires_in")) {
         const bool whole = given->is_int64() || given->is_uint64();
         const auto seconds = given->is_int64() ? given->get_int64()
-                             : given->is_uint64() && given->get_uint64() <= std::uint64_t(max_token_lifetime)
-                                 ? static_cast<std::int64_t>(given->get_uint64())
-                                 : -1;
+            : given->is_uint64() && given->get_uint64() <= std::uint64_t(max_token_lifetime)
+            ? static_cast<std::int64_t>(given->get_uint64())
+            : -1;
         if (!whole || seconds < 1 || seconds > max_token_lifetime)
             throw bad_request{"\"expires_in\" must be whole seconds from 1 to " + std::to_string(max_token_lifetime) +
                               " (365 days); the default is a week"};
@@ -418,16 +425,17 @@ void mint_token(const shared_request& r, const store::catalog_entry& entry, cons
     const std::string invite_url = config.public_url + "/#room=" + entry.room_id + "&token=" + token;
     spdlog::info("conn={} admin: token {} minted for room {} (role {}, expires at {})", r->connection_id,
                  claims.token_id, entry.room_id, auth::role_name(*role), claims.expires_at);
-    r->ok(http::status::created, exports::write_json(json::object{
-                                     {"token", token},
-                                     {"jti", claims.token_id},
-                                     {"subject", subject},
-                                     {"role", auth::role_name(*role)},
-                                     {"name", claims.name},
-                                     {"room", entry.room_id},
-                                     {"expires_at", claims.expires_at},
-                                     {"invite_url", invite_url},
-                                 }));
+    r->ok(http::status::created,
+          exports::write_json(json::object{
+              {"token", token},
+              {"jti", claims.token_id},
+              {"subject", subject},
+              {"role", auth::role_name(*role)},
+              {"name", claims.name},
+              {"room", entry.room_id},
+              {"expires_at", claims.expires_at},
+              {"invite_url", invite_url},
+          }));
 }
 
 admin_response method_not_allowed(unsigned version, const char* allow)
@@ -455,9 +463,9 @@ void handle_room_admin_request(const admin_request& req, session::server_context
     const unsigned version = req.version();
     if (!context.admin_api || !context.admin_api->catalog)
         return done(json_error(http::status::not_found, version, "this server has no room catalog"));
-    auto r = std::make_shared<const request_state>(
-        request_state{context, *context.admin_api->catalog, reply_on, version, connection_id, std::move(done),
-                      std::string(req.target())});
+    auto r =
+        std::make_shared<const request_state>(request_state{context, *context.admin_api->catalog, reply_on, version,
+                                                            connection_id, std::move(done), std::string(req.target())});
 
     const auto target = std::string_view(req.target());
     const auto path = target.substr(0, target.find('?'));
@@ -528,7 +536,8 @@ void handle_room_admin_request(const admin_request& req, session::server_context
                 }
             };
         } else {
-            return r->error(http::status::not_found, "no such room endpoint; a room has /archive, /unarchive and /tokens");
+            return r->error(http::status::not_found,
+                            "no such room endpoint; a room has /archive, /unarchive and /tokens");
         }
         with_catalog(r, [r, id, then = std::move(then)](store::room_catalog& catalog) {
             auto entry = catalog.find(id);

@@ -24,8 +24,8 @@ namespace maptable::session {
 // What the admin API's rooms, invitations and exports need beyond the
 // server_context (server_context::admin_api). Set up by app/server.
 struct admin_api_config {
-    store::room_catalog* catalog = nullptr;   // owned by app/server, outlives every connection
-    std::string public_url;                   // "https://maps.example.org": invitation links start with it
+    store::room_catalog* catalog = nullptr; // owned by app/server, outlives every connection
+    std::string public_url;                 // "https://maps.example.org": invitation links start with it
 
     // Where every call of the catalogue runs: one strand of the work pool
     // (server_context::work). The catalogue is not thread-safe, and its

@@ -41,13 +41,14 @@ std::variant<room_caller, admin_response> authenticate_for_room(const admin_requ
         return unauthorized(version, missing_token);
     const auto verified = auth::verify_join_token(credential, context.verifier, unix_seconds());
     if (const auto* error = std::get_if<auth::token_error>(&verified))
-        return unauthorized(version, "the token was refused: " + error->message + " (" +
-                                         pb::ErrorCode_Name(error->code) + ")");
+        return unauthorized(version,
+                            "the token was refused: " + error->message + " (" + pb::ErrorCode_Name(error->code) + ")");
     const auto& claims = std::get<auth::join_claims>(verified);
     if (context.revocations && context.revocations->is_revoked(claims.token_id))
         return unauthorized(version, "the token was revoked (ERROR_CODE_TOKEN_REVOKED)");
     if (claims.room != room_id)
-        return json_error(http::status::forbidden, version, "the token is for another room (ERROR_CODE_TOKEN_WRONG_ROOM)");
+        return json_error(http::status::forbidden, version,
+                          "the token is for another room (ERROR_CODE_TOKEN_WRONG_ROOM)");
     return room_caller{claims};
 }
 

@@ -25,9 +25,8 @@ namespace {
 bool routine_ending(const beast::error_code& ec)
 {
     return !ec || ec == websocket::error::closed || ec == boost::asio::error::operation_aborted ||
-           ec == beast::error::timeout || ec == boost::asio::error::eof ||
-           ec == boost::asio::error::connection_reset || ec == boost::asio::error::broken_pipe ||
-           ec == boost::asio::ssl::error::stream_truncated;
+        ec == beast::error::timeout || ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset ||
+        ec == boost::asio::error::broken_pipe || ec == boost::asio::ssl::error::stream_truncated;
 }
 
 // One write takes at most this many pieces. Beast and Asio walk the buffer
@@ -195,7 +194,8 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
     guarded("on_read", [&] {
         if (ec == websocket::error::message_too_big) {
             // Beast has already sent close 1009 ("message too big").
-            spdlog::warn("conn={} frame over {} bytes: closed with 1009", connection_id_, context_.limits.ws_read_message_max);
+            spdlog::warn("conn={} frame over {} bytes: closed with 1009", connection_id_,
+                         context_.limits.ws_read_message_max);
             return finish(ec);
         }
         if (ec)
@@ -344,7 +344,7 @@ void websocket_session<Stream>::do_write()
     auto& queue = writing_catch_up_ ? catch_up_ : queue_;
     auto& head = writing_catch_up_ ? catch_up_head_ : queue_head_;
     if (head == 0 && queue.size() <= max_pieces_per_write) {
-        writing_.swap(queue);       // the queue takes writing_'s empty storage
+        writing_.swap(queue); // the queue takes writing_'s empty storage
     } else {
         const auto first = queue.begin() + static_cast<std::ptrdiff_t>(head);
         const auto take = std::min(queue.size() - head, max_pieces_per_write);
@@ -397,7 +397,8 @@ void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t bytes
 template <class Stream>
 void websocket_session<Stream>::close(session::close_code code, std::string reason)
 {
-    boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
+    boost::asio::post(ws_.get_executor(),
+                      [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
         self->guarded("close", [&] { self->start_close(code, std::move(reason)); });
     });
 }
@@ -429,7 +430,8 @@ void websocket_session<Stream>::do_close()
     close_sent_ = true;
     // The close frame is a write too: a peer that does not read never gets it.
     arm_write_deadline();
-    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_text_), [self = this->shared_from_this()](beast::error_code ec) {
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_text_),
+                    [self = this->shared_from_this()](beast::error_code ec) {
         self->guarded("on_close", [&] {
             self->disarm_write_deadline();
             self->finish(ec);

@@ -67,15 +67,10 @@ class connection_slot {
 public:
     connection_slot() = default;
     connection_slot(std::shared_ptr<session::connection_table> table, std::uint64_t id)
-        : table_(std::move(table))
-        , id_(id)
+        : table_(std::move(table)), id_(id)
     {
     }
-    connection_slot(connection_slot&& other) noexcept
-        : table_(std::move(other.table_))
-        , id_(other.id_)
-    {
-    }
+    connection_slot(connection_slot&& other) noexcept : table_(std::move(other.table_)), id_(other.id_) {}
     connection_slot& operator=(connection_slot&& other) noexcept
     {
         if (this != &other) {
@@ -108,8 +103,8 @@ template <class Stream>
 class websocket_session final : public session::connection,
                                 public std::enable_shared_from_this<websocket_session<Stream>> {
 public:
-    websocket_session(Stream stream, session::server_context& context, std::uint64_t connection_id,
-                      std::string remote, connection_slot slot);
+    websocket_session(Stream stream, session::server_context& context, std::uint64_t connection_id, std::string remote,
+                      connection_slot slot);
 
     // Completes the upgrade of req (which has passed the gate), then reads
     // messages until the end. select_subprotocol: the client offered
@@ -133,17 +128,17 @@ private:
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
     void enqueue(room::shared_piece piece);
-    bool push(room::shared_piece piece);   // false: over the limit, closing
-    void flush();                          // starts a write unless one is in flight
+    bool push(room::shared_piece piece); // false: over the limit, closing
+    void flush();                        // starts a write unless one is in flight
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);
     void start_close(session::close_code code, std::string reason);
     void do_close();
-    void arm_write_deadline();             // a new write: a new baseline
-    void wait_write_deadline();            // one more period for the write in flight
+    void arm_write_deadline();  // a new write: a new baseline
+    void wait_write_deadline(); // one more period for the write in flight
     void disarm_write_deadline();
     void on_write_deadline(std::uint64_t generation);
-    void drop();                           // resets the TCP connection at once
+    void drop(); // resets the TCP connection at once
     boost::asio::ip::tcp::socket& tcp_socket();
     void finish(beast::error_code ec);
 
@@ -155,23 +150,23 @@ private:
     connection_slot slot_;
     std::shared_ptr<session::participant_session> participant_;
 
-    std::vector<room::shared_piece> queue_;       // waiting for the next write from queue_head_ on (no heap until used)
-    std::size_t queue_head_ = 0;                  // pieces before it are taken by writes
+    std::vector<room::shared_piece> queue_; // waiting for the next write from queue_head_ on (no heap until used)
+    std::size_t queue_head_ = 0;            // pieces before it are taken by writes
     std::size_t waiting() const { return queue_.size() - queue_head_; }
-    std::vector<room::shared_piece> catch_up_;    // a join's catch-up, sent before queue_ and not counted
-    std::size_t catch_up_head_ = 0;               // pieces before it are taken by writes
+    std::vector<room::shared_piece> catch_up_; // a join's catch-up, sent before queue_ and not counted
+    std::size_t catch_up_head_ = 0;            // pieces before it are taken by writes
     std::size_t catch_up_waiting() const { return catch_up_.size() - catch_up_head_; }
-    std::vector<room::shared_piece> writing_;     // owned by the write in flight
+    std::vector<room::shared_piece> writing_; // owned by the write in flight
     std::vector<boost::asio::const_buffer> gather_;
-    std::size_t queued_bytes_ = 0;                // live pieces in queue_ and writing_
+    std::size_t queued_bytes_ = 0; // live pieces in queue_ and writing_
     bool write_in_flight_ = false;
-    bool writing_catch_up_ = false;               // writing_ came from catch_up_: not in queued_bytes_
-    bool failed_ = false;                         // a handler threw: closing with 1011
-    bool closing_ = false;                        // no more sends are accepted
+    bool writing_catch_up_ = false; // writing_ came from catch_up_: not in queued_bytes_
+    bool failed_ = false;           // a handler threw: closing with 1011
+    bool closing_ = false;          // no more sends are accepted
     bool close_sent_ = false;
     bool finished_ = false;
-    bool dropped_ = false;                        // closed hard: the peer stopped reading
-    bool counted_ = false;                        // in the connections gauge (from accept to finish)
+    bool dropped_ = false; // closed hard: the peer stopped reading
+    bool counted_ = false; // in the connections gauge (from accept to finish)
     // The close frame to send: a websocket::close_reason (128 bytes) is built
     // only when it is sent (B1).
     session::close_code close_code_{};
@@ -185,7 +180,7 @@ private:
     boost::asio::steady_timer write_deadline_;
     std::uint64_t write_generation_ = 0;
     static constexpr std::uint64_t no_baseline = ~std::uint64_t{0};
-    std::uint64_t acked_baseline_ = no_baseline;  // the peer's acknowledged bytes when the period began
+    std::uint64_t acked_baseline_ = no_baseline; // the peer's acknowledged bytes when the period began
 };
 
 extern template class websocket_session<plain_ws_stream>;

@@ -95,15 +95,16 @@ private:
         if (last) {
             if (auto owner = last->moved_to(); !owner.empty()) {
                 auto base = http_base_of(owner);
-                return finish(admin_outcome{false, 0, pb::ERROR_CODE_ROOM_UNAVAILABLE,
-                                            "room " + room_id_ + " is served by another node (" + base +
-                                                "); send the request there",
-                                            base});
+                return finish(admin_outcome{
+                    false, 0, pb::ERROR_CODE_ROOM_UNAVAILABLE,
+                    "room " + room_id_ + " is served by another node (" + base + "); send the request there", base});
             }
         }
         auto host = rooms_.open(room_id_);
         if (!host)
-            return finish(admin_outcome{false, 0, pb::ERROR_CODE_SERVER_BUSY,
+            return finish(admin_outcome{false,
+                                        0,
+                                        pb::ERROR_CODE_SERVER_BUSY,
                                         "the server cannot open the room now (too many rooms loaded, or it is "
                                         "shutting down); try again later",
                                         {}});
@@ -125,13 +126,13 @@ private:
             delay = max_retry_delay;
         {
             std::lock_guard lock(mutex_);
-            request_id_ = 0;   // a late answer to the old attempt is ignored
+            request_id_ = 0; // a late answer to the old attempt is ignored
         }
         timer_.expires_after(delay);
         timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
             if (ec)
-                return self->finish(admin_outcome{false, 0, pb::ERROR_CODE_ROOM_UNAVAILABLE,
-                                                  "the server is shutting down", {}});
+                return self->finish(
+                    admin_outcome{false, 0, pb::ERROR_CODE_ROOM_UNAVAILABLE, "the server is shutting down", {}});
             self->attempt();
         });
     }
@@ -148,7 +149,7 @@ private:
             done_ = nullptr;
             request_id_ = 0;
             keep = std::move(self_);
-            host_.reset();   // an answered command keeps no room alive
+            host_.reset(); // an answered command keeps no room alive
         }
         if (!outcome.ok)
             spdlog::info("room={} admin command {} refused: {} {}", room_id_,
@@ -165,7 +166,7 @@ private:
     admin_done done_;
     std::uint64_t request_id_ = 0;
     int attempts_ = 0;
-    std::shared_ptr<room_host> host_;   // the room of the last attempt; guarded by mutex_
+    std::shared_ptr<room_host> host_; // the room of the last attempt; guarded by mutex_
     std::shared_ptr<admin_command> self_;
 };
 

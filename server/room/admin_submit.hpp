@@ -21,9 +21,9 @@ model::actor admin_actor();
 // How a command sent as the admin ended.
 struct admin_outcome {
     bool ok = false;
-    std::uint64_t seq = 0;                             // the event's seq when ok
-    pb::ErrorCode code = pb::ERROR_CODE_UNSPECIFIED;   // when refused
-    std::string message;                               // for people, when refused
+    std::uint64_t seq = 0;                           // the event's seq when ok
+    pb::ErrorCode code = pb::ERROR_CODE_UNSPECIFIED; // when refused
+    std::string message;                             // for people, when refused
     // When another node owns the room (several nodes on one PostgreSQL
     // store): that node's HTTP base URL ("http://10.0.0.2:8080"), where the
     // request must go instead; the code is then ROOM_UNAVAILABLE. Empty

@@ -42,7 +42,7 @@ private:
         boost::asio::any_io_executor executor;
         // Replaced, never changed in place: posted batches share it.
         std::shared_ptr<const member_list> members = std::make_shared<const member_list>();
-        std::vector<std::pair<std::shared_ptr<subscriber>, shared_piece>> ones;   // this send's single pieces
+        std::vector<std::pair<std::shared_ptr<subscriber>, shared_piece>> ones; // this send's single pieces
     };
     lane_group& group_of(const boost::asio::any_io_executor& executor);
 
@@ -50,7 +50,7 @@ private:
     member_list unlaned_;
     std::size_t members_ = 0;
     std::vector<shared_piece> to_all_;
-    std::vector<std::pair<std::shared_ptr<subscriber>, shared_piece>> to_one_;   // recipients without a lane
+    std::vector<std::pair<std::shared_ptr<subscriber>, shared_piece>> to_one_; // recipients without a lane
 };
 
 } // namespace maptable::room

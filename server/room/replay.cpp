@@ -3,8 +3,8 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
-#include <map>
 #include <exception>
+#include <map>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -132,7 +132,7 @@ model::room_state withhold_deleted(model::room_state state, const std::vector<pb
             const pb::Thread* later = head->find_thread(id);
             if (!later)
                 continue;
-            const auto& comments = later->comments();   // oldest first, so by seq
+            const auto& comments = later->comments(); // oldest first, so by seq
             for (const auto& c : thread.comments()) {
                 const auto it = std::lower_bound(comments.begin(), comments.end(), c.seq(),
                                                  [](const pb::Comment& x, std::uint64_t seq) { return x.seq() < seq; });
@@ -185,10 +185,7 @@ class replay_run : public std::enable_shared_from_this<replay_run> {
 public:
     replay_run(store::commit_queue& store, boost::asio::any_io_executor fold_on, std::string room_id,
                std::function<void(replay_result)> done)
-        : store_(store)
-        , fold_on_(std::move(fold_on))
-        , room_id_(std::move(room_id))
-        , done_(std::move(done))
+        : store_(store), fold_on_(std::move(fold_on)), room_id_(std::move(room_id)), done_(std::move(done))
     {
     }
 
@@ -205,8 +202,8 @@ public:
                 auto snapshot = target == 0 ? std::nullopt : log.snapshot_at_most(self->room_id_, target);
                 const auto [from, to] = next_page(snapshot ? snapshot->seq : 0, target);
                 auto page = from <= to ? log.events_between(self->room_id_, from, to) : std::vector<std::string>{};
-                boost::asio::post(self->fold_on_, [self, target, snapshot = std::move(snapshot),
-                                                   page = std::move(page)] {
+                boost::asio::post(self->fold_on_,
+                                  [self, target, snapshot = std::move(snapshot), page = std::move(page)] {
                     auto start = starting_state(self->room_id_, snapshot);
                     if (auto* failed = std::get_if<replay_failure>(&start))
                         return self->done_(std::move(*failed));
@@ -234,7 +231,7 @@ private:
         // Not a structured binding: clang 14 cannot capture one in a lambda.
         const auto next_range = next_page(state_->seq(), target_);
         store_.read([self = shared_from_this(), next_from = next_range.first,
-                    next_to = next_range.second](store::event_log& log) {
+                     next_to = next_range.second](store::event_log& log) {
             try {
                 auto next = log.events_between(self->room_id_, next_from, next_to);
                 boost::asio::post(self->fold_on_, [self, next = std::move(next)] { self->on_page(next); });
@@ -250,11 +247,11 @@ private:
         const auto chat = live_chat(*state_);
         const bool comments = has_live_comments(*state_);
         if (target_ >= up_to_seq_ || (!chat && !comments))
-            return done_(std::move(*state_));   // nothing shown could have been deleted later
+            return done_(std::move(*state_)); // nothing shown could have been deleted later
         store_.read([self = shared_from_this(), chat, comments, seq = target_](store::event_log& log) {
             try {
-                auto changes = chat ? log.chat_changes(self->room_id_, chat->first, chat->second)
-                                    : std::vector<std::string>{};
+                auto changes =
+                    chat ? log.chat_changes(self->room_id_, chat->first, chat->second) : std::vector<std::string>{};
                 auto start = comments ? std::optional(read_head_start(log, self->room_id_, seq, self->up_to_seq_))
                                       : std::nullopt;
                 boost::asio::post(self->fold_on_, [self, changes = std::move(changes), start = std::move(start)] {
@@ -285,7 +282,7 @@ private:
             return done_(withhold_deleted(std::move(*state_), deletions_, &*head_));
         const auto next_range = next_page(head_->seq(), up_to_seq_);
         store_.read([self = shared_from_this(), next_from = next_range.first,
-                    next_to = next_range.second](store::event_log& log) {
+                     next_to = next_range.second](store::event_log& log) {
             try {
                 auto next = log.events_between(self->room_id_, next_from, next_to);
                 boost::asio::post(self->fold_on_, [self, next = std::move(next)] { self->on_head_page(next); });
@@ -310,8 +307,8 @@ private:
     std::uint64_t up_to_seq_ = replay_unbounded;
     std::uint64_t target_ = 0;
     std::optional<model::room_state> state_;
-    std::vector<pb::Event> deletions_;        // chat deleted after target_
-    std::optional<model::room_state> head_;   // the room at up_to_seq_ (or the log's end), for comments
+    std::vector<pb::Event> deletions_;      // chat deleted after target_
+    std::optional<model::room_state> head_; // the room at up_to_seq_ (or the log's end), for comments
 };
 
 } // namespace
@@ -348,8 +345,9 @@ replay_result replay(store::event_log& log, const std::string& room_id, const re
         if (target >= up_to_seq)
             return std::move(state);
         const auto chat = live_chat(state);
-        const auto deletions = chat ? chat_deletions(log.chat_changes(room_id, chat->first, chat->second), target, up_to_seq)
-                                    : std::vector<pb::Event>{};
+        const auto deletions = chat
+            ? chat_deletions(log.chat_changes(room_id, chat->first, chat->second), target, up_to_seq)
+            : std::vector<pb::Event>{};
         if (!has_live_comments(state))
             return withhold_deleted(std::move(state), deletions, nullptr);
         auto head_from = read_head_start(log, room_id, target, up_to_seq);
@@ -377,8 +375,7 @@ replay_result replay(store::event_log& log, const std::string& room_id, const re
 void replay_async(store::commit_queue& store, boost::asio::any_io_executor fold_on, std::string room_id,
                   replay_target at, std::uint64_t up_to_seq, std::function<void(replay_result)> done)
 {
-    std::make_shared<replay_run>(store, std::move(fold_on), std::move(room_id), std::move(done))
-        ->start(at, up_to_seq);
+    std::make_shared<replay_run>(store, std::move(fold_on), std::move(room_id), std::move(done))->start(at, up_to_seq);
 }
 
 } // namespace maptable::room

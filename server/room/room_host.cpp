@@ -65,7 +65,7 @@ bool sees_hidden_presence(pb::Role role)
 // from: the admin role, which may do anything a facilitator may.
 model::actor server_actor()
 {
-    return model::actor{"server", "maptable", pb::ROLE_ADMIN, {}};  // no dots of its own: no ballot id
+    return model::actor{"server", "maptable", pb::ROLE_ADMIN, {}}; // no dots of its own: no ballot id
 }
 
 // Receives the answers to the room's own commands. An ack needs nothing; a
@@ -182,7 +182,7 @@ void room_host::do_load()
 void room_host::on_loaded(store::room_history history, std::uint64_t generation)
 {
     if (phase_ != phase::loading)
-        return give_up_lease();  // shut down or stepped down meanwhile
+        return give_up_lease(); // shut down or stepped down meanwhile
     model::room_state state(id_);
     if (history.snapshot) {
         pb::RoomState snapshot;
@@ -323,7 +323,7 @@ void room_host::fail_load(const std::string& why)
     waiting_joins_.clear();
     for (auto& j : joins)
         j.done(join_outcome::unavailable, {});
-    arm_idle_timer();  // unloaded when nobody asks for it meanwhile
+    arm_idle_timer(); // unloaded when nobody asks for it meanwhile
 }
 
 // ------------------------------------------------------------------ members
@@ -331,8 +331,10 @@ void room_host::fail_load(const std::string& why)
 void room_host::join(std::shared_ptr<subscriber> who, model::actor actor, std::uint64_t request_id,
                      std::optional<pb::Resume> resume, join_callback done)
 {
-    boost::asio::post(strand_, [self = shared_from_this(), req = pending_join{std::move(who), std::move(actor), request_id,
-                                                                              std::move(resume), std::move(done)}]() mutable {
+    boost::asio::post(strand_,
+                      [self = shared_from_this(),
+                       req = pending_join{std::move(who), std::move(actor), request_id, std::move(resume),
+                                          std::move(done)}]() mutable {
         self->guarded("join", [&] { self->do_join(std::move(req)); });
     });
 }
@@ -341,9 +343,7 @@ void room_host::do_join(pending_join request)
 {
     switch (phase_) {
     case phase::created:
-    case phase::loading:
-        waiting_joins_.push_back(std::move(request));
-        return;
+    case phase::loading: waiting_joins_.push_back(std::move(request)); return;
     case phase::failed:
         // The store may be back: a join after the backoff loads the room
         // again, and waits for that load like the first join did.
@@ -356,14 +356,9 @@ void room_host::do_join(pending_join request)
         waiting_joins_.push_back(std::move(request));
         do_load();
         return;
-    case phase::gone:
-        request.done(join_outcome::gone, {});
-        return;
-    case phase::closing:
-        request.done(join_outcome::unavailable, {});
-        return;
-    case phase::ready:
-        break;
+    case phase::gone: request.done(join_outcome::gone, {}); return;
+    case phase::closing: request.done(join_outcome::unavailable, {}); return;
+    case phase::ready: break;
     }
     // Committed state: a removal still in the store does not refuse yet; it
     // kicks this connection when it commits.
@@ -426,7 +421,7 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
     w->set_recovered(recovered);
     if (request.resume)
         metrics::global().resumes.add(static_cast<std::size_t>(recovered ? metrics::resume_outcome::recovered
-                                                                          : metrics::resume_outcome::snapshot));
+                                                                         : metrics::resume_outcome::snapshot));
     // The Welcome and the missed events go as one catch-up: sent in full
     // whatever their size, before anything live (subscriber::deliver_catch_up).
     std::vector<shared_piece> catch_up;
@@ -506,7 +501,7 @@ void room_host::kick_participant(const std::string& participant_id, const std::s
         if (it->second.participant_id == participant_id) {
             if (auto who = it->second.who.lock())
                 kicked.push_back(std::move(who));
-            drop_member(it);   // erases only it: next stays valid
+            drop_member(it); // erases only it: next stays valid
         }
         it = next;
     }
@@ -528,8 +523,9 @@ std::size_t room_host::broadcast(const shared_piece& piece)
 void room_host::submit(std::shared_ptr<subscriber> sender, model::actor actor, std::string client_id,
                        pb::ClientMessage command)
 {
-    boost::asio::post(strand_, [self = shared_from_this(), sender = std::move(sender), actor = std::move(actor),
-                                client_id = std::move(client_id), command = std::move(command)]() mutable {
+    boost::asio::post(strand_,
+                      [self = shared_from_this(), sender = std::move(sender), actor = std::move(actor),
+                       client_id = std::move(client_id), command = std::move(command)]() mutable {
         self->guarded("submit", [&] {
             self->do_submit(std::move(sender), std::move(actor), std::move(client_id), std::move(command));
         });
@@ -546,7 +542,8 @@ void room_host::do_submit(std::shared_ptr<subscriber> sender, model::actor actor
                                                              : "the room is not available; join again"));
         return;
     }
-    if (!injected_fault_text().empty() && command.has_send_chat() && command.send_chat().text() == injected_fault_text())
+    if (!injected_fault_text().empty() && command.has_send_chat() &&
+        command.send_chat().text() == injected_fault_text())
         throw std::runtime_error("the fault injected for tests (MAPTABLE_TEST_ROOM_FAULT)");
     auto op_client = op_client_of(actor.id, client_id);
     if (request_id != 0 && !op_client.empty()) {
@@ -554,18 +551,18 @@ void room_host::do_submit(std::shared_ptr<subscriber> sender, model::actor actor
         // sequenced: acknowledge it with its original seq, never apply twice.
         auto seen = recent_ops_.find(op_key(op_client, request_id));
         if (seen == recent_ops_.end())
-            seen = recent_ops_.find(op_key(client_id, request_id));   // a row stored before ids named the participant
+            seen = recent_ops_.find(op_key(client_id, request_id)); // a row stored before ids named the participant
         if (seen != recent_ops_.end()) {
             if (seen->second <= committed_.seq())
                 sender->deliver(ack_piece(request_id, seen->second));
             else if (!attach_retry(seen->second, sender, request_id))
-                sender->deliver(ack_piece(request_id, seen->second));  // unreachable: pending seqs are in a batch
+                sender->deliver(ack_piece(request_id, seen->second)); // unreachable: pending seqs are in a batch
             return;
         }
     }
 
     pending_event pending;
-    pending.sender = sender;  // a weak_ptr: it copies whatever it is given
+    pending.sender = sender; // a weak_ptr: it copies whatever it is given
     pending.request_id = request_id;
     pending.op_client = request_id == 0 ? std::string() : std::move(op_client);
     pending.command = std::move(command);
@@ -624,16 +621,15 @@ void room_host::start_commit()
         records.push_back(std::move(r));
     }
     store_.append(std::move(records), [self = shared_from_this()](store::append_error result) {
-        boost::asio::post(self->strand_, [self, result] {
-            self->guarded("on_committed", [&] { self->on_committed(result); });
-        });
+        boost::asio::post(self->strand_,
+                          [self, result] { self->guarded("on_committed", [&] { self->on_committed(result); }); });
     });
 }
 
 void room_host::on_committed(store::append_error result)
 {
     if (phase_ == phase::gone)
-        return;   // the room failed meanwhile: its members resume and the next load reads what was stored
+        return; // the room failed meanwhile: its members resume and the next load reads what was stored
     if (result == store::append_error::duplicate)
         return on_duplicate();
     if (result == store::append_error::fenced)
@@ -715,15 +711,17 @@ void room_host::refuse_unless_stored(pending_event pending, model::rejection ref
         std::optional<std::uint64_t> stored;
         try {
             stored = log.find_op(self->id_, pending.op_client, pending.request_id);
-            if (!stored && !bare_client.empty())   // a row stored before ids named the participant
+            if (!stored && !bare_client.empty()) // a row stored before ids named the participant
                 stored = log.find_op(self->id_, bare_client, pending.request_id);
         } catch (const std::exception& e) {
-            spdlog::warn("room={} could not look up request={} in the log: {}", self->id_, pending.request_id, e.what());
+            spdlog::warn("room={} could not look up request={} in the log: {}", self->id_, pending.request_id,
+                         e.what());
         }
         boost::asio::post(self->strand_, [self, pending = std::move(pending), refused = std::move(refused), stored] {
             self->guarded("refuse_unless_stored", [&] {
                 auto answer = [&](std::uint64_t request_id) {
-                    return stored ? ack_piece(request_id, *stored) : error_piece(request_id, refused.code, refused.message);
+                    return stored ? ack_piece(request_id, *stored)
+                                  : error_piece(request_id, refused.code, refused.message);
                 };
                 if (stored) {
                     spdlog::info("room={} request={} is a retry of seq={}: acknowledged from the log", self->id_,
@@ -810,7 +808,8 @@ void room_host::on_stored_ops(std::optional<std::vector<std::optional<std::uint6
 {
     if (phase_ == phase::gone)
         return;
-    const bool any = stored && std::any_of(stored->begin(), stored->end(), [](const auto& seq) { return seq.has_value(); });
+    const bool any =
+        stored && std::any_of(stored->begin(), stored->end(), [](const auto& seq) { return seq.has_value(); });
     if (!any) {
         // No command of the batch is in the log: the key that collided is a
         // seq, so the log holds events this room never sequenced. Its state
@@ -818,8 +817,8 @@ void room_host::on_stored_ops(std::optional<std::vector<std::optional<std::uint6
         refuse_pending("the change could not be stored and was not applied; try again");
         if (!stored)
             return after_failed_commit();
-        spdlog::error("room={} the log holds events after seq={} that this room did not sequence: loading it again", id_,
-                      committed_.seq());
+        spdlog::error("room={} the log holds events after seq={} that this room did not sequence: loading it again",
+                      id_, committed_.seq());
         return close_room();
     }
     std::vector<pending_event> again;
@@ -933,8 +932,9 @@ void room_host::chat_history(std::shared_ptr<subscriber> who, std::uint64_t requ
                     default: continue;
                     }
                     // Messages are in seq order (the log's order).
-                    auto it = std::lower_bound(messages->begin(), messages->end(), target,
-                                               [](const pb::ChatMessage& m, std::uint64_t seq) { return m.seq() < seq; });
+                    auto it =
+                        std::lower_bound(messages->begin(), messages->end(), target,
+                                         [](const pb::ChatMessage& m, std::uint64_t seq) { return m.seq() < seq; });
                     if (it != messages->end() && it->seq() == target)
                         model::apply_chat_change(*it, change);
                 }
@@ -960,7 +960,8 @@ void room_host::state_at(std::shared_ptr<subscriber> who, std::uint64_t request_
 void room_host::do_state_at(const std::shared_ptr<subscriber>& who, std::uint64_t request_id, const pb::GetStateAt& ask)
 {
     if (phase_ != phase::ready)
-        return who->deliver(error_piece(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE, "the room is not available; join again"));
+        return who->deliver(
+            error_piece(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE, "the room is not available; join again"));
     const auto target = replay_target_of(ask);
     if (!target)
         return who->deliver(error_piece(request_id, pb::ERROR_CODE_SEQ_OUT_OF_RANGE,
@@ -985,13 +986,13 @@ void room_host::do_state_at(const std::shared_ptr<subscriber>& who, std::uint64_
     // waits for it.
     replay_async(store_, work_, id_, *target, head,
                  [self = shared_from_this(), who, request_id, answer](replay_result result) {
-                     if (auto* state = std::get_if<model::room_state>(&result))
-                         who->deliver(answer(*state));
-                     else
-                         who->deliver(error_piece(request_id, std::get<replay_failure>(result).code,
-                                                  std::get<replay_failure>(result).message));
-                     boost::asio::post(self->strand_, [self] { --self->replays_running_; });
-                 });
+        if (auto* state = std::get_if<model::room_state>(&result))
+            who->deliver(answer(*state));
+        else
+            who->deliver(error_piece(request_id, std::get<replay_failure>(result).code,
+                                     std::get<replay_failure>(result).message));
+        boost::asio::post(self->strand_, [self] { --self->replays_running_; });
+    });
 }
 
 // ------------------------------------------------------------------ votes with an end time
@@ -1006,8 +1007,9 @@ void room_host::arm_vote_timer(std::chrono::milliseconds at_least)
         vote_timer_.cancel();
         return;
     }
-    const auto wait = std::clamp<std::chrono::milliseconds>(std::chrono::milliseconds(*next_end - now_ms()), at_least,
-                                                            std::max<std::chrono::milliseconds>(at_least, longest_vote_wait));
+    const auto wait =
+        std::clamp<std::chrono::milliseconds>(std::chrono::milliseconds(*next_end - now_ms()), at_least,
+                                              std::max<std::chrono::milliseconds>(at_least, longest_vote_wait));
     vote_timer_.expires_after(wait);
     vote_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (!ec)
@@ -1026,7 +1028,7 @@ void room_host::close_ended_votes()
         if (!round.closed() && round.end_time_ms() > 0 && round.end_time_ms() <= now && !votes_closing_.contains(id))
             ended.push_back(id);
     for (const auto& id : ended) {
-        votes_closing_.insert(id);   // once: a refusal is logged, not retried (only a failed store is)
+        votes_closing_.insert(id); // once: a refusal is logged, not retried (only a failed store is)
         spdlog::info("room={} vote={} reached its end time: closing it", id_, id);
         pb::ClientMessage close;
         close.mutable_close_vote()->set_vote_id(id);
@@ -1045,7 +1047,7 @@ void room_host::update_presence(pb::ParticipantPresence presence)
                 return;
             auto [slot, fresh] = self->dirty_presence_.try_emplace(presence.participant_id());
             if (!fresh)
-                metrics::global().queue_drops.add();   // an update not yet sent is replaced
+                metrics::global().queue_drops.add(); // an update not yet sent is replaced
             auto& latest = slot->second;
             latest.set_participant_id(presence.participant_id());
             if (presence.has_cursor())
@@ -1093,7 +1095,8 @@ void room_host::send_presence(std::map<std::string, pb::ParticipantPresence> cha
     pb::ServerMessage all, visible;
     for (auto& [id, p] : changed) {
         auto online = online_.find(id);
-        const bool from_facilitator = online != online_.end() && sees_hidden_presence(online->second.participant.role());
+        const bool from_facilitator =
+            online != online_.end() && sees_hidden_presence(online->second.participant.role());
         if (from_facilitator) {
             *visible.mutable_presence()->add_presence() = p;
         } else if (id == room.follow.leader_id() && p.has_viewport()) {
@@ -1142,9 +1145,10 @@ void room_host::arm_idle_timer()
 
 void room_host::shutdown(std::string reason, std::function<void()> done)
 {
-    boost::asio::post(strand_, [self = shared_from_this(), reason = std::move(reason), done = std::move(done)]() mutable {
+    boost::asio::post(strand_,
+                      [self = shared_from_this(), reason = std::move(reason), done = std::move(done)]() mutable {
         if (self->phase_ == phase::gone)
-            return done();   // failed or unloaded meanwhile: it has no members left
+            return done(); // failed or unloaded meanwhile: it has no members left
         self->shutdown_reason_ = std::move(reason);
         self->shutdown_done_ = std::move(done);
         const bool committing = self->phase_ == phase::ready && !self->in_store_.empty();
@@ -1188,8 +1192,8 @@ void room_host::finish_shutdown()
 void room_host::fail_room(const char* step, const std::string& what) noexcept
 {
     metrics::global().handler_exceptions.add();
-    spdlog::error("room={} {} failed: {}; closing the room (its members resume, the next join loads it again)", id_, step,
-                  what);
+    spdlog::error("room={} {} failed: {}; closing the room (its members resume, the next join loads it again)", id_,
+                  step, what);
     close_room();
 }
 

@@ -55,8 +55,8 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -66,12 +66,12 @@
 namespace maptable::room {
 
 enum class join_outcome {
-    joined,        // the Welcome was delivered; events follow in order
-    full,          // the room has its maximum of participants
-    gone,          // the room was unloaded meanwhile: open it again
-    unavailable,   // the room could not be loaded from the store
-    removed,       // a facilitator removed this participant id from the room
-    moved,         // another node owns the room: join there (the callback's moved_to is its url)
+    joined,      // the Welcome was delivered; events follow in order
+    full,        // the room has its maximum of participants
+    gone,        // the room was unloaded meanwhile: open it again
+    unavailable, // the room could not be loaded from the store
+    removed,     // a facilitator removed this participant id from the room
+    moved,       // another node owns the room: join there (the callback's moved_to is its url)
 };
 
 // The reason a stepping-down room gives subscriber::disconnect: a
@@ -183,7 +183,7 @@ private:
     };
     struct pending_event {
         pb::Event event;
-        std::string bytes;                  // the encoding stored and sent: made once
+        std::string bytes; // the encoding stored and sent: made once
         std::weak_ptr<subscriber> sender;
         std::uint64_t request_id = 0;
         // Whose retries it answers: "participant id \x1f client id" (stored in
@@ -193,8 +193,8 @@ private:
         // again when the log refuses its batch for another command's duplicate.
         pb::ClientMessage command;
         model::actor actor;
-        std::vector<ack_target> retries;    // the same command resent while it was being stored
-        std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();   // for the ack latency
+        std::vector<ack_target> retries; // the same command resent while it was being stored
+        std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now(); // for the ack latency
     };
 
     void do_load();
@@ -229,7 +229,7 @@ private:
     void fail_room(const char* step, const std::string& what) noexcept;
     void close_room() noexcept;
     void maybe_snapshot();
-    std::size_t broadcast(const shared_piece& piece);   // returns how many members it reached
+    std::size_t broadcast(const shared_piece& piece); // returns how many members it reached
     void start_presence_tick();
     void on_presence_tick();
     void arm_idle_timer();
@@ -244,7 +244,7 @@ private:
     idle_callback on_idle_;
     const store::lease_owner* lease_;
     std::atomic<std::uint64_t> lease_generation_{0};
-    mutable std::mutex moved_mutex_;   // guards moved_to_ only
+    mutable std::mutex moved_mutex_; // guards moved_to_ only
     std::string moved_to_;
 
     phase phase_ = phase::created;
@@ -256,10 +256,10 @@ private:
     int failed_loads_ = 0;
     std::chrono::steady_clock::time_point load_started_;
     std::chrono::steady_clock::time_point next_load_at_;
-    model::room_state committed_;     // what subscribers have seen: Welcomes are built from it
-    model::room_state speculative_;   // committed + sequenced but not yet stored: commands validate against it
+    model::room_state committed_;   // what subscribers have seen: Welcomes are built from it
+    model::room_state speculative_; // committed + sequenced but not yet stored: commands validate against it
     std::uint64_t last_snapshot_seq_ = 0;
-    std::string epoch_;               // the log's history epoch, from the store
+    std::string epoch_; // the log's history epoch, from the store
     // The committed state encoded for Welcomes, and the seq it is at: made
     // when the first join after a change needs it, shared by the joins after.
     std::shared_ptr<const std::string> welcome_state_;
@@ -272,15 +272,15 @@ private:
     std::string shutdown_reason_;
     std::function<void()> shutdown_done_;
 
-    std::vector<pending_event> in_store_;   // the batch being committed (at most one per room)
-    std::vector<pending_event> queued_;     // sequenced while in_store_ commits; the next batch
+    std::vector<pending_event> in_store_; // the batch being committed (at most one per room)
+    std::vector<pending_event> queued_;   // sequenced while in_store_ commits; the next batch
 
     std::map<const subscriber*, member> members_;
-    fanout fanout_;                             // the members again, grouped for delivery
+    fanout fanout_; // the members again, grouped for delivery
     std::map<std::string, online_participant> online_;
-    std::vector<pending_join> waiting_joins_;   // joins that arrived while loading
+    std::vector<pending_join> waiting_joins_; // joins that arrived while loading
 
-    std::map<std::string, pb::ParticipantPresence> dirty_presence_;   // newest per participant since the last tick
+    std::map<std::string, pb::ParticipantPresence> dirty_presence_; // newest per participant since the last tick
     boost::asio::steady_timer presence_timer_;
     bool presence_ticking_ = false;
     boost::asio::steady_timer idle_timer_;

@@ -119,8 +119,9 @@ std::shared_ptr<room_host> room_registry::open(const std::string& room_id)
             return nullptr;
         }
         auto& slot = rooms_[room_id];
-        slot = std::make_shared<room_host>(room_executor_(room_id), work_, room_id, store_, limits_,
-                                           [this](room_host& h) { unload(h); }, lease_ ? &*lease_ : nullptr);
+        slot = std::make_shared<room_host>(
+            room_executor_(room_id), work_, room_id, store_, limits_, [this](room_host& h) { unload(h); },
+            lease_ ? &*lease_ : nullptr);
         host = slot;
         metrics::global().rooms_loaded.set(static_cast<std::int64_t>(rooms_.size()));
     }

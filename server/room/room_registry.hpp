@@ -72,9 +72,9 @@ private:
     std::unordered_map<std::string, std::shared_ptr<room_host>> rooms_;
     bool shutting_down_ = false;
 
-    std::optional<store::lease_owner> lease_;   // set once, before serving
-    boost::asio::steady_timer renewal_timer_;  // on work_; guarded by mutex_
-    std::chrono::steady_clock::time_point last_renewed_;   // the last renewal the database confirmed; mutex_
+    std::optional<store::lease_owner> lease_;            // set once, before serving
+    boost::asio::steady_timer renewal_timer_;            // on work_; guarded by mutex_
+    std::chrono::steady_clock::time_point last_renewed_; // the last renewal the database confirmed; mutex_
 };
 
 } // namespace maptable::room

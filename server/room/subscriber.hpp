@@ -36,10 +36,7 @@ public:
     // meant for a live reader that stopped reading (a large catch-up would
     // otherwise close the connection, and the client would resume into the
     // same close forever). Thread-safe.
-    virtual void deliver_catch_up(std::vector<shared_piece> pieces)
-    {
-        deliver_all(std::move(pieces));
-    }
+    virtual void deliver_catch_up(std::vector<shared_piece> pieces) { deliver_all(std::move(pieces)); }
 
     // The lane of a subscriber whose handlers all run on one thread that
     // runs them one at a time (a one-thread io_context: the per-core thread
@@ -50,10 +47,7 @@ public:
     virtual const boost::asio::any_io_executor* lane() const { return nullptr; }
 
     // Queues pieces, in order. Called only on the lane's thread.
-    virtual void deliver_on_lane(const std::vector<shared_piece>& pieces)
-    {
-        deliver_all(pieces);
-    }
+    virtual void deliver_on_lane(const std::vector<shared_piece>& pieces) { deliver_all(pieces); }
 
     // Ends the connection with a reason a person can read (room failed,
     // server shutting down). Thread-safe.

@@ -15,12 +15,12 @@ namespace pb = maptable::v1;
 
 // WebSocket close codes the server uses (RFC 6455, section 7.4.1).
 enum class close_code : std::uint16_t {
-    going_away = 1001,        // the server is shutting down: resume later
-    unsupported_data = 1003,  // a text frame: only binary Protobuf is spoken
-    policy = 1008,            // the join was refused (token, version, room id)
-    too_big = 1009,           // a frame over the size limit
-    internal = 1011,          // the room failed
-    try_again_later = 1013,   // the client read too slowly: resume when you can
+    going_away = 1001,       // the server is shutting down: resume later
+    unsupported_data = 1003, // a text frame: only binary Protobuf is spoken
+    policy = 1008,           // the join was refused (token, version, room id)
+    too_big = 1009,          // a frame over the size limit
+    internal = 1011,         // the room failed
+    try_again_later = 1013,  // the client read too slowly: resume when you can
     // Application range (4000-4999). The room is served by another node: the
     // client reconnects at once, without backoff (to the Redirect's url when
     // one came first, else where it connected) and resumes.

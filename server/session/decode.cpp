@@ -12,7 +12,7 @@ namespace {
 namespace gp = google::protobuf;
 using wire = gp::internal::WireFormatLite;
 
-constexpr int max_depth = 16;   // our messages nest 4 deep; deeper is an attack or garbage
+constexpr int max_depth = 16; // our messages nest 4 deep; deeper is an attack or garbage
 
 // Walks one message's fields. Returns false when the walk stopped (a
 // diagnosis was made or the bytes are not a message).
@@ -32,7 +32,8 @@ bool walk(gp::io::CodedInputStream& in, const gp::Descriptor* type, decode_failu
             failure.request_id = id;
             continue;
         }
-        if (field && wire_type == wire::WIRETYPE_LENGTH_DELIMITED && field->type() == gp::FieldDescriptor::TYPE_STRING) {
+        if (field && wire_type == wire::WIRETYPE_LENGTH_DELIMITED &&
+            field->type() == gp::FieldDescriptor::TYPE_STRING) {
             std::uint32_t length = 0;
             std::string value;
             if (!in.ReadVarint32(&length) || !in.ReadString(&value, static_cast<int>(length)))
@@ -44,7 +45,8 @@ bool walk(gp::io::CodedInputStream& in, const gp::Descriptor* type, decode_failu
             }
             continue;
         }
-        if (field && wire_type == wire::WIRETYPE_LENGTH_DELIMITED && field->type() == gp::FieldDescriptor::TYPE_MESSAGE) {
+        if (field && wire_type == wire::WIRETYPE_LENGTH_DELIMITED &&
+            field->type() == gp::FieldDescriptor::TYPE_MESSAGE) {
             std::uint32_t length = 0;
             if (!in.ReadVarint32(&length))
                 return false;

@@ -18,7 +18,7 @@
 namespace maptable::session {
 
 struct decode_failure {
-    std::uint64_t request_id = 0;   // 0 when it could not be read
+    std::uint64_t request_id = 0; // 0 when it could not be read
     maptable::v1::ErrorCode code = maptable::v1::ERROR_CODE_MALFORMED_MESSAGE;
     std::string message;
 };

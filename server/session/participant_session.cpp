@@ -254,7 +254,7 @@ void participant_session::handle_join(const pb::ClientMessage& message)
     actor_ = model::actor{claims.subject, claims.name, claims.role,
                           auth::ballot_id(context_.verifier.secret, room_id_, claims.subject)};
     phase_ = phase::joining;
-    arm_expiry(claims.expires_at);  // replaces the Join deadline (expires_after cancels its wait)
+    arm_expiry(claims.expires_at); // replaces the Join deadline (expires_after cancels its wait)
     std::optional<pb::Resume> resume;
     if (join.has_resume())
         resume = join.resume();
@@ -269,45 +269,42 @@ void participant_session::enter_room(std::uint64_t request_id, std::optional<pb:
                            "the server cannot take this room now (busy or shutting down); try again shortly");
     room_->join(shared_from_this(), actor_, request_id, resume,
                 [self = shared_from_this(), request_id, resume, attempts_left](room::join_outcome outcome,
-                                                                                const std::string& moved_to) {
-                    boost::asio::post(self->executor_, [self, request_id, resume, attempts_left, outcome,
-                                                        moved_to] {
-                        if (self->phase_ != phase::joining) {
-                            // The connection closed while joining: leave again.
-                            if (outcome == room::join_outcome::joined)
-                                self->room_->leave(self.get());
-                            return;
-                        }
-                        switch (outcome) {
-                        case room::join_outcome::joined:
-                            self->phase_ = phase::joined;
-                            spdlog::info("conn={} room={} joined participant={} role={}", self->connection_id_,
-                                         self->room_id_, self->actor_.id, auth::role_name(self->actor_.role));
-                            return;
-                        case room::join_outcome::removed:
-                            self->room_.reset();
-                            return self->refuse_join(request_id, pb::ERROR_CODE_PARTICIPANT_REMOVED,
-                                                     "a facilitator removed you from this room");
-                        case room::join_outcome::moved:
-                            self->room_.reset();
-                            return self->redirect(request_id, moved_to);
-                        case room::join_outcome::full:
-                            self->room_.reset();
-                            return self->refuse_join(request_id, pb::ERROR_CODE_ROOM_FULL,
-                                                     "the room has its maximum of participants");
-                        case room::join_outcome::gone:
-                            // Unloaded between lookup and join: the next open loads it anew.
-                            if (attempts_left > 0)
-                                return self->enter_room(request_id, resume, attempts_left - 1);
-                            [[fallthrough]];
-                        case room::join_outcome::unavailable:
-                            self->room_.reset();
-                            self->refuse_join(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
-                                              "the room could not be loaded; try again later");
-                            return;
-                        }
-                    });
-                });
+                                                                               const std::string& moved_to) {
+        boost::asio::post(self->executor_, [self, request_id, resume, attempts_left, outcome, moved_to] {
+            if (self->phase_ != phase::joining) {
+                // The connection closed while joining: leave again.
+                if (outcome == room::join_outcome::joined)
+                    self->room_->leave(self.get());
+                return;
+            }
+            switch (outcome) {
+            case room::join_outcome::joined:
+                self->phase_ = phase::joined;
+                spdlog::info("conn={} room={} joined participant={} role={}", self->connection_id_, self->room_id_,
+                             self->actor_.id, auth::role_name(self->actor_.role));
+                return;
+            case room::join_outcome::removed:
+                self->room_.reset();
+                return self->refuse_join(request_id, pb::ERROR_CODE_PARTICIPANT_REMOVED,
+                                         "a facilitator removed you from this room");
+            case room::join_outcome::moved: self->room_.reset(); return self->redirect(request_id, moved_to);
+            case room::join_outcome::full:
+                self->room_.reset();
+                return self->refuse_join(request_id, pb::ERROR_CODE_ROOM_FULL,
+                                         "the room has its maximum of participants");
+            case room::join_outcome::gone:
+                // Unloaded between lookup and join: the next open loads it anew.
+                if (attempts_left > 0)
+                    return self->enter_room(request_id, resume, attempts_left - 1);
+                [[fallthrough]];
+            case room::join_outcome::unavailable:
+                self->room_.reset();
+                self->refuse_join(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
+                                  "the room could not be loaded; try again later");
+                return;
+            }
+        });
+    });
 }
 
 void participant_session::handle_command(pb::ClientMessage message)
@@ -318,8 +315,7 @@ void participant_session::handle_command(pb::ClientMessage message)
         return;
     }
     switch (message.body_case()) {
-    case pb::ClientMessage::kRefreshToken:
-        return handle_refresh(message);
+    case pb::ClientMessage::kRefreshToken: return handle_refresh(message);
     case pb::ClientMessage::kGetChatHistory: {
         const auto& ask = message.get_chat_history();
         const auto& limits = model::limits();
@@ -350,8 +346,7 @@ void participant_session::handle_command(pb::ClientMessage message)
         *presence.mutable_viewport() = message.change_viewport().viewport();
         return forward_presence(std::move(presence));
     }
-    default:
-        return reply_error(request_id, pb::ERROR_CODE_UNKNOWN_COMMAND, "this command is not known to this server");
+    default: return reply_error(request_id, pb::ERROR_CODE_UNKNOWN_COMMAND, "this command is not known to this server");
     }
 }
 
@@ -378,7 +373,7 @@ void participant_session::handle_refresh(const pb::ClientMessage& message)
     token_expires_at_ = claims.expires_at;
     const bool changed = claims.name != actor_.name || claims.role != actor_.role;
     actor_.name = claims.name;
-    actor_.role = claims.role;   // every later command is checked against the new role
+    actor_.role = claims.role; // every later command is checked against the new role
     // Same room and participant, so the same ballot id; derived again so the
     // actor is always built from the token in force.
     actor_.ballot_id = auth::ballot_id(context_.verifier.secret, room_id_, actor_.id);
@@ -409,7 +404,7 @@ void participant_session::arm_expiry(std::int64_t expires_at)
 bool participant_session::within_rate(const pb::ClientMessage& message)
 {
     if (message.has_move_cursor() || message.has_change_viewport())
-        return true;  // presence has its own rate: forward_presence
+        return true; // presence has its own rate: forward_presence
     if (commands_.try_take(token_bucket::clock::now()))
         return true;
     if (++rate_strikes_ > context_.limits.rate_strikes_before_close) {

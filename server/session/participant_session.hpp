@@ -28,11 +28,10 @@ namespace maptable::session {
 inline constexpr std::uint32_t min_protocol_version = 1;
 inline constexpr std::uint32_t max_protocol_version = 1;
 
-class participant_session final : public room::subscriber,
-                                  public std::enable_shared_from_this<participant_session> {
+class participant_session final : public room::subscriber, public std::enable_shared_from_this<participant_session> {
 public:
-    participant_session(server_context& context, boost::asio::any_io_executor executor,
-                        std::weak_ptr<connection> conn, std::uint64_t connection_id);
+    participant_session(server_context& context, boost::asio::any_io_executor executor, std::weak_ptr<connection> conn,
+                        std::uint64_t connection_id);
 
     // Starts the join deadline. Called once, right after construction.
     void start();
@@ -91,7 +90,7 @@ private:
     // The "jti" of the token in force ("" = none), under which this session is
     // registered in revocations_ from its Join until it closes.
     std::string token_id_;
-    std::int64_t token_expires_at_ = 0;   // "exp" of the token in force: how long a revocation must last
+    std::int64_t token_expires_at_ = 0; // "exp" of the token in force: how long a revocation must last
 
     phase phase_ = phase::waiting_for_join;
     std::string room_id_;

@@ -14,7 +14,7 @@ inline bool is_plain_id(std::string_view s)
         return false;
     for (char c : s) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                        c == '_' || c == '.';
+            c == '_' || c == '.';
         if (!ok)
             return false;
     }

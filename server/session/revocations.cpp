@@ -21,7 +21,7 @@ bool revocation_list::is_revoked(const std::string& jti) const
 }
 
 std::vector<std::shared_ptr<participant_session>> revocation_list::revoke(const std::string& jti,
-                                                                           std::int64_t expires_at)
+                                                                          std::int64_t expires_at)
 {
     std::vector<std::shared_ptr<participant_session>> sessions;
     if (jti.empty())

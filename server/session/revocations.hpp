@@ -25,7 +25,7 @@ class participant_session;
 
 class revocation_list {
 public:
-    using entry = std::pair<std::string, std::int64_t>;   // (jti, expires_at; 0 = never)
+    using entry = std::pair<std::string, std::int64_t>; // (jti, expires_at; 0 = never)
 
     // Start-up: the revocations read from the store. Entries whose token has
     // expired (expires_at + leeway before now) are left out: such a token is

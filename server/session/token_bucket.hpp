@@ -12,10 +12,7 @@ public:
     using clock = std::chrono::steady_clock;
 
     token_bucket(double rate, double burst, clock::time_point now)
-        : rate_(rate)
-        , burst_(burst)
-        , tokens_(burst)
-        , last_(now)
+        : rate_(rate), burst_(burst), tokens_(burst), last_(now)
     {
     }
 

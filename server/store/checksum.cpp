@@ -11,11 +11,13 @@ namespace maptable::store {
 
 namespace {
 
-constexpr std::array<std::uint32_t, 256> make_table() {
+constexpr std::array<std::uint32_t, 256> make_table()
+{
     std::array<std::uint32_t, 256> table{};
     for (std::uint32_t i = 0; i < 256; ++i) {
         std::uint32_t c = i;
-        for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+        for (int bit = 0; bit < 8; ++bit)
+            c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
         table[i] = c;
     }
     return table;
@@ -25,19 +27,24 @@ constexpr auto table = make_table();
 
 // Little-endian, whatever the host: the checksum of a record must not depend
 // on the machine that wrote it.
-void put_le(char* out, std::uint64_t v, int bytes) noexcept {
-    for (int i = 0; i < bytes; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+void put_le(char* out, std::uint64_t v, int bytes) noexcept
+{
+    for (int i = 0; i < bytes; ++i)
+        out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
 } // namespace
 
-std::uint32_t crc32c(std::string_view data, std::uint32_t crc) noexcept {
+std::uint32_t crc32c(std::string_view data, std::uint32_t crc) noexcept
+{
     crc = ~crc;
-    for (const char ch : data) crc = table[(crc ^ static_cast<unsigned char>(ch)) & 0xff] ^ (crc >> 8);
+    for (const char ch : data)
+        crc = table[(crc ^ static_cast<unsigned char>(ch)) & 0xff] ^ (crc >> 8);
     return ~crc;
 }
 
-std::uint32_t record_checksum(std::string_view room_id, std::uint64_t seq, std::string_view bytes) noexcept {
+std::uint32_t record_checksum(std::string_view room_id, std::uint64_t seq, std::string_view bytes) noexcept
+{
     char header[8 + 8 + 8];
     put_le(header, room_id.size(), 8);
     put_le(header + 8, seq, 8);

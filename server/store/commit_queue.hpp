@@ -61,7 +61,7 @@ public:
     explicit commit_queue(std::unique_ptr<event_log> log, std::size_t max_batch_events = 1024,
                           std::chrono::microseconds window = std::chrono::microseconds(0), open_log open_reader = {},
                           std::size_t reader_threads = 1);
-    ~commit_queue();  // finishes everything queued, then joins the writer and the readers
+    ~commit_queue(); // finishes everything queued, then joins the writer and the readers
     commit_queue(const commit_queue&) = delete;
     commit_queue& operator=(const commit_queue&) = delete;
 
@@ -96,14 +96,14 @@ public:
 
 private:
     struct item {
-        std::vector<event_record> records;   // empty for a job
+        std::vector<event_record> records; // empty for a job
         append_done done;
         job fn;
         std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now();
     };
     void writer_loop();
     void reader_loop(event_log& log);
-    bool idle() const;  // with mutex_ held
+    bool idle() const; // with mutex_ held
 
     // How often an idle writer checks that its file is still in place: often
     // enough that /healthz turns 503 within a couple of seconds of the
@@ -114,20 +114,20 @@ private:
     std::vector<std::unique_ptr<event_log>> reader_logs_;
     std::size_t max_batch_events_;
     std::chrono::microseconds window_;
-    std::size_t queued_records_ = 0;   // records of the appends in queue_
-    bool gathering_ = false;           // the writer waits out a window: wake it only for a full batch
-    std::chrono::steady_clock::time_point last_commit_end_;   // writer thread only (after construction)
+    std::size_t queued_records_ = 0; // records of the appends in queue_
+    bool gathering_ = false;         // the writer waits out a window: wake it only for a full batch
+    std::chrono::steady_clock::time_point last_commit_end_; // writer thread only (after construction)
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable idle_;
     std::deque<item> queue_;
     bool busy_ = false;
     bool stopping_ = false;
-    bool file_in_place_ = true;   // writer thread only: stops the periodic check once the file is lost
+    bool file_in_place_ = true; // writer thread only: stops the periodic check once the file is lost
     std::size_t commits_ = 0;
     std::condition_variable read_wake_;
     std::deque<job> reads_;
-    std::size_t reading_ = 0;     // readers running a job
+    std::size_t reading_ = 0; // readers running a job
     std::thread writer_;
     std::vector<std::thread> readers_;
 };

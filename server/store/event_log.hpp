@@ -29,8 +29,8 @@ namespace maptable::store {
 
 enum class event_kind : int {
     other = 0,
-    chat = 1,          // indexed separately: chat history is read by kind
-    chat_change = 2,   // a reaction, edit or deletion of the chat message at target_seq
+    chat = 1,        // indexed separately: chat history is read by kind
+    chat_change = 2, // a reaction, edit or deletion of the chat message at target_seq
 };
 
 // One event as stored: the encoded maptable.v1.Event plus the columns the log
@@ -40,13 +40,13 @@ struct event_record {
     std::uint64_t seq = 0;
     std::int64_t time_ms = 0;
     event_kind kind = event_kind::other;
-    std::string client_id;      // who sent the command (may be empty)
-    std::uint64_t op_id = 0;    // the client's id for the command; 0 = not deduplicated
+    std::string client_id;   // who sent the command (may be empty)
+    std::uint64_t op_id = 0; // the client's id for the command; 0 = not deduplicated
     // The seq of the event this one changes (for chat_change: the message's
     // seq), indexed so that a page of chat history finds its changes without
     // a scan. 0 = none.
     std::uint64_t target_seq = 0;
-    std::string bytes;          // encoded maptable.v1.Event
+    std::string bytes; // encoded maptable.v1.Event
     // The room's lease generation the appender holds (store/room_lease.hpp):
     // the log refuses the batch as fenced unless the room's lease still
     // carries it. 0 = not fenced (SQLite, where one process owns every room).
@@ -69,28 +69,28 @@ struct op_record {
 
 // How much history load() reads beyond what rebuilding the state needs.
 struct load_options {
-    std::size_t recent_ops = 0;          // newest (client, op) ids, to recognise retried commands after a restart
-    std::size_t events_before_snapshot = 0;  // events at or before the snapshot, to answer resumes from memory
+    std::size_t recent_ops = 0;             // newest (client, op) ids, to recognise retried commands after a restart
+    std::size_t events_before_snapshot = 0; // events at or before the snapshot, to answer resumes from memory
 };
 
 // What is needed to rebuild a room: its newest snapshot (if any) and every
 // event after it, in seq order.
 struct room_history {
-    std::optional<std::string> snapshot;    // encoded maptable.v1.RoomState
+    std::optional<std::string> snapshot; // encoded maptable.v1.RoomState
     std::uint64_t snapshot_seq = 0;
     // Encoded maptable.v1.Event in seq order, from first_event_seq on: every
     // event after snapshot_seq, preceded by up to events_before_snapshot older ones.
     std::vector<std::string> events;
-    std::uint64_t first_event_seq = 0;      // seq of events[0] (when not empty)
-    std::string epoch;                      // the room's history epoch (created on first load)
-    std::vector<op_record> recent_ops;      // newest first
+    std::uint64_t first_event_seq = 0; // seq of events[0] (when not empty)
+    std::string epoch;                 // the room's history epoch (created on first load)
+    std::vector<op_record> recent_ops; // newest first
 };
 
 enum class append_error {
     ok = 0,
-    duplicate,      // a (room, seq) or (room, client, op) key already exists; nothing written
-    io,             // the disk refused (full, read-only, I/O error); nothing written
-    fenced,         // a room's lease has passed to another owner (event_record::lease_generation); nothing written
+    duplicate, // a (room, seq) or (room, client, op) key already exists; nothing written
+    io,        // the disk refused (full, read-only, I/O error); nothing written
+    fenced,    // a room's lease has passed to another owner (event_record::lease_generation); nothing written
 };
 
 // A stored record that fails its check: its checksum does not match its
@@ -105,7 +105,9 @@ public:
                              "; the database file is damaged (maptable-server check --data-dir lists every bad "
                              "record; restore maptable.db from a backup)")
         , room_id_(std::move(room_id))
-        , seq_(seq) {}
+        , seq_(seq)
+    {
+    }
     const std::string& room_id() const noexcept { return room_id_; }
     std::uint64_t seq() const noexcept { return seq_; }
 

@@ -22,7 +22,8 @@ using db_handle = std::unique_ptr<sqlite3, decltype(&sqlite3_close)>;
 
 class query {
 public:
-    query(sqlite3* db, const std::string& sql) : db_(db) {
+    query(sqlite3* db, const std::string& sql) : db_(db)
+    {
         if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK)
             throw std::runtime_error(sql + ": " + sqlite3_errmsg(db));
     }
@@ -30,18 +31,23 @@ public:
     query(const query&) = delete;
     query& operator=(const query&) = delete;
 
-    query& bind(int index, const std::string& text) {
+    query& bind(int index, const std::string& text)
+    {
         sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
         return *this;
     }
     // True for each row; false at the end; throws on an error.
-    bool next() {
+    bool next()
+    {
         const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
+        if (rc == SQLITE_ROW)
+            return true;
+        if (rc == SQLITE_DONE)
+            return false;
         throw std::runtime_error(std::string("reading the log: ") + sqlite3_errmsg(db_));
     }
-    std::string text(int column) const {
+    std::string text(int column) const
+    {
         const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
         return data == nullptr ? std::string() : std::string(data, std::size_t(sqlite3_column_bytes(stmt_, column)));
     }
@@ -54,7 +60,8 @@ private:
     sqlite3_stmt* stmt_ = nullptr;
 };
 
-std::string at(std::uint64_t seq) {
+std::string at(std::uint64_t seq)
+{
     return "seq " + std::to_string(seq) + ": ";
 }
 
@@ -63,17 +70,23 @@ std::string at(std::uint64_t seq) {
 class room_walk {
 public:
     room_walk(room_check& room, const record_check& check_event, const record_check& check_snapshot)
-        : room_(room), check_event_(check_event), check_snapshot_(check_snapshot) {}
-
-    // with_checksums false: the log predates checksums, so none is expected.
-    void snapshot(std::uint64_t seq, const std::string& body, std::optional<std::int64_t> crc, bool with_checksums) {
-        room_.snapshot_seq = seq;
-        std::string problem = with_checksums ? checksum_problem(crc, seq, body) : std::string();
-        if (problem.empty()) problem = check_snapshot_(body, seq);
-        if (!problem.empty()) room_.problems.push_back(at(seq) + "the snapshot: " + problem);
+        : room_(room), check_event_(check_event), check_snapshot_(check_snapshot)
+    {
     }
 
-    void event(std::uint64_t seq, const std::string& body, std::optional<std::int64_t> crc, bool with_checksums) {
+    // with_checksums false: the log predates checksums, so none is expected.
+    void snapshot(std::uint64_t seq, const std::string& body, std::optional<std::int64_t> crc, bool with_checksums)
+    {
+        room_.snapshot_seq = seq;
+        std::string problem = with_checksums ? checksum_problem(crc, seq, body) : std::string();
+        if (problem.empty())
+            problem = check_snapshot_(body, seq);
+        if (!problem.empty())
+            room_.problems.push_back(at(seq) + "the snapshot: " + problem);
+    }
+
+    void event(std::uint64_t seq, const std::string& body, std::optional<std::int64_t> crc, bool with_checksums)
+    {
         if (room_.events == 0) {
             room_.first_seq = seq;
             // Events before a snapshot may be gone; none after it may.
@@ -86,20 +99,24 @@ public:
         room_.last_seq = seq;
         ++room_.events;
         std::string problem = with_checksums ? checksum_problem(crc, seq, body) : std::string();
-        if (problem.empty()) problem = check_event_(body, seq);
-        if (!problem.empty()) room_.problems.push_back(at(seq) + "the event " + problem);
+        if (problem.empty())
+            problem = check_event_(body, seq);
+        if (!problem.empty())
+            room_.problems.push_back(at(seq) + "the event " + problem);
     }
 
     // A command id stored at more than one seq: the unique index makes this
     // impossible unless the index itself is damaged, and it means a command
     // applied twice.
     void duplicate_command(const std::string& client_id, std::uint64_t op_id, std::uint64_t first_seq,
-                           std::uint64_t last_seq) {
+                           std::uint64_t last_seq)
+    {
         room_.problems.push_back(at(last_seq) + "command " + std::to_string(op_id) + " of client '" + client_id +
                                  "' is stored again (first at seq " + std::to_string(first_seq) + ")");
     }
 
-    void finish() {
+    void finish()
+    {
         if (room_.snapshot_seq > room_.last_seq)
             room_.problems.push_back(at(room_.snapshot_seq) + "the snapshot is beyond the log, which ends at seq " +
                                      std::to_string(room_.last_seq));
@@ -107,9 +124,12 @@ public:
 
 private:
     // "" when the stored checksum matches.
-    std::string checksum_problem(std::optional<std::int64_t> crc, std::uint64_t seq, const std::string& body) const {
-        if (!crc) return "no checksum";
-        if (*crc != std::int64_t(record_checksum(room_.room_id, seq, body))) return "does not match its checksum";
+    std::string checksum_problem(std::optional<std::int64_t> crc, std::uint64_t seq, const std::string& body) const
+    {
+        if (!crc)
+            return "no checksum";
+        if (*crc != std::int64_t(record_checksum(room_.room_id, seq, body)))
+            return "does not match its checksum";
         return {};
     }
 
@@ -119,22 +139,27 @@ private:
     std::uint64_t expected_ = 1;
 };
 
-std::optional<std::int64_t> crc_of(const query& q, int column) {
-    if (q.null(column)) return std::nullopt;
+std::optional<std::int64_t> crc_of(const query& q, int column)
+{
+    if (q.null(column))
+        return std::nullopt;
     return q.integer(column);
 }
 
 } // namespace
 
-bool log_check_report::clean() const {
-    if (!problems.empty()) return false;
+bool log_check_report::clean() const
+{
+    if (!problems.empty())
+        return false;
     for (const auto& room : rooms)
-        if (!room.problems.empty()) return false;
+        if (!room.problems.empty())
+            return false;
     return true;
 }
 
-log_check_report check_log(const std::string& path, const record_check& check_event,
-                           const record_check& check_snapshot) {
+log_check_report check_log(const std::string& path, const record_check& check_event, const record_check& check_snapshot)
+{
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
     db_handle db(raw, &sqlite3_close);
@@ -150,8 +175,7 @@ log_check_report check_log(const std::string& path, const record_check& check_ev
     if (count("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'") == 0)
         throw std::runtime_error(path + " is not a maptable event log (it has no events table)");
     report.checksums = count("SELECT count(*) FROM pragma_table_info('events') WHERE name = 'crc'") > 0;
-    const bool snapshot_checksums =
-        count("SELECT count(*) FROM pragma_table_info('snapshots') WHERE name = 'crc'") > 0;
+    const bool snapshot_checksums = count("SELECT count(*) FROM pragma_table_info('snapshots') WHERE name = 'crc'") > 0;
 
     // SQLite's own check of its pages and indexes, minus the slow
     // index-content comparison of integrity_check.
@@ -159,7 +183,8 @@ log_check_report check_log(const std::string& path, const record_check& check_ev
         query q(db.get(), "PRAGMA quick_check");
         while (q.next()) {
             const auto line = q.text(0);
-            if (line != "ok") report.problems.push_back("SQLite structure check: " + line);
+            if (line != "ok")
+                report.problems.push_back("SQLite structure check: " + line);
         }
     }
 
@@ -174,22 +199,27 @@ log_check_report check_log(const std::string& path, const record_check& check_ev
         room.room_id = rooms.text(0);
         room_walk walk(room, check_event, check_snapshot);
 
-        query snapshot(db.get(), snapshot_checksums ? "SELECT seq, body, crc FROM snapshots WHERE room = ?1"
-                                                    : "SELECT seq, body, NULL FROM snapshots WHERE room = ?1");
+        query snapshot(db.get(),
+                       snapshot_checksums ? "SELECT seq, body, crc FROM snapshots WHERE room = ?1"
+                                          : "SELECT seq, body, NULL FROM snapshots WHERE room = ?1");
         snapshot.bind(1, room.room_id);
-        if (snapshot.next()) walk.snapshot(snapshot.seq(0), snapshot.text(1), crc_of(snapshot, 2), snapshot_checksums);
+        if (snapshot.next())
+            walk.snapshot(snapshot.seq(0), snapshot.text(1), crc_of(snapshot, 2), snapshot_checksums);
 
-        query events(db.get(), report.checksums ? "SELECT seq, body, crc FROM events WHERE room = ?1 ORDER BY seq"
-                                                : "SELECT seq, body, NULL FROM events WHERE room = ?1 ORDER BY seq");
+        query events(db.get(),
+                     report.checksums ? "SELECT seq, body, crc FROM events WHERE room = ?1 ORDER BY seq"
+                                      : "SELECT seq, body, NULL FROM events WHERE room = ?1 ORDER BY seq");
         events.bind(1, room.room_id);
-        while (events.next()) walk.event(events.seq(0), events.text(1), crc_of(events, 2), report.checksums);
+        while (events.next())
+            walk.event(events.seq(0), events.text(1), crc_of(events, 2), report.checksums);
         walk.finish();
 
         query ops(db.get(),
                   "SELECT client_id, op_id, min(seq), max(seq) FROM events WHERE room = ?1 AND op_id IS NOT NULL "
                   "GROUP BY client_id, op_id HAVING count(*) > 1");
         ops.bind(1, room.room_id);
-        while (ops.next()) walk.duplicate_command(ops.text(0), ops.seq(1), ops.seq(2), ops.seq(3));
+        while (ops.next())
+            walk.duplicate_command(ops.text(0), ops.seq(1), ops.seq(2), ops.seq(3));
         report.rooms.push_back(std::move(room));
     }
     query(db.get(), "COMMIT").next();
@@ -198,12 +228,15 @@ log_check_report check_log(const std::string& path, const record_check& check_ev
 
 namespace {
 
-std::uint64_t pg_seq(const pg_rows& rows, int row, int column) {
+std::uint64_t pg_seq(const pg_rows& rows, int row, int column)
+{
     return std::bit_cast<std::uint64_t>(rows.integer(row, column));
 }
 
-std::optional<std::int64_t> pg_crc(const pg_rows& rows, int row, int column) {
-    if (rows.is_null(row, column)) return std::nullopt;
+std::optional<std::int64_t> pg_crc(const pg_rows& rows, int row, int column)
+{
+    if (rows.is_null(row, column))
+        return std::nullopt;
     return rows.integer(row, column);
 }
 
@@ -214,7 +247,8 @@ constexpr std::int64_t events_per_read = 2000;
 // The structure PostgreSQL cannot check by itself without extensions: the
 // constraints that make a seq, and a command id, impossible to store twice.
 // Without them two nodes could both write a seq and nothing would refuse it.
-void check_postgres_structure(pg_connection& conn, log_check_report& report) {
+void check_postgres_structure(pg_connection& conn, log_check_report& report)
+{
     const auto version = conn.exec("SELECT coalesce(max(version), 0)::bigint FROM schema_version").integer(0, 0);
     if (version > postgres_schema_version())
         report.problems.push_back("schema version " + std::to_string(version) + " is newer than this binary's " +
@@ -237,14 +271,16 @@ void check_postgres_structure(pg_connection& conn, log_check_report& report) {
 } // namespace
 
 log_check_report check_postgres_log(const std::string& url, const record_check& check_event,
-                                    const record_check& check_snapshot) {
+                                    const record_check& check_snapshot)
+{
     pg_connection conn(url, true);
-    const auto tables = conn.exec(
-        "SELECT count(*)::bigint FROM information_schema.tables WHERE table_schema = current_schema() "
-        "AND table_name IN ('events', 'snapshots', 'rooms', 'schema_version')");
+    const auto tables =
+        conn.exec("SELECT count(*)::bigint FROM information_schema.tables WHERE table_schema = current_schema() "
+                  "AND table_name IN ('events', 'snapshots', 'rooms', 'schema_version')");
     if (tables.integer(0, 0) != 4)
-        throw std::runtime_error("postgresql " + conn.where() +
-                                 " holds no maptable event log (no events, snapshots, rooms and schema_version tables)");
+        throw std::runtime_error(
+            "postgresql " + conn.where() +
+            " holds no maptable event log (no events, snapshots, rooms and schema_version tables)");
 
     log_check_report report;
     // One snapshot of the whole database: nodes appending meanwhile cannot
@@ -252,9 +288,9 @@ log_check_report check_postgres_log(const std::string& url, const record_check& 
     conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     try {
         check_postgres_structure(conn, report);
-        const auto rooms = conn.exec(
-            "SELECT room FROM rooms UNION SELECT room FROM snapshots UNION SELECT DISTINCT room FROM events "
-            "ORDER BY 1");
+        const auto rooms =
+            conn.exec("SELECT room FROM rooms UNION SELECT room FROM snapshots UNION SELECT DISTINCT room FROM events "
+                      "ORDER BY 1");
         for (int r = 0; r < rooms.size(); ++r) {
             room_check room;
             room.room_id = rooms.text(r, 0);
@@ -269,12 +305,13 @@ log_check_report check_postgres_log(const std::string& url, const record_check& 
             // bit in bigint and never reach the sign bit.
             std::int64_t after = -1;
             for (;;) {
-                const auto events = conn.exec(
-                    "SELECT seq, body, crc FROM events WHERE room = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                    pg_params().text(room.room_id).integer(after).integer(events_per_read));
+                const auto events =
+                    conn.exec("SELECT seq, body, crc FROM events WHERE room = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                              pg_params().text(room.room_id).integer(after).integer(events_per_read));
                 for (int i = 0; i < events.size(); ++i)
                     walk.event(pg_seq(events, i, 0), events.text(i, 1), pg_crc(events, i, 2), true);
-                if (events.size() < events_per_read) break;
+                if (events.size() < events_per_read)
+                    break;
                 after = events.integer(events.size() - 1, 0);
             }
             walk.finish();

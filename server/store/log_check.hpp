@@ -20,16 +20,16 @@ namespace maptable::store {
 struct room_check {
     std::string room_id;
     std::uint64_t events = 0;
-    std::uint64_t first_seq = 0;      // 0 when the room has no events
+    std::uint64_t first_seq = 0; // 0 when the room has no events
     std::uint64_t last_seq = 0;
-    std::uint64_t snapshot_seq = 0;   // 0 = no snapshot
-    std::vector<std::string> problems;   // each names the seq it is about
+    std::uint64_t snapshot_seq = 0;    // 0 = no snapshot
+    std::vector<std::string> problems; // each names the seq it is about
 };
 
 struct log_check_report {
-    std::vector<room_check> rooms;       // by room id
-    std::vector<std::string> problems;   // the database's own (structure, schema), not one room's
-    bool checksums = true;               // false: a SQLite file from before checksums (schema 4 or older)
+    std::vector<room_check> rooms;     // by room id
+    std::vector<std::string> problems; // the database's own (structure, schema), not one room's
+    bool checksums = true;             // false: a SQLite file from before checksums (schema 4 or older)
 
     bool clean() const;
 };

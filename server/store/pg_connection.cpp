@@ -17,19 +17,23 @@ constexpr unsigned bytea_oid = 17;
 constexpr unsigned int8_oid = 20;
 constexpr unsigned text_oid = 25;
 
-std::string trimmed(const char* message) {
+std::string trimmed(const char* message)
+{
     std::string text = message != nullptr ? message : "";
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+        text.pop_back();
     return text;
 }
 
 } // namespace
 
-bool is_postgres_url(std::string_view store) {
+bool is_postgres_url(std::string_view store)
+{
     return store.rfind("postgresql://", 0) == 0 || store.rfind("postgres://", 0) == 0;
 }
 
-std::string describe_postgres_url(const std::string& url) {
+std::string describe_postgres_url(const std::string& url)
+{
     char* error = nullptr;
     PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
     if (options == nullptr) {
@@ -38,16 +42,21 @@ std::string describe_postgres_url(const std::string& url) {
     }
     std::string host, port, dbname;
     for (auto* o = options; o->keyword != nullptr; ++o) {
-        if (o->val == nullptr) continue;
-        if (std::strcmp(o->keyword, "host") == 0) host = o->val;
-        if (std::strcmp(o->keyword, "port") == 0) port = o->val;
-        if (std::strcmp(o->keyword, "dbname") == 0) dbname = o->val;
+        if (o->val == nullptr)
+            continue;
+        if (std::strcmp(o->keyword, "host") == 0)
+            host = o->val;
+        if (std::strcmp(o->keyword, "port") == 0)
+            port = o->val;
+        if (std::strcmp(o->keyword, "dbname") == 0)
+            dbname = o->val;
     }
     PQconninfoFree(options);
     return (host.empty() ? "localhost" : host) + (port.empty() ? "" : ":" + port) + "/" + dbname;
 }
 
-pg_params& pg_params::text(std::string_view value) {
+pg_params& pg_params::text(std::string_view value)
+{
     storage_.emplace_back(value);
     types_.push_back(text_oid);
     values_.push_back(storage_.back().data());
@@ -56,7 +65,8 @@ pg_params& pg_params::text(std::string_view value) {
     return *this;
 }
 
-pg_params& pg_params::bytes(std::string_view value) {
+pg_params& pg_params::bytes(std::string_view value)
+{
     types_.push_back(bytea_oid);
     values_.push_back(value.data());
     lengths_.push_back(int(value.size()));
@@ -64,7 +74,8 @@ pg_params& pg_params::bytes(std::string_view value) {
     return *this;
 }
 
-pg_params& pg_params::integer(std::int64_t value) {
+pg_params& pg_params::integer(std::int64_t value)
+{
     const std::uint64_t network = htobe64(std::bit_cast<std::uint64_t>(value));
     storage_.emplace_back(reinterpret_cast<const char*>(&network), sizeof network);
     types_.push_back(int8_oid);
@@ -74,7 +85,8 @@ pg_params& pg_params::integer(std::int64_t value) {
     return *this;
 }
 
-pg_params& pg_params::null_integer() {
+pg_params& pg_params::null_integer()
+{
     types_.push_back(int8_oid);
     values_.push_back(nullptr);
     lengths_.push_back(0);
@@ -82,23 +94,28 @@ pg_params& pg_params::null_integer() {
     return *this;
 }
 
-pg_rows::~pg_rows() {
+pg_rows::~pg_rows()
+{
     PQclear(result_);
 }
 
-int pg_rows::size() const {
+int pg_rows::size() const
+{
     return PQntuples(result_);
 }
 
-bool pg_rows::is_null(int row, int column) const {
+bool pg_rows::is_null(int row, int column) const
+{
     return PQgetisnull(result_, row, column) != 0;
 }
 
-std::string pg_rows::text(int row, int column) const {
+std::string pg_rows::text(int row, int column) const
+{
     return std::string(PQgetvalue(result_, row, column), std::size_t(PQgetlength(result_, row, column)));
 }
 
-std::int64_t pg_rows::integer(int row, int column) const {
+std::int64_t pg_rows::integer(int row, int column) const
+{
     const char* p = PQgetvalue(result_, row, column);
     switch (PQgetlength(result_, row, column)) {
     case 8: {
@@ -116,36 +133,40 @@ std::int64_t pg_rows::integer(int row, int column) const {
         std::memcpy(&v, p, 2);
         return std::bit_cast<std::int16_t>(be16toh(v));
     }
-    default:
-        throw pg_error("postgresql: column " + std::to_string(column) + " is not an integer", "");
+    default: throw pg_error("postgresql: column " + std::to_string(column) + " is not an integer", "");
     }
 }
 
-std::uint64_t pg_rows::affected() const {
+std::uint64_t pg_rows::affected() const
+{
     const char* n = PQcmdTuples(result_);
     return (n == nullptr || *n == '\0') ? 0 : std::stoull(n);
 }
 
 pg_connection::pg_connection(std::string conninfo, bool read_only)
-    : conninfo_(std::move(conninfo)), where_(describe_postgres_url(conninfo_)), read_only_(read_only) {
+    : conninfo_(std::move(conninfo)), where_(describe_postgres_url(conninfo_)), read_only_(read_only)
+{
     connect();
 }
 
-pg_connection::~pg_connection() {
+pg_connection::~pg_connection()
+{
     PQfinish(conn_);
 }
 
-void pg_connection::connect() {
+void pg_connection::connect()
+{
     PQfinish(conn_);
     // Defaults the URL can override (it comes after them): a server that
     // does not answer fails the call within seconds instead of holding a
     // store thread for TCP's minutes, and a connection whose server vanished
     // mid-statement is noticed by keepalives.
-    const char* keywords[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-                              "keepalives_count", "application_name", "dbname", nullptr};
+    const char* keywords[] = {"connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+                              "keepalives_count", "application_name", "dbname",          nullptr};
     const char* values[] = {"10", "1", "10", "5", "3", "maptable-server", conninfo_.c_str(), nullptr};
     conn_ = PQconnectdbParams(keywords, values, 1);
-    if (conn_ == nullptr) throw pg_error("postgresql " + where_ + ": out of memory", "");
+    if (conn_ == nullptr)
+        throw pg_error("postgresql " + where_ + ": out of memory", "");
     if (PQstatus(conn_) != CONNECTION_OK) {
         // libpq's message names host and port, never the password.
         const std::string message = trimmed(PQerrorMessage(conn_));
@@ -157,25 +178,31 @@ void pg_connection::connect() {
     // standbys', if any), whatever the server's default says. UTF-8 so that
     // text comes back as it was sent; no NOTICEs ("table exists, skipping")
     // on stderr.
-    exec_script(read_only_ ? "SET synchronous_commit = on; SET client_encoding = 'UTF8'; SET client_min_messages = warning; "
-                             "SET default_transaction_read_only = on"
-                           : "SET synchronous_commit = on; SET client_encoding = 'UTF8'; SET client_min_messages = warning");
+    exec_script(read_only_
+                    ? "SET synchronous_commit = on; SET client_encoding = 'UTF8'; SET client_min_messages = warning; "
+                      "SET default_transaction_read_only = on"
+                    : "SET synchronous_commit = on; SET client_encoding = 'UTF8'; SET client_min_messages = warning");
 }
 
-void pg_connection::fail(const std::string& what, pg_result* result) {
+void pg_connection::fail(const std::string& what, pg_result* result)
+{
     std::string sqlstate;
     std::string message;
     if (result != nullptr) {
-        if (const char* s = PQresultErrorField(result, PG_DIAG_SQLSTATE)) sqlstate = s;
+        if (const char* s = PQresultErrorField(result, PG_DIAG_SQLSTATE))
+            sqlstate = s;
         message = trimmed(PQresultErrorMessage(result));
         PQclear(result);
     }
-    if (message.empty()) message = trimmed(PQerrorMessage(conn_));
+    if (message.empty())
+        message = trimmed(PQerrorMessage(conn_));
     throw pg_error("postgresql " + where_ + ": " + what + ": " + message, sqlstate);
 }
 
-pg_rows pg_connection::exec(const char* sql, const pg_params& params) {
-    if (!connected()) connect();
+pg_rows pg_connection::exec(const char* sql, const pg_params& params)
+{
+    if (!connected())
+        connect();
     // A connection that died while idle (the server restarted, a failover,
     // an idle timeout) is only found out by the next statement. Outside a
     // transaction that statement is retried once on a new connection: it
@@ -188,33 +215,44 @@ pg_rows pg_connection::exec(const char* sql, const pg_params& params) {
         PGresult* result = PQexecParams(conn_, sql, params.size(), params.types(), params.values(), params.lengths(),
                                         params.formats(), 1);
         const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return pg_rows(result);
-        if (!alone || attempt > 0 || connected()) fail(sql, result);
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+            return pg_rows(result);
+        if (!alone || attempt > 0 || connected())
+            fail(sql, result);
         PQclear(result);
-        connect();   // throws when the server is really gone
+        connect(); // throws when the server is really gone
     }
 }
 
-void pg_connection::exec_script(const char* sql) {
-    if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) connect();
+void pg_connection::exec_script(const char* sql)
+{
+    if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK)
+        connect();
     PGresult* result = PQexec(conn_, sql);
     const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail("run a script", result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        fail("run a script", result);
     PQclear(result);
 }
 
-void pg_connection::rollback_quietly() {
-    if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) return;  // a lost connection took its transaction along
-    if (PQtransactionStatus(conn_) == PQTRANS_IDLE) return;
+void pg_connection::rollback_quietly()
+{
+    if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK)
+        return; // a lost connection took its transaction along
+    if (PQtransactionStatus(conn_) == PQTRANS_IDLE)
+        return;
     PQclear(PQexec(conn_, "ROLLBACK"));
 }
 
-bool pg_connection::connected() const {
+bool pg_connection::connected() const
+{
     return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK;
 }
 
-bool pg_connection::in_transaction() const {
-    if (conn_ == nullptr) return false;
+bool pg_connection::in_transaction() const
+{
+    if (conn_ == nullptr)
+        return false;
     const auto s = PQtransactionStatus(conn_);
     return s == PQTRANS_INTRANS || s == PQTRANS_INERROR;
 }

@@ -25,7 +25,9 @@ namespace maptable::store {
 // ("23505" unique violation); empty when the connection itself failed.
 class pg_error : public std::runtime_error {
 public:
-    pg_error(const std::string& what, std::string sqlstate) : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
+    pg_error(const std::string& what, std::string sqlstate) : std::runtime_error(what), sqlstate_(std::move(sqlstate))
+    {
+    }
     const std::string& sqlstate() const noexcept { return sqlstate_; }
     bool unique_violation() const noexcept { return sqlstate_ == "23505"; }
 
@@ -45,8 +47,8 @@ std::string describe_postgres_url(const std::string& url);
 // so no value is ever parsed from text or spliced into SQL.
 class pg_params {
 public:
-    pg_params& text(std::string_view value);      // copied
-    pg_params& bytes(std::string_view value);     // not copied: must outlive the call
+    pg_params& text(std::string_view value);  // copied
+    pg_params& bytes(std::string_view value); // not copied: must outlive the call
     pg_params& integer(std::int64_t value);
     pg_params& null_integer();
 
@@ -57,7 +59,7 @@ public:
     const int* formats() const { return formats_.data(); }
 
 private:
-    std::deque<std::string> storage_;   // deque: growing it never moves a stored value
+    std::deque<std::string> storage_; // deque: growing it never moves a stored value
     std::vector<unsigned> types_;
     std::vector<const char*> values_;
     std::vector<int> lengths_;
@@ -76,9 +78,9 @@ public:
 
     int size() const;
     bool is_null(int row, int column) const;
-    std::string text(int row, int column) const;      // text or bytea
-    std::int64_t integer(int row, int column) const;  // int8, int4 or int2
-    std::uint64_t affected() const;                   // rows an INSERT/UPDATE/DELETE touched
+    std::string text(int row, int column) const;     // text or bytea
+    std::int64_t integer(int row, int column) const; // int8, int4 or int2
+    std::uint64_t affected() const;                  // rows an INSERT/UPDATE/DELETE touched
 
 private:
     pg_result* result_;
@@ -123,7 +125,7 @@ private:
     [[noreturn]] void fail(const std::string& what, pg_result* result);
 
     std::string conninfo_;
-    std::string where_;   // host:port/database, for messages; never the password
+    std::string where_; // host:port/database, for messages; never the password
     bool read_only_;
     pg_conn* conn_ = nullptr;
 };

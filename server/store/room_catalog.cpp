@@ -31,8 +31,7 @@ std::runtime_error failure(sqlite3* db, const std::string& what)
 // One prepared statement, finalized however the scope is left.
 class statement {
 public:
-    statement(sqlite3* db, const char* sql)
-        : db_(db)
+    statement(sqlite3* db, const char* sql) : db_(db)
     {
         if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
             throw failure(db, std::string("prepare ") + sql);
@@ -41,7 +40,10 @@ public:
     statement(const statement&) = delete;
     statement& operator=(const statement&) = delete;
 
-    void bind(int i, const std::string& text) { sqlite3_bind_text(stmt_, i, text.data(), int(text.size()), SQLITE_TRANSIENT); }
+    void bind(int i, const std::string& text)
+    {
+        sqlite3_bind_text(stmt_, i, text.data(), int(text.size()), SQLITE_TRANSIENT);
+    }
     void bind_blob(int i, const std::string& bytes)
     {
         sqlite3_bind_blob(stmt_, i, bytes.data(), int(bytes.size()), SQLITE_TRANSIENT);
@@ -112,8 +114,9 @@ sqlite_room_catalog::~sqlite_room_catalog()
 bool sqlite_room_catalog::add(const catalog_entry& entry)
 {
     std::lock_guard lock(mutex_);
-    statement s(db_, "INSERT INTO room_catalog(room, created_at, archived, title, city, info, seq) "
-                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(room) DO NOTHING");
+    statement s(db_,
+                "INSERT INTO room_catalog(room, created_at, archived, title, city, info, seq) "
+                "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(room) DO NOTHING");
     s.bind(1, entry.room_id);
     s.bind(2, entry.created_at_ms);
     s.bind(3, std::int64_t(entry.archived));
@@ -128,8 +131,9 @@ bool sqlite_room_catalog::add(const catalog_entry& entry)
 void sqlite_room_catalog::update(const catalog_entry& entry)
 {
     std::lock_guard lock(mutex_);
-    statement s(db_, "UPDATE room_catalog SET archived = ?2, title = ?3, city = ?4, info = ?5, seq = ?6 "
-                     "WHERE room = ?1 AND seq <= ?6");
+    statement s(db_,
+                "UPDATE room_catalog SET archived = ?2, title = ?3, city = ?4, info = ?5, seq = ?6 "
+                "WHERE room = ?1 AND seq <= ?6");
     s.bind(1, entry.room_id);
     s.bind(2, std::int64_t(entry.archived));
     s.bind(3, entry.title);

@@ -25,12 +25,12 @@ namespace maptable::store {
 
 struct catalog_entry {
     std::string room_id;
-    std::int64_t created_at_ms = 0;   // Unix milliseconds
-    bool archived = false;            // mirror of the log's RoomArchived events
-    std::string title;                // mirror, for listing
-    std::string city;                 // mirror, for listing
-    std::string info;                 // encoded maptable.v1.RoomInfo as of `seq` (opaque to the store)
-    std::uint64_t seq = 0;            // the room's seq when the mirror was written
+    std::int64_t created_at_ms = 0; // Unix milliseconds
+    bool archived = false;          // mirror of the log's RoomArchived events
+    std::string title;              // mirror, for listing
+    std::string city;               // mirror, for listing
+    std::string info;               // encoded maptable.v1.RoomInfo as of `seq` (opaque to the store)
+    std::uint64_t seq = 0;          // the room's seq when the mirror was written
 };
 
 class room_catalog {

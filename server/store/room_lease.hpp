@@ -34,9 +34,9 @@ namespace maptable::store {
 
 // Who claims rooms: this node's name and where clients are sent to reach it.
 struct lease_owner {
-    std::string node_id;       // unique per node (--node-id)
-    std::string url;           // ws(s)://host:port/v1/ws (--advertise-url)
-    std::chrono::milliseconds ttl{5000};   // how long a claim lasts unrenewed (--lease-ms)
+    std::string node_id;                 // unique per node (--node-id)
+    std::string url;                     // ws(s)://host:port/v1/ws (--advertise-url)
+    std::chrono::milliseconds ttl{5000}; // how long a claim lasts unrenewed (--lease-ms)
 };
 
 // The room is this node's from now on, under this generation.

@@ -38,8 +38,8 @@
 // infrastructure, not a domain outcome.
 #include "store/sqlite_event_log.hpp"
 
-#include "store/checksum.hpp"
 #include "metrics/metrics.hpp"
+#include "store/checksum.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -126,19 +126,23 @@ constexpr const char* create_database_id_sql =
 // SQLite integers are signed 64-bit; seqs and op ids are unsigned. Seqs stay
 // far below 2^63 in practice; op ids come from clients and may use all 64
 // bits, so they are stored bit for bit (see the schema note above).
-sqlite3_int64 to_sql(std::uint64_t v) {
+sqlite3_int64 to_sql(std::uint64_t v)
+{
     return std::bit_cast<sqlite3_int64>(v);
 }
-std::uint64_t from_sql(sqlite3_int64 v) {
+std::uint64_t from_sql(sqlite3_int64 v)
+{
     return std::bit_cast<std::uint64_t>(v);
 }
 constexpr std::uint64_t max_seq = std::uint64_t(std::numeric_limits<sqlite3_int64>::max());
 
-std::string error_text(sqlite3* db, const std::string& what) {
+std::string error_text(sqlite3* db, const std::string& what)
+{
     return "sqlite event log: " + what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory");
 }
 
-void exec(sqlite3* db, const char* sql, const char* what) {
+void exec(sqlite3* db, const char* sql, const char* what)
+{
     char* message = nullptr;
     if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
         std::string text = "sqlite event log: " + std::string(what) + ": " + (message ? message : sqlite3_errmsg(db));
@@ -148,33 +152,40 @@ void exec(sqlite3* db, const char* sql, const char* what) {
 }
 
 // Runs a one-row query (a PRAGMA) and returns column 0 as text.
-std::string query_text(sqlite3* db, const char* sql) {
+std::string query_text(sqlite3* db, const char* sql)
+{
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) throw std::runtime_error(error_text(db, sql));
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK)
+        throw std::runtime_error(error_text(db, sql));
     std::string out;
     const int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
-        if (const auto* text = sqlite3_column_text(stmt, 0)) out = reinterpret_cast<const char*>(text);
+        if (const auto* text = sqlite3_column_text(stmt, 0))
+            out = reinterpret_cast<const char*>(text);
     }
     sqlite3_finalize(stmt);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw std::runtime_error(error_text(db, sql));
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        throw std::runtime_error(error_text(db, sql));
     return out;
 }
 
 // SQLITE_STATIC: the string outlives the step that reads it. The 64-bit
 // variants report an oversized value as SQLITE_TOOBIG instead of truncating
 // its length to int.
-int bind_text(sqlite3_stmt* stmt, int index, const std::string& s) {
+int bind_text(sqlite3_stmt* stmt, int index, const std::string& s)
+{
     return sqlite3_bind_text64(stmt, index, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
 }
 
-int bind_blob(sqlite3_stmt* stmt, int index, const std::string& s) {
+int bind_blob(sqlite3_stmt* stmt, int index, const std::string& s)
+{
     // A null pointer would bind NULL (and trip NOT NULL); std::string::data()
     // is never null, even for an empty string.
     return sqlite3_bind_blob64(stmt, index, s.data(), s.size(), SQLITE_STATIC);
 }
 
-std::string column_blob(sqlite3_stmt* stmt, int index) {
+std::string column_blob(sqlite3_stmt* stmt, int index)
+{
     const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, index));
     const int size = sqlite3_column_bytes(stmt, index);
     return data == nullptr ? std::string() : std::string(data, std::size_t(size));
@@ -182,7 +193,8 @@ std::string column_blob(sqlite3_stmt* stmt, int index) {
 
 // record_checksum as an SQL function, for the migration that fills in the
 // checksums of rows stored before they existed.
-void sql_record_checksum(sqlite3_context* context, int, sqlite3_value** args) {
+void sql_record_checksum(sqlite3_context* context, int, sqlite3_value** args)
+{
     const auto* room = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
     const std::string_view room_id(room == nullptr ? "" : room, std::size_t(sqlite3_value_bytes(args[0])));
     const auto seq = std::bit_cast<std::uint64_t>(sqlite3_int64(sqlite3_value_int64(args[1])));
@@ -193,7 +205,8 @@ void sql_record_checksum(sqlite3_context* context, int, sqlite3_value** args) {
 
 // Logs and throws: the log line names room and seq whoever the caller is,
 // so damage is on record even where a caller reports it only to a client.
-[[noreturn]] void report_corrupt(const std::string& room_id, std::uint64_t seq, const std::string& what) {
+[[noreturn]] void report_corrupt(const std::string& room_id, std::uint64_t seq, const std::string& what)
+{
     corrupt_record error(room_id, seq, what);
     spdlog::error("store: {}", error.what());
     throw error;
@@ -202,8 +215,8 @@ void sql_record_checksum(sqlite3_context* context, int, sqlite3_value** args) {
 // The body in column `index` after checking it against the crc in column
 // index + 1; throws corrupt_record naming room and seq on a mismatch or a
 // missing checksum (a row no version of this server wrote).
-std::string checked_body(sqlite3_stmt* stmt, int index, const std::string& room_id, std::uint64_t seq,
-                         const char* what) {
+std::string checked_body(sqlite3_stmt* stmt, int index, const std::string& room_id, std::uint64_t seq, const char* what)
+{
     std::string body = column_blob(stmt, index);
     if (sqlite3_column_type(stmt, index + 1) == SQLITE_NULL)
         report_corrupt(room_id, seq, std::string(what) + " has no checksum");
@@ -219,7 +232,8 @@ std::string checked_body(sqlite3_stmt* stmt, int index, const std::string& room_
 class statement_use {
 public:
     explicit statement_use(sqlite3_stmt* stmt) : stmt_(stmt) {}
-    ~statement_use() {
+    ~statement_use()
+    {
         sqlite3_reset(stmt_);
         sqlite3_clear_bindings(stmt_);
     }
@@ -255,7 +269,8 @@ struct sqlite_event_log::statements {
     sqlite3_stmt* select_seq_at_time = nullptr;
     sqlite3_stmt* select_snapshot_at_most = nullptr;
 
-    explicit statements(sqlite3* db) {
+    explicit statements(sqlite3* db)
+    {
         try {
             prepare(db, begin, "BEGIN IMMEDIATE");
             prepare(db, begin_read, "BEGIN");
@@ -279,7 +294,8 @@ struct sqlite_event_log::statements {
             // and filters out every map edit on the way, which is slow exactly
             // when chat is sparse among edits.
             prepare(db, select_chat_before,
-                    "SELECT e.seq, e.body, e.crc FROM events AS e JOIN (SELECT seq FROM events WHERE room = ?1 AND kind = ?2 AND "
+                    "SELECT e.seq, e.body, e.crc FROM events AS e JOIN (SELECT seq FROM events WHERE room = ?1 AND "
+                    "kind = ?2 AND "
                     "seq < ?3 ORDER BY seq DESC LIMIT ?4) AS page ON e.room = ?1 AND e.seq = page.seq "
                     "ORDER BY e.seq");
             prepare(db, select_op, "SELECT seq FROM events WHERE room = ?1 AND client_id = ?2 AND op_id = ?3");
@@ -299,7 +315,8 @@ struct sqlite_event_log::statements {
             // reading them by target and sorting them is the cheap plan.
             // "target_seq IS NOT NULL" lets the partial index apply.
             prepare(db, select_chat_changes,
-                    "SELECT seq, body, crc FROM events INDEXED BY events_target WHERE room = ?1 AND target_seq IS NOT NULL AND "
+                    "SELECT seq, body, crc FROM events INDEXED BY events_target WHERE room = ?1 AND target_seq IS NOT "
+                    "NULL AND "
                     "target_seq >= ?2 AND target_seq <= ?3 ORDER BY seq");
             prepare(db, select_events_between,
                     "SELECT seq, body, crc FROM events WHERE room = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq");
@@ -317,33 +334,52 @@ struct sqlite_event_log::statements {
     statements& operator=(const statements&) = delete;
 
 private:
-    static void prepare(sqlite3* db, sqlite3_stmt*& stmt, const char* sql) {
+    static void prepare(sqlite3* db, sqlite3_stmt*& stmt, const char* sql)
+    {
         if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
             throw std::runtime_error(error_text(db, std::string("prepare ") + sql));
         }
     }
-    void finalize() {
-        for (sqlite3_stmt* stmt : {begin, begin_read, commit, rollback, insert_event, select_snapshot, select_events_after,
-                                   upsert_snapshot, select_chat_before, select_op, insert_room, select_epoch,
-                                   rotate_epochs, select_recent_ops, upsert_revocation, select_revocations,
-                                   select_chat_changes, select_events_between, select_seq_at_time,
+    void finalize()
+    {
+        for (sqlite3_stmt* stmt : {begin,
+                                   begin_read,
+                                   commit,
+                                   rollback,
+                                   insert_event,
+                                   select_snapshot,
+                                   select_events_after,
+                                   upsert_snapshot,
+                                   select_chat_before,
+                                   select_op,
+                                   insert_room,
+                                   select_epoch,
+                                   rotate_epochs,
+                                   select_recent_ops,
+                                   upsert_revocation,
+                                   select_revocations,
+                                   select_chat_changes,
+                                   select_events_between,
+                                   select_seq_at_time,
                                    select_snapshot_at_most}) {
-            sqlite3_finalize(stmt);  // a no-op for nullptr
+            sqlite3_finalize(stmt); // a no-op for nullptr
         }
     }
 };
 
 sqlite_event_log::sqlite_event_log(const std::string& path, durability mode, log_access access)
-    : path_(path), access_(access) {
+    : path_(path), access_(access)
+{
     // NOMUTEX: the log is used by one thread at a time (the commit queue's
     // writer, or one reader thread), so SQLite's per-connection mutex would
     // only cost time.
-    const int flags = (access == log_access::read_write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                                                        : SQLITE_OPEN_READONLY) |
-                      SQLITE_OPEN_NOMUTEX;
+    const int flags =
+        (access == log_access::read_write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
+        SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     try {
-        if (rc != SQLITE_OK) throw std::runtime_error(error_text(db_, "cannot open " + path));
+        if (rc != SQLITE_OK)
+            throw std::runtime_error(error_text(db_, "cannot open " + path));
         sqlite3_extended_result_codes(db_, 1);
         sqlite3_busy_timeout(db_, default_busy_timeout_ms);
         if (sqlite3_create_function(db_, "maptable_record_checksum", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
@@ -368,8 +404,8 @@ sqlite_event_log::sqlite_event_log(const std::string& path, durability mode, log
         // database fails here, with "file is not a database".
         const std::string journal = query_text(db_, "PRAGMA journal_mode=WAL");
         if (journal != "wal" && !(journal == "memory" && path == ":memory:")) {
-            throw std::runtime_error("sqlite event log: cannot use WAL journal mode for " + path + " (got '" +
-                                     journal + "')");
+            throw std::runtime_error("sqlite event log: cannot use WAL journal mode for " + path + " (got '" + journal +
+                                     "')");
         }
         exec(db_, mode == durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
              "set synchronous");
@@ -391,14 +427,16 @@ sqlite_event_log::sqlite_event_log(const std::string& path, durability mode, log
                 // cannot express (new columns) first, then the missing tables
                 // and indexes from schema_sql.
                 const auto has_column = [this](const char* table, const char* column) {
-                    return query_text(db_, ("SELECT count(*) FROM pragma_table_info('" + std::string(table) +
-                                            "') WHERE name = '" + column + "'")
-                                               .c_str()) != "0";
+                    return query_text(db_,
+                                      ("SELECT count(*) FROM pragma_table_info('" + std::string(table) +
+                                       "') WHERE name = '" + column + "'")
+                                          .c_str()) != "0";
                 };
                 const auto has_table = [this](const char* table) {
-                    return query_text(db_, ("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" +
-                                            std::string(table) + "'")
-                                               .c_str()) != "0";
+                    return query_text(db_,
+                                      ("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" +
+                                       std::string(table) + "'")
+                                          .c_str()) != "0";
                 };
                 if (has_table("events") && !has_column("events", "target_seq"))
                     exec(db_, add_target_seq_sql, "add events.target_seq");
@@ -425,30 +463,35 @@ sqlite_event_log::sqlite_event_log(const std::string& path, durability mode, log
         if (path != ":memory:") {
             struct stat st {};
             if (::stat(path.c_str(), &st) != 0)
-                throw std::runtime_error("sqlite event log: " + path + " vanished while it was opened: " +
-                                         std::strerror(errno));
+                throw std::runtime_error("sqlite event log: " + path +
+                                         " vanished while it was opened: " + std::strerror(errno));
             device_ = st.st_dev;
             inode_ = st.st_ino;
         }
     } catch (...) {
         // The destructor does not run for a constructor that throws.
         stmts_.reset();
-        sqlite3_close(db_);  // a no-op for nullptr
+        sqlite3_close(db_); // a no-op for nullptr
         db_ = nullptr;
         throw;
     }
 }
 
-bool sqlite_event_log::still_writable() {
-    if (access_ == log_access::read_only || file_lost_) return false;
-    if (device_ == 0 && inode_ == 0) return true;  // in memory: no file to lose
+bool sqlite_event_log::still_writable()
+{
+    if (access_ == log_access::read_only || file_lost_)
+        return false;
+    if (device_ == 0 && inode_ == 0)
+        return true; // in memory: no file to lose
     struct stat st {};
     std::string why;
     if (::stat(path_.c_str(), &st) != 0)
         why = std::string("it is gone from the directory (") + std::strerror(errno) + ")";
-    else if (static_cast<unsigned long long>(st.st_dev) != device_ || static_cast<unsigned long long>(st.st_ino) != inode_)
+    else if (static_cast<unsigned long long>(st.st_dev) != device_ ||
+             static_cast<unsigned long long>(st.st_ino) != inode_)
         why = "another file has taken its place";
-    if (why.empty()) return true;
+    if (why.empty())
+        return true;
     file_lost_ = true;
     metrics::global().store_writable.set(0);
     spdlog::error("store: {} is no longer the database this server opened: {}. Every write is refused from now on "
@@ -459,35 +502,44 @@ bool sqlite_event_log::still_writable() {
     return false;
 }
 
-void sqlite_event_log::require_writable(const char* what) {
+void sqlite_event_log::require_writable(const char* what)
+{
     if (!still_writable())
-        throw std::runtime_error("sqlite event log: cannot " + std::string(what) + ": " + path_ +
-                                 (access_ == log_access::read_only ? " is open read-only" : " is no longer the database file"));
+        throw std::runtime_error(
+            "sqlite event log: cannot " + std::string(what) + ": " + path_ +
+            (access_ == log_access::read_only ? " is open read-only" : " is no longer the database file"));
 }
 
-sqlite_event_log::~sqlite_event_log() {
-    stmts_.reset();  // every statement must be finalized before close
+sqlite_event_log::~sqlite_event_log()
+{
+    stmts_.reset(); // every statement must be finalized before close
     sqlite3_close(db_);
 }
 
-void sqlite_event_log::set_busy_timeout(std::chrono::milliseconds timeout) {
+void sqlite_event_log::set_busy_timeout(std::chrono::milliseconds timeout)
+{
     const auto ms = std::max<std::int64_t>(0, std::min<std::int64_t>(timeout.count(), std::numeric_limits<int>::max()));
     sqlite3_busy_timeout(db_, int(ms));
 }
 
-append_error sqlite_event_log::append(std::span<const event_record> records) {
-    if (records.empty()) return append_error::ok;
-    if (!still_writable()) return append_error::io;
+append_error sqlite_event_log::append(std::span<const event_record> records)
+{
+    if (records.empty())
+        return append_error::ok;
+    if (!still_writable())
+        return append_error::io;
     for (const auto& r : records) {
         // A seq that does not fit the column would be stored negative and
         // break ordering. The sequencer never produces one; refuse rather
         // than write a wrong log.
-        if (r.seq > max_seq) return append_error::io;
+        if (r.seq > max_seq)
+            return append_error::io;
     }
 
     {
         statement_use begin(stmts_->begin);
-        if (sqlite3_step(begin.get()) != SQLITE_DONE) return append_error::io;  // e.g. SQLITE_BUSY: nothing begun
+        if (sqlite3_step(begin.get()) != SQLITE_DONE)
+            return append_error::io; // e.g. SQLITE_BUSY: nothing begun
     }
 
     append_error result = append_error::ok;
@@ -503,7 +555,7 @@ append_error sqlite_event_log::append(std::span<const event_record> records) {
         bound |= bind_blob(stmt, 7, r.bytes);
         bound |= r.target_seq == 0 ? sqlite3_bind_null(stmt, 8) : sqlite3_bind_int64(stmt, 8, to_sql(r.target_seq));
         bound |= sqlite3_bind_int64(stmt, 9, sqlite3_int64(record_checksum(r.room_id, r.seq, r.bytes)));
-        if (bound != SQLITE_OK) {  // SQLITE_OK is 0: any failed bind shows
+        if (bound != SQLITE_OK) { // SQLITE_OK is 0: any failed bind shows
             result = append_error::io;
             break;
         }
@@ -517,7 +569,8 @@ append_error sqlite_event_log::append(std::span<const event_record> records) {
 
     if (result == append_error::ok) {
         statement_use commit(stmts_->commit);
-        if (sqlite3_step(commit.get()) == SQLITE_DONE) return append_error::ok;
+        if (sqlite3_step(commit.get()) == SQLITE_DONE)
+            return append_error::ok;
         result = append_error::io;
     }
 
@@ -531,14 +584,16 @@ append_error sqlite_event_log::append(std::span<const event_record> records) {
     return result;
 }
 
-room_history sqlite_event_log::load(const std::string& room_id, const load_options& options) {
+room_history sqlite_event_log::load(const std::string& room_id, const load_options& options)
+{
     room_history history;
     history.epoch = epoch_of(room_id);
     // One read transaction, so the snapshot and the events after it are a
     // consistent pair even if another process wrote in between.
     {
         statement_use begin(stmts_->begin_read);
-        if (sqlite3_step(begin.get()) != SQLITE_DONE) throw std::runtime_error(error_text(db_, "begin load"));
+        if (sqlite3_step(begin.get()) != SQLITE_DONE)
+            throw std::runtime_error(error_text(db_, "begin load"));
     }
     try {
         if (options.recent_ops > 0) {
@@ -550,7 +605,8 @@ room_history sqlite_event_log::load(const std::string& room_id, const load_optio
                 history.recent_ops.push_back(op_record{column_blob(use.get(), 0),
                                                        from_sql(sqlite3_column_int64(use.get(), 1)),
                                                        from_sql(sqlite3_column_int64(use.get(), 2))});
-            if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "load ops of room " + room_id));
+            if (rc != SQLITE_DONE)
+                throw std::runtime_error(error_text(db_, "load ops of room " + room_id));
         }
         {
             statement_use use(stmts_->select_snapshot);
@@ -564,8 +620,9 @@ room_history sqlite_event_log::load(const std::string& room_id, const load_optio
             }
         }
         {
-            const std::uint64_t after =
-                history.snapshot_seq > options.events_before_snapshot ? history.snapshot_seq - options.events_before_snapshot : 0;
+            const std::uint64_t after = history.snapshot_seq > options.events_before_snapshot
+                ? history.snapshot_seq - options.events_before_snapshot
+                : 0;
             history.first_event_seq = after + 1;
             statement_use use(stmts_->select_events_after);
             bind_text(use.get(), 1, room_id);
@@ -577,48 +634,59 @@ room_history sqlite_event_log::load(const std::string& room_id, const load_optio
             while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
                 const std::uint64_t seq = from_sql(sqlite3_column_int64(use.get(), 0));
                 if (seq != expected)
-                    report_corrupt(room_id, expected, "the event is missing (the next stored one is seq " +
-                                                                std::to_string(seq) + ")");
+                    report_corrupt(room_id, expected,
+                                   "the event is missing (the next stored one is seq " + std::to_string(seq) + ")");
                 history.events.push_back(checked_body(use.get(), 1, room_id, seq, "the event"));
                 ++expected;
             }
-            if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "load events of room " + room_id));
+            if (rc != SQLITE_DONE)
+                throw std::runtime_error(error_text(db_, "load events of room " + room_id));
         }
         statement_use commit(stmts_->commit);
-        if (sqlite3_step(commit.get()) != SQLITE_DONE) throw std::runtime_error(error_text(db_, "end load"));
+        if (sqlite3_step(commit.get()) != SQLITE_DONE)
+            throw std::runtime_error(error_text(db_, "end load"));
     } catch (...) {
-        if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        if (sqlite3_get_autocommit(db_) == 0)
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
     return history;
 }
 
-std::string sqlite_event_log::epoch_of(const std::string& room_id) {
+std::string sqlite_event_log::epoch_of(const std::string& room_id)
+{
     // Read first: only a room seen for the first time needs a write.
     for (int attempt = 0; attempt < 2; ++attempt) {
         {
             statement_use use(stmts_->select_epoch);
             bind_text(use.get(), 1, room_id);
             const int rc = sqlite3_step(use.get());
-            if (rc == SQLITE_ROW) return column_blob(use.get(), 0);
-            if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read epoch of room " + room_id));
+            if (rc == SQLITE_ROW)
+                return column_blob(use.get(), 0);
+            if (rc != SQLITE_DONE)
+                throw std::runtime_error(error_text(db_, "read epoch of room " + room_id));
         }
         statement_use use(stmts_->insert_room);
         bind_text(use.get(), 1, room_id);
-        if (sqlite3_step(use.get()) != SQLITE_DONE) throw std::runtime_error(error_text(db_, "create room " + room_id));
+        if (sqlite3_step(use.get()) != SQLITE_DONE)
+            throw std::runtime_error(error_text(db_, "create room " + room_id));
     }
     throw std::runtime_error("sqlite event log: room " + room_id + " has no epoch after creating one");
 }
 
-std::size_t sqlite_event_log::rotate_epochs() {
+std::size_t sqlite_event_log::rotate_epochs()
+{
     require_writable("rotate epochs");
     statement_use use(stmts_->rotate_epochs);
-    if (sqlite3_step(use.get()) != SQLITE_DONE) throw std::runtime_error(error_text(db_, "rotate epochs"));
+    if (sqlite3_step(use.get()) != SQLITE_DONE)
+        throw std::runtime_error(error_text(db_, "rotate epochs"));
     return static_cast<std::size_t>(sqlite3_changes(db_));
 }
 
-void sqlite_event_log::save_snapshot(const std::string& room_id, std::uint64_t seq, const std::string& bytes) {
-    if (seq > max_seq) throw std::runtime_error("sqlite event log: snapshot seq out of range");
+void sqlite_event_log::save_snapshot(const std::string& room_id, std::uint64_t seq, const std::string& bytes)
+{
+    if (seq > max_seq)
+        throw std::runtime_error("sqlite event log: snapshot seq out of range");
     require_writable("save a snapshot");
     statement_use use(stmts_->upsert_snapshot);
     bind_text(use.get(), 1, room_id);
@@ -631,9 +699,11 @@ void sqlite_event_log::save_snapshot(const std::string& room_id, std::uint64_t s
 }
 
 std::vector<std::string> sqlite_event_log::chat_before(const std::string& room_id, std::uint64_t before_seq,
-                                                       std::uint32_t limit) {
+                                                       std::uint32_t limit)
+{
     std::vector<std::string> out;
-    if (limit == 0) return out;
+    if (limit == 0)
+        return out;
     const std::uint64_t bound = (before_seq == 0 || before_seq > max_seq) ? max_seq : before_seq;
     statement_use use(stmts_->select_chat_before);
     bind_text(use.get(), 1, room_id);
@@ -645,14 +715,17 @@ std::vector<std::string> sqlite_event_log::chat_before(const std::string& room_i
         const std::uint64_t seq = from_sql(sqlite3_column_int64(use.get(), 0));
         out.push_back(checked_body(use.get(), 1, room_id, seq, "the chat message"));
     }
-    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read chat history of room " + room_id));
+    if (rc != SQLITE_DONE)
+        throw std::runtime_error(error_text(db_, "read chat history of room " + room_id));
     return out;
 }
 
 std::vector<std::string> sqlite_event_log::chat_changes(const std::string& room_id, std::uint64_t first_target,
-                                                       std::uint64_t last_target) {
+                                                        std::uint64_t last_target)
+{
     std::vector<std::string> out;
-    if (first_target > last_target || first_target > max_seq) return out;
+    if (first_target > last_target || first_target > max_seq)
+        return out;
     statement_use use(stmts_->select_chat_changes);
     bind_text(use.get(), 1, room_id);
     sqlite3_bind_int64(use.get(), 2, to_sql(first_target));
@@ -662,14 +735,17 @@ std::vector<std::string> sqlite_event_log::chat_changes(const std::string& room_
         const std::uint64_t seq = from_sql(sqlite3_column_int64(use.get(), 0));
         out.push_back(checked_body(use.get(), 1, room_id, seq, "the chat change"));
     }
-    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read chat changes of room " + room_id));
+    if (rc != SQLITE_DONE)
+        throw std::runtime_error(error_text(db_, "read chat changes of room " + room_id));
     return out;
 }
 
 std::vector<std::string> sqlite_event_log::events_between(const std::string& room_id, std::uint64_t from_seq,
-                                                         std::uint64_t to_seq) {
+                                                          std::uint64_t to_seq)
+{
     std::vector<std::string> out;
-    if (from_seq > to_seq || from_seq > max_seq) return out;
+    if (from_seq > to_seq || from_seq > max_seq)
+        return out;
     statement_use use(stmts_->select_events_between);
     bind_text(use.get(), 1, room_id);
     sqlite3_bind_int64(use.get(), 2, to_sql(from_seq));
@@ -677,7 +753,7 @@ std::vector<std::string> sqlite_event_log::events_between(const std::string& roo
     int rc = 0;
     // Replay counts a short page as the end of the log: a gap must not pass
     // for one, nor shift the events after it.
-    std::uint64_t expected = std::max<std::uint64_t>(from_seq, 1);  // seqs start at 1
+    std::uint64_t expected = std::max<std::uint64_t>(from_seq, 1); // seqs start at 1
     while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {
         const std::uint64_t seq = from_sql(sqlite3_column_int64(use.get(), 0));
         if (seq != expected)
@@ -686,23 +762,28 @@ std::vector<std::string> sqlite_event_log::events_between(const std::string& roo
         out.push_back(checked_body(use.get(), 1, room_id, seq, "the event"));
         ++expected;
     }
-    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read events of room " + room_id));
+    if (rc != SQLITE_DONE)
+        throw std::runtime_error(error_text(db_, "read events of room " + room_id));
     return out;
 }
 
 std::optional<std::uint64_t> sqlite_event_log::seq_at_time(const std::string& room_id, std::int64_t time_ms,
-                                                           std::uint64_t up_to_seq) {
+                                                           std::uint64_t up_to_seq)
+{
     statement_use use(stmts_->select_seq_at_time);
     bind_text(use.get(), 1, room_id);
     sqlite3_bind_int64(use.get(), 2, time_ms);
     sqlite3_bind_int64(use.get(), 3, to_sql(std::min(up_to_seq, max_seq)));
     const int rc = sqlite3_step(use.get());
-    if (rc == SQLITE_ROW) return from_sql(sqlite3_column_int64(use.get(), 0));
-    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "find the seq at a time in room " + room_id));
+    if (rc == SQLITE_ROW)
+        return from_sql(sqlite3_column_int64(use.get(), 0));
+    if (rc != SQLITE_DONE)
+        throw std::runtime_error(error_text(db_, "find the seq at a time in room " + room_id));
     return std::nullopt;
 }
 
-std::optional<stored_snapshot> sqlite_event_log::snapshot_at_most(const std::string& room_id, std::uint64_t seq) {
+std::optional<stored_snapshot> sqlite_event_log::snapshot_at_most(const std::string& room_id, std::uint64_t seq)
+{
     statement_use use(stmts_->select_snapshot_at_most);
     bind_text(use.get(), 1, room_id);
     sqlite3_bind_int64(use.get(), 2, to_sql(std::min(seq, max_seq)));
@@ -711,24 +792,30 @@ std::optional<stored_snapshot> sqlite_event_log::snapshot_at_most(const std::str
         const std::uint64_t at = from_sql(sqlite3_column_int64(use.get(), 0));
         return stored_snapshot{at, checked_body(use.get(), 1, room_id, at, "its snapshot")};
     }
-    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read a snapshot of room " + room_id));
+    if (rc != SQLITE_DONE)
+        throw std::runtime_error(error_text(db_, "read a snapshot of room " + room_id));
     return std::nullopt;
 }
 
 std::optional<std::uint64_t> sqlite_event_log::find_op(const std::string& room_id, const std::string& client_id,
-                                                       std::uint64_t op_id) {
-    if (op_id == 0) return std::nullopt;  // 0 means "not deduplicated": never stored as a key
+                                                       std::uint64_t op_id)
+{
+    if (op_id == 0)
+        return std::nullopt; // 0 means "not deduplicated": never stored as a key
     statement_use use(stmts_->select_op);
     bind_text(use.get(), 1, room_id);
     bind_text(use.get(), 2, client_id);
     sqlite3_bind_int64(use.get(), 3, to_sql(op_id));
     const int rc = sqlite3_step(use.get());
-    if (rc == SQLITE_ROW) return from_sql(sqlite3_column_int64(use.get(), 0));
-    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "find op in room " + room_id));
+    if (rc == SQLITE_ROW)
+        return from_sql(sqlite3_column_int64(use.get(), 0));
+    if (rc != SQLITE_DONE)
+        throw std::runtime_error(error_text(db_, "find op in room " + room_id));
     return std::nullopt;
 }
 
-void sqlite_event_log::revoke(const std::string& jti, std::int64_t expires_at) {
+void sqlite_event_log::revoke(const std::string& jti, std::int64_t expires_at)
+{
     require_writable("revoke a token id");
     statement_use use(stmts_->upsert_revocation);
     int bound = bind_text(use.get(), 1, jti);
@@ -737,7 +824,8 @@ void sqlite_event_log::revoke(const std::string& jti, std::int64_t expires_at) {
         throw std::runtime_error(error_text(db_, "revoke a token id"));
 }
 
-std::vector<std::pair<std::string, std::int64_t>> sqlite_event_log::revocations() {
+std::vector<std::pair<std::string, std::int64_t>> sqlite_event_log::revocations()
+{
     std::vector<std::pair<std::string, std::int64_t>> out;
     statement_use use(stmts_->select_revocations);
     int rc;
@@ -746,7 +834,8 @@ std::vector<std::pair<std::string, std::int64_t>> sqlite_event_log::revocations(
         out.emplace_back(text == nullptr ? std::string() : reinterpret_cast<const char*>(text),
                          sqlite3_column_type(use.get(), 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(use.get(), 1));
     }
-    if (rc != SQLITE_DONE) throw std::runtime_error(error_text(db_, "read revoked token ids"));
+    if (rc != SQLITE_DONE)
+        throw std::runtime_error(error_text(db_, "read revoked token ids"));
     return out;
 }
 

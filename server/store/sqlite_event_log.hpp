@@ -12,13 +12,13 @@ struct sqlite3;
 namespace maptable::store {
 
 enum class durability {
-    full,     // synchronous=FULL: an acked event survives power loss (default)
-    normal,   // synchronous=NORMAL: survives a process crash, may lose the last commits on power loss
+    full,   // synchronous=FULL: an acked event survives power loss (default)
+    normal, // synchronous=NORMAL: survives a process crash, may lose the last commits on power loss
 };
 
 enum class log_access {
-    read_write,   // the one writer: creates and migrates the file, appends
-    read_only,    // a reader beside it (chat history, replay pages) or an offline check: never writes
+    read_write, // the one writer: creates and migrates the file, appends
+    read_only,  // a reader beside it (chat history, replay pages) or an offline check: never writes
 };
 
 class sqlite_event_log final : public event_log {
@@ -70,8 +70,8 @@ public:
     std::vector<std::pair<std::string, std::int64_t>> revocations() override;
 
 private:
-    std::string epoch_of(const std::string& room_id);   // creates one for a new room
-    void require_writable(const char* what);            // throws unless still_writable()
+    std::string epoch_of(const std::string& room_id); // creates one for a new room
+    void require_writable(const char* what);          // throws unless still_writable()
 
     struct statements;
     std::string path_;

@@ -153,8 +153,8 @@ private:
     // lanes_.size(), readable from any thread: a commit in a server with no
     // webhook registered posts nothing to the control thread.
     std::atomic<std::size_t> lane_count_{0};
-    std::map<std::string, std::uint64_t> heads_;                                 // newest seq known per room
-    std::vector<std::weak_ptr<lane>> waiting_for_slot_;                          // in arrival order
+    std::map<std::string, std::uint64_t> heads_;        // newest seq known per room
+    std::vector<std::weak_ptr<lane>> waiting_for_slot_; // in arrival order
     std::size_t in_flight_ = 0;
     bool started_ = false;
 

@@ -27,10 +27,10 @@ namespace gp = google::protobuf;
 }
 
 // Not assert(): it must hold in every build type, including Release.
-#define FUZZ_REQUIRE(condition, detail)                                                                 \
-    do {                                                                                               \
-        if (!(condition))                                                                              \
-            broken(#condition, (detail), __FILE__, __LINE__);                                          \
+#define FUZZ_REQUIRE(condition, detail)                                                                                \
+    do {                                                                                                               \
+        if (!(condition))                                                                                              \
+            broken(#condition, (detail), __FILE__, __LINE__);                                                          \
     } while (false)
 
 // ---------------------------------------------------------------- builders
@@ -167,7 +167,8 @@ void check_presence(const pb::ClientMessage& message, outcome& out)
         const bool valid = in_range(v.south_west()) && in_range(v.north_east()) && zoom_in_range(v.zoom());
         FUZZ_REQUIRE(problem.has_value() == !valid, problem ? describe(*problem) : "viewport accepted");
         if (problem) {
-            FUZZ_REQUIRE(problem->code == pb::ERROR_CODE_INVALID_COORDINATE || problem->code == pb::ERROR_CODE_INVALID_ZOOM,
+            FUZZ_REQUIRE(problem->code == pb::ERROR_CODE_INVALID_COORDINATE ||
+                             problem->code == pb::ERROR_CODE_INVALID_ZOOM,
                          describe(*problem));
             check_rejection(message, *problem);
         } else {
@@ -183,8 +184,7 @@ void check_round_trip(const pb::ClientMessage& message)
     std::string once;
     FUZZ_REQUIRE(message.SerializeToString(&once), "serialize a decoded ClientMessage");
     auto again = session::decode_client_message(once);
-    FUZZ_REQUIRE(std::holds_alternative<pb::ClientMessage>(again),
-                 std::get<session::decode_failure>(again).message);
+    FUZZ_REQUIRE(std::holds_alternative<pb::ClientMessage>(again), std::get<session::decode_failure>(again).message);
     std::string twice;
     FUZZ_REQUIRE(std::get<pb::ClientMessage>(again).SerializeToString(&twice), "serialize again");
     FUZZ_REQUIRE(once == twice, "re-encoding changed the message");
@@ -262,7 +262,7 @@ bool observer_may_try(pb::ClientMessage::BodyCase command)
 {
     using M = pb::ClientMessage;
     return command == M::kEditChat || command == M::kDeleteChat || command == M::kEditComment ||
-           command == M::kDeleteComment || command == M::kResolveThread;
+        command == M::kDeleteComment || command == M::kResolveThread;
 }
 
 const std::string& populated_room_hash()
@@ -350,7 +350,7 @@ void check_effect(const model::room_state& before, const model::room_state& afte
         FUZZ_REQUIRE(zoom_in_range(after.info().zoom()), "zoom out of range");
         break;
     }
-    default: break;   // the other commands' effects are covered by the unit suites
+    default: break; // the other commands' effects are covered by the unit suites
     }
 }
 
@@ -434,17 +434,17 @@ model::room_state build_room()
                        geometry(pb::FEATURE_KIND_AREA, {{18.41, -33.91}, {18.42, -33.91}, {18.42, -33.92}}), "Park"),
            participant);
     accept(add_feature(4, "f-note", geometry(pb::FEATURE_KIND_NOTE, {{18.40, -33.90}}), "Note"), facilitator);
-    accept(send_chat(5, "Where is the bus stop?"), participant);       // seq 5
-    accept(send_chat(6, "Here, next to the park.", 5, "f-point"), facilitator);   // seq 6
+    accept(send_chat(5, "Where is the bus stop?"), participant);                // seq 5
+    accept(send_chat(6, "Here, next to the park.", 5, "f-point"), facilitator); // seq 6
     pb::ClientMessage info;
     info.set_request_id(7);
     pb::RoomInfoChanged& change = *info.mutable_update_room_info()->mutable_change();
     change.set_title("Harbour workshop");
     *change.mutable_center() = lon_lat(18.42, -33.92);
     change.set_zoom(14);
-    accept(info, facilitator);                                         // seq 7
-    accept(send_chat(8, "Thanks!"), participant);                      // seq 8
-    accept(update_title(9, "f-line", "Cycle lane (planned)"), facilitator);   // seq 9
+    accept(info, facilitator);                                              // seq 7
+    accept(send_chat(8, "Thanks!"), participant);                           // seq 8
+    accept(update_title(9, "f-line", "Cycle lane (planned)"), facilitator); // seq 9
 
     // Facilitation: a thread, an agenda, an open vote with dots, a raised hand.
     pb::ClientMessage thread;
@@ -452,7 +452,7 @@ model::room_state build_room()
     thread.mutable_start_thread()->set_thread_id("t-1");
     thread.mutable_start_thread()->set_feature_id("f-point");
     thread.mutable_start_thread()->set_text("Is this stop step-free?");
-    accept(thread, participant);                                       // seq 10
+    accept(thread, participant); // seq 10
     pb::ClientMessage agenda;
     agenda.set_request_id(11);
     pb::AgendaStep& step = *agenda.mutable_set_agenda()->add_steps();
@@ -465,23 +465,23 @@ model::room_state build_room()
     pb::AgendaStep& green = *agenda.mutable_set_agenda()->add_steps();
     green.set_id("s-2");
     green.set_title("Green spaces");
-    accept(agenda, facilitator);                                       // seq 11
+    accept(agenda, facilitator); // seq 11
     pb::ClientMessage vote;
     vote.set_request_id(12);
     vote.mutable_open_vote()->mutable_round()->set_id("v-1");
     vote.mutable_open_vote()->mutable_round()->set_title("Priorities");
     vote.mutable_open_vote()->mutable_round()->set_dots_per_person(3);
-    accept(vote, facilitator);                                         // seq 12
+    accept(vote, facilitator); // seq 12
     pb::ClientMessage dot;
     dot.set_request_id(13);
     dot.mutable_place_dot()->set_vote_id("v-1");
     dot.mutable_place_dot()->set_feature_id("f-area");
-    accept(dot, participant);                                          // seq 13
-    accept(dot, facilitator);                                          // seq 14
+    accept(dot, participant); // seq 13
+    accept(dot, facilitator); // seq 14
     pb::ClientMessage hand;
     hand.set_request_id(15);
     hand.mutable_raise_hand()->set_raised(true);
-    accept(hand, participant);                                         // seq 15
+    accept(hand, participant); // seq 15
     return room;
 }
 
@@ -525,8 +525,8 @@ std::vector<std::pair<std::string, pb::ClientMessage>> seed_messages()
     add("refresh_token", refresh);
 
     add("add_point", add_feature(10, "p-new", geometry(pb::FEATURE_KIND_POINT, {{-0.1276, 51.5072}}), "Crossing"));
-    pb::ClientMessage line =
-        add_feature(11, "l-new", geometry(pb::FEATURE_KIND_LINE, {{2.35, 48.85}, {2.36, 48.86}, {2.37, 48.85}}), "Route");
+    pb::ClientMessage line = add_feature(
+        11, "l-new", geometry(pb::FEATURE_KIND_LINE, {{2.35, 48.85}, {2.36, 48.86}, {2.37, 48.85}}), "Route");
     line.mutable_add_feature()->mutable_feature()->set_colour("#1f77b4");
     line.mutable_add_feature()->mutable_feature()->set_category("mobility");
     line.mutable_add_feature()->mutable_feature()->set_layer("proposals");
@@ -593,101 +593,101 @@ std::vector<std::pair<std::string, pb::ClientMessage>> seed_messages()
         return m;
     };
     add("update_settings", message(30, [](pb::ClientMessage& m) {
-        m.mutable_update_settings()->mutable_change()->set_map_locked(true);
-        m.mutable_update_settings()->mutable_change()->set_comment(pb::AUDIENCE_EVERYONE);
-    }));
+            m.mutable_update_settings()->mutable_change()->set_map_locked(true);
+            m.mutable_update_settings()->mutable_change()->set_comment(pb::AUDIENCE_EVERYONE);
+        }));
     add("mute_participant", message(31, [](pb::ClientMessage& m) {
-        m.mutable_mute_participant()->set_participant_id("pat");
-        m.mutable_mute_participant()->set_muted(true);
-        m.mutable_mute_participant()->set_reason("off topic");
-    }));
+            m.mutable_mute_participant()->set_participant_id("pat");
+            m.mutable_mute_participant()->set_muted(true);
+            m.mutable_mute_participant()->set_reason("off topic");
+        }));
     add("remove_participant", message(32, [](pb::ClientMessage& m) {
-        m.mutable_remove_participant()->set_participant_id("troll-7");
-        m.mutable_remove_participant()->set_reason("abuse");
-    }));
+            m.mutable_remove_participant()->set_participant_id("troll-7");
+            m.mutable_remove_participant()->set_reason("abuse");
+        }));
     add("start_thread_place", message(33, [](pb::ClientMessage& m) {
-        m.mutable_start_thread()->set_thread_id("t-place");
-        *m.mutable_start_thread()->mutable_position() = lon_lat(18.415, -33.915);
-        m.mutable_start_thread()->set_text("A bench here?");
-    }));
+            m.mutable_start_thread()->set_thread_id("t-place");
+            *m.mutable_start_thread()->mutable_position() = lon_lat(18.415, -33.915);
+            m.mutable_start_thread()->set_text("A bench here?");
+        }));
     add("add_comment", message(34, [](pb::ClientMessage& m) {
-        m.mutable_add_comment()->set_thread_id("t-1");
-        m.mutable_add_comment()->set_text("Not yet: there is a kerb.");
-    }));
+            m.mutable_add_comment()->set_thread_id("t-1");
+            m.mutable_add_comment()->set_text("Not yet: there is a kerb.");
+        }));
     add("edit_comment", message(35, [](pb::ClientMessage& m) {
-        m.mutable_edit_comment()->set_thread_id("t-1");
-        m.mutable_edit_comment()->set_comment_seq(10);
-        m.mutable_edit_comment()->set_text("Is this stop step-free for wheelchairs?");
-    }));
+            m.mutable_edit_comment()->set_thread_id("t-1");
+            m.mutable_edit_comment()->set_comment_seq(10);
+            m.mutable_edit_comment()->set_text("Is this stop step-free for wheelchairs?");
+        }));
     add("delete_comment", message(36, [](pb::ClientMessage& m) {
-        m.mutable_delete_comment()->set_thread_id("t-1");
-        m.mutable_delete_comment()->set_comment_seq(10);
-        m.mutable_delete_comment()->set_reason("duplicate");
-    }));
+            m.mutable_delete_comment()->set_thread_id("t-1");
+            m.mutable_delete_comment()->set_comment_seq(10);
+            m.mutable_delete_comment()->set_reason("duplicate");
+        }));
     add("resolve_thread", message(37, [](pb::ClientMessage& m) {
-        m.mutable_resolve_thread()->set_thread_id("t-1");
-        m.mutable_resolve_thread()->set_resolved(true);
-    }));
+            m.mutable_resolve_thread()->set_thread_id("t-1");
+            m.mutable_resolve_thread()->set_resolved(true);
+        }));
     add("react_to_chat", message(38, [](pb::ClientMessage& m) {
-        m.mutable_react_to_chat()->set_message_seq(5);
-        m.mutable_react_to_chat()->set_emoji("\xF0\x9F\x91\x8D");   // thumbs up
-    }));
+            m.mutable_react_to_chat()->set_message_seq(5);
+            m.mutable_react_to_chat()->set_emoji("\xF0\x9F\x91\x8D"); // thumbs up
+        }));
     add("edit_chat", message(39, [](pb::ClientMessage& m) {
-        m.mutable_edit_chat()->set_message_seq(6);
-        m.mutable_edit_chat()->set_text("Here, right next to the park.");
-    }));
+            m.mutable_edit_chat()->set_message_seq(6);
+            m.mutable_edit_chat()->set_text("Here, right next to the park.");
+        }));
     add("delete_chat", message(40, [](pb::ClientMessage& m) {
-        m.mutable_delete_chat()->set_message_seq(6);
-        m.mutable_delete_chat()->set_reason("wrong place");
-    }));
+            m.mutable_delete_chat()->set_message_seq(6);
+            m.mutable_delete_chat()->set_reason("wrong place");
+        }));
     add("set_agenda", message(41, [](pb::ClientMessage& m) {
-        pb::AgendaStep& step = *m.mutable_set_agenda()->add_steps();
-        step.set_id("intro");
-        step.set_title("Welcome");
-        pb::Bounds& bounds = *step.mutable_view()->mutable_bounds();
-        *bounds.mutable_south_west() = lon_lat(18.40, -33.95);
-        *bounds.mutable_north_east() = lon_lat(18.45, -33.90);
-    }));
-    add("open_agenda_step", message(42, [](pb::ClientMessage& m) { m.mutable_open_agenda_step()->set_step_id("s-1"); }));
+            pb::AgendaStep& step = *m.mutable_set_agenda()->add_steps();
+            step.set_id("intro");
+            step.set_title("Welcome");
+            pb::Bounds& bounds = *step.mutable_view()->mutable_bounds();
+            *bounds.mutable_south_west() = lon_lat(18.40, -33.95);
+            *bounds.mutable_north_east() = lon_lat(18.45, -33.90);
+        }));
+    add("open_agenda_step",
+        message(42, [](pb::ClientMessage& m) { m.mutable_open_agenda_step()->set_step_id("s-1"); }));
     add("control_timer", message(43, [](pb::ClientMessage& m) {
-        m.mutable_control_timer()->set_action(pb::ControlTimer::ACTION_START);
-        m.mutable_control_timer()->set_duration_ms(120'000);
-    }));
+            m.mutable_control_timer()->set_action(pb::ControlTimer::ACTION_START);
+            m.mutable_control_timer()->set_duration_ms(120'000);
+        }));
     add("share_view", message(44, [](pb::ClientMessage& m) {
-        pb::Viewport& v = *m.mutable_share_view()->mutable_viewport();
-        *v.mutable_south_west() = lon_lat(18.40, -33.95);
-        *v.mutable_north_east() = lon_lat(18.45, -33.90);
-        v.set_zoom(14);
-    }));
+            pb::Viewport& v = *m.mutable_share_view()->mutable_viewport();
+            *v.mutable_south_west() = lon_lat(18.40, -33.95);
+            *v.mutable_north_east() = lon_lat(18.45, -33.90);
+            v.set_zoom(14);
+        }));
     add("set_follow", message(45, [](pb::ClientMessage& m) { m.mutable_set_follow()->set_on(true); }));
     add("spotlight", message(46, [](pb::ClientMessage& m) { m.mutable_spotlight()->set_feature_id("f-line"); }));
     add("raise_hand", message(47, [](pb::ClientMessage& m) { m.mutable_raise_hand()->set_raised(true); }));
     add("call_next_hand", message(48, [](pb::ClientMessage& m) { m.mutable_call_next_hand(); }));
     add("clear_hands", message(49, [](pb::ClientMessage& m) { m.mutable_clear_hands(); }));
     add("open_vote", message(50, [](pb::ClientMessage& m) {
-        pb::VoteRound& round = *m.mutable_open_vote()->mutable_round();
-        round.set_id("v-green");
-        round.set_title("Which green space first?");
-        round.set_dots_per_person(2);
-        round.set_category("green");
-        round.set_anonymous(true);
-        round.set_results_hidden(true);
-        round.set_end_time_ms(now_ms + 600'000);
-        round.set_max_dots_per_feature(1);
-    }));
+            pb::VoteRound& round = *m.mutable_open_vote()->mutable_round();
+            round.set_id("v-green");
+            round.set_title("Which green space first?");
+            round.set_dots_per_person(2);
+            round.set_category("green");
+            round.set_anonymous(true);
+            round.set_results_hidden(true);
+            round.set_end_time_ms(now_ms + 600'000);
+            round.set_max_dots_per_feature(1);
+        }));
     add("place_dot", message(51, [](pb::ClientMessage& m) {
-        m.mutable_place_dot()->set_vote_id("v-1");
-        m.mutable_place_dot()->set_feature_id("f-point");
-    }));
+            m.mutable_place_dot()->set_vote_id("v-1");
+            m.mutable_place_dot()->set_feature_id("f-point");
+        }));
     add("remove_dot", message(52, [](pb::ClientMessage& m) {
-        m.mutable_remove_dot()->set_vote_id("v-1");
-        m.mutable_remove_dot()->set_feature_id("f-area");
-    }));
+            m.mutable_remove_dot()->set_vote_id("v-1");
+            m.mutable_remove_dot()->set_feature_id("f-area");
+        }));
     add("close_vote", message(53, [](pb::ClientMessage& m) { m.mutable_close_vote()->set_vote_id("v-1"); }));
-    add("start_session", message(54, [](pb::ClientMessage& m) {
-        m.mutable_start_session()->set_title("Workshop 3: mobility");
-    }));
-    add("end_session", message(55, [](pb::ClientMessage& m) { m.mutable_end_session(); }));   // none runs: refused
+    add("start_session",
+        message(54, [](pb::ClientMessage& m) { m.mutable_start_session()->set_title("Workshop 3: mobility"); }));
+    add("end_session", message(55, [](pb::ClientMessage& m) { m.mutable_end_session(); })); // none runs: refused
     add("get_state_at", message(56, [](pb::ClientMessage& m) { m.mutable_get_state_at()->set_seq(7); }));
     add("archive_room", message(57, [](pb::ClientMessage& m) { m.mutable_archive_room()->set_archived(true); }));
     return seeds;

@@ -44,8 +44,8 @@ std::vector<std::pair<std::string, pb::ClientMessage>> seed_messages();
 // should; the fuzzer itself only needs check_client_message not to abort.
 struct outcome {
     bool decoded = false;
-    int accepted = 0;   // roles whose validate() produced an event
-    bool presence_ok = false;   // a move_cursor or change_viewport passed its check
+    int accepted = 0;         // roles whose validate() produced an event
+    bool presence_ok = false; // a move_cursor or change_viewport passed its check
 };
 
 // Runs the input through decode, validate for each role, apply and the

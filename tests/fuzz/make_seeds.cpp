@@ -18,7 +18,7 @@ int main(int argc, char** argv)
     }
     const fs::path dir = argv[1];
     fs::create_directories(dir);
-    for (const auto& entry : fs::directory_iterator(dir))   // seeds renamed or removed since the last run
+    for (const auto& entry : fs::directory_iterator(dir)) // seeds renamed or removed since the last run
         if (entry.path().extension() == ".bin")
             fs::remove(entry.path());
 

@@ -48,24 +48,23 @@ int roles_allowed(const pb::ClientMessage& m)
     case M::kAddComment:
     case M::kReactToChat:
     case M::kPlaceDot:
-    case M::kRemoveDot:         // both have a dot on f-area
+    case M::kRemoveDot: // both have a dot on f-area
         return 2;
-    case M::kUpdateFeature:     // f-point and f-area are the participant's
-    case M::kDeleteFeature:     // f-note is the facilitator's
+    case M::kUpdateFeature: // f-point and f-area are the participant's
+    case M::kDeleteFeature: // f-note is the facilitator's
         return m.update_feature().id() == "f-note" || m.delete_feature().id() == "f-note" ? 1 : 2;
-    case M::kEditComment:       // the participant's comment: its author and a facilitator
+    case M::kEditComment: // the participant's comment: its author and a facilitator
     case M::kDeleteComment:
-    case M::kResolveThread:     // the participant started t-1
+    case M::kResolveThread: // the participant started t-1
         return 2;
-    case M::kRaiseHand:         // the participant's hand is up already
-    case M::kEditChat:          // message 6 is the facilitator's: only its author edits
-    case M::kDeleteChat:        // the facilitator's own message
+    case M::kRaiseHand:  // the participant's hand is up already
+    case M::kEditChat:   // message 6 is the facilitator's: only its author edits
+    case M::kDeleteChat: // the facilitator's own message
         return 1;
-    case M::kEndSession:        // no session runs
-    case M::kArchiveRoom:       // the admin API only
+    case M::kEndSession:  // no session runs
+    case M::kArchiveRoom: // the admin API only
         return 0;
-    default:
-        return model::produces_event(m) ? 1 : 0;   // facilitators only, or not an event command
+    default: return model::produces_event(m) ? 1 : 0; // facilitators only, or not an event command
     }
 }
 
@@ -87,7 +86,7 @@ TEST_CASE("every seed decodes and is accepted from exactly the roles that may se
     std::set<int> kinds;
     for (const auto& seed : seeds) {
         const auto& [name, message] = seed;
-        CAPTURE(seed.first);   // not name: clang 14 cannot capture a structured binding
+        CAPTURE(seed.first); // not name: clang 14 cannot capture a structured binding
         kinds.insert(message.body_case());
         const fuzz::outcome out = fuzz::check_client_message(message.SerializeAsString());
         CHECK(out.decoded);
@@ -104,7 +103,7 @@ TEST_CASE("the generated corpus holds the seeds as encoded messages")
     const std::filesystem::path dir = MAPTABLE_FUZZ_SEED_DIR;
     for (const auto& seed : fuzz::seed_messages()) {
         const auto& [name, message] = seed;
-        CAPTURE(seed.first);   // not name: clang 14 cannot capture a structured binding
+        CAPTURE(seed.first); // not name: clang 14 cannot capture a structured binding
         const auto path = dir / (name + ".bin");
         REQUIRE(std::filesystem::exists(path));
         CHECK(read_file(path) == message.SerializeAsString());
@@ -124,7 +123,7 @@ TEST_CASE("bytes that are not a message are refused without a crash")
     pb::ClientMessage bad_utf8;
     bad_utf8.mutable_send_chat()->set_text("ok");
     std::string bytes = bad_utf8.SerializeAsString();
-    bytes.back() = '\xc0';   // "o\xc0": an invalid UTF-8 sequence in a proto3 string
+    bytes.back() = '\xc0'; // "o\xc0": an invalid UTF-8 sequence in a proto3 string
     CHECK_FALSE(fuzz::check_client_message(bytes).decoded);
 }
 

@@ -22,8 +22,14 @@ inline model::actor participant(std::string id, std::string name, std::string ba
 {
     return {std::move(id), std::move(name), pb::ROLE_PARTICIPANT, std::move(ballot)};
 }
-inline model::actor observer(std::string id, std::string name) { return {std::move(id), std::move(name), pb::ROLE_OBSERVER, {}}; }
-inline model::actor admin() { return {"admin", "admin API", pb::ROLE_ADMIN, {}}; }
+inline model::actor observer(std::string id, std::string name)
+{
+    return {std::move(id), std::move(name), pb::ROLE_OBSERVER, {}};
+}
+inline model::actor admin()
+{
+    return {"admin", "admin API", pb::ROLE_ADMIN, {}};
+}
 
 inline pb::LonLat at(double lon, double lat)
 {
@@ -149,7 +155,8 @@ inline pb::ClientMessage archive(bool archived)
     return m;
 }
 
-inline pb::ClientMessage thread_on_feature(const std::string& id, const std::string& feature_id, const std::string& text)
+inline pb::ClientMessage thread_on_feature(const std::string& id, const std::string& feature_id,
+                                           const std::string& text)
 {
     pb::ClientMessage m;
     m.mutable_start_thread()->set_thread_id(id);
@@ -204,7 +211,7 @@ inline pb::ClientMessage resolve(const std::string& thread_id, bool resolved)
 inline pb::ClientMessage agenda(std::vector<pb::AgendaStep> steps)
 {
     pb::ClientMessage m;
-    m.mutable_set_agenda();   // an empty agenda is a command too
+    m.mutable_set_agenda(); // an empty agenda is a command too
     for (auto& s : steps)
         *m.mutable_set_agenda()->add_steps() = std::move(s);
     return m;

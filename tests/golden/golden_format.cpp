@@ -40,7 +40,7 @@ std::string base64_encode(std::string_view bytes)
     std::size_t i = 0;
     for (; i + 3 <= bytes.size(); i += 3) {
         const std::uint32_t n = (std::uint32_t(std::uint8_t(bytes[i])) << 16) |
-                                (std::uint32_t(std::uint8_t(bytes[i + 1])) << 8) | std::uint8_t(bytes[i + 2]);
+            (std::uint32_t(std::uint8_t(bytes[i + 1])) << 8) | std::uint8_t(bytes[i + 2]);
         out += alphabet[n >> 18];
         out += alphabet[(n >> 12) & 63];
         out += alphabet[(n >> 6) & 63];

@@ -14,17 +14,17 @@
 namespace maptable::golden {
 
 struct golden_event {
-    std::string bytes;        // a pb::Event, binary
-    std::string hash_after;   // room_state::canonical_hash() once it is applied
+    std::string bytes;      // a pb::Event, binary
+    std::string hash_after; // room_state::canonical_hash() once it is applied
 };
 
 struct golden_sequence {
-    std::string name;         // the file is <name>.golden
-    std::string about;        // one line for people: what the scenario covers
+    std::string name;  // the file is <name>.golden
+    std::string about; // one line for people: what the scenario covers
     std::string room_id;
     std::vector<golden_event> events;
-    std::string state;        // the final pb::RoomState, deterministic binary
-    std::string hash;         // its canonical hash
+    std::string state; // the final pb::RoomState, deterministic binary
+    std::string hash;  // its canonical hash
 };
 
 std::string base64_encode(std::string_view bytes);

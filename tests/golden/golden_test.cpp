@@ -102,7 +102,7 @@ TEST_CASE("the golden scenarios cover what they claim")
     {
         const auto state = state_of("chat");
         REQUIRE(state.recent_chat_size() == 200);
-        CHECK(state.recent_chat(0).seq() > 3);   // the first messages left the window
+        CHECK(state.recent_chat(0).seq() > 3); // the first messages left the window
         bool reacted = false, edited = false;
         for (const auto& m : state.recent_chat()) {
             reacted = reacted || (m.reactions_size() == 1 && m.reactions(0).participant_ids_size() == 2);
@@ -126,7 +126,8 @@ TEST_CASE("the golden scenarios cover what they claim")
         for (const auto& round : state.votes()) {
             CHECK(round.closed());
             for (const auto& ballot : round.ballots())
-                CHECK((round.anonymous() ? ballot.voter().rfind("ballot-", 0) == 0 : ballot.voter().rfind("u-", 0) == 0));
+                CHECK(
+                    (round.anonymous() ? ballot.voter().rfind("ballot-", 0) == 0 : ballot.voter().rfind("u-", 0) == 0));
         }
     }
     SUBCASE("moderation ends archived with a removed participant and a mute")
@@ -161,10 +162,10 @@ TEST_CASE("base64 round-trips every length and refuses what is not padded standa
         CHECK(golden::base64_decode(encoded) == bytes.substr(0, n));
     }
     CHECK(golden::base64_encode("foob") == "Zm9vYg==");
-    CHECK_FALSE(golden::base64_decode("Zm9vYg="));     // not a multiple of 4
-    CHECK_FALSE(golden::base64_decode("Zm9v!g=="));    // not in the alphabet
-    CHECK_FALSE(golden::base64_decode("Zm=vYg=="));    // padding inside
-    CHECK_FALSE(golden::base64_decode("Zg==Zm9v"));    // padding before the end
+    CHECK_FALSE(golden::base64_decode("Zm9vYg="));  // not a multiple of 4
+    CHECK_FALSE(golden::base64_decode("Zm9v!g==")); // not in the alphabet
+    CHECK_FALSE(golden::base64_decode("Zm=vYg==")); // padding inside
+    CHECK_FALSE(golden::base64_decode("Zg==Zm9v")); // padding before the end
 }
 
 TEST_CASE("a malformed golden file is refused with the line and the reason")

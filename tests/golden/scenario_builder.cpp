@@ -29,8 +29,7 @@ std::string deterministic_bytes(const google::protobuf::MessageLite& message)
     return bytes;
 }
 
-scenario_builder::scenario_builder(std::string name, std::string about, std::string room_id)
-    : state_(room_id)
+scenario_builder::scenario_builder(std::string name, std::string about, std::string room_id) : state_(room_id)
 {
     sequence_.name = std::move(name);
     sequence_.about = std::move(about);
@@ -43,8 +42,7 @@ std::uint64_t scenario_builder::run(const pb::ClientMessage& command, const mode
     auto result = state_.validate(command, who, now_ms_);
     if (const auto* refused = std::get_if<model::rejection>(&result))
         throw std::runtime_error("scenario " + sequence_.name + ", step at seq " + std::to_string(state_.seq() + 1) +
-                                 " (" + name_of(command) + " by " + who.id +
-                                 ") was refused: " + refused->message);
+                                 " (" + name_of(command) + " by " + who.id + ") was refused: " + refused->message);
     const auto& event = std::get<pb::Event>(result);
     if (!state_.apply(event))
         throw std::runtime_error("scenario " + sequence_.name + ": apply refused its own event");

@@ -38,7 +38,7 @@ private:
 
     golden_sequence sequence_;
     model::room_state state_;
-    std::int64_t now_ms_ = 1'767'225'600'000;   // 2026-01-01T00:00:00Z
+    std::int64_t now_ms_ = 1'767'225'600'000; // 2026-01-01T00:00:00Z
 };
 
 // The deterministic binary encoding of a message (as canonical_hash uses).

@@ -30,8 +30,9 @@ pb::FeaturePatch patch_title(const std::string& title)
 
 golden_sequence features_scenario()
 {
-    scenario_builder s("features", "add every kind, patch single properties (also clearing one and changing the kind), "
-                                   "moderate, delete, reuse a deleted id",
+    scenario_builder s("features",
+                       "add every kind, patch single properties (also clearing one and changing the kind), "
+                       "moderate, delete, reuse a deleted id",
                        "harbour-features");
     s.run(add_feature("p-cafe", geometry(pb::FEATURE_KIND_POINT, {{18.4231, -33.9249}}), "Café Zürich ☕", "amenity",
                       "#aa3300", "Open till late"),
@@ -39,18 +40,20 @@ golden_sequence features_scenario()
     s.run(add_feature("l-route", geometry(pb::FEATURE_KIND_LINE, {{18.41, -33.92}, {18.42, -33.925}, {18.43, -33.93}}),
                       "Bike route 🚲", "mobility"),
           cleo);
-    s.run(add_feature("a-park", geometry(pb::FEATURE_KIND_AREA, {{18.40, -33.90}, {18.41, -33.90}, {18.41, -33.91}, {18.40, -33.91}}),
-                      "Park", "green", "#22aa44"),
+    s.run(add_feature(
+              "a-park",
+              geometry(pb::FEATURE_KIND_AREA, {{18.40, -33.90}, {18.41, -33.90}, {18.41, -33.91}, {18.40, -33.91}}),
+              "Park", "green", "#22aa44"),
           ana);
-    s.run(add_feature("n-1", geometry(pb::FEATURE_KIND_NOTE, {{18.425, -33.927}}), "", "", "", "Too dark at night"), ben);
+    s.run(add_feature("n-1", geometry(pb::FEATURE_KIND_NOTE, {{18.425, -33.927}}), "", "", "", "Too dark at night"),
+          ben);
 
     pb::FeaturePatch clear_colour = patch_title("Café Zürich (closed Mondays)");
     clear_colour.set_colour("");
     s.run(update_feature("p-cafe", clear_colour), ben);
 
     pb::FeaturePatch reshape;
-    *reshape.mutable_geometry() =
-        geometry(pb::FEATURE_KIND_AREA, {{18.41, -33.92}, {18.42, -33.925}, {18.43, -33.93}});
+    *reshape.mutable_geometry() = geometry(pb::FEATURE_KIND_AREA, {{18.41, -33.92}, {18.42, -33.925}, {18.43, -33.93}});
     reshape.set_category("");
     s.run(update_feature("l-route", reshape), cleo);
     s.refused(update_feature("l-route", patch_title("mine now")), ben, pb::ERROR_CODE_NOT_AUTHOR);
@@ -69,8 +72,9 @@ golden_sequence features_scenario()
 
 golden_sequence chat_scenario()
 {
-    scenario_builder s("chat", "replies, mentions, reactions added and removed, edits, deletes, 230 messages so the "
-                               "window of 200 overflows, a facilitator deleting a message older than the window",
+    scenario_builder s("chat",
+                       "replies, mentions, reactions added and removed, edits, deletes, 230 messages so the "
+                       "window of 200 overflows, a facilitator deleting a message older than the window",
                        "harbour-chat");
     s.run(add_feature("f-bench", geometry(pb::FEATURE_KIND_POINT, {{2.35, 48.85}}), "Bench"), ben);
     const auto welcome = s.run(chat("Welcome to the harbour workshop! 👋"), ana);
@@ -81,7 +85,7 @@ golden_sequence chat_scenario()
     s.run(react(welcome, "👍", true), ben);
     s.refused(react(welcome, "👍", true), ben, pb::ERROR_CODE_NO_CHANGE);
     s.run(react(reply, "+1"), ana);
-    s.run(react(reply, "+1", true), ana);   // the last one: the reaction goes
+    s.run(react(reply, "+1", true), ana); // the last one: the reaction goes
     s.run(edit_chat(reply, "@Ana thanks! (edited)"), ben);
     const auto rude = s.run(chat("this is a rude message"), cleo);
     s.run(react(rude, "😠"), ben);
@@ -96,18 +100,19 @@ golden_sequence chat_scenario()
         last = s.run(chat("message " + std::to_string(i) + (i % 7 == 0 ? " ✓" : ""), i % 10 == 0 ? last : 0), who);
     }
     s.refused(react(welcome, "👍"), cleo, pb::ERROR_CODE_MESSAGE_NOT_FOUND);
-    s.run(chat("answering an old one", reply), cleo);   // older than the window: accepted unchecked
-    s.run(delete_chat(welcome, "removed from the record"), ana);   // older than the window: only the log has it
+    s.run(chat("answering an old one", reply), cleo);            // older than the window: accepted unchecked
+    s.run(delete_chat(welcome, "removed from the record"), ana); // older than the window: only the log has it
     s.run(react(last, "👀"), ben);
     s.run(react(last, "👀"), cleo);
-    s.run(edit_chat(last, "message 229, edited"), cleo);   // message 229 is Cléo's
+    s.run(edit_chat(last, "message 229, edited"), cleo); // message 229 is Cléo's
     return s.finish();
 }
 
 golden_sequence moderation_scenario()
 {
-    scenario_builder s("moderation", "room info with bounds, lock settings, mute and unmute, removing a leader and a "
-                                     "raised hand, clearing bounds, archive by the admin",
+    scenario_builder s("moderation",
+                       "room info with bounds, lock settings, mute and unmute, removing a leader and a "
+                       "raised hand, clearing bounds, archive by the admin",
                        "harbour-moderation");
     pb::RoomInfoChanged info;
     info.set_title("Harbour 2030");
@@ -146,8 +151,8 @@ golden_sequence moderation_scenario()
     s.run(raise_hand(true), ben);
     s.run(raise_hand(true), cleo);
     s.run(remove(eve.id, "left the organisation"), ana);
-    s.run(call_next_hand(), ana);   // Ben has the floor...
-    s.run(remove(ben.id), ana);     // ...and loses it when removed
+    s.run(call_next_hand(), ana); // Ben has the floor...
+    s.run(remove(ben.id), ana);   // ...and loses it when removed
     s.refused(chat("am I here?"), ben, pb::ERROR_CODE_PARTICIPANT_REMOVED);
 
     pb::RoomInfoChanged unbound;
@@ -164,11 +169,13 @@ golden_sequence moderation_scenario()
 
 golden_sequence threads_scenario()
 {
-    scenario_builder s("threads", "threads on features and places, comments edited and deleted, resolve and reopen, "
-                                  "threads detached when their feature is deleted (also a reused feature id)",
+    scenario_builder s("threads",
+                       "threads on features and places, comments edited and deleted, resolve and reopen, "
+                       "threads detached when their feature is deleted (also a reused feature id)",
                        "harbour-threads");
     s.run(add_feature("f-1", geometry(pb::FEATURE_KIND_POINT, {{10.0, 50.0}}), "Crossing"), ben);
-    s.run(add_feature("f-2", geometry(pb::FEATURE_KIND_AREA, {{10.1, 50.1}, {10.2, 50.1}, {10.2, 50.2}}), "Square"), cleo);
+    s.run(add_feature("f-2", geometry(pb::FEATURE_KIND_AREA, {{10.1, 50.1}, {10.2, 50.1}, {10.2, 50.2}}), "Square"),
+          cleo);
     const auto first = s.run(thread_on_feature("t-1", "f-1", "Needs a zebra crossing"), ben);
     const auto cleos = s.run(comment("t-1", "Agreed, kids cross here"), cleo);
     s.run(comment("t-1", "Noted — we'll check the traffic counts"), ana);
@@ -184,11 +191,11 @@ golden_sequence threads_scenario()
     pb::FeaturePatch move;
     *move.mutable_geometry() = geometry(pb::FEATURE_KIND_POINT, {{10.5, 50.5}});
     s.run(update_feature("f-1", move), ben);
-    s.run(delete_feature("f-1"), ben);   // t-1 stays, at the feature's last place
+    s.run(delete_feature("f-1"), ben); // t-1 stays, at the feature's last place
     s.refused(thread_on_feature("t-x", "f-1", "gone?"), cleo, pb::ERROR_CODE_FEATURE_NOT_FOUND);
     s.run(add_feature("f-1", geometry(pb::FEATURE_KIND_POINT, {{11.0, 51.0}}), "Crossing, again"), ben);
     s.run(thread_on_feature("t-2", "f-1", "Same place as before?"), cleo);
-    s.run(delete_feature("f-1", "misplaced"), ana);   // only t-2 is detached now
+    s.run(delete_feature("f-1", "misplaced"), ana); // only t-2 is detached now
     s.run(thread_on_feature("t-3", "f-2", "Trees here"), ben);
     s.run(comment("t-1", "Still relevant after the marker went"), cleo);
     return s.finish();
@@ -196,8 +203,9 @@ golden_sequence threads_scenario()
 
 golden_sequence workshop_scenario()
 {
-    scenario_builder s("workshop", "agenda with views and timers, timer start/pause/resume/reset, steps opened and "
-                                   "closed, agenda replaced, shared view, follow, spotlight, the raised-hand queue",
+    scenario_builder s("workshop",
+                       "agenda with views and timers, timer start/pause/resume/reset, steps opened and "
+                       "closed, agenda replaced, shared view, follow, spotlight, the raised-hand queue",
                        "harbour-workshop");
     s.run(add_feature("f-a", geometry(pb::FEATURE_KIND_POINT, {{18.42, -33.92}}), "A"), ben);
     s.run(add_feature("f-b", geometry(pb::FEATURE_KIND_POINT, {{18.43, -33.93}}), "B"), ben);
@@ -227,27 +235,27 @@ golden_sequence workshop_scenario()
     s.run(timer(A::ACTION_RESUME), ana);
     s.run(timer(A::ACTION_RESET), ana);
     s.run(timer(A::ACTION_START, 120'000), ana);
-    s.run(open_step("s-map"), ana);   // no timer of its own: the clock goes on
+    s.run(open_step("s-map"), ana); // no timer of its own: the clock goes on
     s.run(open_step(""), ana);
     s.run(open_step("s-vote"), ana);
-    s.run(agenda({intro, map}), ana);   // the open step is gone: nothing is open
+    s.run(agenda({intro, map}), ana); // the open step is gone: nothing is open
     s.run(share_view(viewport(18.40, -33.95, 18.45, -33.90, 15)), ana);
     s.run(follow(true), ana);
     s.run(follow(false), ana);
     s.run(follow(true), eve);
-    s.run(follow(false), ana);   // a facilitator stops someone else leading
+    s.run(follow(false), ana); // a facilitator stops someone else leading
     s.run(follow(true), ana);
     s.run(spotlight("f-a"), ana);
     s.run(spotlight("f-b"), ana);
-    s.run(delete_feature("f-b"), ben);   // the spotlight goes with it
+    s.run(delete_feature("f-b"), ben); // the spotlight goes with it
     s.run(spotlight("f-a"), ana);
     s.run(raise_hand(true), ben);
     s.run(raise_hand(true), cleo);
     s.run(raise_hand(true), ana);
     s.run(raise_hand(false), ben);
-    s.run(call_next_hand(), ana);   // Cléo has the floor
+    s.run(call_next_hand(), ana); // Cléo has the floor
     s.run(raise_hand(true), ben);
-    s.run(call_next_hand(), ana);   // Ana
+    s.run(call_next_hand(), ana); // Ana
     s.run(clear_hands(), ana);
     s.run(raise_hand(true), cleo);
     s.run(raise_hand(true), ben);
@@ -257,8 +265,9 @@ golden_sequence workshop_scenario()
 
 golden_sequence voting_scenario()
 {
-    scenario_builder s("voting", "a named round with a per-feature cap, dots on a feature that is then deleted, an "
-                                 "anonymous hidden round of one category with an end time, closing with tallies",
+    scenario_builder s("voting",
+                       "a named round with a per-feature cap, dots on a feature that is then deleted, an "
+                       "anonymous hidden round of one category with an end time, closing with tallies",
                        "harbour-voting");
     s.run(add_feature("f-park", geometry(pb::FEATURE_KIND_POINT, {{1.0, 1.0}}), "Park", "green"), ben);
     s.run(add_feature("f-road", geometry(pb::FEATURE_KIND_POINT, {{1.1, 1.1}}), "Road", "traffic"), cleo);
@@ -279,7 +288,7 @@ golden_sequence voting_scenario()
     s.run(place_dot("v-open", "f-bus"), cleo);
     s.run(remove_dot("v-open", "f-park"), ben);
     s.run(place_dot("v-open", "f-road"), cleo);
-    s.run(delete_feature("f-road", "out of scope"), ana);   // its dots stay spent until taken back
+    s.run(delete_feature("f-road", "out of scope"), ana); // its dots stay spent until taken back
     s.run(remove_dot("v-open", "f-road"), ben);
     s.run(place_dot("v-open", "f-tree"), ben);
     s.run(place_dot("v-open", "f-tree"), ana);
@@ -298,7 +307,7 @@ golden_sequence voting_scenario()
     s.run(remove_dot("v-green", "f-park"), ben);
     s.run(place_dot("v-green", "f-tree"), ben);
 
-    s.run(close_vote("v-open"), ana);   // Cléo's dot on the deleted road is not in the results
+    s.run(close_vote("v-open"), ana); // Cléo's dot on the deleted road is not in the results
     s.refused(place_dot("v-open", "f-bus"), ben, pb::ERROR_CODE_VOTE_CLOSED);
     s.run(close_vote("v-green"), ana);
     s.run(open_vote("v-empty", "Nobody came", 1), ana);
@@ -308,8 +317,9 @@ golden_sequence voting_scenario()
 
 golden_sequence sessions_scenario()
 {
-    scenario_builder s("sessions", "dated sessions: events stamped with the running session, ended, started again; "
-                                   "a session left running",
+    scenario_builder s("sessions",
+                       "dated sessions: events stamped with the running session, ended, started again; "
+                       "a session left running",
                        "harbour-sessions");
     s.run(chat("before any session"), ana);
     s.run(start_session("Kick-off meeting"), ana);
@@ -341,9 +351,10 @@ pb::Event hand_made(const model::actor& who)
 
 golden_sequence totality_scenario()
 {
-    scenario_builder s("totality", "apply-only: hand-made events that name what does not exist, repeat what exists, "
-                                   "or carry a body this version does not know; each changes nothing but the seq "
-                                   "(or exactly what apply says)",
+    scenario_builder s("totality",
+                       "apply-only: hand-made events that name what does not exist, repeat what exists, "
+                       "or carry a body this version does not know; each changes nothing but the seq "
+                       "(or exactly what apply says)",
                        "harbour-totality");
     s.run(add_feature("f-1", geometry(pb::FEATURE_KIND_POINT, {{3.0, 3.0}}), "One"), ben);
     s.run(chat("a message"), ben);
@@ -366,7 +377,7 @@ golden_sequence totality_scenario()
     e = hand_made(ben);
     e.mutable_chat_reacted()->set_message_seq(2);
     e.mutable_chat_reacted()->set_emoji("👍");
-    e.mutable_chat_reacted()->set_removed(true);   // removing a reaction nobody made
+    e.mutable_chat_reacted()->set_removed(true); // removing a reaction nobody made
     s.apply_raw(e);
     e = hand_made(ben);
     e.mutable_chat_edited()->set_message_seq(999);
@@ -391,11 +402,11 @@ golden_sequence totality_scenario()
     e.mutable_thread_resolved()->set_thread_id("missing");
     e.mutable_thread_resolved()->set_resolved(true);
     s.apply_raw(e);
-    e = hand_made(cleo);   // a second thread with the id of the first: the first stays
+    e = hand_made(cleo); // a second thread with the id of the first: the first stays
     e.mutable_thread_started()->mutable_thread()->set_id("t-1");
     e.mutable_thread_started()->mutable_thread()->set_author_id(cleo.id);
     s.apply_raw(e);
-    e = hand_made(ana);    // a second round with an existing id: the first stays
+    e = hand_made(ana); // a second round with an existing id: the first stays
     e.mutable_vote_opened()->mutable_round()->set_id("v-1");
     e.mutable_vote_opened()->mutable_round()->set_title("impostor");
     s.apply_raw(e);
@@ -407,7 +418,7 @@ golden_sequence totality_scenario()
     e = hand_made(ben);
     e.mutable_dot_removed()->set_vote_id("v-1");
     e.mutable_dot_removed()->set_feature_id("f-1");
-    e.mutable_dot_removed()->set_voter(ben.id);   // no such dot
+    e.mutable_dot_removed()->set_voter(ben.id); // no such dot
     s.apply_raw(e);
     e = hand_made(ana);
     e.mutable_vote_closed()->set_vote_id("missing");
@@ -416,25 +427,25 @@ golden_sequence totality_scenario()
     e.mutable_session_ended()->set_session_id(12345);
     s.apply_raw(e);
     e = hand_made(ana);
-    e.mutable_hand_called()->set_participant_id(ben.id);   // not in the queue
+    e.mutable_hand_called()->set_participant_id(ben.id); // not in the queue
     s.apply_raw(e);
     e = hand_made(ben);
-    e.mutable_hand_raised()->set_raised(false);   // not raised
+    e.mutable_hand_raised()->set_raised(false); // not raised
     s.apply_raw(e);
     e = hand_made(ben);
     e.mutable_hand_raised()->set_raised(true);
     s.apply_raw(e);
-    s.apply_raw(e);   // raised twice: one hand in the queue
+    s.apply_raw(e); // raised twice: one hand in the queue
     e = hand_made(ana);
     e.mutable_agenda_step_opened()->set_step_id("missing");
     s.apply_raw(e);
     e = hand_made(ana);
     e.mutable_spotlight_changed()->set_feature_id("missing");
     s.apply_raw(e);
-    e = hand_made(ana);   // an event whose body this version does not know (a newer server)
+    e = hand_made(ana); // an event whose body this version does not know (a newer server)
     e.GetReflection()->MutableUnknownFields(&e)->AddLengthDelimited(99, "from the future");
     s.apply_raw(e);
-    e = hand_made(ben);   // an add with an id in use replaces the feature
+    e = hand_made(ben); // an add with an id in use replaces the feature
     *e.mutable_feature_added()->mutable_feature() = [] {
         pb::Feature f;
         f.set_id("f-1");
@@ -446,7 +457,7 @@ golden_sequence totality_scenario()
     e = hand_made(ana);
     e.mutable_session_ended()->set_session_id(s.state().data().current_session);
     s.apply_raw(e);
-    s.apply_raw(e);   // ended twice: the first end stays
+    s.apply_raw(e); // ended twice: the first end stays
     return s.finish();
 }
 
@@ -454,8 +465,8 @@ golden_sequence totality_scenario()
 
 std::vector<golden_sequence> make_all_scenarios()
 {
-    return {features_scenario(), chat_scenario(), moderation_scenario(), threads_scenario(),
-            workshop_scenario(), voting_scenario(), sessions_scenario(), totality_scenario()};
+    return {features_scenario(), chat_scenario(),   moderation_scenario(), threads_scenario(),
+            workshop_scenario(), voting_scenario(), sessions_scenario(),   totality_scenario()};
 }
 
 } // namespace maptable::golden

@@ -72,8 +72,8 @@ TEST_CASE("without an admin key the rooms API does not exist; with one, a missin
         CAPTURE(key);
         CHECK(call(server.port(), "GET", "/v1/admin/rooms", {}, key).status == 401);
         CHECK(call(server.port(), "POST", "/v1/admin/rooms", harbour_room, key).status == 401);
-        CHECK(call(server.port(), "POST", "/v1/admin/rooms/harbour/tokens",
-                   R"({"role": "facilitator", "name": "Eve"})", key)
+        CHECK(call(server.port(), "POST", "/v1/admin/rooms/harbour/tokens", R"({"role": "facilitator", "name": "Eve"})",
+                   key)
                   .status == 401);
     }
     // Nothing was created by the refused requests.
@@ -115,11 +115,11 @@ TEST_CASE("a created room is listed and read back, and its info reaches a joined
 
     // A change reaches the joined client as an event.
     event_recorder ben_sees(ben);
-    const auto patched = call(server.port(), "PATCH", "/v1/admin/rooms/harbour",
-                              R"({"title": "Harbour lab II", "zoom": 14})");
+    const auto patched =
+        call(server.port(), "PATCH", "/v1/admin/rooms/harbour", R"({"title": "Harbour lab II", "zoom": 14})");
     REQUIRE_MESSAGE(patched.status == 200, patched.body);
     CHECK(json_body(patched).at("title") == "Harbour lab II");
-    CHECK(json_body(patched).at("city") == "Cape Town");   // untouched fields stay
+    CHECK(json_body(patched).at("city") == "Cape Town"); // untouched fields stay
     const auto patched_seq = json_body(patched).at("seq").to_number<std::uint64_t>();
     CHECK(patched_seq == 2);
     REQUIRE(ben_sees.wait_for_seq(patched_seq));
@@ -179,16 +179,19 @@ TEST_CASE("bad room bodies get 400 and create nothing; a duplicate gets 409; an 
         {"zoom out of range", R"({"title": "t", "center": {"lon": 1, "lat": 2}, "zoom": 99})"},
         {"title not text", R"({"title": 5, "center": {"lon": 1, "lat": 2}, "zoom": 3})"},
         {"bad id", R"({"id": "no spaces please", "title": "t", "center": {"lon": 1, "lat": 2}, "zoom": 3})"},
-        {"id too long", R"({"id": ")" + std::string(65, 'a') + R"(", "title": "t", "center": {"lon": 1, "lat": 2}, "zoom": 3})"},
+        {"id too long",
+         R"({"id": ")" + std::string(65, 'a') + R"(", "title": "t", "center": {"lon": 1, "lat": 2}, "zoom": 3})"},
         {"bounds upside down",
          R"({"title": "t", "center": {"lon": 1, "lat": 2}, "zoom": 3,
              "bounds": {"south_west": {"lon": 5, "lat": 5}, "north_east": {"lon": 1, "lat": 1}}})"},
-        {"bounds half given", R"({"title": "t", "center": {"lon": 1, "lat": 2}, "zoom": 3, "bounds": {"south_west": {"lon": 5, "lat": 5}}})"},
+        {"bounds half given",
+         R"({"title": "t", "center": {"lon": 1, "lat": 2}, "zoom": 3, "bounds": {"south_west": {"lon": 5, "lat": 5}}})"},
         {"unknown field", R"({"title": "t", "center": {"lon": 1, "lat": 2}, "zoom": 3, "colour": "red"})"},
-        {"clear_bounds on create", R"({"title": "t", "center": {"lon": 1, "lat": 2}, "zoom": 3, "clear_bounds": true})"},
+        {"clear_bounds on create",
+         R"({"title": "t", "center": {"lon": 1, "lat": 2}, "zoom": 3, "clear_bounds": true})"},
     };
     for (const auto& example : bad) {
-        const auto& why = example.first;   // not a structured binding: clang 14 cannot capture one in CAPTURE
+        const auto& why = example.first; // not a structured binding: clang 14 cannot capture one in CAPTURE
         CAPTURE(why);
         const auto r = create(server, example.second);
         CHECK(r.status == 400);
@@ -212,9 +215,11 @@ TEST_CASE("bad room bodies get 400 and create nothing; a duplicate gets 409; an 
     CHECK(call(server.port(), "PATCH", "/v1/admin/rooms/harbour", "{}").status == 400);
     CHECK(call(server.port(), "PATCH", "/v1/admin/rooms/harbour", "nope").status == 400);
     CHECK(call(server.port(), "PATCH", "/v1/admin/rooms/harbour", R"({"zoom": -1})").status == 400);
-    CHECK(call(server.port(), "PATCH", "/v1/admin/rooms/harbour",
-               R"({"clear_bounds": true, "bounds": {"south_west": {"lon": 1, "lat": 1}, "north_east": {"lon": 2, "lat": 2}}})")
-              .status == 400);
+    CHECK(
+        call(
+            server.port(), "PATCH", "/v1/admin/rooms/harbour",
+            R"({"clear_bounds": true, "bounds": {"south_west": {"lon": 1, "lat": 1}, "north_east": {"lon": 2, "lat": 2}}})")
+            .status == 400);
     // The room is unchanged by them.
     CHECK(json_body(call(server.port(), "GET", "/v1/admin/rooms/harbour")).at("seq").to_number<int>() == 1);
 
@@ -222,9 +227,10 @@ TEST_CASE("bad room bodies get 400 and create nothing; a duplicate gets 409; an 
     CHECK(call(server.port(), "GET", "/v1/admin/rooms/nowhere").status == 404);
     CHECK(call(server.port(), "PATCH", "/v1/admin/rooms/nowhere", R"({"title": "x"})").status == 404);
     CHECK(call(server.port(), "POST", "/v1/admin/rooms/nowhere/archive").status == 404);
-    CHECK(call(server.port(), "POST", "/v1/admin/rooms/nowhere/tokens", R"({"role": "observer", "name": "O"})")
-              .status == 404);
-    CHECK(call(server.port(), "GET", "/v1/admin/rooms/joined-first").status == 404);   // never created here
+    CHECK(
+        call(server.port(), "POST", "/v1/admin/rooms/nowhere/tokens", R"({"role": "observer", "name": "O"})").status ==
+        404);
+    CHECK(call(server.port(), "GET", "/v1/admin/rooms/joined-first").status == 404); // never created here
     CHECK(call(server.port(), "POST", "/v1/admin/rooms/harbour/explode").status == 404);
     const auto wrong_method = call(server.port(), "DELETE", "/v1/admin/rooms/harbour");
     CHECK(wrong_method.status == 405);
@@ -239,7 +245,7 @@ TEST_CASE("a room's bounds refuse a feature outside them with OUTSIDE_BOUNDS ove
     client ana(server.options("harbour", "ana", pb::ROLE_FACILITATOR));
     join_or_fail(ana);
 
-    const auto outside = ana.add_feature(point_feature("f-out", 18.6, -33.9)).get();   // east of 18.5
+    const auto outside = ana.add_feature(point_feature("f-out", 18.6, -33.9)).get(); // east of 18.5
     CHECK_FALSE(outside.ok);
     CHECK(outside.code == pb::ERROR_CODE_OUTSIDE_BOUNDS);
     CHECK(ana.add_feature(point_feature("f-in", 18.42, -33.92)).get().ok);
@@ -313,11 +319,11 @@ TEST_CASE("a minted token joins the room with its role, and the invitation carri
     CHECK(ana.me().role() == pb::ROLE_FACILITATOR);
     pb::RoomInfoChanged change;
     change.set_title("set by a facilitator");
-    CHECK(ana.update_room_info(change).get().ok);   // a facilitator may
+    CHECK(ana.update_room_info(change).get().ok); // a facilitator may
 
     // An observer token: joins, may not draw. Subject generated, default lifetime a week.
-    const auto observer = call(server.port(), "POST", "/v1/admin/rooms/harbour/tokens",
-                               R"({"role": "observer", "name": "Olu"})");
+    const auto observer =
+        call(server.port(), "POST", "/v1/admin/rooms/harbour/tokens", R"({"role": "observer", "name": "Olu"})");
     REQUIRE(observer.status == 201);
     CHECK_FALSE(json_body(observer).at("subject").as_string().empty());
     CHECK(json_body(observer).at("expires_at").to_number<std::int64_t>() >= unix_now() + 7 * 24 * 3600 - 60);
@@ -335,13 +341,14 @@ TEST_CASE("a minted token joins the room with its role, and the invitation carri
     CHECK(refused.code == pb::ERROR_CODE_TOKEN_REVOKED);
 
     // Bad requests.
-    for (const char* body : {R"({"role": "admin", "name": "Mal"})", R"({"role": "owner", "name": "Mal"})",
-                             R"({"name": "Mal"})", R"({"role": "participant"})", R"({"role": "participant", "name": ""})",
-                             R"({"role": "participant", "name": "P", "expires_in": 0})",
-                             R"({"role": "participant", "name": "P", "expires_in": 31536001})",
-                             R"({"role": "participant", "name": "P", "expires_in": "soon"})",
-                             R"({"role": "participant", "name": "P", "subject": "has space"})",
-                             R"({"role": "participant", "name": "P", "room": "elsewhere"})", "not json"}) {
+    for (const char* body :
+         {R"({"role": "admin", "name": "Mal"})", R"({"role": "owner", "name": "Mal"})", R"({"name": "Mal"})",
+          R"({"role": "participant"})", R"({"role": "participant", "name": ""})",
+          R"({"role": "participant", "name": "P", "expires_in": 0})",
+          R"({"role": "participant", "name": "P", "expires_in": 31536001})",
+          R"({"role": "participant", "name": "P", "expires_in": "soon"})",
+          R"({"role": "participant", "name": "P", "subject": "has space"})",
+          R"({"role": "participant", "name": "P", "room": "elsewhere"})", "not json"}) {
         CAPTURE(body);
         const auto r = call(server.port(), "POST", "/v1/admin/rooms/harbour/tokens", body);
         CHECK(r.status == 400);
@@ -353,8 +360,8 @@ TEST_CASE("invitation links default to the server's own address")
 {
     server_process server({"--admin-key", admin_key});
     REQUIRE(create(server).status == 201);
-    const auto minted = call(server.port(), "POST", "/v1/admin/rooms/harbour/tokens",
-                             R"({"role": "participant", "name": "Ben"})");
+    const auto minted =
+        call(server.port(), "POST", "/v1/admin/rooms/harbour/tokens", R"({"role": "participant", "name": "Ben"})");
     REQUIRE(minted.status == 201);
     const std::string token(json_body(minted).at("token").as_string());
     CHECK(json_body(minted).at("invite_url") ==

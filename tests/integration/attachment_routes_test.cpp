@@ -96,7 +96,7 @@ TEST_CASE("a photo uploaded with a join token is stored without EXIF, rotated, a
     const auto answer = json_body(r).as_object();
     const std::string id(answer.at("id").as_string());
     CHECK(answer.at("type").as_string() == "jpeg");
-    CHECK(answer.at("width").to_number<int>() == 32);    // orientation 6: upright is 32 x 64
+    CHECK(answer.at("width").to_number<int>() == 32); // orientation 6: upright is 32 x 64
     CHECK(answer.at("height").to_number<int>() == 64);
     CHECK(answer.at("url").as_string() == "/v1/rooms/trip/attachments/" + id);
     CHECK(answer.at("thumbnail_url").as_string() == "/v1/rooms/trip/attachments/" + id + "/thumbnail");
@@ -129,8 +129,9 @@ TEST_CASE("a photo uploaded with a join token is stored without EXIF, rotated, a
     CHECK_FALSE(served.header("ETag").empty());
 
     // A browser that has it revalidates with its ETag and gets no body.
-    const auto revalidated = http_request(server.port(), "/v1/rooms/trip/attachments/" + id,
-                                          {{"Authorization", "Bearer " + token}, {"If-None-Match", served.header("ETag")}});
+    const auto revalidated =
+        http_request(server.port(), "/v1/rooms/trip/attachments/" + id,
+                     {{"Authorization", "Bearer " + token}, {"If-None-Match", served.header("ETag")}});
     CHECK(revalidated.status == 304);
     CHECK(revalidated.body.empty());
 
@@ -167,8 +168,9 @@ TEST_CASE("an upload whose declared type disagrees with its content is refused w
     CHECK(spoofed.status == 415);
     CHECK(error_of(spoofed) == "declared image/png but the content is a PDF");
     // An SVG (script inside) named a PNG, and HTML named a JPEG.
-    const auto svg = upload(server, "trip", token, "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>",
-                            {.content_type = "image/png"});
+    const auto svg =
+        upload(server, "trip", token, "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>",
+               {.content_type = "image/png"});
     CHECK(svg.status == 415);
     CHECK(error_of(svg).find("SVG") != std::string::npos);
     CHECK(upload(server, "trip", token, "<!DOCTYPE html><html></html>", {.content_type = "image/jpeg"}).status == 415);
@@ -230,25 +232,32 @@ TEST_CASE("a participant a facilitator removed can neither upload nor view")
     CHECK(again.status == 403);
     CHECK(error_of(again).find("PARTICIPANT_REMOVED") != std::string::npos);
     CHECK(get(server, "/v1/rooms/trip/attachments/" + id, bob).status == 403);
-    CHECK(get(server, "/v1/rooms/trip/attachments/" + id, server.token("trip", "fay", pb::ROLE_FACILITATOR)).status == 200);
+    CHECK(get(server, "/v1/rooms/trip/attachments/" + id, server.token("trip", "fay", pb::ROLE_FACILITATOR)).status ==
+          200);
 }
 
-TEST_CASE("a file over the limit, or an upload without a valid token, is refused from its header, before its body is read")
+TEST_CASE(
+    "a file over the limit, or an upload without a valid token, is refused from its header, before its body is read")
 {
     server_process server;
     const auto token = server.token("trip", "ana");
     // 21 MB announced, nothing sent: the answer comes from the header alone.
-    const auto r = raw_request(server.port(), "POST /v1/rooms/trip/attachments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                              "Authorization: Bearer " + token + "\r\nContent-Type: image/jpeg\r\n"
-                                              "Content-Length: " + std::to_string(21 * 1024 * 1024) + "\r\n\r\n");
+    const auto r = raw_request(server.port(),
+                               "POST /v1/rooms/trip/attachments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Authorization: Bearer " +
+                                   token +
+                                   "\r\nContent-Type: image/jpeg\r\n"
+                                   "Content-Length: " +
+                                   std::to_string(21 * 1024 * 1024) + "\r\n\r\n");
     CHECK(r.status == 413);
     CHECK(error_of(r).find("larger than the limit of 20 MB") != std::string::npos);
     // Without a token, or with an observer's, a large upload is refused
     // from its header too: 5 MB announced, nothing sent, answered at once.
     const auto announce = [&](const std::string& credential) {
-        return raw_request(server.port(), "POST /v1/rooms/trip/attachments HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                                              (credential.empty() ? "" : "Authorization: Bearer " + credential + "\r\n") +
-                                              "Content-Length: " + std::to_string(5 * 1024 * 1024) + "\r\n\r\n");
+        return raw_request(server.port(),
+                           "POST /v1/rooms/trip/attachments HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                               (credential.empty() ? "" : "Authorization: Bearer " + credential + "\r\n") +
+                               "Content-Length: " + std::to_string(5 * 1024 * 1024) + "\r\n\r\n");
     };
     CHECK(announce("").status == 401);
     CHECK(announce(server.token("trip", "olga", pb::ROLE_OBSERVER)).status == 403);
@@ -256,8 +265,9 @@ TEST_CASE("a file over the limit, or an upload without a valid token, is refused
     CHECK(server.log().find("attachment upload refused (413): its body is over the limit") != std::string::npos);
     CHECK(server.log().find("refused from its header (401)") != std::string::npos);
     // Other routes keep their small limit: the upload's does not leak to them.
-    const auto other = raw_request(server.port(), "POST /v1/rooms/trip/state HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                                  "Content-Length: 1000000\r\n\r\n");
+    const auto other = raw_request(server.port(),
+                                   "POST /v1/rooms/trip/state HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                   "Content-Length: 1000000\r\n\r\n");
     CHECK(other.status == 400);
     CHECK(stored_files(server) == 0);
 }

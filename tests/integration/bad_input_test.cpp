@@ -137,11 +137,12 @@ TEST_CASE("join refusals: tokens and protocol versions")
         claims.room = "gate";
         claims.subject = "mallory";
         claims.name = "mallory";
-        claims.expires_at = 4102444800;  // 2100
+        claims.expires_at = 4102444800; // 2100
         CHECK(refused_with(auth::mint_join_token(claims, "some-other-secret-0123456789abcdef")) ==
               pb::ERROR_CODE_TOKEN_INVALID);
         const std::string none_header = base64url(R"({"alg":"none","typ":"JWT"})");
-        const std::string payload = base64url(R"({"room":"gate","sub":"mallory","role":"facilitator","exp":4102444800})");
+        const std::string payload =
+            base64url(R"({"room":"gate","sub":"mallory","role":"facilitator","exp":4102444800})");
         CHECK(refused_with(none_header + "." + payload + ".") == pb::ERROR_CODE_TOKEN_INVALID);
     }
     CHECK(refused_with(server.token("gate", "late", pb::ROLE_PARTICIPANT, -3600)) == pb::ERROR_CODE_TOKEN_EXPIRED);

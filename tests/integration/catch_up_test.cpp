@@ -31,17 +31,22 @@ constexpr std::size_t queue_limit = 128 * 1024;
 
 std::vector<std::string> server_args()
 {
-    return {"--ws-outbound-queue-max", std::to_string(queue_limit), "--resume-window-events", "100000",
-            "--command-rate", "1000000", "--command-burst", "1000000", "--durability", "normal"};
+    return {"--ws-outbound-queue-max",
+            std::to_string(queue_limit),
+            "--resume-window-events",
+            "100000",
+            "--command-rate",
+            "1000000",
+            "--command-burst",
+            "1000000",
+            "--durability",
+            "normal"};
 }
 
 // A client's replica kept from what a raw connection receives: a Welcome's
 // state, or (recovered) the replica it already had, then every event in order.
 struct raw_replica {
-    explicit raw_replica(const std::string& room)
-        : state(room)
-    {
-    }
+    explicit raw_replica(const std::string& room) : state(room) {}
 
     // Sends join and reads up to its Welcome; false if the connection closed first.
     bool join(raw_client& raw, const pb::ClientMessage& join)
@@ -161,8 +166,9 @@ TEST_CASE("a resume with a backlog of three times the queue limit gets every mis
     const auto head = write_backlog(writer, 300, 3000, "missed");
 
     raw_client again(server.port());
-    REQUIRE(reader.join(again, join_message("backlog", server.token("backlog", "reader"), "reader-1",
-                                            resume_at(reader.epoch, reader.state.seq()))));
+    REQUIRE(reader.join(again,
+                        join_message("backlog", server.token("backlog", "reader"), "reader-1",
+                                     resume_at(reader.epoch, reader.state.seq()))));
     CHECK(reader.recovered);
     INFO("close " << again.close().code << " " << again.close().reason << "; server log:\n" << server.log());
     REQUIRE(reader.read_to(again, head));
@@ -251,8 +257,9 @@ TEST_CASE("a slow reader closed with 1013 resumes, gets its whole backlog, and c
     reader.event_bytes = 0;
 
     raw_client again(server.port());
-    REQUIRE(reader.join(again, join_message("slow", server.token("slow", "slow-reader"), "slow-reader",
-                                            resume_at(reader.epoch, seen))));
+    REQUIRE(reader.join(
+        again,
+        join_message("slow", server.token("slow", "slow-reader"), "slow-reader", resume_at(reader.epoch, seen))));
     CHECK(reader.recovered);
     INFO("close " << again.close().code << " " << again.close().reason << "; server log:\n" << server.log());
     REQUIRE(reader.read_to(again, head));

@@ -118,10 +118,9 @@ public:
     {
         close_stdin();
         const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (pump(deadline)) {
-        }
+        while (pump(deadline)) {}
         if (stdout_ >= 0 || stderr_ >= 0)
-            return -1;  // still open at the deadline: the destructor kills it
+            return -1; // still open at the deadline: the destructor kills it
         int status = 0;
         ::waitpid(pid_, &status, 0);
         pid_ = -1;
@@ -142,11 +141,12 @@ private:
                 fds.push_back(pollfd{fd, POLLIN, 0});
         if (fds.empty())
             return false;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0)
             return false;
         if (::poll(fds.data(), fds.size(), static_cast<int>(left.count())) <= 0)
-            return true;  // timeout or EINTR: the caller checks the deadline
+            return true; // timeout or EINTR: the caller checks the deadline
         for (const auto& p : fds) {
             if (!(p.revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -193,7 +193,7 @@ const json::object& feature_with_id(const json::object& collection, const std::s
         if (f.as_object().at("id").as_string() == id)
             return f.as_object();
     FAIL("no feature " << id << " in " << json::serialize(collection));
-    throw;  // not reached: FAIL throws
+    throw; // not reached: FAIL throws
 }
 
 } // namespace
@@ -205,8 +205,8 @@ TEST_CASE("mark adds a marker, say a chat message; features, chat and export-geo
 
     // The room comes from the token's claim: no --room.
     const auto marked = run(with(server, ana,
-                                 {"mark", "18.4231", "-33.9249", "Unsafe", "corner", "--category", "safety",
-                                  "--colour", "#d7191c", "--description", "Dark after 7 pm"}));
+                                 {"mark", "18.4231", "-33.9249", "Unsafe", "corner", "--category", "safety", "--colour",
+                                  "#d7191c", "--description", "Dark after 7 pm"}));
     INFO("stderr: " << marked.err << "\nserver log:\n" << server.log());
     REQUIRE(marked.status == 0);
     std::smatch match;
@@ -315,7 +315,7 @@ TEST_CASE("an observer's mark is refused with exit 1 and PERMISSION_DENIED")
 
 TEST_CASE("usage errors exit 2 without contacting a server")
 {
-    const std::string url = "ws://127.0.0.1:1/v1/ws";  // nothing listens there
+    const std::string url = "ws://127.0.0.1:1/v1/ws"; // nothing listens there
     const environment env = {{"MAPTABLE_URL", url}, {"MAPTABLE_TOKEN", "x.e30.y"}, {"MAPTABLE_ROOM", "harbour"}};
     CHECK(run({}, env).status == 2);
     CHECK(run({"fly"}, env).status == 2);
@@ -324,8 +324,8 @@ TEST_CASE("usage errors exit 2 without contacting a server")
     CHECK(run({"say"}, env).status == 2);
     CHECK(run({"chat", "--limit", "0"}, env).status == 2);
     CHECK(run({"features", "--bogus"}, env).status == 2);
-    CHECK(run({"features", "--room", "harbour"}, env).status == 2);  // global options go before the command
-    CHECK(run({"--url", url, "features"}).status == 2);  // no token anywhere
+    CHECK(run({"features", "--room", "harbour"}, env).status == 2); // global options go before the command
+    CHECK(run({"--url", url, "features"}).status == 2);             // no token anywhere
     const auto help = run({"--help"});
     CHECK(help.status == 0);
     CHECK(help.out.find("export-geojson") != std::string::npos);
@@ -343,7 +343,7 @@ TEST_CASE("chat pages through the server's history when asked for more than the 
     server_process server;
     maptable::client ben(server.options("harbour", "Ben"));
     join_or_fail(ben);
-    constexpr int posted = 210;  // more than the 200 a room state keeps
+    constexpr int posted = 210; // more than the 200 a room state keeps
     std::vector<std::future<maptable::command_result>> acks;
     for (int i = 1; i <= posted; ++i)
         acks.push_back(ben.send_chat("message " + std::to_string(i)));
@@ -353,7 +353,7 @@ TEST_CASE("chat pages through the server's history when asked for more than the 
     }
 
     const auto ana = server.token("harbour", "Ana");
-    const auto recent = run(with(server, ana, {"chat"}));  // 20 by default, from the replica
+    const auto recent = run(with(server, ana, {"chat"})); // 20 by default, from the replica
     REQUIRE(recent.status == 0);
     CHECK(std::count(recent.out.begin(), recent.out.end(), '\n') == 20);
     CHECK(recent.out.rfind("[seq 191] Ben: message 191\n", 0) == 0);
@@ -363,7 +363,8 @@ TEST_CASE("chat pages through the server's history when asked for more than the 
     REQUIRE(older.status == 0);
     CHECK(std::count(older.out.begin(), older.out.end(), '\n') == 205);
     CHECK(older.out.rfind("[seq 6] Ben: message 6\n[seq 7] Ben: message 7\n", 0) == 0);
-    CHECK(older.out.find("[seq 210] Ben: message 210\n") == older.out.size() - std::string("[seq 210] Ben: message 210\n").size());
+    CHECK(older.out.find("[seq 210] Ben: message 210\n") ==
+          older.out.size() - std::string("[seq 210] Ben: message 210\n").size());
 
     const auto everything = run(with(server, ana, {"chat", "--limit", "1000"}));
     REQUIRE(everything.status == 0);
@@ -377,7 +378,9 @@ TEST_CASE("join shows the room, then events, joins and leaves, and sends what is
     event_recorder ben_events(ben);
     join_or_fail(ben);
     const auto sent = ben.send_chat("before you came").get();
-    REQUIRE_MESSAGE(sent.ok, pb::ErrorCode_Name(sent.code) << ": " << sent.message << "\nserver log:\n" << server.log());
+    REQUIRE_MESSAGE(sent.ok,
+                    pb::ErrorCode_Name(sent.code) << ": " << sent.message << "\nserver log:\n"
+                                                  << server.log());
 
     cli_process cli(with(server, server.token("harbour", "Ana"), {"join"}));
     INFO("stdout so far:\n" << cli.out() << "\nstderr:\n" << cli.err());
@@ -428,7 +431,7 @@ TEST_CASE("join shows the room, then events, joins and leaves, and sends what is
     cli.type("/delete " + id);
     REQUIRE(cli.wait_for_output("[seq 7] Ana deleted point 'Bus stop' (" + id + ")\n"));
 
-    CHECK(cli.wait_exit() == 0);  // end of input leaves
+    CHECK(cli.wait_exit() == 0); // end of input leaves
     CHECK(cli.err().empty());
     CHECK(cli.out().find("18.4,-33.9") == std::string::npos);   // Ben's cursor
     CHECK(cli.out().find("* Ben joined") == std::string::npos); // listed as online already
@@ -457,11 +460,11 @@ TEST_CASE("join says when the server goes away, reconnects when it is back, and 
     INFO("stdout:\n" << cli.out() << "\nstderr:\n" << cli.err());
     REQUIRE(cli.wait_for_output("Type a line to chat"));
 
-    REQUIRE(server.stop() == 0);   // the clients are closed with 1001
+    REQUIRE(server.stop() == 0); // the clients are closed with 1001
     REQUIRE(cli.wait_for_output("* connection lost; reconnecting"));
     cli.type("typed while the server was down");
 
-    server.start();                // same port, same data
+    server.start(); // same port, same data
     REQUIRE(cli.wait_for_output("* reconnected\n"));
     REQUIRE(cli.wait_for_output("[seq 1] Ana: typed while the server was down\n"));
 
@@ -529,7 +532,8 @@ TEST_CASE("comment starts threads on a feature and at a place, and replies; bad 
     REQUIRE_MESSAGE(std::regex_match(on.out, match, std::regex("(t-[0-9a-f]{12}) seq ([0-9]+)\n")), on.out);
     const std::string thread = match[1];
 
-    const auto at = run(with(server, ana, {"comment", "at", "18.5", "-33.95", "Dark", "corner", "--thread", "t-corner"}));
+    const auto at =
+        run(with(server, ana, {"comment", "at", "18.5", "-33.95", "Dark", "corner", "--thread", "t-corner"}));
     REQUIRE(at.status == 0);
     CHECK(at.out.rfind("t-corner seq ", 0) == 0);
 
@@ -582,7 +586,7 @@ TEST_CASE("react adds and takes back a reaction; a message that is not there is 
     REQUIRE(message != nullptr);
     REQUIRE(message->reactions_size() == 1);
     CHECK(message->reactions(0).emoji() == "+1");
-    CHECK(message->reactions(0).participant_ids(0) == "Ana");  // the harness uses the name as the id
+    CHECK(message->reactions(0).participant_ids(0) == "Ana"); // the harness uses the name as the id
 
     REQUIRE(run(with(server, ana, {"react", seq, "+1", "--remove"})).status == 0);
     REQUIRE(ben_events.wait_for_seq(posted.seq + 2));
@@ -683,7 +687,7 @@ TEST_CASE("agenda, timer and hands from the terminal; the agenda step's view rea
         CHECK(views.front().zoom() == 15);
     }
 
-    std::uint64_t seq = 2;  // the agenda and its open step
+    std::uint64_t seq = 2; // the agenda and its open step
     REQUIRE(run(with(server, ana, {"timer", "start", "5m"})).status == 0);
     REQUIRE(ben_events.wait_for_seq(++seq));
     CHECK(ben.replica().data().timer.running());
@@ -750,7 +754,8 @@ TEST_CASE("vote open, dot, undot, results and close from the terminal")
 
     const auto closed = run(with(server, ana, {"vote", "close", "first"}));
     REQUIRE(closed.status == 0);
-    CHECK(closed.out == "first 'What first?': closed, 2 dots each\n  2 f-lamp 'Street lamp'\n  1 f-park 'Pocket park'\n");
+    CHECK(closed.out ==
+          "first 'What first?': closed, 2 dots each\n  2 f-lamp 'Street lamp'\n  1 f-park 'Pocket park'\n");
     REQUIRE(ben_events.wait_until([&] { return ben.replica().find_vote("first")->closed(); }));
     check_refused(run(with(server, cleo, {"vote", "dot", "first", "f-park"})), "ERROR_CODE_VOTE_CLOSED");
     check_refused(run(with(server, cleo, {"vote", "open", "second", "Again"})), "ERROR_CODE_PERMISSION_DENIED");
@@ -788,7 +793,7 @@ TEST_CASE("session start and end; state-at prints the room as it was at a seq")
     json::error_code ec;
     const auto document = json::parse(at_one.out, ec);
     REQUIRE_MESSAGE(!ec, "not JSON: " << at_one.out);
-    CHECK(document.at("seq").as_string() == "1");  // uint64 in protobuf's JSON mapping is a string
+    CHECK(document.at("seq").as_string() == "1"); // uint64 in protobuf's JSON mapping is a string
     CHECK(document.at("recent_chat").as_array().size() == 1);
     CHECK(document.as_object().if_contains("sessions") == nullptr);
 
@@ -816,21 +821,21 @@ TEST_CASE("admin create-room and invite, then export over HTTP with the admin ke
     REQUIRE(created.status == 0);
     CHECK(created.out == "harbour-lab\n");
     {
-        const auto again = run({"admin", "create-room", "harbour-lab", "--title", "Again", "--center", "1,2", "--zoom", "3"},
-                               admin);
+        const auto again =
+            run({"admin", "create-room", "harbour-lab", "--title", "Again", "--center", "1,2", "--zoom", "3"}, admin);
         CHECK(again.status == 1);
         CHECK(again.err.rfind("maptable: HTTP 409: ", 0) == 0);
     }
 
-    const auto link = run({"--room", "harbour-lab", "admin", "invite", "--role", "participant", "--name", "Ben"}, admin);
+    const auto link =
+        run({"--room", "harbour-lab", "admin", "invite", "--role", "participant", "--name", "Ben"}, admin);
     REQUIRE(link.status == 0);
     CHECK(link.out.find("#room=harbour-lab&token=") != std::string::npos);
-    const auto minted = run({"--room", "harbour-lab", "admin", "invite", "--role", "facilitator", "--name", "Ana",
-                             "--token-only"},
-                            admin);
+    const auto minted = run(
+        {"--room", "harbour-lab", "admin", "invite", "--role", "facilitator", "--name", "Ana", "--token-only"}, admin);
     REQUIRE(minted.status == 0);
     const std::string ana = minted.out.substr(0, minted.out.find('\n'));
-    CHECK(link.out.find(ana) == std::string::npos);  // a fresh token each time
+    CHECK(link.out.find(ana) == std::string::npos); // a fresh token each time
 
     // The minted token joins: the room comes from its claim.
     const auto marked = run(with(server, ana, {"mark", "18.421", "-33.921", "Ferry", "stop"}));
@@ -861,12 +866,11 @@ TEST_CASE("admin create-room and invite, then export over HTTP with the admin ke
     CHECK(chat.out.find("hello") != std::string::npos);
 
     // Invited people have generated ids: `who` lists them, and mute takes a name.
-    const auto ben_invite = run({"--room", "harbour-lab", "admin", "invite", "--role", "participant", "--name", "Ben",
-                                 "--token-only"},
-                                admin);
+    const auto ben_invite = run(
+        {"--room", "harbour-lab", "admin", "invite", "--role", "participant", "--name", "Ben", "--token-only"}, admin);
     REQUIRE(ben_invite.status == 0);
-    maptable::client ben_online({.url = server.url(), .room_id = "harbour-lab",
-                                 .token = ben_invite.out.substr(0, ben_invite.out.find('\n'))});
+    maptable::client ben_online(
+        {.url = server.url(), .room_id = "harbour-lab", .token = ben_invite.out.substr(0, ben_invite.out.find('\n'))});
     join_or_fail(ben_online);
     const auto ben_id = ben_online.me().id();
     CHECK(ben_id != "Ben");
@@ -877,12 +881,12 @@ TEST_CASE("admin create-room and invite, then export over HTTP with the admin ke
     CHECK(ben_online.send_chat("anyone?").get().code == pb::ERROR_CODE_MUTED);
     {
         // A second invited "Ben", with an id of his own: the name no longer says who.
-        const auto second = run({"--room", "harbour-lab", "admin", "invite", "--role", "participant", "--name", "Ben",
-                                 "--token-only"},
-                                admin);
+        const auto second =
+            run({"--room", "harbour-lab", "admin", "invite", "--role", "participant", "--name", "Ben", "--token-only"},
+                admin);
         REQUIRE(second.status == 0);
-        maptable::client other_ben({.url = server.url(), .room_id = "harbour-lab",
-                                    .token = second.out.substr(0, second.out.find('\n'))});
+        maptable::client other_ben(
+            {.url = server.url(), .room_id = "harbour-lab", .token = second.out.substr(0, second.out.find('\n'))});
         join_or_fail(other_ben);
         check_usage(run(with(server, ana, {"mute", "Ben", "--undo"})), "several people online are called 'Ben'");
     }
@@ -901,7 +905,8 @@ TEST_CASE("admin create-room and invite, then export over HTTP with the admin ke
     CHECK(wrong_key.err.rfind("maptable: HTTP 401: ", 0) == 0);
     (void)feature;
 
-    check_usage(run({"admin", "create-room", "x", "--title", "T", "--center", "1,2"}, admin), "usage: maptable admin create-room");
+    check_usage(run({"admin", "create-room", "x", "--title", "T", "--center", "1,2"}, admin),
+                "usage: maptable admin create-room");
     check_usage(run({"admin", "create-room", "x", "--title", "T", "--center", "north", "--zoom", "3"}, admin),
                 "--center 'north' is not a position");
     check_usage(run({"--room", "harbour-lab", "admin", "invite", "--role", "king", "--name", "Ben"}, admin),
@@ -918,8 +923,8 @@ TEST_CASE("admin create-room and invite, then export over HTTP with the admin ke
 
 TEST_CASE("the facilitation commands' usage errors exit 2 without contacting a server")
 {
-    const environment env = {{"MAPTABLE_URL", "ws://127.0.0.1:1/v1/ws"}, {"MAPTABLE_TOKEN", "x.e30.y"},
-                             {"MAPTABLE_ROOM", "harbour"}};
+    const environment env = {
+        {"MAPTABLE_URL", "ws://127.0.0.1:1/v1/ws"}, {"MAPTABLE_TOKEN", "x.e30.y"}, {"MAPTABLE_ROOM", "harbour"}};
     check_usage(run({"comment"}, env), "usage: maptable comment");
     check_usage(run({"react", "1"}, env), "usage: maptable react");
     check_usage(run({"hand"}, env), "usage: maptable hand");
@@ -933,9 +938,9 @@ TEST_CASE("the facilitation commands' usage errors exit 2 without contacting a s
     check_usage(run({"hand", "raise"}, {{"MAPTABLE_URL", "ws://127.0.0.1:1/v1/ws"}}), "no join token");
     const auto help = run({"--help"});
     CHECK(help.status == 0);
-    for (const char* command : {"comment on", "react", "hand raise", "vote open", "agenda set", "timer start", "lock",
-                                "mute", "remove", "session start", "state-at", "admin create-room", "admin invite",
-                                "export geojson"})
+    for (const char* command :
+         {"comment on", "react", "hand raise", "vote open", "agenda set", "timer start", "lock", "mute", "remove",
+          "session start", "state-at", "admin create-room", "admin invite", "export geojson"})
         CHECK_MESSAGE(help.out.find(command) != std::string::npos, command);
 }
 
@@ -964,7 +969,7 @@ TEST_CASE("join describes the facilitation events as they happen")
     require_ok(ana.open_vote(round).get(), "vote");
     REQUIRE(cli.wait_for_output("[seq 4] Ana opened vote first 'What first?': 2 dots each\n"));
 
-    cli.type("/mark 18.5 -33.95 Bench");   // something of Ben's in between
+    cli.type("/mark 18.5 -33.95 Bench"); // something of Ben's in between
     REQUIRE(cli.wait_for_output("[seq 5] Ben added point 'Bench'"));
     require_ok(ana.start_thread("t-stop", "f-stop", "Needs a shelter").get(), "thread");
     REQUIRE(cli.wait_for_output("[seq 6] Ana started thread t-stop on f-stop: Needs a shelter\n"));

@@ -13,15 +13,20 @@ using namespace maptable::test::cluster_test;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part)
+{
+    return text.find(part) != std::string::npos;
+}
 
 // A one-node cluster with `messages` chat messages in room "checked";
 // returns the cluster.
-std::unique_ptr<cluster> cluster_with_messages(maptable::testing::postgres_server& pg, int messages) {
+std::unique_ptr<cluster> cluster_with_messages(maptable::testing::postgres_server& pg, int messages)
+{
     auto c = std::make_unique<cluster>(pg, cluster_options{.nodes = 1});
     room_client writer(*c, "checked", "writer");
     writer.join(0);
-    for (int i = 0; i < messages; ++i) writer.send_chat("message " + std::to_string(i));
+    for (int i = 0; i < messages; ++i)
+        writer.send_chat("message " + std::to_string(i));
     REQUIRE(writer.drain());
     REQUIRE(writer.acked().size() == std::size_t(messages));
     return c;
@@ -29,7 +34,8 @@ std::unique_ptr<cluster> cluster_with_messages(maptable::testing::postgres_serve
 
 } // namespace
 
-TEST_CASE("check --store passes a sound log on PostgreSQL, beside the running node") {
+TEST_CASE("check --store passes a sound log on PostgreSQL, beside the running node")
+{
     CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
     auto c = cluster_with_messages(*pg, 12);
     const auto result = run_server_command({"check", "--store", c->store_url()});
@@ -41,15 +47,17 @@ TEST_CASE("check --store passes a sound log on PostgreSQL, beside the running no
     CHECK(contains(result.out, "postgresql 127.0.0.1:" + std::to_string(pg->port()) + "/"));
 }
 
-TEST_CASE("check --store names the room and seq of a changed byte, a missing row and a moved row") {
+TEST_CASE("check --store names the room and seq of a changed byte, a missing row and a moved row")
+{
     CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
     auto c = cluster_with_messages(*pg, 12);
     c->node(0).kill9();
     const auto& url = c->store_url();
 
     // One byte of event 3's body changed, as a bad sector or a hand edit would.
-    query_postgres(url, "UPDATE events SET body = set_byte(body, length(body) - 1, get_byte(body, length(body) - 1) # 1) "
-                        "WHERE room = 'checked' AND seq = 3");
+    query_postgres(url,
+                   "UPDATE events SET body = set_byte(body, length(body) - 1, get_byte(body, length(body) - 1) # 1) "
+                   "WHERE room = 'checked' AND seq = 3");
     // Event 6 gone; event 9 moved to seq 20 (its checksum covers the seq).
     query_postgres(url, "DELETE FROM events WHERE room = 'checked' AND seq = 6");
     query_postgres(url, "UPDATE events SET seq = 20 WHERE room = 'checked' AND seq = 9");
@@ -65,7 +73,8 @@ TEST_CASE("check --store names the room and seq of a changed byte, a missing row
     CHECK(contains(result.out, "Restore the database from a backup (then run maptable-server reset-epochs --store"));
 }
 
-TEST_CASE("check --store reports a dropped unique index: seqs or commands could be stored twice") {
+TEST_CASE("check --store reports a dropped unique index: seqs or commands could be stored twice")
+{
     CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
     auto c = cluster_with_messages(*pg, 3);
     c->node(0).kill9();
@@ -78,7 +87,8 @@ TEST_CASE("check --store reports a dropped unique index: seqs or commands could 
     CHECK(contains(result.out, "database: the index events_op is missing or invalid"));
 }
 
-TEST_CASE("check --store reports a command stored twice (which only a damaged index lets through)") {
+TEST_CASE("check --store reports a command stored twice (which only a damaged index lets through)")
+{
     CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
     auto c = cluster_with_messages(*pg, 4);
     c->node(0).kill9();
@@ -97,15 +107,16 @@ TEST_CASE("check --store reports a command stored twice (which only a damaged in
     CHECK(contains(result.out, "is stored again (first at seq 2)"));
 }
 
-TEST_CASE("check --store cannot check a database without an event log, or one that is not there") {
+TEST_CASE("check --store cannot check a database without an event log, or one that is not there")
+{
     CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
     const auto empty = pg->create_database();
     auto result = run_server_command({"check", "--store", empty});
     CHECK(result.status == 2);
     CHECK(contains(result.err, "holds no maptable event log"));
 
-    result = run_server_command({"check", "--store", "postgresql://maptable:hunter2@127.0.0.1:" +
-                                                         std::to_string(free_port()) + "/nothing"});
+    result = run_server_command(
+        {"check", "--store", "postgresql://maptable:hunter2@127.0.0.1:" + std::to_string(free_port()) + "/nothing"});
     CHECK(result.status == 2);
     CHECK(contains(result.err, "maptable-server check: "));
     CHECK_FALSE(contains(result.err + result.out, "hunter2"));
@@ -115,18 +126,20 @@ TEST_CASE("check --store cannot check a database without an event log, or one th
     CHECK(contains(result.err, "--store is a postgresql://"));
 }
 
-TEST_CASE("a SQLite installation migrated to PostgreSQL passes check --store, and several nodes serve it") {
+TEST_CASE("a SQLite installation migrated to PostgreSQL passes check --store, and several nodes serve it")
+{
     CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
     server_process sqlite_server;
     for (const auto& [room, n] : std::vector<std::pair<std::string, int>>{{"alpha", 10}, {"beta", 3}}) {
         maptable::client writer(sqlite_server.options(room, "writer"));
         join_or_fail(writer);
-        for (int i = 0; i < n; ++i) REQUIRE(writer.send_chat("message " + std::to_string(i)).get().ok);
+        for (int i = 0; i < n; ++i)
+            REQUIRE(writer.send_chat("message " + std::to_string(i)).get().ok);
     }
     REQUIRE(sqlite_server.stop() == 0);
     const auto url = pg->create_database();
-    const auto migrated = run_server_command(
-        {"migrate-store", "--from", "sqlite:" + sqlite_server.data_dir().string(), "--to", url});
+    const auto migrated =
+        run_server_command({"migrate-store", "--from", "sqlite:" + sqlite_server.data_dir().string(), "--to", url});
     REQUIRE_MESSAGE(migrated.status == 0, migrated.out << migrated.err);
 
     const auto result = run_server_command({"check", "--store", url});

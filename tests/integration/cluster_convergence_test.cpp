@@ -12,7 +12,8 @@ using namespace maptable::test::cluster_test;
 
 namespace {
 
-pb::ClientMessage add_marker(const std::string& id, double lon, double lat) {
+pb::ClientMessage add_marker(const std::string& id, double lon, double lat)
+{
     pb::ClientMessage m;
     auto* f = m.mutable_add_feature()->mutable_feature();
     f->set_id(id);
@@ -24,7 +25,8 @@ pb::ClientMessage add_marker(const std::string& id, double lon, double lat) {
     return m;
 }
 
-pb::ClientMessage retitle(const std::string& id, const std::string& title) {
+pb::ClientMessage retitle(const std::string& id, const std::string& title)
+{
     pb::ClientMessage m;
     m.mutable_update_feature()->set_id(id);
     m.mutable_update_feature()->mutable_patch()->set_title(title);
@@ -32,7 +34,8 @@ pb::ClientMessage retitle(const std::string& id, const std::string& title) {
 }
 
 // The room rebuilt from its stored events alone.
-std::string log_hash(const std::string& store_url, const std::string& room) {
+std::string log_hash(const std::string& store_url, const std::string& room)
+{
     model::room_state state(room);
     for (const auto& e : stored_events(store_url, room)) {
         pb::Event event;
@@ -44,7 +47,8 @@ std::string log_hash(const std::string& store_url, const std::string& room) {
 
 } // namespace
 
-TEST_CASE("clients spread over three nodes converge on one state hash per room") {
+TEST_CASE("clients spread over three nodes converge on one state hash per room")
+{
     CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
     // A lease long enough that no renewal delayed by a busy machine moves a
     // room during the test: this one is about convergence, not fail-over.
@@ -67,8 +71,10 @@ TEST_CASE("clients spread over three nodes converge on one state hash per room")
         const int owner = clients.front()->node();
         int redirected = 0;
         for (int k = 0; k < clients_per_room; ++k) {
-            CHECK_MESSAGE(clients[std::size_t(k)]->node() == owner, "every client of a room is served by its one owner");
-            if (clients[std::size_t(k)]->node() != int((r + std::size_t(k)) % c.size())) ++redirected;
+            CHECK_MESSAGE(clients[std::size_t(k)]->node() == owner,
+                          "every client of a room is served by its one owner");
+            if (clients[std::size_t(k)]->node() != int((r + std::size_t(k)) % c.size()))
+                ++redirected;
         }
         // The first client made the room its node's; the others knocked
         // at the two other nodes and were sent there.
@@ -88,9 +94,11 @@ TEST_CASE("clients spread over three nodes converge on one state hash per room")
         std::uint64_t last = 0;
         for (auto& client : clients) {
             REQUIRE(client->drain());
-            for (const auto& [id, seq] : client->acked()) last = std::max(last, seq);
+            for (const auto& [id, seq] : client->acked())
+                last = std::max(last, seq);
         }
-        for (auto& client : clients) REQUIRE(client->read_until_seq(last));
+        for (auto& client : clients)
+            REQUIRE(client->read_until_seq(last));
 
         // A newcomer at each node sees the same room.
         std::vector<std::unique_ptr<room_client>> newcomers;
@@ -108,7 +116,8 @@ TEST_CASE("clients spread over three nodes converge on one state hash per room")
             CHECK(client->replica().canonical_hash() == expected);
             all.push_back(client.get());
         }
-        for (auto& newcomer : newcomers) CHECK(newcomer->replica().canonical_hash() == expected);
+        for (auto& newcomer : newcomers)
+            CHECK(newcomer->replica().canonical_hash() == expected);
         const auto problems = log_problems(stored_events(c.store_url(), rooms[r]), all);
         CHECK_MESSAGE(problems.empty(), describe(problems));
     }

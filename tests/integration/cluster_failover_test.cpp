@@ -20,7 +20,8 @@ constexpr int commands_in_flight = 6;
 
 // Reads until every command is answered, rejoining (at the node after
 // `after`) and resending whenever the connection is closed under it.
-void settle(room_client& writer, std::size_t after) {
+void settle(room_client& writer, std::size_t after)
+{
     while (!writer.drain()) {
         writer.join((after + 1) % 3);
         writer.resend_pending();
@@ -29,19 +30,24 @@ void settle(room_client& writer, std::size_t after) {
 
 // Reads until the replica has reached seq, rejoining whenever the
 // connection is closed under it.
-void catch_up(room_client& reader, std::uint64_t seq, std::size_t after) {
-    while (!reader.read_until_seq(seq)) reader.join((after + 1) % 3);
+void catch_up(room_client& reader, std::uint64_t seq, std::size_t after)
+{
+    while (!reader.read_until_seq(seq))
+        reader.join((after + 1) % 3);
 }
 
-std::uint64_t last_acked(const room_client& writer) {
+std::uint64_t last_acked(const room_client& writer)
+{
     std::uint64_t last = 0;
-    for (const auto& [id, seq] : writer.acked()) last = std::max(last, seq);
+    for (const auto& [id, seq] : writer.acked())
+        last = std::max(last, seq);
     return last;
 }
 
 } // namespace
 
-TEST_CASE("kill -9 of the owner during a stream of writes, 50 times: every acked command stored once, no seq gap") {
+TEST_CASE("kill -9 of the owner during a stream of writes, 50 times: every acked command stored once, no seq gap")
+{
     CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
     cluster c(*pg, {.nodes = 3, .lease_ms = 500});
     room_client writer(c, "failover", "writer");
@@ -61,17 +67,16 @@ TEST_CASE("kill -9 of the owner during a stream of writes, 50 times: every acked
         for (int k = 0; k < commands_in_flight; ++k)
             writer.send_chat("cycle " + std::to_string(cycle) + " command " + std::to_string(k));
         const auto answered_before = writer.acked().size();
-        while (writer.acked().size() == answered_before && writer.read_one()) {
-        }
+        while (writer.acked().size() == answered_before && writer.read_one()) {}
         c.node(owner).kill9();
         // What the dead node sent before it died is still read; then the
         // connection ends.
-        while (writer.read_one()) {
-        }
+        while (writer.read_one()) {}
         const auto rejoined = writer.join((owner + 1) % c.size());
         REQUIRE(rejoined.joined);
         CHECK(rejoined.node != int(owner));
-        if (rejoined.node != int(owner)) ++moved;
+        if (rejoined.node != int(owner))
+            ++moved;
         writer.resend_pending();
         settle(writer, owner);
         catch_up(reader, last_acked(writer), owner);

@@ -36,7 +36,7 @@ fs::path fresh_dir(const std::string& name)
 {
     std::random_device rd;
     auto dir = fs::temp_directory_path() /
-               ("maptable-cluster-" + std::to_string(::getpid()) + "-" + name + "-" + std::to_string(rd()));
+        ("maptable-cluster-" + std::to_string(::getpid()) + "-" + name + "-" + std::to_string(rd()));
     fs::create_directories(dir);
     return dir;
 }
@@ -142,7 +142,7 @@ node_process::node_process(std::string name, std::vector<std::string> args, unsi
 node_process::~node_process()
 {
     if (pid_ > 0) {
-        ::kill(pid_, SIGCONT);   // a paused process cannot be reaped otherwise
+        ::kill(pid_, SIGCONT); // a paused process cannot be reaped otherwise
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
     }
@@ -178,8 +178,8 @@ void node_process::start()
         line.push_back(c);
     ::close(out[0]);
     INFO("node " << name_ << " log:\n" << log());
-    REQUIRE_MESSAGE(line.rfind("maptable-server listening on ", 0) == 0, "node " << name_ << " did not start: '" << line
-                                                                                  << "'");
+    REQUIRE_MESSAGE(line.rfind("maptable-server listening on ", 0) == 0,
+                    "node " << name_ << " did not start: '" << line << "'");
     REQUIRE(std::stoi(line.substr(line.rfind(':') + 1)) == port_);
 }
 
@@ -248,7 +248,7 @@ struct postgres_place {
     std::string data_dir;
     std::string port;
     std::string socket_dir;
-    std::string pg_ctl;   // with "runuser -u postgres -- " in front when root
+    std::string pg_ctl; // with "runuser -u postgres -- " in front when root
 };
 
 postgres_place& place()
@@ -283,9 +283,9 @@ void stop_postgres()
 void start_postgres()
 {
     const auto& p = place();
-    const std::string command = p.pg_ctl + " -D " + p.data_dir + " -l " + p.socket_dir + "/server.log -w -t 60 -o '-p " +
-                                p.port + " -k " + p.socket_dir +
-                                " -c listen_addresses=127.0.0.1 -c max_connections=200' start >/dev/null 2>&1";
+    const std::string command = p.pg_ctl + " -D " + p.data_dir + " -l " + p.socket_dir +
+        "/server.log -w -t 60 -o '-p " + p.port + " -k " + p.socket_dir +
+        " -c listen_addresses=127.0.0.1 -c max_connections=200' start >/dev/null 2>&1";
     REQUIRE_MESSAGE(std::system(command.c_str()) == 0, command);
 }
 
@@ -357,10 +357,13 @@ cluster::cluster(testing::postgres_server& pg, cluster_options options)
         ports.push_back(free_port());
     for (int i = 0; i < options.nodes; ++i) {
         const std::string name = std::string("node-") + char('a' + i);
-        std::vector<std::string> args = {"--store", store_url_, "--node-id", name, "--advertise-url",
-                                         "ws://127.0.0.1:" + std::to_string(ports[std::size_t(i)]) + "/v1/ws",
-                                         "--lease-ms", std::to_string(options.lease_ms), "--secret", test_secret,
-                                         "--log-level", "debug"};
+        std::vector<std::string> args = {
+            "--store",         store_url_,
+            "--node-id",       name,
+            "--advertise-url", "ws://127.0.0.1:" + std::to_string(ports[std::size_t(i)]) + "/v1/ws",
+            "--lease-ms",      std::to_string(options.lease_ms),
+            "--secret",        test_secret,
+            "--log-level",     "debug"};
         args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
         nodes_.push_back(std::make_unique<node_process>(name, std::move(args), ports[std::size_t(i)]));
     }
@@ -402,7 +405,8 @@ unsigned short port_of(const std::string& url)
     if (scheme == std::string::npos)
         return 0;
     const auto host_end = url.find_first_of("/?", scheme + 3);
-    const auto authority = url.substr(scheme + 3, host_end == std::string::npos ? std::string::npos : host_end - scheme - 3);
+    const auto authority =
+        url.substr(scheme + 3, host_end == std::string::npos ? std::string::npos : host_end - scheme - 3);
     const auto colon = authority.rfind(':');
     if (colon == std::string::npos)
         return 0;
@@ -433,7 +437,8 @@ struct wire::impl {
     websocket::stream<beast::tcp_stream> ws{io};
     beast::flat_buffer buffer;
 
-    void set_deadline(duration timeout) {
+    void set_deadline(duration timeout)
+    {
         if (timeout.count() < 0)
             beast::get_lowest_layer(ws).expires_never();
         else
@@ -442,7 +447,8 @@ struct wire::impl {
     // Runs one asynchronous step to its end; the tcp_stream's deadline ends
     // it with beast::error::timeout.
     template <class Start>
-    beast::error_code run(duration timeout, Start start) {
+    beast::error_code run(duration timeout, Start start)
+    {
         set_deadline(timeout);
         beast::error_code result;
         start([&result](beast::error_code ec, auto&&...) { result = ec; });
@@ -452,11 +458,11 @@ struct wire::impl {
     }
 };
 
-wire::wire(unsigned short port, const std::string& target, duration timeout)
-    : impl_(std::make_unique<impl>())
+wire::wire(unsigned short port, const std::string& target, duration timeout) : impl_(std::make_unique<impl>())
 {
     const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
-    auto ec = impl_->run(timeout, [&](auto handler) { beast::get_lowest_layer(impl_->ws).async_connect(endpoint, handler); });
+    auto ec =
+        impl_->run(timeout, [&](auto handler) { beast::get_lowest_layer(impl_->ws).async_connect(endpoint, handler); });
     if (ec)
         throw std::runtime_error("connect: " + ec.message());
     impl_->ws.read_message_max(64 * 1024 * 1024);
@@ -504,11 +510,7 @@ std::optional<pb::ServerMessage> wire::next(duration timeout)
 // ------------------------------------------------------------------ room_client
 
 room_client::room_client(cluster& c, std::string room, std::string name)
-    : cluster_(c)
-    , room_(std::move(room))
-    , name_(std::move(name))
-    , client_id_("cluster-" + name_)
-    , replica_(room_)
+    : cluster_(c), room_(std::move(room)), name_(std::move(name)), client_id_("cluster-" + name_), replica_(room_)
 {
 }
 
@@ -539,16 +541,15 @@ room_client::join_outcome room_client::try_join(std::size_t first, wire::duratio
             return outcome;
         }
         const std::uint64_t join_id = next_request_++;
-        socket->send(join_message(room_, cluster_.token(room_, name_), client_id_,
-                                  have_replica_ ? std::optional<pb::Resume>(resume_at(epoch_, replica_.seq()))
-                                                : std::nullopt,
-                                  join_id));
+        socket->send(join_message(
+            room_, cluster_.token(room_, name_), client_id_,
+            have_replica_ ? std::optional<pb::Resume>(resume_at(epoch_, replica_.seq())) : std::nullopt, join_id));
         for (;;) {
             auto m = socket->next(step_timeout);
             if (!m) {
-                outcome.failure = socket->timed_out() ? std::string("no answer to the join in time")
-                                                      : "closed during the join: " + std::to_string(socket->close().code) +
-                                                            " " + socket->close().reason;
+                outcome.failure = socket->timed_out()
+                    ? std::string("no answer to the join in time")
+                    : "closed during the join: " + std::to_string(socket->close().code) + " " + socket->close().reason;
                 return outcome;
             }
             if (m->has_redirect() && m->redirect().request_id() == join_id) {
@@ -691,8 +692,8 @@ void room_client::on_message(const pb::ServerMessage& m)
         if (e.seq() == replica_.seq() + 1)
             replica_.apply(e);
         else if (e.seq() > replica_.seq() + 1)
-            problems_.push_back("event seq " + std::to_string(e.seq()) + " after seq " + std::to_string(replica_.seq()) +
-                                ": a gap");
+            problems_.push_back("event seq " + std::to_string(e.seq()) + " after seq " +
+                                std::to_string(replica_.seq()) + ": a gap");
     }
 }
 

@@ -15,7 +15,7 @@
 #pragma once
 
 #include "postgres_server.hpp"
-#include "raw_client.hpp"   // pb, raw_close, join_message, chat_command
+#include "raw_client.hpp" // pb, raw_close, join_message, chat_command
 
 #include "model/room_state.hpp"
 
@@ -35,11 +35,11 @@ namespace maptable::test::cluster_test {
 
 // Skips the calling test, with a message, when PostgreSQL's binaries are not
 // installed; otherwise declares `pg`, the process's PostgreSQL server.
-#define CLUSTER_SKIP_WITHOUT_POSTGRES(pg)                                                           \
-    auto* pg = ::maptable::testing::postgres_server::shared();                                     \
-    if (pg == nullptr) {                                                                           \
-        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)"); \
-        return;                                                                                     \
+#define CLUSTER_SKIP_WITHOUT_POSTGRES(pg)                                                                              \
+    auto* pg = ::maptable::testing::postgres_server::shared();                                                         \
+    if (pg == nullptr) {                                                                                               \
+        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");                   \
+        return;                                                                                                        \
     }
 
 // A free TCP port on 127.0.0.1 (bound, read, released).
@@ -47,7 +47,7 @@ unsigned short free_port();
 
 // A maptable-server subcommand run to its end.
 struct command_output {
-    int status = -1;   // the exit status; -1 when it did not exit normally
+    int status = -1; // the exit status; -1 when it did not exit normally
     std::string out;
     std::string err;
 };
@@ -63,22 +63,22 @@ public:
     // own_flags is false: then args are all there is (a test of --config),
     // and port is where the test expects the node to listen.
     node_process(std::string name, std::vector<std::string> args, unsigned short port = 0, bool own_flags = true);
-    ~node_process();   // kills the process (if running) and removes its data dir
+    ~node_process(); // kills the process (if running) and removes its data dir
     node_process(const node_process&) = delete;
     node_process& operator=(const node_process&) = delete;
 
     // Starts it and waits for its "listening on" line; fails the test with
     // its log when it exits instead.
     void start();
-    void kill9();       // SIGKILL and reap
-    int stop();         // SIGTERM, wait; returns the exit status
-    void pause();       // SIGSTOP: alive, holding its sockets, doing nothing
-    void resume();      // SIGCONT
+    void kill9();  // SIGKILL and reap
+    int stop();    // SIGTERM, wait; returns the exit status
+    void pause();  // SIGSTOP: alive, holding its sockets, doing nothing
+    void resume(); // SIGCONT
 
     bool running() const { return pid_ > 0; }
     const std::string& name() const { return name_; }
     unsigned short port() const { return port_; }
-    std::string ws_url() const;   // ws://127.0.0.1:<port>/v1/ws
+    std::string ws_url() const; // ws://127.0.0.1:<port>/v1/ws
     std::string log() const;
     const std::filesystem::path& data_dir() const { return data_dir_; }
 
@@ -87,7 +87,7 @@ private:
     std::vector<std::string> args_;
     unsigned short port_;
     bool own_flags_;
-    std::filesystem::path data_dir_;   // the node's (when own_flags) and its log's
+    std::filesystem::path data_dir_; // the node's (when own_flags) and its log's
     pid_t pid_ = -1;
 };
 
@@ -103,8 +103,8 @@ std::vector<std::vector<std::string>> query_postgres(const std::string& url, con
 struct cluster_options {
     int nodes = 3;
     unsigned lease_ms = 1000;
-    std::vector<std::string> extra_args = {};   // given to every node
-    std::string store_url = {};                 // a database to use; empty: a fresh one
+    std::vector<std::string> extra_args = {}; // given to every node
+    std::string store_url = {};               // a database to use; empty: a fresh one
 };
 
 // Several nodes on one fresh PostgreSQL database.
@@ -144,7 +144,7 @@ public:
     wire(const wire&) = delete;
     wire& operator=(const wire&) = delete;
 
-    void send(const pb::ClientMessage& message);   // errors show in the next read
+    void send(const pb::ClientMessage& message); // errors show in the next read
     // The next server message; nullopt when the connection closed (close())
     // or nothing came within timeout (timed_out(); the connection is then
     // closed too).
@@ -168,10 +168,10 @@ public:
     // What one attempt to join ended with.
     struct join_outcome {
         bool joined = false;
-        int node = -1;                   // the node it joined on
-        int redirects = 0;               // Redirects followed on the way
-        std::optional<pb::Error> error;  // the refusal, when there was one
-        std::string failure;             // why it did not join, for messages
+        int node = -1;                  // the node it joined on
+        int redirects = 0;              // Redirects followed on the way
+        std::optional<pb::Error> error; // the refusal, when there was one
+        std::string failure;            // why it did not join, for messages
     };
 
     // Joins (resuming from the replica once it has one) at node `first`,
@@ -257,9 +257,9 @@ private:
 // One stored event of a room, as the log holds it.
 struct stored_event {
     std::uint64_t seq = 0;
-    std::string client_id;     // the command's "<participant>\x1f<client id>"; empty for none
-    std::uint64_t op_id = 0;   // the command's request id; 0: none
-    std::string body;          // the encoded Event
+    std::string client_id;   // the command's "<participant>\x1f<client id>"; empty for none
+    std::uint64_t op_id = 0; // the command's request id; 0: none
+    std::string body;        // the encoded Event
 };
 
 // The room's events straight from the database, in seq order.

@@ -15,19 +15,22 @@ using namespace maptable;
 using namespace maptable::test;
 using namespace maptable::test::cluster_test;
 
-TEST_CASE("a paused owner that wakes after a takeover writes nothing, and its clients are moved to the new owner") {
+TEST_CASE("a paused owner that wakes after a takeover writes nothing, and its clients are moved to the new owner")
+{
     CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
     cluster c(*pg, {.nodes = 3, .lease_ms = 600});
     room_client ana(c, "race", "ana");
     REQUIRE(ana.join(0).joined);
     const auto old_owner = std::size_t(ana.node());
-    for (int i = 0; i < 3; ++i) ana.send_chat("before the pause " + std::to_string(i));
+    for (int i = 0; i < 3; ++i)
+        ana.send_chat("before the pause " + std::to_string(i));
     REQUIRE(ana.drain());
     const auto acked_before = ana.acked();
 
     c.node(old_owner).pause();
     // Ana's next commands reach the paused node's socket and wait there.
-    for (int i = 0; i < 3; ++i) ana.send_chat("to the paused owner " + std::to_string(i));
+    for (int i = 0; i < 3; ++i)
+        ana.send_chat("to the paused owner " + std::to_string(i));
 
     // Ben knocks at another node. While the paused owner's lease runs, he is
     // sent to it and gets no answer; once it has expired, a live node takes
@@ -37,15 +40,15 @@ TEST_CASE("a paused owner that wakes after a takeover writes nothing, and its cl
     REQUIRE(ben_joined.joined);
     const auto new_owner = std::size_t(ben.node());
     CHECK(new_owner != old_owner);
-    for (int i = 0; i < 5; ++i) ben.send_chat("on the new owner " + std::to_string(i));
+    for (int i = 0; i < 5; ++i)
+        ben.send_chat("on the new owner " + std::to_string(i));
     REQUIRE(ben.drain());
     CHECK(ben.node() == int(new_owner));
 
     // The old owner wakes up with Ana's commands to handle and a lease it
     // believes it still holds.
     c.node(old_owner).resume();
-    while (ana.read_one()) {
-    }
+    while (ana.read_one()) {}
     CHECK(ana.last_close().code == 4001);
     CHECK(ana.last_close().reason == "room moved");
     CHECK_MESSAGE(ana.acked() == acked_before, "the stale owner acked a command it could not have stored");
@@ -63,7 +66,8 @@ TEST_CASE("a paused owner that wakes after a takeover writes nothing, and its cl
 
     std::uint64_t last = 0;
     for (const auto* client : {&ana, &ben})
-        for (const auto& [id, seq] : client->acked()) last = std::max(last, seq);
+        for (const auto& [id, seq] : client->acked())
+            last = std::max(last, seq);
     REQUIRE(ana.read_until_seq(last));
     REQUIRE(ben.read_until_seq(last));
     CHECK(ana.replica().canonical_hash() == ben.replica().canonical_hash());

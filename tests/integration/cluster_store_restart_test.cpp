@@ -19,12 +19,13 @@ namespace {
 // Sends one command and reads until it is answered; rejoins (at `home` first)
 // whenever the connection is closed meanwhile, and resends. Returns the
 // error code, or ERROR_CODE_UNSPECIFIED for an ack.
-pb::ErrorCode command_answer(room_client& writer, std::size_t home, const std::string& text) {
+pb::ErrorCode command_answer(room_client& writer, std::size_t home, const std::string& text)
+{
     const auto id = writer.send_chat(text);
     for (;;) {
-        while (writer.pending().count(id) && writer.read_one()) {
-        }
-        if (!writer.pending().count(id)) break;
+        while (writer.pending().count(id) && writer.read_one()) {}
+        if (!writer.pending().count(id))
+            break;
         writer.join(home);
         writer.resend_pending();
     }
@@ -34,7 +35,8 @@ pb::ErrorCode command_answer(room_client& writer, std::size_t home, const std::s
 
 } // namespace
 
-TEST_CASE("PostgreSQL restarted under load: STORE_UNAVAILABLE and no ack while it is down, service back by itself") {
+TEST_CASE("PostgreSQL restarted under load: STORE_UNAVAILABLE and no ack while it is down, service back by itself")
+{
     CLUSTER_SKIP_WITHOUT_POSTGRES(pg);
     // Leases far longer than the outage, so each node keeps its room: a
     // node that cannot renew for a whole lease steps down, and its writer
@@ -45,7 +47,8 @@ TEST_CASE("PostgreSQL restarted under load: STORE_UNAVAILABLE and no ack while i
         writers.push_back(std::make_unique<room_client>(c, "room" + std::to_string(n), "writer" + std::to_string(n)));
         REQUIRE(writers.back()->join(n).joined);
         CHECK(writers.back()->node() == int(n));
-        for (int i = 0; i < 10; ++i) writers.back()->send_chat("before " + std::to_string(i));
+        for (int i = 0; i < 10; ++i)
+            writers.back()->send_chat("before " + std::to_string(i));
         REQUIRE(writers.back()->drain());
     }
 
@@ -68,9 +71,10 @@ TEST_CASE("PostgreSQL restarted under load: STORE_UNAVAILABLE and no ack while i
                pb::ERROR_CODE_STORE_UNAVAILABLE) {
             ++refused_after_restart;
             REQUIRE(refused_after_restart < 500);
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));   // the client's back-off
+            std::this_thread::sleep_for(std::chrono::milliseconds(20)); // the client's back-off
         }
-        for (int i = 0; i < 10; ++i) writers[n]->send_chat("after " + std::to_string(i));
+        for (int i = 0; i < 10; ++i)
+            writers[n]->send_chat("after " + std::to_string(i));
         REQUIRE(writers[n]->drain());
         CHECK(writers[n]->pending().empty());
         CHECK(http_request(c.node(n).port(), "/healthz").status == 200);

@@ -8,7 +8,6 @@
 using namespace maptable;
 using namespace maptable::test;
 
-
 TEST_CASE("a marker and a chat message from one client reach the other with the same seqs")
 {
     server_process server;
@@ -46,7 +45,7 @@ TEST_CASE("a per-property update changes only the properties it names")
 {
     server_process server;
     client ana(server.options("park", "ana"));
-    client ben(server.options("park", "ben", pb::ROLE_FACILITATOR));   // edits and deletes ana's feature
+    client ben(server.options("park", "ben", pb::ROLE_FACILITATOR)); // edits and deletes ana's feature
     event_recorder ana_sees(ana);
     join_or_fail(ana);
     join_or_fail(ben);

@@ -18,7 +18,7 @@ namespace {
 
 constexpr int client_count = 5;
 constexpr int edits_per_client = 200;
-constexpr int shared_ids = 12;   // few ids, so clients collide on the same features
+constexpr int shared_ids = 12; // few ids, so clients collide on the same features
 
 pb::Geometry random_geometry(std::mt19937& rng)
 {
@@ -68,12 +68,8 @@ void edit_randomly(client& c, unsigned seed, std::uint64_t& last_seq)
             results.push_back(c.update_feature(id, patch));
             break;
         }
-        case 6:
-            results.push_back(c.delete_feature(id));
-            break;
-        default:
-            results.push_back(c.send_chat("chat " + std::to_string(i), 0, {}));
-            break;
+        case 6: results.push_back(c.delete_feature(id)); break;
+        default: results.push_back(c.send_chat("chat " + std::to_string(i), 0, {})); break;
         }
     }
     for (auto& r : results) {
@@ -81,8 +77,9 @@ void edit_randomly(client& c, unsigned seed, std::uint64_t& last_seq)
         if (result.ok)
             last_seq = std::max(last_seq, result.seq);
         else
-            CHECK_MESSAGE((result.code == pb::ERROR_CODE_FEATURE_EXISTS || result.code == pb::ERROR_CODE_FEATURE_NOT_FOUND),
-                          "unexpected refusal " << pb::ErrorCode_Name(result.code) << ": " << result.message);
+            CHECK_MESSAGE(
+                (result.code == pb::ERROR_CODE_FEATURE_EXISTS || result.code == pb::ERROR_CODE_FEATURE_NOT_FOUND),
+                "unexpected refusal " << pb::ErrorCode_Name(result.code) << ": " << result.message);
     }
 }
 
@@ -130,7 +127,7 @@ TEST_CASE("five clients making 200 interleaved random edits each converge to one
     join_or_fail(fresh);
     CHECK(fresh.seq() == final_seq);
     CHECK(fresh.replica().canonical_hash() == expected);
-    recorders.clear();  // before the clients they listen to
+    recorders.clear(); // before the clients they listen to
     clients.clear();
 
     // The server's own record: the state rebuilt from its log on disk.

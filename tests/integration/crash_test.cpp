@@ -21,10 +21,10 @@
 #include <sqlite3.h>
 
 #include <atomic>
-#include <cstdio>
-#include <limits>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -39,7 +39,7 @@ namespace {
 
 constexpr int cycles = 25;
 constexpr int writers = 3;
-constexpr std::size_t window = 16;   // commands a writer keeps in flight
+constexpr std::size_t window = 16; // commands a writer keeps in flight
 const std::string room = "crash";
 // The writers go as fast as the server commits; the per-connection command
 // rate limit is tested elsewhere (integration_limits) and must not refuse
@@ -158,9 +158,9 @@ std::vector<std::uint64_t> stored_seqs(sqlite3* db, const std::string& room_id)
 
 // Every command of a test and how it ended.
 struct ledger {
-    std::map<std::string, std::uint64_t> acked;   // name -> seq its ack named
+    std::map<std::string, std::uint64_t> acked; // name -> seq its ack named
     std::set<std::string> acked_markers;
-    std::set<std::string> unacked;                // may or may not be stored
+    std::set<std::string> unacked; // may or may not be stored
     std::uint64_t max_acked_seq = 0;
     std::size_t refused = 0;
 
@@ -231,7 +231,7 @@ log_figures check_server_record(server_process& server, const ledger& book)
     const auto history = log.load(room, everything);
     REQUIRE(history.first_event_seq == 1);
     REQUIRE(history.events.size() == final_seq);
-    std::map<std::string, std::vector<std::uint64_t>> stored;   // name -> seqs it was stored at
+    std::map<std::string, std::vector<std::uint64_t>> stored; // name -> seqs it was stored at
     model::room_state rebuilt(room);
     for (const auto& bytes : history.events) {
         pb::Event e;
@@ -290,11 +290,11 @@ log_figures check_server_record(server_process& server, const ledger& book)
 
 void report(const std::string& what, const ledger& book, const log_figures& f)
 {
-    const std::string figures = what + ": cycles=" + std::to_string(cycles) + " acked=" +
-                                std::to_string(book.acked.size()) + " unacked=" + std::to_string(book.unacked.size()) +
-                                " unacked_but_stored=" + std::to_string(f.unacked_stored) + " events=" +
-                                std::to_string(f.events) + " lost=" + std::to_string(f.lost) +
-                                " duplicated=" + std::to_string(f.duplicated) + " refused=" + std::to_string(book.refused);
+    const std::string figures = what + ": cycles=" + std::to_string(cycles) +
+        " acked=" + std::to_string(book.acked.size()) + " unacked=" + std::to_string(book.unacked.size()) +
+        " unacked_but_stored=" + std::to_string(f.unacked_stored) + " events=" + std::to_string(f.events) +
+        " lost=" + std::to_string(f.lost) + " duplicated=" + std::to_string(f.duplicated) +
+        " refused=" + std::to_string(book.refused);
     MESSAGE(figures);
     std::printf("%s\n", figures.c_str());
 }
@@ -314,7 +314,7 @@ TEST_CASE("kill -9 during write bursts, 25 times: every acked command is in the 
         std::vector<std::unique_ptr<client>> clients;
         for (int w = 0; w < writers; ++w) {
             auto options = server.options(room, "writer" + std::to_string(w));
-            options.reconnect = false;   // each cycle uses fresh clients against the new process
+            options.reconnect = false; // each cycle uses fresh clients against the new process
             clients.push_back(std::make_unique<client>(options));
             join_or_fail(*clients.back());
             // What was acked before the last kill is there at once.
@@ -327,7 +327,8 @@ TEST_CASE("kill -9 during write bursts, 25 times: every acked command is in the 
         std::vector<std::thread> threads;
         for (int w = 0; w < writers; ++w)
             threads.emplace_back([&, w] {
-                results[w] = write_until(*clients[w], "k" + std::to_string(cycle) + "-w" + std::to_string(w), acks, never);
+                results[w] =
+                    write_until(*clients[w], "k" + std::to_string(cycle) + "-w" + std::to_string(w), acks, never);
             });
         // Kill after a random number of acks, while the writers keep writing.
         acks.wait_for(std::uniform_int_distribution<int>(1, 90)(rng));
@@ -352,11 +353,11 @@ TEST_CASE("kill -9 under clients that stay and resume, 25 times: every command a
 {
     std::mt19937 rng(1127);
     server_process server(unlimited);
-    fault_proxy proxy(server.port());   // a fixed address for the clients while the server's port changes
+    fault_proxy proxy(server.port()); // a fixed address for the clients while the server's port changes
 
     std::mutex state_mutex;
     std::condition_variable welcomed;
-    int welcomes = 0;   // joins and resumes: one per client per server process
+    int welcomes = 0; // joins and resumes: one per client per server process
     std::vector<std::unique_ptr<client>> clients;
     for (int w = 0; w < writers; ++w) {
         auto options = server.options(room, "stayer" + std::to_string(w));
@@ -393,7 +394,8 @@ TEST_CASE("kill -9 under clients that stay and resume, 25 times: every command a
                         << clients[w]->pending_commands() << ", seq " << clients[w]->seq() << ", last close '"
                         << clients[w]->closed().reason << "' (" << clients[w]->closed().code << ")";
                 why << "\n  proxy: connections " << proxy.connections() << ", live " << proxy.live() << ", cuts "
-                    << proxy.cuts() << "\n" << proxy.describe();
+                    << proxy.cuts() << "\n"
+                    << proxy.describe();
                 FAIL_CHECK("cycle " << cycle << ": not every client came back" << why.str());
                 std::fprintf(stderr, "%s\n", server.log().c_str());
                 break;
@@ -407,7 +409,7 @@ TEST_CASE("kill -9 under clients that stay and resume, 25 times: every command a
         server.start();
         proxy.set_target_port(server.port());
     }
-    acks.wait_for(acks.count() + 30);   // the last restart is served too
+    acks.wait_for(acks.count() + 30); // the last restart is served too
     stop = true;
     for (auto& t : threads)
         t.join();
@@ -417,13 +419,13 @@ TEST_CASE("kill -9 under clients that stay and resume, 25 times: every command a
 
     ledger book;
     book.record(results);
-    CHECK(book.unacked.empty());   // every command ended acknowledged
+    CHECK(book.unacked.empty()); // every command ended acknowledged
     const auto f = check_server_record(server, book);
     report("crash test (resuming clients)", book, f);
     {
         std::lock_guard lock(state_mutex);
         MESSAGE("welcomes (joins and resumes) = " << welcomes);
-        CHECK(welcomes == writers * (cycles + 1));   // each client resumed once after each kill
+        CHECK(welcomes == writers * (cycles + 1)); // each client resumed once after each kill
     }
     CHECK(f.lost == 0);
     CHECK(f.duplicated == 0);

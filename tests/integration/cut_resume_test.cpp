@@ -32,16 +32,16 @@ namespace {
 // One run of the test.
 struct setup {
     std::vector<std::string> server_args;
-    std::uint64_t random_cycles_wanted;   // resumes after random cuts
-    int commit_ack_cuts;                  // cuts exactly between commit and ack
-    int mid_command_cuts;                 // cuts inside a command's frame
-    std::size_t max_cut_bytes;            // random budgets are drawn from [1, this]
-    bool markers;                         // also add and rename markers (else chat only)
+    std::uint64_t random_cycles_wanted; // resumes after random cuts
+    int commit_ack_cuts;                // cuts exactly between commit and ack
+    int mid_command_cuts;               // cuts inside a command's frame
+    std::size_t max_cut_bytes;          // random budgets are drawn from [1, this]
+    bool markers;                       // also add and rename markers (else chat only)
     const char* label;
 };
 
 constexpr int writer_count = 4;
-constexpr std::size_t window = 8;                       // commands a writer keeps unanswered
+constexpr std::size_t window = 8; // commands a writer keeps unanswered
 // A guard against a hang, not a measurement: a command that has no answer
 // after this long counts as lost.
 constexpr auto answer_guard = std::chrono::seconds(60);
@@ -57,10 +57,7 @@ const std::string lone_room = "cut-resume-lone";
 // events inside a snapshot, and may never see one of them as an event.
 class resume_tracker {
 public:
-    explicit resume_tracker(std::size_t clients)
-        : per_(clients)
-    {
-    }
+    explicit resume_tracker(std::size_t clients) : per_(clients) {}
 
     // Set before c joins. With events, records every event c applies.
     void attach(client& c, std::size_t i, bool events)
@@ -107,8 +104,8 @@ public:
     {
         return wait_until(
             [&] {
-                const auto& p = per_[i];
-                return p.state == connection_state::connected && p.welcomes == p.connected && c.seq() >= seq;
+            const auto& p = per_[i];
+            return p.state == connection_state::connected && p.welcomes == p.connected && c.seq() >= seq;
             },
             timeout);
     }
@@ -138,8 +135,8 @@ public:
         std::lock_guard lock(mutex_);
         const auto& p = per_[i];
         return "replica seq " + std::to_string(c.seq()) + ", state " + std::to_string(static_cast<int>(p.state)) +
-               ", newest event seen " + std::to_string(p.events.empty() ? 0 : p.events.back().seq()) +
-               ", last snapshot at seq " + std::to_string(p.snapshot_seq) + ", drops " + std::to_string(p.drops);
+            ", newest event seen " + std::to_string(p.events.empty() ? 0 : p.events.back().seq()) +
+            ", last snapshot at seq " + std::to_string(p.snapshot_seq) + ", drops " + std::to_string(p.drops);
     }
 
     struct figures {
@@ -158,9 +155,9 @@ private:
     struct one {
         connection_state state = connection_state::connecting;
         std::uint64_t connected = 0, drops = 0;
-        std::uint64_t welcomes = 0;        // on_welcome calls: one per connected, just after it
-        std::uint64_t snapshots = 0;       // Welcomes with a snapshot, the first join's included
-        std::uint64_t snapshot_seq = 0;    // the seq of the last one
+        std::uint64_t welcomes = 0;     // on_welcome calls: one per connected, just after it
+        std::uint64_t snapshots = 0;    // Welcomes with a snapshot, the first join's included
+        std::uint64_t snapshot_seq = 0; // the seq of the last one
         std::vector<pb::Event> events;
     };
     std::mutex mutex_;
@@ -205,7 +202,7 @@ std::vector<command> write_until(client& c, int w, const std::atomic<bool>& stop
         }
         done.push_back(std::move(cmd));
     };
-    std::string tag = "w";   // (not "w" + to_string(w): GCC 12 warns falsely on that)
+    std::string tag = "w"; // (not "w" + to_string(w): GCC 12 warns falsely on that)
     tag += std::to_string(w);
     tag += '-';
     for (int i = 0; !stop; ++i) {
@@ -246,7 +243,7 @@ client_options proxied(const server_process& server, const fault_proxy& proxy, c
 
 // Each effect in a room's log, counted: key (as in `command`) -> seqs.
 std::map<std::string, std::vector<std::uint64_t>> effects_in_log(const std::string& db_path, const std::string& room_id,
-                                                                  model::room_state& rebuilt)
+                                                                 model::room_state& rebuilt)
 {
     store::sqlite_event_log log(db_path);
     store::load_options everything;
@@ -347,8 +344,8 @@ void run(const setup& cfg)
     std::vector<std::thread> threads;
     for (int w = 0; w < writer_count; ++w)
         threads.emplace_back([&, w] { written[w] = write_until(*writers[w], w, stop, cfg.markers); });
-    const bool enough = tracker.wait_until([&] { return tracker.resumes() >= random_cycles_wanted; },
-                                           std::chrono::seconds(150));
+    const bool enough =
+        tracker.wait_until([&] { return tracker.resumes() >= random_cycles_wanted; }, std::chrono::seconds(150));
     stop = true;
     proxy.stop_cutting();
     for (auto& t : threads)
@@ -374,8 +371,9 @@ void run(const setup& cfg)
     for (int w = 0; w < writer_count; ++w) {
         INFO("writer " << w);
         const bool caught_up = tracker.wait_for_replica(*writers[w], w, last_seq, std::chrono::seconds(30));
-        REQUIRE_MESSAGE(caught_up, "last acked seq " << last_seq << "; " << tracker.describe(*writers[w], w)
-                                                     << "; proxy: " << proxy.describe());
+        REQUIRE_MESSAGE(caught_up,
+                        "last acked seq " << last_seq << "; " << tracker.describe(*writers[w], w)
+                                          << "; proxy: " << proxy.describe());
         const auto replica = writers[w]->replica();
         CHECK(replica.seq() == last_seq);
         if (w == 0)
@@ -387,20 +385,20 @@ void run(const setup& cfg)
         for (std::size_t k = 1; k < events.size(); ++k)
             REQUIRE(events[k].seq() > events[k - 1].seq());
         if (events.empty() || events.back().seq() < last_seq)
-            ++caught_up_by_snapshot;   // the newest events came inside a snapshot only
+            ++caught_up_by_snapshot;          // the newest events came inside a snapshot only
         if (tracker.snapshots(w) == 1) {      // only the first join: every resume recovered
-            CHECK(events.size() == last_seq);   // so no event was skipped
+            CHECK(events.size() == last_seq); // so no event was skipped
             for (std::size_t k = 0; k < events.size(); ++k)
                 REQUIRE(events[k].seq() == k + 1);
         }
     }
     {
-        client direct(server.options(room, "auditor"));   // not through the proxy
+        client direct(server.options(room, "auditor")); // not through the proxy
         join_or_fail(direct);
         CHECK(direct.seq() == last_seq);
         CHECK(direct.replica().canonical_hash() == hash);
     }
-    writers.clear();   // nothing but the lone client's link is live in phase 2
+    writers.clear(); // nothing but the lone client's link is live in phase 2
 
     // ---- phase 2: one client alone in a room; each command's Event and Ack
     // are cut off after the commit, or the command itself is cut mid-frame.
@@ -416,9 +414,9 @@ void run(const setup& cfg)
                                    std::chrono::seconds(30)));
         const bool after_commit = i < commit_ack_cuts;
         if (after_commit)
-            proxy.cut_after_server_bytes(0);   // the next bytes from the server are the Event and the Ack
+            proxy.cut_after_server_bytes(0); // the next bytes from the server are the Event and the Ack
         else
-            proxy.cut_after_client_bytes(std::uniform_int_distribution<std::size_t>(0, 20)(rng));   // frame >= 30 bytes
+            proxy.cut_after_client_bytes(std::uniform_int_distribution<std::size_t>(0, 20)(rng)); // frame >= 30 bytes
         command cmd;
         cmd.key = std::string(after_commit ? "after-commit-" : "mid-command-") + std::to_string(i);
         auto future = lone->send_chat(cmd.key);
@@ -447,20 +445,20 @@ void run(const setup& cfg)
     CHECK(lone_rebuilt.seq() == static_cast<std::uint64_t>(commit_ack_cuts + mid_command_cuts));
 
     const auto totals = tracker.totals();
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     char line[512];
     std::snprintf(line, sizeof line,
                   "cut-resume (%s): cycles=%llu (random=%llu, commit-ack=%d, mid-command=%d) proxy_cuts=%llu "
-                  "proxy_connections=%llu drops=%llu recovered=%llu snapshots=%llu caught_up_by_snapshot=%d commands=%zu lost=%zu "
+                  "proxy_connections=%llu drops=%llu recovered=%llu snapshots=%llu caught_up_by_snapshot=%d "
+                  "commands=%zu lost=%zu "
                   "duplicated=%zu refused=%zu unanswered=%zu foreign=%zu runtime=%.1fs",
                   cfg.label, static_cast<unsigned long long>(totals.resumes),
                   static_cast<unsigned long long>(random_phase.resumes), commit_ack_cuts, mid_command_cuts,
                   static_cast<unsigned long long>(proxy.cuts()), static_cast<unsigned long long>(proxy.connections()),
                   static_cast<unsigned long long>(totals.drops), static_cast<unsigned long long>(totals.recovered),
-                  static_cast<unsigned long long>(totals.snapshots), caught_up_by_snapshot, t1.commands + t2.commands, t1.lost + t2.lost,
-                  t1.duplicated + t2.duplicated, t1.refused + t2.refused, t1.unanswered + t2.unanswered,
-                  t1.foreign + t2.foreign, seconds);
+                  static_cast<unsigned long long>(totals.snapshots), caught_up_by_snapshot, t1.commands + t2.commands,
+                  t1.lost + t2.lost, t1.duplicated + t2.duplicated, t1.refused + t2.refused,
+                  t1.unanswered + t2.unanswered, t1.foreign + t2.foreign, seconds);
     std::printf("%s\n", line);
     MESSAGE(line);
 
@@ -475,18 +473,20 @@ void run(const setup& cfg)
 
 } // namespace
 
-TEST_CASE("2,000 random cuts, 200 between commit and ack, 200 mid-command, each followed by a resume: 0 lost, 0 duplicated")
+TEST_CASE(
+    "2,000 random cuts, 200 between commit and ack, 200 mid-command, each followed by a resume: 0 lost, 0 duplicated")
 {
     run({.server_args = {},
          .random_cycles_wanted = 2000,
          .commit_ack_cuts = 200,
          .mid_command_cuts = 200,
-         .max_cut_bytes = 16000,   // with 6000, a writer that fell behind stopped catching up
+         .max_cut_bytes = 16000, // with 6000, a writer that fell behind stopped catching up
          .markers = true,
          .label = "resume from the event window"});
 }
 
-TEST_CASE("the same when the server keeps only 16 events for resumes: most resumes get a snapshot, still 0 lost, 0 duplicated")
+TEST_CASE("the same when the server keeps only 16 events for resumes: most resumes get a snapshot, still 0 lost, 0 "
+          "duplicated")
 {
     // A client that missed more than 16 events gets the whole state instead
     // of the events; its unacknowledged commands are resent all the same.
@@ -512,7 +512,7 @@ TEST_CASE("a client that missed more than the resume window catches up from the 
     client away(proxied(server, proxy, room, "away"));
     tracker.attach(away, 0, true);
     join_or_fail(away);
-    client writer(server.options(room, "writer"));   // not through the proxy
+    client writer(server.options(room, "writer")); // not through the proxy
     join_or_fail(writer);
 
     const auto first = writer.send_chat("before the cut").get();
@@ -533,8 +533,8 @@ TEST_CASE("a client that missed more than the resume window catches up from the 
 
     REQUIRE_MESSAGE(tracker.wait_for_replica(away, 0, last, std::chrono::seconds(30)), tracker.describe(away, 0));
     CHECK(away.replica().canonical_hash() == writer.replica().canonical_hash());
-    CHECK_MESSAGE(tracker.snapshots(0) == 2, tracker.describe(away, 0));   // the first join's, and the resume's
+    CHECK_MESSAGE(tracker.snapshots(0) == 2, tracker.describe(away, 0)); // the first join's, and the resume's
     const auto events = tracker.events(0);
     REQUIRE(!events.empty());
-    CHECK(events.back().seq() == first.seq);   // none of the 20 came as an event
+    CHECK(events.back().seq() == first.seq); // none of the 20 came as an event
 }

@@ -67,9 +67,7 @@ const json::object* feature_named(const json::value& collection, const std::stri
 // message and a deleted one, and a deleted feature.
 struct workshop {
     explicit workshop(server_process& s)
-        : server(s)
-        , ana(s.options("harbour", "ana", pb::ROLE_FACILITATOR))
-        , ben(s.options("harbour", "ben"))
+        : server(s), ana(s.options("harbour", "ana", pb::ROLE_FACILITATOR)), ben(s.options("harbour", "ben"))
     {
         join_or_fail(ana);
         join_or_fail(ben);
@@ -133,14 +131,14 @@ TEST_CASE("the GeoJSON export is an RFC 7946 FeatureCollection with votes and co
     const auto doc = json_body(r);
     REQUIRE(doc.is_object());
     CHECK(doc.at("type") == "FeatureCollection");
-    CHECK(doc.at("features").as_array().size() == 3);   // the deleted one is left out
+    CHECK(doc.at("features").as_array().size() == 3); // the deleted one is left out
     CHECK(feature_named(doc, "f-gone") == nullptr);
 
     const auto* bench = feature_named(doc, "f-bench");
     REQUIRE(bench);
     CHECK(bench->at("type") == "Feature");
     CHECK(bench->at("geometry").at("type") == "Point");
-    CHECK(bench->at("geometry").at("coordinates").at(0).to_number<double>() == 18.42);   // [lon, lat]
+    CHECK(bench->at("geometry").at("coordinates").at(0).to_number<double>() == 18.42); // [lon, lat]
     CHECK(bench->at("geometry").at("coordinates").at(1).to_number<double>() == -33.92);
     const auto& bp = bench->at("properties").as_object();
     CHECK(bp.at("id") == "f-bench");
@@ -163,12 +161,12 @@ TEST_CASE("the GeoJSON export is an RFC 7946 FeatureCollection with votes and co
     REQUIRE(park);
     CHECK(park->at("geometry").at("type") == "Polygon");
     const auto& ring = park->at("geometry").at("coordinates").at(0).as_array();
-    REQUIRE(ring.size() == 5);                 // closed: the first position again at the end
+    REQUIRE(ring.size() == 5); // closed: the first position again at the end
     CHECK(ring.front() == ring.back());
-    double twice_area = 0;                     // counter-clockwise (RFC 7946 3.1.6)
+    double twice_area = 0; // counter-clockwise (RFC 7946 3.1.6)
     for (std::size_t i = 0; i + 1 < ring.size(); ++i)
         twice_area += ring[i].at(0).to_number<double>() * ring[i + 1].at(1).to_number<double>() -
-                      ring[i + 1].at(0).to_number<double>() * ring[i].at(1).to_number<double>();
+            ring[i + 1].at(0).to_number<double>() * ring[i].at(1).to_number<double>();
     CHECK(twice_area > 0);
     const auto& pp = park->at("properties").as_object();
     CHECK(pp.at("votes").to_number<int>() == 3);
@@ -266,7 +264,7 @@ TEST_CASE("the Markdown report has the room, the agenda, the vote results, the f
     CHECK(md.find("## Participants") != std::string::npos);
     CHECK(md.find("(`ana`)") != std::string::npos);
     CHECK(md.find("(`ben`)") != std::string::npos);
-    CHECK(md.find("Kiosk") == std::string::npos);   // deleted features are left out
+    CHECK(md.find("Kiosk") == std::string::npos); // deleted features are left out
 }
 
 TEST_CASE("exports need the admin key or a facilitator's token for that room")
@@ -279,12 +277,14 @@ TEST_CASE("exports need the admin key or a facilitator's token for that room")
     CHECK(get(server.port(), path, server.token("harbour", "ben")).status == 403);
     CHECK(get(server.port(), path, server.token("harbour", "olu", pb::ROLE_OBSERVER)).status == 403);
     CHECK(get(server.port(), path, server.token("elsewhere", "ana", pb::ROLE_FACILITATOR)).status == 403);
-    CHECK(get(server.port(), path, server.token("harbour", "ana", pb::ROLE_FACILITATOR, -120)).status == 401);   // expired
+    CHECK(get(server.port(), path, server.token("harbour", "ana", pb::ROLE_FACILITATOR, -120)).status ==
+          401); // expired
     const auto facilitator = get(server.port(), path, server.token("harbour", "ana", pb::ROLE_FACILITATOR));
     CHECK(facilitator.status == 200);
     CHECK(json_body(facilitator).at("features").as_array().size() == 3);
     CHECK(get(server.port(), "/v1/rooms/harbour/state", server.token("harbour", "ben")).status == 403);
-    CHECK(get(server.port(), "/v1/rooms/harbour/state", server.token("harbour", "ana", pb::ROLE_FACILITATOR)).status == 200);
+    CHECK(get(server.port(), "/v1/rooms/harbour/state", server.token("harbour", "ana", pb::ROLE_FACILITATOR)).status ==
+          200);
 
     // Unknown rooms, exports and bad queries.
     CHECK(get(server.port(), "/v1/rooms/nowhere/export/geojson").status == 404);
@@ -292,7 +292,7 @@ TEST_CASE("exports need the admin key or a facilitator's token for that room")
     CHECK(get(server.port(), "/v1/rooms/harbour/export/geojson?seq=abc").status == 400);
     CHECK(get(server.port(), "/v1/rooms/harbour/export/geojson?seq=1&time=5").status == 400);
     CHECK(get(server.port(), "/v1/rooms/harbour/export/geojson?seq=" + std::to_string(w.last_seq + 1)).status == 400);
-    CHECK(get(server.port(), "/v1/rooms/harbour/export/geojson?time=1000").status == 400);   // before the first event
+    CHECK(get(server.port(), "/v1/rooms/harbour/export/geojson?time=1000").status == 400); // before the first event
 }
 
 TEST_CASE("an export and the state at an earlier seq show the room as it was then")
@@ -310,10 +310,10 @@ TEST_CASE("an export and the state at an earlier seq show the room as it was the
     REQUIRE_MESSAGE(state.status == 200, state.body);
     CHECK(state.header("Content-Type") == "application/json");
     const auto s = json_body(state);
-    CHECK(s.at("seq") == json::value(seq));   // protobuf JSON: 64-bit integers as strings
+    CHECK(s.at("seq") == json::value(seq)); // protobuf JSON: 64-bit integers as strings
     CHECK(s.at("features").as_array().size() == 1);
     CHECK(s.at("agenda").as_array().size() == 2);
-    CHECK_FALSE(s.as_object().contains("votes"));   // the round was opened later
+    CHECK_FALSE(s.as_object().contains("votes")); // the round was opened later
 
     // The newest state has everything; at seq 0 the room is empty.
     const auto now = json_body(get(server.port(), "/v1/rooms/harbour/state"));

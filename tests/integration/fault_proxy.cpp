@@ -51,20 +51,14 @@ struct fault_proxy::impl {
         std::uint64_t id;
         tcp::socket client, server;
         std::array<char, 16 * 1024> to_server_buf{}, to_client_buf{};
-        std::optional<budget> total, server_bytes, client_bytes;  // server_bytes: bytes the server may still send
+        std::optional<budget> total, server_bytes, client_bytes; // server_bytes: bytes the server may still send
         bool ended = false;
         bool to_server_done = false, to_client_done = false;
         // What each direction waits for: 'r' reading, 'w' writing, 'c' connecting, '-' done.
         char to_server_doing = 'c', to_client_doing = 'c';
         std::uint64_t to_server_bytes = 0, to_client_bytes = 0;
 
-        link(impl& o, std::uint64_t i, tcp::socket c)
-            : owner(o)
-            , id(i)
-            , client(std::move(c))
-            , server(o.io)
-        {
-        }
+        link(impl& o, std::uint64_t i, tcp::socket c) : owner(o), id(i), client(std::move(c)), server(o.io) {}
 
         void start()
         {
@@ -98,8 +92,8 @@ struct fault_proxy::impl {
             auto& from = to_server ? client : server;
             auto& buf = to_server ? to_server_buf : to_client_buf;
             (to_server ? to_server_doing : to_client_doing) = 'r';
-            from.async_read_some(asio::buffer(buf), [self = shared_from_this(), to_server](boost::system::error_code ec,
-                                                                                          std::size_t n) {
+            from.async_read_some(asio::buffer(buf),
+                                 [self = shared_from_this(), to_server](boost::system::error_code ec, std::size_t n) {
                 if (self->ended)
                     return;
                 if (ec)
@@ -128,14 +122,14 @@ struct fault_proxy::impl {
                 auto& out = to_server ? self->to_server_buf : self->to_client_buf;
                 asio::async_write(to, asio::buffer(out, allowed),
                                   [self, to_server, cut](boost::system::error_code ec, std::size_t) {
-                                      if (self->ended)
-                                          return;
-                                      if (ec)
-                                          return self->end(false, cut_style::reset);
-                                      if (cut)
-                                          return self->end(true, *cut);
-                                      self->pump(to_server);
-                                  });
+                    if (self->ended)
+                        return;
+                    if (ec)
+                        return self->end(false, cut_style::reset);
+                    if (cut)
+                        return self->end(true, *cut);
+                    self->pump(to_server);
+                });
             });
         }
 
@@ -184,7 +178,7 @@ struct fault_proxy::impl {
     tcp::acceptor acceptor{io};
     std::atomic<unsigned short> target_port;
     unsigned short listen_port = 0;
-    std::mt19937_64 rng;   // proxy thread only
+    std::mt19937_64 rng; // proxy thread only
 
     // Proxy thread only.
     std::map<std::uint64_t, std::shared_ptr<link>> links;
@@ -198,9 +192,7 @@ struct fault_proxy::impl {
 
     std::thread thread;
 
-    impl(unsigned short target, std::uint64_t seed)
-        : target_port(target)
-        , rng(seed)
+    impl(unsigned short target, std::uint64_t seed) : target_port(target), rng(seed)
     {
         const tcp::endpoint local(asio::ip::address_v4::loopback(), 0);
         const int fd = cloexec_socket();
@@ -242,7 +234,7 @@ struct fault_proxy::impl {
             for (;;) {
                 const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
                 if (fd < 0)
-                    break;   // EAGAIN: nothing more to accept now; anything else: try again on the next wake-up
+                    break; // EAGAIN: nothing more to accept now; anything else: try again on the next wake-up
                 tcp::socket socket(io);
                 boost::system::error_code assigned;
                 socket.assign(tcp::v4(), fd, assigned);
@@ -274,7 +266,7 @@ struct fault_proxy::impl {
 
     std::size_t cut_all(cut_style style)
     {
-        auto all = links;   // end() erases from links
+        auto all = links; // end() erases from links
         for (auto& [id, l] : all)
             l->end(true, style);
         return all.size();
@@ -294,8 +286,8 @@ std::string fault_proxy::describe() const
         std::string out;
         for (const auto& [id, l] : i->links)
             out += "pair " + std::to_string(id) + ": to server " + std::to_string(l->to_server_bytes) + " bytes (" +
-                   l->to_server_doing + "), to client " + std::to_string(l->to_client_bytes) + " bytes (" +
-                   l->to_client_doing + ")\n";
+                l->to_server_doing + "), to client " + std::to_string(l->to_client_bytes) + " bytes (" +
+                l->to_client_doing + ")\n";
         return out;
     });
 }
@@ -379,11 +371,26 @@ void fault_proxy::cut_after_client_bytes(std::size_t n, cut_style style)
     });
 }
 
-std::uint64_t fault_proxy::connections() const { return impl_->connections; }
-std::uint64_t fault_proxy::cuts() const { return impl_->cuts; }
-std::uint64_t fault_proxy::live() const { return impl_->live; }
-std::uint64_t fault_proxy::bytes_to_server() const { return impl_->to_server; }
-std::uint64_t fault_proxy::bytes_to_client() const { return impl_->to_client; }
+std::uint64_t fault_proxy::connections() const
+{
+    return impl_->connections;
+}
+std::uint64_t fault_proxy::cuts() const
+{
+    return impl_->cuts;
+}
+std::uint64_t fault_proxy::live() const
+{
+    return impl_->live;
+}
+std::uint64_t fault_proxy::bytes_to_server() const
+{
+    return impl_->to_server;
+}
+std::uint64_t fault_proxy::bytes_to_client() const
+{
+    return impl_->to_client;
+}
 
 bool fault_proxy::wait_for_cuts(std::uint64_t n, std::chrono::milliseconds timeout)
 {

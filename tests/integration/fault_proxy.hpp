@@ -31,16 +31,16 @@
 namespace maptable::test {
 
 enum class cut_style {
-    reset,    // SO_LINGER 0 and close: both peers see a connection reset
-    close,    // shutdown and close: both peers see an end of stream (FIN), maybe mid-frame
-    random,   // drawn per cut from the proxy's generator
+    reset,  // SO_LINGER 0 and close: both peers see a connection reset
+    close,  // shutdown and close: both peers see an end of stream (FIN), maybe mid-frame
+    random, // drawn per cut from the proxy's generator
 };
 
 class fault_proxy {
 public:
     // Listens on 127.0.0.1 at a free port; forwards to 127.0.0.1:target_port.
     explicit fault_proxy(unsigned short target_port, std::uint64_t seed = 1);
-    ~fault_proxy();   // cuts every pair and joins the thread
+    ~fault_proxy(); // cuts every pair and joins the thread
     fault_proxy(const fault_proxy&) = delete;
     fault_proxy& operator=(const fault_proxy&) = delete;
 
@@ -65,9 +65,9 @@ public:
     void cut_after_client_bytes(std::size_t n, cut_style style = cut_style::reset);
 
     // Counters since construction.
-    std::uint64_t connections() const;   // pairs accepted
-    std::uint64_t cuts() const;          // pairs cut by the proxy (not ends by a peer)
-    std::uint64_t live() const;          // pairs open now
+    std::uint64_t connections() const; // pairs accepted
+    std::uint64_t cuts() const;        // pairs cut by the proxy (not ends by a peer)
+    std::uint64_t live() const;        // pairs open now
     std::uint64_t bytes_to_server() const;
     std::uint64_t bytes_to_client() const;
 

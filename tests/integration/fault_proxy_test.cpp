@@ -29,8 +29,7 @@ namespace {
 // and, for each, reads until the stream ends; echo: writes back what it read.
 class sink_server {
 public:
-    sink_server(int count, bool echo)
-        : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0))
+    sink_server(int count, bool echo) : acceptor_(io_, tcp::endpoint(asio::ip::address_v4::loopback(), 0))
     {
         thread_ = std::thread([this, count, echo] {
             for (int i = 0; i < count; ++i) {
@@ -169,10 +168,10 @@ TEST_CASE("random cuts fall anywhere inside the range, a fresh point for each co
     for (const auto& g : got) {
         CHECK(g.size() >= 10);
         CHECK(g.size() <= 20000);
-        CHECK(g == data.substr(0, g.size()));   // a prefix: nothing reordered or invented
+        CHECK(g == data.substr(0, g.size())); // a prefix: nothing reordered or invented
         cut_points.insert(g.size());
     }
-    CHECK(cut_points.size() > n / 2);   // not one fixed point
+    CHECK(cut_points.size() > n / 2); // not one fixed point
     CHECK(proxy.cuts() == static_cast<std::uint64_t>(n));
     CHECK(proxy.connections() == static_cast<std::uint64_t>(n));
 }
@@ -187,7 +186,7 @@ TEST_CASE("an SDK client joins through the proxy; cut_all drops it for client an
     client ana(options);
     event_recorder ana_sees(ana);
     join_or_fail(ana);
-    client ben(server.options("proxied", "ben"));   // direct, not through the proxy
+    client ben(server.options("proxied", "ben")); // direct, not through the proxy
     event_recorder ben_sees(ben);
     join_or_fail(ben);
 
@@ -198,7 +197,7 @@ TEST_CASE("an SDK client joins through the proxy; cut_all drops it for client an
 
     CHECK(proxy.cut_all() == 1);
     REQUIRE(ana_sees.wait_until([&] { return ana.closed().closed; }));
-    CHECK(ana.closed().code == 0);   // dropped, no close frame
+    CHECK(ana.closed().code == 0); // dropped, no close frame
     // The server noticed too: ana left the room.
     REQUIRE(ben_sees.wait_until([&] {
         auto left = ben_sees.left();
@@ -227,7 +226,7 @@ TEST_CASE("cut_after_server_bytes(0) loses the ack of a command the server has c
     REQUIRE(ana.add_feature(marker("before")).get().ok);
     proxy.cut_after_server_bytes(0);
     auto lost = ana.add_feature(marker("committed-unacked")).get();
-    CHECK_FALSE(lost.ok);   // the connection went before the Event and Ack arrived
+    CHECK_FALSE(lost.ok); // the connection went before the Event and Ack arrived
     CHECK(proxy.cuts() == 1);
     // ...and yet the server committed it: ben sees the event, and ana's
     // replica never did.
@@ -247,7 +246,7 @@ TEST_CASE("cut_after_client_bytes cuts a command in the middle of its WebSocket 
     join_or_fail(ana);
 
     REQUIRE(ana.send_chat("whole").get().ok);
-    proxy.cut_after_client_bytes(20);   // a chat frame of 200+ bytes: the server gets 20 of them
+    proxy.cut_after_client_bytes(20); // a chat frame of 200+ bytes: the server gets 20 of them
     auto half = ana.send_chat(std::string(200, 'x')).get();
     CHECK_FALSE(half.ok);
     CHECK(proxy.cuts() == 1);

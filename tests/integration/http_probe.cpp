@@ -97,7 +97,8 @@ std::string http_reply::header(std::string_view name) const
     return {};
 }
 
-http_reply http_request(unsigned short port, const std::string& target, const header_list& headers, const tls_trust* tls)
+http_reply http_request(unsigned short port, const std::string& target, const header_list& headers,
+                        const tls_trust* tls)
 {
     http::request<http::string_body> req{http::verb::get, target, 11};
     for (const auto& [name, value] : headers)
@@ -150,8 +151,7 @@ struct pending_call::impl {
     beast::tcp_stream stream{io};
 };
 
-pending_call::pending_call(unsigned short port, const api_call& call)
-    : impl_(std::make_unique<impl>())
+pending_call::pending_call(unsigned short port, const api_call& call) : impl_(std::make_unique<impl>())
 {
     http::request<http::string_body> req;
     req.method_string(call.method);
@@ -222,7 +222,8 @@ void write_self_signed_certificate(const std::filesystem::path& cert_file, const
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
     X509_set_pubkey(cert.get(), key.get());
     auto* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1,
+                               0);
     X509_set_issuer_name(cert.get(), name);
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);

@@ -46,7 +46,7 @@ http_reply upgrade_request(unsigned short port, const header_list& headers = {},
 // A call to the server's HTTP API: the admin endpoints, exports, replay.
 // Every member has a default, so a designated initializer may leave any out.
 struct api_call {
-    std::string method = "GET";   // any method name: GET, POST, PATCH, DELETE, ...
+    std::string method = "GET"; // any method name: GET, POST, PATCH, DELETE, ...
     std::string target = "/";
     // Sent as "Authorization: Bearer <bearer>" (the admin key or a join
     // token); "" sends no Authorization header.

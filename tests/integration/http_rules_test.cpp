@@ -35,9 +35,15 @@ http_reply get(unsigned short port, const std::string& target, const std::string
 std::vector<std::string> token_routes(const std::string& room)
 {
     const std::string base = "/v1/rooms/" + room;
-    return {base + "/export/geojson",       base + "/export/chat.json",     base + "/export/chat.csv",
-            base + "/export/comments.json", base + "/export/comments.csv",  base + "/export/report.md",
-            base + "/state",                base + "/state?seq=1",          base + "/export/chat.json?seq=1"};
+    return {base + "/export/geojson",
+            base + "/export/chat.json",
+            base + "/export/chat.csv",
+            base + "/export/comments.json",
+            base + "/export/comments.csv",
+            base + "/export/report.md",
+            base + "/state",
+            base + "/state?seq=1",
+            base + "/export/chat.json?seq=1"};
 }
 
 std::int64_t unix_now()
@@ -121,10 +127,11 @@ TEST_CASE("a revoked token gets 401, and a participant's or observer's token 403
 
     const auto revoked = token_with_id("rules", "ana", pb::ROLE_FACILITATOR, "t-ana-http");
     CHECK(get(server.port(), "/v1/rooms/rules/export/chat.json", revoked).status == 200);
-    const auto revocation = call_api(server.port(), {.method = "POST",
-                                                     .target = "/v1/admin/revocations",
-                                                     .bearer = admin_key,
-                                                     .body = "{\"jti\": \"t-ana-http\"}"});
+    const auto revocation = call_api(server.port(),
+                                     {.method = "POST",
+                                      .target = "/v1/admin/revocations",
+                                      .bearer = admin_key,
+                                      .body = "{\"jti\": \"t-ana-http\"}"});
     REQUIRE(revocation.status == 204);
 
     const auto participant = server.token("rules", "pat", pb::ROLE_PARTICIPANT);
@@ -151,7 +158,8 @@ TEST_CASE("CSV exports neutralise cells that a spreadsheet would run as a formul
     server_process server({"--admin-key", admin_key});
     client ana(server.options("sheet", "ana", pb::ROLE_FACILITATOR));
     join_or_fail(ana);
-    const std::vector<std::string> formulas = {"=1+1", "+SUM(A1:A9)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\",\"a,b\")"};
+    const std::vector<std::string> formulas = {"=1+1", "+SUM(A1:A9)", "-2+3", "@cmd",
+                                               "=HYPERLINK(\"http://x\",\"a,b\")"};
     for (const auto& text : formulas)
         REQUIRE(ana.send_chat(text).get().ok);
     REQUIRE(ana.add_feature(point_feature("f-1", 18.42, -33.92, "=cmd|' /C calc'!A0")).get().ok);
@@ -216,22 +224,25 @@ TEST_CASE("a cell starting with a tab or a carriage return is neutralised too")
 TEST_CASE("a room id with a dot works at a Join and in every admin and export call")
 {
     server_process server({"--admin-key", admin_key});
-    const auto created = call_api(server.port(), {.method = "POST",
-                                                  .target = "/v1/admin/rooms",
-                                                  .bearer = admin_key,
-                                                  .body = R"({"id": "city.harbour", "title": "Harbour", )"
-                                                          R"("center": {"lon": 18.42, "lat": -33.92}, "zoom": 12})"});
+    const auto created = call_api(server.port(),
+                                  {.method = "POST",
+                                   .target = "/v1/admin/rooms",
+                                   .bearer = admin_key,
+                                   .body = R"({"id": "city.harbour", "title": "Harbour", )"
+                                           R"("center": {"lon": 18.42, "lat": -33.92}, "zoom": 12})"});
     REQUIRE_MESSAGE(created.status == 201, created.body);
     CHECK(get(server.port(), "/v1/admin/rooms/city.harbour").status == 200);
-    const auto patched = call_api(server.port(), {.method = "PATCH",
-                                                  .target = "/v1/admin/rooms/city.harbour",
-                                                  .bearer = admin_key,
-                                                  .body = R"({"title": "Harbour II"})"});
+    const auto patched = call_api(server.port(),
+                                  {.method = "PATCH",
+                                   .target = "/v1/admin/rooms/city.harbour",
+                                   .bearer = admin_key,
+                                   .body = R"({"title": "Harbour II"})"});
     CHECK_MESSAGE(patched.status == 200, patched.body);
-    const auto minted = call_api(server.port(), {.method = "POST",
-                                                 .target = "/v1/admin/rooms/city.harbour/tokens",
-                                                 .bearer = admin_key,
-                                                 .body = R"({"role": "facilitator", "name": "Ana", "subject": "ana"})"});
+    const auto minted = call_api(server.port(),
+                                 {.method = "POST",
+                                  .target = "/v1/admin/rooms/city.harbour/tokens",
+                                  .bearer = admin_key,
+                                  .body = R"({"role": "facilitator", "name": "Ana", "subject": "ana"})"});
     REQUIRE_MESSAGE(minted.status == 201, minted.body);
 
     auto options = server.options("city.harbour", "ana", pb::ROLE_FACILITATOR);
@@ -244,16 +255,18 @@ TEST_CASE("a room id with a dot works at a Join and in every admin and export ca
     REQUIRE_MESSAGE(chat.status == 200, chat.body);
     CHECK(chat.body.find("from a dotted room") != std::string::npos);
     CHECK(get(server.port(), "/v1/rooms/city.harbour/state").status == 200);
-    CHECK(call_api(server.port(), {.method = "POST", .target = "/v1/admin/rooms/city.harbour/archive", .bearer = admin_key})
+    CHECK(call_api(server.port(),
+                   {.method = "POST", .target = "/v1/admin/rooms/city.harbour/archive", .bearer = admin_key})
               .status == 200);
 
     // What a Join refuses, every route refuses.
     CHECK(get(server.port(), "/v1/admin/rooms/city%2Fharbour").status == 404);
     CHECK(get(server.port(), "/v1/rooms/city%20harbour/state").status == 404);
-    const auto bad = call_api(server.port(), {.method = "POST",
-                                              .target = "/v1/admin/rooms",
-                                              .bearer = admin_key,
-                                              .body = R"({"id": "a/b", "title": "x", "center": {"lon": 0, "lat": 0}, "zoom": 1})"});
+    const auto bad = call_api(server.port(),
+                              {.method = "POST",
+                               .target = "/v1/admin/rooms",
+                               .bearer = admin_key,
+                               .body = R"({"id": "a/b", "title": "x", "center": {"lon": 0, "lat": 0}, "zoom": 1})"});
     CHECK(bad.status == 400);
 }
 
@@ -307,7 +320,7 @@ TEST_CASE("other requests are answered while an export folds a long history")
             e.set_actor_id("p-" + std::to_string(seq % 50));
             e.set_actor_name("Participant " + std::to_string(seq % 50));
             e.mutable_chat_posted()->mutable_message()->set_text("message number " + std::to_string(seq) +
-                                                                  " of a long workshop day");
+                                                                 " of a long workshop day");
             store::event_record r;
             r.room_id = "big";
             r.seq = seq;

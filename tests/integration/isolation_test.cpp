@@ -24,7 +24,7 @@ namespace {
 
 constexpr int room_count = 20;
 constexpr int clients_per_room = 4;
-constexpr int commands_per_client = 30;   // well inside a connection's command burst
+constexpr int commands_per_client = 30; // well inside a connection's command burst
 
 std::string room_name(int r)
 {
@@ -35,9 +35,15 @@ std::string room_name(int r)
 
 // Everything a client of room r writes starts with this: feature ids, titles,
 // chat texts, participant ids.
-std::string mark(int r) { return room_name(r) + "-"; }
+std::string mark(int r)
+{
+    return room_name(r) + "-";
+}
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+bool starts_with(const std::string& s, const std::string& prefix)
+{
+    return s.rfind(prefix, 0) == 0;
+}
 
 pb::Geometry point(std::mt19937& rng)
 {
@@ -78,13 +84,13 @@ std::vector<acked> write_randomly(client& c, int room, const std::string& who, u
             results.push_back(c.update_feature(id, patch));
         } else {
             const bool about = std::uniform_int_distribution<int>(0, 1)(rng) == 1;
-            results.push_back(c.send_chat(mark(room) + who + " says " + std::to_string(i), 0,
-                                          about ? mine.back() : std::string{}));
+            results.push_back(
+                c.send_chat(mark(room) + who + " says " + std::to_string(i), 0, about ? mine.back() : std::string{}));
         }
         if (i % 5 == 0)
             c.move_cursor(-70.65, -33.45);
     }
-    std::vector<acked> out;   // checked on the test's thread: a REQUIRE must not throw here
+    std::vector<acked> out; // checked on the test's thread: a REQUIRE must not throw here
     for (auto& r : results)
         out.push_back({r.get(), who});
     return out;
@@ -109,9 +115,7 @@ std::vector<std::string> marks_of(const pb::Event& e)
         if (!e.chat_posted().message().feature_id().empty())
             m.push_back(e.chat_posted().message().feature_id());
         break;
-    default:
-        m.push_back("<unexpected event kind " + std::to_string(e.body_case()) + ">");
-        break;
+    default: m.push_back("<unexpected event kind " + std::to_string(e.body_case()) + ">"); break;
     }
     return m;
 }
@@ -163,10 +167,11 @@ TEST_CASE("twenty rooms of four clients writing at once: no event, presence or r
         t.join();
 
     // Per room: the acked seqs are exactly 1..n, n = every command of the room.
-    std::map<int, std::map<std::uint64_t, std::string>> acked_by_room;   // room -> seq -> actor
+    std::map<int, std::map<std::uint64_t, std::string>> acked_by_room; // room -> seq -> actor
     for (std::size_t i = 0; i < members.size(); ++i)
         for (const auto& a : acks[i]) {
-            REQUIRE_MESSAGE(a.result.ok, a.actor << ": " << pb::ErrorCode_Name(a.result.code) << ": " << a.result.message);
+            REQUIRE_MESSAGE(a.result.ok,
+                            a.actor << ": " << pb::ErrorCode_Name(a.result.code) << ": " << a.result.message);
             const bool fresh = acked_by_room[members[i].room].emplace(a.result.seq, a.actor).second;
             CHECK_MESSAGE(fresh, room_name(members[i].room) << ": seq " << a.result.seq << " acked twice");
         }
@@ -261,5 +266,5 @@ TEST_CASE("twenty rooms of four clients writing at once: no event, presence or r
     }
 
     for (auto& m : members)
-        m.rec.reset();   // before the clients they listen to
+        m.rec.reset(); // before the clients they listen to
 }

@@ -32,11 +32,11 @@ using maptable::testing::postgres_server;
 
 namespace {
 
-#define SKIP_WITHOUT_POSTGRES(server)                                                               \
-    auto* server = postgres_server::shared();                                                      \
-    if (server == nullptr) {                                                                       \
-        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)"); \
-        return;                                                                                     \
+#define SKIP_WITHOUT_POSTGRES(server)                                                                                  \
+    auto* server = postgres_server::shared();                                                                          \
+    if (server == nullptr) {                                                                                           \
+        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");                   \
+        return;                                                                                                        \
     }
 
 // Short leases keep the takeover tests quick; a renewal every third of it.
@@ -103,7 +103,7 @@ pid_t pid_of(const server_process& node)
 }
 
 struct join_answer {
-    std::optional<pb::ServerMessage> first;   // the first message after the Join
+    std::optional<pb::ServerMessage> first; // the first message after the Join
     std::unique_ptr<raw_client> client;
 };
 
@@ -131,7 +131,7 @@ join_answer join_when_taken_over(const server_process& node, const std::string& 
             return a;
         REQUIRE_MESSAGE(a.first->has_redirect(), a.first->DebugString());
         ++*redirects;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));   // a pause between tries, not a sync point
+        std::this_thread::sleep_for(std::chrono::milliseconds(50)); // a pause between tries, not a sync point
     }
     FAIL("the room was never taken over");
     return {};
@@ -225,7 +225,8 @@ TEST_CASE("when the owner is killed, the other node takes the room over after th
     join_or_fail(writer);
     std::vector<std::future<command_result>> pending;
     for (int i = 0; i < 40; ++i)
-        pending.push_back(writer.add_feature(point_feature(std::string("m") + std::to_string(i), 4.4 + i * 0.001, 51.9)));
+        pending.push_back(
+            writer.add_feature(point_feature(std::string("m") + std::to_string(i), 4.4 + i * 0.001, 51.9)));
     std::uint64_t last_acked = 0;
     for (auto& p : pending) {
         auto r = p.get();
@@ -243,7 +244,7 @@ TEST_CASE("when the owner is killed, the other node takes the room over after th
     int redirects = 0;
     auto taken = join_when_taken_over(b, "quay", "visitor", &redirects);
     const auto& welcome = taken.first->welcome();
-    CHECK(welcome.epoch() == epoch);   // the same history: resumes stay valid
+    CHECK(welcome.epoch() == epoch); // the same history: resumes stay valid
     CHECK(welcome.state().seq() == last_acked);
     CHECK(welcome.state().features_size() == 40);
     CHECK(metric(b, "maptable_rooms_owned") == 1);
@@ -259,7 +260,7 @@ TEST_CASE("when the owner is killed, the other node takes the room over after th
         auto m = resumed.client->next();
         REQUIRE(m.has_value());
         if (!m->has_event())
-            continue;   // the roster
+            continue; // the roster
         CHECK(m->event().seq() == next_seq);
         ++next_seq;
     }
@@ -405,7 +406,7 @@ TEST_CASE("a node cut off from the database steps down once its lease has lapsed
     // Node a reaches the database through a proxy the test can cut; node b directly.
     fault_proxy to_database(pg->port());
     const auto url_via_proxy = "postgresql://maptable@127.0.0.1:" + std::to_string(to_database.port()) + "/" +
-                               postgres_server::database_of(url);
+        postgres_server::database_of(url);
     server_process a(node_args(url_via_proxy, "node-a"));
     server_process b(node_args(url, "node-b"));
 
@@ -427,13 +428,12 @@ TEST_CASE("a node cut off from the database steps down once its lease has lapsed
     std::promise<raw_close> closed;
     auto closing = closed.get_future();
     std::thread reader([&] {
-        while (on_a.client->next()) {
-        }
+        while (on_a.client->next()) {}
         closed.set_value(on_a.client->close());
     });
     const bool in_time = closing.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
     if (!in_time)
-        a.kill9();   // ends the read
+        a.kill9(); // ends the read
     reader.join();
     REQUIRE_MESSAGE(in_time, "node a kept its clients with its lease unconfirmed");
     const auto close = closing.get();

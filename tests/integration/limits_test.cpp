@@ -105,9 +105,9 @@ public:
     }
 
     struct ending {
-        std::size_t events = 0;     // events read before the end
-        bool ended = false;         // false: all_events arrived and the connection is still open
-        beast::error_code error;    // how the stream ended
+        std::size_t events = 0;  // events read before the end
+        bool ended = false;      // false: all_events arrived and the connection is still open
+        beast::error_code error; // how the stream ended
         std::uint16_t close_code = 0;
         std::string close_reason;
     };
@@ -139,7 +139,6 @@ private:
     asio::io_context io_;
     websocket::stream<tcp::socket> ws_{io_};
 };
-
 
 // Sends count chats of text, window at a time, and requires an Ack for each.
 // After each window, between(acked) may look at the server; it returns false
@@ -285,10 +284,10 @@ TEST_CASE("twenty stalled readers cannot grow the server's memory: their queues 
     // Under AddressSanitizer the RSS says nothing (shadow memory, quarantine):
     // the flood is shorter there and only the closes are checked.
     constexpr std::uint64_t chats = sanitized ? 2'000 : 10'000;
-    constexpr std::size_t bound_kb = 120 * 1024;   // 120 MB, stated bound; the flood is 160 MB
+    constexpr std::size_t bound_kb = 120 * 1024; // 120 MB, stated bound; the flood is 160 MB
     server_process server({"--ws-outbound-queue-max", "1048576", "--ws-write-timeout", "3600", "--command-rate",
-                           "1000000", "--command-burst", "1000000", "--durability", "normal",
-                           "--resume-window-events", "100"});
+                           "1000000", "--command-burst", "1000000", "--durability", "normal", "--resume-window-events",
+                           "100"});
     const int pid = server_pid(server);
 
     std::vector<std::unique_ptr<stalled_reader>> stalled;
@@ -302,7 +301,7 @@ TEST_CASE("twenty stalled readers cannot grow the server's memory: their queues 
 
     std::string text;
     for (int i = 0; i < 4000; ++i)
-        text += "\xF0\x9F\x97\xBA";  // U+1F5FA WORLD MAP
+        text += "\xF0\x9F\x97\xBA"; // U+1F5FA WORLD MAP
     std::uint64_t request_id = 10;
     std::size_t max_rss_kb = 0;
     const auto acked = flood(flooder, request_id, chats, text, [&](std::uint64_t n) {

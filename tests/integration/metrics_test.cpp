@@ -45,11 +45,14 @@ TEST_CASE("metrics count connections, rooms, commands, events, acks and commits"
     REQUIRE(added.ok);
     auto said = ana.send_chat("the crane stays").get();
     REQUIRE(said.ok);
-    auto refused = ben.update_feature("crane", [] {
+    auto refused = ben.update_feature(
+                          "crane",
+                          [] {
         maptable::pb::FeaturePatch p;
         p.set_title("mine now");
         return p;
-    }()).get();
+                          }())
+        .get();
     CHECK(refused.code == maptable::pb::ERROR_CODE_NOT_AUTHOR);
     REQUIRE(ben_sees.wait_for_seq(said.seq));
 
@@ -63,9 +66,9 @@ TEST_CASE("metrics count connections, rooms, commands, events, acks and commits"
     CHECK(sample(text, "maptable_commands_total{command=\"add_feature\"}") == 1);
     CHECK(sample(text, "maptable_commands_total{command=\"send_chat\"}") == 1);
     CHECK(sample(text, "maptable_commands_total{command=\"update_feature\"}") == 1);
-    CHECK(sample(text, "maptable_refusals_total{group=\"3\"}") == 1);   // NOT_AUTHOR is 33
+    CHECK(sample(text, "maptable_refusals_total{group=\"3\"}") == 1); // NOT_AUTHOR is 33
     CHECK(sample(text, "maptable_events_committed_total") == 2);
-    CHECK(sample(text, "maptable_events_fanned_out_total") == 4);       // two events, two members each
+    CHECK(sample(text, "maptable_events_fanned_out_total") == 4); // two events, two members each
     CHECK(sample(text, "maptable_ack_seconds_count") == 2);
     CHECK(sample(text, "maptable_commit_batch_events_count") >= 1);
     CHECK(sample(text, "maptable_commit_batch_events_sum") == 2);

@@ -285,7 +285,7 @@ TEST_CASE("with hide_cursors on, a participant sees the facilitator's cursor but
     ana.move_cursor(3.5, 3.5);
     REQUIRE(cat_sees.wait_until([&] { return saw_cursor_at(cat_sees, "ana", 3.5, 3.5); }));
     CHECK_FALSE(saw_cursor_at(cat_sees, "ben", 2.5, 2.5));
-    CHECK(cursors_of(cat_sees, "ben").size() == 1);   // only the one from before
+    CHECK(cursors_of(cat_sees, "ben").size() == 1); // only the one from before
 
     // Turned off again, cursors go to everyone.
     REQUIRE(ana.send(settings([](auto& c) { c.set_hide_cursors(false); })).get().ok);
@@ -412,7 +412,7 @@ TEST_CASE("chat history shows reactions, edits and deletions of messages older t
         REQUIRE(r.ok);
         last = std::max(last, r.seq);
     }
-    REQUIRE(ben_sees.wait_for_seq(last));   // ana's acks say nothing about when ben's replica has them
+    REQUIRE(ben_sees.wait_for_seq(last)); // ana's acks say nothing about when ben's replica has them
     const auto state = ben.replica();
     REQUIRE(state.find_chat(edited.seq) == nullptr);
 

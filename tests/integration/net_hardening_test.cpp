@@ -27,10 +27,12 @@ namespace {
 http_reply upgrade_with_keys(unsigned short port, const std::vector<std::string>& keys)
 {
     std::string request = "GET /v1/ws HTTP/1.1\r\n"
-                          "Host: 127.0.0.1:" + std::to_string(port) + "\r\n"
-                          "Upgrade: websocket\r\n"
-                          "Connection: Upgrade\r\n"
-                          "Sec-WebSocket-Version: 13\r\n";
+                          "Host: 127.0.0.1:" +
+        std::to_string(port) +
+        "\r\n"
+        "Upgrade: websocket\r\n"
+        "Connection: Upgrade\r\n"
+        "Sec-WebSocket-Version: 13\r\n";
     for (const auto& key : keys)
         request += "Sec-WebSocket-Key: " + key + "\r\n";
     request += "\r\n";
@@ -94,7 +96,7 @@ TEST_CASE("a HEAD answer carries no body, so the next answer on the connection i
     for (const char* path : {"/healthz", "/metrics"}) {
         CAPTURE(path);
         const std::string requests = std::string("HEAD ") + path + " HTTP/1.1\r\n" + host + "\r\n" +
-                                     "GET /healthz HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n";
+            "GET /healthz HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n";
         asio::ip::tcp::socket s(io);
         s.connect({asio::ip::make_address("127.0.0.1"), server.port()});
         asio::write(s, asio::buffer(requests));

@@ -4,9 +4,9 @@
 // installation with several rooms, a snapshot, chat and revocations. Skips,
 // with a message, only when PostgreSQL's binaries are not installed.
 #include "http_probe.hpp"
+#include "model/room_state.hpp"
 #include "postgres_server.hpp"
 #include "server_process.hpp"
-#include "model/room_state.hpp"
 #include "store/postgres_event_log.hpp"
 #include "store/sqlite_event_log.hpp"
 
@@ -24,15 +24,16 @@ using maptable::testing::postgres_server;
 
 namespace {
 
-#define SKIP_WITHOUT_POSTGRES(server)                                                               \
-    auto* server = postgres_server::shared();                                                      \
-    if (server == nullptr) {                                                                       \
-        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)"); \
-        return;                                                                                     \
+#define SKIP_WITHOUT_POSTGRES(server)                                                                                  \
+    auto* server = postgres_server::shared();                                                                          \
+    if (server == nullptr) {                                                                                           \
+        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");                   \
+        return;                                                                                                        \
     }
 
 // Adds n markers and a chat message per marker; returns the last acked seq.
-std::uint64_t make_acked_edits(server_process& server, const std::string& room, int n) {
+std::uint64_t make_acked_edits(server_process& server, const std::string& room, int n)
+{
     client c(server.options(room, "writer"));
     join_or_fail(c);
     std::vector<std::future<command_result>> pending;
@@ -50,7 +51,8 @@ std::uint64_t make_acked_edits(server_process& server, const std::string& room, 
     return last;
 }
 
-void check_everything_is_there(server_process& server, const std::string& room, int n, std::uint64_t last_seq) {
+void check_everything_is_there(server_process& server, const std::string& room, int n, std::uint64_t last_seq)
+{
     client reader(server.options(room, "reader"));
     join_or_fail(reader);
     const auto state = reader.replica();
@@ -67,7 +69,8 @@ void check_everything_is_there(server_process& server, const std::string& room, 
 }
 
 // The room as rebuilt from a store: its snapshot, then the events after it.
-std::string stored_hash(store::event_log& log, const std::string& room_id) {
+std::string stored_hash(store::event_log& log, const std::string& room_id)
+{
     const auto history = log.load(room_id);
     model::room_state state(room_id);
     if (history.snapshot) {
@@ -77,7 +80,8 @@ std::string stored_hash(store::event_log& log, const std::string& room_id) {
     }
     std::uint64_t seq = history.first_event_seq;
     for (const auto& bytes : history.events) {
-        if (seq++ <= history.snapshot_seq) continue;
+        if (seq++ <= history.snapshot_seq)
+            continue;
         pb::Event event;
         REQUIRE(event.ParseFromString(bytes));
         REQUIRE(state.apply(event));
@@ -86,7 +90,8 @@ std::string stored_hash(store::event_log& log, const std::string& room_id) {
 }
 
 // Runs the server binary with args; returns its exit status and output.
-std::pair<int, std::string> run_server_binary(const std::string& args, const std::filesystem::path& dir) {
+std::pair<int, std::string> run_server_binary(const std::string& args, const std::filesystem::path& dir)
+{
     const auto out = (dir / "command.out").string();
     const int status = std::system((std::string(MAPTABLE_SERVER_BINARY) + " " + args + " >" + out + " 2>&1").c_str());
     std::ifstream file(out);
@@ -97,7 +102,8 @@ std::pair<int, std::string> run_server_binary(const std::string& args, const std
 
 } // namespace
 
-TEST_CASE("a server on PostgreSQL keeps every acked edit across a clean restart and a kill -9") {
+TEST_CASE("a server on PostgreSQL keeps every acked edit across a clean restart and a kill -9")
+{
     SKIP_WITHOUT_POSTGRES(postgres);
     const auto url = postgres->create_database();
     server_process server({"--store", url});
@@ -115,13 +121,16 @@ TEST_CASE("a server on PostgreSQL keeps every acked edit across a clean restart 
     CHECK(!std::filesystem::exists(server.db_path()));
 }
 
-TEST_CASE("a server refuses to start on a PostgreSQL schema newer than its own") {
+TEST_CASE("a server refuses to start on a PostgreSQL schema newer than its own")
+{
     SKIP_WITHOUT_POSTGRES(postgres);
     const auto url = postgres->create_database();
-    { store::postgres_event_log log(url); }
+    {
+        store::postgres_event_log log(url);
+    }
     postgres->exec(postgres_server::database_of(url),
-                   "INSERT INTO schema_version(version) VALUES(" + std::to_string(store::postgres_schema_version() + 1) +
-                       ")");
+                   "INSERT INTO schema_version(version) VALUES(" +
+                       std::to_string(store::postgres_schema_version() + 1) + ")");
     const auto dir = std::filesystem::temp_directory_path() / ("maptable-pg-refuse-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const auto run = run_server_binary("--port 0 --data-dir " + dir.string() + " --store " + url, dir);
@@ -133,10 +142,11 @@ TEST_CASE("a server refuses to start on a PostgreSQL schema newer than its own")
     CHECK_MESSAGE(output.find("newer than this server's") != std::string::npos, output);
 }
 
-TEST_CASE("migrate-store moves a SQLite installation to PostgreSQL without loss") {
+TEST_CASE("migrate-store moves a SQLite installation to PostgreSQL without loss")
+{
     SKIP_WITHOUT_POSTGRES(postgres);
     server_process sqlite_server({"--command-burst", "5000"});
-    std::map<std::string, std::string> hashes;   // room -> canonical hash its clients saw
+    std::map<std::string, std::string> hashes; // room -> canonical hash its clients saw
     std::map<std::string, std::uint64_t> seqs;
     // Several rooms; "long" passes the 1,000-event snapshot interval, so the
     // copy includes a snapshot with events after it.
@@ -154,7 +164,7 @@ TEST_CASE("migrate-store moves a SQLite installation to PostgreSQL without loss"
         store::sqlite_event_log log(db_path);
         log.revoke("revoked-forever", 0);
         log.revoke("revoked-until", 4'000'000'000);
-        REQUIRE(log.snapshot_at_most("long", 1'000'000));   // the copy includes a snapshot
+        REQUIRE(log.snapshot_at_most("long", 1'000'000)); // the copy includes a snapshot
     }
 
     const auto url = postgres->create_database();
@@ -171,7 +181,7 @@ TEST_CASE("migrate-store moves a SQLite installation to PostgreSQL without loss"
     for (const auto& [room, hash] : hashes) {
         CHECK(stored_hash(source, room) == hash);
         CHECK(stored_hash(target, room) == hash);
-        CHECK(target.load(room).epoch == source.load(room).epoch);   // resumes stay valid
+        CHECK(target.load(room).epoch == source.load(room).epoch); // resumes stay valid
     }
     CHECK(target.revocations() == source.revocations());
     CHECK(target.revocations().size() == 2);
@@ -194,7 +204,8 @@ TEST_CASE("migrate-store moves a SQLite installation to PostgreSQL without loss"
     }
 }
 
-TEST_CASE("the admin API's room catalogue lives in PostgreSQL too, across a restart") {
+TEST_CASE("the admin API's room catalogue lives in PostgreSQL too, across a restart")
+{
     SKIP_WITHOUT_POSTGRES(postgres);
     constexpr const char* admin_key = "test-admin-key-0123456789";
     const auto url = postgres->create_database();
@@ -219,14 +230,15 @@ TEST_CASE("the admin API's room catalogue lives in PostgreSQL too, across a rest
     CHECK(!std::filesystem::exists(server.db_path()));
 }
 
-TEST_CASE("the password in a --store URL never reaches the log; MAPTABLE_STORE selects PostgreSQL as well") {
+TEST_CASE("the password in a --store URL never reaches the log; MAPTABLE_STORE selects PostgreSQL as well")
+{
     SKIP_WITHOUT_POSTGRES(postgres);
     const auto url = postgres->create_database();
     const auto database = postgres_server::database_of(url);
     // The test cluster trusts local connections, so any password is let in:
     // this one is only there to be looked for in the log.
-    const std::string with_password = "postgresql://maptable:hunter2-not-for-logs@127.0.0.1:" +
-                                      std::to_string(postgres->port()) + "/" + database;
+    const std::string with_password =
+        "postgresql://maptable:hunter2-not-for-logs@127.0.0.1:" + std::to_string(postgres->port()) + "/" + database;
     ::setenv("MAPTABLE_STORE", with_password.c_str(), 1);
     server_process server;
     ::unsetenv("MAPTABLE_STORE");
@@ -240,7 +252,8 @@ TEST_CASE("the password in a --store URL never reaches the log; MAPTABLE_STORE s
     CHECK(!std::filesystem::exists(server.db_path()));
 }
 
-TEST_CASE("a server rides out the loss of its PostgreSQL connections: writes and chat history go on") {
+TEST_CASE("a server rides out the loss of its PostgreSQL connections: writes and chat history go on")
+{
     SKIP_WITHOUT_POSTGRES(postgres);
     const auto url = postgres->create_database();
     server_process server({"--store", url});

@@ -22,8 +22,7 @@ struct raw_client::impl {
     beast::flat_buffer buffer;
 };
 
-raw_client::raw_client(unsigned short port, const std::string& path)
-    : impl_(std::make_unique<impl>())
+raw_client::raw_client(unsigned short port, const std::string& path) : impl_(std::make_unique<impl>())
 {
     impl_->ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     impl_->ws.read_message_max(64 * 1024 * 1024);

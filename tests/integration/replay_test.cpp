@@ -162,11 +162,9 @@ TEST_CASE("a seq the room has not reached, a time before its first event, or no 
     raw_client raw(server.port());
     REQUIRE(raw.join("range", server.token("range", "ben")).has_welcome());
     CHECK(refusal(raw, state_at_seq(1, added.seq + 1)) == pb::ERROR_CODE_SEQ_OUT_OF_RANGE);
-    CHECK(refusal(raw, state_at_seq(2, std::numeric_limits<std::uint64_t>::max())) ==
-          pb::ERROR_CODE_SEQ_OUT_OF_RANGE);
+    CHECK(refusal(raw, state_at_seq(2, std::numeric_limits<std::uint64_t>::max())) == pb::ERROR_CODE_SEQ_OUT_OF_RANGE);
     CHECK(refusal(raw, state_at_time(3, first_time - 1)) == pb::ERROR_CODE_SEQ_OUT_OF_RANGE);
-    CHECK(refusal(raw, state_at_time(4, std::numeric_limits<std::int64_t>::min())) ==
-          pb::ERROR_CODE_SEQ_OUT_OF_RANGE);
+    CHECK(refusal(raw, state_at_time(4, std::numeric_limits<std::int64_t>::min())) == pb::ERROR_CODE_SEQ_OUT_OF_RANGE);
     pb::ClientMessage nothing;
     nothing.set_request_id(5);
     nothing.mutable_get_state_at();

@@ -59,8 +59,8 @@ TEST_CASE("a resume from the last seen seq gets exactly the missed events, in or
         say(writer, "missed " + std::to_string(i));
 
     raw_client again(server.port());
-    const auto welcome =
-        join_raw(again, join_message("resume", server.token("resume", "reader"), "reader-1", resume_at(seen.epoch(), 5)));
+    const auto welcome = join_raw(
+        again, join_message("resume", server.token("resume", "reader"), "reader-1", resume_at(seen.epoch(), 5)));
     CHECK(welcome.recovered());
     CHECK_FALSE(welcome.has_state());
     CHECK(welcome.epoch() == seen.epoch());
@@ -116,7 +116,8 @@ TEST_CASE("a resume that cannot be trusted gets a snapshot and is told so")
         CHECK_FALSE(w.recovered());
         CHECK(w.state().seq() == 5);
         raw_client near(small.port());
-        auto w3 = join_raw(near, join_message("untrusted", small.token("untrusted", "r"), "r", resume_at(w2.epoch(), 3)));
+        auto w3 =
+            join_raw(near, join_message("untrusted", small.token("untrusted", "r"), "r", resume_at(w2.epoch(), 3)));
         CHECK(w3.recovered());
     }
 }
@@ -225,7 +226,7 @@ TEST_CASE("the SDK reconnects after a dropped connection and resolves every comm
     for (int round = 0; round < 5; ++round) {
         for (int i = 0; i < 10; ++i)
             results.push_back(ana.send_chat("round " + std::to_string(round) + " line " + std::to_string(i)));
-        say(ben, "ben " + std::to_string(round));  // ana misses these while away
+        say(ben, "ben " + std::to_string(round)); // ana misses these while away
         ana.drop_connection();
     }
     std::set<std::uint64_t> seqs;
@@ -238,7 +239,7 @@ TEST_CASE("the SDK reconnects after a dropped connection and resolves every comm
     REQUIRE(ana_sees.wait_for_seq(last));
     CHECK(ana.pending_commands() == 0);
     CHECK(ana.replica().canonical_hash() == ben.replica().canonical_hash());
-    CHECK(last == 50 + 5 + 1);  // nothing applied twice
+    CHECK(last == 50 + 5 + 1); // nothing applied twice
     std::lock_guard lock(mutex);
     CHECK(welcomes.size() >= 2);
     CHECK(std::count(welcomes.begin() + 1, welcomes.end(), true) == static_cast<long>(welcomes.size() - 1));

@@ -28,9 +28,10 @@ http_reply admin_call(unsigned short port, const std::string& method, const std:
 // answer never races a half-sent body (a reset on the client's write).
 http_reply oversized_post(unsigned short port, std::size_t content_length)
 {
-    return raw_request(port, "POST /v1/admin/revocations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-                                 std::string(admin_key) + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                                 std::to_string(content_length) + "\r\n\r\n");
+    return raw_request(
+        port,
+        "POST /v1/admin/revocations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + std::string(admin_key) +
+            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(content_length) + "\r\n\r\n");
 }
 
 http_reply revoke(unsigned short port, const std::string& jti, const std::string& key = admin_key)
@@ -160,10 +161,12 @@ TEST_CASE("the upgrade gate refuses a revoked token offered in the request with 
 {
     server_process server({"--admin-key", admin_key});
     REQUIRE(revoke(server.port(), "t-gate").status == 204);
-    const auto refused = upgrade_request(server.port(), {{"Authorization", "Bearer " + token_with_id("g", "pat", "t-gate")}});
+    const auto refused =
+        upgrade_request(server.port(), {{"Authorization", "Bearer " + token_with_id("g", "pat", "t-gate")}});
     CHECK(refused.status == 401);
     CHECK(refused.body.find("revoked") != std::string::npos);
-    const auto fine = upgrade_request(server.port(), {{"Authorization", "Bearer " + token_with_id("g", "pat", "t-ok")}});
+    const auto fine =
+        upgrade_request(server.port(), {{"Authorization", "Bearer " + token_with_id("g", "pat", "t-ok")}});
     CHECK(fine.status == 101);
 }
 
@@ -186,8 +189,8 @@ TEST_CASE("the admin API refuses a wrong key with 401 and bad requests with 400"
     CHECK(admin_call(port, "POST", "/v1/admin/revocations", "{}").status == 400);
     CHECK(admin_call(port, "POST", "/v1/admin/revocations", "[\"t-x\"]").status == 400);
     CHECK(admin_call(port, "POST", "/v1/admin/revocations", "{\"jti\": 7}").status == 400);
-    CHECK(admin_call(port, "POST", "/v1/admin/revocations", "{\"jti\": \"t\", \"expires_at\": \"soon\"}")
-              .status == 400);
+    CHECK(admin_call(port, "POST", "/v1/admin/revocations", "{\"jti\": \"t\", \"expires_at\": \"soon\"}").status ==
+          400);
     CHECK(revoke(port, std::string(129, 'a')).status == 400);
     CHECK(revoke(port, std::string(128, 'a')).status == 204);
     CHECK(admin_call(port, "POST", "/v1/admin/revocations",

@@ -34,7 +34,6 @@ const pb::Comment* comment_at(const model::room_state& state, const std::string&
     return nullptr;
 }
 
-
 } // namespace
 
 TEST_CASE("a replay before a deletion withholds the deleted chat message and comment")
@@ -55,7 +54,7 @@ TEST_CASE("a replay before a deletion withholds the deleted chat message and com
     REQUIRE(pat.start_thread("t1", place, "a first comment that stays").get().ok);
     auto commented = pat.add_comment("t1", "a comment taken back").get();
     REQUIRE(commented.ok);
-    const auto before = commented.seq;   // everything said, nothing deleted yet
+    const auto before = commented.seq; // everything said, nothing deleted yet
     REQUIRE(fay.delete_chat(said.seq, "off topic").get().ok);
     REQUIRE(fay.delete_comment("t1", commented.seq, "personal data").get().ok);
 
@@ -76,7 +75,7 @@ TEST_CASE("a replay before a deletion withholds the deleted chat message and com
     const auto* other = chat_at(state, kept.seq);
     REQUIRE(other != nullptr);
     CHECK_FALSE(other->deleted());
-    CHECK(other->text() == "kept words");   // only what was deleted is withheld
+    CHECK(other->text() == "kept words"); // only what was deleted is withheld
 
     const auto* comment = comment_at(state, "t1", commented.seq);
     REQUIRE(comment != nullptr);
@@ -119,14 +118,14 @@ TEST_CASE("a replay before a deletion withholds the deleted chat message and com
             CHECK(plain.body.find(what.starts_with("chat") ? "kept words" : "a first comment that stays") !=
                   std::string::npos);
         if (what == "report.md")
-            continue;   // the report never shows deleted words
+            continue; // the report never shows deleted words
         const auto asked = call_api(server.port(), {.target = target + "&include_deleted=1", .bearer = facilitator});
         REQUIRE(asked.status == 200);
         CHECK(asked.body.find(what.starts_with("chat") ? "words taken back" : "a comment taken back") !=
               std::string::npos);
     }
-    const auto state_at = call_api(server.port(), {.target = "/v1/rooms/redact/state?seq=" + std::to_string(before),
-                                                   .bearer = facilitator});
+    const auto state_at = call_api(
+        server.port(), {.target = "/v1/rooms/redact/state?seq=" + std::to_string(before), .bearer = facilitator});
     REQUIRE(state_at.status == 200);
     CHECK(state_at.body.find("words taken back") == std::string::npos);
     CHECK(state_at.body.find("a comment taken back") == std::string::npos);
@@ -156,7 +155,7 @@ TEST_CASE("two participants with the same client id and request id each get thei
     // the seq its sender was told.
     client reader(server.options("ids", "reader"));
     join_or_fail(reader);
-    const auto room = reader.replica();   // a copy
+    const auto room = reader.replica(); // a copy
     const auto* mine = room.find_chat(first->ack().seq());
     const auto* theirs = room.find_chat(second->ack().seq());
     REQUIRE(mine != nullptr);

@@ -44,7 +44,7 @@ std::string upgrade_request_line(const std::string& path_and_query, const std::s
     std::istream in(&buffer);
     std::string line;
     std::getline(in, line);
-    socket.close();   // the join fails: no server here
+    socket.close(); // the join fails: no server here
     joined.wait();
     if (!line.empty() && line.back() == '\r')
         line.pop_back();
@@ -70,7 +70,7 @@ TEST_CASE("a server message over the client's limit ends the connection for good
     client ana(small);
     std::promise<close_info> closed;
     ana.on_closed([&closed](const close_info& info) { closed.set_value(info); });
-    join_or_fail(ana);   // the empty room's Welcome fits
+    join_or_fail(ana); // the empty room's Welcome fits
 
     client ben(server.options("harbour", "Ben"));
     join_or_fail(ben);

@@ -48,8 +48,7 @@ public:
         std::function<pb::ServerMessage(int connection, const pb::ClientMessage& join, const std::string& own_url)>;
 
     explicit stand_in_node(answer_fn answer)
-        : answer_(std::move(answer))
-        , acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0})
+        : answer_(std::move(answer)), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0})
     {
         thread_ = std::thread([this] { serve(); });
     }
@@ -140,11 +139,11 @@ std::string with_room(const std::string& url, const std::string& room)
     return url + "?room=" + room;
 }
 
-#define SKIP_WITHOUT_POSTGRES(server)                                                                \
-    auto* server = maptable::testing::postgres_server::shared();                                    \
-    if (server == nullptr) {                                                                        \
-        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)"); \
-        return;                                                                                      \
+#define SKIP_WITHOUT_POSTGRES(server)                                                                                  \
+    auto* server = maptable::testing::postgres_server::shared();                                                       \
+    if (server == nullptr) {                                                                                           \
+        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");                   \
+        return;                                                                                                        \
     }
 
 // A node of a cluster on one PostgreSQL. Short leases keep a takeover quick.
@@ -157,8 +156,7 @@ std::vector<std::string> node_args(const std::string& database_url, const std::s
 // that only bounds a hung test.
 class welcome_counter {
 public:
-    explicit welcome_counter(client& c)
-        : client_(c)
+    explicit welcome_counter(client& c) : client_(c)
     {
         c.on_welcome([this](bool) {
             std::lock_guard lock(mutex_);
@@ -187,7 +185,8 @@ TEST_CASE("a client that reaches a node not owning the room follows the Redirect
 {
     server_process owner;
     const auto owner_url = with_room(owner.url(), "harbour");
-    stand_in_node other([&](int, const pb::ClientMessage& join, const std::string&) { return redirect_to(owner_url, join); });
+    stand_in_node other(
+        [&](int, const pb::ClientMessage& join, const std::string&) { return redirect_to(owner_url, join); });
 
     auto options = owner.options("harbour", "Ana");
     options.url = other.url();
@@ -214,7 +213,8 @@ TEST_CASE("a client that reaches a node not owning the room follows the Redirect
     CHECK(ben.replica().find_feature("f-moved") != nullptr);
 }
 
-TEST_CASE("a 4001 room-moved close rejoins at once through the configured url, resuming, and the Redirect leads to the owner")
+TEST_CASE(
+    "a 4001 room-moved close rejoins at once through the configured url, resuming, and the Redirect leads to the owner")
 {
     server_process owner;
     const auto owner_url = with_room(owner.url(), "harbour");
@@ -243,7 +243,7 @@ TEST_CASE("a 4001 room-moved close rejoins at once through the configured url, r
     REQUIRE(welcomes.wait_for(2));
     CHECK(ana.state() == connection_state::connected);
     CHECK(ana.endpoint() == owner_url);
-    CHECK(ana.epoch() != "e-old-owner");   // the owner's history, not the old node's
+    CHECK(ana.epoch() != "e-old-owner"); // the owner's history, not the old node's
 
     const auto joins = node.joins();
     REQUIRE(joins.size() == 2);
@@ -261,7 +261,8 @@ TEST_CASE("a 4001 room-moved close rejoins at once through the configured url, r
 
 TEST_CASE("nodes that keep redirecting stop the client with an error after max_redirects, without looping")
 {
-    stand_in_node loop([](int, const pb::ClientMessage& join, const std::string& own_url) { return redirect_to(own_url, join); });
+    stand_in_node loop(
+        [](int, const pb::ClientMessage& join, const std::string& own_url) { return redirect_to(own_url, join); });
 
     client_options options;
     options.url = loop.url();
@@ -277,7 +278,8 @@ TEST_CASE("nodes that keep redirecting stop the client with an error after max_r
     CHECK(loop.joins().size() == 4);
 }
 
-TEST_CASE("on two nodes sharing PostgreSQL, a client configured with the node that does not own the room joins the owner and writes there")
+TEST_CASE("on two nodes sharing PostgreSQL, a client configured with the node that does not own the room joins the "
+          "owner and writes there")
 {
     SKIP_WITHOUT_POSTGRES(pg);
     const auto database = pg->create_database();
@@ -303,7 +305,8 @@ TEST_CASE("on two nodes sharing PostgreSQL, a client configured with the node th
     CHECK(log.load("harbour").events.size() == added.seq);
 }
 
-TEST_CASE("when the owner is killed, a client follows the room to the node that takes it over, and its commands sent meanwhile land once")
+TEST_CASE("when the owner is killed, a client follows the room to the node that takes it over, and its commands sent "
+          "meanwhile land once")
 {
     SKIP_WITHOUT_POSTGRES(pg);
     const auto database = pg->create_database();
@@ -342,9 +345,9 @@ TEST_CASE("when the owner is killed, a client follows the room to the node that 
     }
     CHECK(ana.state() == connection_state::connected);
     CHECK(ana.endpoint() == b.url());
-    CHECK(ana.epoch() == epoch);   // the same history: the rejoin resumed
+    CHECK(ana.epoch() == epoch); // the same history: the rejoin resumed
     CHECK(last == 15);
     store::postgres_event_log log(database);
-    CHECK(log.load("quay").events.size() == 15);   // each command once
+    CHECK(log.load("quay").events.size() == 15); // each command once
     CHECK(ana.replica().data().features.size() == 15);
 }

@@ -34,8 +34,8 @@ std::vector<std::string> flood_args()
 }
 
 struct flood_result {
-    std::uint64_t last_seq = 0;   // the last seq acknowledged
-    int failures = 0;             // commands refused or unanswered
+    std::uint64_t last_seq = 0; // the last seq acknowledged
+    int failures = 0;           // commands refused or unanswered
 };
 
 // Sends count chat messages, window unanswered at a time. Never throws, so
@@ -145,7 +145,8 @@ private:
 
 } // namespace
 
-TEST_CASE("callbacks set, replaced and cleared from another thread while events flood in: none starts after clear_callbacks returned")
+TEST_CASE("callbacks set, replaced and cleared from another thread while events flood in: none starts after "
+          "clear_callbacks returned")
 {
     server_process server(flood_args());
     client listener(server.options(room, "listener"));

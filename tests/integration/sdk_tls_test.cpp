@@ -21,7 +21,8 @@ struct tls_files {
     tls_files()
     {
         std::random_device rd;
-        dir = fs::temp_directory_path() / ("maptable-sdk-tls-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+        dir =
+            fs::temp_directory_path() / ("maptable-sdk-tls-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
         fs::create_directories(dir);
         cert = dir / "cert.pem";
         key = dir / "key.pem";
@@ -69,7 +70,7 @@ TEST_CASE("the SDK joins and works over wss with a trusted certificate")
 TEST_CASE("the SDK refuses a server whose certificate it does not trust")
 {
     tls_files files;
-    tls_files other;   // a different self-signed CA
+    tls_files other; // a different self-signed CA
     server_process server({"--tls-cert", files.cert.string(), "--tls-key", files.key.string()});
     client c(over_tls(server, "secure", "ana", other.cert.string()));
     auto r = c.connect().get();

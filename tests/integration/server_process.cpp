@@ -37,8 +37,7 @@ std::int64_t unix_now()
 } // namespace
 
 server_process::server_process(std::vector<std::string> extra_args)
-    : extra_args_(std::move(extra_args))
-    , data_dir_(fresh_dir())
+    : extra_args_(std::move(extra_args)), data_dir_(fresh_dir())
 {
     start();
 }
@@ -58,8 +57,15 @@ void server_process::start()
     int out[2];
     REQUIRE(::pipe(out) == 0);
     // A restart keeps the port, so reconnecting clients find the server again.
-    std::vector<std::string> args = {MAPTABLE_SERVER_BINARY, "--port", std::to_string(port_), "--data-dir", data_dir_.string(),
-                                     "--secret", test_secret, "--log-level", "debug"};
+    std::vector<std::string> args = {MAPTABLE_SERVER_BINARY,
+                                     "--port",
+                                     std::to_string(port_),
+                                     "--data-dir",
+                                     data_dir_.string(),
+                                     "--secret",
+                                     test_secret,
+                                     "--log-level",
+                                     "debug"};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     const auto log_path = (data_dir_ / "server.log").string();
 
@@ -150,9 +156,7 @@ client_options server_process::options(const std::string& room, const std::strin
     return o;
 }
 
-event_recorder::event_recorder(client& c)
-    : client_(c)
-    , start_seq_(c.seq())
+event_recorder::event_recorder(client& c) : client_(c), start_seq_(c.seq())
 {
     c.on_event([this](const pb::Event& e) {
         std::lock_guard lock(mutex_);

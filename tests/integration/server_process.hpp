@@ -23,7 +23,7 @@ class server_process {
 public:
     // Starts the server on port 0 in a fresh temporary data directory.
     explicit server_process(std::vector<std::string> extra_args = {});
-    ~server_process();   // kills the server and removes the data directory
+    ~server_process(); // kills the server and removes the data directory
 
     // Starts it again on the same data directory and port (after stop() or kill9()).
     void start();
@@ -59,7 +59,7 @@ private:
 class event_recorder {
 public:
     explicit event_recorder(client& c);
-    ~event_recorder();   // detaches from the client: no callback reaches a dead recorder
+    ~event_recorder(); // detaches from the client: no callback reaches a dead recorder
     // Waits until the client's replica reached seq and, for events after the
     // recorder was made, this recorder has seen them (the replica advances
     // just before the event callbacks run); false on timeout. Not for a
@@ -86,8 +86,8 @@ private:
     mutable std::recursive_mutex mutex_;
     std::condition_variable_any changed_;
     std::vector<pb::Event> events_;
-    std::uint64_t start_seq_ = 0;       // the client's seq when recording began
-    std::uint64_t recorded_seq_ = 0;    // the seq of the newest event recorded
+    std::uint64_t start_seq_ = 0;    // the client's seq when recording began
+    std::uint64_t recorded_seq_ = 0; // the seq of the newest event recorded
     std::vector<pb::PresenceUpdate> presence_;
     std::vector<std::string> joined_, left_;
 };

@@ -70,11 +70,11 @@ TEST_CASE("a session starts, its events carry its id, it ends, and another start
     const pb::Event start_event = event_at(pat_sees, started.seq);
     REQUIRE(start_event.has_session_started());
     const pb::Session& session = start_event.session_started().session();
-    CHECK(session.id() == started.seq);   // a session is named by the seq that started it
+    CHECK(session.id() == started.seq); // a session is named by the seq that started it
     CHECK(session.title() == "Harbour workshop, evening 1");
     CHECK(session.started_by() == "fran");
     CHECK(session.started_ms() == start_event.time_ms());
-    CHECK(start_event.session_id() == started.seq);   // the event that starts it belongs to it
+    CHECK(start_event.session_id() == started.seq); // the event that starts it belongs to it
 
     CHECK(event_at(pat_sees, before.seq).session_id() == 0);
     CHECK(event_at(pat_sees, during_chat.seq).session_id() == started.seq);
@@ -140,7 +140,7 @@ TEST_CASE("sessions survive a restart of the server: the running one goes on and
         const auto said = fran.send_chat("see you after the break").get();
         REQUIRE(said.ok);
         chat_seq = said.seq;
-    }   // the client leaves before the server goes down, so it does not reconnect
+    } // the client leaves before the server goes down, so it does not reconnect
     REQUIRE(server.stop() == 0);
     server.start();
 

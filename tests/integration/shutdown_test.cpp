@@ -72,7 +72,7 @@ TEST_CASE("SIGTERM closes every client with 1001 and a reason, exits 0, and keep
             sent.emplace_back(id, c.add_feature(marker(id, static_cast<double>(i % 1000) * 0.01)));
         }
         if (announce)
-            under_way.set_value();  // ended early: let the test go on (and fail on what went wrong)
+            under_way.set_value(); // ended early: let the test go on (and fail on what went wrong)
     };
     std::thread ben_sender(send_until_closed, std::ref(ben), std::ref(burst[0]), "ben-", true);
     std::thread cleo_sender(send_until_closed, std::ref(cleo), std::ref(burst[1]), "cleo-", false);
@@ -111,9 +111,9 @@ TEST_CASE("SIGTERM closes every client with 1001 and a reason, exits 0, and keep
             if (result.get().ok)
                 acked.insert(id);
         }
-    MESSAGE((acked.size() - 2) << " of " << sent << " commands sent were acked before the shutdown ("
-                               << unresolved << " issued after the close)");
-    CHECK(acked.size() - 2 < sent);  // the signal came while commands were in flight
+    MESSAGE((acked.size() - 2) << " of " << sent << " commands sent were acked before the shutdown (" << unresolved
+                               << " issued after the close)");
+    CHECK(acked.size() - 2 < sent); // the signal came while commands were in flight
 
     // It ended because every connection was closed, not at the timeout.
     const auto log = server.log();

@@ -23,7 +23,7 @@ TEST_CASE("a write the store refuses is answered with STORE_UNAVAILABLE and neve
     sqlite3* blocker = nullptr;
     REQUIRE(sqlite3_open_v2(server.db_path().c_str(), &blocker, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
     REQUIRE(sqlite3_exec(blocker, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
-    auto refused = ana.send_chat("not stored").get();   // waits out the log's busy timeout
+    auto refused = ana.send_chat("not stored").get(); // waits out the log's busy timeout
     sqlite3_exec(blocker, "ROLLBACK", nullptr, nullptr, nullptr);
     sqlite3_close(blocker);
 

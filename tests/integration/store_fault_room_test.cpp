@@ -30,7 +30,7 @@ TEST_CASE("store fault (room): a room whose load failed loads again on the next 
     REQUIRE(sqlite3_exec(blocker, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
     {
         raw_client early(server.port());
-        const auto refused = early.join("outage", server.token("outage", "ana"));   // waits out the busy timeout
+        const auto refused = early.join("outage", server.token("outage", "ana")); // waits out the busy timeout
         REQUIRE(refused.has_error());
         CHECK(refused.error().code() == pb::ERROR_CODE_ROOM_UNAVAILABLE);
     }
@@ -49,7 +49,8 @@ TEST_CASE("store fault (room): a room whose load failed loads again on the next 
     CHECK(server.log().find("room=outage loading again after 1 failed load(s)") != std::string::npos);
 }
 
-TEST_CASE("store fault (room): a retry older than the op window gets its original ack and its batch neighbours are applied")
+TEST_CASE(
+    "store fault (room): a retry older than the op window gets its original ack and its batch neighbours are applied")
 {
     // A small window (the default holds 100,000): the test sends more commands
     // than it holds. (Durability normal: the fsyncs are not what is tested.)

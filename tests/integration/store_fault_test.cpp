@@ -151,7 +151,9 @@ private:
 // The arguments server_process starts the server with, on its data dir and port.
 std::vector<std::string> server_args(const server_process& server)
 {
-    return {"--port", std::to_string(server.port()), "--data-dir", server.data_dir().string(), "--secret", test_secret,
+    return {"--port",      std::to_string(server.port()),
+            "--data-dir",  server.data_dir().string(),
+            "--secret",    test_secret,
             "--log-level", "debug"};
 }
 
@@ -177,7 +179,7 @@ void damage_event_body(const std::string& db_path, const std::string& room, std:
     REQUIRE(sqlite3_step(read) == SQLITE_ROW);
     std::string body(static_cast<const char*>(sqlite3_column_blob(read, 0)), sqlite3_column_bytes(read, 0));
     sqlite3_finalize(read);
-    body[body.size() - 2] ^= 0x01;   // inside the message text, which ends the encoding
+    body[body.size() - 2] ^= 0x01; // inside the message text, which ends the encoding
     sqlite3_stmt* write = nullptr;
     REQUIRE(sqlite3_prepare_v2(db, "UPDATE events SET body = ?3 WHERE room = ?1 AND seq = ?2", -1, &write, nullptr) ==
             SQLITE_OK);
@@ -342,14 +344,15 @@ TEST_CASE("store fault: a flipped byte in a stored chat message fails the room's
     const std::string text = "flip-target-0123456789";
     REQUIRE(occurrences(bytes, text) >= 1);
     for (auto at = bytes.find(text); at != std::string::npos; at = bytes.find(text, at + 1))
-        bytes[at + 12] ^= 0x01;   // '0' becomes '1'
+        bytes[at + 12] ^= 0x01; // '0' becomes '1'
     std::ofstream(server.db_path(), std::ios::binary | std::ios::trunc) << bytes;
 
     {
         spawned check(check_args, stderr_path(server, "check-damaged"));
         INFO("check: " << check.out() << check.err());
         CHECK(check.status() == 1);
-        CHECK(contains(check.out(), "room flip seq " + std::to_string(damaged_seq) + ": the event does not match its checksum"));
+        CHECK(contains(check.out(),
+                       "room flip seq " + std::to_string(damaged_seq) + ": the event does not match its checksum"));
     }
 
     server.start();
@@ -405,7 +408,7 @@ TEST_CASE("store fault: a full disk refuses the write with STORE_UNAVAILABLE; ex
     auto args = server_args(server);
     args.insert(args.end(), {"--durability", "normal", "--command-rate", "100000", "--command-burst", "100000"});
     spawned full(args, stderr_path(server, "full"), [] {
-        ::signal(SIGXFSZ, SIG_IGN);   // kept across exec: the server sees EFBIG instead of dying
+        ::signal(SIGXFSZ, SIG_IGN); // kept across exec: the server sees EFBIG instead of dying
         const rlimit limit{2 << 20, 2 << 20};
         return ::setrlimit(RLIMIT_FSIZE, &limit);
     });
@@ -442,7 +445,7 @@ TEST_CASE("store fault: a full disk refuses the write with STORE_UNAVAILABLE; ex
 
 TEST_CASE("store fault: a data dir that cannot take files is named with the cause")
 {
-    server_process scratch;   // for a place to keep stderr files
+    server_process scratch; // for a place to keep stderr files
     REQUIRE(scratch.stop() == 0);
     const auto start_in = [&](const std::string& data_dir, std::function<int()> setup = {}) {
         return std::make_unique<spawned>(
@@ -497,7 +500,7 @@ TEST_CASE("store fault: a data dir that cannot take files is named with the caus
         }
         INFO("stderr: " << server->err());
         CHECK_FALSE(server->started());
-        CHECK(contains(server->err(), "the data directory " + mount_point.string() + " is not writable: " +
-                                          std::strerror(EROFS)));
+        CHECK(contains(server->err(),
+                       "the data directory " + mount_point.string() + " is not writable: " + std::strerror(EROFS)));
     }
 }

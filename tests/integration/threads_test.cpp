@@ -36,7 +36,8 @@ pb::ClientMessage add_comment(const std::string& thread_id, const std::string& t
 
 } // namespace
 
-TEST_CASE("threads on a feature and on a place: replies, edits, a facilitator's delete with a trace, resolve and reopen")
+TEST_CASE(
+    "threads on a feature and on a place: replies, edits, a facilitator's delete with a trace, resolve and reopen")
 {
     server_process server;
     client fay(server.options("harbour", "fay", pb::ROLE_FACILITATOR));

@@ -132,11 +132,11 @@ TEST_CASE("an independent wss:// client (python3-websockets) joins and gets its 
     join.mutable_join()->set_protocol_version(1);
 
     const auto url = "wss://127.0.0.1:" + std::to_string(server.port()) + "/v1/ws";
-    const auto result =
-        run(python_client({"join", url, cert.cert.string(), to_hex(join.SerializeAsString())}));
+    const auto result = run(python_client({"join", url, cert.cert.string(), to_hex(join.SerializeAsString())}));
     INFO("tls_client.py said:\n" << result.out << "\nserver log:\n" << server.log());
-    REQUIRE_MESSAGE(result.status == 0, "tls_client.py failed (is Debian's python3-websockets installed? "
-                                        "deploy/setup.sh installs it)");
+    REQUIRE_MESSAGE(result.status == 0,
+                    "tls_client.py failed (is Debian's python3-websockets installed? "
+                    "deploy/setup.sh installs it)");
 
     std::istringstream lines(result.out);
     std::string subprotocol_line, hex;

@@ -116,14 +116,15 @@ TEST_CASE("a join token offered in the upgrade request is checked before the upg
     // Tokens are secrets: none of them reaches the log, refused or not.
     const auto log = server.log();
     CHECK(log.find(good) == std::string::npos);
-    CHECK(log.find(good.substr(good.rfind('.') + 1)) == std::string::npos);  // not even the signature
+    CHECK(log.find(good.substr(good.rfind('.') + 1)) == std::string::npos); // not even the signature
 }
 
 TEST_CASE("the Origin is checked before the token")
 {
     server_process server({"--allowed-origins", "https://maps.example.org"});
-    const auto reply = upgrade_request(server.port(), {{"Origin", "https://evil.example"},
-                                                       {"Authorization", "Bearer " + server.token("harbour", "ana")}});
+    const auto reply = upgrade_request(
+        server.port(),
+        {{"Origin", "https://evil.example"}, {"Authorization", "Bearer " + server.token("harbour", "ana")}});
     CHECK(reply.status == 403);
 }
 
@@ -131,7 +132,7 @@ TEST_CASE("a malformed --allowed-origins stops the start with a message")
 {
     // Checked by parsing only: the server exits before it listens.
     const std::string command = std::string(MAPTABLE_SERVER_BINARY) +
-                                " --port 0 --data-dir /nonexistent-maptable --allowed-origins 'maps.example.org' 2>&1";
+        " --port 0 --data-dir /nonexistent-maptable --allowed-origins 'maps.example.org' 2>&1";
     std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
     REQUIRE(pipe != nullptr);
     std::string out;

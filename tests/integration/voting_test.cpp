@@ -79,8 +79,9 @@ TEST_CASE("two dots per person on ideas: budget, category and role are enforced;
     CHECK(third.message == "you have placed all your 2 dots in this round; remove one to place it elsewhere");
     const auto complaint = quinn.place_dot("ideas", "noise").get();
     CHECK(complaint.code == pb::ERROR_CODE_NOT_ELIGIBLE);
-    CHECK(complaint.message ==
-          "this round takes dots on features of category \"idea\" only; feature \"noise\" is of category \"complaint\"");
+    CHECK(
+        complaint.message ==
+        "this round takes dots on features of category \"idea\" only; feature \"noise\" is of category \"complaint\"");
     CHECK(olga.place_dot("ideas", "park").get().code == pb::ERROR_CODE_PERMISSION_DENIED);
     CHECK(quinn.place_dot("ideas", "nowhere").get().code == pb::ERROR_CODE_FEATURE_NOT_FOUND);
     CHECK(quinn.place_dot("other", "park").get().code == pb::ERROR_CODE_VOTE_NOT_FOUND);
@@ -156,7 +157,7 @@ TEST_CASE("an anonymous round's events name no actor, and its ballots name pseud
     REQUIRE(p1.ok);
     REQUIRE(pat.place_dot("secret", "bridge").get().ok);
     REQUIRE(quinn.place_dot("secret", "park").get().ok);
-    CHECK(pat.place_dot("secret", "park").get().code == pb::ERROR_CODE_NO_DOTS_LEFT);   // the budget follows the ballot
+    CHECK(pat.place_dot("secret", "park").get().code == pb::ERROR_CODE_NO_DOTS_LEFT); // the budget follows the ballot
     const auto taken_back = pat.remove_dot("secret", "bridge").get();
     REQUIRE(taken_back.ok);
     const auto closed = fay.close_vote("secret").get();

@@ -40,10 +40,11 @@ json::object parse_object(const http_reply& r)
 std::string invite(const server_process& server, const std::string& role, const std::string& name)
 {
     const json::object body{{"role", role}, {"name", name}};
-    const auto r = call_api(server.port(), {.method = "POST",
-                                            .target = std::string("/v1/admin/rooms/") + room_id + "/tokens",
-                                            .bearer = admin_key,
-                                            .body = json::serialize(body)});
+    const auto r = call_api(server.port(),
+                            {.method = "POST",
+                             .target = std::string("/v1/admin/rooms/") + room_id + "/tokens",
+                             .bearer = admin_key,
+                             .body = json::serialize(body)});
     INFO("POST tokens for " << name << ": " << r.status << " " << r.body);
     REQUIRE(r.status == 201);
     const auto minted = parse_object(r);
@@ -134,7 +135,7 @@ const json::object& feature_in(const json::object& collection, const std::string
         if (f.as_object().at("id").as_string() == id.c_str())
             return f.as_object();
     FAIL("no feature " << id << " in " << json::serialize(collection));
-    throw;  // not reached
+    throw; // not reached
 }
 
 } // namespace
@@ -149,10 +150,9 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
                             {"city", "Cape Town"},
                             {"center", json::object{{"lon", 18.42}, {"lat", -33.92}}},
                             {"zoom", 13}};
-    const auto created = call_api(server.port(), {.method = "POST",
-                                                  .target = "/v1/admin/rooms",
-                                                  .bearer = admin_key,
-                                                  .body = json::serialize(room)});
+    const auto created =
+        call_api(server.port(),
+                 {.method = "POST", .target = "/v1/admin/rooms", .bearer = admin_key, .body = json::serialize(room)});
     INFO("POST /v1/admin/rooms: " << created.status << " " << created.body << "\nserver log:\n" << server.log());
     REQUIRE(created.status == 201);
     CHECK(parse_object(created).at("id").as_string() == room_id);
@@ -163,7 +163,7 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
     const auto cleo_token = invite(server, "participant", "Cleo");
     const auto obi_token = invite(server, "observer", "Obi");
 
-    view_requests ana_views, ben_views, cleo_views;   // outlive the clients that call them
+    view_requests ana_views, ben_views, cleo_views; // outlive the clients that call them
     mentions ben_mentions, cleo_mentions;
     client ana(joining_with(server, ana_token));
     client ben(joining_with(server, ben_token));
@@ -223,7 +223,7 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
         REQUIRE(views->wait_for(2));
         CHECK(views->views()[1].SerializeAsString() == harbour.SerializeAsString());
     }
-    CHECK(ana_views.views().size() == 1);  // the event's callbacks ran before its ack
+    CHECK(ana_views.views().size() == 1); // the event's callbacks ran before its ack
 
     // Follow me: while Ana leads, her viewport presence moves the others' maps.
     require_ok(ana.set_follow(true).get(), "set_follow");
@@ -288,14 +288,13 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
     const auto future_seq = ana.state_at_seq(closed.seq + 100).get();
     CHECK_FALSE(future_seq.ok);
     CHECK(future_seq.error.code == pb::ERROR_CODE_SEQ_OUT_OF_RANGE);
-    const auto before_history = ana.state_at_time(1).get();   // 1 ms after 1970: before the room's first event
+    const auto before_history = ana.state_at_time(1).get(); // 1 ms after 1970: before the room's first event
     CHECK_FALSE(before_history.ok);
     CHECK(before_history.error.code == pb::ERROR_CODE_SEQ_OUT_OF_RANGE);
 
     // The GeoJSON export (admin key) shows the votes and the comment count.
-    const auto geojson =
-        call_api(server.port(), {.target = std::string("/v1/rooms/") + room_id + "/export/geojson",
-                                 .bearer = admin_key});
+    const auto geojson = call_api(
+        server.port(), {.target = std::string("/v1/rooms/") + room_id + "/export/geojson", .bearer = admin_key});
     INFO("geojson: " << geojson.status << " " << geojson.body);
     REQUIRE(geojson.status == 200);
     CHECK(geojson.header("Content-Type").find("application/geo+json") == 0);
@@ -311,9 +310,8 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
     CHECK(collection.at("features").as_array().size() == 2);
 
     // The report (the facilitator's own token) shows the vote and the thread.
-    const auto report =
-        call_api(server.port(), {.target = std::string("/v1/rooms/") + room_id + "/export/report.md",
-                                 .bearer = ana_token});
+    const auto report = call_api(
+        server.port(), {.target = std::string("/v1/rooms/") + room_id + "/export/report.md", .bearer = ana_token});
     INFO("report: " << report.status << "\n" << report.body);
     REQUIRE(report.status == 200);
     CHECK(report.header("Content-Type").find("text/markdown") == 0);
@@ -330,9 +328,8 @@ TEST_CASE("a workshop end to end: admin API, invites, agenda view, dot vote, thr
     CHECK(crossing_with_dots);
 
     // A participant's token does not open the exports.
-    const auto forbidden =
-        call_api(server.port(), {.target = std::string("/v1/rooms/") + room_id + "/export/report.md",
-                                 .bearer = ben_token});
+    const auto forbidden = call_api(
+        server.port(), {.target = std::string("/v1/rooms/") + room_id + "/export/report.md", .bearer = ben_token});
     CHECK(forbidden.status == 403);
 }
 
@@ -347,10 +344,10 @@ TEST_CASE("remaining_ms counts a running timer down in server time, never below 
     CHECK(remaining_ms(timer, 1'015'000) == 45'000);
     CHECK(remaining_ms(timer, 1'060'000) == 0);
     CHECK(remaining_ms(timer, 2'000'000) == 0);
-    CHECK(remaining_ms(timer, 999'000) == 60'000);   // a clock behind the start: no time passed
+    CHECK(remaining_ms(timer, 999'000) == 60'000); // a clock behind the start: no time passed
     timer.set_running(false);
     timer.set_remaining_ms(12'000);
-    CHECK(remaining_ms(timer, 5'000'000) == 12'000);   // paused: it stands still
+    CHECK(remaining_ms(timer, 5'000'000) == 12'000); // paused: it stands still
 
     pb::MapView centred;
     centred.mutable_center()->set_lon(13.4);
@@ -365,7 +362,7 @@ TEST_CASE("remaining_ms counts a running timer down in server time, never below 
     boxed.mutable_bounds()->mutable_south_west()->set_lat(52.4);
     boxed.mutable_bounds()->mutable_north_east()->set_lon(13.5);
     boxed.mutable_bounds()->mutable_north_east()->set_lat(52.6);
-    const auto b = viewport_of(boxed);   // bounds win over the centre
+    const auto b = viewport_of(boxed); // bounds win over the centre
     CHECK(b.south_west().lon() == 13.3);
     CHECK(b.south_west().lat() == 52.4);
     CHECK(b.north_east().lon() == 13.5);

@@ -303,7 +303,7 @@ TEST_CASE("a participant cannot steer the workshop: PERMISSION_DENIED on the wir
     join_or_fail(fran);
     join_or_fail(pat);
     REQUIRE(send(fran, fill_agenda).ok);
-    const auto before = fran.seq();   // the sender's replica holds its event when the ack arrives
+    const auto before = fran.seq(); // the sender's replica holds its event when the ack arrives
 
     const auto open = send(pat, [](pb::ClientMessage& m) { m.mutable_open_agenda_step()->set_step_id("intro"); });
     CHECK_FALSE(open.ok);

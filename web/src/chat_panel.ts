@@ -16,11 +16,30 @@ const reactions = ["👍", "❤️", "🎉", "❓"];
 
 export class ChatPanel {
   // Focusable, so the keyboard can scroll it; inside a log live region.
-  private readonly list = el("ol", { class: "messages", "data-testid": "messages", tabindex: 0, "aria-label": t("chat.listLabel") });
-  private readonly input = el("input", { name: "chat", placeholder: t("chat.placeholder"), maxlength: 4000, autocomplete: "off", "aria-label": t("chat.label") });
+  private readonly list = el("ol", {
+    class: "messages",
+    "data-testid": "messages",
+    tabindex: 0,
+    "aria-label": t("chat.listLabel"),
+  });
+  private readonly input = el("input", {
+    name: "chat",
+    placeholder: t("chat.placeholder"),
+    maxlength: 4000,
+    autocomplete: "off",
+    "aria-label": t("chat.label"),
+  });
   private readonly replying = el("div", { class: "replying", hidden: true });
-  private readonly olderButton = el("button", { type: "button", class: "older", "data-testid": "older-chat" }, t("chat.older"));
-  private readonly noOlder = el("p", { class: "muted-text", "data-testid": "no-older-chat", hidden: true }, t("chat.noOlder"));
+  private readonly olderButton = el(
+    "button",
+    { type: "button", class: "older", "data-testid": "older-chat" },
+    t("chat.older"),
+  );
+  private readonly noOlder = el(
+    "p",
+    { class: "muted-text", "data-testid": "no-older-chat", hidden: true },
+    t("chat.noOlder"),
+  );
   // Messages before the replica's recent chat, oldest first, as paged in.
   private older: ChatMessage[] = [];
   // What the server said at the last page; before any, older messages can
@@ -30,10 +49,19 @@ export class ChatPanel {
   private shown = "";
   private readonly mentions: MentionPicker;
 
-  constructor(root: HTMLElement, private readonly app: AppContext) {
+  constructor(
+    root: HTMLElement,
+    private readonly app: AppContext,
+  ) {
     this.mentions = new MentionPicker(this.input, () =>
-      app.client.online.filter((p) => p.id !== app.myId).map((p) => ({ id: p.id, name: p.name })));
-    const form = el("form", { class: "chat-form", "data-testid": "chat-form" }, this.input, el("button", { type: "submit" }, t("chat.send")));
+      app.client.online.filter((p) => p.id !== app.myId).map((p) => ({ id: p.id, name: p.name })),
+    );
+    const form = el(
+      "form",
+      { class: "chat-form", "data-testid": "chat-form" },
+      this.input,
+      el("button", { type: "submit" }, t("chat.send")),
+    );
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const text = this.input.value.trim();
@@ -46,8 +74,13 @@ export class ChatPanel {
       void app.run(t("action.message"), app.client.sendChat(text, { replyTo, mentions }));
     });
     this.olderButton.addEventListener("click", () => void this.loadOlder());
-    root.append(this.olderButton, this.noOlder, el("div", { class: "messages-log", role: "log", "aria-live": "polite" }, this.list), this.replying,
-      el("div", { class: "chat-compose" }, this.mentions.list, form));
+    root.append(
+      this.olderButton,
+      this.noOlder,
+      el("div", { class: "messages-log", role: "log", "aria-live": "polite" }, this.list),
+      this.replying,
+      el("div", { class: "chat-compose" }, this.mentions.list, form),
+    );
   }
 
   render(): void {
@@ -62,7 +95,12 @@ export class ChatPanel {
     const stick = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 20;
     const first = chat[0]?.seq ?? 0n;
     const older = this.older.filter((m) => first === 0n || m.seq < first);
-    replaceChildren(this.list, ...older.map((m) => this.message(m)), ...chat.map((m) => this.message(m)), ...this.pendingMessages());
+    replaceChildren(
+      this.list,
+      ...older.map((m) => this.message(m)),
+      ...chat.map((m) => this.message(m)),
+      ...this.pendingMessages(),
+    );
     if (stick) this.list.scrollTop = this.list.scrollHeight;
   }
 
@@ -70,40 +108,97 @@ export class ChatPanel {
     const parent = m.replyTo ? this.app.client.replica.findChat(m.replyTo) : undefined;
     const mine = m.authorId === this.app.myId;
     const forMe = !mine && m.mentions.includes(this.app.myId);
-    const item = el("li", { class: "message" + (mine ? " mine" : "") + (forMe ? " mentions-me" : ""), "data-testid": "message", "data-seq": String(m.seq), "data-mentions-me": forMe ? "true" : undefined },
-      el("div", { class: "meta" }, el("strong", {}, m.authorName), ` ${clockTime(m.timeMs)}`, m.editedSeq ? ` ${t("chat.edited")}` : ""),
-      parent ? el("blockquote", { class: "quote", "data-testid": "reply-quote" }, `${parent.authorName}: ${parent.deleted ? t("chat.deleted") : parent.text.slice(0, 80)}`) : null,
-      el("div", { class: "text" }, m.deleted ? el("em", {}, m.deleteReason ? t("chat.deletedReason", { reason: m.deleteReason }) : t("chat.deleted")) : m.text),
+    const item = el(
+      "li",
+      {
+        class: "message" + (mine ? " mine" : "") + (forMe ? " mentions-me" : ""),
+        "data-testid": "message",
+        "data-seq": String(m.seq),
+        "data-mentions-me": forMe ? "true" : undefined,
+      },
+      el(
+        "div",
+        { class: "meta" },
+        el("strong", {}, m.authorName),
+        ` ${clockTime(m.timeMs)}`,
+        m.editedSeq ? ` ${t("chat.edited")}` : "",
+      ),
+      parent
+        ? el(
+            "blockquote",
+            { class: "quote", "data-testid": "reply-quote" },
+            `${parent.authorName}: ${parent.deleted ? t("chat.deleted") : parent.text.slice(0, 80)}`,
+          )
+        : null,
+      el(
+        "div",
+        { class: "text" },
+        m.deleted
+          ? el("em", {}, m.deleteReason ? t("chat.deletedReason", { reason: m.deleteReason }) : t("chat.deleted"))
+          : m.text,
+      ),
     );
     if (m.deleted) return item;
     const bar = el("div", { class: "reactions" });
     for (const r of m.reactions) {
       const reacted = r.participantIds.includes(this.app.myId);
-      bar.append(el("button", {
-        type: "button", class: "reaction" + (reacted ? " mine" : ""), "data-testid": "reaction", "data-emoji": r.emoji,
-        "aria-pressed": String(reacted),
-        title: r.participantIds.map((id) => this.app.nameOf(id)).join(", "),
-        onclick: () => void this.app.run(t("action.reaction"), this.app.client.reactToChat(m.seq, r.emoji, reacted)),
-      }, `${r.emoji} ${r.participantIds.length}`));
+      bar.append(
+        el(
+          "button",
+          {
+            type: "button",
+            class: "reaction" + (reacted ? " mine" : ""),
+            "data-testid": "reaction",
+            "data-emoji": r.emoji,
+            "aria-pressed": String(reacted),
+            title: r.participantIds.map((id) => this.app.nameOf(id)).join(", "),
+            onclick: () =>
+              void this.app.run(t("action.reaction"), this.app.client.reactToChat(m.seq, r.emoji, reacted)),
+          },
+          `${r.emoji} ${r.participantIds.length}`,
+        ),
+      );
     }
     for (const emoji of reactions) {
       if (m.reactions.some((r) => r.emoji === emoji)) continue;
-      bar.append(el("button", {
-        type: "button", class: "react", "data-emoji": emoji, title: t("chat.reactWith", { emoji }), "aria-label": t("chat.reactWith", { emoji }),
-        onclick: () => void this.app.run(t("action.reaction"), this.app.client.reactToChat(m.seq, emoji)),
-      }, emoji));
+      bar.append(
+        el(
+          "button",
+          {
+            type: "button",
+            class: "react",
+            "data-emoji": emoji,
+            title: t("chat.reactWith", { emoji }),
+            "aria-label": t("chat.reactWith", { emoji }),
+            onclick: () => void this.app.run(t("action.reaction"), this.app.client.reactToChat(m.seq, emoji)),
+          },
+          emoji,
+        ),
+      );
     }
     bar.append(el("button", { type: "button", class: "reply", onclick: () => this.setReply(m) }, t("chat.reply")));
     if (this.app.isFacilitator() || mine)
-      bar.append(el("button", {
-        type: "button", class: "danger", "data-testid": "delete-message",
-        onclick: () => {
-          // A facilitator says why (it is kept in the room's log); an author just confirms.
-          const reason = this.app.isFacilitator() ? prompt(t("chat.deleteReason")) : confirm(t("chat.confirmDelete")) ? "" : null;
-          if (reason === null) return;
-          void this.app.run(t("action.deleteMessage"), this.app.client.deleteChat(m.seq, reason.trim()));
-        },
-      }, t("chat.delete")));
+      bar.append(
+        el(
+          "button",
+          {
+            type: "button",
+            class: "danger",
+            "data-testid": "delete-message",
+            onclick: () => {
+              // A facilitator says why (it is kept in the room's log); an author just confirms.
+              const reason = this.app.isFacilitator()
+                ? prompt(t("chat.deleteReason"))
+                : confirm(t("chat.confirmDelete"))
+                  ? ""
+                  : null;
+              if (reason === null) return;
+              void this.app.run(t("action.deleteMessage"), this.app.client.deleteChat(m.seq, reason.trim()));
+            },
+          },
+          t("chat.delete"),
+        ),
+      );
     item.append(bar);
     return item;
   }
@@ -114,9 +209,14 @@ export class ChatPanel {
     const items: HTMLElement[] = [];
     for (const command of this.app.client.pendingCommands) {
       if (command.body.case !== "sendChat") continue;
-      items.push(el("li", { class: "message mine pending", "data-testid": "pending-message", "data-pending-label": t("chat.pending") },
-        el("div", { class: "meta" }, el("strong", {}, this.app.client.me?.name ?? this.app.invite.name)),
-        el("div", { class: "text" }, command.body.value.text)));
+      items.push(
+        el(
+          "li",
+          { class: "message mine pending", "data-testid": "pending-message", "data-pending-label": t("chat.pending") },
+          el("div", { class: "meta" }, el("strong", {}, this.app.client.me?.name ?? this.app.invite.name)),
+          el("div", { class: "text" }, command.body.value.text),
+        ),
+      );
     }
     return items;
   }
@@ -146,8 +246,16 @@ export class ChatPanel {
     this.replyTo = m?.seq ?? 0n;
     this.replying.hidden = !m;
     if (m) {
-      replaceChildren(this.replying, t("chat.replyingTo", { name: m.authorName, text: m.text.slice(0, 60) }), " ",
-        el("button", { type: "button", "aria-label": t("chat.cancelReply"), onclick: () => this.setReply(undefined) }, "×"));
+      replaceChildren(
+        this.replying,
+        t("chat.replyingTo", { name: m.authorName, text: m.text.slice(0, 60) }),
+        " ",
+        el(
+          "button",
+          { type: "button", "aria-label": t("chat.cancelReply"), onclick: () => this.setReply(undefined) },
+          "×",
+        ),
+      );
       this.input.focus();
     }
   }

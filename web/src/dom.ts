@@ -6,7 +6,11 @@ import { language } from "./i18n/index.js";
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | undefined | ((event: Event) => void)>;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
@@ -42,13 +46,18 @@ export { formatTime as clockTime } from "./i18n/index.js";
 // A date and time in the page's language, with the time zone's short name
 // ("2 Dec 2026, 09:30 CET"): sessions are read by people in other zones too.
 export function dateTime(ms: bigint | number): string {
-  return new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(Number(ms))) +
-    " " + zoneAbbreviation(ms);
+  return (
+    new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(Number(ms))) +
+    " " +
+    zoneAbbreviation(ms)
+  );
 }
 
 // A time of day with the time zone's short name ("09:30 CET").
 export function clockTimeWithZone(ms: bigint | number): string {
-  return new Intl.DateTimeFormat(language(), { hour: "2-digit", minute: "2-digit", timeZoneName: "short" }).format(new Date(Number(ms)));
+  return new Intl.DateTimeFormat(language(), { hour: "2-digit", minute: "2-digit", timeZoneName: "short" }).format(
+    new Date(Number(ms)),
+  );
 }
 
 function zoneAbbreviation(ms: bigint | number): string {

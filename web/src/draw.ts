@@ -120,7 +120,9 @@ export class DrawTool {
     const last = this.points[this.points.length - 1];
     if (last && last.equals(at)) return;
     this.points.push(at);
-    this.sketch.setLatLngs(this.tool === "area" && this.points.length > 2 ? [...this.points, this.points[0]!] : this.points);
+    this.sketch.setLatLngs(
+      this.tool === "area" && this.points.length > 2 ? [...this.points, this.points[0]!] : this.points,
+    );
     byId("draw-status").textContent = t("tool.points", { count: this.points.length });
   }
 
@@ -143,7 +145,8 @@ export class DrawTool {
     // The fields are for this feature: the next one starts from empty fields.
     titleInput.value = "";
     categoryInput.value = "";
-    const result = await this.app.run(t(adding[tool], { title }),
+    const result = await this.app.run(
+      t(adding[tool], { title }),
       this.app.client.addFeature({
         id,
         title,

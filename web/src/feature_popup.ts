@@ -31,41 +31,97 @@ export class FeaturePopup {
 
   private form(feature: Feature): HTMLElement {
     const editable = this.mayEdit(feature);
-    const title = el("input", { name: "title", value: feature.title, maxlength: 200, disabled: !editable, "aria-label": t("popup.title") });
-    const description = el("textarea", { name: "description", rows: 3, disabled: !editable, "aria-label": t("popup.description") }, feature.description);
-    const colour = el("input", { name: "colour", type: "color", value: safeColour(feature.colour), disabled: !editable, "aria-label": t("popup.colour") });
-    const category = el("input", { name: "category", value: feature.category, list: "categories", disabled: !editable, "aria-label": t("popup.category") });
-    const kind = t(`kind.${FeatureKind[feature.geometry?.kind ?? FeatureKind.POINT]?.toLowerCase() ?? "point"}` as MessageKey);
-    const form = el("form", { class: "feature-form" },
+    const title = el("input", {
+      name: "title",
+      value: feature.title,
+      maxlength: 200,
+      disabled: !editable,
+      "aria-label": t("popup.title"),
+    });
+    const description = el(
+      "textarea",
+      { name: "description", rows: 3, disabled: !editable, "aria-label": t("popup.description") },
+      feature.description,
+    );
+    const colour = el("input", {
+      name: "colour",
+      type: "color",
+      value: safeColour(feature.colour),
+      disabled: !editable,
+      "aria-label": t("popup.colour"),
+    });
+    const category = el("input", {
+      name: "category",
+      value: feature.category,
+      list: "categories",
+      disabled: !editable,
+      "aria-label": t("popup.category"),
+    });
+    const kind = t(
+      `kind.${FeatureKind[feature.geometry?.kind ?? FeatureKind.POINT]?.toLowerCase() ?? "point"}` as MessageKey,
+    );
+    const form = el(
+      "form",
+      { class: "feature-form" },
       el("div", { class: "meta" }, t("popup.by", { kind, name: feature.authorName || feature.authorId })),
-      title, description,
-      el("div", { class: "row" }, el("label", {}, `${t("popup.colour")} `, colour), el("label", {}, `${t("popup.category")} `, category)),
+      title,
+      description,
+      el(
+        "div",
+        { class: "row" },
+        el("label", {}, `${t("popup.colour")} `, colour),
+        el("label", {}, `${t("popup.category")} `, category),
+      ),
     );
     if (editable) {
       const shaped = feature.geometry?.kind === FeatureKind.LINE || feature.geometry?.kind === FeatureKind.AREA;
-      form.append(el("div", { class: "row" },
-        el("button", { type: "submit" }, t("popup.save")),
-        shaped && this.app.reshape ? el("button", {
-          type: "button", "data-testid": "reshape", onclick: () => this.app.reshape?.(feature.id),
-        }, t("reshape.button")) : null,
-        el("button", {
-          type: "button", class: "danger", "data-testid": "delete-feature",
-          onclick: () => {
-            // Deleting removes it for everyone, with its comments and dots.
-            if (!confirm(t("popup.confirmDelete", { title: feature.title }))) return;
-            void this.app.run(t("action.deleteFeature", { title: feature.title }), this.app.client.deleteFeature(feature.id));
-          },
-        }, t("popup.delete")),
-      ));
+      form.append(
+        el(
+          "div",
+          { class: "row" },
+          el("button", { type: "submit" }, t("popup.save")),
+          shaped && this.app.reshape
+            ? el(
+                "button",
+                {
+                  type: "button",
+                  "data-testid": "reshape",
+                  onclick: () => this.app.reshape?.(feature.id),
+                },
+                t("reshape.button"),
+              )
+            : null,
+          el(
+            "button",
+            {
+              type: "button",
+              class: "danger",
+              "data-testid": "delete-feature",
+              onclick: () => {
+                // Deleting removes it for everyone, with its comments and dots.
+                if (!confirm(t("popup.confirmDelete", { title: feature.title }))) return;
+                void this.app.run(
+                  t("action.deleteFeature", { title: feature.title }),
+                  this.app.client.deleteFeature(feature.id),
+                );
+              },
+            },
+            t("popup.delete"),
+          ),
+        ),
+      );
     }
     form.addEventListener("submit", (e) => {
       e.preventDefault();
-      void this.app.run(t("action.saveFeature", { title: feature.title }), this.app.client.updateFeature(feature.id, {
-        title: title.value.trim(),
-        description: description.value,
-        colour: colour.value,
-        category: category.value.trim(),
-      }));
+      void this.app.run(
+        t("action.saveFeature", { title: feature.title }),
+        this.app.client.updateFeature(feature.id, {
+          title: title.value.trim(),
+          description: description.value,
+          colour: colour.value,
+          category: category.value.trim(),
+        }),
+      );
     });
     return form;
   }
@@ -86,38 +142,98 @@ export class FeaturePopup {
     const parts: HTMLElement[] = [];
     for (const vote of state.votes.values()) {
       if (vote.closed) continue;
-      const mine = vote.ballots.filter((b) => b.featureId === feature.id && (b.voter === this.app.myId || b.voter === this.app.client.ballotId));
+      const mine = vote.ballots.filter(
+        (b) => b.featureId === feature.id && (b.voter === this.app.myId || b.voter === this.app.client.ballotId),
+      );
       const total = vote.ballots.filter((b) => b.featureId === feature.id).reduce((n, b) => n + b.dots, 0);
       const myDots = mine.reduce((n, b) => n + b.dots, 0);
-      parts.push(el("div", { class: "row vote", "data-testid": "feature-vote" },
-        el("span", {}, vote.resultsHidden ? t("popup.yourDots", { title: vote.title, count: myDots }) : t("popup.dots", { title: vote.title, count: total, mine: myDots })),
-        el("button", { type: "button", "data-testid": "add-dot", onclick: () => void this.app.run(t("action.placeDot"), this.app.client.placeDot(vote.id, feature.id)) }, t("popup.addDot")),
-        myDots ? el("button", { type: "button", "data-testid": "remove-dot", onclick: () => void this.app.run(t("action.removeDot"), this.app.client.removeDot(vote.id, feature.id)) }, t("popup.removeDot")) : null,
-      ));
+      parts.push(
+        el(
+          "div",
+          { class: "row vote", "data-testid": "feature-vote" },
+          el(
+            "span",
+            {},
+            vote.resultsHidden
+              ? t("popup.yourDots", { title: vote.title, count: myDots })
+              : t("popup.dots", { title: vote.title, count: total, mine: myDots }),
+          ),
+          el(
+            "button",
+            {
+              type: "button",
+              "data-testid": "add-dot",
+              onclick: () => void this.app.run(t("action.placeDot"), this.app.client.placeDot(vote.id, feature.id)),
+            },
+            t("popup.addDot"),
+          ),
+          myDots
+            ? el(
+                "button",
+                {
+                  type: "button",
+                  "data-testid": "remove-dot",
+                  onclick: () =>
+                    void this.app.run(t("action.removeDot"), this.app.client.removeDot(vote.id, feature.id)),
+                },
+                t("popup.removeDot"),
+              )
+            : null,
+        ),
+      );
     }
     if (this.app.isFacilitator()) {
       const lit = state.spotlightFeatureId === feature.id;
-      parts.push(el("div", { class: "row" }, el("button", {
-        type: "button", "data-testid": "spotlight", "aria-pressed": String(lit),
-        onclick: () => void this.app.run(t(lit ? "action.endSpotlight" : "action.spotlight"), this.app.client.spotlight(lit ? "" : feature.id)),
-      }, t(lit ? "popup.endSpotlight" : "popup.spotlight"))));
+      parts.push(
+        el(
+          "div",
+          { class: "row" },
+          el(
+            "button",
+            {
+              type: "button",
+              "data-testid": "spotlight",
+              "aria-pressed": String(lit),
+              onclick: () =>
+                void this.app.run(
+                  t(lit ? "action.endSpotlight" : "action.spotlight"),
+                  this.app.client.spotlight(lit ? "" : feature.id),
+                ),
+            },
+            t(lit ? "popup.endSpotlight" : "popup.spotlight"),
+          ),
+        ),
+      );
     }
     parts.push(el("h3", {}, t("popup.comments")));
     for (const thread of threads) parts.push(this.thread(thread));
-    const input = el("input", { name: "comment", placeholder: t("popup.commentPlaceholder"), maxlength: 2000, "aria-label": t("popup.commentPlaceholder") });
+    const input = el("input", {
+      name: "comment",
+      placeholder: t("popup.commentPlaceholder"),
+      maxlength: 2000,
+      "aria-label": t("popup.commentPlaceholder"),
+    });
     const existing = threads.find((t) => !t.resolved) ?? threads[0];
-    parts.push(el("form", {
-      class: "row", onsubmit: (e: Event) => {
-        e.preventDefault();
-        const text = input.value.trim();
-        if (!text) return;
-        input.value = "";
-        const sent = existing
-          ? this.app.client.addComment(existing.id, text)
-          : this.app.client.startThread("t-" + randomId(6), { featureId: feature.id }, text);
-        void this.app.run(t("action.comment"), sent);
-      },
-    }, input, el("button", { type: "submit" }, t("popup.comment"))));
+    parts.push(
+      el(
+        "form",
+        {
+          class: "row",
+          onsubmit: (e: Event) => {
+            e.preventDefault();
+            const text = input.value.trim();
+            if (!text) return;
+            input.value = "";
+            const sent = existing
+              ? this.app.client.addComment(existing.id, text)
+              : this.app.client.startThread("t-" + randomId(6), { featureId: feature.id }, text);
+            void this.app.run(t("action.comment"), sent);
+          },
+        },
+        input,
+        el("button", { type: "submit" }, t("popup.comment")),
+      ),
+    );
     replaceChildren(this.live, ...parts);
   }
 
@@ -128,25 +244,68 @@ export class FeaturePopup {
     const list = el("ul", { class: "comments", "data-testid": "comments" });
     const facilitator = this.app.isFacilitator();
     for (const c of thread.comments) {
-      const item = el("li", { "data-testid": "comment" }, el("strong", {}, c.authorName), ` ${clockTime(c.timeMs)} `,
-        c.deleted ? el("em", {}, c.deleteReason ? t("chat.deletedReason", { reason: c.deleteReason }) : t("chat.deleted")) : c.text);
+      const item = el(
+        "li",
+        { "data-testid": "comment" },
+        el("strong", {}, c.authorName),
+        ` ${clockTime(c.timeMs)} `,
+        c.deleted
+          ? el("em", {}, c.deleteReason ? t("chat.deletedReason", { reason: c.deleteReason }) : t("chat.deleted"))
+          : c.text,
+      );
       if (!c.deleted && (facilitator || c.authorId === this.app.myId))
-        item.append(" ", el("button", {
-          type: "button", class: "danger small", "data-testid": "delete-comment", "aria-label": t("popup.deleteComment"),
-          onclick: () => {
-            const reason = facilitator ? prompt(t("chat.deleteReason")) : confirm(t("popup.confirmDeleteComment")) ? "" : null;
-            if (reason === null) return;
-            void this.app.run(t("action.deleteComment"), this.app.client.deleteComment(thread.id, c.seq, reason.trim()));
-          },
-        }, "×"));
+        item.append(
+          " ",
+          el(
+            "button",
+            {
+              type: "button",
+              class: "danger small",
+              "data-testid": "delete-comment",
+              "aria-label": t("popup.deleteComment"),
+              onclick: () => {
+                const reason = facilitator
+                  ? prompt(t("chat.deleteReason"))
+                  : confirm(t("popup.confirmDeleteComment"))
+                    ? ""
+                    : null;
+                if (reason === null) return;
+                void this.app.run(
+                  t("action.deleteComment"),
+                  this.app.client.deleteComment(thread.id, c.seq, reason.trim()),
+                );
+              },
+            },
+            "×",
+          ),
+        );
       list.append(item);
     }
     const mayResolve = facilitator || thread.authorId === this.app.myId;
-    return el("div", { class: "thread" + (thread.resolved ? " resolved" : ""), "data-testid": "thread", "data-resolved": String(thread.resolved) }, list,
+    return el(
+      "div",
+      {
+        class: "thread" + (thread.resolved ? " resolved" : ""),
+        "data-testid": "thread",
+        "data-resolved": String(thread.resolved),
+      },
+      list,
       thread.resolved ? el("em", {}, t("popup.resolved")) : null,
-      mayResolve ? el("button", {
-        type: "button", "data-testid": thread.resolved ? "reopen-thread" : "resolve-thread",
-        onclick: () => void this.app.run(t(thread.resolved ? "action.reopen" : "action.resolve"), this.app.client.resolveThread(thread.id, !thread.resolved)),
-      }, t(thread.resolved ? "popup.reopen" : "popup.resolve")) : null);
+      mayResolve
+        ? el(
+            "button",
+            {
+              type: "button",
+              "data-testid": thread.resolved ? "reopen-thread" : "resolve-thread",
+              onclick: () =>
+                void this.app.run(
+                  t(thread.resolved ? "action.reopen" : "action.resolve"),
+                  this.app.client.resolveThread(thread.id, !thread.resolved),
+                ),
+            },
+            t(thread.resolved ? "popup.reopen" : "popup.resolve"),
+          )
+        : null,
+    );
   }
 }

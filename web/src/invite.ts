@@ -6,9 +6,9 @@
 export interface Invite {
   roomId: string;
   token: string;
-  name: string;       // the token's display name
-  role: string;       // facilitator, participant or observer
-  subject: string;    // the participant id
+  name: string; // the token's display name
+  role: string; // facilitator, participant or observer
+  subject: string; // the participant id
 }
 
 const storageKey = "maptable.invite";
@@ -25,7 +25,10 @@ export function takeInvite(): Invite | undefined {
     return fromLink;
   }
   try {
-    const stored = JSON.parse(sessionStorage.getItem(storageKey) ?? "null") as { roomId?: string; token?: string } | null;
+    const stored = JSON.parse(sessionStorage.getItem(storageKey) ?? "null") as {
+      roomId?: string;
+      token?: string;
+    } | null;
     if (stored?.roomId && stored.token) return invite(stored.roomId, stored.token);
   } catch {
     // nothing usable stored
@@ -70,7 +73,10 @@ export function tokenClaims(token: string): Record<string, unknown> {
   const part = token.split(".")[1];
   if (!part) return {};
   try {
-    const base64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
+    const base64 = part
+      .replace(/-/g, "+")
+      .replace(/_/g, "/")
+      .padEnd(Math.ceil(part.length / 4) * 4, "=");
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
     return value && typeof value === "object" ? (value as Record<string, unknown>) : {};

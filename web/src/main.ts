@@ -136,7 +136,10 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   new UndoHistory(app);
   const showMe = () => {
     const me = client.me;
-    const text = t("me", { name: me?.name ?? invite.name, role: me ? roleLabel(me.role) : t(`role.${invite.role}` as "role.participant") });
+    const text = t("me", {
+      name: me?.name ?? invite.name,
+      role: me ? roleLabel(me.role) : t(`role.${invite.role}` as "role.participant"),
+    });
     if (byId("me").textContent !== text) byId("me").textContent = text;
   };
   // On a phone the panels are a bottom sheet, closed at first so the map
@@ -172,8 +175,11 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     const leader = state.follow.leaderId;
     byId("following").hidden = !leader || leader === app.myId;
     byId("following").textContent = leader ? t("follow.following", { name: app.nameOf(leader) }) : "";
-    byId("categories").replaceChildren(...[...new Set([...state.features.values()].map((f) => f.category).filter(Boolean))]
-      .map((c) => el("option", { value: c })));
+    byId("categories").replaceChildren(
+      ...[...new Set([...state.features.values()].map((f) => f.category).filter(Boolean))].map((c) =>
+        el("option", { value: c }),
+      ),
+    );
     map.render();
     chat.render();
     people.render();
@@ -215,9 +221,13 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   client.on("pendingCount", schedule);
   client.on("participantJoined", schedule);
   client.on("participantLeft", schedule);
-  client.on("error", (e) => notify(t("notice.serverSays", { message: errorText(e.code) }), "error", ErrorCode[e.code] ?? ""));
+  client.on("error", (e) =>
+    notify(t("notice.serverSays", { message: errorText(e.code) }), "error", ErrorCode[e.code] ?? ""),
+  );
   client.on("mention", (m) => notify(t("notice.mention", { name: m.authorName, text: m.text.slice(0, 80) })));
-  client.on("closed", (info) => notify(info.reason ? t("notice.disconnectedReason", { reason: info.reason }) : t("notice.disconnected"), "error"));
+  client.on("closed", (info) =>
+    notify(info.reason ? t("notice.disconnectedReason", { reason: info.reason }) : t("notice.disconnected"), "error"),
+  );
   render();
 }
 

@@ -16,13 +16,23 @@ const longestQuery = 40;
 const shownAtMost = 8;
 
 export class MentionPicker {
-  readonly list = el("ul", { class: "mention-list", id: "mention-list", role: "listbox", "data-testid": "mention-list", hidden: true, "aria-label": t("mention.list") });
+  readonly list = el("ul", {
+    class: "mention-list",
+    id: "mention-list",
+    role: "listbox",
+    "data-testid": "mention-list",
+    hidden: true,
+    "aria-label": t("mention.list"),
+  });
   private options: Mentionable[] = [];
   private active = 0;
-  private start = -1;                               // where the "@" is in the text
-  private readonly chosen = new Map<string, string>();  // name -> participant id
+  private start = -1; // where the "@" is in the text
+  private readonly chosen = new Map<string, string>(); // name -> participant id
 
-  constructor(private readonly input: HTMLInputElement, private readonly candidates: () => Mentionable[]) {
+  constructor(
+    private readonly input: HTMLInputElement,
+    private readonly candidates: () => Mentionable[],
+  ) {
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-controls", this.list.id);
@@ -55,9 +65,12 @@ export class MentionPicker {
     const before = this.input.value.slice(0, caret);
     const at = before.lastIndexOf("@");
     const query = at >= 0 ? before.slice(at + 1) : "";
-    if (at < 0 || (at > 0 && !/\s/.test(before[at - 1]!)) || query.length > longestQuery || query.includes("\n")) return this.close();
+    if (at < 0 || (at > 0 && !/\s/.test(before[at - 1]!)) || query.length > longestQuery || query.includes("\n"))
+      return this.close();
     const wanted = query.toLocaleLowerCase();
-    this.options = this.candidates().filter((p) => p.name.toLocaleLowerCase().startsWith(wanted)).slice(0, shownAtMost);
+    this.options = this.candidates()
+      .filter((p) => p.name.toLocaleLowerCase().startsWith(wanted))
+      .slice(0, shownAtMost);
     if (this.options.length === 0) return this.close();
     this.start = at;
     this.active = Math.min(this.active, this.options.length - 1);
@@ -65,13 +78,26 @@ export class MentionPicker {
   }
 
   private draw(): void {
-    replaceChildren(this.list, ...this.options.map((p, i) => el("li", {
-      id: `mention-${i}`, role: "option", class: "mention-option", "data-testid": "mention-option", "data-participant": p.id,
-      "aria-selected": String(i === this.active),
-      // Keeps the focus in the text box, where the typing goes on.
-      onmousedown: (e: Event) => e.preventDefault(),
-      onclick: () => this.choose(p),
-    }, `@${p.name}`)));
+    replaceChildren(
+      this.list,
+      ...this.options.map((p, i) =>
+        el(
+          "li",
+          {
+            id: `mention-${i}`,
+            role: "option",
+            class: "mention-option",
+            "data-testid": "mention-option",
+            "data-participant": p.id,
+            "aria-selected": String(i === this.active),
+            // Keeps the focus in the text box, where the typing goes on.
+            onmousedown: (e: Event) => e.preventDefault(),
+            onclick: () => this.choose(p),
+          },
+          `@${p.name}`,
+        ),
+      ),
+    );
     this.list.hidden = false;
     this.input.setAttribute("aria-expanded", "true");
     this.input.setAttribute("aria-activedescendant", `mention-${this.active}`);

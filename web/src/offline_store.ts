@@ -56,7 +56,7 @@ export class IndexedDbSessionStore implements SessionStore {
   private db(): Promise<IDBDatabase> {
     if (!this.database) {
       this.database = typeof indexedDB === "undefined" ? Promise.reject(new Error("no IndexedDB")) : openDatabase();
-      this.database.catch(() => {});   // each caller sees the failure
+      this.database.catch(() => {}); // each caller sees the failure
     }
     return this.database;
   }
@@ -64,7 +64,8 @@ export class IndexedDbSessionStore implements SessionStore {
   private async get<T>(store: string, roomId: string): Promise<T | undefined> {
     try {
       const db = await this.db();
-      return (await request(db.transaction(store, "readonly").objectStore(store).get(this.key(roomId)))) as T | undefined;
+      return (await request(db.transaction(store, "readonly").objectStore(store).get(this.key(roomId)))) as
+        T | undefined;
     } catch {
       return undefined;
     }

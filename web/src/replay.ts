@@ -26,36 +26,76 @@ const playStepMs = 700;
 
 export class Replay {
   private readonly bar = byId("replay-bar");
-  private readonly slider = el("input", { type: "range", min: 1, step: 1, "data-testid": "replay-slider", "aria-label": t("replay.slider") });
+  private readonly slider = el("input", {
+    type: "range",
+    min: 1,
+    step: 1,
+    "data-testid": "replay-slider",
+    "aria-label": t("replay.slider"),
+  });
   private readonly where = el("span", { class: "replay-where", "data-testid": "replay-where", "aria-live": "polite" });
   private readonly playButton = el("button", { type: "button", "data-testid": "replay-play" }, t("replay.play"));
   private readonly container = byId("replay-map");
   private map: L.Map | undefined;
   private layers: FeatureLayers | undefined;
   private shown: RoomReplica | undefined;
-  private wanted = 0n;          // the step to show next
-  private asking = false;       // a rebuild is on its way
+  private wanted = 0n; // the step to show next
+  private asking = false; // a rebuild is on its way
   private playing: ReturnType<typeof setInterval> | undefined;
   private popupFeature = "";
 
-  constructor(private readonly app: AppContext, private readonly live: MapView, private readonly config: AppConfig) {
+  constructor(
+    private readonly app: AppContext,
+    private readonly live: MapView,
+    private readonly config: AppConfig,
+  ) {
     const back = el("button", { type: "button", "data-testid": "replay-leave", class: "active" }, t("replay.leave"));
-    const stepBy = (delta: number) => el("button", {
-      type: "button", "aria-label": t(delta < 0 ? "replay.back" : "replay.forward"), title: t(delta < 0 ? "replay.back" : "replay.forward"),
-      "data-testid": delta < 0 ? "replay-back" : "replay-forward", class: "replay-step",
-      onclick: () => this.go(BigInt(Math.max(1, Number(this.slider.value) + delta))),
-    }, delta < 0 ? "◀" : "▶");
+    const stepBy = (delta: number) =>
+      el(
+        "button",
+        {
+          type: "button",
+          "aria-label": t(delta < 0 ? "replay.back" : "replay.forward"),
+          title: t(delta < 0 ? "replay.back" : "replay.forward"),
+          "data-testid": delta < 0 ? "replay-back" : "replay-forward",
+          class: "replay-step",
+          onclick: () => this.go(BigInt(Math.max(1, Number(this.slider.value) + delta))),
+        },
+        delta < 0 ? "◀" : "▶",
+      );
     // A moment by the clock (the room's last event at or before it), for "how did it look at the break?".
-    const moment = el("input", { type: "datetime-local", step: "0.001", "data-testid": "replay-time", "aria-label": t("replay.atTime") });
-    const goToTime = el("form", { class: "row replay-time" }, moment, el("button", { type: "submit" }, t("replay.goToTime")));
+    const moment = el("input", {
+      type: "datetime-local",
+      step: "0.001",
+      "data-testid": "replay-time",
+      "aria-label": t("replay.atTime"),
+    });
+    const goToTime = el(
+      "form",
+      { class: "row replay-time" },
+      moment,
+      el("button", { type: "submit" }, t("replay.goToTime")),
+    );
     goToTime.addEventListener("submit", (e) => {
       e.preventDefault();
       const ms = new Date(moment.value).getTime();
       if (Number.isFinite(ms)) void this.goToTime(ms);
     });
-    replaceChildren(this.bar,
+    replaceChildren(
+      this.bar,
       el("strong", { class: "replay-title" }, t("replay.title")),
-      el("div", { class: "row wrap replay-controls" }, this.playButton, stepBy(-1), this.slider, stepBy(1), this.where, goToTime, back));
+      el(
+        "div",
+        { class: "row wrap replay-controls" },
+        this.playButton,
+        stepBy(-1),
+        this.slider,
+        stepBy(1),
+        this.where,
+        goToTime,
+        back,
+      ),
+    );
     this.slider.addEventListener("input", () => this.go(BigInt(this.slider.value)));
     this.playButton.addEventListener("click", () => (this.playing ? this.pause() : this.play()));
     back.addEventListener("click", () => this.leave());
@@ -64,7 +104,7 @@ export class Replay {
     });
     const open = byId("replay-open");
     open.addEventListener("click", () => (this.active ? this.leave() : this.enter()));
-    open.hidden = false;   // hidden on the join page, where there is no room yet
+    open.hidden = false; // hidden on the join page, where there is no room yet
   }
 
   get active(): boolean {
@@ -97,7 +137,8 @@ export class Replay {
     byId("replay-open").setAttribute("aria-pressed", "false");
     delete document.body.dataset.mode;
     // An archived room's tools stay at rest.
-    for (const node of document.querySelectorAll<HTMLElement>(".toolbar")) node.inert = this.app.client.replica.state.archived;
+    for (const node of document.querySelectorAll<HTMLElement>(".toolbar"))
+      node.inert = this.app.client.replica.state.archived;
     this.container.hidden = true;
     // The past leaves nothing behind: the next replay starts afresh.
     this.map?.remove();
@@ -121,7 +162,7 @@ export class Replay {
     this.playButton.textContent = t("replay.pause");
     this.playButton.setAttribute("aria-pressed", "true");
     this.playing = setInterval(() => {
-      if (this.asking) return;   // the step before is still being rebuilt
+      if (this.asking) return; // the step before is still being rebuilt
       const next = Number(this.slider.value) + 1;
       if (next > Number(this.slider.max)) return this.pause();
       this.go(BigInt(next));
@@ -190,10 +231,15 @@ export class Replay {
     for (const th of state.threads.values()) for (const c of th.comments) last = Math.max(last, Number(c.timeMs));
     for (const s of state.sessions) last = Math.max(last, Number(s.startedMs), Number(s.endedMs));
     const total = Number(this.slider.max);
-    replaceChildren(this.where,
-      t("replay.step", { step: Number(state.seq), total }), " · ",
-      t("replay.features", { count: state.features.size }), ", ", t("replay.messages", { count: state.recentChat.length }),
-      last ? ` · ${t("replay.lastActivity", { time: clockTime(last) })}` : "");
+    replaceChildren(
+      this.where,
+      t("replay.step", { step: Number(state.seq), total }),
+      " · ",
+      t("replay.features", { count: state.features.size }),
+      ", ",
+      t("replay.messages", { count: state.recentChat.length }),
+      last ? ` · ${t("replay.lastActivity", { time: clockTime(last) })}` : "",
+    );
     this.container.dataset.seq = String(state.seq);
     this.layers!.render({ replica, pendingCommands: [] } as unknown as MaptableClient, () => false);
     // A feature that is not there at this step takes its popup along.
@@ -202,9 +248,20 @@ export class Replay {
 
   private makeMap(): void {
     const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    const map = L.map(this.container, { zoomControl: true, attributionControl: true, fadeAnimation: !still, zoomAnimation: !still, markerZoomAnimation: !still });
+    const map = L.map(this.container, {
+      zoomControl: true,
+      attributionControl: true,
+      fadeAnimation: !still,
+      zoomAnimation: !still,
+      markerZoomAnimation: !still,
+    });
     map.attributionControl.setPrefix(false);
-    if (this.config.tileUrl) L.tileLayer(this.config.tileUrl, { attribution: this.config.tileAttribution, maxZoom: 19, crossOrigin: false }).addTo(map);
+    if (this.config.tileUrl)
+      L.tileLayer(this.config.tileUrl, {
+        attribution: this.config.tileAttribution,
+        maxZoom: 19,
+        crossOrigin: false,
+      }).addTo(map);
     else this.container.classList.add("no-tiles");
     // The features of a past moment, each as itself (the live map gathers
     // crowded markers; a moment is looked at feature by feature).
@@ -223,12 +280,17 @@ export class Replay {
   private describe(id: string): void {
     const feature = this.shown?.findFeature(id);
     if (!feature || !this.map) return;
-    const kind = t(`kind.${FeatureKind[feature.geometry?.kind ?? FeatureKind.POINT]?.toLowerCase() ?? "point"}` as MessageKey);
-    const body = el("div", { class: "feature-popup replay-popup", "data-testid": "replay-popup" },
+    const kind = t(
+      `kind.${FeatureKind[feature.geometry?.kind ?? FeatureKind.POINT]?.toLowerCase() ?? "point"}` as MessageKey,
+    );
+    const body = el(
+      "div",
+      { class: "feature-popup replay-popup", "data-testid": "replay-popup" },
       el("strong", {}, feature.title || kind),
       el("div", { class: "meta" }, t("popup.by", { kind, name: feature.authorName || feature.authorId })),
       feature.description ? el("p", {}, feature.description) : null,
-      el("p", { class: "muted-text" }, t("replay.readOnly")));
+      el("p", { class: "muted-text" }, t("replay.readOnly")),
+    );
     body.style.borderInlineStart = `4px solid ${safeColour(feature.colour)}`;
     const at = feature.geometry?.positions[0];
     if (!at) return;

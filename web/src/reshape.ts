@@ -26,7 +26,10 @@ export class Reshaper {
   private featureId = "";
   private kind = FeatureKind.LINE;
 
-  constructor(private readonly app: AppContext, private readonly map: L.Map) {
+  constructor(
+    private readonly app: AppContext,
+    private readonly map: L.Map,
+  ) {
     document.addEventListener("keydown", (e) => {
       if (e.key === "Escape" && this.featureId) this.stop();
     });
@@ -46,7 +49,9 @@ export class Reshaper {
     this.map.closePopup();
     const positions = (feature.geometry?.positions ?? []).map(toLatLng);
     const options = { color: "#1864ab", weight: 4, dashArray: "2 6", pmIgnore: false };
-    const shape = (kind === FeatureKind.AREA ? L.polygon(positions, options) : L.polyline(positions, options)).addTo(this.map);
+    const shape = (kind === FeatureKind.AREA ? L.polygon(positions, options) : L.polyline(positions, options)).addTo(
+      this.map,
+    );
     this.shape = shape;
     shape.pm.enable({ allowSelfIntersection: true, removeLayerBelowMinVertexCount: false, snappable: false });
     shape.on("pm:edit pm:vertexadded pm:vertexremoved", () => this.listPoints());
@@ -55,16 +60,22 @@ export class Reshaper {
     this.hideLive(true);
     const button = (id: string, label: string, onclick: () => void, extra: Record<string, string> = {}) =>
       el("button", { type: "button", "data-testid": id, onclick, ...extra }, label);
-    replaceChildren(this.bar,
-      el("strong", {}, t("reshape.title", { title: feature.title })), " ",
+    replaceChildren(
+      this.bar,
+      el("strong", {}, t("reshape.title", { title: feature.title })),
+      " ",
       el("span", { class: "reshape-hint" }, t("reshape.hint")),
-      el("div", { class: "row wrap" },
+      el(
+        "div",
+        { class: "row wrap" },
         el("label", {}, `${t("reshape.point")} `, this.points),
         button("reshape-move", t("reshape.move"), () => this.moveChosen()),
         button("reshape-insert", t("reshape.insert"), () => this.insertAfterChosen()),
         button("reshape-remove", t("reshape.remove"), () => this.removeChosen()),
         button("reshape-save", t("reshape.save"), () => void this.save(), { class: "active" }),
-        button("reshape-cancel", t("reshape.cancel"), () => this.stop())));
+        button("reshape-cancel", t("reshape.cancel"), () => this.stop()),
+      ),
+    );
     this.bar.hidden = false;
     this.listPoints();
     notify(t("reshape.started", { title: feature.title }));
@@ -84,14 +95,16 @@ export class Reshaper {
 
   // The live feature fades while its copy is edited, so there is one shape to look at.
   private hideLive(hidden: boolean): void {
-    for (const node of this.map.getContainer().querySelectorAll(`[data-testid="feature"][data-feature-id="${CSS.escape(this.featureId)}"]`))
+    for (const node of this.map
+      .getContainer()
+      .querySelectorAll(`[data-testid="feature"][data-feature-id="${CSS.escape(this.featureId)}"]`))
       node.classList.toggle("being-reshaped", hidden);
   }
 
   private latLngs(): L.LatLng[] {
     if (!this.shape) return [];
     const all = this.shape.getLatLngs();
-    return (this.kind === FeatureKind.AREA ? (all as L.LatLng[][])[0] ?? [] : all as L.LatLng[]);
+    return this.kind === FeatureKind.AREA ? ((all as L.LatLng[][])[0] ?? []) : (all as L.LatLng[]);
   }
 
   private setLatLngs(points: L.LatLng[]): void {
@@ -106,15 +119,22 @@ export class Reshaper {
   // Geoman's handles are Leaflet markers (buttons for a screen reader): each gets a name.
   private labelHandles(): void {
     for (const handle of this.map.getContainer().querySelectorAll<HTMLElement>(".marker-icon"))
-      handle.setAttribute("aria-label", t(handle.classList.contains("marker-icon-middle") ? "reshape.middleHandle" : "reshape.handle"));
+      handle.setAttribute(
+        "aria-label",
+        t(handle.classList.contains("marker-icon-middle") ? "reshape.middleHandle" : "reshape.handle"),
+      );
   }
 
   private listPoints(): void {
     this.labelHandles();
     const chosen = this.points.selectedIndex;
     const points = this.latLngs();
-    replaceChildren(this.points, ...points.map((p, i) =>
-      el("option", { value: i }, t("reshape.pointN", { n: i + 1, at: `${p.lat.toFixed(5)}, ${p.lng.toFixed(5)}` }))));
+    replaceChildren(
+      this.points,
+      ...points.map((p, i) =>
+        el("option", { value: i }, t("reshape.pointN", { n: i + 1, at: `${p.lat.toFixed(5)}, ${p.lng.toFixed(5)}` })),
+      ),
+    );
     this.points.selectedIndex = Math.min(Math.max(chosen, 0), points.length - 1);
   }
 
@@ -148,7 +168,9 @@ export class Reshaper {
     const positions = this.latLngs().map((p) => toLonLat(p.wrap()));
     this.stop();
     if (!feature) return;
-    await this.app.run(t("action.reshape", { title: feature.title }),
-      this.app.client.updateFeature(id, { geometry: { kind: this.kind, positions } }));
+    await this.app.run(
+      t("action.reshape", { title: feature.title }),
+      this.app.client.updateFeature(id, { geometry: { kind: this.kind, positions } }),
+    );
   }
 }

@@ -17,8 +17,12 @@ export class RoomInfoPanel {
 
   constructor(private readonly app: AppContext) {
     const open = byId("room-info-open");
-    open.hidden = false;   // hidden on the join page, where there is no room yet
-    const close = el("button", { type: "button", class: "close", "data-testid": "room-info-close", "aria-label": t("info.close") }, "×");
+    open.hidden = false; // hidden on the join page, where there is no room yet
+    const close = el(
+      "button",
+      { type: "button", class: "close", "data-testid": "room-info-close", "aria-label": t("info.close") },
+      "×",
+    );
     this.panel.append(close, this.body);
     open.addEventListener("click", () => this.toggle(this.panel.hidden));
     close.addEventListener("click", () => this.toggle(false));
@@ -46,7 +50,8 @@ export class RoomInfoPanel {
     const state = this.app.client.replica.state;
     const archived = state.archived;
     this.banner.hidden = !archived;
-    if (archived && !this.banner.textContent) this.banner.textContent = `${t("info.archivedBanner")} ${t("info.whoArchives")}`;
+    if (archived && !this.banner.textContent)
+      this.banner.textContent = `${t("info.archivedBanner")} ${t("info.whoArchives")}`;
     document.body.classList.toggle("archived", archived);
     // Nothing can change in an archived room: the drawing tools and the chat box rest.
     for (const node of document.querySelectorAll<HTMLElement>(".toolbar, .chat-form")) {
@@ -60,26 +65,52 @@ export class RoomInfoPanel {
     const info = state.info;
     const comments = [...state.threads.values()].reduce((n, th) => n + th.comments.filter((c) => !c.deleted).length, 0);
     const zone = timeZone();
-    const sessions = state.sessions.map((s) => el("li", { "data-testid": "info-session" },
-      el("strong", {}, s.title || t("info.untitledSession")), " ",
-      s.endedMs ? t("info.sessionFromTo", { start: dateTime(s.startedMs), end: dateTime(s.endedMs) })
-        : t("info.sessionSince", { start: dateTime(s.startedMs) })));
-    const row = (label: string, value: string | HTMLElement, id: string) =>
-      [el("dt", {}, label), el("dd", { "data-testid": `info-${id}` }, value)];
-    replaceChildren(this.body,
+    const sessions = state.sessions.map((s) =>
+      el(
+        "li",
+        { "data-testid": "info-session" },
+        el("strong", {}, s.title || t("info.untitledSession")),
+        " ",
+        s.endedMs
+          ? t("info.sessionFromTo", { start: dateTime(s.startedMs), end: dateTime(s.endedMs) })
+          : t("info.sessionSince", { start: dateTime(s.startedMs) }),
+      ),
+    );
+    const row = (label: string, value: string | HTMLElement, id: string) => [
+      el("dt", {}, label),
+      el("dd", { "data-testid": `info-${id}` }, value),
+    ];
+    replaceChildren(
+      this.body,
       el("h2", { id: "room-info-heading" }, info.title || info.id),
       info.description ? el("p", { "data-testid": "info-description" }, info.description) : null,
-      el("dl", { class: "room-info-facts" },
+      el(
+        "dl",
+        { class: "room-info-facts" },
         ...(info.city ? row(t("info.city"), info.city, "city") : []),
         ...row(t("info.room"), info.id, "id"),
         ...row(t("info.features"), String(state.features.size), "features"),
-        ...row(t("info.comments"), t("info.commentCount", { count: comments }) + " " + t("info.threadCount", { count: state.threads.size }), "comments"),
+        ...row(
+          t("info.comments"),
+          t("info.commentCount", { count: comments }) + " " + t("info.threadCount", { count: state.threads.size }),
+          "comments",
+        ),
         ...row(t("info.messages"), String(state.recentChat.filter((m) => !m.deleted).length), "messages"),
         ...row(t("info.online"), String(this.app.client.online.length), "online"),
-        ...row(t("info.status"), archived ? t("info.archived") : t("info.open"), "status")),
-      el("p", { class: "muted-text", "data-testid": "info-archive-note" }, archived ? t("info.archivedBanner") : "", " ", t("info.whoArchives")),
+        ...row(t("info.status"), archived ? t("info.archived") : t("info.open"), "status"),
+      ),
+      el(
+        "p",
+        { class: "muted-text", "data-testid": "info-archive-note" },
+        archived ? t("info.archivedBanner") : "",
+        " ",
+        t("info.whoArchives"),
+      ),
       el("h3", {}, t("info.sessions")),
-      sessions.length ? el("ul", { class: "room-info-sessions" }, ...sessions) : el("p", { class: "muted-text" }, t("info.noSessions")),
-      el("p", { class: "muted-text", "data-testid": "info-time-zone" }, t("info.timeZone", { zone })));
+      sessions.length
+        ? el("ul", { class: "room-info-sessions" }, ...sessions)
+        : el("p", { class: "muted-text" }, t("info.noSessions")),
+      el("p", { class: "muted-text", "data-testid": "info-time-zone" }, t("info.timeZone", { zone })),
+    );
   }
 }

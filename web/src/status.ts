@@ -36,7 +36,11 @@ export function showConnection(state: ConnectionState, pending: number, online: 
 export function notify(text: string, kind: "error" | "info" = "info", code = ""): void {
   const box = byId("notices");
   const notice = el("div", { class: `notice ${kind}`, "data-code": code || undefined }, el("span", {}, text));
-  const close = el("button", { type: "button", class: "close", "aria-label": t("notice.dismiss"), onclick: () => notice.remove() }, "×");
+  const close = el(
+    "button",
+    { type: "button", class: "close", "aria-label": t("notice.dismiss"), onclick: () => notice.remove() },
+    "×",
+  );
   notice.append(close);
   box.append(notice);
   while (box.children.length > 5) box.firstElementChild?.remove();

@@ -9,15 +9,21 @@ const precache = "%PRECACHE%";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(cacheName).then((cache) => cache.addAll(precache)).then(() => self.skipWaiting()),
+    caches
+      .open(cacheName)
+      .then((cache) => cache.addAll(precache))
+      .then(() => self.skipWaiting()),
   );
 });
 
 // A new build's worker drops the copies of the old build's files.
 self.addEventListener("activate", (event) => {
   event.waitUntil(
-    caches.keys()
-      .then((names) => Promise.all(names.filter((n) => n.startsWith("maptable-app-") && n !== cacheName).map((n) => caches.delete(n))))
+    caches
+      .keys()
+      .then((names) =>
+        Promise.all(names.filter((n) => n.startsWith("maptable-app-") && n !== cacheName).map((n) => caches.delete(n))),
+      )
       .then(() => self.clients.claim()),
   );
 });

@@ -25,9 +25,9 @@ interface Shape {
 
 interface Change {
   kind: "add" | "update" | "delete";
-  before: Shape | undefined;   // update, delete: the feature before my change
-  after: Shape | undefined;    // add, update: the feature after it
-  seq: bigint;                 // the seq of my change: the feature's updatedSeq while nobody touched it since
+  before: Shape | undefined; // update, delete: the feature before my change
+  after: Shape | undefined; // add, update: the feature after it
+  seq: bigint; // the seq of my change: the feature's updatedSeq while nobody touched it since
 }
 
 // How many of my changes can be undone, newest first; older ones fall off.
@@ -40,7 +40,10 @@ function shapeOf(f: Feature): Shape {
     description: f.description,
     colour: f.colour,
     category: f.category,
-    geometry: { kind: f.geometry?.kind ?? FeatureKind.POINT, positions: (f.geometry?.positions ?? []).map((p) => ({ lon: p.lon, lat: p.lat })) },
+    geometry: {
+      kind: f.geometry?.kind ?? FeatureKind.POINT,
+      positions: (f.geometry?.positions ?? []).map((p) => ({ lon: p.lon, lat: p.lat })),
+    },
   };
 }
 
@@ -80,7 +83,7 @@ export class UndoHistory {
   private onEvent(event: Event): void {
     const body = event.body;
     if (body.case !== "featureAdded" && body.case !== "featureUpdated" && body.case !== "featureDeleted") return;
-    const id = body.case === "featureAdded" ? body.value.feature?.id ?? "" : body.value.id;
+    const id = body.case === "featureAdded" ? (body.value.feature?.id ?? "") : body.value.id;
     const before = this.known.get(id);
     const now = this.app.client.replica.state.features.get(id);
     if (now) this.known.set(id, shapeOf(now));
@@ -133,9 +136,16 @@ export class UndoHistory {
       result = await this.app.run(what, client.deleteFeature(shape.id));
     } else if (change.kind === "update") {
       const b = change.before!;
-      result = await this.app.run(what, client.updateFeature(shape.id, {
-        title: b.title, description: b.description, colour: b.colour, category: b.category, geometry: b.geometry,
-      }));
+      result = await this.app.run(
+        what,
+        client.updateFeature(shape.id, {
+          title: b.title,
+          description: b.description,
+          colour: b.colour,
+          category: b.category,
+          geometry: b.geometry,
+        }),
+      );
     } else {
       result = await this.app.run(what, client.addFeature(change.before!));
     }

@@ -52,14 +52,24 @@ export class VoteBanner {
       // is off by its own latency, and rounded up a fresh 10-minute round
       // showed 10:01 on a page whose estimate ran a few ms behind the
       // facilitator's.
-      const seconds = end ? Math.max(0, Math.round((end - (Date.now() + this.app.client.serverClockOffsetMs)) / 1000)) : 0;
+      const seconds = end
+        ? Math.max(0, Math.round((end - (Date.now() + this.app.client.serverClockOffsetMs)) / 1000))
+        : 0;
       this.node.hidden = false;
       this.node.dataset.state = "open";
       this.node.dataset.dotsLeft = String(left);
-      replaceChildren(this.node,
-        el("strong", {}, t("vote.open", { title: round.title })), " ",
+      replaceChildren(
+        this.node,
+        el("strong", {}, t("vote.open", { title: round.title })),
+        " ",
         el("span", { "data-testid": "dots-left" }, t("vote.dotsLeft", { count: left, total: round.dotsPerPerson })),
-        end ? el("span", { class: "vote-time" }, ` · ${t("vote.timeLeft", { time: `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}` })}`) : null,
+        end
+          ? el(
+              "span",
+              { class: "vote-time" },
+              ` · ${t("vote.timeLeft", { time: `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}` })}`,
+            )
+          : null,
         el("div", { class: "vote-hint" }, t("vote.hint"), round.resultsHidden ? ` ${t("vote.hiddenNote")}` : ""),
       );
       return;
@@ -76,13 +86,37 @@ export class VoteBanner {
     const rows = [...shown.results].sort((a, b) => b.dots - a.dots).filter((r) => r.dots > 0);
     this.node.hidden = false;
     this.node.dataset.state = "results";
-    replaceChildren(this.node,
+    replaceChildren(
+      this.node,
       el("strong", {}, t("vote.results", { title: shown.title })),
       rows.length
-        ? el("ol", { class: "vote-results", "data-testid": "vote-results" },
-          ...rows.slice(0, 10).map((r) => el("li", {}, t("fac.tally", { title: r.title || state.features.get(r.featureId)?.title || r.featureId, count: r.dots }))))
+        ? el(
+            "ol",
+            { class: "vote-results", "data-testid": "vote-results" },
+            ...rows.slice(0, 10).map((r) =>
+              el(
+                "li",
+                {},
+                t("fac.tally", {
+                  title: r.title || state.features.get(r.featureId)?.title || r.featureId,
+                  count: r.dots,
+                }),
+              ),
+            ),
+          )
         : el("p", {}, t("vote.noDots")),
-      el("button", { type: "button", class: "close", onclick: () => { this.dismissed.add(shown.id); this.render(); } }, t("vote.dismiss")),
+      el(
+        "button",
+        {
+          type: "button",
+          class: "close",
+          onclick: () => {
+            this.dismissed.add(shown.id);
+            this.render();
+          },
+        },
+        t("vote.dismiss"),
+      ),
     );
   }
 }

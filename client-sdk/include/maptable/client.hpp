@@ -33,12 +33,12 @@ namespace maptable {
 namespace pb = maptable::v1;
 
 struct client_options {
-    std::string url;            // ws://host:port/v1/ws, or wss:// for TLS (1.2 or newer, certificate checked)
-    std::string ca_file;        // wss: PEM file of the CAs to trust; empty = the system's
+    std::string url;     // ws://host:port/v1/ws, or wss:// for TLS (1.2 or newer, certificate checked)
+    std::string ca_file; // wss: PEM file of the CAs to trust; empty = the system's
     std::string room_id;
-    std::string token;          // a join token for room_id
-    std::string client_id;      // stable per install; empty = a random one for this client object
-    std::size_t max_message_bytes = 256 * 1024 * 1024;  // a Welcome of a large room is large
+    std::string token;     // a join token for room_id
+    std::string client_id; // stable per install; empty = a random one for this client object
+    std::size_t max_message_bytes = 256 * 1024 * 1024; // a Welcome of a large room is large
     // Reconnect after the connection drops, with exponential backoff and
     // jitter, resuming from the replica's (epoch, seq) and resending every
     // unacknowledged command with its original request id (the server acks a
@@ -65,46 +65,46 @@ struct client_options {
 };
 
 enum class connection_state {
-    connecting,     // first connection under way (also following a Redirect to the owner)
-    connected,      // joined (the Welcome arrived)
-    reconnecting,   // the connection dropped or the room moved; waiting to retry or retrying
-    closed,         // disconnect(), a refused join, reconnect off, or too many redirects: final
+    connecting,   // first connection under way (also following a Redirect to the owner)
+    connected,    // joined (the Welcome arrived)
+    reconnecting, // the connection dropped or the room moved; waiting to retry or retrying
+    closed,       // disconnect(), a refused join, reconnect off, or too many redirects: final
 };
 
 // How a command (or the join) ended.
 struct command_result {
     bool ok = false;
-    std::uint64_t seq = 0;                                   // the event's seq, when ok
-    pb::ErrorCode code = pb::ERROR_CODE_UNSPECIFIED;         // when not ok
-    std::string message;                                     // when not ok, for people
+    std::uint64_t seq = 0;                           // the event's seq, when ok
+    pb::ErrorCode code = pb::ERROR_CODE_UNSPECIFIED; // when not ok
+    std::string message;                             // when not ok, for people
 };
 
 // The answer to state_at_seq()/state_at_time(): the room as it was then,
 // rebuilt by the server from its log.
 struct state_at_result {
     bool ok = false;
-    model::room_state state{""};                             // when ok
-    command_result error;                                    // when not ok
+    model::room_state state{""}; // when ok
+    command_result error;        // when not ok
 };
 
 struct chat_page {
     bool ok = false;
-    std::vector<pb::ChatMessage> messages;                   // oldest first
+    std::vector<pb::ChatMessage> messages; // oldest first
     bool has_more = false;
-    command_result error;                                    // when not ok
+    command_result error; // when not ok
 };
 
 // How the connection ended, when it has.
 struct close_info {
     bool closed = false;
-    std::uint16_t code = 0;       // WebSocket close code; 0 when the connection just dropped
+    std::uint16_t code = 0; // WebSocket close code; 0 when the connection just dropped
     std::string reason;
 };
 
 class client {
 public:
     explicit client(client_options options);
-    ~client();   // closes the connection and joins the I/O thread
+    ~client(); // closes the connection and joins the I/O thread
     client(const client&) = delete;
     client& operator=(const client&) = delete;
 
@@ -137,7 +137,8 @@ public:
 
     // Moderation (facilitator).
     std::future<command_result> update_settings(pb::RoomSettingsChange change);
-    std::future<command_result> mute_participant(std::string participant_id, bool muted = true, std::string reason = {});
+    std::future<command_result> mute_participant(std::string participant_id, bool muted = true,
+                                                 std::string reason = {});
     // Closes their connections; their token is refused from then on.
     std::future<command_result> remove_participant(std::string participant_id, std::string reason = {});
 
@@ -147,19 +148,20 @@ public:
     std::future<command_result> start_thread(std::string thread_id, pb::LonLat position, std::string text);
     std::future<command_result> add_comment(std::string thread_id, std::string text);
     std::future<command_result> edit_comment(std::string thread_id, std::uint64_t comment_seq, std::string text);
-    std::future<command_result> delete_comment(std::string thread_id, std::uint64_t comment_seq, std::string reason = {});
+    std::future<command_result> delete_comment(std::string thread_id, std::uint64_t comment_seq,
+                                               std::string reason = {});
     std::future<command_result> resolve_thread(std::string thread_id, bool resolved = true);
 
     // Workshop tools (facilitator, except raise_hand, place_dot, remove_dot).
-    std::future<command_result> set_agenda(std::vector<pb::AgendaStep> steps);   // replaces the agenda
-    std::future<command_result> open_agenda_step(std::string step_id);           // empty: close the open step
+    std::future<command_result> set_agenda(std::vector<pb::AgendaStep> steps); // replaces the agenda
+    std::future<command_result> open_agenda_step(std::string step_id);         // empty: close the open step
     // duration is used by ACTION_START only (1 s to 24 h).
     std::future<command_result> control_timer(pb::ControlTimer::Action action,
                                               std::chrono::milliseconds duration = std::chrono::milliseconds(0));
-    std::future<command_result> share_view(pb::Viewport viewport);               // brings everyone there once
-    std::future<command_result> set_follow(bool on);                             // everyone's view follows mine
-    std::future<command_result> spotlight(std::string feature_id);               // empty: clear
-    std::future<command_result> raise_hand(bool raised = true);                  // false: lower it
+    std::future<command_result> share_view(pb::Viewport viewport); // brings everyone there once
+    std::future<command_result> set_follow(bool on);               // everyone's view follows mine
+    std::future<command_result> spotlight(std::string feature_id); // empty: clear
+    std::future<command_result> raise_hand(bool raised = true);    // false: lower it
     std::future<command_result> call_next_hand();
     std::future<command_result> clear_hands();
     std::future<command_result> open_vote(pb::VoteRound round);
@@ -199,7 +201,7 @@ public:
     // the configured url again (a proxy, or a node that redirects), since
     // the owner may have changed meanwhile.
     std::string endpoint() const;
-    std::size_t pending_commands() const;   // sent or queued, not yet acked
+    std::size_t pending_commands() const; // sent or queued, not yet acked
     std::string epoch() const;
     // Uses token from now on: sent as RefreshToken on the live connection
     // (ready with the server's answer) and used for later reconnects.

@@ -49,10 +49,18 @@ export class MaptableClient extends MaptableConnection {
   // ---------------------------------------------------------- chat
 
   // mentions: participant ids the text mentions (@name), at most 20.
-  sendChat(text: string, options: { replyTo?: bigint; featureId?: string; mentions?: string[] } = {}): Promise<CommandResult> {
+  sendChat(
+    text: string,
+    options: { replyTo?: bigint; featureId?: string; mentions?: string[] } = {},
+  ): Promise<CommandResult> {
     return this.command({
       case: "sendChat",
-      value: { text, replyTo: options.replyTo ?? 0n, featureId: options.featureId ?? "", mentions: options.mentions ?? [] },
+      value: {
+        text,
+        replyTo: options.replyTo ?? 0n,
+        featureId: options.featureId ?? "",
+        mentions: options.mentions ?? [],
+      },
     });
   }
   reactToChat(messageSeq: bigint, emoji: string, remove = false): Promise<CommandResult> {
@@ -84,7 +92,11 @@ export class MaptableClient extends MaptableConnection {
   // ---------------------------------------------------------- comment threads
 
   // threadId is chosen by the caller (1-64 of [A-Za-z0-9_-]); text is the first comment.
-  startThread(threadId: string, anchor: { featureId: string } | { position: Init<typeof LonLatSchema> }, text: string): Promise<CommandResult> {
+  startThread(
+    threadId: string,
+    anchor: { featureId: string } | { position: Init<typeof LonLatSchema> },
+    text: string,
+  ): Promise<CommandResult> {
     const at =
       "featureId" in anchor
         ? ({ case: "featureId", value: anchor.featureId } as const)

@@ -13,7 +13,14 @@ import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/p
 
 import { Emitter } from "./emitter.js";
 import { ConnectionMachine, type LinkAction, type LinkEvent } from "./link.js";
-import { DEFAULT_MAX_PENDING, PendingQueue, settleFailure, settleHistory, settleReplay, type Outgoing } from "./pending.js";
+import {
+  DEFAULT_MAX_PENDING,
+  PendingQueue,
+  settleFailure,
+  settleHistory,
+  settleReplay,
+  type Outgoing,
+} from "./pending.js";
 import {
   ClientMessageSchema,
   ErrorCode,
@@ -41,7 +48,13 @@ import {
   type Failure,
   type StateAtResult,
 } from "./results.js";
-import { defaultWebSocketFactory, messageBytes, WEBSOCKET_OPEN, type WebSocketFactory, type WebSocketLike } from "./transport.js";
+import {
+  defaultWebSocketFactory,
+  messageBytes,
+  WEBSOCKET_OPEN,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from "./transport.js";
 import { remainingMs, viewportOf } from "./views.js";
 
 export interface ClientOptions {
@@ -50,30 +63,30 @@ export interface ClientOptions {
   // route by room; the server ignores the query.
   url: string;
   roomId: string;
-  token: string;             // a join token for roomId
-  clientId?: string;         // stable per install; default: a random one for this client object
+  token: string; // a join token for roomId
+  clientId?: string; // stable per install; default: a random one for this client object
   // Reconnect after the connection drops, with exponential backoff and
   // jitter, resuming from the replica's (epoch, seq) and resending every
   // unanswered command with its original request id. A refused join (bad
   // token, wrong version) is not retried.
-  reconnect?: boolean;                 // default true
-  reconnectInitialDelayMs?: number;    // default 200
-  reconnectMaxDelayMs?: number;        // default 10000
+  reconnect?: boolean; // default true
+  reconnectInitialDelayMs?: number; // default 200
+  reconnectMaxDelayMs?: number; // default 10000
   // A node that does not own the room answers the Join with a Redirect to
   // the owner, and a node that loses the room closes with 4001 "room
   // moved"; both are followed at once, without backoff, with the same Join
   // (room, token, client id, Resume). This many in a row, without a Welcome
   // or a reconnect backoff between them, and the client stops with an error
   // instead of bouncing between nodes that disagree about the owner.
-  maxRedirects?: number;               // default 4
+  maxRedirects?: number; // default 4
   // Requests sent or queued and not yet answered, at most; past it a new one
   // fails at once instead of growing the queue without bound while offline.
-  maxPending?: number;                 // default 65536
+  maxPending?: number; // default 65536
   // Makes the WebSocket. Default: the platform's (browsers; Node 22+). On
   // Node 20 pass the `ws` package's through wsPackageFactory(WebSocket),
   // which raises its 100 MiB message limit to the 256 MiB a Welcome may need.
   webSocket?: WebSocketFactory;
-  random?: () => number;               // the jitter's source; default Math.random
+  random?: () => number; // the jitter's source; default Math.random
   // Where the client id, the unanswered commands and the replica are kept
   // for restore(). Default: in memory, for this client object only.
   store?: SessionStore;
@@ -92,17 +105,17 @@ export function urlWithRoom(url: string, roomId: string): string {
 }
 
 export type ConnectionState =
-  | "connecting"     // first connection under way (also following a Redirect to the owner)
-  | "connected"      // joined (the Welcome arrived)
-  | "reconnecting"   // the connection dropped or the room moved; waiting to retry or retrying
-  | "closed";        // disconnect(), a refused join, reconnect off, or too many redirects: final
+  | "connecting" // first connection under way (also following a Redirect to the owner)
+  | "connected" // joined (the Welcome arrived)
+  | "reconnecting" // the connection dropped or the room moved; waiting to retry or retrying
+  | "closed"; // disconnect(), a refused join, reconnect off, or too many redirects: final
 
 export interface ClientEvents {
-  event: (event: Event) => void;                      // applied to the replica already
+  event: (event: Event) => void; // applied to the replica already
   presence: (update: PresenceUpdate) => void;
   participantJoined: (participant: Participant) => void;
   participantLeft: (participantId: string) => void;
-  error: (error: ServerError) => void;                // an Error not tied to a pending request
+  error: (error: ServerError) => void; // an Error not tied to a pending request
   closed: (info: CloseInfo) => void;
   state: (state: ConnectionState) => void;
   // After each (re)join: true when the replica was kept and the missed events
@@ -112,8 +125,8 @@ export interface ClientEvents {
   // opened, a facilitator shared a view (not for one's own share), or, while
   // someone else leads, each viewport of the leader's presence.
   viewRequest: (viewport: Viewport) => void;
-  mention: (message: ChatMessage) => void;            // someone else's chat message mentions me
-  pendingCount: (count: number) => void;              // "offline with N pending changes"
+  mention: (message: ChatMessage) => void; // someone else's chat message mentions me
+  pendingCount: (count: number) => void; // "offline with N pending changes"
   // The unanswered commands (count of them) are in the store now.
   persisted: (pendingCount: number) => void;
 }
@@ -128,7 +141,9 @@ function randomClientId(): string {
 
 export class MaptableConnection {
   private clientIdValue: string;
-  protected readonly options: Required<Omit<ClientOptions, "clientId" | "webSocket" | "store" | "maxPending">> & { webSocket?: WebSocketFactory };
+  protected readonly options: Required<Omit<ClientOptions, "clientId" | "webSocket" | "store" | "maxPending">> & {
+    webSocket?: WebSocketFactory;
+  };
   private readonly emitter = new Emitter<ClientEvents>();
   private readonly ids = new RequestIds();
   private readonly pending: PendingQueue;
@@ -138,8 +153,8 @@ export class MaptableConnection {
 
   private readonly machine: ConnectionMachine;
   private socket: WebSocketLike | undefined;
-  private generation = 0;          // which socket a handler belongs to
-  private open = false;            // the WebSocket is up
+  private generation = 0; // which socket a handler belongs to
+  private open = false; // the WebSocket is up
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private joinRequest = 0n;
   private joinWaiter: { resolve: (w: Welcome) => void; reject: (e: MaptableError) => void } | undefined;
@@ -149,7 +164,7 @@ export class MaptableConnection {
   private meValue: Participant | undefined;
   private epochValue = "";
   private ballotIdValue = "";
-  private clockOffset = 0;         // server time - local time at the last Welcome
+  private clockOffset = 0; // server time - local time at the last Welcome
   private stateValue: ConnectionState = "connecting";
   private closeInfo: CloseInfo | undefined;
 
@@ -322,7 +337,11 @@ export class MaptableConnection {
     queueMicrotask(() => {
       this.persistScheduled = false;
       const pending = this.pending.all().filter((o) => o.kind === "command");
-      const snapshot = { clientId: this.clientIdValue, nextRequestId: this.ids.peek(), pending: pending.map((o) => o.bytes) };
+      const snapshot = {
+        clientId: this.clientIdValue,
+        nextRequestId: this.ids.peek(),
+        pending: pending.map((o) => o.bytes),
+      };
       this.chainSave(async () => {
         await this.store.saveCommands(this.options.roomId, snapshot);
         this.emitter.emit("persisted", snapshot.pending.length);
@@ -349,7 +368,9 @@ export class MaptableConnection {
   connect(): Promise<Welcome> {
     return new Promise((resolve, reject) => {
       if (this.machine.state === "closed") {
-        reject(new MaptableError(ErrorCode.UNSPECIFIED, "this client was closed for good; make a new one to join again"));
+        reject(
+          new MaptableError(ErrorCode.UNSPECIFIED, "this client was closed for good; make a new one to join again"),
+        );
         return;
       }
       if (this.machine.state !== "idle") {
@@ -509,7 +530,7 @@ export class MaptableConnection {
     const socket = this.socket;
     this.socket = undefined;
     this.open = false;
-    this.generation++;   // whatever the old socket still reports is ignored
+    this.generation++; // whatever the old socket still reports is ignored
     if (socket) {
       try {
         if (socket.terminate) socket.terminate();
@@ -560,11 +581,11 @@ export class MaptableConnection {
     try {
       messages = fromBinary(ServerFrameSchema, bytes).messages;
     } catch {
-      return;   // not a frame: ignored, as the C++ SDK does
+      return; // not a frame: ignored, as the C++ SDK does
     }
     for (const message of messages) {
       this.dispatch(message);
-      if (gen !== this.generation) return;   // the message ended this connection
+      if (gen !== this.generation) return; // the message ended this connection
     }
   }
 
@@ -616,7 +637,7 @@ export class MaptableConnection {
         return;
       }
       default:
-        return;   // a newer server's message this client does not know
+        return; // a newer server's message this client does not know
     }
   }
 
@@ -627,7 +648,7 @@ export class MaptableConnection {
       this.abort(`missed events: got seq ${event.seq}, expected ${expected}`);
       return;
     }
-    if (event.seq < expected || !this.replicaState.apply(event)) return;   // an old seq is a harmless repeat
+    if (event.seq < expected || !this.replicaState.apply(event)) return; // an old seq is a harmless repeat
     this.emitter.emit("event", event);
     const view = this.viewRequestOf(event);
     if (view) this.emitter.emit("viewRequest", view);
@@ -659,7 +680,7 @@ export class MaptableConnection {
   }
 
   private onWelcome(welcome: Welcome): void {
-    if (this.machine.state !== "joining") return;   // not an answer to a Join of ours
+    if (this.machine.state !== "joining") return; // not an answer to a Join of ours
     // Recovered: the replica stays and the missed events follow.
     if (!welcome.recovered) this.replicaState = RoomReplica.fromProto(welcome.state ?? create(RoomStateSchema));
     this.epochValue = welcome.epoch;
@@ -693,7 +714,7 @@ export class MaptableConnection {
         this.emitter.emit("error", error);
         return;
       default:
-        return;   // failed with the server's answer
+        return; // failed with the server's answer
     }
   }
 
@@ -706,13 +727,19 @@ export class MaptableConnection {
   // Queues a request: written now when joined, else after the next Welcome.
   private submit(outgoing: Outgoing): void {
     if (!this.machine.acceptsRequests) {
-      settleFailure(outgoing, failure(ErrorCode.UNSPECIFIED, "not connected: call connect() first, or the client was closed"));
+      settleFailure(
+        outgoing,
+        failure(ErrorCode.UNSPECIFIED, "not connected: call connect() first, or the client was closed"),
+      );
       return;
     }
     if (!this.pending.add(outgoing.message.requestId, outgoing)) {
       settleFailure(
         outgoing,
-        failure(ErrorCode.UNSPECIFIED, `too many requests waiting for an answer (${this.pending.capacity}): wait for some to be answered`),
+        failure(
+          ErrorCode.UNSPECIFIED,
+          `too many requests waiting for an answer (${this.pending.capacity}): wait for some to be answered`,
+        ),
       );
       return;
     }
@@ -734,7 +761,11 @@ export class MaptableConnection {
   // Older chat than beforeSeq (0n: the newest), at most limit (0: 50; at most 200).
   chatHistory(beforeSeq: bigint, limit: number): Promise<ChatPage> {
     return new Promise((settle) =>
-      this.submit({ kind: "history", ...this.message({ case: "getChatHistory", value: { beforeSeq, limit } }), settle }),
+      this.submit({
+        kind: "history",
+        ...this.message({ case: "getChatHistory", value: { beforeSeq, limit } }),
+        settle,
+      }),
     );
   }
 
@@ -742,7 +773,11 @@ export class MaptableConnection {
   // time (Unix ms), rebuilt by the server from its log. The replica is not touched.
   stateAtSeq(seq: bigint): Promise<StateAtResult> {
     return new Promise((settle) =>
-      this.submit({ kind: "replay", ...this.message({ case: "getStateAt", value: { at: { case: "seq", value: seq } } }), settle }),
+      this.submit({
+        kind: "replay",
+        ...this.message({ case: "getStateAt", value: { at: { case: "seq", value: seq } } }),
+        settle,
+      }),
     );
   }
   stateAtTime(timeMs: bigint): Promise<StateAtResult> {

@@ -10,13 +10,13 @@ import { ErrorCode } from "./proto.js";
 
 // Where the connection is; exactly one at a time.
 export type LinkState =
-  | "idle"          // connect() not called yet
-  | "connecting"    // opening a WebSocket to the configured url
-  | "redirected"    // opening a WebSocket to the url a Redirect named
-  | "joining"       // the WebSocket is up and the Join sent; no Welcome yet
-  | "joined"        // the Welcome of this connection arrived
-  | "backingOff"    // the connection dropped; waiting for the reconnect timer
-  | "closed";       // for good: nothing reconnects, requests fail at once
+  | "idle" // connect() not called yet
+  | "connecting" // opening a WebSocket to the configured url
+  | "redirected" // opening a WebSocket to the url a Redirect named
+  | "joining" // the WebSocket is up and the Join sent; no Welcome yet
+  | "joined" // the Welcome of this connection arrived
+  | "backingOff" // the connection dropped; waiting for the reconnect timer
+  | "closed"; // for good: nothing reconnects, requests fail at once
 
 // The public connection state (ConnectionState in connection.ts).
 export type PublicState = "connecting" | "connected" | "reconnecting" | "closed";
@@ -35,7 +35,7 @@ function isSecureUrl(url: string): boolean {
 }
 
 export interface LinkPolicy {
-  url: string;                   // the configured url
+  url: string; // the configured url
   reconnect: boolean;
   initialDelayMs: number;
   maxDelayMs: number;
@@ -44,25 +44,25 @@ export interface LinkPolicy {
   // would otherwise bounce the client between them for ever, with no pause;
   // a handover needs one or two hops.
   maxRedirects: number;
-  random: () => number;          // the jitter's source, in [0, 1]
+  random: () => number; // the jitter's source, in [0, 1]
 }
 
 export type LinkEvent =
-  | { kind: "start" }                                   // connect() was called
-  | { kind: "opened" }                                  // the WebSocket is open
-  | { kind: "openFailed"; reason: string }              // it could not be opened
-  | { kind: "welcome" }                                 // the Welcome to our Join
-  | { kind: "joinRefused"; code: ErrorCode; message: string }   // an Error answering our Join
-  | { kind: "redirect"; url: string }                   // a Redirect answering our Join
-  | { kind: "closed"; code: number; reason: string }    // the open connection ended (0: dropped)
-  | { kind: "timer" }                                   // the reconnect timer fired
-  | { kind: "userClose" };                              // disconnect()
+  | { kind: "start" } // connect() was called
+  | { kind: "opened" } // the WebSocket is open
+  | { kind: "openFailed"; reason: string } // it could not be opened
+  | { kind: "welcome" } // the Welcome to our Join
+  | { kind: "joinRefused"; code: ErrorCode; message: string } // an Error answering our Join
+  | { kind: "redirect"; url: string } // a Redirect answering our Join
+  | { kind: "closed"; code: number; reason: string } // the open connection ended (0: dropped)
+  | { kind: "timer" } // the reconnect timer fired
+  | { kind: "userClose" }; // disconnect()
 
 export type LinkAction =
   | { kind: "none" }
-  | { kind: "connect"; url: string }           // drop the current socket, if any, and open one to url
-  | { kind: "sendJoin" }                       // the Join, with Resume once a Welcome was seen
-  | { kind: "schedule"; delayMs: number }      // start the reconnect timer
+  | { kind: "connect"; url: string } // drop the current socket, if any, and open one to url
+  | { kind: "sendJoin" } // the Join, with Resume once a Welcome was seen
+  | { kind: "schedule"; delayMs: number } // start the reconnect timer
   // Closed for good: report {code, reason}, close a live socket, and fail
   // the join and every pending request with (error, message).
   | { kind: "giveUp"; code: number; reason: string; message: string; error: ErrorCode };
@@ -74,8 +74,8 @@ export class ConnectionMachine {
   private publicValue: PublicState = "connecting";
   private endpointValue: string;
   private everJoinedValue = false;
-  private attemptValue = 0;   // reconnect attempts since the last Welcome
-  private hopsValue = 0;      // redirects and "room moved" closes since the last Welcome or backoff
+  private attemptValue = 0; // reconnect attempts since the last Welcome
+  private hopsValue = 0; // redirects and "room moved" closes since the last Welcome or backoff
   private restoredValue = false;
 
   constructor(private readonly policy: LinkPolicy) {
@@ -170,7 +170,7 @@ export class ConnectionMachine {
       case "userClose":
         if (this.stateValue === "closed") return none;
         if (this.stateValue === "idle") {
-          this.set("closed");   // nothing was started, so nothing to report
+          this.set("closed"); // nothing was started, so nothing to report
           return none;
         }
         return this.giveUp(1000, "closed by the client");
@@ -233,7 +233,12 @@ export class ConnectionMachine {
     // as any dropped connection. The count stops only hops without a pause.
     this.hopsValue = 0;
     this.set("backingOff");
-    const delayMs = reconnectDelayMs(this.attemptValue, this.policy.initialDelayMs, this.policy.maxDelayMs, this.policy.random);
+    const delayMs = reconnectDelayMs(
+      this.attemptValue,
+      this.policy.initialDelayMs,
+      this.policy.maxDelayMs,
+      this.policy.random,
+    );
     this.attemptValue++;
     return { kind: "schedule", delayMs };
   }

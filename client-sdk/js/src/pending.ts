@@ -19,9 +19,9 @@ export const DEFAULT_MAX_PENDING = 65_536;
 
 // What became of a request the server answered with an Error.
 export type ErrorVerdict =
-  | "unknown"   // not one of ours (or answered already): the error is for the application
-  | "keep"      // nothing was applied and the connection will come back: resend after the resume
-  | "failed";   // refused: settled with the server's code and text
+  | "unknown" // not one of ours (or answered already): the error is for the application
+  | "keep" // nothing was applied and the connection will come back: resend after the resume
+  | "failed"; // refused: settled with the server's code and text
 
 // ROOM_UNAVAILABLE means the room is closing (server shutdown, the node lost
 // the room) or reloading: nothing was applied, so a client that will resume

@@ -32,6 +32,6 @@ export class MaptableError extends Error {
 }
 
 export interface CloseInfo {
-  code: number;     // WebSocket close code; 0 when the connection just dropped
+  code: number; // WebSocket close code; 0 when the connection just dropped
   reason: string;
 }

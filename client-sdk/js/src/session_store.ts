@@ -10,8 +10,8 @@
 // The commands and ids. Saved whenever the pending commands change.
 export interface SavedCommands {
   clientId: string;
-  nextRequestId: bigint;     // every id this client id used is below it
-  pending: Uint8Array[];     // encoded ClientMessages, in the order issued
+  nextRequestId: bigint; // every id this client id used is below it
+  pending: Uint8Array[]; // encoded ClientMessages, in the order issued
 }
 
 // The room as last seen. Saved when the connection drops (no event arrives
@@ -19,7 +19,7 @@ export interface SavedCommands {
 // large.
 export interface SavedReplica {
   epoch: string;
-  state: Uint8Array;         // the encoded RoomState at its seq
+  state: Uint8Array; // the encoded RoomState at its seq
 }
 
 export interface SessionStore {

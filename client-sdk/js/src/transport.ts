@@ -46,5 +46,5 @@ export function defaultWebSocketFactory(): WebSocketFactory | undefined {
 export function messageBytes(data: unknown): Uint8Array | undefined {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return undefined;   // a text message: the server never sends one
+  return undefined; // a text message: the server never sends one
 }

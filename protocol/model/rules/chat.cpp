@@ -21,7 +21,10 @@ constexpr std::size_t max_mentions = 20;
 constexpr std::size_t max_emoji_bytes = 16;
 constexpr std::size_t max_emojis_per_message = 20;
 
-bool is_moderator(const actor& who) { return who.role == pb::ROLE_FACILITATOR || who.role == pb::ROLE_ADMIN; }
+bool is_moderator(const actor& who)
+{
+    return who.role == pb::ROLE_FACILITATOR || who.role == pb::ROLE_ADMIN;
+}
 
 pb::ChatMessage* find_recent(std::deque<pb::ChatMessage>& chat, std::uint64_t seq)
 {
@@ -65,9 +68,9 @@ problem check_reply_to(const room_data& room, std::uint64_t reply_to)
     if (reply_to == 0)
         return std::nullopt;
     if (reply_to > room.seq)
-        return reject(pb::ERROR_CODE_REPLY_NOT_FOUND, "reply_to " + std::to_string(reply_to) +
-                                                          " is not an earlier message: the room is at seq " +
-                                                          std::to_string(room.seq));
+        return reject(pb::ERROR_CODE_REPLY_NOT_FOUND,
+                      "reply_to " + std::to_string(reply_to) + " is not an earlier message: the room is at seq " +
+                          std::to_string(room.seq));
     if (older_than_window(room, reply_to))
         return std::nullopt;
     if (!find_recent(room.recent_chat, reply_to))
@@ -79,8 +82,9 @@ problem check_reply_to(const room_data& room, std::uint64_t reply_to)
 problem check_mentions(const google::protobuf::RepeatedPtrField<std::string>& mentions)
 {
     if (static_cast<std::size_t>(mentions.size()) > max_mentions)
-        return reject(pb::ERROR_CODE_INVALID_MENTION, "a message may mention at most " + std::to_string(max_mentions) +
-                                                          " participants, got " + std::to_string(mentions.size()));
+        return reject(pb::ERROR_CODE_INVALID_MENTION,
+                      "a message may mention at most " + std::to_string(max_mentions) + " participants, got " +
+                          std::to_string(mentions.size()));
     for (int i = 0; i < mentions.size(); ++i)
         if (auto p = check_participant_id(mentions[i]))
             return reject(pb::ERROR_CODE_INVALID_MENTION, "mention " + std::to_string(i) + ": " + p->message);
@@ -89,14 +93,13 @@ problem check_mentions(const google::protobuf::RepeatedPtrField<std::string>& me
 
 problem check_emoji(std::string_view emoji)
 {
-    const bool plain = std::none_of(emoji.begin(), emoji.end(), [](char c) {
-        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
-    });
+    const bool plain = std::none_of(emoji.begin(), emoji.end(),
+                                    [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
     if (!emoji.empty() && emoji.size() <= max_emoji_bytes && is_valid_utf8(emoji) && plain)
         return std::nullopt;
-    return reject(pb::ERROR_CODE_INVALID_REACTION, "a reaction is one emoji or short token of 1 to " +
-                                                       std::to_string(max_emoji_bytes) +
-                                                       " bytes of UTF-8 without white space, got " + quote_short(emoji));
+    return reject(pb::ERROR_CODE_INVALID_REACTION,
+                  "a reaction is one emoji or short token of 1 to " + std::to_string(max_emoji_bytes) +
+                      " bytes of UTF-8 without white space, got " + quote_short(emoji));
 }
 
 problem send_chat(const room_data& room, const pb::SendChat& command, const actor& who, pb::Event& event)
@@ -134,16 +137,16 @@ problem react(const room_data& room, const pb::ReactToChat& command, const actor
     const auto reaction = std::find_if(message->reactions().begin(), message->reactions().end(),
                                        [&](const pb::Reaction& r) { return r.emoji() == command.emoji(); });
     const bool reacted = reaction != message->reactions().end() &&
-                         std::find(reaction->participant_ids().begin(), reaction->participant_ids().end(), who.id) !=
-                             reaction->participant_ids().end();
+        std::find(reaction->participant_ids().begin(), reaction->participant_ids().end(), who.id) !=
+            reaction->participant_ids().end();
     if (command.remove() && !reacted)
         return reject(pb::ERROR_CODE_NO_CHANGE, "you have not reacted with " + quote_short(command.emoji()));
     if (!command.remove() && reacted)
         return reject(pb::ERROR_CODE_NO_CHANGE, "you already reacted with " + quote_short(command.emoji()));
     if (!command.remove() && reaction == message->reactions().end() &&
         static_cast<std::size_t>(message->reactions_size()) >= max_emojis_per_message)
-        return reject(pb::ERROR_CODE_INVALID_REACTION, "a message may carry at most " +
-                                                           std::to_string(max_emojis_per_message) + " different reactions");
+        return reject(pb::ERROR_CODE_INVALID_REACTION,
+                      "a message may carry at most " + std::to_string(max_emojis_per_message) + " different reactions");
 
     pb::ChatReacted& reacted_event = *event.mutable_chat_reacted();
     reacted_event.set_message_seq(command.message_seq());

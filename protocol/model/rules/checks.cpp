@@ -52,8 +52,8 @@ problem check_id(std::string_view what, std::string_view id)
 {
     if (is_valid_id(id))
         return std::nullopt;
-    return reject(pb::ERROR_CODE_INVALID_ID, "a " + std::string(what) + " id must be " + id_rule() + ", got " +
-                                                 quote_short(id));
+    return reject(pb::ERROR_CODE_INVALID_ID,
+                  "a " + std::string(what) + " id must be " + id_rule() + ", got " + quote_short(id));
 }
 
 problem check_participant_id(std::string_view id)
@@ -72,8 +72,9 @@ problem check_text(std::string_view field, std::string_view value, std::size_t m
         return reject(pb::ERROR_CODE_INVALID_UTF8, std::string(field) + " is not valid UTF-8");
     const std::size_t length = utf8_length(value);
     if (length > max_chars)
-        return reject(pb::ERROR_CODE_TEXT_TOO_LONG, std::string(field) + " has " + std::to_string(length) +
-                                                        " characters; the limit is " + std::to_string(max_chars));
+        return reject(pb::ERROR_CODE_TEXT_TOO_LONG,
+                      std::string(field) + " has " + std::to_string(length) + " characters; the limit is " +
+                          std::to_string(max_chars));
     return std::nullopt;
 }
 
@@ -92,11 +93,14 @@ problem check_colour(std::string_view colour)
         return reject(pb::ERROR_CODE_INVALID_UTF8, "colour is not valid UTF-8");
     if (colour.empty())
         return std::nullopt;
-    const auto is_hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+    const auto is_hex = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    };
     if (colour.size() == 7 && colour[0] == '#' && std::all_of(colour.begin() + 1, colour.end(), is_hex))
         return std::nullopt;
     return reject(pb::ERROR_CODE_INVALID_COLOUR,
-                  "colour must be empty or \"#rrggbb\" with six hex digits (like \"#1f77b4\"), got " + quote_short(colour));
+                  "colour must be empty or \"#rrggbb\" with six hex digits (like \"#1f77b4\"), got " +
+                      quote_short(colour));
 }
 
 problem check_zoom(double zoom)
@@ -104,8 +108,8 @@ problem check_zoom(double zoom)
     // Written so that NaN fails too.
     if (zoom >= 0 && zoom <= limits().max_zoom)
         return std::nullopt;
-    return reject(pb::ERROR_CODE_INVALID_ZOOM, "zoom must be a number in [0, " + format_number(limits().max_zoom) +
-                                                   "], got " + format_number(zoom));
+    return reject(pb::ERROR_CODE_INVALID_ZOOM,
+                  "zoom must be a number in [0, " + format_number(limits().max_zoom) + "], got " + format_number(zoom));
 }
 
 problem at(std::string_view where, problem p)
@@ -132,13 +136,13 @@ const char* a_kind(pb::FeatureKind kind)
 bool inside(const pb::Bounds& b, const pb::LonLat& p)
 {
     return p.lon() >= b.south_west().lon() && p.lon() <= b.north_east().lon() && p.lat() >= b.south_west().lat() &&
-           p.lat() <= b.north_east().lat();
+        p.lat() <= b.north_east().lat();
 }
 
 std::string describe(const pb::Bounds& b)
 {
     return "[" + format_number(b.south_west().lon()) + ", " + format_number(b.south_west().lat()) + "] to [" +
-           format_number(b.north_east().lon()) + ", " + format_number(b.north_east().lat()) + "]";
+        format_number(b.north_east().lon()) + ", " + format_number(b.north_east().lat()) + "]";
 }
 
 } // namespace
@@ -163,17 +167,17 @@ problem check_geometry(const pb::Geometry& geometry)
     const std::size_t count = static_cast<std::size_t>(geometry.positions_size());
     const std::string kind = a_kind(geometry.kind());
     if (count > limits().max_positions)
-        return reject(pb::ERROR_CODE_TOO_MANY_POSITIONS, kind + " may have at most " +
-                                                             std::to_string(limits().max_positions) + " positions, got " +
-                                                             std::to_string(count));
+        return reject(pb::ERROR_CODE_TOO_MANY_POSITIONS,
+                      kind + " may have at most " + std::to_string(limits().max_positions) + " positions, got " +
+                          std::to_string(count));
     if (min_positions == max_positions && count != min_positions)
         return reject(count < min_positions ? pb::ERROR_CODE_TOO_FEW_POSITIONS : pb::ERROR_CODE_TOO_MANY_POSITIONS,
                       kind + " has exactly " + std::to_string(min_positions) + " position, got " +
                           std::to_string(count));
     if (count < min_positions)
-        return reject(pb::ERROR_CODE_TOO_FEW_POSITIONS, kind + " needs at least " +
-                                                            std::to_string(min_positions) + " positions, got " +
-                                                            std::to_string(count));
+        return reject(pb::ERROR_CODE_TOO_FEW_POSITIONS,
+                      kind + " needs at least " + std::to_string(min_positions) + " positions, got " +
+                          std::to_string(count));
 
     for (int i = 0; i < geometry.positions_size(); ++i)
         if (auto p = at("position " + std::to_string(i), check_position(geometry.positions(i))))
@@ -197,9 +201,9 @@ problem check_inside(const pb::RoomInfo& info, const pb::LonLat& position)
 {
     if (!info.has_bounds() || inside(info.bounds(), position))
         return std::nullopt;
-    return reject(pb::ERROR_CODE_OUTSIDE_BOUNDS, "position [" + format_number(position.lon()) + ", " +
-                                                     format_number(position.lat()) + "] is outside the room's bounds " +
-                                                     describe(info.bounds()));
+    return reject(pb::ERROR_CODE_OUTSIDE_BOUNDS,
+                  "position [" + format_number(position.lon()) + ", " + format_number(position.lat()) +
+                      "] is outside the room's bounds " + describe(info.bounds()));
 }
 
 problem check_inside(const pb::RoomInfo& info, const pb::Geometry& geometry)

@@ -53,7 +53,7 @@ template <typename... Checks>
 problem first_problem(Checks&&... checks)
 {
     problem found;
-    ((found = checks()).has_value() || ...);   // stops at the first problem
+    ((found = checks()).has_value() || ...); // stops at the first problem
     return found;
 }
 

@@ -25,7 +25,10 @@ namespace {
 // state and to every Welcome.
 constexpr int max_comments_per_thread = 500;
 
-bool is_moderator(const actor& who) { return who.role == pb::ROLE_FACILITATOR || who.role == pb::ROLE_ADMIN; }
+bool is_moderator(const actor& who)
+{
+    return who.role == pb::ROLE_FACILITATOR || who.role == pb::ROLE_ADMIN;
+}
 
 problem check_comment_text(std::string_view text)
 {
@@ -64,8 +67,8 @@ problem find_own_comment(const room_data& room, const std::string& thread_id, st
         return p;
     found = find_comment(*thread, seq);
     if (!found)
-        return reject(pb::ERROR_CODE_COMMENT_NOT_FOUND, "thread " + quote_short(thread_id) +
-                                                            " has no comment with seq " + std::to_string(seq));
+        return reject(pb::ERROR_CODE_COMMENT_NOT_FOUND,
+                      "thread " + quote_short(thread_id) + " has no comment with seq " + std::to_string(seq));
     if (found->deleted())
         return reject(pb::ERROR_CODE_ALREADY_DELETED, "comment " + std::to_string(seq) + " was deleted");
     if (!is_moderator(who) && found->author_id() != who.id)
@@ -100,7 +103,8 @@ problem start_thread(const room_data& room, const pb::StartThread& command, cons
         const auto it = room.features.find(command.feature_id());
         if (it == room.features.end())
             return reject(pb::ERROR_CODE_FEATURE_NOT_FOUND,
-                          "the thread is about feature " + quote_short(command.feature_id()) + ", which does not exist");
+                          "the thread is about feature " + quote_short(command.feature_id()) +
+                              ", which does not exist");
         thread.set_feature_id(command.feature_id());
         // Where the feature is now, so that exports can place the thread
         // without looking the feature up (and detach_threads() updates it).
@@ -140,9 +144,10 @@ problem add_comment(const room_data& room, const pb::AddComment& command, const 
     // No code names "this thread is full"; INVALID_LIMIT is the one that says
     // "a limit of this protocol was reached", and the text says what to do.
     if (thread->comments_size() >= max_comments_per_thread)
-        return reject(pb::ERROR_CODE_INVALID_LIMIT, "thread " + quote_short(command.thread_id()) + " is full: it has " +
-                                                        std::to_string(max_comments_per_thread) +
-                                                        " comments, the most a thread holds; start a new thread");
+        return reject(pb::ERROR_CODE_INVALID_LIMIT,
+                      "thread " + quote_short(command.thread_id()) + " is full: it has " +
+                          std::to_string(max_comments_per_thread) +
+                          " comments, the most a thread holds; start a new thread");
 
     pb::CommentAdded& added = *event.mutable_comment_added();
     added.set_thread_id(command.thread_id());
@@ -188,11 +193,13 @@ problem resolve_thread(const room_data& room, const pb::ResolveThread& command, 
     if (auto p = find_thread(room, command.thread_id(), thread))
         return p;
     if (!is_moderator(who) && thread->author_id() != who.id)
-        return reject(pb::ERROR_CODE_NOT_AUTHOR, std::string("only whoever started the thread or a facilitator may ") +
-                                                     (command.resolved() ? "resolve" : "reopen") + " it");
+        return reject(pb::ERROR_CODE_NOT_AUTHOR,
+                      std::string("only whoever started the thread or a facilitator may ") +
+                          (command.resolved() ? "resolve" : "reopen") + " it");
     if (thread->resolved() == command.resolved())
-        return reject(pb::ERROR_CODE_NO_CHANGE, "thread " + quote_short(command.thread_id()) +
-                                                    (command.resolved() ? " is already resolved" : " is not resolved"));
+        return reject(pb::ERROR_CODE_NO_CHANGE,
+                      "thread " + quote_short(command.thread_id()) +
+                          (command.resolved() ? " is already resolved" : " is not resolved"));
 
     event.mutable_thread_resolved()->set_thread_id(command.thread_id());
     event.mutable_thread_resolved()->set_resolved(command.resolved());

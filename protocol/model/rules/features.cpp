@@ -12,10 +12,22 @@ namespace maptable::model::rules {
 
 namespace {
 
-problem check_title(std::string_view v) { return check_text("title", v, limits().max_title_chars); }
-problem check_description(std::string_view v) { return check_text("description", v, limits().max_description_chars); }
-problem check_category(std::string_view v) { return check_text("category", v, limits().max_short_text_chars); }
-problem check_layer(std::string_view v) { return check_text("layer", v, limits().max_short_text_chars); }
+problem check_title(std::string_view v)
+{
+    return check_text("title", v, limits().max_title_chars);
+}
+problem check_description(std::string_view v)
+{
+    return check_text("description", v, limits().max_description_chars);
+}
+problem check_category(std::string_view v)
+{
+    return check_text("category", v, limits().max_short_text_chars);
+}
+problem check_layer(std::string_view v)
+{
+    return check_text("layer", v, limits().max_short_text_chars);
+}
 
 problem check_feature(const pb::RoomInfo& info, const pb::Feature& f)
 {
@@ -40,7 +52,7 @@ problem check_patch(const pb::RoomInfo& info, const pb::FeaturePatch& p)
 bool is_empty(const pb::FeaturePatch& p)
 {
     return !p.has_geometry() && !p.has_title() && !p.has_description() && !p.has_colour() && !p.has_category() &&
-           !p.has_layer();
+        !p.has_layer();
 }
 
 void merge(pb::Feature& feature, const pb::FeaturePatch& patch)
@@ -70,8 +82,8 @@ problem find_editable(const room_data& room, const std::string& id, const actor&
     found = &it->second;
     const bool moderator = who.role == pb::ROLE_FACILITATOR || who.role == pb::ROLE_ADMIN;
     if (!moderator && found->author_id() != who.id)
-        return reject(pb::ERROR_CODE_NOT_AUTHOR, std::string("only its author or a facilitator may ") + verb +
-                                                     " feature " + quote_short(id));
+        return reject(pb::ERROR_CODE_NOT_AUTHOR,
+                      std::string("only its author or a facilitator may ") + verb + " feature " + quote_short(id));
     return std::nullopt;
 }
 

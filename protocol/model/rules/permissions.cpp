@@ -30,7 +30,7 @@ enum class gate {
 struct rule {
     bool facilitator = false;
     bool participant = false;
-    bool observer = false;   // observers never draw; chat and comment only when the audience is "everyone"
+    bool observer = false; // observers never draw; chat and comment only when the audience is "everyone"
     gate gated = gate::none;
     bool admin_only = false;
 };
@@ -39,8 +39,8 @@ constexpr rule facilitators{true, false, false, gate::none};
 constexpr rule drawing{true, true, false, gate::annotate};
 constexpr rule chatting{true, true, false, gate::chat};
 constexpr rule commenting{true, true, false, gate::comment};
-constexpr rule own_words{true, true, true, gate::muted_only};   // authorship checked by the area
-constexpr rule anyone{true, true, true, gate::none};            // authorship checked by the area
+constexpr rule own_words{true, true, true, gate::muted_only}; // authorship checked by the area
+constexpr rule anyone{true, true, true, gate::none};          // authorship checked by the area
 constexpr rule taking_part{true, true, false, gate::none};
 constexpr rule admin{false, false, false, gate::none, true};
 
@@ -64,7 +64,7 @@ rule rule_for(pb::ClientMessage::BodyCase body)
     case M::kPlaceDot:
     case M::kRemoveDot: return taking_part;
     case M::kArchiveRoom: return admin;
-    default: return facilitators;   // room info, settings, moderation, agenda, timer, views, hands queue, votes, sessions
+    default: return facilitators; // room info, settings, moderation, agenda, timer, views, hands queue, votes, sessions
     }
 }
 
@@ -108,9 +108,8 @@ problem check_permission(const room_data& room, const pb::ClientMessage& command
     case pb::ROLE_FACILITATOR: role_ok = r.facilitator; break;
     case pb::ROLE_PARTICIPANT: role_ok = r.participant; break;
     case pb::ROLE_OBSERVER:
-        role_ok = r.observer ||
-                  (r.gated == gate::chat && effective(room.settings.chat()) == pb::AUDIENCE_EVERYONE) ||
-                  (r.gated == gate::comment && effective(room.settings.comment()) == pb::AUDIENCE_EVERYONE);
+        role_ok = r.observer || (r.gated == gate::chat && effective(room.settings.chat()) == pb::AUDIENCE_EVERYONE) ||
+            (r.gated == gate::comment && effective(room.settings.comment()) == pb::AUDIENCE_EVERYONE);
         break;
     default: role_ok = false; break;
     }

@@ -19,7 +19,8 @@ problem start_session(const room_data& room, const pb::StartSession& command, co
 {
     if (room.current_session != 0)
         return reject(pb::ERROR_CODE_SESSION_RUNNING,
-                      "session " + std::to_string(room.current_session) + " is running: end it before starting another");
+                      "session " + std::to_string(room.current_session) +
+                          " is running: end it before starting another");
     if (auto p = check_message_text("title", command.title(), limits().max_title_chars))
         return p;
     pb::Session& session = *event.mutable_session_started()->mutable_session();

@@ -23,7 +23,10 @@ namespace {
 
 constexpr std::uint32_t max_dots_per_person = 100;
 
-problem invalid(std::string message) { return reject(pb::ERROR_CODE_INVALID_VOTE, std::move(message)); }
+problem invalid(std::string message)
+{
+    return reject(pb::ERROR_CODE_INVALID_VOTE, std::move(message));
+}
 
 problem find_round(const room_data& room, const std::string& id, const pb::VoteRound*& found)
 {
@@ -43,8 +46,9 @@ problem find_open_round(const room_data& room, const std::string& id, const pb::
     if (found->closed())
         return reject(pb::ERROR_CODE_VOTE_CLOSED, "vote round " + quote_short(id) + " is closed");
     if (found->end_time_ms() != 0 && event.time_ms() >= found->end_time_ms())
-        return reject(pb::ERROR_CODE_VOTE_CLOSED, "vote round " + quote_short(id) + " ended at server time " +
-                                                      std::to_string(found->end_time_ms()) + " ms");
+        return reject(pb::ERROR_CODE_VOTE_CLOSED,
+                      "vote round " + quote_short(id) + " ended at server time " +
+                          std::to_string(found->end_time_ms()) + " ms");
     return std::nullopt;
 }
 
@@ -144,22 +148,21 @@ problem place_dot(const room_data& room, const pb::PlaceDot& command, const acto
         return reject(pb::ERROR_CODE_FEATURE_NOT_FOUND,
                       "there is no feature with id " + quote_short(command.feature_id()));
     if (!round->category().empty() && feature->second.category() != round->category())
-        return reject(pb::ERROR_CODE_NOT_ELIGIBLE, "this round takes dots on features of category " +
-                                                       quote_short(round->category()) + " only; feature " +
-                                                       quote_short(command.feature_id()) + " is of " +
-                                                       (feature->second.category().empty()
-                                                            ? std::string("no category")
-                                                            : "category " + quote_short(feature->second.category())));
+        return reject(pb::ERROR_CODE_NOT_ELIGIBLE,
+                      "this round takes dots on features of category " + quote_short(round->category()) +
+                          " only; feature " + quote_short(command.feature_id()) + " is of " +
+                          (feature->second.category().empty() ? std::string("no category")
+                                                              : "category " + quote_short(feature->second.category())));
     const std::string voter = voter_of(*round, who);
     if (dots_of(*round, voter) >= round->dots_per_person())
-        return reject(pb::ERROR_CODE_NO_DOTS_LEFT, "you have placed all your " +
-                                                       std::to_string(round->dots_per_person()) +
-                                                       " dots in this round; remove one to place it elsewhere");
+        return reject(pb::ERROR_CODE_NO_DOTS_LEFT,
+                      "you have placed all your " + std::to_string(round->dots_per_person()) +
+                          " dots in this round; remove one to place it elsewhere");
     if (round->max_dots_per_feature() != 0 &&
         dots_on(*round, voter, command.feature_id()) >= round->max_dots_per_feature())
-        return reject(pb::ERROR_CODE_NO_DOTS_LEFT, "a feature takes at most " +
-                                                       std::to_string(round->max_dots_per_feature()) +
-                                                       " of your dots in this round");
+        return reject(pb::ERROR_CODE_NO_DOTS_LEFT,
+                      "a feature takes at most " + std::to_string(round->max_dots_per_feature()) +
+                          " of your dots in this round");
 
     pb::DotPlaced& placed = *event.mutable_dot_placed();
     placed.set_vote_id(command.vote_id());
@@ -178,8 +181,8 @@ problem remove_dot(const room_data& room, const pb::RemoveDot& command, const ac
     // taken back and placed elsewhere.
     const std::string voter = voter_of(*round, who);
     if (dots_on(*round, voter, command.feature_id()) == 0)
-        return reject(pb::ERROR_CODE_NO_DOT_TO_REMOVE, "you have no dot on feature " +
-                                                           quote_short(command.feature_id()) + " in this round");
+        return reject(pb::ERROR_CODE_NO_DOT_TO_REMOVE,
+                      "you have no dot on feature " + quote_short(command.feature_id()) + " in this round");
 
     pb::DotRemoved& removed = *event.mutable_dot_removed();
     removed.set_vote_id(command.vote_id());
@@ -218,7 +221,8 @@ problem close_vote(const room_data& room, const pb::CloseVote& command, pb::Even
     if (auto p = find_round(room, command.vote_id(), round))
         return p;
     if (round->closed())
-        return reject(pb::ERROR_CODE_VOTE_CLOSED, "vote round " + quote_short(command.vote_id()) + " is already closed");
+        return reject(pb::ERROR_CODE_VOTE_CLOSED,
+                      "vote round " + quote_short(command.vote_id()) + " is already closed");
 
     pb::VoteClosed& closed = *event.mutable_vote_closed();
     closed.set_vote_id(command.vote_id());

@@ -17,12 +17,15 @@ namespace maptable::model::rules {
 
 namespace {
 
-constexpr std::size_t max_agenda_steps = 50;           // a day-long workshop has a few dozen steps at most
-constexpr std::int64_t min_timer_ms = 1'000;           // a countdown shorter than a second is a typo
+constexpr std::size_t max_agenda_steps = 50;            // a day-long workshop has a few dozen steps at most
+constexpr std::int64_t min_timer_ms = 1'000;            // a countdown shorter than a second is a typo
 constexpr std::int64_t max_timer_ms = 24 * 3600 * 1000; // a timer runs within a day; longer is a date
 constexpr std::uint32_t max_step_timer_seconds = 24 * 3600;
 
-bool is_moderator(const actor& who) { return who.role == pb::ROLE_FACILITATOR || who.role == pb::ROLE_ADMIN; }
+bool is_moderator(const actor& who)
+{
+    return who.role == pb::ROLE_FACILITATOR || who.role == pb::ROLE_ADMIN;
+}
 
 const pb::AgendaStep* find_step(const std::vector<pb::AgendaStep>& agenda, const std::string& id)
 {
@@ -43,8 +46,9 @@ bool has_raised(const room_data& room, const std::string& participant_id)
 problem check_view(const pb::MapView& view)
 {
     if (!view.has_center() && !view.has_bounds())
-        return reject(pb::ERROR_CODE_INVALID_AGENDA,
-                      "a view needs a center and zoom, or bounds; leave the view out for a step that does not move the map");
+        return reject(
+            pb::ERROR_CODE_INVALID_AGENDA,
+            "a view needs a center and zoom, or bounds; leave the view out for a step that does not move the map");
     if (view.has_center()) {
         if (auto p = at("center", check_position(view.center())))
             return p;
@@ -58,34 +62,35 @@ problem check_view(const pb::MapView& view)
 
 problem check_step(const pb::AgendaStep& step)
 {
-    return first_problem(
-        [&] { return check_id("agenda step", step.id()); },
-        [&] { return check_message_text("title", step.title(), limits().max_title_chars); },
-        [&] { return check_text("prompt", step.prompt(), limits().max_description_chars); },
-        [&] { return step.has_view() ? at("view", check_view(step.view())) : problem{}; },
-        [&] {
-            if (step.timer_seconds() <= max_step_timer_seconds)
-                return problem{};
-            return problem{reject(pb::ERROR_CODE_INVALID_TIMER,
-                                  "timer_seconds must be 0 (no timer) to " + std::to_string(max_step_timer_seconds) +
-                                      " (24 hours), got " + std::to_string(step.timer_seconds()))};
-        });
+    return first_problem([&] { return check_id("agenda step", step.id()); },
+                         [&] { return check_message_text("title", step.title(), limits().max_title_chars); },
+                         [&] { return check_text("prompt", step.prompt(), limits().max_description_chars); },
+                         [&] { return step.has_view() ? at("view", check_view(step.view())) : problem{}; },
+                         [&] {
+        if (step.timer_seconds() <= max_step_timer_seconds)
+            return problem{};
+        return problem{reject(pb::ERROR_CODE_INVALID_TIMER,
+                              "timer_seconds must be 0 (no timer) to " + std::to_string(max_step_timer_seconds) +
+                                  " (24 hours), got " + std::to_string(step.timer_seconds()))};
+    });
 }
 
 problem set_agenda(const pb::SetAgenda& command, pb::Event& event)
 {
     const auto& steps = command.steps();
     if (static_cast<std::size_t>(steps.size()) > max_agenda_steps)
-        return reject(pb::ERROR_CODE_INVALID_AGENDA, "an agenda has at most " + std::to_string(max_agenda_steps) +
-                                                         " steps, got " + std::to_string(steps.size()));
+        return reject(pb::ERROR_CODE_INVALID_AGENDA,
+                      "an agenda has at most " + std::to_string(max_agenda_steps) + " steps, got " +
+                          std::to_string(steps.size()));
     std::set<std::string> ids;
     for (int i = 0; i < steps.size(); ++i) {
         const std::string where = "step " + std::to_string(i);
         if (auto p = at(where, check_step(steps[i])))
             return p;
         if (!ids.insert(steps[i].id()).second)
-            return reject(pb::ERROR_CODE_INVALID_AGENDA, where + ": id " + quote_short(steps[i].id()) +
-                                                             " is used by an earlier step; step ids are unique");
+            return reject(pb::ERROR_CODE_INVALID_AGENDA,
+                          where + ": id " + quote_short(steps[i].id()) +
+                              " is used by an earlier step; step ids are unique");
     }
     *event.mutable_agenda_set()->mutable_steps() = steps;
     return std::nullopt;
@@ -129,7 +134,8 @@ problem control_timer(const room_data& room, const pb::ControlTimer& command, pb
         if (!(command.duration_ms() >= min_timer_ms && command.duration_ms() <= max_timer_ms))
             return reject(pb::ERROR_CODE_INVALID_TIMER,
                           "duration_ms must be " + std::to_string(min_timer_ms) + " (1 second) to " +
-                              std::to_string(max_timer_ms) + " (24 hours), got " + std::to_string(command.duration_ms()));
+                              std::to_string(max_timer_ms) + " (24 hours), got " +
+                              std::to_string(command.duration_ms()));
         next.set_duration_ms(command.duration_ms());
         next.set_running(true);
         next.set_started_at_ms(t);
@@ -159,8 +165,8 @@ problem control_timer(const room_data& room, const pb::ControlTimer& command, pb
         next.set_remaining_ms(now.duration_ms());
         break;
     default:
-        return reject(pb::ERROR_CODE_INVALID_TIMER, "action must be start, pause, resume or reset, got " +
-                                                        std::to_string(command.action()));
+        return reject(pb::ERROR_CODE_INVALID_TIMER,
+                      "action must be start, pause, resume or reset, got " + std::to_string(command.action()));
     }
     *event.mutable_timer_changed()->mutable_timer() = next;
     return std::nullopt;
@@ -199,10 +205,12 @@ problem spotlight(const room_data& room, const pb::Spotlight& command, pb::Event
 {
     const std::string& id = command.feature_id();
     if (!id.empty() && !room.features.count(id))
-        return reject(pb::ERROR_CODE_FEATURE_NOT_FOUND, "there is no feature with id " + quote_short(id) + " to spotlight");
+        return reject(pb::ERROR_CODE_FEATURE_NOT_FOUND,
+                      "there is no feature with id " + quote_short(id) + " to spotlight");
     if (id == room.spotlight_feature_id)
-        return reject(pb::ERROR_CODE_NO_CHANGE, id.empty() ? std::string("no feature is in the spotlight")
-                                                           : "feature " + quote_short(id) + " is already in the spotlight");
+        return reject(pb::ERROR_CODE_NO_CHANGE,
+                      id.empty() ? std::string("no feature is in the spotlight")
+                                 : "feature " + quote_short(id) + " is already in the spotlight");
     event.mutable_spotlight_changed()->set_feature_id(id);
     return std::nullopt;
 }
@@ -242,7 +250,7 @@ void open(room_data& room, const pb::Event& event)
 {
     const std::string& id = event.agenda_step_opened().step_id();
     if (id.empty()) {
-        room.current_step.clear();   // the timer goes on: closing a step does not stop the clock
+        room.current_step.clear(); // the timer goes on: closing a step does not stop the clock
         return;
     }
     const pb::AgendaStep* step = find_step(room.agenda, id);
@@ -318,7 +326,7 @@ void apply_workshop_event(room_data& room, const pb::Event& event)
         break;
     case E::kAgendaStepOpened: open(room, event); break;
     case E::kTimerChanged: room.timer = event.timer_changed().timer(); break;
-    case E::kViewShared: break;   // a moment, not a state: clients move their map when they see it
+    case E::kViewShared: break; // a moment, not a state: clients move their map when they see it
     case E::kFollowChanged:
         if (event.follow_changed().on()) {
             room.follow.set_leader_id(event.actor_id());

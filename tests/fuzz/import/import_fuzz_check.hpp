@@ -40,10 +40,10 @@ inline import_limits fuzz_limits()
     std::abort();
 }
 
-#define MAPTABLE_IMPORT_FUZZ_CHECK(condition)                                                                         \
-    do {                                                                                                             \
-        if (!(condition))                                                                                            \
-            ::maptable::imports::fuzz::violated(#condition);                                                         \
+#define MAPTABLE_IMPORT_FUZZ_CHECK(condition)                                                                          \
+    do {                                                                                                               \
+        if (!(condition))                                                                                              \
+            ::maptable::imports::fuzz::violated(#condition);                                                           \
     } while (false)
 
 inline bool text_within(std::string_view text, std::size_t max_chars)

@@ -32,11 +32,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     if (const auto gps = read_exif_gps(bytes)) {
         if (!std::isfinite(gps->lat) || !std::isfinite(gps->lon) || std::abs(gps->lat) > 90 || std::abs(gps->lon) > 180)
-            std::abort();   // a position off the globe must never be returned
+            std::abort(); // a position off the globe must never be returned
     }
     const auto stripped = strip_webp_metadata(bytes);
     if (stripped.size() > bytes.size())
-        std::abort();   // stripping never adds bytes
+        std::abort(); // stripping never adds bytes
 
     media_limits limits;
     limits.max_upload_bytes = 256 * 1024;

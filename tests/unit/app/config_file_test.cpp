@@ -24,9 +24,7 @@ namespace {
 // A config file with the given text in a temp dir of its own.
 class config_file {
 public:
-    explicit config_file(const std::string& text) {
-        std::ofstream(path()) << text;
-    }
+    explicit config_file(const std::string& text) { std::ofstream(path()) << text; }
     std::string path() const { return dir_.file("maptable.toml"); }
 
 private:
@@ -40,10 +38,12 @@ struct parse_outcome {
     std::string errors;
 };
 
-parse_outcome parse(std::vector<std::string> args) {
+parse_outcome parse(std::vector<std::string> args)
+{
     args.insert(args.begin(), "maptable-server");
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+        argv.push_back(a.data());
     std::ostringstream captured;
     auto* old = std::cerr.rdbuf(captured.rdbuf());
     parse_outcome outcome;
@@ -55,14 +55,16 @@ parse_outcome parse(std::vector<std::string> args) {
 
 // The error parse_server_args prints for a file with this text, with the
 // file's path replaced by FILE.
-std::string refusal(const std::string& text) {
+std::string refusal(const std::string& text)
+{
     config_file file(text);
     auto outcome = parse({"--config", file.path()});
     CHECK_FALSE(outcome.config);
     CHECK(outcome.exit_code == 2);
     auto errors = outcome.errors;
     const auto at = errors.find(file.path());
-    if (at != std::string::npos) errors.replace(at, file.path().size(), "FILE");
+    if (at != std::string::npos)
+        errors.replace(at, file.path().size(), "FILE");
     return errors;
 }
 
@@ -78,7 +80,8 @@ private:
 
 } // namespace
 
-TEST_CASE("every key of the file sets the flag of the same name") {
+TEST_CASE("every key of the file sets the flag of the same name")
+{
     config_file file(R"(# a comment
 listen = "0.0.0.0"
 port = 9123
@@ -106,23 +109,27 @@ tile-source = ["topo|Topographic|https://tiles.example.org/{z}/{x}/{y}.png|(c) e
     CHECK(c.tile_sources[1].rfind("sat|", 0) == 0);
 }
 
-TEST_CASE("a flag wins over the environment, which wins over the file, which wins over the default") {
+TEST_CASE("a flag wins over the environment, which wins over the file, which wins over the default")
+{
     config_file file("port = 9001\nlog-level = \"warn\"\nmax-connections = 50\n");
-    SUBCASE("the file over the default") {
+    SUBCASE("the file over the default")
+    {
         const auto outcome = parse({"--config", file.path()});
         REQUIRE(outcome.config);
         CHECK(outcome.config->port == 9001);
         CHECK(outcome.config->log_level == "warn");
-        CHECK(outcome.config->durability == maptable::store::durability::full);   // not in the file: default
+        CHECK(outcome.config->durability == maptable::store::durability::full); // not in the file: default
     }
-    SUBCASE("the environment over the file") {
+    SUBCASE("the environment over the file")
+    {
         scoped_env port("MAPTABLE_PORT", "9002");
         const auto outcome = parse({"--config", file.path()});
         REQUIRE(outcome.config);
         CHECK(outcome.config->port == 9002);
         CHECK(outcome.config->log_level == "warn");
     }
-    SUBCASE("a flag over the environment and the file") {
+    SUBCASE("a flag over the environment and the file")
+    {
         scoped_env port("MAPTABLE_PORT", "9002");
         const auto outcome = parse({"--config", file.path(), "--port", "9003", "--max-connections", "60"});
         REQUIRE(outcome.config);
@@ -130,7 +137,8 @@ TEST_CASE("a flag wins over the environment, which wins over the file, which win
         CHECK(outcome.config->limits.max_connections == 60);
         CHECK(outcome.config->log_level == "warn");
     }
-    SUBCASE("MAPTABLE_CONFIG names the file as --config does") {
+    SUBCASE("MAPTABLE_CONFIG names the file as --config does")
+    {
         scoped_env config("MAPTABLE_CONFIG", file.path().c_str());
         const auto outcome = parse({});
         REQUIRE(outcome.config);
@@ -138,13 +146,15 @@ TEST_CASE("a flag wins over the environment, which wins over the file, which win
     }
 }
 
-TEST_CASE("an unknown key is refused with the file, the line and the key") {
+TEST_CASE("an unknown key is refused with the file, the line and the key")
+{
     CHECK(refusal("port = 8080\n\nmax-conections = 10\n") ==
           "maptable-server: FILE:3: max-conections: unknown setting: the keys are the flag names of maptable-server "
           "--help, without the dashes\nTry --help.\n");
 }
 
-TEST_CASE("a value of the wrong type is refused with the file, the line and the key") {
+TEST_CASE("a value of the wrong type is refused with the file, the line and the key")
+{
     CHECK(refusal("listen = \"127.0.0.1\"\nport = \"eighty\"\n") ==
           "maptable-server: FILE:2: port: must be a whole number, 0 or more, without quotes\nTry --help.\n");
     CHECK(refusal("store = 5432\n").find("FILE:1: store: must be a string in quotes") != std::string::npos);
@@ -152,20 +162,25 @@ TEST_CASE("a value of the wrong type is refused with the file, the line and the 
           std::string::npos);
     CHECK(refusal("command-rate = true\n").find("FILE:1: command-rate: must be a number without quotes") !=
           std::string::npos);
-    CHECK(refusal("listen = [\"a\", \"b\"]\n").find("FILE:1: listen: takes one value, not a list") != std::string::npos);
+    CHECK(refusal("listen = [\"a\", \"b\"]\n").find("FILE:1: listen: takes one value, not a list") !=
+          std::string::npos);
     CHECK(refusal("tile-source = [\"a|b|https://x/{z}/{x}/{y}.png|c\",\n  7]\n")
               .find("FILE:2: tile-source: each entry must be a string in quotes") != std::string::npos);
 }
 
-TEST_CASE("a value the flag itself refuses is refused with the file's line") {
+TEST_CASE("a value the flag itself refuses is refused with the file's line")
+{
     CHECK(refusal("\nport = 70000\n").find("FILE:2: port: '70000' is refused:") != std::string::npos);
-    CHECK(refusal("max-connections = 0\n").find("FILE:1: max-connections: '0' is refused: --max-connections must be "
-                                                "at least 1") != std::string::npos);
-    CHECK(refusal("command-rate = -1.5\n").find("FILE:1: command-rate: '-1.5' is refused: --command-rate must be "
-                                               "above 0") != std::string::npos);
+    CHECK(refusal("max-connections = 0\n")
+              .find("FILE:1: max-connections: '0' is refused: --max-connections must be "
+                    "at least 1") != std::string::npos);
+    CHECK(refusal("command-rate = -1.5\n")
+              .find("FILE:1: command-rate: '-1.5' is refused: --command-rate must be "
+                    "above 0") != std::string::npos);
 }
 
-TEST_CASE("tables, and keys meant for one command line only, are refused") {
+TEST_CASE("tables, and keys meant for one command line only, are refused")
+{
     CHECK(refusal("[limits]\nmax-connections = 10\n").find("FILE:1: limits: tables are not used") != std::string::npos);
     CHECK(refusal("init = true\n").find("FILE:1: init: can only be given on the command line (--init)") !=
           std::string::npos);
@@ -173,7 +188,8 @@ TEST_CASE("tables, and keys meant for one command line only, are refused") {
           std::string::npos);
 }
 
-TEST_CASE("a file that is not TOML, or is not there, is refused with a clear message") {
+TEST_CASE("a file that is not TOML, or is not there, is refused with a clear message")
+{
     CHECK(refusal("port = 8080\nstore = \"postgresql://x\n").find("FILE:2: not TOML:") != std::string::npos);
     const auto outcome = parse({"--config", "/nonexistent/maptable.toml"});
     CHECK_FALSE(outcome.config);
@@ -181,7 +197,8 @@ TEST_CASE("a file that is not TOML, or is not there, is refused with a clear mes
           std::string::npos);
 }
 
-TEST_CASE("parse_config_file returns options that program_options stores like flags") {
+TEST_CASE("parse_config_file returns options that program_options stores like flags")
+{
     config_file file("port = 8081\ntile-source = [\"a\", \"b\"]\n");
     unsigned short port = 0;
     std::vector<std::string> sources;
@@ -194,7 +211,8 @@ TEST_CASE("parse_config_file returns options that program_options stores like fl
     CHECK(sources == std::vector<std::string>{"a", "b"});
 }
 
-TEST_CASE("deploy/maptable.toml.example is accepted as it is, and with its commented settings turned on") {
+TEST_CASE("deploy/maptable.toml.example is accepted as it is, and with its commented settings turned on")
+{
     const std::string example = std::string(MAPTABLE_SOURCE_DIR) + "/deploy/maptable.toml.example";
     auto outcome = parse({"--config", example});
     REQUIRE_MESSAGE(outcome.config, outcome.errors);
@@ -208,7 +226,8 @@ TEST_CASE("deploy/maptable.toml.example is accepted as it is, and with its comme
     std::string line, uncommented;
     const std::regex setting(R"(^#([a-z-]+ = .*|  ".*|\]))");
     while (std::getline(in, line)) {
-        if (std::regex_match(line, setting)) line = line.substr(1);
+        if (std::regex_match(line, setting))
+            line = line.substr(1);
         uncommented += line + "\n";
     }
     config_file all(uncommented);

@@ -18,7 +18,8 @@ namespace {
 constexpr std::int64_t now = 1'800'000'000;
 const std::string secret = "correct horse battery staple";
 
-std::string b64url(std::string_view in) {
+std::string b64url(std::string_view in)
+{
     static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::string out;
     std::uint32_t acc = 0;
@@ -31,11 +32,13 @@ std::string b64url(std::string_view in) {
             out += alphabet[(acc >> bits) & 63];
         }
     }
-    if (bits > 0) out += alphabet[(acc << (6 - bits)) & 63];
+    if (bits > 0)
+        out += alphabet[(acc << (6 - bits)) & 63];
     return out;
 }
 
-std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
+std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data)
+{
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     HMAC(md, key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
@@ -45,14 +48,16 @@ std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) 
 
 // A token with exactly this header and payload text, signed with HS256 under key.
 std::string forge(std::string_view header, std::string_view payload, std::string_view key = secret,
-                  const EVP_MD* md = EVP_sha256()) {
+                  const EVP_MD* md = EVP_sha256())
+{
     std::string input = b64url(header) + "." + b64url(payload);
     return input + "." + b64url(hmac(md, key, input));
 }
 
 constexpr std::string_view hs256_header = R"({"alg":"HS256","typ":"JWT"})";
 
-auth::join_claims sample_claims() {
+auth::join_claims sample_claims()
+{
     auth::join_claims c;
     c.room = "living-lab-42";
     c.subject = "user-7";
@@ -62,35 +67,42 @@ auth::join_claims sample_claims() {
     return c;
 }
 
-auth::verifier_options options() {
+auth::verifier_options options()
+{
     auth::verifier_options o;
     o.secret = secret;
     return o;
 }
 
-auth::join_claims accepted(const auth::verification& v) {
-    if (const auto* e = std::get_if<auth::token_error>(&v)) FAIL("refused: " << e->message);
+auth::join_claims accepted(const auth::verification& v)
+{
+    if (const auto* e = std::get_if<auth::token_error>(&v))
+        FAIL("refused: " << e->message);
     return std::get<auth::join_claims>(v);
 }
 
-pb::ErrorCode code_of(const auth::verification& v) {
+pb::ErrorCode code_of(const auth::verification& v)
+{
     const auto* e = std::get_if<auth::token_error>(&v);
     return e == nullptr ? pb::ERROR_CODE_UNSPECIFIED : e->code;
 }
 
-std::string message_of(const auth::verification& v) {
+std::string message_of(const auth::verification& v)
+{
     const auto* e = std::get_if<auth::token_error>(&v);
     return e == nullptr ? std::string() : e->message;
 }
 
-std::string flip_char(std::string s, std::size_t at) {
+std::string flip_char(std::string s, std::size_t at)
+{
     s[at] = s[at] == 'A' ? 'B' : 'A';
     return s;
 }
 
 } // namespace
 
-TEST_CASE("a minted token verifies and yields the same claims") {
+TEST_CASE("a minted token verifies and yields the same claims")
+{
     auto c = sample_claims();
     c.not_before = now - 10;
     c.issuer = "https://city.example";
@@ -109,7 +121,8 @@ TEST_CASE("a minted token verifies and yields the same claims") {
     CHECK(got.token_id == c.token_id);
 }
 
-TEST_CASE("a minted token has three unpadded base64url segments and an HS256 header") {
+TEST_CASE("a minted token has three unpadded base64url segments and an HS256 header")
+{
     const auto token = auth::mint_join_token(sample_claims(), secret);
     CHECK(token.find('=') == std::string::npos);
     CHECK(token.find('+') == std::string::npos);
@@ -117,14 +130,16 @@ TEST_CASE("a minted token has three unpadded base64url segments and an HS256 hea
     CHECK(token.substr(0, token.find('.')) == b64url(hs256_header));
 }
 
-TEST_CASE("minting refuses an empty secret and an unnamed role") {
+TEST_CASE("minting refuses an empty secret and an unnamed role")
+{
     CHECK_THROWS_AS(auth::mint_join_token(sample_claims(), ""), std::invalid_argument);
     auto c = sample_claims();
     c.role = pb::ROLE_UNSPECIFIED;
     CHECK_THROWS_AS(auth::mint_join_token(c, secret), std::invalid_argument);
 }
 
-TEST_CASE("role names map both ways") {
+TEST_CASE("role names map both ways")
+{
     CHECK(auth::parse_role("facilitator") == pb::ROLE_FACILITATOR);
     CHECK(auth::parse_role("participant") == pb::ROLE_PARTICIPANT);
     CHECK(auth::parse_role("observer") == pb::ROLE_OBSERVER);
@@ -137,23 +152,31 @@ TEST_CASE("role names map both ways") {
     CHECK(auth::role_name(pb::ROLE_UNSPECIFIED).empty());
 }
 
-TEST_CASE("an empty token is missing, not invalid") {
+TEST_CASE("an empty token is missing, not invalid")
+{
     CHECK(code_of(auth::verify_join_token("", options(), now)) == pb::ERROR_CODE_TOKEN_MISSING);
 }
 
-TEST_CASE("a tampered payload is refused") {
+TEST_CASE("a tampered payload is refused")
+{
     const auto token = auth::mint_join_token(sample_claims(), secret);
     const auto dot1 = token.find('.');
     // Swap in a payload that grants a different room, keeping the old signature.
-    const auto other = auth::mint_join_token([] { auto c = sample_claims(); c.room = "other"; return c; }(), secret);
+    const auto other = auth::mint_join_token(
+        [] {
+        auto c = sample_claims();
+        c.room = "other";
+        return c;
+        }(),
+        secret);
     const auto spliced = token.substr(0, dot1) + other.substr(other.find('.'), other.rfind('.') - other.find('.')) +
-                         token.substr(token.rfind('.'));
+        token.substr(token.rfind('.'));
     CHECK(code_of(auth::verify_join_token(spliced, options(), now)) == pb::ERROR_CODE_TOKEN_INVALID);
-    CHECK(code_of(auth::verify_join_token(flip_char(token, dot1 + 5), options(), now)) ==
-          pb::ERROR_CODE_TOKEN_INVALID);
+    CHECK(code_of(auth::verify_join_token(flip_char(token, dot1 + 5), options(), now)) == pb::ERROR_CODE_TOKEN_INVALID);
 }
 
-TEST_CASE("a tampered signature is refused") {
+TEST_CASE("a tampered signature is refused")
+{
     const auto token = auth::mint_join_token(sample_claims(), secret);
     const auto sig = token.rfind('.') + 1;
     CHECK(code_of(auth::verify_join_token(flip_char(token, sig), options(), now)) == pb::ERROR_CODE_TOKEN_INVALID);
@@ -165,21 +188,24 @@ TEST_CASE("a tampered signature is refused") {
     CHECK(code_of(auth::verify_join_token(token.substr(0, sig), options(), now)) == pb::ERROR_CODE_TOKEN_INVALID);
 }
 
-TEST_CASE("a token signed with another secret is refused") {
+TEST_CASE("a token signed with another secret is refused")
+{
     const auto token = auth::mint_join_token(sample_claims(), "another secret");
     const auto v = auth::verify_join_token(token, options(), now);
     CHECK(code_of(v) == pb::ERROR_CODE_TOKEN_INVALID);
     CHECK(message_of(v).find("signature") != std::string::npos);
 }
 
-TEST_CASE("an empty verifier secret refuses every token") {
+TEST_CASE("an empty verifier secret refuses every token")
+{
     const auto token = forge(hs256_header, R"({"room":"r","sub":"s","exp":1900000000})", "");
     auto o = options();
     o.secret.clear();
     CHECK(code_of(auth::verify_join_token(token, o, now)) == pb::ERROR_CODE_TOKEN_INVALID);
 }
 
-TEST_CASE("alg none with an empty signature is refused") {
+TEST_CASE("alg none with an empty signature is refused")
+{
     const std::string payload = R"({"room":"r","sub":"s","exp":1900000000})";
     for (const auto* header : {R"({"alg":"none","typ":"JWT"})", R"({"alg":"None"})", R"({"alg":"NONE"})"}) {
         const auto token = b64url(header) + "." + b64url(payload) + ".";
@@ -189,7 +215,8 @@ TEST_CASE("alg none with an empty signature is refused") {
     }
 }
 
-TEST_CASE("algorithms other than HS256 are refused before the signature is checked") {
+TEST_CASE("algorithms other than HS256 are refused before the signature is checked")
+{
     const std::string payload = R"({"room":"r","sub":"s","exp":1900000000})";
     // Correctly signed with HMAC-SHA512: still refused, by the alg check.
     const auto hs512 = forge(R"({"alg":"HS512","typ":"JWT"})", payload, secret, EVP_sha512());
@@ -197,20 +224,23 @@ TEST_CASE("algorithms other than HS256 are refused before the signature is check
     CHECK(code_of(v) == pb::ERROR_CODE_TOKEN_INVALID);
     CHECK(message_of(v).find("algorithm") != std::string::npos);
     // Signed with HS256 but claiming another alg: the alg check still wins.
-    for (const auto* header : {R"({"alg":"RS256"})", R"({"alg":"hs256"})", R"({"alg":"HS256 "})",
-                               R"({"typ":"JWT"})", R"({"alg":null})", R"({"alg":["HS256"]})"}) {
+    for (const auto* header : {R"({"alg":"RS256"})", R"({"alg":"hs256"})", R"({"alg":"HS256 "})", R"({"typ":"JWT"})",
+                               R"({"alg":null})", R"({"alg":["HS256"]})"}) {
         v = auth::verify_join_token(forge(header, payload), options(), now);
         CHECK(code_of(v) == pb::ERROR_CODE_TOKEN_INVALID);
         CHECK(message_of(v).find("algorithm") != std::string::npos);
     }
 }
 
-TEST_CASE("a header with critical extensions is refused") {
-    const auto token = forge(R"({"alg":"HS256","crit":["b64"],"b64":false})", R"({"room":"r","sub":"s","exp":1900000000})");
+TEST_CASE("a header with critical extensions is refused")
+{
+    const auto token =
+        forge(R"({"alg":"HS256","crit":["b64"],"b64":false})", R"({"room":"r","sub":"s","exp":1900000000})");
     CHECK(code_of(auth::verify_join_token(token, options(), now)) == pb::ERROR_CODE_TOKEN_INVALID);
 }
 
-TEST_CASE("required claims must be present and well typed") {
+TEST_CASE("required claims must be present and well typed")
+{
     const auto check_invalid = [](std::string_view payload, std::string_view claim) {
         const auto v = auth::verify_join_token(forge(hs256_header, payload), options(), now);
         CHECK(code_of(v) == pb::ERROR_CODE_TOKEN_INVALID);
@@ -230,9 +260,10 @@ TEST_CASE("required claims must be present and well typed") {
     check_invalid(R"({"room":"r","sub":"s","exp":1900000000,"jti":{}})", "jti");
 }
 
-TEST_CASE("name defaults to sub and role to participant") {
-    const auto v = auth::verify_join_token(forge(hs256_header, R"({"room":"r","sub":"s","exp":1900000000})"),
-                                           options(), now);
+TEST_CASE("name defaults to sub and role to participant")
+{
+    const auto v =
+        auth::verify_join_token(forge(hs256_header, R"({"room":"r","sub":"s","exp":1900000000})"), options(), now);
     const auto& c = accepted(v);
     CHECK(c.name == "s");
     CHECK(c.role == pb::ROLE_PARTICIPANT);
@@ -241,16 +272,18 @@ TEST_CASE("name defaults to sub and role to participant") {
     CHECK(c.audience.empty());
 }
 
-TEST_CASE("fractional and very large times are accepted") {
-    const auto c = accepted(auth::verify_join_token(
-        forge(hs256_header, R"({"room":"r","sub":"s","exp":1900000000.75})"), options(), now));
+TEST_CASE("fractional and very large times are accepted")
+{
+    const auto c = accepted(
+        auth::verify_join_token(forge(hs256_header, R"({"room":"r","sub":"s","exp":1900000000.75})"), options(), now));
     CHECK(c.expires_at == 1900000000);
     const auto far = accepted(auth::verify_join_token(
         forge(hs256_header, R"({"room":"r","sub":"s","exp":18446744073709551615})"), options(), now));
     CHECK(far.expires_at == std::numeric_limits<std::int64_t>::max());
 }
 
-TEST_CASE("an unknown role is refused") {
+TEST_CASE("an unknown role is refused")
+{
     for (const auto* payload : {R"({"room":"r","sub":"s","exp":1900000000,"role":"admin"})",
                                 R"({"room":"r","sub":"s","exp":1900000000,"role":""})",
                                 R"({"room":"r","sub":"s","exp":1900000000,"role":1})"}) {
@@ -262,27 +295,28 @@ TEST_CASE("an unknown role is refused") {
     CHECK(accepted(auth::verify_join_token(observer, options(), now)).role == pb::ROLE_OBSERVER);
 }
 
-TEST_CASE("exp is checked with leeway") {
+TEST_CASE("exp is checked with leeway")
+{
     auto c = sample_claims();
     auto o = options();
     o.leeway_seconds = 30;
 
-    c.expires_at = now - 31;  // beyond leeway
+    c.expires_at = now - 31; // beyond leeway
     auto v = auth::verify_join_token(auth::mint_join_token(c, secret), o, now);
     CHECK(code_of(v) == pb::ERROR_CODE_TOKEN_EXPIRED);
 
-    c.expires_at = now - 30;  // exactly at the edge: still accepted
+    c.expires_at = now - 30; // exactly at the edge: still accepted
     accepted(auth::verify_join_token(auth::mint_join_token(c, secret), o, now));
 
-    c.expires_at = now - 5;  // within leeway
+    c.expires_at = now - 5; // within leeway
     accepted(auth::verify_join_token(auth::mint_join_token(c, secret), o, now));
 
     o.leeway_seconds = 0;
-    CHECK(code_of(auth::verify_join_token(auth::mint_join_token(c, secret), o, now)) ==
-          pb::ERROR_CODE_TOKEN_EXPIRED);
+    CHECK(code_of(auth::verify_join_token(auth::mint_join_token(c, secret), o, now)) == pb::ERROR_CODE_TOKEN_EXPIRED);
 }
 
-TEST_CASE("nbf in the future is not yet valid, within leeway it is") {
+TEST_CASE("nbf in the future is not yet valid, within leeway it is")
+{
     auto c = sample_claims();
     auto o = options();
     o.leeway_seconds = 30;
@@ -295,12 +329,13 @@ TEST_CASE("nbf in the future is not yet valid, within leeway it is") {
     accepted(auth::verify_join_token(auth::mint_join_token(c, secret), o, now));
 }
 
-TEST_CASE("iss must match when the verifier names an issuer") {
+TEST_CASE("iss must match when the verifier names an issuer")
+{
     auto o = options();
     o.issuer = "https://city.example";
     auto c = sample_claims();
 
-    auto v = auth::verify_join_token(auth::mint_join_token(c, secret), o, now);  // absent
+    auto v = auth::verify_join_token(auth::mint_join_token(c, secret), o, now); // absent
     CHECK(code_of(v) == pb::ERROR_CODE_TOKEN_INVALID);
     CHECK(message_of(v).find("'iss'") != std::string::npos);
 
@@ -317,12 +352,13 @@ TEST_CASE("iss must match when the verifier names an issuer") {
     CHECK(accepted(auth::verify_join_token(auth::mint_join_token(c, secret), options(), now)).issuer == c.issuer);
 }
 
-TEST_CASE("aud must contain the verifier's audience when one is set") {
+TEST_CASE("aud must contain the verifier's audience when one is set")
+{
     auto o = options();
     o.audience = "maptable";
     auto c = sample_claims();
 
-    auto v = auth::verify_join_token(auth::mint_join_token(c, secret), o, now);  // absent
+    auto v = auth::verify_join_token(auth::mint_join_token(c, secret), o, now); // absent
     CHECK(code_of(v) == pb::ERROR_CODE_TOKEN_INVALID);
     CHECK(message_of(v).find("'aud'") != std::string::npos);
 
@@ -335,7 +371,8 @@ TEST_CASE("aud must contain the verifier's audience when one is set") {
     accepted(auth::verify_join_token(auth::mint_join_token(c, secret), o, now));
 }
 
-TEST_CASE("aud may be an array of strings") {
+TEST_CASE("aud may be an array of strings")
+{
     auto o = options();
     o.audience = "maptable";
     const auto with = forge(hs256_header, R"({"room":"r","sub":"s","exp":1900000000,"aud":["portal","maptable"]})");
@@ -354,7 +391,8 @@ TEST_CASE("aud may be an array of strings") {
     CHECK(accepted(auth::verify_join_token(with, options(), now)).audience == "portal");
 }
 
-TEST_CASE("garbage is refused as invalid, never crashes") {
+TEST_CASE("garbage is refused as invalid, never crashes")
+{
     const std::string valid = auth::mint_join_token(sample_claims(), secret);
     const std::string garbage[] = {
         ".",
@@ -367,10 +405,10 @@ TEST_CASE("garbage is refused as invalid, never crashes") {
         valid + ".",
         "." + valid,
         std::string("\0\0\0", 3),
-        "eyJhbGciOiJIUzI1NiJ9.e30=.AAAA",          // padding
-        "eyJhbGciOiJIUzI1NiJ9.e30.AA+A",           // standard alphabet
-        "eyJhbGciOiJIUzI1NiJ9.e30.A",              // impossible length
-        "eyJhbGciOiJIUzI1NiJ9 .e30.AAAA",          // whitespace
+        "eyJhbGciOiJIUzI1NiJ9.e30=.AAAA",                   // padding
+        "eyJhbGciOiJIUzI1NiJ9.e30.AA+A",                    // standard alphabet
+        "eyJhbGciOiJIUzI1NiJ9.e30.A",                       // impossible length
+        "eyJhbGciOiJIUzI1NiJ9 .e30.AAAA",                   // whitespace
         b64url("[1,2]") + "." + b64url("{}") + ".AAAA",     // header is an array
         b64url("{\"alg\":") + "." + b64url("{}") + ".AAAA", // header is truncated JSON
     };
@@ -386,7 +424,8 @@ TEST_CASE("garbage is refused as invalid, never crashes") {
     }
 }
 
-TEST_CASE("non-canonical base64url is refused") {
+TEST_CASE("non-canonical base64url is refused")
+{
     // A 32-byte signature is 43 characters; the last one carries 2 unused bits,
     // so its canonical value is a multiple of 4. Adding 1 sets an unused bit and
     // stays within the same contiguous run of the alphabet (A-Z, a-z, 0-9):
@@ -399,7 +438,8 @@ TEST_CASE("non-canonical base64url is refused") {
     CHECK(code_of(auth::verify_join_token(rebuilt, options(), now)) == pb::ERROR_CODE_TOKEN_INVALID);
 }
 
-TEST_CASE("an oversized token is refused before decoding") {
+TEST_CASE("an oversized token is refused before decoding")
+{
     auto c = sample_claims();
     c.name = std::string(5000, 'x');
     const auto token = auth::mint_join_token(c, secret);
@@ -408,11 +448,11 @@ TEST_CASE("an oversized token is refused before decoding") {
     CHECK(code_of(v) == pb::ERROR_CODE_TOKEN_INVALID);
     CHECK(message_of(v).find("4096") != std::string::npos);
     // Even pure garbage of that size gets the same answer, quickly.
-    CHECK(code_of(auth::verify_join_token(std::string(1 << 20, 'A'), options(), now)) ==
-          pb::ERROR_CODE_TOKEN_INVALID);
+    CHECK(code_of(auth::verify_join_token(std::string(1 << 20, 'A'), options(), now)) == pb::ERROR_CODE_TOKEN_INVALID);
 }
 
-TEST_CASE("error messages never contain the token or the secret") {
+TEST_CASE("error messages never contain the token or the secret")
+{
     auto c = sample_claims();
     c.expires_at = now - 1000;
     const auto expired = auth::mint_join_token(c, secret);
@@ -436,13 +476,15 @@ TEST_CASE("error messages never contain the token or the secret") {
         CHECK(message.find(token) == std::string::npos);
         // No segment of the token either.
         for (const auto& segment : {token.substr(0, token.find('.')), token.substr(token.rfind('.') + 1)}) {
-            if (!segment.empty()) CHECK(message.find(segment) == std::string::npos);
+            if (!segment.empty())
+                CHECK(message.find(segment) == std::string::npos);
         }
         CHECK(message.find(secret) == std::string::npos);
     }
 }
 
-TEST_CASE("a network invitation names the network and city, and may leave the room out") {
+TEST_CASE("a network invitation names the network and city, and may leave the room out")
+{
     auto c = sample_claims();
     c.room.clear();
     c.network = "green-courtyards";
@@ -455,12 +497,14 @@ TEST_CASE("a network invitation names the network and city, and may leave the ro
     CHECK(got.city == "leipzig");
 
     // A room token says nothing of networks.
-    const auto& plain = accepted(auth::verify_join_token(auth::mint_join_token(sample_claims(), secret), options(), now));
+    const auto& plain =
+        accepted(auth::verify_join_token(auth::mint_join_token(sample_claims(), secret), options(), now));
     CHECK(plain.network.empty());
     CHECK(plain.city.empty());
 }
 
-TEST_CASE("network claims must be well typed, and a city needs a network") {
+TEST_CASE("network claims must be well typed, and a city needs a network")
+{
     const auto check_invalid = [](std::string_view payload, std::string_view claim) {
         const auto v = auth::verify_join_token(forge(hs256_header, payload), options(), now);
         CHECK(code_of(v) == pb::ERROR_CODE_TOKEN_INVALID);

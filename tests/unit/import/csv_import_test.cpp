@@ -75,8 +75,9 @@ TEST_CASE("coordinate columns named by the person importing")
     const std::string file = "Standort,Ost,Nord\nRathaus,13.4106,52.5186\n";
     const auto& missing = error_of(import_csv(file));
     CHECK(missing.code == import_errc::no_coordinate_columns);
-    CHECK(missing.message == "line 1: no longitude column (lon, lng, longitude, x, länge, …) in the header "
-                             "\"Standort\", \"Ost\", \"Nord\"; choose the columns when importing");
+    CHECK(missing.message ==
+          "line 1: no longitude column (lon, lng, longitude, x, länge, …) in the header "
+          "\"Standort\", \"Ost\", \"Nord\"; choose the columns when importing");
 
     csv_options options;
     options.lon_column = "ost";
@@ -89,8 +90,9 @@ TEST_CASE("coordinate columns named by the person importing")
     options.lat_column = "Breite";
     const auto& wrong = error_of(import_csv(file, options));
     CHECK(wrong.code == import_errc::no_coordinate_columns);
-    CHECK(wrong.message == "line 1: no latitude column named \"Breite\" in the header \"Standort\", \"Ost\", \"Nord\"; "
-                           "choose the columns when importing");
+    CHECK(wrong.message ==
+          "line 1: no latitude column named \"Breite\" in the header \"Standort\", \"Ost\", \"Nord\"; "
+          "choose the columns when importing");
 }
 
 TEST_CASE("malformed CSV is refused with its line")
@@ -101,7 +103,8 @@ TEST_CASE("malformed CSV is refused with its line")
 
     const auto& after = error_of(import_csv("name,lon,lat\n\"A\"x,13.4,52.5\n"));
     CHECK(after.code == import_errc::malformed);
-    CHECK(after.message == "line 2: text after the closing quote of a field (a quote inside a field is written twice: \"\")");
+    CHECK(after.message ==
+          "line 2: text after the closing quote of a field (a quote inside a field is written twice: \"\")");
 
     const auto& count = error_of(import_csv("name,lon,lat\nA,13.4,52.5\nB,13.4\n"));
     CHECK(count.code == import_errc::malformed);
@@ -113,13 +116,15 @@ TEST_CASE("malformed CSV is refused with its line")
 
     const auto& comma = error_of(import_csv("name,lon,lat\nA,\"13,4\",52.5\n"));
     CHECK(comma.code == import_errc::invalid_coordinate);
-    CHECK(comma.message == "line 2: longitude \"13,4\" is not a number (a decimal comma is read in files delimited by ';')");
+    CHECK(comma.message ==
+          "line 2: longitude \"13,4\" is not a number (a decimal comma is read in files delimited by ';')");
 
     const auto& empty = error_of(import_csv("name;lon;lat\nA;;52,5\n"));
     CHECK(empty.code == import_errc::invalid_coordinate);
     CHECK(empty.message == "line 2: the longitude is empty");
 
-    const auto& utf8 = error_of(import_csv("name,lon,lat\nStra\xDF" "e,13.4,52.5\n"));
+    const auto& utf8 = error_of(import_csv("name,lon,lat\nStra\xDF"
+                                           "e,13.4,52.5\n"));
     CHECK(utf8.code == import_errc::invalid_text);
     CHECK(utf8.message == "line 2: the title is not valid UTF-8");
 }
@@ -151,8 +156,9 @@ TEST_CASE("CSV past the limits is refused: bytes, rows, columns, field length")
     limits.max_total_vertices = 3;
     const auto& vertices = error_of(import_csv(rows(4), {}, limits));
     CHECK(vertices.code == import_errc::too_many_vertices);
-    CHECK(vertices.message == "line 5: the layer would have more than 3 positions in all, the limit for one layer "
-                              "(simplify the geometries or import fewer features)");
+    CHECK(vertices.message ==
+          "line 5: the layer would have more than 3 positions in all, the limit for one layer "
+          "(simplify the geometries or import fewer features)");
 
     limits = {};
     limits.max_properties = 2;

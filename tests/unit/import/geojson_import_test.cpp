@@ -37,12 +37,15 @@ const std::string living_lab = R"({
 std::string line_feature(std::size_t n)
 {
     return R"({"type": "Feature", "properties": {"name": "Route"}, "geometry": {"type": "LineString", "coordinates": [)" +
-           positions(n, [](double lon, double lat) {
-               std::string pair(1, '[');
-               pair += std::to_string(lon) + "," + std::to_string(lat);
-               return pair + "]";
-           }, ",") +
-           "]}}";
+        positions(
+               n,
+               [](double lon, double lat) {
+        std::string pair(1, '[');
+        pair += std::to_string(lon) + "," + std::to_string(lat);
+        return pair + "]";
+               },
+               ",") +
+        "]}}";
 }
 
 } // namespace
@@ -57,13 +60,13 @@ TEST_CASE("a living-lab FeatureCollection becomes a layer: polygon, line, points
     const auto& park = layer.features[0];
     CHECK(park.geometry.kind() == pb::FEATURE_KIND_AREA);
     CHECK(park.title == "Stadtpark Süd");
-    REQUIRE(park.geometry.positions_size() == 4);   // the closing position is dropped
+    REQUIRE(park.geometry.positions_size() == 4); // the closing position is dropped
     CHECK(lon(park, 1) == 13.41);
     CHECK(lat(park, 2) == 52.51);
     CHECK(property(park, "kategorie") == "Grünfläche");
     CHECK(property(park, "fläche_ha") == "4.2");
     CHECK(property(park, "id") == "7");
-    CHECK(property(park, "name") == "<absent>");     // it is the title
+    CHECK(property(park, "name") == "<absent>"); // it is the title
 
     const auto& route = layer.features[1];
     CHECK(route.geometry.kind() == pb::FEATURE_KIND_LINE);
@@ -154,7 +157,8 @@ TEST_CASE("GeoJSON nested past the depth limit is refused while parsing")
 
 TEST_CASE("invalid UTF-8 in GeoJSON is refused")
 {
-    const auto& error = error_of(import_geojson("{\"type\": \"Feature\", \"properties\": {\"name\": \"Stra\xDF" "e\"},"
+    const auto& error = error_of(import_geojson("{\"type\": \"Feature\", \"properties\": {\"name\": \"Stra\xDF"
+                                                "e\"},"
                                                 " \"geometry\": {\"type\": \"Point\", \"coordinates\": [13, 52]}}"));
     CHECK(error.code == import_errc::malformed);
     CHECK(error.message.rfind("line 1: not well-formed JSON (", 0) == 0);
@@ -165,8 +169,9 @@ TEST_CASE("a crs member is refused: RFC 7946 GeoJSON is WGS84 only")
     const auto& error = error_of(import_geojson(R"({"type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}}, "features": []})"));
     CHECK(error.code == import_errc::unsupported);
-    CHECK(error.message == "the file has a \"crs\" member: GeoJSON (RFC 7946) is WGS84 longitude/latitude only; "
-                           "export the file again as RFC 7946 GeoJSON or in EPSG:4326");
+    CHECK(error.message ==
+          "the file has a \"crs\" member: GeoJSON (RFC 7946) is WGS84 longitude/latitude only; "
+          "export the file again as RFC 7946 GeoJSON or in EPSG:4326");
 }
 
 TEST_CASE("coordinates outside WGS84 are refused, naming the feature")
@@ -180,8 +185,9 @@ TEST_CASE("coordinates outside WGS84 are refused, naming the feature")
     // Metres of UTM zone 33N: the message says what is probably wrong.
     const auto& projected = error_of(import_geojson(R"({"type": "Point", "coordinates": [389123.4, 5819765.2]})"));
     CHECK(projected.code == import_errc::invalid_coordinate);
-    CHECK(projected.message == "the geometry: longitude 389123.4 is outside −180…180 (the file looks like it is in a "
-                               "projected coordinate system: export it as WGS84 longitude/latitude, EPSG:4326)");
+    CHECK(projected.message ==
+          "the geometry: longitude 389123.4 is outside −180…180 (the file looks like it is in a "
+          "projected coordinate system: export it as WGS84 longitude/latitude, EPSG:4326)");
 }
 
 TEST_CASE("GeoJSON past the limits is refused: bytes, features, positions, memory")
@@ -190,9 +196,9 @@ TEST_CASE("GeoJSON past the limits is refused: bytes, features, positions, memor
     limits.max_bytes = 1000;
     const auto& bytes = error_of(import_geojson(living_lab, limits));
     CHECK(bytes.code == import_errc::too_large);
-    CHECK(bytes.message == "the file is " + std::to_string(living_lab.size() / 1024) + "." +
-                               std::to_string((living_lab.size() % 1024) * 10 / 1024) +
-                               " KiB; the limit is 1000 bytes");
+    CHECK(bytes.message ==
+          "the file is " + std::to_string(living_lab.size() / 1024) + "." +
+              std::to_string((living_lab.size() % 1024) * 10 / 1024) + " KiB; the limit is 1000 bytes");
 
     limits = {};
     limits.max_features = 3;
@@ -203,16 +209,18 @@ TEST_CASE("GeoJSON past the limits is refused: bytes, features, positions, memor
     // One geometry past the model's limit of positions (2000).
     const auto& one = error_of(import_geojson(line_feature(2001)));
     CHECK(one.code == import_errc::too_many_vertices);
-    CHECK(one.message == "the feature (\"Route\"): a geometry has 2001 positions; the limit for one geometry is 2000 "
-                         "(simplify or split it before importing)");
+    CHECK(one.message ==
+          "the feature (\"Route\"): a geometry has 2001 positions; the limit for one geometry is 2000 "
+          "(simplify or split it before importing)");
     CHECK(std::holds_alternative<reference_layer>(import_geojson(line_feature(2000))));
 
     limits = {};
     limits.max_total_vertices = 9;
     const auto& total = error_of(import_geojson(living_lab, limits));
     CHECK(total.code == import_errc::too_many_vertices);
-    CHECK(total.message == "feature 4 (\"Bänke\"): the layer would have more than 9 positions in all, the limit for "
-                           "one layer (simplify the geometries or import fewer features)");
+    CHECK(total.message ==
+          "feature 4 (\"Bänke\"): the layer would have more than 9 positions in all, the limit for "
+          "one layer (simplify the geometries or import fewer features)");
 
     // Many tiny values: stopped by the memory budget while parsing.
     limits = {};
@@ -223,7 +231,8 @@ TEST_CASE("GeoJSON past the limits is refused: bytes, features, positions, memor
     tiny += "0]}";
     const auto& memory = error_of(import_geojson(tiny, limits));
     CHECK(memory.code == import_errc::too_large);
-    CHECK(memory.message == "the file holds more values than a layer can (it needs more than 256 KiB of memory to read)");
+    CHECK(memory.message ==
+          "the file holds more values than a layer can (it needs more than 256 KiB of memory to read)");
 }
 
 TEST_CASE("GeoJSON texts past their limits are refused")
@@ -241,7 +250,8 @@ TEST_CASE("GeoJSON texts past their limits are refused")
     CHECK(name.message == "the FeatureCollection: the layer's name has 14 characters; the limit is 10");
 
     const auto& title = error_of(import_geojson(R"({"type": "FeatureCollection", "features": [{"type": "Feature",
-        "properties": {"name": "Stadtpark Süd"}, "geometry": {"type": "Point", "coordinates": [13.4, 52.5]}}]})", limits));
+        "properties": {"name": "Stadtpark Süd"}, "geometry": {"type": "Point", "coordinates": [13.4, 52.5]}}]})",
+                                                limits));
     CHECK(title.code == import_errc::too_much_text);
     CHECK(title.message == "feature 1 (\"Stadtpark Süd\"): the title has 13 characters; the limit is 10");
 }

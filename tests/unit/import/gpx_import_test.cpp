@@ -47,15 +47,18 @@ const std::string bike_tour = R"(<?xml version="1.0" encoding="UTF-8"?>
 std::string gpx_with(const std::string& body)
 {
     return "<?xml version=\"1.0\"?>\n<gpx version=\"1.1\" xmlns=\"http://www.topografix.com/GPX/1/1\">\n" + body +
-           "</gpx>\n";
+        "</gpx>\n";
 }
 
 std::string track(std::size_t n)
 {
     return gpx_with("<trk><name>Lang</name><trkseg>\n" +
-                    positions(n, [](double lon, double lat) {
-                        return "<trkpt lat=\"" + std::to_string(lat) + "\" lon=\"" + std::to_string(lon) + "\"/>";
-                    }, "\n") +
+                    positions(
+                        n,
+                        [](double lon, double lat) {
+        return "<trkpt lat=\"" + std::to_string(lat) + "\" lon=\"" + std::to_string(lon) + "\"/>";
+                        },
+                        "\n") +
                     "</trkseg></trk>\n");
 }
 
@@ -139,16 +142,20 @@ TEST_CASE("a GPX entity bomb (billion laughs) is refused without expanding anyth
 {
     std::string bomb = "<?xml version=\"1.0\"?>\n<!DOCTYPE gpx [\n<!ENTITY a \"aaaaaaaaaa\">\n";
     for (char c = 'b'; c <= 'j'; ++c)
-        bomb += std::string("<!ENTITY ") + c + " \"" + [&] {
+        bomb +=
+            std::string("<!ENTITY ") + c + " \"" +
+            [&] {
             std::string refs;
             for (int j = 0; j < 10; ++j)
                 refs += std::string("&") + static_cast<char>(c - 1) + ";";
             return refs;
-        }() + "\">\n";
+            }() +
+            "\">\n";
     bomb += "]>\n<gpx><wpt lat=\"52\" lon=\"13\"><name>&j;</name></wpt></gpx>\n";
     const auto& error = error_of(import_gpx(bomb));
     CHECK(error.code == import_errc::unsupported);
-    CHECK(error.message == "line 2: the file has a DOCTYPE; GPX needs none, and DTDs (with their entities) are not read");
+    CHECK(error.message ==
+          "line 2: the file has a DOCTYPE; GPX needs none, and DTDs (with their entities) are not read");
 }
 
 TEST_CASE("GPX past the limits is refused: bytes, features, positions")
@@ -163,21 +170,24 @@ TEST_CASE("GPX past the limits is refused: bytes, features, positions")
     limits.max_features = 1;
     const auto& features = error_of(import_gpx(bike_tour, limits));
     CHECK(features.code == import_errc::too_many_features);
-    CHECK(features.message == "line 10 (waypoint \"Café Süd\"): the file has more than 1 features, the limit for one layer");
+    CHECK(features.message ==
+          "line 10 (waypoint \"Café Süd\"): the file has more than 1 features, the limit for one layer");
 
     // A recorded track longer than one geometry may be: stopped at the point past it.
     const auto& one = error_of(import_gpx(track(2001)));
     CHECK(one.code == import_errc::too_many_vertices);
-    CHECK(one.message == "line 2004 (track \"Lang\"): a geometry has 2001 positions; the limit for one geometry is "
-                         "2000 (simplify or split it before importing)");
+    CHECK(one.message ==
+          "line 2004 (track \"Lang\"): a geometry has 2001 positions; the limit for one geometry is "
+          "2000 (simplify or split it before importing)");
     CHECK(std::holds_alternative<reference_layer>(import_gpx(track(2000))));
 
     limits = {};
     limits.max_properties = 1;
     const auto& properties = error_of(import_gpx(bike_tour, limits));
     CHECK(properties.code == import_errc::too_much_text);
-    CHECK(properties.message == "line 4 (waypoint \"Tempelhofer Feld, Eingang\"): more than 1 properties, the limit "
-                                "for one feature");
+    CHECK(properties.message ==
+          "line 4 (waypoint \"Tempelhofer Feld, Eingang\"): more than 1 properties, the limit "
+          "for one feature");
 
     limits = {};
     limits.max_total_vertices = 5;

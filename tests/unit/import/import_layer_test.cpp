@@ -22,7 +22,7 @@ TEST_CASE("the format is found from the content")
     CHECK(detect_format("<?xml version=\"1.0\"?><!DOCTYPE gpx [<!ENTITY a \">\">]><gpx/>") == source_format::gpx);
     CHECK(detect_format("name;lon;lat\n") == source_format::csv);
     CHECK_FALSE(detect_format("<svg/>").has_value());
-    CHECK_FALSE(detect_format(std::string("PK\x03\x04\0\0", 6)).has_value());   // a zip (KMZ, a shapefile bundle)
+    CHECK_FALSE(detect_format(std::string("PK\x03\x04\0\0", 6)).has_value()); // a zip (KMZ, a shapefile bundle)
     CHECK_FALSE(detect_format("").has_value());
 }
 
@@ -53,8 +53,9 @@ TEST_CASE("a file of no known format, an empty and an oversized one are refused 
 {
     const auto& binary = error_of(import_layer(std::string("PK\x03\x04\0\0", 6)));
     CHECK(binary.code == import_errc::unknown_format);
-    CHECK(binary.message == "the file is not GeoJSON, KML, GPX or CSV (in UTF-8); choose one of those formats, or "
-                            "export the data as one of them");
+    CHECK(binary.message ==
+          "the file is not GeoJSON, KML, GPX or CSV (in UTF-8); choose one of those formats, or "
+          "export the data as one of them");
 
     CHECK(error_of(import_layer("")).code == import_errc::empty);
     CHECK(error_of(import_layer("\xEF\xBB\xBF\r\n")).code == import_errc::empty);
@@ -116,53 +117,50 @@ TEST_CASE("files at the default limits of features and positions are accepted in
     REQUIRE(limits.max_features == 5000);
     REQUIRE(limits.max_total_vertices == 50'000);
 
-    check_at_the_limits(import_geojson(
-        R"({"type": "FeatureCollection", "features": [)" +
-        at_the_limits(
-            [](double lon, double lat, int i) {
-                return std::string(i ? "," : "") + R"({"type": "Feature", "properties": {"name": "P)" +
-                       std::to_string(i) + R"("}, "geometry": {"type": "Point", "coordinates": [)" + number(lon) +
-                       "," + number(lat) + "]}}\n";
-            },
-            [](const std::vector<std::pair<double, double>>& positions, int) {
-                std::string line = R"(,{"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [)";
-                for (std::size_t j = 0; j < positions.size(); ++j) {
-                    line += j ? ",[" : "[";
-                    line += number(positions[j].first) + "," + number(positions[j].second) + "]";
-                }
-                return line + "]}}\n";
-            }) +
-        "]}"));
+    check_at_the_limits(import_geojson(R"({"type": "FeatureCollection", "features": [)" +
+                                       at_the_limits(
+                                           [](double lon, double lat, int i) {
+        return std::string(i ? "," : "") + R"({"type": "Feature", "properties": {"name": "P)" + std::to_string(i) +
+            R"("}, "geometry": {"type": "Point", "coordinates": [)" + number(lon) + "," + number(lat) + "]}}\n";
+                                           },
+                                           [](const std::vector<std::pair<double, double>>& positions, int) {
+        std::string line =
+            R"(,{"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [)";
+        for (std::size_t j = 0; j < positions.size(); ++j) {
+            line += j ? ",[" : "[";
+            line += number(positions[j].first) + "," + number(positions[j].second) + "]";
+        }
+        return line + "]}}\n";
+                                       }) +
+                        "]}"));
 
-    check_at_the_limits(import_kml(
-        "<kml><Document>\n" +
-        at_the_limits(
-            [](double lon, double lat, int i) {
-                return "<Placemark><name>P" + std::to_string(i) + "</name><Point><coordinates>" + number(lon) + "," +
-                       number(lat) + "</coordinates></Point></Placemark>\n";
-            },
-            [](const std::vector<std::pair<double, double>>& positions, int) {
-                std::string line = "<Placemark><LineString><coordinates>";
-                for (const auto& [lon, lat] : positions)
-                    line += number(lon) + "," + number(lat) + "\n";
-                return line + "</coordinates></LineString></Placemark>\n";
-            }) +
-        "</Document></kml>\n"));
+    check_at_the_limits(import_kml("<kml><Document>\n" +
+                                   at_the_limits(
+                                       [](double lon, double lat, int i) {
+        return "<Placemark><name>P" + std::to_string(i) + "</name><Point><coordinates>" + number(lon) + "," +
+            number(lat) + "</coordinates></Point></Placemark>\n";
+                                       },
+                                       [](const std::vector<std::pair<double, double>>& positions, int) {
+        std::string line = "<Placemark><LineString><coordinates>";
+        for (const auto& [lon, lat] : positions)
+            line += number(lon) + "," + number(lat) + "\n";
+        return line + "</coordinates></LineString></Placemark>\n";
+                                   }) +
+                        "</Document></kml>\n"));
 
-    check_at_the_limits(import_gpx(
-        "<gpx version=\"1.1\">\n" +
-        at_the_limits(
-            [](double lon, double lat, int i) {
-                return "<wpt lat=\"" + number(lat) + "\" lon=\"" + number(lon) + "\"><name>P" + std::to_string(i) +
-                       "</name></wpt>\n";
-            },
-            [](const std::vector<std::pair<double, double>>& positions, int) {
-                std::string line = "<trk><trkseg>\n";
-                for (const auto& [lon, lat] : positions)
-                    line += "<trkpt lat=\"" + number(lat) + "\" lon=\"" + number(lon) + "\"/>\n";
-                return line + "</trkseg></trk>\n";
-            }) +
-        "</gpx>\n"));
+    check_at_the_limits(import_gpx("<gpx version=\"1.1\">\n" +
+                                   at_the_limits(
+                                       [](double lon, double lat, int i) {
+        return "<wpt lat=\"" + number(lat) + "\" lon=\"" + number(lon) + "\"><name>P" + std::to_string(i) +
+            "</name></wpt>\n";
+                                       },
+                                       [](const std::vector<std::pair<double, double>>& positions, int) {
+        std::string line = "<trk><trkseg>\n";
+        for (const auto& [lon, lat] : positions)
+            line += "<trkpt lat=\"" + number(lat) + "\" lon=\"" + number(lon) + "\"/>\n";
+        return line + "</trkseg></trk>\n";
+                                   }) +
+                        "</gpx>\n"));
 
     std::string csv = "name;lon;lat\n";
     for (int i = 0; i < 5000; ++i)

@@ -29,8 +29,14 @@ inline import_error error_of(import_result result)
     return std::get<import_error>(std::move(result));
 }
 
-inline double lon(const reference_feature& feature, int i) { return feature.geometry.positions(i).lon(); }
-inline double lat(const reference_feature& feature, int i) { return feature.geometry.positions(i).lat(); }
+inline double lon(const reference_feature& feature, int i)
+{
+    return feature.geometry.positions(i).lon();
+}
+inline double lat(const reference_feature& feature, int i)
+{
+    return feature.geometry.positions(i).lat();
+}
 
 // The value of a property, or "<absent>".
 inline std::string property(const reference_feature& feature, const std::string& key)

@@ -58,7 +58,7 @@ const std::string living_lab = R"(<?xml version="1.0" encoding="UTF-8"?>
 std::string kml_with(const std::string& placemarks)
 {
     return "<?xml version=\"1.0\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document>\n" + placemarks +
-           "</Document></kml>\n";
+        "</Document></kml>\n";
 }
 
 } // namespace
@@ -86,7 +86,7 @@ TEST_CASE("a living-lab KML becomes a layer: polygon, line, points, texts and da
 
     const auto& viewpoint = layer.features[2];
     CHECK(viewpoint.geometry.kind() == pb::FEATURE_KIND_POINT);
-    CHECK(lon(viewpoint, 0) == -9.1312);   // "lon, lat" with a blank is read too
+    CHECK(lon(viewpoint, 0) == -9.1312); // "lon, lat" with a blank is read too
     CHECK(property(viewpoint, "bairro") == "Graça");
 
     CHECK(layer.features[3].title == "Paragens");
@@ -116,16 +116,20 @@ TEST_CASE("malformed KML is refused with its line")
     CHECK(error.code == import_errc::malformed);
     CHECK(error.message == "line 4: not well-formed XML (Start-end tags mismatch)");
 
-    const auto& text = error_of(import_kml(kml_with("<Placemark><name>Parque</name>\n"
-                                                    "<LineString><coordinates>-9.1,38.7 norte,38.8</coordinates></LineString>\n"
-                                                    "</Placemark>\n")));
+    const auto& text =
+        error_of(import_kml(kml_with("<Placemark><name>Parque</name>\n"
+                                     "<LineString><coordinates>-9.1,38.7 norte,38.8</coordinates></LineString>\n"
+                                     "</Placemark>\n")));
     CHECK(text.code == import_errc::invalid_geometry);
-    CHECK(text.message == "line 4 (placemark \"Parque\"): \"norte\" in <coordinates> is not a number; a position is "
-                          "\"longitude,latitude[,altitude]\"");
+    CHECK(text.message ==
+          "line 4 (placemark \"Parque\"): \"norte\" in <coordinates> is not a number; a position is "
+          "\"longitude,latitude[,altitude]\"");
 
-    const auto& one_number = error_of(import_kml(kml_with("<Placemark><Point><coordinates>-9.1</coordinates></Point></Placemark>")));
+    const auto& one_number =
+        error_of(import_kml(kml_with("<Placemark><Point><coordinates>-9.1</coordinates></Point></Placemark>")));
     CHECK(one_number.code == import_errc::invalid_geometry);
-    CHECK(one_number.message == "line 3: a position in <coordinates> has 1 number; it is \"longitude,latitude[,altitude]\"");
+    CHECK(one_number.message ==
+          "line 3: a position in <coordinates> has 1 number; it is \"longitude,latitude[,altitude]\"");
 
     const auto& other = error_of(import_kml("<svg xmlns=\"http://www.w3.org/2000/svg\"><rect/></svg>"));
     CHECK(other.code == import_errc::unknown_format);
@@ -134,8 +138,9 @@ TEST_CASE("malformed KML is refused with its line")
 
 TEST_CASE("KML coordinates outside WGS84 are refused with their line")
 {
-    const auto& error = error_of(import_kml(kml_with("<Placemark><name>Farol</name>\n"
-                                                     "<Point>\n<coordinates>-9.1,123.4</coordinates></Point></Placemark>\n")));
+    const auto& error =
+        error_of(import_kml(kml_with("<Placemark><name>Farol</name>\n"
+                                     "<Point>\n<coordinates>-9.1,123.4</coordinates></Point></Placemark>\n")));
     CHECK(error.code == import_errc::invalid_coordinate);
     CHECK(error.message == "line 5 (placemark \"Farol\"): latitude 123.4 is outside −90…90");
 }
@@ -149,10 +154,12 @@ TEST_CASE("a KML entity bomb (billion laughs) is refused without expanding anyth
             bomb += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
         bomb += "\">\n";
     }
-    bomb += "]>\n<kml><Placemark><name>&lol9;</name><Point><coordinates>13,52</coordinates></Point></Placemark></kml>\n";
+    bomb +=
+        "]>\n<kml><Placemark><name>&lol9;</name><Point><coordinates>13,52</coordinates></Point></Placemark></kml>\n";
     const auto& error = error_of(import_kml(bomb));
     CHECK(error.code == import_errc::unsupported);
-    CHECK(error.message == "line 2: the file has a DOCTYPE; KML needs none, and DTDs (with their entities) are not read");
+    CHECK(error.message ==
+          "line 2: the file has a DOCTYPE; KML needs none, and DTDs (with their entities) are not read");
 
     // An external entity: refused the same way, and nothing is fetched.
     const auto& external = error_of(import_kml("<!DOCTYPE kml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n"
@@ -179,26 +186,31 @@ TEST_CASE("KML past the limits is refused: bytes, features, positions, elements"
     limits.max_features = 2;
     const auto& features = error_of(import_kml(living_lab, limits));
     CHECK(features.code == import_errc::too_many_features);
-    CHECK(features.message == "line 27 (placemark \"Miradouro da Graça\"): the file has more than 2 features, the "
-                              "limit for one layer");
+    CHECK(features.message ==
+          "line 27 (placemark \"Miradouro da Graça\"): the file has more than 2 features, the "
+          "limit for one layer");
 
     const auto line = [](std::size_t n) {
-        return kml_with("<Placemark><name>Trilho</name><LineString><coordinates>" +
-                        positions(n, [](double lon, double lat) { return std::to_string(lon) + "," + std::to_string(lat); }, " ") +
-                        "</coordinates></LineString></Placemark>");
+        return kml_with(
+            "<Placemark><name>Trilho</name><LineString><coordinates>" +
+            positions(
+                n, [](double lon, double lat) { return std::to_string(lon) + "," + std::to_string(lat); }, " ") +
+            "</coordinates></LineString></Placemark>");
     };
     const auto& one = error_of(import_kml(line(2001)));
     CHECK(one.code == import_errc::too_many_vertices);
-    CHECK(one.message == "line 3 (placemark \"Trilho\"): a geometry has 2001 positions; the limit for one geometry is "
-                         "2000 (simplify or split it before importing)");
+    CHECK(one.message ==
+          "line 3 (placemark \"Trilho\"): a geometry has 2001 positions; the limit for one geometry is "
+          "2000 (simplify or split it before importing)");
     CHECK(std::holds_alternative<reference_layer>(import_kml(line(2000))));
 
     limits = {};
     limits.max_properties = 2;
-    const auto& properties = error_of(import_kml(kml_with(
-        "<Placemark><name>Horta</name><ExtendedData><Data name=\"a\"><value>1</value></Data>\n"
-        "<Data name=\"b\"><value>2</value></Data><Data name=\"c\"><value>3</value></Data></ExtendedData>"
-        "<Point><coordinates>-9.1,38.7</coordinates></Point></Placemark>"), limits));
+    const auto& properties = error_of(import_kml(
+        kml_with("<Placemark><name>Horta</name><ExtendedData><Data name=\"a\"><value>1</value></Data>\n"
+                 "<Data name=\"b\"><value>2</value></Data><Data name=\"c\"><value>3</value></Data></ExtendedData>"
+                 "<Point><coordinates>-9.1,38.7</coordinates></Point></Placemark>"),
+        limits));
     CHECK(properties.code == import_errc::too_much_text);
     CHECK(properties.message == "line 3 (placemark \"Horta\"): more than 2 properties, the limit for one feature");
 

@@ -62,7 +62,7 @@ TEST_CASE("the southern and eastern hemispheres read as negative latitude, posit
     REQUIRE(out.gps.has_value());
     CHECK(out.gps->lat < -52);
     CHECK(out.gps->lon > 13);
-    CHECK(out.width == 40);   // orientation 1: not rotated
+    CHECK(out.width == 40); // orientation 1: not rotated
     CHECK(out.height == 20);
 }
 
@@ -193,7 +193,7 @@ TEST_CASE("strip_webp_metadata drops EXIF, XMP and ICC chunks and their VP8X fla
     CHECK(out.find("XMP ") == std::string::npos);
     CHECK(out.find("ICCP") == std::string::npos);
     CHECK(out.find("pixels") != std::string::npos);
-    CHECK(out[20] == 0);   // VP8X flags cleared
+    CHECK(out[20] == 0); // VP8X flags cleared
     CHECK(out.size() == 12 + 18 + 14);
     CHECK(static_cast<unsigned char>(out[4]) == out.size() - 8);
     // Not a WebP, or a chunk running past the end: unchanged.

@@ -46,7 +46,7 @@ struct ifd_entry {
     std::uint16_t tag;
     std::uint16_t type;
     std::uint32_t count;
-    std::string data;   // the value's bytes; inline when 4 or fewer
+    std::string data; // the value's bytes; inline when 4 or fewer
 };
 
 // Writes an IFD at the end of out; values longer than 4 bytes follow it.
@@ -160,10 +160,11 @@ std::string make_exif_tiff(const exif_fields& f)
     write_ifd(out, {{0xA431, 2, static_cast<std::uint32_t>(serial.size()), serial}});
     if (f.gps) {
         patch32(out, fields[2], static_cast<std::uint32_t>(out.size()));
-        write_ifd(out, {{0x0001, 2, 2, std::string{f.lat_ref, '\0'}},
-                        {0x0002, 5, 3, rationals(f.lat_deg, f.lat_min, f.lat_sec)},
-                        {0x0003, 2, 2, std::string{f.lon_ref, '\0'}},
-                        {0x0004, 5, 3, rationals(f.lon_deg, f.lon_min, f.lon_sec)}});
+        write_ifd(out,
+                  {{0x0001, 2, 2, std::string{f.lat_ref, '\0'}},
+                   {0x0002, 5, 3, rationals(f.lat_deg, f.lat_min, f.lat_sec)},
+                   {0x0003, 2, 2, std::string{f.lon_ref, '\0'}},
+                   {0x0004, 5, 3, rationals(f.lon_deg, f.lon_min, f.lon_sec)}});
     }
     return out;
 }
@@ -182,14 +183,15 @@ std::string with_exif(std::string_view jpeg, const exif_fields& fields)
 std::vector<std::pair<unsigned char, std::string>> jpeg_segments(std::string_view jpeg)
 {
     std::vector<std::pair<unsigned char, std::string>> out;
-    std::size_t at = 2;   // after SOI
+    std::size_t at = 2; // after SOI
     while (at + 4 <= jpeg.size() && static_cast<unsigned char>(jpeg[at]) == 0xFF) {
         const auto marker = static_cast<unsigned char>(jpeg[at + 1]);
-        const std::size_t length = static_cast<unsigned char>(jpeg[at + 2]) << 8 | static_cast<unsigned char>(jpeg[at + 3]);
+        const std::size_t length =
+            static_cast<unsigned char>(jpeg[at + 2]) << 8 | static_cast<unsigned char>(jpeg[at + 3]);
         if (length < 2 || at + 2 + length > jpeg.size())
             break;
         out.emplace_back(marker, std::string(jpeg.substr(at + 4, length - 2)));
-        if (marker == 0xDA)   // start of scan: entropy-coded data follows
+        if (marker == 0xDA) // start of scan: entropy-coded data follows
             break;
         at += 2 + length;
     }
@@ -218,12 +220,12 @@ std::string png_bomb_header(unsigned width, unsigned height)
     std::string ihdr = "IHDR";
     put32be(ihdr, width);
     put32be(ihdr, height);
-    ihdr += std::string("\x08\x02\x00\x00\x00", 5);   // 8-bit RGB, deflate, no filter method, no interlace
+    ihdr += std::string("\x08\x02\x00\x00\x00", 5); // 8-bit RGB, deflate, no filter method, no interlace
     put32be(out, 13);
     out += ihdr;
     put32be(out, crc32(ihdr));
     std::string idat = "IDAT";
-    idat += std::string("\x78\x9C\xFF\xFF\xFF\xFF\xFF\xFF", 8);   // a zlib header, then garbage
+    idat += std::string("\x78\x9C\xFF\xFF\xFF\xFF\xFF\xFF", 8); // a zlib header, then garbage
     put32be(out, 8);
     out += idat;
     put32be(out, crc32(idat));

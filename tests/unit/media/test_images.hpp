@@ -21,8 +21,8 @@ std::string make_image_with_exif(std::string_view format, int width, int height,
 
 // What goes into the EXIF block.
 struct exif_fields {
-    int orientation = 6;                          // 6: the camera was turned 90 degrees clockwise
-    std::string serial = "SN-CAMERA-0042917";     // BodySerialNumber, in the Exif IFD
+    int orientation = 6;                      // 6: the camera was turned 90 degrees clockwise
+    std::string serial = "SN-CAMERA-0042917"; // BodySerialNumber, in the Exif IFD
     bool gps = true;
     char lat_ref = 'N';
     double lat_deg = 52, lat_min = 31, lat_sec = 12.34;

@@ -31,9 +31,9 @@ TEST_CASE("a histogram's buckets are cumulative and end in +Inf")
 {
     metrics::histogram h{1, 5, 10};
     h.observe(0.5);
-    h.observe(1);     // on the bound: in the bucket le="1"
+    h.observe(1); // on the bound: in the bucket le="1"
     h.observe(7);
-    h.observe(100);   // above every bound: only +Inf
+    h.observe(100); // above every bound: only +Inf
     const auto s = h.read();
     REQUIRE(s.cumulative.size() == 4);
     CHECK(s.cumulative[0] == 2);
@@ -52,7 +52,7 @@ TEST_CASE("the exposition names every instrument with its labels")
     m.rooms_loaded.set(2);
     m.commands.add(11, 5);
     m.commands.add(14);
-    m.commands.add(99);            // out of range: ignored, never a crash
+    m.commands.add(99); // out of range: ignored, never a crash
     m.resumes.add(static_cast<std::size_t>(metrics::resume_outcome::recovered), 4);
     m.ack_seconds.observe(0.003);
     m.slow_consumer_closes.add();
@@ -63,7 +63,7 @@ TEST_CASE("the exposition names every instrument with its labels")
     CHECK(has_line(text, "maptable_rooms_loaded 2"));
     CHECK(has_line(text, "maptable_commands_total{command=\"add_feature\"} 5"));
     CHECK(has_line(text, "maptable_commands_total{command=\"send_chat\"} 1"));
-    CHECK(text.find("command=\"\"") == std::string::npos);   // field numbers without a name are left out
+    CHECK(text.find("command=\"\"") == std::string::npos); // field numbers without a name are left out
     CHECK(has_line(text, "maptable_resumes_total{outcome=\"recovered\"} 4"));
     CHECK(has_line(text, "maptable_slow_consumer_closes_total 1"));
     CHECK(has_line(text, "# TYPE maptable_ack_seconds histogram"));

@@ -94,7 +94,8 @@ TEST_CASE("a chat message carries its author, time, reply, feature, mentions and
     run(room, add(point("square")), participant);
     run(room, say("Where do we meet?"), participant2);
 
-    const pb::Event e = run(room, say("At the @Quinn square", 3, {"par-2", "fac-1"}, "square"), participant, now_ms + 7);
+    const pb::Event e =
+        run(room, say("At the @Quinn square", 3, {"par-2", "fac-1"}, "square"), participant, now_ms + 7);
     REQUIRE(e.has_chat_posted());
     const pb::ChatMessage& m = e.chat_posted().message();
     CHECK(m.seq() == 4);
@@ -123,13 +124,13 @@ TEST_CASE("a chat message needs text, a real earlier message to reply to, a know
 
     CHECK(outcome(r.room, say(""), participant) == "ERROR_CODE_EMPTY_MESSAGE");
     CHECK(outcome(r.room, say(" \t\n"), participant) == "ERROR_CODE_EMPTY_MESSAGE");
-    CHECK(outcome(r.room, say("\xed\xa0\x80"), participant) == "ERROR_CODE_INVALID_UTF8");   // a surrogate
+    CHECK(outcome(r.room, say("\xed\xa0\x80"), participant) == "ERROR_CODE_INVALID_UTF8"); // a surrogate
     CHECK(outcome(r.room, say(std::string(model::limits().max_chat_chars + 1, 'x')), participant) ==
           "ERROR_CODE_TEXT_TOO_LONG");
     CHECK(outcome(r.room, say(std::string(model::limits().max_chat_chars, 'x')), participant) == "accepted");
 
-    CHECK(outcome(r.room, say("re", 4), participant) == "ERROR_CODE_REPLY_NOT_FOUND");   // the future
-    CHECK(outcome(r.room, say("re", 2), participant) == "ERROR_CODE_REPLY_NOT_FOUND");   // a feature's seq
+    CHECK(outcome(r.room, say("re", 4), participant) == "ERROR_CODE_REPLY_NOT_FOUND"); // the future
+    CHECK(outcome(r.room, say("re", 2), participant) == "ERROR_CODE_REPLY_NOT_FOUND"); // a feature's seq
     CHECK(outcome(r.room, say("re", 1), participant) == "accepted");
     CHECK(outcome(r.room, say("re", 3), participant) == "accepted");
     CHECK(outcome(r.room, say("about", 0, {}, "gone"), participant) == "ERROR_CODE_FEATURE_NOT_FOUND");
@@ -195,7 +196,7 @@ TEST_CASE("a reaction is 1 to 16 bytes of UTF-8 without white space, on a messag
     const auto full = refusal(r.room, react(1, "e20"), participant2);
     CHECK(full.code == pb::ERROR_CODE_INVALID_REACTION);
     CHECK(full.message == "a message may carry at most 20 different reactions");
-    CHECK(outcome(r.room, react(1, "e7"), participant2) == "accepted");   // an emoji already there is fine
+    CHECK(outcome(r.room, react(1, "e7"), participant2) == "accepted"); // an emoji already there is fine
     CHECK(outcome(r.room, react(1, "e7"), observer) == "ERROR_CODE_PERMISSION_DENIED");
     r.check_replica();
 }
@@ -213,7 +214,7 @@ TEST_CASE("only the author edits a chat message, and the edit leaves a trace")
     CHECK(r.message(1).text() == "Meet at 6");
     CHECK(r.message(1).edited_seq() == 3);
     CHECK(r.message(2).edited_seq() == 0);
-    CHECK(r.log[0].chat_posted().message().text() == "Meet at 5");   // the log keeps the first words
+    CHECK(r.log[0].chat_posted().message().text() == "Meet at 5"); // the log keeps the first words
 
     const auto not_author = refusal(r.room, edit(1, "Meet at 7"), participant2);
     CHECK(not_author.code == pb::ERROR_CODE_NOT_AUTHOR);
@@ -252,7 +253,7 @@ TEST_CASE("the author or a facilitator deletes a chat message, and the deletion 
     CHECK(gone.deleted_by() == facilitator.id);
     CHECK(gone.delete_reason() == "keep it civil");
     CHECK(gone.author_id() == participant2.id);
-    CHECK(r.log[0].chat_posted().message().text() == "something rude");   // the audit trail
+    CHECK(r.log[0].chat_posted().message().text() == "something rude"); // the audit trail
 
     r.go(erase(3), participant);
     CHECK(r.message(3).deleted());
@@ -292,7 +293,7 @@ TEST_CASE("a facilitator deletes a message older than the recent window; nobody 
     CHECK(old.deleted());
     CHECK(old.text().empty());
     CHECK(old.deleted_by() == facilitator.id);
-    CHECK(before != r.room.canonical_hash());   // the seq is part of the state
+    CHECK(before != r.room.canonical_hash()); // the seq is part of the state
     r.check_replica();
 }
 
@@ -301,11 +302,13 @@ TEST_CASE("observers chat and react only when everyone may, and edit only their 
     logged_room r;
     r.go(say("hi"), participant);
     CHECK(outcome(r.room, say("hi"), observer) == "ERROR_CODE_PERMISSION_DENIED");
-    r.go(command([](pb::ClientMessage& m) { m.mutable_update_settings()->mutable_change()->set_chat(pb::AUDIENCE_EVERYONE); }),
+    r.go(command([](pb::ClientMessage& m) {
+             m.mutable_update_settings()->mutable_change()->set_chat(pb::AUDIENCE_EVERYONE);
+         }),
          facilitator);
     r.go(say("may I?"), observer);
     r.go(react(1, "👋"), observer);
-    r.go(edit(3, "may I ask?"), observer);   // their own words
+    r.go(edit(3, "may I ask?"), observer); // their own words
     CHECK(outcome(r.room, erase(1), observer) == "ERROR_CODE_NOT_AUTHOR");
     r.check_replica();
 }
@@ -313,8 +316,8 @@ TEST_CASE("observers chat and react only when everyone may, and edit only their 
 TEST_CASE("until the recent window has filled, every seq is checked: a reply or a deletion must name a chat message")
 {
     logged_room r;
-    r.go(add(point("f-1")), participant);                    // seq 1: a feature, not a message
-    r.go(say("first"), participant);                         // seq 2
+    r.go(add(point("f-1")), participant); // seq 1: a feature, not a message
+    r.go(say("first"), participant);      // seq 2
     // The state holds every message ever posted, so seq 1 is known not to be one.
     CHECK(outcome(r.room, say("re", 1), participant) == "ERROR_CODE_REPLY_NOT_FOUND");
     CHECK(outcome(r.room, erase(1, "moderation"), facilitator) == "ERROR_CODE_MESSAGE_NOT_FOUND");

@@ -209,7 +209,7 @@ TEST_CASE("a thread needs a valid new id, an existing feature or a valid place, 
     CHECK(outcome(r.room, start_at("t-2", 13.4, 52.5, std::string(max + 1, 'x')), participant) ==
           "ERROR_CODE_TEXT_TOO_LONG");
     CHECK(outcome(r.room, start_at("t-2", 13.4, 52.5, std::string(max, 'x')), participant) == "accepted");
-    CHECK(r.room.data().threads.size() == 1);   // validating changed nothing
+    CHECK(r.room.data().threads.size() == 1); // validating changed nothing
 }
 
 TEST_CASE("a thread at a place must be inside the room's bounds")
@@ -241,7 +241,7 @@ TEST_CASE("replies are appended in order with their own seq, author and time")
     CHECK(t.comments(1).time_ms() == now_ms + 100);
     CHECK(t.comments(2).seq() == 3);
     CHECK(t.comments(2).author_id() == facilitator.id);
-    CHECK(t.author_id() == participant.id);   // the starter stays the starter
+    CHECK(t.author_id() == participant.id); // the starter stays the starter
 
     CHECK(outcome(r.room, reply("nope", "hello"), participant) == "ERROR_CODE_THREAD_NOT_FOUND");
     CHECK(outcome(r.room, reply("t", "   "), participant) == "ERROR_CODE_EMPTY_MESSAGE");
@@ -272,7 +272,7 @@ TEST_CASE("the author or a facilitator edits a comment, and the edit leaves a tr
 
     r.go(edit("t", 2, "agree (edited by the facilitator)"), facilitator);
     CHECK(r.thread("t").comments(1).edited_seq() == 4);
-    CHECK(r.thread("t").comments(1).author_id() == participant2.id);   // authorship does not move
+    CHECK(r.thread("t").comments(1).author_id() == participant2.id); // authorship does not move
     r.go(edit("t", 2, "agree (edited by the admin API)"), admin);
     CHECK(r.thread("t").comments(1).edited_seq() == 5);
 
@@ -304,10 +304,10 @@ TEST_CASE("a deleted comment keeps a trace in the state and its words in the log
     CHECK(gone.text().empty());
     CHECK(gone.deleted_by() == facilitator.id);
     CHECK(gone.delete_reason() == "keep it civil");
-    CHECK(gone.author_id() == participant2.id);   // the trace still says whose it was
-    CHECK(r.log[1].comment_added().comment().text() == "something rude");   // the audit trail
+    CHECK(gone.author_id() == participant2.id);                           // the trace still says whose it was
+    CHECK(r.log[1].comment_added().comment().text() == "something rude"); // the audit trail
 
-    r.go(erase("t", 3), participant2);   // the author deletes their own, without a reason
+    r.go(erase("t", 3), participant2); // the author deletes their own, without a reason
     CHECK(r.thread("t").comments(2).deleted());
     CHECK(r.thread("t").comments(2).deleted_by() == participant2.id);
 

@@ -61,12 +61,12 @@ const json::object& feature_with_id(const json::object& collection, const std::s
         if (f.as_object().at("id").as_string() == id)
             return f.as_object();
     FAIL("no feature " << id);
-    throw;  // not reached: FAIL throws
+    throw; // not reached: FAIL throws
 }
 
 double number(const json::value& v)
 {
-    return json::value_to<double>(v);  // a whole number like 180 is written, and parsed, as an integer
+    return json::value_to<double>(v); // a whole number like 180 is written, and parsed, as an integer
 }
 
 // Twice the signed area of a closed ring of [lon, lat] arrays: > 0 is CCW.
@@ -114,7 +114,7 @@ TEST_CASE("a point becomes a Point at [lon, lat] with all its properties")
     CHECK(geometry.at("type").as_string() == "Point");
     const auto& coordinates = geometry.at("coordinates").as_array();
     REQUIRE(coordinates.size() == 2);
-    CHECK(number(coordinates[0]) == 18.4231);   // exact: the shortest form round-trips
+    CHECK(number(coordinates[0]) == 18.4231); // exact: the shortest form round-trips
     CHECK(number(coordinates[1]) == -33.9249);
 
     const auto& props = feat.at("properties").as_object();
@@ -193,7 +193,8 @@ TEST_CASE("an area drawn counter-clockwise becomes a closed Polygon ring in the 
 TEST_CASE("an area drawn clockwise is reversed so that its ring is counter-clockwise")
 {
     room_state state("harbour");
-    add(state, feature("f-cw", pb::FEATURE_KIND_AREA, {{18.40, -33.90}, {18.40, -33.91}, {18.41, -33.91}, {18.41, -33.90}}));
+    add(state,
+        feature("f-cw", pb::FEATURE_KIND_AREA, {{18.40, -33.90}, {18.40, -33.91}, {18.41, -33.91}, {18.41, -33.90}}));
     // Going south, then east, then north: clockwise seen from above.
 
     const auto collection = parse(state);

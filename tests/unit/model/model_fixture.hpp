@@ -53,8 +53,8 @@ inline std::string outcome(const model::room_state& room, const pb::ClientMessag
 }
 
 // The rejection of a command that must be refused.
-inline model::rejection refusal(const model::room_state& room, const pb::ClientMessage& command, const model::actor& who,
-                                std::int64_t now = now_ms)
+inline model::rejection refusal(const model::room_state& room, const pb::ClientMessage& command,
+                                const model::actor& who, std::int64_t now = now_ms)
 {
     const auto result = room.validate(command, who, now);
     REQUIRE_MESSAGE(std::holds_alternative<model::rejection>(result), "accepted: " << command.ShortDebugString());

@@ -164,8 +164,7 @@ TEST_CASE("room info changes are checked: something to change, valid bounds, tex
 TEST_CASE("with bounds set, features and threads outside them are refused; cleared, they are accepted")
 {
     logged_room r;
-    r.go(room_info([](pb::RoomInfoChanged& c) { *c.mutable_bounds() = bounds(13.0, 52.0, 14.0, 53.0); }),
-         facilitator);
+    r.go(room_info([](pb::RoomInfoChanged& c) { *c.mutable_bounds() = bounds(13.0, 52.0, 14.0, 53.0); }), facilitator);
 
     const auto outside = refusal(r.room, add(point("paris", 2.35, 48.85)), participant);
     CHECK(outside.code == pb::ERROR_CODE_OUTSIDE_BOUNDS);
@@ -238,7 +237,7 @@ TEST_CASE("audiences: who draws, chats and comments changes at once")
              c.set_comment(pb::AUDIENCE_EVERYONE);
          }),
          facilitator);
-    CHECK(r.room.data().settings.annotate() == pb::AUDIENCE_FACILITATORS);   // not named, not changed
+    CHECK(r.room.data().settings.annotate() == pb::AUDIENCE_FACILITATORS); // not named, not changed
     r.go(say("now everyone"), participant);
     r.go(say("even me"), observer);
     r.go(start_at("o", 13.4, 52.5), observer);
@@ -275,7 +274,7 @@ TEST_CASE("settings changes are checked: something to change, known audiences, f
 
     r.go(hide, facilitator);
     CHECK(r.room.data().settings.hide_cursors());
-    CHECK(r.room.to_proto().settings().hide_cursors());   // what a Welcome carries
+    CHECK(r.room.to_proto().settings().hide_cursors()); // what a Welcome carries
     r.go(settings([](pb::RoomSettingsChange& c) { c.set_hide_cursors(false); }), facilitator);
     CHECK_FALSE(r.room.data().settings.hide_cursors());
     r.check_replica();
@@ -350,7 +349,7 @@ TEST_CASE("a removed participant's commands are refused and their raised hand is
     CHECK(e.participant_removed().reason() == "spamming");
     CHECK(r.room.data().removed.count(participant.id) == 1);
     REQUIRE(r.room.data().hands.size() == 2);
-    CHECK(r.room.data().hands[0].participant_id() == participant2.id);   // the queue keeps its order
+    CHECK(r.room.data().hands[0].participant_id() == participant2.id); // the queue keeps its order
     CHECK(r.room.data().hands[1].participant_id() == facilitator.id);
 
     const auto removed = refusal(r.room, say("let me back"), participant);
@@ -405,7 +404,7 @@ TEST_CASE("only the admin archives; an archived room refuses everything until th
     CHECK(outcome(r.room, raise_hand(true), participant) == "ERROR_CODE_ROOM_ARCHIVED");
     CHECK(outcome(r.room, room_info([](pb::RoomInfoChanged& c) { c.set_city("x"); }), admin) ==
           "ERROR_CODE_ROOM_ARCHIVED");
-    CHECK(outcome(r.room, say("hello?"), observer) == "ERROR_CODE_ROOM_ARCHIVED");   // archive is said first
+    CHECK(outcome(r.room, say("hello?"), observer) == "ERROR_CODE_ROOM_ARCHIVED"); // archive is said first
     CHECK(outcome(r.room, archive(true), admin) == "ERROR_CODE_NO_CHANGE");
     CHECK(outcome(r.room, archive(false), facilitator) == "ERROR_CODE_PERMISSION_DENIED");
 
@@ -419,9 +418,9 @@ TEST_CASE("new bounds that leave the centre outside move it to their middle; an 
 {
     logged_room r;
     // The new room is centred on (0, 0); bounds around Berlin leave it outside.
-    const pb::Event moved = r.go(room_info([](pb::RoomInfoChanged& c) { *c.mutable_bounds() = bounds(13, 52, 14, 53); }),
-                                 facilitator);
-    REQUIRE(moved.room_info_changed().has_center());   // in the event itself: every replica applies the same
+    const pb::Event moved =
+        r.go(room_info([](pb::RoomInfoChanged& c) { *c.mutable_bounds() = bounds(13, 52, 14, 53); }), facilitator);
+    REQUIRE(moved.room_info_changed().has_center()); // in the event itself: every replica applies the same
     CHECK(r.room.info().center().lon() == doctest::Approx(13.5));
     CHECK(r.room.info().center().lat() == doctest::Approx(52.5));
 

@@ -46,8 +46,8 @@ const std::string removed = "ERROR_CODE_PARTICIPANT_REMOVED";
 
 // The bodies of ClientMessage that are not event commands: the session
 // answers them, the room state refuses them whoever sends them.
-const std::set<std::string> not_event_commands{"join",           "get_chat_history", "move_cursor",
-                                               "change_viewport", "refresh_token",    "get_state_at"};
+const std::set<std::string> not_event_commands{"join",          "get_chat_history", "move_cursor", "change_viewport",
+                                               "refresh_token", "get_state_at"};
 
 // ---------------------------------------------------------------- the room
 
@@ -66,10 +66,22 @@ std::uint64_t index_of(const std::string& id)
     return static_cast<std::uint64_t>(std::find(ids.begin(), ids.end(), id) - ids.begin());
 }
 // Each sender's chat message and first comment, in seq order.
-std::uint64_t chat_seq_of(const std::string& id) { return 10 + index_of(id); }
-std::uint64_t comment_seq_of(const std::string& id) { return 20 + index_of(id); }
-std::string feature_of(const std::string& id) { return "f-" + id; }
-std::string thread_of(const std::string& id) { return "t-" + id; }
+std::uint64_t chat_seq_of(const std::string& id)
+{
+    return 10 + index_of(id);
+}
+std::uint64_t comment_seq_of(const std::string& id)
+{
+    return 20 + index_of(id);
+}
+std::string feature_of(const std::string& id)
+{
+    return "f-" + id;
+}
+std::string thread_of(const std::string& id)
+{
+    return "t-" + id;
+}
 
 pb::RoomState base_room()
 {
@@ -159,7 +171,8 @@ std::map<std::string, command_row> commands()
     using A = const model::actor&;
     using S = const pb::RoomState&;
     std::map<std::string, command_row> rows;
-    rows["add_feature"] = {msg([](M& m, A who, S) { *m.mutable_add_feature()->mutable_feature() = point("new-" + who.id); })};
+    rows["add_feature"] = {
+        msg([](M& m, A who, S) { *m.mutable_add_feature()->mutable_feature() = point("new-" + who.id); })};
     rows["update_feature"] = {msg([](M& m, A who, S) {
         m.mutable_update_feature()->set_id(feature_of(who.id));
         m.mutable_update_feature()->mutable_patch()->set_title("Renamed");
@@ -175,7 +188,8 @@ std::map<std::string, command_row> commands()
         m.mutable_edit_chat()->set_text("better words");
     })};
     rows["delete_chat"] = {msg([](M& m, A who, S) { m.mutable_delete_chat()->set_message_seq(chat_seq_of(who.id)); })};
-    rows["update_room_info"] = {msg([](M& m, A, S) { m.mutable_update_room_info()->mutable_change()->set_title("Harbour"); })};
+    rows["update_room_info"] = {
+        msg([](M& m, A, S) { m.mutable_update_room_info()->mutable_change()->set_title("Harbour"); })};
     rows["update_settings"] = {msg([](M& m, A, S s) {
         m.mutable_update_settings()->mutable_change()->set_hide_cursors(!s.settings().hide_cursors());
     })};
@@ -183,7 +197,8 @@ std::map<std::string, command_row> commands()
         m.mutable_mute_participant()->set_participant_id(bystander);
         m.mutable_mute_participant()->set_muted(true);
     })};
-    rows["remove_participant"] = {msg([](M& m, A, S) { m.mutable_remove_participant()->set_participant_id(bystander); })};
+    rows["remove_participant"] = {
+        msg([](M& m, A, S) { m.mutable_remove_participant()->set_participant_id(bystander); })};
     rows["start_thread"] = {msg([](M& m, A who, S) {
         m.mutable_start_thread()->set_thread_id("new-" + who.id);
         m.mutable_start_thread()->set_feature_id(feature_of(bystander));
@@ -257,38 +272,38 @@ std::map<std::string, command_row> commands()
 
 //                                   facilitator participant observer no role admin
 const matrix default_matrix{
-    {"add_feature",        {ok,     ok,     denied, denied, ok}},
-    {"update_feature",     {ok,     ok,     denied, denied, ok}},
-    {"delete_feature",     {ok,     ok,     denied, denied, ok}},
-    {"send_chat",          {ok,     ok,     denied, denied, ok}},
-    {"react_to_chat",      {ok,     ok,     denied, denied, ok}},
-    {"edit_chat",          {ok,     ok,     ok,     denied, ok}},
-    {"delete_chat",        {ok,     ok,     ok,     denied, ok}},
-    {"update_room_info",   {ok,     denied, denied, denied, ok}},
-    {"update_settings",    {ok,     denied, denied, denied, ok}},
-    {"mute_participant",   {ok,     denied, denied, denied, ok}},
-    {"remove_participant", {ok,     denied, denied, denied, ok}},
-    {"start_thread",       {ok,     ok,     denied, denied, ok}},
-    {"add_comment",        {ok,     ok,     denied, denied, ok}},
-    {"edit_comment",       {ok,     ok,     ok,     denied, ok}},
-    {"delete_comment",     {ok,     ok,     ok,     denied, ok}},
-    {"resolve_thread",     {ok,     ok,     ok,     denied, ok}},
-    {"set_agenda",         {ok,     denied, denied, denied, ok}},
-    {"open_agenda_step",   {ok,     denied, denied, denied, ok}},
-    {"control_timer",      {ok,     denied, denied, denied, ok}},
-    {"share_view",         {ok,     denied, denied, denied, ok}},
-    {"set_follow",         {ok,     denied, denied, denied, ok}},
-    {"spotlight",          {ok,     denied, denied, denied, ok}},
-    {"raise_hand",         {ok,     ok,     denied, denied, ok}},
-    {"call_next_hand",     {ok,     denied, denied, denied, ok}},
-    {"clear_hands",        {ok,     denied, denied, denied, ok}},
-    {"open_vote",          {ok,     denied, denied, denied, ok}},
-    {"place_dot",          {ok,     ok,     denied, denied, ok}},
-    {"remove_dot",         {ok,     ok,     denied, denied, ok}},
-    {"close_vote",         {ok,     denied, denied, denied, ok}},
-    {"start_session",      {ok,     denied, denied, denied, ok}},
-    {"end_session",        {ok,     denied, denied, denied, ok}},
-    {"archive_room",       {denied, denied, denied, denied, ok}},
+    {"add_feature", {ok, ok, denied, denied, ok}},
+    {"update_feature", {ok, ok, denied, denied, ok}},
+    {"delete_feature", {ok, ok, denied, denied, ok}},
+    {"send_chat", {ok, ok, denied, denied, ok}},
+    {"react_to_chat", {ok, ok, denied, denied, ok}},
+    {"edit_chat", {ok, ok, ok, denied, ok}},
+    {"delete_chat", {ok, ok, ok, denied, ok}},
+    {"update_room_info", {ok, denied, denied, denied, ok}},
+    {"update_settings", {ok, denied, denied, denied, ok}},
+    {"mute_participant", {ok, denied, denied, denied, ok}},
+    {"remove_participant", {ok, denied, denied, denied, ok}},
+    {"start_thread", {ok, ok, denied, denied, ok}},
+    {"add_comment", {ok, ok, denied, denied, ok}},
+    {"edit_comment", {ok, ok, ok, denied, ok}},
+    {"delete_comment", {ok, ok, ok, denied, ok}},
+    {"resolve_thread", {ok, ok, ok, denied, ok}},
+    {"set_agenda", {ok, denied, denied, denied, ok}},
+    {"open_agenda_step", {ok, denied, denied, denied, ok}},
+    {"control_timer", {ok, denied, denied, denied, ok}},
+    {"share_view", {ok, denied, denied, denied, ok}},
+    {"set_follow", {ok, denied, denied, denied, ok}},
+    {"spotlight", {ok, denied, denied, denied, ok}},
+    {"raise_hand", {ok, ok, denied, denied, ok}},
+    {"call_next_hand", {ok, denied, denied, denied, ok}},
+    {"clear_hands", {ok, denied, denied, denied, ok}},
+    {"open_vote", {ok, denied, denied, denied, ok}},
+    {"place_dot", {ok, ok, denied, denied, ok}},
+    {"remove_dot", {ok, ok, denied, denied, ok}},
+    {"close_vote", {ok, denied, denied, denied, ok}},
+    {"start_session", {ok, denied, denied, denied, ok}},
+    {"end_session", {ok, denied, denied, denied, ok}},
+    {"archive_room", {denied, denied, denied, denied, ok}},
 };
 
 // The default matrix with whole rows replaced: every cell of every row is
@@ -333,22 +348,23 @@ std::vector<scenario> scenarios()
     std::vector<scenario> list;
     list.push_back({"default settings", [](pb::RoomState&) {}, default_matrix});
 
-    list.push_back({"map_locked",
-                    [](pb::RoomState& s) { s.mutable_settings()->set_map_locked(true); },
-                    with(default_matrix, {
-                        // A facilitator may still delete, as moderation.
-                        {"add_feature",    {locked, locked, denied, denied, ok}},
-                        {"update_feature", {locked, locked, denied, denied, ok}},
-                        {"delete_feature", {ok,     locked, denied, denied, ok}},
-                    })});
+    list.push_back({"map_locked", [](pb::RoomState& s) { s.mutable_settings()->set_map_locked(true); },
+                    with(default_matrix,
+                         {
+                             // A facilitator may still delete, as moderation.
+                             {"add_feature", {locked, locked, denied, denied, ok}},
+                             {"update_feature", {locked, locked, denied, denied, ok}},
+                             {"delete_feature", {ok, locked, denied, denied, ok}},
+                         })});
 
     list.push_back({"annotate = facilitators",
                     [](pb::RoomState& s) { s.mutable_settings()->set_annotate(pb::AUDIENCE_FACILITATORS); },
-                    with(default_matrix, {
-                        {"add_feature",    {ok, locked, denied, denied, ok}},
-                        {"update_feature", {ok, locked, denied, denied, ok}},
-                        {"delete_feature", {ok, locked, denied, denied, ok}},
-                    })});
+                    with(default_matrix,
+                         {
+                             {"add_feature", {ok, locked, denied, denied, ok}},
+                             {"update_feature", {ok, locked, denied, denied, ok}},
+                             {"delete_feature", {ok, locked, denied, denied, ok}},
+                         })});
 
     // Observers never draw, whatever the annotate audience says.
     list.push_back({"annotate = everyone",
@@ -360,110 +376,111 @@ std::vector<scenario> scenarios()
 
     list.push_back({"chat = facilitators",
                     [](pb::RoomState& s) { s.mutable_settings()->set_chat(pb::AUDIENCE_FACILITATORS); },
-                    with(default_matrix, {
-                        // Editing and deleting your own words is not chatting.
-                        {"send_chat",     {ok, locked, denied, denied, ok}},
-                        {"react_to_chat", {ok, locked, denied, denied, ok}},
-                    })});
+                    with(default_matrix,
+                         {
+                             // Editing and deleting your own words is not chatting.
+                             {"send_chat", {ok, locked, denied, denied, ok}},
+                             {"react_to_chat", {ok, locked, denied, denied, ok}},
+                         })});
 
     list.push_back({"comment = facilitators",
                     [](pb::RoomState& s) { s.mutable_settings()->set_comment(pb::AUDIENCE_FACILITATORS); },
-                    with(default_matrix, {
-                        {"start_thread", {ok, locked, denied, denied, ok}},
-                        {"add_comment",  {ok, locked, denied, denied, ok}},
-                    })});
+                    with(default_matrix,
+                         {
+                             {"start_thread", {ok, locked, denied, denied, ok}},
+                             {"add_comment", {ok, locked, denied, denied, ok}},
+                         })});
 
-    list.push_back({"chat = everyone",
-                    [](pb::RoomState& s) { s.mutable_settings()->set_chat(pb::AUDIENCE_EVERYONE); },
-                    with(default_matrix, {
-                        {"send_chat",     {ok, ok, ok, denied, ok}},
-                        {"react_to_chat", {ok, ok, ok, denied, ok}},
-                    })});
+    list.push_back({"chat = everyone", [](pb::RoomState& s) { s.mutable_settings()->set_chat(pb::AUDIENCE_EVERYONE); },
+                    with(default_matrix,
+                         {
+                             {"send_chat", {ok, ok, ok, denied, ok}},
+                             {"react_to_chat", {ok, ok, ok, denied, ok}},
+                         })});
 
     list.push_back({"comment = everyone",
                     [](pb::RoomState& s) { s.mutable_settings()->set_comment(pb::AUDIENCE_EVERYONE); },
-                    with(default_matrix, {
-                        {"start_thread", {ok, ok, ok, denied, ok}},
-                        {"add_comment",  {ok, ok, ok, denied, ok}},
-                    })});
+                    with(default_matrix,
+                         {
+                             {"start_thread", {ok, ok, ok, denied, ok}},
+                             {"add_comment", {ok, ok, ok, denied, ok}},
+                         })});
 
     const matrix muted_rows{
         // The role is checked before the mute: an observer learns it may not
         // chat at all, not that it is muted.
-        {"send_chat",     {muted, muted, denied, denied, ok}},
-        {"react_to_chat", {muted, muted, denied, denied, ok}},
-        {"edit_chat",     {muted, muted, muted,  denied, ok}},
-        {"start_thread",  {muted, muted, denied, denied, ok}},
-        {"add_comment",   {muted, muted, denied, denied, ok}},
-        {"edit_comment",  {muted, muted, muted,  denied, ok}},
+        {"send_chat", {muted, muted, denied, denied, ok}},   {"react_to_chat", {muted, muted, denied, denied, ok}},
+        {"edit_chat", {muted, muted, muted, denied, ok}},    {"start_thread", {muted, muted, denied, denied, ok}},
+        {"add_comment", {muted, muted, denied, denied, ok}}, {"edit_comment", {muted, muted, muted, denied, ok}},
     };
     list.push_back({"sender muted", mute_everyone, with(default_matrix, muted_rows)});
 
     list.push_back({"sender muted, chat and comment = everyone",
                     [](pb::RoomState& s) {
-                        mute_everyone(s);
-                        s.mutable_settings()->set_chat(pb::AUDIENCE_EVERYONE);
-                        s.mutable_settings()->set_comment(pb::AUDIENCE_EVERYONE);
+        mute_everyone(s);
+        s.mutable_settings()->set_chat(pb::AUDIENCE_EVERYONE);
+        s.mutable_settings()->set_comment(pb::AUDIENCE_EVERYONE);
                     },
-                    with(with(default_matrix, muted_rows), {
-                        {"send_chat",     {muted, muted, muted, denied, ok}},
-                        {"react_to_chat", {muted, muted, muted, denied, ok}},
-                        {"start_thread",  {muted, muted, muted, denied, ok}},
-                        {"add_comment",   {muted, muted, muted, denied, ok}},
-                    })});
+                    with(with(default_matrix, muted_rows),
+                         {
+                             {"send_chat", {muted, muted, muted, denied, ok}},
+                             {"react_to_chat", {muted, muted, muted, denied, ok}},
+                             {"start_thread", {muted, muted, muted, denied, ok}},
+                             {"add_comment", {muted, muted, muted, denied, ok}},
+                         })});
 
     // A lock is checked before the mute: the lock is what the sender would
     // have to wait for first.
     list.push_back({"sender muted, chat and comment = facilitators",
                     [](pb::RoomState& s) {
-                        mute_everyone(s);
-                        s.mutable_settings()->set_chat(pb::AUDIENCE_FACILITATORS);
-                        s.mutable_settings()->set_comment(pb::AUDIENCE_FACILITATORS);
+        mute_everyone(s);
+        s.mutable_settings()->set_chat(pb::AUDIENCE_FACILITATORS);
+        s.mutable_settings()->set_comment(pb::AUDIENCE_FACILITATORS);
                     },
-                    with(with(default_matrix, muted_rows), {
-                        {"send_chat",     {muted, locked, denied, denied, ok}},
-                        {"react_to_chat", {muted, locked, denied, denied, ok}},
-                        {"start_thread",  {muted, locked, denied, denied, ok}},
-                        {"add_comment",   {muted, locked, denied, denied, ok}},
-                    })});
+                    with(with(default_matrix, muted_rows),
+                         {
+                             {"send_chat", {muted, locked, denied, denied, ok}},
+                             {"react_to_chat", {muted, locked, denied, denied, ok}},
+                             {"start_thread", {muted, locked, denied, denied, ok}},
+                             {"add_comment", {muted, locked, denied, denied, ok}},
+                         })});
 
     list.push_back({"sender removed",
                     [](pb::RoomState& s) {
-                        std::vector<std::string> ids;
-                        for (const model::actor* a : columns)
-                            ids.push_back(a->id);
-                        std::sort(ids.begin(), ids.end());
-                        for (const std::string& id : ids)
-                            s.add_removed(id);
+        std::vector<std::string> ids;
+        for (const model::actor* a : columns)
+            ids.push_back(a->id);
+        std::sort(ids.begin(), ids.end());
+        for (const std::string& id : ids)
+            s.add_removed(id);
                     },
                     [] {
-                        matrix m = all_but_admin(removed);   // removal comes before the role
-                        return m;
-                    }()});
+        matrix m = all_but_admin(removed); // removal comes before the role
+        return m;
+    }()});
 
-    list.push_back({"room archived",
-                    [](pb::RoomState& s) { s.set_archived(true); },
+    list.push_back({"room archived", [](pb::RoomState& s) { s.set_archived(true); },
                     [] {
-                        matrix m = all_but_admin(archived);
-                        for (auto& [name, row] : m)
-                            row[4] = archived;   // read-only for the admin API too...
-                        m["archive_room"] = {denied, denied, denied, denied, ok};   // ...but it may reopen the room
-                        return m;
+        matrix m = all_but_admin(archived);
+        for (auto& [name, row] : m)
+            row[4] = archived;                                    // read-only for the admin API too...
+        m["archive_room"] = {denied, denied, denied, denied, ok}; // ...but it may reopen the room
+        return m;
                     }()});
 
     list.push_back({"room archived and sender removed",
                     [](pb::RoomState& s) {
-                        s.set_archived(true);
-                        s.add_removed(participant.id);
+        s.set_archived(true);
+        s.add_removed(participant.id);
                     },
                     [] {
-                        matrix m = all_but_admin(archived);
-                        for (auto& [name, row] : m)
-                            row[4] = archived;
-                        // Archive is checked first, then removal, then the role.
-                        m["archive_room"] = {denied, removed, denied, denied, ok};
-                        return m;
-                    }()});
+        matrix m = all_but_admin(archived);
+        for (auto& [name, row] : m)
+            row[4] = archived;
+        // Archive is checked first, then removal, then the role.
+        m["archive_room"] = {denied, removed, denied, denied, ok};
+        return m;
+    }()});
     return list;
 }
 
@@ -496,7 +513,8 @@ TEST_CASE("every ClientMessage body is an event command with a matrix row, or on
         CHECK_MESSAGE(default_matrix.count(name), "no row for " << name << " in the permission matrix");
     }
     for (const auto& entry : rows)
-        CHECK_MESSAGE(fields.count(entry.first), "the matrix sends " << entry.first << ", which is not a ClientMessage body");
+        CHECK_MESSAGE(fields.count(entry.first),
+                      "the matrix sends " << entry.first << ", which is not a ClientMessage body");
     for (const auto& entry : default_matrix)
         CHECK_MESSAGE(rows.count(entry.first), "the matrix has a row for " << entry.first << " but no way to send it");
     for (const std::string& name : not_event_commands)
@@ -521,7 +539,7 @@ TEST_CASE("the permission matrix: every role x every command, under each setting
     for (const scenario& sc : scenarios()) {
         REQUIRE_MESSAGE(sc.expected.size() == rows.size(), sc.name << ": the expected matrix misses rows");
         for (const auto& entry : rows) {
-            const std::string& name = entry.first;   // not a structured binding: clang 14 cannot capture one
+            const std::string& name = entry.first; // not a structured binding: clang 14 cannot capture one
             const auto& row = entry.second;
             pb::RoomState proto = base_room();
             if (row.prepare)
@@ -532,8 +550,7 @@ TEST_CASE("the permission matrix: every role x every command, under each setting
             REQUIRE_MESSAGE(expected != sc.expected.end(), sc.name << ": no row for " << name);
             for (std::size_t col = 0; col < columns.size(); ++col) {
                 const pb::ClientMessage m = row.build(*columns[col], proto);
-                CHECK_MESSAGE(outcome(room, m, *columns[col]) == expected->second[col],
-                              describe(sc.name, col, name));
+                CHECK_MESSAGE(outcome(room, m, *columns[col]) == expected->second[col], describe(sc.name, col, name));
             }
         }
     }
@@ -547,7 +564,7 @@ TEST_CASE("the matrix room is valid for every sender: with the admin API's right
     // every row must be accepted for it (archive_room included).
     const auto rows = commands();
     for (const auto& entry : rows) {
-        const std::string& name = entry.first;   // not a structured binding: clang 14 cannot capture one
+        const std::string& name = entry.first; // not a structured binding: clang 14 cannot capture one
         const auto& row = entry.second;
         pb::RoomState proto = base_room();
         if (row.prepare)
@@ -562,49 +579,69 @@ TEST_CASE("authorship: others' content is for its author or a facilitator, with 
     // The same commands aimed at the bystander's content.
     using builder = std::function<pb::ClientMessage()>;
     const std::map<std::string, std::pair<builder, cells>> others{
-        {"update_feature", {[] { return command([](M& m) {
-                                m.mutable_update_feature()->set_id(feature_of(bystander));
-                                m.mutable_update_feature()->mutable_patch()->set_title("Mine now");
-                            }); },
-                            {ok, not_author, denied, denied, ok}}},
-        {"delete_feature", {[] { return command([](M& m) { m.mutable_delete_feature()->set_id(feature_of(bystander)); }); },
-                            {ok, not_author, denied, denied, ok}}},
+        {"update_feature",
+         {[] {
+        return command([](M& m) {
+            m.mutable_update_feature()->set_id(feature_of(bystander));
+            m.mutable_update_feature()->mutable_patch()->set_title("Mine now");
+        });
+          },
+          {ok, not_author, denied, denied, ok}}},
+        {"delete_feature",
+         {[] { return command([](M& m) { m.mutable_delete_feature()->set_id(feature_of(bystander)); }); },
+          {ok, not_author, denied, denied, ok}}},
         // Chat is edited by its author only: a facilitator deletes, never puts words in someone's mouth.
-        {"edit_chat", {[] { return command([](M& m) {
-                           m.mutable_edit_chat()->set_message_seq(chat_seq_of(bystander));
-                           m.mutable_edit_chat()->set_text("other words");
-                       }); },
-                       {not_author, not_author, not_author, denied, not_author}}},
-        {"delete_chat", {[] { return command([](M& m) { m.mutable_delete_chat()->set_message_seq(chat_seq_of(bystander)); }); },
-                         {ok, not_author, not_author, denied, ok}}},
-        {"edit_comment", {[] { return command([](M& m) {
-                              m.mutable_edit_comment()->set_thread_id(thread_of(bystander));
-                              m.mutable_edit_comment()->set_comment_seq(comment_seq_of(bystander));
-                              m.mutable_edit_comment()->set_text("other words");
-                          }); },
-                          {ok, not_author, not_author, denied, ok}}},
-        {"delete_comment", {[] { return command([](M& m) {
-                                m.mutable_delete_comment()->set_thread_id(thread_of(bystander));
-                                m.mutable_delete_comment()->set_comment_seq(comment_seq_of(bystander));
-                            }); },
-                            {ok, not_author, not_author, denied, ok}}},
-        {"resolve_thread", {[] { return command([](M& m) {
-                                m.mutable_resolve_thread()->set_thread_id(thread_of(bystander));
-                                m.mutable_resolve_thread()->set_resolved(true);
-                            }); },
-                            {ok, not_author, not_author, denied, ok}}},
+        {"edit_chat",
+         {[] {
+        return command([](M& m) {
+            m.mutable_edit_chat()->set_message_seq(chat_seq_of(bystander));
+            m.mutable_edit_chat()->set_text("other words");
+        });
+          },
+          {not_author, not_author, not_author, denied, not_author}}},
+        {"delete_chat",
+         {[] { return command([](M& m) { m.mutable_delete_chat()->set_message_seq(chat_seq_of(bystander)); }); },
+          {ok, not_author, not_author, denied, ok}}},
+        {"edit_comment",
+         {[] {
+        return command([](M& m) {
+            m.mutable_edit_comment()->set_thread_id(thread_of(bystander));
+            m.mutable_edit_comment()->set_comment_seq(comment_seq_of(bystander));
+            m.mutable_edit_comment()->set_text("other words");
+        });
+          },
+          {ok, not_author, not_author, denied, ok}}},
+        {"delete_comment",
+         {[] {
+        return command([](M& m) {
+            m.mutable_delete_comment()->set_thread_id(thread_of(bystander));
+            m.mutable_delete_comment()->set_comment_seq(comment_seq_of(bystander));
+        });
+          },
+          {ok, not_author, not_author, denied, ok}}},
+        {"resolve_thread",
+         {[] {
+        return command([](M& m) {
+            m.mutable_resolve_thread()->set_thread_id(thread_of(bystander));
+            m.mutable_resolve_thread()->set_resolved(true);
+        });
+          },
+          {ok, not_author, not_author, denied, ok}}},
         // A dot is its voter's: nobody removes another's (there is none of
         // theirs on this feature), which is content, not permission.
-        {"remove_dot", {[] { return command([](M& m) {
-                            m.mutable_remove_dot()->set_vote_id("v1");
-                            m.mutable_remove_dot()->set_feature_id(feature_of(facilitator.id));
-                        }); },
-                        {"ERROR_CODE_NO_DOT_TO_REMOVE", "ERROR_CODE_NO_DOT_TO_REMOVE", denied, denied,
-                         "ERROR_CODE_NO_DOT_TO_REMOVE"}}},
-    };
+        {"remove_dot",
+         {[] {
+        return command([](M& m) {
+            m.mutable_remove_dot()->set_vote_id("v1");
+            m.mutable_remove_dot()->set_feature_id(feature_of(facilitator.id));
+        });
+          },
+          {"ERROR_CODE_NO_DOT_TO_REMOVE", "ERROR_CODE_NO_DOT_TO_REMOVE", denied, denied,
+           "ERROR_CODE_NO_DOT_TO_REMOVE"}}},
+        };
     const model::room_state room = model::room_state::from_proto(base_room());
     for (const auto& other : others) {
-        const std::string& name = other.first;   // not a structured binding: clang 14 cannot capture one
+        const std::string& name = other.first; // not a structured binding: clang 14 cannot capture one
         const auto& entry = other.second;
         for (std::size_t col = 0; col < columns.size(); ++col)
             CHECK_MESSAGE(outcome(room, entry.first(), *columns[col]) == entry.second[col],
@@ -621,6 +658,7 @@ TEST_CASE("a refusal text names the command and what would be needed, never an e
     CHECK(observer_chat.message.find("unless a facilitator lets everyone chat") != std::string::npos);
     const auto participant_agenda = refusal(room, rows.at("set_agenda").build(participant, base_room()), participant);
     CHECK(participant_agenda.message.find("only a facilitator") != std::string::npos);
-    const auto facilitator_archive = refusal(room, rows.at("archive_room").build(facilitator, base_room()), facilitator);
+    const auto facilitator_archive =
+        refusal(room, rows.at("archive_room").build(facilitator, base_room()), facilitator);
     CHECK(facilitator_archive.message.find("admin API") != std::string::npos);
 }

@@ -143,7 +143,10 @@ pb::Event run(room_state& room, const pb::ClientMessage& command, const actor& w
     return event;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part)
+{
+    return text.find(part) != std::string::npos;
+}
 
 // A room with the features "a" (point) and "b" (line), at seq 2.
 room_state room_with_features()
@@ -158,7 +161,8 @@ std::vector<pb::ClientMessage> event_commands()
 {
     pb::RoomInfoChanged zoom;
     zoom.set_zoom(12);
-    return {add(feature("new")), update("a", title_patch("Renamed")), delete_command("a"), chat("hello"), room_info(zoom)};
+    return {add(feature("new")), update("a", title_patch("Renamed")), delete_command("a"), chat("hello"),
+            room_info(zoom)};
 }
 
 } // namespace
@@ -469,8 +473,8 @@ TEST_CASE("a position must be finite and inside WGS84, and the message names it"
         return add(f);
     };
 
-    for (const auto& bad : {lon_lat(nan, 0), lon_lat(0, nan), lon_lat(inf, 0), lon_lat(0, -inf),
-                            lon_lat(180.0001, 0), lon_lat(-180.5, 0), lon_lat(0, 90.5), lon_lat(0, -91)}) {
+    for (const auto& bad : {lon_lat(nan, 0), lon_lat(0, nan), lon_lat(inf, 0), lon_lat(0, -inf), lon_lat(180.0001, 0),
+                            lon_lat(-180.5, 0), lon_lat(0, 90.5), lon_lat(0, -91)}) {
         CAPTURE(bad.ShortDebugString());
         const rejection r = refusal(room, line_with(bad));
         CHECK(pb::ErrorCode_Name(r.code) == "ERROR_CODE_INVALID_COORDINATE");
@@ -492,14 +496,12 @@ TEST_CASE("every text of a feature must be UTF-8, and the message names the fiel
     const room_state room("harbour");
     const std::string bad = "ok \xC0\xAF";
     const std::vector<std::pair<std::string, void (pb::Feature::*)(const std::string&)>> fields = {
-        {"title", &pb::Feature::set_title},
-        {"description", &pb::Feature::set_description},
-        {"colour", &pb::Feature::set_colour},
-        {"category", &pb::Feature::set_category},
+        {"title", &pb::Feature::set_title},   {"description", &pb::Feature::set_description},
+        {"colour", &pb::Feature::set_colour}, {"category", &pb::Feature::set_category},
         {"layer", &pb::Feature::set_layer},
     };
     for (const auto& [field_name, setter] : fields) {
-        const std::string& name = field_name;   // clang 14 cannot capture a structured binding, and CAPTURE does
+        const std::string& name = field_name; // clang 14 cannot capture a structured binding, and CAPTURE does
         CAPTURE(name);
         pb::Feature f = feature("a");
         (f.*setter)(bad);
@@ -521,7 +523,7 @@ TEST_CASE("feature texts have limits in characters, and the message names field 
     };
 
     pb::Feature at_limit = feature("a");
-    at_limit.set_title(repeat(e_acute, limits().max_title_chars));   // twice as many bytes: still fits
+    at_limit.set_title(repeat(e_acute, limits().max_title_chars)); // twice as many bytes: still fits
     at_limit.set_description(repeat("d", limits().max_description_chars));
     at_limit.set_category(repeat(e_acute, limits().max_short_text_chars));
     at_limit.set_layer(repeat("l", limits().max_short_text_chars));
@@ -534,7 +536,7 @@ TEST_CASE("feature texts have limits in characters, and the message names field 
         {"layer", &pb::Feature::set_layer, limits().max_short_text_chars},
     };
     for (const auto& [field_name, setter, limit] : fields) {
-        const std::string& name = field_name;   // clang 14 cannot capture a structured binding, and CAPTURE does
+        const std::string& name = field_name; // clang 14 cannot capture a structured binding, and CAPTURE does
         CAPTURE(name);
         pb::Feature f = feature("a");
         (f.*setter)(repeat(e_acute, limit + 1));
@@ -655,8 +657,9 @@ TEST_CASE("each property a patch sets is validated as for a new feature")
         return outcome(room, update("a", p));
     };
     CHECK(patched([](pb::FeaturePatch& p) { p.set_title("\xED\xA0\x80"); }) == "ERROR_CODE_INVALID_UTF8");
-    CHECK(patched([](pb::FeaturePatch& p) { p.set_description(std::string(limits().max_description_chars + 1, 'x')); }) ==
-          "ERROR_CODE_TEXT_TOO_LONG");
+    CHECK(patched([](pb::FeaturePatch& p) {
+              p.set_description(std::string(limits().max_description_chars + 1, 'x'));
+          }) == "ERROR_CODE_TEXT_TOO_LONG");
     CHECK(patched([](pb::FeaturePatch& p) { p.set_category(std::string(limits().max_short_text_chars + 1, 'x')); }) ==
           "ERROR_CODE_TEXT_TOO_LONG");
     CHECK(patched([](pb::FeaturePatch& p) { p.set_layer("\xF4\x90\x80\x80"); }) == "ERROR_CODE_INVALID_UTF8");
@@ -761,9 +764,9 @@ TEST_CASE("a reply to a seq that has not happened yet is refused")
 TEST_CASE("a reply inside the recent window must name a chat message exactly")
 {
     room_state room("harbour");
-    run(room, chat("first"));            // seq 1
-    run(room, add(feature("a")));        // seq 2: not a chat message
-    run(room, chat("second"));           // seq 3
+    run(room, chat("first"));     // seq 1
+    run(room, add(feature("a"))); // seq 2: not a chat message
+    run(room, chat("second"));    // seq 3
     CHECK(outcome(room, chat("reply", 1)) == "accepted");
     CHECK(outcome(room, chat("reply", 3)) == "accepted");
     CHECK(outcome(room, chat("reply", 2)) == "ERROR_CODE_REPLY_NOT_FOUND");
@@ -772,12 +775,12 @@ TEST_CASE("a reply inside the recent window must name a chat message exactly")
 TEST_CASE("a reply to a message older than the recent window is accepted")
 {
     room_state room("harbour");
-    run(room, add(feature("a")));        // seq 1
+    run(room, add(feature("a"))); // seq 1
     for (std::size_t i = 0; i < limits().recent_chat + 1; ++i)
-        run(room, chat("message " + std::to_string(i)));   // seqs 2 .. recent_chat + 2
+        run(room, chat("message " + std::to_string(i))); // seqs 2 .. recent_chat + 2
     REQUIRE(room.recent_chat().front().seq() == 3);
-    CHECK(outcome(room, chat("late reply", 2)) == "accepted");   // trimmed from the window
-    CHECK(outcome(room, chat("odd reply", 1)) == "accepted");    // older than the window: cannot be checked
+    CHECK(outcome(room, chat("late reply", 2)) == "accepted"); // trimmed from the window
+    CHECK(outcome(room, chat("odd reply", 1)) == "accepted");  // older than the window: cannot be checked
     CHECK(outcome(room, chat("reply", 3)) == "accepted");
 }
 
@@ -950,7 +953,7 @@ TEST_CASE("apply takes odd content from a stored log without failing")
     room_state room("harbour");
     pb::Event event;
     event.set_seq(1);
-    event.mutable_feature_added();   // a feature with no id and no geometry
+    event.mutable_feature_added(); // a feature with no id and no geometry
     CHECK(room.apply(event));
     CHECK(room.features().size() == 1);
 
@@ -981,9 +984,12 @@ TEST_CASE("a replica that applies the same events reaches the same state")
     patch.set_colour("#00ff00");
     *patch.mutable_geometry() = geometry(pb::FEATURE_KIND_LINE, 5);
     const std::vector<std::pair<pb::ClientMessage, actor>> commands = {
-        {add(feature("a")), participant},        {add(feature("b", pb::FEATURE_KIND_AREA)), facilitator},
-        {update("a", patch), participant},       {chat("look at a", 0, "a"), participant},
-        {chat("yes", 4), facilitator},           {delete_command("b"), facilitator},
+        {add(feature("a")), participant},
+        {add(feature("b", pb::FEATURE_KIND_AREA)), facilitator},
+        {update("a", patch), participant},
+        {chat("look at a", 0, "a"), participant},
+        {chat("yes", 4), facilitator},
+        {delete_command("b"), facilitator},
         {room_info(title_change("Harbour")), facilitator},
     };
     for (const auto& [command, who] : commands) {

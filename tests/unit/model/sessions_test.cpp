@@ -57,7 +57,7 @@ TEST_CASE("a session is named by the seq that starts it, and that event belongs 
     const pb::Event ended = run(room, end_session(), facilitator, now_ms + 5'000);
     events.push_back(ended);
     CHECK(ended.session_ended().session_id() == 2);
-    CHECK(ended.session_id() == 2);   // the event that ends a session belongs to it
+    CHECK(ended.session_id() == 2); // the event that ends a session belongs to it
     CHECK(room.data().current_session == 0);
     REQUIRE(room.data().sessions.size() == 1);
     CHECK(room.data().sessions[0].ended_ms() == now_ms + 5'000);
@@ -72,7 +72,7 @@ TEST_CASE("a session is named by the seq that starts it, and that event belongs 
     CHECK(room.data().current_session == second.seq());
     REQUIRE(room.data().sessions.size() == 2);
     CHECK(room.data().sessions[1].title() == "Workshop 2");
-    CHECK(room.data().sessions[0].ended_seq() == ended.seq());   // the first stays ended
+    CHECK(room.data().sessions[0].ended_seq() == ended.seq()); // the first stays ended
 
     const auto replica = replica_of("council", events);
     CHECK(replica.canonical_hash() == room.canonical_hash());

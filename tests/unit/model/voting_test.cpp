@@ -144,7 +144,7 @@ TEST_CASE("opening a round records its settings, who opened it and when; the ser
     CHECK(r.closed_seq() == 0);
     CHECK(r.ballots_size() == 0);
     CHECK(r.results_size() == 0);
-    CHECK(e.actor_id() == facilitator.id);   // opening is not anonymous
+    CHECK(e.actor_id() == facilitator.id); // opening is not anonymous
     REQUIRE(room.find_vote("r-1"));
     CHECK(room.find_vote("r-1")->SerializeAsString() == r.SerializeAsString());
 }
@@ -203,7 +203,7 @@ TEST_CASE("participants place dots within their budget on eligible features; bal
     CHECK(first.dot_placed().vote_id() == "ideas");
     CHECK(first.dot_placed().feature_id() == "park");
     CHECK(first.dot_placed().voter() == participant2.id);
-    CHECK(first.actor_id() == participant2.id);   // not anonymous: the event names the voter
+    CHECK(first.actor_id() == participant2.id); // not anonymous: the event names the voter
     r.go(place("ideas", "bridge"), participant);
     r.go(place("ideas", "park"), participant);
     r.go(place("ideas", "park"), participant2);
@@ -216,8 +216,9 @@ TEST_CASE("participants place dots within their budget on eligible features; bal
 
     const auto other_kind = refusal(r.room, place("ideas", "noise"), facilitator);
     CHECK(other_kind.code == pb::ERROR_CODE_NOT_ELIGIBLE);
-    CHECK(other_kind.message ==
-          "this round takes dots on features of category \"idea\" only; feature \"noise\" is of category \"complaint\"");
+    CHECK(
+        other_kind.message ==
+        "this round takes dots on features of category \"idea\" only; feature \"noise\" is of category \"complaint\"");
     CHECK(outcome(r.room, place("ideas", "nowhere"), facilitator) == "ERROR_CODE_FEATURE_NOT_FOUND");
     CHECK(outcome(r.room, place("other", "park"), facilitator) == "ERROR_CODE_VOTE_NOT_FOUND");
     CHECK(outcome(r.room, place("ideas", "park"), observer) == "ERROR_CODE_PERMISSION_DENIED");
@@ -258,7 +259,7 @@ TEST_CASE("the per-feature maximum limits dots on one feature, not the budget")
     const auto why = refusal(r.room, place("spread", "park"), participant);
     CHECK(why.code == pb::ERROR_CODE_NO_DOTS_LEFT);
     CHECK(why.message == "a feature takes at most 2 of your dots in this round");
-    CHECK(outcome(r.room, place("spread", "park"), participant2) == "accepted");   // per voter
+    CHECK(outcome(r.room, place("spread", "park"), participant2) == "accepted"); // per voter
     r.go(place("spread", "bridge"), participant);
     CHECK(outcome(r.room, place("spread", "cafe"), participant) == "ERROR_CODE_NO_DOTS_LEFT");
     r.check_replica();
@@ -280,7 +281,7 @@ TEST_CASE("removing a dot gives it back; a ballot at 0 dots is gone")
     CHECK(e.dot_removed().voter() == participant.id);
     CHECK(e.dot_removed().feature_id() == "park");
     CHECK(ballots(r.round("ideas")) == "par-1/park:1");
-    r.go(place("ideas", "cafe"), participant);   // the dot is free again
+    r.go(place("ideas", "cafe"), participant); // the dot is free again
     r.go(take_back("ideas", "park"), participant);
     CHECK(ballots(r.round("ideas")) == "par-1/cafe:1");
     CHECK(outcome(r.room, take_back("ideas", "park"), participant) == "ERROR_CODE_NO_DOT_TO_REMOVE");

@@ -32,7 +32,7 @@ pb::AgendaStep step_with_center(const std::string& id, double lon, double lat, d
 pb::ClientMessage set_agenda(const std::vector<pb::AgendaStep>& steps)
 {
     return command([&](pb::ClientMessage& m) {
-        m.mutable_set_agenda();   // an empty agenda is a command too
+        m.mutable_set_agenda(); // an empty agenda is a command too
         for (const auto& s : steps)
             *m.mutable_set_agenda()->add_steps() = s;
     });
@@ -128,7 +128,7 @@ TEST_CASE("a facilitator sets an agenda with views, timers and prompts; it repla
     REQUIRE(r.room.data().agenda.size() == 1);
     CHECK(r.room.data().agenda[0].id() == "only");
 
-    r.run(set_agenda({}), facilitator);   // an empty agenda clears it
+    r.run(set_agenda({}), facilitator); // an empty agenda clears it
     CHECK(r.room.data().agenda.empty());
     r.check_replica();
 }
@@ -141,7 +141,7 @@ TEST_CASE("an agenda with bad steps is refused with the error of the first probl
         too_many.push_back(step("s" + std::to_string(i)));
     CHECK(outcome(room, set_agenda(too_many), facilitator) == "ERROR_CODE_INVALID_AGENDA");
     too_many.pop_back();
-    CHECK(outcome(room, set_agenda(too_many), facilitator) == "accepted");   // 50 is the limit
+    CHECK(outcome(room, set_agenda(too_many), facilitator) == "accepted"); // 50 is the limit
 
     const auto dup = refusal(room, set_agenda({step("a"), step("b"), step("a")}), facilitator);
     CHECK(dup.code == pb::ERROR_CODE_INVALID_AGENDA);
@@ -169,13 +169,15 @@ TEST_CASE("an agenda with bad steps is refused with the error of the first probl
 TEST_CASE("an agenda step's view needs a valid centre and zoom, or valid bounds")
 {
     model::room_state room("workshop");
-    CHECK(outcome(room, set_agenda({step_with_center("a", 200, 0, 10)}), facilitator) == "ERROR_CODE_INVALID_COORDINATE");
-    CHECK(outcome(room, set_agenda({step_with_center("a", 0, 91, 10)}), facilitator) == "ERROR_CODE_INVALID_COORDINATE");
+    CHECK(outcome(room, set_agenda({step_with_center("a", 200, 0, 10)}), facilitator) ==
+          "ERROR_CODE_INVALID_COORDINATE");
+    CHECK(outcome(room, set_agenda({step_with_center("a", 0, 91, 10)}), facilitator) ==
+          "ERROR_CODE_INVALID_COORDINATE");
     CHECK(outcome(room, set_agenda({step_with_center("a", 0, 0, 25)}), facilitator) == "ERROR_CODE_INVALID_ZOOM");
     CHECK(outcome(room, set_agenda({step_with_center("a", 0, 0, -1)}), facilitator) == "ERROR_CODE_INVALID_ZOOM");
 
     pb::AgendaStep empty_view = step("a");
-    empty_view.mutable_view();   // set, but neither centre nor bounds
+    empty_view.mutable_view(); // set, but neither centre nor bounds
     CHECK(outcome(room, set_agenda({empty_view}), facilitator) == "ERROR_CODE_INVALID_AGENDA");
 
     pb::AgendaStep inverted = step("a");
@@ -198,7 +200,7 @@ TEST_CASE("opening a step starts its timer in server time; closing it leaves the
     const pb::Event opened = r.run(open_step("intro"), facilitator);
     CHECK(opened.agenda_step_opened().step_id() == "intro");
     CHECK(r.room.data().current_step == "intro");
-    CHECK_FALSE(r.room.data().timer.running());   // intro has no timer
+    CHECK_FALSE(r.room.data().timer.running()); // intro has no timer
 
     r.run(open_step("walk"), facilitator, now_ms + 5'000);
     CHECK(r.room.data().current_step == "walk");
@@ -212,7 +214,7 @@ TEST_CASE("opening a step starts its timer in server time; closing it leaves the
     CHECK(outcome(r.room, open_step("nope"), facilitator) == "ERROR_CODE_STEP_NOT_FOUND");
     CHECK(outcome(r.room, open_step("bad id \xff"), facilitator) == "ERROR_CODE_STEP_NOT_FOUND");
 
-    r.run(open_step(""), facilitator);   // closes the open step
+    r.run(open_step(""), facilitator); // closes the open step
     CHECK(r.room.data().current_step.empty());
     CHECK(r.room.data().timer.running());
     CHECK(outcome(r.room, open_step(""), facilitator) == "ERROR_CODE_NO_CHANGE");
@@ -289,7 +291,8 @@ TEST_CASE("timer actions the timer's state does not allow, and bad durations, ar
     CHECK(outcome(room, timer(pb::ControlTimer::ACTION_PAUSE), facilitator) == "ERROR_CODE_INVALID_TIMER");
     CHECK(outcome(room, timer(pb::ControlTimer::ACTION_RESUME), facilitator) == "ERROR_CODE_INVALID_TIMER");
     CHECK(outcome(room, timer(pb::ControlTimer::ACTION_RESET), facilitator) == "ERROR_CODE_INVALID_TIMER");
-    CHECK(outcome(room, timer(pb::ControlTimer::ACTION_UNSPECIFIED, 60'000), facilitator) == "ERROR_CODE_INVALID_TIMER");
+    CHECK(outcome(room, timer(pb::ControlTimer::ACTION_UNSPECIFIED, 60'000), facilitator) ==
+          "ERROR_CODE_INVALID_TIMER");
     CHECK(outcome(room, timer(static_cast<pb::ControlTimer::Action>(9), 60'000), facilitator) ==
           "ERROR_CODE_INVALID_TIMER");
 
@@ -302,7 +305,7 @@ TEST_CASE("timer actions the timer's state does not allow, and bad durations, ar
 
     run(room, timer(pb::ControlTimer::ACTION_START, 60'000), facilitator);
     CHECK(outcome(room, timer(pb::ControlTimer::ACTION_RESUME), facilitator) == "ERROR_CODE_INVALID_TIMER");
-    CHECK(outcome(room, timer(pb::ControlTimer::ACTION_START, 30'000), facilitator) == "accepted");   // restart
+    CHECK(outcome(room, timer(pb::ControlTimer::ACTION_START, 30'000), facilitator) == "accepted"); // restart
     run(room, timer(pb::ControlTimer::ACTION_PAUSE), facilitator, now_ms + 1'000);
     CHECK(outcome(room, timer(pb::ControlTimer::ACTION_PAUSE), facilitator) == "ERROR_CODE_INVALID_TIMER");
     run(room, timer(pb::ControlTimer::ACTION_RESET), facilitator);
@@ -325,7 +328,7 @@ TEST_CASE("share view sends a checked viewport to everyone and leaves the state 
     CHECK(outcome(r.room, command([](pb::ClientMessage& m) { m.mutable_share_view(); }), facilitator) ==
           "ERROR_CODE_INVALID_COORDINATE");
     r.check_replica();
-    before.set_seq(1);   // only the seq moved
+    before.set_seq(1); // only the seq moved
     CHECK(before.SerializeAsString() == r.room.to_proto().SerializeAsString());
 }
 
@@ -340,13 +343,13 @@ TEST_CASE("follow: a facilitator leads; another takes over; the leader or any fa
     CHECK(r.room.data().follow.leader_name() == "Fay");
     CHECK(outcome(r.room, follow(true), facilitator) == "ERROR_CODE_NO_CHANGE");
 
-    r.run(follow(true), facilitator2);   // takes the lead
+    r.run(follow(true), facilitator2); // takes the lead
     CHECK(r.room.data().follow.leader_id() == "fac-2");
-    r.run(follow(false), facilitator2);  // the leader stops
+    r.run(follow(false), facilitator2); // the leader stops
     CHECK(r.room.data().follow.leader_id().empty());
 
     r.run(follow(true), facilitator2);
-    r.run(follow(false), facilitator);   // any facilitator stops it, e.g. when the leader left
+    r.run(follow(false), facilitator); // any facilitator stops it, e.g. when the leader left
     CHECK(r.room.data().follow.leader_id().empty());
     r.check_replica();
 }
@@ -396,7 +399,7 @@ TEST_CASE("raised hands queue in the order raised; the facilitator calls the fir
     CHECK(r.room.data().hands[1].participant_id() == "par-1");
     CHECK(r.room.data().hands[2].participant_id() == "fac-1");
 
-    r.run(raise_hand(false), participant);   // lowers: leaves the queue
+    r.run(raise_hand(false), participant); // lowers: leaves the queue
     REQUIRE(r.room.data().hands.size() == 2);
     CHECK(r.room.data().hands[1].participant_id() == "fac-1");
 

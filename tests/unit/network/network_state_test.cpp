@@ -80,7 +80,8 @@ model::network_state three_cities()
 
 } // namespace
 
-TEST_CASE("a network is created once, with its id, and then takes cities") {
+TEST_CASE("a network is created once, with its id, and then takes cities")
+{
     model::network_state state("green-courtyards");
     CHECK_FALSE(state.exists());
     CHECK(code_of(state.validate(city("leipzig", "Leipzig", "DE", 12.37, 51.34), "admin", now)) ==
@@ -106,7 +107,8 @@ TEST_CASE("a network is created once, with its id, and then takes cities") {
           pb::ERROR_CODE_CITY_EXISTS);
 }
 
-TEST_CASE("a network's fields are checked, each refusal saying what is wrong") {
+TEST_CASE("a network's fields are checked, each refusal saying what is wrong")
+{
     model::network_state state("green-courtyards");
     const auto refused = [&](auto edit, std::string_view words) {
         auto change = created();
@@ -127,7 +129,8 @@ TEST_CASE("a network's fields are checked, each refusal saying what is wrong") {
     CHECK(code_of(state.validate(leap, "admin", now)) == pb::ERROR_CODE_UNSPECIFIED);
 }
 
-TEST_CASE("cities are checked: country code, position, name") {
+TEST_CASE("cities are checked: country code, position, name")
+{
     auto state = three_cities();
     CHECK(code_of(state.validate(city("lyon", "Lyon", "fr", 4.83, 45.76), "admin", now)) ==
           pb::ERROR_CODE_INVALID_NETWORK);
@@ -147,7 +150,8 @@ TEST_CASE("cities are checked: country code, position, name") {
     CHECK(code_of(state.validate(removal, "admin", now)) == pb::ERROR_CODE_CITY_NOT_FOUND);
 }
 
-TEST_CASE("an update changes only what it sets; an empty one is refused") {
+TEST_CASE("an update changes only what it sets; an empty one is refused")
+{
     auto state = three_cities();
     pb::NetworkEvent change;
     change.mutable_network_updated()->mutable_patch();
@@ -167,7 +171,8 @@ TEST_CASE("an update changes only what it sets; an empty one is refused") {
     CHECK(code_of(state.validate(early, "admin", now)) == pb::ERROR_CODE_INVALID_NETWORK);
 }
 
-TEST_CASE("planned sessions: checked, replaced by id, listed by start time, cancelled") {
+TEST_CASE("planned sessions: checked, replaced by id, listed by start time, cancelled")
+{
     auto state = three_cities();
     const auto session = [](const std::string& id, std::int64_t starts, std::string zone = "Europe/Lisbon") {
         pb::NetworkEvent change;
@@ -195,7 +200,7 @@ TEST_CASE("planned sessions: checked, replaced by id, listed by start time, canc
     backwards.mutable_session_planned()->mutable_session()->set_ends_ms(now - 1);
     CHECK(message_of(state.validate(backwards, "admin", now)).find("ends after it starts") != std::string::npos);
 
-    step(state, session("early", now + 2 * 86'400'000));  // moved: replaced, not added
+    step(state, session("early", now + 2 * 86'400'000)); // moved: replaced, not added
     proto = state.to_proto();
     REQUIRE(proto.sessions_size() == 2);
     CHECK(proto.sessions(0).id() == "late");
@@ -206,12 +211,14 @@ TEST_CASE("planned sessions: checked, replaced by id, listed by start time, canc
     CHECK(state.sessions().size() == 1);
 }
 
-TEST_CASE("apply takes events in seq order only, and folds the same state from the same log") {
+TEST_CASE("apply takes events in seq order only, and folds the same state from the same log")
+{
     auto state = three_cities();
     model::network_state replayed("green-courtyards");
     model::network_state source("green-courtyards");
     std::vector<pb::NetworkEvent> log;
-    for (auto change : {created(), city("leipzig", "Leipzig", "DE", 12.37, 51.34), city("porto", "Porto", "PT", -8.61, 41.15)}) {
+    for (auto change :
+         {created(), city("leipzig", "Leipzig", "DE", 12.37, 51.34), city("porto", "Porto", "PT", -8.61, 41.15)}) {
         auto event = accepted(source.validate(change, "admin", now));
         source.apply(event);
         log.push_back(event);
@@ -222,7 +229,8 @@ TEST_CASE("apply takes events in seq order only, and folds the same state from t
     CHECK(replayed.to_proto().SerializeAsString() == source.to_proto().SerializeAsString());
 }
 
-TEST_CASE("a network invitation's role in each room of the network") {
+TEST_CASE("a network invitation's role in each room of the network")
+{
     const auto state = three_cities();
     const auto role = [&](const model::network_member& who, const model::room_place& room) {
         const auto r = model::role_in_room(who, room, state);

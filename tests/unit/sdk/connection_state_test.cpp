@@ -59,7 +59,7 @@ TEST_CASE("connect() opens the configured url, the open socket sends the Join, t
     CHECK(a.url == configured);
     CHECK(m.state() == link_state::connecting);
     CHECK(m.public_state() == connection_state::connecting);
-    CHECK(m.accepts_requests());   // queued until the Welcome
+    CHECK(m.accepts_requests()); // queued until the Welcome
     CHECK(m.on(link_event::opened()).what == kind::send_join);
     CHECK(m.state() == link_state::joining);
     CHECK(m.on(link_event::welcome()).what == kind::none);
@@ -206,7 +206,7 @@ TEST_CASE("4001 room moved reconnects at once, to the configured url, without ba
     CHECK(a.url == configured);
     CHECK(m.state() == link_state::connecting);
     CHECK(m.public_state() == connection_state::reconnecting);
-    CHECK(m.attempt() == 0);   // no backoff step taken
+    CHECK(m.attempt() == 0); // no backoff step taken
     CHECK(m.on(link_event::opened()).what == kind::send_join);
     CHECK(m.on(link_event::welcome()).what == kind::none);
     CHECK(m.hops() == 0);

@@ -8,7 +8,8 @@
 
 using namespace maptable::store;
 
-TEST_CASE("crc32c matches the published check values") {
+TEST_CASE("crc32c matches the published check values")
+{
     CHECK(crc32c("") == 0u);
     CHECK(crc32c("123456789") == 0xE3069283u);
     CHECK(crc32c(std::string(32, '\0')) == 0x8A9136AAu);
@@ -22,11 +23,13 @@ TEST_CASE("crc32c matches the published check values") {
     CHECK(crc32c(descending) == 0x113FDB5Cu);
 }
 
-TEST_CASE("crc32c continues across pieces as over the whole") {
+TEST_CASE("crc32c continues across pieces as over the whole")
+{
     CHECK(crc32c("6789", crc32c("12345")) == crc32c("123456789"));
 }
 
-TEST_CASE("a record's checksum changes with its room, its seq or any bit of its bytes") {
+TEST_CASE("a record's checksum changes with its room, its seq or any bit of its bytes")
+{
     const auto base = record_checksum("room", 7, "bytes of an event");
     CHECK(record_checksum("room", 7, "bytes of an event") == base);
     CHECK(record_checksum("roon", 7, "bytes of an event") != base);

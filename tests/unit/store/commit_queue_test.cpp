@@ -23,8 +23,8 @@ using maptable::store::testing::temp_dir;
 
 namespace {
 
-event_record event(const std::string& room, std::uint64_t seq, const std::string& client = "",
-                   std::uint64_t op = 0) {
+event_record event(const std::string& room, std::uint64_t seq, const std::string& client = "", std::uint64_t op = 0)
+{
     event_record r;
     r.room_id = room;
     r.seq = seq;
@@ -34,17 +34,21 @@ event_record event(const std::string& room, std::uint64_t seq, const std::string
     return r;
 }
 
-std::vector<std::string> bodies(const std::string& room, std::uint64_t first, std::uint64_t last) {
+std::vector<std::string> bodies(const std::string& room, std::uint64_t first, std::uint64_t last)
+{
     std::vector<std::string> out;
-    for (auto s = first; s <= last; ++s) out.push_back(room + "#" + std::to_string(s));
+    for (auto s = first; s <= last; ++s)
+        out.push_back(room + "#" + std::to_string(s));
     return out;
 }
 
-std::unique_ptr<event_log> open_log(const temp_dir& dir) {
+std::unique_ptr<event_log> open_log(const temp_dir& dir)
+{
     return std::make_unique<sqlite_event_log>(dir.file("log.db"));
 }
 
-room_history load_via(commit_queue& queue, const std::string& room) {
+room_history load_via(commit_queue& queue, const std::string& room)
+{
     std::promise<room_history> result;
     auto future = result.get_future();
     queue.run([&](event_log& log) { result.set_value(log.load(room)); });
@@ -56,7 +60,8 @@ room_history load_via(commit_queue& queue, const std::string& room) {
 // queue: destroying it first releases a writer a failed test left waiting.
 class writer_gate {
 public:
-    explicit writer_gate(commit_queue& queue) {
+    explicit writer_gate(commit_queue& queue)
+    {
         auto entered = entered_.get_future();
         queue.run([this, released = release_.get_future().share()](event_log&) {
             entered_.set_value();
@@ -65,7 +70,8 @@ public:
         entered.wait();
     }
     ~writer_gate() { release(); }
-    void release() {
+    void release()
+    {
         if (!released_) {
             released_ = true;
             release_.set_value();
@@ -81,10 +87,11 @@ private:
 // Collects each submission's result by index.
 struct results {
     explicit results(std::size_t n) : codes(n, -1) {}
-    commit_queue::append_done at(std::size_t i) {
+    commit_queue::append_done at(std::size_t i)
+    {
         return [this, i](append_error e) { codes[i] = int(e); };
     }
-    std::vector<int> codes;  // written on the writer thread; read after drain()
+    std::vector<int> codes; // written on the writer thread; read after drain()
 };
 
 // An event_log that fails any append containing a record of room "bad", and
@@ -92,10 +99,12 @@ struct results {
 class scripted_log final : public event_log {
 public:
     explicit scripted_log(std::atomic<int>& calls) : calls_(calls) {}
-    append_error append(std::span<const event_record> records) override {
+    append_error append(std::span<const event_record> records) override
+    {
         ++calls_;
         for (const auto& r : records) {
-            if (r.room_id == "bad") return append_error::io;
+            if (r.room_id == "bad")
+                return append_error::io;
         }
         return append_error::ok;
     }
@@ -103,22 +112,22 @@ public:
     std::size_t rotate_epochs() override { return 0; }
     void save_snapshot(const std::string&, std::uint64_t, const std::string&) override {}
     std::vector<std::string> chat_before(const std::string&, std::uint64_t, std::uint32_t) override { return {}; }
-    std::optional<std::uint64_t> find_op(const std::string&, const std::string&, std::uint64_t) override {
+    std::optional<std::uint64_t> find_op(const std::string&, const std::string&, std::uint64_t) override
+    {
         return std::nullopt;
     }
     std::vector<std::string> chat_changes(const std::string&, std::uint64_t, std::uint64_t) override { return {}; }
     std::vector<std::string> events_between(const std::string&, std::uint64_t, std::uint64_t) override { return {}; }
-    std::optional<std::uint64_t> seq_at_time(const std::string&, std::int64_t, std::uint64_t) override {
+    std::optional<std::uint64_t> seq_at_time(const std::string&, std::int64_t, std::uint64_t) override
+    {
         return std::nullopt;
     }
-    std::optional<stored_snapshot> snapshot_at_most(const std::string&, std::uint64_t) override {
-        return std::nullopt;
-    }
+    std::optional<stored_snapshot> snapshot_at_most(const std::string&, std::uint64_t) override { return std::nullopt; }
     void revoke(const std::string&, std::int64_t) override {}
     std::vector<std::pair<std::string, std::int64_t>> revocations() override { return {}; }
     bool still_writable() override { return on_check ? on_check() : true; }
 
-    std::function<bool()> on_check;   // set before the queue is made; called on the writer thread
+    std::function<bool()> on_check; // set before the queue is made; called on the writer thread
 
 private:
     std::atomic<int>& calls_;
@@ -126,7 +135,8 @@ private:
 
 } // namespace
 
-TEST_CASE("submissions from several threads are all committed and acked") {
+TEST_CASE("submissions from several threads are all committed and acked")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir), 64);
     constexpr int threads = 4;
@@ -144,7 +154,8 @@ TEST_CASE("submissions from several threads are all committed and acked") {
             }
         });
     }
-    for (auto& s : submitters) s.join();
+    for (auto& s : submitters)
+        s.join();
     queue.drain();
 
     CHECK(ok == threads * per_thread);
@@ -157,7 +168,8 @@ TEST_CASE("submissions from several threads are all committed and acked") {
     }
 }
 
-TEST_CASE("appends queued together are committed in one transaction") {
+TEST_CASE("appends queued together are committed in one transaction")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir));
     const auto before = queue.commits();
@@ -172,10 +184,12 @@ TEST_CASE("appends queued together are committed in one transaction") {
         queue.drain();
     }
     CHECK(queue.commits() - before == 1);
-    for (std::size_t i = 0; i < n; ++i) CHECK(got.codes[i] == int(append_error::ok));
+    for (std::size_t i = 0; i < n; ++i)
+        CHECK(got.codes[i] == int(append_error::ok));
 }
 
-TEST_CASE("a duplicate in one submission fails only that submission") {
+TEST_CASE("a duplicate in one submission fails only that submission")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir));
     results first(1);
@@ -187,9 +201,9 @@ TEST_CASE("a duplicate in one submission fails only that submission") {
     {
         writer_gate gate(queue);
         queue.append({event("r", 2), event("r", 3)}, got.at(0));
-        queue.append({event("r", 4), event("r", 1)}, got.at(1));       // seq 1 taken
+        queue.append({event("r", 4), event("r", 1)}, got.at(1)); // seq 1 taken
         queue.append({event("r", 4), event("r", 5)}, got.at(2));
-        queue.append({event("r", 6, "alice", 1)}, got.at(3));          // op (alice, 1) taken
+        queue.append({event("r", 6, "alice", 1)}, got.at(3)); // op (alice, 1) taken
         gate.release();
         queue.drain();
     }
@@ -200,7 +214,8 @@ TEST_CASE("a duplicate in one submission fails only that submission") {
     CHECK(load_via(queue, "r").events == bodies("r", 1, 5));
 }
 
-TEST_CASE("a failed shared transaction is retried per submission") {
+TEST_CASE("a failed shared transaction is retried per submission")
+{
     std::atomic<int> calls{0};
     commit_queue queue(std::make_unique<scripted_log>(calls));
     results got(3);
@@ -212,25 +227,28 @@ TEST_CASE("a failed shared transaction is retried per submission") {
         gate.release();
         queue.drain();
     }
-    CHECK(calls == 1 + 3);  // the shared attempt, then each alone
+    CHECK(calls == 1 + 3); // the shared attempt, then each alone
     CHECK(got.codes[0] == int(append_error::ok));
     CHECK(got.codes[1] == int(append_error::io));
     CHECK(got.codes[2] == int(append_error::ok));
     CHECK(queue.commits() == 2);
 }
 
-TEST_CASE("a job sees every append submitted before it") {
+TEST_CASE("a job sees every append submitted before it")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir));
-    for (std::uint64_t s = 1; s <= 5; ++s) queue.append({event("r", s)}, nullptr);
+    for (std::uint64_t s = 1; s <= 5; ++s)
+        queue.append({event("r", s)}, nullptr);
     // No drain: the job is ordered after the appends by the queue itself.
     CHECK(load_via(queue, "r").events == bodies("r", 1, 5));
 }
 
-TEST_CASE("jobs and appends run in submission order") {
+TEST_CASE("jobs and appends run in submission order")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir));
-    std::vector<std::size_t> seen;  // touched only on the writer thread
+    std::vector<std::size_t> seen; // touched only on the writer thread
     {
         writer_gate gate(queue);
         queue.append({event("r", 1)}, nullptr);
@@ -244,23 +262,27 @@ TEST_CASE("jobs and appends run in submission order") {
     CHECK(seen == std::vector<std::size_t>{1, 3});
 }
 
-TEST_CASE("max_batch_events splits a burst into several transactions") {
+TEST_CASE("max_batch_events splits a burst into several transactions")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir), 4);
     const auto before = queue.commits();
     results got(10);
     {
         writer_gate gate(queue);
-        for (std::size_t i = 0; i < 10; ++i) queue.append({event("r", i + 1)}, got.at(i));
+        for (std::size_t i = 0; i < 10; ++i)
+            queue.append({event("r", i + 1)}, got.at(i));
         gate.release();
         queue.drain();
     }
-    CHECK(queue.commits() - before == 3);  // 4 + 4 + 2
-    for (auto code : got.codes) CHECK(code == int(append_error::ok));
+    CHECK(queue.commits() - before == 3); // 4 + 4 + 2
+    for (auto code : got.codes)
+        CHECK(code == int(append_error::ok));
     CHECK(load_via(queue, "r").events == bodies("r", 1, 10));
 }
 
-TEST_CASE("a submission larger than max_batch_events is committed alone, whole") {
+TEST_CASE("a submission larger than max_batch_events is committed alone, whole")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir), 4);
     const auto before = queue.commits();
@@ -269,18 +291,21 @@ TEST_CASE("a submission larger than max_batch_events is committed alone, whole")
         writer_gate gate(queue);
         queue.append({event("r", 1)}, got.at(0));
         std::vector<event_record> big;
-        for (std::uint64_t s = 2; s <= 7; ++s) big.push_back(event("r", s));
+        for (std::uint64_t s = 2; s <= 7; ++s)
+            big.push_back(event("r", s));
         queue.append(std::move(big), got.at(1));
         queue.append({event("r", 8)}, got.at(2));
         gate.release();
         queue.drain();
     }
     CHECK(queue.commits() - before == 3);
-    for (auto code : got.codes) CHECK(code == int(append_error::ok));
+    for (auto code : got.codes)
+        CHECK(code == int(append_error::ok));
     CHECK(load_via(queue, "r").events == bodies("r", 1, 8));
 }
 
-TEST_CASE("an empty submission is acked without a transaction") {
+TEST_CASE("an empty submission is acked without a transaction")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir));
     results got(1);
@@ -290,19 +315,20 @@ TEST_CASE("an empty submission is acked without a transaction") {
     CHECK(queue.commits() == 0);
 }
 
-TEST_CASE("a completion may submit more work") {
+TEST_CASE("a completion may submit more work")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir));
     std::promise<append_error> second;
     auto second_done = second.get_future();
-    queue.append({event("r", 1)}, [&](append_error) {
-        queue.append({event("r", 2)}, [&](append_error e) { second.set_value(e); });
-    });
+    queue.append({event("r", 1)},
+                 [&](append_error) { queue.append({event("r", 2)}, [&](append_error e) { second.set_value(e); }); });
     CHECK(second_done.get() == append_error::ok);
     CHECK(load_via(queue, "r").events == bodies("r", 1, 2));
 }
 
-TEST_CASE("a job that throws does not stop the writer") {
+TEST_CASE("a job that throws does not stop the writer")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir));
     queue.run([](event_log&) { throw std::runtime_error("job failed"); });
@@ -312,7 +338,8 @@ TEST_CASE("a job that throws does not stop the writer") {
     CHECK(result.get() == append_error::ok);
 }
 
-TEST_CASE("destroying the queue finishes everything queued") {
+TEST_CASE("destroying the queue finishes everything queued")
+{
     temp_dir dir;
     std::atomic<int> ok{0};
     {
@@ -332,13 +359,15 @@ TEST_CASE("destroying the queue finishes everything queued") {
 // and would hang (and fail at CTest's timeout) if they did not.
 constexpr std::chrono::hours never{1};
 
-TEST_CASE("an idle writer commits at once; under load appends gather for the window until a batch is full") {
+TEST_CASE("an idle writer commits at once; under load appends gather for the window until a batch is full")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir), 4, never);
     const auto before = queue.commits();
     std::vector<std::promise<append_error>> done(5);
     std::vector<std::future<append_error>> acked;
-    for (auto& d : done) acked.push_back(d.get_future());
+    for (auto& d : done)
+        acked.push_back(d.get_future());
     const auto append = [&](std::size_t i) {
         queue.append({event("r", i + 1)}, [&done, i](append_error e) { done[i].set_value(e); });
     };
@@ -351,13 +380,16 @@ TEST_CASE("an idle writer commits at once; under load appends gather for the win
     append(1);
     CHECK(acked[1].wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
     // ...until max_batch_events (4) are waiting.
-    for (std::size_t i = 2; i < 5; ++i) append(i);
-    for (std::size_t i = 1; i < 5; ++i) CHECK(acked[i].get() == append_error::ok);
+    for (std::size_t i = 2; i < 5; ++i)
+        append(i);
+    for (std::size_t i = 1; i < 5; ++i)
+        CHECK(acked[i].get() == append_error::ok);
     CHECK(queue.commits() - before == 2);
     CHECK(load_via(queue, "r").events == bodies("r", 1, 5));
 }
 
-TEST_CASE("destroying the queue ends a commit window at once") {
+TEST_CASE("destroying the queue ends a commit window at once")
+{
     temp_dir dir;
     std::atomic<int> ok{0};
     {
@@ -376,7 +408,8 @@ TEST_CASE("destroying the queue ends a commit window at once") {
     CHECK(reopened.load("r").events == bodies("r", 1, 2));
 }
 
-TEST_CASE("a queue without a log is refused") {
+TEST_CASE("a queue without a log is refused")
+{
     CHECK_THROWS_AS(commit_queue(nullptr), std::invalid_argument);
 }
 
@@ -384,7 +417,8 @@ TEST_CASE("a queue without a log is refused") {
 
 namespace {
 
-commit_queue::open_log reader_of(const temp_dir& dir) {
+commit_queue::open_log reader_of(const temp_dir& dir)
+{
     return [path = dir.file("log.db")] {
         return std::make_unique<sqlite_event_log>(path, durability::full, log_access::read_only);
     };
@@ -393,7 +427,8 @@ commit_queue::open_log reader_of(const temp_dir& dir) {
 // The events 1..last of room as a read sees them. Fails (instead of hanging)
 // when the read is not answered within 30 s: a read stuck behind a held
 // writer never would be.
-std::vector<std::string> read_via(commit_queue& queue, const std::string& room, std::uint64_t last) {
+std::vector<std::string> read_via(commit_queue& queue, const std::string& room, std::uint64_t last)
+{
     auto result = std::make_shared<std::promise<std::vector<std::string>>>();
     auto future = result->get_future();
     queue.read([result, room, last](event_log& log) { result->set_value(log.events_between(room, 1, last)); });
@@ -404,7 +439,8 @@ std::vector<std::string> read_via(commit_queue& queue, const std::string& room, 
 
 } // namespace
 
-TEST_CASE("a read on a reader connection sees every commit acked before it was asked for") {
+TEST_CASE("a read on a reader connection sees every commit acked before it was asked for")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir), 1024, std::chrono::microseconds(0), reader_of(dir), 2);
     for (std::uint64_t seq = 1; seq <= 200; ++seq) {
@@ -416,25 +452,28 @@ TEST_CASE("a read on a reader connection sees every commit acked before it was a
     }
 }
 
-TEST_CASE("a read does not wait behind the writer, and a commit does not wait behind a read") {
+TEST_CASE("a read does not wait behind the writer, and a commit does not wait behind a read")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir), 1024, std::chrono::microseconds(0), reader_of(dir), 1);
     std::promise<append_error> first;
     queue.append({event("r", 1)}, [&](append_error e) { first.set_value(e); });
     REQUIRE(first.get_future().get() == append_error::ok);
 
-    SUBCASE("the writer is busy") {
-        writer_gate gate(queue);   // the writer is held inside a job
+    SUBCASE("the writer is busy")
+    {
+        writer_gate gate(queue); // the writer is held inside a job
         // Answered while the writer still holds: the read never queued behind it.
         CHECK(read_via(queue, "r", 10) == bodies("r", 1, 1));
     }
-    SUBCASE("the reader is busy") {
+    SUBCASE("the reader is busy")
+    {
         std::promise<void> entered, release;
         queue.read([&, released = release.get_future().share()](event_log&) {
             entered.set_value();
             released.wait();
         });
-        entered.get_future().wait();   // the only reader is held inside a read
+        entered.get_future().wait(); // the only reader is held inside a read
         std::promise<append_error> second;
         queue.append({event("r", 2)}, [&](append_error e) { second.set_value(e); });
         auto committed = second.get_future();
@@ -447,7 +486,8 @@ TEST_CASE("a read does not wait behind the writer, and a commit does not wait be
     }
 }
 
-TEST_CASE("a reader's log is read-only: a read that writes fails and the writer's log is untouched") {
+TEST_CASE("a reader's log is read-only: a read that writes fails and the writer's log is untouched")
+{
     temp_dir dir;
     commit_queue queue(open_log(dir), 1024, std::chrono::microseconds(0), reader_of(dir), 1);
     std::promise<append_error> tried;
@@ -457,20 +497,23 @@ TEST_CASE("a reader's log is read-only: a read that writes fails and the writer'
     CHECK(load_via(queue, "r").events.empty());
 }
 
-TEST_CASE("destroying the queue finishes the reads queued") {
+TEST_CASE("destroying the queue finishes the reads queued")
+{
     temp_dir dir;
     std::atomic<int> done{0};
     {
         commit_queue queue(open_log(dir), 1024, std::chrono::microseconds(0), reader_of(dir), 1);
         std::promise<void> release;
         queue.read([released = release.get_future().share()](event_log&) { released.wait(); });
-        for (int i = 0; i < 10; ++i) queue.read([&](event_log&) { ++done; });
+        for (int i = 0; i < 10; ++i)
+            queue.read([&](event_log&) { ++done; });
         release.set_value();
     }
     CHECK(done == 10);
 }
 
-TEST_CASE("an idle writer asks its log whether the file is still in place, without any write") {
+TEST_CASE("an idle writer asks its log whether the file is still in place, without any write")
+{
     std::atomic<int> calls{0};
     auto log = std::make_unique<scripted_log>(calls);
     auto asked = std::make_shared<std::promise<void>>();

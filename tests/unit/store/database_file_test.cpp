@@ -16,31 +16,36 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string marker_id(const std::string& data_dir) {
+std::string marker_id(const std::string& data_dir)
+{
     std::ifstream in(marker_path(data_dir));
     std::string line, id;
     while (std::getline(in, line))
-        if (!line.empty() && line.front() != '#') id = line;
+        if (!line.empty() && line.front() != '#')
+            id = line;
     return id;
 }
 
-std::string open_and_close(const std::string& data_dir, bool init = false) {
+std::string open_and_close(const std::string& data_dir, bool init = false)
+{
     auto log = open_server_log(data_dir, {.mode = durability::normal, .init = init});
     return log->database_id();
 }
 
 } // namespace
 
-TEST_CASE("a first start creates the database and a marker naming it; later starts accept it") {
+TEST_CASE("a first start creates the database and a marker naming it; later starts accept it")
+{
     temp_dir dir;
-    const auto data_dir = (dir.path() / "data").string();   // created on the way
+    const auto data_dir = (dir.path() / "data").string(); // created on the way
     const auto id = open_and_close(data_dir);
     CHECK_FALSE(id.empty());
     CHECK(marker_id(data_dir) == id);
     CHECK(open_and_close(data_dir) == id);
 }
 
-TEST_CASE("a data dir from before markers gets one for the database it holds") {
+TEST_CASE("a data dir from before markers gets one for the database it holds")
+{
     temp_dir dir;
     const auto data_dir = dir.path().string();
     std::string id;
@@ -53,12 +58,19 @@ TEST_CASE("a data dir from before markers gets one for the database it holds") {
     CHECK(marker_id(data_dir) == id);
 }
 
-TEST_CASE("a missing or empty database beside a marker is refused; --init creates a new one") {
+TEST_CASE("a missing or empty database beside a marker is refused; --init creates a new one")
+{
     temp_dir dir;
     const auto data_dir = dir.path().string();
     const auto first = open_and_close(data_dir);
-    SUBCASE("missing") { fs::remove(database_path(data_dir)); }
-    SUBCASE("empty") { fs::resize_file(database_path(data_dir), 0); }
+    SUBCASE("missing")
+    {
+        fs::remove(database_path(data_dir));
+    }
+    SUBCASE("empty")
+    {
+        fs::resize_file(database_path(data_dir), 0);
+    }
     try {
         open_and_close(data_dir);
         FAIL("a lost database was replaced by a new one without a word");
@@ -74,7 +86,8 @@ TEST_CASE("a missing or empty database beside a marker is refused; --init create
     CHECK(open_and_close(data_dir) == second);
 }
 
-TEST_CASE("another database in place of the marker's is refused; --init accepts it") {
+TEST_CASE("another database in place of the marker's is refused; --init accepts it")
+{
     temp_dir dir;
     const auto ours = (dir.path() / "ours").string();
     const auto theirs = (dir.path() / "theirs").string();
@@ -87,7 +100,8 @@ TEST_CASE("another database in place of the marker's is refused; --init accepts 
     CHECK(marker_id(ours) == their_id);
 }
 
-TEST_CASE("a data dir that cannot take files is refused naming it and the cause") {
+TEST_CASE("a data dir that cannot take files is refused naming it and the cause")
+{
     temp_dir dir;
     const auto file = dir.file("not-a-dir");
     std::ofstream(file) << "x";

@@ -5,8 +5,8 @@
 // epochs, checksums checked on read, and group commit through the
 // commit_queue with reader connections. The PostgreSQL cases skip (with a
 // message) only when PostgreSQL's binaries are not installed.
-#include "postgres_server.hpp"
 #include "metrics/metrics.hpp"
+#include "postgres_server.hpp"
 #include "store/commit_queue.hpp"
 #include "store/database_file.hpp"
 #include "store/postgres_event_log.hpp"
@@ -17,9 +17,9 @@
 #include <sqlite3.h>
 
 #include <future>
-#include <thread>
 #include <limits>
 #include <memory>
+#include <thread>
 
 using namespace maptable::store;
 using maptable::store::testing::temp_dir;
@@ -33,11 +33,13 @@ struct sqlite_backend {
     bool available() const { return true; }
     std::string path() const { return dir.file("maptable.db"); }
     std::unique_ptr<event_log> open() { return std::make_unique<sqlite_event_log>(path()); }
-    std::unique_ptr<event_log> open_reader() {
+    std::unique_ptr<event_log> open_reader()
+    {
         return std::make_unique<sqlite_event_log>(path(), durability::full, log_access::read_only);
     }
     // Changes one stored event's body behind the log's back.
-    void damage_event(const std::string& room, std::uint64_t seq) {
+    void damage_event(const std::string& room, std::uint64_t seq)
+    {
         sqlite3* db = nullptr;
         REQUIRE(sqlite3_open(path().c_str(), &db) == SQLITE_OK);
         const auto sql = "UPDATE events SET body = X'00' WHERE room = '" + room + "' AND seq = " + std::to_string(seq);
@@ -49,27 +51,31 @@ struct sqlite_backend {
 struct postgres_backend {
     static constexpr const char* name = "postgresql";
     std::string url;
-    postgres_backend() {
-        if (auto* server = postgres_server::shared()) url = server->create_database();
+    postgres_backend()
+    {
+        if (auto* server = postgres_server::shared())
+            url = server->create_database();
     }
     bool available() const { return !url.empty(); }
     std::unique_ptr<event_log> open() { return std::make_unique<postgres_event_log>(url); }
     std::unique_ptr<event_log> open_reader() { return std::make_unique<postgres_event_log>(url, true); }
-    void damage_event(const std::string& room, std::uint64_t seq) {
+    void damage_event(const std::string& room, std::uint64_t seq)
+    {
         postgres_server::shared()->exec(postgres_server::database_of(url),
                                         "UPDATE events SET body = '\\x00'::bytea WHERE room = '" + room +
                                             "' AND seq = " + std::to_string(seq));
     }
 };
 
-#define SKIP_WITHOUT(backend)                                                                   \
-    if (!(backend).available()) {                                                               \
-        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)"); \
-        return;                                                                                 \
+#define SKIP_WITHOUT(backend)                                                                                          \
+    if (!(backend).available()) {                                                                                      \
+        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");                   \
+        return;                                                                                                        \
     }
 
 event_record event(const std::string& room, std::uint64_t seq, event_kind kind = event_kind::other,
-                   const std::string& client = "", std::uint64_t op = 0) {
+                   const std::string& client = "", std::uint64_t op = 0)
+{
     event_record r;
     r.room_id = room;
     r.seq = seq;
@@ -81,20 +87,24 @@ event_record event(const std::string& room, std::uint64_t seq, event_kind kind =
     return r;
 }
 
-std::vector<std::string> bodies(const std::string& room, std::initializer_list<std::uint64_t> seqs) {
+std::vector<std::string> bodies(const std::string& room, std::initializer_list<std::uint64_t> seqs)
+{
     std::vector<std::string> out;
-    for (auto s : seqs) out.push_back(room + "#" + std::to_string(s));
+    for (auto s : seqs)
+        out.push_back(room + "#" + std::to_string(s));
     return out;
 }
 
-append_error append(event_log& log, std::vector<event_record> records) {
+append_error append(event_log& log, std::vector<event_record> records)
+{
     return log.append(records);
 }
 
 } // namespace
 
 TEST_CASE_TEMPLATE("an event log keeps each room's events in order, across reopening", B, sqlite_backend,
-                   postgres_backend) {
+                   postgres_backend)
+{
     B backend;
     SKIP_WITHOUT(backend);
     std::string epoch;
@@ -115,28 +125,32 @@ TEST_CASE_TEMPLATE("an event log keeps each room's events in order, across reope
     CHECK(log->load("other").epoch != epoch);
 }
 
-TEST_CASE_TEMPLATE("a batch with a taken seq is refused whole as duplicate", B, sqlite_backend, postgres_backend) {
+TEST_CASE_TEMPLATE("a batch with a taken seq is refused whole as duplicate", B, sqlite_backend, postgres_backend)
+{
     B backend;
     SKIP_WITHOUT(backend);
     auto log = backend.open();
     REQUIRE(append(*log, {event("r", 1)}) == append_error::ok);
     CHECK(append(*log, {event("r", 2), event("r", 1)}) == append_error::duplicate);
-    CHECK(log->load("r").events == bodies("r", {1}));   // seq 2 was not written either
+    CHECK(log->load("r").events == bodies("r", {1})); // seq 2 was not written either
     CHECK(append(*log, {event("r", 2)}) == append_error::ok);
     CHECK(log->load("r").events == bodies("r", {1, 2}));
 }
 
-TEST_CASE_TEMPLATE("a batch of many events is one transaction, all or nothing", B, sqlite_backend, postgres_backend) {
+TEST_CASE_TEMPLATE("a batch of many events is one transaction, all or nothing", B, sqlite_backend, postgres_backend)
+{
     B backend;
     SKIP_WITHOUT(backend);
     auto log = backend.open();
     std::vector<event_record> batch;
-    for (std::uint64_t seq = 1; seq <= 1200; ++seq) batch.push_back(event("r", seq, event_kind::other, "c", seq));
+    for (std::uint64_t seq = 1; seq <= 1200; ++seq)
+        batch.push_back(event("r", seq, event_kind::other, "c", seq));
     REQUIRE(log->append(batch) == append_error::ok);
     CHECK(log->load("r").events.size() == 1200);
     // A taken op id deep in the next batch undoes its first rows too.
     std::vector<event_record> next;
-    for (std::uint64_t seq = 1201; seq <= 2000; ++seq) next.push_back(event("r", seq, event_kind::other, "c", seq));
+    for (std::uint64_t seq = 1201; seq <= 2000; ++seq)
+        next.push_back(event("r", seq, event_kind::other, "c", seq));
     next.back().op_id = 5;
     CHECK(log->append(next) == append_error::duplicate);
     CHECK(log->load("r").events.size() == 1200);
@@ -144,18 +158,19 @@ TEST_CASE_TEMPLATE("a batch of many events is one transaction, all or nothing", 
 }
 
 TEST_CASE_TEMPLATE("a command id is stored once per room and client; op id 0 is never a key", B, sqlite_backend,
-                   postgres_backend) {
+                   postgres_backend)
+{
     B backend;
     SKIP_WITHOUT(backend);
     auto log = backend.open();
-    const std::uint64_t big = std::numeric_limits<std::uint64_t>::max() - 1;   // above 2^63: stored bit for bit
+    const std::uint64_t big = std::numeric_limits<std::uint64_t>::max() - 1; // above 2^63: stored bit for bit
     REQUIRE(append(*log, {event("r", 1, event_kind::other, "c1", 7), event("r", 2, event_kind::other, "c1", big)}) ==
             append_error::ok);
     CHECK(append(*log, {event("r", 3, event_kind::other, "c1", 7)}) == append_error::duplicate);
     CHECK(append(*log, {event("r", 3, event_kind::other, "c1", big)}) == append_error::duplicate);
-    CHECK(append(*log, {event("r", 3, event_kind::other, "c2", 7)}) == append_error::ok);      // another client
-    CHECK(append(*log, {event("other", 1, event_kind::other, "c1", 7)}) == append_error::ok);  // another room
-    CHECK(append(*log, {event("r", 4), event("r", 5)}) == append_error::ok);                 // op 0 twice
+    CHECK(append(*log, {event("r", 3, event_kind::other, "c2", 7)}) == append_error::ok);     // another client
+    CHECK(append(*log, {event("other", 1, event_kind::other, "c1", 7)}) == append_error::ok); // another room
+    CHECK(append(*log, {event("r", 4), event("r", 5)}) == append_error::ok);                  // op 0 twice
     CHECK(log->find_op("r", "c1", 7) == 1u);
     CHECK(log->find_op("r", "c1", big) == 2u);
     CHECK(log->find_op("r", "c2", 7) == 3u);
@@ -164,19 +179,19 @@ TEST_CASE_TEMPLATE("a command id is stored once per room and client; op id 0 is 
 
     const auto history = log->load("r", {.recent_ops = 2});
     REQUIRE(history.recent_ops.size() == 2);
-    CHECK(history.recent_ops[0].seq == 3);   // newest first
+    CHECK(history.recent_ops[0].seq == 3); // newest first
     CHECK(history.recent_ops[0].client_id == "c2");
     CHECK(history.recent_ops[1].op_id == big);
 }
 
-TEST_CASE_TEMPLATE("a snapshot replaces older ones only, and load starts from it", B, sqlite_backend,
-                   postgres_backend) {
+TEST_CASE_TEMPLATE("a snapshot replaces older ones only, and load starts from it", B, sqlite_backend, postgres_backend)
+{
     B backend;
     SKIP_WITHOUT(backend);
     auto log = backend.open();
     REQUIRE(append(*log, {event("r", 1), event("r", 2), event("r", 3), event("r", 4)}) == append_error::ok);
     log->save_snapshot("r", 3, "state@3");
-    log->save_snapshot("r", 2, "state@2");   // older: ignored
+    log->save_snapshot("r", 2, "state@2"); // older: ignored
     auto history = log->load("r");
     CHECK(history.snapshot == "state@3");
     CHECK(history.snapshot_seq == 3);
@@ -192,15 +207,16 @@ TEST_CASE_TEMPLATE("a snapshot replaces older ones only, and load starts from it
     CHECK(at->bytes == "state@3");
 }
 
-TEST_CASE_TEMPLATE("chat history pages backwards and finds the changes of a page", B, sqlite_backend,
-                   postgres_backend) {
+TEST_CASE_TEMPLATE("chat history pages backwards and finds the changes of a page", B, sqlite_backend, postgres_backend)
+{
     B backend;
     SKIP_WITHOUT(backend);
     auto log = backend.open();
     auto change = event("r", 5, event_kind::chat_change);
     change.target_seq = 2;
-    REQUIRE(append(*log, {event("r", 1), event("r", 2, event_kind::chat), event("r", 3, event_kind::chat),
-                          event("r", 4), change, event("r", 6, event_kind::chat)}) == append_error::ok);
+    REQUIRE(append(*log,
+                   {event("r", 1), event("r", 2, event_kind::chat), event("r", 3, event_kind::chat), event("r", 4),
+                    change, event("r", 6, event_kind::chat)}) == append_error::ok);
     CHECK(log->chat_before("r", 0, 2) == bodies("r", {3, 6}));
     CHECK(log->chat_before("r", 3, 10) == bodies("r", {2}));
     CHECK(log->chat_before("r", 0, 0).empty());
@@ -208,7 +224,8 @@ TEST_CASE_TEMPLATE("chat history pages backwards and finds the changes of a page
     CHECK(log->chat_changes("r", 3, 6).empty());
 }
 
-TEST_CASE_TEMPLATE("replay reads ranges and finds the seq at a time", B, sqlite_backend, postgres_backend) {
+TEST_CASE_TEMPLATE("replay reads ranges and finds the seq at a time", B, sqlite_backend, postgres_backend)
+{
     B backend;
     SKIP_WITHOUT(backend);
     auto log = backend.open();
@@ -221,8 +238,8 @@ TEST_CASE_TEMPLATE("replay reads ranges and finds the seq at a time", B, sqlite_
     CHECK(log->seq_at_time("r", 1'700'000'000'000, 3) == std::nullopt);
 }
 
-TEST_CASE_TEMPLATE("revocations are kept by token id, replaced by a second revoke", B, sqlite_backend,
-                   postgres_backend) {
+TEST_CASE_TEMPLATE("revocations are kept by token id, replaced by a second revoke", B, sqlite_backend, postgres_backend)
+{
     B backend;
     SKIP_WITHOUT(backend);
     {
@@ -236,7 +253,8 @@ TEST_CASE_TEMPLATE("revocations are kept by token id, replaced by a second revok
     CHECK(log->revocations() == expected);
 }
 
-TEST_CASE_TEMPLATE("rotating epochs gives every known room a new one", B, sqlite_backend, postgres_backend) {
+TEST_CASE_TEMPLATE("rotating epochs gives every known room a new one", B, sqlite_backend, postgres_backend)
+{
     B backend;
     SKIP_WITHOUT(backend);
     auto log = backend.open();
@@ -248,7 +266,8 @@ TEST_CASE_TEMPLATE("rotating epochs gives every known room a new one", B, sqlite
 }
 
 TEST_CASE_TEMPLATE("a damaged record is reported, naming room and seq, never served", B, sqlite_backend,
-                   postgres_backend) {
+                   postgres_backend)
+{
     B backend;
     SKIP_WITHOUT(backend);
     auto log = backend.open();
@@ -266,18 +285,20 @@ TEST_CASE_TEMPLATE("a damaged record is reported, naming room and seq, never ser
 }
 
 TEST_CASE_TEMPLATE("group commit through the commit queue, read back on reader connections", B, sqlite_backend,
-                   postgres_backend) {
+                   postgres_backend)
+{
     B backend;
     SKIP_WITHOUT(backend);
-    auto queue = std::make_unique<commit_queue>(backend.open(), 1024, std::chrono::microseconds(0),
-                                                [&backend] { return backend.open_reader(); }, 2);
+    auto queue = std::make_unique<commit_queue>(
+        backend.open(), 1024, std::chrono::microseconds(0), [&backend] { return backend.open_reader(); }, 2);
     constexpr int rooms = 4, per_room = 25;
     std::vector<std::promise<append_error>> results(rooms * per_room);
     for (int i = 0; i < per_room; ++i)
         for (int r = 0; r < rooms; ++r)
             queue->append({event("room" + std::to_string(r), std::uint64_t(i + 1))},
                           [&results, r, i](append_error e) { results[std::size_t(i * rooms + r)].set_value(e); });
-    for (auto& result : results) CHECK(result.get_future().get() == append_error::ok);
+    for (auto& result : results)
+        CHECK(result.get_future().get() == append_error::ok);
     // A retried seq fails alone; the others in its transaction still commit.
     std::promise<append_error> dup, fresh;
     queue->append({event("room0", 1)}, [&](append_error e) { dup.set_value(e); });
@@ -305,10 +326,13 @@ TEST_CASE_TEMPLATE("group commit through the commit queue, read back on reader c
 
 // PostgreSQL only: what SQLite cannot meet the same way.
 
-TEST_CASE("postgresql: a database with a newer schema is refused at start, with a clear message") {
+TEST_CASE("postgresql: a database with a newer schema is refused at start, with a clear message")
+{
     postgres_backend backend;
     SKIP_WITHOUT(backend);
-    { postgres_event_log log(backend.url); }
+    {
+        postgres_event_log log(backend.url);
+    }
     postgres_server::shared()->exec(postgres_server::database_of(backend.url),
                                     "INSERT INTO schema_version(version) VALUES(" +
                                         std::to_string(postgres_schema_version() + 1) + ")");
@@ -318,10 +342,11 @@ TEST_CASE("postgresql: a database with a newer schema is refused at start, with 
     } catch (const start_refused& e) {
         CHECK(std::string(e.what()).find("newer than this server's") != std::string::npos);
     }
-    CHECK_THROWS(postgres_event_log(backend.url, true));   // a reader too
+    CHECK_THROWS(postgres_event_log(backend.url, true)); // a reader too
 }
 
-TEST_CASE("postgresql: an existing schema is kept and not migrated twice") {
+TEST_CASE("postgresql: an existing schema is kept and not migrated twice")
+{
     postgres_backend backend;
     SKIP_WITHOUT(backend);
     std::string id;
@@ -337,7 +362,8 @@ TEST_CASE("postgresql: an existing schema is kept and not migrated twice") {
     CHECK(log.load("r").events == bodies("r", {1}));
 }
 
-TEST_CASE("postgresql: a connection lost while idle is replaced by the next call, without an error") {
+TEST_CASE("postgresql: a connection lost while idle is replaced by the next call, without an error")
+{
     postgres_backend backend;
     SKIP_WITHOUT(backend);
     postgres_event_log log(backend.url);
@@ -351,7 +377,8 @@ TEST_CASE("postgresql: a connection lost while idle is replaced by the next call
     CHECK(log.revocations().empty());
 }
 
-TEST_CASE("postgresql: a connection lost inside a commit is reported as io, and the next call reconnects") {
+TEST_CASE("postgresql: a connection lost inside a commit is reported as io, and the next call reconnects")
+{
     postgres_backend backend;
     SKIP_WITHOUT(backend);
     const auto database = postgres_server::database_of(backend.url);
@@ -366,31 +393,33 @@ TEST_CASE("postgresql: a connection lost inside a commit is reported as io, and 
     PQclear(PQexec(blocker, "BEGIN; LOCK TABLE events IN ACCESS EXCLUSIVE MODE"));
     auto pending = std::async(std::launch::async, [&] { return log.append(second); });
     const std::string waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database +
-                                "' AND application_name = 'maptable-server' AND wait_event_type = 'Lock'";
+        "' AND application_name = 'maptable-server' AND wait_event_type = 'Lock'";
     // Watched from a connection of its own: inside the blocker's
     // transaction, pg_stat_activity would show one cached moment.
     PGconn* observer = PQconnectdb(backend.url.c_str());
     REQUIRE(PQstatus(observer) == CONNECTION_OK);
     bool blocked = false;
-    for (int i = 0; i < 3000 && !blocked; ++i) {   // polls the server's own view; there is no event to await
+    for (int i = 0; i < 3000 && !blocked; ++i) { // polls the server's own view; there is no event to await
         PGresult* r = PQexec(observer, waiting.c_str());
         blocked = PQresultStatus(r) == PGRES_TUPLES_OK && std::string(PQgetvalue(r, 0, 0)) == "1";
         PQclear(r);
-        if (!blocked) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (!blocked)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     PQfinish(observer);
     REQUIRE(blocked);
-    PQclear(PQexec(blocker, ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database +
-                             "' AND application_name = 'maptable-server'")
-                                .c_str()));
+    PQclear(PQexec(blocker,
+                   ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database +
+                    "' AND application_name = 'maptable-server'")
+                       .c_str()));
     CHECK(pending.get() == append_error::io);
-    CHECK(maptable::metrics::global().store_writable.value() == 0);   // /healthz says so
+    CHECK(maptable::metrics::global().store_writable.value() == 0); // /healthz says so
     PQclear(PQexec(blocker, "ROLLBACK"));
     PQfinish(blocker);
 
-    CHECK(log.still_writable());   // pings, reconnects: healthy again without a write
+    CHECK(log.still_writable()); // pings, reconnects: healthy again without a write
     CHECK(maptable::metrics::global().store_writable.value() == 1);
-    CHECK(log.load("r").events == bodies("r", {1}));   // nothing of the cut transaction
+    CHECK(log.load("r").events == bodies("r", {1})); // nothing of the cut transaction
     CHECK(log.append(second) == append_error::ok);
     CHECK(log.load("r").events == bodies("r", {1, 2}));
 }
@@ -398,7 +427,8 @@ TEST_CASE("postgresql: a connection lost inside a commit is reported as io, and 
 namespace {
 
 // The first value of the first row of sql on a connection of its own.
-std::string query_value(const std::string& url, const std::string& sql) {
+std::string query_value(const std::string& url, const std::string& sql)
+{
     PGconn* conn = PQconnectdb(url.c_str());
     REQUIRE(PQstatus(conn) == CONNECTION_OK);
     PGresult* r = PQexec(conn, sql.c_str());
@@ -411,9 +441,11 @@ std::string query_value(const std::string& url, const std::string& sql) {
 // Polls the server's own view until pred(value) or about 30 s; there is no
 // event to await in another process.
 template <class Pred>
-bool poll_until(const std::string& url, const std::string& sql, Pred pred) {
+bool poll_until(const std::string& url, const std::string& sql, Pred pred)
+{
     for (int i = 0; i < 3000; ++i) {
-        if (pred(query_value(url, sql))) return true;
+        if (pred(query_value(url, sql)))
+            return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return false;
@@ -421,7 +453,8 @@ bool poll_until(const std::string& url, const std::string& sql, Pred pred) {
 
 } // namespace
 
-TEST_CASE("postgresql: a commit whose answer is lost after the server committed it is reported ok, not io") {
+TEST_CASE("postgresql: a commit whose answer is lost after the server committed it is reported ok, not io")
+{
     postgres_backend backend;
     SKIP_WITHOUT(backend);
     auto* server = postgres_server::shared();
@@ -445,15 +478,17 @@ TEST_CASE("postgresql: a commit whose answer is lost after the server committed 
                        "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database +
                            "' AND application_name = 'maptable-server' AND wait_event = 'SyncRep'",
                        [](const std::string& v) { return v == "1"; }));
-    server->exec("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database +
-                                 "' AND application_name = 'maptable-server'");
+    server->exec("postgres",
+                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database +
+                     "' AND application_name = 'maptable-server'");
     const auto result = pending.get();
     standby("ALTER SYSTEM RESET synchronous_standby_names", "");
     CHECK(result == append_error::ok);
     CHECK(log.load("r").events == bodies("r", {1, 2}));
 }
 
-TEST_CASE("postgresql: an unreachable server is a start-up error that names host and database, not the password") {
+TEST_CASE("postgresql: an unreachable server is a start-up error that names host and database, not the password")
+{
     postgres_backend backend;
     SKIP_WITHOUT(backend);
     const std::string url = "postgresql://maptable:s3cret-pw@127.0.0.1:1/nowhere";

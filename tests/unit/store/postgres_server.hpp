@@ -31,12 +31,14 @@ class postgres_server {
 public:
     // The process's server, started on first use; nullptr when PostgreSQL's
     // binaries are not installed.
-    static postgres_server* shared() {
+    static postgres_server* shared()
+    {
         static const std::unique_ptr<postgres_server> server = start();
         return server.get();
     }
 
-    ~postgres_server() {
+    ~postgres_server()
+    {
         run(pg_ctl_ + " -D " + data_dir() + " -m immediate -w stop >/dev/null 2>&1");
         std::error_code ignored;
         std::filesystem::remove_all(dir_, ignored);
@@ -47,12 +49,14 @@ public:
     unsigned short port() const { return port_; }
 
     // A URL for database name over TCP on 127.0.0.1, as a deployment would give it.
-    std::string url(const std::string& database) const {
+    std::string url(const std::string& database) const
+    {
         return "postgresql://maptable@127.0.0.1:" + std::to_string(port_) + "/" + database;
     }
 
     // A new, empty database; returns its URL.
-    std::string create_database() {
+    std::string create_database()
+    {
         static std::atomic<int> counter{0};
         const std::string name = "test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
         exec("postgres", "CREATE DATABASE " + name);
@@ -60,7 +64,8 @@ public:
     }
 
     // Runs sql (no results) in database as the superuser; throws on failure.
-    void exec(const std::string& database, const std::string& sql) const {
+    void exec(const std::string& database, const std::string& sql) const
+    {
         PGconn* conn = PQconnectdb(url(database).c_str());
         if (PQstatus(conn) != CONNECTION_OK) {
             const std::string message = PQerrorMessage(conn);
@@ -81,20 +86,24 @@ public:
 
     // Ends every connection to database but the caller's: what a restart of
     // the server or a network cut does to a client's connection.
-    void cut_connections(const std::string& database) const {
-        exec("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database +
-                             "' AND pid <> pg_backend_pid()");
+    void cut_connections(const std::string& database) const
+    {
+        exec("postgres",
+             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database +
+                 "' AND pid <> pg_backend_pid()");
     }
 
 private:
     postgres_server() = default;
 
-    static std::string binaries() {
+    static std::string binaries()
+    {
         namespace fs = std::filesystem;
         std::error_code ec;
         for (const char* version : {"15", "16", "17", "14", "13"}) {
             const auto bin = fs::path("/usr/lib/postgresql") / version / "bin";
-            if (fs::exists(bin / "initdb", ec) && fs::exists(bin / "pg_ctl", ec)) return bin.string();
+            if (fs::exists(bin / "initdb", ec) && fs::exists(bin / "pg_ctl", ec))
+                return bin.string();
         }
         return {};
     }
@@ -103,7 +112,8 @@ private:
 
     std::string data_dir() const { return (dir_ / "data").string(); }
 
-    static unsigned short free_port() {
+    static unsigned short free_port()
+    {
         const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in address{};
         address.sin_family = AF_INET;
@@ -117,17 +127,21 @@ private:
         return ntohs(address.sin_port);
     }
 
-    static std::unique_ptr<postgres_server> start() {
+    static std::unique_ptr<postgres_server> start()
+    {
         const auto bin = binaries();
-        if (bin.empty()) return nullptr;
+        if (bin.empty())
+            return nullptr;
         std::unique_ptr<postgres_server> server(new postgres_server);
         char pattern[] = "/tmp/maptable-pg-XXXXXX";
-        if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("test postgres: cannot create a temp dir");
+        if (::mkdtemp(pattern) == nullptr)
+            throw std::runtime_error("test postgres: cannot create a temp dir");
         server->dir_ = pattern;
         std::string as_user;
         if (::geteuid() == 0) {
             const passwd* user = ::getpwnam("postgres");
-            if (user == nullptr) throw std::runtime_error("test postgres: running as root, and there is no postgres user");
+            if (user == nullptr)
+                throw std::runtime_error("test postgres: running as root, and there is no postgres user");
             if (::chown(pattern, user->pw_uid, user->pw_gid) != 0)
                 throw std::runtime_error("test postgres: cannot give the temp dir to postgres");
             as_user = "runuser -u postgres -- ";
@@ -143,11 +157,12 @@ private:
         for (int attempt = 0;; ++attempt) {
             server->port_ = free_port();
             const std::string options = "-p " + std::to_string(server->port_) + " -k " + dir +
-                                        " -c listen_addresses=127.0.0.1 -c max_connections=200";
+                " -c listen_addresses=127.0.0.1 -c max_connections=200";
             if (run(server->pg_ctl_ + " -D " + server->data_dir() + " -l " + dir + "/server.log -w -t 60 -o '" +
                     options + "' start >>" + log + " 2>&1") == 0)
                 break;
-            if (attempt == 4) throw std::runtime_error("test postgres: pg_ctl start failed; see " + dir + "/server.log");
+            if (attempt == 4)
+                throw std::runtime_error("test postgres: pg_ctl start failed; see " + dir + "/server.log");
         }
         return server;
     }

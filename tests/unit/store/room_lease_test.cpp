@@ -21,25 +21,28 @@ using maptable::testing::postgres_server;
 
 namespace {
 
-#define SKIP_WITHOUT_POSTGRES(url)                                                                 \
-    std::string url;                                                                               \
-    if (auto* server = postgres_server::shared()) url = server->create_database();                 \
-    if (url.empty()) {                                                                             \
-        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)"); \
-        return;                                                                                    \
+#define SKIP_WITHOUT_POSTGRES(url)                                                                                     \
+    std::string url;                                                                                                   \
+    if (auto* server = postgres_server::shared())                                                                      \
+        url = server->create_database();                                                                               \
+    if (url.empty()) {                                                                                                 \
+        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");                   \
+        return;                                                                                                        \
     }
 
-lease_owner node(const std::string& id, std::chrono::milliseconds ttl = std::chrono::milliseconds(60'000)) {
+lease_owner node(const std::string& id, std::chrono::milliseconds ttl = std::chrono::milliseconds(60'000))
+{
     return lease_owner{id, "ws://" + id + "/v1/ws", ttl};
 }
 
-std::uint64_t granted(const lease_claim& claim) {
-    REQUIRE_MESSAGE(std::holds_alternative<lease_grant>(claim),
-                    "held by " << std::get<lease_holder>(claim).node_id);
+std::uint64_t granted(const lease_claim& claim)
+{
+    REQUIRE_MESSAGE(std::holds_alternative<lease_grant>(claim), "held by " << std::get<lease_holder>(claim).node_id);
     return std::get<lease_grant>(claim).generation;
 }
 
-event_record fenced_event(const std::string& room, std::uint64_t seq, std::uint64_t generation) {
+event_record fenced_event(const std::string& room, std::uint64_t seq, std::uint64_t generation)
+{
     event_record r;
     r.room_id = room;
     r.seq = seq;
@@ -51,7 +54,8 @@ event_record fenced_event(const std::string& room, std::uint64_t seq, std::uint6
 
 // Moves room's lease expiry into the past behind the nodes' backs: what the
 // passing of its time does, without waiting for it.
-void expire(const std::string& url, const std::string& room) {
+void expire(const std::string& url, const std::string& room)
+{
     postgres_server::shared()->exec(postgres_server::database_of(url),
                                     "UPDATE room_leases SET expires_at = now() - interval '1 second' WHERE room = '" +
                                         room + "'");
@@ -59,7 +63,8 @@ void expire(const std::string& url, const std::string& room) {
 
 } // namespace
 
-TEST_CASE("a free room is granted; a held one names its live owner and url") {
+TEST_CASE("a free room is granted; a held one names its live owner and url")
+{
     SKIP_WITHOUT_POSTGRES(url);
     postgres_event_log a(url), b(url);
     REQUIRE(a.leases() != nullptr);
@@ -76,7 +81,8 @@ TEST_CASE("a free room is granted; a held one names its live owner and url") {
     CHECK(granted(b.acquire("other", node("b"))) >= 1);
 }
 
-TEST_CASE("renewing keeps a lease; a lease that expired is taken over with a new generation") {
+TEST_CASE("renewing keeps a lease; a lease that expired is taken over with a new generation")
+{
     SKIP_WITHOUT_POSTGRES(url);
     postgres_event_log a(url), b(url);
     const auto gen_a = granted(a.acquire("r", node("a")));
@@ -92,7 +98,8 @@ TEST_CASE("renewing keeps a lease; a lease that expired is taken over with a new
     CHECK(std::holds_alternative<lease_holder>(a.acquire("r", node("a"))));
 }
 
-TEST_CASE("a released lease is free at once; a node that restarts under its own id takes its rooms back") {
+TEST_CASE("a released lease is free at once; a node that restarts under its own id takes its rooms back")
+{
     SKIP_WITHOUT_POSTGRES(url);
     postgres_event_log a(url), b(url);
     const auto gen_a = granted(a.acquire("r", node("a")));
@@ -111,7 +118,8 @@ TEST_CASE("a released lease is free at once; a node that restarts under its own 
     CHECK(b_again.renew({{"r", gen_b2}}, node("b")).empty());
 }
 
-TEST_CASE("the lease expiry is the database's clock, with the ttl given") {
+TEST_CASE("the lease expiry is the database's clock, with the ttl given")
+{
     SKIP_WITHOUT_POSTGRES(url);
     postgres_event_log a(url), b(url);
     granted(a.acquire("r", node("a", std::chrono::milliseconds(1))));
@@ -121,7 +129,8 @@ TEST_CASE("the lease expiry is the database's clock, with the ttl given") {
     CHECK(granted(b.acquire("r", node("b"))) == 2);
 }
 
-TEST_CASE("an append under a stale generation is refused as fenced, and writes nothing") {
+TEST_CASE("an append under a stale generation is refused as fenced, and writes nothing")
+{
     SKIP_WITHOUT_POSTGRES(url);
     postgres_event_log a(url), b(url);
     const auto gen_a = granted(a.acquire("r", node("a")));
@@ -140,7 +149,8 @@ TEST_CASE("an append under a stale generation is refused as fenced, and writes n
     CHECK(a.append(std::vector{fenced_event("unclaimed", 1, 0)}) == append_error::ok);
 }
 
-TEST_CASE("a fenced room in a group commit does not fail the other rooms' events") {
+TEST_CASE("a fenced room in a group commit does not fail the other rooms' events")
+{
     SKIP_WITHOUT_POSTGRES(url);
     postgres_event_log b(url);
     auto owned = std::make_unique<postgres_event_log>(url);
@@ -165,7 +175,8 @@ TEST_CASE("a fenced room in a group commit does not fail the other rooms' events
     CHECK(b.load("r").events.empty());
 }
 
-TEST_CASE("an SQLite log has no leases: one process owns every room") {
+TEST_CASE("an SQLite log has no leases: one process owns every room")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("maptable.db"));
     CHECK(log.leases() == nullptr);

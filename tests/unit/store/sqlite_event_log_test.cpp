@@ -13,13 +13,14 @@
 #include <vector>
 
 using namespace maptable::store;
-using maptable::store::testing::temp_dir;
 using maptable::store::load_options;
+using maptable::store::testing::temp_dir;
 
 namespace {
 
 event_record event(const std::string& room, std::uint64_t seq, event_kind kind = event_kind::other,
-                   const std::string& client = "", std::uint64_t op = 0) {
+                   const std::string& client = "", std::uint64_t op = 0)
+{
     event_record r;
     r.room_id = room;
     r.seq = seq;
@@ -31,27 +32,32 @@ event_record event(const std::string& room, std::uint64_t seq, event_kind kind =
     return r;
 }
 
-event_record chat(const std::string& room, std::uint64_t seq) {
+event_record chat(const std::string& room, std::uint64_t seq)
+{
     return event(room, seq, event_kind::chat);
 }
 
 // A reaction, edit or deletion of the chat message at target.
-event_record chat_change(const std::string& room, std::uint64_t seq, std::uint64_t target) {
+event_record chat_change(const std::string& room, std::uint64_t seq, std::uint64_t target)
+{
     auto r = event(room, seq, event_kind::chat_change);
     r.target_seq = target;
     return r;
 }
 
-std::vector<std::string> bodies(const std::string& room, std::initializer_list<std::uint64_t> seqs) {
+std::vector<std::string> bodies(const std::string& room, std::initializer_list<std::uint64_t> seqs)
+{
     std::vector<std::string> out;
-    for (auto s : seqs) out.push_back(room + "#" + std::to_string(s));
+    for (auto s : seqs)
+        out.push_back(room + "#" + std::to_string(s));
     return out;
 }
 
 // A second connection to the same file, for looking behind the log's back.
 class raw_connection {
 public:
-    explicit raw_connection(const std::string& path) {
+    explicit raw_connection(const std::string& path)
+    {
         REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
     }
     ~raw_connection() { sqlite3_close(db_); }
@@ -59,7 +65,8 @@ public:
     raw_connection& operator=(const raw_connection&) = delete;
 
     int exec(const char* sql) { return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
-    std::int64_t count(const char* sql) {
+    std::int64_t count(const char* sql)
+    {
         sqlite3_stmt* stmt = nullptr;
         REQUIRE(sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) == SQLITE_OK);
         REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
@@ -67,7 +74,8 @@ public:
         sqlite3_finalize(stmt);
         return n;
     }
-    std::string text(const char* sql) {
+    std::string text(const char* sql)
+    {
         sqlite3_stmt* stmt = nullptr;
         REQUIRE(sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) == SQLITE_OK);
         std::string out;
@@ -85,7 +93,8 @@ private:
 
 } // namespace
 
-TEST_CASE("appended events load back in seq order") {
+TEST_CASE("appended events load back in seq order")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     CHECK(log.load("r").events.empty());
@@ -103,14 +112,16 @@ TEST_CASE("appended events load back in seq order") {
     CHECK(history.events == bodies("r", {1, 2, 3, 4, 5}));
 }
 
-TEST_CASE("an empty append is ok and writes nothing") {
+TEST_CASE("an empty append is ok and writes nothing")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     CHECK(log.append({}) == append_error::ok);
     CHECK(log.load("r").events.empty());
 }
 
-TEST_CASE("event bodies are stored byte for byte, including empty and binary ones") {
+TEST_CASE("event bodies are stored byte for byte, including empty and binary ones")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     auto a = event("r", 1);
@@ -125,7 +136,8 @@ TEST_CASE("event bodies are stored byte for byte, including empty and binary one
     CHECK(history.events[1] == b.bytes);
 }
 
-TEST_CASE("a duplicate (room, seq) fails the whole batch and writes nothing of it") {
+TEST_CASE("a duplicate (room, seq) fails the whole batch and writes nothing of it")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     const std::vector<event_record> first{event("r", 1)};
@@ -148,7 +160,8 @@ TEST_CASE("a duplicate (room, seq) fails the whole batch and writes nothing of i
     CHECK(log.load("r").events == bodies("r", {1, 2}));
 }
 
-TEST_CASE("a duplicate (room, client, op) is refused and find_op reports the first seq") {
+TEST_CASE("a duplicate (room, client, op) is refused and find_op reports the first seq")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     const std::vector<event_record> first{event("r", 1, event_kind::other, "alice", 7)};
@@ -170,7 +183,8 @@ TEST_CASE("a duplicate (room, client, op) is refused and find_op reports the fir
     CHECK_FALSE(log.find_op("r", "carol", 7).has_value());
 }
 
-TEST_CASE("op id 0 is never deduplicated") {
+TEST_CASE("op id 0 is never deduplicated")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     const std::vector<event_record> batch{event("r", 1, event_kind::other, "alice", 0),
@@ -182,7 +196,8 @@ TEST_CASE("op id 0 is never deduplicated") {
     CHECK_FALSE(log.find_op("r", "alice", 0).has_value());
 }
 
-TEST_CASE("op ids above 2^63 are deduplicated like any other") {
+TEST_CASE("op ids above 2^63 are deduplicated like any other")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     const std::uint64_t big = std::numeric_limits<std::uint64_t>::max();
@@ -193,7 +208,8 @@ TEST_CASE("op ids above 2^63 are deduplicated like any other") {
     CHECK(log.find_op("r", "alice", big) == std::optional<std::uint64_t>(1));
 }
 
-TEST_CASE("find_op uses the idempotency index, not a scan") {
+TEST_CASE("find_op uses the idempotency index, not a scan")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     sqlite_event_log log(path);
@@ -206,7 +222,8 @@ TEST_CASE("find_op uses the idempotency index, not a scan") {
     CHECK(plan.find("events_op") != std::string::npos);
 }
 
-TEST_CASE("rooms are kept apart") {
+TEST_CASE("rooms are kept apart")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     const std::vector<event_record> batch{event("a", 1), event("b", 1), chat("a", 2), chat("b", 2), event("b", 3)};
@@ -220,11 +237,13 @@ TEST_CASE("rooms are kept apart") {
     CHECK(log.load("b").events.size() == 3);
 }
 
-TEST_CASE("load returns the newest snapshot and only the events after it") {
+TEST_CASE("load returns the newest snapshot and only the events after it")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     std::vector<event_record> batch;
-    for (std::uint64_t s = 1; s <= 6; ++s) batch.push_back(event("r", s));
+    for (std::uint64_t s = 1; s <= 6; ++s)
+        batch.push_back(event("r", s));
     REQUIRE(log.append(batch) == append_error::ok);
 
     log.save_snapshot("r", 2, "snap@2");
@@ -255,11 +274,13 @@ TEST_CASE("load returns the newest snapshot and only the events after it") {
     CHECK(raw.count("SELECT count(*) FROM snapshots WHERE room = 'r'") == 1);
 }
 
-TEST_CASE("chat history pages backwards, oldest first within a page, chat only") {
+TEST_CASE("chat history pages backwards, oldest first within a page, chat only")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     std::vector<event_record> batch;
-    for (std::uint64_t s = 1; s <= 20; ++s) batch.push_back(s % 2 == 0 ? chat("r", s) : event("r", s));
+    for (std::uint64_t s = 1; s <= 20; ++s)
+        batch.push_back(s % 2 == 0 ? chat("r", s) : event("r", s));
     batch.push_back(chat("other", 21));
     REQUIRE(log.append(batch) == append_error::ok);
 
@@ -279,7 +300,8 @@ TEST_CASE("chat history pages backwards, oldest first within a page, chat only")
     CHECK(log.chat_before("r", std::numeric_limits<std::uint64_t>::max(), 1) == bodies("r", {20}));
 }
 
-TEST_CASE("reopening the file keeps events, snapshots and keys") {
+TEST_CASE("reopening the file keeps events, snapshots and keys")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     {
@@ -305,7 +327,8 @@ TEST_CASE("reopening the file keeps events, snapshots and keys") {
     CHECK(log.load("r").events == bodies("r", {2, 3, 4}));
 }
 
-TEST_CASE("the file is in WAL mode with a schema version") {
+TEST_CASE("the file is in WAL mode with a schema version")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     sqlite_event_log log(path);
@@ -314,7 +337,8 @@ TEST_CASE("the file is in WAL mode with a schema version") {
     CHECK(raw.count("PRAGMA user_version") == 5);
 }
 
-TEST_CASE("opening fails with runtime_error when the file cannot be opened") {
+TEST_CASE("opening fails with runtime_error when the file cannot be opened")
+{
     temp_dir dir;
     // A directory that does not exist (reliable even when tests run as root,
     // which ignores permission bits).
@@ -334,10 +358,13 @@ TEST_CASE("opening fails with runtime_error when the file cannot be opened") {
     }
 }
 
-TEST_CASE("a database from a newer schema version is refused") {
+TEST_CASE("a database from a newer schema version is refused")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
-    { sqlite_event_log log(path); }
+    {
+        sqlite_event_log log(path);
+    }
     {
         raw_connection raw(path);
         REQUIRE(raw.exec("PRAGMA user_version=99") == SQLITE_OK);
@@ -345,7 +372,8 @@ TEST_CASE("a database from a newer schema version is refused") {
     CHECK_THROWS_AS(sqlite_event_log{path}, std::runtime_error);
 }
 
-TEST_CASE("revoked token ids survive reopening; revoking again replaces the expiry") {
+TEST_CASE("revoked token ids survive reopening; revoking again replaces the expiry")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     {
@@ -360,7 +388,8 @@ TEST_CASE("revoked token ids survive reopening; revoking again replaces the expi
     CHECK(log.revocations() == std::vector<entry>{{"t-a", 0}, {"t-b", 1'900'000'100}});
 }
 
-TEST_CASE("a version 2 file gains the revoked_tokens table when opened") {
+TEST_CASE("a version 2 file gains the revoked_tokens table when opened")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     {
@@ -380,7 +409,8 @@ TEST_CASE("a version 2 file gains the revoked_tokens table when opened") {
     CHECK(raw.count("PRAGMA user_version") == 5);
 }
 
-TEST_CASE("append reports io and writes nothing when the database is locked by another writer") {
+TEST_CASE("append reports io and writes nothing when the database is locked by another writer")
+{
     // Root ignores file permission bits, so a read-only file is not a reliable
     // way to make writes fail. A second connection holding the write lock is:
     // the log's BEGIN IMMEDIATE waits out its busy timeout and gives up.
@@ -407,7 +437,8 @@ TEST_CASE("append reports io and writes nothing when the database is locked by a
     CHECK(log.load("r").events == bodies("r", {1, 2, 3}));
 }
 
-TEST_CASE("a room gets an epoch on first load that stays until epochs are rotated") {
+TEST_CASE("a room gets an epoch on first load that stays until epochs are rotated")
+{
     temp_dir dir;
     std::string first;
     {
@@ -425,11 +456,13 @@ TEST_CASE("a room gets an epoch on first load that stays until epochs are rotate
     CHECK(rotated != first);
 }
 
-TEST_CASE("load can return the newest ops and events from before the snapshot") {
+TEST_CASE("load can return the newest ops and events from before the snapshot")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     std::vector<event_record> batch;
-    for (std::uint64_t s = 1; s <= 6; ++s) batch.push_back(event("r", s, event_kind::other, "c1", s == 3 ? 0 : 100 + s));
+    for (std::uint64_t s = 1; s <= 6; ++s)
+        batch.push_back(event("r", s, event_kind::other, "c1", s == 3 ? 0 : 100 + s));
     REQUIRE(log.append(batch) == append_error::ok);
     log.save_snapshot("r", 4, "snap@4");
 
@@ -444,18 +477,19 @@ TEST_CASE("load can return the newest ops and events from before the snapshot") 
     CHECK(history.recent_ops[0].seq == 6);
     CHECK(history.recent_ops[0].op_id == 106);
     CHECK(history.recent_ops[0].client_id == "c1");
-    CHECK(history.recent_ops[2].seq == 4);  // seq 3 had no op id
+    CHECK(history.recent_ops[2].seq == 4); // seq 3 had no op id
 
-    options.events_before_snapshot = 100;   // more than there is
+    options.events_before_snapshot = 100; // more than there is
     CHECK(log.load("r", options).first_event_seq == 1);
 }
 
-TEST_CASE("chat changes are found by the seq of the message they change, in seq order") {
+TEST_CASE("chat changes are found by the seq of the message they change, in seq order")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
-    const std::vector<event_record> batch{chat("r", 1),           chat("r", 2),           chat_change("r", 3, 1),
-                                          event("r", 4),          chat_change("r", 5, 2), chat_change("r", 6, 1),
-                                          chat("r", 7),           chat_change("r", 8, 7), chat_change("other", 9, 1)};
+    const std::vector<event_record> batch{chat("r", 1),  chat("r", 2),           chat_change("r", 3, 1),
+                                          event("r", 4), chat_change("r", 5, 2), chat_change("r", 6, 1),
+                                          chat("r", 7),  chat_change("r", 8, 7), chat_change("other", 9, 1)};
     REQUIRE(log.append(batch) == append_error::ok);
 
     CHECK(log.chat_changes("r", 1, 1) == bodies("r", {3, 6}));
@@ -473,7 +507,8 @@ TEST_CASE("chat changes are found by the seq of the message they change, in seq 
     CHECK(raw.count("SELECT count(*) FROM events WHERE target_seq IS NOT NULL") == 5);
 }
 
-TEST_CASE("chat changes and times are read through their indexes, not a scan") {
+TEST_CASE("chat changes and times are read through their indexes, not a scan")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     sqlite_event_log log(path);
@@ -490,11 +525,13 @@ TEST_CASE("chat changes and times are read through their indexes, not a scan") {
     CHECK(at_time.find("TEMP B-TREE") == std::string::npos);
 }
 
-TEST_CASE("events_between reads a range of one room, short where the log ends") {
+TEST_CASE("events_between reads a range of one room, short where the log ends")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     std::vector<event_record> batch;
-    for (std::uint64_t s = 1; s <= 8; ++s) batch.push_back(s % 3 == 0 ? chat("r", s) : event("r", s));
+    for (std::uint64_t s = 1; s <= 8; ++s)
+        batch.push_back(s % 3 == 0 ? chat("r", s) : event("r", s));
     batch.push_back(event("other", 1));
     REQUIRE(log.append(batch) == append_error::ok);
 
@@ -508,7 +545,8 @@ TEST_CASE("events_between reads a range of one room, short where the log ends") 
     CHECK(log.events_between("r", 7, std::numeric_limits<std::uint64_t>::max()) == bodies("r", {7, 8}));
 }
 
-TEST_CASE("seq_at_time finds the last event at or before a time, within a seq bound") {
+TEST_CASE("seq_at_time finds the last event at or before a time, within a seq bound")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     auto at = [](std::uint64_t seq, std::int64_t time_ms) {
@@ -535,11 +573,13 @@ TEST_CASE("seq_at_time finds the last event at or before a time, within a seq bo
     CHECK_FALSE(log.seq_at_time("r", 1'000'000, 0).has_value());
 }
 
-TEST_CASE("snapshot_at_most returns the stored snapshot only when it is not past the seq") {
+TEST_CASE("snapshot_at_most returns the stored snapshot only when it is not past the seq")
+{
     temp_dir dir;
     sqlite_event_log log(dir.file("log.db"));
     std::vector<event_record> batch;
-    for (std::uint64_t s = 1; s <= 6; ++s) batch.push_back(event("r", s));
+    for (std::uint64_t s = 1; s <= 6; ++s)
+        batch.push_back(event("r", s));
     REQUIRE(log.append(batch) == append_error::ok);
     CHECK_FALSE(log.snapshot_at_most("r", 6).has_value());
 
@@ -553,7 +593,8 @@ TEST_CASE("snapshot_at_most returns the stored snapshot only when it is not past
     CHECK_FALSE(log.snapshot_at_most("other", 6).has_value());
 }
 
-TEST_CASE("a version 3 file gains events.target_seq and its indexes when opened, keeping its events") {
+TEST_CASE("a version 3 file gains events.target_seq and its indexes when opened, keeping its events")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     {
@@ -592,7 +633,8 @@ PRAGMA user_version=3;
 
 // ------------------------------------------------------------------ integrity
 
-TEST_CASE("a version 4 file gains checksums for every stored row and keeps them all") {
+TEST_CASE("a version 4 file gains checksums for every stored row and keeps them all")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     {
@@ -643,7 +685,8 @@ PRAGMA user_version=4;
     CHECK(log.snapshot_at_most("r", 2).has_value());
 }
 
-TEST_CASE("a flipped byte in a stored event fails load, chat history and replay pages, naming room and seq") {
+TEST_CASE("a flipped byte in a stored event fails load, chat history and replay pages, naming room and seq")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     sqlite_event_log log(path);
@@ -672,7 +715,8 @@ TEST_CASE("a flipped byte in a stored event fails load, chat history and replay 
     CHECK(log.load("other").events == bodies("other", {1}));
 }
 
-TEST_CASE("a flipped byte in a snapshot, or a row moved to another seq, is reported too") {
+TEST_CASE("a flipped byte in a snapshot, or a row moved to another seq, is reported too")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     sqlite_event_log log(path);
@@ -697,7 +741,8 @@ TEST_CASE("a flipped byte in a snapshot, or a row moved to another seq, is repor
     }
 }
 
-TEST_CASE("a missing event stops the load instead of renumbering the events after it") {
+TEST_CASE("a missing event stops the load instead of renumbering the events after it")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     sqlite_event_log log(path);
@@ -714,7 +759,8 @@ TEST_CASE("a missing event stops the load instead of renumbering the events afte
     CHECK_THROWS_AS(log.events_between("r", 1, 3), corrupt_record);
 }
 
-TEST_CASE("the database keeps the id it was created with") {
+TEST_CASE("the database keeps the id it was created with")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     std::string id;
@@ -730,10 +776,12 @@ TEST_CASE("the database keeps the id it was created with") {
     CHECK(another.database_id() != id);
 }
 
-TEST_CASE("a log whose file is deleted or replaced refuses every later write") {
+TEST_CASE("a log whose file is deleted or replaced refuses every later write")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
-    SUBCASE("deleted") {
+    SUBCASE("deleted")
+    {
         sqlite_event_log log(path);
         const std::vector<event_record> first{event("r", 1)};
         REQUIRE(log.append(first) == append_error::ok);
@@ -745,7 +793,8 @@ TEST_CASE("a log whose file is deleted or replaced refuses every later write") {
         CHECK_THROWS_AS(log.save_snapshot("r", 1, "state"), std::runtime_error);
         CHECK_THROWS_AS(log.revoke("t-1", 0), std::runtime_error);
     }
-    SUBCASE("replaced") {
+    SUBCASE("replaced")
+    {
         sqlite_event_log log(path);
         {
             sqlite_event_log elsewhere(dir.file("other.db"));
@@ -758,7 +807,8 @@ TEST_CASE("a log whose file is deleted or replaced refuses every later write") {
     }
 }
 
-TEST_CASE("a read-only log sees what the writer committed and refuses to write") {
+TEST_CASE("a read-only log sees what the writer committed and refuses to write")
+{
     temp_dir dir;
     const auto path = dir.file("log.db");
     sqlite_event_log writer(path);

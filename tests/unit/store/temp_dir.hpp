@@ -12,16 +12,20 @@ namespace maptable::store::testing {
 
 class temp_dir {
 public:
-    temp_dir() {
+    temp_dir()
+    {
         std::random_device random;
         const auto base = std::filesystem::temp_directory_path();
         for (int attempt = 0;; ++attempt) {
             path_ = base / ("maptable-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-            if (std::filesystem::create_directory(path_)) break;  // false: it already existed
-            if (attempt > 100) throw std::runtime_error("cannot create a temp dir");
+            if (std::filesystem::create_directory(path_))
+                break; // false: it already existed
+            if (attempt > 100)
+                throw std::runtime_error("cannot create a temp dir");
         }
     }
-    ~temp_dir() {
+    ~temp_dir()
+    {
         std::error_code ignored;
         std::filesystem::remove_all(path_, ignored);
     }

@@ -22,7 +22,7 @@ export interface Catalogue {
 
 export interface LanguageInfo {
   code: string;
-  name: string;           // in the language itself, as the switcher shows it
+  name: string; // in the language itself, as the switcher shows it
   dir: "ltr" | "rtl";
 }
 

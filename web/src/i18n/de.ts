@@ -12,9 +12,18 @@ export const de: Catalogue = {
 
     "connection.connecting": "verbinde…",
     "connection.connected": "verbunden",
-    "connection.sending": { one: "verbunden · sende {count} ausstehende Änderung", other: "verbunden · sende {count} ausstehende Änderungen" },
-    "connection.offline": { one: "offline · {count} ausstehende Änderung", other: "offline · {count} ausstehende Änderungen" },
-    "connection.reconnecting": { one: "verbinde neu… · {count} ausstehende Änderung", other: "verbinde neu… · {count} ausstehende Änderungen" },
+    "connection.sending": {
+      one: "verbunden · sende {count} ausstehende Änderung",
+      other: "verbunden · sende {count} ausstehende Änderungen",
+    },
+    "connection.offline": {
+      one: "offline · {count} ausstehende Änderung",
+      other: "offline · {count} ausstehende Änderungen",
+    },
+    "connection.reconnecting": {
+      one: "verbinde neu… · {count} ausstehende Änderung",
+      other: "verbinde neu… · {count} ausstehende Änderungen",
+    },
     "connection.closed": "getrennt",
     "connection.closedReason": "getrennt: {reason}",
     "connection.notJoined": "nicht beigetreten",
@@ -100,7 +109,7 @@ export const de: Catalogue = {
     "people.noHands": "Keine Meldungen.",
     "action.raiseHand": "Hand heben",
     "action.lowerHand": "Hand senken",
-    "me": "{name} ({role})",
+    me: "{name} ({role})",
     "role.facilitator": "Moderation",
     "role.participant": "Teilnehmende",
     "role.observer": "Beobachtung",
@@ -195,7 +204,10 @@ export const de: Catalogue = {
     "action.comment": "Kommentieren",
 
     "vote.open": "Abstimmung: {title}",
-    "vote.dotsLeft": { one: "du hast noch {count} von {total} Punkten", other: "du hast noch {count} von {total} Punkten" },
+    "vote.dotsLeft": {
+      one: "du hast noch {count} von {total} Punkten",
+      other: "du hast noch {count} von {total} Punkten",
+    },
     "vote.timeLeft": "noch {time}",
     "vote.hint": "Öffne ein Objekt auf der Karte und gib ihm Punkte mit „+ Punkt“.",
     "vote.hiddenNote": "Die Ergebnisse erscheinen, wenn die Abstimmung endet.",
@@ -222,7 +234,8 @@ export const de: Catalogue = {
     "people.unmuteName": "Stummschaltung von {name} aufheben",
     "people.remove": "Entfernen",
     "people.removeName": "{name} aus dem Raum entfernen",
-    "people.removeConfirm": "{name} aus dem Raum entfernen? Der Link funktioniert dann nicht mehr. Warum? (bleibt im Protokoll des Raums)",
+    "people.removeConfirm":
+      "{name} aus dem Raum entfernen? Der Link funktioniert dann nicht mehr. Warum? (bleibt im Protokoll des Raums)",
     "action.mute": "{name} stummschalten",
     "action.unmute": "Stummschaltung von {name} aufheben",
     "action.remove": "{name} entfernen",
@@ -267,9 +280,11 @@ export const de: Catalogue = {
   },
   errors: {
     UNSPECIFIED: "Etwas ist schiefgegangen. Bitte versuche es noch einmal.",
-    MALFORMED_MESSAGE: "Die App hat etwas gesendet, das der Server nicht lesen konnte. Lade die Seite neu und versuche es noch einmal.",
+    MALFORMED_MESSAGE:
+      "Die App hat etwas gesendet, das der Server nicht lesen konnte. Lade die Seite neu und versuche es noch einmal.",
     UNKNOWN_COMMAND: "Der Server kennt diese Aktion nicht. Lade die Seite neu, um die aktuelle App zu bekommen.",
-    TEXT_FRAME: "Die App hat etwas gesendet, das der Server nicht lesen konnte. Lade die Seite neu und versuche es noch einmal.",
+    TEXT_FRAME:
+      "Die App hat etwas gesendet, das der Server nicht lesen konnte. Lade die Seite neu und versuche es noch einmal.",
     MESSAGE_TOO_LARGE: "Das ist zu groß zum Senden. Kürze es und versuche es noch einmal.",
     NOT_JOINED: "Du bist noch nicht im Raum. Warte einen Moment oder lade die Seite neu.",
     ALREADY_JOINED: "Du bist schon in diesem Raum.",
@@ -278,7 +293,8 @@ export const de: Catalogue = {
     INVALID_ROOM_ID: "Dieser Link nennt keinen gültigen Raum. Bitte die Moderation noch einmal um den Link.",
     INVALID_CLIENT_ID: "Die App konnte sich nicht ausweisen. Lade die Seite neu.",
     TOKEN_MISSING: "In diesem Link steckt keine Einladung. Bitte die Moderation um deinen Einladungslink.",
-    TOKEN_INVALID: "Dieser Einladungslink ist ungültig. Prüfe, ob du ihn ganz kopiert hast, oder bitte die Moderation um einen neuen.",
+    TOKEN_INVALID:
+      "Dieser Einladungslink ist ungültig. Prüfe, ob du ihn ganz kopiert hast, oder bitte die Moderation um einen neuen.",
     TOKEN_EXPIRED: "Diese Einladung ist abgelaufen. Bitte die Moderation um einen neuen Link.",
     TOKEN_NOT_YET_VALID: "Diese Einladung gilt noch nicht. Versuche es zur Zeit des Workshops.",
     TOKEN_WRONG_ROOM: "Diese Einladung gilt für einen anderen Raum. Bitte die Moderation um den richtigen Link.",
@@ -336,7 +352,8 @@ export const de: Catalogue = {
     INVALID_PARTICIPANT: "Diese Person ist nicht im Raum.",
     SEQ_OUT_OF_RANGE: "So weit reicht der Verlauf des Raums nicht.",
     INVALID_SETTING: "Diese Einstellung ist nicht möglich.",
-    TOKEN_WRONG_NETWORK: "Diese Einladung gilt für die Räume eines anderen Netzwerks – bitten Sie Ihre Moderation um den richtigen Link.",
+    TOKEN_WRONG_NETWORK:
+      "Diese Einladung gilt für die Räume eines anderen Netzwerks – bitten Sie Ihre Moderation um den richtigen Link.",
     NETWORK_EXISTS: "Ein Netzwerk mit dieser Kennung gibt es schon.",
     NETWORK_NOT_FOUND: "Dieses Netzwerk gibt es nicht.",
     CITY_EXISTS: "Diese Stadt ist schon im Netzwerk.",

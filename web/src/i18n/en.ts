@@ -12,9 +12,15 @@ export const en = {
 
     "connection.connecting": "connecting…",
     "connection.connected": "connected",
-    "connection.sending": { one: "connected · sending {count} pending change", other: "connected · sending {count} pending changes" },
+    "connection.sending": {
+      one: "connected · sending {count} pending change",
+      other: "connected · sending {count} pending changes",
+    },
     "connection.offline": { one: "offline · {count} pending change", other: "offline · {count} pending changes" },
-    "connection.reconnecting": { one: "reconnecting… · {count} pending change", other: "reconnecting… · {count} pending changes" },
+    "connection.reconnecting": {
+      one: "reconnecting… · {count} pending change",
+      other: "reconnecting… · {count} pending changes",
+    },
     "connection.closed": "disconnected",
     "connection.closedReason": "disconnected: {reason}",
     "connection.notJoined": "not joined",
@@ -100,7 +106,7 @@ export const en = {
     "people.noHands": "No hands raised.",
     "action.raiseHand": "Raising your hand",
     "action.lowerHand": "Lowering your hand",
-    "me": "{name} ({role})",
+    me: "{name} ({role})",
     "role.facilitator": "facilitator",
     "role.participant": "participant",
     "role.observer": "observer",
@@ -278,7 +284,8 @@ export const en = {
     INVALID_ROOM_ID: "This link does not name a valid room. Ask your facilitator for the link again.",
     INVALID_CLIENT_ID: "The app could not identify itself. Reload the page.",
     TOKEN_MISSING: "This link has no invitation in it. Ask your facilitator for your invitation link.",
-    TOKEN_INVALID: "This invitation link is not valid. Check that you copied all of it, or ask your facilitator for a new one.",
+    TOKEN_INVALID:
+      "This invitation link is not valid. Check that you copied all of it, or ask your facilitator for a new one.",
     TOKEN_EXPIRED: "This invitation has expired. Ask your facilitator for a new link.",
     TOKEN_NOT_YET_VALID: "This invitation is not valid yet. Try again at the time of the workshop.",
     TOKEN_WRONG_ROOM: "This invitation is for another room. Ask your facilitator for the right link.",

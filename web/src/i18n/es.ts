@@ -12,9 +12,18 @@ export const es: Catalogue = {
 
     "connection.connecting": "conectando…",
     "connection.connected": "conectado",
-    "connection.sending": { one: "conectado · enviando {count} cambio pendiente", other: "conectado · enviando {count} cambios pendientes" },
-    "connection.offline": { one: "sin conexión · {count} cambio pendiente", other: "sin conexión · {count} cambios pendientes" },
-    "connection.reconnecting": { one: "reconectando… · {count} cambio pendiente", other: "reconectando… · {count} cambios pendientes" },
+    "connection.sending": {
+      one: "conectado · enviando {count} cambio pendiente",
+      other: "conectado · enviando {count} cambios pendientes",
+    },
+    "connection.offline": {
+      one: "sin conexión · {count} cambio pendiente",
+      other: "sin conexión · {count} cambios pendientes",
+    },
+    "connection.reconnecting": {
+      one: "reconectando… · {count} cambio pendiente",
+      other: "reconectando… · {count} cambios pendientes",
+    },
     "connection.closed": "desconectado",
     "connection.closedReason": "desconectado: {reason}",
     "connection.notJoined": "sin unirse",
@@ -100,7 +109,7 @@ export const es: Catalogue = {
     "people.noHands": "Nadie ha levantado la mano.",
     "action.raiseHand": "Levantar la mano",
     "action.lowerHand": "Bajar la mano",
-    "me": "{name} ({role})",
+    me: "{name} ({role})",
     "role.facilitator": "facilitación",
     "role.participant": "participante",
     "role.observer": "observador",
@@ -222,7 +231,8 @@ export const es: Catalogue = {
     "people.unmuteName": "Quitar el silencio a {name}",
     "people.remove": "Sacar",
     "people.removeName": "Sacar a {name} de la sala",
-    "people.removeConfirm": "¿Sacar a {name} de la sala? Su enlace dejará de funcionar. ¿Por qué? (queda en el registro de la sala)",
+    "people.removeConfirm":
+      "¿Sacar a {name} de la sala? Su enlace dejará de funcionar. ¿Por qué? (queda en el registro de la sala)",
     "action.mute": "Silenciar a {name}",
     "action.unmute": "Quitar el silencio a {name}",
     "action.remove": "Sacar a {name}",
@@ -278,7 +288,8 @@ export const es: Catalogue = {
     INVALID_ROOM_ID: "Este enlace no indica una sala válida. Pide el enlace de nuevo a quien facilita.",
     INVALID_CLIENT_ID: "La aplicación no pudo identificarse. Recarga la página.",
     TOKEN_MISSING: "Este enlace no contiene ninguna invitación. Pide tu enlace de invitación a quien facilita.",
-    TOKEN_INVALID: "Este enlace de invitación no es válido. Comprueba que lo copiaste entero o pide uno nuevo a quien facilita.",
+    TOKEN_INVALID:
+      "Este enlace de invitación no es válido. Comprueba que lo copiaste entero o pide uno nuevo a quien facilita.",
     TOKEN_EXPIRED: "Esta invitación ha caducado. Pide un enlace nuevo a quien facilita.",
     TOKEN_NOT_YET_VALID: "Esta invitación todavía no es válida. Inténtalo a la hora del taller.",
     TOKEN_WRONG_ROOM: "Esta invitación es para otra sala. Pide el enlace correcto a quien facilita.",

@@ -12,9 +12,18 @@ export const fr: Catalogue = {
 
     "connection.connecting": "connexion…",
     "connection.connected": "connecté",
-    "connection.sending": { one: "connecté · envoi de {count} modification en attente", other: "connecté · envoi de {count} modifications en attente" },
-    "connection.offline": { one: "hors ligne · {count} modification en attente", other: "hors ligne · {count} modifications en attente" },
-    "connection.reconnecting": { one: "reconnexion… · {count} modification en attente", other: "reconnexion… · {count} modifications en attente" },
+    "connection.sending": {
+      one: "connecté · envoi de {count} modification en attente",
+      other: "connecté · envoi de {count} modifications en attente",
+    },
+    "connection.offline": {
+      one: "hors ligne · {count} modification en attente",
+      other: "hors ligne · {count} modifications en attente",
+    },
+    "connection.reconnecting": {
+      one: "reconnexion… · {count} modification en attente",
+      other: "reconnexion… · {count} modifications en attente",
+    },
     "connection.closed": "déconnecté",
     "connection.closedReason": "déconnecté : {reason}",
     "connection.notJoined": "pas dans une salle",
@@ -100,7 +109,7 @@ export const fr: Catalogue = {
     "people.noHands": "Aucune main levée.",
     "action.raiseHand": "Lever la main",
     "action.lowerHand": "Baisser la main",
-    "me": "{name} ({role})",
+    me: "{name} ({role})",
     "role.facilitator": "animation",
     "role.participant": "participant·e",
     "role.observer": "observation",
@@ -180,7 +189,10 @@ export const fr: Catalogue = {
     "popup.delete": "Supprimer",
     "popup.confirmDelete": "Supprimer « {title} » pour tout le monde ?",
     "popup.yourDots": { one: "{title} : {count} de vos gommettes", other: "{title} : {count} de vos gommettes" },
-    "popup.dots": { one: "{title} : {count} gommette (dont {mine} à vous)", other: "{title} : {count} gommettes (dont {mine} à vous)" },
+    "popup.dots": {
+      one: "{title} : {count} gommette (dont {mine} à vous)",
+      other: "{title} : {count} gommettes (dont {mine} à vous)",
+    },
     "popup.addDot": "+ gommette",
     "popup.removeDot": "− gommette",
     "popup.comments": "Commentaires",
@@ -195,7 +207,10 @@ export const fr: Catalogue = {
     "action.comment": "Commenter",
 
     "vote.open": "Vote : {title}",
-    "vote.dotsLeft": { one: "il vous reste {count} gommette sur {total}", other: "il vous reste {count} gommettes sur {total}" },
+    "vote.dotsLeft": {
+      one: "il vous reste {count} gommette sur {total}",
+      other: "il vous reste {count} gommettes sur {total}",
+    },
     "vote.timeLeft": "encore {time}",
     "vote.hint": "Ouvrez un élément de la carte et donnez-lui des gommettes avec « + gommette ».",
     "vote.hiddenNote": "Les résultats s’affichent à la clôture du vote.",
@@ -222,7 +237,8 @@ export const fr: Catalogue = {
     "people.unmuteName": "Rétablir la parole de {name}",
     "people.remove": "Retirer",
     "people.removeName": "Retirer {name} de la salle",
-    "people.removeConfirm": "Retirer {name} de la salle ? Son lien ne fonctionnera plus. Pourquoi ? (conservé dans le registre de la salle)",
+    "people.removeConfirm":
+      "Retirer {name} de la salle ? Son lien ne fonctionnera plus. Pourquoi ? (conservé dans le registre de la salle)",
     "action.mute": "Mettre {name} en sourdine",
     "action.unmute": "Rétablir la parole de {name}",
     "action.remove": "Retirer {name}",
@@ -267,18 +283,22 @@ export const fr: Catalogue = {
   },
   errors: {
     UNSPECIFIED: "Un problème est survenu. Veuillez réessayer.",
-    MALFORMED_MESSAGE: "L’application a envoyé quelque chose que le serveur n’a pas pu lire. Rechargez la page et réessayez.",
+    MALFORMED_MESSAGE:
+      "L’application a envoyé quelque chose que le serveur n’a pas pu lire. Rechargez la page et réessayez.",
     UNKNOWN_COMMAND: "Le serveur ne connaît pas cette action. Rechargez la page pour obtenir l’application à jour.",
     TEXT_FRAME: "L’application a envoyé quelque chose que le serveur n’a pas pu lire. Rechargez la page et réessayez.",
     MESSAGE_TOO_LARGE: "C’est trop volumineux pour être envoyé. Raccourcissez et réessayez.",
     NOT_JOINED: "Vous n’êtes pas encore dans la salle. Patientez un instant ou rechargez la page.",
     ALREADY_JOINED: "Vous êtes déjà dans cette salle.",
-    CLIENT_TOO_OLD: "Cette application est plus ancienne que le serveur. Rechargez la page pour obtenir la version à jour.",
-    CLIENT_TOO_NEW: "Cette application est plus récente que le serveur. Demandez à l’animation de mettre le serveur à jour.",
+    CLIENT_TOO_OLD:
+      "Cette application est plus ancienne que le serveur. Rechargez la page pour obtenir la version à jour.",
+    CLIENT_TOO_NEW:
+      "Cette application est plus récente que le serveur. Demandez à l’animation de mettre le serveur à jour.",
     INVALID_ROOM_ID: "Ce lien ne désigne pas une salle valable. Redemandez le lien à l’animation.",
     INVALID_CLIENT_ID: "L’application n’a pas pu s’identifier. Rechargez la page.",
     TOKEN_MISSING: "Ce lien ne contient pas d’invitation. Demandez votre lien d’invitation à l’animation.",
-    TOKEN_INVALID: "Ce lien d’invitation n’est pas valable. Vérifiez que vous l’avez copié en entier, ou demandez-en un nouveau à l’animation.",
+    TOKEN_INVALID:
+      "Ce lien d’invitation n’est pas valable. Vérifiez que vous l’avez copié en entier, ou demandez-en un nouveau à l’animation.",
     TOKEN_EXPIRED: "Cette invitation a expiré. Demandez un nouveau lien à l’animation.",
     TOKEN_NOT_YET_VALID: "Cette invitation n’est pas encore valable. Réessayez à l’heure de l’atelier.",
     TOKEN_WRONG_ROOM: "Cette invitation est pour une autre salle. Demandez le bon lien à l’animation.",
@@ -336,7 +356,8 @@ export const fr: Catalogue = {
     INVALID_PARTICIPANT: "Cette personne n’est pas dans la salle.",
     SEQ_OUT_OF_RANGE: "L’historique de la salle ne remonte pas si loin.",
     INVALID_SETTING: "Ce réglage n’est pas possible.",
-    TOKEN_WRONG_NETWORK: "Cette invitation vaut pour les salles d’un autre réseau — demandez le bon lien à votre animateur.",
+    TOKEN_WRONG_NETWORK:
+      "Cette invitation vaut pour les salles d’un autre réseau — demandez le bon lien à votre animateur.",
     NETWORK_EXISTS: "Un réseau avec cet identifiant existe déjà.",
     NETWORK_NOT_FOUND: "Ce réseau n’existe pas.",
     CITY_EXISTS: "Cette ville fait déjà partie du réseau.",

@@ -96,7 +96,8 @@ export function formatTime(ms: bigint | number): string {
 // The page's fixed texts: elements carry data-i18n (their text), and
 // data-i18n-title, -placeholder, -aria-label for those attributes.
 export function translatePage(root: ParentNode = document): void {
-  for (const node of root.querySelectorAll<HTMLElement>("[data-i18n]")) node.textContent = t(node.dataset.i18n as MessageKey);
+  for (const node of root.querySelectorAll<HTMLElement>("[data-i18n]"))
+    node.textContent = t(node.dataset.i18n as MessageKey);
   for (const attribute of ["title", "placeholder", "aria-label"] as const) {
     const data = "i18n" + attribute.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
     for (const node of root.querySelectorAll<HTMLElement>(`[data-i18n-${attribute}]`))

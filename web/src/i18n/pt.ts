@@ -12,9 +12,18 @@ export const pt: Catalogue = {
 
     "connection.connecting": "conectando…",
     "connection.connected": "conectado",
-    "connection.sending": { one: "conectado · enviando {count} alteração pendente", other: "conectado · enviando {count} alterações pendentes" },
-    "connection.offline": { one: "sem conexão · {count} alteração pendente", other: "sem conexão · {count} alterações pendentes" },
-    "connection.reconnecting": { one: "reconectando… · {count} alteração pendente", other: "reconectando… · {count} alterações pendentes" },
+    "connection.sending": {
+      one: "conectado · enviando {count} alteração pendente",
+      other: "conectado · enviando {count} alterações pendentes",
+    },
+    "connection.offline": {
+      one: "sem conexão · {count} alteração pendente",
+      other: "sem conexão · {count} alterações pendentes",
+    },
+    "connection.reconnecting": {
+      one: "reconectando… · {count} alteração pendente",
+      other: "reconectando… · {count} alterações pendentes",
+    },
     "connection.closed": "desconectado",
     "connection.closedReason": "desconectado: {reason}",
     "connection.notJoined": "fora da sala",
@@ -100,7 +109,7 @@ export const pt: Catalogue = {
     "people.noHands": "Ninguém levantou a mão.",
     "action.raiseHand": "Levantar a mão",
     "action.lowerHand": "Baixar a mão",
-    "me": "{name} ({role})",
+    me: "{name} ({role})",
     "role.facilitator": "facilitação",
     "role.participant": "participante",
     "role.observer": "observador",
@@ -267,7 +276,8 @@ export const pt: Catalogue = {
   },
   errors: {
     UNSPECIFIED: "Algo deu errado. Tente de novo.",
-    MALFORMED_MESSAGE: "O aplicativo enviou algo que o servidor não conseguiu ler. Recarregue a página e tente de novo.",
+    MALFORMED_MESSAGE:
+      "O aplicativo enviou algo que o servidor não conseguiu ler. Recarregue a página e tente de novo.",
     UNKNOWN_COMMAND: "O servidor não conhece esta ação. Recarregue a página para obter o aplicativo atual.",
     TEXT_FRAME: "O aplicativo enviou algo que o servidor não conseguiu ler. Recarregue a página e tente de novo.",
     MESSAGE_TOO_LARGE: "Isto é grande demais para enviar. Encurte e tente de novo.",

@@ -84,7 +84,8 @@ export const workshopMessages = {
     "undo.nothing": "Nichts von Ihnen rückgängig zu machen",
     "undo.action": "{what}",
     "undo.done": "Erledigt. {what}",
-    "undo.refusedChanged": "Nicht rückgängig zu machen: {name} hat „{title}“ inzwischen geändert. Das würde deren Arbeit überschreiben.",
+    "undo.refusedChanged":
+      "Nicht rückgängig zu machen: {name} hat „{title}“ inzwischen geändert. Das würde deren Arbeit überschreiben.",
     "undo.refusedDeleted": "Nicht rückgängig zu machen: „{title}“ wurde inzwischen gelöscht.",
     "undo.refusedBack": "Nicht rückgängig zu machen: „{title}“ ist schon wieder auf der Karte.",
 
@@ -121,7 +122,8 @@ export const workshopMessages = {
     "info.open": "offen: Alle mit Link können mitmachen",
     "info.archived": "archiviert: nur lesen",
     "info.archivedBanner": "Dieser Raum ist archiviert: Sie können ansehen und exportieren, aber nichts ändern.",
-    "info.whoArchives": "Nur die Administration des Servers kann einen Raum archivieren oder wieder öffnen (fragen Sie, wer maptable betreibt).",
+    "info.whoArchives":
+      "Nur die Administration des Servers kann einen Raum archivieren oder wieder öffnen (fragen Sie, wer maptable betreibt).",
     "info.sessions": "Sitzungen",
     "info.noSessions": "Noch keine Sitzungen.",
     "info.untitledSession": "(ohne Titel)",
@@ -134,7 +136,8 @@ export const workshopMessages = {
     "reshape.button": "Form ändern",
     "reshape.region": "Form ändern",
     "reshape.title": "Form von „{title}“ ändern.",
-    "reshape.hint": "Punkt ziehen, um ihn zu verschieben; kleinen Mittelpunkt ziehen, um einen hinzuzufügen; Rechtsklick auf einen Punkt entfernt ihn.",
+    "reshape.hint":
+      "Punkt ziehen, um ihn zu verschieben; kleinen Mittelpunkt ziehen, um einen hinzuzufügen; Rechtsklick auf einen Punkt entfernt ihn.",
     "reshape.point": "Punkt",
     "reshape.pointN": "{n}: {at}",
     "reshape.move": "In die Kartenmitte verschieben",
@@ -193,7 +196,8 @@ export const workshopMessages = {
     "info.open": "abierta: todos con un enlace pueden participar",
     "info.archived": "archivada: solo lectura",
     "info.archivedBanner": "Esta sala está archivada: puedes mirar y exportar, pero no cambiar nada.",
-    "info.whoArchives": "Solo la administración del servidor puede archivar una sala o reabrirla (pregunta a quien gestiona maptable).",
+    "info.whoArchives":
+      "Solo la administración del servidor puede archivar una sala o reabrirla (pregunta a quien gestiona maptable).",
     "info.sessions": "Sesiones",
     "info.noSessions": "Todavía no hay sesiones.",
     "info.untitledSession": "(sin título)",
@@ -206,7 +210,8 @@ export const workshopMessages = {
     "reshape.button": "Cambiar forma",
     "reshape.region": "Cambiar forma",
     "reshape.title": "Cambiando la forma de «{title}».",
-    "reshape.hint": "Arrastra un punto para moverlo, arrastra un punto intermedio para añadir uno, clic derecho en un punto para quitarlo.",
+    "reshape.hint":
+      "Arrastra un punto para moverlo, arrastra un punto intermedio para añadir uno, clic derecho en un punto para quitarlo.",
     "reshape.point": "Punto",
     "reshape.pointN": "{n}: {at}",
     "reshape.move": "Moverlo al centro del mapa",
@@ -228,7 +233,8 @@ export const workshopMessages = {
     "undo.nothing": "Nada seu para desfazer",
     "undo.action": "{what}",
     "undo.done": "Feito. {what}",
-    "undo.refusedChanged": "Não é possível desfazer: {name} alterou «{title}» entretanto. Desfazer apagaria o trabalho dessa pessoa.",
+    "undo.refusedChanged":
+      "Não é possível desfazer: {name} alterou «{title}» entretanto. Desfazer apagaria o trabalho dessa pessoa.",
     "undo.refusedDeleted": "Não é possível desfazer: «{title}» foi apagado entretanto.",
     "undo.refusedBack": "Não é possível desfazer: «{title}» já está de novo no mapa.",
 
@@ -265,7 +271,8 @@ export const workshopMessages = {
     "info.open": "aberta: todos com um link podem participar",
     "info.archived": "arquivada: só leitura",
     "info.archivedBanner": "Esta sala está arquivada: pode ver e exportar, mas nada pode ser alterado.",
-    "info.whoArchives": "Só a administração do servidor pode arquivar uma sala ou reabri-la (pergunte a quem gere o maptable).",
+    "info.whoArchives":
+      "Só a administração do servidor pode arquivar uma sala ou reabri-la (pergunte a quem gere o maptable).",
     "info.sessions": "Sessões",
     "info.noSessions": "Ainda não há sessões.",
     "info.untitledSession": "(sem título)",
@@ -278,7 +285,8 @@ export const workshopMessages = {
     "reshape.button": "Mudar forma",
     "reshape.region": "Mudar forma",
     "reshape.title": "A mudar a forma de «{title}».",
-    "reshape.hint": "Arraste um ponto para o mover, arraste um ponto intermédio para adicionar um, clique direito num ponto para o remover.",
+    "reshape.hint":
+      "Arraste um ponto para o mover, arraste um ponto intermédio para adicionar um, clique direito num ponto para o remover.",
     "reshape.point": "Ponto",
     "reshape.pointN": "{n}: {at}",
     "reshape.move": "Movê-lo para o centro do mapa",
@@ -300,7 +308,8 @@ export const workshopMessages = {
     "undo.nothing": "Rien de vous à annuler",
     "undo.action": "{what}",
     "undo.done": "C’est fait. {what}",
-    "undo.refusedChanged": "Impossible d’annuler : {name} a modifié « {title} » depuis. Annuler écraserait son travail.",
+    "undo.refusedChanged":
+      "Impossible d’annuler : {name} a modifié « {title} » depuis. Annuler écraserait son travail.",
     "undo.refusedDeleted": "Impossible d’annuler : « {title} » a été supprimé depuis.",
     "undo.refusedBack": "Impossible d’annuler : « {title} » est déjà de nouveau sur la carte.",
 
@@ -336,8 +345,10 @@ export const workshopMessages = {
     "info.status": "État",
     "info.open": "ouverte : toute personne avec un lien peut participer",
     "info.archived": "archivée : lecture seule",
-    "info.archivedBanner": "Cette salle est archivée : vous pouvez la consulter et l’exporter, mais rien ne peut être modifié.",
-    "info.whoArchives": "Seule l’administration du serveur peut archiver une salle ou la rouvrir (demandez à qui gère maptable).",
+    "info.archivedBanner":
+      "Cette salle est archivée : vous pouvez la consulter et l’exporter, mais rien ne peut être modifié.",
+    "info.whoArchives":
+      "Seule l’administration du serveur peut archiver une salle ou la rouvrir (demandez à qui gère maptable).",
     "info.sessions": "Séances",
     "info.noSessions": "Pas encore de séance.",
     "info.untitledSession": "(sans titre)",
@@ -350,7 +361,8 @@ export const workshopMessages = {
     "reshape.button": "Modifier la forme",
     "reshape.region": "Modifier la forme",
     "reshape.title": "Modification de la forme de « {title} ».",
-    "reshape.hint": "Faites glisser un point pour le déplacer, un petit point intermédiaire pour en ajouter un ; clic droit sur un point pour le retirer.",
+    "reshape.hint":
+      "Faites glisser un point pour le déplacer, un petit point intermédiaire pour en ajouter un ; clic droit sur un point pour le retirer.",
     "reshape.point": "Point",
     "reshape.pointN": "{n} : {at}",
     "reshape.move": "Le déplacer au centre de la carte",

@@ -5,7 +5,15 @@
 // (and hash) is byte for byte the C++ model's: tests/golden/ proves it.
 import { toBinary } from "@bufbuild/protobuf";
 
-import { RoomStateSchema, type ChatMessage, type Event, type Feature, type RoomState, type Thread, type VoteRound } from "../proto.js";
+import {
+  RoomStateSchema,
+  type ChatMessage,
+  type Event,
+  type Feature,
+  type RoomState,
+  type Thread,
+  type VoteRound,
+} from "../proto.js";
 import { applyChatEvent } from "./chat.js";
 import { applyCommentEvent } from "./comments.js";
 import { applyFeatureEvent } from "./features.js";
@@ -90,7 +98,7 @@ export class RoomReplica {
         applySessionEvent(this.data, event);
         break;
       default:
-        break;   // a body this version does not know: only the seq advances
+        break; // a body this version does not know: only the seq advances
     }
     return true;
   }

@@ -40,21 +40,21 @@ export const RECENT_CHAT_LIMIT = 200;
 export interface RoomData {
   info: RoomInfo;
   seq: bigint;
-  features: Map<string, Feature>;      // by id; canonical order is by id
-  recentChat: ChatMessage[];           // the newest RECENT_CHAT_LIMIT, oldest first
+  features: Map<string, Feature>; // by id; canonical order is by id
+  recentChat: ChatMessage[]; // the newest RECENT_CHAT_LIMIT, oldest first
   settings: RoomSettings;
   muted: Set<string>;
   removed: Set<string>;
-  threads: Map<string, Thread>;        // by id
+  threads: Map<string, Thread>; // by id
   agenda: AgendaStep[];
   currentStep: string;
   timer: Timer;
   follow: FollowState;
   spotlightFeatureId: string;
-  hands: RaisedHand[];                 // the queue
+  hands: RaisedHand[]; // the queue
   speaking: RaisedHand;
-  votes: Map<string, VoteRound>;       // by id
-  sessions: Session[];                 // oldest first
+  votes: Map<string, VoteRound>; // by id
+  sessions: Session[]; // oldest first
   currentSession: bigint;
   archived: boolean;
 }
@@ -62,7 +62,12 @@ export interface RoomData {
 // A new, empty room: its id as title, centred on (0, 0) at zoom 2.
 export function emptyRoom(roomId: string): RoomData {
   return {
-    info: create(RoomInfoSchema, { id: roomId, title: roomId, center: create(LonLatSchema, { lon: 0, lat: 0 }), zoom: 2 }),
+    info: create(RoomInfoSchema, {
+      id: roomId,
+      title: roomId,
+      center: create(LonLatSchema, { lon: 0, lat: 0 }),
+      zoom: 2,
+    }),
     seq: 0n,
     features: new Map(),
     recentChat: [],

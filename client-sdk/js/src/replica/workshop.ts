@@ -8,7 +8,7 @@ import type { RoomData } from "./room_data.js";
 
 function openStep(room: RoomData, event: Event, id: string): void {
   if (id === "") {
-    room.currentStep = "";   // the timer goes on: closing a step does not stop the clock
+    room.currentStep = ""; // the timer goes on: closing a step does not stop the clock
     return;
   }
   const step = room.agenda.find((s) => s.id === id);
@@ -54,7 +54,7 @@ export function applyWorkshopEvent(room: RoomData, event: Event): void {
       room.timer = clone(TimerSchema, body.value.timer ?? create(TimerSchema));
       return;
     case "viewShared":
-      return;   // clients move their map when they see it
+      return; // clients move their map when they see it
     case "followChanged":
       if (body.value.on) {
         room.follow.leaderId = event.actorId;
