@@ -150,17 +150,6 @@ problem check_city(const pb::City& c)
         [&] { return rules::check_text("the living lab's title", c.living_lab_title(), title_chars); });
 }
 
-// An IANA zone name: "UTC", or Area/Location of letters, digits, _ + -.
-bool is_time_zone(std::string_view s)
-{
-    if (s == "UTC")
-        return true;
-    if (s.empty() || s.size() > 64 || s.find('/') == std::string_view::npos || s.front() == '/' || s.back() == '/')
-        return false;
-    return std::all_of(s.begin(), s.end(),
-                       [](unsigned char c) { return std::isalnum(c) || c == '/' || c == '_' || c == '+' || c == '-'; });
-}
-
 problem check_session(const pb::PlannedSession& s)
 {
     constexpr std::int64_t week_ms = 7LL * 24 * 3600 * 1000;
@@ -168,7 +157,7 @@ problem check_session(const pb::PlannedSession& s)
         return invalid("a planned session ends after it starts");
     if (s.ends_ms() - s.starts_ms() > week_ms)
         return invalid("a planned session lasts at most 7 days");
-    if (!is_time_zone(s.time_zone()))
+    if (!rules::is_time_zone(s.time_zone()))
         return invalid("a time zone is an IANA name such as Europe/Lisbon or UTC, got " +
                        rules::quote_short(s.time_zone()));
     if (static_cast<std::size_t>(s.agenda_size()) > limits_of_networks().agenda_points)

@@ -85,6 +85,15 @@ const char* command_name(pb::ClientMessage::BodyCase body)
     case M::kEndSession: return "end_session";
     case M::kGetStateAt: return "get_state_at";
     case M::kArchiveRoom: return "archive_room";
+    case M::kRemoveLayer: return "remove_layer";
+    case M::kUpdateLayer: return "update_layer";
+    case M::kCopyLayerFeatures: return "copy_layer_features";
+    case M::kStartBreakouts: return "start_breakouts";
+    case M::kEndBreakouts: return "end_breakouts";
+    case M::kBroadcastToGroups: return "broadcast_to_groups";
+    case M::kSetItinerary: return "set_itinerary";
+    case M::kAddLayer: return "add_layer";
+    case M::kOpenBreakoutGroup: return "open_breakout_group";
     default: return nullptr;
     }
 }
@@ -144,6 +153,11 @@ room_state room_state::from_proto(const pb::RoomState& state)
     d.sessions.assign(state.sessions().begin(), state.sessions().end());
     d.current_session = state.current_session();
     d.archived = state.archived();
+    for (const pb::ReferenceLayer& layer : state.layers())
+        d.layers[layer.id()] = layer;
+    d.breakouts = state.breakouts();
+    d.breakout_of = state.breakout_of();
+    d.itinerary.assign(state.itinerary().begin(), state.itinerary().end());
     return room;
 }
 
@@ -181,6 +195,14 @@ pb::RoomState room_state::to_proto() const
         *state.add_sessions() = session;
     state.set_current_session(d.current_session);
     state.set_archived(d.archived);
+    for (const auto& entry : d.layers)
+        *state.add_layers() = entry.second;
+    if (d.breakouts.ByteSizeLong() > 0)
+        *state.mutable_breakouts() = d.breakouts;
+    if (d.breakout_of.ByteSizeLong() > 0)
+        *state.mutable_breakout_of() = d.breakout_of;
+    for (const pb::ItineraryStop& stop : d.itinerary)
+        *state.add_itinerary() = stop;
     return state;
 }
 
@@ -239,6 +261,15 @@ validation room_state::validate(const pb::ClientMessage& command, const actor& w
     case M::kCloseVote: problem = rules::validate_vote_command(data_, command, who, event); break;
     case M::kStartSession:
     case M::kEndSession: problem = rules::validate_session_command(data_, command, who, event); break;
+    case M::kAddLayer:
+    case M::kRemoveLayer:
+    case M::kUpdateLayer:
+    case M::kCopyLayerFeatures: problem = rules::validate_layer_command(data_, command, who, event); break;
+    case M::kStartBreakouts:
+    case M::kOpenBreakoutGroup:
+    case M::kEndBreakouts:
+    case M::kBroadcastToGroups: problem = rules::validate_breakout_command(data_, command, who, event); break;
+    case M::kSetItinerary: problem = rules::validate_field_command(data_, command, who, event); break;
     default: problem = reject(pb::ERROR_CODE_UNKNOWN_COMMAND, "this command is not handled by the room state"); break;
     }
     if (problem)
@@ -290,6 +321,15 @@ bool room_state::apply(const pb::Event& event)
     case E::kVoteClosed: rules::apply_vote_event(data_, event); break;
     case E::kSessionStarted:
     case E::kSessionEnded: rules::apply_session_event(data_, event); break;
+    case E::kLayerAdded:
+    case E::kLayerRemoved:
+    case E::kLayerChanged:
+    case E::kLayerFeaturesCopied: rules::apply_layer_event(data_, event); break;
+    case E::kBreakoutsStarted:
+    case E::kBreakoutsEnded:
+    case E::kGroupsBroadcast:
+    case E::kBreakoutGroupOpened: rules::apply_breakout_event(data_, event); break;
+    case E::kItinerarySet: rules::apply_field_event(data_, event); break;
     default: break; // a body this version does not know: only the seq advances
     }
     return true;

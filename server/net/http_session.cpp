@@ -2,7 +2,10 @@
 
 #include "net/admin_routes.hpp"
 #include "net/attachment_routes.hpp"
+#include "net/breakout_routes.hpp"
 #include "net/export_routes.hpp"
+#include "net/layer_routes.hpp"
+#include "net/network_routes.hpp"
 #include "net/static_files.hpp"
 #include "net/webhook_routes.hpp"
 #include "net/websocket_session.hpp"
@@ -18,10 +21,13 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <type_traits>
+#include <utility>
 
 namespace maptable::net {
 namespace {
@@ -277,7 +283,7 @@ private:
         // here, the route's own once the header is in (on_header).
         const auto attachments = attachments_of(context_);
         const auto upload = attachments ? attachments->limits.max_upload_bytes : 0;
-        parser_->body_limit(std::max(context_.limits.http_body_limit, upload));
+        parser_->body_limit(std::max({context_.limits.http_body_limit, upload, layer_upload_limit(context_)}));
         // The whole request, headers and body, must arrive within the deadline.
         beast::get_lowest_layer(stream_).expires_after(request_timeout());
         http::async_read_header(stream_, buffer_, *parser_,
@@ -294,6 +300,8 @@ private:
                 return on_read(ec, 0);
             // A connection over the limits is refused in on_read, as any other.
             auto verdict = refused() ? upload_header_verdict{} : check_upload_header(context_, parser_->get());
+            if (!refused() && std::holds_alternative<std::monostate>(verdict))
+                verdict = check_layer_upload_header(context_, parser_->get());
             if (auto* refused = std::get_if<admin_response>(&verdict))
                 return respond(std::move(*refused), false);
             const auto* upload = std::get_if<upload_allowance>(&verdict);
@@ -323,6 +331,10 @@ private:
                     spdlog::info("conn={} attachment upload refused (413): its body is over the limit", connection_id_);
                     return respond(attachment_too_large(context_, parser_->get().version()), false);
                 }
+                if (is_layer_path(target.substr(0, target.find('?')))) {
+                    spdlog::info("conn={} layer upload refused (413): its body is over the limit", connection_id_);
+                    return respond(layer_too_large(context_, parser_->get().version()), false);
+                }
             }
             if (ec) {
                 spdlog::info("conn={} bad HTTP request: {}", connection_id_, ec.message());
@@ -345,6 +357,23 @@ private:
                 const bool keep_alive = req.keep_alive();
                 return handle_webhook_request(req, context_, stream_.get_executor(), connection_id_,
                                               [self = this->shared_from_this(), keep_alive](response res) {
+                    self->respond(std::move(res), keep_alive);
+                });
+            }
+            // Routes of one part each, before the families they sit in
+            // (/v1/admin/networks under /v1/admin, the room's layers and
+            // breakouts under /v1/rooms).
+            using part_handler = void (*)(admin_request, session::server_context&, asio::any_io_executor, std::uint64_t,
+                                          std::function<void(admin_response)>);
+            for (const auto& [is_part, handle_part] :
+                 {std::pair<bool (*)(std::string_view), part_handler>{is_network_path, handle_network_request},
+                  {is_layer_path, handle_layer_request},
+                  {is_breakout_path, handle_breakout_request}}) {
+                if (!is_part(path))
+                    continue;
+                const bool keep_alive = req.keep_alive();
+                return handle_part(std::move(req), context_, stream_.get_executor(), connection_id_,
+                                   [self = this->shared_from_this(), keep_alive](response res) {
                     self->respond(std::move(res), keep_alive);
                 });
             }

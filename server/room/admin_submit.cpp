@@ -33,11 +33,12 @@ std::uint64_t next_request_id()
 class admin_command final : public subscriber, public std::enable_shared_from_this<admin_command> {
 public:
     admin_command(room_registry& rooms, boost::asio::any_io_executor retry_on, std::string room_id,
-                  pb::ClientMessage command, admin_done done)
+                  pb::ClientMessage command, model::actor actor, admin_done done)
         : rooms_(rooms)
         , timer_(retry_on)
         , room_id_(std::move(room_id))
         , command_(std::move(command))
+        , actor_(std::move(actor))
         , done_(std::move(done))
     {
     }
@@ -116,7 +117,7 @@ private:
             request_id_ = next_request_id();
             command.set_request_id(request_id_);
         }
-        host->submit(shared_from_this(), admin_actor(), std::string{}, std::move(command));
+        host->submit(shared_from_this(), actor_, std::string{}, std::move(command));
     }
 
     void retry_later()
@@ -162,6 +163,7 @@ private:
     boost::asio::steady_timer timer_;
     std::string room_id_;
     pb::ClientMessage command_;
+    model::actor actor_;
     std::mutex mutex_;
     admin_done done_;
     std::uint64_t request_id_ = 0;
@@ -193,7 +195,19 @@ model::actor admin_actor()
 void submit_as_admin(room_registry& rooms, boost::asio::any_io_executor retry_on, const std::string& room_id,
                      pb::ClientMessage command, admin_done done)
 {
-    std::make_shared<admin_command>(rooms, std::move(retry_on), room_id, std::move(command), std::move(done))->start();
+    std::make_shared<admin_command>(rooms, std::move(retry_on), room_id, std::move(command), admin_actor(),
+                                    std::move(done))
+        ->start();
+}
+
+void submit_on_behalf(room_registry& rooms, boost::asio::any_io_executor retry_on, const std::string& room_id,
+                      pb::ClientMessage command, model::actor person, admin_done done)
+{
+    person.role = pb::ROLE_ADMIN;
+    person.ballot_id.clear();
+    std::make_shared<admin_command>(rooms, std::move(retry_on), room_id, std::move(command), std::move(person),
+                                    std::move(done))
+        ->start();
 }
 
 } // namespace maptable::room

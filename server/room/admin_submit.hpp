@@ -50,4 +50,11 @@ using admin_done = std::function<void(admin_outcome)>;
 void submit_as_admin(room_registry& rooms, boost::asio::any_io_executor retry_on, const std::string& room_id,
                      pb::ClientMessage command, admin_done done);
 
+// The same, for what the server does on a person's behalf through an HTTP
+// route of theirs (a layer they imported, breakout groups they opened): the
+// command is validated as the admin's (commands only the server may send),
+// and the event names the person (their id and name) as its actor.
+void submit_on_behalf(room_registry& rooms, boost::asio::any_io_executor retry_on, const std::string& room_id,
+                      pb::ClientMessage command, model::actor person, admin_done done);
+
 } // namespace maptable::room

@@ -8,3 +8,7 @@ export * from "./gen/maptable/v1/presence_pb.js";
 export * from "./gen/maptable/v1/workshop_pb.js";
 export * from "./gen/maptable/v1/room_pb.js";
 export * from "./gen/maptable/v1/envelope_pb.js";
+export * from "./gen/maptable/v1/network_pb.js";
+export * from "./gen/maptable/v1/layers_pb.js";
+export * from "./gen/maptable/v1/breakouts_pb.js";
+export * from "./gen/maptable/v1/field_pb.js";

@@ -5,6 +5,7 @@
 #include "model/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <utility>
@@ -64,6 +65,16 @@ problem check_participant_id(std::string_view id)
     return reject(pb::ERROR_CODE_INVALID_PARTICIPANT,
                   "a participant id is 1 to 128 printable ASCII characters (a join token's subject), got " +
                       quote_short(id));
+}
+
+bool is_time_zone(std::string_view s)
+{
+    if (s == "UTC")
+        return true;
+    if (s.empty() || s.size() > 64 || s.find('/') == std::string_view::npos || s.front() == '/' || s.back() == '/')
+        return false;
+    return std::all_of(s.begin(), s.end(),
+                       [](unsigned char c) { return std::isalnum(c) || c == '/' || c == '_' || c == '+' || c == '-'; });
 }
 
 problem check_text(std::string_view field, std::string_view value, std::size_t max_chars)

@@ -33,6 +33,11 @@ problem check_id(std::string_view what, std::string_view id);
 // Participant ids are token subjects: 1-128 bytes of printable ASCII.
 problem check_participant_id(std::string_view id);
 
+// An IANA time zone name: "UTC", or Area/Location of letters, digits, _ + -
+// (the model has no time zone database: the app and the server's .ics
+// writer resolve it).
+bool is_time_zone(std::string_view name);
+
 problem check_text(std::string_view field, std::string_view value, std::size_t max_chars);
 // Like check_text, and not empty or only white space (EMPTY_MESSAGE).
 problem check_message_text(std::string_view field, std::string_view value, std::size_t max_chars);

@@ -1,8 +1,11 @@
 // Layer: model. The room itself and its moderation: room info (title, city,
-// map centre, bounds, base map), lock settings, mute, remove, archive.
+// map centre, bounds, base map, time zone; network, kind and city by the admin), lock settings, mute, remove, archive.
 #include "model/rules/rules.hpp"
 
 #include "model/limits.hpp"
+
+#include <algorithm>
+#include <cctype>
 
 namespace maptable::model::rules {
 
@@ -11,7 +14,8 @@ namespace {
 bool is_empty(const pb::RoomInfoChanged& c)
 {
     return !c.has_title() && !c.has_description() && !c.has_center() && !c.has_zoom() && !c.has_city() &&
-        !c.has_bounds() && !c.clear_bounds() && !c.has_base_map();
+        !c.has_bounds() && !c.clear_bounds() && !c.has_base_map() && !c.has_time_zone() && !c.has_network_id() &&
+        !c.has_kind() && !c.has_city_id();
 }
 
 bool is_empty(const pb::RoomSettingsChange& c)
@@ -60,12 +64,51 @@ pb::RoomInfo changed(const pb::RoomInfo& current, const pb::RoomInfoChanged& cha
     return next;
 }
 
-problem update_room_info(const room_data& room, const pb::UpdateRoomInfo& command, pb::Event& event)
+problem check_time_zone(std::string_view name)
+{
+    if (name.empty() || is_time_zone(name))
+        return std::nullopt;
+    return reject(pb::ERROR_CODE_INVALID_TIME_ZONE,
+                  "time_zone must be an IANA name such as Europe/Lisbon or UTC, or empty, got " + quote_short(name));
+}
+
+// Network and city ids are those of network.proto: 1-64 of [A-Za-z0-9._-].
+problem check_network_id(std::string_view field, std::string_view id)
+{
+    const auto plain = [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; };
+    if (id.empty() || (id.size() <= 64 && std::all_of(id.begin(), id.end(), plain)))
+        return std::nullopt;
+    return reject(pb::ERROR_CODE_INVALID_ID,
+                  std::string(field) + " must be 1 to 64 of A-Z a-z 0-9 . _ - (or empty), got " + quote_short(id));
+}
+
+// Which network a room belongs to decides who may enter it (a network's
+// invitations), so only the admin API changes it, never a facilitator.
+problem check_network_fields(const pb::RoomInfoChanged& change, const actor& who)
+{
+    if (!change.has_network_id() && !change.has_kind() && !change.has_city_id())
+        return std::nullopt;
+    if (who.role != pb::ROLE_ADMIN)
+        return reject(pb::ERROR_CODE_PERMISSION_DENIED,
+                      "a room's network, kind and city are set through the admin API, not by a facilitator");
+    return first_problem(
+        [&] { return change.has_network_id() ? check_network_id("network_id", change.network_id()) : problem{}; },
+        [&] {
+        return change.has_kind() && !pb::RoomKind_IsValid(change.kind())
+            ? reject(pb::ERROR_CODE_INVALID_SETTING, "kind must be one of the RoomKind values")
+            : problem{};
+        },
+        [&] { return change.has_city_id() ? check_network_id("city_id", change.city_id()) : problem{}; });
+}
+
+problem update_room_info(const room_data& room, const pb::UpdateRoomInfo& command, const actor& who, pb::Event& event)
 {
     const pb::RoomInfoChanged& change = command.change();
     if (is_empty(change))
         return reject(pb::ERROR_CODE_EMPTY_PATCH,
                       "the change sets no field of the room info, so it would change nothing");
+    if (auto p = check_network_fields(change, who))
+        return p;
     if (change.has_bounds() && change.clear_bounds())
         return reject(pb::ERROR_CODE_INVALID_COORDINATE, "the change both sets and clears the bounds");
     auto p = first_problem(
@@ -80,6 +123,7 @@ problem update_room_info(const room_data& room, const pb::UpdateRoomInfo& comman
         [&] { return change.has_zoom() ? check_zoom(change.zoom()) : problem{}; },
         [&] { return change.has_bounds() ? check_bounds(change.bounds()) : problem{}; },
         [&] { return change.has_base_map() ? check_base_map(change.base_map()) : problem{}; },
+        [&] { return change.has_time_zone() ? check_time_zone(change.time_zone()) : problem{}; },
         [&] {
         return change.has_center() ? at("center", check_inside(changed(room.info, change), change.center()))
                                    : problem{};
@@ -176,6 +220,14 @@ void merge(pb::RoomInfo& info, const pb::RoomInfoChanged& change)
         info.clear_bounds();
     if (change.has_base_map())
         info.set_base_map(change.base_map());
+    if (change.has_time_zone())
+        info.set_time_zone(change.time_zone());
+    if (change.has_network_id())
+        info.set_network_id(change.network_id());
+    if (change.has_kind())
+        info.set_kind(change.kind());
+    if (change.has_city_id())
+        info.set_city_id(change.city_id());
 }
 
 void merge(pb::RoomSettings& settings, const pb::RoomSettingsChange& change)
@@ -198,7 +250,7 @@ problem validate_moderation_command(const room_data& room, const pb::ClientMessa
                                     pb::Event& event)
 {
     switch (command.body_case()) {
-    case pb::ClientMessage::kUpdateRoomInfo: return update_room_info(room, command.update_room_info(), event);
+    case pb::ClientMessage::kUpdateRoomInfo: return update_room_info(room, command.update_room_info(), who, event);
     case pb::ClientMessage::kUpdateSettings: return update_settings(command.update_settings(), event);
     case pb::ClientMessage::kMuteParticipant: return mute(room, command.mute_participant(), who, event);
     case pb::ClientMessage::kRemoveParticipant: return remove(room, command.remove_participant(), who, event);

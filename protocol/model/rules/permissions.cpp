@@ -63,7 +63,12 @@ rule rule_for(pb::ClientMessage::BodyCase body)
     case M::kRaiseHand:
     case M::kPlaceDot:
     case M::kRemoveDot: return taking_part;
-    case M::kArchiveRoom: return admin;
+    case M::kArchiveRoom:
+    case M::kAddLayer:
+    case M::kStartBreakouts:
+    case M::kOpenBreakoutGroup:
+    case M::kEndBreakouts:
+    case M::kBroadcastToGroups: return admin;
     default: return facilitators; // room info, settings, moderation, agenda, timer, views, hands queue, votes, sessions
     }
 }

@@ -54,4 +54,20 @@ problem validate_session_command(const room_data& room, const pb::ClientMessage&
                                  pb::Event& event);
 void apply_session_event(room_data& room, const pb::Event& event);
 
+// layers.cpp: reference layers (added by the server, changed, removed and
+// copied into features by facilitators).
+problem validate_layer_command(const room_data& room, const pb::ClientMessage& command, const actor& who,
+                               pb::Event& event);
+void apply_layer_event(room_data& room, const pb::Event& event);
+
+// breakouts.cpp: breakout groups, in the plenary room and in each group's room.
+problem validate_breakout_command(const room_data& room, const pb::ClientMessage& command, const actor& who,
+                                  pb::Event& event);
+void apply_breakout_event(room_data& room, const pb::Event& event);
+
+// field_trip.cpp: a study trip's itinerary.
+problem validate_field_command(const room_data& room, const pb::ClientMessage& command, const actor& who,
+                               pb::Event& event);
+void apply_field_event(room_data& room, const pb::Event& event);
+
 } // namespace maptable::model::rules

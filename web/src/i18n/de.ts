@@ -1,5 +1,9 @@
 // Deutsch.
 import type { Catalogue } from "./catalogues.js";
+import { breakoutMessages } from "./breakout_messages.js";
+import { fieldMessages } from "./field_messages.js";
+import { layersMessages } from "./layers_messages.js";
+import { networkMessages } from "./network_messages.js";
 import { mapMessages } from "./map_messages.js";
 import { workshopMessages } from "./workshop_messages.js";
 
@@ -7,6 +11,10 @@ export const de: Catalogue = {
   messages: {
     ...mapMessages.de,
     ...workshopMessages.de,
+    ...networkMessages.de,
+    ...layersMessages.de,
+    ...breakoutMessages.de,
+    ...fieldMessages.de,
     "language.label": "Sprache",
     "page.brand": "maptable",
 
@@ -359,5 +367,13 @@ export const de: Catalogue = {
     CITY_EXISTS: "Diese Stadt ist schon im Netzwerk.",
     CITY_NOT_FOUND: "Diese Stadt ist nicht im Netzwerk.",
     INVALID_NETWORK: "Einige Angaben zum Netzwerk sind nicht gültig.",
+    INVALID_TIME_ZONE: "Das ist kein Zeitzonenname wie Europe/Berlin.",
+    LAYER_NOT_FOUND: "Diese Ebene gibt es in diesem Raum nicht (mehr).",
+    INVALID_LAYER: "Einige Angaben zur Ebene sind nicht gültig.",
+    BREAKOUTS_RUNNING: "Die Gruppen arbeiten schon: holen Sie sie zuerst ins Plenum zurück.",
+    NO_BREAKOUTS: "Es laufen keine Kleingruppen.",
+    INVALID_BREAKOUT: "Die Gruppen sind nicht gültig: prüfen Sie Namen und Mitglieder.",
+    INVALID_ITINERARY: "Die Route ist nicht gültig: prüfen Sie ihre Stationen.",
+    ATTACHMENT_NOT_FOUND: "Dieses Foto oder diese Datei ist nicht (mehr) in diesem Raum.",
   },
 };

@@ -1,5 +1,9 @@
 // English: the catalogue that defines every key. Plurals are objects keyed by
 // Intl.PluralRules categories; {name} is filled by t().
+import { breakoutMessages } from "./breakout_messages.js";
+import { fieldMessages } from "./field_messages.js";
+import { layersMessages } from "./layers_messages.js";
+import { networkMessages } from "./network_messages.js";
 import { mapMessages } from "./map_messages.js";
 import { workshopMessages } from "./workshop_messages.js";
 
@@ -7,6 +11,10 @@ export const en = {
   messages: {
     ...mapMessages.en,
     ...workshopMessages.en,
+    ...networkMessages.en,
+    ...layersMessages.en,
+    ...breakoutMessages.en,
+    ...fieldMessages.en,
     "language.label": "Language",
     "page.brand": "maptable",
 
@@ -349,5 +357,13 @@ export const en = {
     CITY_EXISTS: "This city is in the network already.",
     CITY_NOT_FOUND: "There is no such city in the network.",
     INVALID_NETWORK: "Some of the network's details are not valid.",
+    INVALID_TIME_ZONE: "That is not a time zone name, such as Europe/Lisbon.",
+    LAYER_NOT_FOUND: "There is no such layer in this room (any more).",
+    INVALID_LAYER: "Some of the layer's details are not valid.",
+    BREAKOUTS_RUNNING: "Groups are already out: bring them back to the plenary first.",
+    NO_BREAKOUTS: "No breakout groups are running.",
+    INVALID_BREAKOUT: "The groups are not valid: check their names and members.",
+    INVALID_ITINERARY: "The itinerary is not valid: check its stops.",
+    ATTACHMENT_NOT_FOUND: "That photo or file is not in this room (any more).",
   },
 };

@@ -1,5 +1,9 @@
 // Español.
 import type { Catalogue } from "./catalogues.js";
+import { breakoutMessages } from "./breakout_messages.js";
+import { fieldMessages } from "./field_messages.js";
+import { layersMessages } from "./layers_messages.js";
+import { networkMessages } from "./network_messages.js";
 import { mapMessages } from "./map_messages.js";
 import { workshopMessages } from "./workshop_messages.js";
 
@@ -7,6 +11,10 @@ export const es: Catalogue = {
   messages: {
     ...mapMessages.es,
     ...workshopMessages.es,
+    ...networkMessages.es,
+    ...layersMessages.es,
+    ...breakoutMessages.es,
+    ...fieldMessages.es,
     "language.label": "Idioma",
     "page.brand": "maptable",
 
@@ -353,5 +361,13 @@ export const es: Catalogue = {
     CITY_EXISTS: "Esta ciudad ya está en la red.",
     CITY_NOT_FOUND: "Esa ciudad no está en la red.",
     INVALID_NETWORK: "Algunos datos de la red no son válidos.",
+    INVALID_TIME_ZONE: "Eso no es un nombre de zona horaria, como Europe/Madrid.",
+    LAYER_NOT_FOUND: "Esa capa no existe (ya) en esta sala.",
+    INVALID_LAYER: "Algunos datos de la capa no son válidos.",
+    BREAKOUTS_RUNNING: "Los grupos ya están trabajando: primero vuelvan al plenario.",
+    NO_BREAKOUTS: "No hay grupos de trabajo en curso.",
+    INVALID_BREAKOUT: "Los grupos no son válidos: revise sus nombres y miembros.",
+    INVALID_ITINERARY: "El itinerario no es válido: revise sus paradas.",
+    ATTACHMENT_NOT_FOUND: "Esa foto o ese archivo no está (ya) en esta sala.",
   },
 };

@@ -1,5 +1,9 @@
 // Français.
 import type { Catalogue } from "./catalogues.js";
+import { breakoutMessages } from "./breakout_messages.js";
+import { fieldMessages } from "./field_messages.js";
+import { layersMessages } from "./layers_messages.js";
+import { networkMessages } from "./network_messages.js";
 import { mapMessages } from "./map_messages.js";
 import { workshopMessages } from "./workshop_messages.js";
 
@@ -7,6 +11,10 @@ export const fr: Catalogue = {
   messages: {
     ...mapMessages.fr,
     ...workshopMessages.fr,
+    ...networkMessages.fr,
+    ...layersMessages.fr,
+    ...breakoutMessages.fr,
+    ...fieldMessages.fr,
     "language.label": "Langue",
     "page.brand": "maptable",
 
@@ -363,5 +371,13 @@ export const fr: Catalogue = {
     CITY_EXISTS: "Cette ville fait déjà partie du réseau.",
     CITY_NOT_FOUND: "Cette ville ne fait pas partie du réseau.",
     INVALID_NETWORK: "Certaines informations du réseau ne sont pas valides.",
+    INVALID_TIME_ZONE: "Ce n’est pas un nom de fuseau horaire, comme Europe/Paris.",
+    LAYER_NOT_FOUND: "Ce calque n’existe pas (ou plus) dans cette salle.",
+    INVALID_LAYER: "Certaines informations du calque ne sont pas valides.",
+    BREAKOUTS_RUNNING: "Les groupes travaillent déjà : ramenez-les d’abord en plénière.",
+    NO_BREAKOUTS: "Aucun sous-groupe n’est en cours.",
+    INVALID_BREAKOUT: "Les groupes ne sont pas valides : vérifiez leurs noms et leurs membres.",
+    INVALID_ITINERARY: "L’itinéraire n’est pas valide : vérifiez ses étapes.",
+    ATTACHMENT_NOT_FOUND: "Cette photo ou ce fichier n’est pas (ou plus) dans cette salle.",
   },
 };

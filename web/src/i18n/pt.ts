@@ -1,5 +1,9 @@
 // Português.
 import type { Catalogue } from "./catalogues.js";
+import { breakoutMessages } from "./breakout_messages.js";
+import { fieldMessages } from "./field_messages.js";
+import { layersMessages } from "./layers_messages.js";
+import { networkMessages } from "./network_messages.js";
 import { mapMessages } from "./map_messages.js";
 import { workshopMessages } from "./workshop_messages.js";
 
@@ -7,6 +11,10 @@ export const pt: Catalogue = {
   messages: {
     ...mapMessages.pt,
     ...workshopMessages.pt,
+    ...networkMessages.pt,
+    ...layersMessages.pt,
+    ...breakoutMessages.pt,
+    ...fieldMessages.pt,
     "language.label": "Idioma",
     "page.brand": "maptable",
 
@@ -352,5 +360,13 @@ export const pt: Catalogue = {
     CITY_EXISTS: "Esta cidade já está na rede.",
     CITY_NOT_FOUND: "Essa cidade não está na rede.",
     INVALID_NETWORK: "Alguns dados da rede não são válidos.",
+    INVALID_TIME_ZONE: "Isso não é um nome de fuso horário, como Europe/Lisbon.",
+    LAYER_NOT_FOUND: "Essa camada não existe (mais) nesta sala.",
+    INVALID_LAYER: "Alguns dados da camada não são válidos.",
+    BREAKOUTS_RUNNING: "Os grupos já estão a trabalhar: traga-os primeiro de volta ao plenário.",
+    NO_BREAKOUTS: "Não há grupos de trabalho em curso.",
+    INVALID_BREAKOUT: "Os grupos não são válidos: verifique os nomes e os membros.",
+    INVALID_ITINERARY: "O itinerário não é válido: verifique as paragens.",
+    ATTACHMENT_NOT_FOUND: "Essa foto ou esse ficheiro não está (mais) nesta sala.",
   },
 };

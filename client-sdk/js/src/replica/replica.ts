@@ -14,9 +14,12 @@ import {
   type Thread,
   type VoteRound,
 } from "../proto.js";
+import { applyBreakoutEvent } from "./breakouts.js";
 import { applyChatEvent } from "./chat.js";
 import { applyCommentEvent } from "./comments.js";
 import { applyFeatureEvent } from "./features.js";
+import { applyFieldEvent } from "./field_trip.js";
+import { applyLayerEvent } from "./layers.js";
 import { applyModerationEvent } from "./moderation.js";
 import { findBySeq } from "./order.js";
 import { emptyRoom, roomFromProto, roomToProto, type RoomData } from "./room_data.js";
@@ -96,6 +99,21 @@ export class RoomReplica {
       case "sessionStarted":
       case "sessionEnded":
         applySessionEvent(this.data, event);
+        break;
+      case "layerAdded":
+      case "layerRemoved":
+      case "layerChanged":
+      case "layerFeaturesCopied":
+        applyLayerEvent(this.data, event);
+        break;
+      case "breakoutsStarted":
+      case "breakoutsEnded":
+      case "groupsBroadcast":
+      case "breakoutGroupOpened":
+        applyBreakoutEvent(this.data, event);
+        break;
+      case "itinerarySet":
+        applyFieldEvent(this.data, event);
         break;
       default:
         break; // a body this version does not know: only the seq advances

@@ -3,7 +3,7 @@
 // its conversion to and from pb RoomState exactly as room_state::to_proto /
 // from_proto do it (same order, same always-present sub-messages), so the
 // canonical encodings are byte for byte the same.
-import { clone, create } from "@bufbuild/protobuf";
+import { clone, create, toBinary } from "@bufbuild/protobuf";
 
 import {
   ChatMessageSchema,
@@ -19,7 +19,15 @@ import {
   TimerSchema,
   VoteRoundSchema,
   AgendaStepSchema,
+  BreakoutMembershipSchema,
+  BreakoutRoundSchema,
+  ItineraryStopSchema,
+  ReferenceLayerSchema,
   type AgendaStep,
+  type BreakoutMembership,
+  type BreakoutRound,
+  type ItineraryStop,
+  type ReferenceLayer,
   type ChatMessage,
   type Feature,
   type FollowState,
@@ -57,6 +65,11 @@ export interface RoomData {
   sessions: Session[]; // oldest first
   currentSession: bigint;
   archived: boolean;
+  layers: Map<string, ReferenceLayer>; // by id
+  // As the C++ model keeps them: present in the RoomState only when not empty.
+  breakouts: BreakoutRound; // the running (or last) round, in a plenary room
+  breakoutOf: BreakoutMembership; // in a group's room
+  itinerary: ItineraryStop[]; // in order
 }
 
 // A new, empty room: its id as title, centred on (0, 0) at zoom 2.
@@ -86,6 +99,10 @@ export function emptyRoom(roomId: string): RoomData {
     sessions: [],
     currentSession: 0n,
     archived: false,
+    layers: new Map(),
+    breakouts: create(BreakoutRoundSchema),
+    breakoutOf: create(BreakoutMembershipSchema),
+    itinerary: [],
   };
 }
 
@@ -111,6 +128,10 @@ export function roomFromProto(state: RoomState): RoomData {
   room.sessions = state.sessions.map((s) => clone(SessionSchema, s));
   room.currentSession = state.currentSession;
   room.archived = state.archived;
+  for (const layer of state.layers) room.layers.set(layer.id, clone(ReferenceLayerSchema, layer));
+  room.breakouts = clone(BreakoutRoundSchema, state.breakouts ?? create(BreakoutRoundSchema));
+  room.breakoutOf = clone(BreakoutMembershipSchema, state.breakoutOf ?? create(BreakoutMembershipSchema));
+  room.itinerary = state.itinerary.map((s) => clone(ItineraryStopSchema, s));
   return room;
 }
 
@@ -136,5 +157,13 @@ export function roomToProto(room: RoomData): RoomState {
     sessions: room.sessions.map((s) => clone(SessionSchema, s)),
     currentSession: room.currentSession,
     archived: room.archived,
+    layers: byKey(room.layers).map((l) => clone(ReferenceLayerSchema, l)),
+    breakouts:
+      toBinary(BreakoutRoundSchema, room.breakouts).length > 0 ? clone(BreakoutRoundSchema, room.breakouts) : undefined,
+    breakoutOf:
+      toBinary(BreakoutMembershipSchema, room.breakoutOf).length > 0
+        ? clone(BreakoutMembershipSchema, room.breakoutOf)
+        : undefined,
+    itinerary: room.itinerary.map((s) => clone(ItineraryStopSchema, s)),
   });
 }
