@@ -21,6 +21,11 @@ struct content_limits {
     std::uint32_t max_history_page = 200;     // chat messages per history request
     std::uint32_t default_history_page = 50;
     double max_zoom = 24; // deeper than any tile server serves
+    // A reference layer is in every Welcome: about 1 MB at most of positions
+    // (20 bytes each), and no more markers than a map can show clustered.
+    std::size_t max_layer_features = 5000;
+    std::size_t max_layer_vertices = 50'000;
+    std::size_t max_layers = 20; // per room: a legend that still fits a phone
 };
 
 // The limits in force. One set for the whole process: validation must give

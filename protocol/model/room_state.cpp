@@ -94,6 +94,7 @@ const char* command_name(pb::ClientMessage::BodyCase body)
     case M::kSetItinerary: return "set_itinerary";
     case M::kAddLayer: return "add_layer";
     case M::kOpenBreakoutGroup: return "open_breakout_group";
+    case M::kAddAttachment: return "add_attachment";
     default: return nullptr;
     }
 }
@@ -158,6 +159,8 @@ room_state room_state::from_proto(const pb::RoomState& state)
     d.breakouts = state.breakouts();
     d.breakout_of = state.breakout_of();
     d.itinerary.assign(state.itinerary().begin(), state.itinerary().end());
+    for (const pb::Attachment& attachment : state.attachments())
+        d.attachments[attachment.id()] = attachment;
     return room;
 }
 
@@ -203,6 +206,8 @@ pb::RoomState room_state::to_proto() const
         *state.mutable_breakout_of() = d.breakout_of;
     for (const pb::ItineraryStop& stop : d.itinerary)
         *state.add_itinerary() = stop;
+    for (const auto& entry : d.attachments)
+        *state.add_attachments() = entry.second;
     return state;
 }
 
@@ -269,7 +274,8 @@ validation room_state::validate(const pb::ClientMessage& command, const actor& w
     case M::kOpenBreakoutGroup:
     case M::kEndBreakouts:
     case M::kBroadcastToGroups: problem = rules::validate_breakout_command(data_, command, who, event); break;
-    case M::kSetItinerary: problem = rules::validate_field_command(data_, command, who, event); break;
+    case M::kSetItinerary:
+    case M::kAddAttachment: problem = rules::validate_field_command(data_, command, who, event); break;
     default: problem = reject(pb::ERROR_CODE_UNKNOWN_COMMAND, "this command is not handled by the room state"); break;
     }
     if (problem)
@@ -329,7 +335,8 @@ bool room_state::apply(const pb::Event& event)
     case E::kBreakoutsEnded:
     case E::kGroupsBroadcast:
     case E::kBreakoutGroupOpened: rules::apply_breakout_event(data_, event); break;
-    case E::kItinerarySet: rules::apply_field_event(data_, event); break;
+    case E::kItinerarySet:
+    case E::kAttachmentAdded: rules::apply_field_event(data_, event); break;
     default: break; // a body this version does not know: only the seq advances
     }
     return true;

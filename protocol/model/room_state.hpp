@@ -84,10 +84,11 @@ struct room_data {
     std::vector<pb::Session> sessions;          // by id (= seq), oldest first
     std::uint64_t current_session = 0;
     bool archived = false;
-    std::map<std::string, pb::ReferenceLayer> layers; // by id
-    pb::BreakoutRound breakouts;                      // the running (or last) round, in a plenary room
-    pb::BreakoutMembership breakout_of;               // in a group's room
-    std::vector<pb::ItineraryStop> itinerary;         // in order
+    std::map<std::string, pb::ReferenceLayer> layers;  // by id
+    pb::BreakoutRound breakouts;                       // the running (or last) round, in a plenary room
+    pb::BreakoutMembership breakout_of;                // in a group's room
+    std::vector<pb::ItineraryStop> itinerary;          // in order
+    std::map<std::string, pb::Attachment> attachments; // by id
 };
 
 class room_state {

@@ -2,10 +2,13 @@
 
 namespace maptable::net {
 
-bool is_breakout_path(std::string_view) { return false; }
+bool is_breakout_path(std::string_view)
+{
+    return false;
+}
 
-void handle_breakout_request(admin_request req, session::server_context&, boost::asio::any_io_executor,
-                       std::uint64_t, std::function<void(admin_response)> done)
+void handle_breakout_request(admin_request req, session::server_context&, boost::asio::any_io_executor, std::uint64_t,
+                             std::function<void(admin_response)> done)
 {
     admin_response res{boost::beast::http::status::not_found, req.version()};
     res.set(boost::beast::http::field::content_type, "application/json");

@@ -19,6 +19,6 @@ bool is_breakout_path(std::string_view path);
 // Answers one request under these paths; done once, on reply_on. The
 // request is taken whole (an upload's body moves to the work pool).
 void handle_breakout_request(admin_request req, session::server_context& context, boost::asio::any_io_executor reply_on,
-                       std::uint64_t connection_id, std::function<void(admin_response)> done);
+                             std::uint64_t connection_id, std::function<void(admin_response)> done);
 
 } // namespace maptable::net

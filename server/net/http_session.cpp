@@ -4,6 +4,7 @@
 #include "net/attachment_routes.hpp"
 #include "net/breakout_routes.hpp"
 #include "net/export_routes.hpp"
+#include "net/harvest_routes.hpp"
 #include "net/layer_routes.hpp"
 #include "net/network_routes.hpp"
 #include "net/static_files.hpp"
@@ -366,7 +367,8 @@ private:
             using part_handler = void (*)(admin_request, session::server_context&, asio::any_io_executor, std::uint64_t,
                                           std::function<void(admin_response)>);
             for (const auto& [is_part, handle_part] :
-                 {std::pair<bool (*)(std::string_view), part_handler>{is_network_path, handle_network_request},
+                 {std::pair<bool (*)(std::string_view), part_handler>{is_harvest_path, handle_harvest_request},
+                  {is_network_path, handle_network_request},
                   {is_layer_path, handle_layer_request},
                   {is_breakout_path, handle_breakout_request}}) {
                 if (!is_part(path))

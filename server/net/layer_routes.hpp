@@ -19,7 +19,7 @@ bool is_layer_path(std::string_view path);
 // Answers one request under these paths; done once, on reply_on. The
 // request is taken whole (an upload's body moves to the work pool).
 void handle_layer_request(admin_request req, session::server_context& context, boost::asio::any_io_executor reply_on,
-                       std::uint64_t connection_id, std::function<void(admin_response)> done);
+                          std::uint64_t connection_id, std::function<void(admin_response)> done);
 
 // Like attachments (check_upload_header): an upload's header decides its
 // body's limit and deadline, or refuses it before the body is read; a

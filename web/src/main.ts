@@ -8,9 +8,11 @@ import { ErrorCode, MaptableClient, MaptableError, type WebSocketLike } from "@m
 
 import { loadConfig } from "./app_config.js";
 import { ChatPanel } from "./chat_panel.js";
+import { mountBreakouts } from "./breakouts.js";
 import { AppContext, roleLabel } from "./context.js";
 import { byId, el } from "./dom.js";
 import { FacilitatorPanel } from "./facilitator_panel.js";
+import { mountFieldNotes } from "./field_notes.js";
 import { forgetInvite, parseInviteLink, takeInvite, type Invite } from "./invite.js";
 import { LayersPanel, MapFilter } from "./legend.js";
 import { MapView } from "./map_view.js";
@@ -20,6 +22,7 @@ import { PeoplePanel } from "./people_panel.js";
 import { VoteBanner } from "./voting.js";
 import { notify, showConnection } from "./status.js";
 import { Replay } from "./replay.js";
+import { mountReferenceLayers } from "./reference_layers.js";
 import { Reshaper } from "./reshape.js";
 import { RoomInfoPanel } from "./room_info.js";
 import { UndoHistory } from "./undo.js";
@@ -134,6 +137,12 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
   const reshaper = new Reshaper(app, map.map);
   app.reshape = (id) => reshaper.start(id);
   new UndoHistory(app);
+  // Parts of the programme's structure, each in a module of its own.
+  const parts = [
+    mountReferenceLayers(app, map, () => schedule()),
+    mountBreakouts(app, map, () => schedule()),
+    mountFieldNotes(app, map, () => schedule()),
+  ];
   const showMe = () => {
     const me = client.me;
     const text = t("me", {
@@ -188,6 +197,7 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     facilitator?.render();
     replay.render();
     roomInfo.render();
+    for (const part of parts) part.render();
     tick();
   };
   const schedule = () => {

@@ -68,7 +68,8 @@ rule rule_for(pb::ClientMessage::BodyCase body)
     case M::kStartBreakouts:
     case M::kOpenBreakoutGroup:
     case M::kEndBreakouts:
-    case M::kBroadcastToGroups: return admin;
+    case M::kBroadcastToGroups:
+    case M::kAddAttachment: return admin;
     default: return facilitators; // room info, settings, moderation, agenda, timer, views, hands queue, votes, sessions
     }
 }

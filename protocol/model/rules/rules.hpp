@@ -65,7 +65,7 @@ problem validate_breakout_command(const room_data& room, const pb::ClientMessage
                                   pb::Event& event);
 void apply_breakout_event(room_data& room, const pb::Event& event);
 
-// field_trip.cpp: a study trip's itinerary.
+// field_trip.cpp: a study trip's itinerary, and the room's attachments.
 problem validate_field_command(const room_data& room, const pb::ClientMessage& command, const actor& who,
                                pb::Event& event);
 void apply_field_event(room_data& room, const pb::Event& event);

@@ -1,5 +1,6 @@
 // The room and its moderation: the port of apply_moderation_event
-// (protocol/model/rules/moderation.cpp): room info (with its base map), lock settings, mute,
+// (protocol/model/rules/moderation.cpp): room info (with its base map, time zone,
+// network, kind and city), lock settings, mute,
 // remove (which also takes the participant out of the hand queue, the floor
 // and the lead), archive.
 import { clone, create } from "@bufbuild/protobuf";
@@ -26,6 +27,10 @@ function mergeInfo(info: RoomInfo, change: RoomInfoChanged): void {
   if (change.bounds !== undefined) info.bounds = clone(BoundsSchema, change.bounds);
   if (change.clearBounds) info.bounds = undefined;
   if (change.baseMap !== undefined) info.baseMap = change.baseMap;
+  if (change.timeZone !== undefined) info.timeZone = change.timeZone;
+  if (change.networkId !== undefined) info.networkId = change.networkId;
+  if (change.kind !== undefined) info.kind = change.kind;
+  if (change.cityId !== undefined) info.cityId = change.cityId;
 }
 
 function mergeSettings(settings: RoomSettings, change: RoomSettingsChange): void {

@@ -113,6 +113,7 @@ export class RoomReplica {
         applyBreakoutEvent(this.data, event);
         break;
       case "itinerarySet":
+      case "attachmentAdded":
         applyFieldEvent(this.data, event);
         break;
       default:

@@ -19,11 +19,13 @@ import {
   TimerSchema,
   VoteRoundSchema,
   AgendaStepSchema,
+  AttachmentSchema,
   BreakoutMembershipSchema,
   BreakoutRoundSchema,
   ItineraryStopSchema,
   ReferenceLayerSchema,
   type AgendaStep,
+  type Attachment,
   type BreakoutMembership,
   type BreakoutRound,
   type ItineraryStop,
@@ -70,6 +72,7 @@ export interface RoomData {
   breakouts: BreakoutRound; // the running (or last) round, in a plenary room
   breakoutOf: BreakoutMembership; // in a group's room
   itinerary: ItineraryStop[]; // in order
+  attachments: Map<string, Attachment>; // by id
 }
 
 // A new, empty room: its id as title, centred on (0, 0) at zoom 2.
@@ -103,6 +106,7 @@ export function emptyRoom(roomId: string): RoomData {
     breakouts: create(BreakoutRoundSchema),
     breakoutOf: create(BreakoutMembershipSchema),
     itinerary: [],
+    attachments: new Map(),
   };
 }
 
@@ -132,6 +136,7 @@ export function roomFromProto(state: RoomState): RoomData {
   room.breakouts = clone(BreakoutRoundSchema, state.breakouts ?? create(BreakoutRoundSchema));
   room.breakoutOf = clone(BreakoutMembershipSchema, state.breakoutOf ?? create(BreakoutMembershipSchema));
   room.itinerary = state.itinerary.map((s) => clone(ItineraryStopSchema, s));
+  for (const a of state.attachments) room.attachments.set(a.id, clone(AttachmentSchema, a));
   return room;
 }
 
@@ -165,5 +170,6 @@ export function roomToProto(room: RoomData): RoomState {
         ? clone(BreakoutMembershipSchema, room.breakoutOf)
         : undefined,
     itinerary: room.itinerary.map((s) => clone(ItineraryStopSchema, s)),
+    attachments: byKey(room.attachments).map((a) => clone(AttachmentSchema, a)),
   });
 }
