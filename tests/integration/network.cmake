@@ -3,3 +3,4 @@
 # network invitation (roles by model::role_in_room, TOKEN_WRONG_NETWORK,
 # revocation); the member API (home, calendar, changes); restarts; bad input.
 maptable_test(integration_network SOURCES network_api_test.cpp LIBS maptable_test_harness)
+maptable_test(integration_network_cli SOURCES network_cli_test.cpp LIBS maptable_test_harness)
