@@ -60,7 +60,8 @@ json::object answer_of(const http_answer& answer)
         throw refused(pb::ERROR_CODE_UNSPECIFIED, "HTTP " + std::to_string(answer.status) + " " + printable(why));
     }
     if (ec || !value.is_object())
-        throw refused(pb::ERROR_CODE_UNSPECIFIED, "the server's answer is not a JSON object: " + printable(answer.body));
+        throw refused(pb::ERROR_CODE_UNSPECIFIED,
+                      "the server's answer is not a JSON object: " + printable(answer.body));
     return std::move(value.as_object());
 }
 

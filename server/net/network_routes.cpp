@@ -33,7 +33,7 @@ namespace pb = maptable::v1;
 constexpr std::string_view admin_prefix = "/v1/admin/networks";
 constexpr std::string_view member_prefix = "/v1/networks/";
 
-constexpr std::int64_t default_invitation_ttl = 90LL * 24 * 3600; // a season of the network's work
+constexpr std::int64_t default_invitation_ttl = 90LL * 24 * 3600;  // a season of the network's work
 constexpr std::int64_t max_invitation_ttl = 3LL * 365 * 24 * 3600; // a network runs up to three years
 constexpr std::size_t max_name_bytes = 200;
 constexpr std::size_t max_network_body = 64 * 1024; // a session's agenda of 50 points fits
@@ -94,8 +94,7 @@ refusal bad(std::string message, std::string code = "INVALID_NETWORK")
 
 admin_response error_response(unsigned version, const refusal& r)
 {
-    return json_reply(r.status, version,
-                      json::serialize(json::object{{"error", r.message}, {"code", r.code}}) + "\n");
+    return json_reply(r.status, version, json::serialize(json::object{{"error", r.message}, {"code", r.code}}) + "\n");
 }
 
 // ---------------------------------------------------------------- JSON in
@@ -411,8 +410,8 @@ void on_work_pool(const shared_request& r, Step step)
                             "STORE_UNAVAILABLE"});
         } catch (const std::exception& e) {
             spdlog::error("conn={} network: {}", r->connection_id, e.what());
-            r->fail(refusal{http::status::internal_server_error, "the server could not do this; see its log",
-                            "INTERNAL"});
+            r->fail(
+                refusal{http::status::internal_server_error, "the server could not do this; see its log", "INTERNAL"});
         }
     });
 }
@@ -426,8 +425,8 @@ model::network_state existing(const shared_request& r, const std::string& id)
 {
     auto state = service_of(r).find(id);
     if (!state)
-        throw refusal{http::status::not_found, "there is no network '" + id + "' (create it with POST " +
-                                                   std::string(admin_prefix) + ")",
+        throw refusal{http::status::not_found,
+                      "there is no network '" + id + "' (create it with POST " + std::string(admin_prefix) + ")",
                       "NETWORK_NOT_FOUND"};
     return std::move(*state);
 }
@@ -550,26 +549,27 @@ void add_room(const shared_request& r, const std::string& network_id, const std:
     room::submit_as_admin(
         r->context.rooms, r->context.work, room_id, std::move(command),
         [r, entry = std::move(entry), info = fresh.info(), catalog](room::admin_outcome outcome) mutable {
-        on_work_pool(r, [r, entry = std::move(entry), info = std::move(info), catalog,
-                         outcome = std::move(outcome)]() mutable {
-            if (!outcome.ok) {
-                // Its first event was refused: nothing of the room exists.
-                catalog->remove(entry.room_id);
-                return r->fail(refusal{outcome.code == pb::ERROR_CODE_ROOM_UNAVAILABLE ||
-                                               outcome.code == pb::ERROR_CODE_SERVER_BUSY
-                                           ? http::status::service_unavailable
-                                           : http::status::bad_request,
-                                       outcome.message, code_name(outcome.code)});
-            }
-            entry.seq = outcome.seq;
-            catalog->update(entry);
-            r->ok(http::status::created, json::object{{"id", entry.room_id},
-                                                      {"title", info.title()},
-                                                      {"kind", kind_name(info.kind())},
-                                                      {"city_id", info.city_id()},
-                                                      {"network_id", info.network_id()},
-                                                      {"seq", outcome.seq}});
-        });
+        on_work_pool(
+            r, [r, entry = std::move(entry), info = std::move(info), catalog, outcome = std::move(outcome)]() mutable {
+                if (!outcome.ok) {
+                    // Its first event was refused: nothing of the room exists.
+                    catalog->remove(entry.room_id);
+                    return r->fail(refusal{outcome.code == pb::ERROR_CODE_ROOM_UNAVAILABLE ||
+                                                   outcome.code == pb::ERROR_CODE_SERVER_BUSY
+                                               ? http::status::service_unavailable
+                                               : http::status::bad_request,
+                                           outcome.message, code_name(outcome.code)});
+                }
+                entry.seq = outcome.seq;
+                catalog->update(entry);
+                r->ok(http::status::created,
+                      json::object{{"id", entry.room_id},
+                                   {"title", info.title()},
+                                   {"kind", kind_name(info.kind())},
+                                   {"city_id", info.city_id()},
+                                   {"network_id", info.network_id()},
+                                   {"seq", outcome.seq}});
+            });
         });
 }
 
@@ -622,21 +622,22 @@ void invite(const shared_request& r, const std::string& network_id, const std::s
     spdlog::info("conn={} admin: token {} minted for network {} (role {}, city {}, expires at {})", r->connection_id,
                  claims.token_id, network_id, auth::role_name(*role), city_id.empty() ? "-" : city_id,
                  claims.expires_at);
-    r->ok(http::status::created, json::object{{"token", token},
-                                              {"jti", claims.token_id},
-                                              {"subject", subject},
-                                              {"name", name},
-                                              {"role", auth::role_name(*role)},
-                                              {"network", network_id},
-                                              {"city_id", city_id},
-                                              {"expires_at", claims.expires_at},
-                                              {"invite_url", link}});
+    r->ok(http::status::created,
+          json::object{{"token", token},
+                       {"jti", claims.token_id},
+                       {"subject", subject},
+                       {"name", name},
+                       {"role", auth::role_name(*role)},
+                       {"network", network_id},
+                       {"city_id", city_id},
+                       {"expires_at", claims.expires_at},
+                       {"invite_url", link}});
 }
 
 admin_response method_not_allowed(unsigned version, const char* allow)
 {
-    auto res = error_response(version, refusal{http::status::method_not_allowed, std::string("use ") + allow,
-                                               "METHOD_NOT_ALLOWED"});
+    auto res = error_response(
+        version, refusal{http::status::method_not_allowed, std::string("use ") + allow, "METHOD_NOT_ALLOWED"});
     res.set(http::field::allow, allow);
     return res;
 }
@@ -676,9 +677,8 @@ std::optional<std::string> query_value(std::string_view target, std::string_view
 void handle_admin(const admin_request& req, const shared_request& r, std::string_view path)
 {
     const auto method = req.method();
-    const auto parts = segments(path.substr(admin_prefix.size()).starts_with("/")
-                                    ? path.substr(admin_prefix.size() + 1)
-                                    : path.substr(admin_prefix.size()));
+    const auto parts = segments(path.substr(admin_prefix.size()).starts_with("/") ? path.substr(admin_prefix.size() + 1)
+                                                                                  : path.substr(admin_prefix.size()));
     if (parts.empty()) {
         if (method == http::verb::get)
             return on_work_pool(r, [r] {
@@ -766,9 +766,8 @@ void handle_admin(const admin_request& req, const shared_request& r, std::string
                       "NOT_FOUND"};
     }
     const auto status = change.has_city_added() ? http::status::created : http::status::ok;
-    on_work_pool(r, [r, id, change = std::move(change), status]() mutable {
-        change_network(r, id, std::move(change), status);
-    });
+    on_work_pool(
+        r, [r, id, change = std::move(change), status]() mutable { change_network(r, id, std::move(change), status); });
 }
 
 // A member of the network (its join token, not revoked, for this network),
@@ -869,12 +868,11 @@ void handle_member(const admin_request& req, const shared_request& r, std::strin
 
 bool is_network_path(std::string_view path)
 {
-    return path == admin_prefix || path.starts_with(std::string(admin_prefix) + "/") ||
-        path.starts_with(member_prefix);
+    return path == admin_prefix || path.starts_with(std::string(admin_prefix) + "/") || path.starts_with(member_prefix);
 }
 
-void handle_network_request(admin_request req, session::server_context& context,
-                            boost::asio::any_io_executor reply_on, std::uint64_t connection_id, reply done)
+void handle_network_request(admin_request req, session::server_context& context, boost::asio::any_io_executor reply_on,
+                            std::uint64_t connection_id, reply done)
 {
     const unsigned version = req.version();
     const auto target = std::string_view(req.target());
@@ -883,17 +881,18 @@ void handle_network_request(admin_request req, session::server_context& context,
     if (admin && context.admin_key.empty())
         return done(error_response(
             version, refusal{http::status::not_found, "the admin API is disabled (no --admin-key)", "NOT_FOUND"}));
-    auto r = std::make_shared<const request_state>(request_state{context, reply_on, version, connection_id,
-                                                                 std::move(done)});
+    auto r = std::make_shared<const request_state>(
+        request_state{context, reply_on, version, connection_id, std::move(done)});
     if (admin && !has_admin_key(req, context)) {
-        auto res = error_response(version, refusal{http::status::unauthorized,
-                                                   "the admin API needs Authorization: Bearer <admin key>",
-                                                   "UNAUTHORIZED"});
+        auto res = error_response(version,
+                                  refusal{http::status::unauthorized,
+                                          "the admin API needs Authorization: Bearer <admin key>", "UNAUTHORIZED"});
         res.set(http::field::www_authenticate, "Bearer realm=\"maptable-admin\"");
         return r->answer(std::move(res));
     }
     if (context.store == nullptr || !context.work)
-        return r->fail(refusal{http::status::service_unavailable, "this server keeps no networks", "STORE_UNAVAILABLE"});
+        return r->fail(
+            refusal{http::status::service_unavailable, "this server keeps no networks", "STORE_UNAVAILABLE"});
     try {
         if (admin)
             handle_admin(req, r, path);

@@ -81,8 +81,8 @@ std::variant<room_caller, admin_response> authenticate_for_room(const admin_requ
     return checked;
 }
 
-void authenticate_for_room_async(const admin_request& req, session::server_context& context,
-                                 const std::string& room_id, bool admin_key_allowed, std::string_view missing_token,
+void authenticate_for_room_async(const admin_request& req, session::server_context& context, const std::string& room_id,
+                                 bool admin_key_allowed, std::string_view missing_token,
                                  boost::asio::any_io_executor reply_on,
                                  std::function<void(std::variant<room_caller, admin_response>)> done)
 {
@@ -94,8 +94,9 @@ void authenticate_for_room_async(const admin_request& req, session::server_conte
     if (context.store == nullptr || !context.work)
         return done(json_error(http::status::service_unavailable, version, "this server keeps no networks"));
     auto claims = *caller->token;
-    boost::asio::post(context.work, [&context, claims = std::move(claims), room_id, version, reply_on,
-                                     done = std::move(done)]() mutable {
+    boost::asio::post(
+        context.work,
+        [&context, claims = std::move(claims), room_id, version, reply_on, done = std::move(done)]() mutable {
         std::variant<room_caller, admin_response> result = room_caller{};
         try {
             auto& service = network::service_for(*context.store);
@@ -119,7 +120,7 @@ void authenticate_for_room_async(const admin_request& req, session::server_conte
         }
         boost::asio::post(reply_on,
                           [done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
-    });
+        });
 }
 
 } // namespace maptable::net

@@ -45,8 +45,8 @@ std::variant<room_caller, admin_response> authenticate_for_room(const admin_requ
 // network or in none, CITY_NOT_FOUND for a city that left): the caller's
 // token then names this room and the role it has here. The store is read on
 // the work pool; done runs once, on reply_on.
-void authenticate_for_room_async(const admin_request& req, session::server_context& context,
-                                 const std::string& room_id, bool admin_key_allowed, std::string_view missing_token,
+void authenticate_for_room_async(const admin_request& req, session::server_context& context, const std::string& room_id,
+                                 bool admin_key_allowed, std::string_view missing_token,
                                  boost::asio::any_io_executor reply_on,
                                  std::function<void(std::variant<room_caller, admin_response>)> done);
 

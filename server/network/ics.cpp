@@ -1,8 +1,9 @@
 #include "network/ics.hpp"
 
-#include <boost/date_time/local_time/local_time.hpp>
+#include <boost/date_time/posix_time/posix_time.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -26,23 +27,49 @@ std::int64_t signed_of(std::uint64_t v, std::size_t width)
     return static_cast<std::int64_t>(v);
 }
 
-// The offset the POSIX TZ string of a TZif footer ("WET0WEST,M3.5.0/1,M10.5.0")
-// gives at t.
-std::optional<std::int64_t> offset_by_rule(const std::string& rule, std::int64_t t)
+// The offset of a TZif footer's POSIX TZ string when it has no daylight
+// saving part ("<+03>-3", "JST-9"): POSIX writes hours west of UTC. A string
+// with rules (",M3.5.0") gives nullopt: the file's own transitions, which
+// Debian's tzdata keeps up to 2037, are used instead.
+std::optional<std::int64_t> fixed_offset(const std::string& rule)
 {
-    try {
-        boost::local_time::time_zone_ptr zone(new boost::local_time::posix_time_zone(rule));
-        const auto utc = boost::posix_time::from_time_t(static_cast<std::time_t>(t));
-        const boost::local_time::local_date_time local(utc, zone);
-        return (local.local_time() - utc).total_seconds();
-    } catch (const std::exception&) {
-        return std::nullopt;
+    std::size_t at = 0;
+    if (at < rule.size() && rule[at] == '<') {
+        at = rule.find('>');
+        if (at == std::string::npos)
+            return std::nullopt;
+        ++at;
+    } else {
+        while (at < rule.size() && std::isalpha(static_cast<unsigned char>(rule[at])))
+            ++at;
     }
+    int sign = -1; // west of UTC is positive in POSIX
+    if (at < rule.size() && (rule[at] == '+' || rule[at] == '-'))
+        sign = rule[at++] == '-' ? 1 : -1;
+    std::int64_t seconds = 0;
+    for (std::int64_t unit : {3600, 60, 1}) {
+        std::int64_t value = 0;
+        std::size_t digits = 0;
+        while (at < rule.size() && std::isdigit(static_cast<unsigned char>(rule[at]))) {
+            value = value * 10 + (rule[at++] - '0');
+            ++digits;
+        }
+        if (digits == 0 && unit == 3600)
+            return std::nullopt;
+        seconds += value * unit;
+        if (at < rule.size() && rule[at] == ':')
+            ++at;
+        else
+            break;
+    }
+    if (at != rule.size()) // a daylight saving part follows
+        return std::nullopt;
+    return sign * seconds;
 }
 
 std::string two(int v)
 {
-    char buf[8];
+    char buf[16];
     std::snprintf(buf, sizeof buf, "%02d", v);
     return buf;
 }
@@ -117,8 +144,8 @@ std::optional<std::int64_t> utc_offset(const std::string& zone, std::int64_t t)
                 found = static_cast<unsigned char>(bytes.at(indexes + i));
         }
         if (footer && (c[3] == 0 || t >= last_transition))
-            if (auto by_rule = offset_by_rule(*footer, t))
-                return by_rule;
+            if (auto fixed = fixed_offset(*footer))
+                return fixed;
         if (c[4] == 0)
             return std::nullopt;
         return type_offset(found.value_or(0));
@@ -199,8 +226,13 @@ std::string sessions_calendar(const pb::NetworkState& state, std::string_view ba
             return std::string(name) + ";TZID=" + session.time_zone() + ":" + ics_time(t + *offset);
         };
         std::string description;
-        for (int i = 0; i < session.agenda_size(); ++i)
-            description += (i ? "\n" : "") + std::to_string(i + 1) + ". " + session.agenda(i);
+        for (int i = 0; i < session.agenda_size(); ++i) {
+            if (i > 0)
+                description += '\n';
+            description += std::to_string(i + 1);
+            description += ". ";
+            description += session.agenda(i);
+        }
         out += ics_line("BEGIN:VEVENT");
         out += ics_line("UID:" + session.id() + "@" + network.id() + ".maptable");
         out += ics_line("DTSTAMP:" + ics_time(stamp) + "Z");

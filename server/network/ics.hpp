@@ -14,6 +14,8 @@
 
 namespace maptable::network {
 
+namespace pb = maptable::v1;
+
 // The UTC offset (seconds east) of IANA zone `zone` at Unix time t, from the
 // system's zoneinfo; nullopt when the zone is not known there.
 std::optional<std::int64_t> utc_offset(const std::string& zone, std::int64_t unix_seconds);

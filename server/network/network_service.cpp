@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 #include <limits>
 
@@ -228,7 +229,7 @@ model::room_place network_service::place_of(const std::string& room_id)
         if (!event.ParseFromString(bytes))
             throw store_failure("room " + room_id + " holds an event that cannot be read");
         if (event.has_room_info_changed())
-            apply_info(known.place, event.room_info_changed().change());
+            apply_info(known.place, event.room_info_changed());
         known.seq = event.seq();
     });
     if (known.seq != before) {

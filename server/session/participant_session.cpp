@@ -270,8 +270,9 @@ void participant_session::handle_join(const pb::ClientMessage& message)
         resume = join.resume();
     if (claims.network.empty())
         return enter_room(request_id, std::move(resume), 3);
-    network_role(claims, [self = shared_from_this(), request_id, resume = std::move(resume)](
-                             std::variant<pb::Role, model::rejection> role) mutable {
+    network_role(claims,
+                 [self = shared_from_this(), request_id,
+                  resume = std::move(resume)](std::variant<pb::Role, model::rejection> role) mutable {
         if (self->phase_ != phase::joining)
             return; // the connection closed meanwhile
         if (auto* refused = std::get_if<model::rejection>(&role))
@@ -289,8 +290,9 @@ void participant_session::network_role(const auth::join_claims& claims,
     model::network_member who{claims.network, claims.city, claims.role};
     // The room's place and the network are read from the store: on the
     // work pool, never on this event loop.
-    boost::asio::post(context_.work, [self = shared_from_this(), who = std::move(who), room_id = room_id_,
-                                      then = std::move(then)]() mutable {
+    boost::asio::post(
+        context_.work,
+        [self = shared_from_this(), who = std::move(who), room_id = room_id_, then = std::move(then)]() mutable {
         std::variant<pb::Role, model::rejection> role = model::rejection{};
         try {
             auto& service = network::service_for(*self->context_.store);
@@ -305,7 +307,7 @@ void participant_session::network_role(const auth::join_claims& claims,
         }
         boost::asio::post(self->executor_,
                           [then = std::move(then), role = std::move(role)]() mutable { then(std::move(role)); });
-    });
+        });
 }
 
 void participant_session::enter_room(std::uint64_t request_id, std::optional<pb::Resume> resume, int attempts_left)
@@ -411,16 +413,16 @@ void participant_session::handle_refresh(const pb::ClientMessage& message)
                            "the new token names another participant; join again with it instead");
     if (claims.network.empty())
         return finish_refresh(request_id, std::move(claims));
-    network_role(claims, [self = shared_from_this(), request_id, claims](
-                             std::variant<pb::Role, model::rejection> role) mutable {
-        if (self->phase_ != phase::joined)
-            return;
-        if (auto* refused = std::get_if<model::rejection>(&role))
-            return self->reply_error(request_id, refused->code,
-                                     refused->message + " (the current token stays in force)");
-        claims.role = std::get<pb::Role>(role);
-        self->finish_refresh(request_id, std::move(claims));
-    });
+    network_role(
+        claims, [self = shared_from_this(), request_id, claims](std::variant<pb::Role, model::rejection> role) mutable {
+            if (self->phase_ != phase::joined)
+                return;
+            if (auto* refused = std::get_if<model::rejection>(&role))
+                return self->reply_error(request_id, refused->code,
+                                         refused->message + " (the current token stays in force)");
+            claims.role = std::get<pb::Role>(role);
+            self->finish_refresh(request_id, std::move(claims));
+        });
 }
 
 void participant_session::finish_refresh(std::uint64_t request_id, auth::join_claims claims)

@@ -20,9 +20,9 @@
 
 #include <functional>
 #include <memory>
-#include <variant>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace maptable::session {
 

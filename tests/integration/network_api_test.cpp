@@ -20,8 +20,8 @@ namespace json = boost::json;
 
 constexpr const char* admin_key = "network-admin-key-0123456789";
 
-http_reply call(unsigned short port, const std::string& method, const std::string& target,
-                const std::string& body = {}, const std::string& key = admin_key)
+http_reply call(unsigned short port, const std::string& method, const std::string& target, const std::string& body = {},
+                const std::string& key = admin_key)
 {
     return call_api(port, {.method = method, .target = target, .bearer = key, .body = body});
 }
@@ -51,14 +51,16 @@ void make_network(unsigned short port, const std::string& id)
                              R"(", "theme": "Streets for all", "languages": ["en", "de", "pt-BR"],
                              "starts_on": "2027-01-01", "ends_on": "2029-12-31"})"));
     const std::string base = "/v1/admin/networks/" + id;
-    require_created(call(port, "POST", base + "/cities",
-                         R"({"id": "lisbon", "name": "Lisbon", "country": "PT", "position": {"lon": -9.14, "lat": 38.72},
+    require_created(
+        call(port, "POST", base + "/cities",
+             R"({"id": "lisbon", "name": "Lisbon", "country": "PT", "position": {"lon": -9.14, "lat": 38.72},
                              "living_lab_title": "Intendente square"})"));
     require_created(call(port, "POST", base + "/cities",
                          R"({"id": "capetown", "name": "Cape Town", "country": "ZA",
                              "position": {"lon": 18.42, "lat": -33.92}})"));
-    require_created(call(port, "POST", base + "/cities",
-                         R"({"id": "leipzig", "name": "Leipzig", "country": "DE", "position": {"lon": 12.37, "lat": 51.34}})"));
+    require_created(
+        call(port, "POST", base + "/cities",
+             R"({"id": "leipzig", "name": "Leipzig", "country": "DE", "position": {"lon": 12.37, "lat": 51.34}})"));
     for (const std::string city : {"lisbon", "capetown", "leipzig"})
         require_created(call(port, "POST", base + "/rooms",
                              R"({"room_id": ")" + id + "-" + city + R"(-lab", "title": "Living lab )" + city +
@@ -257,8 +259,8 @@ TEST_CASE("a network invitation gives each room of its network its role, and no 
                          R"({"id": "loner", "title": "On its own", "center": {"lon": 1, "lat": 2}, "zoom": 3})"));
 
     const auto facilitator = invite(port, "na", R"({"subject": "fa", "name": "Fatima", "role": "facilitator"})");
-    const auto lisboner = invite(port, "na",
-                                 R"({"subject": "lu", "name": "Luis", "role": "participant", "city_id": "lisbon"})");
+    const auto lisboner =
+        invite(port, "na", R"({"subject": "lu", "name": "Luis", "role": "participant", "city_id": "lisbon"})");
     const auto expert = invite(port, "na", R"({"subject": "ex", "name": "Expert", "role": "participant"})");
 
     SUBCASE("roles in every room of the network")
@@ -345,14 +347,16 @@ TEST_CASE("the network home: its state, the sessions' calendar and what changed,
     constexpr std::int64_t march_15 = 1805101200000;
     require_created(call(port, "POST", "/v1/admin/networks/home/sessions",
                          R"({"id": "kickoff", "room_id": "home-workshop", "title": "Kick-off; all cities, together",
-                             "starts_ms": )" + std::to_string(march_15) +
-                             R"(, "ends_ms": )" + std::to_string(march_15 + 2 * 3600 * 1000) +
+                             "starts_ms": )" +
+                             std::to_string(march_15) + R"(, "ends_ms": )" +
+                             std::to_string(march_15 + 2 * 3600 * 1000) +
                              R"(, "time_zone": "Europe/Lisbon", "agenda": ["Welcome, introductions",
                              "Each city's living lab: what is the question? A long point that goes on and on so that its line must be folded"]})"));
     require_created(call(port, "POST", "/v1/admin/networks/home/sessions",
                          R"({"id": "capetown-visit", "room_id": "home-capetown-lab", "title": "Cape Town consultation",
-                             "starts_ms": )" + std::to_string(march_15 + 7 * 24 * 3600 * 1000LL) +
-                             R"(, "ends_ms": )" + std::to_string(march_15 + 7 * 24 * 3600 * 1000LL + 3600 * 1000) +
+                             "starts_ms": )" +
+                             std::to_string(march_15 + 7 * 24 * 3600 * 1000LL) + R"(, "ends_ms": )" +
+                             std::to_string(march_15 + 7 * 24 * 3600 * 1000LL + 3600 * 1000) +
                              R"(, "time_zone": "Africa/Johannesburg"})"));
     const auto member = invite(port, "home", R"({"subject": "cc", "name": "Carla", "role": "participant",
                                                "city_id": "capetown"})");
@@ -399,8 +403,8 @@ TEST_CASE("the network home: its state, the sessions' calendar and what changed,
         REQUIRE(fac.close_vote("v1").get().ok);
     }
     auto check_changes = [&] {
-        const auto changes = call(port, "GET", "/v1/networks/home/changes?since_ms=" + std::to_string(since), {},
-                                  member.token);
+        const auto changes =
+            call(port, "GET", "/v1/networks/home/changes?since_ms=" + std::to_string(since), {}, member.token);
         REQUIRE_MESSAGE(changes.status == 200, changes.body);
         bool found = false;
         for (const auto& room : json_body(changes).at("rooms").as_array()) {

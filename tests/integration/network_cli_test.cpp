@@ -81,22 +81,27 @@ void ok(const run_result& r)
 TEST_CASE("maptable network: create, add cities and rooms, plan, invite, show")
 {
     server_process server({"--admin-key", admin_key});
-    ok(cli(server, {"network", "create", "cli-net", "--title", "Rivers and people", "--languages", "en,de",
-                    "--starts-on", "2027-01-01", "--ends-on", "2028-12-31"}));
-    ok(cli(server, {"network", "add-city", "cli-net", "porto", "--name", "Porto", "--country", "PT", "--position",
-                    "-8.61,41.15", "--living-lab", "Douro banks"}));
-    ok(cli(server, {"network", "add-city", "cli-net", "durban", "--name", "Durban", "--country", "ZA", "--position",
-                    "31.02,-29.86"}));
-    const auto lab = cli(server, {"network", "add-room", "cli-net", "porto-lab", "--title", "Douro banks", "--kind",
-                                  "living_lab", "--city", "porto"});
+    ok(cli(server,
+           {"network", "create", "cli-net", "--title", "Rivers and people", "--languages", "en,de", "--starts-on",
+            "2027-01-01", "--ends-on", "2028-12-31"}));
+    ok(cli(server,
+           {"network", "add-city", "cli-net", "porto", "--name", "Porto", "--country", "PT", "--position",
+            "-8.61,41.15", "--living-lab", "Douro banks"}));
+    ok(cli(server,
+           {"network", "add-city", "cli-net", "durban", "--name", "Durban", "--country", "ZA", "--position",
+            "31.02,-29.86"}));
+    const auto lab = cli(server,
+                         {"network", "add-room", "cli-net", "porto-lab", "--title", "Douro banks", "--kind",
+                          "living_lab", "--city", "porto"});
     ok(lab);
     CHECK(lab.out == "porto-lab\n");
-    ok(cli(server, {"network", "add-room", "cli-net", "plenary", "--title", "Plenary", "--kind", "plenary",
-                    "--center", "0,20", "--zoom", "3"}));
-    const auto planned = cli(server, {"network", "plan-session", "cli-net", "--room", "plenary", "--title", "Kick-off",
-                                      "--starts", "1805101200000", "--ends", "1805108400000", "--time-zone",
-                                      "Europe/Lisbon", "--agenda", "Welcome", "--agenda", "Each city's question",
-                                      "--session-id", "kickoff"});
+    ok(cli(server,
+           {"network", "add-room", "cli-net", "plenary", "--title", "Plenary", "--kind", "plenary", "--center", "0,20",
+            "--zoom", "3"}));
+    const auto planned = cli(server,
+                             {"network", "plan-session", "cli-net", "--room", "plenary", "--title", "Kick-off",
+                              "--starts", "1805101200000", "--ends", "1805108400000", "--time-zone", "Europe/Lisbon",
+                              "--agenda", "Welcome", "--agenda", "Each city's question", "--session-id", "kickoff"});
     ok(planned);
     CHECK(planned.out == "kickoff\n");
 
@@ -110,15 +115,17 @@ TEST_CASE("maptable network: create, add cities and rooms, plan, invite, show")
     CHECK(shown.out.find("session kickoff in plenary 'Kick-off'") != std::string::npos);
 
     // The admin API says the same.
-    const auto state = json_body(call_api(server.port(), {.target = "/v1/admin/networks/cli-net", .bearer = admin_key}));
+    const auto state =
+        json_body(call_api(server.port(), {.target = "/v1/admin/networks/cli-net", .bearer = admin_key}));
     REQUIRE(state.is_object());
     CHECK(state.at("cities").as_array().size() == 2);
     CHECK(state.at("rooms").as_array().size() == 2);
     CHECK(state.at("sessions").as_array()[0].at("agenda").as_array().size() == 2);
 
     // An invitation of a Durban member: observer in Porto's lab, as the network sets.
-    const auto token = cli(server, {"network", "invite", "cli-net", "--role", "participant", "--name", "Thandi",
-                                    "--city", "durban", "--token-only"});
+    const auto token = cli(server,
+                           {"network", "invite", "cli-net", "--role", "participant", "--name", "Thandi", "--city",
+                            "durban", "--token-only"});
     ok(token);
     raw_client c(server.port());
     const auto welcome = c.join("porto-lab", token.out.substr(0, token.out.size() - 1));
@@ -129,8 +136,9 @@ TEST_CASE("maptable network: create, add cities and rooms, plan, invite, show")
     CHECK(link.out.find("/#net=cli-net&token=") != std::string::npos);
 
     // Refusals: exit 1 with the code and reason; a wrong command line exits 2.
-    const auto second_lab = cli(server, {"network", "add-room", "cli-net", "porto-lab-2", "--title", "Again", "--kind",
-                                         "living_lab", "--city", "porto"});
+    const auto second_lab = cli(server,
+                                {"network", "add-room", "cli-net", "porto-lab-2", "--title", "Again", "--kind",
+                                 "living_lab", "--city", "porto"});
     CHECK(second_lab.status == 1);
     CHECK(second_lab.err.find("HTTP 409 LIVING_LAB_EXISTS") != std::string::npos);
     const auto unknown = cli(server, {"network", "show", "nowhere"});
