@@ -458,11 +458,11 @@ void change_network(const shared_request& r, const std::string& id, pb::NetworkE
     r->ok(status, state_json(state, rooms_of(r, id), service_of(r)));
 }
 
-std::string plain(std::string_view id, std::string_view what)
+std::string plain(std::string_view id, std::string_view section)
 {
     if (!session::is_plain_id(id))
-        throw refusal{http::status::not_found, "no " + std::string(what) + " has that id (1-64 of A-Z a-z 0-9 . _ -)",
-                      what == "network" ? "NETWORK_NOT_FOUND" : "INVALID_ID"};
+        throw refusal{http::status::not_found, "no " + std::string(section) + " has that id (1-64 of A-Z a-z 0-9 . _ -)",
+                      section == "network" ? "NETWORK_NOT_FOUND" : "INVALID_ID"};
     return std::string(id);
 }
 
@@ -705,13 +705,13 @@ void handle_admin(const admin_request& req, const shared_request& r, std::string
         return r->answer(method_not_allowed(r->version, "GET, POST"));
     }
     const auto id = plain(parts[0], "network");
-    const std::string_view what = parts.size() > 1 ? parts[1] : std::string_view{};
+    const std::string_view section = parts.size() > 1 ? parts[1] : std::string_view{};
     const std::optional<std::string> item =
         parts.size() > 2 ? std::optional<std::string>(std::string(parts[2])) : std::nullopt;
     if (parts.size() > 3)
         throw refusal{http::status::not_found, "no such network endpoint", "NOT_FOUND"};
     pb::NetworkEvent change;
-    if (what.empty()) {
+    if (section.empty()) {
         if (method == http::verb::get)
             return on_work_pool(r, [r, id] {
                 const auto state = existing(r, id);
@@ -720,7 +720,7 @@ void handle_admin(const admin_request& req, const shared_request& r, std::string
         if (method != http::verb::patch)
             return r->answer(method_not_allowed(r->version, "GET, PATCH"));
         *change.mutable_network_updated()->mutable_patch() = patch_of(parse_object(req.body(), network_shape));
-    } else if (what == "cities") {
+    } else if (section == "cities") {
         if (!item) {
             if (method != http::verb::post)
                 return r->answer(method_not_allowed(r->version, "POST"));
@@ -732,7 +732,7 @@ void handle_admin(const admin_request& req, const shared_request& r, std::string
         } else {
             return r->answer(method_not_allowed(r->version, "PUT, DELETE"));
         }
-    } else if (what == "sessions") {
+    } else if (section == "sessions") {
         if (!item) {
             if (method != http::verb::post)
                 return r->answer(method_not_allowed(r->version, "POST"));
@@ -752,11 +752,11 @@ void handle_admin(const admin_request& req, const shared_request& r, std::string
         if (method != http::verb::delete_)
             return r->answer(method_not_allowed(r->version, "DELETE"));
         change.mutable_session_cancelled()->set_session_id(*item);
-    } else if (what == "rooms" && !item) {
+    } else if (section == "rooms" && !item) {
         if (method != http::verb::post)
             return r->answer(method_not_allowed(r->version, "POST"));
         return on_work_pool(r, [r, id, body = req.body()] { add_room(r, id, body); });
-    } else if (what == "invitations" && !item) {
+    } else if (section == "invitations" && !item) {
         if (method != http::verb::post)
             return r->answer(method_not_allowed(r->version, "POST"));
         return on_work_pool(r, [r, id, body = req.body()] { invite(r, id, body); });
@@ -799,8 +799,8 @@ void handle_member(const admin_request& req, const shared_request& r, std::strin
     if (parts.empty() || parts.size() > 2)
         throw refusal{http::status::not_found, "no such network endpoint", "NOT_FOUND"};
     const auto id = plain(parts[0], "network");
-    const std::string_view what = parts.size() > 1 ? parts[1] : std::string_view{};
-    if (!what.empty() && what != "sessions.ics" && what != "changes")
+    const std::string_view section = parts.size() > 1 ? parts[1] : std::string_view{};
+    if (!section.empty() && section != "sessions.ics" && section != "changes")
         throw refusal{http::status::not_found, "a network has /sessions.ics and /changes", "NOT_FOUND"};
     if (req.method() != http::verb::get)
         return r->answer(method_not_allowed(r->version, "GET"));
@@ -810,7 +810,7 @@ void handle_member(const admin_request& req, const shared_request& r, std::strin
             res.set(http::field::www_authenticate, "Bearer realm=\"maptable\"");
         return r->answer(std::move(res));
     }
-    if (what.empty())
+    if (section.empty())
         return on_work_pool(r, [r, id] {
             const auto state = existing(r, id);
             const auto rooms = rooms_of(r, id);
@@ -829,7 +829,7 @@ void handle_member(const admin_request& req, const shared_request& r, std::strin
             body["people"] = std::move(people);
             r->ok(http::status::ok, body);
         });
-    if (what == "sessions.ics")
+    if (section == "sessions.ics")
         return on_work_pool(r, [r, id] {
             const auto state = existing(r, id);
             const auto base = r->context.admin_api ? r->context.admin_api->public_url : std::string{};

@@ -162,15 +162,15 @@ TEST_CASE("a network of three cities with its rooms, read back; bad input gets a
             ++labs;
             CHECK(room.at("id").as_string() == "spaces-" + std::string(room.at("city_id").as_string()) + "-lab");
         }
-        CHECK(room.at("last_seq").as_int64() == 1); // the admin's RoomInfoChanged that made it
-        CHECK(room.at("last_activity_ms").as_int64() > 0);
+        CHECK(room.at("last_seq").to_number<std::int64_t>() == 1); // the admin's RoomInfoChanged that made it
+        CHECK(room.at("last_activity_ms").to_number<std::int64_t>() > 0);
     }
     CHECK(labs == 3);
 
     const auto list = call(port, "GET", "/v1/admin/networks");
     REQUIRE(list.status == 200);
     REQUIRE(json_body(list).at("networks").as_array().size() == 1);
-    CHECK(json_body(list).at("networks").as_array()[0].at("cities").as_int64() == 3);
+    CHECK(json_body(list).at("networks").as_array()[0].at("cities").to_number<std::int64_t>() == 3);
     // The rooms are the admin API's rooms too, with their network in their log.
     const auto room = call(port, "GET", "/v1/admin/rooms/spaces-lisbon-lab");
     REQUIRE_MESSAGE(room.status == 200, room.body);
@@ -410,12 +410,12 @@ TEST_CASE("the network home: its state, the sessions' calendar and what changed,
         for (const auto& room : json_body(changes).at("rooms").as_array()) {
             if (room.at("id").as_string() == "home-capetown-lab") {
                 found = true;
-                CHECK(room.at("features_added").as_int64() == 2);
-                CHECK(room.at("threads_started").as_int64() == 1);
-                CHECK(room.at("chat_messages").as_int64() == 1);
-                CHECK(room.at("votes_closed").as_int64() == 1);
+                CHECK(room.at("features_added").to_number<std::int64_t>() == 2);
+                CHECK(room.at("threads_started").to_number<std::int64_t>() == 1);
+                CHECK(room.at("chat_messages").to_number<std::int64_t>() == 1);
+                CHECK(room.at("votes_closed").to_number<std::int64_t>() == 1);
             } else {
-                CHECK(room.at("events").as_int64() == 0);
+                CHECK(room.at("events").to_number<std::int64_t>() == 0);
             }
         }
         CHECK(found);
@@ -434,7 +434,7 @@ TEST_CASE("the network home: its state, the sessions' calendar and what changed,
         for (const auto& p : v.at("people").as_array())
             if (p.at("city_id").as_string() == "capetown") {
                 counted = true;
-                CHECK(p.at("count").as_int64() == 2); // Carla and the facilitator acted in its lab
+                CHECK(p.at("count").to_number<std::int64_t>() == 2); // Carla and the facilitator acted in its lab
             }
         CHECK(counted);
     };
