@@ -461,7 +461,8 @@ void change_network(const shared_request& r, const std::string& id, pb::NetworkE
 std::string plain(std::string_view id, std::string_view section)
 {
     if (!session::is_plain_id(id))
-        throw refusal{http::status::not_found, "no " + std::string(section) + " has that id (1-64 of A-Z a-z 0-9 . _ -)",
+        throw refusal{http::status::not_found,
+                      "no " + std::string(section) + " has that id (1-64 of A-Z a-z 0-9 . _ -)",
                       section == "network" ? "NETWORK_NOT_FOUND" : "INVALID_ID"};
     return std::string(id);
 }
