@@ -85,8 +85,8 @@ TEST_CASE("maptable network: create, add cities and rooms, plan, invite, show")
            {"network", "create", "cli-net", "--title", "Rivers and people", "--languages", "en,de", "--starts-on",
             "2027-01-01", "--ends-on", "2028-12-31"}));
     ok(cli(server,
-           {"network", "add-city", "cli-net", "porto", "--name", "Porto", "--country", "PT", "--position",
-            "-8.61,41.15", "--living-lab", "Douro banks"}));
+           {"network", "add-city", "cli-net", "porto", "--name", "Porto", "--country", "PT", "--position=-8.61,41.15",
+            "--living-lab", "Douro banks"}));
     ok(cli(server,
            {"network", "add-city", "cli-net", "durban", "--name", "Durban", "--country", "ZA", "--position",
             "31.02,-29.86"}));
