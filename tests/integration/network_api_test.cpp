@@ -407,7 +407,8 @@ TEST_CASE("the network home: its state, the sessions' calendar and what changed,
             call(port, "GET", "/v1/networks/home/changes?since_ms=" + std::to_string(since), {}, member.token);
         REQUIRE_MESSAGE(changes.status == 200, changes.body);
         bool found = false;
-        for (const auto& room : json_body(changes).at("rooms").as_array()) {
+        const auto body = json_body(changes); // kept: the loop reads into it
+        for (const auto& room : body.at("rooms").as_array()) {
             if (room.at("id").as_string() == "home-capetown-lab") {
                 found = true;
                 CHECK(room.at("features_added").to_number<std::int64_t>() == 2);
