@@ -34,5 +34,7 @@ void vote_command(const settings& global, const arguments& args);   // vote open
 // admin_commands.cpp: the HTTP API.
 void admin_command(const settings& global, const arguments& args);  // admin create-room | invite
 void export_command(const settings& global, const arguments& args); // export geojson|report|chat-csv|...
+// network_commands.cpp: a learning network's admin API.
+void network_command(const settings& global, const arguments& args); // network create|show|add-city|...
 
 } // namespace maptable::cli

@@ -87,6 +87,17 @@ HTTP API (the server's admin key, or a facilitator's token for exports):
   export geojson|report|chat-csv|chat-json|comments-csv|comments-json
        [--seq N | --time UNIX_MS] [--session ID] [--include-deleted] [--output FILE]
                           Fetch an export of --room from the server (stdout or FILE).
+  network create ID --title T [--theme T] [--languages en,de] [--starts-on DATE]
+       [--ends-on DATE] [--members-elsewhere observer|participant]
+  network show ID         The network, its cities, rooms and planned sessions.
+  network add-city ID CITY --name N --country CC --position LON,LAT [--living-lab T]
+  network add-room ID ROOM --title T --kind living_lab|consultation|workshop|
+       study_trip|plenary [--city CITY] [--center LON,LAT] [--zoom Z]
+  network plan-session ID --room ROOM --title T --starts UNIX_MS --ends UNIX_MS
+       --time-zone TZ [--agenda POINT]... [--session-id S]
+  network invite ID --role R --name NAME [--city CITY] [--subject S] [--ttl SECONDS]
+       [--token-only]     A network invitation: every room of the network, each
+                          in the role the network gives (docs/NETWORKS.md).
 
 Global options (they go before the command):
   --url URL               The server's WebSocket URL. Default: $MAPTABLE_URL, else
@@ -178,7 +189,7 @@ constexpr std::pair<const char*, cli::command_function> facilitation_commands[] 
     {"vote", cli::vote_command},       {"agenda", cli::agenda_command},     {"timer", cli::timer_command},
     {"lock", cli::lock_command},       {"mute", cli::mute_command},         {"remove", cli::remove_command},
     {"session", cli::session_command}, {"state-at", cli::state_at_command}, {"admin", cli::admin_command},
-    {"export", cli::export_command},   {"who", cli::who_command},
+    {"export", cli::export_command},   {"who", cli::who_command},           {"network", cli::network_command},
 };
 
 int run(int argc, char** argv)

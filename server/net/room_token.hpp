@@ -10,6 +10,9 @@
 #include "auth/join_token.hpp"
 #include "net/admin_routes.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
+
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,9 +30,24 @@ admin_response unauthorized(unsigned version, std::string_view message);
 
 // missing_token: the text of the 401 when no credential came at all (it
 // says which credentials this route takes).
+//
+// A network invitation (a "net" claim and no room) cannot be decided here:
+// its role in the room depends on the room's RoomInfo and the network's
+// state, read from the store. This answers 403 for one; routes that take
+// network invitations call authenticate_for_room_async instead.
 std::variant<room_caller, admin_response> authenticate_for_room(const admin_request& req,
                                                                 const session::server_context& context,
                                                                 const std::string& room_id, bool admin_key_allowed,
                                                                 std::string_view missing_token);
+
+// The same checks, and for a network invitation the rule of a Join
+// (model::role_in_room: TOKEN_WRONG_NETWORK when the room is in another
+// network or in none, CITY_NOT_FOUND for a city that left): the caller's
+// token then names this room and the role it has here. The store is read on
+// the work pool; done runs once, on reply_on.
+void authenticate_for_room_async(const admin_request& req, session::server_context& context, const std::string& room_id,
+                                 bool admin_key_allowed, std::string_view missing_token,
+                                 boost::asio::any_io_executor reply_on,
+                                 std::function<void(std::variant<room_caller, admin_response>)> done);
 
 } // namespace maptable::net

@@ -3,6 +3,8 @@
 #include "metrics/metrics.hpp"
 
 #include "auth/ballot.hpp"
+#include "model/network_state.hpp"
+#include "network/network_service.hpp"
 #include "room/frame.hpp"
 #include "session/decode.hpp"
 #include "session/plain_id.hpp"
@@ -81,6 +83,11 @@ void participant_session::revoke_own_token()
     // A token without a jti cannot be revoked alone; the room's removed set
     // still refuses its participant id.
     if (token_id_.empty())
+        return;
+    // A network invitation opens every room of its network: removal from
+    // one room must not close the others. The room's removed set refuses
+    // its participant here.
+    if (network_token_)
         return;
     // Every other session registered under this token id is the same
     // participant in the same room (a token names one of each), so the room
@@ -239,7 +246,9 @@ void participant_session::handle_join(const pb::ClientMessage& message)
     if (auto* bad = std::get_if<auth::token_error>(&verified))
         return refuse_join(request_id, bad->code, bad->message);
     auto& claims = std::get<auth::join_claims>(verified);
-    if (claims.room != join.room_id())
+    // A network invitation may name no room: the room's own network decides
+    // (below, once the room's place and the network are read).
+    if (claims.room != join.room_id() && !(claims.room.empty() && !claims.network.empty()))
         return refuse_join(request_id, pb::ERROR_CODE_TOKEN_WRONG_ROOM, "the join token is for another room");
     // Registered before entering the room, in one step with the check, so a
     // revocation arriving during the join still finds and closes this session.
@@ -247,6 +256,7 @@ void participant_session::handle_join(const pb::ClientMessage& message)
         return refuse_join(request_id, pb::ERROR_CODE_TOKEN_REVOKED, "the join token was revoked");
     token_id_ = claims.token_id;
     token_expires_at_ = claims.expires_at;
+    network_token_ = !claims.network.empty();
 
     client_id_ = join.client_id();
     // The ballot id names this participant's dots in anonymous rounds: the
@@ -258,7 +268,46 @@ void participant_session::handle_join(const pb::ClientMessage& message)
     std::optional<pb::Resume> resume;
     if (join.has_resume())
         resume = join.resume();
-    enter_room(request_id, std::move(resume), 3);
+    if (claims.network.empty())
+        return enter_room(request_id, std::move(resume), 3);
+    network_role(claims,
+                 [self = shared_from_this(), request_id,
+                  resume = std::move(resume)](std::variant<pb::Role, model::rejection> role) mutable {
+        if (self->phase_ != phase::joining)
+            return; // the connection closed meanwhile
+        if (auto* refused = std::get_if<model::rejection>(&role))
+            return self->refuse_join(request_id, refused->code, refused->message);
+        self->actor_.role = std::get<pb::Role>(role);
+        self->enter_room(request_id, std::move(resume), 3);
+    });
+}
+
+void participant_session::network_role(const auth::join_claims& claims,
+                                       std::function<void(std::variant<pb::Role, model::rejection>)> then)
+{
+    if (context_.store == nullptr || !context_.work)
+        return then(model::rejection{pb::ERROR_CODE_ROOM_UNAVAILABLE, "this server keeps no networks"});
+    model::network_member who{claims.network, claims.city, claims.role};
+    // The room's place and the network are read from the store: on the
+    // work pool, never on this event loop.
+    boost::asio::post(
+        context_.work,
+        [self = shared_from_this(), who = std::move(who), room_id = room_id_, then = std::move(then)]() mutable {
+        std::variant<pb::Role, model::rejection> role = model::rejection{};
+        try {
+            auto& service = network::service_for(*self->context_.store);
+            const auto place = service.place_of(room_id);
+            auto state = place.network_id == who.network_id ? service.find(who.network_id) : std::nullopt;
+            role = model::role_in_room(who, place, state ? *state : model::network_state(who.network_id));
+        } catch (const std::exception& e) {
+            spdlog::error("conn={} room={} network {} could not be read: {}", self->connection_id_, room_id,
+                          who.network_id, e.what());
+            role = model::rejection{pb::ERROR_CODE_ROOM_UNAVAILABLE,
+                                    "the room's network could not be read; try again later"};
+        }
+        boost::asio::post(self->executor_,
+                          [then = std::move(then), role = std::move(role)]() mutable { then(std::move(role)); });
+        });
 }
 
 void participant_session::enter_room(std::uint64_t request_id, std::optional<pb::Resume> resume, int attempts_left)
@@ -357,11 +406,27 @@ void participant_session::handle_refresh(const pb::ClientMessage& message)
     if (auto* bad = std::get_if<auth::token_error>(&verified))
         return reply_error(request_id, bad->code, bad->message + " (the current token stays in force)");
     auto& claims = std::get<auth::join_claims>(verified);
-    if (claims.room != room_id_)
+    if (claims.room != room_id_ && !(claims.room.empty() && !claims.network.empty()))
         return reply_error(request_id, pb::ERROR_CODE_TOKEN_WRONG_ROOM, "the new token is for another room");
     if (claims.subject != actor_.id)
         return reply_error(request_id, pb::ERROR_CODE_TOKEN_WRONG_SUBJECT,
                            "the new token names another participant; join again with it instead");
+    if (claims.network.empty())
+        return finish_refresh(request_id, std::move(claims));
+    network_role(
+        claims, [self = shared_from_this(), request_id, claims](std::variant<pb::Role, model::rejection> role) mutable {
+            if (self->phase_ != phase::joined)
+                return;
+            if (auto* refused = std::get_if<model::rejection>(&role))
+                return self->reply_error(request_id, refused->code,
+                                         refused->message + " (the current token stays in force)");
+            claims.role = std::get<pb::Role>(role);
+            self->finish_refresh(request_id, std::move(claims));
+        });
+}
+
+void participant_session::finish_refresh(std::uint64_t request_id, auth::join_claims claims)
+{
     if (claims.token_id != token_id_) {
         // From now on the new token's id is the one whose revocation ends this connection.
         if (!revocations_->register_session(claims.token_id, weak_from_this()))
@@ -371,6 +436,7 @@ void participant_session::handle_refresh(const pb::ClientMessage& message)
         token_id_ = claims.token_id;
     }
     token_expires_at_ = claims.expires_at;
+    network_token_ = !claims.network.empty();
     const bool changed = claims.name != actor_.name || claims.role != actor_.role;
     actor_.name = claims.name;
     actor_.role = claims.role; // every later command is checked against the new role

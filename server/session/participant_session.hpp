@@ -18,9 +18,11 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace maptable::session {
 
@@ -68,6 +70,12 @@ private:
     void handle_join(const pb::ClientMessage& message);
     void enter_room(std::uint64_t request_id, std::optional<pb::Resume> resume, int attempts_left);
     void handle_refresh(const pb::ClientMessage& message);
+    void finish_refresh(std::uint64_t request_id, auth::join_claims claims);
+    // The role a network invitation gives in this session's room (the
+    // room's RoomInfo and the network's state, model::role_in_room), or why
+    // it is refused; then runs on the session's executor.
+    void network_role(const auth::join_claims& claims,
+                      std::function<void(std::variant<pb::Role, model::rejection>)> then);
     void arm_expiry(std::int64_t expires_at);
     bool within_rate(const pb::ClientMessage& message);
     void forward_presence(pb::ParticipantPresence presence);
@@ -91,6 +99,7 @@ private:
     // registered in revocations_ from its Join until it closes.
     std::string token_id_;
     std::int64_t token_expires_at_ = 0; // "exp" of the token in force: how long a revocation must last
+    bool network_token_ = false;        // joined with a network invitation (a "net" claim)
 
     phase phase_ = phase::waiting_for_join;
     std::string room_id_;
