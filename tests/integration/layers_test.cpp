@@ -66,6 +66,8 @@ std::string code_of(const http_reply& r)
 std::uint64_t seq_of(const server_process& server, const std::string& room)
 {
     const auto r = get(server, "/v1/rooms/" + room + "/state");
+    if (r.status == 404) // never created, nothing in its log
+        return 0;
     REQUIRE_MESSAGE(r.status == 200, r.body);
     const auto state = json_body(r);
     if (!state.as_object().contains("seq"))
@@ -217,7 +219,8 @@ TEST_CASE("a file of each format becomes a layer a joined client sees, and it su
         CHECK(answer.at("notes").is_array());
         added.emplace_back(id, f.features);
         REQUIRE(seen.wait_until([&] { return layer_named(watcher.replica(), id) != nullptr; }));
-        const auto* layer = layer_named(watcher.replica(), id);
+        const auto now = watcher.replica(); // a copy: the layer points into it
+        const auto* layer = layer_named(now, id);
         CHECK(static_cast<std::size_t>(layer->features_size()) == f.features);
         CHECK(layer->source_format() == f.format);
         CHECK(layer->source_name() == std::string("lab.") + f.format);
@@ -252,8 +255,9 @@ TEST_CASE("a file of each format becomes a layer a joined client sees, and it su
     server.start();
     client later(server.options("lab", "ana", pb::ROLE_FACILITATOR));
     join_or_fail(later);
+    const auto welcome = later.replica();
     for (const auto& [id, count] : added) {
-        const auto* layer = layer_named(later.replica(), id);
+        const auto* layer = layer_named(welcome, id);
         REQUIRE_MESSAGE(layer, id);
         CHECK(static_cast<std::size_t>(layer->features_size()) == count);
     }
@@ -302,8 +306,10 @@ TEST_CASE("malformed and oversized files of each format are refused with the par
     CHECK(binary.status == 415);
     CHECK(code_of(binary) == "unknown_format");
     CHECK(upload(server, "lab", token, geojson_file, {.query = "format=shapefile"}).status == 415);
-    // The wrong format asked for: the content is not KML.
-    CHECK(upload(server, "lab", token, geojson_file, {.query = "format=kml"}).status == 415);
+    // The wrong format asked for: the XML is KML, not GPX.
+    const auto wrong = upload(server, "lab", token, kml_file, {.query = "format=gpx"});
+    CHECK(wrong.status == 415);
+    CHECK(code_of(wrong) == "unknown_format");
     const auto empty = upload(server, "lab", token, "");
     CHECK(empty.status == 422);
     CHECK(code_of(empty) == "empty");

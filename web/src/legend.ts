@@ -210,15 +210,8 @@ export class ReferenceLegend {
       "data-testid": "reference-layer-colour",
     });
     picker.addEventListener("change", () => this.actions.recolour(layer.id, picker.value));
-    const copyAll = el(
-      "button",
-      {
-        type: "button",
-        "data-testid": "reference-layer-copy-all",
-        "aria-label": t("refLayers.copyAllNamed", { name: layer.name }),
-      },
-      t("refLayers.copyAll"),
-    );
+    // Named by its disclosure ("Change <layer>"), so its own words stay its name.
+    const copyAll = el("button", { type: "button", "data-testid": "reference-layer-copy-all" }, t("refLayers.copyAll"));
     copyAll.addEventListener("click", () => this.actions.copyAll(layer.id));
     const remove = el(
       "button",

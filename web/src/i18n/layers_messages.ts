@@ -17,7 +17,6 @@ export const layersMessages = {
     "refLayers.removeNamed": "Remove {name}",
     "refLayers.confirmRemove": "Remove the layer “{name}” for everyone in the room? Features copied from it stay.",
     "refLayers.copyAll": "Copy all to my features",
-    "refLayers.copyAllNamed": "Copy all features of {name} to my features",
     "refLayers.copyOne": "Copy to my features",
     "refLayers.copied": { one: "{count} feature copied to the map.", other: "{count} features copied to the map." },
     "refLayers.fromLayer": "Reference layer: {name}",
@@ -77,7 +76,6 @@ export const layersMessages = {
     "refLayers.confirmRemove":
       "Die Ebene „{name}“ für alle im Raum entfernen? Daraus kopierte Objekte bleiben erhalten.",
     "refLayers.copyAll": "Alle in meine Objekte kopieren",
-    "refLayers.copyAllNamed": "Alle Objekte von {name} in meine Objekte kopieren",
     "refLayers.copyOne": "In meine Objekte kopieren",
     "refLayers.copied": {
       one: "{count} Objekt auf die Karte kopiert.",
@@ -142,7 +140,6 @@ export const layersMessages = {
     "refLayers.confirmRemove":
       "¿Quitar la capa «{name}» para todos en la sala? Los elementos copiados de ella se quedan.",
     "refLayers.copyAll": "Copiar todo a mis elementos",
-    "refLayers.copyAllNamed": "Copiar todos los elementos de {name} a mis elementos",
     "refLayers.copyOne": "Copiar a mis elementos",
     "refLayers.copied": {
       one: "{count} elemento copiado al mapa.",
@@ -205,7 +202,6 @@ export const layersMessages = {
     "refLayers.removeNamed": "Remover {name}",
     "refLayers.confirmRemove": "Remover a camada «{name}» para todos na sala? Os elementos copiados dela permanecem.",
     "refLayers.copyAll": "Copiar tudo para os meus elementos",
-    "refLayers.copyAllNamed": "Copiar todos os elementos de {name} para os meus elementos",
     "refLayers.copyOne": "Copiar para os meus elementos",
     "refLayers.copied": {
       one: "{count} elemento copiado para o mapa.",
@@ -268,7 +264,6 @@ export const layersMessages = {
     "refLayers.confirmRemove":
       "Retirer le calque « {name} » pour tout le monde dans la salle ? Les objets copiés depuis lui restent.",
     "refLayers.copyAll": "Tout copier dans mes objets",
-    "refLayers.copyAllNamed": "Copier tous les objets de {name} dans mes objets",
     "refLayers.copyOne": "Copier dans mes objets",
     "refLayers.copied": {
       one: "{count} objet copié sur la carte.",
