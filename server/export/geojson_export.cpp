@@ -72,6 +72,48 @@ json::object feature_of(const model::room_state& state, const pb::Feature& f)
     };
 }
 
+// One feature of a reference layer: its geometry as the room's features
+// write theirs, its texts, the file's attributes as they were read, and
+// which layer it belongs to.
+json::object reference_feature_of(const pb::ReferenceLayer& layer, int index)
+{
+    const pb::LayerFeature& f = layer.features(index);
+    json::object attributes;
+    for (const auto& p : f.properties())
+        attributes[p.key()] = p.value();
+    return json::object{
+        {"type", "Feature"},
+        {"id", layer.id() + "/" + std::to_string(index)},
+        {"geometry", model::geojson_geometry(f.geometry())},
+        {"properties",
+         json::object{
+             {"kind", model::kind_name(f.geometry().kind())},
+             {"title", f.title()},
+             {"description", f.description()},
+             {"colour", layer.style().colour()},
+             {"reference_layer", json::object{{"id", layer.id()}, {"name", layer.name()}, {"index", index}}},
+             {"attributes", std::move(attributes)},
+         }},
+    };
+}
+
+json::object layer_summary(const pb::ReferenceLayer& layer)
+{
+    json::array notes;
+    for (const auto& n : layer.notes())
+        notes.emplace_back(n);
+    return json::object{
+        {"id", layer.id()},
+        {"name", layer.name()},
+        {"source_format", layer.source_format()},
+        {"source_name", layer.source_name()},
+        {"colour", layer.style().colour()},
+        {"features", layer.features_size()},
+        {"added_seq", layer.added_seq()},
+        {"notes", std::move(notes)},
+    };
+}
+
 } // namespace
 
 std::string features_geojson(const room_record& record, bool include_deleted)
@@ -92,10 +134,17 @@ std::string features_geojson(const room_record& record, bool include_deleted)
             properties["deleted_seq"] = gone.seq;
             features.push_back(std::move(feature));
         }
+    json::array layers;
+    for (const auto& [id, layer] : state.data().layers) {
+        layers.push_back(layer_summary(layer));
+        for (int i = 0; i < layer.features_size(); ++i)
+            features.push_back(reference_feature_of(layer, i));
+    }
     return write_json(json::object{
                {"type", "FeatureCollection"},
                {"maptable",
                 json::object{{"room_id", state.info().id()}, {"title", state.info().title()}, {"seq", state.seq()}}},
+               {"reference_layers", std::move(layers)},
                {"features", std::move(features)},
            }) +
         "\n";

@@ -19,6 +19,15 @@ namespace maptable::exports {
 // comment_count (comments not deleted, in threads on the feature), deleted;
 // a deleted feature adds deleted_by and delete_reason. The collection's
 // foreign member "maptable" says which room at which seq the file shows.
+//
+// The room's reference layers (docs/REFERENCE-LAYERS.md) follow its own
+// features in the same collection, layer by layer in id order, each feature
+// in the layer's order: id "<layer id>/<index>", properties kind, title,
+// description, colour (the layer's), reference_layer {id, name, index} and
+// attributes (the file's other columns, as text). A consumer tells them from
+// the room's own by reference_layer, which only they have. The foreign member
+// "reference_layers" lists the layers: id, name, source_format, source_name,
+// colour, features, added_seq, notes.
 std::string features_geojson(const room_record& record, bool include_deleted);
 
 } // namespace maptable::exports

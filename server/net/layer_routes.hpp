@@ -1,5 +1,17 @@
 // Layer: net (handlers). Reference layers (docs/REFERENCE-LAYERS.md) under
 // /v1/rooms/{room}/layers: a file imported as a read-only layer of the room.
+//
+//   POST /v1/rooms/{room}/layers[?format=&name=&colour=&filename=&lon=&lat=]
+//        the body is the file           -> 201 {id, name, features, vertices, notes, seq, ...}
+//   GET  /v1/rooms/{room}/layers        -> 200 {layers: [...]} (without their features)
+//
+// Uploads take the join token of a facilitator or a participant of the room
+// (a city's team imports into its living lab; observers may look, not
+// import) under the rules of a Join, or the admin key. The file is parsed by
+// server/import on the work pool and becomes one AddLayer, sent to the room
+// on the uploader's behalf (room::submit_on_behalf): the layer is in the
+// room's log whole, or nothing is stored. An "Idempotency-Key" header makes a
+// retried upload get the first answer, as for attachments.
 #pragma once
 
 #include "net/admin_routes.hpp"

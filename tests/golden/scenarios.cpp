@@ -461,12 +461,121 @@ golden_sequence totality_scenario()
     return s.finish();
 }
 
+golden_sequence layers_scenario()
+{
+    scenario_builder s("layers",
+                       "reference layers added by the server on a person's behalf, renamed, recoloured, copied "
+                       "into features (properties appended to the description, a long name cut to the short "
+                       "text limit), removed; events apply never makes valid",
+                       "living-lab");
+    pb::ClientMessage add;
+    pb::ReferenceLayer& layer = *add.mutable_add_layer()->mutable_layer();
+    layer.set_id("L-parks");
+    std::string name = "Grünflächen und Plätze im Quartier ";
+    while (name.size() < 90)
+        name += "ü";
+    layer.set_name(name);
+    layer.set_source_format("geojson");
+    layer.set_source_name("parks.geojson");
+    layer.mutable_style()->set_colour("#2e7d32");
+    layer.add_notes("2 polygon holes were dropped: the map draws areas by their outer ring");
+    {
+        pb::LayerFeature& park = *layer.add_features();
+        *park.mutable_geometry() = geometry(pb::FEATURE_KIND_POINT, {{13.40, 52.50}});
+        park.set_title("Stadtpark 🌳");
+        park.set_description("Der große Park");
+        auto* kind = park.add_properties();
+        kind->set_key("kategorie");
+        kind->set_value("Park");
+        auto* area = park.add_properties();
+        area->set_key("fläche_ha");
+        area->set_value("12.5");
+        pb::LayerFeature& route = *layer.add_features();
+        *route.mutable_geometry() = geometry(pb::FEATURE_KIND_LINE, {{13.40, 52.50}, {13.41, 52.51}});
+        route.set_title("Radweg");
+        pb::LayerFeature& square = *layer.add_features();
+        *square.mutable_geometry() = geometry(pb::FEATURE_KIND_AREA, {{13.40, 52.50}, {13.41, 52.50}, {13.41, 52.51}});
+        auto* only = square.add_properties();
+        only->set_key("name_pt");
+        only->set_value("Praça");
+    }
+    model::actor importer = ben;
+    importer.role = pb::ROLE_ADMIN; // as room::submit_on_behalf sends it
+    importer.ballot_id.clear();
+    s.run(add, importer);
+    s.refused(add, ana, pb::ERROR_CODE_PERMISSION_DENIED);
+
+    pb::ClientMessage second = add;
+    second.mutable_add_layer()->mutable_layer()->set_id("L-stops");
+    second.mutable_add_layer()->mutable_layer()->set_name("Haltestellen");
+    second.mutable_add_layer()->mutable_layer()->clear_style();
+    s.run(second, admin());
+
+    pb::ClientMessage rename;
+    rename.mutable_update_layer()->set_layer_id("L-stops");
+    rename.mutable_update_layer()->set_name("Bus stops · paragens");
+    s.run(rename, ana);
+    pb::ClientMessage recolour;
+    recolour.mutable_update_layer()->set_layer_id("L-parks");
+    recolour.mutable_update_layer()->mutable_style()->set_colour("#1565c0");
+    s.run(recolour, eve);
+
+    pb::ClientMessage copy;
+    copy.mutable_copy_layer_features()->set_layer_id("L-parks");
+    for (std::uint32_t i : {0u, 2u})
+        copy.mutable_copy_layer_features()->add_indexes(i);
+    for (const char* id : {"f-park", "f-praca"})
+        copy.mutable_copy_layer_features()->add_feature_ids(id);
+    s.run(copy, ana);
+    s.refused(copy, ana, pb::ERROR_CODE_FEATURE_EXISTS);
+    s.refused(copy, ben, pb::ERROR_CODE_PERMISSION_DENIED);
+    s.run(update_feature("f-park", patch_title("Stadtpark (Kopie)")), ana);
+
+    pb::ClientMessage remove;
+    remove.mutable_remove_layer()->set_layer_id("L-stops");
+    remove.mutable_remove_layer()->set_reason("wrong city");
+    s.run(remove, ana);
+    s.refused(remove, ana, pb::ERROR_CODE_LAYER_NOT_FOUND);
+
+    // Apply only: what validate never makes.
+    auto raw = [&](auto fill) {
+        pb::Event e;
+        e.set_actor_id(ana.id);
+        e.set_actor_name(ana.name);
+        fill(e);
+        s.apply_raw(e);
+    };
+    raw([](pb::Event& e) { e.mutable_layer_removed()->set_layer_id("missing"); });
+    raw([](pb::Event& e) { e.mutable_layer_changed()->set_layer_id("missing"); });
+    raw([](pb::Event& e) { e.mutable_layer_changed()->set_layer_id("L-parks"); }); // changes nothing
+    raw([](pb::Event& e) {
+        auto& c = *e.mutable_layer_features_copied();
+        c.set_layer_id("L-parks");
+        for (std::uint32_t i : {1u, 9u, 0u, 1u})
+            c.add_indexes(i);
+        for (const char* id :
+             {"f-radweg", "f-none", "f-park"}) // 9 is out of range, f-park is taken, the last has no id
+            c.add_feature_ids(id);
+    });
+    raw([](pb::Event& e) {
+        auto& c = *e.mutable_layer_features_copied();
+        c.set_layer_id("missing");
+        c.add_indexes(0);
+        c.add_feature_ids("f-ghost");
+    });
+    raw([](pb::Event& e) { // a second layer with an id in use: the first stays
+        e.mutable_layer_added()->mutable_layer()->set_id("L-parks");
+        e.mutable_layer_added()->mutable_layer()->set_name("impostor");
+    });
+    return s.finish();
+}
+
 } // namespace
 
 std::vector<golden_sequence> make_all_scenarios()
 {
-    return {features_scenario(), chat_scenario(),   moderation_scenario(), threads_scenario(),
-            workshop_scenario(), voting_scenario(), sessions_scenario(),   totality_scenario()};
+    return {features_scenario(), chat_scenario(),     moderation_scenario(), threads_scenario(), workshop_scenario(),
+            voting_scenario(),   sessions_scenario(), totality_scenario(),   layers_scenario()};
 }
 
 } // namespace maptable::golden
