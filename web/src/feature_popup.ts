@@ -12,7 +12,8 @@ import { safeColour } from "./geometry.js";
 import { t, type MessageKey } from "./i18n/index.js";
 
 // Attachments are fetched with the join token (an <img src> cannot carry it)
-// and shown as blob: URLs, one fetch per picture for the page's life: the
+// and shown as data: URLs (the page's Content-Security-Policy allows data:
+// images, not blob: ones), one fetch per picture for the page's life: the
 // popup's live part is rebuilt on every change of the room.
 type Fetched = { url: string } | { gone: true };
 const fetched = new Map<string, Promise<Fetched | undefined>>();
@@ -23,13 +24,22 @@ function attachmentPath(app: AppContext, id: string, thumbnail: boolean): string
   }`;
 }
 
+function dataUrl(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error ?? new Error("unreadable"));
+    reader.readAsDataURL(blob);
+  });
+}
+
 function fetchAttachment(app: AppContext, id: string, thumbnail: boolean): Promise<Fetched | undefined> {
   const path = attachmentPath(app, id, thumbnail);
   let answer = fetched.get(path);
   if (!answer) {
     answer = fetch(path, { headers: { Authorization: `Bearer ${app.invite.token}` } })
       .then(async (res): Promise<Fetched | undefined> => {
-        if (res.ok) return { url: URL.createObjectURL(await res.blob()) };
+        if (res.ok) return { url: await dataUrl(await res.blob()) };
         return res.status === 410 || res.status === 404 ? { gone: true } : undefined;
       })
       .catch(() => undefined);
@@ -49,7 +59,11 @@ function showFull(app: AppContext, id: string, alt: string): void {
     "dialog",
     { class: "attachment-dialog", "data-testid": "attachment-dialog", "aria-label": t("field.photo", { title: alt }) },
     image,
-    el("form", { method: "dialog" }, el("button", { type: "submit", "data-testid": "attachment-close" }, t("field.close"))),
+    el(
+      "form",
+      { method: "dialog" },
+      el("button", { type: "submit", "data-testid": "attachment-close" }, t("field.close")),
+    ),
   );
   dialog.addEventListener("close", () => dialog.remove());
   document.body.append(dialog);
@@ -69,7 +83,11 @@ export function attachmentStrip(app: AppContext, ids: readonly string[], alt: st
   for (const id of ids) {
     const pdf = known.get(id)?.contentType === "application/pdf";
     const label = t("field.photo", { title: alt });
-    const button = el("button", { type: "button", "data-testid": "attachment", "data-attachment-id": id }, pdf ? "PDF" : "");
+    const button = el(
+      "button",
+      { type: "button", "data-testid": "attachment", "data-attachment-id": id },
+      pdf ? "PDF" : "",
+    );
     button.setAttribute("aria-label", label);
     if (pdf) {
       button.addEventListener("click", () => {

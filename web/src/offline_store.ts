@@ -126,8 +126,9 @@ export class PhotoQueue {
     try {
       const db = await database();
       const range = IDBKeyRange.bound(this.prefix(), this.prefix() + "\uffff");
-      const items = (await request(db.transaction(photosStore, "readonly").objectStore(photosStore).getAll(range))) as
-        QueuedPhoto[];
+      const items = (await request(
+        db.transaction(photosStore, "readonly").objectStore(photosStore).getAll(range),
+      )) as QueuedPhoto[];
       return items.sort((a, b) => a.takenMs - b.takenMs);
     } catch {
       return [...this.memory.values()];
