@@ -86,6 +86,7 @@ class Placement {
       class: "photo-place",
       role: "dialog",
       "aria-modal": "false",
+      "aria-label": t("field.photoNote"),
       "data-testid": "photo-place",
       hidden: true,
     });
