@@ -16,20 +16,21 @@ useServerAndBrowser();
 
 const limit = { timeout: 120_000 };
 
-// A small JPEG drawn by the page's own canvas encoder.
-async function jpegFrom(page) {
-  const bytes = await page.evaluate(async () => {
+// A small JPEG drawn by the page's own canvas encoder, in its own colour:
+// the store keeps equal bytes once, so each test's photo differs.
+async function jpegFrom(page, colour) {
+  const bytes = await page.evaluate(async (colour) => {
     const canvas = document.createElement("canvas");
     canvas.width = 96;
     canvas.height = 64;
     const g = canvas.getContext("2d");
     g.fillStyle = "#3a7d44";
     g.fillRect(0, 0, 96, 64);
-    g.fillStyle = "#f2c14e";
+    g.fillStyle = colour;
     g.fillRect(20, 10, 40, 30);
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
     return [...new Uint8Array(await blob.arrayBuffer())];
-  });
+  }, colour);
   return Buffer.from(bytes);
 }
 
@@ -102,7 +103,7 @@ test("a geotagged photo becomes a note where it was taken, with its thumbnail an
   await server.createRoom("walk", "Study trip Cape Town");
   const ben = await joinAs("walk", "participant", "Ben", "ben");
   try {
-    const photo = geotagged(await jpegFrom(ben.page), -33.921, 18.428);
+    const photo = geotagged(await jpegFrom(ben.page, "#f2c14e"), -33.921, 18.428);
     await ben.page.setInputFiles('[data-testid="photo-input"]', { name: "bench.jpg", mimeType: "image/jpeg", buffer: photo });
 
     // Asked where it goes, with the photo's own spot offered.
@@ -169,7 +170,7 @@ test("a photo without GPS goes where the map is tapped", limit, async () => {
     await ben.page.setInputFiles('[data-testid="photo-input"]', {
       name: "wall.jpg",
       mimeType: "image/jpeg",
-      buffer: await jpegFrom(ben.page),
+      buffer: await jpegFrom(ben.page, "#d1495b"),
     });
     const place = ben.page.locator('[data-testid="photo-place"]');
     await place.locator('.question[data-gps="false"]').waitFor();
@@ -194,7 +195,7 @@ test("a photo taken while the server is down waits through a reload, then is sto
   const ben = await joinAs("walk-offline", "participant", "Ben", "ben");
   try {
     await ben.page.waitForFunction(() => navigator.serviceWorker?.controller != null);
-    const photo = geotagged(await jpegFrom(ben.page), -33.925, 18.425);
+    const photo = geotagged(await jpegFrom(ben.page, "#00798c"), -33.925, 18.425);
     await server.down();
     await ben.page.locator('[data-testid="connection"][data-state="reconnecting"]').waitFor();
     const before = storedFiles();
