@@ -27,6 +27,7 @@ pb::ItineraryStop stop(const std::string& id, const std::string& title, double l
 pb::ClientMessage itinerary(std::vector<pb::ItineraryStop> stops)
 {
     pb::ClientMessage m;
+    m.mutable_set_itinerary(); // set even with no stops: an empty itinerary clears it
     for (auto& s : stops)
         *m.mutable_set_itinerary()->add_stops() = std::move(s);
     return m;
