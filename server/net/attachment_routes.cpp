@@ -8,6 +8,7 @@
 #include "net/export_routes.hpp"
 #include "net/room_routes.hpp"
 #include "net/room_token.hpp"
+#include "room/admin_submit.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -178,18 +179,22 @@ struct attachment_request {
 };
 using shared_request = std::shared_ptr<const attachment_request>;
 
+using shared_state = std::shared_ptr<const model::room_state>;
+
 // Runs next on the work pool when the caller may act in the room as its
 // committed state says (a token's participant not removed), else answers 403.
-void if_not_removed(const shared_request& r, std::function<void()> next)
+// next gets that state; without a token (the admin key) it is read only when
+// need_state says so, and next gets null otherwise.
+void if_not_removed(const shared_request& r, bool need_state, std::function<void(shared_state)> next)
 {
-    if (!r->who.token)
-        return boost::asio::post(r->work_on, std::move(next));
+    if (!r->who.token && !need_state)
+        return boost::asio::post(r->work_on, [next = std::move(next)] { next(nullptr); });
     read_latest_state(r->context, r->path.room, r->work_on,
                       [r, next = std::move(next)](std::variant<model::room_state, read_failure> read) {
         if (auto* failed = std::get_if<read_failure>(&read))
             return r->error(failed->status, failed->message);
-        const auto& state = std::get<model::room_state>(read);
-        if (state.data().removed.contains(r->who.token->subject)) {
+        auto state = std::make_shared<const model::room_state>(std::move(std::get<model::room_state>(read)));
+        if (r->who.token && state->data().removed.contains(r->who.token->subject)) {
             spdlog::info("conn={} attachment request in room {} refused (403): participant {} was "
                          "removed",
                          r->connection_id, r->path.room, r->who.token->subject);
@@ -197,7 +202,51 @@ void if_not_removed(const shared_request& r, std::function<void()> next)
                             "a facilitator removed you from this room "
                             "(ERROR_CODE_PARTICIPANT_REMOVED)");
         }
-        next();
+        next(std::move(state));
+    });
+}
+
+unsigned status_of(pb::ErrorCode code)
+{
+    switch (code) {
+    case pb::ERROR_CODE_ROOM_UNAVAILABLE:
+    case pb::ERROR_CODE_SERVER_BUSY:
+    case pb::ERROR_CODE_STORE_UNAVAILABLE: return 503;
+    case pb::ERROR_CODE_ROOM_ARCHIVED: return 409;
+    case pb::ERROR_CODE_INVALID_LIMIT: return 507; // the room holds as many attachments as it may
+    default: return 500;                           // the route made the command: its fault, not the client's
+    }
+}
+
+// The room's log learns of the stored upload (AddAttachment, as the
+// uploader), so that features and comments of the room may name it; the
+// client gets res only once the room has it. An attachment the room already
+// has (a retry of an upload whose first answer was lost) is success too.
+void add_to_room(const shared_request& r, const media::attachment_record& record, admin_response res)
+{
+    pb::ClientMessage command;
+    pb::Attachment& attachment = *command.mutable_add_attachment()->mutable_attachment();
+    attachment.set_id(record.id);
+    attachment.set_content_type(std::string(media::mime_type(record.type)));
+    attachment.set_size(record.size);
+    attachment.set_width(static_cast<std::uint32_t>(record.width));
+    attachment.set_height(static_cast<std::uint32_t>(record.height));
+    if (record.gps) {
+        attachment.mutable_taken_at()->set_lat(record.gps->lat);
+        attachment.mutable_taken_at()->set_lon(record.gps->lon);
+    }
+    const auto& token = *r->who.token;
+    model::actor person{token.subject, token.name, token.role, {}};
+    room::submit_on_behalf(r->context.rooms, r->reply_on, r->path.room, std::move(command), std::move(person),
+                           [r, id = record.id, res = std::move(res)](room::admin_outcome outcome) mutable {
+        if (outcome.ok || outcome.code == pb::ERROR_CODE_NO_CHANGE)
+            return r->answer(std::move(res));
+        spdlog::warn("conn={} attachment {} stored but not added to room {}: {} {}", r->connection_id, id, r->path.room,
+                     pb::ErrorCode_Name(outcome.code), outcome.message);
+        // Stored, so a retry with the same Idempotency-Key adds it without storing it again.
+        r->error(status_of(outcome.code),
+                 "the file is stored but the room could not take it (" + outcome.message + " " +
+                     pb::ErrorCode_Name(outcome.code) + "); send it again with the same Idempotency-Key");
     });
 }
 
@@ -210,10 +259,12 @@ void store_upload(const shared_request& r, const std::shared_ptr<const admin_req
         if (auto earlier = store.find_by_key(r->path.room, uploader, key)) {
             spdlog::info("conn={} attachment upload to room {} by {} repeated (Idempotency-Key): answered with {}",
                          r->connection_id, r->path.room, uploader, earlier->id);
+            if (earlier->deleted_ms)
+                return r->error(410, "this upload was deleted by moderation since it was first sent");
             auto res = json_reply(http::status::created, r->version, record_json(*earlier));
             res.set(http::field::location, attachment_url(*earlier));
             res.set("Idempotent-Replayed", "true");
-            return r->answer(std::move(res));
+            return add_to_room(r, *earlier, std::move(res));
         }
     }
     const auto declared = std::string((*req)[http::field::content_type]);
@@ -233,11 +284,12 @@ void store_upload(const shared_request& r, const std::shared_ptr<const admin_req
     res.set(http::field::location, attachment_url(put.record));
     if (!put.created)
         res.set("Idempotent-Replayed", "true");
-    r->answer(std::move(res));
+    add_to_room(r, put.record, std::move(res));
 }
 
 // On the work pool: the stored bytes or thumbnail of one attachment.
-void serve_attachment(const shared_request& r, bool not_modified_if_etag, std::string if_none_match)
+void serve_attachment(const shared_request& r, const model::room_state& state, bool not_modified_if_etag,
+                      std::string if_none_match)
 {
     auto& store = *r->config->store;
     const auto record = store.find(r->path.id);
@@ -245,7 +297,19 @@ void serve_attachment(const shared_request& r, bool not_modified_if_etag, std::s
     if (!record || record->room != r->path.room)
         return r->error(404, "there is no attachment '" + r->path.id + "' in room '" + r->path.room + "'");
     if (record->deleted_ms)
-        return r->error(410, "this attachment was deleted by a facilitator");
+        return r->error(410, "this attachment was deleted with what showed it");
+    // The room's state says whether a live feature or comment still shows
+    // it (released_seq); an upload no feature or comment named yet is
+    // served (the app attaches it right after uploading).
+    const auto& attachments = state.data().attachments;
+    if (const auto it = attachments.find(r->path.id); it != attachments.end() && it->second.released_seq() != 0) {
+        // Its bytes leave the disk now, the first time anyone asks for it
+        // after its release; from then on the store alone says 410.
+        if (store.mark_deleted(record->id, unix_ms()))
+            spdlog::info("conn={} attachment {} of room {} released at seq {}: marked deleted", r->connection_id,
+                         record->id, record->room, it->second.released_seq());
+        return r->error(410, "this attachment was deleted with what showed it");
+    }
     if (r->path.thumbnail && !record->has_thumbnail)
         return r->error(404, "a PDF has no thumbnail (PDFs are never rendered on the server)");
     const auto etag = "\"" + record->sha256 + (r->path.thumbnail ? "-thumb" : "") + "\"";
@@ -268,11 +332,11 @@ void serve_attachment(const shared_request& r, bool not_modified_if_etag, std::s
 // Runs step on the work pool; what it throws is the server's failure, told
 // to the client as 500 (or 503 for a store that cannot be written) and logged.
 template <class Step>
-void on_work_pool(const shared_request& r, Step step)
+void on_work_pool(const shared_request& r, bool need_state, Step step)
 {
-    if_not_removed(r, [r, step = std::move(step)]() mutable {
+    if_not_removed(r, need_state, [r, step = std::move(step)](shared_state state) mutable {
         try {
-            step();
+            step(state);
         } catch (const std::exception& e) {
             spdlog::error("conn={} attachment request in room {} failed: {}", r->connection_id, r->path.room, e.what());
             r->error(503, "the attachment store failed; try again later");
@@ -424,9 +488,12 @@ void handle_attachment_request(admin_request req, session::server_context& conte
                                                 [config](attachment_config* c) { c->uploads_in_flight.fetch_sub(1); });
         spdlog::info("conn={} attachment upload to room {} by {}: {} bytes", connection_id, r->path.room,
                      r->who.token->subject, body->body().size());
-        return on_work_pool(r, [r, body, key = std::move(key), held] { store_upload(r, body, key); });
+        return on_work_pool(r, false,
+                            [r, body, key = std::move(key), held](const shared_state&) { store_upload(r, body, key); });
     }
-    on_work_pool(r, [r, if_none_match] { serve_attachment(r, !if_none_match.empty(), if_none_match); });
+    on_work_pool(r, true, [r, if_none_match](const shared_state& state) {
+        serve_attachment(r, *state, !if_none_match.empty(), if_none_match);
+    });
 }
 
 } // namespace maptable::net

@@ -2,13 +2,112 @@
 // by whoever may edit it), reshape (lines and areas), delete, its comment
 // thread, and dots when a vote round is open. The form is built when the
 // popup opens; the live part (comments, dots) is rebuilt on every change of
-// the room.
+// the room. Photos attached to the feature and its comments show as
+// thumbnails (a click opens the full picture in a dialog).
 import { FeatureKind, randomId, type Feature, type Thread } from "@maptable/client";
 
 import type { AppContext } from "./context.js";
 import { clockTime, el, replaceChildren } from "./dom.js";
 import { safeColour } from "./geometry.js";
 import { t, type MessageKey } from "./i18n/index.js";
+
+// Attachments are fetched with the join token (an <img src> cannot carry it)
+// and shown as data: URLs (the page's Content-Security-Policy allows data:
+// images, not blob: ones), one fetch per picture for the page's life: the
+// popup's live part is rebuilt on every change of the room.
+type Fetched = { url: string } | { gone: true };
+const fetched = new Map<string, Promise<Fetched | undefined>>();
+
+function attachmentPath(app: AppContext, id: string, thumbnail: boolean): string {
+  return `/v1/rooms/${encodeURIComponent(app.invite.roomId)}/attachments/${encodeURIComponent(id)}${
+    thumbnail ? "/thumbnail" : ""
+  }`;
+}
+
+function dataUrl(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error ?? new Error("unreadable"));
+    reader.readAsDataURL(blob);
+  });
+}
+
+function fetchAttachment(app: AppContext, id: string, thumbnail: boolean): Promise<Fetched | undefined> {
+  const path = attachmentPath(app, id, thumbnail);
+  let answer = fetched.get(path);
+  if (!answer) {
+    answer = fetch(path, { headers: { Authorization: `Bearer ${app.invite.token}` } })
+      .then(async (res): Promise<Fetched | undefined> => {
+        if (res.ok) return { url: await dataUrl(await res.blob()) };
+        return res.status === 410 || res.status === 404 ? { gone: true } : undefined;
+      })
+      .catch(() => undefined);
+    fetched.set(path, answer);
+    // A failure that may pass (offline, the server restarting) is asked again next time.
+    void answer.then((a) => {
+      if (!a) fetched.delete(path);
+    });
+  }
+  return answer;
+}
+
+// The full picture in a modal dialog; its alt text is the title it belongs to.
+function showFull(app: AppContext, id: string, alt: string): void {
+  const image = el("img", { alt, "data-testid": "attachment-full" });
+  const dialog = el(
+    "dialog",
+    { class: "attachment-dialog", "data-testid": "attachment-dialog", "aria-label": t("field.photo", { title: alt }) },
+    image,
+    el(
+      "form",
+      { method: "dialog" },
+      el("button", { type: "submit", "data-testid": "attachment-close" }, t("field.close")),
+    ),
+  );
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  void fetchAttachment(app, id, false).then((a) => {
+    if (a && "url" in a) image.src = a.url;
+    else image.replaceWith(el("p", {}, t("field.gone")));
+  });
+}
+
+// The thumbnails of attachments (ids of this room), each a button opening
+// the full picture; PDFs open as a download.
+export function attachmentStrip(app: AppContext, ids: readonly string[], alt: string): HTMLElement | null {
+  if (!ids.length) return null;
+  const strip = el("div", { class: "attachments", "data-testid": "attachments" });
+  const known = app.client.replica.state.attachments;
+  for (const id of ids) {
+    const pdf = known.get(id)?.contentType === "application/pdf";
+    const label = t("field.photo", { title: alt });
+    const button = el(
+      "button",
+      { type: "button", "data-testid": "attachment", "data-attachment-id": id },
+      pdf ? "PDF" : "",
+    );
+    button.setAttribute("aria-label", label);
+    if (pdf) {
+      button.addEventListener("click", () => {
+        void fetchAttachment(app, id, false).then((a) => {
+          if (a && "url" in a) el("a", { href: a.url, download: `${id}.pdf` }).click();
+        });
+      });
+    } else {
+      const thumb = el("img", { alt: label, "data-testid": "attachment-thumbnail" });
+      button.append(thumb);
+      button.addEventListener("click", () => showFull(app, id, alt));
+      void fetchAttachment(app, id, true).then((a) => {
+        if (a && "url" in a) thumb.src = a.url;
+        else if (a) button.replaceWith(el("em", { "data-testid": "attachment-gone" }, t("field.gone")));
+      });
+    }
+    strip.append(button);
+  }
+  return strip;
+}
 
 export class FeaturePopup {
   readonly element: HTMLElement;
@@ -140,6 +239,8 @@ export class FeaturePopup {
     }
     const threads = [...state.threads.values()].filter((t) => t.featureId === this.featureId);
     const parts: HTMLElement[] = [];
+    const photos = attachmentStrip(this.app, feature.attachmentIds, feature.title);
+    if (photos) parts.push(photos);
     for (const vote of state.votes.values()) {
       if (vote.closed) continue;
       const mine = vote.ballots.filter(
@@ -252,6 +353,7 @@ export class FeaturePopup {
         c.deleted
           ? el("em", {}, c.deleteReason ? t("chat.deletedReason", { reason: c.deleteReason }) : t("chat.deleted"))
           : c.text,
+        c.deleted ? null : attachmentStrip(this.app, c.attachmentIds, c.text),
       );
       if (!c.deleted && (facilitator || c.authorId === this.app.myId))
         item.append(

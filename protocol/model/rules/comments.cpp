@@ -9,6 +9,7 @@
 // reason); the state forgets the deleted words, the log keeps them for the
 // audit trail. A thread outlives its feature: detach_threads() keeps it on the
 // map at the feature's last location.
+#include "model/rules/attachments.hpp"
 #include "model/rules/rules.hpp"
 
 #include "model/limits.hpp"
@@ -125,9 +126,12 @@ problem start_thread(const room_data& room, const pb::StartThread& command, cons
     }
     if (auto p = check_comment_text(command.text()))
         return p;
+    if (auto p = check_attachment_ids(room, command.attachment_ids()))
+        return p;
 
     thread.set_author_id(who.id);
     *thread.add_comments() = new_comment(event, who, command.text());
+    *thread.mutable_comments(0)->mutable_attachment_ids() = command.attachment_ids();
     thread.set_created_seq(event.seq());
     thread.set_session_id(event.session_id());
     *event.mutable_thread_started()->mutable_thread() = std::move(thread);
@@ -141,6 +145,8 @@ problem add_comment(const room_data& room, const pb::AddComment& command, const 
         return p;
     if (auto p = check_comment_text(command.text()))
         return p;
+    if (auto p = check_attachment_ids(room, command.attachment_ids()))
+        return p;
     // No code names "this thread is full"; INVALID_LIMIT is the one that says
     // "a limit of this protocol was reached", and the text says what to do.
     if (thread->comments_size() >= max_comments_per_thread)
@@ -152,6 +158,7 @@ problem add_comment(const room_data& room, const pb::AddComment& command, const 
     pb::CommentAdded& added = *event.mutable_comment_added();
     added.set_thread_id(command.thread_id());
     *added.mutable_comment() = new_comment(event, who, command.text());
+    *added.mutable_comment()->mutable_attachment_ids() = command.attachment_ids();
     return std::nullopt;
 }
 
@@ -255,6 +262,10 @@ void apply_comment_event(room_data& room, const pb::Event& event)
                 comment->set_deleted(true);
                 comment->set_deleted_by(event.actor_id());
                 comment->set_delete_reason(deleted.reason());
+                // A deleted comment shows nothing: its photos go with its words.
+                const auto attachments = comment->attachment_ids();
+                comment->clear_attachment_ids();
+                release_unnamed(room, attachments, event.seq());
             }
         break;
     }

@@ -4,6 +4,7 @@
 // feature (moderation: the event records who and why; the log keeps the
 // content for the audit trail). Concurrent patches of different properties
 // merge, because a patch carries only what it changes.
+#include "model/rules/attachments.hpp"
 #include "model/rules/rules.hpp"
 
 #include "model/limits.hpp"
@@ -29,30 +30,35 @@ problem check_layer(std::string_view v)
     return check_text("layer", v, limits().max_short_text_chars);
 }
 
-problem check_feature(const pb::RoomInfo& info, const pb::Feature& f)
+problem check_feature(const room_data& room, const pb::Feature& f)
 {
-    return first_problem([&] { return check_geometry(f.geometry()); }, [&] { return check_inside(info, f.geometry()); },
+    const pb::RoomInfo& info = room.info;
+    return first_problem([&] { return check_attachment_ids(room, f.attachment_ids()); },
+                         [&] { return check_geometry(f.geometry()); }, [&] { return check_inside(info, f.geometry()); },
                          [&] { return check_title(f.title()); }, [&] { return check_description(f.description()); },
                          [&] { return check_colour(f.colour()); }, [&] { return check_category(f.category()); },
                          [&] { return check_layer(f.layer()); });
 }
 
 // Checks each property the patch sets; an unset property is not looked at.
-problem check_patch(const pb::RoomInfo& info, const pb::FeaturePatch& p)
+problem check_patch(const room_data& room, const pb::FeaturePatch& p)
 {
-    return first_problem([&] { return p.has_geometry() ? check_geometry(p.geometry()) : problem{}; },
-                         [&] { return p.has_geometry() ? check_inside(info, p.geometry()) : problem{}; },
-                         [&] { return p.has_title() ? check_title(p.title()) : problem{}; },
-                         [&] { return p.has_description() ? check_description(p.description()) : problem{}; },
-                         [&] { return p.has_colour() ? check_colour(p.colour()) : problem{}; },
-                         [&] { return p.has_category() ? check_category(p.category()) : problem{}; },
-                         [&] { return p.has_layer() ? check_layer(p.layer()) : problem{}; });
+    const pb::RoomInfo& info = room.info;
+    return first_problem(
+        [&] { return p.has_attachments() ? check_attachment_ids(room, p.attachments().ids()) : problem{}; },
+        [&] { return p.has_geometry() ? check_geometry(p.geometry()) : problem{}; },
+        [&] { return p.has_geometry() ? check_inside(info, p.geometry()) : problem{}; },
+        [&] { return p.has_title() ? check_title(p.title()) : problem{}; },
+        [&] { return p.has_description() ? check_description(p.description()) : problem{}; },
+        [&] { return p.has_colour() ? check_colour(p.colour()) : problem{}; },
+        [&] { return p.has_category() ? check_category(p.category()) : problem{}; },
+        [&] { return p.has_layer() ? check_layer(p.layer()) : problem{}; });
 }
 
 bool is_empty(const pb::FeaturePatch& p)
 {
     return !p.has_geometry() && !p.has_title() && !p.has_description() && !p.has_colour() && !p.has_category() &&
-        !p.has_layer();
+        !p.has_layer() && !p.has_attachments();
 }
 
 void merge(pb::Feature& feature, const pb::FeaturePatch& patch)
@@ -69,6 +75,8 @@ void merge(pb::Feature& feature, const pb::FeaturePatch& patch)
         feature.set_category(patch.category());
     if (patch.has_layer())
         feature.set_layer(patch.layer());
+    if (patch.has_attachments())
+        *feature.mutable_attachment_ids() = patch.attachments().ids();
 }
 
 // The feature, or FEATURE_NOT_FOUND; then NOT_AUTHOR unless the actor drew it
@@ -95,7 +103,7 @@ problem add_feature(const room_data& room, const pb::AddFeature& command, const 
     if (room.features.count(feature.id()))
         return reject(pb::ERROR_CODE_FEATURE_EXISTS,
                       "a feature with id " + quote_short(feature.id()) + " already exists; choose another id");
-    if (auto p = check_feature(room.info, feature))
+    if (auto p = check_feature(room, feature))
         return p;
 
     // Authorship and seqs are the server's to say, whatever the client sent.
@@ -115,7 +123,7 @@ problem update_feature(const room_data& room, const pb::UpdateFeature& command, 
         return p;
     if (is_empty(command.patch()))
         return reject(pb::ERROR_CODE_EMPTY_PATCH, "the patch sets no property, so it would change nothing");
-    if (auto p = check_patch(room.info, command.patch()))
+    if (auto p = check_patch(room, command.patch()))
         return p;
 
     pb::FeatureUpdated& updated = *event.mutable_feature_updated();
@@ -160,8 +168,12 @@ void apply_feature_event(room_data& room, const pb::Event& event)
     case pb::Event::kFeatureUpdated: {
         const auto it = room.features.find(event.feature_updated().id());
         if (it != room.features.end()) {
+            // The list before the patch: what it drops may be shown nowhere else now.
+            const auto before = it->second.attachment_ids();
             merge(it->second, event.feature_updated().patch());
             it->second.set_updated_seq(event.seq());
+            if (event.feature_updated().patch().has_attachments())
+                release_unnamed(room, before, event.seq());
         }
         break;
     }
@@ -172,7 +184,9 @@ void apply_feature_event(room_data& room, const pb::Event& event)
         detach_threads(room, it->second);
         if (room.spotlight_feature_id == it->first)
             room.spotlight_feature_id.clear();
+        const auto attachments = it->second.attachment_ids();
         room.features.erase(it);
+        release_unnamed(room, attachments, event.seq());
         break;
     }
     default: break;

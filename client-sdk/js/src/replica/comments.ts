@@ -4,6 +4,7 @@
 import { clone, create } from "@bufbuild/protobuf";
 
 import { CommentSchema, LonLatSchema, ThreadSchema, type Event, type Feature } from "../proto.js";
+import { releaseUnnamed } from "./field_trip.js";
 import { findBySeq } from "./order.js";
 import type { RoomData } from "./room_data.js";
 
@@ -38,6 +39,10 @@ export function applyCommentEvent(room: RoomData, event: Event): void {
         comment.deleted = true;
         comment.deletedBy = event.actorId;
         comment.deleteReason = body.value.reason;
+        // A deleted comment shows nothing: its photos go with its words.
+        const attachments = comment.attachmentIds;
+        comment.attachmentIds = [];
+        releaseUnnamed(room, attachments, event.seq);
       }
       return;
     }

@@ -5,6 +5,7 @@ import { clone, create } from "@bufbuild/protobuf";
 
 import { FeatureSchema, GeometrySchema, type Event, type Feature, type FeaturePatch } from "../proto.js";
 import { detachThreads } from "./comments.js";
+import { releaseUnnamed } from "./field_trip.js";
 import type { RoomData } from "./room_data.js";
 
 function merge(feature: Feature, patch: FeaturePatch): void {
@@ -14,6 +15,7 @@ function merge(feature: Feature, patch: FeaturePatch): void {
   if (patch.colour !== undefined) feature.colour = patch.colour;
   if (patch.category !== undefined) feature.category = patch.category;
   if (patch.layer !== undefined) feature.layer = patch.layer;
+  if (patch.attachments !== undefined) feature.attachmentIds = [...patch.attachments.ids];
 }
 
 export function applyFeatureEvent(room: RoomData, event: Event): void {
@@ -27,8 +29,11 @@ export function applyFeatureEvent(room: RoomData, event: Event): void {
     case "featureUpdated": {
       const feature = room.features.get(body.value.id);
       if (feature) {
+        // The list before the patch: what it drops may be shown nowhere else now.
+        const before = [...feature.attachmentIds];
         if (body.value.patch) merge(feature, body.value.patch);
         feature.updatedSeq = event.seq;
+        if (body.value.patch?.attachments !== undefined) releaseUnnamed(room, before, event.seq);
       }
       return;
     }
@@ -39,6 +44,7 @@ export function applyFeatureEvent(room: RoomData, event: Event): void {
       detachThreads(room, feature);
       if (room.spotlightFeatureId === id) room.spotlightFeatureId = "";
       room.features.delete(id);
+      releaseUnnamed(room, feature.attachmentIds, event.seq);
       return;
     }
     default:
