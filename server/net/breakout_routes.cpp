@@ -416,7 +416,8 @@ void start(const shared_request& r, const model::room_state& plenary)
     std::string step_title;
     const pb::Viewport view = plenary_view(data, step_title);
     auto steps = std::make_shared<std::vector<step>>();
-    for (const pb::BreakoutGroup& g : round.groups()) {
+    for (int i = 0; i < round.groups_size(); ++i) {
+        const pb::BreakoutGroup& g = round.groups(i);
         pb::ClientMessage open;
         auto* m = open.mutable_open_breakout_group()->mutable_membership();
         m->set_parent_room_id(r->path.room);
@@ -424,6 +425,8 @@ void start(const shared_request& r, const model::room_state& plenary)
         m->set_group_id(g.id());
         m->set_group_name(g.name());
         m->set_ends_ms(round.ends_ms());
+        m->set_group_number(static_cast<std::uint32_t>(i + 1));
+        m->set_group_count(static_cast<std::uint32_t>(round.groups_size()));
         *open.mutable_open_breakout_group()->mutable_viewport() = view;
         open.mutable_open_breakout_group()->set_step_title(step_title);
         steps->push_back([r, open, room_id = g.room_id()](std::function<void()> next) {

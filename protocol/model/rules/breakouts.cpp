@@ -135,6 +135,9 @@ problem open_group(const room_data& room, const pb::OpenBreakoutGroup& command, 
         return invalid("a group id must be " + id_rule() + ", got " + quote_short(m.group_id()));
     if (auto p = check_message_text("a group's name", m.group_name(), limits().max_title_chars))
         return p;
+    if (m.group_number() > static_cast<std::uint32_t>(max_groups) ||
+        m.group_count() > static_cast<std::uint32_t>(max_groups) || m.group_number() > m.group_count())
+        return invalid("group_number must be at most group_count, and both at most " + std::to_string(max_groups));
     if (m.ends_ms() < 0)
         return invalid("ends_ms must be 0 (no timer) or a server time");
     if (command.has_viewport())
@@ -150,6 +153,8 @@ problem open_group(const room_data& room, const pb::OpenBreakoutGroup& command, 
     membership.set_group_id(m.group_id());
     membership.set_group_name(m.group_name());
     membership.set_ends_ms(m.ends_ms());
+    membership.set_group_number(m.group_number());
+    membership.set_group_count(m.group_count());
     if (command.has_viewport())
         *opened.mutable_viewport() = command.viewport();
     opened.set_step_title(command.step_title());

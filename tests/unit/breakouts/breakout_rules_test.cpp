@@ -56,6 +56,8 @@ pb::ClientMessage open_group(const std::string& round_id, const std::string& gro
         mem->set_group_id(group_id);
         mem->set_group_name("Group " + group_id);
         mem->set_ends_ms(now_ms + 600'000);
+        mem->set_group_number(1);
+        mem->set_group_count(2);
         if (with_view) {
             *o->mutable_viewport()->mutable_south_west() = lon_lat(13.0, 52.0);
             *o->mutable_viewport()->mutable_north_east() = lon_lat(14.0, 53.0);
@@ -172,6 +174,8 @@ TEST_CASE("a group's room opens at the plenary's view, takes broadcasts, and end
     CHECK(m.group_id() == "g1");
     CHECK(m.group_name() == "Group g1");
     CHECK(m.ends_ms() == now_ms + 600'000);
+    CHECK(m.group_number() == 1);
+    CHECK(m.group_count() == 2);
     CHECK_FALSE(m.ended());
     CHECK(m.step_title() == "Where is it unsafe at night?");
     CHECK(m.viewport().zoom() == 12);
@@ -211,6 +215,9 @@ TEST_CASE("an opening's membership and view are checked")
     bad = open_group("r1", "g1");
     bad.mutable_open_breakout_group()->mutable_viewport()->set_zoom(99);
     CHECK(outcome(room, bad, admin) != "accepted");
+    bad = open_group("r1", "g1");
+    bad.mutable_open_breakout_group()->mutable_membership()->set_group_number(3);
+    CHECK(outcome(room, bad, admin) == "ERROR_CODE_INVALID_BREAKOUT");
     bad = open_group("r1", "g1");
     bad.mutable_open_breakout_group()->mutable_membership()->set_group_name("");
     CHECK(outcome(room, bad, admin) == "ERROR_CODE_EMPTY_MESSAGE");

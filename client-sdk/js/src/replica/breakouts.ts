@@ -3,13 +3,7 @@
 // (breakoutOf). A broadcast is a notice and changes no state.
 import { clone, create } from "@bufbuild/protobuf";
 
-import {
-  BreakoutMembershipSchema,
-  BreakoutRoundSchema,
-  LonLatSchema,
-  ViewportSchema,
-  type Event,
-} from "../proto.js";
+import { BreakoutMembershipSchema, BreakoutRoundSchema, LonLatSchema, ViewportSchema, type Event } from "../proto.js";
 import type { RoomData } from "./room_data.js";
 
 export function applyBreakoutEvent(room: RoomData, event: Event): void {
