@@ -497,6 +497,29 @@ void broadcast(const shared_request& r, const model::room_state& plenary)
     });
 }
 
+// EndBreakouts into each group's room, in turn, then last. NO_BREAKOUTS is
+// an earlier try's work (or a group never opened): not a failure.
+void end_groups(const shared_request& r, const pb::BreakoutRound& round, std::function<void()> last)
+{
+    auto steps = std::make_shared<std::vector<step>>();
+    for (const pb::BreakoutGroup& g : round.groups())
+        steps->push_back([r, room_id = g.room_id(), round_id = round.id()](std::function<void()> next) {
+            pb::ClientMessage end_group;
+            end_group.mutable_end_breakouts()->set_round_id(round_id);
+            r->submit(room_id, end_group, [r, room_id, next = std::move(next)](room::admin_outcome outcome) {
+                if (!outcome.ok && outcome.code != pb::ERROR_CODE_NO_BREAKOUTS)
+                    return r->refused(outcome, room_id);
+                next();
+            });
+        });
+    in_turn(steps, 0, std::move(last));
+}
+
+// Back to plenary, in an order that loses nothing and does nothing twice:
+// each group's results become a layer of the plenary (a layer already there
+// from an earlier try is not added again), then the plenary's round ends, so
+// that people come back to a plenary with the results in it, then each
+// group's room learns the round is over (which sends its people back).
 void end(const shared_request& r, const model::room_state& plenary)
 {
     const auto round = plenary.data().breakouts;
@@ -504,10 +527,13 @@ void end(const shared_request& r, const model::room_state& plenary)
         if (round.id().empty())
             return r->error(
                 409, with_code("no breakout groups are out: there is nothing to end", pb::ERROR_CODE_NO_BREAKOUTS));
-        // A retry after the end went through: the same answer, nothing twice.
-        auto out = round_json(round);
-        out["already_ended"] = true;
-        return r->ok(http::status::ok, out);
+        // A retry after the plenary's end went through: the groups' ends
+        // again (an earlier try may have stopped before them), nothing twice.
+        return end_groups(r, round, [r, round] {
+            auto out = round_json(round);
+            out["already_ended"] = true;
+            r->ok(http::status::ok, out);
+        });
     }
     auto layers = std::make_shared<json::array>();
     auto steps = std::make_shared<std::vector<step>>();
@@ -521,34 +547,22 @@ void end(const shared_request& r, const model::room_state& plenary)
                     return r->error(failed->status, "room " + g.room_id() + ": " + failed->message);
                 const auto& group_room = std::get<model::room_state>(read);
                 auto layer = breakout::captured_layer(group_room.data(), round_id, g);
-                const auto close_group = [r, g, round_id, next = std::move(next)] {
-                    pb::ClientMessage end_group;
-                    end_group.mutable_end_breakouts()->set_round_id(round_id);
-                    r->submit(g.room_id(), end_group, [r, g, next](room::admin_outcome outcome) {
-                        // NO_BREAKOUTS: ended by an earlier try, or never opened.
-                        if (!outcome.ok && outcome.code != pb::ERROR_CODE_NO_BREAKOUTS)
-                            return r->refused(outcome, g.room_id());
-                        next();
-                    });
-                };
                 json::object entry{{"group_id", g.id()}, {"name", g.name()}, {"layer_id", layer.id()}};
-                if (layer.features_size() == 0) {
-                    entry["features"] = 0;
-                    entry["layer_id"] = nullptr;
-                    layers->emplace_back(std::move(entry));
-                    return close_group();
-                }
                 entry["features"] = layer.features_size();
-                if (existing->contains(layer.id())) {
+                if (layer.features_size() == 0)
+                    entry["layer_id"] = nullptr;
+                if (layer.features_size() == 0 || existing->contains(layer.id())) {
                     layers->emplace_back(std::move(entry));
-                    return close_group();
+                    return next();
                 }
                 pb::ClientMessage add;
                 *add.mutable_add_layer()->mutable_layer() = std::move(layer);
-                r->submit(r->path.room, add,
-                          [r, g, entry = std::move(entry), layers, close_group](room::admin_outcome outcome) mutable {
-                    // The group stays open when its results cannot be kept:
-                    // nothing is lost, and the facilitator can make room and retry.
+                r->submit(
+                    r->path.room, add,
+                    [r, entry = std::move(entry), layers, next = std::move(next)](room::admin_outcome outcome) mutable {
+                    // The round stays open when a group's results cannot be
+                    // kept: nothing is lost, and the facilitator can make
+                    // room (a layer less) and try again.
                     const bool added_before = outcome.code == pb::ERROR_CODE_INVALID_LAYER &&
                         outcome.message.find("already has a layer") != std::string::npos;
                     if (!outcome.ok && !added_before)
@@ -556,8 +570,8 @@ void end(const shared_request& r, const model::room_state& plenary)
                     if (outcome.ok)
                         entry["seq"] = outcome.seq;
                     layers->emplace_back(std::move(entry));
-                    close_group();
-                });
+                    next();
+                    });
             });
         });
     }
@@ -567,13 +581,15 @@ void end(const shared_request& r, const model::room_state& plenary)
         r->submit(r->path.room, end_plenary, [r, round, layers](room::admin_outcome outcome) {
             if (!outcome.ok && outcome.code != pb::ERROR_CODE_NO_BREAKOUTS)
                 return r->refused(outcome, r->path.room);
-            spdlog::info("conn={} breakouts: round {} in room {} ended by {}: {} groups back", r->connection_id,
-                         round.id(), r->path.room, r->who.subject, round.groups_size());
-            pb::BreakoutRound ended = round;
-            ended.set_open(false);
-            auto out = round_json(ended);
-            out["layers"] = *layers;
-            r->ok(http::status::ok, out);
+            end_groups(r, round, [r, round, layers] {
+                spdlog::info("conn={} breakouts: round {} in room {} ended by {}: {} groups back", r->connection_id,
+                             round.id(), r->path.room, r->who.subject, round.groups_size());
+                pb::BreakoutRound ended = round;
+                ended.set_open(false);
+                auto out = round_json(ended);
+                out["layers"] = *layers;
+                r->ok(http::status::ok, out);
+            });
         });
     });
 }

@@ -25,6 +25,19 @@ export interface RoomPart {
 
 // The plenary this tab came from: { roomId, token }.
 const plenaryKey = "maptable.breakout.plenary";
+// The round this tab came back from: its plenary may still say "open" for a
+// moment (the groups' rooms hear the end first), and must not send it back.
+const doneKey = "maptable.breakout.done";
+
+function session(key: string, value?: string): string | null {
+  try {
+    if (value === undefined) return sessionStorage.getItem(key);
+    sessionStorage.setItem(key, value);
+  } catch {
+    // storage disabled
+  }
+  return null;
+}
 
 interface Answer {
   ok: boolean;
@@ -107,11 +120,7 @@ export function mountBreakouts(app: AppContext, map: MapView, schedule: () => vo
       notify(t("breakout.moveFailed", { reason: String(answer.json.error ?? answer.status) }), "error");
       return;
     }
-    try {
-      sessionStorage.setItem(plenaryKey, JSON.stringify({ roomId: room, token: app.invite.token }));
-    } catch {
-      // storage disabled: the way back is the plenary's link again
-    }
+    session(plenaryKey, JSON.stringify({ roomId: room, token: app.invite.token }));
     notify(t("breakout.moving", { name: String(answer.json.group_name) }));
     go({ roomId: String(answer.json.room), token: String(answer.json.token) });
   };
@@ -119,6 +128,8 @@ export function mountBreakouts(app: AppContext, map: MapView, schedule: () => vo
   const backToPlenary = () => {
     const plenary = storedPlenary();
     if (!plenary) return;
+    const of = client.replica.state.breakoutOf;
+    if (of.ended) session(doneKey, of.roundId);
     try {
       sessionStorage.removeItem(plenaryKey);
     } catch {
@@ -417,7 +428,8 @@ export function mountBreakouts(app: AppContext, map: MapView, schedule: () => vo
       }
     } else if (round.open) {
       endsMs = Number(round.endsMs);
-      const mine = round.groups.find((g) => g.participantIds.includes(app.myId));
+      const done = session(doneKey) === round.id;
+      const mine = done ? undefined : round.groups.find((g) => g.participantIds.includes(app.myId));
       if (app.isFacilitator()) {
         key = `open:${round.id}`;
         if (key !== shown) parts = facilitatorOpenRound();
