@@ -108,7 +108,10 @@ export function mountBreakouts(app: AppContext, map: MapView, schedule: () => vo
     leaving = target;
     if (client.pendingCount > 0 || left) return;
     left = true;
-    void client.saveNow().finally(() => {
+    const save = client.saveNow().catch(() => {
+      // unsaved: the server has every change already (nothing was pending)
+    });
+    void save.then(() => {
       location.hash = `room=${encodeURIComponent(target.roomId)}&token=${encodeURIComponent(target.token)}`;
       location.reload();
     });
