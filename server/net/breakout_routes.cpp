@@ -565,8 +565,13 @@ void end(const shared_request& r, const model::room_state& plenary)
                     // room (a layer less) and try again.
                     const bool added_before = outcome.code == pb::ERROR_CODE_INVALID_LAYER &&
                         outcome.message.find("already has a layer") != std::string::npos;
-                    if (!outcome.ok && !added_before)
+                    if (!outcome.ok && !added_before) {
+                        // A plenary full of layers is the room's state, not a bad request.
+                        if (outcome.code == pb::ERROR_CODE_INVALID_LAYER)
+                            return r->error(
+                                409, with_code("the group's results cannot be kept: " + outcome.message, outcome.code));
                         return r->refused(outcome, r->path.room);
+                    }
                     if (outcome.ok)
                         entry["seq"] = outcome.seq;
                     layers->emplace_back(std::move(entry));
