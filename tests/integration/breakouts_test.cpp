@@ -163,6 +163,8 @@ TEST_CASE("a round trip: groups open at the plenary's view, draw, hear a broadca
     CHECK(north.data().breakout_of.parent_room_id() == "plenary");
     CHECK(north.data().breakout_of.round_id() == round_id);
     CHECK(north.data().breakout_of.group_name() == "North");
+    CHECK(north.data().breakout_of.group_number() == 1);
+    CHECK(north.data().breakout_of.group_count() == 2);
     CHECK(north.data().breakout_of.step_title() == "The market square at night");
     CHECK(north.data().breakout_of.ends_ms() == round.at("ends_ms").to_number<std::int64_t>());
     CHECK(north.info().center().lon() == doctest::Approx(28.05));
