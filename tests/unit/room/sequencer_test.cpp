@@ -43,7 +43,7 @@ pb::ClientMessage delete_missing(std::uint64_t request_id)
 {
     pb::ClientMessage m;
     m.set_request_id(request_id);
-    m.mutable_delete_feature()->set_feature_id("no-such-feature");
+    m.mutable_delete_feature()->set_id("no-such-feature");
     return m;
 }
 
