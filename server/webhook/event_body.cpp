@@ -53,6 +53,16 @@ const std::vector<std::pair<body_case, std::string_view>>& type_table()
         {maptable::v1::Event::kSessionStarted, "session.started"},
         {maptable::v1::Event::kSessionEnded, "session.ended"},
         {maptable::v1::Event::kRoomArchived, "room.archived"},
+        {maptable::v1::Event::kLayerAdded, "layer.added"},
+        {maptable::v1::Event::kLayerRemoved, "layer.removed"},
+        {maptable::v1::Event::kLayerChanged, "layer.changed"},
+        {maptable::v1::Event::kLayerFeaturesCopied, "layer.features_copied"},
+        {maptable::v1::Event::kBreakoutsStarted, "breakout.started"},
+        {maptable::v1::Event::kBreakoutsEnded, "breakout.ended"},
+        {maptable::v1::Event::kGroupsBroadcast, "breakout.broadcast"},
+        {maptable::v1::Event::kBreakoutGroupOpened, "breakout.group_opened"},
+        {maptable::v1::Event::kItinerarySet, "itinerary.set"},
+        {maptable::v1::Event::kAttachmentAdded, "attachment.added"},
     };
     return table;
 }
