@@ -21,20 +21,6 @@ std::int64_t now_ms()
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::string op_key(const std::string& op_client, std::uint64_t op_id)
-{
-    return op_client + '\n' + std::to_string(op_id);
-}
-
-// Who may retry a command: the participant and the client id together. A
-// client id is 1-64 characters of [A-Za-z0-9._-] (the session checks it), so
-// the separator never occurs in it and the pair reads back unambiguously.
-// Rows stored before this rule hold the bare client id.
-std::string op_client_of(const std::string& participant_id, const std::string& client_id)
-{
-    return client_id.empty() ? std::string() : participant_id + '\x1f' + client_id;
-}
-
 // Between two load attempts of a room whose store failed: 1 s, doubling, at
 // most 30 s. A store that is back serves the next join after a short outage;
 // one still down is asked at most twice a minute per room, not once per join.
@@ -54,11 +40,6 @@ const std::string& injected_fault_text()
         return v ? std::string(v) : std::string();
     }();
     return text;
-}
-
-bool sees_hidden_presence(pb::Role role)
-{
-    return role == pb::ROLE_FACILITATOR || role == pb::ROLE_ADMIN;
 }
 
 // Who the room's own commands (closing a vote round at its end time) come
@@ -106,8 +87,7 @@ room_host::room_host(boost::asio::any_io_executor executor, boost::asio::any_io_
     , limits_(limits)
     , on_idle_(std::move(on_idle))
     , lease_(lease)
-    , committed_(id_)
-    , speculative_(id_)
+    , sequencer_(id_, limits.recent_ops_per_room)
     , presence_timer_(strand_)
     , idle_timer_(strand_)
     , vote_timer_(strand_)
@@ -199,16 +179,12 @@ void room_host::on_loaded(store::room_history history, std::uint64_t generation)
         }
         remember_event(seq++, encode_event_piece(bytes));
     }
-    committed_ = state;
-    speculative_ = std::move(state);
+    sequencer_.load(std::move(state), history.recent_ops, limits_.recent_ops_per_room);
     last_snapshot_seq_ = history.snapshot_seq;
     epoch_ = std::move(history.epoch);
-    // Oldest first, so the newest stay when the window is full.
-    for (auto it = history.recent_ops.rbegin(); it != history.recent_ops.rend(); ++it)
-        remember_op(it->client_id, it->op_id, it->seq);
-    ops_beyond_window_ = ops_beyond_window_ || history.recent_ops.size() >= limits_.recent_ops_per_room;
     phase_ = phase::ready;
-    spdlog::info("room={} loaded seq={} events_replayed={}{}{}", id_, committed_.seq(), history.events.size(),
+    spdlog::info("room={} loaded seq={} events_replayed={}{}{}", id_, sequencer_.committed().seq(),
+                 history.events.size(),
                  generation != 0 ? " lease_generation=" + std::to_string(generation) : std::string(),
                  failed_loads_ > 0 ? " after " + std::to_string(failed_loads_) + " failed load(s)" : std::string());
     failed_loads_ = 0;
@@ -292,15 +268,15 @@ void room_host::do_step_down(const std::string& why)
     idle_timer_.cancel();
     presence_timer_.cancel();
     vote_timer_.cancel();
-    in_store_.clear();
-    queued_.clear();
+    sequencer_.drop_all();
     auto members = std::exchange(members_, {});
     for (auto& [key, m] : members) {
         fanout_.remove(key);
         if (auto who = m.who.lock())
             who->disconnect(std::string(room_moved_reason));
     }
-    online_.clear();
+    for (const auto& gone : presence_.clear())
+        tell_presence(gone, false);
     on_idle_(*this);
     for (auto& j : std::exchange(waiting_joins_, {}))
         j.done(join_outcome::gone, {});
@@ -362,7 +338,7 @@ void room_host::do_join(pending_join request)
     }
     // Committed state: a removal still in the store does not refuse yet; it
     // kicks this connection when it commits.
-    if (committed_.data().removed.contains(request.actor.id)) {
+    if (sequencer_.committed().data().removed.contains(request.actor.id)) {
         request.done(join_outcome::removed, {});
         return;
     }
@@ -377,13 +353,11 @@ void room_host::do_join(pending_join request)
     participant.set_name(request.actor.name);
     participant.set_role(request.actor.role);
 
-    auto& entry = online_[participant.id()];
-    const bool first_connection = entry.connections++ == 0;
-    entry.participant = participant;
-    if (first_connection) {
+    if (presence_.join(participant)) {
         pb::ServerMessage joined;
         *joined.mutable_participant_joined()->mutable_participant() = participant;
         broadcast(encode_piece(joined));
+        tell_presence(participant, true);
     }
 
     members_[request.who.get()] = member{request.who, participant.id()};
@@ -402,8 +376,8 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
     auto* w = welcome.mutable_welcome();
     w->set_request_id(request.request_id);
     *w->mutable_you() = participant;
-    for (const auto& [id, online] : online_)
-        *w->add_online() = online.participant;
+    for (auto& online : presence_.roster())
+        *w->add_online() = std::move(online);
     w->set_protocol_version(1);
     w->set_server_version(MAPTABLE_VERSION);
     w->set_epoch(epoch_);
@@ -412,7 +386,8 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
 
     // Resume from memory only when the client's history is ours (same epoch,
     // not ahead of us) and every event it missed is still kept.
-    const auto head = committed_.seq();
+    const auto& committed = sequencer_.committed();
+    const auto head = committed.seq();
     bool recovered = false;
     if (request.resume && request.resume->epoch() == epoch_ && request.resume->last_seq() <= head) {
         const auto from = request.resume->last_seq() + 1;
@@ -433,9 +408,9 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
     } else {
         // A join storm into a large room: the state is encoded once per seq,
         // not once per client (bench B5).
-        if (!welcome_state_ || welcome_state_seq_ != committed_.seq()) {
-            welcome_state_ = std::make_shared<const std::string>(committed_.to_proto().SerializeAsString());
-            welcome_state_seq_ = committed_.seq();
+        if (!welcome_state_ || welcome_state_seq_ != head) {
+            welcome_state_ = std::make_shared<const std::string>(committed.to_proto().SerializeAsString());
+            welcome_state_seq_ = head;
         }
         catch_up.push_back(encode_welcome_piece(*w, *welcome_state_));
     }
@@ -446,13 +421,11 @@ void room_host::update_participant(model::actor actor)
 {
     boost::asio::post(strand_, [self = shared_from_this(), actor = std::move(actor)] {
         self->guarded("update_participant", [&] {
-            auto it = self->online_.find(actor.id);
-            if (it == self->online_.end())
+            auto renamed = self->presence_.rename(actor.id, actor.name, actor.role);
+            if (!renamed)
                 return;
-            it->second.participant.set_name(actor.name);
-            it->second.participant.set_role(actor.role);
             pb::ServerMessage changed;
-            *changed.mutable_participant_joined()->mutable_participant() = it->second.participant;
+            *changed.mutable_participant_joined()->mutable_participant() = std::move(*renamed);
             self->broadcast(encode_piece(changed));
         });
     });
@@ -481,13 +454,13 @@ void room_host::drop_member(std::map<const subscriber*, member>::iterator it)
     const std::string participant_id = it->second.participant_id;
     fanout_.remove(it->first);
     members_.erase(it);
-    auto online = online_.find(participant_id);
-    if (online != online_.end() && --online->second.connections == 0) {
-        online_.erase(online);
-        dirty_presence_.erase(participant_id);
+    const auto* entry = presence_.find(participant_id);
+    const auto gone = entry != nullptr ? std::optional<pb::Participant>(*entry) : std::nullopt;
+    if (presence_.leave(participant_id)) {
         pb::ServerMessage left;
         left.mutable_participant_left()->set_participant_id(participant_id);
         broadcast(encode_piece(left));
+        tell_presence(*gone, false);
     }
     if (members_.empty())
         arm_idle_timer();
@@ -545,112 +518,69 @@ void room_host::do_submit(std::shared_ptr<subscriber> sender, model::actor actor
     if (!injected_fault_text().empty() && command.has_send_chat() &&
         command.send_chat().text() == injected_fault_text())
         throw std::runtime_error("the fault injected for tests (MAPTABLE_TEST_ROOM_FAULT)");
-    auto op_client = op_client_of(actor.id, client_id);
-    if (request_id != 0 && !op_client.empty()) {
-        // A retry (after a reconnect, or a restart) of a command already
-        // sequenced: acknowledge it with its original seq, never apply twice.
-        auto seen = recent_ops_.find(op_key(op_client, request_id));
-        if (seen == recent_ops_.end())
-            seen = recent_ops_.find(op_key(client_id, request_id)); // a row stored before ids named the participant
-        if (seen != recent_ops_.end()) {
-            if (seen->second <= committed_.seq())
-                sender->deliver(ack_piece(request_id, seen->second));
-            else if (!attach_retry(seen->second, sender, request_id))
-                sender->deliver(ack_piece(request_id, seen->second)); // unreachable: pending seqs are in a batch
-            return;
-        }
-    }
-
-    pending_event pending;
-    pending.sender = sender; // a weak_ptr: it copies whatever it is given
-    pending.request_id = request_id;
-    pending.op_client = request_id == 0 ? std::string() : std::move(op_client);
-    pending.command = std::move(command);
-    pending.actor = std::move(actor);
-    if (sequence(std::move(pending)) && in_store_.empty())
-        start_commit();
+    run(sequencer_.submit(sender, std::move(actor), client_id, std::move(command), now_ms(),
+                          std::chrono::steady_clock::now()));
 }
 
-// Validates a command against the speculative state and, when it passes,
-// applies it there and queues it for the next batch; otherwise tells its
-// sender (and anyone who retried it) why. Returns whether it was queued.
-bool room_host::sequence(pending_event pending)
+// Carries out what the sequencer decided, in its order: answers, published
+// events, look-ups, the next batch, then stepping down or reloading.
+void room_host::run(sequencer_actions actions)
 {
-    auto result = speculative_.validate(pending.command, pending.actor, now_ms());
-    if (auto* refused = std::get_if<model::rejection>(&result)) {
-        spdlog::debug("room={} refused request={} code={}", id_, pending.request_id, pb::ErrorCode_Name(refused->code));
-        metrics::global().refusals.add(static_cast<std::size_t>(refused->code) / 10);
-        if (!pending.op_client.empty() && ops_beyond_window_) {
-            refuse_unless_stored(std::move(pending), std::move(*refused));
-            return false;
-        }
-        const auto piece = error_piece(pending.request_id, refused->code, refused->message);
-        if (auto sender = pending.sender.lock())
-            sender->deliver(piece);
-        for (const auto& retry : pending.retries)
-            if (auto who = retry.who.lock())
-                who->deliver(error_piece(retry.request_id, refused->code, refused->message));
-        return false;
+    for (const auto& [request_id, code] : actions.refusals) {
+        spdlog::debug("room={} refused request={} code={}", id_, request_id, pb::ErrorCode_Name(code));
+        metrics::global().refusals.add(static_cast<std::size_t>(code) / 10);
     }
-    auto& event = std::get<pb::Event>(result);
-    speculative_.apply(event);
-    if (!pending.op_client.empty())
-        remember_op(pending.op_client, pending.request_id, event.seq());
-    pending.bytes = event.SerializeAsString();
-    pending.event = std::move(event);
-    queued_.push_back(std::move(pending));
-    return true;
-}
-
-void room_host::start_commit()
-{
-    in_store_ = std::move(queued_);
-    queued_.clear();
-    std::vector<store::event_record> records;
-    records.reserve(in_store_.size());
-    for (const auto& p : in_store_) {
-        store::event_record r;
-        r.room_id = id_;
-        r.seq = p.event.seq();
-        r.time_ms = p.event.time_ms();
-        describe(p.event, r);
-        r.client_id = p.op_client;
-        r.op_id = p.op_client.empty() ? 0 : p.request_id;
-        r.bytes = p.bytes;
-        r.lease_generation = lease_generation_.load();
-        records.push_back(std::move(r));
+    send_replies(std::move(actions.replies));
+    const bool published = !actions.published.empty();
+    if (published)
+        publish(std::move(actions.published));
+    for (auto& lookup : actions.look_ups)
+        look_up_refusal(std::move(lookup));
+    if (actions.look_up_batch) {
+        spdlog::warn("room={} events {}..{} repeat a command the log already holds: looking up which", id_,
+                     actions.first_seq, actions.last_seq);
+        return look_up_batch(std::move(*actions.look_up_batch));
     }
-    store_.append(std::move(records), [self = shared_from_this()](store::append_error result) {
-        boost::asio::post(self->strand_,
-                          [self, result] { self->guarded("on_committed", [&] { self->on_committed(result); }); });
-    });
-}
-
-void room_host::on_committed(store::append_error result)
-{
-    if (phase_ == phase::gone)
-        return; // the room failed meanwhile: its members resume and the next load reads what was stored
-    if (result == store::append_error::duplicate)
-        return on_duplicate();
-    if (result == store::append_error::fenced)
+    if (actions.step_down)
         return do_step_down("another node took its lease over; the log refused events " +
-                            std::to_string(in_store_.front().event.seq()) + ".." +
-                            std::to_string(in_store_.back().event.seq()));
-    if (result != store::append_error::ok) {
-        spdlog::error("room={} could not store events {}..{}: I/O error", id_, in_store_.front().event.seq(),
-                      in_store_.back().event.seq());
-        // Nothing of this batch is in the log, and the next batch was validated
-        // against it: refuse both and go back to what is stored.
-        refuse_pending("the change could not be stored and was not applied; try again");
-        return after_failed_commit();
+                            std::to_string(actions.first_seq) + ".." + std::to_string(actions.last_seq));
+    if (actions.reload) {
+        spdlog::error("room={} the log holds events after seq={} that this room did not sequence: loading it again",
+                      id_, sequencer_.committed().seq());
+        return close_room();
     }
+    if (actions.store_failed)
+        return after_failed_commit();
+    if (published) {
+        maybe_snapshot();
+        if (phase_ == phase::ready)
+            arm_vote_timer();
+    }
+    if (!actions.append.empty())
+        return append(std::move(actions.append));
+    if (sequencer_.committing() || !(published || actions.first_seq != 0))
+        return; // no batch finished by these actions
+    if (phase_ == phase::closing)
+        finish_shutdown();
+    else if (members_.empty())
+        arm_idle_timer();
+}
 
-    metrics::global().events_committed.add(in_store_.size());
-    // The whole batch goes to each member in one hand-over (one per lane in
-    // the per-core model): the events in order, then each sender's acks.
+void room_host::send_replies(std::vector<reply> replies)
+{
+    for (auto& r : replies)
+        if (auto who = r.to.lock())
+            who->deliver(r.is_ack() ? ack_piece(r.request_id, r.seq)
+                                    : error_piece(r.request_id, r.code, std::move(r.message)));
+}
+
+// The whole batch goes to each member in one hand-over (one per lane in the
+// per-core model): the events in order, then each sender's acks.
+void room_host::publish(std::vector<sequenced_command> published)
+{
+    metrics::global().events_committed.add(published.size());
     std::size_t fanned_out = 0;
-    for (auto& p : in_store_) {
-        committed_.apply(p.event);
+    for (auto& p : published) {
         auto piece = encode_event_piece(p.bytes);
         fanout_.to_all(piece);
         remember_event(p.event.seq(), std::move(piece));
@@ -671,28 +601,27 @@ void room_host::on_committed(store::append_error result)
     }
     fanned_out += fanout_.send();
     metrics::global().events_fanned_out.add(fanned_out);
-    webhook::notify_commit(id_, in_store_.back().event.seq());
-    in_store_.clear();
-    maybe_snapshot();
-    if (phase_ == phase::ready)
-        arm_vote_timer();
-    if (!queued_.empty())
-        start_commit();
-    else if (phase_ == phase::closing)
-        finish_shutdown();
-    else if (members_.empty())
-        arm_idle_timer();
+    webhook::notify_commit(id_, published.back().event.seq());
 }
 
-bool room_host::attach_retry(std::uint64_t seq, const std::shared_ptr<subscriber>& sender, std::uint64_t request_id)
+void room_host::append(std::vector<store::event_record> records)
 {
-    for (auto* batch : {&in_store_, &queued_})
-        for (auto& p : *batch)
-            if (p.event.seq() == seq) {
-                p.retries.push_back(ack_target{sender, request_id});
-                return true;
-            }
-    return false;
+    for (auto& r : records)
+        r.lease_generation = lease_generation_.load();
+    store_.append(std::move(records), [self = shared_from_this()](store::append_error result) {
+        boost::asio::post(self->strand_,
+                          [self, result] { self->guarded("on_committed", [&] { self->on_committed(result); }); });
+    });
+}
+
+void room_host::on_committed(store::append_error result)
+{
+    if (phase_ == phase::gone)
+        return; // the room failed meanwhile: its members resume and the next load reads what was stored
+    auto actions = sequencer_.on_append(result);
+    if (result == store::append_error::io)
+        spdlog::error("room={} could not store events {}..{}: I/O error", id_, actions.first_seq, actions.last_seq);
+    run(std::move(actions));
 }
 
 // A command with an id that the state refuses may be a retry of one the log
@@ -702,58 +631,28 @@ bool room_host::attach_retry(std::uint64_t seq, const std::shared_ptr<subscriber
 // room whose log holds ids beyond the window pay for the look-up (every other
 // room remembers every id it has); the refusal is sent when the log does not
 // hold the command.
-void room_host::refuse_unless_stored(pending_event pending, model::rejection refused)
+void room_host::look_up_refusal(refusal_lookup lookup)
 {
-    const auto separator = pending.op_client.rfind('\x1f');
-    auto bare_client = separator == std::string::npos ? std::string() : pending.op_client.substr(separator + 1);
-    store_.read([self = shared_from_this(), pending = std::move(pending), refused = std::move(refused),
-                 bare_client = std::move(bare_client)](store::event_log& log) mutable {
+    store_.read([self = shared_from_this(), lookup = std::move(lookup)](store::event_log& log) mutable {
         std::optional<std::uint64_t> stored;
+        const auto& command = lookup.command;
         try {
-            stored = log.find_op(self->id_, pending.op_client, pending.request_id);
-            if (!stored && !bare_client.empty()) // a row stored before ids named the participant
-                stored = log.find_op(self->id_, bare_client, pending.request_id);
+            stored = log.find_op(self->id_, command.op_client, command.request_id);
+            if (!stored && !lookup.bare_client.empty()) // a row stored before ids named the participant
+                stored = log.find_op(self->id_, lookup.bare_client, command.request_id);
         } catch (const std::exception& e) {
-            spdlog::warn("room={} could not look up request={} in the log: {}", self->id_, pending.request_id,
+            spdlog::warn("room={} could not look up request={} in the log: {}", self->id_, command.request_id,
                          e.what());
         }
-        boost::asio::post(self->strand_, [self, pending = std::move(pending), refused = std::move(refused), stored] {
+        boost::asio::post(self->strand_, [self, lookup = std::move(lookup), stored]() mutable {
             self->guarded("refuse_unless_stored", [&] {
-                auto answer = [&](std::uint64_t request_id) {
-                    return stored ? ack_piece(request_id, *stored)
-                                  : error_piece(request_id, refused.code, refused.message);
-                };
-                if (stored) {
+                if (stored)
                     spdlog::info("room={} request={} is a retry of seq={}: acknowledged from the log", self->id_,
-                                 pending.request_id, *stored);
-                    self->remember_op(pending.op_client, pending.request_id, *stored);
-                }
-                if (auto sender = pending.sender.lock())
-                    sender->deliver(answer(pending.request_id));
-                for (const auto& retry : pending.retries)
-                    if (auto who = retry.who.lock())
-                        who->deliver(answer(retry.request_id));
+                                 lookup.command.request_id, *stored);
+                self->run(self->sequencer_.on_refusal_looked_up(std::move(lookup), stored));
             });
         });
     });
-}
-
-// Refuses every command of the batch in the store and of the next one
-// (nothing of them is stored) and goes back to the committed state.
-void room_host::refuse_pending(const char* message)
-{
-    for (auto* batch : {&in_store_, &queued_}) {
-        for (auto& p : *batch) {
-            forget_op(p.op_client, p.request_id);
-            if (auto sender = p.sender.lock())
-                sender->deliver(error_piece(p.request_id, pb::ERROR_CODE_STORE_UNAVAILABLE, message));
-            for (const auto& retry : p.retries)
-                if (auto who = retry.who.lock())
-                    who->deliver(error_piece(retry.request_id, pb::ERROR_CODE_STORE_UNAVAILABLE, message));
-        }
-        batch->clear();
-    }
-    speculative_ = committed_;
 }
 
 void room_host::after_failed_commit()
@@ -761,7 +660,7 @@ void room_host::after_failed_commit()
     // Rounds whose CloseVote was refused with the batch are tried again,
     // after a pause, so a store that keeps failing is not hammered.
     std::erase_if(votes_closing_, [&](const std::string& id) {
-        const auto* round = committed_.find_vote(id);
+        const auto* round = sequencer_.committed().find_vote(id);
         return round == nullptr || !round->closed();
     });
     if (phase_ == phase::closing)
@@ -777,16 +676,8 @@ void room_host::after_failed_commit()
 // stored seq; every other command of this batch and the next is sequenced
 // again, in its original order, against the committed state: a retry never
 // costs a bystander its command.
-void room_host::on_duplicate()
+void room_host::look_up_batch(std::vector<std::pair<std::string, std::uint64_t>> ops)
 {
-    spdlog::warn("room={} events {}..{} repeat a command the log already holds: looking up which", id_,
-                 in_store_.front().event.seq(), in_store_.back().event.seq());
-    std::vector<std::pair<std::string, std::uint64_t>> ops;
-    ops.reserve(in_store_.size());
-    for (const auto& p : in_store_)
-        ops.emplace_back(p.op_client, p.request_id);
-    // in_store_ stays filled meanwhile: new commands queue behind it and are
-    // sequenced again with the rest.
     store_.read([self = shared_from_this(), ops = std::move(ops)](store::event_log& log) {
         std::optional<std::vector<std::optional<std::uint64_t>>> stored;
         try {
@@ -799,77 +690,33 @@ void room_host::on_duplicate()
             spdlog::error("room={} could not look up the repeated commands: {}", self->id_, e.what());
         }
         boost::asio::post(self->strand_, [self, stored = std::move(stored)]() mutable {
-            self->guarded("on_stored_ops", [&] { self->on_stored_ops(std::move(stored)); });
+            self->guarded("on_stored_ops", [&] {
+                if (self->phase_ == phase::gone)
+                    return;
+                if (stored)
+                    for (const auto& seq : *stored)
+                        if (seq)
+                            spdlog::info("room={} a repeated command is a retry of seq={}: acknowledged from the log",
+                                         self->id_, *seq);
+                auto actions =
+                    self->sequencer_.on_stored_ops(std::move(stored), self->phase_ == phase::closing, now_ms());
+                // A failed look-up arms the vote timer itself, with a pause.
+                const bool resolved = !actions.store_failed && !actions.reload;
+                self->run(std::move(actions));
+                if (resolved && self->phase_ == phase::ready)
+                    self->arm_vote_timer();
+            });
         });
     });
 }
 
-void room_host::on_stored_ops(std::optional<std::vector<std::optional<std::uint64_t>>> stored)
-{
-    if (phase_ == phase::gone)
-        return;
-    const bool any =
-        stored && std::any_of(stored->begin(), stored->end(), [](const auto& seq) { return seq.has_value(); });
-    if (!any) {
-        // No command of the batch is in the log: the key that collided is a
-        // seq, so the log holds events this room never sequenced. Its state
-        // cannot be trusted: refuse, then load it again from the log.
-        refuse_pending("the change could not be stored and was not applied; try again");
-        if (!stored)
-            return after_failed_commit();
-        spdlog::error("room={} the log holds events after seq={} that this room did not sequence: loading it again",
-                      id_, committed_.seq());
-        return close_room();
-    }
-    std::vector<pending_event> again;
-    for (std::size_t i = 0; i < in_store_.size(); ++i) {
-        auto& p = in_store_[i];
-        forget_op(p.op_client, p.request_id);
-        if (const auto seq = (*stored)[i]) {
-            spdlog::info("room={} request={} is a retry of seq={}: acknowledged from the log", id_, p.request_id, *seq);
-            remember_op(p.op_client, p.request_id, *seq);
-            if (auto sender = p.sender.lock())
-                sender->deliver(ack_piece(p.request_id, *seq));
-            for (const auto& retry : p.retries)
-                if (auto who = retry.who.lock())
-                    who->deliver(ack_piece(retry.request_id, *seq));
-        } else {
-            again.push_back(std::move(p));
-        }
-    }
-    for (auto& p : queued_) {
-        forget_op(p.op_client, p.request_id);
-        again.push_back(std::move(p));
-    }
-    in_store_.clear();
-    queued_.clear();
-    speculative_ = committed_;
-    for (auto& p : again) {
-        if (phase_ == phase::closing) {
-            // Shutting down: nothing new goes to the store; clients resend after they resume.
-            if (auto sender = p.sender.lock())
-                sender->deliver(error_piece(p.request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
-                                            "the server is shutting down; resend after reconnecting"));
-            continue;
-        }
-        sequence(std::move(p));
-    }
-    if (!queued_.empty())
-        start_commit();
-    else if (phase_ == phase::closing)
-        finish_shutdown();
-    else if (members_.empty())
-        arm_idle_timer();
-    if (phase_ == phase::ready)
-        arm_vote_timer();
-}
-
 void room_host::maybe_snapshot()
 {
-    if (committed_.seq() - last_snapshot_seq_ < limits_.snapshot_every_events)
+    const auto& committed = sequencer_.committed();
+    if (committed.seq() - last_snapshot_seq_ < limits_.snapshot_every_events)
         return;
-    last_snapshot_seq_ = committed_.seq();
-    auto bytes = committed_.to_proto().SerializeAsString();
+    last_snapshot_seq_ = committed.seq();
+    auto bytes = committed.to_proto().SerializeAsString();
     store_.run([room = id_, seq = last_snapshot_seq_, bytes = std::move(bytes)](store::event_log& log) {
         try {
             log.save_snapshot(room, seq, bytes);
@@ -878,24 +725,6 @@ void room_host::maybe_snapshot()
             spdlog::warn("room={} snapshot at seq={} not saved: {}", room, seq, e.what());
         }
     });
-}
-
-void room_host::remember_op(const std::string& op_client, std::uint64_t op_id, std::uint64_t seq)
-{
-    auto key = op_key(op_client, op_id);
-    recent_ops_[key] = seq;
-    recent_ops_order_.push_back(std::move(key));
-    while (recent_ops_order_.size() > limits_.recent_ops_per_room) {
-        recent_ops_.erase(recent_ops_order_.front());
-        recent_ops_order_.pop_front();
-        ops_beyond_window_ = true;
-    }
-}
-
-void room_host::forget_op(const std::string& op_client, std::uint64_t op_id)
-{
-    if (!op_client.empty())
-        recent_ops_.erase(op_key(op_client, op_id));
 }
 
 // ------------------------------------------------------------------ chat history
@@ -972,10 +801,10 @@ void room_host::do_state_at(const std::shared_ptr<subscriber>& who, std::uint64_
         *reply.mutable_state_at()->mutable_state() = state.to_proto();
         return encode_piece(reply);
     };
-    const auto head = committed_.seq();
+    const auto head = sequencer_.committed().seq();
     // The present needs no replay.
     if (const auto* at = std::get_if<replay_at_seq>(&*target); at && at->seq == head)
-        return who->deliver(answer(committed_));
+        return who->deliver(answer(sequencer_.committed()));
     if (replays_running_ >= limits_.max_replays_per_room)
         return who->deliver(error_piece(request_id, pb::ERROR_CODE_RATE_LIMITED,
                                         "too many replays of this room are running; ask again shortly"));
@@ -1000,7 +829,7 @@ void room_host::do_state_at(const std::shared_ptr<subscriber>& who, std::uint64_
 void room_host::arm_vote_timer(std::chrono::milliseconds at_least)
 {
     std::optional<std::int64_t> next_end;
-    for (const auto& [id, round] : speculative_.data().votes)
+    for (const auto& [id, round] : sequencer_.speculative().data().votes)
         if (!round.closed() && round.end_time_ms() > 0 && !votes_closing_.contains(id))
             next_end = std::min(next_end.value_or(round.end_time_ms()), round.end_time_ms());
     if (!next_end) {
@@ -1024,7 +853,7 @@ void room_host::close_ended_votes()
     // End times are server times (the clock events carry), not steady ones.
     const auto now = now_ms();
     std::vector<std::string> ended;
-    for (const auto& [id, round] : speculative_.data().votes)
+    for (const auto& [id, round] : sequencer_.speculative().data().votes)
         if (!round.closed() && round.end_time_ms() > 0 && round.end_time_ms() <= now && !votes_closing_.contains(id))
             ended.push_back(id);
     for (const auto& id : ended) {
@@ -1043,17 +872,8 @@ void room_host::update_presence(pb::ParticipantPresence presence)
 {
     boost::asio::post(strand_, [self = shared_from_this(), presence = std::move(presence)]() mutable {
         self->guarded("update_presence", [&] {
-            if (!self->online_.contains(presence.participant_id()))
-                return;
-            auto [slot, fresh] = self->dirty_presence_.try_emplace(presence.participant_id());
-            if (!fresh)
+            if (self->presence_.move(presence) == move_outcome::replaced)
                 metrics::global().queue_drops.add(); // an update not yet sent is replaced
-            auto& latest = slot->second;
-            latest.set_participant_id(presence.participant_id());
-            if (presence.has_cursor())
-                *latest.mutable_cursor() = presence.cursor();
-            if (presence.has_viewport())
-                *latest.mutable_viewport() = presence.viewport();
         });
     });
 }
@@ -1073,52 +893,52 @@ void room_host::start_presence_tick()
 
 void room_host::on_presence_tick()
 {
-    if (!dirty_presence_.empty())
-        send_presence(std::exchange(dirty_presence_, {}));
+    if (presence_.moves_pending()) {
+        const auto& room = sequencer_.committed().data();
+        send_presence(presence_.tick(room.settings.hide_cursors(), room.follow.leader_id()));
+    }
     if (!members_.empty() && phase_ == phase::ready)
         start_presence_tick();
 }
 
-void room_host::send_presence(std::map<std::string, pb::ParticipantPresence> changed)
+void room_host::send_presence(presence_tick tick)
 {
-    const auto& room = committed_.data();
-    if (!room.settings.hide_cursors()) {
-        pb::ServerMessage update;
-        for (auto& [id, p] : changed)
-            *update.mutable_presence()->add_presence() = std::move(p);
-        broadcast(encode_piece(update));
+    const auto piece_of = [](std::optional<pb::PresenceUpdate>& update) -> shared_piece {
+        if (!update)
+            return nullptr;
+        pb::ServerMessage message;
+        *message.mutable_presence() = std::move(*update);
+        return encode_piece(message);
+    };
+    if (tick.to_everyone) {
+        broadcast(piece_of(tick.to_everyone));
         return;
     }
-    // Cursors hidden: two variants, each encoded once. Facilitators see
-    // everyone; the others see facilitators, and the follow leader's viewport
-    // (their view follows it).
-    pb::ServerMessage all, visible;
-    for (auto& [id, p] : changed) {
-        auto online = online_.find(id);
-        const bool from_facilitator =
-            online != online_.end() && sees_hidden_presence(online->second.participant.role());
-        if (from_facilitator) {
-            *visible.mutable_presence()->add_presence() = p;
-        } else if (id == room.follow.leader_id() && p.has_viewport()) {
-            auto* leader = visible.mutable_presence()->add_presence();
-            leader->set_participant_id(id);
-            *leader->mutable_viewport() = p.viewport();
-        }
-        *all.mutable_presence()->add_presence() = std::move(p);
-    }
-    const auto to_facilitators = encode_piece(all);
-    const auto to_others = visible.presence().presence_size() > 0 ? encode_piece(visible) : nullptr;
+    // Cursors hidden: two variants, each encoded once.
+    const auto to_facilitators = piece_of(tick.to_facilitators);
+    const auto to_others = piece_of(tick.to_others);
     for (auto& [key, m] : members_) {
         auto who = m.who.lock();
         if (!who)
             continue;
-        auto online = online_.find(m.participant_id);
-        const bool facilitator = online != online_.end() && sees_hidden_presence(online->second.participant.role());
-        if (facilitator)
-            who->deliver(to_facilitators);
-        else if (to_others)
-            who->deliver(to_others);
+        const auto& piece = presence_.sees_hidden(m.participant_id) ? to_facilitators : to_others;
+        if (piece)
+            who->deliver(piece);
     }
+}
+
+// Tells the webhook observer that the roster gained or lost someone.
+void room_host::tell_presence(const pb::Participant& who, bool joined)
+{
+    webhook::presence_change change;
+    change.what = joined ? webhook::presence_change::kind::joined : webhook::presence_change::kind::left;
+    change.participant_id = who.id();
+    change.name = who.name();
+    change.role = static_cast<int>(who.role());
+    change.time_ms = now_ms();
+    change.after_seq = sequencer_.committed().seq();
+    change.session_id = sequencer_.committed().data().current_session;
+    webhook::notify_presence(id_, change);
 }
 
 // ------------------------------------------------------------------ lifetime
@@ -1132,7 +952,7 @@ void room_host::arm_idle_timer()
         self->guarded("idle_unload", [&] {
             if (!self->members_.empty() || !self->waiting_joins_.empty())
                 return;
-            if (!self->in_store_.empty() || !self->queued_.empty())
+            if (!self->sequencer_.idle())
                 return self->arm_idle_timer();
             self->phase_ = phase::gone;
             // Nothing may keep an unloaded room alive; its votes close when it loads again.
@@ -1151,19 +971,14 @@ void room_host::shutdown(std::string reason, std::function<void()> done)
             return done(); // failed or unloaded meanwhile: it has no members left
         self->shutdown_reason_ = std::move(reason);
         self->shutdown_done_ = std::move(done);
-        const bool committing = self->phase_ == phase::ready && !self->in_store_.empty();
-        // (A batch the log refused as a duplicate is still in in_store_ while
-        // its commands are looked up: on_stored_ops finishes the shutdown.)
+        const bool committing = self->phase_ == phase::ready && self->sequencer_.committing();
+        // (A batch the log refused as a duplicate is still in the store while
+        // its commands are looked up: the look-up finishes the shutdown.)
         self->phase_ = phase::closing;
         // What is in the store finishes (acks and events go out); commands
         // sequenced behind it were never stored: refuse them, clients resend.
-        for (auto& p : self->queued_) {
-            self->forget_op(p.op_client, p.request_id);
-            if (auto sender = p.sender.lock())
-                sender->deliver(error_piece(p.request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
-                                            "the server is shutting down; resend after reconnecting"));
-        }
-        self->queued_.clear();
+        self->send_replies(
+            self->sequencer_.refuse_queued("the server is shutting down; resend after reconnecting").replies);
         if (!committing)
             self->finish_shutdown();
     });
@@ -1211,15 +1026,15 @@ void room_host::close_room() noexcept
         // Commands in the store may still commit: they are not refused (that
         // would say "not applied"). Every sender resumes and resends; the
         // reloaded room acknowledges what was stored and applies the rest.
-        in_store_.clear();
-        queued_.clear();
+        sequencer_.drop_all();
         auto members = std::exchange(members_, {});
         for (auto& [key, m] : members) {
             fanout_.remove(key);
             if (auto who = m.who.lock())
                 who->disconnect("the room failed on the server; join again");
         }
-        online_.clear();
+        for (const auto& gone : presence_.clear())
+            tell_presence(gone, false);
         give_up_lease();
         // Out of the registry first, so that joins sent back to it (gone)
         // load the room anew.

@@ -1,5 +1,9 @@
-// Layer: room. One loaded room: the sequencer in front of the pure state
-// machine, its subscribers and its presence.
+// Layer: room. One loaded room: its strand, timers, store calls and
+// subscribers around two pure machines that hold its rules — the sequencer
+// (room/sequencer.hpp: committed and speculative state, batches, retries,
+// what a store answer means) and the presence (room/presence.hpp: the
+// roster, cursors and viewports). The host feeds them what happened and
+// carries out the actions they return.
 //
 // Runs on its own strand; every public method may be called from any thread
 // and posts to it. Owned by the room_registry (shared_ptr) and by in-flight
@@ -7,19 +11,11 @@
 // lives on because a room still lists it.
 //
 // Persist, then publish: a command is validated against the *speculative*
-// state (everything sequenced, committed or not), appended to the log through
-// the commit_queue, and only when the commit returns is the event applied to
-// the *committed* state, fanned out and acknowledged. A room has at most one
-// batch in the store at a time, so a failed commit can never leave a gap in
-// its seqs: on failure the commands of that batch and of the next are refused
-// and the speculative state is reset to the committed one. A batch the log
-// refuses for a duplicate command id is not refused: the commands the log
-// already holds are acknowledged with their stored seq, the others are
-// sequenced again (see on_duplicate).
-//
-// Retries are recognised by (participant id, client id, request id): a client
-// id is chosen by the client, so one participant must never be able to make
-// another's command pass for a retry of its own.
+// state, appended to the log through the commit_queue, and only when the
+// commit returns is the event applied to the *committed* state, fanned out
+// and acknowledged. A room has at most one batch in the store at a time, so
+// a failed commit can never leave a gap in its seqs (see sequencer.hpp for
+// the rules: retries, duplicates, failures, fencing).
 //
 // An exception escaping one of the room's handlers ends this room only: its
 // members are disconnected (they resume), the registry unloads it, and the
@@ -34,12 +30,17 @@
 // steps down: nothing of what is in the store is acked or refused, every
 // member is disconnected with room_moved_reason (they resume on the owner),
 // and the host unloads.
+//
+// Joins and leaves of the roster are told to the webhook observer
+// (webhook/commit_observer.hpp, notify_presence) as they happen.
 #pragma once
 
 #include "limits.hpp"
 #include "model/room_state.hpp"
 #include "room/fanout.hpp"
+#include "room/presence.hpp"
 #include "room/replay.hpp"
+#include "room/sequencer.hpp"
 #include "room/subscriber.hpp"
 #include "store/commit_queue.hpp"
 
@@ -166,35 +167,12 @@ private:
         std::weak_ptr<subscriber> who;
         std::string participant_id;
     };
-    struct online_participant {
-        pb::Participant participant;
-        int connections = 0;
-    };
     struct pending_join {
         std::shared_ptr<subscriber> who;
         model::actor actor;
         std::uint64_t request_id;
         std::optional<pb::Resume> resume;
         join_callback done;
-    };
-    struct ack_target {
-        std::weak_ptr<subscriber> who;
-        std::uint64_t request_id = 0;
-    };
-    struct pending_event {
-        pb::Event event;
-        std::string bytes; // the encoding stored and sent: made once
-        std::weak_ptr<subscriber> sender;
-        std::uint64_t request_id = 0;
-        // Whose retries it answers: "participant id \x1f client id" (stored in
-        // the log's client_id column), "" = not deduplicated.
-        std::string op_client;
-        // What was asked, and by whom: kept so the command can be sequenced
-        // again when the log refuses its batch for another command's duplicate.
-        pb::ClientMessage command;
-        model::actor actor;
-        std::vector<ack_target> retries; // the same command resent while it was being stored
-        std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now(); // for the ack latency
     };
 
     void do_load();
@@ -206,24 +184,24 @@ private:
     void kick_participant(const std::string& participant_id, const std::string& reason);
     void arm_vote_timer(std::chrono::milliseconds at_least = std::chrono::milliseconds(0));
     void close_ended_votes();
-    void send_presence(std::map<std::string, pb::ParticipantPresence> changed);
+    void send_presence(presence_tick tick);
+    void tell_presence(const pb::Participant& who, bool joined);
     void fail_load(const std::string& why);
     void do_join(pending_join request);
     void do_state_at(const std::shared_ptr<subscriber>& who, std::uint64_t request_id, const pb::GetStateAt& ask);
     void send_welcome(const pending_join& request, const pb::Participant& participant);
-    bool attach_retry(std::uint64_t seq, const std::shared_ptr<subscriber>& sender, std::uint64_t request_id);
     void finish_shutdown();
     void remember_event(std::uint64_t seq, shared_piece piece);
     void do_submit(std::shared_ptr<subscriber> sender, model::actor actor, std::string client_id,
                    pb::ClientMessage command);
-    void start_commit();
+    void run(sequencer_actions actions);
+    void send_replies(std::vector<reply> replies);
+    void publish(std::vector<sequenced_command> published);
+    void append(std::vector<store::event_record> records);
     void on_committed(store::append_error result);
-    void refuse_pending(const char* message);
     void after_failed_commit();
-    void on_duplicate();
-    void on_stored_ops(std::optional<std::vector<std::optional<std::uint64_t>>> stored);
-    bool sequence(pending_event pending);
-    void refuse_unless_stored(pending_event pending, model::rejection refused);
+    void look_up_batch(std::vector<std::pair<std::string, std::uint64_t>> ops);
+    void look_up_refusal(refusal_lookup lookup);
     template <class Step>
     void guarded(const char* step, Step&& step_fn) noexcept;
     void fail_room(const char* step, const std::string& what) noexcept;
@@ -233,8 +211,6 @@ private:
     void start_presence_tick();
     void on_presence_tick();
     void arm_idle_timer();
-    void remember_op(const std::string& op_client, std::uint64_t op_id, std::uint64_t seq);
-    void forget_op(const std::string& op_client, std::uint64_t op_id);
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     boost::asio::any_io_executor work_;
@@ -256,8 +232,7 @@ private:
     int failed_loads_ = 0;
     std::chrono::steady_clock::time_point load_started_;
     std::chrono::steady_clock::time_point next_load_at_;
-    model::room_state committed_;   // what subscribers have seen: Welcomes are built from it
-    model::room_state speculative_; // committed + sequenced but not yet stored: commands validate against it
+    sequencer sequencer_; // the committed and speculative state, the batches, the retry window
     std::uint64_t last_snapshot_seq_ = 0;
     std::string epoch_; // the log's history epoch, from the store
     // The committed state encoded for Welcomes, and the seq it is at: made
@@ -272,15 +247,11 @@ private:
     std::string shutdown_reason_;
     std::function<void()> shutdown_done_;
 
-    std::vector<pending_event> in_store_; // the batch being committed (at most one per room)
-    std::vector<pending_event> queued_;   // sequenced while in_store_ commits; the next batch
-
     std::map<const subscriber*, member> members_;
-    fanout fanout_; // the members again, grouped for delivery
-    std::map<std::string, online_participant> online_;
+    fanout fanout_;                           // the members again, grouped for delivery
+    presence presence_;                       // the roster, and the moves not yet sent
     std::vector<pending_join> waiting_joins_; // joins that arrived while loading
 
-    std::map<std::string, pb::ParticipantPresence> dirty_presence_; // newest per participant since the last tick
     boost::asio::steady_timer presence_timer_;
     bool presence_ticking_ = false;
     boost::asio::steady_timer idle_timer_;
@@ -292,18 +263,6 @@ private:
     std::shared_ptr<subscriber> server_sink_; // receives the answers to the room's own commands
 
     std::size_t replays_running_ = 0;
-
-    // (participant id, client id, op id) -> seq of commands sequenced since
-    // the room loaded (and the newest stored ones), so that a retried command
-    // is acknowledged again without a store read instead of applied twice.
-    // A retry older than this window reaches the log, whose unique key
-    // refuses it; on_duplicate then answers it from the log.
-    std::unordered_map<std::string, std::uint64_t> recent_ops_;
-    std::deque<std::string> recent_ops_order_;
-    // Whether the log may hold command ids this window no longer does (the
-    // room loaded a full window, or the window has let one go): only then can
-    // a refused command be a retry that only the log knows, worth a read.
-    bool ops_beyond_window_ = false;
 };
 
 } // namespace maptable::room

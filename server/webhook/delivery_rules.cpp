@@ -18,8 +18,14 @@ void record_success(delivery& d, std::uint64_t seq)
 std::optional<std::chrono::milliseconds> record_failure(delivery& d, std::uint64_t seq, std::string_view error,
                                                         const retry_policy& policy, double jitter, std::int64_t now_ms)
 {
+    return record_failure(d, "seq " + std::to_string(seq), error, policy, jitter, now_ms);
+}
+
+std::optional<std::chrono::milliseconds> record_failure(delivery& d, std::string_view what, std::string_view error,
+                                                        const retry_policy& policy, double jitter, std::int64_t now_ms)
+{
     ++d.attempts;
-    d.last_error = "seq " + std::to_string(seq) + ": " + std::string(error);
+    d.last_error = std::string(what) + ": " + std::string(error);
     if (dead_lettered(policy, d.attempts)) {
         d.status = delivery_status::dead;
         d.next_attempt_ms = 0;

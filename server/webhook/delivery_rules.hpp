@@ -23,6 +23,10 @@ void record_success(delivery& d, std::uint64_t seq);
 // dead-letters the delivery (its cursor stays: nothing owed is dropped).
 std::optional<std::chrono::milliseconds> record_failure(delivery& d, std::uint64_t seq, std::string_view error,
                                                         const retry_policy& policy, double jitter, std::int64_t now_ms);
+// The same for a request named otherwise (what: "seq 12", or a join's
+// "participant.joined <webhook-id>"), which last_error starts with.
+std::optional<std::chrono::milliseconds> record_failure(delivery& d, std::string_view what, std::string_view error,
+                                                        const retry_policy& policy, double jitter, std::int64_t now_ms);
 
 // An admin's reactivation: active again, no failures, due at once; the
 // cursor and the last error (for the record) stay.

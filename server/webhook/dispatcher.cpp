@@ -147,7 +147,16 @@ struct dispatcher::lane {
     std::vector<std::string> kinds;
     delivery state;
     std::deque<maptable::v1::Event> pending; // read from the log, not yet delivered or skipped
-    bool probe = true;                       // the room's newest seq is not known: read once to find out
+    // Joins and leaves to deliver, oldest first; each goes once the cursor
+    // has reached the event it followed (after_seq). Memory only.
+    struct notice {
+        std::string id;   // webhook-id
+        std::string type; // for the log
+        std::string body;
+        std::uint64_t after_seq = 0;
+    };
+    std::deque<notice> notices;
+    bool probe = true; // the room's newest seq is not known: read once to find out
     bool fetching = false;
     bool sending = false;
     bool waiting_for_slot = false;
@@ -163,6 +172,8 @@ dispatcher::dispatcher(store::commit_queue& log, dispatcher_options options)
 {
     options_.max_in_flight = std::max<std::size_t>(options_.max_in_flight, 1);
     options_.page = std::max<std::size_t>(options_.page, 1);
+    options_.max_presence_notices = std::max<std::size_t>(options_.max_presence_notices, 1);
+    boot_ms_ = now_ms();
     for (auto& e : db_.endpoints())
         endpoints_.emplace(e.id, std::move(e));
     for (const auto& d : db_.deliveries()) {
@@ -251,6 +262,41 @@ void dispatcher::on_commit(const std::string& room_id, std::uint64_t seq) noexce
     }
 }
 
+void dispatcher::on_presence(const std::string& room_id, const presence_change& change) noexcept
+{
+    if (lane_count_.load(std::memory_order_relaxed) == 0)
+        return;
+    try {
+        asio::post(threads_->control, [this, room_id, change] {
+            auto it = lanes_.lower_bound({room_id, std::string()});
+            if (it == lanes_.end() || it->first.first != room_id)
+                return;
+            const auto type = presence_type(change);
+            const auto id = room_id + ":presence-" + std::to_string(boot_ms_) + "-" + std::to_string(++presence_count_);
+            const auto body = presence_json(room_id, change);
+            // The event it follows is committed: the deliveries read up to it.
+            auto& head = heads_[room_id];
+            head = std::max(head, change.after_seq);
+            for (; it != lanes_.end() && it->first.first == room_id; ++it) {
+                auto& l = it->second;
+                if (!wanted(l->kinds, type))
+                    continue;
+                if (l->notices.size() >= options_.max_presence_notices) {
+                    presence_dropped_.fetch_add(1, std::memory_order_relaxed);
+                    spdlog::warn("webhook {} room={}: {} joins and leaves wait already; {} dropped",
+                                 l->state.endpoint_id, room_id, l->notices.size(), l->notices.front().id);
+                    l->notices.pop_front();
+                }
+                l->notices.push_back(lane::notice{id, std::string(type), body, change.after_seq});
+                pump(l);
+            }
+        });
+    } catch (...) {
+        // Out of memory for the handler: this change is not delivered (best
+        // effort, as documented).
+    }
+}
+
 void dispatcher::pump(const std::shared_ptr<lane>& l)
 {
     if (!started_ || l->removed || l->state.status == delivery_status::dead || l->sending || l->fetching ||
@@ -270,6 +316,16 @@ void dispatcher::pump(const std::shared_ptr<lane>& l)
     }
     if (skipped)
         save(*l);
+    // A join or leave goes in its place: after the event it followed, before
+    // the next one.
+    if (!l->notices.empty() && l->notices.front().after_seq <= l->state.cursor) {
+        if (in_flight_ >= options_.max_in_flight) {
+            l->waiting_for_slot = true;
+            waiting_for_slot_.push_back(l);
+            return;
+        }
+        return send(l, true);
+    }
     if (l->pending.empty()) {
         const auto head = heads_.find(l->state.room);
         if (l->probe || (head != heads_.end() && head->second > l->state.cursor))
@@ -281,7 +337,7 @@ void dispatcher::pump(const std::shared_ptr<lane>& l)
         waiting_for_slot_.push_back(l);
         return;
     }
-    send(l);
+    send(l, false);
 }
 
 void dispatcher::fetch(const std::shared_ptr<lane>& l)
@@ -327,52 +383,71 @@ void dispatcher::fetch(const std::shared_ptr<lane>& l)
     });
 }
 
-void dispatcher::send(const std::shared_ptr<lane>& l)
+void dispatcher::send(const std::shared_ptr<lane>& l, bool notice)
 {
     ++in_flight_;
     l->sending = true;
-    const auto& event = l->pending.front();
-    const auto seq = event.seq();
     outgoing_request request;
     request.url = l->url;
-    request.body = event_json(l->state.room, event);
-    const auto id = l->state.room + ":" + std::to_string(seq);
+    std::uint64_t seq = 0;
+    std::string id;
+    std::string notice_id;
+    if (notice) {
+        request.body = l->notices.front().body;
+        id = notice_id = l->notices.front().id;
+    } else {
+        const auto& event = l->pending.front();
+        seq = event.seq();
+        request.body = event_json(l->state.room, event);
+        id = l->state.room + ":" + std::to_string(seq);
+    }
     const auto timestamp = now_seconds();
     request.headers = {{"webhook-id", id},
                        {"webhook-timestamp", std::to_string(timestamp)},
                        {"webhook-signature", sign(l->secret, id, timestamp, request.body)}};
-    asio::post(threads_->network, [this, l, seq, request = std::move(request)]() mutable {
-        threads_->sender.send(std::move(request), options_.timeout, [this, l, seq](send_outcome outcome) {
-            asio::post(threads_->control, [this, l, seq, outcome = std::move(outcome)]() mutable {
-                on_sent(l, seq, outcome.ok, std::move(outcome.error));
+    asio::post(threads_->network, [this, l, seq, notice_id, request = std::move(request)]() mutable {
+        threads_->sender.send(std::move(request), options_.timeout, [this, l, seq, notice_id](send_outcome outcome) {
+            asio::post(threads_->control, [this, l, seq, notice_id, outcome = std::move(outcome)]() mutable {
+                on_sent(l, seq, notice_id, outcome.ok, std::move(outcome.error));
             });
         });
     });
 }
 
-void dispatcher::on_sent(const std::shared_ptr<lane>& l, std::uint64_t seq, bool ok, std::string error)
+void dispatcher::on_sent(const std::shared_ptr<lane>& l, std::uint64_t seq, const std::string& notice_id, bool ok,
+                         std::string error)
 {
     --in_flight_;
     l->sending = false;
     if (!l->removed) {
         auto& s = l->state;
+        // What the log and the admin API name the request by.
+        const auto what = notice_id.empty()
+            ? "seq " + std::to_string(seq)
+            : std::string(l->notices.empty() ? "presence" : l->notices.front().type) + " " + notice_id;
         if (ok) {
-            if (!l->pending.empty() && l->pending.front().seq() == seq)
-                l->pending.pop_front();
-            record_success(s, seq);
+            if (!notice_id.empty()) {
+                if (!l->notices.empty() && l->notices.front().id == notice_id)
+                    l->notices.pop_front();
+                record_success(s, s.cursor); // the cursor counts events of the log only
+            } else {
+                if (!l->pending.empty() && l->pending.front().seq() == seq)
+                    l->pending.pop_front();
+                record_success(s, seq);
+            }
             delivered_.fetch_add(1, std::memory_order_relaxed);
         } else {
             failed_.fetch_add(1, std::memory_order_relaxed);
             std::uniform_real_distribution<double> jitter(0.0, 1.0);
-            if (const auto delay = record_failure(s, seq, error, options_.retry, jitter(threads_->random), now_ms())) {
-                spdlog::info("webhook {} room={} seq={}: {} (failure {} of {}); next try in {} ms", s.endpoint_id,
-                             s.room, seq, error, s.attempts, options_.retry.max_attempts, delay->count());
+            if (const auto delay = record_failure(s, what, error, options_.retry, jitter(threads_->random), now_ms())) {
+                spdlog::info("webhook {} room={} {}: {} (failure {} of {}); next try in {} ms", s.endpoint_id, s.room,
+                             what, error, s.attempts, options_.retry.max_attempts, delay->count());
             } else {
                 dead_lettered_.fetch_add(1, std::memory_order_relaxed);
                 dead_now_.fetch_add(1, std::memory_order_relaxed);
-                spdlog::warn("webhook {} room={} seq={}: {}; dead-lettered after {} failures in a row "
+                spdlog::warn("webhook {} room={} {}: {}; dead-lettered after {} failures in a row "
                              "(POST /v1/admin/webhooks/{}/reactivate resumes it)",
-                             s.endpoint_id, s.room, seq, error, s.attempts, s.endpoint_id);
+                             s.endpoint_id, s.room, what, error, s.attempts, s.endpoint_id);
             }
         }
         save(*l);
@@ -625,6 +700,9 @@ std::string dispatcher::render_metrics() const
     out += "# HELP maptable_webhook_dead_lettered_total Deliveries dead-lettered after too many failures.\n"
            "# TYPE maptable_webhook_dead_lettered_total counter\n";
     line("maptable_webhook_dead_lettered_total", dead_lettered_.load(std::memory_order_relaxed));
+    out += "# HELP maptable_webhook_presence_dropped_total Joins and leaves dropped: a delivery held too many.\n"
+           "# TYPE maptable_webhook_presence_dropped_total counter\n";
+    line("maptable_webhook_presence_dropped_total", presence_dropped_.load(std::memory_order_relaxed));
     out += "# HELP maptable_webhook_dead_deliveries Deliveries dead-lettered now, waiting for a reactivation.\n"
            "# TYPE maptable_webhook_dead_deliveries gauge\n";
     line("maptable_webhook_dead_deliveries", dead_now_.load(std::memory_order_relaxed));

@@ -25,6 +25,12 @@
 // delivery is dead-lettered until reactivate(). An event the endpoint's
 // kinds do not want advances the cursor without a request.
 //
+// Joins and leaves (participant.joined, participant.left) are presence, not
+// events of the log: a room tells them once, as they happen (on_presence),
+// and they are held in memory only, per delivery, each placed after the
+// log's event it followed, with the same order, retries and dead letters as
+// events. Best effort: what is held when the server stops is lost.
+//
 // Owned by app/server; stop() (or the destructor) must run before the
 // commit queue is destroyed, after the rooms have stopped.
 #pragma once
@@ -67,6 +73,10 @@ struct dispatcher_options {
     // traffic with a page of events in memory; a backend that needs more
     // receivers fans out behind one.
     std::size_t max_endpoints_per_room = 16;
+    // Joins and leaves one delivery holds while its receiver does not
+    // accept them (they are in memory only). A thousand: a day of a busy
+    // room's arrivals; past it the oldest is dropped, counted and logged.
+    std::size_t max_presence_notices = 1000;
     std::string ca_file; // extra trusted CAs (PEM), "" for none
 };
 
@@ -116,6 +126,7 @@ public:
     void stop();
 
     void on_commit(const std::string& room_id, std::uint64_t seq) noexcept override;
+    void on_presence(const std::string& room_id, const presence_change& change) noexcept override;
 
     // The admin API's calls. Each answers exactly once, on the control
     // thread (post elsewhere from there), unless the dispatcher stops first.
@@ -135,8 +146,9 @@ private:
     endpoint_view view_of(const endpoint& e) const;
     void pump(const std::shared_ptr<lane>& l);
     void fetch(const std::shared_ptr<lane>& l);
-    void send(const std::shared_ptr<lane>& l);
-    void on_sent(const std::shared_ptr<lane>& l, std::uint64_t seq, bool ok, std::string error);
+    void send(const std::shared_ptr<lane>& l, bool notice);
+    void on_sent(const std::shared_ptr<lane>& l, std::uint64_t seq, const std::string& notice_id, bool ok,
+                 std::string error);
     void release_slot();
     void arm_retry(const std::shared_ptr<lane>& l, std::chrono::milliseconds delay);
     void save(lane& l);
@@ -157,10 +169,16 @@ private:
     std::vector<std::weak_ptr<lane>> waiting_for_slot_; // in arrival order
     std::size_t in_flight_ = 0;
     bool started_ = false;
+    // webhook-id of a presence change: "<room>:presence-<boot>-<n>", boot
+    // the dispatcher's creation (Unix ms), so ids never repeat across
+    // restarts. Control thread only.
+    std::int64_t boot_ms_ = 0;
+    std::uint64_t presence_count_ = 0;
 
     std::atomic<std::uint64_t> delivered_{0};
     std::atomic<std::uint64_t> failed_{0};
     std::atomic<std::uint64_t> dead_lettered_{0};
+    std::atomic<std::uint64_t> presence_dropped_{0};
     std::atomic<std::uint64_t> lag_{0};
     std::atomic<std::uint64_t> dead_now_{0};
     std::atomic<std::uint64_t> endpoints_now_{0};

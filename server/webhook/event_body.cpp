@@ -1,6 +1,8 @@
 // Layer: webhook (pure). Event -> type name, kind filter and JSON body.
 #include "webhook/event_body.hpp"
 
+#include "maptable/v1/presence.pb.h"
+
 #include <boost/json.hpp>
 #include <google/protobuf/util/json_util.h>
 
@@ -51,6 +53,16 @@ const std::vector<std::pair<body_case, std::string_view>>& type_table()
         {maptable::v1::Event::kSessionStarted, "session.started"},
         {maptable::v1::Event::kSessionEnded, "session.ended"},
         {maptable::v1::Event::kRoomArchived, "room.archived"},
+        {maptable::v1::Event::kLayerAdded, "layer.added"},
+        {maptable::v1::Event::kLayerRemoved, "layer.removed"},
+        {maptable::v1::Event::kLayerChanged, "layer.changed"},
+        {maptable::v1::Event::kLayerFeaturesCopied, "layer.features_copied"},
+        {maptable::v1::Event::kBreakoutsStarted, "breakout.started"},
+        {maptable::v1::Event::kBreakoutsEnded, "breakout.ended"},
+        {maptable::v1::Event::kGroupsBroadcast, "breakout.broadcast"},
+        {maptable::v1::Event::kBreakoutGroupOpened, "breakout.group_opened"},
+        {maptable::v1::Event::kItinerarySet, "itinerary.set"},
+        {maptable::v1::Event::kAttachmentAdded, "attachment.added"},
     };
     return table;
 }
@@ -81,13 +93,25 @@ const std::vector<std::string_view>& event_types()
     return types;
 }
 
+const std::vector<std::string_view>& presence_types()
+{
+    static const std::vector<std::string_view> types = {"participant.joined", "participant.left"};
+    return types;
+}
+
+std::string_view presence_type(const presence_change& change)
+{
+    return presence_types()[change.what == presence_change::kind::joined ? 0 : 1];
+}
+
 bool known_kind(std::string_view kind)
 {
     if (kind == "*")
         return true;
+    const auto matches = [&](std::string_view type) { return type == kind || group_of(type) == kind; };
     const auto& types = event_types();
-    return std::any_of(types.begin(), types.end(),
-                       [&](std::string_view type) { return type == kind || group_of(type) == kind; });
+    const auto& presence = presence_types();
+    return std::any_of(types.begin(), types.end(), matches) || std::any_of(presence.begin(), presence.end(), matches);
 }
 
 bool wanted(const std::vector<std::string>& kinds, std::string_view type)
@@ -128,6 +152,24 @@ std::string event_json(std::string_view room, const maptable::v1::Event& event)
         }
     }
     body["data"] = std::move(data);
+    return json::serialize(body);
+}
+
+std::string presence_json(std::string_view room, const presence_change& change)
+{
+    json::object body;
+    body["type"] = presence_type(change);
+    body["room"] = room;
+    body["seq"] = change.after_seq;
+    body["time_ms"] = change.time_ms;
+    body["actor"] = json::object{{"id", change.participant_id}, {"name", change.name}};
+    body["session_id"] = change.session_id;
+    // The role as protobuf's JSON mapping names it, as in a ParticipantJoined.
+    const auto role = maptable::v1::Role_IsValid(change.role) ? static_cast<maptable::v1::Role>(change.role)
+                                                              : maptable::v1::ROLE_UNSPECIFIED;
+    body["data"] = json::object{
+        {"participant",
+         json::object{{"id", change.participant_id}, {"name", change.name}, {"role", maptable::v1::Role_Name(role)}}}};
     return json::serialize(body);
 }
 

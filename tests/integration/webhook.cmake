@@ -9,3 +9,4 @@ maptable_test(integration_webhook_delivery SOURCES webhook_delivery_test.cpp LIB
 maptable_test(integration_webhook_faults SOURCES webhook_faults_test.cpp LIBS maptable_webhook_harness)
 set_tests_properties(integration_webhook_faults PROPERTIES LABELS "fault")
 maptable_test(integration_webhook_admin SOURCES webhook_admin_test.cpp LIBS maptable_webhook_harness)
+maptable_test(integration_webhook_presence SOURCES webhook_presence_test.cpp LIBS maptable_webhook_harness)

@@ -102,3 +102,25 @@ TEST_CASE("an unwanted event moves the cursor without a request")
     pass_over(d, 1);
     CHECK(d.cursor == 3);
 }
+
+TEST_CASE("a join or leave that fails counts like an event, names itself, and keeps the cursor")
+{
+    retry_policy policy;
+    policy.max_attempts = 2;
+    auto d = at(7);
+    const auto first =
+        record_failure(d, "participant.joined r:presence-1-1", "the receiver answered 500", policy, 0.5, 1'000'000);
+    REQUIRE(first.has_value());
+    CHECK(d.attempts == 1);
+    CHECK(d.cursor == 7);
+    CHECK(d.last_error == "participant.joined r:presence-1-1: the receiver answered 500");
+    CHECK_FALSE(record_failure(d, "participant.joined r:presence-1-1", "again", policy, 0.5, 0).has_value());
+    CHECK(d.status == delivery_status::dead);
+    // Accepted after a reactivation: the failures are forgotten, the cursor
+    // (which counts the log's events only) stays.
+    reactivate(d);
+    record_success(d, d.cursor);
+    CHECK(d.cursor == 7);
+    CHECK(d.attempts == 0);
+    CHECK(d.last_error.empty());
+}

@@ -80,7 +80,7 @@ TEST_CASE("every member of the Event oneof has a type, and no two share one")
 TEST_CASE("the kinds an operator asks for: the types the issue names, groups, and everything")
 {
     for (const char* kind : {"*", "feature", "chat", "comment", "vote.closed", "session.ended", "participant",
-                             "participant.removed", "feature.added", "vote"})
+                             "participant.removed", "feature.added", "vote", "participant.joined", "participant.left"})
         CHECK_MESSAGE(known_kind(kind), kind);
     for (const char* kind : {"", "features", "vote.", ".closed", "presence", "feature.*", "chat.posted.x", "CHAT"})
         CHECK_MESSAGE(!known_kind(kind), kind);
@@ -96,4 +96,40 @@ TEST_CASE("the kinds an operator asks for: the types the issue names, groups, an
     CHECK_FALSE(wanted({"feature", "session.ended"}, "session.started"));
     CHECK_FALSE(wanted({"*"}, ""));
     CHECK_FALSE(wanted({}, "chat.posted"));
+    // Joins and leaves are in the participant group, and in everything.
+    CHECK(wanted({"participant"}, "participant.joined"));
+    CHECK(wanted({"*"}, "participant.left"));
+    CHECK(wanted({"participant.left"}, "participant.left"));
+    CHECK_FALSE(wanted({"participant.left"}, "participant.joined"));
+    CHECK_FALSE(wanted({"participant.removed"}, "participant.left"));
+}
+
+TEST_CASE("a join or leave becomes a body in the events' envelope, with the seq it followed")
+{
+    presence_change joined;
+    joined.what = presence_change::kind::joined;
+    joined.participant_id = "ana";
+    joined.name = "Ana \"the planner\"";
+    joined.role = static_cast<int>(pb::ROLE_FACILITATOR);
+    joined.time_ms = 1700000000123;
+    joined.after_seq = 12;
+    joined.session_id = 3;
+    const auto body = json::parse(presence_json("harbour", joined)).as_object();
+    CHECK(body.at("type") == "participant.joined");
+    CHECK(body.at("room") == "harbour");
+    CHECK(body.at("seq") == 12);
+    CHECK(body.at("time_ms") == 1700000000123);
+    CHECK(body.at("session_id") == 3);
+    CHECK(body.at("actor").at("id") == "ana");
+    CHECK(body.at("actor").at("name") == "Ana \"the planner\"");
+    CHECK(body.at("data").at("participant").at("id") == "ana");
+    CHECK(body.at("data").at("participant").at("role") == "ROLE_FACILITATOR");
+
+    auto left = joined;
+    left.what = presence_change::kind::left;
+    left.role = 999; // not a Role: named unspecified, never a crash
+    const auto gone = json::parse(presence_json("harbour", left)).as_object();
+    CHECK(gone.at("type") == "participant.left");
+    CHECK(gone.at("data").at("participant").at("role") == "ROLE_UNSPECIFIED");
+    CHECK(presence_types().size() == 2);
 }
