@@ -13,7 +13,9 @@
 #include <boost/beast/http/verb.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <memory>
 
 namespace maptable::net {
@@ -136,6 +138,20 @@ std::optional<admin_response> refusal(const admin_request& req, const session::s
 // another (each posts the next, on the work pool), never two at once, so
 // they change it without a lock.
 struct harvest_request {
+    harvest_request(session::server_context& context, std::string network_id, harvest_query query, unsigned version,
+                    boost::asio::any_io_executor reply_on, boost::asio::any_io_executor work,
+                    std::uint64_t connection_id, reply done)
+        : context(context)
+        , network_id(std::move(network_id))
+        , query(std::move(query))
+        , version(version)
+        , reply_on(std::move(reply_on))
+        , work(std::move(work))
+        , connection_id(connection_id)
+        , done(std::move(done))
+    {
+    }
+
     session::server_context& context;
     std::string network_id;
     harvest_query query;
@@ -390,9 +406,8 @@ void handle_harvest_request(admin_request req, session::server_context& context,
     if (!context.store)
         return done(json_error(http::status::service_unavailable, version, "this server has no store"));
     auto work = context.work ? context.work : reply_on;
-    auto r = std::make_shared<harvest_request>(
-        harvest_request{context, network_id, std::get<harvest_query>(std::move(parsed)), version, std::move(reply_on),
-                        std::move(work), connection_id, std::move(done)});
+    auto r = std::make_shared<harvest_request>(context, network_id, std::get<harvest_query>(std::move(parsed)), version,
+                                               std::move(reply_on), std::move(work), connection_id, std::move(done));
     spdlog::info("conn={} harvest of network {} from {} to {}", connection_id, network_id,
                  r->query.range.from.empty() ? "the start" : r->query.range.from,
                  r->query.range.to.empty() ? "now" : r->query.range.to);
