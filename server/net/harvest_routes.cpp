@@ -285,7 +285,9 @@ void read_member(const shared_request& r, model::room_state latest)
             // The range ended before the room's newest event: its record at
             // that seq, folded as the room's exports fold it (what was
             // deleted since is withheld).
-            read_room_record(r->context, room.info.id(), history_point{end_seq, std::nullopt}, r->work,
+            // The id is copied first: the callback below takes the room.
+            const std::string room_id = room.info.id();
+            read_room_record(r->context, room_id, history_point{end_seq, std::nullopt}, r->work,
                              [r, room = std::move(room), first_seq,
                               end_seq](std::variant<exports::room_record, read_failure> read) mutable {
                 if (auto* failed = std::get_if<read_failure>(&read))

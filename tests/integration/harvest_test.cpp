@@ -350,8 +350,10 @@ TEST_CASE("the harvest's figures per city equal what the clients did")
 
     {
         // Per person, for those who ask.
-        const auto each =
-            json_body(get(f.server.port(), "/v1/networks/trio/harvest?format=geojson&per_person=1&" + today_range()));
+        const auto reply =
+            get(f.server.port(), "/v1/networks/trio/harvest?format=geojson&per_person=1&" + today_range());
+        REQUIRE_MESSAGE(reply.status == 200, reply.body);
+        const auto each = json_body(reply);
         const auto& people = city(each, "alpha").at("people").as_array();
         REQUIRE(people.size() == 3);
         for (const auto& p : people)
@@ -363,8 +365,10 @@ TEST_CASE("the harvest's figures per city equal what the clients did")
     }
     {
         // A range in the past: the map as it was then, and that time's work.
-        const auto past =
-            json_body(get(f.server.port(), "/v1/networks/trio/harvest?format=geojson&from=2025-01-01&to=2025-12-31"));
+        const auto reply =
+            get(f.server.port(), "/v1/networks/trio/harvest?format=geojson&from=2025-01-01&to=2025-12-31");
+        REQUIRE_MESSAGE(reply.status == 200, reply.body);
+        const auto past = json_body(reply);
         const auto& then = city(past, "alpha");
         CHECK(number(then, "features_on_map") == 1);
         CHECK(number(then.at("participation"), "participants") == 1); // pat
