@@ -313,7 +313,8 @@ void md_threads(std::string& out, const std::vector<thread_line>& threads)
         out += "- `" + escape_markdown(t.id) + "` " + escape_markdown(t.anchor) + ": " +
             (t.deleted ? std::string("*(deleted)*") : "\"" + escape_markdown(t.text) + "\"") + " (" +
             std::to_string(t.comments) + (t.comments == 1 ? " comment" : " comments") + ")\n";
-    out += "\n";
+    if (!threads.empty())
+        out += "\n";
 }
 
 void md_room(std::string& out, const room_input& room, const date_range& range)
