@@ -59,10 +59,7 @@ export class GoToCoordinates {
     const at = L.latLng(place.lat, place.lon);
     if (place.bounds) {
       const [south, west, north, east] = place.bounds;
-      this.map.fitBounds(
-        L.latLngBounds([south, west], [north, east]),
-        { animate: false, maxZoom: goToZoom },
-      );
+      this.map.fitBounds(L.latLngBounds([south, west], [north, east]), { animate: false, maxZoom: goToZoom });
     } else {
       this.map.setView(at, Math.max(this.map.getZoom(), goToZoom), { animate: false });
     }

@@ -177,7 +177,10 @@ export class FeatureSearch {
     "aria-live": "polite",
     "data-testid": "place-status",
   });
-  private readonly attribution = el("p", { class: "muted-text search-attribution", "data-testid": "place-attribution" });
+  private readonly attribution = el("p", {
+    class: "muted-text search-attribution",
+    "data-testid": "place-attribution",
+  });
   private geocoder = "";
   private pause: ReturnType<typeof setTimeout> | undefined;
   private inFlight: AbortController | undefined;
@@ -199,7 +202,8 @@ export class FeatureSearch {
       // Enter takes the first result, as in most search boxes: a feature, else a place.
       e.preventDefault();
       (
-        this.results.querySelector<HTMLButtonElement>("button") ?? this.places.querySelector<HTMLButtonElement>("button")
+        this.results.querySelector<HTMLButtonElement>("button") ??
+        this.places.querySelector<HTMLButtonElement>("button")
       )?.click();
     });
     this.places.hidden = true;

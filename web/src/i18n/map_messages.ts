@@ -67,7 +67,8 @@ export const mapMessages = {
     "tools.close": "Schließen",
     "search.open": "Karte durchsuchen",
     "places.placeholder": "ein Objekt oder ein Ort",
-    "places.source": "Orte von {host}, einem Suchdienst, den dieser Server nennt; was Sie tippen, wird dorthin gesendet.",
+    "places.source":
+      "Orte von {host}, einem Suchdienst, den dieser Server nennt; was Sie tippen, wird dorthin gesendet.",
     "places.found": { one: "{count} Ort gefunden", other: "{count} Orte gefunden" },
     "places.none": "Kein Ort gefunden für „{query}“.",
     "places.failed": "Die Ortssuche antwortet gerade nicht; Objekte des Raums werden weiter gefunden.",
@@ -129,7 +130,8 @@ export const mapMessages = {
     "tools.close": "Cerrar",
     "search.open": "Buscar en el mapa",
     "places.placeholder": "un elemento o un lugar",
-    "places.source": "Lugares de {host}, un servicio de búsqueda que indica este servidor; lo que escribes se envía allí.",
+    "places.source":
+      "Lugares de {host}, un servicio de búsqueda que indica este servidor; lo que escribes se envía allí.",
     "places.found": { one: "{count} lugar encontrado", other: "{count} lugares encontrados" },
     "places.none": "No se encontró ningún lugar para «{query}».",
     "places.failed": "La búsqueda de lugares no responde ahora; los elementos de la sala se siguen encontrando.",
@@ -183,7 +185,8 @@ export const mapMessages = {
     "tools.close": "Fechar",
     "search.open": "Pesquisar no mapa",
     "places.placeholder": "um elemento ou um lugar",
-    "places.source": "Lugares de {host}, um serviço de busca indicado por este servidor; o que você digita é enviado para lá.",
+    "places.source":
+      "Lugares de {host}, um serviço de busca indicado por este servidor; o que você digita é enviado para lá.",
     "places.found": { one: "{count} lugar encontrado", other: "{count} lugares encontrados" },
     "places.none": "Nenhum lugar encontrado para “{query}”.",
     "places.failed": "A busca de lugares não está respondendo agora; os elementos da sala continuam sendo encontrados.",
@@ -243,10 +246,12 @@ export const mapMessages = {
     "tools.close": "Fermer",
     "search.open": "Rechercher sur la carte",
     "places.placeholder": "un élément ou un lieu",
-    "places.source": "Lieux fournis par {host}, un service de recherche indiqué par ce serveur ; ce que vous tapez y est envoyé.",
+    "places.source":
+      "Lieux fournis par {host}, un service de recherche indiqué par ce serveur ; ce que vous tapez y est envoyé.",
     "places.found": { one: "{count} lieu trouvé", other: "{count} lieux trouvés" },
     "places.none": "Aucun lieu trouvé pour « {query} ».",
-    "places.failed": "La recherche de lieux ne répond pas pour l'instant ; les éléments de la salle sont toujours trouvés.",
+    "places.failed":
+      "La recherche de lieux ne répond pas pour l'instant ; les éléments de la salle sont toujours trouvés.",
     "places.shown": "Affichage de {name}.",
     "search.label": "Rechercher parmi les éléments du salon",
     "search.placeholder": "titre, texte ou catégorie",

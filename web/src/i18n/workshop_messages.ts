@@ -240,7 +240,8 @@ export const workshopMessages = {
     "tz.roomOnly": "{room} {place}",
     "tz.unknownZone": "{local} tu hora (este navegador no conoce la zona horaria de la sala, {zone})",
     "tz.shownIn": "Las horas están en la zona horaria de la sala, {room}, y en la tuya, {zone}.",
-    "tz.unknownNote": "Este navegador no conoce la zona horaria de la sala, {room}: las horas están en la tuya, {zone}.",
+    "tz.unknownNote":
+      "Este navegador no conoce la zona horaria de la sala, {room}: las horas están en la tuya, {zone}.",
     "tz.roomZone": "Zona horaria de la sala",
     "tz.none": "sin definir",
     "tz.pick": "Zona horaria de la sala",
@@ -423,7 +424,8 @@ export const workshopMessages = {
     "tz.roomOnly": "{room} {place}",
     "tz.unknownZone": "{local} votre heure (ce navigateur ne connaît pas le fuseau horaire de la salle, {zone})",
     "tz.shownIn": "Les heures sont dans le fuseau horaire de la salle, {room}, et dans le vôtre, {zone}.",
-    "tz.unknownNote": "Ce navigateur ne connaît pas le fuseau horaire de la salle, {room} : les heures sont dans le vôtre, {zone}.",
+    "tz.unknownNote":
+      "Ce navigateur ne connaît pas le fuseau horaire de la salle, {room} : les heures sont dans le vôtre, {zone}.",
     "tz.roomZone": "Fuseau horaire de la salle",
     "tz.none": "non défini",
     "tz.pick": "Fuseau horaire de la salle",
