@@ -1,5 +1,6 @@
-// Layer: client (command-line tool). `admin create-room`, `admin invite` and
-// `export`: the HTTP API (docs/API.md) from a terminal. JSON with Boost.JSON.
+// Layer: client (command-line tool). `admin create-room`, `admin room-info`,
+// `admin invite` and `export`: the HTTP API (docs/API.md) from a terminal.
+// JSON with Boost.JSON.
 #include "facilitation.hpp"
 #include "http_call.hpp"
 
@@ -16,7 +17,11 @@ namespace json = boost::json;
 
 constexpr const char* create_room_usage =
     "admin create-room [ID] --title TITLE --center LON,LAT --zoom Z [--description D] [--city C] "
-    "[--bounds WEST,SOUTH,EAST,NORTH]";
+    "[--bounds WEST,SOUTH,EAST,NORTH] [--time-zone ZONE]";
+constexpr const char* room_info_usage =
+    "admin room-info [--title T] [--description D] [--city C] [--center LON,LAT] [--zoom Z] "
+    "[--bounds WEST,SOUTH,EAST,NORTH | --clear-bounds] [--time-zone ZONE] [--network ID] "
+    "[--kind living_lab|consultation|workshop|study_trip|plenary] [--city-id ID]";
 constexpr const char* invite_usage =
     "admin invite --role facilitator|participant|observer --name NAME [--subject ID] [--expires-in SECONDS] "
     "[--token-only]";
@@ -90,11 +95,12 @@ json::object bounds_json(const std::string& text)
 
 void create_room(const settings& global, const arguments& args)
 {
-    std::string title, description, city, center, bounds;
+    std::string title, description, city, center, bounds, time_zone;
     double zoom = -1;
     po::options_description options;
     options.add_options()("title", po::value(&title))("description", po::value(&description))("city", po::value(&city))(
-        "center", po::value(&center))("zoom", po::value(&zoom))("bounds", po::value(&bounds));
+        "center", po::value(&center))("zoom", po::value(&zoom))("bounds", po::value(&bounds))("time-zone",
+                                                                                              po::value(&time_zone));
     const auto parsed = parse_command(args, options);
     if (parsed.words.size() > 1 || title.empty() || center.empty() || zoom < 0)
         throw usage_error(std::string("usage: maptable ") + create_room_usage);
@@ -107,12 +113,56 @@ void create_room(const settings& global, const arguments& args)
         room["city"] = city;
     if (!bounds.empty())
         room["bounds"] = bounds_json(bounds);
+    if (!time_zone.empty())
+        room["time_zone"] = time_zone; // the server says whether it is a zone
     const auto created = expect_success(
         http_call("POST", http_base(global) + "/v1/admin/rooms", admin_key_of(global), json::serialize(room)));
     const auto* id = created.if_contains("id");
     if (!id || !id->is_string())
         throw refused(pb::ERROR_CODE_UNSPECIFIED, "the server's answer names no room id: " + json::serialize(created));
     std::cout << id->as_string().c_str() << std::endl;
+}
+
+// Shows the room (--room) as the admin API has it, or changes it first when
+// given any option; prints the room as one line of JSON either way. An
+// option given as "" unsets that field (--time-zone "").
+void room_info(const settings& global, const arguments& args)
+{
+    // The text options, each sent as the API's field of the same meaning.
+    constexpr std::pair<const char*, const char*> texts[] = {
+        {"title", "title"},         {"description", "description"}, {"city", "city"},
+        {"time-zone", "time_zone"}, {"network", "network_id"},      {"kind", "kind"},
+        {"city-id", "city_id"},
+    };
+    po::options_description options;
+    for (const auto& [option, field] : texts)
+        options.add_options()(option, po::value<std::string>());
+    options.add_options()("center", po::value<std::string>())("zoom", po::value<double>())(
+        "bounds", po::value<std::string>())("clear-bounds", "");
+    const auto parsed = parse_command(args, options);
+    if (!parsed.words.empty())
+        throw usage_error(std::string("usage: maptable --room ROOM ") + room_info_usage);
+    if (parsed.options.count("bounds") && parsed.options.count("clear-bounds"))
+        throw usage_error("give --bounds or --clear-bounds, not both");
+
+    json::object change;
+    for (const auto& [option, field] : texts)
+        if (parsed.options.count(option))
+            change[field] = parsed.options[option].as<std::string>();
+    if (parsed.options.count("center"))
+        change["center"] = position_json(lon_lat(parsed.options["center"].as<std::string>(), "--center"));
+    if (parsed.options.count("zoom"))
+        change["zoom"] = parsed.options["zoom"].as<double>();
+    if (parsed.options.count("bounds"))
+        change["bounds"] = bounds_json(parsed.options["bounds"].as<std::string>());
+    if (parsed.options.count("clear-bounds"))
+        change["clear_bounds"] = true;
+
+    const auto url = http_base(global) + "/v1/admin/rooms/" + path_segment(room_from(global));
+    const auto room = change.empty()
+        ? expect_success(http_call("GET", url, admin_key_of(global)))
+        : expect_success(http_call("PATCH", url, admin_key_of(global), json::serialize(change)));
+    std::cout << json::serialize(room) << std::endl;
 }
 
 void invite(const settings& global, const arguments& args)
@@ -164,8 +214,10 @@ void admin_command(const settings& global, const arguments& args)
         return create_room(global, rest);
     if (what == "invite")
         return invite(global, rest);
-    throw usage_error(what.empty() ? "admin needs create-room or invite"
-                                   : "admin has no command '" + what + "'; it has create-room and invite");
+    if (what == "room-info")
+        return room_info(global, rest);
+    throw usage_error(what.empty() ? "admin needs create-room, room-info or invite"
+                                   : "admin has no command '" + what + "'; it has create-room, room-info and invite");
 }
 
 void export_command(const settings& global, const arguments& args)

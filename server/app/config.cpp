@@ -7,6 +7,8 @@
 #include <boost/program_options.hpp>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -156,6 +158,39 @@ void check_tile_url(const std::string& tile_url)
                                     "(or /path/{z}/{x}/{y}.png on this server), or \"\" for no tiles");
 }
 
+void check_geocoder_url(const std::string& geocoder_url)
+{
+    if (geocoder_url.empty())
+        return;
+    const auto refuse = [&](const std::string& why) {
+        throw std::invalid_argument("--geocoder-url: '" + geocoder_url + "' " + why +
+                                    "; write http(s)://host/path?q={query} (a Nominatim-compatible search), "
+                                    "or \"\" for none");
+    };
+    const auto scheme_end = geocoder_url.find("://");
+    const auto scheme = geocoder_url.substr(0, scheme_end == std::string::npos ? 0 : scheme_end);
+    if (scheme != "http" && scheme != "https")
+        refuse("is not an http:// or https:// URL");
+    const auto host_start = scheme_end + 3;
+    const auto host_end = geocoder_url.find_first_of("/?#", host_start);
+    const auto host =
+        geocoder_url.substr(host_start, host_end == std::string::npos ? std::string::npos : host_end - host_start);
+    const bool plain_host = !host.empty() && std::all_of(host.begin(), host.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+    });
+    if (!plain_host)
+        refuse("has no plain host name after the scheme");
+    if (geocoder_url.find("{query}", host_start + host.size()) == std::string::npos)
+        refuse("has no {query} placeholder for the search words");
+    // The host goes into the page's Content-Security-Policy and the URL into
+    // JSON the page reads: nothing that could end a directive or a value.
+    for (const unsigned char c : geocoder_url)
+        if (c <= 0x20 || c >= 0x7f || c == '\'' || c == '"' || c == ';' || c == '\\' || c == '<' || c == '>')
+            refuse("holds a space, quote, ';', '<', '>', backslash or a character outside ASCII; percent-encode it");
+    if (geocoder_url.find('#') != std::string::npos)
+        refuse("has a fragment, which a browser never sends");
+}
+
 namespace {
 
 // A limit bound to a flag: a count or a number of seconds, at least 1.
@@ -249,7 +284,11 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
         "HTML shown in the map's corner: the tile source's licence")(
         "tile-source", po::value(&c.tile_sources)->composing(),
         "a further base map a facilitator may choose for a room: \"id|label|URL template|attribution HTML\" "
-        "(repeatable)");
+        "(repeatable)")("geocoder-url", po::value(&c.geocoder_url),
+                        "a place search the app's search box also offers results from, fetched by the browser: an "
+                        "http(s) URL with {query} for the words, e.g. a Nominatim-compatible "
+                        "https://nominatim.example.org/search?format=jsonv2&q={query}. Its host is allowed by the "
+                        "page's Content-Security-Policy. Default: none");
     po::options_description cluster("Several nodes on one PostgreSQL store (--store postgresql://...)");
     cluster.add_options()("node-id", po::value(&c.node_id),
                           "this node's name in room leases; default: <hostname>:<port>")(
@@ -345,6 +384,7 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
             c.advertise_url = parse_advertise_url(c.advertise_url);
         check_tile_url(c.tile_url);
         net::check_tile_sources(c.tile_sources);
+        check_geocoder_url(c.geocoder_url);
     } catch (const std::invalid_argument& e) {
         return fail(e.what());
     }
@@ -355,7 +395,8 @@ std::optional<server_config> parse_server_args(int argc, char** argv, int& exit_
     net::configure_web_app({.root = c.web_root,
                             .tile_url = c.tile_url,
                             .tile_attribution = c.tile_attribution,
-                            .tile_sources = c.tile_sources});
+                            .tile_sources = c.tile_sources,
+                            .geocoder_url = c.geocoder_url});
     return c;
 }
 

@@ -47,6 +47,11 @@ struct server_config {
     // Further base maps a facilitator may choose for a room, each
     // "id|label|URL template|attribution HTML" (net/static_files parses them).
     std::vector<std::string> tile_sources;
+    // A place search the app's search box also asks (fetched by the browser,
+    // never by the server): an http(s) URL with {query} where the search
+    // words go, e.g. a Nominatim-compatible
+    // "https://nominatim.example.org/search?format=jsonv2&q={query}". Empty: none.
+    std::string geocoder_url;
     // Several nodes on one PostgreSQL store: the name this node holds room
     // leases under (empty: <hostname>:<port>), the WebSocket address clients
     // are redirected to when it owns a room (empty: derived from --public-url
@@ -105,6 +110,12 @@ std::string default_web_root();
 // Throws std::invalid_argument unless tile_url is empty (no tiles) or an
 // http(s):// or /path URL template with {z}, {x} and {y}.
 void check_tile_url(const std::string& tile_url);
+
+// Throws std::invalid_argument unless geocoder_url is empty (no geocoder) or
+// an http(s)://host[:port]/... URL with {query} in its path or query and
+// nothing that could break out of the page's policy header (quotes, ';',
+// spaces, control characters).
+void check_geocoder_url(const std::string& geocoder_url);
 
 // Parses `maptable-server token [flags]` (argv[0] is "token").
 // "https://Maps.example.org/, http://localhost:3000" -> the origins, lower

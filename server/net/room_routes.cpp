@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <chrono>
 #include <memory>
 #include <set>
@@ -108,18 +109,63 @@ json::object parse_object(const std::string& body, std::string_view shape)
 
 constexpr std::string_view room_shape =
     "{\"title\": \"...\", \"center\": {\"lon\": .., \"lat\": ..}, \"zoom\": 12, optional \"id\", \"description\", "
-    "\"city\", \"bounds\": {\"south_west\": {..}, \"north_east\": {..}}}";
+    "\"city\", \"bounds\": {\"south_west\": {..}, \"north_east\": {..}}, \"time_zone\": \"Europe/Lisbon\", "
+    "\"network_id\", \"kind\": \"living_lab\", \"city_id\"}";
+
+// A RoomKind as the API spells it: the enum's name without its prefix, in
+// lower case ("living_lab"); "" is no kind (a room on its own).
+constexpr std::string_view kind_prefix = "ROOM_KIND_";
+
+std::string kind_name(pb::RoomKind kind)
+{
+    if (kind == pb::ROOM_KIND_UNSPECIFIED)
+        return {};
+    std::string name = pb::RoomKind_Name(kind);
+    if (name.starts_with(kind_prefix))
+        name.erase(0, kind_prefix.size());
+    for (auto& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return name;
+}
+
+std::string kind_names()
+{
+    std::string names;
+    for (int i = pb::RoomKind_MIN; i <= pb::RoomKind_MAX; ++i) {
+        const auto kind = static_cast<pb::RoomKind>(i);
+        if (!pb::RoomKind_IsValid(i) || kind == pb::ROOM_KIND_UNSPECIFIED)
+            continue;
+        names += (names.empty() ? "\"" : ", \"") + kind_name(kind) + "\"";
+    }
+    return names;
+}
+
+pb::RoomKind kind_of(const json::value& v)
+{
+    if (v.is_string()) {
+        const std::string_view given = v.get_string();
+        if (given.empty())
+            return pb::ROOM_KIND_UNSPECIFIED;
+        for (int i = pb::RoomKind_MIN; i <= pb::RoomKind_MAX; ++i) {
+            const auto kind = static_cast<pb::RoomKind>(i);
+            if (pb::RoomKind_IsValid(i) && kind != pb::ROOM_KIND_UNSPECIFIED && kind_name(kind) == given)
+                return kind;
+        }
+    }
+    throw bad_request{"\"kind\" must be one of " + kind_names() + ", or \"\" for a room in no network"};
+}
 
 // The room info fields of a body as a change; required says which must be there.
 pb::RoomInfoChanged change_of(const json::object& o, bool creating)
 {
-    static const std::set<std::string_view> known = {"id",     "title", "description", "city",
-                                                     "center", "zoom",  "bounds",      "clear_bounds"};
+    static const std::set<std::string_view> known = {"id",        "title",      "description", "city",
+                                                     "center",    "zoom",       "bounds",      "clear_bounds",
+                                                     "time_zone", "network_id", "kind",        "city_id"};
     for (const auto& [key, value] : o)
         if (!known.count(key))
             throw bad_request{"unknown field \"" + std::string(key) +
                               "\"; a room takes id, title, description, city, center, zoom, bounds" +
-                              (creating ? "" : ", clear_bounds")};
+                              (creating ? "" : ", clear_bounds") + ", time_zone, network_id, kind, city_id"};
     pb::RoomInfoChanged change;
     if (creating)
         for (const char* field : {"title", "center", "zoom"})
@@ -139,6 +185,17 @@ pb::RoomInfoChanged change_of(const json::object& o, bool creating)
             throw bad_request{"\"zoom\" must be a number"};
         change.set_zoom(*z);
     }
+    // Whether a zone or an id is well formed is the model's rule
+    // (INVALID_TIME_ZONE, INVALID_SETTING): a refusal says it in the
+    // model's words, as it would to a facilitator.
+    if (o.contains("time_zone"))
+        change.set_time_zone(text_of(o, "time_zone"));
+    if (o.contains("network_id"))
+        change.set_network_id(text_of(o, "network_id"));
+    if (o.contains("city_id"))
+        change.set_city_id(text_of(o, "city_id"));
+    if (const auto* kind = o.if_contains("kind"))
+        change.set_kind(kind_of(*kind));
     if (const auto* bounds = o.if_contains("bounds"); bounds && !bounds->is_null()) {
         const auto* b = bounds->if_object();
         if (!b || !b->contains("south_west") || !b->contains("north_east"))
@@ -177,6 +234,10 @@ json::object room_object(const store::catalog_entry& entry, const pb::RoomInfo& 
     if (info.has_bounds())
         o["bounds"] = json::object{{"south_west", lon_lat(info.bounds().south_west())},
                                    {"north_east", lon_lat(info.bounds().north_east())}};
+    o["time_zone"] = info.time_zone();
+    o["network_id"] = info.network_id();
+    o["kind"] = kind_name(info.kind());
+    o["city_id"] = info.city_id();
     o["archived"] = archived;
     o["created_at"] = entry.created_at_ms;
     o["seq"] = seq;
@@ -507,7 +568,7 @@ void handle_room_admin_request(const admin_request& req, session::server_context
                     change_of(parse_object(req.body(), room_shape), false);
                 if (command.update_room_info().change().ByteSizeLong() == 0)
                     throw bad_request{"the body changes nothing; give any of title, description, city, center, zoom, "
-                                      "bounds, clear_bounds"};
+                                      "bounds, clear_bounds, time_zone, network_id, kind, city_id"};
                 then = [r, command = std::move(command)](store::catalog_entry entry) {
                     change_room(r, std::move(entry), command, http::status::ok);
                 };

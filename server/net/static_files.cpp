@@ -161,7 +161,7 @@ bool is_plain_host(std::string_view host)
 void set_page_headers(response& res, std::string_view host)
 {
     res.set("Content-Security-Policy",
-            content_security_policy(host, settings().tile_url, tile_sources_now().extra_urls));
+            content_security_policy(host, settings().tile_url, tile_sources_now().extra_urls, settings().geocoder_url));
     res.set("X-Content-Type-Options", "nosniff");
     // The invite token lives in the fragment, which is never sent; this keeps
     // even the page's own address out of requests to the tile host.
@@ -180,6 +180,7 @@ response config_json(const request& req)
         sources.push_back(boost::json::object{
             {"id", source.id}, {"label", source.label}, {"url", source.url}, {"attribution", source.attribution}});
     body["tile_sources"] = std::move(sources);
+    body["geocoder_url"] = c.geocoder_url; // "" when the server has none: the search box stays local
     body["ws_path"] = "/v1/ws";
     response res{http::status::ok, req.version()};
     res.set(http::field::content_type, "application/json");
@@ -385,11 +386,18 @@ std::string tile_source(std::string_view tile_url)
 }
 
 std::string content_security_policy(std::string_view host, std::string_view tile_url,
-                                    const std::vector<std::string>& extra_tile_urls)
+                                    const std::vector<std::string>& extra_tile_urls, std::string_view geocoder_url)
 {
     std::string connect = "'self'";
     if (is_plain_host(host))
         connect += " ws://" + std::string(host) + " wss://" + std::string(host);
+    // The geocoder's origin (scheme://host[:port]); app/config.cpp refused any
+    // URL whose host is not plain, so it cannot end the directive.
+    if (const auto scheme_end = geocoder_url.find("://"); scheme_end != std::string_view::npos) {
+        const auto origin = geocoder_url.substr(0, geocoder_url.find_first_of("/?#", scheme_end + 3));
+        if (is_plain_host(origin.substr(scheme_end + 3)))
+            connect += " " + std::string(origin);
+    }
     std::string images = "'self' data:";
     std::vector<std::string> hosts;
     const auto allow = [&](std::string_view url) {

@@ -26,6 +26,7 @@ struct web_app_config {
     std::string tile_url;         // Leaflet URL template ({s} {z} {x} {y}); empty: no tiles, a plain background
     std::string tile_attribution; // HTML shown in the map's corner (the tile source's licence)
     std::vector<std::string> tile_sources; // further base maps, each "id|label|URL template|attribution HTML"
+    std::string geocoder_url;              // a place search with {query} the page may ask (app/config.hpp); empty: none
 };
 
 // One base map a room may show, parsed from --tile-source.
@@ -64,9 +65,11 @@ const std::vector<tile_source_entry>& web_app_tile_sources();
 
 // The Content-Security-Policy for a page served to a request for `host` (the
 // Host header; ws:// and wss:// to it are allowed) with tiles from tile_url,
-// and from each of extra_tile_urls (the further base maps).
+// and from each of extra_tile_urls (the further base maps); fetches may go
+// to geocoder_url's origin when it is set.
 std::string content_security_policy(std::string_view host, std::string_view tile_url,
-                                    const std::vector<std::string>& extra_tile_urls = {});
+                                    const std::vector<std::string>& extra_tile_urls = {},
+                                    std::string_view geocoder_url = {});
 
 // "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png" -> "https://*.tile.openstreetmap.org";
 // "" for an empty or relative template (served by 'self').

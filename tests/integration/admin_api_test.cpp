@@ -238,6 +238,101 @@ TEST_CASE("bad room bodies get 400 and create nothing; a duplicate gets 409; an 
     CHECK(call(server.port(), "GET", "/v1/admin/rooms/harbour/archive").status == 405);
 }
 
+TEST_CASE("the admin API sets a room's time zone, network, kind and city; GET and the replicas show them")
+{
+    server_process server({"--admin-key", admin_key});
+    const auto created = create(server, R"({"id": "lab", "title": "Living lab", "center": {"lon": -9.14, "lat": 38.71},
+      "zoom": 13, "time_zone": "Europe/Lisbon", "network_id": "safe-spaces", "kind": "living_lab", "city_id": "lisbon"})");
+    REQUIRE_MESSAGE(created.status == 201, created.body);
+    CHECK(json_body(created).at("time_zone") == "Europe/Lisbon");
+    CHECK(json_body(created).at("network_id") == "safe-spaces");
+    CHECK(json_body(created).at("kind") == "living_lab");
+    CHECK(json_body(created).at("city_id") == "lisbon");
+
+    client ana(server.options("lab", "ana"));
+    join_or_fail(ana);
+    CHECK(ana.replica().info().time_zone() == "Europe/Lisbon");
+    CHECK(ana.replica().info().kind() == maptable::v1::ROOM_KIND_LIVING_LAB);
+    CHECK(ana.replica().info().network_id() == "safe-spaces");
+    CHECK(ana.replica().info().city_id() == "lisbon");
+
+    // A change of zone alone, then of kind alone: the other fields stay.
+    event_recorder ana_sees(ana);
+    const auto moved = call(server.port(), "PATCH", "/v1/admin/rooms/lab", R"({"time_zone": "Africa/Johannesburg"})");
+    REQUIRE_MESSAGE(moved.status == 200, moved.body);
+    CHECK(json_body(moved).at("time_zone") == "Africa/Johannesburg");
+    CHECK(json_body(moved).at("kind") == "living_lab");
+    const auto rekinded = call(server.port(), "PATCH", "/v1/admin/rooms/lab", R"({"kind": "study_trip"})");
+    REQUIRE_MESSAGE(rekinded.status == 200, rekinded.body);
+    CHECK(json_body(rekinded).at("kind") == "study_trip");
+    CHECK(json_body(rekinded).at("time_zone") == "Africa/Johannesburg");
+    REQUIRE(ana_sees.wait_for_seq(json_body(rekinded).at("seq").to_number<std::uint64_t>()));
+    CHECK(ana.replica().info().time_zone() == "Africa/Johannesburg");
+    CHECK(ana.replica().info().kind() == maptable::v1::ROOM_KIND_STUDY_TRIP);
+
+    const auto got = json_body(call(server.port(), "GET", "/v1/admin/rooms/lab"));
+    CHECK(got.at("time_zone") == "Africa/Johannesburg");
+    CHECK(got.at("network_id") == "safe-spaces");
+    CHECK(got.at("kind") == "study_trip");
+    CHECK(got.at("city_id") == "lisbon");
+    bool listed = false;
+    const auto list = json_body(call(server.port(), "GET", "/v1/admin/rooms")); // kept: the loop reads into it
+    for (const auto& r : list.at("rooms").as_array())
+        if (r.at("id") == "lab") {
+            listed = true;
+            CHECK(r.at("time_zone") == "Africa/Johannesburg");
+            CHECK(r.at("kind") == "study_trip");
+        }
+    CHECK(listed);
+
+    // "" unsets each of them.
+    const auto unset = call(server.port(), "PATCH", "/v1/admin/rooms/lab",
+                            R"({"time_zone": "", "network_id": "", "kind": "", "city_id": ""})");
+    REQUIRE_MESSAGE(unset.status == 200, unset.body);
+    CHECK(json_body(unset).at("time_zone") == "");
+    CHECK(json_body(unset).at("network_id") == "");
+    CHECK(json_body(unset).at("kind") == "");
+    CHECK(json_body(unset).at("city_id") == "");
+    const auto before = json_body(unset).at("seq").to_number<int>();
+
+    // Bad values are 400 with the reason, and change nothing.
+    const std::vector<std::pair<const char*, std::string>> bad = {
+        {"zone not a name", R"({"time_zone": "Lisbon time"})"},
+        {"zone not text", R"({"time_zone": 1})"},
+        {"zone as an offset", R"({"time_zone": "+01:00"})"},
+        {"unknown kind", R"({"kind": "party"})"},
+        {"kind in capitals", R"({"kind": "ROOM_KIND_WORKSHOP"})"},
+        {"kind as a number", R"({"kind": 3})"},
+        {"network id with spaces", R"({"network_id": "safe spaces"})"},
+        {"city id too long", R"({"city_id": ")" + std::string(65, 'c') + R"("})"},
+    };
+    for (const auto& example : bad) {
+        const auto& why = example.first;
+        CAPTURE(why);
+        const auto r = call(server.port(), "PATCH", "/v1/admin/rooms/lab", example.second);
+        CHECK(r.status == 400);
+        CHECK_FALSE(error_text(r).empty());
+    }
+    const auto zone_refused = call(server.port(), "PATCH", "/v1/admin/rooms/lab", R"({"time_zone": "Lisbon time"})");
+    CHECK(error_text(zone_refused).find("INVALID_TIME_ZONE") != std::string::npos);
+    const auto kind_refused = call(server.port(), "PATCH", "/v1/admin/rooms/lab", R"({"kind": "party"})");
+    CHECK(error_text(kind_refused).find("living_lab") != std::string::npos); // says which kinds there are
+    CHECK(json_body(call(server.port(), "GET", "/v1/admin/rooms/lab")).at("seq").to_number<int>() == before);
+
+    // A facilitator sets the zone over the wire but not the network fields.
+    client fay(server.options("lab", "fay", maptable::v1::ROLE_FACILITATOR));
+    join_or_fail(fay);
+    maptable::v1::RoomInfoChanged zone;
+    zone.set_time_zone("America/Sao_Paulo");
+    CHECK(fay.update_room_info(zone).get().ok);
+    maptable::v1::RoomInfoChanged network;
+    network.set_network_id("other");
+    const auto refused = fay.update_room_info(network).get();
+    CHECK_FALSE(refused.ok);
+    CHECK(refused.code == maptable::v1::ERROR_CODE_PERMISSION_DENIED);
+    CHECK(json_body(call(server.port(), "GET", "/v1/admin/rooms/lab")).at("time_zone") == "America/Sao_Paulo");
+}
+
 TEST_CASE("a room's bounds refuse a feature outside them with OUTSIDE_BOUNDS over the wire")
 {
     server_process server({"--admin-key", admin_key});

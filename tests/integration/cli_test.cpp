@@ -2,6 +2,7 @@
 // (MAPTABLE_CLI_BINARY) against a real maptable-server on a free port, the
 // way a person or a script would use it. Its stdout and stderr are captured
 // and checked; GeoJSON is parsed with Boost.JSON.
+#include "http_probe.hpp"
 #include "server_process.hpp"
 
 #include <boost/json.hpp>
@@ -41,13 +42,15 @@ class cli_process {
 public:
     // env is the whole MAPTABLE_* environment the CLI sees: the test's own
     // is removed, so that a developer's settings cannot leak in.
-    explicit cli_process(std::vector<std::string> args, const environment& env = {})
+    // binary is the CLI unless a test runs the server itself (its start-up checks).
+    explicit cli_process(std::vector<std::string> args, const environment& env = {},
+                         const char* binary = MAPTABLE_CLI_BINARY)
     {
         int in[2], out[2], err[2];
         REQUIRE(::pipe(in) == 0);
         REQUIRE(::pipe(out) == 0);
         REQUIRE(::pipe(err) == 0);
-        args.insert(args.begin(), MAPTABLE_CLI_BINARY);
+        args.insert(args.begin(), binary);
         pid_ = ::fork();
         REQUIRE(pid_ >= 0);
         if (pid_ == 0) {
@@ -911,7 +914,8 @@ TEST_CASE("admin create-room and invite, then export over HTTP with the admin ke
                 "--center 'north' is not a position");
     check_usage(run({"--room", "harbour-lab", "admin", "invite", "--role", "king", "--name", "Ben"}, admin),
                 "--role 'king' is not a role");
-    check_usage(run({"admin", "rooms"}, admin), "admin has no command 'rooms'");
+    check_usage(run({"admin", "rooms"}, admin),
+                "admin has no command 'rooms'; it has create-room, room-info and invite");
     check_usage(run({"admin", "invite", "--role", "observer", "--name", "Obi"}, admin), "no room");
     check_usage(run({"--room", "harbour-lab", "admin", "invite", "--role", "observer", "--name", "Obi"},
                     {{"MAPTABLE_URL", server.url()}}),
@@ -919,6 +923,102 @@ TEST_CASE("admin create-room and invite, then export over HTTP with the admin ke
     check_usage(run({"--room", "harbour-lab", "export", "pdf"}, admin), "usage: maptable export");
     check_usage(run({"--room", "harbour-lab", "export", "geojson"}, {{"MAPTABLE_URL", server.url()}}),
                 "export needs a facilitator's join token");
+}
+
+TEST_CASE("admin room-info shows a room and sets its time zone, network, kind and city; bad values are refused")
+{
+    constexpr const char* key = "cli-admin-key-0123456789";
+    server_process server({"--admin-key", key});
+    const environment admin = {{"MAPTABLE_URL", server.url()}, {"MAPTABLE_ADMIN_KEY", key}};
+    const auto created = run({"admin", "create-room", "plaza", "--title", "Plaza", "--center", "-9.14,38.71", "--zoom",
+                              "14", "--time-zone", "Europe/Lisbon"},
+                             admin);
+    INFO("stderr: " << created.err << "\nserver log:\n" << server.log());
+    REQUIRE(created.status == 0);
+
+    // Without options it shows the room as the admin API has it.
+    const auto shown = run({"--room", "plaza", "admin", "room-info"}, admin);
+    REQUIRE(shown.status == 0);
+    const auto before = json::parse(shown.out);
+    CHECK(before.at("id") == "plaza");
+    CHECK(before.at("time_zone") == "Europe/Lisbon");
+    CHECK(before.at("kind") == "");
+
+    // A participant who is in the room sees each change in the replica.
+    maptable::client ben(server.options("plaza", "ben"));
+    join_or_fail(ben);
+    CHECK(ben.replica().info().time_zone() == "Europe/Lisbon");
+    event_recorder ben_sees(ben);
+    const auto changed = run({"--room", "plaza", "admin", "room-info", "--time-zone", "Africa/Johannesburg", "--kind",
+                              "consultation", "--network", "safe-spaces", "--city-id", "lisbon"},
+                             admin);
+    REQUIRE(changed.status == 0);
+    const auto after = json::parse(changed.out);
+    CHECK(after.at("time_zone") == "Africa/Johannesburg");
+    CHECK(after.at("kind") == "consultation");
+    CHECK(after.at("network_id") == "safe-spaces");
+    CHECK(after.at("city_id") == "lisbon");
+    CHECK(after.at("title") == "Plaza"); // not given: unchanged
+    REQUIRE(ben_sees.wait_for_seq(after.at("seq").to_number<std::uint64_t>()));
+    CHECK(ben.replica().info().time_zone() == "Africa/Johannesburg");
+    CHECK(ben.replica().info().kind() == pb::ROOM_KIND_CONSULTATION);
+
+    // "" unsets the zone.
+    const auto unset = run({"--room", "plaza", "admin", "room-info", "--time-zone", ""}, admin);
+    REQUIRE(unset.status == 0);
+    CHECK(json::parse(unset.out).at("time_zone") == "");
+
+    // The server's refusals exit 1 with its reason; usage errors exit 2.
+    const auto bad_zone = run({"--room", "plaza", "admin", "room-info", "--time-zone", "Lisbon/Summer time"}, admin);
+    CHECK(bad_zone.status == 1);
+    CHECK(bad_zone.err.rfind("maptable: HTTP 400: ", 0) == 0);
+    CHECK(bad_zone.err.find("INVALID_TIME_ZONE") != std::string::npos);
+    const auto bad_kind = run({"--room", "plaza", "admin", "room-info", "--kind", "party"}, admin);
+    CHECK(bad_kind.status == 1);
+    CHECK(bad_kind.err.find("living_lab") != std::string::npos);
+    const auto bad_create = run(
+        {"admin", "create-room", "plaza-2", "--title", "P", "--center", "1,2", "--zoom", "3", "--time-zone", "Lisbon"},
+        admin);
+    CHECK(bad_create.status == 1);
+    CHECK(bad_create.err.find("INVALID_TIME_ZONE") != std::string::npos);
+    const auto nowhere = run({"--room", "nowhere", "admin", "room-info"}, admin);
+    CHECK(nowhere.status == 1);
+    CHECK(nowhere.err.rfind("maptable: HTTP 404: ", 0) == 0);
+    check_usage(run({"--room", "plaza", "admin", "room-info", "extra"}, admin),
+                "usage: maptable --room ROOM admin room-info");
+    check_usage(run({"--room", "plaza", "admin", "room-info", "--bounds", "1,2,3,4", "--clear-bounds"}, admin),
+                "give --bounds or --clear-bounds, not both");
+    check_usage(run({"--room", "plaza", "admin", "room-info", "--center", "east"}, admin),
+                "--center 'east' is not a position");
+    check_usage(run({"admin", "room-info"}, admin), "no room");
+    CHECK(json::parse(run({"--room", "plaza", "admin", "room-info"}, admin).out).at("time_zone") == "");
+}
+
+TEST_CASE("the server refuses a geocoder URL that is not http(s) or lacks {query}; a good one reaches the page")
+{
+    const auto data_dir = std::filesystem::temp_directory_path() / ("maptable-geocoder-" + std::to_string(::getpid()));
+    for (const std::string url : {"ftp://geo.example.org/search?q={query}",
+                                  "https://geo.example.org/search?q=", "nominatim.example.org/search?q={query}"}) {
+        CAPTURE(url);
+        cli_process server({"--port", "0", "--data-dir", data_dir.string(), "--geocoder-url", url}, {},
+                           MAPTABLE_SERVER_BINARY);
+        CHECK(server.wait_exit(std::chrono::seconds(20)) == 2);
+        CHECK(server.err().find("--geocoder-url: '" + url + "'") != std::string::npos);
+    }
+    std::filesystem::remove_all(data_dir);
+
+    server_process server({"--geocoder-url", "http://127.0.0.1:9/search?format=jsonv2&q={query}"});
+    const auto config = maptable::test::call_api(server.port(), {.target = "/config.json"});
+    REQUIRE(config.status == 200);
+    CHECK(maptable::test::json_body(config).at("geocoder_url") == "http://127.0.0.1:9/search?format=jsonv2&q={query}");
+    // The page may fetch from the geocoder's origin.
+    CHECK(config.header("Content-Security-Policy").find(" http://127.0.0.1:9;") != std::string::npos);
+
+    server_process plain;
+    const auto none = maptable::test::call_api(plain.port(), {.target = "/config.json"});
+    REQUIRE(none.status == 200);
+    CHECK(maptable::test::json_body(none).at("geocoder_url") == "");
+    CHECK(none.header("Content-Security-Policy").find("127.0.0.1:9") == std::string::npos);
 }
 
 TEST_CASE("the facilitation commands' usage errors exit 2 without contacting a server")
@@ -933,7 +1033,7 @@ TEST_CASE("the facilitation commands' usage errors exit 2 without contacting a s
     check_usage(run({"timer", "start"}, env), "usage: maptable timer");
     check_usage(run({"session"}, env), "usage: maptable session");
     check_usage(run({"state-at", "--seq", "x"}, env), "seq");
-    check_usage(run({"admin"}, env), "admin needs create-room or invite");
+    check_usage(run({"admin"}, env), "admin needs create-room, room-info or invite");
     check_usage(run({"mute", "--bogus", "ben"}, env), "bogus");
     check_usage(run({"hand", "raise"}, {{"MAPTABLE_URL", "ws://127.0.0.1:1/v1/ws"}}), "no join token");
     const auto help = run({"--help"});

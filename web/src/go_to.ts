@@ -2,11 +2,14 @@
 // forms coordinates.ts reads) centres the map there and marks the spot until
 // the next one. Input that is not a position is refused in words, next to
 // the field, and the map stays where it was. Nothing is sent to the room.
+// A place picked from the search box's geocoder results arrives here too
+// (an event on the document) and is shown the same way, its extent fitted.
 import * as L from "leaflet";
 
 import { parsePosition } from "./coordinates.js";
 import { el } from "./dom.js";
 import { t } from "./i18n/index.js";
+import { goToPlaceEvent, type Place } from "./search.js";
 
 // Close enough to see the streets around the spot, without leaving a closer view.
 const goToZoom = 16;
@@ -49,6 +52,31 @@ export class GoToCoordinates {
       this.go();
     });
     this.panel = el("div", { class: "map-tool-panel goto", "data-testid": "goto-panel" }, form);
+    document.addEventListener(goToPlaceEvent, (e) => this.goToPlace((e as CustomEvent<Place>).detail));
+  }
+
+  private goToPlace(place: Place): void {
+    const at = L.latLng(place.lat, place.lon);
+    if (place.bounds) {
+      const [south, west, north, east] = place.bounds;
+      this.map.fitBounds(L.latLngBounds([south, west], [north, east]), { animate: false, maxZoom: goToZoom });
+    } else {
+      this.map.setView(at, Math.max(this.map.getZoom(), goToZoom), { animate: false });
+    }
+    this.markAt(at);
+    this.say(t("places.shown", { name: place.name }), false);
+  }
+
+  private markAt(at: L.LatLng): void {
+    this.mark?.remove();
+    this.mark = L.circleMarker(at, {
+      radius: 9,
+      weight: 3,
+      color: "#c2255c",
+      fillOpacity: 0.15,
+      interactive: false,
+      className: "goto-mark",
+    }).addTo(this.map);
   }
 
   focus(): void {
@@ -86,15 +114,7 @@ export class GoToCoordinates {
     }
     const at = L.latLng(parsed.lat, parsed.lon);
     this.map.setView(at, Math.max(this.map.getZoom(), goToZoom), { animate: false });
-    this.mark?.remove();
-    this.mark = L.circleMarker(at, {
-      radius: 9,
-      weight: 3,
-      color: "#c2255c",
-      fillOpacity: 0.15,
-      interactive: false,
-      className: "goto-mark",
-    }).addTo(this.map);
+    this.markAt(at);
     // Dots as decimal marks in every language: a position reads as people type and paste it.
     const position = `${Math.round(parsed.lat * 1e5) / 1e5}, ${Math.round(parsed.lon * 1e5) / 1e5}`;
     this.say(t("goto.done", { position }), false);

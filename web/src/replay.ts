@@ -19,6 +19,7 @@ import { FeatureLayers } from "./feature_layers.js";
 import { safeColour } from "./geometry.js";
 import { t, type MessageKey } from "./i18n/index.js";
 import type { MapView } from "./map_view.js";
+import { roomTime, roomZoneOf } from "./room_info.js";
 import { notifyRefusal } from "./status.js";
 
 // How long Play shows each step: long enough to see a change land.
@@ -238,12 +239,20 @@ export class Replay {
       t("replay.features", { count: state.features.size }),
       ", ",
       t("replay.messages", { count: state.recentChat.length }),
-      last ? ` · ${t("replay.lastActivity", { time: clockTime(last) })}` : "",
+      last ? ` · ${t("replay.lastActivity", { time: this.timeOf(last) })}` : "",
     );
     this.container.dataset.seq = String(state.seq);
     this.layers!.render({ replica, pendingCommands: [] } as unknown as MaptableClient, () => false);
     // A feature that is not there at this step takes its popup along.
     if (this.popupFeature && !state.features.has(this.popupFeature)) this.map?.closePopup();
+  }
+
+  // A time on the slider's line: in the room's zone (as it is now, not as
+  // it was at that step: people read the past in the zone they meet in)
+  // and the reader's; the reader's alone when the room has none.
+  private timeOf(ms: number): string {
+    const zone = roomZoneOf(this.app.client.replica.state.info);
+    return zone ? roomTime(ms, zone) : clockTime(ms);
   }
 
   private makeMap(): void {

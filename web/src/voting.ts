@@ -7,6 +7,7 @@ import type { VoteRound } from "@maptable/client";
 import type { AppContext } from "./context.js";
 import { byId, el, replaceChildren } from "./dom.js";
 import { t } from "./i18n/index.js";
+import { roomTime, roomZoneOf } from "./room_info.js";
 
 // The newest open round, if any (the server allows several; the newest is
 // the one the room is talking about).
@@ -55,6 +56,7 @@ export class VoteBanner {
       const seconds = end
         ? Math.max(0, Math.round((end - (Date.now() + this.app.client.serverClockOffsetMs)) / 1000))
         : 0;
+      const roomZone = roomZoneOf(state.info);
       this.node.hidden = false;
       this.node.dataset.state = "open";
       this.node.dataset.dotsLeft = String(left);
@@ -68,6 +70,15 @@ export class VoteBanner {
               "span",
               { class: "vote-time" },
               ` · ${t("vote.timeLeft", { time: `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}` })}`,
+              // When the room meets in a zone, the end by the clock too, in
+              // the room's zone and the reader's: "ends 14:10 Lisbon · 15:10 your time".
+              roomZone
+                ? el(
+                    "span",
+                    { "data-testid": "vote-ends" },
+                    ` (${t("tz.voteEnds", { time: roomTime(end - this.app.client.serverClockOffsetMs, roomZone) })})`,
+                  )
+                : null,
             )
           : null,
         el("div", { class: "vote-hint" }, t("vote.hint"), round.resultsHidden ? ` ${t("vote.hiddenNote")}` : ""),

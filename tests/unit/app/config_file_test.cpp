@@ -3,6 +3,7 @@
 // it is refused at start with the file, the line and the key named.
 #include "app/config.hpp"
 #include "app/config_file.hpp"
+#include "net/static_files.hpp"
 #include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -235,4 +236,46 @@ TEST_CASE("deploy/maptable.toml.example is accepted as it is, and with its comme
     REQUIRE_MESSAGE(outcome.config, outcome.errors << uncommented);
     CHECK(outcome.config->node_id == "node-a");
     CHECK(outcome.config->tile_sources.size() == 1);
+}
+
+TEST_CASE("a geocoder URL is taken from the file or a flag, reaches the web app's settings, and none is the default")
+{
+    {
+        const auto outcome = parse({});
+        REQUIRE_MESSAGE(outcome.config, outcome.errors);
+        CHECK(outcome.config->geocoder_url.empty());
+        CHECK(maptable::net::web_app().geocoder_url.empty());
+    }
+    config_file file("geocoder-url = \"https://nominatim.example.org/search?format=jsonv2&q={query}\"\n");
+    const auto from_file = parse({"--config", file.path()});
+    REQUIRE_MESSAGE(from_file.config, from_file.errors);
+    CHECK(from_file.config->geocoder_url == "https://nominatim.example.org/search?format=jsonv2&q={query}");
+    CHECK(maptable::net::web_app().geocoder_url == from_file.config->geocoder_url);
+    const auto from_flag = parse({"--config", file.path(), "--geocoder-url", "http://127.0.0.1:8099/find/{query}"});
+    REQUIRE_MESSAGE(from_flag.config, from_flag.errors);
+    CHECK(from_flag.config->geocoder_url == "http://127.0.0.1:8099/find/{query}");
+    // The page may fetch from its origin, and only from that.
+    const auto policy =
+        maptable::net::content_security_policy("maps.example.org", "", {}, from_flag.config->geocoder_url);
+    CHECK(policy.find("connect-src 'self' ws://maps.example.org wss://maps.example.org http://127.0.0.1:8099;") !=
+          std::string::npos);
+}
+
+TEST_CASE("a geocoder URL that is not http(s), lacks {query} or could break the page's policy is refused at start")
+{
+    for (const std::string url :
+         {"ftp://geo.example.org/search?q={query}", "geo.example.org/search?q={query}", "javascript:alert({query})",
+          "https://geo.example.org/search?q=", "https://geo.example.org/search?q={q}", "https://{query}.example.org/",
+          "https:///search?q={query}", "https://geo.example.org/search?q={query}; script-src *",
+          "https://geo.example.org/search?q=\"{query}\"", "https://geo.example.org/s?q={query}#top"}) {
+        CAPTURE(url);
+        CHECK_THROWS_AS(maptable::app::check_geocoder_url(url), std::invalid_argument);
+        const auto outcome = parse({"--geocoder-url", url});
+        CHECK_FALSE(outcome.config);
+        CHECK(outcome.exit_code == 2);
+        CHECK(outcome.errors.find("--geocoder-url") != std::string::npos);
+    }
+    CHECK(refusal("geocoder-url = \"https://geo.example.org/search\"\n").find("{query}") != std::string::npos);
+    CHECK_NOTHROW(maptable::app::check_geocoder_url(""));
+    CHECK_NOTHROW(maptable::app::check_geocoder_url("https://geo.example.org:8443/v1/search?text={query}&size=5"));
 }
