@@ -300,7 +300,7 @@ test("every path of the spec is served, with the methods the spec lists", async 
     const example = { id: room, file: "robots.txt", webhook: "wh_0000000000000000" };
     for (const template of Object.keys(spec.paths)) {
         const target = template.replace(/\{(\w+)\}/g, (_, name) => example[name] ?? "x");
-        const probe = ["delete", "put"].find((m) => !spec.paths[template][m]).toUpperCase();
+        const probe = (["delete", "put", "trace"].find((m) => !spec.paths[template][m]) ?? "trace").toUpperCase();
         const res = await send(port, probe, target, admin);
         assert.notEqual(res.status, 404, `${template} (${target}): the server has no such route: ${res.text.slice(0, 200)}`);
         conforms(probe, target, res);
@@ -371,6 +371,38 @@ test("tokens: minted for each role, refused for bad requests", async () => {
     await call("POST", `/v1/admin/rooms/${room}/tokens`, 400, { ...admin, body: { role: "participant", name: "Eve", expires_in: 0 } });
     await call("POST", "/v1/admin/rooms/never-created/tokens", 404, { ...admin, body: { role: "participant", name: "Eve" } });
     await call("POST", `/v1/admin/rooms/${room}/tokens`, 401, { body: { role: "participant", name: "Eve" } });
+});
+
+// ---------------------------------------------------------------- breakout groups
+
+test("breakouts: start, token, broadcast, end and their refusals", async () => {
+    const base = `/v1/rooms/${room}/breakouts`;
+    const start = { mode: "by_hand", minutes: 5, groups: [{ name: "North", participant_ids: ["ben"] }] };
+    for (const p of ["", "/end", "/token"]) await call("DELETE", base + p, 405, admin);
+    await call("DELETE", base + "/broadcast", 405, admin);
+    await call("POST", `${base}/end`, 409, { auth: t.ana.token });
+    await call("POST", `${base}/broadcast`, 409, { auth: t.ana.token, body: { text: "hi" } });
+    await call("POST", `${base}/token`, 409, { auth: t.ben.token });
+    await call("POST", base, 400, { auth: t.ana.token, body: { mode: "by_lottery" } });
+    await call("POST", base, 401, { body: start });
+    await call("POST", base, 403, { auth: t.ben.token, body: start });
+    await call("POST", "/v1/rooms/bad!id/breakouts", 404, { auth: t.ana.token, body: start });
+    await call("POST", base, 201, { auth: t.ana.token, body: start });
+    await call("POST", base, 409, { auth: t.ana.token, body: start });
+    await call("POST", `${base}/token`, 200, { auth: t.ben.token });
+    await call("POST", `${base}/token`, 401);
+    await call("POST", `${base}/token`, 403, { auth: t.other.token });
+    await call("POST", `${base}/token?group=g9`, 404, { auth: t.ana.token });
+    await call("POST", "/v1/rooms/bad!id/breakouts/token", 404, { auth: t.ben.token });
+    await call("POST", `${base}/broadcast`, 400, { auth: t.ana.token, body: { text: "" } });
+    await call("POST", `${base}/broadcast`, 401, { body: { text: "x" } });
+    await call("POST", `${base}/broadcast`, 403, { auth: t.ben.token, body: { text: "x" } });
+    await call("POST", "/v1/rooms/bad!id/breakouts/broadcast", 404, { auth: t.ana.token, body: { text: "x" } });
+    await call("POST", `${base}/broadcast`, 200, { auth: t.ana.token, body: { text: "Five minutes" } });
+    await call("POST", `${base}/end`, 401);
+    await call("POST", `${base}/end`, 403, { auth: t.ben.token });
+    await call("POST", "/v1/rooms/bad!id/breakouts/end", 404, { auth: t.ana.token });
+    await call("POST", `${base}/end`, 200, { auth: t.ana.token });
 });
 
 test("revocations: revoke a token id, list them", async () => {
@@ -444,7 +476,8 @@ test("without an admin key the admin API does not exist: 404 everywhere", async 
                     ["GET", "/v1/admin/revocations"], ["POST", "/v1/admin/revocations"],
                     ["GET", "/v1/admin/webhooks"], ["POST", "/v1/admin/webhooks"],
                     ["GET", "/v1/admin/webhooks/wh_0000000000000000"], ["DELETE", "/v1/admin/webhooks/wh_0000000000000000"],
-                    ["POST", "/v1/admin/webhooks/wh_0000000000000000/reactivate"]];
+                    ["POST", "/v1/admin/webhooks/wh_0000000000000000/reactivate"],
+                    ["GET", "/v1/admin/networks"], ["POST", "/v1/admin/networks"]];
     for (const [method, target] of probes) {
         const res = await send(keyless, method, target, { ...admin, body: method === "GET" || method === "DELETE" ? undefined : { title: "X" } });
         assert.equal(res.status, 404, `${method} ${target} on a server without an admin key`);
@@ -558,6 +591,124 @@ test("attachments: upload, read, thumbnail, and every refusal a client can cause
         await call("GET", path.replace(made.id, "0".repeat(32)), 404, { auth: t.olu.token });
         await call("POST", path, 405, admin);
     }
+});
+
+// ---------------------------------------------------------------- reference layers
+
+const layerFile = Buffer.from(JSON.stringify({ type: "FeatureCollection", features: [{ type: "Feature", properties: { name: "Park" }, geometry: { type: "Point", coordinates: [18.42, -33.92] } }] }));
+test("layers: import, list, and every refusal a client can cause", async () => {
+    const base = `/v1/rooms/${room}/layers`;
+    const upload = { auth: t.ben.token, body: layerFile, headers: { "Idempotency-Key": "layer-1" } };
+    const made = JSON.parse((await call("POST", base, 201, upload)).text);
+    assert.equal(JSON.parse((await call("POST", base, 200, upload)).text).id, made.id);
+    await call("GET", base, 200, { auth: t.olu.token });
+    await call("GET", base, 401);
+    await call("GET", base, 403, { auth: t.other.token });
+    await call("GET", "/v1/rooms/bad!id/layers", 404, admin);
+    await call("POST", `${base}?name=%zz`, 400, { auth: t.ben.token, body: layerFile });
+    await call("POST", base, 401, { body: layerFile });
+    await call("POST", base, 403, { auth: t.olu.token, body: layerFile });
+    await call("POST", "/v1/rooms/bad!id/layers", 404, { auth: t.ben.token, body: layerFile });
+    await call("POST", base, 413, { auth: t.ben.token, body: Buffer.alloc(0), headers: { "Content-Length": String(9 * 1024 * 1024) } });
+    await call("POST", base, 415, { auth: t.ben.token, body: Buffer.from("\x89PNG\r\n\x1a\n", "binary") });
+    await call("POST", base, 422, { auth: t.ben.token, body: Buffer.from("{") });
+    await call("DELETE", base, 405, admin);
+    await call("POST", "/v1/admin/rooms", 201, { ...admin, body: { id: "archived-layers", title: "A" } });
+    await call("POST", "/v1/admin/rooms/archived-layers/archive", 200, admin);
+    const minted = JSON.parse((await call("POST", "/v1/admin/rooms/archived-layers/tokens", 201, { ...admin, body: { role: "participant", name: "P", subject: "p" } })).text);
+    await call("POST", "/v1/rooms/archived-layers/layers", 409, { auth: minted.token, body: layerFile });
+});
+
+// ---------------------------------------------------------------- networks (docs/NETWORKS.md)
+
+test("networks: create, cities, rooms, sessions, invitations; the member API", async () => {
+    const net = "/v1/admin/networks";
+    await call("GET", net, 200, admin);
+    await call("GET", net, 401, {});
+    await call("POST", net, 201, { ...admin, body: { id: "spaces", title: "Safe spaces", languages: ["en", "pt"],
+                                                     starts_on: "2027-01-01", ends_on: "2029-12-31" } });
+    await call("POST", net, 409, { ...admin, body: { id: "spaces", title: "Again" } });
+    await call("POST", net, 400, { ...admin, body: { id: "no-title" } });
+    await call("POST", net, 401, { body: { id: "y", title: "Y" } });
+    await call("DELETE", net, 405, admin);
+    await call("GET", `${net}/spaces`, 200, admin);
+    await call("GET", `${net}/spaces`, 401, {});
+    await call("GET", `${net}/nowhere`, 404, admin);
+    await call("PATCH", `${net}/spaces`, 200, { ...admin, body: { theme: "Streets for all" } });
+    await call("PATCH", `${net}/spaces`, 400, { ...admin, body: {} });
+    await call("PATCH", `${net}/spaces`, 401, { body: { theme: "x" } });
+    await call("PATCH", `${net}/nowhere`, 404, { ...admin, body: { theme: "x" } });
+    await call("DELETE", `${net}/spaces`, 405, admin);
+    const city = (id, name, country, lon, lat) => ({ id, name, country, position: { lon, lat } });
+    await call("POST", `${net}/spaces/cities`, 201, { ...admin, body: city("lisbon", "Lisbon", "PT", -9.14, 38.72) });
+    await call("POST", `${net}/spaces/cities`, 201, { ...admin, body: city("durban", "Durban", "ZA", 31.02, -29.86) });
+    await call("POST", `${net}/spaces/cities`, 409, { ...admin, body: city("lisbon", "Lisbon", "PT", -9.14, 38.72) });
+    await call("POST", `${net}/spaces/cities`, 400, { ...admin, body: { id: "x", name: "X" } });
+    await call("POST", `${net}/spaces/cities`, 401, { body: city("x", "X", "PT", 1, 1) });
+    await call("POST", `${net}/nowhere/cities`, 404, { ...admin, body: city("x", "X", "PT", 1, 1) });
+    await call("DELETE", `${net}/spaces/cities`, 405, admin);
+    await call("PUT", `${net}/spaces/cities/durban`, 200, { ...admin, body: { name: "eThekwini", country: "ZA", position: { lon: 31.02, lat: -29.86 } } });
+    await call("PUT", `${net}/spaces/cities/durban`, 400, { ...admin, body: { name: "eThekwini" } });
+    await call("PUT", `${net}/spaces/cities/oz`, 404, { ...admin, body: { name: "Oz", country: "AU", position: { lon: 1, lat: 1 } } });
+    await call("PUT", `${net}/spaces/cities/durban`, 401, { body: { name: "X", country: "ZA", position: { lon: 1, lat: 1 } } });
+    await call("POST", `${net}/spaces/cities/durban`, 405, admin);
+    await call("POST", `${net}/spaces/rooms`, 201, { ...admin, body: { room_id: "lisbon-lab", title: "Intendente", kind: "living_lab", city_id: "lisbon" } });
+    await call("POST", `${net}/spaces/rooms`, 201, { ...admin, body: { room_id: "spaces-plenary", title: "Plenary", kind: "plenary", center: { lon: 10, lat: 20 }, zoom: 3 } });
+    await call("POST", `${net}/spaces/rooms`, 409, { ...admin, body: { room_id: "lisbon-lab-2", title: "Again", kind: "living_lab", city_id: "lisbon" } });
+    await call("POST", `${net}/spaces/rooms`, 400, { ...admin, body: { room_id: "p", title: "P", kind: "party" } });
+    await call("POST", `${net}/spaces/rooms`, 404, { ...admin, body: { room_id: "oz-lab", title: "Oz", kind: "living_lab", city_id: "oz" } });
+    await call("POST", `${net}/spaces/rooms`, 401, { body: { room_id: "q", title: "Q", kind: "plenary" } });
+    await call("DELETE", `${net}/spaces/rooms`, 405, admin);
+    const session = { id: "kickoff", room_id: "spaces-plenary", title: "Kick-off", starts_ms: 1805101200000, ends_ms: 1805108400000,
+                      time_zone: "Europe/Lisbon", agenda: ["Welcome"] };
+    await call("POST", `${net}/spaces/sessions`, 201, { ...admin, body: session });
+    await call("POST", `${net}/spaces/sessions`, 201, { ...admin, body: { ...session, id: "second" } });
+    await call("POST", `${net}/spaces/sessions`, 400, { ...admin, body: { title: "No room" } });
+    await call("POST", `${net}/spaces/sessions`, 401, { body: session });
+    await call("POST", `${net}/nowhere/sessions`, 404, { ...admin, body: { ...session, room_id: "nowhere-room" } });
+    await call("DELETE", `${net}/spaces/sessions`, 405, admin);
+    await call("DELETE", `${net}/spaces/sessions/second`, 200, admin);
+    await call("DELETE", `${net}/spaces/sessions/second`, 400, admin);
+    await call("DELETE", `${net}/spaces/sessions/second`, 401, {});
+    await call("DELETE", `${net}/nowhere/sessions/second`, 404, admin);
+    await call("PUT", `${net}/spaces/sessions/kickoff`, 405, admin);
+    const invited = JSON.parse((await call("POST", `${net}/spaces/invitations`, 201, { ...admin, body: { name: "Ana", role: "participant", city_id: "lisbon" } })).text);
+    await call("POST", `${net}/spaces/invitations`, 400, { ...admin, body: { name: "Ana", role: "admin" } });
+    await call("POST", `${net}/spaces/invitations`, 404, { ...admin, body: { name: "Ana", role: "participant", city_id: "oz" } });
+    await call("POST", `${net}/spaces/invitations`, 401, { body: { name: "Ana", role: "participant" } });
+    await call("DELETE", `${net}/spaces/invitations`, 405, admin);
+    await call("DELETE", `${net}/spaces/cities/durban`, 200, admin);
+    await call("DELETE", `${net}/spaces/cities/durban`, 404, admin);
+    await call("DELETE", `${net}/spaces/cities/durban`, 401, {});
+
+    const member = { auth: invited.token };
+    await call("GET", "/v1/networks/spaces", 200, member);
+    await call("GET", "/v1/networks/spaces", 401, {});
+    await call("GET", "/v1/networks/spaces", 403, { auth: t.ana.token });
+    await call("GET", "/v1/networks/nowhere", 404, admin);
+    await call("DELETE", "/v1/networks/spaces", 405, member);
+    await call("GET", "/v1/networks/spaces/sessions.ics", 200, member);
+    await call("GET", "/v1/networks/spaces/sessions.ics", 401, {});
+    await call("GET", "/v1/networks/spaces/sessions.ics", 403, { auth: t.ana.token });
+    await call("GET", "/v1/networks/nowhere/sessions.ics", 404, admin);
+    await call("DELETE", "/v1/networks/spaces/sessions.ics", 405, member);
+    await call("GET", "/v1/networks/spaces/changes?since_ms=0", 200, member);
+    await call("GET", "/v1/networks/spaces/changes?since_ms=yesterday", 400, member);
+    await call("GET", "/v1/networks/spaces/changes?since_ms=0", 401, {});
+    await call("GET", "/v1/networks/spaces/changes?since_ms=0", 403, { auth: t.ana.token });
+    await call("GET", "/v1/networks/nowhere/changes?since_ms=0", 404, admin);
+    await call("DELETE", "/v1/networks/spaces/changes", 405, member);
+
+    // The network's harvest (docs/HARVEST.md): the admin key or a network facilitator's invitation.
+    const lead = JSON.parse((await call("POST", `${net}/spaces/invitations`, 201, { ...admin, body: { name: "Fia", role: "facilitator" } })).text);
+    const harvest = "/v1/networks/spaces/harvest";
+    await call("GET", `${harvest}?from=2026-01-01&to=2026-12-31&format=md`, 200, { auth: lead.token });
+    await call("GET", harvest, 200, admin);
+    await call("GET", `${harvest}?from=2026-02-30`, 400, admin);
+    await call("GET", harvest, 401, {});
+    await call("GET", harvest, 403, member);
+    await call("GET", "/v1/networks/nowhere/harvest", 404, admin);
+    await call("DELETE", harvest, 405, admin);
 });
 
 // ---------------------------------------------------------------- operations, the WebSocket, the web app

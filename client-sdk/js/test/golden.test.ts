@@ -21,7 +21,7 @@ const sequences = loadGoldenSequences();
 
 test("the golden files of every scenario are there", () => {
   const names = sequences.map((s) => s.name).sort();
-  for (const expected of ["chat", "features", "moderation", "sessions", "threads", "totality", "voting", "workshop"])
+  for (const expected of ["chat", "features", "layers", "moderation", "sessions", "threads", "totality", "voting", "workshop"])
     assert.ok(names.includes(expected), `tests/golden/sequences/${expected}.golden is missing (found: ${names.join(", ")})`);
 });
 
