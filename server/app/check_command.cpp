@@ -2,6 +2,7 @@
 // (events and snapshots are protobuf) and prints the report.
 #include "app/check_command.hpp"
 
+#include "maptable/v1/network.pb.h"
 #include "maptable/v1/room.pb.h"
 #include "store/database_file.hpp"
 #include "store/log_check.hpp"
@@ -22,13 +23,21 @@ namespace {
 // damaged page can hold hundreds of events.
 constexpr std::size_t problems_listed_per_room = 20;
 
+// A log holds a room's Events, or a learning network's NetworkEvents (its
+// log `network:{id}` and the index `networks:index`, docs/NETWORKS.md). The
+// store's check walks every log alike and does not pass the log's id, so a
+// record must decode as one of the two; both carry their seq in field 1.
 std::string check_event(std::string_view bytes, std::uint64_t seq)
 {
-    maptable::v1::Event event;
-    if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    std::uint64_t stored_seq = 0;
+    if (maptable::v1::Event event; event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+        stored_seq = event.seq();
+    else if (maptable::v1::NetworkEvent change; change.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+        stored_seq = change.seq();
+    else
         return "does not decode";
-    if (event.seq() != seq)
-        return "says it is seq " + std::to_string(event.seq());
+    if (stored_seq != seq)
+        return "says it is seq " + std::to_string(stored_seq);
     return {};
 }
 
