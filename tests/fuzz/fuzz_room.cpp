@@ -227,6 +227,16 @@ pb::Event::BodyCase event_body_for(pb::ClientMessage::BodyCase command)
     case M::kStartSession: return E::kSessionStarted;
     case M::kEndSession: return E::kSessionEnded;
     case M::kArchiveRoom: return E::kRoomArchived;
+    case M::kAddLayer: return E::kLayerAdded;
+    case M::kRemoveLayer: return E::kLayerRemoved;
+    case M::kUpdateLayer: return E::kLayerChanged;
+    case M::kCopyLayerFeatures: return E::kLayerFeaturesCopied;
+    case M::kStartBreakouts: return E::kBreakoutsStarted;
+    case M::kOpenBreakoutGroup: return E::kBreakoutGroupOpened;
+    case M::kEndBreakouts: return E::kBreakoutsEnded;
+    case M::kBroadcastToGroups: return E::kGroupsBroadcast;
+    case M::kSetItinerary: return E::kItinerarySet;
+    case M::kAddAttachment: return E::kAttachmentAdded;
     default: return E::BODY_NOT_SET;
     }
 }
@@ -254,6 +264,23 @@ bool facilitator_only(pb::ClientMessage::BodyCase command)
     case M::kRemoveDot:
     case M::kArchiveRoom: return false;
     default: return true;
+    }
+}
+
+// Commands no client may send: the admin API's, and those the server sends
+// on a person's behalf from an HTTP route (docs/PERMISSIONS.md).
+bool admin_only(pb::ClientMessage::BodyCase command)
+{
+    using M = pb::ClientMessage;
+    switch (command) {
+    case M::kArchiveRoom:
+    case M::kAddLayer:
+    case M::kAddAttachment:
+    case M::kStartBreakouts:
+    case M::kOpenBreakoutGroup:
+    case M::kEndBreakouts:
+    case M::kBroadcastToGroups: return true;
+    default: return false;
     }
 }
 
@@ -363,7 +390,7 @@ void check_role(const pb::ClientMessage& message, const model::actor& who, outco
         check_rejection(message, *refused);
         if (!model::produces_event(message))
             FUZZ_REQUIRE(refused->code == pb::ERROR_CODE_UNKNOWN_COMMAND, describe(*refused));
-        else if (message.has_archive_room())
+        else if (admin_only(message.body_case()))
             FUZZ_REQUIRE(refused->code == pb::ERROR_CODE_PERMISSION_DENIED, describe(*refused));
         else if (who.role == pb::ROLE_OBSERVER && !observer_may_try(message.body_case()))
             FUZZ_REQUIRE(refused->code == pb::ERROR_CODE_PERMISSION_DENIED, describe(*refused));
@@ -690,6 +717,56 @@ std::vector<std::pair<std::string, pb::ClientMessage>> seed_messages()
     add("end_session", message(55, [](pb::ClientMessage& m) { m.mutable_end_session(); })); // none runs: refused
     add("get_state_at", message(56, [](pb::ClientMessage& m) { m.mutable_get_state_at()->set_seq(7); }));
     add("archive_room", message(57, [](pb::ClientMessage& m) { m.mutable_archive_room()->set_archived(true); }));
+    // Reference layers. The room has none, so the facilitator's commands on
+    // one are refused (LAYER_NOT_FOUND); they are seeds for their shapes.
+    add("add_layer", message(58, [](pb::ClientMessage& m) {
+            pb::ReferenceLayer& layer = *m.mutable_add_layer()->mutable_layer();
+            layer.set_id("parks");
+            layer.set_name("Parks");
+            *layer.add_features()->mutable_geometry() = geometry(pb::FEATURE_KIND_POINT, {{18.42, -33.92}});
+        }));
+    add("remove_layer", message(59, [](pb::ClientMessage& m) { m.mutable_remove_layer()->set_layer_id("parks"); }));
+    add("update_layer", message(60, [](pb::ClientMessage& m) {
+            m.mutable_update_layer()->set_layer_id("parks");
+            m.mutable_update_layer()->set_name("Green spaces");
+        }));
+    add("copy_layer_features", message(61, [](pb::ClientMessage& m) {
+            m.mutable_copy_layer_features()->set_layer_id("parks");
+            m.mutable_copy_layer_features()->add_indexes(0);
+            m.mutable_copy_layer_features()->add_feature_ids("f-park");
+        }));
+    // Breakout groups and attachments: the server's own commands.
+    add("start_breakouts", message(62, [](pb::ClientMessage& m) {
+            pb::BreakoutRound& round = *m.mutable_start_breakouts()->mutable_round();
+            round.set_id("r1");
+            round.set_mode(pb::BREAKOUT_MODE_BY_HAND);
+            pb::BreakoutGroup& group = *round.add_groups();
+            group.set_id("g1");
+            group.set_name("North");
+            group.set_room_id("harbour.r1.g1");
+        }));
+    add("open_breakout_group", message(63, [](pb::ClientMessage& m) {
+            pb::BreakoutMembership& membership = *m.mutable_open_breakout_group()->mutable_membership();
+            membership.set_parent_room_id("plenary");
+            membership.set_round_id("r1");
+            membership.set_group_id("g1");
+            membership.set_group_name("North");
+        }));
+    add("end_breakouts", message(64, [](pb::ClientMessage& m) { m.mutable_end_breakouts()->set_round_id("r1"); }));
+    add("broadcast_to_groups",
+        message(65, [](pb::ClientMessage& m) { m.mutable_broadcast_to_groups()->set_text("Five minutes left"); }));
+    add("add_attachment", message(66, [](pb::ClientMessage& m) {
+            pb::Attachment& attachment = *m.mutable_add_attachment()->mutable_attachment();
+            attachment.set_id("0123456789abcdef0123456789abcdef");
+            attachment.set_content_type("image/jpeg");
+            attachment.set_size(1000);
+        }));
+    add("set_itinerary", message(67, [](pb::ClientMessage& m) {
+            pb::ItineraryStop& stop = *m.mutable_set_itinerary()->add_stops();
+            stop.set_id("stop-1");
+            stop.set_title("Harbour steps");
+            *stop.mutable_position() = lon_lat(18.42, -33.92);
+        }));
     return seeds;
 }
 

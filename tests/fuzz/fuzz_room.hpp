@@ -36,8 +36,10 @@ const std::array<model::actor, 3>& actors();
 
 // Valid ClientMessages, one or more of each kind, named for their files in the
 // seed corpus. The event commands among them are accepted from the
-// facilitator by populated_room(), except end_session (no session runs) and
-// archive_room (the admin API's).
+// facilitator by populated_room(), except end_session (no session runs), the
+// commands on a reference layer (the room has none), and the commands only
+// the admin API or the server sends (archive_room, add_layer, add_attachment,
+// the breakout commands).
 std::vector<std::pair<std::string, pb::ClientMessage>> seed_messages();
 
 // What happened to one input, for tests that check the fuzzer sees what it

@@ -61,9 +61,17 @@ int roles_allowed(const pb::ClientMessage& m)
     case M::kEditChat:   // message 6 is the facilitator's: only its author edits
     case M::kDeleteChat: // the facilitator's own message
         return 1;
-    case M::kEndSession:  // no session runs
-    case M::kArchiveRoom: // the admin API only
-        return 0;
+    case M::kEndSession:        // no session runs
+    case M::kArchiveRoom:       // the admin API only
+    case M::kAddLayer:          // the server only, on an importer's behalf
+    case M::kAddAttachment:     // the server only, on an uploader's behalf
+    case M::kStartBreakouts:    // the server only, on a facilitator's behalf
+    case M::kOpenBreakoutGroup: // ...
+    case M::kEndBreakouts:
+    case M::kBroadcastToGroups:
+    case M::kRemoveLayer: // the fuzz room has no reference layer
+    case M::kUpdateLayer:
+    case M::kCopyLayerFeatures: return 0;
     default: return model::produces_event(m) ? 1 : 0; // facilitators only, or not an event command
     }
 }

@@ -265,6 +265,76 @@ std::map<std::string, command_row> commands()
                                s.set_current_session(45);
                            }};
     rows["archive_room"] = {msg([](M& m, A, S s) { m.mutable_archive_room()->set_archived(!s.archived()); })};
+    // Reference layers: a layer "l1" with one point, for the commands on it.
+    const auto with_layer = [](pb::RoomState& s) {
+        pb::ReferenceLayer& layer = *s.add_layers();
+        layer.set_id("l1");
+        layer.set_name("Parks");
+        pb::LayerFeature& f = *layer.add_features();
+        *f.mutable_geometry() = point("x").geometry();
+        f.set_title("Park");
+    };
+    rows["add_layer"] = {msg([](M& m, A, S) {
+        pb::ReferenceLayer& layer = *m.mutable_add_layer()->mutable_layer();
+        layer.set_id("l2");
+        layer.set_name("Routes");
+        *layer.add_features()->mutable_geometry() = point("x").geometry();
+    })};
+    rows["remove_layer"] = {msg([](M& m, A, S) { m.mutable_remove_layer()->set_layer_id("l1"); }), with_layer};
+    rows["update_layer"] = {msg([](M& m, A, S) {
+                                m.mutable_update_layer()->set_layer_id("l1");
+                                m.mutable_update_layer()->set_name("Green spaces");
+                            }),
+                            with_layer};
+    rows["copy_layer_features"] = {msg([](M& m, A who, S) {
+                                       m.mutable_copy_layer_features()->set_layer_id("l1");
+                                       m.mutable_copy_layer_features()->add_indexes(0);
+                                       m.mutable_copy_layer_features()->add_feature_ids("copy-" + who.id);
+                                   }),
+                                   with_layer};
+    // Breakout groups: sent by the server on a facilitator's behalf.
+    const auto with_round = [](pb::RoomState& s) {
+        pb::BreakoutRound& round = *s.mutable_breakouts();
+        round.set_id("r1");
+        round.set_mode(pb::BREAKOUT_MODE_BY_HAND);
+        round.set_open(true);
+        pb::BreakoutGroup& g = *round.add_groups();
+        g.set_id("g1");
+        g.set_name("North");
+        g.set_room_id("matrix.r1.g1");
+    };
+    rows["start_breakouts"] = {msg([](M& m, A, S) {
+        pb::BreakoutRound& round = *m.mutable_start_breakouts()->mutable_round();
+        round.set_id("r1");
+        round.set_mode(pb::BREAKOUT_MODE_BY_HAND);
+        pb::BreakoutGroup& g = *round.add_groups();
+        g.set_id("g1");
+        g.set_name("North");
+        g.set_room_id("matrix.r1.g1");
+    })};
+    rows["open_breakout_group"] = {msg([](M& m, A, S) {
+        pb::BreakoutMembership& membership = *m.mutable_open_breakout_group()->mutable_membership();
+        membership.set_parent_room_id("plenary");
+        membership.set_round_id("r1");
+        membership.set_group_id("g1");
+        membership.set_group_name("North");
+    })};
+    rows["end_breakouts"] = {msg([](M& m, A, S) { m.mutable_end_breakouts()->set_round_id("r1"); }), with_round};
+    rows["broadcast_to_groups"] = {
+        msg([](M& m, A, S) { m.mutable_broadcast_to_groups()->set_text("Five minutes left"); }), with_round};
+    // Study trips.
+    rows["set_itinerary"] = {msg([](M& m, A, S) {
+        pb::ItineraryStop& stop = *m.mutable_set_itinerary()->add_stops();
+        stop.set_id("stop-1");
+        stop.set_title("Market hall");
+        *stop.mutable_position() = lon_lat(13.4, 52.5);
+    })};
+    rows["add_attachment"] = {msg([](M& m, A, S) {
+        pb::Attachment& a = *m.mutable_add_attachment()->mutable_attachment();
+        a.set_id("0123456789abcdef0123456789abcdef");
+        a.set_content_type("image/jpeg");
+        a.set_size(1000);
+    })};
     return rows;
 }
 
@@ -304,6 +374,17 @@ const matrix default_matrix{
     {"start_session", {ok, denied, denied, denied, ok}},
     {"end_session", {ok, denied, denied, denied, ok}},
     {"archive_room", {denied, denied, denied, denied, ok}},
+    {"remove_layer", {ok, denied, denied, denied, ok}},
+    {"update_layer", {ok, denied, denied, denied, ok}},
+    {"copy_layer_features", {ok, denied, denied, denied, ok}},
+    {"set_itinerary", {ok, denied, denied, denied, ok}},
+    // Sent only by the server, on a person's behalf (docs/PERMISSIONS.md).
+    {"add_layer", {denied, denied, denied, denied, ok}},
+    {"add_attachment", {denied, denied, denied, denied, ok}},
+    {"start_breakouts", {denied, denied, denied, denied, ok}},
+    {"open_breakout_group", {denied, denied, denied, denied, ok}},
+    {"end_breakouts", {denied, denied, denied, denied, ok}},
+    {"broadcast_to_groups", {denied, denied, denied, denied, ok}},
 };
 
 // The default matrix with whole rows replaced: every cell of every row is
