@@ -610,13 +610,15 @@ test("layers: import, list, and every refusal a client can cause", async () => {
     await call("POST", base, 403, { auth: t.olu.token, body: layerFile });
     await call("POST", "/v1/rooms/bad!id/layers", 404, { auth: t.ben.token, body: layerFile });
     await call("POST", base, 413, { auth: t.ben.token, body: Buffer.alloc(0), headers: { "Content-Length": String(9 * 1024 * 1024) } });
-    await call("POST", base, 415, { auth: t.ben.token, body: Buffer.from("\x89PNG\r\n\x1a\n", "binary") });
+    await call("POST", base, 415, { auth: t.ben.token, body: png }); // a picture is none of the four formats
     await call("POST", base, 422, { auth: t.ben.token, body: Buffer.from("{") });
     await call("DELETE", base, 405, admin);
-    await call("POST", "/v1/admin/rooms", 201, { ...admin, body: { id: "archived-layers", title: "A" } });
+    await call("POST", "/v1/admin/rooms", 201, { ...admin, body: { id: "archived-layers", title: "A", center: { lon: 18.42, lat: -33.92 }, zoom: 12 } });
     await call("POST", "/v1/admin/rooms/archived-layers/archive", 200, admin);
     const minted = JSON.parse((await call("POST", "/v1/admin/rooms/archived-layers/tokens", 201, { ...admin, body: { role: "participant", name: "P", subject: "p" } })).text);
     await call("POST", "/v1/rooms/archived-layers/layers", 409, { auth: minted.token, body: layerFile });
+    // An upload to an archived room is stored by no one: the room refuses to add it.
+    await call("POST", "/v1/rooms/archived-layers/attachments", 409, { auth: minted.token, body: png, headers: { "Content-Type": "image/png" } });
 });
 
 // ---------------------------------------------------------------- networks (docs/NETWORKS.md)
@@ -758,6 +760,8 @@ test("the web app: its page, files, hashed assets and settings", async () => {
 
 // Documented answers a black-box test cannot provoke, and why.
 const unreproducible = [
+    [/attachments.* 410$/, "an attachment released by deleting the feature or comment that showed it: naming one takes a WebSocket command the CLI does not send; integration_field checks the 410, also after a restart"],
+    [/POST \/v1\/rooms\/\{id\}\/attachments 507$/, "a room that holds 5000 attachments already"],
     [/ 503$/, "a store, catalogue or connection limit that fails or is full: the store and limits suites break those"],
     [/ 500$/, "a failure inside the server: a revocation not stored, a log that does not replay, a bug"],
 ];
