@@ -2,7 +2,8 @@
 # Test (style): the TypeScript of the web app and the SDK (web/src,
 # client-sdk/js/src; not the generated protocol code).
 #   ts_check.sh lint     eslint with eslint.config.js here
-#   ts_check.sh format   prettier --check with prettier.config.js here
+#   ts_check.sh format   prettier --check with prettier.config.js here (not the
+#                        HTML page: its inline whitespace is part of its text)
 #   ts_check.sh fix      prettier --write and eslint --fix, for people
 # Exits 77 (skipped) when `npm ci` has not run here.
 set -euo pipefail
@@ -15,7 +16,7 @@ if [ ! -x "$bin/eslint" ] || [ ! -x "$bin/prettier" ]; then
 fi
 cd "$root"
 sources=(web/src client-sdk/js/src)
-formatted=("web/src/**/*.{ts,js,css,html}" "client-sdk/js/src/**/*.ts" "!**/gen/**")
+formatted=("web/src/**/*.{ts,js,css}" "client-sdk/js/src/**/*.ts" "!**/gen/**")
 case ${1:-} in
   lint)
     "$bin/eslint" --max-warnings 0 -c "$here/eslint.config.js" "${sources[@]}"

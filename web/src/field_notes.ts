@@ -343,6 +343,7 @@ export function mountFieldNotes(app: AppContext, map: MapView, schedule: () => v
   const setItinerary = (stops: StopInit[]) =>
     void app.run(t("field.setItinerary"), app.client.command({ case: "setItinerary", value: { stops } }));
 
+  panel.addEventListener("toggle", () => renderItinerary());
   const renderItinerary = () => {
     const stops = app.client.replica.state.itinerary;
     route.render(stops);
@@ -410,6 +411,12 @@ export function mountFieldNotes(app: AppContext, map: MapView, schedule: () => v
       );
     });
     replaceChildren(stopsList, ...(items.length ? items : [el("li", { class: "empty" }, t("field.noStops"))]));
+    // The editor exists only while the panel is open: a closed <details>
+    // still lays out its content in Chromium, off the map's corner.
+    if (!panel.open) {
+      editor.replaceChildren();
+      return;
+    }
     if (!facilitator || editor.childElementCount) return;
     const title = el("input", {
       name: "stop-title",
