@@ -7,11 +7,9 @@
 
 namespace maptable::exports {
 
-namespace {
-
 // Text from participants, made inert: Markdown characters escaped, line
 // breaks folded, so a title cannot open a heading, a link or a table.
-std::string inline_text(std::string_view s)
+std::string markdown_inline_text(std::string_view s)
 {
     std::string out;
     for (char c : s) {
@@ -38,6 +36,8 @@ std::string inline_text(std::string_view s)
     return out;
 }
 
+namespace {
+
 std::string date_time(std::int64_t ms)
 {
     // "2026-11-27 13:20 UTC" from the ISO form.
@@ -62,21 +62,21 @@ std::string feature_name(const room_record& r, const std::string& id, const std:
         title = f->title();
     else if (auto it = r.deleted_features.find(id); it != r.deleted_features.end() && title.empty())
         title = it->second.feature.title();
-    return title.empty() ? "`" + inline_text(id) + "`" : inline_text(title);
+    return title.empty() ? "`" + markdown_inline_text(id) + "`" : markdown_inline_text(title);
 }
 
 void header(std::string& out, const room_record& r, std::uint64_t session_id)
 {
     const auto& info = r.state.info();
-    out += "# " + inline_text(info.title().empty() ? info.id() : info.title()) + "\n\n";
+    out += "# " + markdown_inline_text(info.title().empty() ? info.id() : info.title()) + "\n\n";
     if (!info.city().empty())
-        out += "**City:** " + inline_text(info.city()) + "  \n";
-    out += "**Room:** `" + inline_text(info.id()) + "`  \n";
+        out += "**City:** " + markdown_inline_text(info.city()) + "  \n";
+    out += "**Room:** `" + markdown_inline_text(info.id()) + "`  \n";
     if (r.first_event_ms != 0)
         out += "**Activity:** " + date_time(r.first_event_ms) + " to " + date_time(r.last_event_ms) + "  \n";
     out += "**As of:** seq " + std::to_string(r.state.seq()) + (r.state.data().archived ? " (archived)" : "") + "\n\n";
     if (!info.description().empty())
-        out += inline_text(info.description()) + "\n\n";
+        out += markdown_inline_text(info.description()) + "\n\n";
     (void)session_id;
 }
 
@@ -88,7 +88,7 @@ void sessions(std::string& out, const room_record& r, std::uint64_t session_id)
         if (!in_session(session_id, s.id()))
             continue;
         any = true;
-        out += "- **" + inline_text(s.title().empty() ? "Session " + std::to_string(s.id()) : s.title()) +
+        out += "- **" + markdown_inline_text(s.title().empty() ? "Session " + std::to_string(s.id()) : s.title()) +
             "**: " + date_time(s.started_ms()) + " to " +
             (s.ended_ms() ? date_time(s.ended_ms()) : std::string("(running)")) + "\n";
     }
@@ -105,14 +105,14 @@ void agenda(std::string& out, const room_record& r)
     }
     int n = 0;
     for (const auto& step : steps) {
-        out += std::to_string(++n) + ". " + inline_text(step.title());
+        out += std::to_string(++n) + ". " + markdown_inline_text(step.title());
         if (step.id() == r.state.data().current_step)
             out += " *(open)*";
         if (step.timer_seconds())
             out += " (" + std::to_string(step.timer_seconds() / 60) + " min)";
         out += "\n";
         if (!step.prompt().empty())
-            out += "   > " + inline_text(step.prompt()) + "\n";
+            out += "   > " + markdown_inline_text(step.prompt()) + "\n";
     }
     out += "\n";
 }
@@ -125,9 +125,10 @@ void votes(std::string& out, const room_record& r, std::uint64_t session_id)
         if (!in_session(session_id, round.session_id()))
             continue;
         any = true;
-        out += "### " + inline_text(round.title().empty() ? id : round.title()) + "\n\n";
-        out += "Round `" + inline_text(id) + "`, " + std::to_string(round.dots_per_person()) + " dots per person" +
-            (round.category().empty() ? "" : ", category " + inline_text(round.category())) +
+        out += "### " + markdown_inline_text(round.title().empty() ? id : round.title()) + "\n\n";
+        out += "Round `" + markdown_inline_text(id) + "`, " + std::to_string(round.dots_per_person()) +
+            " dots per person" +
+            (round.category().empty() ? "" : ", category " + markdown_inline_text(round.category())) +
             (round.anonymous() ? ", anonymous" : "") + (round.closed() ? ", closed" : ", still open") + ".\n\n";
         std::vector<std::pair<std::string, std::uint64_t>> tally; // (feature id or title, dots)
         if (round.closed()) {
@@ -191,18 +192,20 @@ void features(std::string& out, const room_record& r, std::uint64_t session_id)
         return;
     }
     for (const auto& [category, list] : by_category) {
-        out += "### " + (category.empty() ? std::string("Uncategorised") : inline_text(category)) + " (" +
+        out += "### " + (category.empty() ? std::string("Uncategorised") : markdown_inline_text(category)) + " (" +
             std::to_string(list.size()) + ")\n\n";
         for (const pb::Feature* f : list) {
-            out += "- **" + (f->title().empty() ? "`" + inline_text(f->id()) + "`" : inline_text(f->title())) + "** (" +
-                model::kind_name(f->geometry().kind()) + ", by " + inline_text(f->author_name()) + ")";
+            out += "- **" +
+                (f->title().empty() ? "`" + markdown_inline_text(f->id()) + "`" : markdown_inline_text(f->title())) +
+                "** (" + model::kind_name(f->geometry().kind()) + ", by " + markdown_inline_text(f->author_name()) +
+                ")";
             if (const auto dots = dots_on(r, f->id()))
                 out += ", " + dots_text(dots);
             if (const auto comments = comments_on(r, f->id()))
                 out += ", " + std::to_string(comments) + (comments == 1 ? " comment" : " comments");
             out += "\n";
             if (!f->description().empty())
-                out += "  " + inline_text(f->description()) + "\n";
+                out += "  " + markdown_inline_text(f->description()) + "\n";
         }
         out += "\n";
     }
@@ -224,12 +227,12 @@ void threads(std::string& out, const room_record& r, std::uint64_t session_id)
             std::snprintf(place, sizeof place, "at %.5f, %.5f", t.position().lon(), t.position().lat());
             anchor = place;
         }
-        out += "### Thread `" + inline_text(id) + "` " + anchor + (t.resolved() ? " (resolved)" : "") + "\n\n";
+        out += "### Thread `" + markdown_inline_text(id) + "` " + anchor + (t.resolved() ? " (resolved)" : "") + "\n\n";
         for (const auto& stored : t.comments()) {
             const pb::Comment c = exported_comment(r, t, stored);
-            out += "- **" + inline_text(c.author_name().empty() ? c.author_id() : c.author_name()) + "** (" +
+            out += "- **" + markdown_inline_text(c.author_name().empty() ? c.author_id() : c.author_name()) + "** (" +
                 date_time(c.time_ms()) + "): ";
-            out += c.deleted() ? std::string("*(deleted)*") : inline_text(c.text());
+            out += c.deleted() ? std::string("*(deleted)*") : markdown_inline_text(c.text());
             out += c.edited_seq() && !c.deleted() ? " *(edited)*\n" : "\n";
         }
         out += "\n";
@@ -250,7 +253,7 @@ void participants(std::string& out, const room_record& r)
         return;
     }
     for (const participant_seen* p : people)
-        out += "- " + inline_text(p->name.empty() ? p->id : p->name) + " (`" + inline_text(p->id) +
+        out += "- " + markdown_inline_text(p->name.empty() ? p->id : p->name) + " (`" + markdown_inline_text(p->id) +
             "`): " + std::to_string(p->events) + (p->events == 1 ? " contribution" : " contributions") + "\n";
 }
 

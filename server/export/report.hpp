@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace maptable::exports {
 
@@ -21,5 +22,10 @@ namespace maptable::exports {
 // agenda and the participants stay the room's. Deleted comments show as
 // "(deleted)"; deleted features are left out.
 std::string session_report(const room_record& record, std::uint64_t session_id = 0);
+
+// Text from participants, made inert for Markdown: its characters escaped,
+// line breaks folded, so a title cannot open a heading, a link or a table.
+// Shared by the session report and the network harvest.
+std::string markdown_inline_text(std::string_view s);
 
 } // namespace maptable::exports

@@ -1,5 +1,7 @@
 #include "harvest/markup.hpp"
 
+#include "export/report.hpp"
+
 namespace maptable::harvest {
 
 std::string escape_html(std::string_view s)
@@ -21,30 +23,7 @@ std::string escape_html(std::string_view s)
 
 std::string escape_markdown(std::string_view s)
 {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '\\':
-        case '`':
-        case '*':
-        case '_':
-        case '[':
-        case ']':
-        case '<':
-        case '>':
-        case '#':
-        case '|':
-        case '!':
-            out += '\\';
-            out += c;
-            break;
-        case '\r': break;
-        case '\n': out += ' '; break;
-        default: out += c; break;
-        }
-    }
-    return out;
+    return exports::markdown_inline_text(s);
 }
 
 std::string base64(std::string_view bytes)
