@@ -256,10 +256,12 @@ TEST_CASE("a file of each format becomes a layer a joined client sees, and it su
     client later(server.options("lab", "ana", pb::ROLE_FACILITATOR));
     join_or_fail(later);
     const auto welcome = later.replica();
-    for (const auto& [id, count] : added) {
-        const auto* layer = layer_named(welcome, id);
-        REQUIRE_MESSAGE(layer, id);
-        CHECK(static_cast<std::size_t>(layer->features_size()) == count);
+    for (const auto& entry : added) {
+        // Not a structured binding: clang 14 cannot capture one in the
+        // lambda that doctest's assertion macros expand to.
+        const auto* layer = layer_named(welcome, entry.first);
+        REQUIRE_MESSAGE(layer, entry.first);
+        CHECK(static_cast<std::size_t>(layer->features_size()) == entry.second);
     }
 }
 

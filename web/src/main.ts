@@ -8,6 +8,7 @@ import { ErrorCode, MaptableClient, MaptableError, type WebSocketLike } from "@m
 
 import { loadConfig } from "./app_config.js";
 import { ChatPanel } from "./chat_panel.js";
+import { openCompare } from "./compare.js";
 import { mountBreakouts } from "./breakouts.js";
 import { AppContext, roleLabel } from "./context.js";
 import { byId, el } from "./dom.js";
@@ -16,6 +17,7 @@ import { mountFieldNotes } from "./field_notes.js";
 import { forgetInvite, parseInviteLink, takeInvite, type Invite } from "./invite.js";
 import { LayersPanel, MapFilter } from "./legend.js";
 import { MapView } from "./map_view.js";
+import { mountNetworkLink, openNetworkHome } from "./network_home.js";
 import { IndexedDbSessionStore } from "./offline_store.js";
 import { errorText, languages, language, preferredLanguage, setLanguage, t, translatePage } from "./i18n/index.js";
 import { PeoplePanel } from "./people_panel.js";
@@ -64,6 +66,10 @@ function registerServiceWorker(): void {
 }
 
 async function start(): Promise<void> {
+  // The network home and the side-by-side comparison are pages of their own,
+  // chosen by the link's fragment; anything else is a room.
+  if (await openNetworkHome(loadConfig)) return;
+  if (await openCompare(loadConfig)) return;
   const invite = takeInvite();
   if (!invite) return showJoin();
   registerServiceWorker();
@@ -142,6 +148,7 @@ function mount(app: AppContext, invite: Invite, config: Awaited<ReturnType<typeo
     mountReferenceLayers(app, map, () => schedule()),
     mountBreakouts(app, map, () => schedule()),
     mountFieldNotes(app, map, () => schedule()),
+    mountNetworkLink(app),
   ];
   const showMe = () => {
     const me = client.me;

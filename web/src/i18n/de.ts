@@ -1,6 +1,7 @@
 // Deutsch.
 import type { Catalogue } from "./catalogues.js";
 import { breakoutMessages } from "./breakout_messages.js";
+import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
 import { layersMessages } from "./layers_messages.js";
 import { networkMessages } from "./network_messages.js";
@@ -15,6 +16,7 @@ export const de: Catalogue = {
     ...layersMessages.de,
     ...breakoutMessages.de,
     ...fieldMessages.de,
+    ...compareMessages.de,
     "language.label": "Sprache",
     "page.brand": "maptable",
 

@@ -1,6 +1,7 @@
 // English: the catalogue that defines every key. Plurals are objects keyed by
 // Intl.PluralRules categories; {name} is filled by t().
 import { breakoutMessages } from "./breakout_messages.js";
+import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
 import { layersMessages } from "./layers_messages.js";
 import { networkMessages } from "./network_messages.js";
@@ -15,6 +16,7 @@ export const en = {
     ...layersMessages.en,
     ...breakoutMessages.en,
     ...fieldMessages.en,
+    ...compareMessages.en,
     "language.label": "Language",
     "page.brand": "maptable",
 

@@ -1,6 +1,7 @@
 // Español.
 import type { Catalogue } from "./catalogues.js";
 import { breakoutMessages } from "./breakout_messages.js";
+import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
 import { layersMessages } from "./layers_messages.js";
 import { networkMessages } from "./network_messages.js";
@@ -15,6 +16,7 @@ export const es: Catalogue = {
     ...layersMessages.es,
     ...breakoutMessages.es,
     ...fieldMessages.es,
+    ...compareMessages.es,
     "language.label": "Idioma",
     "page.brand": "maptable",
 

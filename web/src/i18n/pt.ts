@@ -1,6 +1,7 @@
 // Português.
 import type { Catalogue } from "./catalogues.js";
 import { breakoutMessages } from "./breakout_messages.js";
+import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
 import { layersMessages } from "./layers_messages.js";
 import { networkMessages } from "./network_messages.js";
@@ -15,6 +16,7 @@ export const pt: Catalogue = {
     ...layersMessages.pt,
     ...breakoutMessages.pt,
     ...fieldMessages.pt,
+    ...compareMessages.pt,
     "language.label": "Idioma",
     "page.brand": "maptable",
 
