@@ -9,6 +9,10 @@
 #   ./deploy/test.sh -L fuzz         arguments go to both ctest runs (here: only the fuzz tests)
 #   SKIP_ASAN=1 ./deploy/test.sh     only build/, after SKIP_ASAN=1 ./deploy/setup.sh
 #
+# Tests run two at a time (one per core: most wait on sockets and fsyncs, and
+# the longest, the browser suite, then runs beside the others instead of
+# after them); MAPTABLE_TEST_JOBS=1 runs them one by one.
+#
 # Exit status: 0 when every test passed in every tree run, 1 otherwise.
 set -uo pipefail
 
@@ -16,9 +20,10 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 
+jobs=${MAPTABLE_TEST_JOBS:-$(nproc)}
 status=0
 echo "test: $BUILD_DIR/ (Release)"
-ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@" || status=1
+ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 --parallel "$jobs" "$@" || status=1
 
 if [ "${SKIP_ASAN:-0}" = 1 ]; then
   echo "test: SKIP_ASAN=1: $ASAN_BUILD_DIR/ (sanitizers, fuzzing) not run"
@@ -32,7 +37,7 @@ else
   reports="$ASAN_BUILD_DIR/sanitizer-reports"
   mkdir -p "$reports"
   find "$reports" -type f -delete
-  ctest --test-dir "$ASAN_BUILD_DIR" --output-on-failure --timeout 600 "$@" || status=1
+  ctest --test-dir "$ASAN_BUILD_DIR" --output-on-failure --timeout 600 --parallel "$jobs" "$@" || status=1
   found=$(find "$reports" -type f | sort)
   if [ -n "$found" ]; then
     status=1
