@@ -140,7 +140,9 @@ class NetworkHome {
       kind === "loading"
         ? t("network.loading")
         : kind === "loaded"
-          ? t("network.loaded", { time: new Intl.DateTimeFormat(language(), { timeStyle: "short" }).format(new Date()) })
+          ? t("network.loaded", {
+              time: new Intl.DateTimeFormat(language(), { timeStyle: "short" }).format(new Date()),
+            })
           : kind === "unreachable"
             ? t("network.status.unreachable")
             : t("network.status.refused");
@@ -184,7 +186,12 @@ class NetworkHome {
       this.main,
       el(
         "section",
-        { class: "network-error", "data-testid": "network-error", "data-kind": failure.kind, "data-code": failure.code },
+        {
+          class: "network-error",
+          "data-testid": "network-error",
+          "data-kind": failure.kind,
+          "data-code": failure.code,
+        },
         el("h2", {}, heading),
         el("p", { role: "alert" }, text),
         retry,
@@ -289,6 +296,7 @@ class NetworkHome {
     this.map?.remove();
     const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     const map = L.map(box, {
+      zoomSnap: 0.25, // fit the cities closely: a whole zoom step can halve the map
       zoomControl: true,
       attributionControl: true,
       maxZoom,
@@ -302,14 +310,13 @@ class NetworkHome {
     new BaseMap(map, box, config, noRoom).render();
     const points = cities.map((c) => L.latLng(c.position.lat, c.position.lon));
     if (points.length === 1) map.setView(points[0]!, 9);
-    else if (points.length > 1) map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 9 });
+    // Room on the end side for the names, and at the bottom for the
+    // notice of a missing background, which would otherwise hide a city.
+    else if (points.length > 1)
+      map.fitBounds(L.latLngBounds(points), { paddingTopLeft: [30, 30], paddingBottomRight: [100, 70], maxZoom: 9 });
     else map.setView([20, 0], 2);
     cities.forEach((c, i) => {
-      const label = el(
-        "span",
-        { class: "city-marker-label", "data-testid": "city-marker", "data-city": c.id },
-        c.name,
-      );
+      const label = el("span", { class: "city-marker-label", "data-testid": "city-marker", "data-city": c.id }, c.name);
       const icon = L.divIcon({ className: "city-marker", html: label, iconSize: [14, 14], iconAnchor: [7, 7] });
       const marker = L.marker(points[i]!, { icon, keyboard: false });
       marker.on("click", () => {
@@ -357,11 +364,7 @@ class NetworkHome {
           "div",
           { class: "network-kind", "data-kind": kind || "other" },
           el("h3", {}, t(label)),
-          el(
-            "ul",
-            { class: "network-list" },
-            ...rooms.map((r) => this.room(r, cityName)),
-          ),
+          el("ul", { class: "network-list" }, ...rooms.map((r) => this.room(r, cityName))),
         ),
       );
     }
@@ -369,7 +372,7 @@ class NetworkHome {
   }
 
   private room(room: NetworkRoom, cityName: Map<string, string>): HTMLElement {
-    const city = room.city_id ? cityName.get(room.city_id) ?? room.city_id : "";
+    const city = room.city_id ? (cityName.get(room.city_id) ?? room.city_id) : "";
     return el(
       "li",
       { class: "network-room", "data-testid": "network-room", "data-room": room.id },
@@ -390,7 +393,12 @@ class NetworkHome {
   private enter(room: Pick<NetworkRoom, "id" | "title">): HTMLElement {
     return el(
       "a",
-      { class: "network-enter", href: roomLink(room.id, this.invite.token), "data-testid": "network-enter", "data-room": room.id },
+      {
+        class: "network-enter",
+        href: roomLink(room.id, this.invite.token),
+        "data-testid": "network-enter",
+        "data-room": room.id,
+      },
       t("network.enter"),
       el("span", { class: "visually-hidden" }, " " + (room.title || room.id)),
     );
@@ -508,7 +516,9 @@ class NetworkHome {
     try {
       changes = await fetchChanges(this.invite, visit.seenMs);
     } catch (error) {
-      body.replaceWith(el("p", { class: "error", role: "alert", "data-testid": "network-news-body" }, failureText(error)));
+      body.replaceWith(
+        el("p", { class: "error", role: "alert", "data-testid": "network-news-body" }, failureText(error)),
+      );
       return;
     }
     const titles = new Map(state.rooms.map((r) => [r.id, r.title]));
@@ -541,7 +551,11 @@ function section(name: string, heading: string, ...content: (HTMLElement | false
   const id = `network-${name}-heading`;
   return el(
     "section",
-    { class: `network-section network-section-${name}`, "data-testid": `network-${name}-section`, "aria-labelledby": id },
+    {
+      class: `network-section network-section-${name}`,
+      "data-testid": `network-${name}-section`,
+      "aria-labelledby": id,
+    },
     el("h2", { id }, heading),
     ...content,
   );

@@ -242,9 +242,8 @@ export async function fetchNetwork(invite: NetworkInvite): Promise<NetworkState>
 
 export async function fetchChanges(invite: NetworkInvite, sinceMs: number): Promise<NetworkChanges> {
   const since = Math.max(0, Math.floor(sinceMs));
-  return json<NetworkChanges>(
-    await request(`${base(invite.networkId)}/changes?since_ms=${since}`, invite.token),
-    (v) => Array.isArray((v as Partial<NetworkChanges> | null)?.rooms),
+  return json<NetworkChanges>(await request(`${base(invite.networkId)}/changes?since_ms=${since}`, invite.token), (v) =>
+    Array.isArray((v as Partial<NetworkChanges> | null)?.rooms),
   );
 }
 

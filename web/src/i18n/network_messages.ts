@@ -112,7 +112,8 @@ export const networkMessages = {
     "network.agenda": "Tagesordnung",
     "network.downloadIcs": "Sitzungen für Ihren Kalender herunterladen (.ics)",
     "network.downloading": "Die Kalenderdatei wird vorbereitet…",
-    "network.downloaded": "{file} heruntergeladen. Öffnen Sie die Datei, um die Sitzungen in Ihren Kalender zu übernehmen.",
+    "network.downloaded":
+      "{file} heruntergeladen. Öffnen Sie die Datei, um die Sitzungen in Ihren Kalender zu übernehmen.",
     "network.news": "Neu seit Ihrem letzten Besuch",
     "network.firstVisit":
       "Dies ist Ihr erster Besuch auf der Startseite dieses Netzwerks. Ab Ihrem nächsten Besuch sehen Sie hier, was in der Zwischenzeit in seinen Räumen geschehen ist.",
@@ -333,7 +334,10 @@ export const networkMessages = {
     "network.lastVisit": "Votre dernière visite : {time} ({relative}).",
     "network.newsLoading": "Recherche des nouveautés…",
     "network.nothingNew": "Rien de nouveau dans les salles du réseau depuis.",
-    "network.newFeatures": { one: "{count} nouvelle marque sur la carte", other: "{count} nouvelles marques sur la carte" },
+    "network.newFeatures": {
+      one: "{count} nouvelle marque sur la carte",
+      other: "{count} nouvelles marques sur la carte",
+    },
     "network.newThreads": { one: "{count} nouvelle discussion", other: "{count} nouvelles discussions" },
     "network.decisions": {
       one: "{count} décision (vote clos)",
