@@ -398,9 +398,14 @@ test("in German, on a phone: one column, the map at full width, everything in Ge
     );
     assert.equal(await room(page, "workshop").locator('[data-testid="network-enter"]').textContent(), "Betreten Workshop: streets at night");
     assert.match(await room(page, "workshop").locator('[data-testid="room-activity"]').textContent(), /^Zuletzt aktiv /);
-    assert.equal(await page.locator('[data-testid="network-people"][data-city="lisbon"]').textContent(), "Lisbon: 2 Personen");
+    const api = await (await fetch(`${server.base}/v1/networks/${net}`, { headers: { Authorization: `Bearer ${fay.token}` } })).json();
+    const lisbon = api.people.find((p) => p.city_id === "lisbon").count;
+    assert.equal(await page.locator('[data-testid="network-people"][data-city="lisbon"]').textContent(), `Lisbon: ${lisbon} Person${lisbon === 1 ? "" : "en"}`);
+    assert.equal(await page.locator('[data-testid="network-people"][data-city="durban"]').textContent(), "Durban: 0 Personen");
     assert.match(await page.locator('[data-testid="network-news-first"]').textContent(), /^Dies ist Ihr erster Besuch/);
     assert.equal(await page.locator('[data-testid="network-ics"]').textContent(), "Sitzungen für Ihren Kalender herunterladen (.ics)");
+
+    await screenshot(page, "network-home-phone-de");
 
     // One column: the map as wide as the sections, not squeezed; nothing wider than the screen.
     const boxes = await page.evaluate(() => {
@@ -426,7 +431,6 @@ test("in German, on a phone: one column, the map at full width, everything in Ge
     });
     assert.ok(tappable.height >= 40 && tappable.top, JSON.stringify(tappable));
     assert.deepEqual(await accessibilityViolations(page), [], "the phone's German home");
-    await screenshot(page, "network-home-phone-de");
 
     // The facilitator enters the workshop and is its facilitator.
     await enter.tap();
