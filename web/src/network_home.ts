@@ -592,9 +592,11 @@ function activity(ms: number): HTMLElement {
   );
 }
 
-// "5 minutes ago", "yesterday", in the page's language.
+// "5 minutes ago", "yesterday", in the page's language. Only for moments
+// past by the server's clock: one a little ahead of this computer's clock
+// reads as now, never as "in 2 seconds".
 function relative(ms: number): string {
-  const seconds = (ms - Date.now()) / 1000;
+  const seconds = Math.min(0, (ms - Date.now()) / 1000);
   const format = new Intl.RelativeTimeFormat(language(), { numeric: "auto" });
   const units: [Intl.RelativeTimeFormatUnit, number][] = [
     ["year", 365 * 86400],
