@@ -151,8 +151,7 @@ class NetworkHome {
   }
 
   private showMe(): void {
-    const role = t(`role.${this.invite.role}` as "role.participant");
-    byId("me").textContent = t("me", { name: this.invite.name, role });
+    byId("me").textContent = t("me", { name: this.invite.name, role: roleText(this.invite.role) });
   }
 
   // The refusal or the outage in plain words, with a way on: a new link for
@@ -251,12 +250,12 @@ class NetworkHome {
         this.invite.cityId
           ? t("network.you", {
               name: this.invite.name,
-              role: t(`role.${this.invite.role}` as "role.participant"),
+              role: roleText(this.invite.role),
               city: cityName.get(this.invite.cityId) ?? this.invite.cityId,
             })
           : t("network.youNoCity", {
               name: this.invite.name,
-              role: t(`role.${this.invite.role}` as "role.participant"),
+              role: roleText(this.invite.role),
             }),
       ),
     ];
@@ -545,6 +544,13 @@ class NetworkHome {
       ),
     );
   }
+}
+
+// The invitation's role as people read it; a claim the app does not know
+// reads as a participant (the server decides what it may do anyway).
+function roleText(role: string): string {
+  const known = role === "facilitator" || role === "observer" ? role : "participant";
+  return t(`role.${known}`);
 }
 
 function section(name: string, heading: string, ...content: (HTMLElement | false)[]): HTMLElement {

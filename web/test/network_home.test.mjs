@@ -325,7 +325,7 @@ function expired(token) {
   return `${body}.${createHmac("sha256", secret).update(body).digest("base64url")}`;
 }
 
-test("a withdrawn or expired invitation, and an unreachable server, read in plain words", async () => {
+test("a withdrawn, expired or other network's invitation, and an unreachable server, read in plain words", async () => {
   await network();
   const withdrawn = await invitation("Bo", "participant", "durban");
   await fetch(`${server.base}/v1/admin/revocations`, {
@@ -337,6 +337,7 @@ test("a withdrawn or expired invitation, and an unreachable server, read in plai
   const cases = [
     [withdrawn.invite_url, "TOKEN_REVOKED", "This invitation was withdrawn. Ask your facilitator for a new link."],
     [`${server.base}/#net=${net}&token=${expired(late.token)}`, "TOKEN_EXPIRED", "This invitation has expired. Ask your facilitator for a new link."],
+    [`${server.base}/#net=elsewhere&token=${ana.token}`, "TOKEN_WRONG_NETWORK", "This invitation is for another network's rooms — ask your facilitator for the right link."],
   ];
   for (const [url, code, text] of cases) {
     const { context, page, problems } = await open(url);
