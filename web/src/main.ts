@@ -18,6 +18,7 @@ import { forgetInvite, parseInviteLink, takeInvite, type Invite } from "./invite
 import { LayersPanel, MapFilter } from "./legend.js";
 import { MapView } from "./map_view.js";
 import { mountNetworkLink, openNetworkHome } from "./network_home.js";
+import { parseNetworkLink } from "./network_home_api.js";
 import { IndexedDbSessionStore } from "./offline_store.js";
 import { errorText, languages, language, preferredLanguage, setLanguage, t, translatePage } from "./i18n/index.js";
 import { PeoplePanel } from "./people_panel.js";
@@ -38,7 +39,8 @@ function showJoin(error = ""): void {
   byId("join-form").onsubmit = (e) => {
     e.preventDefault();
     const link = byId<HTMLInputElement>("join-link").value.trim();
-    if (!parseInviteLink(link)) {
+    // A room's invitation, or a network's (which opens the network home).
+    if (!parseInviteLink(link) && !parseNetworkLink(link)) {
       byId("join-error").textContent = t("join.notALink");
       return;
     }

@@ -458,3 +458,20 @@ test("in German, on a phone: one column, the map at full width, everything in Ge
     await context.close();
   }
 });
+
+test("a network invitation pasted into the join form opens the network home", async () => {
+  await network();
+  const { context, page, problems } = await open(server.base + "/");
+  try {
+    await page.locator('[data-testid="join"]').waitFor();
+    await page.locator("#join-link").fill(ana.invite_url);
+    await page.locator('#join-form button[type="submit"]').click();
+    await shown(page);
+    assert.equal(await page.locator("h1").textContent(), "maptable Safe public spaces");
+    assert.equal(await page.locator('[data-testid="join-error"]').textContent(), "");
+    assert.equal(await page.locator("#join").isHidden(), true);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
