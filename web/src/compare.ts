@@ -39,8 +39,7 @@ function webSocketFactory(): (url: string) => WebSocketLike {
 function connectionText(state: ConnectionState, pending: number, online: boolean): string {
   if (state === "closed") return t("connection.closed");
   if (!online) return t("connection.offline", { count: pending });
-  if (state === "connected")
-    return pending ? t("connection.sending", { count: pending }) : t("connection.connected");
+  if (state === "connected") return pending ? t("connection.sending", { count: pending }) : t("connection.connected");
   if (state === "reconnecting") return t("connection.reconnecting", { count: pending });
   return t("connection.connecting");
 }
@@ -117,8 +116,7 @@ class Side {
         el("div", { class: "compare-heading-row" }, this.heading, this.connection),
         el("div", { class: "compare-heading-row" }, this.role, open),
         form,
-        this.reason,
-        this.message,
+        el("div", { class: "compare-status-line" }, this.reason, this.message),
       ),
       this.mapNode,
     );
@@ -176,7 +174,11 @@ class Side {
     this.mapNode.setAttribute("aria-label", t("compare.mapLabel", { room: title }));
     const me = client.me;
     this.section.dataset.role = me ? roleLabelKey(me.role) : "";
-    const roleText = me ? t("compare.yourRole", { role: roleLabel(me.role) }) : this.refusal ? "" : t("compare.joining");
+    const roleText = me
+      ? t("compare.yourRole", { role: roleLabel(me.role) })
+      : this.refusal
+        ? ""
+        : t("compare.joining");
     if (this.role.textContent !== roleText) this.role.textContent = roleText;
     // Only where the role allows drawing; elsewhere the reason, visibly.
     let why = "";
@@ -186,7 +188,6 @@ class Side {
     this.noteInput.disabled = why !== "";
     this.noteButton.disabled = why !== "";
     if (this.reason.textContent !== why) this.reason.textContent = why;
-    this.reason.hidden = why === "";
     const state = client.state;
     const text = connectionText(state, client.pendingCount, navigator.onLine);
     if (this.connection.textContent !== text) this.connection.textContent = text;

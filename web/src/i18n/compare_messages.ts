@@ -13,7 +13,7 @@ export const compareMessages = {
     "compare.swap": "Swap sides",
     "compare.swapped": "Sides swapped: {left} is now first, {right} second.",
     "compare.mapLabel": "Map of {room}",
-    "compare.yourRole": "You are {role} in this room.",
+    "compare.yourRole": "Your role in this room: {role}.",
     "compare.joining": "Joining the room…",
     "compare.observerReason": "You are an observer in this room",
     "compare.closedReason": "This room is not connected.",
