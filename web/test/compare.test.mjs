@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 
-import { accessibilityViolations, browser, screenshot, scripted, server, useServerAndBrowser } from "./browser.mjs";
+import { accessibilityViolations, browser, cspViolations, screenshot, scripted, server, useServerAndBrowser } from "./browser.mjs";
 
 useServerAndBrowser();
 after(async () => {
@@ -112,6 +112,11 @@ async function openComparison(hash, options = {}) {
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(error.message));
+  // Every Content-Security-Policy violation is a bug: the page must run under it.
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   await page.goto(`${server.base}/#${hash}`);
   if (options.connected !== false) await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
   return { context, page, problems };
@@ -279,6 +284,7 @@ test("a network invitation: both labs side by side, each with its role; linked a
     assert.ok(await side(page, "right").locator('[data-testid="compare-add-note"]').isEnabled());
     const boxes = await Promise.all(["left", "right"].map((w) => side(page, w).boundingBox()));
     assert.ok(boxes[0].x + boxes[0].width <= boxes[1].x + 1, "side by side, Leipzig first");
+    assert.deepEqual(await cspViolations(page), []);
     assert.equal(problems.length, 0, problems.join("\n"));
   } finally {
     await context.close();
