@@ -4,6 +4,8 @@
 // removed from the address bar, kept in this tab's sessionStorage (under a
 // key of its own, so a room's stored invitation is left as it is) for
 // reloads and for the language switcher, which reloads the page.
+import { inviteFragment } from "./invite.js";
+
 export interface CompareLink {
   left: string; // room ids
   right: string;
@@ -95,7 +97,7 @@ export function forgetCompareLink(): void {
 
 // The room page of one side, with that side's invitation.
 export function roomLink(room: string, token: string): string {
-  return `/#room=${encodeURIComponent(room)}&token=${encodeURIComponent(token)}`;
+  return "/" + inviteFragment(room, token);
 }
 
 // The comparison's own link (for a test or a network home that builds one).

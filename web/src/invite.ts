@@ -44,6 +44,11 @@ export function forgetInvite(): void {
   }
 }
 
+// A room's invitation as a link's fragment (the inverse of parseInviteLink).
+export function inviteFragment(roomId: string, token: string): string {
+  return `#room=${encodeURIComponent(roomId)}&token=${encodeURIComponent(token)}`;
+}
+
 // "#room=harbour&token=eyJ..." (or a whole link ending in one) -> the invite.
 export function parseInviteLink(text: string): Invite | undefined {
   const hash = text.slice(text.indexOf("#") + 1);

@@ -10,6 +10,7 @@ import * as L from "leaflet";
 import type { AppConfig } from "./app_config.js";
 import { BaseMap, maxZoom } from "./base_map.js";
 import type { AppContext } from "./context.js";
+import { compareLink } from "./compare_link.js";
 import { byId, dateTime, el, replaceChildren } from "./dom.js";
 import { errorText, language, t, type MessageKey } from "./i18n/index.js";
 import { tokenClaims } from "./invite.js";
@@ -229,7 +230,7 @@ class NetworkHome {
           { class: "network-main" },
           section("news", t("network.news"), ...this.newsStart(visit)),
           section("sessions", t("network.sessions"), ...this.sessions(state)),
-          section("rooms", t("network.rooms"), ...this.rooms(state, cityName)),
+          section("rooms", t("network.rooms"), ...this.rooms(state, cityName), this.compareForm(state)),
         ),
       ),
     );
@@ -385,6 +386,49 @@ class NetworkHome {
       ),
       this.enter(room),
     );
+  }
+
+  // Two of the network's rooms side by side (the comparison page), with the
+  // same invitation: each side gets the role the network gives there.
+  private compareForm(state: NetworkState): HTMLElement | false {
+    if (state.rooms.length < 2) return false;
+    const rooms = [...state.rooms].sort((a, b) => (a.title || a.id).localeCompare(b.title || b.id, language()));
+    const pick = (name: string, label: string, chosen: number) => {
+      const select = el(
+        "select",
+        { name, "data-testid": `network-compare-${name}` },
+        ...rooms.map((r, i) => el("option", { value: r.id, selected: i === chosen }, r.title || r.id)),
+      ) as HTMLSelectElement;
+      return { select, label: el("label", {}, label, " ", select) };
+    };
+    const left = pick("left", t("network.compareLeft"), 0);
+    const right = pick("right", t("network.compareRight"), 1);
+    const problem = el("p", { class: "error", role: "alert", "data-testid": "network-compare-error" });
+    const form = el(
+      "form",
+      { class: "network-compare", "data-testid": "network-compare" },
+      el("h3", {}, t("network.compareHeading")),
+      left.label,
+      right.label,
+      el("button", { type: "submit" }, t("network.compareButton")),
+      problem,
+    ) as HTMLFormElement;
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (left.select.value === right.select.value) {
+        problem.textContent = t("network.compareSame");
+        return;
+      }
+      const token = this.invite.token;
+      // A change of fragment: the page starts again as the comparison.
+      location.hash = compareLink({
+        left: left.select.value,
+        right: right.select.value,
+        leftToken: token,
+        rightToken: token,
+      }).slice(1);
+    });
+    return form;
   }
 
   // The room with the same invitation; its name is part of the link's name,

@@ -5,7 +5,7 @@
 // NetworkChanges) and the person's last visit of the network.
 import { ErrorCode } from "@maptable/client";
 
-import { tokenClaims } from "./invite.js";
+import { inviteFragment, tokenClaims } from "./invite.js";
 
 // ---------------------------------------------------------------- the invitation
 
@@ -93,7 +93,7 @@ export function forgetNetworkInvite(): void {
 // The room's link with the same invitation: the server admits a network
 // invitation to every room of its network, in the role it computes there.
 export function roomLink(roomId: string, token: string): string {
-  return `#room=${encodeURIComponent(roomId)}&token=${encodeURIComponent(token)}`;
+  return inviteFragment(roomId, token);
 }
 
 export function networkLink(networkId: string, token: string): string {

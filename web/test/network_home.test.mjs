@@ -475,3 +475,29 @@ test("a network invitation pasted into the join form opens the network home", as
     await context.close();
   }
 });
+
+test("two rooms chosen on the home open side by side, each with the role the network gives there", async () => {
+  await network();
+  const { context, page, problems } = await open(ana.invite_url);
+  try {
+    await shown(page);
+    const form = page.locator('[data-testid="network-compare"]');
+    // The same room twice is refused in words, and nothing is opened.
+    await form.locator('[data-testid="network-compare-left"]').selectOption("lab-lisbon");
+    await form.locator('[data-testid="network-compare-right"]').selectOption("lab-lisbon");
+    await form.locator('button[type="submit"]').click();
+    assert.equal(await form.locator('[data-testid="network-compare-error"]').textContent(), "Choose two different rooms.");
+    assert.equal(await page.locator('[data-testid="compare"]').isHidden(), true);
+    await form.locator('[data-testid="network-compare-right"]').selectOption("lab-leipzig");
+    await form.locator('button[type="submit"]').press("Enter");
+    const side = (which) => page.locator(`[data-testid="compare-side"][data-side="${which}"]`);
+    await side("left").locator('[data-testid="compare-role"]', { hasText: "Your role in this room: participant." }).waitFor();
+    await side("right").locator('[data-testid="compare-role"]', { hasText: "Your role in this room: observer." }).waitFor();
+    assert.equal(await side("left").getAttribute("data-room"), "lab-lisbon");
+    assert.equal(await side("right").getAttribute("data-room"), "lab-leipzig");
+    assert.equal(await page.locator('[data-testid="network-home"]').isHidden(), true);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
