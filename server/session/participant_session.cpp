@@ -4,10 +4,11 @@
 
 #include "auth/ballot.hpp"
 #include "model/network_state.hpp"
+#include "model/plain_id.hpp"
 #include "network/network_service.hpp"
 #include "room/frame.hpp"
 #include "session/decode.hpp"
-#include "session/plain_id.hpp"
+#include "store/clock.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -15,15 +16,6 @@
 #include <chrono>
 
 namespace maptable::session {
-namespace {
-
-std::int64_t unix_seconds()
-{
-    using namespace std::chrono;
-    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
-
-} // namespace
 
 participant_session::participant_session(server_context& context, boost::asio::any_io_executor executor,
                                          std::weak_ptr<connection> conn, std::uint64_t connection_id)
@@ -234,15 +226,15 @@ void participant_session::handle_join(const pb::ClientMessage& message)
                            "client too new: it speaks protocol " + std::to_string(join.protocol_version()) +
                                ", this server speaks at most " + std::to_string(max_protocol_version) +
                                "; update the server or use an older client");
-    if (!is_plain_id(join.room_id()))
+    if (!model::is_plain_id(join.room_id()))
         return refuse_join(request_id, pb::ERROR_CODE_INVALID_ROOM_ID,
                            "a room id is 1-64 characters of A-Z a-z 0-9 . _ -");
     room_id_ = join.room_id();
-    if (!is_plain_id(join.client_id()))
+    if (!model::is_plain_id(join.client_id()))
         return refuse_join(request_id, pb::ERROR_CODE_INVALID_CLIENT_ID,
                            "a client id is 1-64 characters of A-Z a-z 0-9 . _ -");
 
-    auto verified = auth::verify_join_token(join.token(), context_.verifier, unix_seconds());
+    auto verified = auth::verify_join_token(join.token(), context_.verifier, clock::now_seconds());
     if (auto* bad = std::get_if<auth::token_error>(&verified))
         return refuse_join(request_id, bad->code, bad->message);
     auto& claims = std::get<auth::join_claims>(verified);
@@ -402,7 +394,7 @@ void participant_session::handle_command(pb::ClientMessage message)
 void participant_session::handle_refresh(const pb::ClientMessage& message)
 {
     const auto request_id = message.request_id();
-    auto verified = auth::verify_join_token(message.refresh_token().token(), context_.verifier, unix_seconds());
+    auto verified = auth::verify_join_token(message.refresh_token().token(), context_.verifier, clock::now_seconds());
     if (auto* bad = std::get_if<auth::token_error>(&verified))
         return reply_error(request_id, bad->code, bad->message + " (the current token stays in force)");
     auto& claims = std::get<auth::join_claims>(verified);
@@ -456,7 +448,7 @@ void participant_session::arm_expiry(std::int64_t expires_at)
 {
     // A live connection lasts as long as its token (plus the leeway): a
     // client refreshes it in time, or is closed and must join anew.
-    const auto remaining = std::chrono::seconds(expires_at + context_.verifier.leeway_seconds - unix_seconds());
+    const auto remaining = std::chrono::seconds(expires_at + context_.verifier.leeway_seconds - clock::now_seconds());
     deadline_.expires_after(remaining);
     deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
         auto self = weak.lock();
