@@ -17,6 +17,7 @@
 // gap; 2 the command line or the start was wrong.
 #include "auth/join_token.hpp"
 #include "maptable/v1/envelope.pb.h"
+#include "store/clock.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -333,10 +334,7 @@ private:
         claims.subject = client_id_;
         claims.name = client_id_;
         claims.role = pb::ROLE_PARTICIPANT;
-        claims.expires_at =
-            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count() +
-            24 * 3600;
+        claims.expires_at = maptable::clock::now_seconds() + 24 * 3600;
         return maptable::auth::mint_join_token(claims, s_.o.secret);
     }
 

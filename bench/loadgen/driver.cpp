@@ -16,6 +16,7 @@
 
 #include "auth/join_token.hpp"
 #include "maptable/v1/envelope.pb.h"
+#include "store/clock.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -80,7 +81,7 @@ std::string stamped(std::int64_t ts, std::size_t bytes)
 }
 
 // The request id of the Welcome a ServerFrame starts with, read from the
-// wire format without decoding the state it carries (B5: the loadgen runs
+// wire format without decoding the state it carries (join storm: the loadgen runs
 // every client on one thread; decoding 200 copies of a 2.5 MB state would
 // measure the loadgen, not the server). nullopt: the frame starts with
 // something else (decode it normally).
@@ -191,9 +192,9 @@ private:
     bool ready_ = false;
     bool failed_ = false;
     bool slow_ = false;
-    bool was_slow_ = false; // stopped reading in the window; reads again after it (B4)
+    bool was_slow_ = false; // stopped reading in the window; reads again after it (slow-consumer scenario)
     bool reading_again_ = false;
-    std::optional<resume_point> resume_; // set: this client rejoins with a Resume (B4)
+    std::optional<resume_point> resume_; // set: this client rejoins with a Resume (slow-consumer scenario)
     bool welcomed_ = false;
     bool recovered_ = false;
     std::string epoch_;          // from the Welcome
@@ -274,10 +275,7 @@ client::client(driver& d, int index, int room_index, std::optional<resume_point>
     , resume_(std::move(resume))
 {
     // Request ids never repeat per client id: start from the clock, as the SDK does.
-    rid_base_ = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               std::chrono::system_clock::now().time_since_epoch())
-                                               .count()) *
-        1024;
+    rid_base_ = static_cast<std::uint64_t>(maptable::clock::now_ms()) * 1024;
     next_rid_ = rid_base_;
 }
 
@@ -302,7 +300,7 @@ void client::on_connected(const beast::error_code& ec)
 {
     {
         if (ec && d_.cfg.connect_retry_s > 0 && steady::now() - connect_started_ < seconds(d_.cfg.connect_retry_s)) {
-            // B7: the server is still starting; try again shortly (the clock keeps running from start()).
+            // Restart scenario: the server is still starting; try again shortly (the clock keeps running from start()).
             ++d_.res.connect_retries;
             beast::error_code ignored;
             ws_.next_layer().close(ignored);
@@ -333,10 +331,7 @@ void client::on_connected(const beast::error_code& ec)
             claims.subject = sub_;
             claims.name = sub_;
             claims.role = pb::ROLE_PARTICIPANT;
-            claims.expires_at =
-                std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                    .count() +
-                3600;
+            claims.expires_at = maptable::clock::now_seconds() + 3600;
             auto& m = d_.scratch_message;
             m.Clear();
             join_rid_ = next_request_id(0);
@@ -365,7 +360,7 @@ void client::mark_ready()
     if (d_.res.first_ready_unix_ns == 0)
         d_.res.first_ready_unix_ns = d_.res.all_ready_unix_ns;
     if (resume_)
-        return; // a B4 rejoin: not one of the load's clients
+        return; // a slow consumer's rejoin: not one of the load's clients
     ++d_.rooms[static_cast<std::size_t>(room_)].active;
     d_.client_done(true);
 }
@@ -790,7 +785,7 @@ void driver::client_done(bool ok)
         return connect_more();
     if (!cfg.join_only)
         return begin_load();
-    // B5/B7: every client has joined (or failed): that is the whole run.
+    // Join storm and restart: every client has joined (or failed): that is the whole run.
     res.connect_s = std::chrono::duration<double>(steady::now() - connect_started_).count();
     res.window_s = std::max(res.connect_s, 1e-6);
     res.server_start = res.server_before_connect;
@@ -875,7 +870,7 @@ void driver::stop()
     io.stop();
 }
 
-// B4 after the drain: the slow members read again. The server should have
+// The slow-consumer scenario after the drain: the slow members read again. The server should have
 // ended their connections (a 1013 close when the queue overflowed, a reset
 // when a write timed out); each then rejoins with a Resume from the seq it
 // had applied and must reach the room's newest seq. Only the first slow

@@ -23,7 +23,7 @@ enum class wire_mode { maptable, raw };
 enum class mix_kind {
     chat,  // SendChat only (raw mode: one frame per event)
     mixed, // per 4 events: AddFeature, SendChat, UpdateFeature, SendChat (raw mode: frames)
-    edits, // AddFeature once, then UpdateFeature of it (acked durable edits, B6)
+    edits, // AddFeature once, then UpdateFeature of it (acked durable edits: the durable-edits scenario)
 };
 
 struct config {
@@ -34,7 +34,7 @@ struct config {
     int clients = 10;
     int room_size = 5;           // clients are put in rooms of this size, in order
     std::vector<int> room_sizes; // when set: explicit rooms (e.g. 20 x 25 + 2 x 200); overrides room_size
-    double rate = 1.0;           // events per second per client; 0: idle (B1)
+    double rate = 1.0;           // events per second per client; 0: idle (the idle scenario)
     double cursor_hz = 0;        // cursor moves per second per client (not counted as events)
     mix_kind mix = mix_kind::chat;
     double warmup_s = 2;
@@ -45,13 +45,16 @@ struct config {
         0;              // raw mode: bytes per frame; 0 = the size of a maptable chat Event frame with this payload
     std::string secret; // maptable mode: token signing secret
     std::string room_prefix = "bench";
-    int slow = 0;               // this many clients (the last of the first room) stop reading and sending at the start
-    int server_pid = 0;         // for CPU seconds and RSS of the server over the window
-    unsigned short port2 = 0;   // when set: odd-numbered rooms go to this second server (thread-model runs)
-    int server_pid2 = 0;        // its pid: CPU and RSS are the sum of both servers
-    bool join_only = false;     // B5/B7: open and join every client, then stop (no load, no window)
-    double connect_retry_s = 0; // B7: keep retrying refused connections this long (the server is starting)
-    bool slow_resume = false;   // B4: after the drain the slow members read again, then rejoin with a Resume
+    int slow = 0;             // this many clients (the last of the first room) stop reading and sending at the start
+    int server_pid = 0;       // for CPU seconds and RSS of the server over the window
+    unsigned short port2 = 0; // when set: odd-numbered rooms go to this second server (thread-model runs)
+    int server_pid2 = 0;      // its pid: CPU and RSS are the sum of both servers
+    bool join_only =
+        false; // join storm and restart scenarios: open and join every client, then stop (no load, no window)
+    double connect_retry_s =
+        0; // restart scenario: keep retrying refused connections this long (the server is starting)
+    bool slow_resume =
+        false; // slow-consumer scenario: after the drain the slow members read again, then rejoin with a Resume
     int connect_concurrency = 256; // connections being opened at once
     std::string label;             // copied into the JSON line
 };
@@ -88,14 +91,15 @@ struct result {
     double loadgen_cpu_total_s = 0;
     std::size_t frame_bytes = 0; // raw mode frame size used
 
-    // Joins (every mode; the figures of B5 and B7).
-    histogram join_latency;               // connect started -> Welcome (raw mode: handshake done), ns
-    std::uint64_t welcome_bytes = 0;      // bytes of the frames that carried a Welcome
-    std::int64_t first_ready_unix_ns = 0; // system clock at the first Welcome (B7: minus the server's start)
-    std::int64_t all_ready_unix_ns = 0;   // system clock when the last client was ready
+    // Joins (every mode; the figures of the join storm and restart scenarios).
+    histogram join_latency;          // connect started -> Welcome (raw mode: handshake done), ns
+    std::uint64_t welcome_bytes = 0; // bytes of the frames that carried a Welcome
+    std::int64_t first_ready_unix_ns =
+        0; // system clock at the first Welcome (restart scenario: minus the server's start)
+    std::int64_t all_ready_unix_ns = 0; // system clock when the last client was ready
     std::uint64_t connect_retries = 0;
 
-    // The slow members after the window (B4 with --slow-resume).
+    // The slow members after the window (slow-consumer scenario with --slow-resume).
     std::string slow_close; // how the server ended the slow connection: "close 1013: ...", "reset: ...", "not closed"
     std::string resume_outcome; // "recovered" (missed events sent), "snapshot" (state sent), "failed: ...", "not run"
     std::uint64_t slow_last_seq =

@@ -44,11 +44,11 @@ const char* usage = R"(usage: maptable-loadgen [options]
                            a second server: the odd-numbered rooms go to it; CPU and RSS
                            are both servers' sums (thread-model runs)
   --join-only              open and join every client, then stop: the join latencies
-                           (connect -> Welcome) and the Welcome bytes are the result (B5, B7)
-  --connect-retry S        retry refused connections for up to S s (B7: the server is starting)
+                           (connect -> Welcome) and the Welcome bytes are the result (join storm, restart)
+  --connect-retry S        retry refused connections for up to S s (restart: the server is starting)
   --slow-resume            after the drain the slow members read again; the first one's
                            close (1013 or a reset) is reported and it rejoins with a
-                           Resume from its last seq until it reaches the room's seq (B4)
+                           Resume from its last seq until it reaches the room's seq (slow consumer)
   --connect-concurrency N  connections opened at once (256)
   --label L                copied into the JSON line
   --check                  exit 1 unless delivered == expected and errors == 0

@@ -1,6 +1,6 @@
 // Layer: bench. maptable-bench-seed: writes a large room straight into a
 // maptable data directory, for the scenarios that need one before the clients
-// arrive (B5 join storm, B7 restart).
+// arrive (the join storm and restart scenarios of docs/PERFORMANCE.md).
 //
 // It goes through the server's own code, not around it: every event is
 // produced by model::room_state::validate (as a facilitator, so the permission
@@ -17,6 +17,7 @@
 // Exit status: 0 done; 1 a command was refused or the store failed; 2 usage.
 #include "model/room_state.hpp"
 #include "room/event_record.hpp"
+#include "store/clock.hpp"
 #include "store/sqlite_event_log.hpp"
 
 #include <chrono>
@@ -184,10 +185,7 @@ int main(int argc, char** argv)
         const auto started = std::chrono::steady_clock::now();
         // Server time of the events: one second apart, ending now, like a long session.
         const std::uint64_t total = o.features + o.chat + o.updates;
-        std::int64_t now_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count() -
-            static_cast<std::int64_t>(total) * 1000;
+        std::int64_t now_ms = maptable::clock::now_ms() - static_cast<std::int64_t>(total) * 1000;
 
         std::vector<store::event_record> batch;
         batch.reserve(o.batch);

@@ -1,7 +1,7 @@
 // Layer: client (command-line tool). `admin create-room`, `admin room-info`,
 // `admin invite` and `export`: the HTTP API (docs/API.md) from a terminal.
 // JSON with Boost.JSON.
-#include "facilitation.hpp"
+#include "command_table.hpp"
 #include "http_call.hpp"
 
 #include <boost/json.hpp>
@@ -25,23 +25,6 @@ constexpr const char* room_info_usage =
 constexpr const char* invite_usage =
     "admin invite --role facilitator|participant|observer --name NAME [--subject ID] [--expires-in SECONDS] "
     "[--token-only]";
-
-// A path segment, percent-encoded beyond [A-Za-z0-9_.~-].
-std::string path_segment(const std::string& text)
-{
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 15]);
-        }
-    }
-    return out;
-}
 
 std::string admin_key_of(const settings& global)
 {

@@ -52,7 +52,7 @@ std::string http_base(const settings& global)
 
 command_line parse_command(const std::vector<std::string>& args, po::options_description options)
 {
-    options.add_options()("help", "")("words", po::value<std::vector<std::string>>());
+    options.add_options()("words", po::value<std::vector<std::string>>());
     po::positional_options_description positional;
     positional.add("words", -1);
     command_line parsed;
@@ -61,7 +61,6 @@ command_line parse_command(const std::vector<std::string>& args, po::options_des
     po::notify(parsed.options);
     if (parsed.options.count("words"))
         parsed.words = parsed.options["words"].as<std::vector<std::string>>();
-    parsed.help = parsed.options.count("help") > 0;
     return parsed;
 }
 

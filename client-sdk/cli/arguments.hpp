@@ -41,11 +41,10 @@ std::string http_base(const settings& global);
 struct command_line {
     po::variables_map options;
     std::vector<std::string> words;
-    bool help = false;
 };
 
 // Long options only, so that "-33.9249" is a word (a negative latitude), not
-// an option. Adds --help.
+// an option. --help never reaches a command: main.cpp answers it first.
 command_line parse_command(const std::vector<std::string>& args, po::options_description options);
 
 void expect_no_words(const std::string& command, const command_line& parsed);

@@ -1,9 +1,10 @@
 // Layer: client (command-line tool). The map and chat commands of
 // `maptable` (say, mark, features, chat, export-geojson) and what every
 // command shares: joining, waiting for answers, reading a token's room. See
-// commands.hpp for what each promises; `join` is in join_session.cpp, the
-// text for people in describe.cpp.
-#include "commands.hpp"
+// commands.hpp for what each promises and command_table.hpp for the table
+// that runs them; `join` is in join_room.cpp, the text for people in
+// describe.cpp.
+#include "command_table.hpp"
 
 #include "model/geojson.hpp"
 #include "model/limits.hpp"
@@ -207,6 +208,54 @@ void export_geojson(const connection& where)
 {
     const auto state = joined_client(where)->replica();
     std::cout << model::to_geojson(state) << std::endl;
+}
+
+// ---------------------------------------------------------------- the commands as the table runs them
+
+void say_command(const settings& global, const arguments& args)
+{
+    const auto parsed = parse_command(args, {});
+    if (parsed.words.empty())
+        throw usage_error("say needs the text to send");
+    say(connection_from(global), joined(parsed.words));
+}
+
+void mark_command(const settings& global, const arguments& args)
+{
+    mark_options marker;
+    po::options_description options;
+    options.add_options()("category", po::value(&marker.category))("colour", po::value(&marker.colour))(
+        "description", po::value(&marker.description));
+    const auto parsed = parse_command(args, options);
+    if (parsed.words.size() < 3)
+        throw usage_error("mark needs LON LAT TITLE...");
+    marker.lon = degrees(parsed.words[0], "longitude");
+    marker.lat = degrees(parsed.words[1], "latitude");
+    marker.title = joined(parsed.words, 2);
+    mark(connection_from(global), marker);
+}
+
+void features_command(const settings& global, const arguments& args)
+{
+    expect_no_words("features", parse_command(args, {}));
+    features(connection_from(global));
+}
+
+void chat_command(const settings& global, const arguments& args)
+{
+    std::uint32_t limit = 20;
+    po::options_description options;
+    options.add_options()("limit", po::value(&limit));
+    expect_no_words("chat", parse_command(args, options));
+    if (limit == 0)
+        throw usage_error("--limit must be at least 1");
+    chat(connection_from(global), limit);
+}
+
+void export_geojson_command(const settings& global, const arguments& args)
+{
+    expect_no_words("export-geojson", parse_command(args, {}));
+    export_geojson(connection_from(global));
 }
 
 } // namespace maptable::cli

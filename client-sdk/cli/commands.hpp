@@ -108,7 +108,7 @@ std::uint64_t run_one(const connection& where, const std::string& what,
 
 // ---------------------------------------------------------------- commands
 
-// Interactive session: prints the room and then every event as it happens,
+// Interactive view of the room: prints the room and then every event as it happens,
 // sends what is typed. Returns when the user quits (/quit or end of input);
 // throws refused when the join fails or the connection ends.
 void join(const connection& where);

@@ -1,7 +1,7 @@
 // Layer: client (command-line tool). Comment threads, reactions, the
 // facilitator's moderation (lock settings, mute, remove), sessions, and
 // replay (state-at): one small function per command.
-#include "facilitation.hpp"
+#include "command_table.hpp"
 
 #include "model/geojson.hpp"
 

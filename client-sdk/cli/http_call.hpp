@@ -2,7 +2,9 @@
 // admin and export API. Beast stays in http_call.cpp (it compiles slowly).
 #pragma once
 
+#include <cctype>
 #include <string>
+#include <string_view>
 
 namespace maptable::cli {
 
@@ -20,5 +22,23 @@ struct http_answer {
 // within answer_timeout.
 http_answer http_call(const std::string& method, const std::string& url, const std::string& bearer,
                       const std::string& json_body = {});
+
+// text as one segment of a URL's path: every byte beyond [A-Za-z0-9_.~-]
+// percent-encoded, so a room or network id cannot add a path of its own.
+inline std::string path_segment(std::string_view text)
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        }
+    }
+    return out;
+}
 
 } // namespace maptable::cli

@@ -2,8 +2,8 @@
 // dispatch; the commands themselves are in commands.cpp (map and chat) and
 // the files named in facilitation.hpp (workshop, moderation, admin).
 #include "arguments.hpp"
+#include "command_table.hpp"
 #include "commands.hpp"
-#include "facilitation.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -79,7 +79,13 @@ Facilitation (facilitator):
 
 HTTP API (the server's admin key, or a facilitator's token for exports):
   admin create-room [ID] --title T --center LON,LAT --zoom Z [--description D]
-       [--city C] [--bounds WEST,SOUTH,EAST,NORTH]   Create a room; prints its id.
+       [--city C] [--bounds WEST,SOUTH,EAST,NORTH] [--time-zone ZONE]
+                          Create a room; prints its id.
+  admin room-info [--title T] [--description D] [--city C] [--center LON,LAT]
+       [--zoom Z] [--bounds WEST,SOUTH,EAST,NORTH | --clear-bounds] [--time-zone ZONE]
+       [--network ID] [--kind KIND] [--city-id ID]
+                          Print --room as the admin API has it (one line of JSON),
+                          after changing the fields given ("" unsets one).
   admin invite --role facilitator|participant|observer --name NAME [--subject ID]
        [--expires-in SECONDS] [--token-only]
                           Mint a join token for --room; prints the invite link
@@ -183,15 +189,6 @@ cli::settings settings_from(const po::variables_map& global)
     return settings;
 }
 
-// The commands that parse their own arguments.
-constexpr std::pair<const char*, cli::command_function> facilitation_commands[] = {
-    {"comment", cli::comment_command}, {"react", cli::react_command},       {"hand", cli::hand_command},
-    {"vote", cli::vote_command},       {"agenda", cli::agenda_command},     {"timer", cli::timer_command},
-    {"lock", cli::lock_command},       {"mute", cli::mute_command},         {"remove", cli::remove_command},
-    {"session", cli::session_command}, {"state-at", cli::state_at_command}, {"admin", cli::admin_command},
-    {"export", cli::export_command},   {"who", cli::who_command},           {"network", cli::network_command},
-};
-
 int run(int argc, char** argv)
 {
     const std::vector<std::string> args(argv + 1, argv + argc);
@@ -215,64 +212,17 @@ int run(int argc, char** argv)
     if (command.empty())
         throw cli::usage_error("no command given");
 
-    const std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(at) + 1, args.end());
-    const auto settings = settings_from(global);
-    for (const auto& [name, function] : facilitation_commands)
-        if (command == name) {
-            if (std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
-                std::cout << help_text;
-                return cli::exit_ok;
-            }
-            function(settings, rest);
-            return cli::exit_ok;
-        }
-
-    po::options_description options;
-    std::string category, colour, description;
-    std::uint32_t limit = 20;
-    if (command == "mark")
-        options.add_options()("category", po::value(&category))("colour", po::value(&colour))("description",
-                                                                                              po::value(&description));
-    else if (command == "chat")
-        options.add_options()("limit", po::value(&limit));
-    const auto parsed = cli::parse_command(rest, options);
-    if (parsed.help) {
+    const cli::arguments rest(args.begin() + static_cast<std::ptrdiff_t>(at) + 1, args.end());
+    // `maptable COMMAND ... --help` prints the one help, which has every
+    // command's usage, whatever else the line holds.
+    if (std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
         std::cout << help_text;
         return cli::exit_ok;
     }
-
-    if (command == "join") {
-        cli::expect_no_words(command, parsed);
-        cli::join(cli::connection_from(settings));
-    } else if (command == "say") {
-        if (parsed.words.empty())
-            throw cli::usage_error("say needs the text to send");
-        cli::say(cli::connection_from(settings), cli::joined(parsed.words));
-    } else if (command == "mark") {
-        if (parsed.words.size() < 3)
-            throw cli::usage_error("mark needs LON LAT TITLE...");
-        cli::mark_options marker;
-        marker.lon = cli::degrees(parsed.words[0], "longitude");
-        marker.lat = cli::degrees(parsed.words[1], "latitude");
-        marker.title = cli::joined(parsed.words, 2);
-        marker.category = category;
-        marker.colour = colour;
-        marker.description = description;
-        cli::mark(cli::connection_from(settings), marker);
-    } else if (command == "features") {
-        cli::expect_no_words(command, parsed);
-        cli::features(cli::connection_from(settings));
-    } else if (command == "chat") {
-        cli::expect_no_words(command, parsed);
-        if (limit == 0)
-            throw cli::usage_error("--limit must be at least 1");
-        cli::chat(cli::connection_from(settings), limit);
-    } else if (command == "export-geojson") {
-        cli::expect_no_words(command, parsed);
-        cli::export_geojson(cli::connection_from(settings));
-    } else {
+    const auto* found = cli::find_command(command);
+    if (!found)
         throw cli::usage_error("unknown command '" + command + "'");
-    }
+    found->run(settings_from(global), rest);
     return cli::exit_ok;
 }
 

@@ -1,7 +1,7 @@
 // Layer: client (command-line tool). `network create|show|add-city|add-room|
 // plan-session|invite`: a learning network's admin API (docs/NETWORKS.md)
 // from a terminal, with the server's admin key. JSON with Boost.JSON.
-#include "facilitation.hpp"
+#include "command_table.hpp"
 #include "http_call.hpp"
 
 #include <boost/json.hpp>
@@ -25,23 +25,6 @@ constexpr const char* network_usage =
     "[--agenda POINT]... [--session-id S]\n"
     "       maptable network invite ID --role facilitator|participant|observer --name NAME [--city CITY] "
     "[--subject S] [--ttl SECONDS] [--token-only]";
-
-// A path segment, percent-encoded beyond [A-Za-z0-9_.~-].
-std::string segment(const std::string& text)
-{
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 15]);
-        }
-    }
-    return out;
-}
 
 // The answer's JSON object on 2xx; else refused with "HTTP <status> <code>: <the server's reason>".
 json::object answer_of(const http_answer& answer)
@@ -138,7 +121,7 @@ void network_command(const settings& global, const arguments& args)
         if (value.empty())
             throw usage_error(std::string("network ") + what + " needs --" + option + "\n" + network_usage);
     };
-    const std::string base = words.size() > 1 ? "/v1/admin/networks/" + segment(words[1]) : "";
+    const std::string base = words.size() > 1 ? "/v1/admin/networks/" + path_segment(words[1]) : "";
 
     if (what == "create") {
         need(2);

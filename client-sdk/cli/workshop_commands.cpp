@@ -1,6 +1,6 @@
 // Layer: client (command-line tool). The workshop tools: raised hands, the
 // agenda, the shared timer and dot voting; one small function per command.
-#include "facilitation.hpp"
+#include "command_table.hpp"
 
 #include <google/protobuf/util/json_util.h>
 

@@ -1,5 +1,6 @@
 #include "model/network_state.hpp"
 
+#include "model/plain_id.hpp"
 #include "model/rules/checks.hpp"
 
 #include <algorithm>
@@ -24,15 +25,7 @@ problem invalid(std::string message)
     return reject(pb::ERROR_CODE_INVALID_NETWORK, std::move(message));
 }
 
-// Network, city and session ids share the rule of room ids (they appear in
-// URLs, tokens and file names): 1-64 of A-Z a-z 0-9 . _ -
-bool is_plain_id(std::string_view s)
-{
-    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '-' || c == '_' || c == '.';
-    });
-}
-
+// Network, city and session ids share the rule of room ids (plain_id.hpp).
 problem check_plain_id(std::string_view what, std::string_view id)
 {
     if (is_plain_id(id))

@@ -3,9 +3,9 @@
 #include "app/config_file.hpp"
 #include "net/static_files.hpp"
 #include "store/pg_connection.hpp"
+#include "store/random_hex.hpp"
 
 #include <boost/program_options.hpp>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cctype>
@@ -437,15 +437,7 @@ std::string resolve_secret(const std::string& configured, const std::string& dat
             return secret;
         throw std::runtime_error("the secret in " + path.string() + " is shorter than 32 characters");
     }
-    unsigned char raw[32];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        throw std::runtime_error("no randomness for a secret");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string secret;
-    for (unsigned char b : raw) {
-        secret.push_back(hex[b >> 4]);
-        secret.push_back(hex[b & 15]);
-    }
+    const std::string secret = store::random_hex(32, "a secret");
     const auto old_mask = ::umask(077);
     std::ofstream out{path};
     ::umask(old_mask);

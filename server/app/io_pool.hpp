@@ -1,6 +1,6 @@
 // Layer: app. The I/O threads and the io_contexts they run, in one of two
-// thread models (issue 5 asks for the model to be chosen by measurement;
-// docs/PERFORMANCE.md has the comparison):
+// thread models, kept both so that the default is chosen by measurement
+// rather than by taste (docs/PERFORMANCE.md has the comparison):
 //
 //   per_core  one io_context per thread, each run by exactly that thread.
 //             A connection lives on one of them (round robin) and needs no

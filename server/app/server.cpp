@@ -11,6 +11,7 @@
 #include "net/webhook_routes.hpp"
 #include "room/room_registry.hpp"
 #include "session/server_context.hpp"
+#include "store/clock.hpp"
 #include "store/commit_queue.hpp"
 #include "store/database_file.hpp"
 #include "store/postgres_event_log.hpp"
@@ -130,9 +131,7 @@ int run_server(const server_config& config)
                 stored.set_exception(std::current_exception());
             }
         });
-        const auto now =
-            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
+        const auto now = clock::now_seconds();
         context.revocations->load(loaded.get(), now, verifier.leeway_seconds);
     }
     // Webhooks: their own threads and file (<data-dir>/webhooks.db), woken by

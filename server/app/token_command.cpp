@@ -2,10 +2,9 @@
 
 #include "app/config.hpp"
 #include "auth/join_token.hpp"
+#include "store/clock.hpp"
+#include "store/random_hex.hpp"
 
-#include <openssl/rand.h>
-
-#include <chrono>
 #include <iostream>
 #include <stdexcept>
 
@@ -32,16 +31,7 @@ std::string subject_from_name(const std::string& name)
 // revoked on its own (POST /v1/admin/revocations) without touching others.
 std::string random_token_id()
 {
-    unsigned char raw[8];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        throw std::runtime_error("no randomness for a token id");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string id = "t-";
-    for (unsigned char b : raw) {
-        id.push_back(hex[b >> 4]);
-        id.push_back(hex[b & 15]);
-    }
-    return id;
+    return "t-" + store::random_hex(8, "a token id");
 }
 
 } // namespace
@@ -65,10 +55,7 @@ int run_token_command(int argc, char** argv)
         claims.role = *role;
         claims.issuer = request->issuer;
         claims.audience = request->audience;
-        const auto now =
-            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
-        claims.expires_at = now + request->ttl_seconds;
+        claims.expires_at = clock::now_seconds() + request->ttl_seconds;
         claims.token_id = random_token_id();
         std::cout << auth::mint_join_token(claims, resolve_secret(request->secret, request->data_dir)) << "\n";
         // The id goes to stderr, so that `$(maptable-server token ...)` still captures the token alone.

@@ -1,7 +1,7 @@
 #include "net/admin_routes.hpp"
 
 #include "net/room_routes.hpp"
-#include "session/participant_session.hpp"
+#include "session/participant.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>

@@ -1,6 +1,6 @@
 // Layer: net (handlers). The admin HTTP API under /v1/admin/: revocation of
 // join token ids here; rooms and invitations in room_routes (docs/API.md).
-// Kept out of http_session, which only routes a request here and writes the
+// Kept out of http_connection, which only routes a request here and writes the
 // answer.
 //
 // Every request needs "Authorization: Bearer <admin key>" (--admin-key). With

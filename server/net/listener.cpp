@@ -1,6 +1,6 @@
 #include "net/listener.hpp"
 
-#include "net/http_session.hpp"
+#include "net/http_connection.hpp"
 
 #include "metrics/metrics.hpp"
 
@@ -118,8 +118,8 @@ void listener::start(boost::asio::ip::tcp::socket socket)
         spdlog::warn("conn={} refused remote={}: {} connections from this address, the limit "
                      "(--max-connections-per-ip)",
                      id, address, context_.limits.max_connections_per_ip);
-    // A refused connection is answered 503 by its http_session, uncounted.
-    start_http_session(std::move(socket), context_, id, std::move(address), admission, tls_);
+    // A refused connection is answered 503 by its http_connection, uncounted.
+    start_http_connection(std::move(socket), context_, id, std::move(address), admission, tls_);
 }
 
 } // namespace maptable::net

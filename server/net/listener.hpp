@@ -1,5 +1,5 @@
 // Layer: net. Accepts TCP connections, counts each against the connection
-// limits, and hands it to an http_session on the executor the thread model
+// limits, and hands it to an http_connection on the executor the thread model
 // gives it (a strand, or a one-thread io_context; app/io_pool), over TLS when
 // the listener was given a certificate. Owned by app/server; accepts on the
 // io_context it is given.
@@ -51,7 +51,7 @@ public:
 private:
     void do_accept();
     void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
-    // Admits an accepted connection and starts its http_session.
+    // Admits an accepted connection and starts its http_connection.
     void start(boost::asio::ip::tcp::socket socket);
 
     executor_source connection_executor_;

@@ -2,11 +2,11 @@
 
 #include "auth/join_token.hpp"
 #include "export/table_export.hpp"
+#include "model/plain_id.hpp"
 #include "net/room_routes.hpp"
 #include "network/ics.hpp"
 #include "network/network_service.hpp"
 #include "room/admin_submit.hpp"
-#include "session/plain_id.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -460,7 +460,7 @@ void change_network(const shared_request& r, const std::string& id, pb::NetworkE
 
 std::string plain(std::string_view id, std::string_view section)
 {
-    if (!session::is_plain_id(id))
+    if (!model::is_plain_id(id))
         throw refusal{http::status::not_found,
                       "no " + std::string(section) + " has that id (1-64 of A-Z a-z 0-9 . _ -)",
                       section == "network" ? "NETWORK_NOT_FOUND" : "INVALID_ID"};
@@ -478,7 +478,7 @@ void add_room(const shared_request& r, const std::string& network_id, const std:
     const auto o = parse_object(body, shape);
     only_fields(o, {"room_id", "title", "kind", "city_id", "center", "zoom", "time_zone"}, shape);
     const auto room_id = *string_field(o, "room_id", true);
-    if (!session::is_plain_id(room_id))
+    if (!model::is_plain_id(room_id))
         throw bad("\"room_id\" must be 1-64 of A-Z a-z 0-9 . _ -", "INVALID_ROOM_ID");
     const auto kind_text = *string_field(o, "kind", true);
     pb::RoomKind kind = pb::ROOM_KIND_UNSPECIFIED;
@@ -695,7 +695,7 @@ void handle_admin(const admin_request& req, const shared_request& r, std::string
         if (method == http::verb::post) {
             pb::NetworkEvent change;
             auto network = network_of(parse_object(req.body(), network_shape));
-            if (!session::is_plain_id(network.id()))
+            if (!model::is_plain_id(network.id()))
                 throw bad("\"id\" must be 1-64 of A-Z a-z 0-9 . _ -");
             const auto id = network.id();
             *change.mutable_network_created()->mutable_network() = std::move(network);
@@ -740,7 +740,7 @@ void handle_admin(const admin_request& req, const shared_request& r, std::string
             auto session = session_of(parse_object(req.body(), session_shape));
             // A session takes place in a room of this network.
             return on_work_pool(r, [r, id, session = std::move(session)]() mutable {
-                if (session::is_plain_id(session.room_id()) &&
+                if (model::is_plain_id(session.room_id()) &&
                     service_of(r).place_of(session.room_id()).network_id != id) {
                     existing(r, id);
                     throw bad("the room '" + session.room_id() + "' is not a room of network " + id);

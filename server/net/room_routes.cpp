@@ -1,9 +1,9 @@
 #include "net/room_routes.hpp"
 
 #include "auth/join_token.hpp"
+#include "model/plain_id.hpp"
 #include "net/export_routes.hpp"
 #include "room/admin_submit.hpp"
-#include "session/plain_id.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -510,7 +510,7 @@ admin_response method_not_allowed(unsigned version, const char* allow)
 
 bool valid_room_id(std::string_view id)
 {
-    return session::is_plain_id(id);
+    return model::is_plain_id(id);
 }
 
 bool is_room_admin_path(std::string_view path)

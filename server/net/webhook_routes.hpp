@@ -1,7 +1,7 @@
 // Layer: net (handlers). The webhook admin API under /v1/admin/webhooks
 // (docs/WEBHOOKS.md): register an endpoint for a room's events, list,
 // inspect (with each delivery's cursor, failures and dead-letter reason),
-// delete, and reactivate a dead-lettered one. Kept out of http_session,
+// delete, and reactivate a dead-lettered one. Kept out of http_connection,
 // which only routes a request here and writes the answer.
 //
 // The admin key guards it as the rest of /v1/admin/ (admin_routes.hpp): 404

@@ -2,6 +2,7 @@
 
 #include "metrics/metrics.hpp"
 #include "room/event_record.hpp"
+#include "store/clock.hpp"
 #include "webhook/commit_observer.hpp"
 
 #include <boost/asio/post.hpp>
@@ -14,12 +15,6 @@
 
 namespace maptable::room {
 namespace {
-
-std::int64_t now_ms()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Between two load attempts of a room whose store failed: 1 s, doubling, at
 // most 30 s. A store that is back serves the next join after a short outage;
@@ -381,7 +376,7 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
     w->set_protocol_version(1);
     w->set_server_version(MAPTABLE_VERSION);
     w->set_epoch(epoch_);
-    w->set_server_time_ms(now_ms());
+    w->set_server_time_ms(clock::now_ms());
     w->set_ballot_id(request.actor.ballot_id);
 
     // Resume from memory only when the client's history is ours (same epoch,
@@ -406,8 +401,9 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
             if (seq > request.resume->last_seq())
                 catch_up.push_back(piece);
     } else {
-        // A join storm into a large room: the state is encoded once per seq,
-        // not once per client (bench B5).
+        // A join storm into a large room (200 clients joining a 2.5 MB state
+        // at once, docs/PERFORMANCE.md): the state is encoded once per seq,
+        // not once per client.
         if (!welcome_state_ || welcome_state_seq_ != head) {
             welcome_state_ = std::make_shared<const std::string>(committed.to_proto().SerializeAsString());
             welcome_state_seq_ = head;
@@ -518,7 +514,7 @@ void room_host::do_submit(std::shared_ptr<subscriber> sender, model::actor actor
     if (!injected_fault_text().empty() && command.has_send_chat() &&
         command.send_chat().text() == injected_fault_text())
         throw std::runtime_error("the fault injected for tests (MAPTABLE_TEST_ROOM_FAULT)");
-    run(sequencer_.submit(sender, std::move(actor), client_id, std::move(command), now_ms(),
+    run(sequencer_.submit(sender, std::move(actor), client_id, std::move(command), clock::now_ms(),
                           std::chrono::steady_clock::now()));
 }
 
@@ -699,7 +695,7 @@ void room_host::look_up_batch(std::vector<std::pair<std::string, std::uint64_t>>
                             spdlog::info("room={} a repeated command is a retry of seq={}: acknowledged from the log",
                                          self->id_, *seq);
                 auto actions =
-                    self->sequencer_.on_stored_ops(std::move(stored), self->phase_ == phase::closing, now_ms());
+                    self->sequencer_.on_stored_ops(std::move(stored), self->phase_ == phase::closing, clock::now_ms());
                 // A failed look-up arms the vote timer itself, with a pause.
                 const bool resolved = !actions.store_failed && !actions.reload;
                 self->run(std::move(actions));
@@ -837,7 +833,7 @@ void room_host::arm_vote_timer(std::chrono::milliseconds at_least)
         return;
     }
     const auto wait =
-        std::clamp<std::chrono::milliseconds>(std::chrono::milliseconds(*next_end - now_ms()), at_least,
+        std::clamp<std::chrono::milliseconds>(std::chrono::milliseconds(*next_end - clock::now_ms()), at_least,
                                               std::max<std::chrono::milliseconds>(at_least, longest_vote_wait));
     vote_timer_.expires_after(wait);
     vote_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -851,7 +847,7 @@ void room_host::close_ended_votes()
     if (phase_ != phase::ready)
         return;
     // End times are server times (the clock events carry), not steady ones.
-    const auto now = now_ms();
+    const auto now = clock::now_ms();
     std::vector<std::string> ended;
     for (const auto& [id, round] : sequencer_.speculative().data().votes)
         if (!round.closed() && round.end_time_ms() > 0 && round.end_time_ms() <= now && !votes_closing_.contains(id))
@@ -935,7 +931,7 @@ void room_host::tell_presence(const pb::Participant& who, bool joined)
     change.participant_id = who.id();
     change.name = who.name();
     change.role = static_cast<int>(who.role());
-    change.time_ms = now_ms();
+    change.time_ms = clock::now_ms();
     change.after_seq = sequencer_.committed().seq();
     change.session_id = sequencer_.committed().data().current_session;
     webhook::notify_presence(id_, change);

@@ -1,6 +1,5 @@
-// Layer: session. What a participant session needs of its network
-// connection. net/websocket_session implements it; the session never sees
-// Beast.
+// Layer: session. What a participant needs of its network connection.
+// net/websocket_connection implements it; the participant never sees Beast.
 #pragma once
 
 #include "room/frame.hpp"

@@ -20,44 +20,43 @@ bool revocation_list::is_revoked(const std::string& jti) const
     return revoked_.contains(jti);
 }
 
-std::vector<std::shared_ptr<participant_session>> revocation_list::revoke(const std::string& jti,
-                                                                          std::int64_t expires_at)
+std::vector<std::shared_ptr<participant>> revocation_list::revoke(const std::string& jti, std::int64_t expires_at)
 {
-    std::vector<std::shared_ptr<participant_session>> sessions;
+    std::vector<std::shared_ptr<participant>> found;
     if (jti.empty())
-        return sessions;
+        return found;
     std::lock_guard lock(mutex_);
     revoked_[jti] = expires_at;
     const auto [first, last] = live_.equal_range(jti);
     for (auto it = first; it != last; ++it)
         if (auto s = it->second.lock())
-            sessions.push_back(std::move(s));
+            found.push_back(std::move(s));
     live_.erase(first, last);
-    return sessions;
+    return found;
 }
 
-bool revocation_list::register_session(const std::string& jti, std::weak_ptr<participant_session> session)
+bool revocation_list::register_participant(const std::string& jti, std::weak_ptr<participant> joined)
 {
     if (jti.empty())
         return true;
     std::lock_guard lock(mutex_);
     if (revoked_.contains(jti))
         return false;
-    live_.emplace(jti, std::move(session));
+    live_.emplace(jti, std::move(joined));
     return true;
 }
 
-void revocation_list::unregister_session(const std::string& jti, const participant_session* session)
+void revocation_list::unregister_participant(const std::string& jti, const participant* joined)
 {
     if (jti.empty())
         return;
     std::lock_guard lock(mutex_);
     auto [it, last] = live_.equal_range(jti);
     while (it != last) {
-        // Expired entries go too: they can never be closed. (A session being
+        // Expired entries go too: they can never be closed. (A participant being
         // destroyed is expired already, so it is dropped either way.)
         auto s = it->second.lock();
-        if (!s || s.get() == session)
+        if (!s || s.get() == joined)
             it = live_.erase(it);
         else
             ++it;

@@ -1,11 +1,12 @@
-// Layer: session. Revoked join token ids, and the live sessions that joined
-// with each token id, so that a revocation reaches connections already open.
+// Layer: session. Revoked join token ids, and the live participants that
+// joined with each token id, so that a revocation reaches connections already
+// open.
 //
 // Thread-safe: called from every connection's strand and from the admin
-// route. The mutex guards the two tables only; sessions are told to close
-// outside it (participant_session::revoke posts to the session's strand).
-// Owned by server_context through a shared_ptr that each session copies, so
-// a session destroyed late (after a shutdown timeout) still finds it.
+// route. The mutex guards the two tables only; participants are told to close
+// outside it (participant::revoke posts to the participant's strand).
+// Owned by server_context through a shared_ptr that each participant copies,
+// so a participant destroyed late (after a shutdown timeout) still finds it.
 //
 // A token without a "jti" claim cannot be revoked on its own: its id is ""
 // and the empty id is never revoked nor registered.
@@ -21,7 +22,7 @@
 
 namespace maptable::session {
 
-class participant_session;
+class participant;
 
 class revocation_list {
 public:
@@ -34,30 +35,30 @@ public:
 
     bool is_revoked(const std::string& jti) const;
 
-    // Revokes jti from now on and returns the live sessions registered under
+    // Revokes jti from now on and returns the live participants registered under
     // it, for the caller to close (after persisting). Revoking again updates
     // expires_at and returns whoever registered since.
-    std::vector<std::shared_ptr<participant_session>> revoke(const std::string& jti, std::int64_t expires_at);
+    std::vector<std::shared_ptr<participant>> revoke(const std::string& jti, std::int64_t expires_at);
 
-    // A session that joined with token id jti. Refused (false, nothing
+    // A participant that joined with token id jti. Refused (false, nothing
     // registered) when jti is revoked: the check and the registration are one
-    // step, so a revocation either sees the session or the session sees it.
+    // step, so a revocation either sees the participant or the participant sees it.
     // Always true for an empty jti (nothing registered).
-    bool register_session(const std::string& jti, std::weak_ptr<participant_session> session);
+    bool register_participant(const std::string& jti, std::weak_ptr<participant> joined);
 
-    // Forgets session under jti (a no-op when it is not registered).
-    void unregister_session(const std::string& jti, const participant_session* session);
+    // Forgets `joined` under jti (a no-op when it is not registered).
+    void unregister_participant(const std::string& jti, const participant* joined);
 
     // Every revoked jti, sorted by jti.
     std::vector<entry> list() const;
 
-    // Live sessions registered (for tests and metrics).
+    // Live participants registered (for tests and metrics).
     std::size_t registered() const;
 
 private:
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::int64_t> revoked_;
-    std::unordered_multimap<std::string, std::weak_ptr<participant_session>> live_;
+    std::unordered_multimap<std::string, std::weak_ptr<participant>> live_;
 };
 
 } // namespace maptable::session

@@ -6,6 +6,7 @@
 #include "store/checksum.hpp"
 #include "store/pg_connection.hpp"
 #include "store/postgres_event_log.hpp"
+#include "store/sqlite_statement.hpp"
 
 #include <sqlite3.h>
 
@@ -20,44 +21,13 @@ namespace {
 
 using db_handle = std::unique_ptr<sqlite3, decltype(&sqlite3_close)>;
 
-class query {
+// Reading the log file with the store's one statement wrapper; its errors
+// read "reading the log: <SQLite's reason>".
+class query : public sqlite_statement {
 public:
-    query(sqlite3* db, const std::string& sql) : db_(db)
-    {
-        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK)
-            throw std::runtime_error(sql + ": " + sqlite3_errmsg(db));
-    }
-    ~query() { sqlite3_finalize(stmt_); }
-    query(const query&) = delete;
-    query& operator=(const query&) = delete;
-
-    query& bind(int index, const std::string& text)
-    {
-        sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-        return *this;
-    }
-    // True for each row; false at the end; throws on an error.
-    bool next()
-    {
-        const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW)
-            return true;
-        if (rc == SQLITE_DONE)
-            return false;
-        throw std::runtime_error(std::string("reading the log: ") + sqlite3_errmsg(db_));
-    }
-    std::string text(int column) const
-    {
-        const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
-        return data == nullptr ? std::string() : std::string(data, std::size_t(sqlite3_column_bytes(stmt_, column)));
-    }
-    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+    query(sqlite3* db, const std::string& sql) : sqlite_statement(db, sql, "reading the log") {}
+    // Seqs are stored as SQLite's signed integers; read back bit for bit.
     std::uint64_t seq(int column) const { return std::bit_cast<std::uint64_t>(sqlite3_int64(integer(column))); }
-    bool null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-
-private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
 };
 
 std::string at(std::uint64_t seq)
@@ -141,7 +111,7 @@ private:
 
 std::optional<std::int64_t> crc_of(const query& q, int column)
 {
-    if (q.null(column))
+    if (q.is_null(column))
         return std::nullopt;
     return q.integer(column);
 }

@@ -1,5 +1,7 @@
 #include "store/room_catalog.hpp"
 
+#include "store/sqlite_statement.hpp"
+
 #include <sqlite3.h>
 
 #include <stdexcept>
@@ -28,50 +30,18 @@ std::runtime_error failure(sqlite3* db, const std::string& what)
     return std::runtime_error("room catalog: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
-// One prepared statement, finalized however the scope is left.
-class statement {
-public:
-    statement(sqlite3* db, const char* sql) : db_(db)
-    {
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-            throw failure(db, std::string("prepare ") + sql);
-    }
-    ~statement() { sqlite3_finalize(stmt_); }
-    statement(const statement&) = delete;
-    statement& operator=(const statement&) = delete;
+// One step of a catalogue statement: SQLITE_ROW or SQLITE_DONE, or a
+// constraint code (a room added twice), which the caller answers itself;
+// throws on anything else.
+int step(sqlite_statement& s, const char* what)
+{
+    const int rc = s.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
+        throw std::runtime_error("room catalog: " + std::string(what) + ": " + s.error());
+    return rc;
+}
 
-    void bind(int i, const std::string& text)
-    {
-        sqlite3_bind_text(stmt_, i, text.data(), int(text.size()), SQLITE_TRANSIENT);
-    }
-    void bind_blob(int i, const std::string& bytes)
-    {
-        sqlite3_bind_blob(stmt_, i, bytes.data(), int(bytes.size()), SQLITE_TRANSIENT);
-    }
-    void bind(int i, std::int64_t value) { sqlite3_bind_int64(stmt_, i, value); }
-
-    // SQLITE_ROW or SQLITE_DONE; throws on anything else but a constraint.
-    int step(const char* what)
-    {
-        const int rc = sqlite3_step(stmt_);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT)
-            throw failure(db_, what);
-        return rc;
-    }
-
-    std::string text(int i)
-    {
-        const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
-        return p ? std::string(p, std::size_t(sqlite3_column_bytes(stmt_, i))) : std::string();
-    }
-    std::int64_t integer(int i) { return sqlite3_column_int64(stmt_, i); }
-
-private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-};
-
-catalog_entry read_entry(statement& s)
+catalog_entry read_entry(const sqlite_statement& s)
 {
     catalog_entry e;
     e.room_id = s.text(0);
@@ -114,9 +84,10 @@ sqlite_room_catalog::~sqlite_room_catalog()
 bool sqlite_room_catalog::add(const catalog_entry& entry)
 {
     std::lock_guard lock(mutex_);
-    statement s(db_,
-                "INSERT INTO room_catalog(room, created_at, archived, title, city, info, seq) "
-                "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(room) DO NOTHING");
+    sqlite_statement s(db_,
+                       "INSERT INTO room_catalog(room, created_at, archived, title, city, info, seq) "
+                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(room) DO NOTHING",
+                       "room catalog");
     s.bind(1, entry.room_id);
     s.bind(2, entry.created_at_ms);
     s.bind(3, std::int64_t(entry.archived));
@@ -124,39 +95,40 @@ bool sqlite_room_catalog::add(const catalog_entry& entry)
     s.bind(5, entry.city);
     s.bind_blob(6, entry.info);
     s.bind(7, static_cast<std::int64_t>(entry.seq));
-    s.step("add a room");
+    step(s, "add a room");
     return sqlite3_changes(db_) == 1;
 }
 
 void sqlite_room_catalog::update(const catalog_entry& entry)
 {
     std::lock_guard lock(mutex_);
-    statement s(db_,
-                "UPDATE room_catalog SET archived = ?2, title = ?3, city = ?4, info = ?5, seq = ?6 "
-                "WHERE room = ?1 AND seq <= ?6");
+    sqlite_statement s(db_,
+                       "UPDATE room_catalog SET archived = ?2, title = ?3, city = ?4, info = ?5, seq = ?6 "
+                       "WHERE room = ?1 AND seq <= ?6",
+                       "room catalog");
     s.bind(1, entry.room_id);
     s.bind(2, std::int64_t(entry.archived));
     s.bind(3, entry.title);
     s.bind(4, entry.city);
     s.bind_blob(5, entry.info);
     s.bind(6, static_cast<std::int64_t>(entry.seq));
-    s.step("update a room");
+    step(s, "update a room");
 }
 
 void sqlite_room_catalog::remove(const std::string& room_id)
 {
     std::lock_guard lock(mutex_);
-    statement s(db_, "DELETE FROM room_catalog WHERE room = ?1");
+    sqlite_statement s(db_, "DELETE FROM room_catalog WHERE room = ?1", "room catalog");
     s.bind(1, room_id);
-    s.step("remove a room");
+    step(s, "remove a room");
 }
 
 std::optional<catalog_entry> sqlite_room_catalog::find(const std::string& room_id)
 {
     std::lock_guard lock(mutex_);
-    statement s(db_, (std::string(select_columns) + " WHERE room = ?1").c_str());
+    sqlite_statement s(db_, (std::string(select_columns) + " WHERE room = ?1").c_str(), "room catalog");
     s.bind(1, room_id);
-    if (s.step("find a room") != SQLITE_ROW)
+    if (step(s, "find a room") != SQLITE_ROW)
         return std::nullopt;
     return read_entry(s);
 }
@@ -164,9 +136,9 @@ std::optional<catalog_entry> sqlite_room_catalog::find(const std::string& room_i
 std::vector<catalog_entry> sqlite_room_catalog::list()
 {
     std::lock_guard lock(mutex_);
-    statement s(db_, (std::string(select_columns) + " ORDER BY room").c_str());
+    sqlite_statement s(db_, (std::string(select_columns) + " ORDER BY room").c_str(), "room catalog");
     std::vector<catalog_entry> out;
-    while (s.step("list rooms") == SQLITE_ROW)
+    while (step(s, "list rooms") == SQLITE_ROW)
         out.push_back(read_entry(s));
     return out;
 }
@@ -174,9 +146,9 @@ std::vector<catalog_entry> sqlite_room_catalog::list()
 bool sqlite_room_catalog::has_history(const std::string& room_id)
 {
     std::lock_guard lock(mutex_);
-    statement s(db_, "SELECT 1 FROM events WHERE room = ?1 LIMIT 1");
+    sqlite_statement s(db_, "SELECT 1 FROM events WHERE room = ?1 LIMIT 1", "room catalog");
     s.bind(1, room_id);
-    return s.step("look for a room's events") == SQLITE_ROW;
+    return step(s, "look for a room's events") == SQLITE_ROW;
 }
 
 } // namespace maptable::store

@@ -40,6 +40,7 @@
 
 #include "metrics/metrics.hpp"
 #include "store/checksum.hpp"
+#include "store/sqlite_statement.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -154,19 +155,8 @@ void exec(sqlite3* db, const char* sql, const char* what)
 // Runs a one-row query (a PRAGMA) and returns column 0 as text.
 std::string query_text(sqlite3* db, const char* sql)
 {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK)
-        throw std::runtime_error(error_text(db, sql));
-    std::string out;
-    const int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        if (const auto* text = sqlite3_column_text(stmt, 0))
-            out = reinterpret_cast<const char*>(text);
-    }
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        throw std::runtime_error(error_text(db, sql));
-    return out;
+    sqlite_statement query(db, sql, "sqlite event log");
+    return query.next() ? query.text(0) : std::string();
 }
 
 // SQLITE_STATIC: the string outlives the step that reads it. The 64-bit

@@ -3,6 +3,7 @@
 
 #include "store/checksum.hpp"
 #include "store/sqlite_event_log.hpp"
+#include "store/sqlite_statement.hpp"
 
 #include <sqlite3.h>
 
@@ -40,20 +41,9 @@ public:
 
     void each(const char* sql, const std::function<void(sqlite3_stmt*)>& row)
     {
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK)
-            throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_) + " in " + sql);
-        int rc;
-        try {
-            while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-                row(stmt);
-        } catch (...) {
-            sqlite3_finalize(stmt);
-            throw;
-        }
-        sqlite3_finalize(stmt);
-        if (rc != SQLITE_DONE)
-            throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_) + " in " + sql);
+        sqlite_statement statement(db_, sql, "sqlite");
+        while (statement.next())
+            row(statement.get());
     }
 
     void exec(const char* sql)

@@ -1,4 +1,4 @@
-// Chat changes over the wire (issue 3 item 5): real SDK clients of a real
+// Chat changes over the wire: real SDK clients of a real
 // server react, reply, edit and delete with a visible trace, mention each
 // other, and get named errors for bad input.
 #include "server_process.hpp"

@@ -15,9 +15,12 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <future>
+#include <map>
 #include <mutex>
 #include <poll.h>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1042,6 +1045,59 @@ TEST_CASE("the facilitation commands' usage errors exit 2 without contacting a s
          {"comment on", "react", "hand raise", "vote open", "agenda set", "timer start", "lock", "mute", "remove",
           "session start", "state-at", "admin create-room", "admin invite", "export geojson"})
         CHECK_MESSAGE(help.out.find(command) != std::string::npos, command);
+}
+
+// The commands `maptable` runs, as its one table names them
+// (client-sdk/cli/command_table.cpp). A command added there and not here, or
+// not in the help, fails one of the checks below.
+const std::vector<std::string> every_command = {
+    "join",  "say",     "mark", "features", "chat",  "export-geojson", "comment",
+    "react", "hand",    "lock", "who",      "mute",  "remove",         "agenda",
+    "timer", "session", "vote", "state-at", "admin", "export",         "network",
+};
+
+TEST_CASE("the help lists every command of the table once, and every listed command runs")
+{
+    const auto help = run({"--help"});
+    REQUIRE(help.status == 0);
+    // The commands are the lines of the help's command sections that start
+    // with two spaces and a word: "  vote open VOTE_ID ...", "  who ...".
+    const auto from = help.out.find("\nCommands:");
+    const auto to = help.out.find("\nGlobal options");
+    REQUIRE(from != std::string::npos);
+    REQUIRE(to != std::string::npos);
+    std::map<std::string, std::set<std::string>> lines_of; // command -> the full entries naming it
+    std::istringstream sections(help.out.substr(from, to - from));
+    for (std::string line; std::getline(sections, line);) {
+        if (line.size() < 3 || line.compare(0, 2, "  ") != 0 || line[2] == ' ')
+            continue;
+        const auto word_end = line.find(' ', 2);
+        const auto word = line.substr(2, word_end == std::string::npos ? std::string::npos : word_end - 2);
+        lines_of[word].insert(line);
+    }
+    for (const auto& command : every_command) {
+        INFO(command);
+        CHECK(lines_of.count(command) == 1);
+        // Shown once: no entry of it is repeated (the set would hide a
+        // repeat, so count the lines themselves).
+        for (const auto& line : lines_of[command]) {
+            std::size_t seen = 0;
+            for (auto at = help.out.find(line); at != std::string::npos; at = help.out.find(line, at + 1))
+                ++seen;
+            CHECK_MESSAGE(seen == 1, line);
+        }
+        // The table knows it: without a token or key it asks for one (or
+        // for its words), never "unknown command".
+        const auto r = run({"--url", "ws://127.0.0.1:1/v1/ws", command}, {});
+        CHECK(r.status == 2);
+        CHECK(r.err.find("unknown command") == std::string::npos);
+    }
+    // Nothing is in the help that the table does not run (besides `help`).
+    for (const auto& [word, lines] : lines_of) {
+        INFO(word);
+        CHECK((word == "help" || std::find(every_command.begin(), every_command.end(), word) != every_command.end()));
+    }
+    check_usage(run({"fly"}, {}), "unknown command 'fly'");
 }
 
 TEST_CASE("join describes the facilitation events as they happen")

@@ -1,4 +1,4 @@
-// Durability under faults (issue 4, item 5): the server is killed with SIGKILL
+// Durability under faults: the server is killed with SIGKILL
 // again and again while three clients are writing, and restarted on the same
 // data directory. Afterwards the log holds every acknowledged command exactly
 // once at the seq its ack named, no command twice, seqs 1..n without a gap,

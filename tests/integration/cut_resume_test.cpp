@@ -1,4 +1,4 @@
-// Cut and resume (issue 4, item 11): SDK clients with reconnect on talk to the
+// Cut and resume: SDK clients with reconnect on talk to the
 // server through the fault proxy, which cuts their connections at random byte
 // counts (mid-frame, mid-handshake, mid-Welcome), then exactly between a
 // commit and its ack, then in the middle of a command. At least 1,000 cuts are

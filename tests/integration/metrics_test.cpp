@@ -1,4 +1,4 @@
-// GET /metrics over a real server (issue 5 item 5): the instruments move with
+// GET /metrics over a real server: the instruments move with
 // what clients do, and the exposition is Prometheus text.
 #include "raw_client.hpp"
 #include "server_process.hpp"

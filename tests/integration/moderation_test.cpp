@@ -1,4 +1,4 @@
-// Moderation over the wire (issue 3, items 2 and 3): removing a participant
+// Moderation over the wire: removing a participant
 // closes their connections and keeps them out (same token, another token, a
 // restart), mute, the map lock and hidden cursors applied live, a
 // facilitator's deletion with a reason, ballot ids in the Welcome, chat

@@ -1,4 +1,4 @@
-// Replay over the wire (issue 3, item 10): GetStateAt rebuilds a room at a
+// Replay over the wire: GetStateAt rebuilds a room at a
 // seq or a time from its log, equal to a replica that stopped there; what
 // the room has not reached is SEQ_OUT_OF_RANGE; it works after a restart and
 // across the room's snapshot.

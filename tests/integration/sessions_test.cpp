@@ -1,4 +1,4 @@
-// Sessions inside a long-lived room over the wire (issue 3 item 7): a
+// Sessions inside a long-lived room over the wire: a
 // facilitator starts and ends dated sessions, every event says which session
 // it belongs to, and the sessions survive a restart of the server.
 #include "server_process.hpp"

@@ -1,4 +1,4 @@
-// Comment threads over the wire (issue 3 item 4): real SDK clients of a real
+// Comment threads over the wire: real SDK clients of a real
 // server start threads on a feature and on a place, reply, edit, delete with
 // a trace, resolve and reopen; a thread outlives its feature; an observer
 // comments only when the facilitator lets everyone.

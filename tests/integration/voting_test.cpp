@@ -1,4 +1,4 @@
-// Dot voting over the wire (issue 3 item 6, dot voting): real SDK clients of
+// Dot voting over the wire: real SDK clients of
 // a real server. A facilitator opens a round, participants place dots within
 // their budget on eligible features, an observer may not vote, the close
 // records the result that every replica shows; anonymous rounds name no

@@ -1,4 +1,5 @@
-// Integration: a small workshop end to end (issue 3, "Done when"). A
+// Integration: a small workshop end to end: everything a facilitator needs
+// to run one, used together as a real workshop would. A
 // facilitator creates a room and mints invites through the admin API; a
 // facilitator, two participants and an observer join with those tokens
 // through the SDK; an agenda step moves everyone's view, a dot vote runs,

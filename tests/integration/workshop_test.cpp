@@ -1,4 +1,4 @@
-// Workshop tools over the wire (issue 3 item 6): a facilitator's agenda,
+// Workshop tools over the wire: a facilitator's agenda,
 // timer, shared view, follow, spotlight and the hand queue reach every other
 // client as events, and their replicas show the same state. Commands go
 // through client::send, the way any client may send them.

@@ -353,10 +353,10 @@ TEST_CASE("destroying the queue finishes everything queued")
     CHECK(reopened.load("r").events == bodies("r", 1, 20));
 }
 
-// The commit window (issue 5: one transaction per few milliseconds or N
-// events). A window of an hour stands for "never by time": each case below
-// can only finish because a full batch or the destructor ends the window,
-// and would hang (and fail at CTest's timeout) if they did not.
+// The commit window: one transaction per few milliseconds or per N events,
+// whichever comes first, so that one fsync covers many rooms' events. A window of an hour stands for "never by time":
+// each case below can only finish because a full batch or the destructor ends the window, and would hang (and fail at
+// CTest's timeout) if they did not.
 constexpr std::chrono::hours never{1};
 
 TEST_CASE("an idle writer commits at once; under load appends gather for the window until a batch is full")

@@ -1,4 +1,4 @@
-#include "net/websocket_session.hpp"
+#include "net/websocket_connection.hpp"
 
 #include "metrics/metrics.hpp"
 
@@ -72,8 +72,9 @@ std::optional<std::uint64_t> bytes_acked(boost::asio::ip::tcp::socket& socket)
 } // namespace
 
 template <class Stream>
-websocket_session<Stream>::websocket_session(Stream stream, session::server_context& context,
-                                             std::uint64_t connection_id, std::string remote, connection_slot slot)
+websocket_connection<Stream>::websocket_connection(Stream stream, session::server_context& context,
+                                                   std::uint64_t connection_id, std::string remote,
+                                                   connection_slot slot)
     : ws_(std::move(stream))
     , context_(context)
     , connection_id_(connection_id)
@@ -85,7 +86,7 @@ websocket_session<Stream>::websocket_session(Stream stream, session::server_cont
 
 template <class Stream>
 template <class Step>
-void websocket_session<Stream>::guarded(const char* where, Step&& step)
+void websocket_connection<Stream>::guarded(const char* where, Step&& step)
 {
     try {
         step();
@@ -97,7 +98,7 @@ void websocket_session<Stream>::guarded(const char* where, Step&& step)
 }
 
 template <class Stream>
-void websocket_session<Stream>::on_exception(const char* where, const char* what)
+void websocket_connection<Stream>::on_exception(const char* where, const char* what)
 {
     spdlog::error("conn={} {} threw: {}; closing this connection", connection_id_, where, what);
     metrics::global().handler_exceptions.add();
@@ -125,7 +126,7 @@ void websocket_session<Stream>::on_exception(const char* where, const char* what
 }
 
 template <class Stream>
-void websocket_session<Stream>::run(http::request<http::string_body> req, bool select_subprotocol)
+void websocket_connection<Stream>::run(http::request<http::string_body> req, bool select_subprotocol)
 {
     const auto& limits = context_.limits;
     // A shutdown closes this connection with 1001 like every room member.
@@ -155,11 +156,11 @@ void websocket_session<Stream>::run(http::request<http::string_body> req, bool s
     // recipient and undoes encode-once fan-out.
     if constexpr (!std::is_same_v<Stream, plain_ws_stream>)
         beast::get_lowest_layer(ws_).expires_never();
-    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, this->shared_from_this()));
+    ws_.async_accept(req, beast::bind_front_handler(&websocket_connection::on_accept, this->shared_from_this()));
 }
 
 template <class Stream>
-void websocket_session<Stream>::on_accept(beast::error_code ec)
+void websocket_connection<Stream>::on_accept(beast::error_code ec)
 {
     guarded("on_accept", [&] {
         if (ec) {
@@ -169,15 +170,15 @@ void websocket_session<Stream>::on_accept(beast::error_code ec)
         spdlog::info("conn={} open remote={}", connection_id_, remote_);
         metrics::global().connections.add(1);
         counted_ = true;
-        participant_ = std::make_shared<session::participant_session>(context_, ws_.get_executor(),
-                                                                      this->weak_from_this(), connection_id_);
+        participant_ = std::make_shared<session::participant>(context_, ws_.get_executor(), this->weak_from_this(),
+                                                              connection_id_);
         participant_->start();
         do_read();
     });
 }
 
 template <class Stream>
-void websocket_session<Stream>::do_read()
+void websocket_connection<Stream>::do_read()
 {
     // A message starts with a read of at most initial_read_bytes: async_read
     // would prepare Beast's 1536-byte frame size in buffer_ before any data
@@ -185,11 +186,11 @@ void websocket_session<Stream>::do_read()
     // message is read with Beast's own size hint.
     const std::size_t limit = buffer_.size() == 0 ? initial_read_bytes : 0;
     ws_.async_read_some(buffer_, limit,
-                        beast::bind_front_handler(&websocket_session::on_read, this->shared_from_this()));
+                        beast::bind_front_handler(&websocket_connection::on_read, this->shared_from_this()));
 }
 
 template <class Stream>
-void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
+void websocket_connection<Stream>::on_read(beast::error_code ec, std::size_t)
 {
     guarded("on_read", [&] {
         if (ec == websocket::error::message_too_big) {
@@ -221,7 +222,7 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
 }
 
 template <class Stream>
-void websocket_session<Stream>::send(room::shared_piece piece)
+void websocket_connection<Stream>::send(room::shared_piece piece)
 {
     boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), piece = std::move(piece)]() mutable {
         self->guarded("send", [&] { self->enqueue(std::move(piece)); });
@@ -229,7 +230,7 @@ void websocket_session<Stream>::send(room::shared_piece piece)
 }
 
 template <class Stream>
-void websocket_session<Stream>::send_all(std::vector<room::shared_piece> pieces)
+void websocket_connection<Stream>::send_all(std::vector<room::shared_piece> pieces)
 {
     boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), pieces = std::move(pieces)]() mutable {
         self->guarded("send_all", [&] {
@@ -242,7 +243,7 @@ void websocket_session<Stream>::send_all(std::vector<room::shared_piece> pieces)
 }
 
 template <class Stream>
-void websocket_session<Stream>::send_here(const std::vector<room::shared_piece>& pieces)
+void websocket_connection<Stream>::send_here(const std::vector<room::shared_piece>& pieces)
 {
     // Called from the room's batch for this loop: a throw here must end this
     // connection, not the delivery to the room's other members.
@@ -255,7 +256,7 @@ void websocket_session<Stream>::send_here(const std::vector<room::shared_piece>&
 }
 
 template <class Stream>
-void websocket_session<Stream>::send_catch_up(std::vector<room::shared_piece> pieces)
+void websocket_connection<Stream>::send_catch_up(std::vector<room::shared_piece> pieces)
 {
     boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), pieces = std::move(pieces)]() mutable {
         self->guarded("send_catch_up", [&] { self->start_catch_up(std::move(pieces)); });
@@ -263,7 +264,7 @@ void websocket_session<Stream>::send_catch_up(std::vector<room::shared_piece> pi
 }
 
 template <class Stream>
-void websocket_session<Stream>::start_catch_up(std::vector<room::shared_piece> pieces)
+void websocket_connection<Stream>::start_catch_up(std::vector<room::shared_piece> pieces)
 {
     if (closing_ || finished_)
         return;
@@ -291,14 +292,14 @@ void websocket_session<Stream>::start_catch_up(std::vector<room::shared_piece> p
 }
 
 template <class Stream>
-void websocket_session<Stream>::enqueue(room::shared_piece piece)
+void websocket_connection<Stream>::enqueue(room::shared_piece piece)
 {
     if (push(std::move(piece)))
         flush();
 }
 
 template <class Stream>
-bool websocket_session<Stream>::push(room::shared_piece piece)
+bool websocket_connection<Stream>::push(room::shared_piece piece)
 {
     if (closing_ || finished_)
         return false;
@@ -328,14 +329,14 @@ bool websocket_session<Stream>::push(room::shared_piece piece)
 }
 
 template <class Stream>
-void websocket_session<Stream>::flush()
+void websocket_connection<Stream>::flush()
 {
     if (!write_in_flight_ && (catch_up_waiting() > 0 || waiting() > 0) && !finished_)
         do_write();
 }
 
 template <class Stream>
-void websocket_session<Stream>::do_write()
+void websocket_connection<Stream>::do_write()
 {
     write_in_flight_ = true;
     // The catch-up goes first; a write takes from one queue only, so that
@@ -360,11 +361,11 @@ void websocket_session<Stream>::do_write()
     for (const auto& piece : writing_)
         gather_.emplace_back(piece->data(), piece->size());
     arm_write_deadline();
-    ws_.async_write(gather_, beast::bind_front_handler(&websocket_session::on_write, this->shared_from_this()));
+    ws_.async_write(gather_, beast::bind_front_handler(&websocket_connection::on_write, this->shared_from_this()));
 }
 
 template <class Stream>
-void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t bytes)
+void websocket_connection<Stream>::on_write(beast::error_code ec, std::size_t bytes)
 {
     guarded("on_write", [&] {
         disarm_write_deadline();
@@ -395,7 +396,7 @@ void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t bytes
 }
 
 template <class Stream>
-void websocket_session<Stream>::close(session::close_code code, std::string reason)
+void websocket_connection<Stream>::close(session::close_code code, std::string reason)
 {
     boost::asio::post(ws_.get_executor(),
                       [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
@@ -404,7 +405,7 @@ void websocket_session<Stream>::close(session::close_code code, std::string reas
 }
 
 template <class Stream>
-void websocket_session<Stream>::start_close(session::close_code code, std::string reason)
+void websocket_connection<Stream>::start_close(session::close_code code, std::string reason)
 {
     if (closing_ || finished_)
         return;
@@ -423,7 +424,7 @@ void websocket_session<Stream>::start_close(session::close_code code, std::strin
 }
 
 template <class Stream>
-void websocket_session<Stream>::do_close()
+void websocket_connection<Stream>::do_close()
 {
     if (close_sent_ || finished_)
         return;
@@ -440,7 +441,7 @@ void websocket_session<Stream>::do_close()
 }
 
 template <class Stream>
-void websocket_session<Stream>::arm_write_deadline()
+void websocket_connection<Stream>::arm_write_deadline()
 {
     // No baseline yet: the kernel is asked only when a write outlasts a
     // period, so a write that completes in time costs no system call more.
@@ -449,7 +450,7 @@ void websocket_session<Stream>::arm_write_deadline()
 }
 
 template <class Stream>
-void websocket_session<Stream>::wait_write_deadline()
+void websocket_connection<Stream>::wait_write_deadline()
 {
     const auto generation = ++write_generation_;
     write_deadline_.expires_after(context_.limits.ws_write_timeout);
@@ -460,14 +461,14 @@ void websocket_session<Stream>::wait_write_deadline()
 }
 
 template <class Stream>
-void websocket_session<Stream>::disarm_write_deadline()
+void websocket_connection<Stream>::disarm_write_deadline()
 {
     ++write_generation_;
     write_deadline_.cancel();
 }
 
 template <class Stream>
-void websocket_session<Stream>::on_write_deadline(std::uint64_t generation)
+void websocket_connection<Stream>::on_write_deadline(std::uint64_t generation)
 {
     if (generation != write_generation_ || finished_)
         return;
@@ -488,7 +489,7 @@ void websocket_session<Stream>::on_write_deadline(std::uint64_t generation)
 }
 
 template <class Stream>
-void websocket_session<Stream>::drop()
+void websocket_connection<Stream>::drop()
 {
     // Reset, not FIN: the kernel drops what it still holds for this peer at
     // once instead of keeping it for a reader that is not there. Closing the
@@ -501,7 +502,7 @@ void websocket_session<Stream>::drop()
 }
 
 template <class Stream>
-boost::asio::ip::tcp::socket& websocket_session<Stream>::tcp_socket()
+boost::asio::ip::tcp::socket& websocket_connection<Stream>::tcp_socket()
 {
     if constexpr (std::is_same_v<Stream, plain_ws_stream>)
         return ws_.next_layer();
@@ -510,7 +511,7 @@ boost::asio::ip::tcp::socket& websocket_session<Stream>::tcp_socket()
 }
 
 template <class Stream>
-void websocket_session<Stream>::finish(beast::error_code ec)
+void websocket_connection<Stream>::finish(beast::error_code ec)
 {
     if (finished_)
         return;
@@ -534,7 +535,7 @@ void websocket_session<Stream>::finish(beast::error_code ec)
         participant_->on_closed();
 }
 
-template class websocket_session<plain_ws_stream>;
-template class websocket_session<tls_stream>;
+template class websocket_connection<plain_ws_stream>;
+template class websocket_connection<tls_stream>;
 
 } // namespace maptable::net

@@ -1,19 +1,43 @@
-// Layer: client (command-line tool). The commands a facilitator and a
-// participant use to run a workshop from a terminal, and the admin helpers
-// that call the HTTP API. Each takes the global settings and the words after
-// its name, parses its own options (arguments.hpp) and follows the error
-// contract of commands.hpp: usage_error (exit 2) or refused (exit 1).
+// Layer: client (command-line tool). Every command of `maptable`, in one
+// table: its name and the function that runs it. main.cpp reads the global
+// options, finds the command here and calls it with the words after its
+// name. Each function parses its own options and words with arguments.hpp
+// (the one way to read a command line) and follows the error contract of
+// commands.hpp: usage_error (exit 2) or refused (exit 1).
 #pragma once
 
 #include "arguments.hpp"
 
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace maptable::cli {
 
 using arguments = std::vector<std::string>;
 using command_function = void (*)(const settings&, const arguments&);
+
+// One row of the table: `maptable <name> ...` runs `run`.
+struct command {
+    const char* name;
+    command_function run;
+};
+
+// Every command, in the order `maptable --help` lists them.
+std::span<const command> all_commands();
+
+// The command of that name, or nullptr.
+const command* find_command(std::string_view name);
+
+// commands.cpp: the map and chat.
+void say_command(const settings& global, const arguments& args);            // say TEXT...
+void mark_command(const settings& global, const arguments& args);           // mark LON LAT TITLE... [--category C] ...
+void features_command(const settings& global, const arguments& args);       // features
+void chat_command(const settings& global, const arguments& args);           // chat [--limit N]
+void export_geojson_command(const settings& global, const arguments& args); // export-geojson
+// join_room.cpp: the interactive view of a room.
+void join_command(const settings& global, const arguments& args); // join
 
 // discussion_commands.cpp: threads, reactions, moderation, sessions, replay.
 void comment_command(const settings& global, const arguments& args);  // comment on|at|reply
@@ -32,7 +56,7 @@ void timer_command(const settings& global, const arguments& args);  // timer sta
 void vote_command(const settings& global, const arguments& args);   // vote open|dot|undot|close|results
 
 // admin_commands.cpp: the HTTP API.
-void admin_command(const settings& global, const arguments& args);  // admin create-room | invite
+void admin_command(const settings& global, const arguments& args);  // admin create-room | room-info | invite
 void export_command(const settings& global, const arguments& args); // export geojson|report|chat-csv|...
 // network_commands.cpp: a learning network's admin API.
 void network_command(const settings& global, const arguments& args); // network create|show|add-city|...

@@ -1,11 +1,11 @@
 // Layer: net. One WebSocket connection speaking maptable.v1, over plain TCP
 // (ws://) or TLS (wss://): the class is a template over the stream, compiled
-// for exactly those two in websocket_session.cpp.
+// for exactly those two in websocket_connection.cpp.
 //
 // Runs on its connection's executor (a strand, or a one-thread event loop:
 // app/io_pool); owned by its pending operations. Owns the
-// participant_session that interprets the messages, and the connection's
-// slot in the connection table (released when the session ends). Sends are
+// participant that interprets the messages, and the connection's
+// slot in the connection table (released when the connection ends). Sends are
 // queued as shared pieces; one write is in flight at a time, and when it
 // completes everything queued since goes out as ONE WebSocket message (a
 // ServerFrame gathered from the pieces, no copy). Two bounds keep a slow
@@ -29,7 +29,7 @@
 #pragma once
 
 #include "session/connection.hpp"
-#include "session/participant_session.hpp"
+#include "session/participant.hpp"
 #include "session/server_context.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -62,7 +62,7 @@ using plain_ws_stream = boost::asio::ip::tcp::socket;
 inline constexpr std::string_view maptable_subprotocol = "maptable.v1";
 
 // An admitted connection's place in the connection table: released when the
-// object holding it (http_session, then websocket_session) ends. Move-only.
+// object holding it (http_connection, then websocket_connection) ends. Move-only.
 class connection_slot {
 public:
     connection_slot() = default;
@@ -100,11 +100,11 @@ private:
 };
 
 template <class Stream>
-class websocket_session final : public session::connection,
-                                public std::enable_shared_from_this<websocket_session<Stream>> {
+class websocket_connection final : public session::connection,
+                                   public std::enable_shared_from_this<websocket_connection<Stream>> {
 public:
-    websocket_session(Stream stream, session::server_context& context, std::uint64_t connection_id, std::string remote,
-                      connection_slot slot);
+    websocket_connection(Stream stream, session::server_context& context, std::uint64_t connection_id,
+                         std::string remote, connection_slot slot);
 
     // Completes the upgrade of req (which has passed the gate), then reads
     // messages until the end. select_subprotocol: the client offered
@@ -148,7 +148,7 @@ private:
     std::uint64_t connection_id_;
     std::string remote_;
     connection_slot slot_;
-    std::shared_ptr<session::participant_session> participant_;
+    std::shared_ptr<session::participant> participant_;
 
     std::vector<room::shared_piece> queue_; // waiting for the next write from queue_head_ on (no heap until used)
     std::size_t queue_head_ = 0;            // pieces before it are taken by writes
@@ -183,7 +183,7 @@ private:
     std::uint64_t acked_baseline_ = no_baseline; // the peer's acknowledged bytes when the period began
 };
 
-extern template class websocket_session<plain_ws_stream>;
-extern template class websocket_session<tls_stream>;
+extern template class websocket_connection<plain_ws_stream>;
+extern template class websocket_connection<tls_stream>;
 
 } // namespace maptable::net

@@ -1,13 +1,14 @@
-#include "session/participant_session.hpp"
+#include "session/participant.hpp"
 
 #include "metrics/metrics.hpp"
 
 #include "auth/ballot.hpp"
 #include "model/network_state.hpp"
+#include "model/plain_id.hpp"
 #include "network/network_service.hpp"
 #include "room/frame.hpp"
 #include "session/decode.hpp"
-#include "session/plain_id.hpp"
+#include "store/clock.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -15,18 +16,9 @@
 #include <chrono>
 
 namespace maptable::session {
-namespace {
 
-std::int64_t unix_seconds()
-{
-    using namespace std::chrono;
-    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
-
-} // namespace
-
-participant_session::participant_session(server_context& context, boost::asio::any_io_executor executor,
-                                         std::weak_ptr<connection> conn, std::uint64_t connection_id)
+participant::participant(server_context& context, boost::asio::any_io_executor executor, std::weak_ptr<connection> conn,
+                         std::uint64_t connection_id)
     : context_(context)
     , executor_(std::move(executor))
     , connection_(std::move(conn))
@@ -40,7 +32,7 @@ participant_session::participant_session(server_context& context, boost::asio::a
 {
 }
 
-void participant_session::start()
+void participant::start()
 {
     deadline_.expires_after(context_.limits.join_timeout);
     deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
@@ -52,7 +44,7 @@ void participant_session::start()
     });
 }
 
-void participant_session::revoke()
+void participant::revoke()
 {
     boost::asio::post(executor_, [self = shared_from_this()] {
         if (self->phase_ == phase::closed)
@@ -64,7 +56,7 @@ void participant_session::revoke()
     });
 }
 
-void participant_session::kick(pb::ErrorCode code, std::string message)
+void participant::kick(pb::ErrorCode code, std::string message)
 {
     boost::asio::post(executor_, [self = shared_from_this(), code, message = std::move(message)]() mutable {
         if (self->phase_ == phase::closed)
@@ -78,7 +70,7 @@ void participant_session::kick(pb::ErrorCode code, std::string message)
     });
 }
 
-void participant_session::revoke_own_token()
+void participant::revoke_own_token()
 {
     // A token without a jti cannot be revoked alone; the room's removed set
     // still refuses its participant id.
@@ -89,9 +81,9 @@ void participant_session::revoke_own_token()
     // its participant here.
     if (network_token_)
         return;
-    // Every other session registered under this token id is the same
+    // Every other participant object registered under this token id is the same
     // participant in the same room (a token names one of each), so the room
-    // kicks those itself, or refuses their join: the sessions revoke()
+    // kicks those itself, or refuses their join: the participants revoke()
     // returns need no closing here.
     (void)revocations_->revoke(token_id_, token_expires_at_);
     if (context_.store == nullptr)
@@ -107,13 +99,13 @@ void participant_session::revoke_own_token()
     });
 }
 
-void participant_session::unregister_token()
+void participant::unregister_token()
 {
-    revocations_->unregister_session(token_id_, this);
+    revocations_->unregister_participant(token_id_, this);
     token_id_.clear();
 }
 
-void participant_session::close_connection(close_code code, std::string reason)
+void participant::close_connection(close_code code, std::string reason)
 {
     phase_ = phase::closed;
     unregister_token();
@@ -125,31 +117,31 @@ void participant_session::close_connection(close_code code, std::string reason)
         conn->close(code, std::move(reason));
 }
 
-void participant_session::deliver(room::shared_piece piece)
+void participant::deliver(room::shared_piece piece)
 {
     if (auto conn = connection_.lock())
         conn->send(std::move(piece));
 }
 
-void participant_session::deliver_all(std::vector<room::shared_piece> pieces)
+void participant::deliver_all(std::vector<room::shared_piece> pieces)
 {
     if (auto conn = connection_.lock())
         conn->send_all(std::move(pieces));
 }
 
-void participant_session::deliver_catch_up(std::vector<room::shared_piece> pieces)
+void participant::deliver_catch_up(std::vector<room::shared_piece> pieces)
 {
     if (auto conn = connection_.lock())
         conn->send_catch_up(std::move(pieces));
 }
 
-void participant_session::deliver_on_lane(const std::vector<room::shared_piece>& pieces)
+void participant::deliver_on_lane(const std::vector<room::shared_piece>& pieces)
 {
     if (auto conn = connection_.lock())
         conn->send_here(pieces);
 }
 
-void participant_session::disconnect(std::string reason)
+void participant::disconnect(std::string reason)
 {
     // A room that stepped down (another node owns it now): 4001 tells the
     // client to reconnect at once and resume, which reaches the new owner.
@@ -158,7 +150,7 @@ void participant_session::disconnect(std::string reason)
         conn->close(code, std::move(reason));
 }
 
-void participant_session::redirect(std::uint64_t request_id, const std::string& owner_url)
+void participant::redirect(std::uint64_t request_id, const std::string& owner_url)
 {
     metrics::global().redirects.add();
     pb::ServerMessage message;
@@ -174,20 +166,20 @@ void participant_session::redirect(std::uint64_t request_id, const std::string& 
     close_connection(close_code::room_moved, std::string(room::room_moved_reason));
 }
 
-void participant_session::reply_error(std::uint64_t request_id, pb::ErrorCode code, std::string message)
+void participant::reply_error(std::uint64_t request_id, pb::ErrorCode code, std::string message)
 {
     spdlog::info("conn={} room={} error request={} code={}", connection_id_, room_id_, request_id,
                  pb::ErrorCode_Name(code));
     deliver(room::error_piece(request_id, code, std::move(message)));
 }
 
-void participant_session::refuse_join(std::uint64_t request_id, pb::ErrorCode code, std::string message)
+void participant::refuse_join(std::uint64_t request_id, pb::ErrorCode code, std::string message)
 {
     reply_error(request_id, code, message);
     close_connection(close_code::policy, "join refused: " + message);
 }
 
-void participant_session::on_message(std::string_view bytes)
+void participant::on_message(std::string_view bytes)
 {
     if (phase_ == phase::closed)
         return;
@@ -216,7 +208,7 @@ void participant_session::on_message(std::string_view bytes)
     handle_command(std::move(message));
 }
 
-void participant_session::handle_join(const pb::ClientMessage& message)
+void participant::handle_join(const pb::ClientMessage& message)
 {
     const auto request_id = message.request_id();
     if (phase_ != phase::waiting_for_join) {
@@ -234,15 +226,15 @@ void participant_session::handle_join(const pb::ClientMessage& message)
                            "client too new: it speaks protocol " + std::to_string(join.protocol_version()) +
                                ", this server speaks at most " + std::to_string(max_protocol_version) +
                                "; update the server or use an older client");
-    if (!is_plain_id(join.room_id()))
+    if (!model::is_plain_id(join.room_id()))
         return refuse_join(request_id, pb::ERROR_CODE_INVALID_ROOM_ID,
                            "a room id is 1-64 characters of A-Z a-z 0-9 . _ -");
     room_id_ = join.room_id();
-    if (!is_plain_id(join.client_id()))
+    if (!model::is_plain_id(join.client_id()))
         return refuse_join(request_id, pb::ERROR_CODE_INVALID_CLIENT_ID,
                            "a client id is 1-64 characters of A-Z a-z 0-9 . _ -");
 
-    auto verified = auth::verify_join_token(join.token(), context_.verifier, unix_seconds());
+    auto verified = auth::verify_join_token(join.token(), context_.verifier, clock::now_seconds());
     if (auto* bad = std::get_if<auth::token_error>(&verified))
         return refuse_join(request_id, bad->code, bad->message);
     auto& claims = std::get<auth::join_claims>(verified);
@@ -251,8 +243,8 @@ void participant_session::handle_join(const pb::ClientMessage& message)
     if (claims.room != join.room_id() && !(claims.room.empty() && !claims.network.empty()))
         return refuse_join(request_id, pb::ERROR_CODE_TOKEN_WRONG_ROOM, "the join token is for another room");
     // Registered before entering the room, in one step with the check, so a
-    // revocation arriving during the join still finds and closes this session.
-    if (!revocations_->register_session(claims.token_id, weak_from_this()))
+    // revocation arriving during the join still finds and closes this participant.
+    if (!revocations_->register_participant(claims.token_id, weak_from_this()))
         return refuse_join(request_id, pb::ERROR_CODE_TOKEN_REVOKED, "the join token was revoked");
     token_id_ = claims.token_id;
     token_expires_at_ = claims.expires_at;
@@ -282,8 +274,8 @@ void participant_session::handle_join(const pb::ClientMessage& message)
     });
 }
 
-void participant_session::network_role(const auth::join_claims& claims,
-                                       std::function<void(std::variant<pb::Role, model::rejection>)> then)
+void participant::network_role(const auth::join_claims& claims,
+                               std::function<void(std::variant<pb::Role, model::rejection>)> then)
 {
     if (context_.store == nullptr || !context_.work)
         return then(model::rejection{pb::ERROR_CODE_ROOM_UNAVAILABLE, "this server keeps no networks"});
@@ -310,7 +302,7 @@ void participant_session::network_role(const auth::join_claims& claims,
         });
 }
 
-void participant_session::enter_room(std::uint64_t request_id, std::optional<pb::Resume> resume, int attempts_left)
+void participant::enter_room(std::uint64_t request_id, std::optional<pb::Resume> resume, int attempts_left)
 {
     room_ = context_.rooms.open(room_id_);
     if (!room_)
@@ -356,7 +348,7 @@ void participant_session::enter_room(std::uint64_t request_id, std::optional<pb:
     });
 }
 
-void participant_session::handle_command(pb::ClientMessage message)
+void participant::handle_command(pb::ClientMessage message)
 {
     const auto request_id = message.request_id();
     if (model::produces_event(message)) {
@@ -399,10 +391,10 @@ void participant_session::handle_command(pb::ClientMessage message)
     }
 }
 
-void participant_session::handle_refresh(const pb::ClientMessage& message)
+void participant::handle_refresh(const pb::ClientMessage& message)
 {
     const auto request_id = message.request_id();
-    auto verified = auth::verify_join_token(message.refresh_token().token(), context_.verifier, unix_seconds());
+    auto verified = auth::verify_join_token(message.refresh_token().token(), context_.verifier, clock::now_seconds());
     if (auto* bad = std::get_if<auth::token_error>(&verified))
         return reply_error(request_id, bad->code, bad->message + " (the current token stays in force)");
     auto& claims = std::get<auth::join_claims>(verified);
@@ -425,14 +417,14 @@ void participant_session::handle_refresh(const pb::ClientMessage& message)
         });
 }
 
-void participant_session::finish_refresh(std::uint64_t request_id, auth::join_claims claims)
+void participant::finish_refresh(std::uint64_t request_id, auth::join_claims claims)
 {
     if (claims.token_id != token_id_) {
         // From now on the new token's id is the one whose revocation ends this connection.
-        if (!revocations_->register_session(claims.token_id, weak_from_this()))
+        if (!revocations_->register_participant(claims.token_id, weak_from_this()))
             return reply_error(request_id, pb::ERROR_CODE_TOKEN_REVOKED,
                                "the new token was revoked (the current token stays in force)");
-        revocations_->unregister_session(token_id_, this);
+        revocations_->unregister_participant(token_id_, this);
         token_id_ = claims.token_id;
     }
     token_expires_at_ = claims.expires_at;
@@ -452,11 +444,11 @@ void participant_session::finish_refresh(std::uint64_t request_id, auth::join_cl
     deliver(room::ack_piece(request_id, 0));
 }
 
-void participant_session::arm_expiry(std::int64_t expires_at)
+void participant::arm_expiry(std::int64_t expires_at)
 {
     // A live connection lasts as long as its token (plus the leeway): a
     // client refreshes it in time, or is closed and must join anew.
-    const auto remaining = std::chrono::seconds(expires_at + context_.verifier.leeway_seconds - unix_seconds());
+    const auto remaining = std::chrono::seconds(expires_at + context_.verifier.leeway_seconds - clock::now_seconds());
     deadline_.expires_after(remaining);
     deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
         auto self = weak.lock();
@@ -467,7 +459,7 @@ void participant_session::arm_expiry(std::int64_t expires_at)
     });
 }
 
-bool participant_session::within_rate(const pb::ClientMessage& message)
+bool participant::within_rate(const pb::ClientMessage& message)
 {
     if (message.has_move_cursor() || message.has_change_viewport())
         return true; // presence has its own rate: forward_presence
@@ -482,7 +474,7 @@ bool participant_session::within_rate(const pb::ClientMessage& message)
     return false;
 }
 
-void participant_session::forward_presence(pb::ParticipantPresence presence)
+void participant::forward_presence(pb::ParticipantPresence presence)
 {
     if (!deferred_presence_ && presence_.try_take(token_bucket::clock::now())) {
         room_->update_presence(std::move(presence));
@@ -507,7 +499,7 @@ void participant_session::forward_presence(pb::ParticipantPresence presence)
         *deferred_presence_->mutable_viewport() = presence.viewport();
 }
 
-void participant_session::on_closed()
+void participant::on_closed()
 {
     if (room_ && phase_ == phase::joined) {
         spdlog::info("conn={} room={} left participant={}", connection_id_, room_id_, actor_.id);

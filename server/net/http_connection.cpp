@@ -1,4 +1,4 @@
-#include "net/http_session.hpp"
+#include "net/http_connection.hpp"
 
 #include "net/admin_routes.hpp"
 #include "net/attachment_routes.hpp"
@@ -9,7 +9,7 @@
 #include "net/network_routes.hpp"
 #include "net/static_files.hpp"
 #include "net/webhook_routes.hpp"
-#include "net/websocket_session.hpp"
+#include "net/websocket_connection.hpp"
 
 #include "metrics/metrics.hpp"
 #include "model/room_state.hpp"
@@ -178,12 +178,12 @@ response text_response(http::status status, std::string body)
 }
 
 template <class Stream>
-class http_session : public std::enable_shared_from_this<http_session<Stream>> {
+class http_connection : public std::enable_shared_from_this<http_connection<Stream>> {
     static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
 public:
-    http_session(Stream stream, session::server_context& context, std::uint64_t connection_id, std::string address,
-                 unsigned short port, session::connection_table::admission admission)
+    http_connection(Stream stream, session::server_context& context, std::uint64_t connection_id, std::string address,
+                    unsigned short port, session::connection_table::admission admission)
         : stream_(std::move(stream))
         , context_(context)
         , connection_id_(connection_id)
@@ -226,7 +226,7 @@ private:
         // opens TCP and sends nothing holds nothing for long.
         beast::get_lowest_layer(stream_).expires_after(request_timeout());
         stream_.async_handshake(asio::ssl::stream_base::server,
-                                beast::bind_front_handler(&http_session::on_handshake, this->shared_from_this()));
+                                beast::bind_front_handler(&http_connection::on_handshake, this->shared_from_this()));
     }
 
     void on_handshake(beast::error_code ec)
@@ -288,7 +288,7 @@ private:
         // The whole request, headers and body, must arrive within the deadline.
         beast::get_lowest_layer(stream_).expires_after(request_timeout());
         http::async_read_header(stream_, buffer_, *parser_,
-                                beast::bind_front_handler(&http_session::on_header, this->shared_from_this()));
+                                beast::bind_front_handler(&http_connection::on_header, this->shared_from_this()));
     }
 
     // The header is in: an attachment upload may send a larger body, for
@@ -313,7 +313,7 @@ private:
             if (upload)
                 beast::get_lowest_layer(stream_).expires_after(upload->timeout);
             http::async_read(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
+                             beast::bind_front_handler(&http_connection::on_read, this->shared_from_this()));
         });
     }
 
@@ -498,11 +498,11 @@ private:
         handed_off_ = true;
         auto ws = [&] {
             if constexpr (is_tls)
-                return std::make_shared<websocket_session<Stream>>(std::move(stream_), context_, connection_id_,
-                                                                   remote_, std::move(slot_));
+                return std::make_shared<websocket_connection<Stream>>(std::move(stream_), context_, connection_id_,
+                                                                      remote_, std::move(slot_));
             else
-                return std::make_shared<websocket_session<plain_ws_stream>>(stream_.release_socket(), context_,
-                                                                            connection_id_, remote_, std::move(slot_));
+                return std::make_shared<websocket_connection<plain_ws_stream>>(
+                    stream_.release_socket(), context_, connection_id_, remote_, std::move(slot_));
         }();
         ws->run(std::move(req), credentials.offers_subprotocol);
     }
@@ -565,7 +565,7 @@ private:
     void close_now()
     {
         if (handed_off_)
-            return; // the websocket_session has the stream now
+            return; // the websocket_connection has the stream now
         beast::error_code ignored;
         beast::get_lowest_layer(stream_).socket().close(ignored);
     }
@@ -587,20 +587,20 @@ private:
 
 } // namespace
 
-void start_http_session(asio::ip::tcp::socket socket, session::server_context& context, std::uint64_t connection_id,
-                        std::string address, session::connection_table::admission admission,
-                        std::shared_ptr<asio::ssl::context> tls)
+void start_http_connection(asio::ip::tcp::socket socket, session::server_context& context, std::uint64_t connection_id,
+                           std::string address, session::connection_table::admission admission,
+                           std::shared_ptr<asio::ssl::context> tls)
 {
     boost::system::error_code ec;
     const auto peer = socket.remote_endpoint(ec);
     const unsigned short port = ec ? 0 : peer.port();
     if (tls)
-        std::make_shared<http_session<tls_stream>>(tls_stream(std::move(socket), *tls), context, connection_id,
-                                                   std::move(address), port, admission)
+        std::make_shared<http_connection<tls_stream>>(tls_stream(std::move(socket), *tls), context, connection_id,
+                                                      std::move(address), port, admission)
             ->run();
     else
-        std::make_shared<http_session<plain_stream>>(plain_stream(std::move(socket)), context, connection_id,
-                                                     std::move(address), port, admission)
+        std::make_shared<http_connection<plain_stream>>(plain_stream(std::move(socket)), context, connection_id,
+                                                        std::move(address), port, admission)
             ->run();
 }
 

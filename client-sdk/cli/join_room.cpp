@@ -1,7 +1,7 @@
-// Layer: client (command-line tool). `join`: the interactive session. Prints
+// Layer: client (command-line tool). `join`: the interactive view of a room. Prints
 // the room, then every change as it happens (describe_event), and sends what
 // is typed: chat lines and slash commands.
-#include "commands.hpp"
+#include "command_table.hpp"
 
 #include <poll.h>
 #include <unistd.h>
@@ -101,12 +101,12 @@ constexpr const char* join_help =
 
 // ---------------------------------------------------------------- join
 
-// An interactive session. Two threads print: the main thread (the header,
+// An interactive view of a room. Two threads print: the main thread (the header,
 // answers to what was typed) and the SDK's I/O thread (events, joins and
 // leaves). mutex_ keeps their lines whole and guards what both touch.
-class interactive_session {
+class interactive_join {
 public:
-    explicit interactive_session(const connection& where) : client_(options_for(where))
+    explicit interactive_join(const connection& where) : client_(options_for(where))
     {
         client_.on_event([this](const pb::Event& e) { on_event(e); });
         client_.on_participant_joined([this](const pb::Participant& p) { on_joined(p); });
@@ -364,8 +364,14 @@ private:
 
 void join(const connection& where)
 {
-    interactive_session session(where);
-    session.run();
+    interactive_join view(where);
+    view.run();
+}
+
+void join_command(const settings& global, const arguments& args)
+{
+    expect_no_words("join", parse_command(args, {}));
+    join(connection_from(global));
 }
 
 } // namespace maptable::cli
