@@ -33,14 +33,12 @@ admin_response unauthorized(unsigned version, std::string_view message)
     return res;
 }
 
-namespace {
-
 // The checks that need no store: the admin key, or a token that verifies and
 // is not revoked. A token for a room must name this one.
-std::variant<room_caller, admin_response> verify_caller(const admin_request& req,
-                                                        const session::server_context& context,
-                                                        const std::string& room_id, bool admin_key_allowed,
-                                                        std::string_view missing_token)
+std::variant<room_caller, admin_response> verify_room_caller(const admin_request& req,
+                                                             const session::server_context& context,
+                                                             const std::string& room_id, bool admin_key_allowed,
+                                                             std::string_view missing_token)
 {
     const unsigned version = req.version();
     if (admin_key_allowed && has_admin_key(req, context))
@@ -66,14 +64,12 @@ bool is_network_invitation(const room_caller& caller)
     return caller.token && caller.token->room.empty() && !caller.token->network.empty();
 }
 
-} // namespace
-
 std::variant<room_caller, admin_response> authenticate_for_room(const admin_request& req,
                                                                 const session::server_context& context,
                                                                 const std::string& room_id, bool admin_key_allowed,
                                                                 std::string_view missing_token)
 {
-    auto checked = verify_caller(req, context, room_id, admin_key_allowed, missing_token);
+    auto checked = verify_room_caller(req, context, room_id, admin_key_allowed, missing_token);
     if (const auto* caller = std::get_if<room_caller>(&checked); caller && is_network_invitation(*caller))
         return json_error(http::status::forbidden, req.version(),
                           "this route does not take network invitations yet; use a token for this room "
@@ -86,7 +82,7 @@ void authenticate_for_room_async(const admin_request& req, session::server_conte
                                  boost::asio::any_io_executor reply_on,
                                  std::function<void(std::variant<room_caller, admin_response>)> done)
 {
-    auto checked = verify_caller(req, context, room_id, admin_key_allowed, missing_token);
+    auto checked = verify_room_caller(req, context, room_id, admin_key_allowed, missing_token);
     const auto* caller = std::get_if<room_caller>(&checked);
     if (!caller || !is_network_invitation(*caller))
         return done(std::move(checked));
