@@ -4,6 +4,7 @@
 // to the connection's executor.
 #include "net/layer_routes.hpp"
 
+#include "export/geojson_export.hpp"
 #include "import/import_layer.hpp"
 #include "media/attachment_store.hpp"
 #include "model/text.hpp"
@@ -191,30 +192,13 @@ http::status status_of(pb::ErrorCode code)
     }
 }
 
-std::size_t vertices_of(const pb::ReferenceLayer& layer)
-{
-    std::size_t n = 0;
-    for (const auto& f : layer.features())
-        n += static_cast<std::size_t>(f.geometry().positions_size());
-    return n;
-}
-
+// The layer's summary (the GeoJSON export's), its seq called "seq" as in
+// every answer of these routes, and how many positions it holds.
 json::object layer_json(const pb::ReferenceLayer& layer)
 {
-    json::array notes;
-    for (const auto& n : layer.notes())
-        notes.emplace_back(n);
-    return json::object{
-        {"id", layer.id()},
-        {"name", layer.name()},
-        {"source_format", layer.source_format()},
-        {"source_name", layer.source_name()},
-        {"colour", layer.style().colour()},
-        {"features", layer.features_size()},
-        {"vertices", vertices_of(layer)},
-        {"notes", std::move(notes)},
-        {"seq", layer.added_seq()},
-    };
+    auto out = exports::layer_summary(layer, "seq");
+    out["vertices"] = exports::layer_vertices(layer);
+    return out;
 }
 
 std::string random_layer_id()
