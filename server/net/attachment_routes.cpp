@@ -6,7 +6,6 @@
 #include "auth/join_token.hpp"
 #include "media/image_pipeline.hpp"
 #include "net/export_routes.hpp"
-#include "net/room_routes.hpp"
 #include "net/upload_gate.hpp"
 #include "room/admin_submit.hpp"
 

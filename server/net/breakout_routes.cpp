@@ -11,7 +11,6 @@
 #include "auth/join_token.hpp"
 #include "breakout/breakout_plan.hpp"
 #include "net/export_routes.hpp"
-#include "net/room_routes.hpp"
 #include "net/upload_gate.hpp"
 #include "room/admin_submit.hpp"
 

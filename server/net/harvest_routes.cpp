@@ -1,8 +1,8 @@
 #include "net/harvest_routes.hpp"
 
 #include "harvest/harvest.hpp"
+#include "net/admin_room_routes.hpp"
 #include "net/export_routes.hpp"
-#include "net/room_routes.hpp"
 #include "net/room_token.hpp"
 #include "room/replay.hpp"
 #include "session/revocations.hpp"

@@ -9,7 +9,6 @@
 #include "media/attachment_store.hpp"
 #include "model/text.hpp"
 #include "net/export_routes.hpp"
-#include "net/room_routes.hpp"
 #include "net/upload_gate.hpp"
 #include "room/admin_submit.hpp"
 

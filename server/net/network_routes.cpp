@@ -2,8 +2,8 @@
 
 #include "auth/join_token.hpp"
 #include "export/table_export.hpp"
+#include "net/admin_room_routes.hpp"
 #include "net/json_answer.hpp"
-#include "net/room_routes.hpp"
 #include "network/ics.hpp"
 #include "network/network_service.hpp"
 #include "room/admin_submit.hpp"

@@ -2,6 +2,7 @@
 
 #include "model/network_state.hpp"
 #include "network/network_service.hpp"
+#include "session/plain_id.hpp"
 #include "session/revocations.hpp"
 
 #include <boost/asio/post.hpp>
@@ -25,6 +26,11 @@ std::int64_t unix_seconds()
 }
 
 } // namespace
+
+bool valid_room_id(std::string_view id)
+{
+    return session::is_plain_id(id);
+}
 
 admin_response unauthorized(unsigned version, std::string_view message)
 {

@@ -22,6 +22,12 @@
 
 namespace maptable::net {
 
+// The room ids a Join accepts, and so every HTTP route: 1-64 of A-Z a-z 0-9
+// . _ - (they end up in logs, URLs and file names). Kept equal to the
+// session layer's check, so a room joined as "a.b" is reachable here.
+bool valid_room_id(std::string_view id);
+inline constexpr std::string_view room_id_rule = "room ids are 1-64 of A-Z a-z 0-9 . _ -";
+
 // Who asks: the holder of a verified join token, or the admin (nullopt).
 struct room_caller {
     std::optional<auth::join_claims> token;

@@ -1,10 +1,10 @@
-#include "net/room_routes.hpp"
+#include "net/admin_room_routes.hpp"
 
 #include "auth/join_token.hpp"
 #include "net/export_routes.hpp"
 #include "net/json_answer.hpp"
+#include "net/room_token.hpp"
 #include "room/admin_submit.hpp"
-#include "session/plain_id.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -227,7 +227,7 @@ struct request_state {
 };
 using shared_request = std::shared_ptr<const request_state>;
 
-// Runs step(catalog) on the catalogue's strand (server/net/room_routes.hpp:
+// Runs step(catalog) on the catalogue's strand (server/net/admin_room_routes.hpp:
 // never on an event loop, never two at once). A failing catalogue answers
 // 503; a bad request found there answers 400.
 template <class Step>
@@ -420,17 +420,12 @@ admin_response method_not_allowed(unsigned version, const char* allow)
 
 } // namespace
 
-bool valid_room_id(std::string_view id)
-{
-    return session::is_plain_id(id);
-}
-
-bool is_room_admin_path(std::string_view path)
+bool is_admin_room_path(std::string_view path)
 {
     return path == rooms_path || (path.starts_with(rooms_path) && path.substr(rooms_path.size()).starts_with("/"));
 }
 
-void handle_room_admin_request(const admin_request& req, session::server_context& context,
+void handle_admin_room_request(const admin_request& req, session::server_context& context,
                                boost::asio::any_io_executor reply_on, std::uint64_t connection_id, reply done)
 {
     const unsigned version = req.version();
