@@ -97,7 +97,17 @@ json::object reference_feature_of(const pb::ReferenceLayer& layer, int index)
     };
 }
 
-json::object layer_summary(const pb::ReferenceLayer& layer)
+} // namespace
+
+std::size_t layer_vertices(const pb::ReferenceLayer& layer)
+{
+    std::size_t n = 0;
+    for (const auto& f : layer.features())
+        n += static_cast<std::size_t>(f.geometry().positions_size());
+    return n;
+}
+
+json::object layer_summary(const pb::ReferenceLayer& layer, std::string_view seq_key)
 {
     json::array notes;
     for (const auto& n : layer.notes())
@@ -109,12 +119,10 @@ json::object layer_summary(const pb::ReferenceLayer& layer)
         {"source_name", layer.source_name()},
         {"colour", layer.style().colour()},
         {"features", layer.features_size()},
-        {"added_seq", layer.added_seq()},
+        {seq_key, layer.added_seq()},
         {"notes", std::move(notes)},
     };
 }
-
-} // namespace
 
 std::string features_geojson(const room_record& record, bool include_deleted)
 {

@@ -5,7 +5,11 @@
 
 #include "export/table_export.hpp"
 
+#include <boost/json/object.hpp>
+
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace maptable::exports {
 
@@ -29,5 +33,16 @@ namespace maptable::exports {
 // "reference_layers" lists the layers: id, name, source_format, source_name,
 // colour, features, added_seq, notes.
 std::string features_geojson(const room_record& record, bool include_deleted);
+
+// A reference layer without its features, as this export's
+// "reference_layers" lists it: id, name, source_format, source_name, colour
+// (the layer's style), features (how many), added_seq (the seq of its
+// LayerAdded), notes (what the import left out or changed). The layer
+// routes answer an import and a listing with the same summary, where
+// added_seq is called "seq" (seq_key) and layer_vertices is added.
+boost::json::object layer_summary(const pb::ReferenceLayer& layer, std::string_view seq_key = "added_seq");
+
+// The positions of all of a layer's features together.
+std::size_t layer_vertices(const pb::ReferenceLayer& layer);
 
 } // namespace maptable::exports

@@ -1,6 +1,6 @@
 #include "net/admin_routes.hpp"
 
-#include "net/room_routes.hpp"
+#include "net/admin_room_routes.hpp"
 #include "session/participant.hpp"
 
 #include <boost/asio/post.hpp>
@@ -197,8 +197,8 @@ void handle_admin_request(const admin_request& req, session::server_context& con
     }
     const auto target = std::string_view(req.target());
     const auto path = target.substr(0, target.find('?'));
-    if (is_room_admin_path(path))
-        return handle_room_admin_request(req, context, std::move(reply_on), connection_id, std::move(done));
+    if (is_admin_room_path(path))
+        return handle_admin_room_request(req, context, std::move(reply_on), connection_id, std::move(done));
     if (path != revocations_path)
         return done(json_error(http::status::not_found, version, "no such admin endpoint"));
 

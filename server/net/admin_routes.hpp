@@ -1,5 +1,5 @@
 // Layer: net (handlers). The admin HTTP API under /v1/admin/: revocation of
-// join token ids here; rooms and invitations in room_routes (docs/API.md).
+// join token ids here; rooms and invitations in admin_room_routes (docs/API.md).
 // Kept out of http_connection, which only routes a request here and writes the
 // answer.
 //

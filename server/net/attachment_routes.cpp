@@ -6,9 +6,9 @@
 #include "auth/join_token.hpp"
 #include "media/image_pipeline.hpp"
 #include "net/export_routes.hpp"
-#include "net/room_routes.hpp"
-#include "net/room_token.hpp"
+#include "net/upload_gate.hpp"
 #include "room/admin_submit.hpp"
+#include "store/clock.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -17,7 +17,6 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -31,8 +30,6 @@ namespace pb = maptable::v1;
 
 constexpr std::string_view rooms_prefix = "/v1/rooms/";
 constexpr std::string_view attachments_segment = "attachments";
-// An idempotency key is the client's request id: a UUID or similar fits with room to spare.
-constexpr std::size_t max_idempotency_key = 128;
 
 using reply = std::function<void(admin_response)>;
 
@@ -86,30 +83,16 @@ std::optional<attachment_path> parse_path(std::string_view path)
 
 // ---------------------------------------------------------------- who asks
 
-std::int64_t unix_ms()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 using caller = room_caller;
 
-// The checks of a Join that need no room state (net/room_token.hpp; the
-// admin key reads but never uploads), and that the token's role may upload.
-// Whether the participant was removed needs the room's committed state
-// (afterwards).
-std::variant<caller, admin_response> authenticate(const admin_request& req, const session::server_context& context,
-                                                  const std::string& room, bool upload)
-{
-    auto who = authenticate_for_room(req, context, room, !upload,
-                                     "this needs 'Authorization: Bearer <join token>' of this room");
-    if (const auto* c = std::get_if<caller>(&who);
-        upload && c && c->token && c->token->role != pb::ROLE_FACILITATOR && c->token->role != pb::ROLE_PARTICIPANT)
-        return json_error(http::status::forbidden, req.version(),
-                          "observers may look at attachments but not upload them; this token's role is " +
-                              std::string(auth::role_name(c->token->role)) + " (ERROR_CODE_PERMISSION_DENIED)");
-    return who;
-}
+constexpr std::string_view missing_token = "this needs 'Authorization: Bearer <join token>' of this room";
+
+// Uploads: facilitators and participants of the room, never the admin key
+// (an upload names its uploader in the room's log).
+constexpr room_gate upload_gate{roles_allowed::contributors, false, missing_token,
+                                "observers may look at attachments but not upload them"};
+// Reading: anyone in the room, and the admin key.
+constexpr room_gate read_gate{roles_allowed::anyone, true, missing_token, ""};
 
 // ---------------------------------------------------------------- answers
 
@@ -275,7 +258,7 @@ void store_upload(const shared_request& r, const std::shared_ptr<const admin_req
         return r->error(refused->status, refused->message);
     }
     const auto& upload = std::get<media::processed_upload>(processed);
-    const auto put = store.put(upload, r->path.room, uploader, key, unix_ms());
+    const auto put = store.put(upload, r->path.room, uploader, key, clock::now_ms());
     spdlog::info("conn={} attachment {} stored in room {} by {}: {} {} bytes {}x{}{}{}", r->connection_id,
                  put.record.id, r->path.room, uploader, media::type_name(put.record.type), put.record.size,
                  put.record.width, put.record.height, put.record.gps ? " with a GPS position" : "",
@@ -305,7 +288,7 @@ void serve_attachment(const shared_request& r, const model::room_state& state, b
     if (const auto it = attachments.find(r->path.id); it != attachments.end() && it->second.released_seq() != 0) {
         // Its bytes leave the disk now, the first time anyone asks for it
         // after its release; from then on the store alone says 410.
-        if (store.mark_deleted(record->id, unix_ms()))
+        if (store.mark_deleted(record->id, clock::now_ms()))
             spdlog::info("conn={} attachment {} of room {} released at seq {}: marked deleted", r->connection_id,
                          record->id, record->room, it->second.released_seq());
         return r->error(410, "this attachment was deleted with what showed it");
@@ -344,14 +327,6 @@ void on_work_pool(const shared_request& r, bool need_state, Step step)
     });
 }
 
-bool printable_ascii(std::string_view text)
-{
-    for (char c : text)
-        if (c < 0x21 || c > 0x7E)
-            return false;
-    return true;
-}
-
 } // namespace
 
 void enable_attachments(const session::server_context& context, std::shared_ptr<attachment_config> config)
@@ -386,23 +361,10 @@ upload_header_verdict check_upload_header(const session::server_context& context
     const auto config = attachments_of(context);
     if (!config)
         return std::monostate{};
-    auto authenticated = authenticate(header, context, parsed->room, true);
-    if (auto* refused = std::get_if<admin_response>(&authenticated)) {
-        spdlog::info("attachment upload to room {} refused from its header ({}): {}", parsed->room,
-                     refused->result_int(), refused->body().substr(0, refused->body().find('\n')));
-        return std::move(*refused);
-    }
-    if (const auto length = header.find(http::field::content_length); length != header.end()) {
-        std::uint64_t bytes = 0;
-        const auto value = std::string_view(length->value());
-        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), bytes);
-        if (ec == std::errc{} && end == value.data() + value.size() && bytes > config->limits.max_upload_bytes) {
-            spdlog::info("attachment upload to room {} refused from its header (413): {} bytes announced", parsed->room,
-                         bytes);
-            return attachment_too_large(context, header.version());
-        }
-    }
-    return upload_allowance{config->limits.max_upload_bytes, config->limits.upload_timeout};
+    return check_upload_header_for(header, context, parsed->room, upload_gate,
+                                   upload_allowance{config->limits.max_upload_bytes, config->limits.upload_timeout},
+                                   "attachment upload",
+                                   [&context](unsigned version) { return attachment_too_large(context, version); });
 }
 
 admin_response attachment_too_large(const session::server_context& context, unsigned version)
@@ -412,6 +374,57 @@ admin_response attachment_too_large(const session::server_context& context, unsi
     return json_error(http::status::payload_too_large, version,
                       "the file is larger than the limit of " + std::to_string(limit / (1024 * 1024)) + " MB");
 }
+
+namespace {
+
+// After the gate: an upload's limits and its work, or a read.
+void serve(std::shared_ptr<admin_request> req, session::server_context& context, boost::asio::any_io_executor reply_on,
+           std::uint64_t connection_id, std::shared_ptr<attachment_config> config, attachment_path path, bool upload,
+           caller who, reply done)
+{
+    const unsigned version = req->version();
+    std::string key;
+    if (upload) {
+        auto given = idempotency_key_of(*req);
+        if (auto* refused = std::get_if<admin_response>(&given))
+            return done(std::move(*refused));
+        key = std::get<std::string>(std::move(given));
+        // The connection's body limit was raised to this for the upload; a
+        // request that reached here some other way is checked again.
+        if (req->body().size() > config->limits.max_upload_bytes)
+            return done(attachment_too_large(context, version));
+        if (config->uploads_in_flight.fetch_add(1) >= config->limits.max_concurrent_uploads) {
+            config->uploads_in_flight.fetch_sub(1);
+            spdlog::warn("conn={} attachment upload to room {} refused (503): {} uploads already in progress",
+                         connection_id, path.room, config->limits.max_concurrent_uploads);
+            auto res = json_error(http::status::service_unavailable, version,
+                                  "the server is busy with other uploads; try again shortly");
+            res.set(http::field::retry_after, "5");
+            return done(std::move(res));
+        }
+    }
+
+    const auto if_none_match = std::string((*req)[http::field::if_none_match]);
+    auto work_on = context.work ? context.work : reply_on;
+    auto r = std::make_shared<const attachment_request>(attachment_request{
+        context, config, std::move(path), std::move(who), version, reply_on, work_on, connection_id, std::move(done)});
+    if (upload) {
+        // The request (its body) moves to the work pool; the slot is given
+        // back when the work is done, whatever its outcome.
+        std::shared_ptr<attachment_config> held(config.get(),
+                                                [config](attachment_config* c) { c->uploads_in_flight.fetch_sub(1); });
+        std::shared_ptr<const admin_request> body = std::move(req);
+        spdlog::info("conn={} attachment upload to room {} by {}: {} bytes", connection_id, r->path.room,
+                     r->who.token->subject, body->body().size());
+        return on_work_pool(r, false,
+                            [r, body, key = std::move(key), held](const shared_state&) { store_upload(r, body, key); });
+    }
+    on_work_pool(r, true, [r, if_none_match](const shared_state& state) {
+        serve_attachment(r, *state, !if_none_match.empty(), if_none_match);
+    });
+}
+
+} // namespace
 
 void handle_attachment_request(admin_request req, session::server_context& context,
                                boost::asio::any_io_executor reply_on, std::uint64_t connection_id, reply done)
@@ -444,55 +457,18 @@ void handle_attachment_request(admin_request req, session::server_context& conte
         return done(json_error(http::status::not_found, version,
                                "there is no attachment '" + parsed->id.substr(0, 64) +
                                    "' (attachment ids are 32 lower-case hex digits)"));
-    auto authenticated = authenticate(req, context, parsed->room, upload);
-    if (auto* refused = std::get_if<admin_response>(&authenticated)) {
-        spdlog::info("conn={} attachment request in room {} refused ({}): {}", connection_id, parsed->room,
-                     refused->result_int(), refused->body().substr(0, refused->body().find('\n')));
-        return done(std::move(*refused));
-    }
-
-    std::string key;
-    if (upload) {
-        if (const auto it = req.find("Idempotency-Key"); it != req.end()) {
-            key = std::string(it->value());
-            if (key.empty() || key.size() > max_idempotency_key || !printable_ascii(key))
-                return done(json_error(http::status::bad_request, version,
-                                       "Idempotency-Key must be 1-128 printable ASCII characters (the client's "
-                                       "request id)"));
+    const std::string room = parsed->room;
+    auto request = std::make_shared<admin_request>(std::move(req));
+    pass_room_gate(*request, context, room, upload ? upload_gate : read_gate, reply_on,
+                   [request, &context, reply_on, connection_id, config, path = std::move(*parsed), upload,
+                    done = std::move(done)](std::variant<caller, admin_response> authenticated) mutable {
+        if (auto* refused = std::get_if<admin_response>(&authenticated)) {
+            spdlog::info("conn={} attachment request in room {} refused ({}): {}", connection_id, path.room,
+                         refused->result_int(), refused->body().substr(0, refused->body().find('\n')));
+            return done(std::move(*refused));
         }
-        // The connection's body limit was raised to this for the upload; a
-        // request that reached here some other way is checked again.
-        if (req.body().size() > config->limits.max_upload_bytes)
-            return done(attachment_too_large(context, version));
-        if (config->uploads_in_flight.fetch_add(1) >= config->limits.max_concurrent_uploads) {
-            config->uploads_in_flight.fetch_sub(1);
-            spdlog::warn("conn={} attachment upload to room {} refused (503): {} uploads already in progress",
-                         connection_id, parsed->room, config->limits.max_concurrent_uploads);
-            auto res = json_error(http::status::service_unavailable, version,
-                                  "the server is busy with other uploads; try again shortly");
-            res.set(http::field::retry_after, "5");
-            return done(std::move(res));
-        }
-    }
-
-    const auto if_none_match = std::string(req[http::field::if_none_match]);
-    auto body = upload ? std::make_shared<const admin_request>(std::move(req)) : nullptr;
-    auto work_on = context.work ? context.work : reply_on;
-    auto r = std::make_shared<const attachment_request>(
-        attachment_request{context, config, std::move(*parsed), std::get<caller>(std::move(authenticated)), version,
-                           reply_on, work_on, connection_id, std::move(done)});
-    if (upload) {
-        // The request (its body) moves to the work pool; the slot is given
-        // back when the work is done, whatever its outcome.
-        std::shared_ptr<attachment_config> held(config.get(),
-                                                [config](attachment_config* c) { c->uploads_in_flight.fetch_sub(1); });
-        spdlog::info("conn={} attachment upload to room {} by {}: {} bytes", connection_id, r->path.room,
-                     r->who.token->subject, body->body().size());
-        return on_work_pool(r, false,
-                            [r, body, key = std::move(key), held](const shared_state&) { store_upload(r, body, key); });
-    }
-    on_work_pool(r, true, [r, if_none_match](const shared_state& state) {
-        serve_attachment(r, *state, !if_none_match.empty(), if_none_match);
+        serve(std::move(request), context, reply_on, connection_id, std::move(config), std::move(path), upload,
+              std::get<caller>(std::move(authenticated)), std::move(done));
     });
 }
 

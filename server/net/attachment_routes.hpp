@@ -4,9 +4,11 @@
 //   GET  /v1/rooms/{room}/attachments/{id}            the stored bytes
 //   GET  /v1/rooms/{room}/attachments/{id}/thumbnail  a WebP, photos only
 //
-// Allowed with the join token of the room, under the rules of a Join:
-// signature, expiry, not revoked, this room, the participant not removed.
-// Observers may look but not upload. GET also takes the admin key. An
+// Allowed with the join token of the room or a network invitation, under
+// the rules of a Join (net/upload_gate.hpp): signature, expiry, not revoked,
+// this room (or a room of the invitation's network, in the role the network
+// gives there), the participant not removed. Observers may look but not
+// upload. GET also takes the admin key. An
 // "Idempotency-Key" header (the client's request id) makes a retried upload
 // get the first answer: an offline queue uploads each photo exactly once.
 //
@@ -17,6 +19,7 @@
 #include "media/attachment_store.hpp"
 #include "media/media_limits.hpp"
 #include "net/admin_routes.hpp"
+#include "net/upload_gate.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -52,23 +55,8 @@ std::shared_ptr<attachment_config> attachments_of(const session::server_context&
 // Whether path (without the query) is /v1/rooms/{room}/attachments or below it.
 bool is_attachment_path(std::string_view path);
 
-// What an upload's body may take: more bytes and more time than the
-// connection's usual request (a 20 MB photo from a phone in the field).
-struct upload_allowance {
-    std::size_t body_limit = 0;
-    std::chrono::seconds timeout{0};
-};
-
-// What the header of a request says about its body, once it is read:
-//   monostate         not an upload: the connection's usual limits apply;
-//   upload_allowance  an upload that may go on: read its body with these;
-//   admin_response    an upload refused from its header alone (no or a bad
-//                     token, another room, an observer, a Content-Length over
-//                     the limit): answer it and close, without reading a body
-//                     that would only be thrown away.
-// The route checks everything again (and what needs the room's state) once
-// the body is in.
-using upload_header_verdict = std::variant<std::monostate, upload_allowance, admin_response>;
+// The verdict on an upload's header (net/upload_gate.hpp); a request that
+// is not an attachment upload gets monostate.
 upload_header_verdict check_upload_header(const session::server_context& context, const admin_request& header);
 
 // The 413 for an upload whose body went over attachment_body_limit.

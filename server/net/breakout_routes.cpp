@@ -11,9 +11,9 @@
 #include "auth/join_token.hpp"
 #include "breakout/breakout_plan.hpp"
 #include "net/export_routes.hpp"
-#include "net/room_routes.hpp"
-#include "net/room_token.hpp"
+#include "net/upload_gate.hpp"
 #include "room/admin_submit.hpp"
+#include "store/clock.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -73,12 +73,6 @@ std::optional<breakout_path> parse_path(std::string_view path)
     else
         return std::nullopt;
     return out;
-}
-
-std::int64_t unix_ms()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 std::string random_round_id()
@@ -347,7 +341,7 @@ pb::BreakoutRound plan_round(const json::object& o, const std::string& plenary, 
         if (m < 0 || m > max_minutes)
             throw bad_request{"\"minutes\" must be whole minutes, 0 (no timer) to " + std::to_string(max_minutes)};
         if (m > 0)
-            round.set_ends_ms(unix_ms() + m * 60'000);
+            round.set_ends_ms(clock::now_ms() + m * 60'000);
     }
     return round;
 }
@@ -409,7 +403,7 @@ void start(const shared_request& r, const model::room_state& plenary)
     // The model's own check, before any room is touched.
     pb::ClientMessage start_command;
     *start_command.mutable_start_breakouts()->mutable_round() = round;
-    auto checked = plenary.validate(start_command, room::admin_actor(), unix_ms());
+    auto checked = plenary.validate(start_command, room::admin_actor(), clock::now_ms());
     if (auto* refused = std::get_if<model::rejection>(&checked))
         return r->error(status_of(refused->code), with_code(refused->message, refused->code));
 
@@ -655,6 +649,36 @@ void token(const shared_request& r, const model::room_state& plenary)
                        {"expires_at", claims.expires_at}});
 }
 
+// After the gate: the plenary's committed state read on the work pool, the
+// caller not removed from it, then the action.
+void run(session::server_context& context, boost::asio::any_io_executor reply_on, std::uint64_t connection_id,
+         breakout_path path, auth::join_claims who, std::string target, std::string body, unsigned version, reply done)
+{
+    auto work_on = context.work ? context.work : reply_on;
+    auto r = std::make_shared<const request_state>(request_state{context, std::move(path), std::move(who),
+                                                                 std::move(target), std::move(body), version, reply_on,
+                                                                 work_on, connection_id, std::move(done)});
+    read_latest_state(context, r->path.room, work_on, [r](std::variant<model::room_state, read_failure> read) {
+        if (auto* failed = std::get_if<read_failure>(&read))
+            return r->error(failed->status, failed->message);
+        const auto& plenary = std::get<model::room_state>(read);
+        if (plenary.data().removed.contains(r->who.subject))
+            return r->error(403,
+                            with_code("a facilitator removed you from this room", pb::ERROR_CODE_PARTICIPANT_REMOVED));
+        try {
+            switch (r->path.what) {
+            case action::start: return start(r, plenary);
+            case action::broadcast: return broadcast(r, plenary);
+            case action::end: return end(r, plenary);
+            case action::token: return token(r, plenary);
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("conn={} breakouts of room {} failed: {}", r->connection_id, r->path.room, e.what());
+            r->error(500, "the breakout request failed on the server; try again");
+        }
+    });
+}
+
 } // namespace
 
 bool is_breakout_path(std::string_view path)
@@ -683,46 +707,23 @@ void handle_breakout_request(admin_request req, session::server_context& context
     if (req.body().size() > max_body)
         return done(json_error(http::status::payload_too_large, version,
                                "the body is larger than " + std::to_string(max_body / 1024) + " KB"));
-    auto authenticated = authenticate_for_room(req, context, parsed->room, false,
-                                               "this needs 'Authorization: Bearer <join token>' of this room");
-    if (auto* refused = std::get_if<admin_response>(&authenticated)) {
-        spdlog::info("conn={} breakouts of room {} refused ({}): {}", connection_id, parsed->room,
-                     refused->result_int(), refused->body().substr(0, refused->body().find('\n')));
-        return done(std::move(*refused));
-    }
-    const auth::join_claims claims = *std::get<room_caller>(authenticated).token;
-    if (parsed->what != action::token && claims.role != pb::ROLE_FACILITATOR) {
-        spdlog::info("conn={} breakouts of room {} refused (403): {} is a {}", connection_id, parsed->room,
-                     claims.subject, auth::role_name(claims.role));
-        return done(json_error(http::status::forbidden, version,
-                               with_code("breakout groups are opened, told and ended by the room's facilitators; "
-                                         "this token's role is " +
-                                             std::string(auth::role_name(claims.role)),
-                                         pb::ERROR_CODE_PERMISSION_DENIED)));
-    }
-
-    auto work_on = context.work ? context.work : reply_on;
-    auto r = std::make_shared<const request_state>(request_state{context, std::move(*parsed), claims, target,
-                                                                 std::move(req.body()), version, reply_on, work_on,
-                                                                 connection_id, std::move(done)});
-    read_latest_state(context, r->path.room, work_on, [r](std::variant<model::room_state, read_failure> read) {
-        if (auto* failed = std::get_if<read_failure>(&read))
-            return r->error(failed->status, failed->message);
-        const auto& plenary = std::get<model::room_state>(read);
-        if (plenary.data().removed.contains(r->who.subject))
-            return r->error(403,
-                            with_code("a facilitator removed you from this room", pb::ERROR_CODE_PARTICIPANT_REMOVED));
-        try {
-            switch (r->path.what) {
-            case action::start: return start(r, plenary);
-            case action::broadcast: return broadcast(r, plenary);
-            case action::end: return end(r, plenary);
-            case action::token: return token(r, plenary);
-            }
-        } catch (const std::exception& e) {
-            spdlog::error("conn={} breakouts of room {} failed: {}", r->connection_id, r->path.room, e.what());
-            r->error(500, "the breakout request failed on the server; try again");
+    // Start, broadcast and end are the facilitators'; anyone in a group asks
+    // for their own group's token.
+    const room_gate gate{parsed->what == action::token ? roles_allowed::anyone : roles_allowed::facilitators, false,
+                         "this needs 'Authorization: Bearer <join token>' of this room",
+                         "breakout groups are opened, told and ended by the room's facilitators"};
+    const std::string room = parsed->room;
+    auto request = std::make_shared<admin_request>(std::move(req));
+    pass_room_gate(*request, context, room, gate, reply_on,
+                   [request, &context, reply_on, connection_id, path = std::move(*parsed), target, version,
+                    done = std::move(done)](std::variant<room_caller, admin_response> authenticated) mutable {
+        if (auto* refused = std::get_if<admin_response>(&authenticated)) {
+            spdlog::info("conn={} breakouts of room {} refused ({}): {}", connection_id, path.room,
+                         refused->result_int(), refused->body().substr(0, refused->body().find('\n')));
+            return done(std::move(*refused));
         }
+        run(context, reply_on, connection_id, std::move(path), *std::get<room_caller>(authenticated).token, target,
+            std::move(request->body()), version, std::move(done));
     });
 }
 

@@ -1,9 +1,10 @@
 // Layer: net (handlers). Breakout groups (docs/BREAKOUTS.md) under /v1/rooms/{room}/breakouts:
-// open groups, broadcast to them, back to plenary, for the plenary's facilitators.
+// open groups, broadcast to them, back to plenary, for the plenary's facilitators
+// (a join token of the plenary, or a network invitation that makes its holder
+// one there: net/upload_gate.hpp).
 #pragma once
 
 #include "net/admin_routes.hpp"
-#include "net/attachment_routes.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -17,7 +18,7 @@ namespace maptable::net {
 bool is_breakout_path(std::string_view path);
 
 // Answers one request under these paths; done once, on reply_on. The
-// request is taken whole (an upload's body moves to the work pool).
+// request is taken whole (its body moves to the work pool).
 void handle_breakout_request(admin_request req, session::server_context& context, boost::asio::any_io_executor reply_on,
                              std::uint64_t connection_id, std::function<void(admin_response)> done);
 

@@ -3,7 +3,7 @@
 #include "auth/join_token.hpp"
 #include "export/geojson_export.hpp"
 #include "export/report.hpp"
-#include "net/room_routes.hpp"
+#include "net/admin_room_routes.hpp"
 #include "net/room_token.hpp"
 #include "room/replay.hpp"
 

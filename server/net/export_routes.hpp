@@ -32,7 +32,7 @@ void handle_room_request(const admin_request& req, session::server_context& cont
                          boost::asio::any_io_executor reply_on, std::uint64_t connection_id,
                          std::function<void(admin_response)> done);
 
-// ---------------------------------------------------------------- reading a room's log (also for room_routes)
+// ---------------------------------------------------------------- reading a room's log (also for admin_room_routes)
 
 // Why a room could not be read: an HTTP status and a text for people.
 struct read_failure {

@@ -1,11 +1,12 @@
 #include "net/harvest_routes.hpp"
 
 #include "harvest/harvest.hpp"
+#include "net/admin_room_routes.hpp"
 #include "net/export_routes.hpp"
-#include "net/room_routes.hpp"
 #include "net/room_token.hpp"
 #include "room/replay.hpp"
 #include "session/revocations.hpp"
+#include "store/clock.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -28,12 +29,6 @@ constexpr std::string_view networks_prefix = "/v1/networks/";
 constexpr std::string_view harvest_suffix = "/harvest";
 
 using reply = std::function<void(admin_response)>;
-
-std::int64_t now_ms()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // The id between the prefix and the suffix, "" when path is not a harvest.
 std::string_view network_id_of(std::string_view path)
@@ -110,7 +105,7 @@ std::optional<admin_response> refusal(const admin_request& req, const session::s
         return unauthorized(version,
                             "this needs 'Authorization: Bearer <token>': the admin key, or a network "
                             "facilitator's invitation to this network");
-    const auto seconds = now_ms() / 1000;
+    const auto seconds = clock::now_ms() / 1000;
     const auto verified = auth::verify_join_token(credential, context.verifier, seconds);
     if (const auto* error = std::get_if<auth::token_error>(&verified))
         return unauthorized(version,
@@ -201,7 +196,7 @@ admin_response file_reply(const harvest_request& r, std::string content_type, st
 void finish(const shared_request& r)
 {
     try {
-        harvest::harvest_input input{std::move(r->network), std::move(r->rooms), r->query.range, now_ms(),
+        harvest::harvest_input input{std::move(r->network), std::move(r->rooms), r->query.range, clock::now_ms(),
                                      r->query.per_person};
         const auto& format = r->query.format;
         spdlog::info("conn={} harvest of network {}: {} rooms, format {}", r->connection_id, r->network_id,

@@ -13,6 +13,7 @@
 
 #include "metrics/metrics.hpp"
 #include "model/room_state.hpp"
+#include "store/clock.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -96,12 +97,6 @@ std::string websocket_key_problem(const request& req)
 const char* metric_command_name(int field_number)
 {
     return model::command_name(static_cast<maptable::v1::ClientMessage::BodyCase>(field_number));
-}
-
-std::int64_t unix_seconds()
-{
-    using namespace std::chrono;
-    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
 // Cross-Site WebSocket Hijacking: a browser sends Origin, and a page from any
@@ -479,7 +474,7 @@ private:
         // No token here is fine: it may come in the Join message. A token
         // offered here must be valid (the room is checked at Join).
         for (const auto& [where, token] : credentials.tokens) {
-            const auto verdict = auth::verify_join_token(token, context_.verifier, unix_seconds());
+            const auto verdict = auth::verify_join_token(token, context_.verifier, clock::now_seconds());
             if (const auto* refusal = std::get_if<auth::token_error>(&verdict)) {
                 // Never log the token itself; the refusal's message never contains it.
                 spdlog::warn("conn={} upgrade refused (401): the token in {} was refused: {} ({}) remote={}",

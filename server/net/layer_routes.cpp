@@ -4,12 +4,12 @@
 // to the connection's executor.
 #include "net/layer_routes.hpp"
 
+#include "export/geojson_export.hpp"
 #include "import/import_layer.hpp"
 #include "media/attachment_store.hpp"
 #include "model/text.hpp"
 #include "net/export_routes.hpp"
-#include "net/room_routes.hpp"
-#include "net/room_token.hpp"
+#include "net/upload_gate.hpp"
 #include "room/admin_submit.hpp"
 
 #include <boost/asio/post.hpp>
@@ -20,7 +20,6 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <memory>
 #include <random>
@@ -34,7 +33,6 @@ namespace pb = maptable::v1;
 
 constexpr std::string_view rooms_prefix = "/v1/rooms/";
 constexpr std::string_view layers_segment = "/layers";
-constexpr std::size_t max_idempotency_key = 128;
 // A file at the limits takes a noticeable fraction of a second and tens of
 // MiB to parse: a few at a time, so that imports cannot starve the work pool
 // (exports, attachments) nor the memory.
@@ -193,30 +191,13 @@ http::status status_of(pb::ErrorCode code)
     }
 }
 
-std::size_t vertices_of(const pb::ReferenceLayer& layer)
-{
-    std::size_t n = 0;
-    for (const auto& f : layer.features())
-        n += static_cast<std::size_t>(f.geometry().positions_size());
-    return n;
-}
-
+// The layer's summary (the GeoJSON export's), its seq called "seq" as in
+// every answer of these routes, and how many positions it holds.
 json::object layer_json(const pb::ReferenceLayer& layer)
 {
-    json::array notes;
-    for (const auto& n : layer.notes())
-        notes.emplace_back(n);
-    return json::object{
-        {"id", layer.id()},
-        {"name", layer.name()},
-        {"source_format", layer.source_format()},
-        {"source_name", layer.source_name()},
-        {"colour", layer.style().colour()},
-        {"features", layer.features_size()},
-        {"vertices", vertices_of(layer)},
-        {"notes", std::move(notes)},
-        {"seq", layer.added_seq()},
-    };
+    auto out = exports::layer_summary(layer, "seq");
+    out["vertices"] = exports::layer_vertices(layer);
+    return out;
 }
 
 std::string random_layer_id()
@@ -246,14 +227,6 @@ std::string stem_of(const std::string& filename)
     if (dot != std::string::npos && dot > 0)
         base.resize(dot);
     return base;
-}
-
-bool printable_ascii(std::string_view text)
-{
-    for (char c : text)
-        if (c < 0x21 || c > 0x7E)
-            return false;
-    return true;
 }
 
 // ---------------------------------------------------------------- one request
@@ -417,19 +390,52 @@ void on_work_pool(const shared_request& r, Step step)
     });
 }
 
-// The checks of a Join that need no room state; an upload also needs a role
-// that may import.
-std::variant<room_caller, admin_response> authenticate(const admin_request& req, const session::server_context& context,
-                                                       const std::string& room, bool upload)
+constexpr std::string_view missing_token = "this needs 'Authorization: Bearer <join token>' of this room";
+// Imports: a city's team into its living lab, a facilitator anywhere; the
+// admin key too (an operator loading a city's data).
+constexpr room_gate upload_gate{roles_allowed::contributors, true, missing_token,
+                                "observers may look at the room's layers but not import them"};
+constexpr room_gate list_gate{roles_allowed::anyone, true, missing_token, ""};
+
+// After the gate: the upload's query, key and limits checked, then its
+// parse and the room's AddLayer on the work pool.
+void start_upload(const shared_request& r, std::shared_ptr<admin_request> req)
 {
-    auto who =
-        authenticate_for_room(req, context, room, true, "this needs 'Authorization: Bearer <join token>' of this room");
-    if (const auto* c = std::get_if<room_caller>(&who);
-        upload && c && c->token && c->token->role != pb::ROLE_FACILITATOR && c->token->role != pb::ROLE_PARTICIPANT)
-        return json_error(http::status::forbidden, req.version(),
-                          "observers may look at the room's layers but not import them; this token's role is " +
-                              std::string(auth::role_name(c->token->role)) + " (ERROR_CODE_PERMISSION_DENIED)");
-    return who;
+    const unsigned version = r->version;
+    const auto target = std::string_view(req->target());
+    const auto question = target.find('?');
+    auto query = parse_query(question == std::string_view::npos ? std::string_view{} : target.substr(question + 1));
+    if (auto* bad = std::get_if<query_error>(&query))
+        return r->done(import_refusal(
+            version, bad->status,
+            bad->status == http::status::unsupported_media_type ? "unknown_format" : "bad_request", bad->message));
+    auto given = idempotency_key_of(*req);
+    if (auto* refused = std::get_if<admin_response>(&given))
+        return r->done(std::move(*refused));
+    // The connection's body limit was raised to this for the upload; a
+    // request that reached here some other way is checked again.
+    if (req->body().size() > layer_upload_limit(r->context))
+        return r->done(layer_too_large(r->context, version));
+    if (imports_in_flight.fetch_add(1) >= max_concurrent_imports) {
+        imports_in_flight.fetch_sub(1);
+        spdlog::warn("conn={} layer upload to room {} refused (503): {} imports already in progress", r->connection_id,
+                     r->room, max_concurrent_imports);
+        auto res = json_error(http::status::service_unavailable, version,
+                              "the server is busy with other imports; try again shortly");
+        res.set(http::field::retry_after, "5");
+        return r->done(std::move(res));
+    }
+    // The slot is given back when the last holder lets go, whatever the
+    // outcome (the room's answer may come after the parse).
+    std::shared_ptr<void> slot(nullptr, [](void*) { imports_in_flight.fetch_sub(1); });
+    spdlog::info("conn={} layer upload to room {} by {}: {} bytes", r->connection_id, r->room, r->uploader(),
+                 req->body().size());
+    std::shared_ptr<const admin_request> body = std::move(req);
+    on_work_pool(r,
+                 [r, body, query = std::get<upload_query>(std::move(query)),
+                  key = std::get<std::string>(std::move(given)), slot = std::move(slot)]() mutable {
+        import_upload(r, body, std::move(query), std::move(key), std::move(slot));
+    });
 }
 
 } // namespace
@@ -447,23 +453,9 @@ upload_header_verdict check_layer_upload_header(const session::server_context& c
     const auto room = parse_path(target.substr(0, target.find('?')));
     if (!room || !valid_room_id(*room))
         return std::monostate{};
-    auto authenticated = authenticate(header, context, *room, true);
-    if (auto* refused = std::get_if<admin_response>(&authenticated)) {
-        spdlog::info("layer upload to room {} refused from its header ({}): {}", *room, refused->result_int(),
-                     refused->body().substr(0, refused->body().find('\n')));
-        return std::move(*refused);
-    }
-    const auto limit = layer_upload_limit(context);
-    if (const auto length = header.find(http::field::content_length); length != header.end()) {
-        std::uint64_t bytes = 0;
-        const auto value = std::string_view(length->value());
-        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), bytes);
-        if (ec == std::errc{} && end == value.data() + value.size() && bytes > limit) {
-            spdlog::info("layer upload to room {} refused from its header (413): {} bytes announced", *room, bytes);
-            return layer_too_large(context, header.version());
-        }
-    }
-    return upload_allowance{limit, upload_timeout};
+    return check_upload_header_for(header, context, *room, upload_gate,
+                                   upload_allowance{layer_upload_limit(context), upload_timeout}, "layer upload",
+                                   [&context](unsigned version) { return layer_too_large(context, version); });
 }
 
 std::size_t layer_upload_limit(const session::server_context&)
@@ -500,55 +492,23 @@ void handle_layer_request(admin_request req, session::server_context& context, b
     if (!valid_room_id(*room))
         return done(json_error(http::status::not_found, version,
                                std::string("no room has that id (") + std::string(room_id_rule) + ")"));
-    auto authenticated = authenticate(req, context, *room, upload);
-    if (auto* refused = std::get_if<admin_response>(&authenticated)) {
-        spdlog::info("conn={} layer request in room {} refused ({}): {}", connection_id, *room, refused->result_int(),
-                     refused->body().substr(0, refused->body().find('\n')));
-        return done(std::move(*refused));
-    }
-    auto work_on = context.work ? context.work : reply_on;
-    auto r = std::make_shared<const layer_request>(
-        layer_request{context, std::move(*room), std::get<room_caller>(std::move(authenticated)), version, reply_on,
-                      work_on, connection_id, std::move(done)});
-    if (list)
-        return on_work_pool(r, [r] { list_layers(r); });
-
-    auto query = parse_query(question == std::string_view::npos ? std::string_view{} : target.substr(question + 1));
-    if (auto* bad = std::get_if<query_error>(&query))
-        return r->done(import_refusal(
-            version, bad->status,
-            bad->status == http::status::unsupported_media_type ? "unknown_format" : "bad_request", bad->message));
-    std::string key;
-    if (const auto it = req.find("Idempotency-Key"); it != req.end()) {
-        key = std::string(it->value());
-        if (key.empty() || key.size() > max_idempotency_key || !printable_ascii(key))
-            return r->done(json_error(http::status::bad_request, version,
-                                      "Idempotency-Key must be 1-128 printable ASCII characters (the client's "
-                                      "request id)"));
-    }
-    // The connection's body limit was raised to this for the upload; a
-    // request that reached here some other way is checked again.
-    if (req.body().size() > layer_upload_limit(context))
-        return r->done(layer_too_large(context, version));
-    if (imports_in_flight.fetch_add(1) >= max_concurrent_imports) {
-        imports_in_flight.fetch_sub(1);
-        spdlog::warn("conn={} layer upload to room {} refused (503): {} imports already in progress", connection_id,
-                     r->room, max_concurrent_imports);
-        auto res = json_error(http::status::service_unavailable, version,
-                              "the server is busy with other imports; try again shortly");
-        res.set(http::field::retry_after, "5");
-        return r->done(std::move(res));
-    }
-    // The slot is given back when the last holder lets go, whatever the
-    // outcome (the room's answer may come after the parse).
-    std::shared_ptr<void> slot(nullptr, [](void*) { imports_in_flight.fetch_sub(1); });
-    spdlog::info("conn={} layer upload to room {} by {}: {} bytes", connection_id, r->room, r->uploader(),
-                 req.body().size());
-    auto body = std::make_shared<const admin_request>(std::move(req));
-    on_work_pool(r,
-                 [r, body, query = std::get<upload_query>(std::move(query)), key = std::move(key),
-                  slot = std::move(slot)]() mutable {
-        import_upload(r, body, std::move(query), std::move(key), std::move(slot));
+    auto request = std::make_shared<admin_request>(std::move(req));
+    const std::string room_id = *room;
+    pass_room_gate(*request, context, room_id, upload ? upload_gate : list_gate, reply_on,
+                   [request, &context, reply_on, connection_id, room = std::move(*room), list,
+                    done = std::move(done)](std::variant<room_caller, admin_response> authenticated) mutable {
+        if (auto* refused = std::get_if<admin_response>(&authenticated)) {
+            spdlog::info("conn={} layer request in room {} refused ({}): {}", connection_id, room,
+                         refused->result_int(), refused->body().substr(0, refused->body().find('\n')));
+            return done(std::move(*refused));
+        }
+        auto work_on = context.work ? context.work : reply_on;
+        auto r = std::make_shared<const layer_request>(
+            layer_request{context, std::move(room), std::get<room_caller>(std::move(authenticated)), request->version(),
+                          reply_on, work_on, connection_id, std::move(done)});
+        if (list)
+            return on_work_pool(r, [r] { list_layers(r); });
+        start_upload(r, std::move(request));
     });
 }
 

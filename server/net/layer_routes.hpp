@@ -5,9 +5,10 @@
 //        the body is the file           -> 201 {id, name, features, vertices, notes, seq, ...}
 //   GET  /v1/rooms/{room}/layers        -> 200 {layers: [...]} (without their features)
 //
-// Uploads take the join token of a facilitator or a participant of the room
-// (a city's team imports into its living lab; observers may look, not
-// import) under the rules of a Join, or the admin key. The file is parsed by
+// Uploads take the join token of a facilitator or a participant of the room,
+// or a network invitation that makes its holder one there (a city's team
+// imports into its living lab; observers may look, not import), under the
+// rules of a Join (net/upload_gate.hpp), or the admin key. The file is parsed by
 // server/import on the work pool and becomes one AddLayer, sent to the room
 // on the uploader's behalf (room::submit_on_behalf): the layer is in the
 // room's log whole, or nothing is stored. An "Idempotency-Key" header makes a
@@ -15,7 +16,7 @@
 #pragma once
 
 #include "net/admin_routes.hpp"
-#include "net/attachment_routes.hpp"
+#include "net/upload_gate.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 

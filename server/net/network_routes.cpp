@@ -3,17 +3,19 @@
 #include "auth/join_token.hpp"
 #include "export/table_export.hpp"
 #include "model/plain_id.hpp"
-#include "net/room_routes.hpp"
+#include "net/admin_room_routes.hpp"
+#include "net/json_answer.hpp"
 #include "network/ics.hpp"
 #include "network/network_service.hpp"
 #include "room/admin_submit.hpp"
+#include "store/clock.hpp"
+#include "store/random_hex.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -39,26 +41,6 @@ constexpr std::size_t max_name_bytes = 200;
 constexpr std::size_t max_network_body = 64 * 1024; // a session's agenda of 50 points fits
 
 using reply = std::function<void(admin_response)>;
-
-std::int64_t now_ms()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string random_hex(std::size_t bytes)
-{
-    std::string raw(bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
-        throw std::runtime_error("no randomness");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : raw) {
-        out.push_back(hex[b >> 4]);
-        out.push_back(hex[b & 15]);
-    }
-    return out;
-}
 
 // A refusal: the HTTP status, the text and the code ({"error", "code"}).
 struct refusal {
@@ -101,15 +83,11 @@ admin_response error_response(unsigned version, const refusal& r)
 
 json::object parse_object(const std::string& body, std::string_view shape)
 {
-    if (body.size() > max_network_body)
-        throw bad("the body is over " + std::to_string(max_network_body) + " bytes", "MESSAGE_TOO_LARGE");
-    boost::system::error_code ec;
-    auto value = json::parse(body, ec);
-    if (ec)
-        throw bad("the body is not JSON (" + ec.message() + "): " + std::string(shape), "MALFORMED_MESSAGE");
-    if (!value.is_object())
-        throw bad("the body must be a JSON object: " + std::string(shape), "MALFORMED_MESSAGE");
-    return std::move(value.get_object());
+    auto parsed = json_object_of(body, max_network_body, shape);
+    if (auto* problem = std::get_if<json_body_problem>(&parsed))
+        throw bad(std::move(problem->message),
+                  problem->what == json_body_problem::kind::too_large ? "MESSAGE_TOO_LARGE" : "MALFORMED_MESSAGE");
+    return std::get<json::object>(std::move(parsed));
 }
 
 void only_fields(const json::object& o, std::initializer_list<std::string_view> known, std::string_view shape)
@@ -130,17 +108,6 @@ std::optional<std::string> string_field(const json::object& o, std::string_view 
     if (!v->is_string())
         throw bad("\"" + std::string(field) + "\" must be a string", "MALFORMED_MESSAGE");
     return std::string(v->get_string());
-}
-
-std::optional<double> number_of(const json::value& v)
-{
-    if (v.is_double())
-        return v.get_double();
-    if (v.is_int64())
-        return static_cast<double>(v.get_int64());
-    if (v.is_uint64())
-        return static_cast<double>(v.get_uint64());
-    return std::nullopt;
 }
 
 std::optional<std::int64_t> integer_field(const json::object& o, std::string_view field, bool required = false)
@@ -177,17 +144,10 @@ std::vector<std::string> strings_field(const json::object& o, std::string_view f
 pb::LonLat position_of(const json::object& o, std::string_view field)
 {
     const auto* v = o.if_contains(field);
-    const auto* p = v ? v->if_object() : nullptr;
-    const auto* lon = p ? p->if_contains("lon") : nullptr;
-    const auto* lat = p ? p->if_contains("lat") : nullptr;
-    const auto x = lon ? number_of(*lon) : std::nullopt;
-    const auto y = lat ? number_of(*lat) : std::nullopt;
-    if (!x || !y)
+    auto p = v ? lon_lat_of(*v) : std::nullopt;
+    if (!p)
         throw bad("\"" + std::string(field) + "\" must be {\"lon\": <number>, \"lat\": <number>}", "MALFORMED_MESSAGE");
-    pb::LonLat out;
-    out.set_lon(*x);
-    out.set_lat(*y);
-    return out;
+    return *p;
 }
 
 pb::Role members_elsewhere_of(const std::string& s)
@@ -197,20 +157,6 @@ pb::Role members_elsewhere_of(const std::string& s)
     if (s == "participant")
         return pb::ROLE_PARTICIPANT;
     throw bad("\"members_elsewhere\" is \"observer\" or \"participant\"");
-}
-
-constexpr std::pair<std::string_view, pb::RoomKind> kinds[] = {
-    {"living_lab", pb::ROOM_KIND_LIVING_LAB}, {"consultation", pb::ROOM_KIND_CONSULTATION},
-    {"workshop", pb::ROOM_KIND_WORKSHOP},     {"study_trip", pb::ROOM_KIND_STUDY_TRIP},
-    {"plenary", pb::ROOM_KIND_PLENARY},
-};
-
-std::string_view kind_name(pb::RoomKind kind)
-{
-    for (const auto& [name, k] : kinds)
-        if (k == kind)
-            return name;
-    return "";
 }
 
 constexpr std::string_view network_shape =
@@ -284,7 +230,7 @@ pb::PlannedSession session_of(const json::object& o)
 {
     only_fields(o, {"id", "room_id", "title", "starts_ms", "ends_ms", "time_zone", "agenda"}, session_shape);
     pb::PlannedSession s;
-    s.set_id(string_field(o, "id").value_or("s-" + random_hex(6)));
+    s.set_id(string_field(o, "id").value_or("s-" + store::random_hex(6)));
     s.set_room_id(*string_field(o, "room_id", true));
     s.set_title(*string_field(o, "title", true));
     s.set_starts_ms(*integer_field(o, "starts_ms", true));
@@ -296,11 +242,6 @@ pb::PlannedSession session_of(const json::object& o)
 }
 
 // ---------------------------------------------------------------- JSON out
-
-json::object lon_lat(const pb::LonLat& p)
-{
-    return json::object{{"lon", p.lon()}, {"lat", p.lat()}};
-}
 
 json::object network_json(const pb::Network& n)
 {
@@ -323,7 +264,7 @@ json::object city_json(const pb::City& c)
     return json::object{{"id", c.id()},
                         {"name", c.name()},
                         {"country", c.country()},
-                        {"position", lon_lat(c.position())},
+                        {"position", lon_lat_json(c.position())},
                         {"living_lab_title", c.living_lab_title()}};
 }
 
@@ -361,7 +302,7 @@ json::object state_json(const model::network_state& state, const std::vector<net
         const auto activity = service.activity_of(r.id);
         room_list.push_back(json::object{{"id", r.id},
                                          {"title", r.info.title()},
-                                         {"kind", kind_name(r.info.kind())},
+                                         {"kind", room_kind_name(r.info.kind())},
                                          {"city_id", r.info.city_id()},
                                          {"last_activity_ms", activity.last_time_ms},
                                          {"last_seq", activity.last_seq}});
@@ -451,7 +392,7 @@ std::vector<network_room> rooms_of(const shared_request& r, const std::string& n
 // Applies one change to the network and answers with the network.
 void change_network(const shared_request& r, const std::string& id, pb::NetworkEvent change, http::status status)
 {
-    auto result = service_of(r).change(id, std::move(change), room::admin_actor().id, now_ms());
+    auto result = service_of(r).change(id, std::move(change), room::admin_actor().id, clock::now_ms());
     if (auto* refused = std::get_if<model::rejection>(&result))
         throw refused_by(*refused);
     const auto& state = std::get<model::network_state>(result);
@@ -481,10 +422,7 @@ void add_room(const shared_request& r, const std::string& network_id, const std:
     if (!model::is_plain_id(room_id))
         throw bad("\"room_id\" must be 1-64 of A-Z a-z 0-9 . _ -", "INVALID_ROOM_ID");
     const auto kind_text = *string_field(o, "kind", true);
-    pb::RoomKind kind = pb::ROOM_KIND_UNSPECIFIED;
-    for (const auto& [name, k] : kinds)
-        if (name == kind_text)
-            kind = k;
+    const pb::RoomKind kind = room_kind_of(kind_text).value_or(pb::ROOM_KIND_UNSPECIFIED);
     if (kind == pb::ROOM_KIND_UNSPECIFIED)
         throw bad("\"kind\" is living_lab, consultation, workshop, study_trip or plenary");
     const auto city_id = string_field(o, "city_id").value_or("");
@@ -506,7 +444,7 @@ void add_room(const shared_request& r, const std::string& network_id, const std:
     else
         throw bad("\"center\" is required for a room of no city");
     if (const auto* zoom = o.if_contains("zoom")) {
-        const auto z = number_of(*zoom);
+        const auto z = json_number(*zoom);
         if (!z)
             throw bad("\"zoom\" must be a number", "MALFORMED_MESSAGE");
         change->set_zoom(*z);
@@ -523,7 +461,7 @@ void add_room(const shared_request& r, const std::string& network_id, const std:
 
     // A bad title or centre is a 400 before anything is listed or stored.
     model::room_state fresh(room_id);
-    auto checked = fresh.validate(command, room::admin_actor(), now_ms());
+    auto checked = fresh.validate(command, room::admin_actor(), clock::now_ms());
     if (auto* refused = std::get_if<model::rejection>(&checked))
         throw refused_by(*refused);
     fresh.apply(std::get<pb::Event>(checked));
@@ -539,7 +477,7 @@ void add_room(const shared_request& r, const std::string& network_id, const std:
                               "LIVING_LAB_EXISTS"};
     store::catalog_entry entry;
     entry.room_id = room_id;
-    entry.created_at_ms = now_ms();
+    entry.created_at_ms = clock::now_ms();
     entry.title = change->title();
     entry.city = change->city();
     entry.info = fresh.info().SerializeAsString();
@@ -566,7 +504,7 @@ void add_room(const shared_request& r, const std::string& network_id, const std:
                 r->ok(http::status::created,
                       json::object{{"id", entry.room_id},
                                    {"title", info.title()},
-                                   {"kind", kind_name(info.kind())},
+                                   {"kind", room_kind_name(info.kind())},
                                    {"city_id", info.city_id()},
                                    {"network_id", info.network_id()},
                                    {"seq", outcome.seq}});
@@ -589,11 +527,8 @@ void invite(const shared_request& r, const std::string& network_id, const std::s
     if (name.empty() || name.size() > max_name_bytes)
         throw bad("\"name\" must be a display name of 1-" + std::to_string(max_name_bytes) + " bytes",
                   "MALFORMED_MESSAGE");
-    std::string subject = string_field(o, "subject").value_or("p-" + random_hex(6));
-    bool printable = !subject.empty() && subject.size() <= 128;
-    for (unsigned char c : subject)
-        printable = printable && c > 0x20 && c < 0x7f;
-    if (!printable)
+    std::string subject = string_field(o, "subject").value_or("p-" + store::random_hex(6));
+    if (!is_token_subject(subject))
         throw bad("\"subject\" (the participant id) must be 1-128 printable ASCII characters without spaces",
                   "INVALID_PARTICIPANT");
     const auto ttl = integer_field(o, "ttl_s").value_or(default_invitation_ttl);
@@ -612,10 +547,10 @@ void invite(const shared_request& r, const std::string& network_id, const std::s
     claims.subject = subject;
     claims.name = name;
     claims.role = *role;
-    claims.expires_at = now_ms() / 1000 + ttl;
+    claims.expires_at = clock::now_seconds() + ttl;
     claims.issuer = r->context.verifier.issuer;
     claims.audience = r->context.verifier.audience;
-    claims.token_id = "t-" + random_hex(8);
+    claims.token_id = "t-" + store::random_hex(8);
     const auto token = auth::mint_join_token(claims, r->context.verifier.secret);
     // In the fragment, as a room's invitation: browsers never send it.
     const auto base = r->context.admin_api ? r->context.admin_api->public_url : std::string{};
@@ -782,7 +717,7 @@ std::optional<refusal> member_refusal(const admin_request& req, const session::s
     if (credential.empty())
         return refusal{http::status::unauthorized, "send the network invitation's token (or the admin key) as Bearer",
                        "TOKEN_MISSING"};
-    const auto verified = auth::verify_join_token(credential, context.verifier, now_ms() / 1000);
+    const auto verified = auth::verify_join_token(credential, context.verifier, clock::now_seconds());
     if (const auto* error = std::get_if<auth::token_error>(&verified))
         return refusal{http::status::unauthorized, "the token was refused: " + error->message, code_name(error->code)};
     const auto& claims = std::get<auth::join_claims>(verified);
@@ -838,7 +773,7 @@ void handle_member(const admin_request& req, const shared_request& r, std::strin
             res.set(http::field::content_type, "text/calendar; charset=utf-8");
             res.set(http::field::content_disposition, "attachment; filename=\"" + id + "-sessions.ics\"");
             res.set(http::field::cache_control, "no-store");
-            res.body() = network::sessions_calendar(state.to_proto(), base, now_ms());
+            res.body() = network::sessions_calendar(state.to_proto(), base, clock::now_ms());
             res.prepare_payload();
             r->answer(std::move(res));
         });

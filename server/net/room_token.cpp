@@ -1,8 +1,10 @@
 #include "net/room_token.hpp"
 
 #include "model/network_state.hpp"
+#include "model/plain_id.hpp"
 #include "network/network_service.hpp"
 #include "session/revocations.hpp"
+#include "store/clock.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -18,13 +20,12 @@ namespace pb = maptable::v1;
 
 namespace {
 
-std::int64_t unix_seconds()
-{
-    using namespace std::chrono;
-    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
-
 } // namespace
+
+bool valid_room_id(std::string_view id)
+{
+    return model::is_plain_id(id);
+}
 
 admin_response unauthorized(unsigned version, std::string_view message)
 {
@@ -33,14 +34,12 @@ admin_response unauthorized(unsigned version, std::string_view message)
     return res;
 }
 
-namespace {
-
 // The checks that need no store: the admin key, or a token that verifies and
 // is not revoked. A token for a room must name this one.
-std::variant<room_caller, admin_response> verify_caller(const admin_request& req,
-                                                        const session::server_context& context,
-                                                        const std::string& room_id, bool admin_key_allowed,
-                                                        std::string_view missing_token)
+std::variant<room_caller, admin_response> verify_room_caller(const admin_request& req,
+                                                             const session::server_context& context,
+                                                             const std::string& room_id, bool admin_key_allowed,
+                                                             std::string_view missing_token)
 {
     const unsigned version = req.version();
     if (admin_key_allowed && has_admin_key(req, context))
@@ -48,7 +47,7 @@ std::variant<room_caller, admin_response> verify_caller(const admin_request& req
     const auto credential = bearer_credential(req);
     if (credential.empty())
         return unauthorized(version, missing_token);
-    const auto verified = auth::verify_join_token(credential, context.verifier, unix_seconds());
+    const auto verified = auth::verify_join_token(credential, context.verifier, clock::now_seconds());
     if (const auto* error = std::get_if<auth::token_error>(&verified))
         return unauthorized(version,
                             "the token was refused: " + error->message + " (" + pb::ErrorCode_Name(error->code) + ")");
@@ -66,14 +65,12 @@ bool is_network_invitation(const room_caller& caller)
     return caller.token && caller.token->room.empty() && !caller.token->network.empty();
 }
 
-} // namespace
-
 std::variant<room_caller, admin_response> authenticate_for_room(const admin_request& req,
                                                                 const session::server_context& context,
                                                                 const std::string& room_id, bool admin_key_allowed,
                                                                 std::string_view missing_token)
 {
-    auto checked = verify_caller(req, context, room_id, admin_key_allowed, missing_token);
+    auto checked = verify_room_caller(req, context, room_id, admin_key_allowed, missing_token);
     if (const auto* caller = std::get_if<room_caller>(&checked); caller && is_network_invitation(*caller))
         return json_error(http::status::forbidden, req.version(),
                           "this route does not take network invitations yet; use a token for this room "
@@ -86,7 +83,7 @@ void authenticate_for_room_async(const admin_request& req, session::server_conte
                                  boost::asio::any_io_executor reply_on,
                                  std::function<void(std::variant<room_caller, admin_response>)> done)
 {
-    auto checked = verify_caller(req, context, room_id, admin_key_allowed, missing_token);
+    auto checked = verify_room_caller(req, context, room_id, admin_key_allowed, missing_token);
     const auto* caller = std::get_if<room_caller>(&checked);
     if (!caller || !is_network_invitation(*caller))
         return done(std::move(checked));

@@ -2,7 +2,7 @@
 // dispatcher does the work on its own thread.
 #include "net/webhook_routes.hpp"
 
-#include "net/room_routes.hpp"
+#include "net/room_token.hpp"
 #include "webhook/dispatcher.hpp"
 #include "webhook/endpoint_url.hpp"
 #include "webhook/event_body.hpp"

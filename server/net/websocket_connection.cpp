@@ -36,8 +36,9 @@ bool routine_ending(const beast::error_code& ec)
 // the most buffers Asio hands one writev.
 constexpr std::size_t max_pieces_per_write = 64;
 
-// The first read of a message: most commands fit (B1: an idle connection
-// holds this much for its pending read).
+// The first read of a message: most commands fit, and an idle connection
+// holds only this much for its pending read (idle connections are most of
+// them, so this bounds the server's memory per connection).
 constexpr std::size_t initial_read_bytes = 64;
 
 constexpr std::string_view shutdown_reason = "the server is shutting down; reconnect shortly";
@@ -182,8 +183,8 @@ void websocket_connection<Stream>::do_read()
 {
     // A message starts with a read of at most initial_read_bytes: async_read
     // would prepare Beast's 1536-byte frame size in buffer_ before any data
-    // arrives, held by every idle connection (B1). The rest of a longer
-    // message is read with Beast's own size hint.
+    // arrives, held by every idle connection for as long as it is idle. The
+    // rest of a longer message is read with Beast's own size hint.
     const std::size_t limit = buffer_.size() == 0 ? initial_read_bytes : 0;
     ws_.async_read_some(buffer_, limit,
                         beast::bind_front_handler(&websocket_connection::on_read, this->shared_from_this()));
@@ -383,7 +384,8 @@ void websocket_connection<Stream>::on_write(beast::error_code ec, std::size_t by
             return finish(ec);
         if (catch_up_waiting() > 0 || waiting() > 0)
             return do_write();
-        // Idle: an idle connection keeps no write storage (B1).
+        // Idle: an idle connection keeps no write storage; the next burst
+        // allocates it again (idle connections are most of them).
         std::vector<room::shared_piece>().swap(queue_);
         queue_head_ = 0;
         std::vector<room::shared_piece>().swap(catch_up_);

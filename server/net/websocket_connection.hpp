@@ -55,7 +55,8 @@ using plain_stream = beast::tcp_stream;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 // A plain WebSocket runs on the bare socket: Beast's websocket::stream keeps
 // its own timer for the handshake and idle timeouts, and a tcp_stream would
-// add its impl (two timers, ~540 bytes) to every connection (B1).
+// add its impl (two timers, ~540 bytes) to every connection, most of which
+// sit idle: what an idle connection holds bounds how many one server keeps.
 using plain_ws_stream = boost::asio::ip::tcp::socket;
 
 // The subprotocol a client may offer; echoed when offered.
@@ -168,7 +169,7 @@ private:
     bool dropped_ = false; // closed hard: the peer stopped reading
     bool counted_ = false; // in the connections gauge (from accept to finish)
     // The close frame to send: a websocket::close_reason (128 bytes) is built
-    // only when it is sent (B1).
+    // only when it is sent, not held by every open connection.
     session::close_code close_code_{};
     std::string close_text_;
 

@@ -44,7 +44,7 @@ struct server_context {
     // own executor afterwards.
     boost::asio::any_io_executor work = {};
     std::shared_ptr<const struct admin_api_config> admin_api =
-        nullptr; // rooms, invitations, exports (net/room_routes.hpp)
+        nullptr; // rooms, invitations, exports (net/admin_room_routes.hpp)
     // The per-core thread model (app/io_pool): every connection's executor is
     // a one-thread io_context's own, so rooms may hand its pieces over on
     // that thread directly (room::subscriber::lane).

@@ -9,6 +9,7 @@
 #include "webhook/signature.hpp"
 
 #include "maptable/v1/room.pb.h"
+#include "store/clock.hpp"
 #include "store/commit_queue.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -29,18 +30,6 @@ namespace maptable::webhook {
 namespace asio = boost::asio;
 
 namespace {
-
-std::int64_t now_ms()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::int64_t now_seconds()
-{
-    using namespace std::chrono;
-    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string new_endpoint_id()
 {
@@ -173,7 +162,7 @@ dispatcher::dispatcher(store::commit_queue& log, dispatcher_options options)
     options_.max_in_flight = std::max<std::size_t>(options_.max_in_flight, 1);
     options_.page = std::max<std::size_t>(options_.page, 1);
     options_.max_presence_notices = std::max<std::size_t>(options_.max_presence_notices, 1);
-    boot_ms_ = now_ms();
+    boot_ms_ = clock::now_ms();
     for (auto& e : db_.endpoints())
         endpoints_.emplace(e.id, std::move(e));
     for (const auto& d : db_.deliveries()) {
@@ -302,7 +291,7 @@ void dispatcher::pump(const std::shared_ptr<lane>& l)
     if (!started_ || l->removed || l->state.status == delivery_status::dead || l->sending || l->fetching ||
         l->waiting_for_slot || l->timer_armed)
         return;
-    const auto now = now_ms();
+    const auto now = clock::now_ms();
     if (l->state.next_attempt_ms > now)
         return arm_retry(l, std::chrono::milliseconds(l->state.next_attempt_ms - now));
 
@@ -401,7 +390,7 @@ void dispatcher::send(const std::shared_ptr<lane>& l, bool notice)
         request.body = event_json(l->state.room, event);
         id = l->state.room + ":" + std::to_string(seq);
     }
-    const auto timestamp = now_seconds();
+    const auto timestamp = clock::now_seconds();
     request.headers = {{"webhook-id", id},
                        {"webhook-timestamp", std::to_string(timestamp)},
                        {"webhook-signature", sign(l->secret, id, timestamp, request.body)}};
@@ -439,7 +428,8 @@ void dispatcher::on_sent(const std::shared_ptr<lane>& l, std::uint64_t seq, cons
         } else {
             failed_.fetch_add(1, std::memory_order_relaxed);
             std::uniform_real_distribution<double> jitter(0.0, 1.0);
-            if (const auto delay = record_failure(s, what, error, options_.retry, jitter(threads_->random), now_ms())) {
+            if (const auto delay =
+                    record_failure(s, what, error, options_.retry, jitter(threads_->random), clock::now_ms())) {
                 spdlog::info("webhook {} room={} {}: {} (failure {} of {}); next try in {} ms", s.endpoint_id, s.room,
                              what, error, s.attempts, options_.retry.max_attempts, delay->count());
             } else {
@@ -549,7 +539,7 @@ void dispatcher::create(registration request, std::function<void(admin_result<en
         e.url = std::move(request.url);
         e.room = std::move(request.room);
         e.kinds = std::move(request.kinds);
-        e.created_ms = now_ms();
+        e.created_ms = clock::now_ms();
         // Delivery starts after the room's newest event: an endpoint learns
         // what happens from now on, not the room's whole past.
         log_.read([this, e = std::move(e), done = std::move(done)](store::event_log& log) mutable {

@@ -238,7 +238,7 @@ test("docs/openapi.yaml is a valid OpenAPI 3.1 document", () => {
 // A new literal route of any of these forms must be in the spec; a dispatcher
 // with a new variable name fails here until it is added to the table.
 const subRouteMounts = {
-    action: "/v1/admin/rooms/{id}/",     // room_routes.cpp: /v1/admin/rooms/{id}/{action}
+    action: "/v1/admin/rooms/{id}/",     // admin_room_routes.cpp: /v1/admin/rooms/{id}/{action}
     what: "/v1/rooms/{id}/export/",      // export_routes.cpp: /v1/rooms/{id}/export/{what}
     rest: "/v1/rooms/{id}/",             // export_routes.cpp: /v1/rooms/{id}/{rest}
     webhook_action: "/v1/admin/webhooks/{webhook}/",   // webhook_routes.cpp: /v1/admin/webhooks/{webhook}/{webhook_action}

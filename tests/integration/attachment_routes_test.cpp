@@ -82,6 +82,49 @@ pb::ClientMessage remove_participant(const std::string& id)
     return m;
 }
 
+constexpr const char* admin_key = "attachment-admin-key-0123456789";
+
+http_reply admin_call(const server_process& server, const std::string& method, const std::string& target,
+                      const std::string& body = {})
+{
+    return call_api(server.port(), {.method = method, .target = target, .bearer = admin_key, .body = body});
+}
+
+void require_made(const http_reply& r)
+{
+    REQUIRE_MESSAGE((r.status == 201 || r.status == 200), r.status << " " << r.body);
+}
+
+// Network `id` with the city of Lisbon, its living lab `{id}-lab` and a
+// study trip `{id}-trip`, made through the admin API.
+void make_network(const server_process& server, const std::string& id)
+{
+    require_made(admin_call(server, "POST", "/v1/admin/networks",
+                            R"({"id": ")" + id + R"(", "title": "Safe streets )" + id + R"(", "languages": ["en"]})"));
+    const std::string base = "/v1/admin/networks/" + id;
+    require_made(admin_call(server, "POST", base + "/cities",
+                            R"({"id": "lisbon", "name": "Lisbon", "country": "PT",
+                                "position": {"lon": -9.14, "lat": 38.72}})"));
+    require_made(admin_call(server, "POST", base + "/rooms",
+                            R"({"room_id": ")" + id + R"(-lab", "title": "Intendente", "kind": "living_lab",
+                                "city_id": "lisbon"})"));
+    require_made(admin_call(server, "POST", base + "/rooms",
+                            R"({"room_id": ")" + id + R"(-trip", "title": "Study trip", "kind": "study_trip",
+                                "city_id": "lisbon"})"));
+}
+
+struct invitation {
+    std::string token;
+    std::string jti;
+};
+
+invitation invite(const server_process& server, const std::string& network, const std::string& body)
+{
+    const auto r = admin_call(server, "POST", "/v1/admin/networks/" + network + "/invitations", body);
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    const auto v = json_body(r);
+    return {std::string(v.at("token").as_string()), std::string(v.at("jti").as_string())};
+}
 } // namespace
 
 TEST_CASE("a photo uploaded with a join token is stored without EXIF, rotated, and served with nosniff")
@@ -334,4 +377,54 @@ TEST_CASE("a deleted attachment answers 410 Gone, and its bytes are off the disk
     CHECK(error_of(gone).find("deleted") != std::string::npos);
     CHECK(get(server, "/v1/rooms/trip/attachments/" + id + "/thumbnail", token).status == 410);
     CHECK(stored_files(server) == 0);
+}
+
+TEST_CASE("a network invitation uploads where the network makes its holder a participant; others are refused")
+{
+    server_process server({"--admin-key", admin_key});
+    make_network(server, "na");
+    make_network(server, "nb");
+    const auto luis =
+        invite(server, "na", R"({"subject": "lu", "name": "Luis", "role": "participant", "city_id": "lisbon"})");
+    const auto olga = invite(server, "na", R"({"subject": "ol", "name": "Olga", "role": "observer"})");
+    const auto ben = invite(server, "nb", R"({"subject": "be", "name": "Ben", "role": "participant"})");
+
+    // In his city's living lab Luis is a participant: the photo is stored and
+    // the room's log has it under his name.
+    const auto r = upload(server, "na-lab", luis.token, photo());
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    const std::string id(json_body(r).at("id").as_string());
+    CHECK(stored_files(server) == 1);
+    {
+        client fay(server.options("na-lab", "fay", pb::ROLE_FACILITATOR));
+        join_or_fail(fay);
+        const auto replica = fay.replica();
+        const auto& attachments = replica.data().attachments;
+        REQUIRE(attachments.contains(id));
+        CHECK(attachments.at(id).uploader_id() == "lu");
+    }
+    CHECK(get(server, "/v1/rooms/na-lab/attachments/" + id, luis.token).status == 200);
+    // An observer of the network may look, not upload.
+    CHECK(get(server, "/v1/rooms/na-lab/attachments/" + id, olga.token).status == 200);
+    const auto by_observer = upload(server, "na-lab", olga.token, photo());
+    CHECK(by_observer.status == 403);
+    CHECK(error_of(by_observer).find("ERROR_CODE_PERMISSION_DENIED") != std::string::npos);
+    // The study trip is not his living lab: there the network makes him an
+    // observer (members_elsewhere), whatever his invitation claims.
+    const auto elsewhere = upload(server, "na-trip", luis.token, photo());
+    CHECK(elsewhere.status == 403);
+    CHECK(error_of(elsewhere).find("role is observer") != std::string::npos);
+    // Another network's invitation, for upload and for reading.
+    const auto other_network = upload(server, "na-lab", ben.token, photo());
+    CHECK(other_network.status == 403);
+    CHECK(error_of(other_network).find("ERROR_CODE_TOKEN_WRONG_NETWORK") != std::string::npos);
+    CHECK(get(server, "/v1/rooms/na-lab/attachments/" + id, ben.token).status == 403);
+    // A revoked invitation.
+    REQUIRE(admin_call(server, "POST", "/v1/admin/revocations", R"({"jti": ")" + luis.jti + R"("})").status < 300);
+    const auto revoked = upload(server, "na-lab", luis.token, photo());
+    CHECK(revoked.status == 401);
+    CHECK(error_of(revoked).find("ERROR_CODE_TOKEN_REVOKED") != std::string::npos);
+    CHECK(get(server, "/v1/rooms/na-lab/attachments/" + id, luis.token).status == 401);
+    // Nothing refused was stored.
+    CHECK(stored_files(server) == 1);
 }

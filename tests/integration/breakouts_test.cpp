@@ -68,6 +68,33 @@ constexpr const char* start_body = R"({"mode": "by_hand", "minutes": 20, "groups
     {"name": "North", "participant_ids": ["ana"]},
     {"name": "South", "participant_ids": ["ben"]}]})";
 
+constexpr const char* admin_key = "breakouts-admin-key-0123456789";
+
+// A network invitation (no room in it) minted by the admin API.
+std::string invite(const server_process& server, const std::string& network, const std::string& body)
+{
+    const auto r = call_api(server.port(),
+                            {.method = "POST",
+                             .target = "/v1/admin/networks/" + network + "/invitations",
+                             .bearer = admin_key,
+                             .body = body});
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    return std::string(json_body(r).at("token").as_string());
+}
+
+// Network `id` with one city and a workshop `{id}-workshop`.
+void make_network(const server_process& server, const std::string& id)
+{
+    const auto admin = [&](const std::string& target, const std::string& body) {
+        const auto r = call_api(server.port(), {.method = "POST", .target = target, .bearer = admin_key, .body = body});
+        REQUIRE_MESSAGE(r.status == 201, r.body);
+    };
+    admin("/v1/admin/networks", R"({"id": ")" + id + R"(", "title": "Safe streets", "languages": ["en"]})");
+    admin("/v1/admin/networks/" + id + "/cities",
+          R"({"id": "lisbon", "name": "Lisbon", "country": "PT", "position": {"lon": -9.14, "lat": 38.72}})");
+    admin("/v1/admin/networks/" + id + "/rooms", R"({"room_id": ")" + id + R"(-workshop", "title": "Workshop",
+          "kind": "workshop", "center": {"lon": 10, "lat": 45}, "zoom": 4})");
+}
 } // namespace
 
 TEST_CASE("a round trip: groups open at the plenary's view, draw, hear a broadcast, and come back as layers")
@@ -309,18 +336,71 @@ TEST_CASE("a round survives a server restart in the middle")
     server.kill9();
     server.start();
 
-    // Still open after the restart: the same token moves ana again, and the
-    // group's work comes back.
+    // Still open after the restart: the same token moves ana again, she is
+    // back in her group's room, and the group's work comes back.
     CHECK(post(server, base, fay_token, start_body).status == 409);
-    CHECK(post(server, base + "/token", ana_token).status == 200);
+    const auto moved_again = post(server, base + "/token", ana_token);
+    REQUIRE(moved_again.status == 200);
+    CHECK(json_body(moved_again).at("room").as_string() == group_room);
+    client ana(options_with(server, group_room, std::string(json_body(moved_again).at("token").as_string())));
+    join_or_fail(ana);
+    event_recorder ana_heard(ana);
+    CHECK_FALSE(ana.replica().data().breakout_of.ended());
+
     const auto ended = post(server, base + "/end", fay_token);
     REQUIRE_MESSAGE(ended.status == 200, ended.body);
     const auto state = json_body(call_api(server.port(), {.target = "/v1/rooms/plenary/state", .bearer = fay_token}));
     REQUIRE(layer_named(state, "North"));
     CHECK(layer_named(state, "North")->at("features").at(0).at("title").as_string() == "Old well");
     CHECK_FALSE(layer_named(state, "South")); // nothing drawn: no layer
-    // Not checked here: the group room's own "ended" mark after the restart.
-    // In the first run of this suite it was still false after /end answered
-    // (the round-trip case without a restart checks the people's return);
-    // the cause is open and recorded in the issue's notes.
+
+    // The group's room hears that the round is over (the app takes its
+    // people back to the plenary), though the server that opened it is gone.
+    CHECK(ana_heard.wait_until([&] { return ana.replica().data().breakout_of.ended(); }));
+    // And its log keeps the mark. /state is for facilitators: read with a
+    // facilitator's token of the group's room (a participant's answers 403,
+    // whose body has no breakout_of at all).
+    const auto group_state = call_api(server.port(),
+                                      {.target = "/v1/rooms/" + group_room + "/state",
+                                       .bearer = server.token(group_room, "fay", pb::ROLE_FACILITATOR)});
+    REQUIRE_MESSAGE(group_state.status == 200, group_state.body);
+    const auto membership = json_body(group_state).at("breakout_of").as_object();
+    CHECK(membership.at("round_id").as_string() == json_body(started).at("id").as_string());
+    // Protobuf's JSON leaves a false flag out: absent is not ended.
+    const bool group_ended = membership.contains("ended") && membership.at("ended").as_bool();
+    CHECK(group_ended);
+}
+
+TEST_CASE("a network's facilitator opens groups in a room of the network; its members move with their invitation")
+{
+    server_process server({"--admin-key", admin_key});
+    make_network(server, "na");
+    make_network(server, "nb");
+    const std::string base = "/v1/rooms/na-workshop/breakouts";
+    const auto fatima = invite(server, "na", R"({"subject": "fa", "name": "Fatima", "role": "facilitator"})");
+    const auto ana = invite(server, "na", R"({"subject": "ana", "name": "Ana", "role": "participant"})");
+    const auto olga = invite(server, "na", R"({"subject": "ol", "name": "Olga", "role": "observer"})");
+    const auto other = invite(server, "nb", R"({"subject": "fb", "name": "Fritz", "role": "facilitator"})");
+
+    const auto by_observer = post(server, base, olga, start_body);
+    CHECK(by_observer.status == 403);
+    CHECK(error_of(by_observer).find("ERROR_CODE_PERMISSION_DENIED") != std::string::npos);
+    const auto by_other_network = post(server, base, other, start_body);
+    CHECK(by_other_network.status == 403);
+    CHECK(error_of(by_other_network).find("ERROR_CODE_TOKEN_WRONG_NETWORK") != std::string::npos);
+
+    const auto started = post(server, base, fatima, start_body);
+    REQUIRE_MESSAGE(started.status == 201, started.body);
+    // Ana's invitation gets her group's room, as a room token of hers there.
+    const auto move = post(server, base + "/token", ana);
+    REQUIRE_MESSAGE(move.status == 200, move.body);
+    CHECK(json_body(move).at("group_name").as_string() == "North");
+    client in_group(options_with(server, std::string(json_body(move).at("room").as_string()),
+                                 std::string(json_body(move).at("token").as_string())));
+    join_or_fail(in_group);
+    CHECK(in_group.me().role() == pb::ROLE_PARTICIPANT);
+    CHECK(in_group.me().id() == "ana");
+    // The round's end comes from the network's facilitator too.
+    const auto ended = post(server, base + "/end", fatima);
+    REQUIRE_MESSAGE(ended.status == 200, ended.body);
 }

@@ -194,6 +194,49 @@ pb::ClientMessage copy_features(const std::string& id, std::vector<std::uint32_t
     return m;
 }
 
+// The admin API, for the networks below.
+http_reply admin_call(const server_process& server, const std::string& method, const std::string& target,
+                      const std::string& body = {})
+{
+    return call_api(server.port(), {.method = method, .target = target, .bearer = admin_key, .body = body});
+}
+
+void require_made(const http_reply& r)
+{
+    REQUIRE_MESSAGE((r.status == 201 || r.status == 200), r.status << " " << r.body);
+}
+
+// Network `id` with the city of Lisbon, its living lab `{id}-lab` and a
+// workshop `{id}-workshop`, made through the admin API.
+void make_network(const server_process& server, const std::string& id)
+{
+    require_made(admin_call(server, "POST", "/v1/admin/networks",
+                            R"({"id": ")" + id + R"(", "title": "Safe streets )" + id + R"(", "languages": ["en"]})"));
+    const std::string base = "/v1/admin/networks/" + id;
+    require_made(admin_call(server, "POST", base + "/cities",
+                            R"({"id": "lisbon", "name": "Lisbon", "country": "PT",
+                                "position": {"lon": -9.14, "lat": 38.72}})"));
+    require_made(admin_call(server, "POST", base + "/rooms",
+                            R"({"room_id": ")" + id + R"(-lab", "title": "Intendente", "kind": "living_lab",
+                                "city_id": "lisbon"})"));
+    require_made(admin_call(server, "POST", base + "/rooms",
+                            R"({"room_id": ")" + id + R"(-workshop", "title": "Workshop", "kind": "workshop",
+                                "center": {"lon": 10, "lat": 45}, "zoom": 4})"));
+}
+
+struct invitation {
+    std::string token;
+    std::string jti;
+};
+
+// A network invitation (no room in it): its token and token id.
+invitation invite(const server_process& server, const std::string& network, const std::string& body)
+{
+    const auto r = admin_call(server, "POST", "/v1/admin/networks/" + network + "/invitations", body);
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    const auto v = json_body(r);
+    return {std::string(v.at("token").as_string()), std::string(v.at("jti").as_string())};
+}
 } // namespace
 
 TEST_CASE("a file of each format becomes a layer a joined client sees, and it survives a restart")
@@ -442,4 +485,61 @@ TEST_CASE("a retried upload with the same Idempotency-Key gets the first answer 
     CHECK(other.status == 201);
     CHECK(json_body(other).at("id") != json_body(first).at("id"));
     CHECK(upload(server, "lab", token, csv_file, {.idempotency_key = "bad key"}).status == 400);
+}
+
+TEST_CASE("a network invitation imports where the network makes its holder a participant, and nowhere else")
+{
+    server_process server({"--admin-key", admin_key});
+    make_network(server, "na");
+    make_network(server, "nb");
+    const auto luis =
+        invite(server, "na", R"({"subject": "lu", "name": "Luis", "role": "participant", "city_id": "lisbon"})");
+    const auto olga = invite(server, "na", R"({"subject": "ol", "name": "Olga", "role": "observer"})");
+    const auto ben = invite(server, "nb", R"({"subject": "be", "name": "Ben", "role": "participant"})");
+
+    // Luis is a participant in his city's living lab: he imports there, and
+    // the layer is in the room's log under his name.
+    const auto seq = seq_of(server, "na-lab");
+    const auto imported = upload(server, "na-lab", luis.token, geojson_file, {.query = "name=Parks"});
+    REQUIRE_MESSAGE(imported.status == 201, imported.body);
+    CHECK(json_body(imported).at("features").to_number<int>() == 3);
+    CHECK(seq_of(server, "na-lab") == seq + 1);
+    const auto listed = get(server, "/v1/rooms/na-lab/layers", luis.token);
+    REQUIRE_MESSAGE(listed.status == 200, listed.body);
+    REQUIRE(json_body(listed).at("layers").as_array().size() == 1);
+    CHECK(json_body(listed).at("layers").at(0).at("name").as_string() == "Parks");
+    {
+        client reader(server.options("na-lab", "fay", pb::ROLE_FACILITATOR));
+        join_or_fail(reader);
+        REQUIRE(reader.replica().data().layers.size() == 1);
+        CHECK(reader.replica().data().layers.begin()->second.source_format() == "geojson");
+    }
+
+    // Elsewhere in the network he is an observer (members_elsewhere): the
+    // role the server computes for the room is refused, not the one he
+    // claims.
+    const auto workshop_seq = seq_of(server, "na-workshop");
+    const auto elsewhere = upload(server, "na-workshop", luis.token, geojson_file);
+    CHECK(elsewhere.status == 403);
+    CHECK(error_of(elsewhere).find("role is observer") != std::string::npos);
+    CHECK(error_of(elsewhere).find("ERROR_CODE_PERMISSION_DENIED") != std::string::npos);
+    // He may still look.
+    CHECK(get(server, "/v1/rooms/na-workshop/layers", luis.token).status == 200);
+
+    // An observer's invitation, another network's, and a revoked one.
+    const auto observer = upload(server, "na-lab", olga.token, geojson_file);
+    CHECK(observer.status == 403);
+    CHECK(error_of(observer).find("ERROR_CODE_PERMISSION_DENIED") != std::string::npos);
+    const auto other_network = upload(server, "na-lab", ben.token, geojson_file);
+    CHECK(other_network.status == 403);
+    CHECK(error_of(other_network).find("ERROR_CODE_TOKEN_WRONG_NETWORK") != std::string::npos);
+    CHECK(get(server, "/v1/rooms/na-lab/layers", ben.token).status == 403);
+    REQUIRE(admin_call(server, "POST", "/v1/admin/revocations", R"({"jti": ")" + luis.jti + R"("})").status < 300);
+    const auto revoked = upload(server, "na-lab", luis.token, geojson_file);
+    CHECK(revoked.status == 401);
+    CHECK(error_of(revoked).find("ERROR_CODE_TOKEN_REVOKED") != std::string::npos);
+
+    // Nothing refused reached a log.
+    CHECK(seq_of(server, "na-lab") == seq + 1);
+    CHECK(seq_of(server, "na-workshop") == workshop_seq);
 }

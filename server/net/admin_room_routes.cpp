@@ -1,19 +1,20 @@
-#include "net/room_routes.hpp"
+#include "net/admin_room_routes.hpp"
 
 #include "auth/join_token.hpp"
-#include "model/plain_id.hpp"
 #include "net/export_routes.hpp"
+#include "net/json_answer.hpp"
+#include "net/room_token.hpp"
 #include "room/admin_submit.hpp"
+#include "store/clock.hpp"
+#include "store/random_hex.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
-#include <cctype>
 #include <chrono>
 #include <memory>
 #include <set>
@@ -33,26 +34,6 @@ constexpr std::size_t max_name_bytes = 200;                    // a display name
 
 using reply = std::function<void(admin_response)>;
 
-std::int64_t now_ms()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string random_hex(std::size_t bytes)
-{
-    std::string raw(bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
-        throw std::runtime_error("no randomness");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : raw) {
-        out.push_back(hex[b >> 4]);
-        out.push_back(hex[b & 15]);
-    }
-    return out;
-}
-
 // ---------------------------------------------------------------- JSON in
 
 // A refusal found while reading a body: the text of a 400.
@@ -60,30 +41,12 @@ struct bad_request {
     std::string message;
 };
 
-std::optional<double> number_of(const json::value& v)
-{
-    if (v.is_double())
-        return v.get_double();
-    if (v.is_int64())
-        return static_cast<double>(v.get_int64());
-    if (v.is_uint64())
-        return static_cast<double>(v.get_uint64());
-    return std::nullopt;
-}
-
 pb::LonLat position_of(const json::value& v, std::string_view field)
 {
-    const auto* o = v.if_object();
-    const auto* lon = o ? o->if_contains("lon") : nullptr;
-    const auto* lat = o ? o->if_contains("lat") : nullptr;
-    const auto x = lon ? number_of(*lon) : std::nullopt;
-    const auto y = lat ? number_of(*lat) : std::nullopt;
-    if (!x || !y)
+    auto p = lon_lat_of(v);
+    if (!p)
         throw bad_request{"\"" + std::string(field) + "\" must be {\"lon\": <number>, \"lat\": <number>}"};
-    pb::LonLat p;
-    p.set_lon(*x);
-    p.set_lat(*y);
-    return p;
+    return *p;
 }
 
 std::string text_of(const json::object& o, std::string_view field)
@@ -96,15 +59,10 @@ std::string text_of(const json::object& o, std::string_view field)
 
 json::object parse_object(const std::string& body, std::string_view shape)
 {
-    if (body.size() > max_admin_body)
-        throw bad_request{"the body is over " + std::to_string(max_admin_body) + " bytes"};
-    boost::system::error_code ec;
-    auto value = json::parse(body, ec);
-    if (ec)
-        throw bad_request{"the body is not JSON: " + ec.message()};
-    if (!value.is_object())
-        throw bad_request{"the body must be a JSON object: " + std::string(shape)};
-    return std::move(value.get_object());
+    auto parsed = json_object_of(body, max_admin_body, shape);
+    if (auto* problem = std::get_if<json_body_problem>(&parsed))
+        throw bad_request{std::move(problem->message)};
+    return std::get<json::object>(std::move(parsed));
 }
 
 constexpr std::string_view room_shape =
@@ -112,47 +70,12 @@ constexpr std::string_view room_shape =
     "\"city\", \"bounds\": {\"south_west\": {..}, \"north_east\": {..}}, \"time_zone\": \"Europe/Lisbon\", "
     "\"network_id\", \"kind\": \"living_lab\", \"city_id\"}";
 
-// A RoomKind as the API spells it: the enum's name without its prefix, in
-// lower case ("living_lab"); "" is no kind (a room on its own).
-constexpr std::string_view kind_prefix = "ROOM_KIND_";
-
-std::string kind_name(pb::RoomKind kind)
-{
-    if (kind == pb::ROOM_KIND_UNSPECIFIED)
-        return {};
-    std::string name = pb::RoomKind_Name(kind);
-    if (name.starts_with(kind_prefix))
-        name.erase(0, kind_prefix.size());
-    for (auto& c : name)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return name;
-}
-
-std::string kind_names()
-{
-    std::string names;
-    for (int i = pb::RoomKind_MIN; i <= pb::RoomKind_MAX; ++i) {
-        const auto kind = static_cast<pb::RoomKind>(i);
-        if (!pb::RoomKind_IsValid(i) || kind == pb::ROOM_KIND_UNSPECIFIED)
-            continue;
-        names += (names.empty() ? "\"" : ", \"") + kind_name(kind) + "\"";
-    }
-    return names;
-}
-
 pb::RoomKind kind_of(const json::value& v)
 {
-    if (v.is_string()) {
-        const std::string_view given = v.get_string();
-        if (given.empty())
-            return pb::ROOM_KIND_UNSPECIFIED;
-        for (int i = pb::RoomKind_MIN; i <= pb::RoomKind_MAX; ++i) {
-            const auto kind = static_cast<pb::RoomKind>(i);
-            if (pb::RoomKind_IsValid(i) && kind != pb::ROOM_KIND_UNSPECIFIED && kind_name(kind) == given)
-                return kind;
-        }
-    }
-    throw bad_request{"\"kind\" must be one of " + kind_names() + ", or \"\" for a room in no network"};
+    if (v.is_string())
+        if (const auto kind = room_kind_of(v.get_string()))
+            return *kind;
+    throw bad_request{"\"kind\" must be one of " + room_kind_names() + ", or \"\" for a room in no network"};
 }
 
 // The room info fields of a body as a change; required says which must be there.
@@ -180,7 +103,7 @@ pb::RoomInfoChanged change_of(const json::object& o, bool creating)
     if (const auto* center = o.if_contains("center"))
         *change.mutable_center() = position_of(*center, "center");
     if (const auto* zoom = o.if_contains("zoom")) {
-        const auto z = number_of(*zoom);
+        const auto z = json_number(*zoom);
         if (!z)
             throw bad_request{"\"zoom\" must be a number"};
         change.set_zoom(*z);
@@ -216,11 +139,6 @@ pb::RoomInfoChanged change_of(const json::object& o, bool creating)
 
 // ---------------------------------------------------------------- JSON out
 
-json::object lon_lat(const pb::LonLat& p)
-{
-    return json::object{{"lon", p.lon()}, {"lat", p.lat()}};
-}
-
 json::object room_object(const store::catalog_entry& entry, const pb::RoomInfo& info, bool archived, std::uint64_t seq)
 {
     json::object o{
@@ -228,15 +146,15 @@ json::object room_object(const store::catalog_entry& entry, const pb::RoomInfo& 
         {"title", info.title()},
         {"description", info.description()},
         {"city", info.city()},
-        {"center", lon_lat(info.center())},
+        {"center", lon_lat_json(info.center())},
         {"zoom", info.zoom()},
     };
     if (info.has_bounds())
-        o["bounds"] = json::object{{"south_west", lon_lat(info.bounds().south_west())},
-                                   {"north_east", lon_lat(info.bounds().north_east())}};
+        o["bounds"] = json::object{{"south_west", lon_lat_json(info.bounds().south_west())},
+                                   {"north_east", lon_lat_json(info.bounds().north_east())}};
     o["time_zone"] = info.time_zone();
     o["network_id"] = info.network_id();
-    o["kind"] = kind_name(info.kind());
+    o["kind"] = room_kind_name(info.kind());
     o["city_id"] = info.city_id();
     o["archived"] = archived;
     o["created_at"] = entry.created_at_ms;
@@ -311,7 +229,7 @@ struct request_state {
 };
 using shared_request = std::shared_ptr<const request_state>;
 
-// Runs step(catalog) on the catalogue's strand (server/net/room_routes.hpp:
+// Runs step(catalog) on the catalogue's strand (server/net/admin_room_routes.hpp:
 // never on an event loop, never two at once). A failing catalogue answers
 // 503; a bad request found there answers 400.
 template <class Step>
@@ -387,7 +305,7 @@ void create_room(const shared_request& r, const std::string& body)
             throw bad_request{"\"id\" must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-' (as a Join takes)"};
         id = std::string(given->get_string());
     } else {
-        id = "r-" + random_hex(6);
+        id = "r-" + store::random_hex(6);
     }
     pb::ClientMessage command;
     *command.mutable_update_room_info()->mutable_change() = change_of(object, true);
@@ -395,13 +313,13 @@ void create_room(const shared_request& r, const std::string& body)
     // Checked against a new room first, so that a bad title or bounds is a
     // 400 before anything is listed or stored.
     model::room_state fresh(id);
-    auto checked = fresh.validate(command, room::admin_actor(), now_ms());
+    auto checked = fresh.validate(command, room::admin_actor(), clock::now_ms());
     if (auto* refused = std::get_if<model::rejection>(&checked))
         return r->error(http::status::bad_request, refused->message + " (" + pb::ErrorCode_Name(refused->code) + ")");
 
     store::catalog_entry entry;
     entry.room_id = id;
-    entry.created_at_ms = now_ms();
+    entry.created_at_ms = clock::now_ms();
     entry.title = command.update_room_info().change().title();
     entry.city = command.update_room_info().change().city();
     fresh.apply(std::get<pb::Event>(checked));
@@ -446,16 +364,12 @@ void mint_token(const shared_request& r, const store::catalog_entry& entry, cons
         throw bad_request{"\"name\" must be a display name of 1-" + std::to_string(max_name_bytes) + " bytes"};
     std::string subject;
     if (const auto* given = o.if_contains("subject")) {
-        bool printable = given->is_string() && !given->get_string().empty() && given->get_string().size() <= 128;
-        if (printable)
-            for (unsigned char c : given->get_string())
-                printable = printable && c > 0x20 && c < 0x7f;
-        if (!printable)
+        if (!given->is_string() || !is_token_subject(given->get_string()))
             throw bad_request{
                 "\"subject\" (the participant id) must be 1-128 printable ASCII characters without spaces"};
         subject = std::string(given->get_string());
     } else {
-        subject = "p-" + random_hex(6);
+        subject = "p-" + store::random_hex(6);
     }
     std::int64_t lifetime = default_token_lifetime;
     if (const auto* given = o.if_contains("expires_in")) {
@@ -475,10 +389,10 @@ void mint_token(const shared_request& r, const store::catalog_entry& entry, cons
     claims.subject = subject;
     claims.name = std::string(name->get_string());
     claims.role = *role;
-    claims.expires_at = now_ms() / 1000 + lifetime;
+    claims.expires_at = clock::now_seconds() + lifetime;
     claims.issuer = r->context.verifier.issuer;
     claims.audience = r->context.verifier.audience;
-    claims.token_id = "t-" + random_hex(8);
+    claims.token_id = "t-" + store::random_hex(8);
     const auto token = auth::mint_join_token(claims, r->context.verifier.secret);
     // The token travels in the fragment, which browsers never send to a
     // server: it stays out of access logs and Referer headers.
@@ -508,17 +422,12 @@ admin_response method_not_allowed(unsigned version, const char* allow)
 
 } // namespace
 
-bool valid_room_id(std::string_view id)
-{
-    return model::is_plain_id(id);
-}
-
-bool is_room_admin_path(std::string_view path)
+bool is_admin_room_path(std::string_view path)
 {
     return path == rooms_path || (path.starts_with(rooms_path) && path.substr(rooms_path.size()).starts_with("/"));
 }
 
-void handle_room_admin_request(const admin_request& req, session::server_context& context,
+void handle_admin_room_request(const admin_request& req, session::server_context& context,
                                boost::asio::any_io_executor reply_on, std::uint64_t connection_id, reply done)
 {
     const unsigned version = req.version();

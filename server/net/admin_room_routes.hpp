@@ -47,18 +47,12 @@ private:
 
 namespace maptable::net {
 
-// The room ids a Join accepts, and so every HTTP route: 1-64 of A-Z a-z 0-9
-// . _ - (they end up in logs, URLs and file names). Kept equal to the
-// session layer's check, so a room joined as "a.b" is reachable here.
-bool valid_room_id(std::string_view id);
-inline constexpr std::string_view room_id_rule = "room ids are 1-64 of A-Z a-z 0-9 . _ -";
-
 // Whether path is /v1/admin/rooms or below it.
-bool is_room_admin_path(std::string_view path);
+bool is_admin_room_path(std::string_view path);
 
 // Answers one request under /v1/admin/rooms (the admin key already checked).
 // Same contract as handle_admin_request: done once, on reply_on.
-void handle_room_admin_request(const admin_request& req, session::server_context& context,
+void handle_admin_room_request(const admin_request& req, session::server_context& context,
                                boost::asio::any_io_executor reply_on, std::uint64_t connection_id,
                                std::function<void(admin_response)> done);
 
