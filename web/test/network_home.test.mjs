@@ -158,7 +158,7 @@ test("a member opens the invitation: cities on the map, rooms with their activit
     // The rooms by kind, each with its last activity (relative and absolute) and "Enter".
     const api = await (await fetch(`${server.base}/v1/networks/${net}`, { headers: { Authorization: `Bearer ${ana.token}` } })).json();
     assert.deepEqual(
-      await page.locator('[data-testid="network-rooms-section"] h3').allTextContents(),
+      await page.locator('[data-testid="network-rooms-section"] .network-kind h3').allTextContents(),
       ["Living labs", "Workshops"],
     );
     for (const id of ["lab-lisbon", "lab-durban", "lab-leipzig", "workshop"]) {
