@@ -10,6 +10,7 @@
 #include "model/rules/rules.hpp"
 
 #include "model/limits.hpp"
+#include "model/plain_id.hpp"
 
 #include <algorithm>
 #include <set>
@@ -29,15 +30,6 @@ problem invalid(std::string message)
 }
 
 // Room ids as a Join accepts them: 1-64 of [A-Za-z0-9._-].
-bool is_room_id(std::string_view id)
-{
-    const auto plain = [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-            c == '.';
-    };
-    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), plain);
-}
-
 bool in_group_room(const room_data& room)
 {
     return !room.breakout_of.round_id().empty();
@@ -59,7 +51,7 @@ problem check_group(const pb::BreakoutGroup& group, const room_data& room, std::
         return p;
     if (!names.insert(group.name()).second)
         return invalid("two groups are named " + quote_short(group.name()) + "; each needs a name of its own");
-    if (!is_room_id(group.room_id()))
+    if (!is_plain_id(group.room_id()))
         return invalid("a group's room id must be 1 to 64 of A-Z a-z 0-9 . _ -, got " + quote_short(group.room_id()));
     if (group.room_id() == room.info.id())
         return invalid("a group's room cannot be the plenary room itself");

@@ -5,6 +5,7 @@
 #include "model/rules/rules.hpp"
 
 #include "model/limits.hpp"
+#include "model/plain_id.hpp"
 #include "model/text.hpp"
 
 #include <algorithm>
@@ -18,8 +19,7 @@ namespace {
 // Layer ids are chosen by the server (the import route): 1-64 of [A-Za-z0-9._-].
 problem check_layer_id(std::string_view id)
 {
-    const auto plain = [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; };
-    if (!id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), plain))
+    if (is_plain_id(id))
         return std::nullopt;
     return reject(pb::ERROR_CODE_INVALID_LAYER,
                   "a layer id must be 1 to 64 of A-Z a-z 0-9 . _ -, got " + quote_short(id));

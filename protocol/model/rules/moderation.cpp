@@ -3,6 +3,7 @@
 #include "model/rules/rules.hpp"
 
 #include "model/limits.hpp"
+#include "model/plain_id.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -75,8 +76,7 @@ problem check_time_zone(std::string_view name)
 // Network and city ids are those of network.proto: 1-64 of [A-Za-z0-9._-].
 problem check_network_id(std::string_view field, std::string_view id)
 {
-    const auto plain = [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; };
-    if (id.empty() || (id.size() <= 64 && std::all_of(id.begin(), id.end(), plain)))
+    if (id.empty() || is_plain_id(id))
         return std::nullopt;
     return reject(pb::ERROR_CODE_INVALID_ID,
                   std::string(field) + " must be 1 to 64 of A-Z a-z 0-9 . _ - (or empty), got " + quote_short(id));
