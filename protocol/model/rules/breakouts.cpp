@@ -119,7 +119,7 @@ problem open_group(const room_data& room, const pb::OpenBreakoutGroup& command, 
                       "this room is already group " + quote_short(room.breakout_of.group_name()) + " of round " +
                           quote_short(room.breakout_of.round_id()));
     const pb::BreakoutMembership& m = command.membership();
-    if (!is_room_id(m.parent_room_id()) || m.parent_room_id() == room.info.id())
+    if (!is_plain_id(m.parent_room_id()) || m.parent_room_id() == room.info.id())
         return invalid("parent_room_id must be another room's id, got " + quote_short(m.parent_room_id()));
     if (!is_valid_id(m.round_id()))
         return invalid("a round id must be " + id_rule() + ", got " + quote_short(m.round_id()));
