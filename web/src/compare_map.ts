@@ -6,7 +6,7 @@
 // side's role is checked first.
 import * as L from "leaflet";
 
-import { FeatureKind, type LayerFeature, type MaptableClient, type ReferenceLayer } from "@maptable/client";
+import { FeatureKind, type MaptableClient, type ReferenceLayer } from "@maptable/client";
 
 import { defaultTileSource, type AppConfig, type TileSource } from "./app_config.js";
 import { maxZoom } from "./base_map.js";
@@ -17,6 +17,7 @@ import { safeColour, toLatLng } from "./geometry.js";
 import { t } from "./i18n/index.js";
 import { referenceDefaultColour } from "./legend.js";
 import { labelMinZoom, noteScale } from "./map_view.js";
+import { referencePopupBody, referenceShape } from "./reference_layers.js";
 import "./reference_layers.css";
 
 // The room page's pane name, so reference_layers.css places it the same way:
@@ -166,19 +167,7 @@ export class CompareMap {
     const layer = this.client.replica.state.layers.get(layerId);
     const feature = layer?.features[index];
     if (!layer || !feature) return el("div", {});
-    const body = el(
-      "div",
-      { class: "reference-popup", "data-testid": "compare-reference-popup" },
-      el("p", { class: "meta" }, t("refLayers.fromLayer", { name: layer.name })),
-      feature.title ? el("h3", {}, feature.title) : null,
-      feature.description ? el("p", { class: "description" }, feature.description) : null,
-    );
-    if (feature.properties.length > 0) {
-      const list = el("dl", { class: "attributes" });
-      for (const p of feature.properties) list.append(el("dt", {}, p.key), el("dd", {}, p.value));
-      body.append(el("h4", {}, t("refLayers.attributes")), list);
-    }
-    return body;
+    return referencePopupBody(layer.name, feature, "compare-reference-popup");
   }
 
   private openFeature(id: string): void {
@@ -214,21 +203,5 @@ function kindKey(kind: FeatureKind): "kind.note" | "kind.point" | "kind.line" | 
       return "kind.area";
     default:
       return "kind.point";
-  }
-}
-
-// A reference layer's feature as the room page draws it: in the layer's
-// colour, in the reference pane, its index as a class.
-function referenceShape(feature: LayerFeature, colour: string, index: number): L.Path | undefined {
-  const positions = (feature.geometry?.positions ?? []).map(toLatLng);
-  if (positions.length === 0) return undefined;
-  const style = { pane: referencePane, color: colour, className: `reference-feature reference-feature-${index}` };
-  switch (feature.geometry?.kind) {
-    case FeatureKind.LINE:
-      return L.polyline(positions, { ...style, weight: 3, opacity: 0.85 });
-    case FeatureKind.AREA:
-      return L.polygon(positions, { ...style, weight: 2, opacity: 0.85, fillOpacity: 0.15 });
-    default:
-      return L.circleMarker(positions[0]!, { ...style, radius: 6, weight: 2, fillColor: colour, fillOpacity: 0.5 });
   }
 }

@@ -172,27 +172,12 @@ class ReferenceLayersPart implements RoomPart {
   private draw(layer: ReferenceLayer, colour: string): L.FeatureGroup {
     const group = L.featureGroup();
     layer.features.forEach((feature, index) => {
-      const shape = this.shape(feature, colour, index);
+      const shape = referenceShape(feature, colour, index);
       if (!shape) return;
       shape.bindPopup(() => this.popup(layer.id, index), { maxWidth: 320 });
       group.addLayer(shape);
     });
     return group;
-  }
-
-  private shape(feature: LayerFeature, colour: string, index: number): L.Path | undefined {
-    const positions = (feature.geometry?.positions ?? []).map(toLatLng);
-    if (positions.length === 0) return undefined;
-    // The index as a class too: what a test (or a style) picks a feature by.
-    const style = { pane: paneName, color: colour, className: `reference-feature reference-feature-${index}` };
-    switch (feature.geometry?.kind) {
-      case FeatureKind.LINE:
-        return L.polyline(positions, { ...style, weight: 3, opacity: 0.85 });
-      case FeatureKind.AREA:
-        return L.polygon(positions, { ...style, weight: 2, opacity: 0.85, fillOpacity: 0.15 });
-      default:
-        return L.circleMarker(positions[0]!, { ...style, radius: 6, weight: 2, fillColor: colour, fillOpacity: 0.5 });
-    }
   }
 
   // The popup of one feature of a layer, built from text nodes only: a
@@ -201,18 +186,7 @@ class ReferenceLayersPart implements RoomPart {
     const layer = this.app.client.replica.state.layers.get(layerId);
     const feature = layer?.features[index];
     if (!layer || !feature) return el("div", {});
-    const body = el(
-      "div",
-      { class: "reference-popup", "data-testid": "reference-popup" },
-      el("p", { class: "meta" }, t("refLayers.fromLayer", { name: layer.name })),
-      feature.title ? el("h3", {}, feature.title) : null,
-      feature.description ? el("p", { class: "description" }, feature.description) : null,
-    );
-    if (feature.properties.length > 0) {
-      const list = el("dl", { class: "attributes" });
-      for (const p of feature.properties) list.append(el("dt", {}, p.key), el("dd", {}, p.value));
-      body.append(el("h4", {}, t("refLayers.attributes")), list);
-    }
+    const body = referencePopupBody(layer.name, feature, "reference-popup");
     if (this.app.isFacilitator()) {
       const copy = el("button", { type: "button", "data-testid": "reference-copy-one" }, t("refLayers.copyOne"));
       copy.addEventListener("click", () => {
@@ -405,4 +379,39 @@ function upload(
 
 export function mountReferenceLayers(app: AppContext, map: MapView, schedule: () => void): RoomPart {
   return new ReferenceLayersPart(app, map, schedule);
+}
+
+// A reference layer's feature as the room page (and the comparison) draws
+// it: in the layer's colour, in the reference pane under the room's own
+// marks; the index as a class too, what a test (or a style) picks it by.
+export function referenceShape(feature: LayerFeature, colour: string, index: number): L.Path | undefined {
+  const positions = (feature.geometry?.positions ?? []).map(toLatLng);
+  if (positions.length === 0) return undefined;
+  const style = { pane: paneName, color: colour, className: `reference-feature reference-feature-${index}` };
+  switch (feature.geometry?.kind) {
+    case FeatureKind.LINE:
+      return L.polyline(positions, { ...style, weight: 3, opacity: 0.85 });
+    case FeatureKind.AREA:
+      return L.polygon(positions, { ...style, weight: 2, opacity: 0.85, fillOpacity: 0.15 });
+    default:
+      return L.circleMarker(positions[0]!, { ...style, radius: 6, weight: 2, fillColor: colour, fillOpacity: 0.5 });
+  }
+}
+
+// The popup's text of one feature of a layer, built from text nodes only: a
+// file's attributes can never become markup.
+export function referencePopupBody(layerName: string, feature: LayerFeature, testId: string): HTMLElement {
+  const body = el(
+    "div",
+    { class: "reference-popup", "data-testid": testId },
+    el("p", { class: "meta" }, t("refLayers.fromLayer", { name: layerName })),
+    feature.title ? el("h3", {}, feature.title) : null,
+    feature.description ? el("p", { class: "description" }, feature.description) : null,
+  );
+  if (feature.properties.length > 0) {
+    const list = el("dl", { class: "attributes" });
+    for (const p of feature.properties) list.append(el("dt", {}, p.key), el("dd", {}, p.value));
+    body.append(el("h4", {}, t("refLayers.attributes")), list);
+  }
+  return body;
 }
