@@ -29,11 +29,14 @@ after(async () => {
   await topo?.close();
 });
 
-// The tiles this page shows now come from `origin` (every tile image of the map).
+// The tiles this page shows now come from `origin` (every tile image of the
+// map) and have loaded: a src alone is set before its request reaches the tile
+// server, so counting requests then would race the browser.
 async function tilesFrom(page, origin) {
   await page.waitForFunction((o) => {
     const tiles = [...document.querySelectorAll("#map img.leaflet-tile")];
-    return tiles.length > 0 && tiles.every((img) => img.src.startsWith(o + "/"));
+    return tiles.length > 0 &&
+      tiles.every((img) => img.src.startsWith(o + "/") && img.classList.contains("leaflet-tile-loaded"));
   }, origin);
 }
 
