@@ -2,8 +2,10 @@
 // attachment_store.hpp).
 #include "media/attachment_store.hpp"
 
+#include "store/random_hex.hpp"
+#include "store/sqlite_statement.hpp"
+
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <sqlite3.h>
 
 #include <fcntl.h>
@@ -34,14 +36,6 @@ std::string hex(const unsigned char* data, std::size_t size)
     return out;
 }
 
-std::string random_id()
-{
-    std::array<unsigned char, 16> bytes{};
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-        throw std::runtime_error("no random bytes for an attachment id (OpenSSL RAND_bytes failed)");
-    return hex(bytes.data(), bytes.size());
-}
-
 [[noreturn]] void throw_errno(const std::string& what, const fs::path& path)
 {
     throw std::system_error(errno, std::generic_category(), what + " " + path.string());
@@ -65,7 +59,7 @@ void write_durably(const fs::path& path, std::string_view bytes)
 {
     const auto dir = path.parent_path();
     auto temp = path;
-    temp += ".tmp-" + random_id().substr(0, 8);
+    temp += ".tmp-" + store::random_hex(4, "a temporary file name");
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0)
         throw_errno("cannot create", temp);
@@ -124,37 +118,18 @@ std::optional<std::string> read_file(const fs::path& path)
 
 // ---------------------------------------------------------------- SQLite index
 
-class statement {
-public:
-    statement(sqlite3* db, const char* sql)
-    {
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-            throw std::runtime_error(std::string("attachment index: cannot prepare: ") + sqlite3_errmsg(db));
-    }
-    ~statement() { sqlite3_finalize(stmt_); }
-    statement(const statement&) = delete;
-    statement& operator=(const statement&) = delete;
+// Every statement names this database in its errors.
+constexpr const char* index_name = "attachment index";
 
-    void bind(int i, std::string_view text)
-    {
-        sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    }
-    void bind(int i, std::int64_t value) { sqlite3_bind_int64(stmt_, i, value); }
-    void bind(int i, double value) { sqlite3_bind_double(stmt_, i, value); }
-    void bind_null(int i) { sqlite3_bind_null(stmt_, i); }
-    // SQLITE_ROW or SQLITE_DONE; throws on anything else.
-    int step()
-    {
-        const int rc = sqlite3_step(stmt_);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            throw std::runtime_error(std::string("attachment index: ") + sqlite3_errmsg(sqlite3_db_handle(stmt_)));
-        return rc;
-    }
-    sqlite3_stmt* get() const { return stmt_; }
-
-private:
-    sqlite3_stmt* stmt_ = nullptr;
-};
+// One step that throws on an error (store::sqlite_statement::step() leaves
+// that to its caller): SQLITE_ROW or SQLITE_DONE.
+int step(store::sqlite_statement& s)
+{
+    const int rc = s.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        throw std::runtime_error(s.what() + ": " + s.error());
+    return rc;
+}
 
 constexpr const char* columns =
     "id, room, uploader, type, sha256, size, width, height, gps_lat, gps_lon, has_thumbnail, created_ms, "
@@ -231,11 +206,13 @@ public:
 
     attachment_record insert(const attachment_record& r) override
     {
-        statement s(db_,
-                    "INSERT INTO attachments (id, room, uploader, type, sha256, size, width, height, gps_lat,"
-                    " gps_lon, has_thumbnail, created_ms, deleted_ms, idempotency_key)"
-                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13)"
-                    " ON CONFLICT DO NOTHING");
+        store::sqlite_statement s(
+            db_,
+            "INSERT INTO attachments (id, room, uploader, type, sha256, size, width, height, gps_lat,"
+            " gps_lon, has_thumbnail, created_ms, deleted_ms, idempotency_key)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13)"
+            " ON CONFLICT DO NOTHING",
+            index_name);
         s.bind(1, r.id);
         s.bind(2, r.room);
         s.bind(3, r.uploader);
@@ -257,7 +234,7 @@ public:
             s.bind_null(13);
         else
             s.bind(13, r.idempotency_key);
-        s.step();
+        step(s);
         if (sqlite3_changes(db_) == 1 || r.idempotency_key.empty())
             return r;
         if (auto earlier = find_by_key(r.room, r.uploader, r.idempotency_key))
@@ -267,9 +244,10 @@ public:
 
     std::optional<attachment_record> find(std::string_view id) override
     {
-        statement s(db_, (std::string("SELECT ") + columns + " FROM attachments WHERE id = ?1").c_str());
+        store::sqlite_statement s(db_, (std::string("SELECT ") + columns + " FROM attachments WHERE id = ?1"),
+                                  index_name);
         s.bind(1, id);
-        if (s.step() != SQLITE_ROW)
+        if (step(s) != SQLITE_ROW)
             return std::nullopt;
         return row_to_record(s.get());
     }
@@ -277,32 +255,34 @@ public:
     std::optional<attachment_record> find_by_key(std::string_view room, std::string_view uploader,
                                                  std::string_view key) override
     {
-        statement s(db_,
-                    (std::string("SELECT ") + columns +
-                     " FROM attachments WHERE room = ?1 AND uploader = ?2 AND idempotency_key = ?3")
-                        .c_str());
+        store::sqlite_statement s(db_,
+                                  (std::string("SELECT ") + columns +
+                                   " FROM attachments WHERE room = ?1 AND uploader = ?2 AND idempotency_key = ?3"),
+                                  index_name);
         s.bind(1, room);
         s.bind(2, uploader);
         s.bind(3, key);
-        if (s.step() != SQLITE_ROW)
+        if (step(s) != SQLITE_ROW)
             return std::nullopt;
         return row_to_record(s.get());
     }
 
     bool mark_deleted(std::string_view id, std::int64_t now_ms) override
     {
-        statement s(db_, "UPDATE attachments SET deleted_ms = COALESCE(deleted_ms, ?2) WHERE id = ?1");
+        store::sqlite_statement s(db_, "UPDATE attachments SET deleted_ms = COALESCE(deleted_ms, ?2) WHERE id = ?1",
+                                  index_name);
         s.bind(1, id);
         s.bind(2, now_ms);
-        s.step();
+        step(s);
         return sqlite3_changes(db_) == 1;
     }
 
     bool in_use(std::string_view sha256) override
     {
-        statement s(db_, "SELECT 1 FROM attachments WHERE sha256 = ?1 AND deleted_ms IS NULL LIMIT 1");
+        store::sqlite_statement s(db_, "SELECT 1 FROM attachments WHERE sha256 = ?1 AND deleted_ms IS NULL LIMIT 1",
+                                  index_name);
         s.bind(1, sha256);
-        return s.step() == SQLITE_ROW;
+        return step(s) == SQLITE_ROW;
     }
 
 private:
@@ -375,7 +355,7 @@ attachment_store::put_result attachment_store::put(const processed_upload& uploa
                                                    std::int64_t now_ms)
 {
     attachment_record record;
-    record.id = random_id();
+    record.id = store::random_hex(16, "an attachment id");
     record.room = std::string(room);
     record.uploader = std::string(uploader);
     record.type = upload.type;

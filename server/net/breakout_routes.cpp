@@ -14,6 +14,7 @@
 #include "net/upload_gate.hpp"
 #include "room/admin_submit.hpp"
 #include "store/clock.hpp"
+#include "store/random_hex.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -77,12 +78,7 @@ std::optional<breakout_path> parse_path(std::string_view path)
 
 std::string random_round_id()
 {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::random_device device;
-    std::string id = "b";
-    for (int i = 0; i < 8; ++i)
-        id.push_back(hex[device() & 15]);
-    return id;
+    return "b" + store::random_hex(4, "a breakout round id");
 }
 
 // The query parameter key's value ("" when absent).

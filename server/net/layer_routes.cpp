@@ -11,6 +11,7 @@
 #include "net/export_routes.hpp"
 #include "net/upload_gate.hpp"
 #include "room/admin_submit.hpp"
+#include "store/random_hex.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -22,7 +23,6 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <random>
 
 namespace maptable::net {
 namespace {
@@ -202,13 +202,7 @@ json::object layer_json(const pb::ReferenceLayer& layer)
 
 std::string random_layer_id()
 {
-    static thread_local std::mt19937_64 generator{std::random_device{}()};
-    constexpr char digits[] = "0123456789abcdef";
-    std::string id = "L-";
-    auto bits = generator();
-    for (int i = 0; i < 12; ++i, bits >>= 4)
-        id += digits[bits & 0xF];
-    return id;
+    return "L-" + store::random_hex(6, "a layer id");
 }
 
 // The same upload (room, person, key) always gets the same id: a retry finds

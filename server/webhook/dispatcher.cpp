@@ -11,12 +11,12 @@
 #include "maptable/v1/room.pb.h"
 #include "store/clock.hpp"
 #include "store/commit_queue.hpp"
+#include "store/random_hex.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -33,16 +33,7 @@ namespace {
 
 std::string new_endpoint_id()
 {
-    unsigned char bytes[8];
-    if (RAND_bytes(bytes, sizeof bytes) != 1)
-        throw std::runtime_error("no randomness for a webhook id (RAND_bytes failed)");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string id = "wh_";
-    for (unsigned char b : bytes) {
-        id.push_back(hex[b >> 4]);
-        id.push_back(hex[b & 15]);
-    }
-    return id;
+    return "wh_" + store::random_hex(8, "a webhook id");
 }
 
 bool has_event(store::event_log& log, const std::string& room, std::uint64_t seq)

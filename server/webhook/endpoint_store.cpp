@@ -1,6 +1,8 @@
 // Layer: webhook (repository). webhooks.db: endpoints and delivery cursors.
 #include "webhook/endpoint_store.hpp"
 
+#include "store/sqlite_statement.hpp"
+
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -14,54 +16,7 @@ namespace {
 
 constexpr int schema_version = 1;
 
-// One prepared statement, finalized on every path out.
-class statement {
-public:
-    statement(sqlite3* db, const char* sql) : db_(db)
-    {
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-            throw std::runtime_error(std::string("webhooks.db: cannot prepare: ") + sqlite3_errmsg(db));
-    }
-    ~statement() { sqlite3_finalize(stmt_); }
-    statement(const statement&) = delete;
-    statement& operator=(const statement&) = delete;
-
-    statement& bind(int i, const std::string& s)
-    {
-        sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    statement& bind(int i, std::int64_t v)
-    {
-        sqlite3_bind_int64(stmt_, i, v);
-        return *this;
-    }
-    statement& bind_null(int i)
-    {
-        sqlite3_bind_null(stmt_, i);
-        return *this;
-    }
-    // True while a row is there; throws on an error.
-    bool step()
-    {
-        const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW)
-            return true;
-        if (rc == SQLITE_DONE)
-            return false;
-        throw std::runtime_error(std::string("webhooks.db: ") + sqlite3_errmsg(db_));
-    }
-    std::string text(int col)
-    {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
-    }
-    std::int64_t integer(int col) { return sqlite3_column_int64(stmt_, col); }
-
-private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-};
+constexpr const char* database = "webhooks.db"; // named in every error
 
 std::string join(const std::vector<std::string>& kinds)
 {
@@ -109,8 +64,8 @@ endpoint_store::endpoint_store(const std::filesystem::path& file)
         // at-least-once allows; registrations are rare and made durable below.
         exec("PRAGMA journal_mode=WAL");
         exec("PRAGMA synchronous=NORMAL");
-        statement version(db_, "PRAGMA user_version");
-        version.step();
+        store::sqlite_statement version(db_, "PRAGMA user_version", database);
+        version.next();
         const auto found = version.integer(0);
         if (found > schema_version)
             throw std::runtime_error(file.string() + " has schema version " + std::to_string(found) +
@@ -154,9 +109,10 @@ void endpoint_store::add(const endpoint& e, std::uint64_t cursor)
     exec("PRAGMA synchronous=FULL");
     exec("BEGIN IMMEDIATE");
     try {
-        statement insert(db_,
-                         "INSERT INTO webhook_endpoints(id, url, scope, room, kinds, secret, created_ms)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)");
+        store::sqlite_statement insert(db_,
+                                       "INSERT INTO webhook_endpoints(id, url, scope, room, kinds, secret, created_ms)"
+                                       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                       database);
         insert.bind(1, e.id)
             .bind(2, e.url)
             .bind(3, e.scope)
@@ -167,10 +123,11 @@ void endpoint_store::add(const endpoint& e, std::uint64_t cursor)
             insert.bind_null(4);
         else
             insert.bind(4, e.room);
-        insert.step();
-        statement start(db_, "INSERT INTO webhook_deliveries(endpoint_id, room, cursor) VALUES (?, ?, ?)");
+        insert.next();
+        store::sqlite_statement start(db_, "INSERT INTO webhook_deliveries(endpoint_id, room, cursor) VALUES (?, ?, ?)",
+                                      database);
         start.bind(1, e.id).bind(2, e.room).bind(3, static_cast<std::int64_t>(cursor));
-        start.step();
+        start.next();
         exec("COMMIT");
         exec("PRAGMA synchronous=NORMAL");
     } catch (...) {
@@ -182,17 +139,18 @@ void endpoint_store::add(const endpoint& e, std::uint64_t cursor)
 
 bool endpoint_store::remove(const std::string& id)
 {
-    statement del(db_, "DELETE FROM webhook_endpoints WHERE id = ?");
-    del.bind(1, id).step();
+    store::sqlite_statement del(db_, "DELETE FROM webhook_endpoints WHERE id = ?", database);
+    del.bind(1, id).next();
     return sqlite3_changes(db_) > 0;
 }
 
 std::vector<endpoint> endpoint_store::endpoints()
 {
     std::vector<endpoint> out;
-    statement q(
-        db_, "SELECT id, url, scope, room, kinds, secret, created_ms FROM webhook_endpoints ORDER BY created_ms, id");
-    while (q.step()) {
+    store::sqlite_statement q(
+        db_, "SELECT id, url, scope, room, kinds, secret, created_ms FROM webhook_endpoints ORDER BY created_ms, id",
+        database);
+    while (q.next()) {
         endpoint e;
         e.id = q.text(0);
         e.url = q.text(1);
@@ -209,10 +167,12 @@ std::vector<endpoint> endpoint_store::endpoints()
 std::vector<delivery> endpoint_store::deliveries()
 {
     std::vector<delivery> out;
-    statement q(db_,
-                "SELECT endpoint_id, room, cursor, attempts, next_attempt_ms, state, last_error, delivered"
-                " FROM webhook_deliveries ORDER BY endpoint_id, room");
-    while (q.step()) {
+    store::sqlite_statement q(
+        db_,
+        "SELECT endpoint_id, room, cursor, attempts, next_attempt_ms, state, last_error, delivered"
+        " FROM webhook_deliveries ORDER BY endpoint_id, room",
+        database);
+    while (q.next()) {
         delivery d;
         d.endpoint_id = q.text(0);
         d.room = q.text(1);
@@ -229,9 +189,10 @@ std::vector<delivery> endpoint_store::deliveries()
 
 void endpoint_store::save(const delivery& d)
 {
-    statement q(db_,
-                "UPDATE webhook_deliveries SET cursor = ?, attempts = ?, next_attempt_ms = ?, state = ?,"
-                " last_error = ?, delivered = ? WHERE endpoint_id = ? AND room = ?");
+    store::sqlite_statement q(db_,
+                              "UPDATE webhook_deliveries SET cursor = ?, attempts = ?, next_attempt_ms = ?, state = ?,"
+                              " last_error = ?, delivered = ? WHERE endpoint_id = ? AND room = ?",
+                              database);
     q.bind(1, static_cast<std::int64_t>(d.cursor))
         .bind(2, static_cast<std::int64_t>(d.attempts))
         .bind(3, d.next_attempt_ms)
@@ -240,7 +201,7 @@ void endpoint_store::save(const delivery& d)
         .bind(6, static_cast<std::int64_t>(d.delivered))
         .bind(7, d.endpoint_id)
         .bind(8, d.room);
-    q.step();
+    q.next();
 }
 
 } // namespace maptable::webhook

@@ -72,8 +72,9 @@ LAYERS = [
      "the network harvest: pure functions of a network's state and its rooms' records"),
     ("session", ["server/session"], ["room", "auth", "network", "metrics", "server_limits"],
      "one joined participant: join, auth, routing; no Beast"),
-    ("media", ["server/media"], [],
-     "attachments: type sniffing, the libvips pipeline, the content-addressed store; no Asio"),
+    ("media", ["server/media"], ["store"],
+     "attachments: type sniffing, the libvips pipeline, the content-addressed store; no Asio "
+     "(the store's SQLite statement and random ids only)"),
     ("net", ["server/net"], ["session", "export", "import", "media", "metrics", "server_limits", "webhook",
                              "network", "breakout", "harvest"],
      "listener, HTTP routes, WebSocket: the only server layer with Beast"),
