@@ -1,5 +1,7 @@
 #include "export/table_export.hpp"
 
+#include "export/lon_lat_json.hpp"
+
 #include "model/geojson.hpp"
 
 #include <boost/json.hpp>
@@ -401,7 +403,7 @@ std::string comments_json(const room_record& r, bool include_deleted)
             {"id", t.id()},
             {"feature_id", t.feature_id()},
             {"feature_title", feature_title(r, t.feature_id())},
-            {"position", json::object{{"lon", position.lon()}, {"lat", position.lat()}}},
+            {"position", lon_lat_json(position)},
             {"feature_deleted", t.feature_deleted()},
             {"resolved", t.resolved()},
             {"resolved_by", t.resolved_by()},

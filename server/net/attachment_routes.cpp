@@ -4,6 +4,7 @@
 #include "net/attachment_routes.hpp"
 
 #include "auth/join_token.hpp"
+#include "export/lon_lat_json.hpp"
 #include "media/image_pipeline.hpp"
 #include "net/export_routes.hpp"
 #include "net/upload_gate.hpp"
@@ -112,7 +113,7 @@ std::string record_json(const media::attachment_record& r)
                      {"url", attachment_url(r)}};
     out["thumbnail_url"] = r.has_thumbnail ? json::value(attachment_url(r) + "/thumbnail") : json::value(nullptr);
     if (r.gps)
-        out["gps"] = json::object{{"lat", r.gps->lat}, {"lon", r.gps->lon}};
+        out["gps"] = exports::lon_lat_json(r.gps->lon, r.gps->lat);
     out["created_ms"] = r.created_ms;
     return json::serialize(out) + "\n";
 }

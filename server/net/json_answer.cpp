@@ -52,11 +52,6 @@ std::optional<pb::LonLat> lon_lat_of(const json::value& v)
     return p;
 }
 
-json::object lon_lat_json(const pb::LonLat& p)
-{
-    return json::object{{"lon", p.lon()}, {"lat", p.lat()}};
-}
-
 std::string room_kind_name(pb::RoomKind kind)
 {
     constexpr std::string_view prefix = "ROOM_KIND_";

@@ -7,6 +7,7 @@
 // keeps its error's shape).
 #pragma once
 
+#include "export/lon_lat_json.hpp"
 #include "maptable/v1/map.pb.h"
 #include "maptable/v1/network.pb.h"
 
@@ -40,7 +41,8 @@ std::optional<double> json_number(const boost::json::value& v);
 // {"lon": <number>, "lat": <number>}; nullopt for anything else (the route
 // says which field was wrong).
 std::optional<maptable::v1::LonLat> lon_lat_of(const boost::json::value& v);
-boost::json::object lon_lat_json(const maptable::v1::LonLat& p);
+// Written by the exports' one home for that shape.
+using exports::lon_lat_json;
 
 // A RoomKind as the API spells it: the enum's name without its prefix, in
 // lower case ("living_lab"); "" for no kind (a room on its own).
