@@ -2,6 +2,9 @@
 #include "media/sniff.hpp"
 
 #include <algorithm>
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <cctype>
 
 namespace maptable::media {
@@ -12,21 +15,16 @@ bool starts_with(std::string_view bytes, std::string_view magic)
     return bytes.substr(0, magic.size()) == magic;
 }
 
+// Boost.Algorithm's, spelt for header values: ASCII case, and HTTP's
+// optional whitespace (space and tab) only.
 std::string lower(std::string_view s)
 {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
+    return boost::algorithm::to_lower_copy(std::string(s), std::locale::classic());
 }
 
 std::string_view trim(std::string_view s)
 {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
+    return boost::algorithm::trim_copy_if(s, boost::algorithm::is_any_of(" \t"));
 }
 
 std::optional<media_type> content_type_of(std::string_view bytes)

@@ -15,6 +15,9 @@
 #include "model/room_state.hpp"
 #include "store/clock.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core.hpp>
@@ -46,21 +49,16 @@ constexpr std::string_view token_subprotocol_prefix = "maptable.v1.token.";
 // a refused connection must not hold its socket for the full request timeout.
 constexpr auto refusal_timeout = std::chrono::seconds(2);
 
+// Boost.Algorithm's, spelt for header values: ASCII case, and HTTP's
+// optional whitespace (space and tab) only.
 std::string lower(std::string_view s)
 {
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
+    return boost::algorithm::to_lower_copy(std::string(s), std::locale::classic());
 }
 
 std::string_view trim(std::string_view s)
 {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
+    return boost::algorithm::trim_copy_if(s, boost::algorithm::is_any_of(" \t"));
 }
 
 // RFC 6455 section 4.1: the key is the base64 encoding of 16 bytes: 22
