@@ -24,6 +24,8 @@ jobs=${MAPTABLE_TEST_JOBS:-$(nproc)}
 status=0
 echo "test: $BUILD_DIR/ (Release)"
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 --parallel "$jobs" "$@" || status=1
+release_status=$status
+asan_status=0
 
 if [ "${SKIP_ASAN:-0}" = 1 ]; then
   echo "test: SKIP_ASAN=1: $ASAN_BUILD_DIR/ (sanitizers, fuzzing) not run"
@@ -37,7 +39,7 @@ else
   reports="$ASAN_BUILD_DIR/sanitizer-reports"
   mkdir -p "$reports"
   find "$reports" -type f -delete
-  ctest --test-dir "$ASAN_BUILD_DIR" --output-on-failure --timeout 600 --parallel "$jobs" "$@" || status=1
+  ctest --test-dir "$ASAN_BUILD_DIR" --output-on-failure --timeout 600 --parallel "$jobs" "$@" || asan_status=1
   found=$(find "$reports" -type f | sort)
   if [ -n "$found" ]; then
     status=1
@@ -48,6 +50,15 @@ else
   fi
 fi
 
+# Last in the log, so that a log cut short still says why: each failed
+# test's assertions and crash lines, without the server logs around them.
+if [ "$release_status" -ne 0 ]; then
+  python3 deploy/failure_summary.py "$BUILD_DIR" >&2
+fi
+if [ "$asan_status" -ne 0 ]; then
+  status=1
+  python3 deploy/failure_summary.py "$ASAN_BUILD_DIR" >&2
+fi
 if [ "$status" -ne 0 ]; then
   echo "test: FAILED (see the failures listed above)" >&2
 fi
