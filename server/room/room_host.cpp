@@ -257,6 +257,7 @@ void room_host::do_step_down(const std::string& why)
         return;
     spdlog::warn("room={} steps down: {}; its {} connection(s) are sent to the new owner", id_, why, members_.size());
     metrics::global().lease_steps_down.add();
+    stepped_down_ = true;
     if (lease_generation_.exchange(0) != 0)
         metrics::global().rooms_owned.add(-1);
     phase_ = phase::gone;
@@ -505,6 +506,14 @@ void room_host::do_submit(std::shared_ptr<subscriber> sender, model::actor actor
                           pb::ClientMessage command)
 {
     const std::uint64_t request_id = command.request_id();
+    if (stepped_down_) {
+        // A member whose command was on its way when the room stepped down:
+        // nothing was stored, and an error would read as "not applied, give
+        // up". Sent away like the others, its client resumes on the new
+        // owner and resends there.
+        sender->disconnect(std::string(room_moved_reason));
+        return;
+    }
     if (phase_ != phase::ready) {
         sender->deliver(error_piece(request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE,
                                     phase_ == phase::closing ? "the server is shutting down; resend after reconnecting"

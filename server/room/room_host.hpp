@@ -224,6 +224,9 @@ private:
     std::string moved_to_;
 
     phase phase_ = phase::created;
+    // Gone because another node took the lease: a command that reaches the
+    // room after that is answered as its members were, with "room moved".
+    bool stepped_down_ = false;
     // Loads that failed in a row, and when the next may start: a join on a
     // failed room loads it again once the backoff (1 s doubling to 30 s,
     // counted from the start of the failed attempt) has passed, so a store
