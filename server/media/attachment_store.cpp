@@ -121,16 +121,6 @@ std::optional<std::string> read_file(const fs::path& path)
 // Every statement names this database in its errors.
 constexpr const char* index_name = "attachment index";
 
-// One step that throws on an error (store::sqlite_statement::step() leaves
-// that to its caller): SQLITE_ROW or SQLITE_DONE.
-int step(store::sqlite_statement& s)
-{
-    const int rc = s.step();
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        throw std::runtime_error(s.what() + ": " + s.error());
-    return rc;
-}
-
 constexpr const char* columns =
     "id, room, uploader, type, sha256, size, width, height, gps_lat, gps_lon, has_thumbnail, created_ms, "
     "deleted_ms, idempotency_key";
@@ -234,7 +224,7 @@ public:
             s.bind_null(13);
         else
             s.bind(13, r.idempotency_key);
-        step(s);
+        s.next();
         if (sqlite3_changes(db_) == 1 || r.idempotency_key.empty())
             return r;
         if (auto earlier = find_by_key(r.room, r.uploader, r.idempotency_key))
@@ -247,7 +237,7 @@ public:
         store::sqlite_statement s(db_, (std::string("SELECT ") + columns + " FROM attachments WHERE id = ?1"),
                                   index_name);
         s.bind(1, id);
-        if (step(s) != SQLITE_ROW)
+        if (!s.next())
             return std::nullopt;
         return row_to_record(s.get());
     }
@@ -262,7 +252,7 @@ public:
         s.bind(1, room);
         s.bind(2, uploader);
         s.bind(3, key);
-        if (step(s) != SQLITE_ROW)
+        if (!s.next())
             return std::nullopt;
         return row_to_record(s.get());
     }
@@ -273,7 +263,7 @@ public:
                                   index_name);
         s.bind(1, id);
         s.bind(2, now_ms);
-        step(s);
+        s.next();
         return sqlite3_changes(db_) == 1;
     }
 
@@ -282,7 +272,7 @@ public:
         store::sqlite_statement s(db_, "SELECT 1 FROM attachments WHERE sha256 = ?1 AND deleted_ms IS NULL LIMIT 1",
                                   index_name);
         s.bind(1, sha256);
-        return step(s) == SQLITE_ROW;
+        return s.next();
     }
 
 private:
