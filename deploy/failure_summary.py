@@ -15,7 +15,8 @@ from pathlib import Path
 
 WHY = re.compile(r"(ERROR:|FATAL ERROR|TEST CASE:|SUBCASE:|values:|logged:|with expansion|"
                  r"Sanitizer|runtime error:|Segmentation|Aborted|Timeout|\*\*\*Exception|Test Failed|Test Timeout)")
-MAX_LINES_PER_TEST = 80
+MAX_LINES_PER_TEST = 120
+LOGGED_LINES = 50
 
 
 def sections(log_text):
@@ -51,7 +52,18 @@ def main():
         print(f"--- {name}")
         # A matching line and the two after it (a check's values and what
         # was logged follow its ERROR: line), each line printed once.
-        keep = sorted({j for i, line in enumerate(lines) if WHY.search(line) for j in range(i, min(i + 3, len(lines)))})
+        keep = set()
+        for i, line in enumerate(lines):
+            if WHY.search(line):
+                keep.update(range(i, min(i + 3, len(lines))))
+            if "logged:" in line:
+                # What a check logged can span lines (a message, a server
+                # log's tail): kept up to doctest's next separator.
+                end = i + 1
+                while end < len(lines) and end < i + LOGGED_LINES and not lines[end].startswith(("====", "[doctest]")):
+                    end += 1
+                keep.update(range(i, end))
+        keep = sorted(keep)
         shown = 0
         for j in keep:
             print("  " + lines[j][:400])

@@ -328,7 +328,18 @@ void room_host::do_join(pending_join request)
         waiting_joins_.push_back(std::move(request));
         do_load();
         return;
-    case phase::gone: request.done(join_outcome::gone, {}); return;
+    case phase::gone:
+        // Owned elsewhere: a join that reached this host after it learnt so
+        // is sent to the owner too. Answered "gone", it would look the room
+        // up again and race the same way: a busy machine (the join posted
+        // after the lease read came back, each time) ran out of tries and
+        // refused a join the other node would have taken.
+        if (auto owner = moved_to(); !owner.empty()) {
+            request.done(join_outcome::moved, owner);
+            return;
+        }
+        request.done(join_outcome::gone, {});
+        return;
     case phase::closing: request.done(join_outcome::unavailable, {}); return;
     case phase::ready: break;
     }

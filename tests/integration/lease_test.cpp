@@ -102,6 +102,18 @@ pid_t pid_of(const server_process& node)
     return found;
 }
 
+// The end of a server log: what a failed check prints, instead of the
+// whole log, so that a CI log cut short still holds it.
+std::string last_lines(const std::string& text, std::size_t count)
+{
+    std::size_t at = text.size();
+    for (std::size_t seen = 0; seen <= count; ++seen) {
+        if (at == 0 || (at = text.rfind('\n', at - 1)) == std::string::npos)
+            return text;
+    }
+    return text.substr(at + 1);
+}
+
 struct join_answer {
     std::optional<pb::ServerMessage> first; // the first message after the Join
     std::unique_ptr<raw_client> client;
@@ -129,7 +141,9 @@ join_answer join_when_taken_over(const server_process& node, const std::string& 
         REQUIRE(a.first.has_value());
         if (a.first->has_welcome())
             return a;
-        REQUIRE_MESSAGE(a.first->has_redirect(), a.first->DebugString());
+        REQUIRE_MESSAGE(a.first->has_redirect(),
+                        a.first->DebugString() << "the node's last log lines:\n"
+                                               << last_lines(node.log(), 30));
         ++*redirects;
         std::this_thread::sleep_for(std::chrono::milliseconds(50)); // a pause between tries, not a sync point
     }
