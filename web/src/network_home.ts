@@ -12,7 +12,7 @@ import type { AppConfig } from "./app_config.js";
 import { BaseMap, maxZoom } from "./base_map.js";
 import type { AppContext } from "./context.js";
 import { compareLink } from "./compare_link.js";
-import { byId, dateTime, el, replaceChildren } from "./dom.js";
+import { byId, dateTime, el, replaceChildren, saveFile } from "./dom.js";
 import { errorText, language, t, type MessageKey } from "./i18n/index.js";
 import { tokenClaims } from "./invite.js";
 import {
@@ -697,17 +697,6 @@ function changeText(r: RoomChanges): string {
   if (parts.length === 0) return t("network.otherChanges", { count: r.events });
   if (r.events > counted) parts.push(t("network.moreChanges", { count: r.events - counted }));
   return new Intl.ListFormat(language(), { style: "long", type: "conjunction" }).format(parts);
-}
-
-// Offers a fetched file as a download, under the name the server gave it.
-function saveFile(file: Blob, name: string): void {
-  const url = URL.createObjectURL(file);
-  const a = el("a", { href: url, download: name, hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // After the browser has taken the file.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 // The harvest route's refusals carry no protocol code, only their status:

@@ -1,5 +1,6 @@
 // English: the catalogue that defines every key. Plurals are objects keyed by
 // Intl.PluralRules categories; {name} is filled by t().
+import { attachMessages } from "./attach_messages.js";
 import { breakoutMessages } from "./breakout_messages.js";
 import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
@@ -17,6 +18,7 @@ export const en = {
     ...layersMessages.en,
     ...breakoutMessages.en,
     ...fieldMessages.en,
+    ...attachMessages.en,
     ...harvestMessages.en,
     ...compareMessages.en,
     "language.label": "Language",

@@ -1,5 +1,6 @@
 // Español.
 import type { Catalogue } from "./catalogues.js";
+import { attachMessages } from "./attach_messages.js";
 import { breakoutMessages } from "./breakout_messages.js";
 import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
@@ -17,6 +18,7 @@ export const es: Catalogue = {
     ...layersMessages.es,
     ...breakoutMessages.es,
     ...fieldMessages.es,
+    ...attachMessages.es,
     ...harvestMessages.es,
     ...compareMessages.es,
     "language.label": "Idioma",

@@ -1,5 +1,6 @@
 // Português.
 import type { Catalogue } from "./catalogues.js";
+import { attachMessages } from "./attach_messages.js";
 import { breakoutMessages } from "./breakout_messages.js";
 import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
@@ -17,6 +18,7 @@ export const pt: Catalogue = {
     ...layersMessages.pt,
     ...breakoutMessages.pt,
     ...fieldMessages.pt,
+    ...attachMessages.pt,
     ...harvestMessages.pt,
     ...compareMessages.pt,
     "language.label": "Idioma",
