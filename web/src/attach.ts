@@ -1,4 +1,4 @@
-// "Attach a photo or PDF": a button that picks a file, uploads it to the
+// "Attach a photo or PDF": a paperclip button that picks a file, uploads it to the
 // room (attachment_upload.ts: the join token, one Idempotency-Key per file,
 // retried with it until the server answers) and hands the attachment to
 // what it goes with: an existing feature (its list of attachments) or a new
@@ -22,9 +22,12 @@ export interface AttachOptions {
 }
 
 export class AttachControl {
-  readonly element: HTMLElement;
-  private readonly button: HTMLButtonElement;
-  private readonly note: HTMLElement;
+  // The paperclip (with its hidden file input), for a row of buttons, and
+  // the status line, for under that row: apart, so the popup grows by no
+  // row until there is something to say.
+  readonly button: HTMLElement;
+  readonly note: HTMLElement;
+  private readonly press: HTMLButtonElement;
 
   constructor(
     private readonly app: AppContext,
@@ -39,11 +42,17 @@ export class AttachControl {
       "aria-label": options.label,
       "data-testid": `${options.testId}-input`,
     });
-    this.button = el(
+    this.press = el(
       "button",
-      { type: "button", class: "attach-button", "data-testid": options.testId, onclick: () => input.click() },
-      el("span", { "aria-hidden": "true" }, "📎 "),
-      options.label,
+      {
+        type: "button",
+        class: "attach-button",
+        title: options.label,
+        "aria-label": options.label,
+        "data-testid": options.testId,
+        onclick: () => input.click(),
+      },
+      el("span", { "aria-hidden": "true" }, "📎"),
     );
     this.note = el("p", { class: "attach-note", role: "status", "data-testid": `${options.testId}-note` });
     input.addEventListener("change", () => {
@@ -51,7 +60,7 @@ export class AttachControl {
       input.value = "";
       if (file) void this.send(file);
     });
-    this.element = el("div", { class: "attach" }, input, this.button, this.note);
+    this.button = el("span", { class: "attach" }, input, this.press);
   }
 
   private say(text: string, kind: "busy" | "done" | "error"): void {
@@ -61,7 +70,7 @@ export class AttachControl {
   }
 
   private async send(file: File): Promise<void> {
-    this.button.disabled = true;
+    this.press.disabled = true;
     try {
       this.say(t("attach.uploading", { file: file.name }), "busy");
       // Chosen once per file: every retry of it is the same upload.
@@ -78,7 +87,7 @@ export class AttachControl {
     } catch {
       this.say(t("attach.unreadable", { file: file.name }), "error");
     } finally {
-      this.button.disabled = false;
+      this.press.disabled = false;
     }
   }
 }

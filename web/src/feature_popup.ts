@@ -248,7 +248,9 @@ export class FeaturePopup {
             },
             t("popup.delete"),
           ),
+          this.attachToFeature.button,
         ),
+        this.attachToFeature.note,
       );
     }
     form.addEventListener("submit", (e) => {
@@ -322,7 +324,6 @@ export class FeaturePopup {
     const parts: HTMLElement[] = [];
     const photos = attachmentStrip(this.app, feature.attachmentIds, feature.title);
     if (photos) parts.push(photos);
-    if (this.mayEdit(feature)) parts.push(this.attachToFeature.element);
     for (const vote of state.votes.values()) {
       if (vote.closed) continue;
       const mine = vote.ballots.filter(
@@ -414,9 +415,10 @@ export class FeaturePopup {
         },
         input,
         el("button", { type: "submit" }, t("popup.comment")),
+        !this.app.isObserver() && this.attachToComment.button,
       ),
+      this.attachToComment.note,
     );
-    if (!this.app.isObserver()) parts.push(this.attachToComment.element);
     replaceChildren(this.live, ...parts);
   }
 

@@ -55,7 +55,10 @@ test("a JPEG attached to an existing feature and a PDF sent with a comment show 
 
     // A photo to the feature: uploaded, then named on it.
     const attach = popup.locator('[data-testid="attach-feature"]');
-    assert.equal(await attach.textContent(), "📎 Attach a photo or PDF");
+    // A paperclip in the feature's row of buttons, named in words for screen readers and as a tooltip.
+    assert.equal(await attach.getAttribute("aria-label"), "Attach a photo or PDF");
+    assert.equal(await attach.getAttribute("title"), "Attach a photo or PDF");
+    assert.equal(await popup.locator('[data-testid="attach-comment"]').getAttribute("aria-label"), "Comment with a photo or PDF");
     await ben.page.setInputFiles('[data-testid="attach-feature-input"]', { name: "bench.jpg", mimeType: "image/jpeg", buffer: await jpegFrom(ben.page) });
     await popup.locator('[data-testid="attach-feature-note"]', { hasText: "'bench.jpg' is attached." }).waitFor();
     let state = await server.state("visit");
