@@ -36,9 +36,9 @@ export class AttachControl {
     const input = el("input", {
       type: "file",
       accept: attachableTypes,
-      class: "visually-hidden",
-      // The button is what people reach and press; the input only opens the picker.
-      tabindex: -1,
+      // The button is what people reach and press; the input only opens the
+      // picker (a hidden file input still does, when clicked from script).
+      hidden: true,
       "aria-label": options.label,
       "data-testid": `${options.testId}-input`,
     });
