@@ -34,6 +34,18 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
   append(parent, ...children);
 }
 
+// Offers a fetched file as a download, under `name`: a file that needs the
+// token in a header cannot be a plain link.
+export function saveFile(file: Blob, name: string): void {
+  const url = URL.createObjectURL(file);
+  const a = el("a", { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // After the browser has taken the file.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const node = document.getElementById(id);
   if (!node) throw new Error(`the page has no #${id}`);

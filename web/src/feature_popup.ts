@@ -3,11 +3,15 @@
 // thread, and dots when a vote round is open. The form is built when the
 // popup opens; the live part (comments, dots) is rebuilt on every change of
 // the room. Photos attached to the feature and its comments show as
-// thumbnails (a click opens the full picture in a dialog).
+// thumbnails (a click opens the full picture in a dialog), PDFs as links
+// with their names; "Attach a photo or PDF" adds one to the feature (for
+// whoever may edit it), "Comment with a photo or PDF" sends a comment with
+// one.
 import { FeatureKind, randomId, type Feature, type Thread } from "@maptable/client";
 
+import { AttachControl, pdfName } from "./attach.js";
 import type { AppContext } from "./context.js";
-import { clockTime, el, replaceChildren } from "./dom.js";
+import { clockTime, el, replaceChildren, saveFile } from "./dom.js";
 import { safeColour } from "./geometry.js";
 import { t, type MessageKey } from "./i18n/index.js";
 
@@ -74,36 +78,59 @@ function showFull(app: AppContext, id: string, alt: string): void {
   });
 }
 
-// The thumbnails of attachments (ids of this room), each a button opening
-// the full picture; PDFs open as a download.
+// A PDF, fetched with the token when its link is followed, and saved.
+async function downloadPdf(app: AppContext, id: string, name: string): Promise<void> {
+  try {
+    const res = await fetch(attachmentPath(app, id, false), {
+      headers: { Authorization: `Bearer ${app.invite.token}` },
+    });
+    if (res.ok) saveFile(await res.blob(), name);
+  } catch {
+    // offline: the link can be followed again
+  }
+}
+
+// The attachments (ids of this room) of what is titled `alt`: photos as
+// thumbnails, each a button opening the full picture; PDFs as links named
+// after the text they go with, which download the file.
 export function attachmentStrip(app: AppContext, ids: readonly string[], alt: string): HTMLElement | null {
   if (!ids.length) return null;
   const strip = el("div", { class: "attachments", "data-testid": "attachments" });
   const known = app.client.replica.state.attachments;
+  let pdfs = 0;
   for (const id of ids) {
-    const pdf = known.get(id)?.contentType === "application/pdf";
-    const label = t("field.photo", { title: alt });
-    const button = el(
-      "button",
-      { type: "button", "data-testid": "attachment", "data-attachment-id": id },
-      pdf ? "PDF" : "",
-    );
-    button.setAttribute("aria-label", label);
-    if (pdf) {
-      button.addEventListener("click", () => {
-        void fetchAttachment(app, id, false).then((a) => {
-          if (a && "url" in a) el("a", { href: a.url, download: `${id}.pdf` }).click();
-        });
+    if (known.get(id)?.contentType === "application/pdf") {
+      const name = pdfName(alt, pdfs++);
+      const link = el(
+        "a",
+        {
+          href: attachmentPath(app, id, false),
+          download: name,
+          class: "attachment-pdf",
+          "data-testid": "attachment-pdf",
+          "data-attachment-id": id,
+        },
+        el("span", { "aria-hidden": "true" }, "📄 "),
+        name,
+      );
+      // The address needs the token in a header: fetched, then saved.
+      link.addEventListener("click", (e) => {
+        e.preventDefault();
+        void downloadPdf(app, id, name);
       });
-    } else {
-      const thumb = el("img", { alt: label, "data-testid": "attachment-thumbnail" });
-      button.append(thumb);
-      button.addEventListener("click", () => showFull(app, id, alt));
-      void fetchAttachment(app, id, true).then((a) => {
-        if (a && "url" in a) thumb.src = a.url;
-        else if (a) button.replaceWith(el("em", { "data-testid": "attachment-gone" }, t("field.gone")));
-      });
+      strip.append(link);
+      continue;
     }
+    const label = t("field.photo", { title: alt });
+    const button = el("button", { type: "button", "data-testid": "attachment", "data-attachment-id": id });
+    button.setAttribute("aria-label", label);
+    const thumb = el("img", { alt: label, "data-testid": "attachment-thumbnail" });
+    button.append(thumb);
+    button.addEventListener("click", () => showFull(app, id, alt));
+    void fetchAttachment(app, id, true).then((a) => {
+      if (a && "url" in a) thumb.src = a.url;
+      else if (a) button.replaceWith(el("em", { "data-testid": "attachment-gone" }, t("field.gone")));
+    });
     strip.append(button);
   }
   return strip;
@@ -112,6 +139,10 @@ export function attachmentStrip(app: AppContext, ids: readonly string[], alt: st
 export class FeaturePopup {
   readonly element: HTMLElement;
   private readonly live: HTMLElement;
+  // Built once: an upload under way outlives the live part's re-renders.
+  private readonly attachToFeature: AttachControl;
+  private readonly attachToComment: AttachControl;
+  private commentInput: HTMLInputElement | undefined;
 
   constructor(
     private readonly app: AppContext,
@@ -119,6 +150,16 @@ export class FeaturePopup {
   ) {
     const feature = app.client.replica.findFeature(featureId);
     this.live = el("div", { class: "popup-live" });
+    this.attachToFeature = new AttachControl(app, {
+      label: t("attach.toFeature"),
+      testId: "attach-feature",
+      attach: (uploaded) => this.addToFeature(uploaded.id),
+    });
+    this.attachToComment = new AttachControl(app, {
+      label: t("attach.toComment"),
+      testId: "attach-comment",
+      attach: (uploaded, fileName) => this.commentWithFile(fileName, uploaded.id),
+    });
     this.element = el("div", { class: "feature-popup", "data-testid": "feature-popup", "data-feature-id": featureId });
     if (!feature) {
       this.element.append(t("popup.deleted"));
@@ -207,7 +248,9 @@ export class FeaturePopup {
             },
             t("popup.delete"),
           ),
+          this.attachToFeature.button,
         ),
+        this.attachToFeature.note,
       );
     }
     form.addEventListener("submit", (e) => {
@@ -223,6 +266,46 @@ export class FeaturePopup {
       );
     });
     return form;
+  }
+
+  // The feature's list of attachments with one more (a patch replaces the list).
+  private async addToFeature(id: string): Promise<boolean> {
+    const feature = this.app.client.replica.state.features.get(this.featureId);
+    if (!feature) return false;
+    const result = await this.app.run(
+      t("attach.action", { title: feature.title }),
+      this.app.client.updateFeature(feature.id, { attachments: { ids: [...feature.attachmentIds, id] } }),
+    );
+    return result.ok;
+  }
+
+  // A comment with a file: the text typed so far, or else the file's name
+  // (a comment needs some text, and the name tells everyone what it is).
+  private async commentWithFile(fileName: string, attachmentId: string): Promise<boolean> {
+    const typed = this.commentInput?.value.trim() ?? "";
+    if (typed && this.commentInput) this.commentInput.value = "";
+    return this.comment(typed || fileName, [attachmentId]);
+  }
+
+  // A comment in the feature's open thread (or its first, or a new one).
+  private async comment(text: string, attachmentIds: string[]): Promise<boolean> {
+    const threads = [...this.app.client.replica.state.threads.values()].filter((th) => th.featureId === this.featureId);
+    const existing = threads.find((th) => !th.resolved) ?? threads[0];
+    const result = await this.app.run(
+      t("action.comment"),
+      existing
+        ? this.app.client.command({ case: "addComment", value: { threadId: existing.id, text, attachmentIds } })
+        : this.app.client.command({
+            case: "startThread",
+            value: {
+              threadId: "t-" + randomId(6),
+              anchor: { case: "featureId", value: this.featureId },
+              text,
+              attachmentIds,
+            },
+          }),
+    );
+    return result.ok;
   }
 
   // Authors edit their own; facilitators any (the server decides in the end).
@@ -314,7 +397,9 @@ export class FeaturePopup {
       maxlength: 2000,
       "aria-label": t("popup.commentPlaceholder"),
     });
-    const existing = threads.find((t) => !t.resolved) ?? threads[0];
+    // The text typed so far survives a re-render (someone else's change).
+    if (this.commentInput) input.value = this.commentInput.value;
+    this.commentInput = input;
     parts.push(
       el(
         "form",
@@ -325,15 +410,14 @@ export class FeaturePopup {
             const text = input.value.trim();
             if (!text) return;
             input.value = "";
-            const sent = existing
-              ? this.app.client.addComment(existing.id, text)
-              : this.app.client.startThread("t-" + randomId(6), { featureId: feature.id }, text);
-            void this.app.run(t("action.comment"), sent);
+            void this.comment(text, []);
           },
         },
         input,
         el("button", { type: "submit" }, t("popup.comment")),
+        !this.app.isObserver() && this.attachToComment.button,
       ),
+      this.attachToComment.note,
     );
     replaceChildren(this.live, ...parts);
   }

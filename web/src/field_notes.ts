@@ -17,6 +17,7 @@ import * as L from "leaflet";
 
 import { FeatureKind, ErrorCode, randomId, type ItineraryStop } from "@maptable/client";
 
+import { RetryDelay, uploadAttachment } from "./attachment_upload.js";
 import type { AppContext } from "./context.js";
 import { clockTime, el, replaceChildren } from "./dom.js";
 import "./field_notes.css";
@@ -31,43 +32,6 @@ export interface RoomPart {
 
 // A stop as the command takes it: those of the replica, or a new one.
 type StopInit = { id: string; title: string; position?: { lon: number; lat: number } };
-
-const firstRetryMs = 2_000;
-const maxRetryMs = 30_000;
-
-// What an upload came to: the answer, "later" (no network, the server busy
-// or restarting: the same key is sent again), or refused for good.
-type Upload = { ok: NonNullable<QueuedPhoto["uploaded"]> } | { later: true } | { refused: string };
-
-async function upload(app: AppContext, photo: QueuedPhoto): Promise<Upload> {
-  let res: Response;
-  try {
-    res = await fetch(`/v1/rooms/${encodeURIComponent(app.invite.roomId)}/attachments`, {
-      method: "POST",
-      headers: {
-        Authorization: `Bearer ${app.invite.token}`,
-        // The server tells the type from the bytes; a browser's guess could only disagree.
-        "Content-Type": "application/octet-stream",
-        "Idempotency-Key": photo.key,
-      },
-      body: photo.bytes,
-    });
-  } catch {
-    return { later: true };
-  }
-  if (res.status === 201) {
-    const body = (await res.json()) as { id: string; gps?: { lat: number; lon: number } };
-    return { ok: { id: body.id, ...(body.gps ? { gps: { lat: body.gps.lat, lon: body.gps.lon } } : {}) } };
-  }
-  if (res.status >= 500 || res.status === 408 || res.status === 429) return { later: true };
-  let reason = `HTTP ${res.status}`;
-  try {
-    reason = ((await res.json()) as { error?: string }).error ?? reason;
-  } catch {
-    // no JSON reason
-  }
-  return { refused: reason };
-}
 
 // Asks where a photo's note goes: at its GPS position when it has one (the
 // marker can be dragged), else where the map is tapped or at its centre.
@@ -227,7 +191,7 @@ export function mountFieldNotes(app: AppContext, map: MapView, schedule: () => v
   const route = new ItineraryLayer(map.map);
   let queued = 0;
   let pumping = false;
-  let retryMs = firstRetryMs;
+  const retryDelay = new RetryDelay();
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   const input = el("input", {
@@ -271,8 +235,7 @@ export function mountFieldNotes(app: AppContext, map: MapView, schedule: () => v
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       void pump();
-    }, retryMs);
-    retryMs = Math.min(maxRetryMs, retryMs * 2);
+    }, retryDelay.next());
   };
 
   // Takes the queue one photo at a time, oldest first: upload, then ask
@@ -293,19 +256,19 @@ export function mountFieldNotes(app: AppContext, map: MapView, schedule: () => v
         }
         if (!photo.uploaded) {
           waiting.textContent = t("field.uploading");
-          const answer = await upload(app, photo);
+          const answer = await uploadAttachment(app, photo.key, photo.bytes);
           if ("later" in answer) {
             showQueue(photos.filter((p) => !p.uploaded).length);
             retryLater();
             return;
           }
-          retryMs = firstRetryMs;
+          retryDelay.reset();
           if ("refused" in answer) {
-            notify(t("field.uploadRefused", { reason: answer.refused }), "error");
+            notify(t("field.uploadRefused", { reason: answer.refused.reason }), "error");
             await queue.remove(photo.key);
             continue;
           }
-          photo.uploaded = answer.ok;
+          photo.uploaded = { id: answer.ok.id, ...(answer.ok.gps ? { gps: answer.ok.gps } : {}) };
           await queue.put(photo);
           showQueue(photos.filter((p) => !p.uploaded).length);
         }

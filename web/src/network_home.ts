@@ -1,29 +1,34 @@
 // The network home: the page a network invitation opens
 // (#net=<network>&token=<jwt>): the member cities on a map, each city's
 // living lab and the network's rooms with their last activity, the planned
-// sessions (with an .ics to download), what is new since the last visit, and
-// the people by city. Built from the member API (GET /v1/networks/{id} and
-// its sessions.ics and changes), with the invitation as Bearer token. Each
-// room opens with the same invitation: the server gives the role there.
+// sessions (with an .ics to download), what is new since the last visit,
+// the people by city and, for the network's facilitators, the harvest to
+// download. Built from the member API (GET /v1/networks/{id} and its
+// sessions.ics, changes and harvest), with the invitation as Bearer token.
+// Each room opens with the same invitation: the server gives the role there.
 import * as L from "leaflet";
 
 import type { AppConfig } from "./app_config.js";
 import { BaseMap, maxZoom } from "./base_map.js";
 import type { AppContext } from "./context.js";
 import { compareLink } from "./compare_link.js";
-import { byId, dateTime, el, replaceChildren } from "./dom.js";
+import { byId, dateTime, el, replaceChildren, saveFile } from "./dom.js";
 import { errorText, language, t, type MessageKey } from "./i18n/index.js";
 import { tokenClaims } from "./invite.js";
 import {
   fetchCalendar,
   fetchChanges,
+  fetchHarvest,
   fetchNetwork,
   forgetNetworkInvite,
+  harvestFormats,
   lastVisit,
+  mayHarvest,
   MemberApiError,
   networkLink,
   roomLink,
   takeNetworkInvite,
+  type HarvestFormat,
   type NetworkChanges,
   type NetworkCity,
   type NetworkInvite,
@@ -231,6 +236,7 @@ class NetworkHome {
           section("news", t("network.news"), ...this.newsStart(visit)),
           section("sessions", t("network.sessions"), ...this.sessions(state)),
           section("rooms", t("network.rooms"), ...this.rooms(state, cityName), this.compareForm(state)),
+          mayHarvest(this.invite) && section("harvest", t("network.harvest"), this.harvestForm(state)),
         ),
       ),
     );
@@ -521,17 +527,86 @@ class NetworkHome {
     note.textContent = t("network.downloading");
     try {
       const { file, name } = await fetchCalendar(this.invite);
-      const url = URL.createObjectURL(file);
-      const a = el("a", { href: url, download: name, hidden: true });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      // After the browser has taken the file.
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      saveFile(file, name);
       note.textContent = t("network.downloaded", { file: name });
       note.classList.remove("error");
     } catch (error) {
       note.textContent = failureText(error);
+      note.classList.add("error");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ------------------------------------------------------------ the harvest
+
+  // The network's report over a period, for its facilitators: whole days
+  // (UTC) from..to, by default from the network's start to today, in one of
+  // the route's three formats. Like the calendar, fetched with the
+  // invitation as Bearer token and offered as a file.
+  private harvestForm(state: NetworkState): HTMLElement {
+    const today = new Date().toISOString().slice(0, 10);
+    const starts = state.network.starts_on;
+    const from = el("input", {
+      type: "date",
+      name: "from",
+      value: starts && starts <= today ? starts : "",
+      "data-testid": "harvest-from",
+    }) as HTMLInputElement;
+    const to = el("input", { type: "date", name: "to", value: today, "data-testid": "harvest-to" }) as HTMLInputElement;
+    const labels: Record<HarvestFormat, MessageKey> = {
+      html: "network.harvestFormat.html",
+      md: "network.harvestFormat.md",
+      geojson: "network.harvestFormat.geojson",
+    };
+    const format = el(
+      "select",
+      { name: "format", "data-testid": "harvest-format" },
+      ...harvestFormats.map((f) => el("option", { value: f }, t(labels[f]))),
+    ) as HTMLSelectElement;
+    const button = el("button", { type: "submit", "data-testid": "harvest-download" }, t("network.harvestDownload"));
+    const note = el("p", { class: "network-note", "data-testid": "harvest-note", role: "status" });
+    const form = el(
+      "form",
+      { class: "network-harvest", "data-testid": "network-harvest" },
+      el("p", {}, t("network.harvestIntro")),
+      el(
+        "div",
+        { class: "row wrap" },
+        el("label", {}, t("network.harvestFrom"), " ", from),
+        el("label", {}, t("network.harvestTo"), " ", to),
+        el("label", {}, t("network.harvestFormat"), " ", format),
+      ),
+      el("div", { class: "row wrap" }, button),
+      note,
+    ) as HTMLFormElement;
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.downloadHarvest(
+        { from: from.value, to: to.value },
+        format.value as HarvestFormat,
+        button as HTMLButtonElement,
+        note,
+      );
+    });
+    return form;
+  }
+
+  private async downloadHarvest(
+    range: { from: string; to: string },
+    format: HarvestFormat,
+    button: HTMLButtonElement,
+    note: HTMLElement,
+  ): Promise<void> {
+    button.disabled = true;
+    note.classList.remove("error");
+    note.textContent = t("network.harvestPreparing");
+    try {
+      const { file, name } = await fetchHarvest(this.invite, range, format);
+      saveFile(file, name);
+      note.textContent = t("network.harvestDownloaded", { file: name });
+    } catch (error) {
+      note.textContent = harvestFailureText(error);
       note.classList.add("error");
     } finally {
       button.disabled = false;
@@ -622,6 +697,18 @@ function changeText(r: RoomChanges): string {
   if (parts.length === 0) return t("network.otherChanges", { count: r.events });
   if (r.events > counted) parts.push(t("network.moreChanges", { count: r.events - counted }));
   return new Intl.ListFormat(language(), { style: "long", type: "conjunction" }).format(parts);
+}
+
+// The harvest route's refusals carry no protocol code, only their status:
+// 400 is the period (the form sends only formats the route knows), 403 an
+// invitation that is not a facilitator's to the whole network.
+function harvestFailureText(error: unknown): string {
+  if (error instanceof MemberApiError && error.kind === "refused") {
+    if (error.status === 400) return t("network.harvestError.range");
+    if (error.status === 403) return t("network.harvestError.forbidden");
+    if (error.status === 404) return t("network.harvestError.notFound");
+  }
+  return failureText(error);
 }
 
 function failureText(error: unknown): string {

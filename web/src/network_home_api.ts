@@ -1,7 +1,7 @@
 // What the network home reads, and what it keeps in the browser: the network
 // invitation taken from the link (#net=<network>&token=<jwt>), the member
-// API (GET /v1/networks/{id}, its sessions.ics and changes, with the
-// invitation as Bearer token; docs/openapi.yaml, NetworkState and
+// API (GET /v1/networks/{id}, its sessions.ics, changes and harvest, with
+// the invitation as Bearer token; docs/openapi.yaml, NetworkState and
 // NetworkChanges) and the person's last visit of the network.
 import { ErrorCode } from "@maptable/client";
 
@@ -16,6 +16,7 @@ export interface NetworkInvite {
   role: string; // facilitator, participant or observer
   subject: string; // the participant id
   cityId: string; // the member's city; "" for a facilitator, guest or expert
+  roomId: string; // "" for an invitation to the whole network; else the one room it opens
 }
 
 // Apart from the room's ("maptable.invite"): a tab keeps the network it came
@@ -45,6 +46,7 @@ function networkInvite(networkId: string, token: string): NetworkInvite {
     role: String(claims.role ?? "participant"),
     subject: String(claims.sub ?? ""),
     cityId: typeof claims.city === "string" ? claims.city : "",
+    roomId: typeof claims.room === "string" ? claims.room : "",
   };
 }
 
@@ -247,16 +249,48 @@ export async function fetchChanges(invite: NetworkInvite, sinceMs: number): Prom
   );
 }
 
-// The planned sessions as an iCalendar file, and the name the server gives it.
-export async function fetchCalendar(invite: NetworkInvite): Promise<{ file: Blob; name: string }> {
-  const res = await request(`${base(invite.networkId)}/sessions.ics`, invite.token);
+// A file the server sends as an attachment, and the name it gives it
+// (Content-Disposition), else `fallback`.
+async function savedFile(res: Response, fallback: string): Promise<{ file: Blob; name: string }> {
   const disposition = res.headers.get("Content-Disposition") ?? "";
-  const name = /filename="([^"/\\]+)"/.exec(disposition)?.[1] ?? `${invite.networkId}-sessions.ics`;
+  const name = /filename="([^"/\\]+)"/.exec(disposition)?.[1] ?? fallback;
   try {
     return { file: await res.blob(), name };
   } catch (error) {
     throw new MemberApiError("unreachable", res.status, "", String(error));
   }
+}
+
+// The planned sessions as an iCalendar file, and the name the server gives it.
+export async function fetchCalendar(invite: NetworkInvite): Promise<{ file: Blob; name: string }> {
+  const res = await request(`${base(invite.networkId)}/sessions.ics`, invite.token);
+  return savedFile(res, `${invite.networkId}-sessions.ics`);
+}
+
+// The harvest's formats as the route names them (docs/HARVEST.md), and the
+// file ending the server gives each.
+export const harvestFormats = ["html", "md", "geojson"] as const;
+export type HarvestFormat = (typeof harvestFormats)[number];
+const harvestEnding: Record<HarvestFormat, string> = { html: "html", md: "md", geojson: "json" };
+
+// A whole network's invitation in the facilitator's role: the only
+// invitation the harvest route accepts (besides the admin key).
+export function mayHarvest(invite: NetworkInvite): boolean {
+  return invite.role === "facilitator" && invite.roomId === "";
+}
+
+// The network harvest over whole UTC days from..to (YYYY-MM-DD; "" leaves
+// that end open), in one format, with the invitation as Bearer token.
+export async function fetchHarvest(
+  invite: NetworkInvite,
+  range: { from: string; to: string },
+  format: HarvestFormat,
+): Promise<{ file: Blob; name: string }> {
+  const query = new URLSearchParams({ format });
+  if (range.from) query.set("from", range.from);
+  if (range.to) query.set("to", range.to);
+  const res = await request(`${base(invite.networkId)}/harvest?${query.toString()}`, invite.token);
+  return savedFile(res, `harvest-${invite.networkId}.${harvestEnding[format]}`);
 }
 
 // ---------------------------------------------------------------- the last visit

@@ -395,7 +395,15 @@ test("in German, on a phone: one column, the map at full width, everything in Ge
       "Neu seit Ihrem letzten Besuch",
       "Geplante Sitzungen",
       "Räume",
+      "Die Ernte",
     ]);
+    // The harvest's refusal of a period that ends before it starts, in German.
+    const harvest = page.locator('[data-testid="network-harvest"]');
+    assert.equal(await harvest.locator('[data-testid="harvest-download"]').textContent(), "Die Ernte herunterladen");
+    await harvest.locator('[data-testid="harvest-from"]').fill("2026-06-02");
+    await harvest.locator('[data-testid="harvest-to"]').fill("2026-06-01");
+    await harvest.locator('[data-testid="harvest-download"]').tap();
+    await harvest.locator('[data-testid="harvest-note"].error', { hasText: "Diese Daten ergeben keinen Zeitraum: Der Beginn muss vor oder auf dem Ende liegen." }).waitFor();
     assert.equal(
       await page.locator('[data-testid="network-session"] [data-testid="session-time"]').textContent(),
       `14.01.${year}, 14:00 Johannesburg · 14.01.${year}, 12:00 Ihre Zeit`,
@@ -421,7 +429,7 @@ test("in German, on a phone: one column, the map at full width, everything in Ge
     assert.ok(boxes.rooms.y > boxes.cities.y + boxes.cities.height - 1, "the rooms come below the cities");
     assert.ok(boxes.map.width >= 340 && boxes.map.height >= 250, `the map is ${boxes.map.width}×${boxes.map.height}`);
     const outside = await page.evaluate(() =>
-      [...document.querySelectorAll("#network-home a[href], #network-home button, header select")]
+      [...document.querySelectorAll("#network-home a[href], #network-home button, #network-home input, #network-home select, header select")]
         .map((n) => [n.textContent.trim().slice(0, 30), n.getBoundingClientRect()])
         .filter(([, b]) => b.width > 0 && (b.left < -0.5 || b.right > window.innerWidth + 0.5))
         .map(([name]) => name));
@@ -499,5 +507,98 @@ test("two rooms chosen on the home open side by side, each with the role the net
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
+  }
+});
+
+// What the route answers the facilitator's invitation for a period, as the
+// test fetches it itself: the file the page saves must be this answer.
+async function harvestFromRoute(query) {
+  const res = await fetch(`${server.base}/v1/networks/${net}/harvest?${new URLSearchParams(query)}`, { headers: { Authorization: `Bearer ${fay.token}` } });
+  assert.equal(res.status, 200);
+  return res.text();
+}
+
+// The harvest files carry the moment they were made; the rest must match.
+const withoutMadeAt = (text) => text.replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?Z?( UTC)?/g, "<time>");
+
+test("a network facilitator downloads the harvest for a period in each format, errors read in words; a member sees no such control", async () => {
+  await network();
+  const today = new Date().toISOString().slice(0, 10);
+  const { context, page, problems } = await open(fay.invite_url, { acceptDownloads: true });
+  try {
+    await shown(page);
+    const form = page.locator('[data-testid="network-harvest-section"] [data-testid="network-harvest"]');
+    assert.equal(await page.locator('[data-testid="network-harvest-section"] h2').textContent(), "The harvest");
+    // By default: from the network's start to today (UTC days, as the route counts them).
+    assert.equal(await form.locator('[data-testid="harvest-from"]').inputValue(), "2026-03-01" <= today ? "2026-03-01" : "");
+    assert.equal(await form.locator('[data-testid="harvest-to"]').inputValue(), today);
+    assert.deepEqual(
+      await form.locator('[data-testid="harvest-format"] option').evaluateAll((options) => options.map((o) => [o.value, o.textContent])),
+      [["html", "Web page (HTML)"], ["md", "Text (Markdown)"], ["geojson", "Map data (GeoJSON bundle)"]],
+    );
+    const download = async () => {
+      const [file] = await Promise.all([page.waitForEvent("download"), form.locator('[data-testid="harvest-download"]').click()]);
+      return { name: file.suggestedFilename(), text: readFileSync(await file.path(), "utf8") };
+    };
+    const from = "2026-03-01";
+    await form.locator('[data-testid="harvest-from"]').fill(from);
+
+    // The report as a web page, named by the server, with every city in it.
+    const html = await download();
+    assert.equal(html.name, `harvest-${net}-from-${from}-to-${today}.html`);
+    assert.match(html.text, /<h1>Harvest of Safe public spaces<\/h1>/);
+    for (const city of ["Lisbon (PT)", "Durban (ZA)", "Leipzig (DE)"]) assert.ok(html.text.includes(city), city);
+    assert.equal(withoutMadeAt(html.text), withoutMadeAt(await harvestFromRoute({ from, to: today, format: "html" })));
+    await form.locator('[data-testid="harvest-note"]', { hasText: `Downloaded ${html.name}.` }).waitFor();
+
+    // As Markdown.
+    await form.locator('[data-testid="harvest-format"]').selectOption("md");
+    const md = await download();
+    assert.equal(md.name, `harvest-${net}-from-${from}-to-${today}.md`);
+    assert.match(md.text, /^# Harvest of Safe public spaces\n/);
+    for (const city of ["Lisbon (PT)", "Durban (ZA)", "Leipzig (DE)"]) assert.match(md.text, new RegExp(`^## ${city.replace(/[()]/g, "\\$&")}$`, "m"));
+    assert.equal(withoutMadeAt(md.text), withoutMadeAt(await harvestFromRoute({ from, to: today, format: "md" })));
+
+    // As the GeoJSON bundle: Rui's kiosk in Lisbon's features, the period as chosen.
+    await form.locator('[data-testid="harvest-format"]').selectOption("geojson");
+    const bundle = await download();
+    assert.equal(bundle.name, `harvest-${net}-from-${from}-to-${today}.json`);
+    const harvest = JSON.parse(bundle.text);
+    assert.equal(harvest.type, "maptable.harvest");
+    assert.deepEqual([harvest.network.id, harvest.from, harvest.to], [net, from, today]);
+    // Every city, and the network's rooms of no city (the workshop) apart.
+    assert.deepEqual(harvest.cities.filter((c) => c.city_id).map((c) => c.name).sort(), ["Durban", "Leipzig", "Lisbon"]);
+    assert.ok(harvest.cities.some((c) => c.city_id === null && c.rooms.some((r) => r.room_id === "workshop")), JSON.stringify(harvest.cities.map((c) => c.rooms)));
+    const lisbon = harvest.cities.find((c) => c.city_id === "lisbon");
+    assert.equal(lisbon.features.type, "FeatureCollection");
+    assert.ok(lisbon.features.features.some((f) => f.properties.title === "Kiosk"), JSON.stringify(lisbon.features));
+
+    // A period that ends before it starts: the server's refusal, in words.
+    await form.locator('[data-testid="harvest-from"]').fill(today);
+    await form.locator('[data-testid="harvest-to"]').fill("2026-02-01");
+    await form.locator('[data-testid="harvest-download"]').click();
+    const note = form.locator('[data-testid="harvest-note"].error');
+    await note.waitFor();
+    assert.equal(await note.textContent(), "These dates do not make a period: the start must be on or before the end.");
+    assert.equal(await form.locator('[data-testid="harvest-download"]').isEnabled(), true);
+    assert.deepEqual(await accessibilityViolations(page), [], "the home with the harvest");
+    await screenshot(page, "network-home-harvest");
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+
+  // A member of a city: no harvest on the home (and the route refuses the invitation anyway).
+  const member = await open(ana.invite_url);
+  try {
+    await shown(member.page);
+    await member.page.locator('[data-testid="network-rooms-section"]').waitFor();
+    assert.equal(await member.page.locator('[data-testid="network-harvest-section"]').count(), 0);
+    assert.equal(await member.page.locator('[data-testid="harvest-download"]').count(), 0);
+    const res = await fetch(`${server.base}/v1/networks/${net}/harvest`, { headers: { Authorization: `Bearer ${ana.token}` } });
+    assert.equal(res.status, 403);
+    assert.deepEqual(member.problems, []);
+  } finally {
+    await member.context.close();
   }
 });

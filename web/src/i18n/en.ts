@@ -1,8 +1,10 @@
 // English: the catalogue that defines every key. Plurals are objects keyed by
 // Intl.PluralRules categories; {name} is filled by t().
+import { attachMessages } from "./attach_messages.js";
 import { breakoutMessages } from "./breakout_messages.js";
 import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
+import { harvestMessages } from "./harvest_messages.js";
 import { layersMessages } from "./layers_messages.js";
 import { networkMessages } from "./network_messages.js";
 import { mapMessages } from "./map_messages.js";
@@ -16,6 +18,8 @@ export const en = {
     ...layersMessages.en,
     ...breakoutMessages.en,
     ...fieldMessages.en,
+    ...attachMessages.en,
+    ...harvestMessages.en,
     ...compareMessages.en,
     "language.label": "Language",
     "page.brand": "maptable",

@@ -1,8 +1,10 @@
 // Português.
 import type { Catalogue } from "./catalogues.js";
+import { attachMessages } from "./attach_messages.js";
 import { breakoutMessages } from "./breakout_messages.js";
 import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
+import { harvestMessages } from "./harvest_messages.js";
 import { layersMessages } from "./layers_messages.js";
 import { networkMessages } from "./network_messages.js";
 import { mapMessages } from "./map_messages.js";
@@ -16,6 +18,8 @@ export const pt: Catalogue = {
     ...layersMessages.pt,
     ...breakoutMessages.pt,
     ...fieldMessages.pt,
+    ...attachMessages.pt,
+    ...harvestMessages.pt,
     ...compareMessages.pt,
     "language.label": "Idioma",
     "page.brand": "maptable",
