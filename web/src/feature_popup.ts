@@ -143,6 +143,8 @@ export class FeaturePopup {
   private readonly attachToFeature: AttachControl;
   private readonly attachToComment: AttachControl;
   private commentInput: HTMLInputElement | undefined;
+  // What the popup showed at its last rebuild (see refresh).
+  private shown = "";
 
   constructor(
     private readonly app: AppContext,
@@ -318,6 +320,7 @@ export class FeaturePopup {
     const feature = state.features.get(this.featureId);
     if (!feature) {
       replaceChildren(this.live, el("em", {}, t("popup.deletedShort")));
+      this.shown = "";
       return;
     }
     const threads = [...state.threads.values()].filter((t) => t.featureId === this.featureId);
@@ -391,13 +394,22 @@ export class FeaturePopup {
     }
     parts.push(el("h3", {}, t("popup.comments")));
     for (const thread of threads) parts.push(this.thread(thread));
+    // Every change in the room comes here (a chat line, a cursor's owner
+    // joining): rebuilt only when what the popup shows changed. Replacing
+    // the same buttons under a pointer loses the click in progress, and the
+    // comment field its focus.
+    const shown = parts.map((part) => part.outerHTML).join("");
+    if (shown === this.shown) return;
+    this.shown = shown;
     const input = el("input", {
       name: "comment",
       placeholder: t("popup.commentPlaceholder"),
       maxlength: 2000,
       "aria-label": t("popup.commentPlaceholder"),
     });
-    // The text typed so far survives a re-render (someone else's change).
+    // The text typed so far, and the focus, survive a re-render (someone
+    // else's change).
+    const typing = this.commentInput !== undefined && document.activeElement === this.commentInput;
     if (this.commentInput) input.value = this.commentInput.value;
     this.commentInput = input;
     parts.push(
@@ -420,6 +432,7 @@ export class FeaturePopup {
       this.attachToComment.note,
     );
     replaceChildren(this.live, ...parts);
+    if (typing) input.focus();
   }
 
   // A thread: its comments (a facilitator deletes any, with a reason; an

@@ -5,7 +5,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { drawMarker, feature, joinAs, roomWithAnaAndBen, screenshot, screenshotOf, scripted, server, useServerAndBrowser } from "./browser.mjs";
+import {
+  drawMarker,
+  feature,
+  joinAs,
+  roomWithAnaAndBen,
+  screenshot,
+  screenshotOf,
+  scripted,
+  server,
+  useServerAndBrowser,
+} from "./browser.mjs";
 
 useServerAndBrowser();
 
@@ -35,14 +45,18 @@ test("the facilitator deletes, mutes, spotlights, resolves, runs a session and r
     await ana.page.click('[data-tab="people"]');
     await ana.page.locator('[data-testid="participant"][data-participant="ben"] [data-testid="mute"]').click();
     await ben.page.click('[data-tab="people"]');
-    await ben.page.locator('[data-testid="participant"][data-participant="ben"] .badge', { hasText: "muted" }).waitFor();
+    await ben.page
+      .locator('[data-testid="participant"][data-participant="ben"] .badge', { hasText: "muted" })
+      .waitFor();
     await ben.page.click('[data-tab="chat"]');
     await say(ben.page, "Can I speak?");
     await ben.page.locator('.notice.error[data-code="MUTED"]', { hasText: "A facilitator has muted you" }).waitFor();
     await ana.page.locator('[data-testid="participant"][data-participant="ben"] [data-testid="unmute"]').click();
     await ana.page.locator('[data-testid="participant"][data-participant="ben"] [data-testid="mute"]').waitFor();
     await say(ben.page, "Thanks for unmuting");
-    await ana.page.locator('[data-testid="message"]', { hasText: "Thanks for unmuting" }).waitFor({ state: "attached" });
+    await ana.page
+      .locator('[data-testid="message"]', { hasText: "Thanks for unmuting" })
+      .waitFor({ state: "attached" });
 
     // Ben's marker and comment; Ana spotlights it, resolves and reopens the thread, deletes the comment.
     await drawMarker(ben.page, "Crossing", 400, 300);
@@ -85,6 +99,45 @@ test("the facilitator deletes, mutes, spotlights, resolves, runs a session and r
     await ana.page.locator('[data-testid="participant"][data-participant="ben"] [data-testid="remove"]').click();
     await ben.page.locator('[data-testid="connection"][data-state="closed"]').waitFor();
     await ana.page.locator('[data-testid="participant"][data-participant="ben"]').waitFor({ state: "detached" });
+    assert.deepEqual([...ana.problems, ...ben.problems], []);
+  } finally {
+    await ana.context.close();
+    await ben.context.close();
+  }
+});
+
+test("an open popup stays as it is while others chat: the facilitator's buttons are not swapped under the pointer, a comment being typed keeps its text and focus", async () => {
+  const { ana, ben } = await roomWithAnaAndBen("popupcalm", "Popup calm");
+  try {
+    await drawMarker(ben.page, "Bench", 400, 300);
+    const benPopup = ben.page.locator('[data-testid="feature-popup"]');
+    await benPopup.waitFor();
+    await feature(ana.page, "Bench").click();
+    const spotlight = ana.page.locator('[data-testid="feature-popup"] [data-testid="spotlight"]');
+    await spotlight.waitFor();
+    // Marked, to tell the same button from a rebuilt one.
+    await spotlight.evaluate((button) => {
+      button.dataset.mark = "first";
+    });
+    const comment = benPopup.locator('input[name="comment"]');
+    await comment.click();
+    await comment.pressSequentially("The slope is");
+    await say(ana.page, "Two minutes left");
+    await ben.page.locator('[data-testid="message"]', { hasText: "Two minutes left" }).waitFor();
+    await ana.page.locator('[data-testid="message"]', { hasText: "Two minutes left" }).waitFor();
+    assert.equal(await spotlight.getAttribute("data-mark"), "first");
+    assert.equal(await comment.inputValue(), "The slope is");
+    assert.equal(await comment.evaluate((input) => document.activeElement === input), true);
+    // Typing goes on where it was, and the comment is sent whole.
+    await ben.page.keyboard.type(" too steep");
+    await ben.page.keyboard.press("Enter");
+    await ana.page
+      .locator('[data-testid="feature-popup"] [data-testid="comment"]', { hasText: "The slope is too steep" })
+      .waitFor();
+    // A change the popup shows rebuilds it: the spotlight is now on.
+    await spotlight.click();
+    await ana.page.locator('[data-testid="feature-popup"] [data-testid="spotlight"][aria-pressed="true"]').waitFor();
+    await ben.page.locator('.feature-icon.spotlit[data-title="Bench"]').waitFor();
     assert.deepEqual([...ana.problems, ...ben.problems], []);
   } finally {
     await ana.context.close();
