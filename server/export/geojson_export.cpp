@@ -148,10 +148,12 @@ std::string features_geojson(const room_record& record, bool include_deleted)
         for (int i = 0; i < layer.features_size(); ++i)
             features.push_back(reference_feature_of(layer, i));
     }
+    json::object about{{"room_id", state.info().id()}, {"title", state.info().title()}, {"seq", state.seq()}};
+    if (auto place = network_place(state.info()))
+        about["network"] = std::move(*place);
     return write_json(json::object{
                {"type", "FeatureCollection"},
-               {"maptable",
-                json::object{{"room_id", state.info().id()}, {"title", state.info().title()}, {"seq", state.seq()}}},
+               {"maptable", std::move(about)},
                {"reference_layers", std::move(layers)},
                {"features", std::move(features)},
            }) +

@@ -22,7 +22,9 @@ namespace maptable::exports {
 // votes_by_round {"round id": dots} (rounds with at least one dot on it),
 // comment_count (comments not deleted, in threads on the feature), deleted;
 // a deleted feature adds deleted_by and delete_reason. The collection's
-// foreign member "maptable" says which room at which seq the file shows.
+// foreign member "maptable" says which room at which seq the file shows and,
+// for a room of a learning network, its place there: "network" {id, kind,
+// city_id} (network_place), absent for a room in no network.
 //
 // The room's reference layers (docs/REFERENCE-LAYERS.md) follow its own
 // features in the same collection, layer by layer in id order, each feature

@@ -2,6 +2,7 @@
 
 #include "model/geojson.hpp"
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -65,6 +66,21 @@ std::string feature_name(const room_record& r, const std::string& id, const std:
     return title.empty() ? "`" + markdown_inline_text(id) + "`" : markdown_inline_text(title);
 }
 
+// A room of a learning network says which, what kind of room it is there,
+// and whose city it belongs to; a room in no network says nothing of it.
+void network_lines(std::string& out, const pb::RoomInfo& info)
+{
+    if (info.network_id().empty())
+        return;
+    out += "**Network:** `" + markdown_inline_text(info.network_id()) + "`  \n";
+    if (auto kind = room_kind_name(info.kind()); !kind.empty()) {
+        std::replace(kind.begin(), kind.end(), '_', ' ');
+        out += "**Kind:** " + kind + "  \n";
+    }
+    if (!info.city_id().empty())
+        out += "**Network city:** `" + markdown_inline_text(info.city_id()) + "`  \n";
+}
+
 void header(std::string& out, const room_record& r, std::uint64_t session_id)
 {
     const auto& info = r.state.info();
@@ -72,6 +88,7 @@ void header(std::string& out, const room_record& r, std::uint64_t session_id)
     if (!info.city().empty())
         out += "**City:** " + markdown_inline_text(info.city()) + "  \n";
     out += "**Room:** `" + markdown_inline_text(info.id()) + "`  \n";
+    network_lines(out, info);
     if (r.first_event_ms != 0)
         out += "**Activity:** " + date_time(r.first_event_ms) + " to " + date_time(r.last_event_ms) + "  \n";
     out += "**As of:** seq " + std::to_string(r.state.seq()) + (r.state.data().archived ? " (archived)" : "") + "\n\n";

@@ -10,7 +10,8 @@
 
 namespace maptable::exports {
 
-// Sections, in order: the title, city and description; the sessions with
+// Sections, in order: the title, city and description (and, for a room of a
+// learning network, the network, the room's kind and its city's id); the sessions with
 // their dates; the agenda (steps, prompts); vote results (closed rounds with
 // their final tally, open ones with the dots so far); features by category
 // (with their dots and comment counts); discussion threads with their

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -294,6 +295,26 @@ std::string iso_time(std::int64_t unix_ms)
     std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
     return buffer;
+}
+
+std::string room_kind_name(pb::RoomKind kind)
+{
+    constexpr std::string_view prefix = "ROOM_KIND_";
+    if (kind == pb::ROOM_KIND_UNSPECIFIED || !pb::RoomKind_IsValid(kind))
+        return {};
+    std::string name = pb::RoomKind_Name(kind);
+    if (name.starts_with(prefix))
+        name.erase(0, prefix.size());
+    for (auto& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return name;
+}
+
+std::optional<json::object> network_place(const pb::RoomInfo& info)
+{
+    if (info.network_id().empty())
+        return std::nullopt;
+    return json::object{{"id", info.network_id()}, {"kind", room_kind_name(info.kind())}, {"city_id", info.city_id()}};
 }
 
 // ---------------------------------------------------------------- chat

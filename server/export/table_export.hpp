@@ -9,10 +9,12 @@
 
 #include "model/room_state.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -117,5 +119,17 @@ std::string csv_field(std::string_view value);
 
 // "2026-11-27T13:20:03.250Z" for Unix milliseconds.
 std::string iso_time(std::int64_t unix_ms);
+
+// A room's kind as the admin API writes it: "living_lab", "study_trip", ...;
+// "" for none (a room in no network).
+std::string room_kind_name(pb::RoomKind kind);
+
+// The room's place in its learning network (docs/NETWORKS.md), as the
+// exports name it: {"id": "<network>", "kind": "living_lab", "city_id":
+// "<city>" or ""}. Its RoomInfo is the one record of it (set by the admin
+// API in the room's own log), so an export at a past seq names the network
+// the room was in then. nullopt for a room in no network: its exports keep
+// the shape they always had.
+std::optional<boost::json::object> network_place(const pb::RoomInfo& info);
 
 } // namespace maptable::exports

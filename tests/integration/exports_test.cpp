@@ -1,7 +1,8 @@
 // Exports and replay over HTTP: GeoJSON valid per RFC
 // 7946 with votes and comment counts, chat and comments as JSON and CSV
 // (RFC 4180 quoting), the Markdown session report, deleted content only on
-// request, an export at an earlier seq, and who may export.
+// request, an export at an earlier seq, who may export, and a room of a
+// learning network naming its network, kind and city.
 #include "csv_records.hpp"
 #include "http_probe.hpp"
 #include "server_process.hpp"
@@ -52,6 +53,14 @@ pb::Feature area_feature(const std::string& id)
         p->set_lat(lat);
     }
     return f;
+}
+
+// An admin API call with a JSON body that must succeed.
+void admin_post(unsigned short port, const std::string& target, const json::object& body)
+{
+    const auto r =
+        call_api(port, {.method = "POST", .target = target, .bearer = admin_key, .body = json::serialize(body)});
+    REQUIRE_MESSAGE((r.status >= 200 && r.status <= 299), target << ": " << r.status << " " << r.body);
 }
 
 const json::object* feature_named(const json::value& collection, const std::string& id)
@@ -330,4 +339,62 @@ TEST_CASE("an export and the state at an earlier seq show the room as it was the
     // By time: a time after the last event is the newest state.
     const auto by_time = json_body(get(server.port(), "/v1/rooms/harbour/export/chat.json?time=99999999999999"));
     CHECK(by_time.at("seq").to_number<std::uint64_t>() == w.last_seq);
+}
+
+TEST_CASE("the exports of a room of a learning network name its network, kind and city; others do not")
+{
+    server_process server({"--admin-key", admin_key});
+    const auto port = server.port();
+    admin_post(port, "/v1/admin/networks", {{"id", "rivers"}, {"title", "Rivers and people"}});
+    admin_post(port, "/v1/admin/networks/rivers/cities",
+               {{"id", "porto"}, {"name", "Porto"}, {"country", "PT"}, {"position", {{"lon", -8.61}, {"lat", 41.15}}}});
+    admin_post(port, "/v1/admin/networks/rivers/rooms",
+               {{"room_id", "porto-lab"}, {"title", "Douro banks"}, {"kind", "living_lab"}, {"city_id", "porto"}});
+    admin_post(port, "/v1/admin/networks/rivers/rooms",
+               {{"room_id", "rivers-plenary"},
+                {"title", "Plenary"},
+                {"kind", "plenary"},
+                {"center", {{"lon", 0.0}, {"lat", 20.0}}}});
+    for (const char* room : {"porto-lab", "rivers-plenary", "harbour"}) {
+        client c(server.options(room, "ana", pb::ROLE_FACILITATOR));
+        join_or_fail(c);
+        REQUIRE(c.add_feature(point_feature("f-1", -8.612, 41.141, "Ferry stop")).get().ok);
+    }
+
+    // The living lab: its network, its kind and its city.
+    const auto lab = json_body(get(port, "/v1/rooms/porto-lab/export/geojson"));
+    REQUIRE(lab.is_object());
+    CHECK(lab.at("maptable").at("room_id") == "porto-lab");
+    CHECK(lab.at("maptable").at("network") ==
+          json::object{{"id", "rivers"}, {"kind", "living_lab"}, {"city_id", "porto"}});
+    CHECK(lab.at("features").as_array().size() == 1);
+    const auto lab_report = get(port, "/v1/rooms/porto-lab/export/report.md");
+    REQUIRE(lab_report.status == 200);
+    CAPTURE(lab_report.body);
+    CHECK(lab_report.body.find("**Network:** `rivers`  \n**Kind:** living lab  \n**Network city:** `porto`  \n") !=
+          std::string::npos);
+
+    // The plenary is the network's, of no city.
+    const auto plenary = json_body(get(port, "/v1/rooms/rivers-plenary/export/geojson"));
+    REQUIRE(plenary.is_object());
+    CHECK(plenary.at("maptable").at("network") == json::object{{"id", "rivers"}, {"kind", "plenary"}, {"city_id", ""}});
+    const auto plenary_report = get(port, "/v1/rooms/rivers-plenary/export/report.md").body;
+    CHECK(plenary_report.find("**Network:** `rivers`  \n**Kind:** plenary  \n") != std::string::npos);
+    CHECK(plenary_report.find("**Network city:**") == std::string::npos);
+
+    // The place comes from the room's log: before the admin API put the room
+    // in the network (seq 0, the empty room), its export names none.
+    const auto before = json_body(get(port, "/v1/rooms/porto-lab/export/geojson?seq=0"));
+    REQUIRE(before.is_object());
+    CHECK(!before.at("maptable").as_object().contains("network"));
+
+    // A room of no network exports as it always did.
+    const auto alone = json_body(get(port, "/v1/rooms/harbour/export/geojson"));
+    REQUIRE(alone.is_object());
+    CHECK(alone.at("maptable").as_object().size() == 3); // room_id, title, seq
+    CHECK(!alone.at("maptable").as_object().contains("network"));
+    const auto alone_report = get(port, "/v1/rooms/harbour/export/report.md").body;
+    CHECK(alone_report.find("**Room:** `harbour`") != std::string::npos);
+    CHECK(alone_report.find("Network") == std::string::npos);
+    CHECK(alone_report.find("**Kind:**") == std::string::npos);
 }
