@@ -297,19 +297,6 @@ std::string iso_time(std::int64_t unix_ms)
     return buffer;
 }
 
-std::string room_kind_name(pb::RoomKind kind)
-{
-    constexpr std::string_view prefix = "ROOM_KIND_";
-    if (kind == pb::ROOM_KIND_UNSPECIFIED || !pb::RoomKind_IsValid(kind))
-        return {};
-    std::string name = pb::RoomKind_Name(kind);
-    if (name.starts_with(prefix))
-        name.erase(0, prefix.size());
-    for (auto& c : name)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return name;
-}
-
 std::optional<json::object> network_place(const pb::RoomInfo& info)
 {
     if (info.network_id().empty())

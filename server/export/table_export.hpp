@@ -7,6 +7,7 @@
 // moderation removed.
 #pragma once
 
+#include "export/room_kind_name.hpp"
 #include "model/room_state.hpp"
 
 #include <boost/json/object.hpp>
@@ -119,10 +120,6 @@ std::string csv_field(std::string_view value);
 
 // "2026-11-27T13:20:03.250Z" for Unix milliseconds.
 std::string iso_time(std::int64_t unix_ms);
-
-// A room's kind as the admin API writes it: "living_lab", "study_trip", ...;
-// "" for none (a room in no network).
-std::string room_kind_name(pb::RoomKind kind);
 
 // The room's place in its learning network (docs/NETWORKS.md), as the
 // exports name it: {"id": "<network>", "kind": "living_lab", "city_id":

@@ -52,19 +52,6 @@ std::optional<pb::LonLat> lon_lat_of(const json::value& v)
     return p;
 }
 
-std::string room_kind_name(pb::RoomKind kind)
-{
-    constexpr std::string_view prefix = "ROOM_KIND_";
-    if (kind == pb::ROOM_KIND_UNSPECIFIED || !pb::RoomKind_IsValid(kind))
-        return {};
-    std::string name = pb::RoomKind_Name(kind);
-    if (name.starts_with(prefix))
-        name.erase(0, prefix.size());
-    for (auto& c : name)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return name;
-}
-
 std::optional<pb::RoomKind> room_kind_of(std::string_view name)
 {
     if (name.empty())

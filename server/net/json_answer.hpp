@@ -8,6 +8,7 @@
 #pragma once
 
 #include "export/lon_lat_json.hpp"
+#include "export/room_kind_name.hpp"
 #include "maptable/v1/map.pb.h"
 #include "maptable/v1/network.pb.h"
 
@@ -44,9 +45,9 @@ std::optional<maptable::v1::LonLat> lon_lat_of(const boost::json::value& v);
 // Written by the exports' one home for that shape.
 using exports::lon_lat_json;
 
-// A RoomKind as the API spells it: the enum's name without its prefix, in
-// lower case ("living_lab"); "" for no kind (a room on its own).
-std::string room_kind_name(maptable::v1::RoomKind kind);
+// A RoomKind as the API spells it ("living_lab"; "" for no kind): the
+// exports' one home for that name, which the room's exports write too.
+using exports::room_kind_name;
 // The kind of that name ("" is ROOM_KIND_UNSPECIFIED); nullopt for an
 // unknown name.
 std::optional<maptable::v1::RoomKind> room_kind_of(std::string_view name);
