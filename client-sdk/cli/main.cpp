@@ -95,6 +95,9 @@ HTTP API (the server's admin key, or a facilitator's token for exports):
                           Fetch an export of --room from the server (stdout or FILE).
   network create ID --title T [--theme T] [--languages en,de] [--starts-on DATE]
        [--ends-on DATE] [--members-elsewhere observer|participant]
+  network update ID [--title T] [--theme T] [--languages en,de] [--starts-on DATE]
+       [--ends-on DATE] [--members-elsewhere observer|participant]
+                          Changes only the fields given.
   network show ID         The network, its cities, rooms and planned sessions.
   network add-city ID CITY --name N --country CC --position LON,LAT [--living-lab T]
   network add-room ID ROOM --title T --kind living_lab|consultation|workshop|
@@ -104,6 +107,10 @@ HTTP API (the server's admin key, or a facilitator's token for exports):
   network invite ID --role R --name NAME [--city CITY] [--subject S] [--ttl SECONDS]
        [--token-only]     A network invitation: every room of the network, each
                           in the role the network gives (docs/NETWORKS.md).
+  network harvest ID [--from DATE] [--to DATE] [--format html|md|geojson]
+       [--per-person] [--out FILE]
+                          The network's harvest (docs/HARVEST.md), with --admin-key
+                          or a network facilitator's --token; stdout without --out.
 
 Global options (they go before the command):
   --url URL               The server's WebSocket URL. Default: $MAPTABLE_URL, else

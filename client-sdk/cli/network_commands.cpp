@@ -30,7 +30,7 @@ constexpr const char* network_usage =
     "[--agenda POINT]... [--session-id S]\n"
     "       maptable network invite ID --role facilitator|participant|observer --name NAME [--city CITY] "
     "[--subject S] [--ttl SECONDS] [--token-only]\n"
-    "       maptable network harvest ID [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format html|md|json] "
+    "       maptable network harvest ID [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format html|md|geojson] "
     "[--per-person] [--out FILE]";
 
 // Returns on 2xx; else throws refused "HTTP <status> <code>: <the server's reason>".
@@ -144,7 +144,7 @@ const std::string& members_elsewhere_checked(const std::string& value)
 struct harvest_request {
     std::string network;
     std::string from, to; // YYYY-MM-DD; empty: from the first record, up to now
-    std::string format;   // html, md or json
+    std::string format;   // html, md or geojson (json: the same)
     bool per_person = false;
     std::string out; // the file to write; empty: stdout
 };
@@ -154,12 +154,12 @@ struct harvest_request {
 // report, so a refusal never leaves a file behind.
 void harvest(const settings& global, const harvest_request& h)
 {
-    // The route names the JSON bundle "geojson"; the CLI calls it json, as its file ends.
+    // The route's names; "json" too, as the bundle's file ends.
     std::string format = h.format.empty() ? "html" : h.format;
     if (format == "json")
         format = "geojson";
     if (format != "html" && format != "md" && format != "geojson")
-        throw usage_error("--format '" + h.format + "' is not a harvest format: give html, md or json");
+        throw usage_error("--format '" + h.format + "' is not a harvest format: give html, md or geojson");
     const std::string bearer = !global.admin_key.empty() ? global.admin_key : global.token;
     if (bearer.empty())
         throw usage_error("network harvest needs the server's admin key (--admin-key) or a network facilitator's "

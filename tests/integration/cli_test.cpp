@@ -1041,9 +1041,9 @@ TEST_CASE("the facilitation commands' usage errors exit 2 without contacting a s
     check_usage(run({"hand", "raise"}, {{"MAPTABLE_URL", "ws://127.0.0.1:1/v1/ws"}}), "no join token");
     const auto help = run({"--help"});
     CHECK(help.status == 0);
-    for (const char* command :
-         {"comment on", "react", "hand raise", "vote open", "agenda set", "timer start", "lock", "mute", "remove",
-          "session start", "state-at", "admin create-room", "admin invite", "export geojson"})
+    for (const char* command : {"comment on", "react", "hand raise", "vote open", "agenda set", "timer start", "lock",
+                                "mute", "remove", "session start", "state-at", "admin create-room", "admin invite",
+                                "export geojson", "network update", "network harvest"})
         CHECK_MESSAGE(help.out.find(command) != std::string::npos, command);
 }
 

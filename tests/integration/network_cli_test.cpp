@@ -411,7 +411,7 @@ TEST_CASE("maptable network harvest: the report saved to a file, its figures wha
     // Refused by the CLI itself: exit 2.
     const auto pdf = cli(server, {"network", "harvest", "harv-net", "--format", "pdf"});
     CHECK(pdf.status == 2);
-    CHECK(pdf.err.find("--format 'pdf' is not a harvest format: give html, md or json") != std::string::npos);
+    CHECK(pdf.err.find("--format 'pdf' is not a harvest format: give html, md or geojson") != std::string::npos);
     const auto no_credential = run_cli({MAPTABLE_CLI_BINARY, "--url", server.url(), "network", "harvest", "harv-net"});
     CHECK(no_credential.status == 2);
     CHECK(no_credential.err.find("network harvest needs the server's admin key") != std::string::npos);
