@@ -47,7 +47,7 @@ def table(path, run_id=None):
         print("\nB1 idle: connections joined and idle, pings on")
         print(f"  {'server':<9} {'conns':>6} {'RSS/conn KiB':>13} {'idle CPU %':>11} {'peak RSS MiB':>13} {'connect s':>10} {'errors':>7}")
         per = {}
-        for name in ("maptable", "ws"):
+        for name in ("maptable", "ws", "lws"):
             r = b1.get(name)
             if not r:
                 continue
@@ -57,6 +57,8 @@ def table(path, run_id=None):
                   f"{r['server_hwm_kib'] / 1024:>13.1f} {r['connect_s']:>10.2f} {r['errors']:>7}")
         if len(per) == 2:
             print(f"  RSS per connection, maptable / ws: {ratio(per['maptable'], per['ws'])} (target: maptable <= 8 KiB)")
+        if "lws" in per and "maptable" in per:
+            print(f"  RSS per connection, maptable / lws: {ratio(per['maptable'], per['lws'])} (round two: maptable <= 3 KiB)")
 
     sizes = sorted({r["size"] for r in rs if r.get("scenario") == "B2"})
     if sizes:
@@ -146,6 +148,8 @@ def table(path, run_id=None):
                   f"{r['server_cpu_s']:>9.2f} {r['server_hwm_kib'] / 1024:>8.1f} {r['errors']:>6}")
         print("  target: <= 2 s")
 
+    round_two(rs)
+
     tm = [r for r in rs if r.get("scenario", "").startswith("TM-")]
     if tm:
         variants = [v for v in ("t1", "t2", "shared2", "core2", "pin2") if any(r.get("variant") == v for r in tm)]
@@ -178,6 +182,96 @@ def table(path, run_id=None):
             print(f"  {'  delivered/expected':<22}" + "".join(f"{c:>24}" for c in cells))
             cells = [f"srv {b3[v]['server_cpu_util']:.0%} oth {b3[v].get('other_cpu_s', 0) / b3[v]['window_s']:.0%}" if v in b3 else "-" for v in variants]
             print(f"  {'  CPU':<22}" + "".join(f"{c:>24}" for c in cells))
+
+
+SERVERS = ("maptable", "lws", "ws")
+
+
+def us_per_delivery(r):
+    """Server CPU per delivery made during the window, in microseconds."""
+    per_s = r.get("delivered_per_server_cpu_s", 0)
+    return 1e6 / per_s if per_s else 0
+
+
+def idle_kib_per_conn(r):
+    """RSS the joined, not yet sending connections added, per connection (before the first send)."""
+    joined = r.get("server_rss_joined_kib", r["server_rss_start_kib"])
+    return (joined - r["server_rss_before_connect_kib"]) / max(r["clients_ready"], 1)
+
+
+def machine(r):
+    """Load average before the run and the other processes' cores during the window."""
+    return f"{r.get('loadavg_before', '?').split(' ')[0]:>5} {r.get('other_cpu_s', 0) / r['window_s']:>6.2f}"
+
+
+def fanout_row(r):
+    delivered = 100 * r["delivered"] / r["expected"] if r["expected"] else 0
+    return (f"{r['server']:<9} {us_per_delivery(r):>8.2f} {r['lat_p50_ms']:>8.2f} {r['lat_p99_ms']:>8.2f} "
+            f"{delivered:>8.2f}% {r['delivered_per_s']:>10.0f} {idle_kib_per_conn(r):>8.2f} {r['errors']:>6} "
+            f"{r['server_cpu_util']:>6.0%} {r['loadgen_cpu_s'] / r['window_s']:>6.0%} {machine(r)}")
+
+
+FANOUT_HEAD = (f"{'server':<9} {'CPU us/d':>8} {'p50 ms':>8} {'p99 ms':>8} {'delivered':>9} {'deliv/s':>10} "
+               f"{'KiB/conn':>8} {'errors':>6} {'srv':>6} {'lg':>6} {'load1':>5} {'others':>6}")
+
+
+def round_two(rs):
+    """S1 S2 S3 D1: maptable against the C peer (lws) and the node peer (ws)."""
+    legend = False
+    for scenario, title in (("S1", "S1 workshop: 20 rooms of 25, 5 chat/s per member (60 000 deliveries/s)"),
+                            ("S2", "S2 one room of 200, 2 chat/s per member (79 600 deliveries/s)")):
+        by = {r["server"]: r for r in rs if r.get("scenario") == scenario}
+        if not by:
+            continue
+        if not legend:
+            print("\nRound two. CPU us/d: server CPU per delivery; KiB/conn: RSS per joined idle connection (before the"
+                  "\n  load); srv/lg: server and loadgen CPU (share of a core); load1: 1-minute load average before the"
+                  "\n  run; others: cores used by other processes during the window (near 0 on a quiet machine)")
+            legend = True
+        print(f"\n{title}; maptable durability {next(iter(by.values())).get('durability')}")
+        print("  " + FANOUT_HEAD)
+        for name in SERVERS:
+            if name in by:
+                print("  " + fanout_row(by[name]))
+        m = by.get("maptable")
+        for peer in ("lws", "ws"):
+            if m and peer in by:
+                print(f"  maptable / {peer}: CPU per delivery {ratio(us_per_delivery(m), us_per_delivery(by[peer]))}, "
+                      f"p99 {ratio(m['lat_p99_ms'], by[peer]['lat_p99_ms'])}, "
+                      f"KiB per connection {ratio(idle_kib_per_conn(m), idle_kib_per_conn(by[peer]))}")
+
+    s3 = [r for r in rs if r.get("scenario") == "S3"]
+    if s3:
+        print("\nS3 sweep: 10 rooms of 50, every member sending chat at each rate (deliveries/s = 24 500 x rate)")
+        print(f"  {'rate':>4} " + FANOUT_HEAD)
+        for name in SERVERS:
+            for r in sorted((r for r in s3 if r["server"] == name), key=lambda r: r["rate_per_client"]):
+                print(f"  {r['rate_per_client']:>4g} " + fanout_row(r))
+        best = {}
+        for name in SERVERS:
+            ok = [r for r in s3 if r["server"] == name and r["lat_p99_ms"] <= 50 and r["delivered"] == r["expected"]]
+            if ok:
+                best[name] = max(ok, key=lambda r: r["delivered_per_s"])
+                b = best[name]
+                print(f"  {name}: highest step with p99 <= 50 ms and everything delivered: {b['delivered_per_s']:.0f}/s "
+                      f"(rate {b['rate_per_client']:g}, p99 {b['lat_p99_ms']:.1f} ms, {us_per_delivery(b):.2f} us/delivery)")
+            elif any(r["server"] == name for r in s3):
+                print(f"  {name}: no step with p99 <= 50 ms and everything delivered")
+        for peer in ("lws", "ws"):
+            if "maptable" in best and peer in best:
+                print(f"  maptable / {peer} at that step: {ratio(best['maptable']['delivered_per_s'], best[peer]['delivered_per_s'])}")
+
+    d1 = [r for r in rs if r.get("scenario") == "D1"]
+    if d1:
+        print("\nD1 durable edits: rooms of one writer, UpdateFeature at a fixed rate, open loop, --durability full")
+        print(f"  {'rooms':>5} {'offered/s':>9} {'acked/s':>9} {'CPU us/ack':>10} {'ack p50':>8} {'ack p99':>8} {'ack max':>8} "
+              f"{'errors':>6} {'srv':>6} {'window s':>8} {'load1':>5} {'others':>6}")
+        for r in sorted(d1, key=lambda r: (r["clients"], r["offered_events_per_s"])):
+            per_ack = 1e6 * r["server_cpu_s"] / r["acks"] if r["acks"] else 0
+            print(f"  {r['clients']:>5} {r['offered_events_per_s']:>9.0f} {r['acks_per_s']:>9.0f} {per_ack:>10.1f} "
+                  f"{r['ack_p50_ms']:>8.2f} {r['ack_p99_ms']:>8.2f} {r['ack_max_ms']:>8.2f} {r['errors']:>6} "
+                  f"{r['server_cpu_util']:>6.0%} {r['window_s']:>8g} {machine(r)}")
+        print("  targets: <= 25 us per acked command; >= 100 000 acked/s; ack p99 <= 10 ms up to 50 000/s, <= 3 ms at 2 000/s")
 
 
 def main(argv):

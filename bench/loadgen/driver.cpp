@@ -797,6 +797,7 @@ void driver::client_done(bool ok)
 
 void driver::begin_load()
 {
+    res.server_joined = read_servers();
     const auto now = steady::now();
     res.connect_s = std::chrono::duration<double>(now - connect_started_).count();
     const auto start = now + std::chrono::milliseconds(100);

@@ -86,6 +86,7 @@ struct result {
     histogram ack_latency;          // maptable: command -> Ack, ns
     double window_s = 0;
     cpu_rss server_before_connect, server_start, server_end;
+    cpu_rss server_joined;            // every client joined, before the first send: what idle connections hold
     double machine_busy_window_s = 0; // every core's non-idle time over the window (/proc/stat)
     double loadgen_cpu_window_s = 0;
     double loadgen_cpu_total_s = 0;

@@ -247,6 +247,7 @@ int main(int argc, char** argv)
       << ",\"server_cpu_util\":" << server_cpu / r.window_s << ",\"delivered_per_server_cpu_s\":"
       << (server_cpu > 0 ? static_cast<double>(r.received_in_window) / server_cpu : 0)
       << ",\"server_rss_before_connect_kib\":" << r.server_before_connect.rss_kib
+      << ",\"server_rss_joined_kib\":" << r.server_joined.rss_kib
       << ",\"server_rss_start_kib\":" << r.server_start.rss_kib << ",\"server_rss_end_kib\":" << r.server_end.rss_kib
       << ",\"server_hwm_kib\":" << r.server_end.hwm_kib << ",\"machine_busy_cpu_s\":" << r.machine_busy_window_s
       << ",\"other_cpu_s\":" << std::max(0.0, r.machine_busy_window_s - server_cpu - r.loadgen_cpu_window_s)
