@@ -4,6 +4,7 @@
   report.py get FIELD                 print FIELD of the JSON line on stdin
   report.py table RESULTS [RUN_ID]    print the comparison table of one run
                                       (default: the newest run in RESULTS)
+  report.py probe FILE                the table of bench/d1_probe.sh's lines in FILE
   report.py saturation RESULTS RUN_ID SCENARIO SERVER SIZE [VARIANT]
                                       print the best delivered/s of those records
                                       (VARIANT: of the thread-model runs, TM)
@@ -273,12 +274,50 @@ def round_two(rs):
                   f"{r['server_cpu_util']:>6.0%} {r['window_s']:>8g} {machine(r)}")
         print("  targets: <= 25 us per acked command; >= 100 000 acked/s; ack p99 <= 10 ms up to 50 000/s, <= 3 ms at 2 000/s")
 
+    c1 = [r for r in rs if r.get("scenario") == "C1"]
+    if c1:
+        print("\nC1 cold rooms: the seeded room joined on a fresh server (cold: the room loads) and again (warm)")
+        print(f"  {'variant':<9} {'clients':>7} {'features':>8} {'all ready ms':>12} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+              f"{'srv CPU-s':>9} {'peak MiB':>8} {'errors':>6} {'load1':>5} {'others':>6}")
+        for r in c1:
+            seed = r.get("seed", {})
+            print(f"  {r.get('variant', ''):<9} {r['clients_ready']:>7} {seed.get('features', 0):>8} {1000 * r['connect_s']:>12.1f} "
+                  f"{r['join_p50_ms']:>8.1f} {r['join_p99_ms']:>8.1f} {r['join_max_ms']:>8.1f} {r['server_cpu_s']:>9.2f} "
+                  f"{r['server_hwm_kib'] / 1024:>8.1f} {r['errors']:>6} {machine(r)}")
+        print("  targets: one client into a cold 10 000-feature room <= 50 ms; 200 clients <= 0.5 s cold as warm")
+
+
+def probe(path):
+    """bench/d1_probe.sh's records: where a durable edit's CPU goes (commits vs events)."""
+    with open(path) as f:
+        rs = [json.loads(line) for line in f if line.startswith("{")]
+    print("d1_probe: per acked edit over the window; commits = fdatasync calls (the WAL's, synchronous=FULL);"
+          "\n  txn ms = the store's mean transaction time, commit included (its /metrics)")
+    print(f"  {'when':<17} {'rooms':>5} {'offered':>7} {'win s':>5} {'nice':>4} {'flags':<22} {'acked/s':>8} {'us/ack':>7} "
+          f"{'usr':>6} {'sys':>6} {'commits/s':>9} {'ev/commit':>9} {'pwrite/ev':>9} {'KiB/ev':>7} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'txn ms':>7} {'load1':>5} {'others':>6}")
+    txn_ms = lambda r: f"{1e3 * r['transaction_s'] / r['transactions']:.2f}" if r.get("transactions") else "-"
+    for r in rs:
+        acks = max(r["acks"], 1)
+        w = r["probe_window_s"]
+        commits = (r.get("fdatasync") or 0) + (r.get("fsync") or 0)
+        print(f"  {r.get('when', ''):<17} {r['clients'] // max(r.get('writers_per_room', 1), 1):>5} "
+              f"{r['offered_events_per_s']:>7.0f} {r['window_s']:>5g} {r.get('nice', ''):>4} {r.get('server_flags', ''):<22} "
+              f"{r['acks_per_s']:>8.0f} {1e6 * r['server_cpu_s'] / acks:>7.1f} "
+              f"{1e6 * r['server_user_s'] / (r['acks_per_s'] * w or 1):>6.1f} {1e6 * r['server_sys_s'] / (r['acks_per_s'] * w or 1):>6.1f} "
+              f"{commits / w:>9.0f} {r['acks_per_s'] * w / (commits or 1):>9.1f} "
+              f"{(r.get('pwrite64') or 0) / (r['acks_per_s'] * w or 1):>9.1f} {r['write_bytes'] / 1024 / (r['acks_per_s'] * w or 1):>7.1f} "
+              f"{r['ack_p50_ms']:>7.2f} {r['ack_p99_ms']:>7.2f} {txn_ms(r):>7} {r['loadavg'].split(' ')[0]:>5} "
+              f"{r.get('other_cpu_s', 0) / r['window_s']:>6.2f}")
+
 
 def main(argv):
     if len(argv) >= 2 and argv[1] == "get":
         print(json.loads(sys.stdin.readline())[argv[2]])
     elif len(argv) >= 3 and argv[1] == "table":
         table(argv[2], argv[3] if len(argv) > 3 else None)
+    elif len(argv) == 3 and argv[1] == "probe":
+        probe(argv[2])
     elif len(argv) in (7, 8) and argv[1] == "saturation":
         _, rs = load(argv[2], argv[3])
         match = dict(scenario=argv[4], server=argv[5], size=int(argv[6]))

@@ -10,7 +10,7 @@
 #   bench/run.sh               B1 B2 B3 (about 15 minutes on 2 cores)
 #   SCENARIOS="B2 B6" bench/run.sh
 #   SCENARIOS="B4 B5 B7 TM" bench/run.sh
-#   SCENARIOS="S1 S2 S3 D1" bench/run.sh   round two (about 15 minutes)
+#   SCENARIOS="B1 S1 S2 S3 D1 C1" bench/run.sh   round two (about 15 minutes)
 #   QUICK=1 bench/run.sh       a short pass of everything (checks the script)
 #
 # Environment: BUILD_DIR (build/), SERVER_BIN, LOADGEN_BIN, SEED_BIN, RESULTS,
@@ -31,7 +31,8 @@
 # Round two: S_DURABILITY (maptable's durability in S1-S3: full), S_WARMUP
 # (3 s), S_S (the window, 10 s), S3_RATES (per-client chat/s of the S3 sweep:
 # "2 4 6 8 10 12"), D1_ROOMS (100), D1_RATES (offered edits/s: "2000 8000
-# 16000 32000 64000"), D1_WARMUP (3 s), D1_S (10 s).
+# 16000 32000 64000 128000"), D1_WARMUP (3 s), D1_S (10 s); C1 (cold rooms)
+# reuses B5_FEATURES, B5_CHAT and B5_CLIENTS.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,7 +79,7 @@ s_durability=${S_DURABILITY:-full}
 if [[ $quick == 1 ]]; then
   d_s_warm=1 d_s_s=3 d_s3_rates="2 6" d_d1_rates="2000 8000"
 else
-  d_s_warm=3 d_s_s=10 d_s3_rates="2 4 6 8 10 12" d_d1_rates="2000 8000 16000 32000 64000"
+  d_s_warm=3 d_s_s=10 d_s3_rates="2 4 6 8 10 12" d_d1_rates="2000 8000 16000 32000 64000 128000"
 fi
 s_warm=${S_WARMUP:-$d_s_warm}
 s_s=${S_S:-$d_s_s}
@@ -512,8 +513,30 @@ for scenario in $scenarios; do
     done
     durability=$saved
     ;;
+  C1)
+    # Round two, cold rooms: B5's seeded room (B5_FEATURES features,
+    # B5_CHAT chat messages) on a fresh server: one client joins (the room
+    # loads: cold), then another (loaded: warm). Then a second fresh server:
+    # B5_CLIENTS clients join at once (the first storm of the process), and
+    # as many again into the loaded room. Variants: cold1, warm1, cold200,
+    # warm200. Maptable only.
+    seeded=$work/c1-data
+    "$seed_bin" --data-dir "$seeded" --room c1-0 --features "$b5_features" --chat "$b5_chat" >"$work/c1-seed.json"
+    echo "bench/run.sh: C1 seeded: $(cat "$work/c1-seed.json")" >&2
+    for count in 1 "$b5_clients"; do
+      start_maptable
+      for phase in cold warm; do
+        lg_extra="\"seed\":$(cat "$work/c1-seed.json"),\"variant\":\"$phase$count\","
+        lg C1 maptable "$count" 0 --clients "$count" --room-size "$count" --room-prefix c1 --join-only \
+          --connect-concurrency "$count" --label "C1 $phase: $count into $b5_features features, $b5_chat chat"
+      done
+      lg_extra=
+      stop_server
+    done
+    seeded=
+    ;;
   *)
-    echo "bench/run.sh: unknown scenario $scenario (B1 B2 B3 B4 B5 B6 B7 TM S1 S2 S3 D1)" >&2
+    echo "bench/run.sh: unknown scenario $scenario (B1 B2 B3 B4 B5 B6 B7 TM S1 S2 S3 D1 C1)" >&2
     ;;
   esac
 done
