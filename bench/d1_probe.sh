@@ -11,7 +11,8 @@
 #   RATE: offered edits/s in all (default rooms 100, warm-up 3 s, window 10 s)
 #   Environment: BUILD_DIR (build/), SERVER_FLAGS (more server flags, e.g.
 #   "--commit-window-us 0"), DURABILITY (full), WRITERS (clients per room, 1),
-#   BENCH_NICE (-10).
+#   BENCH_NICE (-10). With WRITERS=1 READERS=N each room also has N members
+#   that only read (rooms of 1 + N).
 #
 # Prints one JSON line: the loadgen's figures plus server_user_s,
 # server_sys_s, fdatasync, fsync, pwrite64 (calls in the window), write_bytes
@@ -25,6 +26,7 @@ rooms=${2:-100}
 warm=${3:-3}
 window=${4:-10}
 writers=${WRITERS:-1}
+readers=${READERS:-0}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${BUILD_DIR:-$root/build}
 server_bin=$build_dir/server/maptable-server
@@ -33,6 +35,13 @@ loadgen_bin=$build_dir/bench/maptable-loadgen
 # other processes on equal terms (what a busy machine does to the figures).
 nice_cmd=(nice -n "${BENCH_NICE:--10}")
 nice -n "${BENCH_NICE:--10}" true 2>/dev/null || nice_cmd=()
+# Under autogroup scheduling nice only counts within a session: a session of
+# its own, whose autogroup gets BENCH_NICE (as bench/run.sh does).
+if [[ -z ${BENCH_OWN_SESSION:-} && $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null) == 1 ]] &&
+  command -v setsid >/dev/null; then
+  BENCH_OWN_SESSION=1 exec setsid --wait bash "$0" "$@"
+fi
+echo "${BENCH_NICE:--10}" >/proc/self/autogroup 2>/dev/null || true
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/maptable-d1.XXXXXX")
 srv=
@@ -66,9 +75,10 @@ commits() {
 }
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-clients=$((rooms * writers))
+clients=$((rooms * (writers + readers)))
 "${nice_cmd[@]}" "$loadgen_bin" --mode maptable --secret "$secret" --port "$port" --server-pid "$srv" \
-  --clients "$clients" --room-size "$writers" --mix edits --rate "$(python3 -c "print($rate / $clients)")" \
+  --clients "$clients" --room-size $((writers + readers)) --writers "$writers" --mix edits \
+  --rate "$(python3 -c "print($rate / ($rooms * $writers))")" \
   --warmup "$warm" --duration "$window" --drain 3 --label "d1_probe $rate/s $rooms rooms" >"$work/lg.json" 2>"$work/lg.err" &
 lg=$!
 # The window starts about 0.1 s after the joins (100 clients join in well under 0.2 s) plus the warm-up.
@@ -88,7 +98,7 @@ extra="\"server_user_s\":$(python3 -c "print(($u1 - $u0) / $hz)"),\"server_sys_s
 extra+=",\"probe_window_s\":$window,\"fdatasync\":$(count syscalls:sys_enter_fdatasync),\"fsync\":$(count syscalls:sys_enter_fsync)"
 extra+=",\"pwrite64\":$(count syscalls:sys_enter_pwrite64),\"write_bytes\":$((w1 - w0)),\"loadavg\":\"$load\""
 extra+=",\"transactions\":$((c1 - c0)),\"transaction_s\":$(python3 -c "print($cs1 - $cs0)"),\"transaction_events\":$(python3 -c "print($ce1 - $ce0)")"
-extra+=",\"server_flags\":\"${SERVER_FLAGS:-}\",\"writers_per_room\":$writers,\"nice\":\"${BENCH_NICE:--10}\""
+extra+=",\"server_flags\":\"${SERVER_FLAGS:-}\",\"writers_per_room\":$writers,\"readers_per_room\":$readers,\"nice\":\"${BENCH_NICE:--10}\""
 extra+=",\"commit\":\"$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)\",\"when\":\"$(date -u +%Y%m%dT%H%M%SZ)\""
 json=$(cat "$work/lg.json")
 echo "${json%\}},$extra}"

@@ -265,11 +265,11 @@ def round_two(rs):
     d1 = [r for r in rs if r.get("scenario") == "D1"]
     if d1:
         print("\nD1 durable edits: rooms of one writer, UpdateFeature at a fixed rate, open loop, --durability full")
-        print(f"  {'rooms':>5} {'offered/s':>9} {'acked/s':>9} {'CPU us/ack':>10} {'ack p50':>8} {'ack p99':>8} {'ack max':>8} "
+        print(f"  {'rooms':>5} {'size':>4} {'offered/s':>9} {'acked/s':>9} {'CPU us/ack':>10} {'ack p50':>8} {'ack p99':>8} {'ack max':>8} "
               f"{'errors':>6} {'srv':>6} {'window s':>8} {'load1':>5} {'others':>6}")
-        for r in sorted(d1, key=lambda r: (r["clients"], r["offered_events_per_s"])):
+        for r in sorted(d1, key=lambda r: (r["rooms"], r["size"], r["offered_events_per_s"])):
             per_ack = 1e6 * r["server_cpu_s"] / r["acks"] if r["acks"] else 0
-            print(f"  {r['clients']:>5} {r['offered_events_per_s']:>9.0f} {r['acks_per_s']:>9.0f} {per_ack:>10.1f} "
+            print(f"  {r['rooms']:>5} {r['size']:>4} {r['offered_events_per_s']:>9.0f} {r['acks_per_s']:>9.0f} {per_ack:>10.1f} "
                   f"{r['ack_p50_ms']:>8.2f} {r['ack_p99_ms']:>8.2f} {r['ack_max_ms']:>8.2f} {r['errors']:>6} "
                   f"{r['server_cpu_util']:>6.0%} {r['window_s']:>8g} {machine(r)}")
         print("  targets: <= 25 us per acked command; >= 100 000 acked/s; ack p99 <= 10 ms up to 50 000/s, <= 3 ms at 2 000/s")
@@ -293,7 +293,7 @@ def probe(path):
         rs = [json.loads(line) for line in f if line.startswith("{")]
     print("d1_probe: per acked edit over the window; commits = fdatasync calls (the WAL's, synchronous=FULL);"
           "\n  txn ms = the store's mean transaction time, commit included (its /metrics)")
-    print(f"  {'when':<17} {'rooms':>5} {'offered':>7} {'win s':>5} {'nice':>4} {'flags':<22} {'acked/s':>8} {'us/ack':>7} "
+    print(f"  {'when':<17} {'rooms':>8} {'offered':>7} {'win s':>5} {'nice':>4} {'flags':<22} {'acked/s':>8} {'us/ack':>7} "
           f"{'usr':>6} {'sys':>6} {'commits/s':>9} {'ev/commit':>9} {'pwrite/ev':>9} {'KiB/ev':>7} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'txn ms':>7} {'load1':>5} {'others':>6}")
     txn_ms = lambda r: f"{1e3 * r['transaction_s'] / r['transactions']:.2f}" if r.get("transactions") else "-"
@@ -301,7 +301,8 @@ def probe(path):
         acks = max(r["acks"], 1)
         w = r["probe_window_s"]
         commits = (r.get("fdatasync") or 0) + (r.get("fsync") or 0)
-        print(f"  {r.get('when', ''):<17} {r['clients'] // max(r.get('writers_per_room', 1), 1):>5} "
+        size = r.get('writers_per_room', 1) + r.get('readers_per_room', 0)
+        print(f"  {r.get('when', ''):<17} {r['clients'] // size:>5}x{size:<2} "
               f"{r['offered_events_per_s']:>7.0f} {r['window_s']:>5g} {r.get('nice', ''):>4} {r.get('server_flags', ''):<22} "
               f"{r['acks_per_s']:>8.0f} {1e6 * r['server_cpu_s'] / acks:>7.1f} "
               f"{1e6 * r['server_user_s'] / (r['acks_per_s'] * w or 1):>6.1f} {1e6 * r['server_sys_s'] / (r['acks_per_s'] * w or 1):>6.1f} "
