@@ -56,7 +56,7 @@ def table(path, run_id=None):
             per[name] = (r["server_rss_end_kib"] - r["server_rss_before_connect_kib"]) / n
             print(f"  {name:<9} {r['clients_ready']:>6} {per[name]:>13.2f} {100 * r['server_cpu_util']:>11.2f} "
                   f"{r['server_hwm_kib'] / 1024:>13.1f} {r['connect_s']:>10.2f} {r['errors']:>7}")
-        if len(per) == 2:
+        if "ws" in per and "maptable" in per:
             print(f"  RSS per connection, maptable / ws: {ratio(per['maptable'], per['ws'])} (target: maptable <= 8 KiB)")
         if "lws" in per and "maptable" in per:
             print(f"  RSS per connection, maptable / lws: {ratio(per['maptable'], per['lws'])} (round two: maptable <= 3 KiB)")
@@ -298,7 +298,10 @@ def probe(path):
           f"{'txn ms':>7} {'load1':>5} {'others':>6}")
     txn_ms = lambda r: f"{1e3 * r['transaction_s'] / r['transactions']:.2f}" if r.get("transactions") else "-"
     for r in rs:
-        acks = max(r["acks"], 1)
+        if not r["acks"]:
+            print(f"  {r.get('when', ''):<17} offered {r['offered_events_per_s']:.0f}/s: nothing acked in the window")
+            continue
+        acks = r["acks"]
         w = r["probe_window_s"]
         commits = (r.get("fdatasync") or 0) + (r.get("fsync") or 0)
         size = r.get('writers_per_room', 1) + r.get('readers_per_room', 0)
