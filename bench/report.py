@@ -4,6 +4,7 @@
   report.py get FIELD                 print FIELD of the JSON line on stdin
   report.py table RESULTS [RUN_ID]    print the comparison table of one run
                                       (default: the newest run in RESULTS)
+  report.py probe FILE                the table of bench/d1_probe.sh's lines in FILE
   report.py saturation RESULTS RUN_ID SCENARIO SERVER SIZE [VARIANT]
                                       print the best delivered/s of those records
                                       (VARIANT: of the thread-model runs, TM)
@@ -47,7 +48,7 @@ def table(path, run_id=None):
         print("\nB1 idle: connections joined and idle, pings on")
         print(f"  {'server':<9} {'conns':>6} {'RSS/conn KiB':>13} {'idle CPU %':>11} {'peak RSS MiB':>13} {'connect s':>10} {'errors':>7}")
         per = {}
-        for name in ("maptable", "ws"):
+        for name in ("maptable", "ws", "lws"):
             r = b1.get(name)
             if not r:
                 continue
@@ -55,8 +56,10 @@ def table(path, run_id=None):
             per[name] = (r["server_rss_end_kib"] - r["server_rss_before_connect_kib"]) / n
             print(f"  {name:<9} {r['clients_ready']:>6} {per[name]:>13.2f} {100 * r['server_cpu_util']:>11.2f} "
                   f"{r['server_hwm_kib'] / 1024:>13.1f} {r['connect_s']:>10.2f} {r['errors']:>7}")
-        if len(per) == 2:
+        if "ws" in per and "maptable" in per:
             print(f"  RSS per connection, maptable / ws: {ratio(per['maptable'], per['ws'])} (target: maptable <= 8 KiB)")
+        if "lws" in per and "maptable" in per:
+            print(f"  RSS per connection, maptable / lws: {ratio(per['maptable'], per['lws'])} (round two: maptable <= 3 KiB)")
 
     sizes = sorted({r["size"] for r in rs if r.get("scenario") == "B2"})
     if sizes:
@@ -146,6 +149,8 @@ def table(path, run_id=None):
                   f"{r['server_cpu_s']:>9.2f} {r['server_hwm_kib'] / 1024:>8.1f} {r['errors']:>6}")
         print("  target: <= 2 s")
 
+    round_two(rs)
+
     tm = [r for r in rs if r.get("scenario", "").startswith("TM-")]
     if tm:
         variants = [v for v in ("t1", "t2", "shared2", "core2", "pin2") if any(r.get("variant") == v for r in tm)]
@@ -180,11 +185,143 @@ def table(path, run_id=None):
             print(f"  {'  CPU':<22}" + "".join(f"{c:>24}" for c in cells))
 
 
+SERVERS = ("maptable", "lws", "ws")
+
+
+def us_per_delivery(r):
+    """Server CPU per delivery made during the window, in microseconds."""
+    per_s = r.get("delivered_per_server_cpu_s", 0)
+    return 1e6 / per_s if per_s else 0
+
+
+def idle_kib_per_conn(r):
+    """RSS the joined, not yet sending connections added, per connection (before the first send)."""
+    joined = r.get("server_rss_joined_kib", r["server_rss_start_kib"])
+    return (joined - r["server_rss_before_connect_kib"]) / max(r["clients_ready"], 1)
+
+
+def machine(r):
+    """Load average before the run and the other processes' cores during the window."""
+    return f"{r.get('loadavg_before', '?').split(' ')[0]:>5} {r.get('other_cpu_s', 0) / r['window_s']:>6.2f}"
+
+
+def fanout_row(r):
+    delivered = 100 * r["delivered"] / r["expected"] if r["expected"] else 0
+    return (f"{r['server']:<9} {us_per_delivery(r):>8.2f} {r['lat_p50_ms']:>8.2f} {r['lat_p99_ms']:>8.2f} "
+            f"{delivered:>8.2f}% {r['delivered_per_s']:>10.0f} {idle_kib_per_conn(r):>8.2f} {r['errors']:>6} "
+            f"{r['server_cpu_util']:>6.0%} {r['loadgen_cpu_s'] / r['window_s']:>6.0%} {machine(r)}")
+
+
+FANOUT_HEAD = (f"{'server':<9} {'CPU us/d':>8} {'p50 ms':>8} {'p99 ms':>8} {'delivered':>9} {'deliv/s':>10} "
+               f"{'KiB/conn':>8} {'errors':>6} {'srv':>6} {'lg':>6} {'load1':>5} {'others':>6}")
+
+
+def round_two(rs):
+    """S1 S2 S3 D1: maptable against the C peer (lws) and the node peer (ws)."""
+    legend = False
+    for scenario, title in (("S1", "S1 workshop: 20 rooms of 25, 5 chat/s per member (60 000 deliveries/s)"),
+                            ("S2", "S2 one room of 200, 2 chat/s per member (79 600 deliveries/s)")):
+        by = {r["server"]: r for r in rs if r.get("scenario") == scenario}
+        if not by:
+            continue
+        if not legend:
+            print("\nRound two. CPU us/d: server CPU per delivery; KiB/conn: RSS per joined idle connection (before the"
+                  "\n  load); srv/lg: server and loadgen CPU (share of a core); load1: 1-minute load average before the"
+                  "\n  run; others: cores used by other processes during the window (near 0 on a quiet machine)")
+            legend = True
+        print(f"\n{title}; maptable durability {next(iter(by.values())).get('durability')}")
+        print("  " + FANOUT_HEAD)
+        for name in SERVERS:
+            if name in by:
+                print("  " + fanout_row(by[name]))
+        m = by.get("maptable")
+        for peer in ("lws", "ws"):
+            if m and peer in by:
+                print(f"  maptable / {peer}: CPU per delivery {ratio(us_per_delivery(m), us_per_delivery(by[peer]))}, "
+                      f"p99 {ratio(m['lat_p99_ms'], by[peer]['lat_p99_ms'])}, "
+                      f"KiB per connection {ratio(idle_kib_per_conn(m), idle_kib_per_conn(by[peer]))}")
+
+    s3 = [r for r in rs if r.get("scenario") == "S3"]
+    if s3:
+        print("\nS3 sweep: 10 rooms of 50, every member sending chat at each rate (deliveries/s = 24 500 x rate)")
+        print(f"  {'rate':>4} " + FANOUT_HEAD)
+        for name in SERVERS:
+            for r in sorted((r for r in s3 if r["server"] == name), key=lambda r: r["rate_per_client"]):
+                print(f"  {r['rate_per_client']:>4g} " + fanout_row(r))
+        best = {}
+        for name in SERVERS:
+            ok = [r for r in s3 if r["server"] == name and r["lat_p99_ms"] <= 50 and r["delivered"] == r["expected"]]
+            if ok:
+                best[name] = max(ok, key=lambda r: r["delivered_per_s"])
+                b = best[name]
+                print(f"  {name}: highest step with p99 <= 50 ms and everything delivered: {b['delivered_per_s']:.0f}/s "
+                      f"(rate {b['rate_per_client']:g}, p99 {b['lat_p99_ms']:.1f} ms, {us_per_delivery(b):.2f} us/delivery)")
+            elif any(r["server"] == name for r in s3):
+                print(f"  {name}: no step with p99 <= 50 ms and everything delivered")
+        for peer in ("lws", "ws"):
+            if "maptable" in best and peer in best:
+                print(f"  maptable / {peer} at that step: {ratio(best['maptable']['delivered_per_s'], best[peer]['delivered_per_s'])}")
+
+    d1 = [r for r in rs if r.get("scenario") == "D1"]
+    if d1:
+        print("\nD1 durable edits: rooms of one writer, UpdateFeature at a fixed rate, open loop, --durability full")
+        print(f"  {'rooms':>5} {'size':>4} {'offered/s':>9} {'acked/s':>9} {'CPU us/ack':>10} {'ack p50':>8} {'ack p99':>8} {'ack max':>8} "
+              f"{'errors':>6} {'srv':>6} {'window s':>8} {'load1':>5} {'others':>6}")
+        for r in sorted(d1, key=lambda r: (r["rooms"], r["size"], r["offered_events_per_s"])):
+            per_ack = 1e6 * r["server_cpu_s"] / r["acks"] if r["acks"] else 0
+            print(f"  {r['rooms']:>5} {r['size']:>4} {r['offered_events_per_s']:>9.0f} {r['acks_per_s']:>9.0f} {per_ack:>10.1f} "
+                  f"{r['ack_p50_ms']:>8.2f} {r['ack_p99_ms']:>8.2f} {r['ack_max_ms']:>8.2f} {r['errors']:>6} "
+                  f"{r['server_cpu_util']:>6.0%} {r['window_s']:>8g} {machine(r)}")
+        print("  targets: <= 25 us per acked command; >= 100 000 acked/s; ack p99 <= 10 ms up to 50 000/s, <= 3 ms at 2 000/s")
+
+    c1 = [r for r in rs if r.get("scenario") == "C1"]
+    if c1:
+        print("\nC1 cold rooms: the seeded room joined on a fresh server (cold: the room loads) and again (warm)")
+        print(f"  {'variant':<9} {'clients':>7} {'features':>8} {'all ready ms':>12} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+              f"{'srv CPU-s':>9} {'peak MiB':>8} {'errors':>6} {'load1':>5} {'others':>6}")
+        for r in c1:
+            seed = r.get("seed", {})
+            print(f"  {r.get('variant', ''):<9} {r['clients_ready']:>7} {seed.get('features', 0):>8} {1000 * r['connect_s']:>12.1f} "
+                  f"{r['join_p50_ms']:>8.1f} {r['join_p99_ms']:>8.1f} {r['join_max_ms']:>8.1f} {r['server_cpu_s']:>9.2f} "
+                  f"{r['server_hwm_kib'] / 1024:>8.1f} {r['errors']:>6} {machine(r)}")
+        print("  targets: one client into a cold 10 000-feature room <= 50 ms; 200 clients <= 0.5 s cold as warm")
+
+
+def probe(path):
+    """bench/d1_probe.sh's records: where a durable edit's CPU goes (commits vs events)."""
+    with open(path) as f:
+        rs = [json.loads(line) for line in f if line.startswith("{")]
+    print("d1_probe: per acked edit over the window; commits = fdatasync calls (the WAL's, synchronous=FULL);"
+          "\n  txn ms = the store's mean transaction time, commit included (its /metrics)")
+    print(f"  {'when':<17} {'rooms':>8} {'offered':>7} {'win s':>5} {'nice':>4} {'flags':<22} {'acked/s':>8} {'us/ack':>7} "
+          f"{'usr':>6} {'sys':>6} {'commits/s':>9} {'ev/commit':>9} {'pwrite/ev':>9} {'KiB/ev':>7} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'txn ms':>7} {'load1':>5} {'others':>6}")
+    txn_ms = lambda r: f"{1e3 * r['transaction_s'] / r['transactions']:.2f}" if r.get("transactions") else "-"
+    for r in rs:
+        if not r["acks"]:
+            print(f"  {r.get('when', ''):<17} offered {r['offered_events_per_s']:.0f}/s: nothing acked in the window")
+            continue
+        acks = r["acks"]
+        w = r["probe_window_s"]
+        commits = (r.get("fdatasync") or 0) + (r.get("fsync") or 0)
+        size = r.get('writers_per_room', 1) + r.get('readers_per_room', 0)
+        print(f"  {r.get('when', ''):<17} {r['clients'] // size:>5}x{size:<2} "
+              f"{r['offered_events_per_s']:>7.0f} {r['window_s']:>5g} {r.get('nice', ''):>4} {r.get('server_flags', ''):<22} "
+              f"{r['acks_per_s']:>8.0f} {1e6 * r['server_cpu_s'] / acks:>7.1f} "
+              f"{1e6 * r['server_user_s'] / (r['acks_per_s'] * w or 1):>6.1f} {1e6 * r['server_sys_s'] / (r['acks_per_s'] * w or 1):>6.1f} "
+              f"{commits / w:>9.0f} {r['acks_per_s'] * w / (commits or 1):>9.1f} "
+              f"{(r.get('pwrite64') or 0) / (r['acks_per_s'] * w or 1):>9.1f} {r['write_bytes'] / 1024 / (r['acks_per_s'] * w or 1):>7.1f} "
+              f"{r['ack_p50_ms']:>7.2f} {r['ack_p99_ms']:>7.2f} {txn_ms(r):>7} {r['loadavg'].split(' ')[0]:>5} "
+              f"{r.get('other_cpu_s', 0) / r['window_s']:>6.2f}")
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "get":
         print(json.loads(sys.stdin.readline())[argv[2]])
     elif len(argv) >= 3 and argv[1] == "table":
         table(argv[2], argv[3] if len(argv) > 3 else None)
+    elif len(argv) == 3 and argv[1] == "probe":
+        probe(argv[2])
     elif len(argv) in (7, 8) and argv[1] == "saturation":
         _, rs = load(argv[2], argv[3])
         match = dict(scenario=argv[4], server=argv[5], size=int(argv[6]))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# bench/run.sh: issue 5's scenarios against maptable-server and the `ws` peer
-# (bench/peers/ws-broadcast) on this machine, in one run; appends one JSON
+# bench/run.sh: the scenarios against maptable-server and the peers (`ws`,
+# bench/peers/ws-broadcast, and the C peer on libwebsockets,
+# bench/peers/lws-broadcast) on this machine, in one run; appends one JSON
 # line per load-generator run to bench/results/results.jsonl and prints one
 # table with the ratios (bench/report.py). Every run gets a fresh server and
 # a fresh temporary data directory.
@@ -9,11 +10,14 @@
 #   bench/run.sh               B1 B2 B3 (about 15 minutes on 2 cores)
 #   SCENARIOS="B2 B6" bench/run.sh
 #   SCENARIOS="B4 B5 B7 TM" bench/run.sh
+#   SCENARIOS="B1 S1 S2 S3 D1 C1" bench/run.sh   round two (about 15 minutes)
 #   QUICK=1 bench/run.sh       a short pass of everything (checks the script)
 #
 # Environment: BUILD_DIR (build/), SERVER_BIN, LOADGEN_BIN, SEED_BIN, RESULTS,
 # SCENARIOS ("B1 B2 B3"; also B4, B5, B6, B7 and TM, the thread-model
-# comparison), WITH_WS (1; 0 runs maptable alone), SERVER_FLAGS (extra flags
+# comparison; S1 S2 S3 D1, round two), WITH_WS (1; 0 leaves the node peer
+# out), WITH_LWS (1 when bench/setup.sh built the C peer; 0 leaves it out),
+# LWS_BIN (BUILD_DIR/bench/peers/lws-broadcast), SERVER_FLAGS (extra flags
 # for maptable-server, e.g. "--thread-model shared"), BENCH_NICE (-10), QUIET_MAX (0.25
 # cores), QUIET_WAIT (20 s), DURABILITY of the server in B1-B4
 # (normal; B6 always runs full), THREADS (server I/O threads, 0 = one per
@@ -24,6 +28,12 @@
 # B4_RATE (1 chat/s per member), B4_S (60), B5_FEATURES (10000), B5_CHAT
 # (50000), B5_CLIENTS (200), B7_EVENTS (1000000), TM_SIZES ("5 50"),
 # TM_VARIANTS ("t1 shared2 core2"; also pin2).
+# Round two: S_DURABILITY (maptable's durability in S1-S3: full), S_WARMUP
+# (3 s), S_S (the window, 10 s), S3_RATES (per-client chat/s of the S3 sweep:
+# "2 4 6 8 10 12"), D1_ROOMS (100), D1_RATES (offered edits/s: "2000 8000
+# 16000 32000 64000 128000"), D1_WARMUP (3 s), D1_S (10 s), D1_READERS (0:
+# members of each room that only read the writer's events); C1 (cold rooms)
+# reuses B5_FEATURES, B5_CHAT and B5_CLIENTS.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +42,7 @@ server_bin=${SERVER_BIN:-$build_dir/server/maptable-server}
 loadgen_bin=${LOADGEN_BIN:-$build_dir/bench/maptable-loadgen}
 seed_bin=${SEED_BIN:-$build_dir/bench/maptable-bench-seed}
 peer=$root/bench/peers/ws-broadcast
+lws_bin=${LWS_BIN:-$build_dir/bench/peers/lws-broadcast}
 report=$root/bench/report.py
 results=${RESULTS:-$root/bench/results/results.jsonl}
 scenarios=${SCENARIOS:-"B1 B2 B3"}
@@ -43,6 +54,15 @@ quick=${QUICK:-0}
 bench_nice=${BENCH_NICE:--10}
 run_nice=(nice -n "$bench_nice")
 nice -n "$bench_nice" true 2>/dev/null || run_nice=()
+# With the kernel's autogroup scheduling (/proc/sys/kernel/sched_autogroup_enabled),
+# nice orders processes within one session only; against other sessions (the
+# other engineers' builds) a session weighs by its autogroup's nice. So the
+# bench runs in a session of its own whose autogroup gets BENCH_NICE too.
+if [[ -z ${BENCH_OWN_SESSION:-} && $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null) == 1 ]] &&
+  command -v setsid >/dev/null; then
+  BENCH_OWN_SESSION=1 exec setsid --wait bash "$0" "$@"
+fi
+echo "$bench_nice" >/proc/self/autogroup 2>/dev/null || true
 
 if [[ $quick == 1 ]]; then
   d_b1_clients=1000 d_b1_idle=5 d_warm=1 d_dur=2 d_steps=4
@@ -65,6 +85,20 @@ b5_clients=${B5_CLIENTS:-200}
 b7_events=${B7_EVENTS:-1000000}
 tm_sizes=${TM_SIZES:-"5 50"}
 tm_variants=${TM_VARIANTS:-"t1 shared2 core2"}
+s_durability=${S_DURABILITY:-full}
+if [[ $quick == 1 ]]; then
+  d_s_warm=1 d_s_s=3 d_s3_rates="2 6" d_d1_rates="2000 8000"
+else
+  d_s_warm=3 d_s_s=10 d_s3_rates="2 4 6 8 10 12" d_d1_rates="2000 8000 16000 32000 64000 128000"
+fi
+s_warm=${S_WARMUP:-$d_s_warm}
+s_s=${S_S:-$d_s_s}
+s3_rates=${S3_RATES:-$d_s3_rates}
+d1_rooms=${D1_ROOMS:-100}
+d1_readers=${D1_READERS:-0}
+d1_rates=${D1_RATES:-$d_d1_rates}
+d1_warm=${D1_WARMUP:-$d_s_warm}
+d1_s=${D1_S:-$d_s_s}
 warm=$d_warm
 dur=$d_dur
 
@@ -73,8 +107,13 @@ for bin in "$server_bin" "$loadgen_bin" "$seed_bin"; do
 done
 with_ws=${WITH_WS:-1}
 if (( with_ws )) && ! command -v node >/dev/null || [[ ! -d $peer/node_modules/ws ]]; then
-  echo "bench/run.sh: node or $peer/node_modules missing (bench/setup.sh): maptable only" >&2
+  echo "bench/run.sh: node or $peer/node_modules missing (bench/setup.sh): no ws peer" >&2
   with_ws=0
+fi
+with_lws=${WITH_LWS:-1}
+if (( with_lws )) && [[ ! -x $lws_bin ]]; then
+  echo "bench/run.sh: $lws_bin missing (bench/setup.sh, libwebsockets-dev): no C peer" >&2
+  with_lws=0
 fi
 
 # B1 holds 10,000 connections in the load generator and as many in each server.
@@ -149,6 +188,26 @@ start_ws() {
   await_listening "$dir/out"
 }
 
+# start_lws [--ping-interval S]: the C peer (libwebsockets) on a free port.
+start_lws() {
+  local dir=$work/server-$((++n))
+  mkdir -p "$dir"
+  "${run_nice[@]}" "$lws_bin" --port 0 "$@" >"$dir/out" 2>"$dir/out.err" &
+  srv_pid=$!
+  await_listening "$dir/out"
+}
+
+# start_server NAME: a fresh maptable (with the flags after NAME) or peer.
+start_server() {
+  local name=$1
+  shift
+  case $name in
+  maptable) start_maptable "$@" ;;
+  ws) start_ws ;;
+  lws) start_lws ;;
+  esac
+}
+
 # The machine is shared: before each run, wait (at most QUIET_WAIT s, 20)
 # until the other processes use less than QUIET_MAX cores (0.25) over 1 s.
 # Each record carries other_cpu_s, the CPU others used during its window.
@@ -179,13 +238,17 @@ lg() {
   local second=()
   [[ -n $srv_pid2 ]] && second=(--port2 "$port2" --server-pid2 "$srv_pid2")
   (( lg_wait )) && wait_quiet
+  # The load average before and after the run: a busy machine shows in the record.
+  local load_before load_after
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   json=$("${run_nice[@]}" "$loadgen_bin" "${mode[@]}" --port "$port" --server-pid "$srv_pid" "${second[@]}" "$@") || true
+  load_after=$(cut -d' ' -f1-3 /proc/loadavg)
   if [[ $json != \{* ]]; then
     echo "bench/run.sh: the load generator failed ($scenario $server)" >&2
     last=
     return
   fi
-  last="{\"run\":\"$run_id\",\"commit\":\"$commit\",\"cores\":$cores,\"scenario\":\"$scenario\",\"server\":\"$server\",\"size\":$size,\"load\":$load,\"durability\":\"$durability\",\"threads\":$threads,$lg_extra${json#\{}"
+  last="{\"run\":\"$run_id\",\"commit\":\"$commit\",\"cores\":$cores,\"scenario\":\"$scenario\",\"server\":\"$server\",\"size\":$size,\"load\":$load,\"durability\":\"$durability\",\"threads\":$threads,\"loadavg_before\":\"$load_before\",\"loadavg_after\":\"$load_after\",$lg_extra${json#\{}"
   echo "$last" >>"$results"
 }
 
@@ -216,6 +279,7 @@ chat_sweep() {
 
 servers=(maptable)
 (( with_ws )) && servers+=(ws)
+(( with_lws )) && servers+=(lws)
 
 echo "bench/run.sh: run $run_id, commit $commit, $cores cores shared by the load generator and the server;" \
   "scenarios: $scenarios; results: $results"
@@ -226,7 +290,11 @@ for scenario in $scenarios; do
     # Idle: connections joined in 100 rooms; pings every 10 s on both servers
     # (maptable pings at half its idle timeout).
     for server in "${servers[@]}"; do
-      if [[ $server == maptable ]]; then start_maptable --ws-idle-timeout 20; else start_ws --ping-interval 10; fi
+      case $server in
+      maptable) start_maptable --ws-idle-timeout 20 ;;
+      ws) start_ws --ping-interval 10 ;;
+      lws) start_lws --ping-interval 10 ;;
+      esac
       lg B1 "$server" $((b1_clients / 100)) 0 --clients "$b1_clients" --room-size $((b1_clients / 100)) --rate 0 \
         --warmup 2 --duration "$b1_idle" --drain 0 --label "B1 idle $b1_clients"
       stop_server
@@ -238,7 +306,7 @@ for scenario in $scenarios; do
     # than the best so far) or p99 passes 2 s.
     for size in $b2_sizes; do
       for server in "${servers[@]}"; do
-        if [[ $server == maptable ]]; then starter=start_maptable; else starter=start_ws; fi
+        starter="start_server $server"
         chat_sweep B2 "$server" "$size" "B2" "$starter"
       done
     done
@@ -255,7 +323,7 @@ for scenario in $scenarios; do
     for load in 50 80; do
       rate=$(calc "$load / 100 * $ref / $pairs")
       for server in "${servers[@]}"; do
-        if [[ $server == maptable ]]; then start_maptable; else start_ws; fi
+        start_server "$server"
         lg B3 "$server" 25 "$load" --rooms "$b3_rooms" --mix mixed --cursor-hz "$b3_cursor" --rate "$rate" \
           --warmup "$((warm + 1))" --duration "$((dur * 2))" --drain 3 --label "B3 $load% of $ref/s"
         stop_server
@@ -271,7 +339,8 @@ for scenario in $scenarios; do
     b4_s=${B4_S:-$((quick == 1 ? 5 : 60))}
     for server in "${servers[@]}"; do
       resume=()
-      if [[ $server == maptable ]]; then start_maptable; resume=(--slow-resume); else start_ws; fi
+      start_server "$server"
+      [[ $server == maptable ]] && resume=(--slow-resume)
       lg B4 "$server" 200 0 --clients 200 --room-size 200 --rate "$b4_rate" --slow 1 "${resume[@]}" \
         --warmup "$warm" --duration "$b4_s" --drain 3 --label "B4 slow consumer, $b4_rate/s per member, $b4_s s"
       stop_server
@@ -402,8 +471,84 @@ for scenario in $scenarios; do
     done
     durability=$saved
     ;;
+  S1 | S2)
+    # Round two, open loop, the same offered load on every server; maptable
+    # with S_DURABILITY (full). S1: a workshop, 20 rooms of 25, 5 chat/s per
+    # member (60 000 deliveries/s); S2: one room of 200 at 2 chat/s per
+    # member (79 600 deliveries/s).
+    saved=$durability
+    durability=$s_durability
+    if [[ $scenario == S1 ]]; then shape=(500 25 5); else shape=(200 200 2); fi
+    for server in "${servers[@]}"; do
+      start_server "$server"
+      lg "$scenario" "$server" "${shape[1]}" "${shape[2]}" --clients "${shape[0]}" --room-size "${shape[1]}" \
+        --rate "${shape[2]}" --warmup "$s_warm" --duration "$s_s" --drain 3 \
+        --label "$scenario ${shape[0]} clients in rooms of ${shape[1]} at ${shape[2]}/s"
+      stop_server
+    done
+    durability=$saved
+    ;;
+  S3)
+    # Round two: 10 rooms of 50, every member sending chat at each rate of
+    # S3_RATES (2/s = 49 000 deliveries/s); a server's sweep stops after a
+    # step with p99 over 2 s or less than 95 % delivered. report.py names the
+    # highest step with p99 <= 50 ms and everything delivered.
+    saved=$durability
+    durability=$s_durability
+    for server in "${servers[@]}"; do
+      for rate in $s3_rates; do
+        start_server "$server"
+        lg S3 "$server" 50 "$rate" --clients 500 --room-size 50 --rate "$rate" --warmup "$s_warm" --duration "$s_s" \
+          --drain 3 --label "S3 10 rooms of 50 at $rate/s"
+        stop_server
+        [[ -n $last ]] || break
+        if [[ $(calc "$(field lat_p99_ms) > 2000 or $(field delivered) < 0.95 * $(field expected)") == True ]]; then break; fi
+      done
+    done
+    durability=$saved
+    ;;
+  D1)
+    # Round two, durable edits: D1_ROOMS rooms (100) of one writer each, one
+    # AddFeature then UpdateFeatures at a fixed rate (open loop), acked after
+    # the commit with --durability full; each rate of D1_RATES on a fresh
+    # server. Maptable only. B6 is the same load with a 2 s warm-up and a
+    # 5 s window, doubling until acked/s stops growing (D1_WARMUP=2 D1_S=5
+    # reproduces it; see docs/perf/bench-round-two.md).
+    saved=$durability
+    durability=full
+    for target in $d1_rates; do
+      start_maptable
+      lg D1 maptable $((1 + d1_readers)) "$target" --clients $((d1_rooms * (1 + d1_readers))) --room-size $((1 + d1_readers)) \
+        --writers 1 --mix edits --rate "$(calc "$target / $d1_rooms")" --warmup "$d1_warm" --duration "$d1_s" --drain 3 \
+        --label "D1 $d1_rooms rooms of one writer and $d1_readers readers, offered $target edits/s"
+      stop_server
+    done
+    durability=$saved
+    ;;
+  C1)
+    # Round two, cold rooms: B5's seeded room (B5_FEATURES features,
+    # B5_CHAT chat messages) on a fresh server: one client joins (the room
+    # loads: cold), then another (loaded: warm). Then a second fresh server:
+    # B5_CLIENTS clients join at once (the first storm of the process), and
+    # as many again into the loaded room. Variants: cold1, warm1, cold200,
+    # warm200. Maptable only.
+    seeded=$work/c1-data
+    "$seed_bin" --data-dir "$seeded" --room c1-0 --features "$b5_features" --chat "$b5_chat" >"$work/c1-seed.json"
+    echo "bench/run.sh: C1 seeded: $(cat "$work/c1-seed.json")" >&2
+    for count in 1 "$b5_clients"; do
+      start_maptable
+      for phase in cold warm; do
+        lg_extra="\"seed\":$(cat "$work/c1-seed.json"),\"variant\":\"$phase$count\","
+        lg C1 maptable "$count" 0 --clients "$count" --room-size "$count" --room-prefix c1 --join-only \
+          --connect-concurrency "$count" --label "C1 $phase: $count into $b5_features features, $b5_chat chat"
+      done
+      lg_extra=
+      stop_server
+    done
+    seeded=
+    ;;
   *)
-    echo "bench/run.sh: unknown scenario $scenario (B1 B2 B3 B4 B5 B6 B7 TM)" >&2
+    echo "bench/run.sh: unknown scenario $scenario (B1 B2 B3 B4 B5 B6 B7 TM S1 S2 S3 D1 C1)" >&2
     ;;
   esac
 done

@@ -260,6 +260,7 @@ private:
     double self_cpu_t0_ = 0;
     double machine_t0_ = 0;
     bool resume_started_ = false;
+    std::vector<bool> writer_; // by client index: sends (config::writers), or only reads
     steady::time_point resume_connect_{};
 };
 
@@ -725,8 +726,11 @@ driver::driver(const config& c) : cfg(c), secret(c.secret)
     int index = 0;
     for (std::size_t r = 0; r < sizes.size(); ++r) {
         rooms.push_back(room{cfg.room_prefix + "-" + std::to_string(r), sizes[r], 0});
-        for (int i = 0; i < sizes[r]; ++i)
+        for (int i = 0; i < sizes[r]; ++i) {
             clients_.push_back(std::make_unique<client>(*this, index++, static_cast<int>(r)));
+            writer_.push_back(cfg.writers == 0 || i < cfg.writers);
+            res.writers += writer_.back() ? 1 : 0;
+        }
     }
     tcp::resolver resolver(io);
     endpoint = *resolver.resolve(cfg.host, std::to_string(cfg.port)).begin();
@@ -797,6 +801,7 @@ void driver::client_done(bool ok)
 
 void driver::begin_load()
 {
+    res.server_joined = read_servers();
     const auto now = steady::now();
     res.connect_s = std::chrono::duration<double>(now - connect_started_).count();
     const auto start = now + std::chrono::milliseconds(100);
@@ -821,7 +826,7 @@ void driver::begin_load()
         const auto first_send = start + (cfg.rate > 0 ? seconds(phase(rng) / cfg.rate) : steady::duration{});
         const auto first_cursor =
             start + (cfg.cursor_hz > 0 ? seconds(phase(rng) / cfg.cursor_hz) : steady::duration{});
-        if (c->ready())
+        if (c->ready() && writer_[static_cast<std::size_t>(c->index())])
             c->begin_sending(first_send, first_cursor);
     }
     phase_timer_.expires_at(steady::time_point(std::chrono::nanoseconds(t0)));

@@ -46,6 +46,7 @@ struct config {
     std::string secret; // maptable mode: token signing secret
     std::string room_prefix = "bench";
     int slow = 0;             // this many clients (the last of the first room) stop reading and sending at the start
+    int writers = 0;          // when set: only the first this many members of each room send; the rest only read
     int server_pid = 0;       // for CPU seconds and RSS of the server over the window
     unsigned short port2 = 0; // when set: odd-numbered rooms go to this second server (thread-model runs)
     int server_pid2 = 0;      // its pid: CPU and RSS are the sum of both servers
@@ -86,10 +87,12 @@ struct result {
     histogram ack_latency;          // maptable: command -> Ack, ns
     double window_s = 0;
     cpu_rss server_before_connect, server_start, server_end;
+    cpu_rss server_joined;            // every client joined, before the first send: what idle connections hold
     double machine_busy_window_s = 0; // every core's non-idle time over the window (/proc/stat)
     double loadgen_cpu_window_s = 0;
     double loadgen_cpu_total_s = 0;
     std::size_t frame_bytes = 0; // raw mode frame size used
+    int writers = 0;             // clients that send (every client unless config::writers is set)
 
     // Joins (every mode; the figures of the join storm and restart scenarios).
     histogram join_latency;          // connect started -> Welcome (raw mode: handshake done), ns

@@ -39,6 +39,7 @@ const char* usage = R"(usage: maptable-loadgen [options]
                            or MAPTABLE_SECRET)
   --room-prefix P          room ids are P-0, P-1, ... (bench)
   --slow N                 N members of the first room stop reading (and sending)
+  --writers N              only the first N members of each room send; the others only read
   --server-pid PID         report the server's CPU seconds and RSS over the window
   --port2 P --server-pid2 PID
                            a second server: the odd-numbered rooms go to it; CPU and RSS
@@ -166,6 +167,8 @@ int main(int argc, char** argv)
                 cfg.room_prefix = value();
             } else if (arg == "--slow") {
                 cfg.slow = std::stoi(value());
+            } else if (arg == "--writers") {
+                cfg.writers = std::stoi(value());
             } else if (arg == "--server-pid") {
                 cfg.server_pid = std::stoi(value());
             } else if (arg == "--port2") {
@@ -225,11 +228,13 @@ int main(int argc, char** argv)
       << ",\"mix\":\"" << mix << "\""
       << ",\"clients\":" << cfg.clients << ",\"rooms\":" << rooms
       << ",\"room_size\":" << (cfg.room_sizes.empty() ? cfg.room_size : 0) << ",\"rate_per_client\":" << cfg.rate
-      << ",\"cursor_hz\":" << cfg.cursor_hz << ",\"offered_events_per_s\":" << cfg.rate * r.clients_ready
-      << ",\"payload\":" << cfg.payload << ",\"frame_bytes\":" << r.frame_bytes << ",\"slow\":" << cfg.slow
-      << ",\"window_s\":" << r.window_s << ",\"clients_ready\":" << r.clients_ready << ",\"connect_s\":" << r.connect_s
-      << ",\"sent\":" << r.sent << ",\"expected\":" << r.expected << ",\"delivered\":" << r.delivered
-      << ",\"delivered_per_s\":" << delivered_per_s << ",\"self_events\":" << r.self_events << ",\"acks\":" << r.acks
+      << ",\"cursor_hz\":" << cfg.cursor_hz << ",\"offered_events_per_s\":"
+      << cfg.rate * (cfg.writers > 0 ? std::min(r.writers, r.clients_ready) : r.clients_ready)
+      << ",\"writers\":" << r.writers << ",\"payload\":" << cfg.payload << ",\"frame_bytes\":" << r.frame_bytes
+      << ",\"slow\":" << cfg.slow << ",\"window_s\":" << r.window_s << ",\"clients_ready\":" << r.clients_ready
+      << ",\"connect_s\":" << r.connect_s << ",\"sent\":" << r.sent << ",\"expected\":" << r.expected
+      << ",\"delivered\":" << r.delivered << ",\"delivered_per_s\":" << delivered_per_s
+      << ",\"self_events\":" << r.self_events << ",\"acks\":" << r.acks
       << ",\"lat_p50_ms\":" << ms(r.latency.percentile(0.50)) << ",\"lat_p99_ms\":" << ms(r.latency.percentile(0.99))
       << ",\"lat_p999_ms\":" << ms(r.latency.percentile(0.999)) << ",\"lat_max_ms\":" << ms(r.latency.max())
       << ",\"ack_p50_ms\":" << ms(r.ack_latency.percentile(0.50))
@@ -247,6 +252,7 @@ int main(int argc, char** argv)
       << ",\"server_cpu_util\":" << server_cpu / r.window_s << ",\"delivered_per_server_cpu_s\":"
       << (server_cpu > 0 ? static_cast<double>(r.received_in_window) / server_cpu : 0)
       << ",\"server_rss_before_connect_kib\":" << r.server_before_connect.rss_kib
+      << ",\"server_rss_joined_kib\":" << r.server_joined.rss_kib
       << ",\"server_rss_start_kib\":" << r.server_start.rss_kib << ",\"server_rss_end_kib\":" << r.server_end.rss_kib
       << ",\"server_hwm_kib\":" << r.server_end.hwm_kib << ",\"machine_busy_cpu_s\":" << r.machine_busy_window_s
       << ",\"other_cpu_s\":" << std::max(0.0, r.machine_busy_window_s - server_cpu - r.loadgen_cpu_window_s)
