@@ -8,6 +8,8 @@
 // may submit more work.
 #include "store/commit_queue.hpp"
 
+#include "store/log_upkeep.hpp"
+
 #include <pthread.h>
 
 #include "metrics/metrics.hpp"
@@ -54,6 +56,7 @@ commit_queue::commit_queue(std::unique_ptr<event_log> log, std::size_t max_batch
 { // idle from the start
     if (!log_)
         throw std::invalid_argument("commit_queue: no event log");
+    upkeep_ = dynamic_cast<log_upkeep*>(log_.get());
     if (open_reader) {
         for (std::size_t i = 0; i < std::max<std::size_t>(reader_threads, 1); ++i) {
             auto reader = open_reader();
@@ -259,6 +262,8 @@ void commit_queue::writer_loop()
                     call_guarded([&] { dones[i](results[i]); });
             }
             dones.clear(); // release captured state before reporting idle
+            if (upkeep_ != nullptr && !records.empty())
+                upkeep_->between_commits(); // after the acks: none of them waits for it
             lock.lock();
         }
         busy_ = false;

@@ -14,6 +14,10 @@
 // only connection that writes. Without a way to open readers (a log in
 // memory, a test), reads run on the writer like run().
 //
+// After each commit's completions, the writer gives a log that has upkeep
+// (store/log_upkeep.hpp: SQLite's WAL checkpoint) its turn, so that work
+// delays no ack.
+//
 // Between commits, the writer asks the log every file_check_interval whether
 // its file is still in place (event_log::still_writable), so an idle server
 // notices a deleted database too, not only the next write.
@@ -38,6 +42,8 @@
 #include <vector>
 
 namespace maptable::store {
+
+class log_upkeep;
 
 class commit_queue {
 public:
@@ -111,6 +117,7 @@ private:
     static constexpr std::chrono::seconds file_check_interval{1};
 
     std::unique_ptr<event_log> log_;
+    log_upkeep* upkeep_ = nullptr; // log_'s, if it has any (store/log_upkeep.hpp)
     std::vector<std::unique_ptr<event_log>> reader_logs_;
     std::size_t max_batch_events_;
     std::chrono::microseconds window_;

@@ -67,6 +67,11 @@ sqlite_room_catalog::sqlite_room_catalog(const std::string& path)
         throw error;
     }
     sqlite3_busy_timeout(db_, busy_timeout_ms);
+    // The event log's writer checkpoints this file between its commits; a
+    // catalogue write that checkpointed as well would take the WAL's pages
+    // to the database from a second connection, in the middle of the
+    // writer's commits.
+    sqlite3_wal_autocheckpoint(db_, 0);
     char* message = nullptr;
     if (sqlite3_exec(db_, schema_sql, nullptr, nullptr, &message) != SQLITE_OK) {
         const std::string text = message ? message : "unknown error";

@@ -1,8 +1,10 @@
 // Layer: store. The SQLite event log: one connection, WAL, prepared statements.
 //
-// Schema (user_version 5; version 2 added the rooms table, version 3
+// Schema (user_version 6; version 2 added the rooms table, version 3
 // revoked_tokens, version 4 events.target_seq and the events_target and
-// events_time indexes, version 5 the crc columns and the meta table):
+// events_time indexes, version 5 the crc columns and the meta table, version
+// 6 dropped events_time, made events_chat hold chat alone and added
+// time_setbacks):
 //   events(room, seq, time_ms, kind, client_id, op_id, body, target_seq, crc), primary key
 //     (room, seq), WITHOUT ROWID so the rows are stored in key order and a
 //     room's history is one contiguous range scan.
@@ -13,13 +15,26 @@
 //     signed column, so ids above 2^63 are negative in SQL and "> 0" would stop
 //     deduplicating them; and SQLite can use an "x IS NOT NULL" partial index
 //     for a query with "x = ?", but cannot prove "? > 0", so find_op would scan.
-//   events_chat: (room, kind, seq) for chat history paging.
+//   events_chat: (room, kind, seq) WHERE kind = chat (1), for chat history
+//     paging. Partial, so a map edit costs it nothing; kind stays a column
+//     so that the index covers the query that pages through it.
 //   events_target: (room, target_seq) WHERE target_seq IS NOT NULL: the
 //     reactions, edits and deletions of a page of chat messages, found by the
 //     messages' seqs. Only chat changes have a target, so the index holds
 //     them alone and costs other events nothing.
-//   events_time: (room, time_ms, seq), so replay "at a time" finds its seq
-//     with one index seek instead of a scan of the room's history.
+//   No index on time: every index keyed by room gets about one dirty page
+//     per room per commit, written to the WAL and again at the checkpoint,
+//     and in the durable-edits load (100 rooms, an event each per commit)
+//     those pages are most of the writer's cost. seq_at_time searches the
+//     primary key instead (store/seq_at_time_search.hpp), because times grow
+//     with seq within a room, except where the clock was set back:
+//   time_setbacks(room, seq): the events whose time_ms is earlier than the
+//     previous event's of the room, written by append() in the same
+//     transaction as the event (both neighbours count, so the order of
+//     inserts does not matter). Empty unless a clock went back. append()
+//     knows each room's newest (seq, time) from its own earlier appends, so
+//     an event that extends its room (every one, in practice) costs no read;
+//     an SQL trigger doing the same cost 14 500 instructions per event.
 //   crc: record_checksum(room, seq, body) (store/checksum.hpp), checked by
 //     every read of the body: SQLite has no checksum of its own on its
 //     pages, so without it a flipped bit in a message is served as the
@@ -40,6 +55,7 @@
 
 #include "metrics/metrics.hpp"
 #include "store/checksum.hpp"
+#include "store/seq_at_time_search.hpp"
 #include "store/sqlite_statement.hpp"
 
 #include <spdlog/spdlog.h>
@@ -52,12 +68,13 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace maptable::store {
 
 namespace {
 
-constexpr int schema_version = 5;
+constexpr int schema_version = 6;
 
 // Long enough to ride out a checkpoint or a backup tool's short lock; short
 // enough that a stuck second writer surfaces as an io error, not a hang.
@@ -77,9 +94,13 @@ CREATE TABLE IF NOT EXISTS events(
     PRIMARY KEY (room, seq)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS events_op ON events(room, client_id, op_id) WHERE op_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS events_chat ON events(room, kind, seq);
+CREATE INDEX IF NOT EXISTS events_chat ON events(room, kind, seq) WHERE kind = 1;
 CREATE INDEX IF NOT EXISTS events_target ON events(room, target_seq) WHERE target_seq IS NOT NULL;
-CREATE INDEX IF NOT EXISTS events_time ON events(room, time_ms, seq);
+CREATE TABLE IF NOT EXISTS time_setbacks(
+    room TEXT    NOT NULL,
+    seq  INTEGER NOT NULL,
+    PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rooms(
     room  TEXT PRIMARY KEY,
     epoch TEXT NOT NULL
@@ -117,6 +138,16 @@ constexpr const char* add_snapshot_crc_sql = "ALTER TABLE snapshots ADD COLUMN c
 constexpr const char* fill_crc_sql =
     "UPDATE events SET crc = maptable_record_checksum(room, seq, body) WHERE crc IS NULL;"
     "UPDATE snapshots SET crc = maptable_record_checksum(room, seq, body) WHERE crc IS NULL;";
+
+// Version 5 -> 6: the time index goes (seq_at_time no longer reads it), the
+// chat index is rebuilt to hold chat alone, and the setbacks already stored
+// are found once (append() finds later ones). Must run before
+// schema_sql, which creates the new events_chat under the old name.
+constexpr const char* drop_v5_indexes_sql = "DROP INDEX IF EXISTS events_time; DROP INDEX IF EXISTS events_chat;";
+constexpr const char* fill_time_setbacks_sql =
+    "INSERT OR IGNORE INTO time_setbacks(room, seq) SELECT e.room, e.seq FROM events AS e JOIN events AS p ON "
+    "p.room = e.room AND p.seq = e.seq - 1 WHERE e.time_ms < p.time_ms";
+static_assert(static_cast<int>(event_kind::chat) == 1, "schema_sql's events_chat and chat_before name chat as 1");
 
 // The id of a new database: when it was made, and 128 random bits so that two
 // made in the same second differ.
@@ -256,7 +287,79 @@ struct sqlite_event_log::statements {
     sqlite3_stmt* select_revocations = nullptr;
     sqlite3_stmt* select_chat_changes = nullptr;
     sqlite3_stmt* select_events_between = nullptr;
-    sqlite3_stmt* select_seq_at_time = nullptr;
+    sqlite3_stmt* select_last_time = nullptr;
+    sqlite3_stmt* select_first_seq = nullptr;
+    sqlite3_stmt* select_time = nullptr;
+    sqlite3_stmt* select_setbacks = nullptr;
+    sqlite3_stmt* insert_setback = nullptr;
+
+    // Not a statement, but the same connection's state: each room's newest
+    // committed (seq, time) this log appended, so that finding setbacks
+    // reads nothing in the usual case (see note_time).
+    std::unordered_map<std::string, timed_seq> newest_time;
+    static constexpr std::size_t max_rooms_remembered = 100000;
+
+    // The stored time of (room, seq), this transaction's rows included.
+    std::optional<std::int64_t> stored_time(sqlite3* db, const std::string& room_id, std::uint64_t seq)
+    {
+        statement_use use(select_time);
+        bind_text(use.get(), 1, room_id);
+        sqlite3_bind_int64(use.get(), 2, to_sql(seq));
+        const int rc = sqlite3_step(use.get());
+        if (rc == SQLITE_ROW)
+            return sqlite3_column_int64(use.get(), 0);
+        if (rc != SQLITE_DONE)
+            throw std::runtime_error(error_text(db, "read the time of an event of room " + room_id));
+        return std::nullopt;
+    }
+
+    // Records in time_setbacks whether r's time is earlier than its
+    // predecessor's, or its successor's earlier than r's (an out-of-order
+    // insert); false on an error. batch_newest: per room, the newest event of
+    // the batch being appended so far.
+    bool note_time(sqlite3* db, const event_record& r, std::unordered_map<std::string, timed_seq>& batch_newest)
+    {
+        const auto record_setback = [&](std::uint64_t seq) {
+            statement_use use(insert_setback);
+            bind_text(use.get(), 1, r.room_id);
+            sqlite3_bind_int64(use.get(), 2, to_sql(seq));
+            return sqlite3_step(use.get()) == SQLITE_DONE;
+        };
+        // The room's newest event before this one: from this batch, from an
+        // earlier append, or (first append since opening, or out of order) read.
+        timed_seq newest{};
+        bool known = false;
+        if (const auto in_batch = batch_newest.find(r.room_id); in_batch != batch_newest.end()) {
+            newest = in_batch->second;
+            known = true;
+        } else if (const auto before = newest_time.find(r.room_id); before != newest_time.end()) {
+            newest = before->second;
+            known = true;
+        }
+        try {
+            if (known && newest.seq + 1 == r.seq) {
+                // The usual case: the event extends its room.
+                if (newest.time_ms > r.time_ms && !record_setback(r.seq))
+                    return false;
+            } else {
+                // Both neighbours, as stored (this transaction's rows included).
+                if (r.seq > 1) {
+                    const auto previous = stored_time(db, r.room_id, r.seq - 1);
+                    if (previous && *previous > r.time_ms && !record_setback(r.seq))
+                        return false;
+                }
+                const auto next = stored_time(db, r.room_id, r.seq + 1);
+                if (next && *next < r.time_ms && !record_setback(r.seq + 1))
+                    return false;
+            }
+        } catch (const std::runtime_error&) {
+            return false;
+        }
+        auto& in_batch = batch_newest[r.room_id];
+        if (r.seq > in_batch.seq)
+            in_batch = {r.seq, r.time_ms};
+        return true;
+    }
     sqlite3_stmt* select_snapshot_at_most = nullptr;
 
     explicit statements(sqlite3* db)
@@ -279,14 +382,14 @@ struct sqlite_event_log::statements {
                     "SET seq = excluded.seq, body = excluded.body, crc = excluded.crc WHERE excluded.seq >= "
                     "snapshots.seq");
             // The seqs come from events_chat alone (a covering index), then the
-            // bodies by primary key. Asked for seq and body at once, SQLite's
+            // bodies by primary key. The kind is written out (1, chat), not
+            // bound: only a literal lets the planner use the partial index. Asked for seq and body at once, SQLite's
             // planner (without ANALYZE statistics) walks the primary key instead
             // and filters out every map edit on the way, which is slow exactly
             // when chat is sparse among edits.
             prepare(db, select_chat_before,
                     "SELECT e.seq, e.body, e.crc FROM events AS e JOIN (SELECT seq FROM events WHERE room = ?1 AND "
-                    "kind = ?2 AND "
-                    "seq < ?3 ORDER BY seq DESC LIMIT ?4) AS page ON e.room = ?1 AND e.seq = page.seq "
+                    "kind = 1 AND seq < ?3 ORDER BY seq DESC LIMIT ?4) AS page ON e.room = ?1 AND e.seq = page.seq "
                     "ORDER BY e.seq");
             prepare(db, select_op, "SELECT seq FROM events WHERE room = ?1 AND client_id = ?2 AND op_id = ?3");
             prepare(db, insert_room, "INSERT OR IGNORE INTO rooms(room, epoch) VALUES(?1, lower(hex(randomblob(16))))");
@@ -310,9 +413,14 @@ struct sqlite_event_log::statements {
                     "target_seq >= ?2 AND target_seq <= ?3 ORDER BY seq");
             prepare(db, select_events_between,
                     "SELECT seq, body, crc FROM events WHERE room = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq");
-            prepare(db, select_seq_at_time,
-                    "SELECT seq FROM events WHERE room = ?1 AND time_ms <= ?2 AND seq <= ?3 ORDER BY time_ms DESC, "
-                    "seq DESC LIMIT 1");
+            // seq_at_time's reads, each one seek of the primary key.
+            prepare(db, select_last_time,
+                    "SELECT seq, time_ms FROM events WHERE room = ?1 AND seq <= ?2 ORDER BY seq DESC LIMIT 1");
+            prepare(db, select_first_seq, "SELECT seq FROM events WHERE room = ?1 ORDER BY seq LIMIT 1");
+            prepare(db, select_time, "SELECT time_ms FROM events WHERE room = ?1 AND seq = ?2");
+            prepare(db, select_setbacks,
+                    "SELECT seq FROM time_setbacks WHERE room = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq");
+            prepare(db, insert_setback, "INSERT OR IGNORE INTO time_setbacks(room, seq) VALUES(?1, ?2)");
             prepare(db, select_snapshot_at_most, "SELECT seq, body, crc FROM snapshots WHERE room = ?1 AND seq <= ?2");
         } catch (...) {
             finalize();
@@ -350,7 +458,11 @@ private:
                                    select_revocations,
                                    select_chat_changes,
                                    select_events_between,
-                                   select_seq_at_time,
+                                   select_last_time,
+                                   select_first_seq,
+                                   select_time,
+                                   select_setbacks,
+                                   insert_setback,
                                    select_snapshot_at_most}) {
             sqlite3_finalize(stmt); // a no-op for nullptr
         }
@@ -434,8 +546,10 @@ sqlite_event_log::sqlite_event_log(const std::string& path, durability mode, log
                     exec(db_, add_event_crc_sql, "add events.crc");
                 if (has_table("snapshots") && !has_column("snapshots", "crc"))
                     exec(db_, add_snapshot_crc_sql, "add snapshots.crc");
+                exec(db_, drop_v5_indexes_sql, "drop the version 5 indexes");
                 exec(db_, schema_sql, "create schema");
                 exec(db_, fill_crc_sql, "checksum the stored rows");
+                exec(db_, fill_time_setbacks_sql, "find the clock setbacks already stored");
                 exec(db_, ("PRAGMA user_version=" + std::to_string(schema_version)).c_str(), "set schema version");
             }
             // A new file, or one from before ids existed, gets its id now.
@@ -448,6 +562,12 @@ sqlite_event_log::sqlite_event_log(const std::string& path, durability mode, log
         }
 
         stmts_ = std::make_unique<statements>(db_);
+
+        // No commit checkpoints: between_commits() does, after the acks.
+        // (Registering the hook replaces SQLite's automatic checkpoint,
+        // which is itself a WAL hook; setting it to 0 first says so.)
+        sqlite3_wal_autocheckpoint(db_, 0);
+        sqlite3_wal_hook(db_, &sqlite_event_log::on_wal_commit, this);
 
         // The file as opened, to notice later when the path stops naming it.
         if (path != ":memory:") {
@@ -465,6 +585,27 @@ sqlite_event_log::sqlite_event_log(const std::string& path, durability mode, log
         db_ = nullptr;
         throw;
     }
+}
+
+int sqlite_event_log::on_wal_commit(void* self, sqlite3*, const char*, int frames)
+{
+    static_cast<sqlite_event_log*>(self)->wal_frames_ = frames;
+    return SQLITE_OK;
+}
+
+void sqlite_event_log::between_commits() noexcept
+{
+    if (wal_frames_ < checkpoint_after_frames || db_ == nullptr)
+        return;
+    // PASSIVE: copies what no reader still needs and never waits for one; a
+    // reader holding old frames only makes this checkpoint partial, and the
+    // next one continues. Once the whole WAL is copied, the next commit
+    // starts it again from the beginning, so the file stops growing.
+    int log_frames = 0, copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        spdlog::warn("store: WAL checkpoint of {} failed: {}", path_, sqlite3_errmsg(db_));
+    wal_frames_ = 0; // until the next commit reports the WAL's length again
 }
 
 bool sqlite_event_log::still_writable()
@@ -533,6 +674,7 @@ append_error sqlite_event_log::append(std::span<const event_record> records)
     }
 
     append_error result = append_error::ok;
+    std::unordered_map<std::string, timed_seq> batch_newest; // per room, this batch's newest event so far
     for (const auto& r : records) {
         statement_use insert(stmts_->insert_event);
         sqlite3_stmt* stmt = insert.get();
@@ -555,12 +697,25 @@ append_error sqlite_event_log::append(std::span<const event_record> records)
                                                                                             : append_error::io;
             break;
         }
+        if (!stmts_->note_time(db_, r, batch_newest)) {
+            result = append_error::io;
+            break;
+        }
     }
 
     if (result == append_error::ok) {
         statement_use commit(stmts_->commit);
-        if (sqlite3_step(commit.get()) == SQLITE_DONE)
+        if (sqlite3_step(commit.get()) == SQLITE_DONE) {
+            // Only now are the batch's times the rooms' stored ones.
+            if (stmts_->newest_time.size() > statements::max_rooms_remembered)
+                stmts_->newest_time.clear(); // forgetting costs a read per room later, nothing else
+            for (auto& [room, newest] : batch_newest) {
+                auto& known = stmts_->newest_time[room];
+                if (newest.seq > known.seq)
+                    known = newest;
+            }
             return append_error::ok;
+        }
         result = append_error::io;
     }
 
@@ -697,7 +852,6 @@ std::vector<std::string> sqlite_event_log::chat_before(const std::string& room_i
     const std::uint64_t bound = (before_seq == 0 || before_seq > max_seq) ? max_seq : before_seq;
     statement_use use(stmts_->select_chat_before);
     bind_text(use.get(), 1, room_id);
-    sqlite3_bind_int(use.get(), 2, static_cast<int>(event_kind::chat));
     sqlite3_bind_int64(use.get(), 3, to_sql(bound));
     sqlite3_bind_int64(use.get(), 4, sqlite3_int64(limit));
     int rc = 0;
@@ -760,16 +914,61 @@ std::vector<std::string> sqlite_event_log::events_between(const std::string& roo
 std::optional<std::uint64_t> sqlite_event_log::seq_at_time(const std::string& room_id, std::int64_t time_ms,
                                                            std::uint64_t up_to_seq)
 {
-    statement_use use(stmts_->select_seq_at_time);
-    bind_text(use.get(), 1, room_id);
-    sqlite3_bind_int64(use.get(), 2, time_ms);
-    sqlite3_bind_int64(use.get(), 3, to_sql(std::min(up_to_seq, max_seq)));
-    const int rc = sqlite3_step(use.get());
-    if (rc == SQLITE_ROW)
-        return from_sql(sqlite3_column_int64(use.get(), 0));
-    if (rc != SQLITE_DONE)
-        throw std::runtime_error(error_text(db_, "find the seq at a time in room " + room_id));
-    return std::nullopt;
+    const auto failed = [&] {
+        return std::runtime_error(error_text(db_, "find the seq at a time in room " + room_id));
+    };
+    // The range to search: the room's events up to the bound.
+    timed_seq last;
+    {
+        statement_use use(stmts_->select_last_time);
+        bind_text(use.get(), 1, room_id);
+        sqlite3_bind_int64(use.get(), 2, to_sql(std::min(up_to_seq, max_seq)));
+        const int rc = sqlite3_step(use.get());
+        if (rc == SQLITE_DONE)
+            return std::nullopt; // no event at or below the bound
+        if (rc != SQLITE_ROW)
+            throw failed();
+        last = {from_sql(sqlite3_column_int64(use.get(), 0)), sqlite3_column_int64(use.get(), 1)};
+    }
+    std::vector<std::uint64_t> setbacks;
+    {
+        statement_use use(stmts_->select_setbacks);
+        bind_text(use.get(), 1, room_id);
+        sqlite3_bind_int64(use.get(), 2, 0);
+        sqlite3_bind_int64(use.get(), 3, to_sql(last.seq));
+        int rc = 0;
+        while ((rc = sqlite3_step(use.get())) == SQLITE_ROW)
+            setbacks.push_back(from_sql(sqlite3_column_int64(use.get(), 0)));
+        if (rc != SQLITE_DONE)
+            throw failed();
+    }
+    if (setbacks.empty() && last.time_ms <= time_ms)
+        return last.seq; // the common questions ("the newest event", "now") end here
+    std::uint64_t first = 0;
+    {
+        statement_use use(stmts_->select_first_seq);
+        bind_text(use.get(), 1, room_id);
+        if (sqlite3_step(use.get()) != SQLITE_ROW)
+            throw failed();
+        first = from_sql(sqlite3_column_int64(use.get(), 0));
+    }
+    const auto time_of = [&](std::uint64_t seq) -> std::int64_t {
+        if (seq == last.seq)
+            return last.time_ms;
+        statement_use use(stmts_->select_time);
+        bind_text(use.get(), 1, room_id);
+        sqlite3_bind_int64(use.get(), 2, to_sql(seq));
+        const int rc = sqlite3_step(use.get());
+        if (rc == SQLITE_DONE) // the search assumes no gaps, as load() does
+            report_corrupt(room_id, seq, "the event is missing (a gap in the room's seqs)");
+        if (rc != SQLITE_ROW)
+            throw failed();
+        return sqlite3_column_int64(use.get(), 0);
+    };
+    const auto found = last_at_or_before(first, last.seq, setbacks, time_ms, time_of);
+    if (!found)
+        return std::nullopt;
+    return found->seq;
 }
 
 std::optional<stored_snapshot> sqlite_event_log::snapshot_at_most(const std::string& room_id, std::uint64_t seq)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "store/event_log.hpp"
+#include "store/log_upkeep.hpp"
 
 #include <chrono>
 #include <memory>
@@ -21,7 +22,7 @@ enum class log_access {
     read_only,  // a reader beside it (chat history, replay pages) or an offline check: never writes
 };
 
-class sqlite_event_log final : public event_log {
+class sqlite_event_log final : public event_log, public log_upkeep {
 public:
     // Opens (creating if needed) the database file at path. Throws
     // std::runtime_error when it cannot be opened or migrated: a start-up
@@ -69,7 +70,14 @@ public:
     void revoke(const std::string& jti, std::int64_t expires_at) override;
     std::vector<std::pair<std::string, std::int64_t>> revocations() override;
 
+    // Checkpoints the WAL once it holds checkpoint_after_frames pages: the
+    // log turns SQLite's automatic checkpoint off, which would otherwise run
+    // inside a commit and hold back its acks.
+    void between_commits() noexcept override;
+    static constexpr int checkpoint_after_frames = 1000; // SQLite's own default threshold
+
 private:
+    static int on_wal_commit(void* self, sqlite3* db, const char* schema, int frames);
     std::string epoch_of(const std::string& room_id); // creates one for a new room
     void require_writable(const char* what);          // throws unless still_writable()
 
@@ -82,6 +90,7 @@ private:
     // The file opened, as (st_dev, st_ino); 0/0 for ":memory:".
     unsigned long long device_ = 0, inode_ = 0;
     bool file_lost_ = false;
+    int wal_frames_ = 0; // the WAL's length after the last commit (pages)
 };
 
 } // namespace maptable::store

@@ -3,6 +3,7 @@
 // that waits on a promise, never with sleeps, so every grouping asserted
 // here is deterministic.
 #include "store/commit_queue.hpp"
+#include "store/log_upkeep.hpp"
 #include "store/sqlite_event_log.hpp"
 #include "temp_dir.hpp"
 
@@ -526,4 +527,57 @@ TEST_CASE("an idle writer asks its log whether the file is still in place, witho
     // No append, no job: only the writer's periodic check can ask.
     CHECK(future.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
     CHECK(calls == 0);
+}
+
+namespace {
+
+// A log with upkeep that records, in order, its appends, the completions
+// that ran, and its upkeep turns.
+class upkept_log final : public event_log, public log_upkeep {
+public:
+    explicit upkept_log(std::vector<std::string>& trail) : trail_(trail) {}
+    append_error append(std::span<const event_record> records) override
+    {
+        trail_.push_back("append " + std::to_string(records.size()));
+        return append_error::ok;
+    }
+    void between_commits() noexcept override { trail_.push_back("upkeep"); }
+    room_history load(const std::string&, const load_options&) override { return {}; }
+    std::size_t rotate_epochs() override { return 0; }
+    void save_snapshot(const std::string&, std::uint64_t, const std::string&) override {}
+    std::vector<std::string> chat_before(const std::string&, std::uint64_t, std::uint32_t) override { return {}; }
+    std::optional<std::uint64_t> find_op(const std::string&, const std::string&, std::uint64_t) override
+    {
+        return std::nullopt;
+    }
+    std::vector<std::string> chat_changes(const std::string&, std::uint64_t, std::uint64_t) override { return {}; }
+    std::vector<std::string> events_between(const std::string&, std::uint64_t, std::uint64_t) override { return {}; }
+    std::optional<std::uint64_t> seq_at_time(const std::string&, std::int64_t, std::uint64_t) override
+    {
+        return std::nullopt;
+    }
+    std::optional<stored_snapshot> snapshot_at_most(const std::string&, std::uint64_t) override { return std::nullopt; }
+    void revoke(const std::string&, std::int64_t) override {}
+    std::vector<std::pair<std::string, std::int64_t>> revocations() override { return {}; }
+
+private:
+    std::vector<std::string>& trail_; // written on the writer thread only
+};
+
+} // namespace
+
+TEST_CASE("a log's upkeep runs after each commit's completions, never before its acks, and not after a job")
+{
+    std::vector<std::string> trail;
+    commit_queue queue(std::make_unique<upkept_log>(trail));
+    {
+        writer_gate gate(queue);
+        queue.append({event("r", 1)}, [&](append_error) { trail.push_back("ack 1"); });
+        queue.append({event("r", 2)}, [&](append_error) { trail.push_back("ack 2"); });
+        queue.run([&](event_log&) { trail.push_back("job"); });
+        queue.append({event("r", 3)}, [&](append_error) { trail.push_back("ack 3"); });
+    }
+    queue.drain();
+    CHECK(trail ==
+          std::vector<std::string>{"append 2", "ack 1", "ack 2", "upkeep", "job", "append 1", "ack 3", "upkeep"});
 }
