@@ -1,5 +1,7 @@
 #include "net/websocket_connection.hpp"
 
+#include "net/piece_buffers.hpp"
+
 #include "metrics/metrics.hpp"
 
 #include <boost/asio/post.hpp>
@@ -325,6 +327,8 @@ bool websocket_connection<Stream>::push(room::shared_piece piece)
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
         queue_head_ = 0;
     }
+    if (queue_.capacity() == 0)
+        queue_ = piece_storage::take();
     queue_.push_back(std::move(piece));
     return true;
 }
@@ -358,18 +362,20 @@ void websocket_connection<Stream>::do_write()
             head = 0;
         }
     }
-    gather_.clear();
-    for (const auto& piece : writing_)
-        gather_.emplace_back(piece->data(), piece->size());
-    arm_write_deadline();
-    ws_.async_write(gather_, beast::bind_front_handler(&websocket_connection::on_write, this->shared_from_this()));
+    start_write_clock();
+    // A view of writing_, not a vector of buffers: Beast and Asio copy the
+    // buffer sequence into each layer of the write (the frame header's cat,
+    // the suffix, the prefix of each write_some), and every copy of a vector
+    // was a heap allocation (six per delivery). writing_ outlives the write.
+    ws_.async_write(piece_buffers(writing_),
+                    beast::bind_front_handler(&websocket_connection::on_write, this->shared_from_this()));
 }
 
 template <class Stream>
 void websocket_connection<Stream>::on_write(beast::error_code ec, std::size_t bytes)
 {
     guarded("on_write", [&] {
-        disarm_write_deadline();
+        writing_or_closing_ = false;
         if (!ec) {
             metrics::global().frames_out.add();
             metrics::global().bytes_out.add(bytes);
@@ -384,14 +390,13 @@ void websocket_connection<Stream>::on_write(beast::error_code ec, std::size_t by
             return finish(ec);
         if (catch_up_waiting() > 0 || waiting() > 0)
             return do_write();
-        // Idle: an idle connection keeps no write storage; the next burst
-        // allocates it again (idle connections are most of them).
-        std::vector<room::shared_piece>().swap(queue_);
+        // Idle: an idle connection keeps no write storage (idle connections
+        // are most of them); the thread keeps it for the next burst.
+        piece_storage::give_back(queue_);
         queue_head_ = 0;
-        std::vector<room::shared_piece>().swap(catch_up_);
+        piece_storage::give_back(catch_up_);
         catch_up_head_ = 0;
-        std::vector<room::shared_piece>().swap(writing_);
-        std::vector<boost::asio::const_buffer>().swap(gather_);
+        piece_storage::give_back(writing_);
         if (closing_)
             do_close();
     });
@@ -432,48 +437,57 @@ void websocket_connection<Stream>::do_close()
         return;
     close_sent_ = true;
     // The close frame is a write too: a peer that does not read never gets it.
-    arm_write_deadline();
+    start_write_clock();
     ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_text_),
                     [self = this->shared_from_this()](beast::error_code ec) {
         self->guarded("on_close", [&] {
-            self->disarm_write_deadline();
+            self->writing_or_closing_ = false;
             self->finish(ec);
         });
     });
 }
 
 template <class Stream>
-void websocket_connection<Stream>::arm_write_deadline()
+void websocket_connection<Stream>::start_write_clock()
 {
-    // No baseline yet: the kernel is asked only when a write outlasts a
-    // period, so a write that completes in time costs no system call more.
-    acked_baseline_ = no_baseline;
-    wait_write_deadline();
+    writing_or_closing_ = true;
+    ++write_generation_;
+    write_started_ = std::chrono::steady_clock::now();
+    if (!deadline_waiting_)
+        wait_write_deadline(write_started_ + context_.limits.ws_write_timeout);
 }
 
 template <class Stream>
-void websocket_connection<Stream>::wait_write_deadline()
+void websocket_connection<Stream>::wait_write_deadline(std::chrono::steady_clock::time_point at)
 {
-    const auto generation = ++write_generation_;
-    write_deadline_.expires_after(context_.limits.ws_write_timeout);
-    write_deadline_.async_wait([self = this->shared_from_this(), generation](beast::error_code ec) {
+    deadline_waiting_ = true;
+    write_deadline_.expires_at(at);
+    write_deadline_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+        self->deadline_waiting_ = false;
         if (!ec)
-            self->guarded("on_write_deadline", [&] { self->on_write_deadline(generation); });
+            self->guarded("on_write_deadline", [&] { self->on_write_deadline(); });
     });
 }
 
 template <class Stream>
-void websocket_connection<Stream>::disarm_write_deadline()
+void websocket_connection<Stream>::on_write_deadline()
 {
-    ++write_generation_;
-    write_deadline_.cancel();
-}
-
-template <class Stream>
-void websocket_connection<Stream>::on_write_deadline(std::uint64_t generation)
-{
-    if (generation != write_generation_ || finished_)
+    // Nothing in flight: the timer rests until the next write.
+    if (!writing_or_closing_ || finished_)
         return;
+    const auto period = context_.limits.ws_write_timeout;
+    // A write that started after the last expiry has a deadline of its own,
+    // and no baseline yet: the kernel is asked only when a write outlasts a
+    // period, so a write that completes in time costs no system call more.
+    if (watched_generation_ != write_generation_) {
+        const auto due = write_started_ + period;
+        if (std::chrono::steady_clock::now() < due) {
+            acked_baseline_ = no_baseline;
+            return wait_write_deadline(due);
+        }
+        watched_generation_ = write_generation_;
+        acked_baseline_ = no_baseline;
+    }
     // At the first expiry the baseline is taken; after that, bytes
     // acknowledged during the period mean a slow link, not a stalled reader.
     // Either way the write gets another period: a peer that stopped reading
@@ -481,10 +495,10 @@ void websocket_connection<Stream>::on_write_deadline(std::uint64_t generation)
     if (const auto acked = bytes_acked(tcp_socket());
         acked && (acked_baseline_ == no_baseline || *acked > acked_baseline_)) {
         acked_baseline_ = *acked;
-        return wait_write_deadline();
+        return wait_write_deadline(std::chrono::steady_clock::now() + period);
     }
     spdlog::warn("conn={} a write took over {} s: the peer stopped reading; dropping the connection ({} bytes queued)",
-                 connection_id_, context_.limits.ws_write_timeout.count(), queued_bytes_);
+                 connection_id_, period.count(), queued_bytes_);
     dropped_ = true;
     metrics::global().slow_consumer_closes.add();
     drop();
@@ -518,7 +532,8 @@ void websocket_connection<Stream>::finish(beast::error_code ec)
     if (finished_)
         return;
     finished_ = true;
-    disarm_write_deadline();
+    writing_or_closing_ = false;
+    write_deadline_.cancel();
     queue_.clear();
     queue_head_ = 0;
     catch_up_.clear();

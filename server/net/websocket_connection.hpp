@@ -40,6 +40,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <string>
@@ -135,10 +136,9 @@ private:
     void on_write(beast::error_code ec, std::size_t bytes);
     void start_close(session::close_code code, std::string reason);
     void do_close();
-    void arm_write_deadline();  // a new write: a new baseline
-    void wait_write_deadline(); // one more period for the write in flight
-    void disarm_write_deadline();
-    void on_write_deadline(std::uint64_t generation);
+    void start_write_clock(); // a write (or the close) starts now
+    void wait_write_deadline(std::chrono::steady_clock::time_point at);
+    void on_write_deadline();
     void drop(); // resets the TCP connection at once
     boost::asio::ip::tcp::socket& tcp_socket();
     void finish(beast::error_code ec);
@@ -158,8 +158,7 @@ private:
     std::size_t catch_up_head_ = 0;            // pieces before it are taken by writes
     std::size_t catch_up_waiting() const { return catch_up_.size() - catch_up_head_; }
     std::vector<room::shared_piece> writing_; // owned by the write in flight
-    std::vector<boost::asio::const_buffer> gather_;
-    std::size_t queued_bytes_ = 0; // live pieces in queue_ and writing_
+    std::size_t queued_bytes_ = 0;            // live pieces in queue_ and writing_
     bool write_in_flight_ = false;
     bool writing_catch_up_ = false; // writing_ came from catch_up_: not in queued_bytes_
     bool failed_ = false;           // a handler threw: closing with 1011
@@ -176,10 +175,20 @@ private:
     // A write (or the close handshake) that outlasts ws_write_timeout, and
     // during whose next period the peer acknowledges no byte, drops the
     // connection; one that makes progress gets another period (a 20 MB
-    // Welcome to a slow link takes its time). The generation tells a stale
-    // expiry from the deadline of the write in flight.
+    // Welcome to a slow link takes its time).
+    //
+    // The timer is not set and cancelled per write: a write only notes when
+    // it started (and arms the timer if it is not waiting already). Each
+    // expiry looks at the write in flight and waits again until that write's
+    // own deadline, or stops when nothing is being written. A cancel costs a
+    // completion handler of its own, and at fan-out rates the timer was a
+    // tenth of the server's CPU per delivery.
     boost::asio::steady_timer write_deadline_;
-    std::uint64_t write_generation_ = 0;
+    std::chrono::steady_clock::time_point write_started_{}; // of the write in flight
+    std::uint64_t write_generation_ = 0;                    // one per write: tells them apart at an expiry
+    std::uint64_t watched_generation_ = 0;                  // the write the baseline belongs to
+    bool deadline_waiting_ = false;                         // the timer has a wait pending
+    bool writing_or_closing_ = false;                       // a write or the close handshake is in flight
     static constexpr std::uint64_t no_baseline = ~std::uint64_t{0};
     std::uint64_t acked_baseline_ = no_baseline; // the peer's acknowledged bytes when the period began
 };
