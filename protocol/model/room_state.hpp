@@ -97,9 +97,15 @@ public:
     // (0, 0) at zoom 2, until a facilitator changes it.
     explicit room_state(std::string room_id);
 
-    // The state held by a snapshot or a Welcome.
+    // The state held by a snapshot or a Welcome. The rvalue form moves the
+    // message's parts into the state (a decoded snapshot is not needed after).
     static room_state from_proto(const pb::RoomState& state);
+    static room_state from_proto(pb::RoomState&& state);
     pb::RoomState to_proto() const;
+
+    // to_proto().SerializeAsString(), byte for byte, without building the
+    // RoomState: what a Welcome carries and a snapshot stores.
+    std::string encode() const;
 
     // Validates a command against the current state and the actor's role.
     // On success the event carries seq() + 1, now_ms, the actor and the

@@ -23,6 +23,7 @@
 #pragma once
 
 #include "model/room_state.hpp"
+#include "room/frame.hpp"
 #include "store/commit_queue.hpp"
 #include "store/event_log.hpp"
 
@@ -31,9 +32,12 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 namespace maptable::room {
 
@@ -95,5 +99,41 @@ replay_result replay(store::event_log& log, const std::string& room_id, const re
 // destroyed is dropped, and done is not called: only at process exit.)
 void replay_async(store::commit_queue& store, boost::asio::any_io_executor fold_on, std::string room_id,
                   replay_target at, std::uint64_t up_to_seq, std::function<void(replay_result)> done);
+
+// ---- Loading a room
+//
+// Everything a room needs to serve its first join, built from the history
+// the store read (room_history: its snapshot and the events around it). The
+// room's strand only takes the result: decoding a 2.5 MB snapshot, applying
+// the events after it, wrapping the resume window's events as pieces and
+// encoding the first Welcome's state run on the server's work pool, where
+// they hold up no event loop (the joins of other rooms, the storm's accepts)
+// and not the store's writer (every room's commits).
+struct loaded_room {
+    model::room_state committed;
+    // An equal copy of committed: the sequencer keeps both (commands are
+    // validated against the speculative one), and the copy of a large room
+    // is made here rather than on the strand.
+    model::room_state speculative;
+    // The resume window: the stored events from history.first_event_seq on,
+    // each as the piece a resuming client is sent; oldest first.
+    std::vector<std::pair<std::uint64_t, shared_piece>> recent_events;
+    // committed.encode(): what every Welcome at this seq carries.
+    std::shared_ptr<const std::string> state_bytes;
+    std::vector<store::op_record> recent_ops; // history.recent_ops, newest first
+    std::string epoch;
+    std::uint64_t snapshot_seq = 0;
+    std::size_t events_read = 0; // how many events the store returned
+};
+
+// Why a room's history could not be folded, for the log ("its snapshot does
+// not decode", "its log does not replay at seq N").
+struct load_failure {
+    std::string why;
+};
+
+// Folds history (consumed: its buffers are freed by the caller's thread, not
+// the room's). Never throws.
+std::variant<loaded_room, load_failure> fold_loaded_history(const std::string& room_id, store::room_history history);
 
 } // namespace maptable::room

@@ -2,6 +2,7 @@
 
 #include "metrics/metrics.hpp"
 #include "room/event_record.hpp"
+#include "room/replay.hpp"
 #include "store/clock.hpp"
 #include "webhook/commit_observer.hpp"
 
@@ -143,8 +144,13 @@ void room_host::do_load()
             if (generation != 0)
                 metrics::global().rooms_owned.add(1);
             auto history = log.load(self->id_, options);
-            boost::asio::post(self->strand_, [self, h = std::move(history), generation]() mutable {
-                self->guarded("on_loaded", [&] { self->on_loaded(std::move(h), generation); });
+            // Folded on the work pool: neither this writer (every room's
+            // commits) nor the room's event loop waits for the decoding.
+            boost::asio::post(self->work_, [self, h = std::move(history), generation]() mutable {
+                auto folded = fold_loaded_history(self->id_, std::move(h));
+                boost::asio::post(self->strand_, [self, f = std::move(folded), generation]() mutable {
+                    self->guarded("on_loaded", [&] { self->on_loaded(std::move(f), generation); });
+                });
             });
         } catch (const std::exception& e) {
             boost::asio::post(self->strand_, [self, why = std::string(e.what())] {
@@ -154,32 +160,23 @@ void room_host::do_load()
     });
 }
 
-void room_host::on_loaded(store::room_history history, std::uint64_t generation)
+void room_host::on_loaded(std::variant<loaded_room, load_failure> folded, std::uint64_t generation)
 {
     if (phase_ != phase::loading)
         return give_up_lease(); // shut down or stepped down meanwhile
-    model::room_state state(id_);
-    if (history.snapshot) {
-        pb::RoomState snapshot;
-        if (!snapshot.ParseFromString(*history.snapshot))
-            return fail_load("its snapshot does not decode");
-        state = model::room_state::from_proto(snapshot);
-    }
-    std::uint64_t seq = history.first_event_seq;
-    for (const auto& bytes : history.events) {
-        if (seq > history.snapshot_seq) {
-            pb::Event event;
-            if (!event.ParseFromString(bytes) || !state.apply(event))
-                return fail_load("its log does not replay at seq " + std::to_string(state.seq() + 1));
-        }
-        remember_event(seq++, encode_event_piece(bytes));
-    }
-    sequencer_.load(std::move(state), history.recent_ops, limits_.recent_ops_per_room);
-    last_snapshot_seq_ = history.snapshot_seq;
-    epoch_ = std::move(history.epoch);
+    if (auto* failed = std::get_if<load_failure>(&folded))
+        return fail_load(failed->why);
+    auto& loaded = std::get<loaded_room>(folded);
+    for (auto& [seq, piece] : loaded.recent_events)
+        remember_event(seq, std::move(piece));
+    welcome_state_ = std::move(loaded.state_bytes);
+    welcome_state_seq_ = loaded.committed.seq();
+    sequencer_.load(std::move(loaded.committed), std::move(loaded.speculative), loaded.recent_ops,
+                    limits_.recent_ops_per_room);
+    last_snapshot_seq_ = loaded.snapshot_seq;
+    epoch_ = std::move(loaded.epoch);
     phase_ = phase::ready;
-    spdlog::info("room={} loaded seq={} events_replayed={}{}{}", id_, sequencer_.committed().seq(),
-                 history.events.size(),
+    spdlog::info("room={} loaded seq={} events_replayed={}{}{}", id_, sequencer_.committed().seq(), loaded.events_read,
                  generation != 0 ? " lease_generation=" + std::to_string(generation) : std::string(),
                  failed_loads_ > 0 ? " after " + std::to_string(failed_loads_) + " failed load(s)" : std::string());
     failed_loads_ = 0;
@@ -417,7 +414,7 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
         // at once, docs/PERFORMANCE.md): the state is encoded once per seq,
         // not once per client.
         if (!welcome_state_ || welcome_state_seq_ != head) {
-            welcome_state_ = std::make_shared<const std::string>(committed.to_proto().SerializeAsString());
+            welcome_state_ = std::make_shared<const std::string>(committed.encode());
             welcome_state_seq_ = head;
         }
         catch_up.push_back(encode_welcome_piece(*w, *welcome_state_));
@@ -732,10 +729,13 @@ void room_host::maybe_snapshot()
     if (committed.seq() - last_snapshot_seq_ < limits_.snapshot_every_events)
         return;
     last_snapshot_seq_ = committed.seq();
-    auto bytes = committed.to_proto().SerializeAsString();
-    store_.run([room = id_, seq = last_snapshot_seq_, bytes = std::move(bytes)](store::event_log& log) {
+    // The same bytes a Welcome at this seq carries: joins until the next
+    // event share them instead of encoding the state again.
+    welcome_state_ = std::make_shared<const std::string>(committed.encode());
+    welcome_state_seq_ = last_snapshot_seq_;
+    store_.run([room = id_, seq = last_snapshot_seq_, bytes = welcome_state_](store::event_log& log) {
         try {
-            log.save_snapshot(room, seq, bytes);
+            log.save_snapshot(room, seq, *bytes);
         } catch (const std::exception& e) {
             // A missing snapshot costs replay time, never data: the log is complete.
             spdlog::warn("room={} snapshot at seq={} not saved: {}", room, seq, e.what());

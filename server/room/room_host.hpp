@@ -176,7 +176,7 @@ private:
     };
 
     void do_load();
-    void on_loaded(store::room_history history, std::uint64_t generation);
+    void on_loaded(std::variant<loaded_room, load_failure> folded, std::uint64_t generation);
     void on_owned_elsewhere(store::lease_holder holder);
     void do_step_down(const std::string& why);
     void give_up_lease();
@@ -239,7 +239,8 @@ private:
     std::uint64_t last_snapshot_seq_ = 0;
     std::string epoch_; // the log's history epoch, from the store
     // The committed state encoded for Welcomes, and the seq it is at: made
-    // when the first join after a change needs it, shared by the joins after.
+    // by the load (on the work pool) and by each snapshot, else when the
+    // first join after a change needs it; shared by the joins after.
     std::shared_ptr<const std::string> welcome_state_;
     std::uint64_t welcome_state_seq_ = 0;
 

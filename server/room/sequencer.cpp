@@ -61,8 +61,15 @@ sequencer::sequencer(std::string room_id, std::size_t recent_ops)
 
 void sequencer::load(model::room_state state, const std::vector<store::op_record>& recent_ops, std::size_t load_limit)
 {
-    committed_ = state;
-    speculative_ = std::move(state);
+    model::room_state speculative = state;
+    load(std::move(state), std::move(speculative), recent_ops, load_limit);
+}
+
+void sequencer::load(model::room_state committed, model::room_state speculative,
+                     const std::vector<store::op_record>& recent_ops, std::size_t load_limit)
+{
+    committed_ = std::move(committed);
+    speculative_ = std::move(speculative);
     // Oldest first, so the newest stay when the window is full.
     for (auto it = recent_ops.rbegin(); it != recent_ops.rend(); ++it)
         remember_op(it->client_id, it->op_id, it->seq);

@@ -132,6 +132,11 @@ public:
     // load_limit: how many ids the load asked for (a full answer means the
     // log may hold more than the window).
     void load(model::room_state state, const std::vector<store::op_record>& recent_ops, std::size_t load_limit);
+    // The same, with the speculative state already copied from committed (a
+    // large room's copy is made off the room's strand). Precondition: the
+    // two are equal.
+    void load(model::room_state committed, model::room_state speculative,
+              const std::vector<store::op_record>& recent_ops, std::size_t load_limit);
 
     const model::room_state& committed() const { return committed_; }
     const model::room_state& speculative() const { return speculative_; }
