@@ -7,7 +7,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { accessibilityViolations, drawMarker, feature, joinAs, popupsShown, screenshot, screenshotOf, scripted, server, useServerAndBrowser } from "./browser.mjs";
+import {
+  accessibilityViolations,
+  drawMarker,
+  feature,
+  joinAs,
+  popupsShown,
+  screenshot,
+  screenshotOf,
+  scripted,
+  server,
+  useServerAndBrowser,
+} from "./browser.mjs";
 
 useServerAndBrowser();
 
@@ -101,9 +112,14 @@ test("undo takes back my own add, edit and delete as new commands, and refuses o
     await feature(page, "Kiosk (checked by Ana)").waitFor();
     await closePopups(page);
     await undo.click();
-    await page.locator('.notice.error[data-code="UNDO_REFUSED"]', { hasText: "Cannot undo: Ana changed 'Kiosk B' since." }).waitFor();
+    await page
+      .locator('.notice.error[data-code="UNDO_REFUSED"]', { hasText: "Cannot undo: Ana changed 'Kiosk B' since." })
+      .waitFor();
     await screenshot(page, "undo-refused");
-    assert.deepEqual((await server.state("undo")).features.map((f) => f.title), ["Kiosk (checked by Ana)"]);
+    assert.deepEqual(
+      (await server.state("undo")).features.map((f) => f.title),
+      ["Kiosk (checked by Ana)"],
+    );
     assert.deepEqual(titlesOf(cai), ["Kiosk (checked by Ana)"]);
     assert.deepEqual([...ana.problems, ...ben.problems], []);
   } finally {
@@ -150,7 +166,12 @@ test("a line is reshaped by dragging a point and from the keyboard; a participan
     // Ben's line through three points.
     await page.click('[data-tool="line"]');
     await page.fill("#draw-title", "Path");
-    for (const [x, y] of [[300, 300], [400, 350], [500, 300]]) await map.click({ position: { x, y } });
+    for (const [x, y] of [
+      [300, 300],
+      [400, 350],
+      [500, 300],
+    ])
+      await map.click({ position: { x, y } });
     await page.click("#finish-drawing");
     const popup = page.locator('[data-testid="feature-popup"]');
     await popup.waitFor();
@@ -162,14 +183,24 @@ test("a line is reshaped by dragging a point and from the keyboard; a participan
     // Reshape: drag the middle point 100 px down, then save.
     await popup.locator('[data-testid="reshape"]').click();
     await page.locator('[data-testid="reshape-bar"]').waitFor();
-    await page.locator(".marker-icon:not(.marker-icon-middle)").nth(1).waitFor();
-    const box = await map.boundingBox();
-    await page.mouse.move(box.x + 400, box.y + 350);
+    // Grabbed where it is drawn: the popup may have panned the map since the
+    // line was clicked in.
+    const handle = page.locator(".marker-icon:not(.marker-icon-middle)").nth(1);
+    await handle.waitFor();
+    const secondPoint = page.locator('[data-testid="reshape-point"] option[value="1"]');
+    const placedAt = await secondPoint.textContent();
+    const grip = await handle.boundingBox();
+    const [gx, gy] = [grip.x + grip.width / 2, grip.y + grip.height / 2];
+    await page.mouse.move(gx, gy);
     await page.mouse.down();
-    await page.mouse.move(box.x + 400, box.y + 400, { steps: 5 });
-    await page.mouse.move(box.x + 400, box.y + 450, { steps: 5 });
+    await page.mouse.move(gx, gy + 50, { steps: 5 });
+    await page.mouse.move(gx, gy + 100, { steps: 5 });
     await page.mouse.up();
-    await page.locator('[data-testid="reshape-point"] option', { hasText: /^2: / }).waitFor({ state: "attached" });
+    // The bar lists the point where it was dropped.
+    await page.waitForFunction(
+      ([selector, was]) => document.querySelector(selector)?.textContent !== was,
+      ['[data-testid="reshape-point"] option[value="1"]', placedAt],
+    );
     assert.deepEqual(await accessibilityViolations(page), [], "the reshape bar");
     await screenshotOf(page.locator(".map-column"), "reshape-line");
     await page.click('[data-testid="reshape-save"]');
@@ -177,7 +208,10 @@ test("a line is reshaped by dragging a point and from the keyboard; a participan
     const after = path().geometry.positions;
     assert.equal(after.length, 3);
     assert.ok(after[1].lat < before[1].lat - 1e-4, `the middle point moved south: ${before[1].lat} -> ${after[1].lat}`);
-    assert.ok(Math.abs(after[0].lat - before[0].lat) < 1e-6 && Math.abs(after[2].lon - before[2].lon) < 1e-6, "the ends stayed");
+    assert.ok(
+      Math.abs(after[0].lat - before[0].lat) < 1e-6 && Math.abs(after[2].lon - before[2].lon) < 1e-6,
+      "the ends stayed",
+    );
 
     // From the keyboard: a point added after the last one, at the map's centre.
     // (Clicked on the line itself, halfway along its first leg.)
@@ -198,7 +232,12 @@ test("a line is reshaped by dragging a point and from the keyboard; a participan
     await closePopups(ana.page);
     await ana.page.click('[data-tool="area"]');
     await ana.page.fill("#draw-title", "Square");
-    for (const [x, y] of [[600, 200], [700, 200], [700, 300]]) await ana.page.locator("#map").click({ position: { x, y } });
+    for (const [x, y] of [
+      [600, 200],
+      [700, 200],
+      [700, 300],
+    ])
+      await ana.page.locator("#map").click({ position: { x, y } });
     await ana.page.click("#finish-drawing");
     await feature(page, "Square").waitFor();
     await closePopups(page);
