@@ -8,7 +8,8 @@ import { RECENT_CHAT_LIMIT, type ChatMessage } from "@maptable/client";
 import { notifyRefusal } from "./status.js";
 
 import type { AppContext } from "./context.js";
-import { clockTime, el, replaceChildren } from "./dom.js";
+import { clockTime, el, placeChildren, replaceChildren } from "./dom.js";
+import { askCorrection } from "./edit_text.js";
 import { t } from "./i18n/index.js";
 import { MentionPicker } from "./mentions.js";
 
@@ -47,6 +48,8 @@ export class ChatPanel {
   private hasMore: boolean | undefined;
   private replyTo = 0n;
   private shown = "";
+  // Each message as last built, by seq, with the HTML it showed (see render).
+  private built = new Map<string, { shown: string; item: HTMLElement }>();
   private readonly mentions: MentionPicker;
 
   constructor(
@@ -95,12 +98,21 @@ export class ChatPanel {
     const stick = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 20;
     const first = chat[0]?.seq ?? 0n;
     const older = this.older.filter((m) => first === 0n || m.seq < first);
-    replaceChildren(
-      this.list,
-      ...older.map((m) => this.message(m)),
-      ...chat.map((m) => this.message(m)),
-      ...this.pendingMessages(),
-    );
+    // A message is rebuilt only when what it shows changed, and left where
+    // it is in the list otherwise: in a busy room every event comes here, and
+    // a rebuilt message loses a click on its buttons in progress.
+    const built = new Map<string, { shown: string; item: HTMLElement }>();
+    const items: HTMLElement[] = [];
+    for (const m of [...older, ...chat]) {
+      const key = String(m.seq);
+      const item = this.message(m);
+      const before = this.built.get(key);
+      const kept = before && before.shown === item.outerHTML ? before : { shown: item.outerHTML, item };
+      built.set(key, kept);
+      items.push(kept.item);
+    }
+    this.built = built;
+    placeChildren(this.list, [...items, ...this.pendingMessages()]);
     if (stick) this.list.scrollTop = this.list.scrollHeight;
   }
 
@@ -177,6 +189,24 @@ export class ChatPanel {
       );
     }
     bar.append(el("button", { type: "button", class: "reply", onclick: () => this.setReply(m) }, t("chat.reply")));
+    // Only the author corrects a message (the server's rule for EditChat).
+    if (mine)
+      bar.append(
+        el(
+          "button",
+          {
+            type: "button",
+            "data-testid": "edit-message",
+            "aria-label": t("edit.chatLabel"),
+            onclick: () => {
+              const text = askCorrection(m.text);
+              if (text === null) return;
+              void this.app.run(t("edit.chatAction"), this.app.client.editChat(m.seq, text));
+            },
+          },
+          t("edit.button"),
+        ),
+      );
     if (this.app.isFacilitator() || mine)
       bar.append(
         el(

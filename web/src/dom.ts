@@ -36,6 +36,25 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
 
 // Offers a fetched file as a download, under `name`: a file that needs the
 // token in a header cannot be a plain link.
+// Makes parent's children exactly `children`, in order, touching only what
+// changed: a child already in its place stays (with its focus and a click
+// in progress), a new one is inserted, one no longer wanted is removed.
+export function placeChildren(parent: Element, children: Element[]): void {
+  let at: ChildNode | null = parent.firstChild;
+  for (const child of children) {
+    if (child === at) {
+      at = at.nextSibling;
+      continue;
+    }
+    parent.insertBefore(child, at);
+  }
+  while (at) {
+    const next: ChildNode | null = at.nextSibling;
+    at.remove();
+    at = next;
+  }
+}
+
 export function saveFile(file: Blob, name: string): void {
   const url = URL.createObjectURL(file);
   const a = el("a", { href: url, download: name, hidden: true });

@@ -12,6 +12,7 @@ import { FeatureKind, randomId, type Feature, type Thread } from "@maptable/clie
 import { AttachControl, pdfName } from "./attach.js";
 import type { AppContext } from "./context.js";
 import { clockTime, el, replaceChildren, saveFile } from "./dom.js";
+import { askCorrection } from "./edit_text.js";
 import { safeColour } from "./geometry.js";
 import { t, type MessageKey } from "./i18n/index.js";
 
@@ -450,8 +451,29 @@ export class FeaturePopup {
         c.deleted
           ? el("em", {}, c.deleteReason ? t("chat.deletedReason", { reason: c.deleteReason }) : t("chat.deleted"))
           : c.text,
+        !c.deleted && c.editedSeq ? ` ${t("edit.commentEdited")}` : "",
         c.deleted ? null : attachmentStrip(this.app, c.attachmentIds, c.text),
       );
+      // The author, or a facilitator, corrects a comment (EditComment's rule).
+      if (!c.deleted && (facilitator || c.authorId === this.app.myId))
+        item.append(
+          " ",
+          el(
+            "button",
+            {
+              type: "button",
+              class: "small",
+              "data-testid": "edit-comment",
+              "aria-label": t("edit.commentLabel"),
+              onclick: () => {
+                const text = askCorrection(c.text);
+                if (text === null) return;
+                void this.app.run(t("edit.commentAction"), this.app.client.editComment(thread.id, c.seq, text));
+              },
+            },
+            t("edit.button"),
+          ),
+        );
       if (!c.deleted && (facilitator || c.authorId === this.app.myId))
         item.append(
           " ",

@@ -145,6 +145,82 @@ test("an open popup stays as it is while others chat: the facilitator's buttons 
   }
 });
 
+test("authors correct their own message and comment; everyone sees the new text marked edited; a facilitator corrects a comment, not someone's message", async () => {
+  const { ana, ben } = await roomWithAnaAndBen("corrections", "Corrections");
+  try {
+    await say(ben.page, "The bus stop is on Mian Street");
+    const mine = ben.page.locator('[data-testid="message"]', { hasText: "Mian Street" });
+    // Cancelled or unchanged: nothing is sent.
+    ben.page.once("dialog", (dialog) => void dialog.dismiss());
+    await mine.locator('[data-testid="edit-message"]').click();
+    answerNextDialog(ben.page, "The bus stop is on Main Street");
+    await mine.locator('[data-testid="edit-message"]').click();
+    const seen = ana.page.locator('[data-testid="message"]', { hasText: "The bus stop is on Main Street" });
+    await seen.locator(".meta", { hasText: "(edited)" }).waitFor();
+    assert.equal(await ana.page.locator('[data-testid="message"]', { hasText: "Mian" }).count(), 0);
+    // Only the author edits a message, even a facilitator cannot.
+    assert.equal(await seen.locator('[data-testid="edit-message"]').count(), 0);
+    // Emptied: refused in words, the message stays.
+    answerNextDialog(ben.page, "   ");
+    await ben.page
+      .locator('[data-testid="message"]', { hasText: "Main Street" })
+      .locator('[data-testid="edit-message"]')
+      .click();
+    await ben.page.locator(".notice.error", { hasText: "cannot be emptied" }).waitFor();
+
+    // A comment, corrected by its author, then by the facilitator.
+    await drawMarker(ben.page, "Stop", 400, 300);
+    const benPopup = ben.page.locator('[data-testid="feature-popup"]');
+    await benPopup.locator('input[name="comment"]').fill("No shelter form the rain");
+    await benPopup.locator('input[name="comment"]').press("Enter");
+    const benComment = benPopup.locator('[data-testid="comment"]', { hasText: "No shelter form the rain" });
+    answerNextDialog(ben.page, "No shelter from the rain");
+    await benComment.locator('[data-testid="edit-comment"]').click();
+    await feature(ana.page, "Stop").click();
+    const anaPopup = ana.page.locator('[data-testid="feature-popup"]');
+    const fixed = anaPopup.locator('[data-testid="comment"]', { hasText: "No shelter from the rain" });
+    await fixed.waitFor();
+    assert.match(await fixed.textContent(), /\(edited\)/);
+    answerNextDialog(ana.page, "No shelter from the rain (the council knows)");
+    await fixed.locator('[data-testid="edit-comment"]').click();
+    await benPopup.locator('[data-testid="comment"]', { hasText: "the council knows" }).waitFor();
+    assert.deepEqual([...ana.problems, ...ben.problems], []);
+  } finally {
+    await ana.context.close();
+    await ben.context.close();
+  }
+});
+
+test("a chat message stays as it is while the room changes around it: its buttons are not swapped under the pointer", async () => {
+  const { ana, ben } = await roomWithAnaAndBen("chatcalm", "Chat calm");
+  try {
+    await say(ben.page, "Shall we start?");
+    const react = ana.page
+      .locator('[data-testid="message"]', { hasText: "Shall we start?" })
+      .locator('button.react[data-emoji="👍"]');
+    await react.waitFor();
+    await react.evaluate((button) => {
+      button.dataset.mark = "first";
+    });
+    // Other events: a marker, another message.
+    await drawMarker(ben.page, "Meeting point", 400, 300);
+    await say(ben.page, "I put the meeting point on the map");
+    await ana.page.locator('[data-testid="message"]', { hasText: "meeting point on the map" }).waitFor();
+    await feature(ana.page, "Meeting point").waitFor();
+    assert.equal(await react.getAttribute("data-mark"), "first");
+    // A change to the message itself rebuilds it.
+    await react.click();
+    await ben.page
+      .locator('[data-testid="message"]', { hasText: "Shall we start?" })
+      .locator('[data-testid="reaction"][data-emoji="👍"]')
+      .waitFor();
+    assert.deepEqual([...ana.problems, ...ben.problems], []);
+  } finally {
+    await ana.context.close();
+    await ben.context.close();
+  }
+});
+
 test("older chat than the room keeps at hand is paged in from the server", async () => {
   await server.createRoom("history", "History");
   // 230 messages, more than the 200 a join brings, sent by a script through the SDK.

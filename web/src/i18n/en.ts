@@ -1,6 +1,7 @@
 // English: the catalogue that defines every key. Plurals are objects keyed by
 // Intl.PluralRules categories; {name} is filled by t().
 import { attachMessages } from "./attach_messages.js";
+import { editMessages } from "./edit_messages.js";
 import { breakoutMessages } from "./breakout_messages.js";
 import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
@@ -19,6 +20,7 @@ export const en = {
     ...breakoutMessages.en,
     ...fieldMessages.en,
     ...attachMessages.en,
+    ...editMessages.en,
     ...harvestMessages.en,
     ...compareMessages.en,
     "language.label": "Language",

@@ -1,6 +1,7 @@
 // Français.
 import type { Catalogue } from "./catalogues.js";
 import { attachMessages } from "./attach_messages.js";
+import { editMessages } from "./edit_messages.js";
 import { breakoutMessages } from "./breakout_messages.js";
 import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
@@ -19,6 +20,7 @@ export const fr: Catalogue = {
     ...breakoutMessages.fr,
     ...fieldMessages.fr,
     ...attachMessages.fr,
+    ...editMessages.fr,
     ...harvestMessages.fr,
     ...compareMessages.fr,
     "language.label": "Langue",

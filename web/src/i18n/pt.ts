@@ -1,6 +1,7 @@
 // Português.
 import type { Catalogue } from "./catalogues.js";
 import { attachMessages } from "./attach_messages.js";
+import { editMessages } from "./edit_messages.js";
 import { breakoutMessages } from "./breakout_messages.js";
 import { compareMessages } from "./compare_messages.js";
 import { fieldMessages } from "./field_messages.js";
@@ -19,6 +20,7 @@ export const pt: Catalogue = {
     ...breakoutMessages.pt,
     ...fieldMessages.pt,
     ...attachMessages.pt,
+    ...editMessages.pt,
     ...harvestMessages.pt,
     ...compareMessages.pt,
     "language.label": "Idioma",
