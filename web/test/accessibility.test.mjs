@@ -7,7 +7,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { accessibilityViolations, browser, feature, joinAs, popupsShown, screenshot, server, useServerAndBrowser } from "./browser.mjs";
+import {
+  accessibilityViolations,
+  browser,
+  feature,
+  joinAs,
+  popupsShown,
+  screenshot,
+  server,
+  useServerAndBrowser,
+} from "./browser.mjs";
 
 useServerAndBrowser();
 
@@ -131,8 +140,40 @@ test("without a pointer: tools say they are pressed, markers go at the centre or
     await page.waitForFunction(() => document.querySelectorAll(".leaflet-popup").length === 0);
     await feature(page, "At the centre").focus();
     await page.keyboard.press("Enter");
-    await page.locator('[data-testid="feature-popup"] input[name="title"]').and(page.locator('[value="At the centre"]')).waitFor();
+    await page
+      .locator('[data-testid="feature-popup"] input[name="title"]')
+      .and(page.locator('[value="At the centre"]'))
+      .waitFor();
     await screenshot(page, "keyboard-marker-opened");
+    assert.deepEqual(ana.problems, []);
+  } finally {
+    await ana.context.close();
+  }
+});
+
+test("an area drawn with the keyboard alone: the tool, three typed corners, Finish", async () => {
+  await server.createRoom("keyarea", "Keyboard area");
+  const ana = await joinAs("keyarea", "participant", "Ana", "ana");
+  try {
+    const page = ana.page;
+    // Nothing is clicked: each control is focused and worked with keys.
+    await page.focus('[data-tool="area"]');
+    await page.keyboard.press("Enter");
+    assert.equal(await page.getAttribute('[data-tool="area"]', "aria-pressed"), "true");
+    await page.focus("#draw-title");
+    await page.keyboard.type("Play street");
+    for (const corner of ["-33.920, 18.420", "-33.920, 18.430", "-33.925, 18.425"]) {
+      await page.focus('[data-testid="draw-coords"]');
+      await page.keyboard.type(corner);
+      await page.keyboard.press("Enter");
+    }
+    await page.focus("#finish-drawing");
+    await page.keyboard.press("Enter");
+    await feature(page, "Play street").waitFor({ state: "attached" });
+    const area = (await server.state("keyarea")).features.find((f) => f.title === "Play street");
+    assert.equal(area.geometry.kind, "FEATURE_KIND_AREA");
+    const text = JSON.stringify(area.geometry);
+    for (const lon of ["18.42", "18.43", "18.425"]) assert.ok(text.includes(lon), `a corner at ${lon}: ${text}`);
     assert.deepEqual(ana.problems, []);
   } finally {
     await ana.context.close();
