@@ -451,10 +451,10 @@ export class FeaturePopup {
         c.deleted
           ? el("em", {}, c.deleteReason ? t("chat.deletedReason", { reason: c.deleteReason }) : t("chat.deleted"))
           : c.text,
-        !c.deleted && c.editedSeq ? ` ${t("edit.commentEdited")}` : "",
+        !c.deleted && c.editedSeq ? ` ${t("chat.edited")}` : "",
         c.deleted ? null : attachmentStrip(this.app, c.attachmentIds, c.text),
       );
-      // The author, or a facilitator, corrects a comment (EditComment's rule).
+      // The author, or a facilitator, corrects (EditComment's rule) or deletes a comment.
       if (!c.deleted && (facilitator || c.authorId === this.app.myId))
         item.append(
           " ",
@@ -473,9 +473,6 @@ export class FeaturePopup {
             },
             t("edit.button"),
           ),
-        );
-      if (!c.deleted && (facilitator || c.authorId === this.app.myId))
-        item.append(
           " ",
           el(
             "button",

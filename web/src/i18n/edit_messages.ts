@@ -10,7 +10,6 @@ export const editMessages = {
     "edit.empty": "A message cannot be emptied by editing; delete it instead.",
     "edit.chatAction": "Editing the message",
     "edit.commentAction": "Editing the comment",
-    "edit.commentEdited": "(edited)",
   },
   de: {
     "edit.button": "Bearbeiten",
@@ -20,7 +19,6 @@ export const editMessages = {
     "edit.empty": "Eine Nachricht kann nicht leer bearbeitet werden; löschen Sie sie stattdessen.",
     "edit.chatAction": "Nachricht bearbeiten",
     "edit.commentAction": "Kommentar bearbeiten",
-    "edit.commentEdited": "(bearbeitet)",
   },
   es: {
     "edit.button": "Editar",
@@ -30,7 +28,6 @@ export const editMessages = {
     "edit.empty": "Un mensaje no puede quedar vacío al editarlo; bórralo en su lugar.",
     "edit.chatAction": "Editando el mensaje",
     "edit.commentAction": "Editando el comentario",
-    "edit.commentEdited": "(editado)",
   },
   fr: {
     "edit.button": "Modifier",
@@ -40,7 +37,6 @@ export const editMessages = {
     "edit.empty": "Un message ne peut pas être vidé en le modifiant ; supprimez-le plutôt.",
     "edit.chatAction": "Modification du message",
     "edit.commentAction": "Modification du commentaire",
-    "edit.commentEdited": "(modifié)",
   },
   pt: {
     "edit.button": "Editar",
@@ -50,6 +46,5 @@ export const editMessages = {
     "edit.empty": "Uma mensagem não pode ficar vazia ao ser editada; apague-a em vez disso.",
     "edit.chatAction": "A editar a mensagem",
     "edit.commentAction": "A editar o comentário",
-    "edit.commentEdited": "(editado)",
   },
 };
