@@ -6,6 +6,7 @@
 // clients did. And who may download it, and the refusals of bad requests.
 #include "http_probe.hpp"
 #include "server_process.hpp"
+#include "utc_day.hpp"
 
 #include "model/network_state.hpp"
 #include "store/database_file.hpp"
@@ -34,17 +35,6 @@ std::int64_t now_seconds()
 {
     using namespace std::chrono;
     return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// YYYY-MM-DD of now + days, in UTC.
-std::string day(int days)
-{
-    const auto t = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) + std::chrono::days(days);
-    const std::chrono::year_month_day ymd{t};
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()));
-    return buf;
 }
 
 store::event_record record(const std::string& log_id, std::uint64_t seq, std::int64_t time_ms, std::string bytes)
@@ -277,7 +267,7 @@ std::string today_range()
 {
     // Yesterday to tomorrow: the test's own actions, whatever the clock's
     // day boundary, and never the set-up of 2025.
-    return "from=" + day(-1) + "&to=" + day(1);
+    return "from=" + utc_day(-1) + "&to=" + utc_day(1);
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include "http_probe.hpp"
 #include "raw_client.hpp"
 #include "server_process.hpp"
+#include "utc_day.hpp"
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
@@ -133,17 +134,6 @@ std::string file_text(const std::filesystem::path& file)
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
-}
-
-// YYYY-MM-DD of now + days, in UTC.
-std::string day(int days)
-{
-    const auto t = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) + std::chrono::days(days);
-    const std::chrono::year_month_day ymd{t};
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()));
-    return buf;
 }
 
 // The city of that id in a harvest's JSON bundle; null when it is not there.
@@ -355,7 +345,7 @@ TEST_CASE("maptable network harvest: the report saved to a file, its figures wha
     // Markdown for a range of days around today, with the admin key.
     const auto md_file = dir.path / "harvest.md";
     ok(cli(server,
-           {"network", "harvest", "harv-net", "--from", day(-1), "--to", day(1), "--format", "md", "--out",
+           {"network", "harvest", "harv-net", "--from", utc_day(-1), "--to", utc_day(1), "--format", "md", "--out",
             md_file.string()}));
     const auto md = file_text(md_file);
     CAPTURE(md);

@@ -95,20 +95,10 @@ struct results {
     std::vector<int> codes; // written on the writer thread; read after drain()
 };
 
-// An event_log that fails any append containing a record of room "bad", and
-// counts calls, to watch the retry logic without a database.
-class scripted_log final : public event_log {
+// An event_log whose every call but append answers "nothing stored": the
+// base of the logs below, which watch the queue's calls without a database.
+class appends_only_log : public event_log {
 public:
-    explicit scripted_log(std::atomic<int>& calls) : calls_(calls) {}
-    append_error append(std::span<const event_record> records) override
-    {
-        ++calls_;
-        for (const auto& r : records) {
-            if (r.room_id == "bad")
-                return append_error::io;
-        }
-        return append_error::ok;
-    }
     room_history load(const std::string&, const load_options&) override { return {}; }
     std::size_t rotate_epochs() override { return 0; }
     void save_snapshot(const std::string&, std::uint64_t, const std::string&) override {}
@@ -126,6 +116,22 @@ public:
     std::optional<stored_snapshot> snapshot_at_most(const std::string&, std::uint64_t) override { return std::nullopt; }
     void revoke(const std::string&, std::int64_t) override {}
     std::vector<std::pair<std::string, std::int64_t>> revocations() override { return {}; }
+};
+
+// An event_log that fails any append containing a record of room "bad", and
+// counts calls, to watch the retry logic without a database.
+class scripted_log final : public appends_only_log {
+public:
+    explicit scripted_log(std::atomic<int>& calls) : calls_(calls) {}
+    append_error append(std::span<const event_record> records) override
+    {
+        ++calls_;
+        for (const auto& r : records) {
+            if (r.room_id == "bad")
+                return append_error::io;
+        }
+        return append_error::ok;
+    }
     bool still_writable() override { return on_check ? on_check() : true; }
 
     std::function<bool()> on_check; // set before the queue is made; called on the writer thread
@@ -533,7 +539,7 @@ namespace {
 
 // A log with upkeep that records, in order, its appends, the completions
 // that ran, and its upkeep turns.
-class upkept_log final : public event_log, public log_upkeep {
+class upkept_log final : public appends_only_log, public log_upkeep {
 public:
     explicit upkept_log(std::vector<std::string>& trail) : trail_(trail) {}
     append_error append(std::span<const event_record> records) override
@@ -542,23 +548,6 @@ public:
         return append_error::ok;
     }
     void between_commits() noexcept override { trail_.push_back("upkeep"); }
-    room_history load(const std::string&, const load_options&) override { return {}; }
-    std::size_t rotate_epochs() override { return 0; }
-    void save_snapshot(const std::string&, std::uint64_t, const std::string&) override {}
-    std::vector<std::string> chat_before(const std::string&, std::uint64_t, std::uint32_t) override { return {}; }
-    std::optional<std::uint64_t> find_op(const std::string&, const std::string&, std::uint64_t) override
-    {
-        return std::nullopt;
-    }
-    std::vector<std::string> chat_changes(const std::string&, std::uint64_t, std::uint64_t) override { return {}; }
-    std::vector<std::string> events_between(const std::string&, std::uint64_t, std::uint64_t) override { return {}; }
-    std::optional<std::uint64_t> seq_at_time(const std::string&, std::int64_t, std::uint64_t) override
-    {
-        return std::nullopt;
-    }
-    std::optional<stored_snapshot> snapshot_at_most(const std::string&, std::uint64_t) override { return std::nullopt; }
-    void revoke(const std::string&, std::int64_t) override {}
-    std::vector<std::pair<std::string, std::int64_t>> revocations() override { return {}; }
 
 private:
     std::vector<std::string>& trail_; // written on the writer thread only

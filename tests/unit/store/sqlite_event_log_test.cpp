@@ -1,6 +1,7 @@
 // The SQLite event log against a real database file in a temp dir: order,
 // idempotency keys, all-or-nothing batches, snapshots, chat paging, reopening,
 // and the error paths a test can reach reliably.
+#include "raw_connection.hpp"
 #include "store/sqlite_event_log.hpp"
 #include "temp_dir.hpp"
 
@@ -53,43 +54,7 @@ std::vector<std::string> bodies(const std::string& room, std::initializer_list<s
     return out;
 }
 
-// A second connection to the same file, for looking behind the log's back.
-class raw_connection {
-public:
-    explicit raw_connection(const std::string& path)
-    {
-        REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
-    }
-    ~raw_connection() { sqlite3_close(db_); }
-    raw_connection(const raw_connection&) = delete;
-    raw_connection& operator=(const raw_connection&) = delete;
-
-    int exec(const char* sql) { return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
-    std::int64_t count(const char* sql)
-    {
-        sqlite3_stmt* stmt = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) == SQLITE_OK);
-        REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-        const auto n = sqlite3_column_int64(stmt, 0);
-        sqlite3_finalize(stmt);
-        return n;
-    }
-    std::string text(const char* sql)
-    {
-        sqlite3_stmt* stmt = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) == SQLITE_OK);
-        std::string out;
-        while (sqlite3_step(stmt) == SQLITE_ROW) {
-            out += reinterpret_cast<const char*>(sqlite3_column_text(stmt, sqlite3_column_count(stmt) - 1));
-            out += "\n";
-        }
-        sqlite3_finalize(stmt);
-        return out;
-    }
-
-private:
-    sqlite3* db_ = nullptr;
-};
+using maptable::test::raw_connection;
 
 } // namespace
 

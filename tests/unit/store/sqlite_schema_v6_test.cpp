@@ -2,6 +2,7 @@
 // index (a search over seq that stays right when a clock was set back), the
 // chat-only index, the migration of a version 5 file, and the WAL checkpoint
 // taken out of the commits.
+#include "raw_connection.hpp"
 #include "store/checksum.hpp"
 #include "store/seq_at_time_search.hpp"
 #include "store/sqlite_event_log.hpp"
@@ -54,59 +55,37 @@ std::optional<std::uint64_t> by_scan(const std::vector<std::int64_t>& times, std
     return best;
 }
 
-class raw_connection {
-public:
-    explicit raw_connection(const std::string& path)
-    {
-        REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) == SQLITE_OK);
-    }
-    ~raw_connection() { sqlite3_close(db_); }
-    raw_connection(const raw_connection&) = delete;
-    raw_connection& operator=(const raw_connection&) = delete;
+using maptable::test::raw_connection;
 
-    int exec(const char* sql) { return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
-    std::int64_t count(const char* sql)
-    {
-        sqlite3_stmt* stmt = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) == SQLITE_OK);
-        REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-        const auto n = sqlite3_column_int64(stmt, 0);
-        sqlite3_finalize(stmt);
-        return n;
-    }
-    // An event row as version 5 wrote it, checksum included.
-    void insert_v5_event(const event_record& r)
-    {
-        sqlite3_stmt* stmt = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db_,
-                                   "INSERT INTO events(room, seq, time_ms, kind, client_id, op_id, body, target_seq, "
-                                   "crc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                                   -1, &stmt, nullptr) == SQLITE_OK);
-        sqlite3_bind_text(stmt, 1, r.room_id.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(stmt, 2, sqlite3_int64(r.seq));
-        sqlite3_bind_int64(stmt, 3, r.time_ms);
-        sqlite3_bind_int(stmt, 4, int(r.kind));
-        if (r.client_id.empty())
-            sqlite3_bind_null(stmt, 5);
-        else
-            sqlite3_bind_text(stmt, 5, r.client_id.c_str(), -1, SQLITE_TRANSIENT);
-        if (r.op_id == 0)
-            sqlite3_bind_null(stmt, 6);
-        else
-            sqlite3_bind_int64(stmt, 6, sqlite3_int64(r.op_id));
-        sqlite3_bind_blob(stmt, 7, r.bytes.data(), int(r.bytes.size()), SQLITE_TRANSIENT);
-        if (r.target_seq == 0)
-            sqlite3_bind_null(stmt, 8);
-        else
-            sqlite3_bind_int64(stmt, 8, sqlite3_int64(r.target_seq));
-        sqlite3_bind_int64(stmt, 9, sqlite3_int64(record_checksum(r.room_id, r.seq, r.bytes)));
-        REQUIRE(sqlite3_step(stmt) == SQLITE_DONE);
-        sqlite3_finalize(stmt);
-    }
-
-private:
-    sqlite3* db_ = nullptr;
-};
+// An event row as version 5 wrote it, checksum included.
+void insert_v5_event(raw_connection& raw, const event_record& r)
+{
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(raw.handle(),
+                               "INSERT INTO events(room, seq, time_ms, kind, client_id, op_id, body, target_seq, "
+                               "crc) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                               -1, &stmt, nullptr) == SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, r.room_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt, 2, sqlite3_int64(r.seq));
+    sqlite3_bind_int64(stmt, 3, r.time_ms);
+    sqlite3_bind_int(stmt, 4, int(r.kind));
+    if (r.client_id.empty())
+        sqlite3_bind_null(stmt, 5);
+    else
+        sqlite3_bind_text(stmt, 5, r.client_id.c_str(), -1, SQLITE_TRANSIENT);
+    if (r.op_id == 0)
+        sqlite3_bind_null(stmt, 6);
+    else
+        sqlite3_bind_int64(stmt, 6, sqlite3_int64(r.op_id));
+    sqlite3_bind_blob(stmt, 7, r.bytes.data(), int(r.bytes.size()), SQLITE_TRANSIENT);
+    if (r.target_seq == 0)
+        sqlite3_bind_null(stmt, 8);
+    else
+        sqlite3_bind_int64(stmt, 8, sqlite3_int64(r.target_seq));
+    sqlite3_bind_int64(stmt, 9, sqlite3_int64(record_checksum(r.room_id, r.seq, r.bytes)));
+    REQUIRE(sqlite3_step(stmt) == SQLITE_DONE);
+    sqlite3_finalize(stmt);
+}
 
 std::uintmax_t file_size(const std::string& path)
 {
@@ -219,7 +198,7 @@ TEST_CASE("a version 5 file is migrated in place: every read still right, every 
     std::vector<std::int64_t> times;
     {
         // The schema as version 5 wrote it.
-        raw_connection raw(path);
+        raw_connection raw(path, true);
         const char* v5 = R"sql(
 PRAGMA journal_mode=WAL;
 CREATE TABLE events(room TEXT NOT NULL, seq INTEGER NOT NULL, time_ms INTEGER NOT NULL, kind INTEGER NOT NULL,
@@ -250,9 +229,9 @@ PRAGMA user_version=5;
                 r.client_id = "c";
                 r.op_id = 100 + seq;
             }
-            raw.insert_v5_event(r);
+            insert_v5_event(raw, r);
         }
-        raw.insert_v5_event(timed("s", 1, 5000, event_kind::chat));
+        insert_v5_event(raw, timed("s", 1, 5000, event_kind::chat));
         REQUIRE(raw.exec(("INSERT INTO snapshots VALUES('r', 3, CAST('state at 3' AS BLOB), " +
                           std::to_string(sqlite3_int64(record_checksum("r", 3, "state at 3"))) + ")")
                              .c_str()) == SQLITE_OK);
