@@ -6,7 +6,16 @@ import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { test } from "node:test";
 
-import { drawMarker, feature, joinAs, roomWithAnaAndBen, screenshot, scripted, server, useServerAndBrowser } from "./browser.mjs";
+import {
+  drawMarker,
+  feature,
+  joinAs,
+  roomWithAnaAndBen,
+  screenshot,
+  scripted,
+  server,
+  useServerAndBrowser,
+} from "./browser.mjs";
 
 useServerAndBrowser();
 
@@ -21,7 +30,7 @@ test("a follower ends on the leader's last view when the leader moves twice 50 m
     await ben.page.locator('[data-testid="following"]', { hasText: "following Lea's view" }).waitFor();
     // A zoom out by one (which Leaflet animates), then a close view elsewhere.
     lead.changeViewport({ ...box(18.3, -33.8, 0.08), zoom: 13 });
-    await delay(50);   // the gap under test, not a wait for anything
+    await delay(50); // the gap under test, not a wait for anything
     lead.changeViewport({ ...box(18.47, -33.95, 0.005), zoom: 16 });
     const map = ben.page.locator("#map");
     await ben.page.locator('#map[data-center^="-33.95"]').waitFor();
@@ -50,7 +59,14 @@ test("at 1280 px the timer's controls are all on screen; delete asks first", asy
     await drawMarker(page, "Keep me", 400, 300);
     const popup = page.locator('[data-testid="feature-popup"]');
     await popup.waitFor();
-    const asked = new Promise((resolve) => page.once("dialog", (d) => { resolve(d.message()); void d.dismiss(); }));
+    // Awaited like any other event, with Playwright's timeout: a click that
+    // opened no dialog fails here in words instead of hanging the suite (CI
+    // once waited 25 minutes on a bare promise at this step).
+    // (Answered as it opens: the page is frozen while a dialog is up.)
+    const asked = page.waitForEvent("dialog").then(async (dialog) => {
+      await dialog.dismiss();
+      return dialog.message();
+    });
     await popup.locator('[data-testid="delete-feature"]').click();
     assert.equal(await asked, "Delete 'Keep me' for everyone?");
     // Said no: still there, on the map and on the server; said yes: gone.
@@ -81,7 +97,12 @@ test("offline, my message shows at once marked as being sent, and leaving the pa
     await screenshot(page, "offline-chat-pending");
 
     // Leaving now would lose it: the browser asks.
-    const dialog = new Promise((resolve) => page.once("dialog", (d) => { resolve(d.type()); void d.dismiss(); }));
+    const dialog = new Promise((resolve) =>
+      page.once("dialog", (d) => {
+        resolve(d.type());
+        void d.dismiss();
+      }),
+    );
     await page.close({ runBeforeUnload: true });
     assert.equal(await dialog, "beforeunload");
     assert.equal(page.isClosed(), false);
@@ -95,7 +116,10 @@ test("offline, my message shows at once marked as being sent, and leaving the pa
     assert.equal(await page.locator('[data-testid="message"]', { hasText: "Written on the train" }).count(), 1);
     // Nothing unsent: leaving asks nothing.
     let askedAgain = false;
-    page.once("dialog", (d) => { askedAgain = true; void d.dismiss(); });
+    page.once("dialog", (d) => {
+      askedAgain = true;
+      void d.dismiss();
+    });
     await page.close({ runBeforeUnload: true });
     await page.waitForEvent("close");
     assert.equal(askedAgain, false);
