@@ -17,6 +17,7 @@ import { safeColour, toLatLng } from "./geometry.js";
 import { t } from "./i18n/index.js";
 import { referenceDefaultColour } from "./legend.js";
 import { labelMinZoom, noteScale } from "./map_view.js";
+import { newMap } from "./motion.js";
 import { referencePopupBody, referenceShape } from "./reference_layers.js";
 import "./reference_layers.css";
 
@@ -38,15 +39,11 @@ export class CompareMap {
     private readonly config: AppConfig,
     private readonly client: MaptableClient,
   ) {
-    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    this.map = L.map(container, {
+    this.map = newMap(container, {
       zoomControl: true,
       worldCopyJump: true,
       attributionControl: true,
       maxZoom,
-      fadeAnimation: !still,
-      zoomAnimation: !still,
-      markerZoomAnimation: !still,
     });
     this.map.attributionControl.setPrefix(false);
     this.map.createPane(referencePane);

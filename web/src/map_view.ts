@@ -19,6 +19,7 @@ import { FeaturePopup } from "./feature_popup.js";
 import { toLatLng } from "./geometry.js";
 import type { MapFilter } from "./legend.js";
 import { MapTools } from "./map_tools.js";
+import { newMap } from "./motion.js";
 import { t } from "./i18n/index.js";
 import { badgeDots } from "./voting.js";
 
@@ -52,16 +53,11 @@ export class MapView {
     private readonly filter: MapFilter,
   ) {
     const info = app.client.replica.state.info;
-    // No fades or zoom animations for those who asked their system for less motion.
-    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    this.map = L.map(container, {
+    this.map = newMap(container, {
       zoomControl: true,
       worldCopyJump: true,
       attributionControl: true,
       maxZoom,
-      fadeAnimation: !still,
-      zoomAnimation: !still,
-      markerZoomAnimation: !still,
     });
     this.map.attributionControl.setPrefix(false);
     this.map.setView(toLatLng(info.center ?? { lon: 0, lat: 0 }), info.zoom || 2);

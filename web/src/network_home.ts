@@ -15,6 +15,7 @@ import { compareLink } from "./compare_link.js";
 import { byId, dateTime, el, replaceChildren, saveFile } from "./dom.js";
 import { errorText, language, t, type MessageKey } from "./i18n/index.js";
 import { tokenClaims } from "./invite.js";
+import { newMap } from "./motion.js";
 import {
   fetchCalendar,
   fetchChanges,
@@ -300,16 +301,12 @@ class NetworkHome {
   // city in the list. The markers take no focus: the list says the same.
   private showMap(box: HTMLElement, cities: NetworkCity[], config: AppConfig): void {
     this.map?.remove();
-    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    const map = L.map(box, {
+    const map = newMap(box, {
       zoomSnap: 0.25, // fit the cities closely: a whole zoom step can halve the map
       zoomControl: true,
       attributionControl: true,
       maxZoom,
       scrollWheelZoom: false, // the page scrolls; the map zooms with its buttons or a pinch
-      fadeAnimation: !still,
-      zoomAnimation: !still,
-      markerZoomAnimation: !still,
     });
     map.attributionControl.setPrefix(false);
     this.map = map;

@@ -19,6 +19,7 @@ import { FeatureLayers } from "./feature_layers.js";
 import { safeColour } from "./geometry.js";
 import { t, type MessageKey } from "./i18n/index.js";
 import type { MapView } from "./map_view.js";
+import { newMap } from "./motion.js";
 import { roomTime, roomZoneOf } from "./room_info.js";
 import { notifyRefusal } from "./status.js";
 
@@ -256,13 +257,9 @@ export class Replay {
   }
 
   private makeMap(): void {
-    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    const map = L.map(this.container, {
+    const map = newMap(this.container, {
       zoomControl: true,
       attributionControl: true,
-      fadeAnimation: !still,
-      zoomAnimation: !still,
-      markerZoomAnimation: !still,
     });
     map.attributionControl.setPrefix(false);
     if (this.config.tileUrl)

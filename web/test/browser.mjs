@@ -27,11 +27,26 @@ export function launch() {
 // A new browser context (its own storage, as a second window of another
 // person would have) that opens the invitation link and waits until joined.
 // Options go to the context (locale, viewport, hasTouch...).
+// People join asking for less motion (unless options say otherwise): a
+// test's click is two events a few milliseconds apart, and a popup still
+// sliding into view moves its button out from under the second, so the
+// click lands on the map, which closes the popup. (A person takes longer
+// than the slide; details.test checks both kinds of motion.)
 export async function join(browser, inviteUrl, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US", ...options });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    locale: "en-US",
+    reducedMotion: "reduce",
+    ...options,
+  });
   const page = await context.newPage();
   const problems = [];
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  // Said at once as well: a test that then times out waiting for the page
+  // shows in its log the error that stopped the page.
+  page.on("pageerror", (error) => {
+    problems.push(`page error: ${error.message}`);
+    process.stderr.write(`page error (${inviteUrl}): ${error.stack ?? error.message}\n`);
+  });
   // Every Content-Security-Policy violation is a bug: the app must run under it.
   await page.addInitScript(() => {
     window.__cspViolations = [];

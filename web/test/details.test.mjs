@@ -1,6 +1,7 @@
 // The small things that make the app trustworthy: a follower ends on the
 // leader's last view, the timer's controls fit at 1280 px, delete asks
-// first, a message written offline shows at once as being sent, and leaving
+// first, a popup at the map's edge moves the map without motion for those
+// who asked for less, a message written offline shows at once as being sent, and leaving
 // the page with unsent changes asks first.
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
@@ -80,6 +81,37 @@ test("at 1280 px the timer's controls are all on screen; delete asks first", asy
     assert.deepEqual(ana.problems, []);
   } finally {
     await ana.context.close();
+  }
+});
+
+test("a popup opened at the map's top edge brings the map along: sliding, or at once for those who asked for less motion", async () => {
+  await server.createRoom("motion", "Motion");
+  for (const [reducedMotion, slides] of [
+    ["no-preference", true],
+    ["reduce", false],
+  ]) {
+    const person = await joinAs("motion", "participant", reducedMotion, reducedMotion, { reducedMotion });
+    try {
+      const page = person.page;
+      // Whether the map pane ever slides (Leaflet marks it while a pan is animated).
+      await page.evaluate(() => {
+        window.__slid = false;
+        const pane = document.querySelector(".leaflet-map-pane");
+        new MutationObserver(() => {
+          if (pane.classList.contains("leaflet-pan-anim")) window.__slid = true;
+        }).observe(pane, { attributes: true, attributeFilter: ["class"] });
+      });
+      await drawMarker(page, `Top (${reducedMotion})`, 400, 40);
+      await page.locator('[data-testid="feature-popup"]').waitFor();
+      await page.locator(".leaflet-map-pane:not(.leaflet-pan-anim)").waitFor({ state: "attached" });
+      assert.equal(await page.evaluate(() => window.__slid), slides, `slid with ${reducedMotion}`);
+      const map = await page.locator("#map").boundingBox();
+      const popup = await page.locator(".leaflet-popup").boundingBox();
+      assert.ok(popup.y >= map.y, `the popup's top (${popup.y}) is in the map (from ${map.y})`);
+      assert.deepEqual(person.problems, []);
+    } finally {
+      await person.context.close();
+    }
   }
 });
 
