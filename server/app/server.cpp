@@ -4,6 +4,7 @@
 
 #include "app/io_pool.hpp"
 #include "media/image_pipeline.hpp"
+#include "media/postgres_attachment_store.hpp"
 #include "metrics/metrics.hpp"
 #include "net/admin_room_routes.hpp"
 #include "net/attachment_routes.hpp"
@@ -146,13 +147,16 @@ int run_server(const server_config& config)
     webhook::observe_commits(webhooks.get());
     net::install_webhooks(webhooks.get());
     webhooks->start();
-    // Attachments: files beside the log, content-addressed, with their own
-    // metadata index (on PostgreSQL too, until that store keeps them).
+    // Attachments: in the log's PostgreSQL database, shared by every node on
+    // it; else files beside the log, content-addressed, with their own index.
     media::init_image_library();
     auto attachments = std::make_shared<net::attachment_config>();
-    attachments->store = media::attachment_store::open(config.data_dir);
+    if (on_postgres)
+        attachments->store = media::open_postgres_attachment_store(config.store);
+    else
+        attachments->store = media::file_attachment_store::open(config.data_dir);
     net::enable_attachments(context, attachments);
-    spdlog::info("attachments in {}", attachments->store->root().string());
+    spdlog::info("attachments in {}", attachments->store->describe());
     // Kept apart from context: connections may outlive it in handlers the
     // io_context destroys after a shutdown timeout.
     const auto connections = context.connections;

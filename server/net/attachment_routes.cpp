@@ -225,6 +225,20 @@ void add_to_room(const shared_request& r, const media::attachment_record& record
                            [r, id = record.id, res = std::move(res)](room::admin_outcome outcome) mutable {
         if (outcome.ok || outcome.code == pb::ERROR_CODE_NO_CHANGE)
             return r->answer(std::move(res));
+        if (!outcome.moved_to.empty()) {
+            // Several nodes on one database: the bytes are stored where the
+            // owner reads them, and the same request there (307 keeps the
+            // method and body) finds them by its key and adds them.
+            spdlog::info("conn={} attachment {} stored; room {} is served by {}: redirected there", r->connection_id,
+                         id, r->path.room, outcome.moved_to);
+            auto redirect = json_error(http::status::temporary_redirect, r->version,
+                                       "room " + r->path.room +
+                                           " is served by another node; send the upload there "
+                                           "with the same Idempotency-Key");
+            redirect.set(http::field::location,
+                         outcome.moved_to + std::string(rooms_prefix) + r->path.room + "/attachments");
+            return r->answer(std::move(redirect));
+        }
         spdlog::warn("conn={} attachment {} stored but not added to room {}: {} {}", r->connection_id, id, r->path.room,
                      pb::ErrorCode_Name(outcome.code), outcome.message);
         // Stored, so a retry with the same Idempotency-Key adds it without storing it again.
@@ -306,8 +320,8 @@ void serve_attachment(const shared_request& r, const model::room_state& state, b
     }
     auto bytes = r->path.thumbnail ? store.read_thumbnail(*record) : store.read(*record);
     if (!bytes) {
-        spdlog::error("conn={} attachment {} of room {}: its file {} is missing", r->connection_id, record->id,
-                      record->room, store.blob_path(record->sha256).string());
+        spdlog::error("conn={} attachment {} of room {}: its bytes ({}) are missing", r->connection_id, record->id,
+                      record->room, store.where(*record));
         return r->error(500, "the attachment's file is missing on the server; tell its operator");
     }
     r->answer(bytes_reply(r->version, *record, std::move(*bytes), r->path.thumbnail));

@@ -15,6 +15,7 @@ namespace {
 // pg_type.h's OIDs of the types the store sends.
 constexpr unsigned bytea_oid = 17;
 constexpr unsigned int8_oid = 20;
+constexpr unsigned float8_oid = 701;
 constexpr unsigned text_oid = 25;
 
 std::string trimmed(const char* message)
@@ -85,13 +86,41 @@ pg_params& pg_params::integer(std::int64_t value)
     return *this;
 }
 
-pg_params& pg_params::null_integer()
+pg_params& pg_params::null_of(unsigned type)
 {
-    types_.push_back(int8_oid);
+    types_.push_back(type);
     values_.push_back(nullptr);
     lengths_.push_back(0);
     formats_.push_back(1);
     return *this;
+}
+
+pg_params& pg_params::null_integer()
+{
+    return null_of(int8_oid);
+}
+
+pg_params& pg_params::null_text()
+{
+    return null_of(text_oid);
+}
+
+pg_params& pg_params::null_bytes()
+{
+    return null_of(bytea_oid);
+}
+
+// float8 travels as its IEEE 754 bits in network byte order.
+pg_params& pg_params::real(double value)
+{
+    integer(std::bit_cast<std::int64_t>(value));
+    types_.back() = float8_oid;
+    return *this;
+}
+
+pg_params& pg_params::null_real()
+{
+    return null_of(float8_oid);
 }
 
 pg_rows::~pg_rows()
@@ -135,6 +164,13 @@ std::int64_t pg_rows::integer(int row, int column) const
     }
     default: throw pg_error("postgresql: column " + std::to_string(column) + " is not an integer", "");
     }
+}
+
+double pg_rows::real(int row, int column) const
+{
+    if (PQgetlength(result_, row, column) != 8 || PQftype(result_, column) != float8_oid)
+        throw pg_error("postgresql: column " + std::to_string(column) + " is not a float8", "");
+    return std::bit_cast<double>(integer(row, column));
 }
 
 std::uint64_t pg_rows::affected() const

@@ -47,10 +47,23 @@ std::string describe_postgres_url(const std::string& url);
 // so no value is ever parsed from text or spliced into SQL.
 class pg_params {
 public:
-    pg_params& text(std::string_view value);  // copied
+    pg_params() = default;
+    // Not copyable: values point into storage, which a copy would not own
+    // (`auto p = pg_params().text(...)` would dangle). Moving keeps them:
+    // a deque moved keeps its elements where they are.
+    pg_params(const pg_params&) = delete;
+    pg_params& operator=(const pg_params&) = delete;
+    pg_params(pg_params&&) = default;
+    pg_params& operator=(pg_params&&) = default;
+
+    pg_params& text(std::string_view value); // copied
+    pg_params& null_text();
     pg_params& bytes(std::string_view value); // not copied: must outlive the call
+    pg_params& null_bytes();
     pg_params& integer(std::int64_t value);
     pg_params& null_integer();
+    pg_params& real(double value); // float8, bit for bit
+    pg_params& null_real();
 
     int size() const { return int(values_.size()); }
     const unsigned* types() const { return types_.data(); }
@@ -59,6 +72,8 @@ public:
     const int* formats() const { return formats_.data(); }
 
 private:
+    pg_params& null_of(unsigned type);
+
     std::deque<std::string> storage_; // deque: growing it never moves a stored value
     std::vector<unsigned> types_;
     std::vector<const char*> values_;
@@ -80,6 +95,7 @@ public:
     bool is_null(int row, int column) const;
     std::string text(int row, int column) const;     // text or bytea
     std::int64_t integer(int row, int column) const; // int8, int4 or int2
+    double real(int row, int column) const;          // float8
     std::uint64_t affected() const;                  // rows an INSERT/UPDATE/DELETE touched
 
 private:

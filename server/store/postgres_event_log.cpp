@@ -20,6 +20,9 @@
 //
 // Schema version 2 adds room_leases(room, owner, owner_url, generation,
 //   expires_at): which node sequences each room (store/room_lease.hpp).
+// Schema version 3 adds attachments (one row per upload, as the file
+//   store's SQLite index) and attachment_blobs(sha256, bytes, thumbnail):
+//   photos and PDFs, shared by every node (media/postgres_attachment_store).
 //
 // Migrations: migrations[i] takes a database from version i to i + 1. The
 // writer applies the missing ones at start, in one transaction holding an
@@ -106,6 +109,37 @@ CREATE TABLE room_leases(
     generation bigint      NOT NULL,
     expires_at timestamptz NOT NULL
 );
+)sql",
+    // 2 -> 3: attachments, for several nodes on one database.
+    R"sql(
+CREATE TABLE attachment_blobs(
+    sha256    text  PRIMARY KEY,
+    bytes     bytea NOT NULL,
+    thumbnail bytea
+);
+-- Photos and PDFs are compressed already: kept out of line, as they are.
+ALTER TABLE attachment_blobs ALTER COLUMN bytes SET STORAGE EXTERNAL;
+ALTER TABLE attachment_blobs ALTER COLUMN thumbnail SET STORAGE EXTERNAL;
+CREATE TABLE attachments(
+    id              text   PRIMARY KEY,
+    room            text   NOT NULL,
+    uploader        text   NOT NULL,
+    type            text   NOT NULL,
+    sha256          text   NOT NULL,
+    size            bigint NOT NULL,
+    width           bigint NOT NULL,
+    height          bigint NOT NULL,
+    gps_lat         float8,
+    gps_lon         float8,
+    has_thumbnail   bigint NOT NULL,
+    created_ms      bigint NOT NULL,
+    deleted_ms      bigint,
+    idempotency_key text
+);
+CREATE UNIQUE INDEX attachments_by_key ON attachments(room, uploader, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+CREATE INDEX attachments_by_sha ON attachments(sha256);
+CREATE INDEX attachments_by_room ON attachments(room);
 )sql",
 };
 

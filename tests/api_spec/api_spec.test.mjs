@@ -762,6 +762,7 @@ test("the web app: its page, files, hashed assets and settings", async () => {
 const unreproducible = [
     [/attachments.* 410$/, "an attachment released by deleting the feature or comment that showed it: naming one takes a WebSocket command the CLI does not send; integration_field checks the 410, also after a restart"],
     [/POST \/v1\/rooms\/\{id\}\/attachments 507$/, "a room that holds 5000 attachments already"],
+    [/POST \/v1\/rooms\/\{id\}\/attachments 307$/, "an upload to a node that does not sequence the room: this suite runs one node; integration_attachment checks the 307 with two nodes on one PostgreSQL"],
     [/ 503$/, "a store, catalogue or connection limit that fails or is full: the store and limits suites break those"],
     [/ 500$/, "a failure inside the server: a revocation not stored, a log that does not replay, a bug"],
 ];

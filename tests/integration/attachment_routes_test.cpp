@@ -3,8 +3,10 @@
 // other rooms' tokens, removed participants and files over the limit are
 // refused with a JSON reason; a retry with the same Idempotency-Key gets the
 // first answer and leaves one file; attachments survive a kill -9; a deleted
-// one answers 410.
+// one answers 410. On PostgreSQL, two nodes on one database serve each
+// other's uploads.
 #include "http_probe.hpp"
+#include "postgres_server.hpp"
 #include "server_process.hpp"
 
 #include "media/attachment_store.hpp"
@@ -369,7 +371,7 @@ TEST_CASE("a deleted attachment answers 410 Gone, and its bytes are off the disk
     // Moderation's deletion comes with the protocol; until then the store is
     // reached directly (a second SQLite connection beside the server's).
     {
-        auto store = media::attachment_store::open(server.data_dir());
+        auto store = media::file_attachment_store::open(server.data_dir());
         REQUIRE(store->mark_deleted(id, 1));
     }
     const auto gone = get(server, "/v1/rooms/trip/attachments/" + id, token);
@@ -427,4 +429,47 @@ TEST_CASE("a network invitation uploads where the network makes its holder a par
     CHECK(get(server, "/v1/rooms/na-lab/attachments/" + id, luis.token).status == 401);
     // Nothing refused was stored.
     CHECK(stored_files(server) == 1);
+}
+
+TEST_CASE("on PostgreSQL, a photo uploaded to one node is served by another; an upload there is sent to the "
+          "room's owner")
+{
+    auto* pg = maptable::testing::postgres_server::shared();
+    if (pg == nullptr) {
+        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");
+        return;
+    }
+    const auto url = pg->create_database();
+    const auto node = [&url](const std::string& id) {
+        return std::vector<std::string>{"--store", url, "--node-id", id, "--lease-ms", "1000"};
+    };
+    server_process a(node("node-a"));
+    server_process b(node("node-b"));
+
+    const auto bytes = photo();
+    const auto r = upload(a, "trip", a.token("trip", "ana"), bytes, {.idempotency_key = "taken-on-a"});
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    const std::string id(json_body(r).at("id").as_string());
+    const auto on_a = get(a, "/v1/rooms/trip/attachments/" + id, a.token("trip", "ana"));
+    REQUIRE(on_a.status == 200);
+
+    // Node b never took the upload, and serves it: the bytes are in the database.
+    const auto token_b = b.token("trip", "ben");
+    const auto on_b = get(b, "/v1/rooms/trip/attachments/" + id, token_b);
+    CHECK(on_b.status == 200);
+    CHECK(on_b.body == on_a.body);
+    CHECK(get(b, "/v1/rooms/trip/attachments/" + id + "/thumbnail", token_b).status == 200);
+    CHECK(stored_files(a) == 0);
+    CHECK(stored_files(b) == 0);
+
+    // Ana's retry reaches node b (her first answer was lost): b sends it to
+    // the room's owner, where the same request gets the first attachment.
+    const auto retry = upload(b, "trip", b.token("trip", "ana"), bytes, {.idempotency_key = "taken-on-a"});
+    REQUIRE_MESSAGE(retry.status == 307, retry.body);
+    CHECK(retry.header("Location") == "http://127.0.0.1:" + std::to_string(a.port()) + "/v1/rooms/trip/attachments");
+    CHECK(error_of(retry).find("Idempotency-Key") != std::string::npos);
+    const auto followed = upload(a, "trip", a.token("trip", "ana"), bytes, {.idempotency_key = "taken-on-a"});
+    CHECK(followed.status == 201);
+    CHECK(json_body(followed).at("id").as_string() == id);
+    CHECK(followed.header("Idempotent-Replayed") == "true");
 }

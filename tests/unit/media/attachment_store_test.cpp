@@ -51,7 +51,7 @@ std::size_t files_under(const fs::path& root, std::string_view suffix = {})
 TEST_CASE("an attachment is stored under its content's SHA-256, with a thumbnail, and read back")
 {
     temp_dir dir;
-    auto store = attachment_store::open(dir.path);
+    auto store = file_attachment_store::open(dir.path);
     const auto upload = photo();
     const auto put = store->put(upload, "room-a", "alice", "", 1000);
     CHECK(put.created);
@@ -82,7 +82,7 @@ TEST_CASE("an attachment is stored under its content's SHA-256, with a thumbnail
 TEST_CASE("a retry with the same idempotency key gets the first record, and the bytes are one file")
 {
     temp_dir dir;
-    auto store = attachment_store::open(dir.path);
+    auto store = file_attachment_store::open(dir.path);
     const auto upload = photo();
     const auto first = store->put(upload, "room-a", "alice", "req-1", 1000);
     const auto again = store->put(upload, "room-a", "alice", "req-1", 2000);
@@ -106,12 +106,12 @@ TEST_CASE("attachments survive reopening the store")
     std::string id;
     std::string bytes;
     {
-        auto store = attachment_store::open(dir.path);
+        auto store = file_attachment_store::open(dir.path);
         const auto put = store->put(photo(), "room-a", "alice", "k", 1000);
         id = put.record.id;
         bytes = *store->read(put.record);
     }
-    auto store = attachment_store::open(dir.path);
+    auto store = file_attachment_store::open(dir.path);
     const auto found = store->find(id);
     REQUIRE(found);
     CHECK(store->read(*found) == bytes);
@@ -121,7 +121,7 @@ TEST_CASE("attachments survive reopening the store")
 TEST_CASE("mark_deleted: the record says deleted and the bytes leave the disk, unless another attachment has them")
 {
     temp_dir dir;
-    auto store = attachment_store::open(dir.path);
+    auto store = file_attachment_store::open(dir.path);
     const auto upload = photo();
     const auto in_a = store->put(upload, "room-a", "alice", "", 1000).record;
     const auto in_b = store->put(upload, "room-b", "bob", "", 1000).record;
@@ -147,7 +147,7 @@ TEST_CASE("mark_deleted: the record says deleted and the bytes leave the disk, u
 TEST_CASE("a PDF is stored as sent, without a thumbnail file")
 {
     temp_dir dir;
-    auto store = attachment_store::open(dir.path);
+    auto store = file_attachment_store::open(dir.path);
     auto checked = check_pdf(t::minimal_pdf(), {});
     REQUIRE(std::holds_alternative<processed_upload>(checked));
     const auto r = store->put(std::get<processed_upload>(checked), "room-a", "alice", "", 1).record;
