@@ -218,9 +218,7 @@ private:
     [[noreturn]] void never_closed() const
     {
         fail(import_errc::malformed,
-             at_line(field_line_) +
-                 ": a quoted field is never closed (a quote inside a "
-                 "field is written twice: \"\")");
+             at_line(field_line_) + ": a quoted field is never closed (a quote inside a field is written twice: \"\")");
     }
 
     // The field libcsv is still reading (entry_pos and quoted are csv.h's
