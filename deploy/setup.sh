@@ -29,6 +29,7 @@ packages=(
   libspdlog-dev libfmt-dev      # logs
   libtomlplusplus-dev           # the config file (--config maptable.toml)
   libpugixml-dev                # importing KML and GPX reference layers
+  libcsv-dev                    # reference layers from CSV (RFC 4180)
   libvips-dev                   # attachments: thumbnails, metadata stripped, checked by content
   doctest-dev                   # tests
   clang-14 libclang-rt-14-dev   # the sanitizer build and libFuzzer

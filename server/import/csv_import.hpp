@@ -2,8 +2,12 @@
 // a reference layer of points: a spreadsheet of places, as cities keep them.
 //
 // - Fields may be quoted ("Rua Augusta, 12"; a quote inside is written ""),
-//   and a quoted field may span lines. Lines end in CRLF or LF. A UTF-8 BOM
-//   (Excel writes one) is skipped. Rows of only empty fields are skipped.
+//   and a quoted field may span lines. Lines end in CRLF, LF or a lone CR.
+//   A UTF-8 BOM (Excel writes one) is skipped. Rows of only empty fields are
+//   skipped. Fields are kept as written: blanks around them, and a quote
+//   inside one that does not start with a quote (12" Rohr). The tokeniser is
+//   Debian's libcsv; line numbers count LF, CRLF and CR alike, inside quoted
+//   fields too.
 // - The delimiter is ',' or ';' (and tab), taken from the header line when
 //   not given: Excel in German, Portuguese and most of Europe writes ';'.
 // - With ';' a number may use a decimal comma ("13,4049"), as the same

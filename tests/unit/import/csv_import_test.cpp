@@ -137,6 +137,67 @@ TEST_CASE("CSV coordinates outside WGS84 are refused with their line")
     CHECK(error.message == "line 4: latitude 123.4 is outside −90…90");
 }
 
+TEST_CASE("CSV lines are counted across quoted line breaks, CRLF, lone CR and blank lines")
+{
+    // A quoted field of three lines (CRLF inside): the next record is on line 5.
+    const auto& after = error_of(import_csv("name,notes,lon,lat\r\nA,\"one\r\ntwo\r\nthree\",13.4,52.5\r\n"
+                                            "B,,13.4,nord\r\n"));
+    CHECK(after.code == import_errc::invalid_coordinate);
+    CHECK(after.message == "line 5: latitude \"nord\" is not a number");
+
+    // A record spanning lines is named by the line it starts on.
+    const auto& spanning = error_of(import_csv("name,notes,lon,lat\nA,\"x\ny\nz\",13.4,95\n"));
+    CHECK(spanning.message == "line 2: latitude 95 is outside −90…90");
+
+    // Old Mac files end lines with a lone CR; a blank line still counts.
+    const auto& mac = error_of(import_csv("name,lon,lat\rA,13.4,52.5\r\rB,13.4,95\r"));
+    CHECK(mac.message == "line 4: latitude 95 is outside −90…90");
+
+    // Blank lines before the header: the header's line is named.
+    const auto& header = error_of(import_csv("\n\r\nname;ost;nord\n"));
+    CHECK(header.code == import_errc::no_coordinate_columns);
+    CHECK(header.message.starts_with("line 3: no longitude column"));
+
+    // The last line without a line break, a blank row and a row of blanks skipped.
+    const auto& layer = layer_of(import_csv("name,lon,lat\n\n , ,\t\nA,13.4,52.5"));
+    REQUIRE(layer.features.size() == 1);
+    CHECK(layer.features[0].title == "A");
+}
+
+TEST_CASE("CSV fields are kept as written: blanks, and a quote inside an unquoted field")
+{
+    const auto& layer = layer_of(import_csv("name;lon;lat;Maß\n 12\" Rohr ; 13,4 ;52,5;a \"b\"\n"));
+    REQUIRE(layer.features.size() == 1);
+    CHECK(layer.features[0].title == " 12\" Rohr ");
+    CHECK(lon(layer.features[0], 0) == 13.4);
+    CHECK(property(layer.features[0], "Maß") == "a \"b\"");
+}
+
+TEST_CASE("an unclosed quote is refused at the line where it opens")
+{
+    const std::string message = ": a quoted field is never closed (a quote inside a field is written twice: \"\")";
+    // At the end of the file, without a line break.
+    const auto& last = error_of(import_csv("name,lon,lat\nA,13.4,52.5\nB,13.4,\"52.5"));
+    CHECK(last.code == import_errc::malformed);
+    CHECK(last.message == "line 3" + message);
+
+    // Open on line 2 and running to the end: that, not the field's size, is
+    // what is wrong, though the field passes the limit for one.
+    std::string tail;
+    for (int i = 0; i < 2000; ++i)
+        tail += "C,13.4,52.5\n";
+    const auto& long_open = error_of(import_csv("name,lon,lat\nA,13.4,\"52.5\n" + tail));
+    CHECK(long_open.code == import_errc::malformed);
+    CHECK(long_open.message == "line 2" + message);
+
+    // A quote later in the file closes it: what follows is then the error,
+    // on its own line.
+    const auto& closed_later = error_of(import_csv("name,notes,lon,lat\nA,\"open\nB,x,13.4,52.5\nC\"x,13"));
+    CHECK(closed_later.code == import_errc::malformed);
+    CHECK(closed_later.message ==
+          "line 4: text after the closing quote of a field (a quote inside a field is written twice: \"\")");
+}
+
 TEST_CASE("CSV past the limits is refused: bytes, rows, columns, field length")
 {
     import_limits limits;
@@ -178,6 +239,20 @@ TEST_CASE("CSV past the limits is refused: bytes, rows, columns, field length")
     const auto& huge = error_of(import_csv("lon,lat,notiz\n13,52,\"" + std::string(100'000, 'x') + "\"\n", {}, limits));
     CHECK(huge.code == import_errc::too_much_text);
     CHECK(huge.message == "line 2: a field of more than 19.5 KiB; the limit for a value is 1000 characters");
+
+    // Mid-file, after a field spanning lines: the line where the field
+    // passes the limit; an unquoted one too.
+    const std::string lines = "lon,lat,notiz\n13,52,\"a\nb\"\n13,52,";
+    const auto& quoted = error_of(import_csv(lines + "\"x\n" + std::string(100'000, 'x') + "\"\n", {}, limits));
+    CHECK(quoted.message == "line 5: a field of more than 19.5 KiB; the limit for a value is 1000 characters");
+    const auto& plain = error_of(import_csv(lines + std::string(100'000, 'x') + "\n13,52,x\n", {}, limits));
+    CHECK(plain.message == "line 4: a field of more than 19.5 KiB; the limit for a value is 1000 characters");
+
+    // Too many columns in a row past the header, as soon as they are read.
+    limits.max_properties = 2;
+    const auto& wide = error_of(import_csv("lon,lat,a\n13,52,1\n13,52,1,2,3,4,5,6,7\n", {}, limits));
+    CHECK(wide.code == import_errc::too_much_text);
+    CHECK(wide.message == "line 3: more than 6 columns; a layer keeps at most 2 properties");
 }
 
 TEST_CASE("empty CSV input and a header without rows are refused")
