@@ -37,7 +37,7 @@ packages=(
   clang-format-14 clang-tidy-14 # tests/style: the C++ layout and a few bug-finding checks
   python3-websockets            # tests: an independent wss:// client (integration_tls)
   chromium                      # tests: the web app in a real browser (web_app, via playwright-core)
-  fonts-noto-color-emoji        # tests: reactions render in the browser screenshots (not as empty boxes)
+  fonts-noto-color-emoji python3-fonttools # the web build cuts the app's emoji font out of Noto Color Emoji
   haproxy nginx                 # tests/deploy: the proxy configurations in front of real nodes
   docker-compose                # tests/deploy: lints the compose file (no engine here: nothing is built or run)
   curl openssl                  # tests/deploy: requests through the proxies, a test CA

@@ -100,6 +100,8 @@ std::string_view content_type_of(std::string_view path)
         return "image/x-icon";
     if (ext == "woff2")
         return "font/woff2";
+    if (ext == "ttf")
+        return "font/ttf";
     if (ext == "txt")
         return "text/plain; charset=utf-8";
     return "application/octet-stream";

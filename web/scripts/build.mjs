@@ -2,8 +2,10 @@
 // (client-sdk/js, `npm run build` there), a type check, then one esbuild
 // bundle (JS and CSS, names with a content hash, so the server can let
 // browsers keep them for ever), index.html pointing at them, the files of
-// public/ (the favicon) as they are, the service worker (sw.js) with the
-// list of files it keeps for offline reloads; then every text file precompressed as
+// public/ (the favicon) as they are, the app's emoji font (the emoji the
+// bundle and page use, cut out of Debian's colour emoji font), the service
+// worker (sw.js) with the list of files it keeps for offline reloads; then
+// every text file precompressed as
 // NAME.br and NAME.gz beside it (where that is smaller), which the server
 // sends to browsers that accept the coding.
 import { execFileSync } from "node:child_process";
@@ -40,6 +42,7 @@ const result = await esbuild.build({
   format: "esm",
   target: "es2022",
   minify: true,
+  charset: "utf8", // as written (the server says utf-8), so that the emoji font can be cut to what the code shows
   sourcemap: "linked",
   outdir: join(dist, "assets"),
   entryNames: "[name]-[hash]",
@@ -55,9 +58,40 @@ const script = outputs.find((p) => p.endsWith(".js"));
 const style = outputs.find((p) => p.endsWith(".css"));
 if (!script || !style) throw new Error("esbuild made no app bundle: " + outputs.join(", "));
 
-const page = readFileSync(join(web, "src", "index.html"), "utf8")
-  .replace("%APP_JS%", script)
-  .replace("%APP_CSS%", style);
+// The emoji the app shows (its icons, the chat's reactions), from Debian's
+// Noto Color Emoji cut down to them (scripts/emoji_subset.py): where the
+// system has no colour emoji font they would be empty boxes. The app's font
+// stack names "maptable emoji" last, so a system font that has a character
+// still draws it, and the file is fetched only when one is missing there.
+const pageSource = readFileSync(join(web, "src", "index.html"), "utf8");
+const emojiSource = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf";
+if (!existsSync(emojiSource))
+  throw new Error(`${emojiSource} is missing: install fonts-noto-color-emoji and python3-fonttools (deploy/setup.sh does)`);
+const emojiPattern = /[\u{2100}-\u{2BFF}\u{1F000}-\u{1FAFF}]/gu;
+const used = new Set([readFileSync(join(dist, script)).toString("utf8"), pageSource].join("").match(emojiPattern));
+const emojiTemp = join(dist, "emoji.ttf");
+const covered = execFileSync(
+  "/usr/bin/python3",
+  [
+    join(web, "scripts", "emoji_subset.py"),
+    emojiSource,
+    emojiTemp,
+    [...used].map((c) => c.codePointAt(0).toString(16)).join(","),
+  ],
+  { encoding: "utf8" },
+).trim();
+const emojiFont = `/assets/emoji-${createHash("sha256").update(readFileSync(emojiTemp)).digest("hex").slice(0, 8).toUpperCase()}.ttf`;
+cpSync(emojiTemp, join(dist, emojiFont));
+rmSync(emojiTemp);
+const emojiFace = `@font-face{font-family:"maptable emoji";src:url(${emojiFont}) format("truetype");unicode-range:${covered
+  .split(",")
+  .map((c) => "U+" + c)
+  .join(",")};font-display:swap}\n`;
+const emojiStyle = `/assets/emoji-${createHash("sha256").update(emojiFace).digest("hex").slice(0, 8).toUpperCase()}.css`;
+writeFileSync(join(dist, emojiStyle), emojiFace);
+outputs.push(emojiFont, emojiStyle);
+
+const page = pageSource.replace("%APP_JS%", script).replace("%APP_CSS%", style).replace("%EMOJI_CSS%", emojiStyle);
 writeFileSync(join(dist, "index.html"), page);
 cpSync(join(web, "public"), dist, { recursive: true });
 
@@ -71,7 +105,7 @@ writeFileSync(
 );
 
 // Compressed once here at the highest levels, so the server spends no CPU on it.
-const compressible = /\.(?:html|js|mjs|css|json|map|svg|txt|ico)$/;
+const compressible = /\.(?:html|js|mjs|css|json|map|svg|txt|ico|ttf)$/;
 let saved = 0;
 for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !compressible.test(entry.name)) continue;

@@ -1,6 +1,7 @@
 // The app in a real browser against a real maptable-server: two people in
 // one room see each other's drawing, chat and cursors; a locked map refuses
-// a participant's drawing visibly; an edit made offline arrives exactly once.
+// a participant's drawing visibly; an edit made offline arrives exactly
+// once; the app's emoji font loads.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -19,6 +20,11 @@ test("two people in one room: one draws a marker and chats, the other sees both 
     assert.ok(!ben.page.url().includes("token="), ben.page.url());
     assert.equal(await ben.page.textContent('[data-testid="me"]'), "Ben (participant)");
     assert.equal(await ana.page.textContent('[data-testid="room-title"]'), "Room harbour");
+    // The app's own emoji font loads under the page's policy (no empty
+    // boxes where the system has no colour emoji font).
+    const emojiFaces = await ben.page.evaluate(async () =>
+      (await document.fonts.load('14px "maptable emoji"', "👍📎")).map((f) => `${f.family} ${f.status}`));
+    assert.deepEqual(emojiFaces, ["maptable emoji loaded"]);
 
     await drawMarker(ben.page, "Unsafe corner", 400, 300);
     await feature(ana.page, "Unsafe corner").waitFor();

@@ -1,6 +1,6 @@
 // maptable-server serving the built app: content types, cache headers, the
 // Content-Security-Policy, precompressed files by Accept-Encoding, the
-// favicon, /config.json, and the requests it must refuse.
+// favicon, the emoji font, /config.json, and the requests it must refuse.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -48,13 +48,33 @@ test("hashed assets are immutable, with their content types", async () => {
   assert.equal(js.status, 200);
   assert.equal(js.headers.get("content-type"), "text/javascript; charset=utf-8");
   assert.equal(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
-  assert.equal((await js.text()).length, readFileSync(join(webRoot, script)).length);
+  // Bytes, not characters: the bundle keeps its non-ASCII text (emoji) as UTF-8.
+  assert.equal((await js.arrayBuffer()).byteLength, readFileSync(join(webRoot, script)).length);
   const css = await fetch(server.base + style);
   assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
   assert.equal(css.headers.get("cache-control"), "public, max-age=31536000, immutable");
   const head = await fetch(server.base + script, { method: "HEAD", headers: { "Accept-Encoding": "identity" } });
   assert.equal(head.status, 200);
   assert.equal(Number(head.headers.get("content-length")), readFileSync(join(webRoot, script)).length);
+});
+
+test("the app's emoji font: its style sheet is linked first, names the emoji the app shows, and the font is served as font/ttf", async () => {
+  const html = readFileSync(join(webRoot, "index.html"), "utf8");
+  const sheet = /href="(\/assets\/emoji-[A-Z0-9]+\.css)"/.exec(html)?.[1];
+  assert.ok(sheet, "index.html links the emoji font's style sheet");
+  const face = await (await fetch(server.base + sheet)).text();
+  assert.match(face, /font-family:"maptable emoji"/);
+  // The chat's reactions and the paperclip of attachments, at least.
+  for (const codePoint of ["U+1F44D", "U+2764", "U+1F4CE"]) assert.ok(face.includes(codePoint), `${codePoint} in ${face}`);
+  const font = /url\((\/assets\/emoji-[A-Z0-9]+\.ttf)\)/.exec(face)?.[1];
+  assert.ok(font, face);
+  const res = await fetch(server.base + font);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "font/ttf");
+  assert.equal(res.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  const bytes = Buffer.from(await res.arrayBuffer());
+  assert.equal(bytes.readUInt32BE(0), 0x00010000, "a TrueType font");
+  assert.ok(bytes.length < 100 * 1024, `cut down to the app's emoji (${bytes.length} bytes), not the whole 10 MB font`);
 });
 
 test("/config.json tells the page the tile template and the WebSocket path", async () => {
