@@ -4,7 +4,7 @@
 import { Audience, ControlTimer_Action, randomId, type AgendaStep } from "@maptable/client";
 
 import type { AppContext } from "./context.js";
-import { clockTimeWithZone, el, replaceChildren } from "./dom.js";
+import { clockTimeWithZone, el, replaceChildren, saveFile } from "./dom.js";
 import type { MapView } from "./map_view.js";
 import { t, type MessageKey } from "./i18n/index.js";
 import { notify } from "./status.js";
@@ -461,12 +461,7 @@ export class FacilitatorPanel {
         notify(t("export.refused", { reason: body.error ?? res.statusText }), "error", String(res.status));
         return;
       }
-      const url = URL.createObjectURL(await res.blob());
-      const link = el("a", { href: url, download: `${room}.${suffix}` });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveFile(await res.blob(), `${room}.${suffix}`);
     } catch (error) {
       notify(t("export.failed", { reason: String(error) }), "error");
     }

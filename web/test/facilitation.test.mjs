@@ -1,8 +1,10 @@
 // The facilitator's controls in the app, each seen from the participant's
 // side: deleting a chat message with a reason, mute and unmute, spotlight,
 // resolving and reopening a thread, deleting a comment, starting and ending
-// a session, removing a participant; and older chat paged in on request.
+// a session, removing a participant; older chat paged in on request; and
+// the room's exports, downloaded by the facilitator of three people.
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 
 import {
@@ -243,5 +245,53 @@ test("older chat than the room keeps at hand is paged in from the server", async
     assert.deepEqual(ana.problems, []);
   } finally {
     await ana.context.close();
+  }
+});
+
+test("three people: two participants mark, comment and chat; the facilitator's export buttons download what they did", async () => {
+  await server.createRoom("exports", "Harbour walk");
+  const ana = await joinAs("exports", "facilitator", "Ana", "ana");
+  const ben = await joinAs("exports", "participant", "Ben", "ben");
+  const cai = await joinAs("exports", "participant", "Cai", "cai");
+  try {
+    await drawMarker(ben.page, "Broken bench", 400, 300);
+    await feature(cai.page, "Broken bench").click();
+    const caiPopup = cai.page.locator('[data-testid="feature-popup"]');
+    await caiPopup.locator('input[name="comment"]').fill("Needs a ramp too");
+    await caiPopup.locator('input[name="comment"]').press("Enter");
+    await ben.page
+      .locator('[data-testid="feature-popup"] [data-testid="comment"]', { hasText: "Needs a ramp too" })
+      .waitFor();
+    await cai.page.click('[data-tab="chat"]');
+    await say(cai.page, "See you at the pier");
+    await ana.page
+      .locator('[data-testid="message"]', { hasText: "See you at the pier" })
+      .waitFor({ state: "attached" });
+
+    await ana.page.click('[data-tab="facilitate"]');
+    // Each button saves the room's file under the room's name.
+    const download = async (file) => {
+      const saved = ana.page.waitForEvent("download");
+      await ana.page.click(`[data-testid="export-${file}"]`);
+      const d = await saved;
+      assert.equal(d.suggestedFilename(), `exports.${file}`);
+      return readFile(await d.path(), "utf8");
+    };
+    const geojson = JSON.parse(await download("geojson"));
+    assert.equal(geojson.type, "FeatureCollection");
+    assert.deepEqual(
+      geojson.features.map((f) => f.properties.title),
+      ["Broken bench"],
+    );
+    assert.match(await download("chat.csv"), /Cai.*See you at the pier/);
+    assert.match(await download("comments.csv"), /Broken bench.*Cai.*Needs a ramp too/);
+    const report = await download("report.md");
+    assert.match(report, /Harbour walk/);
+    assert.match(report, /Broken bench/);
+    assert.deepEqual([...ana.problems, ...ben.problems, ...cai.problems], []);
+  } finally {
+    await ana.context.close();
+    await ben.context.close();
+    await cai.context.close();
   }
 });
