@@ -261,8 +261,7 @@ bool facilitator_only(pb::ClientMessage::BodyCase command)
     case M::kResolveThread:
     case M::kRaiseHand:
     case M::kPlaceDot:
-    case M::kRemoveDot:
-    case M::kArchiveRoom: return false;
+    case M::kRemoveDot: return false;
     default: return true;
     }
 }
@@ -273,7 +272,6 @@ bool admin_only(pb::ClientMessage::BodyCase command)
 {
     using M = pb::ClientMessage;
     switch (command) {
-    case M::kArchiveRoom:
     case M::kAddLayer:
     case M::kAddAttachment:
     case M::kStartBreakouts:

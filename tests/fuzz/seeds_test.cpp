@@ -62,7 +62,6 @@ int roles_allowed(const pb::ClientMessage& m)
     case M::kDeleteChat: // the facilitator's own message
         return 1;
     case M::kEndSession:        // no session runs
-    case M::kArchiveRoom:       // the admin API only
     case M::kAddLayer:          // the server only, on an importer's behalf
     case M::kAddAttachment:     // the server only, on an uploader's behalf
     case M::kStartBreakouts:    // the server only, on a facilitator's behalf

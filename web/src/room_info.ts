@@ -263,11 +263,31 @@ export class RoomInfoPanel {
         " ",
         t("info.whoArchives"),
       ),
+      this.app.isFacilitator() ? this.archiveButton(archived, info.title || info.id) : null,
       el("h3", {}, t("info.sessions")),
       sessions.length
         ? el("ul", { class: "room-info-sessions" }, ...sessions)
         : el("p", { class: "muted-text" }, t("info.noSessions")),
       el("p", { class: "muted-text", "data-testid": "info-time-zone" }, zoneNote),
+    );
+  }
+
+  // Archive (asked first: nobody can change anything after) or reopen.
+  private archiveButton(archived: boolean, title: string): HTMLElement {
+    return el(
+      "button",
+      {
+        type: "button",
+        "data-testid": archived ? "reopen-room" : "archive-room",
+        onclick: () => {
+          if (!archived && !confirm(t("info.confirmArchive", { title }))) return;
+          void this.app.run(
+            t(archived ? "action.reopenRoom" : "action.archiveRoom"),
+            this.app.client.command({ case: "archiveRoom", value: { archived: !archived } }),
+          );
+        },
+      },
+      t(archived ? "info.reopenRoom" : "info.archiveRoom"),
     );
   }
 }

@@ -2,7 +2,7 @@
 //
 // Checked before any content rule, in this order, so the answer names the
 // first thing the sender would have to change:
-//   1. the room is archived             -> ROOM_ARCHIVED (only the admin reopens it)
+//   1. the room is archived             -> ROOM_ARCHIVED (a facilitator or the admin reopens it)
 //   2. the sender was removed           -> PARTICIPANT_REMOVED
 //   3. the sender's role                -> PERMISSION_DENIED
 //   4. a lock setting of the room       -> LOCKED
@@ -63,14 +63,15 @@ rule rule_for(pb::ClientMessage::BodyCase body)
     case M::kRaiseHand:
     case M::kPlaceDot:
     case M::kRemoveDot: return taking_part;
-    case M::kArchiveRoom:
     case M::kAddLayer:
     case M::kStartBreakouts:
     case M::kOpenBreakoutGroup:
     case M::kEndBreakouts:
     case M::kBroadcastToGroups:
     case M::kAddAttachment: return admin;
-    default: return facilitators; // room info, settings, moderation, agenda, timer, views, hands queue, votes, sessions
+    default:
+        return facilitators; // room info, archive, settings, moderation, agenda, timer, views, hands queue, votes,
+                             // sessions
     }
 }
 

@@ -373,7 +373,7 @@ const matrix default_matrix{
     {"close_vote", {ok, denied, denied, denied, ok}},
     {"start_session", {ok, denied, denied, denied, ok}},
     {"end_session", {ok, denied, denied, denied, ok}},
-    {"archive_room", {denied, denied, denied, denied, ok}},
+    {"archive_room", {ok, denied, denied, denied, ok}},
     {"remove_layer", {ok, denied, denied, denied, ok}},
     {"update_layer", {ok, denied, denied, denied, ok}},
     {"copy_layer_features", {ok, denied, denied, denied, ok}},
@@ -544,8 +544,8 @@ std::vector<scenario> scenarios()
                     [] {
         matrix m = all_but_admin(archived);
         for (auto& [name, row] : m)
-            row[4] = archived;                                    // read-only for the admin API too...
-        m["archive_room"] = {denied, denied, denied, denied, ok}; // ...but it may reopen the room
+            row[4] = archived;                                // read-only for the admin API too...
+        m["archive_room"] = {ok, denied, denied, denied, ok}; // ...but a facilitator or it may reopen the room
         return m;
                     }()});
 
@@ -559,7 +559,7 @@ std::vector<scenario> scenarios()
         for (auto& [name, row] : m)
             row[4] = archived;
         // Archive is checked first, then removal, then the role.
-        m["archive_room"] = {denied, removed, denied, denied, ok};
+        m["archive_room"] = {ok, removed, denied, denied, ok};
         return m;
     }()});
     return list;
@@ -739,7 +739,7 @@ TEST_CASE("a refusal text names the command and what would be needed, never an e
     CHECK(observer_chat.message.find("unless a facilitator lets everyone chat") != std::string::npos);
     const auto participant_agenda = refusal(room, rows.at("set_agenda").build(participant, base_room()), participant);
     CHECK(participant_agenda.message.find("only a facilitator") != std::string::npos);
-    const auto facilitator_archive =
-        refusal(room, rows.at("archive_room").build(facilitator, base_room()), facilitator);
-    CHECK(facilitator_archive.message.find("admin API") != std::string::npos);
+    const auto participant_archive =
+        refusal(room, rows.at("archive_room").build(participant, base_room()), participant);
+    CHECK(participant_archive.message.find("only a facilitator") != std::string::npos);
 }
