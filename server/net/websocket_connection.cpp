@@ -353,7 +353,7 @@ void websocket_connection<Stream>::do_write()
         writing_.swap(queue); // the queue takes writing_'s empty storage
     } else {
         const auto first = queue.begin() + static_cast<std::ptrdiff_t>(head);
-        const auto take = std::min(queue.size() - head, max_pieces_per_write);
+        const auto take = room::pieces_for_one_write(queue, head, max_pieces_per_write);
         writing_.assign(std::make_move_iterator(first),
                         std::make_move_iterator(first + static_cast<std::ptrdiff_t>(take)));
         head += take;

@@ -1,5 +1,6 @@
 #include "room/frame.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace maptable::room {
@@ -60,24 +61,47 @@ shared_piece encode_event_piece(std::string_view event_bytes)
     return piece;
 }
 
-shared_piece encode_welcome_piece(const pb::Welcome& welcome_without_state, std::string_view state_bytes)
+welcome_pieces encode_welcome_pieces(const pb::Welcome& welcome_without_state, shared_piece state)
 {
     // Protobuf accepts a message's fields in any order, so the state may
-    // follow the other fields: parsed, this is the Welcome with its state.
+    // follow the other fields: parsed, head + state is the Welcome with its state.
     const std::string fields = welcome_without_state.SerializeAsString();
-    const std::size_t welcome_size = fields.size() + 1 + varint_size(state_bytes.size()) + state_bytes.size();
+    const std::size_t welcome_size = fields.size() + 1 + varint_size(state->size()) + state->size();
     const std::size_t message_size = 1 + varint_size(welcome_size) + welcome_size;
-    auto piece = std::make_shared<std::string>();
-    piece->reserve(1 + varint_size(message_size) + message_size);
-    piece->push_back(frame_messages_tag);
-    append_varint(*piece, message_size);
-    piece->push_back(server_message_welcome_tag);
-    append_varint(*piece, welcome_size);
-    piece->append(fields);
-    piece->push_back(welcome_state_tag);
-    append_varint(*piece, state_bytes.size());
-    piece->append(state_bytes);
-    return piece;
+    auto head = std::make_shared<std::string>();
+    head->reserve(1 + varint_size(message_size) + message_size - state->size());
+    head->push_back(frame_messages_tag);
+    append_varint(*head, message_size);
+    head->push_back(server_message_welcome_tag);
+    append_varint(*head, welcome_size);
+    head->append(fields);
+    head->push_back(welcome_state_tag);
+    append_varint(*head, state->size());
+    return {std::move(head), std::move(state)};
+}
+
+std::size_t pieces_for_one_write(const std::vector<shared_piece>& pieces, std::size_t head, std::size_t max)
+{
+    std::size_t take = std::min(pieces.size() - head, max);
+    while (head + take < pieces.size() && continues(*pieces[head + take - 1]))
+        ++take;
+    return take;
+}
+
+bool continues(const std::string& piece)
+{
+    if (piece.empty() || piece[0] != frame_messages_tag)
+        return false;
+    // The message's length, a varint after the tag.
+    std::uint64_t length = 0;
+    std::size_t at = 1;
+    for (int shift = 0; at < piece.size() && shift < 64; shift += 7) {
+        const auto byte = static_cast<unsigned char>(piece[at++]);
+        length |= std::uint64_t(byte & 0x7f) << shift;
+        if ((byte & 0x80) == 0)
+            return length > piece.size() - at;
+    }
+    return false; // not a whole varint: not a head this code made
 }
 
 shared_piece error_piece(std::uint64_t request_id, pb::ErrorCode code, std::string message)

@@ -412,12 +412,14 @@ void room_host::send_welcome(const pending_join& request, const pb::Participant&
     } else {
         // A join storm into a large room (200 clients joining a 2.5 MB state
         // at once, docs/PERFORMANCE.md): the state is encoded once per seq,
-        // not once per client.
+        // and sent from that one buffer to every client.
         if (!welcome_state_ || welcome_state_seq_ != head) {
             welcome_state_ = std::make_shared<const std::string>(committed.encode());
             welcome_state_seq_ = head;
         }
-        catch_up.push_back(encode_welcome_piece(*w, *welcome_state_));
+        auto pieces = encode_welcome_pieces(*w, welcome_state_);
+        catch_up.push_back(std::move(pieces.head));
+        catch_up.push_back(std::move(pieces.state));
     }
     request.who->deliver_catch_up(std::move(catch_up));
 }
