@@ -2,8 +2,9 @@
 // empty again after placing; undo of one's own last change (an add taken
 // back, an edit put back, a delete brought back, each a new command everyone
 // sees; refused in words once someone else changed the feature); and
-// reshaping a line by dragging its points and from the keyboard (a
-// facilitator any line, a participant only their own).
+// reshaping a line by dragging its points and from the keyboard, and an
+// area from the keyboard (a facilitator any line, a participant only their
+// own).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -155,7 +156,7 @@ test("an undo the server refuses (the map locked) stays to be undone once it is 
   }
 });
 
-test("a line is reshaped by dragging a point and from the keyboard; a participant reshapes only their own", async () => {
+test("a line is reshaped by dragging a point and from the keyboard, an area from the keyboard; a participant reshapes only their own", async () => {
   await server.createRoom("reshape", "Reshape");
   const ana = await joinAs("reshape", "facilitator", "Ana", "ana");
   const ben = await joinAs("reshape", "participant", "Ben", "ben");
@@ -245,6 +246,21 @@ test("a line is reshaped by dragging a point and from the keyboard; a participan
     await popupsShown(page);
     await popup.locator('[data-testid="comments"], input[name="comment"]').first().waitFor();
     assert.equal(await popup.locator('[data-testid="reshape"]').count(), 0);
+
+    // Ana reshapes her area, from the keyboard: a corner added after the third.
+    const square = () => [...cai.replica.state.features.values()].find((f) => f.title === "Square");
+    await until(cai, () => square() !== undefined);
+    const areaKind = square().geometry.kind;
+    const anaPopup = ana.page.locator('[data-testid="feature-popup"]');
+    await anaPopup.locator('[data-testid="reshape"]').click();
+    await ana.page.selectOption('[data-testid="reshape-point"]', "2");
+    await ana.page.locator('[data-testid="reshape-insert"]').focus();
+    await ana.page.keyboard.press("Enter");
+    await ana.page.locator('[data-testid="reshape-point"] option', { hasText: /^4: / }).waitFor({ state: "attached" });
+    await ana.page.locator('[data-testid="reshape-save"]').focus();
+    await ana.page.keyboard.press("Enter");
+    await until(cai, () => square().geometry.positions.length === 4);
+    assert.equal(square().geometry.kind, areaKind, "still an area");
     assert.deepEqual([...ana.problems, ...ben.problems], []);
   } finally {
     cai.disconnect();
