@@ -434,11 +434,7 @@ TEST_CASE("a network invitation uploads where the network makes its holder a par
 TEST_CASE("on PostgreSQL, a photo uploaded to one node is served by another; an upload there is sent to the "
           "room's owner")
 {
-    auto* pg = maptable::testing::postgres_server::shared();
-    if (pg == nullptr) {
-        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");
-        return;
-    }
+    SKIP_WITHOUT_POSTGRES(pg);
     const auto url = pg->create_database();
     const auto node = [&url](const std::string& id) {
         return std::vector<std::string>{"--store", url, "--node-id", id, "--lease-ms", "1000"};

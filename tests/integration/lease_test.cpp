@@ -32,13 +32,6 @@ using maptable::testing::postgres_server;
 
 namespace {
 
-#define SKIP_WITHOUT_POSTGRES(server)                                                                                  \
-    auto* server = postgres_server::shared();                                                                          \
-    if (server == nullptr) {                                                                                           \
-        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");                   \
-        return;                                                                                                        \
-    }
-
 // Short leases keep the takeover tests quick; a renewal every third of it.
 constexpr const char* lease_ms = "1000";
 

@@ -24,13 +24,6 @@ using maptable::testing::postgres_server;
 
 namespace {
 
-#define SKIP_WITHOUT_POSTGRES(server)                                                                                  \
-    auto* server = postgres_server::shared();                                                                          \
-    if (server == nullptr) {                                                                                           \
-        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");                   \
-        return;                                                                                                        \
-    }
-
 // Adds n markers and a chat message per marker; returns the last acked seq.
 std::uint64_t make_acked_edits(server_process& server, const std::string& room, int n)
 {

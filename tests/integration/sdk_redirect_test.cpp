@@ -139,13 +139,6 @@ std::string with_room(const std::string& url, const std::string& room)
     return url + "?room=" + room;
 }
 
-#define SKIP_WITHOUT_POSTGRES(server)                                                                                  \
-    auto* server = maptable::testing::postgres_server::shared();                                                       \
-    if (server == nullptr) {                                                                                           \
-        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");                   \
-        return;                                                                                                        \
-    }
-
 // A node of a cluster on one PostgreSQL. Short leases keep a takeover quick.
 std::vector<std::string> node_args(const std::string& database_url, const std::string& node_id)
 {

@@ -19,13 +19,6 @@ using maptable::testing::postgres_server;
 
 namespace {
 
-#define SKIP_WITHOUT_POSTGRES(server)                                                                                  \
-    auto* server = postgres_server::shared();                                                                          \
-    if (server == nullptr) {                                                                                           \
-        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");                   \
-        return;                                                                                                        \
-    }
-
 // A fresh database with the event log's schema (which holds the attachment tables).
 std::string migrated_database(postgres_server& server)
 {

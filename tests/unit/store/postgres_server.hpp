@@ -173,3 +173,12 @@ private:
 };
 
 } // namespace maptable::testing
+
+// In a doctest case: binds `server` to the process's PostgreSQL, or ends the
+// case with a message when its binaries are not installed.
+#define SKIP_WITHOUT_POSTGRES(server)                                                                                  \
+    auto* server = maptable::testing::postgres_server::shared();                                                       \
+    if (server == nullptr) {                                                                                           \
+        MESSAGE("skipped: PostgreSQL's binaries are not installed (deploy/setup.sh installs them)");                   \
+        return;                                                                                                        \
+    }
