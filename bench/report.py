@@ -194,6 +194,13 @@ def us_per_delivery(r):
     return 1e6 / per_s if per_s else 0
 
 
+def loop_us_per_delivery(r):
+    """The same without the CPU of maptable's store threads (persistence): the event loops' fan-out
+    (0 for a record without the split, or a peer, which has no store)."""
+    per_s = r.get("delivered_per_server_loop_cpu_s", 0)
+    return 1e6 / per_s if per_s else 0
+
+
 def idle_kib_per_conn(r):
     """RSS the joined, not yet sending connections added, per connection (before the first send)."""
     joined = r.get("server_rss_joined_kib", r["server_rss_start_kib"])
@@ -240,6 +247,11 @@ def round_two(rs):
                 print(f"  maptable / {peer}: CPU per delivery {ratio(us_per_delivery(m), us_per_delivery(by[peer]))}, "
                       f"p99 {ratio(m['lat_p99_ms'], by[peer]['lat_p99_ms'])}, "
                       f"KiB per connection {ratio(idle_kib_per_conn(m), idle_kib_per_conn(by[peer]))}")
+                if loop_us_per_delivery(m):
+                    print(f"  maptable's event loops alone (its store threads' "
+                          f"{m['server_store_cpu_s'] / m['window_s']:.0%} of a core left out): "
+                          f"{loop_us_per_delivery(m):.2f} us per delivery, "
+                          f"{ratio(loop_us_per_delivery(m), us_per_delivery(by[peer]))} {peer}'s")
 
     s3 = [r for r in rs if r.get("scenario") == "S3"]
     if s3:

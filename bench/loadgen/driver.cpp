@@ -788,6 +788,7 @@ cpu_rss driver::read_servers() const
         return a;
     const auto b = read_process(cfg.server_pid2);
     a.cpu_s += b.cpu_s;
+    a.store_cpu_s += b.store_cpu_s;
     a.rss_kib += b.rss_kib;
     a.hwm_kib += b.hwm_kib;
     a.ok = a.ok && b.ok;

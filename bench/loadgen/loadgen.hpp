@@ -62,9 +62,10 @@ struct config {
 
 // Snapshot of a process from /proc (server) or getrusage (self).
 struct cpu_rss {
-    double cpu_s = 0; // utime + stime
-    long rss_kib = 0; // VmRSS
-    long hwm_kib = 0; // VmHWM (peak RSS)
+    double cpu_s = 0;       // utime + stime
+    double store_cpu_s = 0; // of its threads named store-* (maptable's store writer and readers)
+    long rss_kib = 0;       // VmRSS
+    long hwm_kib = 0;       // VmHWM (peak RSS)
     bool ok = false;
 };
 

@@ -218,6 +218,9 @@ int main(int argc, char** argv)
     const int rooms = cfg.room_sizes.empty() ? (cfg.clients + cfg.room_size - 1) / cfg.room_size
                                              : static_cast<int>(cfg.room_sizes.size());
     const double server_cpu = r.server_end.ok && r.server_start.ok ? r.server_end.cpu_s - r.server_start.cpu_s : 0;
+    // Of that, the store's threads (persistence), and the rest (the event loops: fan-out).
+    const double store_cpu =
+        r.server_end.ok && r.server_start.ok ? r.server_end.store_cpu_s - r.server_start.store_cpu_s : 0;
     const double delivered_per_s = static_cast<double>(r.received_in_window) / r.window_s;
     const char* mix = cfg.mix == mix_kind::chat ? "chat" : cfg.mix == mix_kind::mixed ? "mixed" : "edits";
 
@@ -251,6 +254,8 @@ int main(int argc, char** argv)
       << ",\"server_pid\":" << cfg.server_pid << ",\"server_cpu_s\":" << server_cpu
       << ",\"server_cpu_util\":" << server_cpu / r.window_s << ",\"delivered_per_server_cpu_s\":"
       << (server_cpu > 0 ? static_cast<double>(r.received_in_window) / server_cpu : 0)
+      << ",\"server_store_cpu_s\":" << store_cpu << ",\"delivered_per_server_loop_cpu_s\":"
+      << (server_cpu - store_cpu > 0 ? static_cast<double>(r.received_in_window) / (server_cpu - store_cpu) : 0)
       << ",\"server_rss_before_connect_kib\":" << r.server_before_connect.rss_kib
       << ",\"server_rss_joined_kib\":" << r.server_joined.rss_kib
       << ",\"server_rss_start_kib\":" << r.server_start.rss_kib << ",\"server_rss_end_kib\":" << r.server_end.rss_kib

@@ -2,6 +2,8 @@
 // process) or getrusage (this one).
 #include "loadgen.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -10,34 +12,64 @@
 
 namespace maptable::bench {
 
+namespace {
+
+// utime + stime in seconds from a /proc stat file (a process's or a
+// thread's); negative when it cannot be read.
+double stat_cpu_seconds(const std::string& path)
+{
+    std::ifstream stat(path);
+    std::string line;
+    if (!std::getline(stat, line))
+        return -1;
+    // The command name (field 2) may contain spaces: fields are counted after its ')'.
+    const auto close = line.rfind(')');
+    if (close == std::string::npos)
+        return -1;
+    std::istringstream fields(line.substr(close + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; fields >> field; ++i) { // field 3 is the state
+        if (i == 14)
+            utime = std::stoull(field);
+        if (i == 15) {
+            stime = std::stoull(field);
+            break;
+        }
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// The CPU of the threads whose name starts with "store-": what persistence
+// costs, apart from the event loops' fan-out (a thread that ended since is
+// no longer counted; the store's threads live as long as the server).
+double store_threads_cpu_seconds(const std::string& base)
+{
+    double total = 0;
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(base + "/task", ec)) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        if (std::getline(comm, name) && name.rfind("store-", 0) == 0)
+            total += std::max(0.0, stat_cpu_seconds((task.path() / "stat").string()));
+    }
+    return total;
+}
+
+} // namespace
+
 cpu_rss read_process(int pid)
 {
     cpu_rss out;
     if (pid <= 0)
         return out;
     const std::string base = "/proc/" + std::to_string(pid);
-    {
-        std::ifstream stat(base + "/stat");
-        std::string line;
-        if (!std::getline(stat, line))
-            return out;
-        // The command name (field 2) may contain spaces: fields are counted after its ')'.
-        const auto close = line.rfind(')');
-        if (close == std::string::npos)
-            return out;
-        std::istringstream fields(line.substr(close + 2));
-        std::string field;
-        unsigned long long utime = 0, stime = 0;
-        for (int i = 3; fields >> field; ++i) { // field 3 is the state
-            if (i == 14)
-                utime = std::stoull(field);
-            if (i == 15) {
-                stime = std::stoull(field);
-                break;
-            }
-        }
-        out.cpu_s = static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    out.cpu_s = stat_cpu_seconds(base + "/stat");
+    if (out.cpu_s < 0) {
+        out.cpu_s = 0;
+        return out;
     }
+    out.store_cpu_s = store_threads_cpu_seconds(base);
     std::ifstream status(base + "/status");
     std::string key;
     while (status >> key) {
