@@ -459,10 +459,9 @@ std::variant<loaded_room, load_failure> fold_loaded_history(const std::string& r
             ? std::make_shared<const std::string>(std::move(*history.snapshot))
             : std::make_shared<const std::string>(state->encode());
         history.snapshot.reset();
-        model::room_state speculative = *state;
-        return loaded_room{std::move(*state),      std::move(speculative),        std::move(recent),
-                           std::move(state_bytes), std::move(history.recent_ops), std::move(history.epoch),
-                           history.snapshot_seq,   history.events.size()};
+        return loaded_room{
+            std::move(*state),        std::move(recent),    std::move(state_bytes), std::move(history.recent_ops),
+            std::move(history.epoch), history.snapshot_seq, history.events.size()};
     } catch (const std::exception& e) {
         return load_failure{std::string("its history could not be folded: ") + e.what()};
     }

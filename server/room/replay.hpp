@@ -111,10 +111,6 @@ void replay_async(store::commit_queue& store, boost::asio::any_io_executor fold_
 // and not the store's writer (every room's commits).
 struct loaded_room {
     model::room_state committed;
-    // An equal copy of committed: the sequencer keeps both (commands are
-    // validated against the speculative one), and the copy of a large room
-    // is made here rather than on the strand.
-    model::room_state speculative;
     // The resume window: the stored events from history.first_event_seq on,
     // each as the piece a resuming client is sent; oldest first.
     std::vector<std::pair<std::uint64_t, shared_piece>> recent_events;

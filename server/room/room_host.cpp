@@ -174,8 +174,7 @@ void room_host::on_loaded(std::variant<loaded_room, load_failure> folded, std::u
         remember_event(seq, std::move(piece));
     welcome_state_ = std::move(loaded.state_bytes);
     welcome_state_seq_ = loaded.committed.seq();
-    sequencer_.load(std::move(loaded.committed), std::move(loaded.speculative), loaded.recent_ops,
-                    limits_.recent_ops_per_room);
+    sequencer_.load(std::move(loaded.committed), loaded.recent_ops, limits_.recent_ops_per_room);
     last_snapshot_seq_ = loaded.snapshot_seq;
     epoch_ = std::move(loaded.epoch);
     phase_ = phase::ready;
@@ -955,8 +954,12 @@ void room_host::do_state_at(const std::shared_ptr<subscriber>& who, std::uint64_
 
 void room_host::arm_vote_timer(std::chrono::milliseconds at_least)
 {
+    // The committed rounds: called after every batch, this must not make the
+    // sequencer copy its state. A round opened in a batch not yet stored is
+    // timed when that batch publishes; one closed in it may wake the timer
+    // once for nothing (close_ended_votes looks at the speculative state).
     std::optional<std::int64_t> next_end;
-    for (const auto& [id, round] : sequencer_.speculative().data().votes)
+    for (const auto& [id, round] : sequencer_.committed().data().votes)
         if (!round.closed() && round.end_time_ms() > 0 && !votes_closing_.contains(id))
             next_end = std::min(next_end.value_or(round.end_time_ms()), round.end_time_ms());
     if (!next_end) {
