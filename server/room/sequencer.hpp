@@ -137,7 +137,8 @@ public:
     const model::room_state& committed() const { return committed_; }
     // The committed state with every event in the store or queued applied:
     // what the next command is validated against. The same object as
-    // committed() while nothing is (no copy). The first time a command
+    // committed() while nothing is in the store or queued (no copy). The
+    // first time a command
     // arrives while another is in the store, a copy of the committed state
     // is made, and kept up to date after that; a failed or refused batch
     // drops it again. So a loaded room copies its state only once it has two
