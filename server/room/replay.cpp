@@ -1,5 +1,7 @@
 #include "room/replay.hpp"
 
+#include "model/limits.hpp"
+
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -382,12 +384,45 @@ void replay_async(store::commit_queue& store, boost::asio::any_io_executor fold_
 
 namespace {
 
-// The snapshot's state: decoded into a message that is taken apart, not copied.
-std::optional<model::room_state> decode_snapshot(const std::string& bytes)
+// Whether the elements of items are in strictly increasing order of key:
+// as room_state keeps them (maps and sets by id), and so as encode() writes them.
+template <class Items, class Key>
+bool strictly_increasing(const Items& items, Key key)
+{
+    for (int i = 1; i < items.size(); ++i)
+        if (!(key(items[i - 1]) < key(items[i])))
+            return false;
+    return true;
+}
+
+// Whether room_state::from_proto(snapshot).encode() gives back the
+// snapshot's own bytes: true of every snapshot encode() (or to_proto(), the
+// same bytes) wrote, which is every snapshot a server writes. What
+// from_proto would change (an order, a duplicate id, chat beyond the limit,
+// a field it does not keep, an empty part encode() always writes) makes it
+// false, and the state is encoded again. Cheap: no copy, one compare per id.
+bool encodes_to_itself(const pb::RoomState& s)
+{
+    const auto by_id = [](const auto& item) -> const std::string& { return item.id(); };
+    const auto itself = [](const std::string& id) -> const std::string& { return id; };
+    return s.GetReflection()->GetUnknownFields(s).empty() && s.has_info() && s.has_settings() && s.has_timer() &&
+        s.has_follow() && s.has_speaking() && (!s.has_breakouts() || s.breakouts().ByteSizeLong() > 0) &&
+        (!s.has_breakout_of() || s.breakout_of().ByteSizeLong() > 0) &&
+        static_cast<std::size_t>(s.recent_chat_size()) <= model::limits().recent_chat &&
+        strictly_increasing(s.features(), by_id) && strictly_increasing(s.threads(), by_id) &&
+        strictly_increasing(s.votes(), by_id) && strictly_increasing(s.layers(), by_id) &&
+        strictly_increasing(s.attachments(), by_id) && strictly_increasing(s.muted(), itself) &&
+        strictly_increasing(s.removed(), itself);
+}
+
+// The snapshot's state: decoded into a message that is taken apart, not
+// copied. itself: whether the snapshot's bytes are the state's encoding.
+std::optional<model::room_state> decode_snapshot(const std::string& bytes, bool& itself)
 {
     pb::RoomState proto;
     if (!proto.ParseFromString(bytes))
         return std::nullopt;
+    itself = encodes_to_itself(proto);
     return model::room_state::from_proto(std::move(proto));
 }
 
@@ -397,11 +432,13 @@ std::variant<loaded_room, load_failure> fold_loaded_history(const std::string& r
 {
     try {
         std::optional<model::room_state> state;
+        bool snapshot_is_encoding = false;
         if (history.snapshot) {
-            state = decode_snapshot(*history.snapshot);
+            state = decode_snapshot(*history.snapshot, snapshot_is_encoding);
             if (!state)
                 return load_failure{"its snapshot does not decode"};
-            history.snapshot.reset(); // the state holds it now: 2.5 MB less while the rest is built
+            if (!snapshot_is_encoding)
+                history.snapshot.reset(); // the state holds it now: 2.5 MB less while the rest is built
         } else {
             state.emplace(room_id);
         }
@@ -416,11 +453,15 @@ std::variant<loaded_room, load_failure> fold_loaded_history(const std::string& r
             }
             recent.emplace_back(seq++, encode_event_piece(bytes));
         }
-        auto state_bytes = std::make_shared<const std::string>(state->encode());
-        model::room_state speculative = *state;
-        return loaded_room{std::move(*state),      std::move(speculative),        std::move(recent),
-                           std::move(state_bytes), std::move(history.recent_ops), std::move(history.epoch),
-                           history.snapshot_seq,   history.events.size()};
+        // No event after the snapshot: its bytes are the Welcome's state at
+        // this seq, and the load need not encode 2.5 MB again.
+        auto state_bytes = snapshot_is_encoding && state->seq() == history.snapshot_seq
+            ? std::make_shared<const std::string>(std::move(*history.snapshot))
+            : std::make_shared<const std::string>(state->encode());
+        history.snapshot.reset();
+        return loaded_room{
+            std::move(*state),        std::move(recent),    std::move(state_bytes), std::move(history.recent_ops),
+            std::move(history.epoch), history.snapshot_seq, history.events.size()};
     } catch (const std::exception& e) {
         return load_failure{std::string("its history could not be folded: ") + e.what()};
     }

@@ -103,22 +103,22 @@ void replay_async(store::commit_queue& store, boost::asio::any_io_executor fold_
 // ---- Loading a room
 //
 // Everything a room needs to serve its first join, built from the history
-// the store read (room_history: its snapshot and the events around it). The
-// room's strand only takes the result: decoding a 2.5 MB snapshot, applying
-// the events after it, wrapping the resume window's events as pieces and
-// encoding the first Welcome's state run on the server's work pool, where
-// they hold up no event loop (the joins of other rooms, the storm's accepts)
-// and not the store's writer (every room's commits).
+// the store read (room_history: its snapshot and the events after it, and
+// any older events it was asked for). The room's strand only takes the
+// result: decoding a 2.5 MB snapshot, applying the events after it, wrapping
+// the events as pieces and, when events follow the snapshot, encoding the
+// first Welcome's state run on the server's work pool, where they hold up no
+// event loop (the joins of other rooms, the storm's accepts) and not the
+// store's writer (every room's commits).
 struct loaded_room {
     model::room_state committed;
-    // An equal copy of committed: the sequencer keeps both (commands are
-    // validated against the speculative one), and the copy of a large room
-    // is made here rather than on the strand.
-    model::room_state speculative;
-    // The resume window: the stored events from history.first_event_seq on,
-    // each as the piece a resuming client is sent; oldest first.
+    // The (start of the) resume window: the stored events from
+    // history.first_event_seq on, each as the piece a resuming client is
+    // sent; oldest first.
     std::vector<std::pair<std::uint64_t, shared_piece>> recent_events;
-    // committed.encode(): what every Welcome at this seq carries.
+    // committed.encode(): what every Welcome at this seq carries. The
+    // snapshot's own bytes when no event follows it and they are that
+    // encoding (a snapshot is written with encode()), else encoded here.
     std::shared_ptr<const std::string> state_bytes;
     std::vector<store::op_record> recent_ops; // history.recent_ops, newest first
     std::string epoch;

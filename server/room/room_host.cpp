@@ -123,7 +123,10 @@ void room_host::do_load()
     load_started_ = std::chrono::steady_clock::now();
     store::load_options options;
     options.recent_ops = limits_.recent_ops_per_room;
-    options.events_before_snapshot = limits_.resume_window_events;
+    // Only what the state needs: the snapshot and the events after it. The
+    // resume window's older events are read after the room serves its first
+    // joins (fill_window), not before.
+    options.events_before_snapshot = 0;
     store_.run([self = shared_from_this(), options](store::event_log& log) {
         try {
             // Claimed before the load, in the same queue as appends: the
@@ -171,11 +174,13 @@ void room_host::on_loaded(std::variant<loaded_room, load_failure> folded, std::u
         remember_event(seq, std::move(piece));
     welcome_state_ = std::move(loaded.state_bytes);
     welcome_state_seq_ = loaded.committed.seq();
-    sequencer_.load(std::move(loaded.committed), std::move(loaded.speculative), loaded.recent_ops,
-                    limits_.recent_ops_per_room);
+    sequencer_.load(std::move(loaded.committed), loaded.recent_ops, limits_.recent_ops_per_room);
     last_snapshot_seq_ = loaded.snapshot_seq;
     epoch_ = std::move(loaded.epoch);
     phase_ = phase::ready;
+    ++loads_;
+    // Set before the joins below: a resume from before the window waits for it.
+    window_filling_ = window_wants_more();
     spdlog::info("room={} loaded seq={} events_replayed={}{}{}", id_, sequencer_.committed().seq(), loaded.events_read,
                  generation != 0 ? " lease_generation=" + std::to_string(generation) : std::string(),
                  failed_loads_ > 0 ? " after " + std::to_string(failed_loads_) + " failed load(s)" : std::string());
@@ -185,10 +190,106 @@ void room_host::on_loaded(std::variant<loaded_room, load_failure> folded, std::u
     waiting_joins_.clear();
     for (auto& j : joins)
         do_join(std::move(j));
+    if (window_filling_)
+        fill_window();
     // Rounds whose end passed while the room was not loaded close now.
     close_ended_votes();
     if (members_.empty())
         arm_idle_timer();
+}
+
+// ------------------------------------------------------------------ the resume window, after a load
+
+std::uint64_t room_host::window_front() const
+{
+    return recent_events_.empty() ? sequencer_.committed().seq() + 1 : recent_events_.front().first;
+}
+
+bool room_host::window_wants_more() const
+{
+    return recent_events_.size() < limits_.resume_window_events && window_front() > 1;
+}
+
+// A resume that only the events the window is still reading can answer: its
+// client's epoch is ours, it missed events, and the oldest it missed is
+// before the window's oldest but within what the window will hold once full.
+bool room_host::awaits_window(const pending_join& request) const
+{
+    if (!window_filling_ || !request.resume || request.resume->epoch() != epoch_)
+        return false;
+    const auto head = sequencer_.committed().seq();
+    const auto last_seen = request.resume->last_seq();
+    if (last_seen >= head)
+        return false; // missed nothing (or is ahead of us: the state)
+    const auto front = window_front();
+    const auto room_left = limits_.resume_window_events - recent_events_.size();
+    const auto floor = front > room_left ? front - room_left : 1;
+    return last_seen + 1 < front && last_seen + 1 >= floor;
+}
+
+// Reads the page of events just before the window's oldest (newest pages
+// first, so recent resumes are served soonest) on a reader thread, wraps
+// them as pieces on the work pool, and prepends them on the strand
+// (on_window_page), until the window holds resume_window_events or reaches
+// seq 1. Pages keep the host alive; a page of an earlier load is ignored.
+void room_host::fill_window()
+{
+    const auto to = window_front() - 1;
+    const std::uint64_t room_left = limits_.resume_window_events - recent_events_.size();
+    const auto count = std::min({room_left, replay_page_events, to});
+    const auto from = to + 1 - count;
+    store_.read([self = shared_from_this(), load = loads_, from, to](store::event_log& log) {
+        std::optional<std::vector<std::string>> page;
+        std::string why;
+        try {
+            page = log.events_between(self->id_, from, to);
+        } catch (const std::exception& e) {
+            why = e.what();
+        }
+        boost::asio::post(self->work_, [self, load, from, to, page = std::move(page), why = std::move(why)]() mutable {
+            std::optional<std::vector<shared_piece>> pieces;
+            if (page) {
+                pieces.emplace();
+                pieces->reserve(page->size());
+                for (const auto& bytes : *page)
+                    pieces->push_back(encode_event_piece(bytes));
+                page.reset();
+            }
+            boost::asio::post(self->strand_,
+                              [self, load, from, to, pieces = std::move(pieces), why = std::move(why)]() mutable {
+                self->guarded("on_window_page", [&] { self->on_window_page(load, from, to, std::move(pieces), why); });
+            });
+        });
+    });
+}
+
+void room_host::on_window_page(std::uint64_t load, std::uint64_t from, std::uint64_t to,
+                               std::optional<std::vector<shared_piece>> pieces, const std::string& why)
+{
+    if (load != loads_ || phase_ != phase::ready || !window_filling_)
+        return; // unloaded, failed or shut down meanwhile: whoever waited was answered then
+    // Prepended only when it still continues the window (it does unless live
+    // events filled the window meanwhile) and is whole: never a gap.
+    if (!pieces) {
+        spdlog::warn("room={} resume window not read before seq={} ({}); resumes from before it get the state", id_,
+                     to + 1, why);
+        window_filling_ = false;
+    } else if (pieces->size() != to - from + 1 || to + 1 != window_front()) {
+        window_filling_ = false;
+    } else {
+        const std::size_t room_left = limits_.resume_window_events - recent_events_.size();
+        for (std::size_t i = pieces->size(), taken = 0; i > 0 && taken < room_left; --i, ++taken)
+            recent_events_.emplace_front(from + i - 1, std::move((*pieces)[i - 1]));
+        window_filling_ = window_wants_more();
+        if (window_filling_)
+            fill_window();
+    }
+    // The resumes that waited: served now, or waiting for the next page.
+    auto joins = std::exchange(waiting_joins_, {});
+    for (auto& j : joins)
+        do_join(std::move(j));
+    if (members_.empty() && waiting_joins_.empty())
+        arm_idle_timer(); // the idle timer does not unload a room with waiting joins
 }
 
 void room_host::on_owned_elsewhere(store::lease_holder holder)
@@ -339,6 +440,13 @@ void room_host::do_join(pending_join request)
         return;
     case phase::closing: request.done(join_outcome::unavailable, {}); return;
     case phase::ready: break;
+    }
+    // Like a join during the load: it waits (not answered with the state,
+    // which would be wrong only in cost, nor with fewer events, which would
+    // be wrong).
+    if (awaits_window(request)) {
+        waiting_joins_.push_back(std::move(request));
+        return;
     }
     // Committed state: a removal still in the store does not refuse yet; it
     // kicks this connection when it commits.
@@ -846,8 +954,12 @@ void room_host::do_state_at(const std::shared_ptr<subscriber>& who, std::uint64_
 
 void room_host::arm_vote_timer(std::chrono::milliseconds at_least)
 {
+    // The committed rounds: called after every batch, this must not make the
+    // sequencer copy its state. A round opened in a batch not yet stored is
+    // timed when that batch publishes; one closed in it may wake the timer
+    // once for nothing (close_ended_votes looks at the speculative state).
     std::optional<std::int64_t> next_end;
-    for (const auto& [id, round] : sequencer_.speculative().data().votes)
+    for (const auto& [id, round] : sequencer_.committed().data().votes)
         if (!round.closed() && round.end_time_ms() > 0 && !votes_closing_.contains(id))
             next_end = std::min(next_end.value_or(round.end_time_ms()), round.end_time_ms());
     if (!next_end) {

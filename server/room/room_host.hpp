@@ -177,6 +177,12 @@ private:
 
     void do_load();
     void on_loaded(std::variant<loaded_room, load_failure> folded, std::uint64_t generation);
+    std::uint64_t window_front() const;
+    bool window_wants_more() const;
+    bool awaits_window(const pending_join& request) const;
+    void fill_window();
+    void on_window_page(std::uint64_t load, std::uint64_t from, std::uint64_t to,
+                        std::optional<std::vector<shared_piece>> pieces, const std::string& why);
     void on_owned_elsewhere(store::lease_holder holder);
     void do_step_down(const std::string& why);
     void give_up_lease();
@@ -245,8 +251,14 @@ private:
     std::uint64_t welcome_state_seq_ = 0;
 
     // The newest committed events as encoded pieces, oldest first, to answer
-    // a Resume with exactly the missed events.
+    // a Resume with exactly the missed events. A load fills it with the
+    // events after the snapshot; the older ones (up to resume_window_events
+    // in all) are read afterwards, a page at a time, while the room already
+    // serves joins (fill_window). Meanwhile a resume that needs them waits in
+    // waiting_joins_, as joins wait for the load.
     std::deque<std::pair<std::uint64_t, shared_piece>> recent_events_;
+    bool window_filling_ = false; // a page of older events is being read
+    std::uint64_t loads_ = 0;     // loads so far: a page of an earlier one is ignored
 
     std::string shutdown_reason_;
     std::function<void()> shutdown_done_;
@@ -254,7 +266,7 @@ private:
     std::map<const subscriber*, member> members_;
     fanout fanout_;                           // the members again, grouped for delivery
     presence presence_;                       // the roster, and the moves not yet sent
-    std::vector<pending_join> waiting_joins_; // joins that arrived while loading
+    std::vector<pending_join> waiting_joins_; // joins that arrived while loading, resumes waiting for the window
 
     boost::asio::steady_timer presence_timer_;
     bool presence_ticking_ = false;

@@ -55,25 +55,32 @@ std::string op_client_of(const std::string& participant_id, const std::string& c
 }
 
 sequencer::sequencer(std::string room_id, std::size_t recent_ops)
-    : room_id_(std::move(room_id)), recent_ops_limit_(recent_ops), committed_(room_id_), speculative_(room_id_)
+    : room_id_(std::move(room_id)), recent_ops_limit_(recent_ops), committed_(room_id_)
 {
 }
 
 void sequencer::load(model::room_state state, const std::vector<store::op_record>& recent_ops, std::size_t load_limit)
 {
-    model::room_state speculative = state;
-    load(std::move(state), std::move(speculative), recent_ops, load_limit);
-}
-
-void sequencer::load(model::room_state committed, model::room_state speculative,
-                     const std::vector<store::op_record>& recent_ops, std::size_t load_limit)
-{
-    committed_ = std::move(committed);
-    speculative_ = std::move(speculative);
+    committed_ = std::move(state);
+    speculative_.reset();
     // Oldest first, so the newest stay when the window is full.
     for (auto it = recent_ops.rbegin(); it != recent_ops.rend(); ++it)
         remember_op(it->client_id, it->op_id, it->seq);
     ops_beyond_window_ = ops_beyond_window_ || recent_ops.size() >= load_limit;
+}
+
+const model::room_state& sequencer::speculative() const
+{
+    if (speculative_)
+        return *speculative_;
+    if (in_store_.empty() && queued_.empty())
+        return committed_;
+    // Each of these events was validated against the state before it: they apply.
+    speculative_.emplace(committed_);
+    for (const auto* batch : {&in_store_, &queued_})
+        for (const auto& p : *batch)
+            speculative_->apply(p.event);
+    return *speculative_;
 }
 
 sequencer_actions sequencer::submit(std::weak_ptr<subscriber> sender, model::actor actor, const std::string& client_id,
@@ -116,7 +123,7 @@ sequencer_actions sequencer::submit(std::weak_ptr<subscriber> sender, model::act
 // may hold it. Returns whether it was queued.
 bool sequencer::sequence(sequenced_command pending, std::int64_t now_ms, sequencer_actions& out)
 {
-    auto result = speculative_.validate(pending.command, pending.actor, now_ms);
+    auto result = speculative().validate(pending.command, pending.actor, now_ms);
     if (auto* refused = std::get_if<model::rejection>(&result)) {
         out.refusals.emplace_back(pending.request_id, refused->code);
         if (!pending.op_client.empty() && ops_beyond_window_) {
@@ -133,7 +140,8 @@ bool sequencer::sequence(sequenced_command pending, std::int64_t now_ms, sequenc
         return false;
     }
     auto& event = std::get<pb::Event>(result);
-    speculative_.apply(event);
+    if (speculative_)
+        speculative_->apply(event); // else queued_ below carries it
     if (!pending.op_client.empty())
         remember_op(pending.op_client, pending.request_id, event.seq());
     pending.bytes = event.SerializeAsString();
@@ -235,7 +243,7 @@ sequencer_actions sequencer::on_stored_ops(std::optional<std::vector<std::option
     }
     in_store_.clear();
     queued_.clear();
-    speculative_ = committed_;
+    speculative_.reset(); // the committed state, until a second command needs its own
     // In their original order, against the committed state: a retry never
     // costs a bystander its command.
     for (auto& p : again) {
@@ -269,10 +277,9 @@ sequencer_actions sequencer::refuse_queued(const std::string& message)
         out.replies.push_back(error_to(p.sender, p.request_id, pb::ERROR_CODE_ROOM_UNAVAILABLE, message));
     }
     queued_.clear();
-    // What validates next builds on what is stored or being stored only.
-    speculative_ = committed_;
-    for (const auto& p : in_store_)
-        speculative_.apply(p.event);
+    // What validates next builds on what is stored or being stored only:
+    // committed_ and in_store_, made into a state when a command needs it.
+    speculative_.reset();
     return out;
 }
 
@@ -280,6 +287,7 @@ void sequencer::drop_all()
 {
     in_store_.clear();
     queued_.clear();
+    speculative_.reset();
 }
 
 // Refuses every command of the batch in the store and of the next one
@@ -293,7 +301,7 @@ void sequencer::refuse_pending(const char* message, sequencer_actions& out)
         }
         batch->clear();
     }
-    speculative_ = committed_;
+    speculative_.reset();
 }
 
 bool sequencer::attach_retry(std::uint64_t seq, const std::weak_ptr<subscriber>& sender, std::uint64_t request_id)

@@ -131,15 +131,19 @@ public:
     // command ids, newest first (store::room_history::recent_ops).
     // load_limit: how many ids the load asked for (a full answer means the
     // log may hold more than the window).
+    // No copy of the state is made here (see speculative()).
     void load(model::room_state state, const std::vector<store::op_record>& recent_ops, std::size_t load_limit);
-    // The same, with the speculative state already copied from committed (a
-    // large room's copy is made off the room's strand). Precondition: the
-    // two are equal.
-    void load(model::room_state committed, model::room_state speculative,
-              const std::vector<store::op_record>& recent_ops, std::size_t load_limit);
 
     const model::room_state& committed() const { return committed_; }
-    const model::room_state& speculative() const { return speculative_; }
+    // The committed state with every event in the store or queued applied:
+    // what the next command is validated against. The same object as
+    // committed() while nothing is in the store or queued (no copy). The
+    // first time a command
+    // arrives while another is in the store, a copy of the committed state
+    // is made, and kept up to date after that; a failed or refused batch
+    // drops it again. So a loaded room copies its state only once it has two
+    // commands in flight, and a room whose commands come one at a time never.
+    const model::room_state& speculative() const;
     // A batch is in the store (its answer is awaited).
     bool committing() const { return !in_store_.empty(); }
     // Nothing in the store and nothing queued.
@@ -185,8 +189,11 @@ private:
 
     std::string room_id_;
     std::size_t recent_ops_limit_;
-    model::room_state committed_;             // what subscribers have seen: Welcomes are built from it
-    model::room_state speculative_;           // committed + sequenced but not yet stored: commands validate against it
+    model::room_state committed_; // what subscribers have seen: Welcomes are built from it
+    // committed + sequenced but not yet stored, once made (speculative());
+    // nullopt: not made, it is committed_ with the events of in_store_ and
+    // queued_ applied. Mutable: made on first use, by a const accessor.
+    mutable std::optional<model::room_state> speculative_;
     std::vector<sequenced_command> in_store_; // the batch being committed (at most one per room)
     std::vector<sequenced_command> queued_;   // sequenced while in_store_ commits; the next batch
 

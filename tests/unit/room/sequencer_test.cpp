@@ -394,3 +394,77 @@ TEST_CASE("shutting down refuses the queued commands and lets the batch in the s
     REQUIRE(again.append.size() == 1);
     CHECK(again.append[0].seq == 2);
 }
+
+namespace {
+
+pb::ClientMessage add_point(std::uint64_t request_id, const std::string& id)
+{
+    pb::ClientMessage m;
+    m.set_request_id(request_id);
+    auto* f = m.mutable_add_feature()->mutable_feature();
+    f->set_id(id);
+    f->set_title("Place " + id);
+    f->mutable_geometry()->set_kind(pb::FEATURE_KIND_POINT);
+    auto* p = f->mutable_geometry()->add_positions();
+    p->set_lon(13.4);
+    p->set_lat(52.5);
+    return m;
+}
+
+pb::ClientMessage delete_feature(std::uint64_t request_id, const std::string& id)
+{
+    pb::ClientMessage m;
+    m.set_request_id(request_id);
+    m.mutable_delete_feature()->set_id(id);
+    return m;
+}
+
+} // namespace
+
+TEST_CASE("the speculative state is the committed one until a command comes while another is in the store")
+{
+    room_fixture f;
+    f.seq.load(model::room_state("harbour"), {}, 1000);
+    // Nothing in flight: no copy, the committed state is what validates.
+    CHECK(&f.seq.speculative() == &f.seq.committed());
+    auto added = f.seq.submit(f.ana, participant("ana"), "tab-1", add_point(1, "pier"), now);
+    REQUIRE(added.append.size() == 1);
+    CHECK(f.seq.committed().find_feature("pier") == nullptr); // not before it is stored
+    // Validated against the committed state with the batch in the store
+    // applied: the feature being stored can be deleted, a missing one not.
+    auto deleted = f.seq.submit(f.ana, participant("ana"), "tab-1", delete_feature(2, "pier"), now);
+    CHECK(deleted.replies.empty());
+    CHECK(deleted.refusals.empty());
+    CHECK(f.seq.speculative().find_feature("pier") == nullptr);
+    CHECK(f.seq.speculative().seq() == 2);
+    auto missing = f.seq.submit(f.ana, participant("ana"), "tab-1", delete_feature(3, "no-such"), now);
+    REQUIRE(missing.refusals.size() == 1);
+    auto stored = f.seq.on_append(store::append_error::ok);
+    CHECK(stored.published.size() == 1);
+    CHECK(f.seq.committed().find_feature("pier") != nullptr);
+    CHECK(seqs_of(stored.append) == std::vector<std::uint64_t>{2});
+    CHECK(f.seq.on_append(store::append_error::ok).published.size() == 1);
+    CHECK(f.seq.committed().find_feature("pier") == nullptr);
+    CHECK(f.seq.speculative().canonical_hash() == f.seq.committed().canonical_hash());
+}
+
+TEST_CASE("after a failed batch the next command validates against what is stored, without the lost change")
+{
+    room_fixture f;
+    f.seq.load(model::room_state("harbour"), {}, 1000);
+    REQUIRE(f.seq.submit(f.ana, participant("ana"), "tab-1", add_point(1, "pier"), now).append.size() == 1);
+    f.seq.submit(f.ana, participant("ana"), "tab-1", add_point(2, "quay"), now); // made the speculative state
+    REQUIRE(f.seq.speculative().find_feature("quay") != nullptr);
+    auto failed = f.seq.on_append(store::append_error::io);
+    CHECK(failed.store_failed);
+    CHECK(&f.seq.speculative() == &f.seq.committed()); // dropped, not copied again
+    // "pier" was never stored: deleting it is refused; adding it again is not.
+    CHECK(f.seq.submit(f.ana, participant("ana"), "tab-1", delete_feature(3, "pier"), now).refusals.size() == 1);
+    auto again = f.seq.submit(f.ana, participant("ana"), "tab-1", add_point(4, "pier"), now);
+    REQUIRE(again.append.size() == 1);
+    CHECK(again.append[0].seq == 1); // no seq skipped
+    // With that one in the store, a second command sees it.
+    auto second = f.seq.submit(f.ana, participant("ana"), "tab-1", delete_feature(5, "pier"), now);
+    CHECK(second.refusals.empty());
+    CHECK(f.seq.speculative().seq() == 2);
+}
