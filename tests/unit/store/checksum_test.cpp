@@ -38,3 +38,25 @@ TEST_CASE("a record's checksum changes with its room, its seq or any bit of its 
     // Lengths are framed: moving a byte from the room into the body differs.
     CHECK(record_checksum("ab", 1, "c") != record_checksum("a", 1, "bc"));
 }
+
+TEST_CASE("the CPU's crc32c and the table give the same value for every length and alignment")
+{
+    std::string data(300, '\0');
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<char>((i * 131 + 7) & 0xff);
+#if defined(__x86_64__)
+    if (!detail::crc32c_in_hardware()) {
+        MESSAGE("this CPU has no SSE4.2: crc32c uses the table alone");
+        return;
+    }
+    for (std::size_t start = 0; start < 9; ++start)
+        for (std::size_t length = 0; start + length <= data.size(); ++length) {
+            const std::string_view piece(data.data() + start, length);
+            REQUIRE(detail::crc32c_sse42(piece, 0) == detail::crc32c_table(piece, 0));
+            REQUIRE(detail::crc32c_sse42(piece, 0x12345678u) == detail::crc32c_table(piece, 0x12345678u));
+        }
+    CHECK(crc32c("123456789") == detail::crc32c_table("123456789", 0));
+#else
+    CHECK(!detail::crc32c_in_hardware());
+#endif
+}
