@@ -5,6 +5,7 @@
 // whether it is the join that loads the room or comes later; one from before
 // the window gets the state, and is told so.
 #include "raw_client.hpp"
+#include "raw_welcome.hpp"
 #include "server_process.hpp"
 
 #include <doctest/doctest.h>
@@ -44,15 +45,6 @@ std::vector<std::string> lines()
     for (int i = 1; i <= 2500; ++i)
         texts.push_back("line " + std::to_string(i));
     return texts;
-}
-
-pb::Welcome join_raw(raw_client& raw, const pb::ClientMessage& join)
-{
-    raw.send(join);
-    auto reply = raw.answer_to(join.request_id());
-    REQUIRE(reply.has_value());
-    REQUIRE_MESSAGE(reply->has_welcome(), reply->ShortDebugString());
-    return reply->welcome();
 }
 
 // Whatever is not an event: presence and roster changes.

@@ -2,6 +2,7 @@
 // missed (or a snapshot, and is told which), and a command it sends again is
 // acknowledged with its original seq, never applied twice.
 #include "raw_client.hpp"
+#include "raw_welcome.hpp"
 #include "server_process.hpp"
 
 #include <doctest/doctest.h>
@@ -15,15 +16,6 @@ using namespace maptable;
 using namespace maptable::test;
 
 namespace {
-
-pb::Welcome join_raw(raw_client& raw, const pb::ClientMessage& join)
-{
-    raw.send(join);
-    auto reply = raw.answer_to(join.request_id());
-    REQUIRE(reply.has_value());
-    REQUIRE_MESSAGE(reply->has_welcome(), reply->ShortDebugString());
-    return reply->welcome();
-}
 
 pb::ClientMessage chat_message(std::uint64_t request_id, const std::string& text)
 {
